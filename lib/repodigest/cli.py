@@ -1,0 +1,100 @@
+"""``repodigest``: argument parsing over the library; errors become one line and an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from .errors import PartialReportError, RepodigestError
+
+EXIT_CODES = """exit codes: 0 report written | 2 bad input (date, repository, config...) |
+3 a source failed (git, GitHub) | 4 report written but partial (some LLM analyses failed) |
+130 interrupted"""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse's own usage errors are user errors too: exit 2, one line
+        self.exit(2, f"error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="repodigest", description="A day of commits, scored and explained.", epilog=EXIT_CODES)
+    sub = parser.add_subparsers(dest="command", required=True)
+    report = sub.add_parser("report", help="render the report of a day to outputs/<date>/")
+    report.add_argument("--date", help="YYYY-MM-DD, 'today' or 'yesterday' (default: the latest day with commits)")
+    report.add_argument("--repo", action="append", dest="repos", metavar="PATH|OWNER/NAME",
+                        help="a repository to follow; repeat for several (default: the config's, else this checkout)")
+    report.add_argument("--tz", help="IANA time zone of the report's day (default Asia/Shanghai)")
+    report.add_argument("--lang", help="zh (default) or en")
+    report.add_argument("--window-days", type=int, help="days of history for the trend charts (default 14)")
+    report.add_argument("--days", type=int, default=1, help="days covered by the report (7 = weekly digest)")
+    report.add_argument("--config", help="path to a repodigest.toml")
+    report.add_argument("--out-dir", default="outputs", help="where report folders go (default ./outputs)")
+    report.add_argument("--refresh", action="store_true", help="ignore the cache and fetch again")
+    report.add_argument("--debug", action="store_true", help="show tracebacks")
+    return parser
+
+
+def _report(args) -> int:
+    from .config import load_settings
+    from .digest import resolve_day
+    from .render import render_report
+    from .window import check_days
+
+    started = time.perf_counter()
+    settings = load_settings(args.config, repos=args.repos, tz=args.tz, lang=args.lang, window_days=args.window_days)
+    days = check_days(args.days, "days")
+    last = resolve_day(settings, args.date)
+    first = last.fromordinal(last.toordinal() - days + 1)
+    folder = last.isoformat() if days == 1 else f"{first.isoformat()}_{last.isoformat()}"
+    parameters = {"date": last.isoformat(), "repos": list(args.repos) if args.repos else None, "tz": settings.tz,
+                  "lang": settings.lang, "window_days": settings.window_days, "days": days,
+                  "config": str(Path(args.config).resolve()) if args.config else None, "refresh": bool(args.refresh)}
+    result = render_report(parameters, out_root=args.out_dir, folder=folder, title=f"repodigest {folder}")
+    _write_index(args.out_dir)
+    total = time.perf_counter() - started
+    print(f"{result.out_dir / 'report.md'}")
+    print(f"{result.out_dir / 'report.html'}", file=sys.stderr)
+    print(f"report written in {total:.1f} s (notebook {result.seconds.get('execute', 0):.1f} s, "
+          f"export {result.seconds.get('export', 0):.1f} s)", file=sys.stderr)
+    if result.partial:
+        raise PartialReportError(f"report written to {result.out_dir}, but some analyses failed (see the report)")
+    return 0
+
+
+def _write_index(out_dir: str) -> None:
+    try:
+        from .outputs_index import write_index
+    except ImportError:
+        return
+    write_index(out_dir)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``repodigest`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "report":
+            return _report(args)
+        parser.error(f"unknown command {args.command}")
+    except RepodigestError as exc:
+        if getattr(args, "debug", False):
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("error: interrupted; the previous report, if any, is untouched", file=sys.stderr)
+        return 130
+    except OSError as exc:
+        if getattr(args, "debug", False):
+            raise
+        print(f"error: {exc.strerror or exc} ({exc.filename or ''})".replace(" ()", ""), file=sys.stderr)
+        return 3
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,135 @@
+"""The run's settings: a TOML config file, overridden by notebook/CLI parameters."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import UserError
+
+LANGS = ("zh", "en")
+_OWNER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9_.-]+$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AreaRule(_Strict):
+    """Files matching ``pattern`` (a glob over the repository path) belong to ``area``."""
+
+    pattern: str
+    area: str
+
+
+class RepoConfig(_Strict):
+    """One followed repository: a GitHub ``owner/name`` or a local path."""
+
+    spec: str
+    branch: str | None = None
+    name: str | None = None  # display name; default: owner/name or the directory name
+    areas: tuple[AreaRule, ...] = ()
+    ignore_authors: tuple[str, ...] = ()
+    mirror: bool = False  # GitHub only: read a bare clone kept under the cache dir
+
+
+class GitHubConfig(_Strict):
+    api_url: str | None = None  # default: $GITHUB_API_URL, else https://api.github.com
+    concurrency: int = Field(8, ge=1, le=64)
+    timeout: float = Field(30.0, gt=0)
+    max_rate_limit_wait: float = Field(60.0, ge=0)  # seconds PyGithub may sleep for a reset
+
+
+class LLMConfig(_Strict):
+    model: str | None = None  # default: $OPENAI_MODEL, else gpt-4o-mini
+    concurrency: int = Field(8, ge=1, le=64)
+    timeout: float = Field(120.0, gt=0)
+    max_retries: int = Field(2, ge=0, le=10)
+    diff_token_budget: int = Field(6000, ge=0)
+    enabled: bool = True
+    # USD per million tokens, keyed by model name: {"gpt-4o-mini": {"input": 0.15, "output": 0.6}}
+    prices: dict[str, dict[str, float]] = {}
+
+
+class ChartsConfig(_Strict):
+    top_authors: int = Field(12, ge=1, le=200)
+    bots: Literal["apart", "hide", "show"] = "apart"
+    images: bool = True  # export PNGs for the Markdown report
+
+
+class Settings(_Strict):
+    """Everything a run needs, after the config file and the parameters are merged."""
+
+    repos: tuple[RepoConfig, ...] = ()
+    tz: str = "Asia/Shanghai"
+    lang: Literal["zh", "en"] = "zh"
+    window_days: int = Field(14, ge=1, le=366)
+    cache_dir: str | None = None  # default: $REPODIGEST_CACHE_DIR, else ~/.cache/repodigest
+    github: GitHubConfig = GitHubConfig()
+    llm: LLMConfig = LLMConfig()
+    charts: ChartsConfig = ChartsConfig()
+    base_dir: str = "."  # where relative repository paths in the config are resolved
+
+    @field_validator("repos", mode="before")
+    @classmethod
+    def _repo_strings(cls, value):
+        # A bare string is the common case: repos = ["sgl-project/sglang", "../ruff"]
+        if isinstance(value, (list, tuple)):
+            return [{"spec": v} if isinstance(v, str) else v for v in value]
+        return value
+
+
+def _format_validation(err: ValidationError, where: str) -> str:
+    first = err.errors()[0]
+    loc = ".".join(str(p) for p in first["loc"])
+    return f"{where}: {loc}: {first['msg']}"
+
+
+def load_settings(config: str | os.PathLike | None = None, **overrides) -> Settings:
+    """Read the TOML ``config`` (optional) and apply non-None ``overrides`` on top."""
+    data: dict = {}
+    if config:
+        path = Path(config).expanduser()
+        if not path.is_file():
+            raise UserError(f"config file not found: {path}")
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise UserError(f"config file {path} is not valid TOML: {exc}") from None
+        except UnicodeDecodeError:
+            raise UserError(f"config file {path} is not UTF-8 text") from None
+        data.setdefault("base_dir", str(path.resolve().parent))
+    for key, value in overrides.items():
+        if value is None:
+            continue
+        if key == "repos":
+            value = [value] if isinstance(value, str) else list(value)
+            if not value:
+                continue
+        data[key] = value
+    if "lang" in data and data["lang"] not in LANGS:
+        raise UserError(f"unknown language {data['lang']!r}: use one of {', '.join(LANGS)}")
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        raise UserError(_format_validation(exc, str(config) if config else "settings")) from None
+
+
+def repo_kind(spec: str, base_dir: str | os.PathLike = ".") -> tuple[str, str]:
+    """Classify a repository spec: ("local", absolute path) or ("github", "owner/name")."""
+    text = str(spec).strip()
+    path = Path(text).expanduser()
+    if not path.is_absolute():
+        path = Path(base_dir) / path
+    if path.exists():
+        if not path.is_dir():
+            raise UserError(f"repository path {text!r} is a file, not a directory")
+        return "local", str(path.resolve())
+    if _OWNER_NAME.match(text) and not text.startswith((".", "/")):
+        return "github", text
+    raise UserError(f"repository {text!r} is neither an existing path nor a GitHub 'owner/name'")

@@ -1,0 +1,149 @@
+"""The pipeline in one call: parameters -> sources -> scoring -> frame -> report Markdown.
+
+``build_digest`` is what the daily notebook and the exploration notebook call; everything the
+report knows is on the :class:`Digest` it returns.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import date as Date
+from pathlib import Path
+
+import pandas as pd
+
+from .config import RepoConfig, Settings, load_settings, repo_kind
+from .errors import UserError
+from .frame import to_frame, write_frame
+from .report import build_context, render_markdown
+from .report.labels import load_labels
+from .scoring import assess
+from .sources import Source, open_source
+from .sources.local_git import repository_root
+from .window import Window, check_days, parse_date, resolve_tz
+
+
+@dataclass
+class Digest:
+    """Everything one report knows: the settings, the days, the frame, and what was left out."""
+
+    settings: Settings
+    days: list[str]  # the report's days, YYYY-MM-DD, oldest first
+    window: Window  # the loaded history (report days plus trend days)
+    repos: list[str]  # display names, in config order
+    frame: pd.DataFrame
+    sources: dict[str, Source] = field(default_factory=dict, repr=False)
+    notes: list[str] = field(default_factory=list)
+    analyses: dict[str, dict] = field(default_factory=dict)
+    usage: dict | None = None
+    partial: bool = False
+
+    @property
+    def report_frame(self) -> pd.DataFrame:
+        """The rows of the report's days."""
+        return self.frame[self.frame["in_report"]]
+
+    def context(self, charts_markdown: str | None = None) -> dict:
+        """The documented report context (see repodigest.report.context)."""
+        return build_context(self.frame, self.repos, self.days, self.settings.lang, analyses=self.analyses,
+                             notes=self.notes, usage=self.usage, charts_markdown=charts_markdown)
+
+    def markdown(self, charts_markdown: str | None = None) -> str:
+        """The report as Markdown, in the format of report-format.md."""
+        return render_markdown(self.context(charts_markdown))
+
+    def save_data(self, out_dir: str | os.PathLike) -> list[Path]:
+        """Write commits.csv, commits.parquet and status.json into ``out_dir``."""
+        written = write_frame(self.frame, out_dir)
+        status = {"days": self.days, "repos": self.repos, "commits": int(len(self.report_frame)),
+                  "levels": self.report_frame["level"].value_counts().to_dict(), "partial": self.partial,
+                  "notes": self.notes, "usage": self.usage}
+        path = Path(out_dir) / "status.json"
+        path.write_text(json.dumps(status, ensure_ascii=False, indent=2), encoding="utf-8")
+        return [*written, path]
+
+    def report_displays(self, out_dir: str | os.PathLike | None = None) -> list:
+        """What the daily notebook displays: the report (and, when written, the data files)."""
+        from IPython.display import Markdown
+
+        if out_dir:
+            self.save_data(out_dir)
+        return [Markdown(self.markdown())]
+
+
+def default_repo() -> RepoConfig:
+    """The git repository the run is started in."""
+    return RepoConfig(spec=str(repository_root(Path.cwd())))
+
+
+def _short_name(repo: RepoConfig, settings: Settings) -> str:
+    kind, location = repo_kind(repo.spec, settings.base_dir)
+    return location.rsplit("/", 1)[-1].removesuffix(".git")
+
+
+def latest_day(sources: list[Source], tz) -> Date:
+    """The most recent day (in ``tz``) on which any of the sources has a commit."""
+    times = [t for t in (s.latest_commit_time() for s in sources) if t is not None]
+    if not times:
+        raise UserError("none of the repositories has any commit")
+    return max(times).astimezone(tz).date()
+
+
+def heuristic_note(settings: Settings, lang: str) -> str | None:
+    """One line saying the report has no LLM analysis, and why; None when one will run."""
+    labels = load_labels(lang)
+    if not settings.llm.enabled:
+        return labels["heuristic_only"].format(why=labels["llm_disabled"])
+    if not os.environ.get("OPENAI_API_KEY"):
+        return labels["heuristic_only"].format(why=labels["no_key"])
+    return None
+
+
+def open_sources(settings: Settings, **source_options) -> tuple[list[RepoConfig], list[Source]]:
+    """The configured repositories (default: the checkout the run is started in) and their sources."""
+    repo_configs = list(settings.repos) or [default_repo()]
+    sources = [open_source(r, settings, **source_options) for r in repo_configs]
+    names = [s.name for s in sources]
+    if len(set(names)) != len(names):
+        raise UserError(f"two repositories share a display name ({', '.join(names)}): set 'name' in the config")
+    return repo_configs, sources
+
+
+def resolve_day(settings: Settings, date: str | Date | None, sources: list[Source] | None = None) -> Date:
+    """The report's (last) day: ``date`` parsed in the settings' time zone, else the latest day with commits."""
+    zone = resolve_tz(settings.tz)
+    day = parse_date(date, zone)
+    if day is None:
+        day = latest_day(sources if sources is not None else open_sources(settings)[1], zone)
+    return day
+
+
+def build_digest(date: str | Date | None = None, repos: list[str] | str | None = None, tz: str | None = None,
+                 lang: str | None = None, window_days: int | None = None, days: int = 1,
+                 config: str | os.PathLike | None = None, settings: Settings | None = None,
+                 refresh: bool = False, **source_options) -> Digest:
+    """Load, score and frame the commits of the report's days (and the trend window before them)."""
+    settings = settings or load_settings(config, repos=repos, tz=tz, lang=lang, window_days=window_days)
+    zone = resolve_tz(settings.tz)
+    report_days = check_days(days, "days")
+    if refresh:
+        source_options["refresh"] = True
+    repo_configs, sources = open_sources(settings, **source_options)
+    names = [s.name for s in sources]
+    last_day = resolve_day(settings, date, sources)
+    window = Window(last_day, max(settings.window_days, report_days), zone)
+    shown = Window(last_day, report_days, zone)
+    scored = []
+    for repo, source in zip(repo_configs, sources):
+        ignored = {a.lower() for a in repo.ignore_authors}
+        short = _short_name(repo, settings)
+        for commit in source.commits(window):
+            if commit.author_name.lower() in ignored or (commit.author_login or "").lower() in ignored:
+                continue
+            scored.append((commit, assess(commit, repo.areas, short)))
+    frame = to_frame(scored, zone, shown.day_list())
+    note = heuristic_note(settings, settings.lang)
+    return Digest(settings=settings, days=[d.isoformat() for d in shown.day_list()], window=window,
+                  repos=names, frame=frame, sources=dict(zip(names, sources)), notes=[note] if note else [])

@@ -1,0 +1,161 @@
+"""The one DataFrame: a row per commit, the single source for charts and the report.
+
+``COLUMNS`` declares every column once: its dtype and what it holds. ``to_frame`` builds it,
+``write_frame``/``read_frame`` keep it as ``commits.csv`` (list columns as JSON) and
+``commits.parquet``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from .models import Commit
+from .scoring.heuristic import Assessment
+
+# name -> (pandas dtype, meaning). "object" columns hold Python lists (JSON in the CSV).
+COLUMNS: dict[str, tuple[str, str]] = {
+    "repo": ("string", "display name of the repository"),
+    "sha": ("string", "full commit hash"),
+    "short_sha": ("string", "first 7 characters of the hash"),
+    "day": ("string", "calendar day (YYYY-MM-DD) of the committer date in the report's time zone"),
+    "in_report": ("bool", "the day is one of the report's days (the rest is trend history)"),
+    "committed_at": ("datetime64[ns, UTC]", "committer date (UTC)"),
+    "committed_local": ("string", "committer date as YYYY-MM-DD HH:MM:SS in the report's time zone"),
+    "authored_at": ("datetime64[ns, UTC]", "author date (UTC)"),
+    "author": ("string", "author name (after .mailmap)"),
+    "author_email": ("string", "author e-mail"),
+    "author_login": ("string", "GitHub login, when the source knows it"),
+    "committer": ("string", "committer name"),
+    "co_authors": ("object", "Co-authored-by trailers, as written"),
+    "parents": ("object", "parent hashes"),
+    "is_merge": ("bool", "more than one parent"),
+    "title": ("string", "first line of the message"),
+    "message": ("string", "full commit message"),
+    "pr_number": ("Int64", "pull request number from the title (#1234), or missing"),
+    "pr_url": ("string", "pull request page, for GitHub repositories"),
+    "url": ("string", "commit page, when the repository has one"),
+    "files": ("int64", "files touched (NF)"),
+    "lines_added": ("int64", "lines added (LA), binary files not counted"),
+    "lines_deleted": ("int64", "lines deleted (LD), binary files not counted"),
+    "binary_files": ("int64", "binary files touched"),
+    "directories": ("int64", "distinct directories touched (ND)"),
+    "subsystems": ("int64", "distinct top-level directories touched (NS)"),
+    "entropy": ("float64", "normalized change entropy over files, 0..1"),
+    "files_truncated": ("bool", "the source capped the file list (GitHub stops at 3,000)"),
+    "file_changes": ("object", "per file: path, old_path, status, added, deleted, binary"),
+    "areas": ("object", "areas touched, most significant first"),
+    "primary_area": ("string", "first of areas"),
+    "change_type": ("string", "feat, fix, perf, refactor, security, revert, docs, test, ci, build, deps, chore, other"),
+    "type_rule": ("string", "what decided the change type: revert, prefix, tag, paths, keyword, none"),
+    "fix": ("bool", "fix keyword (Kamei's FIX)"),
+    "revert": ("bool", "the commit reverts another"),
+    "breaking": ("bool", "breaking-change marker in the message"),
+    "is_bot": ("bool", "author is a bot"),
+    "tests_touched": ("bool", "at least one test file changed"),
+    "public_api_paths": ("object", "changed paths that look like public API"),
+    "security_paths": ("object", "changed paths that look security-sensitive"),
+    "score": ("int64", "heuristic importance, 0..100"),
+    "heuristic_level": ("string", "high / medium / low from the score"),
+    "reasons": ("object", "signals that set the score: code, detail (from the data), points"),
+    "llm_level": ("string", "the model's importance, when an analysis exists"),
+    "llm_reason": ("string", "the model's one-line reason"),
+    "level": ("string", "final level (heuristic, blended with the model when it ran)"),
+    "level_disagreement": ("bool", "heuristic and model levels are two apart"),
+    "analysis_status": ("string", "none, ok, cached or failed"),
+    "diff_coverage": ("float64", "share of the diff's lines the model saw, 0..1"),
+    "tokens_in": ("Int64", "prompt tokens spent on this commit"),
+    "tokens_out": ("Int64", "completion tokens spent on this commit"),
+}
+LIST_COLUMNS = [name for name, (dtype, _) in COLUMNS.items() if dtype == "object"]
+
+
+def describe_columns() -> pd.DataFrame:
+    """The column documentation as a table (for the README and notebooks)."""
+    return pd.DataFrame([(n, d, m) for n, (d, m) in COLUMNS.items()], columns=["column", "dtype", "meaning"])
+
+
+def _row(commit: Commit, assessment: Assessment, tz: ZoneInfo, report_days: set[str]) -> dict:
+    s = assessment.signals
+    local = commit.committer_date.astimezone(tz)
+    day = local.date().isoformat()
+    return {
+        "repo": commit.repo, "sha": commit.sha, "short_sha": commit.short_sha, "day": day,
+        "in_report": day in report_days,
+        "committed_at": commit.committer_date, "committed_local": local.strftime("%Y-%m-%d %H:%M:%S"),
+        "authored_at": commit.author_date, "author": commit.author_name, "author_email": commit.author_email,
+        "author_login": commit.author_login, "committer": commit.committer_name,
+        "co_authors": list(commit.co_authors), "parents": list(commit.parents), "is_merge": commit.is_merge,
+        "title": commit.title, "message": commit.message, "pr_number": commit.pr_number,
+        "pr_url": commit.pr_url, "url": commit.url,
+        "files": s.files, "lines_added": s.lines_added, "lines_deleted": s.lines_deleted,
+        "binary_files": s.binary_files, "directories": s.directories, "subsystems": s.subsystems,
+        "entropy": s.entropy, "files_truncated": commit.files_truncated,
+        "file_changes": [{"path": f.path, "old_path": f.old_path, "status": f.status, "added": f.added_lines,
+                          "deleted": f.deleted_lines, "binary": f.binary} for f in commit.files],
+        "areas": list(assessment.areas), "primary_area": assessment.areas[0] if assessment.areas else "root",
+        "change_type": assessment.change_type, "type_rule": assessment.type_rule,
+        "fix": s.fix, "revert": s.revert, "breaking": s.breaking, "is_bot": s.bot,
+        "tests_touched": s.tests_touched, "public_api_paths": list(s.public_api_paths),
+        "security_paths": list(s.security_paths),
+        "score": assessment.score, "heuristic_level": assessment.level,
+        "reasons": [{"code": r.code, "detail": r.detail, "points": round(float(r.points), 1)} for r in assessment.reasons],
+        "llm_level": None, "llm_reason": None, "level": assessment.level, "level_disagreement": False,
+        "analysis_status": "none", "diff_coverage": None, "tokens_in": None, "tokens_out": None,
+    }
+
+
+def to_frame(scored: Sequence[tuple[Commit, Assessment]], tz: ZoneInfo,
+             report_days: Sequence[date | str] = ()) -> pd.DataFrame:
+    """One row per commit, columns as in ``COLUMNS``, newest first within each repository."""
+    days = {d.isoformat() if isinstance(d, date) else d for d in report_days}
+    frame = pd.DataFrame([_row(c, a, tz, days) for c, a in scored], columns=list(COLUMNS))
+    # Repositories keep their config order; within one, newest first (git's order is topological).
+    order = {name: i for i, name in enumerate(dict.fromkeys(c.repo for c, _ in scored))}
+    frame["_repo_order"] = frame["repo"].map(order)
+    frame["_ts"] = pd.to_datetime(frame["committed_at"], utc=True)
+    frame = frame.sort_values(["_repo_order", "_ts"], ascending=[True, False], kind="stable")
+    return _typed(frame.drop(columns=["_repo_order", "_ts"]).reset_index(drop=True))
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    for name, (dtype, _) in COLUMNS.items():
+        if dtype.startswith("datetime64"):
+            frame[name] = pd.to_datetime(frame[name], utc=True).astype(dtype)
+        elif dtype == "float64":
+            frame[name] = pd.to_numeric(frame[name], errors="coerce").astype("float64")
+        elif dtype != "object":
+            frame[name] = frame[name].astype(dtype)
+    return frame
+
+
+def write_frame(frame: pd.DataFrame, out_dir: str | Path) -> list[Path]:
+    """Write ``commits.csv`` and ``commits.parquet`` into ``out_dir``; return their paths."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    csv = frame.copy()
+    for name in LIST_COLUMNS:
+        csv[name] = csv[name].map(lambda v: json.dumps(list(v) if v is not None else [], ensure_ascii=False))
+    csv_path, parquet_path = out / "commits.csv", out / "commits.parquet"
+    csv.to_csv(csv_path, index=False)
+    frame.to_parquet(parquet_path, index=False)
+    return [csv_path, parquet_path]
+
+
+def read_frame(path: str | Path) -> pd.DataFrame:
+    """Read a frame written by :func:`write_frame` (``.parquet`` or ``.csv``)."""
+    path = Path(path)
+    if path.suffix == ".parquet":
+        frame = pd.read_parquet(path)
+        for name in LIST_COLUMNS:
+            frame[name] = frame[name].map(lambda v: [] if v is None else [dict(x) if isinstance(x, dict) else x for x in v])
+        return _typed(frame)
+    frame = pd.read_csv(path, dtype={n: "string" for n, (d, _) in COLUMNS.items() if d == "string"})
+    for name in LIST_COLUMNS:
+        frame[name] = frame[name].map(lambda v: json.loads(v) if isinstance(v, str) else [])
+    return _typed(frame)

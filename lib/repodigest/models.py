@@ -1,0 +1,68 @@
+"""Typed records at the stage boundary between sources and scoring.
+
+Field names follow PyDriller's vocabulary (``added_lines``, ``old_path``) so that analysis code
+reads like the question it answers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """One file touched by a commit."""
+
+    path: str
+    status: str  # added | modified | deleted | renamed | copied | type_changed | unknown
+    added_lines: int | None  # None for binary files: "not counted", never 0
+    deleted_lines: int | None
+    old_path: str | None = None  # previous path on rename/copy
+    binary: bool = False
+    patch: str | None = None  # per-file diff text when the source has it (GitHub)
+
+    @property
+    def churn(self) -> int:
+        return (self.added_lines or 0) + (self.deleted_lines or 0)
+
+
+@dataclass(frozen=True)
+class Commit:
+    """One commit with everything the scoring and the report need, and nothing derived."""
+
+    repo: str  # display name of the repository, e.g. "sgl-project/sglang"
+    sha: str
+    parents: tuple[str, ...]
+    author_name: str
+    author_email: str
+    author_date: datetime  # timezone-aware, with the commit's own offset
+    committer_name: str
+    committer_email: str
+    committer_date: datetime
+    message: str
+    title: str
+    pr_number: int | None
+    co_authors: tuple[str, ...]
+    files: tuple[FileChange, ...]
+    author_login: str | None = None
+    url: str | None = None  # web page of the commit, when the repository has one
+    pr_url: str | None = None
+    files_truncated: bool = False  # the source capped the file list (GitHub stops at 3000)
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def short_sha(self) -> str:
+        return self.sha[:7]
+
+    @property
+    def added_lines(self) -> int:
+        return sum(f.added_lines or 0 for f in self.files)
+
+    @property
+    def deleted_lines(self) -> int:
+        return sum(f.deleted_lines or 0 for f in self.files)
+
+    @property
+    def is_merge(self) -> bool:
+        return len(self.parents) > 1

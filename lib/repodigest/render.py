@@ -1,0 +1,135 @@
+"""Run the daily notebook with papermill and export it with nbconvert, in this process.
+
+Everything is written into a temporary folder beside the final one and moved into place only
+when complete, so a failed run never leaves half a report and never touches the last good one.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import PartialReportError, RepodigestError, SourceError, UserError
+
+TEMPLATES = Path(__file__).resolve().parent / "report" / "nbconvert"
+NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "daily_report.ipynb"
+# Papermill would write secrets into the output notebook: such parameters are refused outright.
+_SECRET_WORDS = ("token", "key", "secret", "password", "webhook")
+
+
+@dataclass
+class RenderResult:
+    """Where the report went and how long each stage took."""
+
+    out_dir: Path
+    files: list[Path]
+    seconds: dict[str, float]
+    partial: bool
+
+
+def check_parameters(parameters: dict) -> None:
+    """Refuse parameters that look like secrets: they would be stored in the notebook."""
+    for name in parameters:
+        if any(word in name.lower() for word in _SECRET_WORDS):
+            raise UserError(f"parameter {name!r} looks like a secret: secrets come from the environment only")
+
+
+@contextmanager
+def _lock(path: Path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def publish(tmp: Path, final: Path) -> None:
+    """Move the complete ``tmp`` folder to ``final``, replacing what was there only at the end."""
+    with _lock(final.parent / f".{final.name}.lock"):
+        old = None
+        if final.exists():
+            old = final.parent / f".old-{final.name}-{os.getpid()}-{time.monotonic_ns()}"
+            os.replace(final, old)
+        os.replace(tmp, final)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _kernel_error(exc) -> RepodigestError:
+    """Map an error raised inside the notebook to the same error class, with its one-line message."""
+    ename, evalue = getattr(exc, "ename", ""), getattr(exc, "evalue", str(exc))
+    for cls in (UserError, SourceError, PartialReportError):
+        if ename == cls.__name__:
+            return cls(evalue)
+    first = (evalue or "").strip().splitlines()
+    return SourceError(f"the report notebook failed: {ename}: {first[0] if first else ''}".rstrip(": "))
+
+
+def export(notebook, out_dir: Path, title: str) -> list[Path]:
+    """Write report.html (interactive, self-contained) and report.md from the executed notebook."""
+    from nbconvert import HTMLExporter, MarkdownExporter
+    from traitlets.config import Config
+
+    resources = {"metadata": {"name": title}}
+    html, _ = HTMLExporter(template_name="repodigest", extra_template_basedirs=[str(TEMPLATES)],
+                           exclude_input=True, exclude_markdown=True, exclude_input_prompt=True,
+                           exclude_output_prompt=True, embed_images=True).from_notebook_node(notebook, resources=dict(resources))
+    # Markdown outputs first: the report cells carry text/markdown beside any HTML.
+    config = Config({"NbConvertBase": {"display_data_priority": ["text/markdown", "image/png", "text/plain"]}})
+    md, _ = MarkdownExporter(config=config, exclude_input=True, exclude_markdown=True).from_notebook_node(notebook, resources=dict(resources))
+    html_path, md_path = out_dir / "report.html", out_dir / "report.md"
+    html_path.write_text(html, encoding="utf-8")
+    md_path.write_text(md.strip() + "\n", encoding="utf-8")
+    return [html_path, md_path]
+
+
+def render_report(parameters: dict, out_root: str | os.PathLike = "outputs", folder: str | None = None,
+                  notebook: str | os.PathLike | None = None, title: str = "repodigest") -> RenderResult:
+    """Execute the daily notebook with ``parameters`` and publish ``out_root/<folder>/report.*``."""
+    import nbformat
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    check_parameters(parameters)
+    notebook = Path(notebook or NOTEBOOK)
+    if not notebook.is_file():
+        raise UserError(f"report notebook not found: {notebook}")
+    root = Path(out_root)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{folder}-", dir=root))
+    except OSError as exc:
+        raise UserError(f"cannot write to {root}: {exc.strerror}") from None
+    seconds: dict[str, float] = {}
+    try:
+        started = time.perf_counter()
+        executed_path = tmp / "report.ipynb"
+        try:
+            executed = papermill.execute_notebook(
+                str(notebook), str(executed_path), parameters={**parameters, "out_dir": str(tmp)},
+                progress_bar=False, log_output=False, cwd=os.getcwd(), kernel_name="python3")
+        except PapermillExecutionError as exc:
+            raise _kernel_error(exc) from None
+        seconds["execute"] = time.perf_counter() - started
+        started = time.perf_counter()
+        node = nbformat.from_dict(executed)
+        files = [executed_path, *export(node, tmp, title)]
+        seconds["export"] = time.perf_counter() - started
+        status_path = tmp / "status.json"
+        partial = bool(json.loads(status_path.read_text())["partial"]) if status_path.exists() else False
+        final = root / folder
+        publish(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    files = sorted(p for p in final.iterdir() if p.is_file())
+    return RenderResult(out_dir=final, files=files, seconds=seconds, partial=partial)

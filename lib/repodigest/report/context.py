@@ -1,0 +1,220 @@
+"""The report's context: one documented, JSON-serialisable dict built from the DataFrame.
+
+Templates (``templates/report.md.j2``) only place what is here; every number in it comes from
+the frame, and every piece of prose is either data (commit messages) or a model analysis.
+Strings are raw: the templates escape them with the filters of :mod:`repodigest.report.text`.
+
+Shape::
+
+    {lang, title, days: [YYYY-MM-DD], labels, notes: [str], usage: {...} | None,
+     charts: {anchor, markdown} | None,
+     repos: [{name, anchor, summary_anchor, details_anchor, total, counts: {high, medium, low},
+              per_day: [{day, count}], rows: [{time, author, title, pr_number, pr_url}],
+              groups: [{level, anchor, count, entries: [entry]}]}]}
+
+    entry = {sha, short_sha, anchor, title, url, level, change_type, type_label, type_detail,
+             reasons: [str], summary: [str], stats: str, scope: [{area, files: [str]}] | [str],
+             insight: [{dimension, text}], risks: [{title, details: [str]}],
+             advice: [{title, text}], closing: str, coverage: str | None, note: str | None,
+             source: "llm" | "heuristic"}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+
+from .anchors import AnchorSet
+from .labels import load_labels
+from .text import first_paragraph, shorten
+
+LEVEL_ORDER = ("high", "medium", "low")
+_MAX_SCOPE_AREAS = 6
+_FILES_PER_AREA = 3
+
+
+def _reason_text(reason: Mapping, labels: Mapping) -> str:
+    code, detail = reason["code"], reason.get("detail", "")
+    template = labels["reason"].get(code)
+    if code == "type":
+        return labels["reason"]["type"].format(label=labels["types"].get(detail, detail))
+    return template.format(detail=detail) if template else f"{code} {detail}".strip()
+
+
+def _lines(added, deleted, labels) -> str:
+    return labels["lines_stat"].format(added=added, deleted=deleted)
+
+
+def _scope_from_files(changes: Sequence[Mapping], areas: Sequence[str], path_area, labels) -> list[dict]:
+    """Group the commit's files by area, biggest first, with line counts from the data."""
+    by_area: dict[str, list[Mapping]] = {}
+    for change in sorted(changes, key=lambda c: -((c.get("added") or 0) + (c.get("deleted") or 0))):
+        by_area.setdefault(path_area(change["path"]), []).append(change)
+    order = [a for a in areas if a in by_area] + [a for a in by_area if a not in areas]
+    scope = []
+    for area in order[:_MAX_SCOPE_AREAS]:
+        files = []
+        for change in by_area[area][:_FILES_PER_AREA]:
+            stat = labels["binary"] if change.get("binary") else _lines(change.get("added") or 0,
+                                                                         change.get("deleted") or 0, labels)
+            files.append({"path": change["path"], "stat": stat, "old_path": change.get("old_path")})
+        rest = len(by_area[area]) - len(files)
+        scope.append({"area": area, "files": files,
+                      "more": labels["more_files"].format(count=rest) if rest > 0 else ""})
+    hidden = sum(len(by_area[a]) for a in order[_MAX_SCOPE_AREAS:])
+    if hidden:
+        scope.append({"area": "…", "files": [], "more": labels["more_files"].format(count=hidden)})
+    return scope
+
+
+def _heuristic_parts(row: Mapping, labels: Mapping) -> dict:
+    """Risks and advice derived from the signals alone, for entries without a model analysis."""
+    risk, advice = labels["risk"], labels["tips"]
+    risks, tips = [], []
+    churn = int(row["lines_added"]) + int(row["lines_deleted"])
+    code_files = [c for c in row["file_changes"] if not _support_file(c["path"])]
+
+    def paths(items):
+        return ", ".join(f"`{p}`" for p in list(items)[:3])
+
+    if row["breaking"]:
+        risks.append(risk["breaking"])
+    if len(row["public_api_paths"]):
+        risks.append(risk["public_api"].format(paths=paths(row["public_api_paths"])))
+        tips.append(advice["review_api"])
+    if len(row["security_paths"]):
+        risks.append(risk["security_path"].format(paths=paths(row["security_paths"])))
+        tips.append(advice["security"])
+    if row["revert"]:
+        risks.append(risk["revert"])
+    code_lines = sum((c.get("added") or 0) + (c.get("deleted") or 0) for c in code_files)
+    if code_files and not row["tests_touched"] and code_lines >= 20:
+        risks.append(risk["no_tests"].format(lines=code_lines))
+        tips.append(advice["tests"])
+    if row["files"] >= 20 or churn >= 1000:
+        risks.append(risk["large"].format(files=row["files"], lines=churn))
+    if len(row["areas"]) >= 3:
+        tips.append(advice["split"])
+    build_files = [c["path"] for c in row["file_changes"] if _build_file(c["path"])]
+    if build_files and row["change_type"] not in ("docs", "test"):
+        risks.append(risk["build_path"].format(paths=paths(build_files)))
+        tips.append(advice["build"])
+    if not risks:
+        risks.append(risk["none"])
+    if not tips:
+        tips.append(advice["watch"])
+    return {"risks": [{"title": r, "details": []} for r in risks],
+            "advice": [{"title": t[0], "text": t[1]} for t in tips]}
+
+
+def _support_file(path: str) -> bool:
+    from ..scoring.paths import file_kind
+    return file_kind(path) != "source"
+
+
+def _build_file(path: str) -> bool:
+    from ..scoring.paths import is_build
+    return is_build(path)
+
+
+def build_entry(row: Mapping, labels: Mapping, anchor: str, analysis: Mapping | None, path_area) -> dict:
+    """One commit's entry: data fields always; prose from the analysis when there is one."""
+    title = row["title"] or "(no title)"
+    body = row["message"].split("\n", 1)[1] if "\n" in (row["message"] or "") else ""
+    stats = labels["data_summary"].format(files=row["files"], added=row["lines_added"],
+                                          deleted=row["lines_deleted"],
+                                          areas=", ".join(list(row["areas"])[:4]) or "-")
+    shown = [r for r in row["reasons"] if r["code"] == "type" or abs(r["points"]) >= 3][:5]
+    reasons = [_reason_text(r, labels) for r in shown]
+    if row.get("llm_level") and isinstance(row.get("llm_level"), str):
+        reasons.append(labels["reason"]["blend"].format(heuristic=labels[f"level_{row['heuristic_level']}"],
+                                                        llm=labels[f"level_{row['llm_level']}"]))
+    entry = {
+        "sha": row["sha"], "short_sha": row["short_sha"], "anchor": anchor, "title": title,
+        "url": row["url"] if isinstance(row["url"], str) else None,
+        "level": row["level"], "change_type": row["change_type"],
+        "type_label": labels["types"].get(row["change_type"], row["change_type"]),
+        "type_detail": labels["rules"].get(row["type_rule"], ""), "reasons": reasons, "stats": stats,
+        "scope": _scope_from_files(row["file_changes"], row["areas"], path_area, labels),
+        "coverage": None, "note": None, "source": "heuristic", "insight": [], "closing": "",
+        "files_truncated": labels["files_truncated"].format(count=row["files"]) if row["files_truncated"] else None,
+    }
+    if analysis:
+        entry.update(source="llm", type_detail=analysis.get("change_type_detail") or entry["type_detail"],
+                     summary=list(analysis.get("summary") or []) or [title],
+                     insight=[{"dimension": labels["dims"][k], "text": v or labels["insight_none"]}
+                              for k, v in (analysis.get("insight") or {}).items() if k in labels["dims"]],
+                     risks=[{"title": r.get("title", ""), "details": list(r.get("details") or [])}
+                            for r in analysis.get("risks") or []],
+                     advice=[{"title": a.get("title", ""), "text": a.get("text", "")}
+                             for a in analysis.get("advice") or []],
+                     closing=analysis.get("closing") or "",
+                     llm_scope=list(analysis.get("scope") or []))
+        if analysis.get("coverage"):
+            entry["coverage"] = analysis["coverage"]
+    else:
+        paragraph = first_paragraph(body)
+        entry["summary"] = [paragraph] if paragraph else [title]
+        entry.update(_heuristic_parts(row, labels))
+        if isinstance(row.get("analysis_status"), str) and row["analysis_status"] == "failed":
+            entry["note"] = labels["analysis_failed"].format(error=row.get("llm_reason") or "error")
+    return entry
+
+
+def build_context(frame: pd.DataFrame, repos: Sequence[str], days: Sequence[str], lang: str = "zh",
+                  analyses: Mapping[str, Mapping] | None = None, notes: Sequence[str] = (),
+                  usage: Mapping | None = None, charts_markdown: str | None = None,
+                  path_area=None) -> dict:
+    """Build the report context for ``days`` from the rows of ``frame`` in those days."""
+    from ..scoring.areas import path_area as default_path_area
+
+    labels = load_labels(lang)
+    path_area = path_area or default_path_area
+    analyses = analyses or {}
+    anchors = AnchorSet()
+    shown = frame[frame["day"].isin(list(days))]
+    multi_day = len(days) > 1
+    title = (labels["title"].format(date=days[-1]) if not multi_day
+             else labels["title_range"].format(first=days[0], last=days[-1]))
+    context = {"lang": lang, "title": title, "days": list(days), "labels": labels, "notes": list(notes),
+               "usage": dict(usage) if usage else None, "repos": [], "multi_repo": len(repos) > 1,
+               "multi_day": multi_day}
+    # Headings' ids are handed out first so that commit ids (short shas) never shift them.
+    repo_rows = []
+    for name in repos:
+        rows = shown[shown["repo"] == name].sort_values("committed_at", ascending=False, kind="stable")
+        base = anchors.make(name, "repo")
+        repo_rows.append((name, rows, base))
+    charts_anchor = anchors.make("charts")
+    context["charts"] = {"anchor": charts_anchor, "markdown": charts_markdown} if charts_markdown is not None else None
+    for name, rows, base in repo_rows:
+        counts = {lvl: int((rows["level"] == lvl).sum()) for lvl in LEVEL_ORDER}
+        repo = {"name": name, "anchor": base, "summary_anchor": anchors.make(f"{base}-summary"),
+                "details_anchor": anchors.make(f"{base}-details"), "total": len(rows), "counts": counts,
+                "per_day": [{"day": d, "count": int((rows["day"] == d).sum())} for d in days] if multi_day else [],
+                "rows": [{"time": r["committed_local"], "author": r["author"], "title": r["title"],
+                          "pr_number": None if pd.isna(r["pr_number"]) else int(r["pr_number"]),
+                          "pr_url": r["pr_url"] if isinstance(r["pr_url"], str) else None}
+                         for r in rows.to_dict("records")],
+                "groups": []}
+        for level in LEVEL_ORDER:
+            group_rows = rows[rows["level"] == level].sort_values(["score", "committed_at"], ascending=[False, False],
+                                                                   kind="stable")
+            repo["groups"].append({"level": level, "anchor": anchors.make(f"{base}-{level}"),
+                                   "count": len(group_rows), "entries": []})
+        context["repos"].append((repo, rows))
+    for repo, rows in context["repos"]:
+        for group in repo["groups"]:
+            level_rows = rows[rows["level"] == group["level"]].sort_values(
+                ["score", "committed_at"], ascending=[False, False], kind="stable")
+            for row in level_rows.to_dict("records"):
+                anchor = anchors.make(row["short_sha"], "commit")
+                group["entries"].append(build_entry(row, labels, anchor, analyses.get(row["sha"]), path_area))
+    context["repos"] = [repo for repo, _ in context["repos"]]
+    return context
+
+
+def toc_title(title: str) -> str:
+    """The title as the TOC shows it (about 57 characters, then ...)."""
+    return shorten(title)

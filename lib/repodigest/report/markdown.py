@@ -1,0 +1,44 @@
+"""Render the report context to Markdown with the Jinja2 templates in ``templates/``."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+
+from . import text
+
+TEMPLATES = Path(__file__).with_name("templates")
+
+
+def title_cell(title: str, pr_number: int | None = None, pr_url: str | None = None) -> str:
+    """A commit title for the commit table, its ``(#N)`` linked to the pull request when known."""
+    out = text.cell(title)
+    url = text.safe_url(pr_url)
+    if pr_number and url:
+        marker = f"(#{pr_number})"
+        at = out.rfind(marker)
+        if at >= 0:
+            out = f"{out[:at]}([#{pr_number}]({url})){out[at + len(marker):]}"
+    return out
+
+
+@lru_cache(maxsize=4)
+def environment(template_dir: str = str(TEMPLATES)) -> jinja2.Environment:
+    """The Jinja2 environment with the Markdown-safety filters registered."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(template_dir), trim_blocks=True,
+                             lstrip_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined,
+                             autoescape=False)
+    env.filters.update(inline=text.inline, cell=text.cell, code=text.code, link_text=text.link_text,
+                       url=text.safe_url, toc_title=text.shorten, title_cell=title_cell)
+    return env
+
+
+def render_markdown(context: Mapping, template: str = "report.md.j2", template_dir: str | None = None) -> str:
+    """Render ``context`` (see :mod:`repodigest.report.context`) to the report's Markdown."""
+    env = environment(template_dir or str(TEMPLATES))
+    out = env.get_template(template).render(L=context["labels"], **context)
+    return re.sub(r"\n{3,}", "\n\n", out).strip() + "\n"

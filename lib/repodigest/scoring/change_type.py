@@ -1,0 +1,83 @@
+"""The kind of a change, decided by the first rule that applies, in this order:
+
+1. a revert (``Revert "..."`` or ``revert:``);
+2. a conventional-commit prefix (``fix:``, ``feat(scope)!:``);
+3. a bracket tag (``[Fix]``, ``[Perf]``, ``[Doc]``);
+4. the paths, when every file is docs, tests, CI or build/dependency files;
+5. keywords in the title (security words first, then fix, perf, refactor, deps, feat, docs);
+6. otherwise ``other``.
+The rule that decided is returned with the type, so the report can say why.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from . import paths
+
+CHANGE_TYPES = ("feat", "fix", "perf", "refactor", "security", "revert", "docs", "test", "ci", "build",
+                "deps", "chore", "other")
+
+# Words as people write them in prefixes and tags -> our type.
+_WORD_TYPE = {
+    "feat": "feat", "feature": "feat", "features": "feat", "new": "feat", "model": "feat", "enhancement": "feat",
+    "fix": "fix", "fixes": "fix", "fixed": "fix", "bugfix": "fix", "bug": "fix", "hotfix": "fix",
+    "perf": "perf", "performance": "perf", "opt": "perf", "optimization": "perf", "optimize": "perf",
+    "refactor": "refactor", "refactoring": "refactor", "cleanup": "refactor", "style": "chore",
+    "doc": "docs", "docs": "docs", "documentation": "docs", "typo": "docs",
+    "test": "test", "tests": "test", "ci": "ci", "build": "build", "deps": "deps", "dependencies": "deps",
+    "chore": "chore", "misc": "chore", "minor": "chore", "lint": "chore", "format": "chore", "release": "chore",
+    "revert": "revert", "security": "security", "sec": "security",
+}
+_CONVENTIONAL = re.compile(r"^\s*(?:\[[^\]\n]{1,40}\]\s*)*([A-Za-z]+)(?:\([^)\n]{0,40}\))?(!)?:\s")
+_TAGS = re.compile(r"\[([^\]\n]{1,40})\]")
+_REVERT = re.compile(r"^\s*(revert\b|\[revert\])", re.IGNORECASE)
+# Keyword rules, most specific first: "fix perf regression" is a fix.
+_KEYWORDS: Sequence[tuple[str, re.Pattern]] = [
+    ("security", re.compile(r"\b(cve-\d+|vulnerab\w*|security|xss|csrf|ssrf|rce|injection|exploit)\b", re.I)),
+    ("fix", re.compile(r"\b(fix\w*|bug\w*|crash\w*|hang\w*|deadlock\w*|regression|broken|incorrect|wrong|"
+                       r"leak\w*|nan|oom|race|error|failure|fail\w*|issue)\b", re.I)),
+    ("perf", re.compile(r"\b(perf|performance|speed\w*|faster|optimi[sz]\w*|accelerat\w*|latency|throughput|"
+                        r"\d+(\.\d+)?x)\b", re.I)),
+    ("refactor", re.compile(r"\b(refactor\w*|clean\s?up|cleanup|rename\w*|mov(e|es|ed|ing)|simplif\w*|"
+                            r"restructur\w*|reorganiz\w*|split\w*|extract\w*|remove\w*|deprecat\w*|unify)\b", re.I)),
+    ("chore", re.compile(r"\b(pre-commit|lint\w*|reformat\w*|formatting|code style|bump version)\b", re.I)),
+    ("deps", re.compile(r"\b(bump\w*|upgrade\w*|pin|unpin|dependenc\w*)\b", re.I)),
+    ("feat", re.compile(r"\b(add\w*|support\w*|implement\w*|introduc\w*|enabl\w*|new|allow\w*|improv\w*|"
+                        r"enhanc\w*|expos\w*|collect\w*|extend\w*)\b", re.I)),
+    ("docs", re.compile(r"\b(docs?|readme|documentation|typo\w*|comment\w*)\b", re.I)),
+]
+
+
+def _paths_only(files: Sequence[str]) -> str | None:
+    if not files:
+        return None
+    for kind, test in (("docs", paths.is_doc), ("test", paths.is_test), ("ci", paths.is_ci)):
+        if all(test(f) for f in files):
+            return kind
+    if all(paths.is_lockfile(f) or paths.is_build(f) and "requirements" in f.lower() for f in files):
+        return "deps"
+    if all(paths.is_build(f) for f in files):
+        return "build"
+    return None
+
+
+def classify(title: str, files: Sequence[str]) -> tuple[str, str]:
+    """Return ``(change type, rule)`` where rule names what decided: revert, prefix, tag, paths, keyword, none."""
+    if _REVERT.match(title):
+        return "revert", "revert"
+    conventional = _CONVENTIONAL.match(title)
+    if conventional and conventional.group(1).lower() in _WORD_TYPE:
+        return _WORD_TYPE[conventional.group(1).lower()], "prefix"
+    for tag in _TAGS.findall(title.split(":")[0] if title.lstrip().startswith("[") else ""):
+        word = tag.strip("` ").lower()
+        if word in _WORD_TYPE:
+            return _WORD_TYPE[word], "tag"
+    by_path = _paths_only(files)
+    if by_path:
+        return by_path, "paths"
+    for kind, pattern in _KEYWORDS:
+        if pattern.search(title):
+            return kind, "keyword"
+    return "other", "none"

@@ -1,0 +1,108 @@
+"""Commits of a local git clone, read with one ``git log`` process per window."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from ..errors import SourceError, UserError
+from ..models import Commit
+from ..window import Window
+from .gitlog import RawCommit, log_args, parse_log
+from .message import parse_co_authors, parse_pr_number, split_message
+
+_GITHUB_REMOTE = re.compile(r"github\.com[:/]+([^/\s]+)/([^/\s]+?)(?:\.git)?/?$")
+
+
+def run_git(path: str | Path, *args: str, check: bool = True) -> bytes:
+    """Run git in ``path`` and return stdout; failures become SourceError with git's message."""
+    try:
+        proc = subprocess.run(["git", "-C", str(path), *args], capture_output=True, check=False)
+    except FileNotFoundError:
+        raise SourceError("git is not installed or not on PATH") from None
+    if check and proc.returncode != 0:
+        message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise SourceError(f"git {args[0] if args else ''} failed in {path}: {message[-1] if message else proc.returncode}")
+    return proc.stdout
+
+
+def repository_root(path: str | Path) -> Path:
+    """The top of the work tree (or the bare repository) containing ``path``; UserError if none."""
+    path = Path(path)
+    if not path.exists():
+        raise UserError(f"repository path does not exist: {path}")
+    proc = subprocess.run(["git", "-C", str(path), "rev-parse", "--show-toplevel", "--is-bare-repository"],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise UserError(f"not a git repository: {path}")
+    lines = proc.stdout.split("\n")
+    if lines and lines[0] == "true":  # bare: --show-toplevel prints nothing
+        return path.resolve()
+    return Path(lines[0]).resolve() if lines[0] else path.resolve()
+
+
+def web_url(path: str | Path) -> str | None:
+    """``https://github.com/owner/name`` when the ``origin`` remote is on GitHub, else None."""
+    proc = subprocess.run(["git", "-C", str(path), "remote", "get-url", "origin"], capture_output=True, text=True)
+    found = _GITHUB_REMOTE.search(proc.stdout.strip()) if proc.returncode == 0 else None
+    return f"https://github.com/{found.group(1)}/{found.group(2)}" if found else None
+
+
+def to_commit(raw: RawCommit, repo: str, base_url: str | None) -> Commit:
+    """Turn a parsed log record into a Commit, deriving title, PR number and trailers."""
+    title, _ = split_message(raw.message)
+    pr = parse_pr_number(title)
+    return Commit(
+        repo=repo, sha=raw.sha, parents=raw.parents,
+        author_name=raw.author_name, author_email=raw.author_email, author_date=raw.author_date,
+        committer_name=raw.committer_name, committer_email=raw.committer_email,
+        committer_date=raw.committer_date, message=raw.message, title=title, pr_number=pr,
+        co_authors=parse_co_authors(raw.message), files=tuple(raw.files),
+        url=f"{base_url}/commit/{raw.sha}" if base_url else None,
+        pr_url=f"{base_url}/pull/{pr}" if base_url and pr else None,
+    )
+
+
+class LocalGitSource:
+    """A local clone (work tree or bare), read on one branch, first-parent history."""
+
+    kind = "local"
+
+    def __init__(self, path: str | Path, branch: str | None = None, name: str | None = None,
+                 base_url: str | None = None):
+        self.path = repository_root(path)
+        self.branch = branch
+        self.revision = self._resolve_revision(branch)
+        self.name = name or self.path.name.removesuffix(".git")
+        self.base_url = base_url if base_url is not None else web_url(self.path)
+
+    def _resolve_revision(self, branch: str | None) -> str:
+        rev = branch or "HEAD"
+        proc = subprocess.run(["git", "-C", str(self.path), "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"],
+                              capture_output=True, text=True)
+        if proc.returncode != 0:
+            if branch:
+                raise UserError(f"branch {branch!r} does not exist in {self.path}")
+            raise UserError(f"repository {self.path} has no commits yet")
+        return rev
+
+    def commits(self, window: Window) -> list[Commit]:
+        """Every first-parent commit whose committer date falls inside ``window``, newest first."""
+        until = window.end - timedelta(seconds=1)
+        raw = parse_log(run_git(self.path, *log_args(self.revision, since=window.start, until=until)))
+        # git's --since stops at the first older commit it meets; the exact test is ours.
+        return [to_commit(r, self.name, self.base_url) for r in raw if window.contains(r.committer_date)]
+
+    def latest_commit_time(self) -> datetime | None:
+        """Committer date of the newest commit on the branch."""
+        out = run_git(self.path, "log", "-1", "--first-parent", "--format=%cI", self.revision, "--")
+        text = out.decode().strip()
+        return datetime.fromisoformat(text) if text else None
+
+    def diff(self, commit: Commit) -> str:
+        """The commit's patch against its first parent (text for the LLM; binary files summarised)."""
+        out = run_git(self.path, "-c", "core.quotepath=off", "show", "--diff-merges=first-parent", "--format=",
+                      "--patch", "-M", "--no-color", "--no-ext-diff", commit.sha, "--")
+        return out.decode("utf-8", errors="replace")

@@ -1,0 +1,100 @@
+"""Calendar days in an explicit time zone: a report date is a day where the report is read."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .errors import UserError
+
+DEFAULT_TZ = "Asia/Shanghai"
+# The longest window a run may load; longer spans are exploration, done with explicit ranges.
+MAX_WINDOW_DAYS = 366
+
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def resolve_tz(name: str | None) -> ZoneInfo:
+    """The IANA time zone ``name`` (default Asia/Shanghai), or a UserError naming it."""
+    name = name or DEFAULT_TZ
+    try:
+        return ZoneInfo(str(name))
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise UserError(f"unknown time zone {name!r}: use an IANA name such as 'Asia/Shanghai' or 'UTC'") from None
+
+
+def today_in(tz: ZoneInfo, now: datetime | None = None) -> date:
+    """Today's date in ``tz``."""
+    return (now or datetime.now(tz)).astimezone(tz).date()
+
+
+def parse_date(value: str | date | None, tz: ZoneInfo, *, now: datetime | None = None) -> date | None:
+    """Parse ``YYYY-MM-DD``, ``today`` or ``yesterday`` (in ``tz``); None stays None (= latest day)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        day = value
+    else:
+        text = str(value).strip().lower()
+        today = today_in(tz, now)
+        if text == "today":
+            day = today
+        elif text == "yesterday":
+            day = today - timedelta(days=1)
+        elif _ISO_DAY.match(text):
+            try:
+                day = date.fromisoformat(text)
+            except ValueError:
+                raise UserError(f"invalid date {value!r}: no such day") from None
+        else:
+            raise UserError(f"invalid date {value!r}: expected YYYY-MM-DD, 'today' or 'yesterday'")
+    if day > today_in(tz, now):
+        raise UserError(f"date {day.isoformat()} is in the future in {tz.key}")
+    return day
+
+
+def check_days(value: int | str, what: str = "window_days") -> int:
+    """A day count between 1 and MAX_WINDOW_DAYS, or a UserError."""
+    try:
+        days = int(value)
+    except (TypeError, ValueError):
+        raise UserError(f"{what} must be a whole number of days, not {value!r}") from None
+    if not 1 <= days <= MAX_WINDOW_DAYS:
+        raise UserError(f"{what} must be between 1 and {MAX_WINDOW_DAYS} days, not {days}")
+    return days
+
+
+@dataclass(frozen=True)
+class Window:
+    """``days`` calendar days in ``tz`` ending on ``last_day`` (inclusive)."""
+
+    last_day: date
+    days: int
+    tz: ZoneInfo
+
+    @property
+    def first_day(self) -> date:
+        return self.last_day - timedelta(days=self.days - 1)
+
+    @property
+    def start(self) -> datetime:
+        """First instant of the window (inclusive)."""
+        return datetime.combine(self.first_day, time(0), self.tz)
+
+    @property
+    def end(self) -> datetime:
+        """First instant after the window (exclusive)."""
+        return datetime.combine(self.last_day + timedelta(days=1), time(0), self.tz)
+
+    def contains(self, moment: datetime) -> bool:
+        return self.start <= moment < self.end
+
+    def day_of(self, moment: datetime) -> date:
+        return moment.astimezone(self.tz).date()
+
+    def day_list(self) -> list[date]:
+        return [self.first_day + timedelta(days=i) for i in range(self.days)]

@@ -1,0 +1,27 @@
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from gitrepo import GitRepo  # noqa: E402
+
+
+@pytest.fixture
+def make_repo(tmp_path):
+    """Factory for fresh git repositories under the test's temp dir."""
+    counter = iter(range(1000))
+
+    def factory(name: str | None = None, branch: str = "main") -> GitRepo:
+        return GitRepo(tmp_path / (name or f"repo{next(counter)}"), branch=branch)
+
+    return factory
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch, tmp_path):
+    """No real keys, and a private cache, in every test."""
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL", "GITHUB_TOKEN", "GITHUB_API_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("REPODIGEST_CACHE_DIR", str(tmp_path / "cache"))

@@ -1,0 +1,125 @@
+"""Whole runs of ``repodigest report``: papermill executes the notebook, nbconvert exports it."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+BIN = Path(sys.executable).with_name("repodigest")
+
+
+def run(*args, cwd, env=None):
+    return subprocess.run([str(BIN), *args], cwd=cwd, capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, timeout=300)
+
+
+class Ids(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.ids, self.hrefs, self.scripts = set(), [], []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if "id" in attrs:
+            self.ids.add(attrs["id"])
+        if tag == "a" and (attrs.get("href") or "").startswith("#"):
+            self.hrefs.append(attrs["href"][1:])
+        if tag == "script":
+            self.scripts.append(attrs.get("src"))
+
+
+@pytest.fixture
+def busy_repo(make_repo):
+    repo = make_repo("busy")
+    repo.commit("[Perf] speed up core 3x (#101)\n\nCaches the core lookups.", "2026-02-16T09:00:00+08:00",
+                {"src/busy/core/a.py": "a\n" * 300, "src/busy/__init__.py": "x = 1\n"})
+    repo.commit("docs: explain <b>bold</b> [x](javascript:alert(1))", "2026-02-16T23:59:00+08:00",
+                {"docs/guide.md": "g\n"})
+    repo.commit("next day", "2026-02-17T00:01:00+08:00", {"src/busy/core/b.py": "b\n"})
+    return repo
+
+
+def test_report_writes_html_md_data_and_notebook(busy_repo, tmp_path):
+    out = tmp_path / "outputs"
+    proc = run("report", "--repo", str(busy_repo.path), "--date", "2026-02-16", "--out-dir", str(out), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    folder = out / "2026-02-16"
+    assert proc.stdout.strip() == str(folder / "report.md")
+    assert {"report.ipynb", "report.html", "report.md", "commits.csv", "commits.parquet", "status.json"} <= \
+        {p.name for p in folder.iterdir()}
+    md = (folder / "report.md").read_text()
+    assert md.startswith("# 每日更新报告（2026-02-16）\n") and "本日共 2 个提交" in md
+    assert "next day" not in md
+    html = (folder / "report.html").read_text()
+    parser = Ids()
+    parser.feed(html)
+    links = set(re.findall(r"\]\(#([^)]+)\)", md))
+    assert links and links <= parser.ids and set(parser.hrefs) <= parser.ids | {""}
+    assert "<b>bold</b>" not in html and 'href="javascript:' not in html
+    assert not any(src and src.startswith("http") for src in parser.scripts if src)  # nothing from a CDN... yet
+    assert json.loads((folder / "status.json").read_text())["commits"] == 2
+    assert not [p for p in out.iterdir() if p.name.startswith(".tmp-")]
+
+
+def test_default_is_the_latest_day_of_the_checkout(busy_repo, tmp_path):
+    proc = run("report", "--out-dir", str(tmp_path / "o"), "--lang", "en", cwd=busy_repo.path)
+    assert proc.returncode == 0, proc.stderr
+    md = Path(proc.stdout.strip()).read_text()
+    assert md.startswith("# Daily Update Report (2026-02-17)") and "next day" in md
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--date", "16.02.2026"], "invalid date"),
+    (["--tz", "Nowhere/City"], "unknown time zone"),
+    (["--lang", "fr"], "unknown language"),
+    (["--repo", "/definitely/not/here"], "neither an existing path nor"),
+    (["--window-days", "0"], "window_days"),
+])
+def test_user_errors_are_one_line_and_exit_2(busy_repo, tmp_path, args, message):
+    proc = run("report", "--out-dir", str(tmp_path / "o"), *args, cwd=busy_repo.path)
+    assert proc.returncode == 2
+    assert message in proc.stderr and "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_not_a_repository_and_missing_branch(tmp_path, make_repo):
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    proc = run("report", "--repo", str(plain), cwd=tmp_path)
+    assert proc.returncode == 2 and "not a git repository" in proc.stderr
+    repo = make_repo()
+    repo.commit("x", "2026-02-16T09:00:00+08:00", {"a": "1\n"})
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'repos = [{{spec = "{repo.path}", branch = "nope"}}]\n')
+    proc = run("report", "--config", str(cfg), cwd=tmp_path)
+    assert proc.returncode == 2 and "branch 'nope' does not exist" in proc.stderr
+
+
+def test_failed_run_keeps_the_previous_report(busy_repo, tmp_path):
+    out = tmp_path / "outputs"
+    assert run("report", "--repo", str(busy_repo.path), "--date", "2026-02-16", "--out-dir", str(out),
+               cwd=tmp_path).returncode == 0
+    before = (out / "2026-02-16" / "report.md").read_text()
+    # A config whose language the notebook rejects fails the run after the folder was planned.
+    proc = run("report", "--repo", str(busy_repo.path), "--date", "2026-02-16", "--out-dir", str(out),
+               "--window-days", "9999", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert (out / "2026-02-16" / "report.md").read_text() == before
+    assert not [p for p in out.iterdir() if p.name.startswith(".tmp-")]
+
+
+def test_papermill_cli_runs_the_notebook_directly(busy_repo, tmp_path):
+    notebook = Path(__file__).resolve().parents[2] / "notebooks" / "daily_report.ipynb"
+    papermill = Path(sys.executable).with_name("papermill")
+    proc = subprocess.run([str(papermill), str(notebook), str(tmp_path / "out.ipynb"), "-p", "date", "2026-02-16",
+                           "-p", "repos", str(busy_repo.path), "--no-progress-bar"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    executed = json.loads((tmp_path / "out.ipynb").read_text())
+    shown = "".join("".join(o.get("data", {}).get("text/markdown", "")) for c in executed["cells"]
+                    for o in c.get("outputs", []))
+    assert "# 每日更新报告（2026-02-16）" in shown and "本日共 2 个提交" in shown

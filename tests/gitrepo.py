@@ -1,0 +1,52 @@
+"""Build real git repositories with commits at controlled dates, for tests and benchmarks."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+
+class GitRepo:
+    """A throwaway repository; ``commit`` writes files and commits them at a given date."""
+
+    def __init__(self, path: Path, branch: str = "main"):
+        self.path = Path(path)
+        self.path.mkdir(parents=True, exist_ok=True)
+        self.git("init", "-q", "-b", branch)
+        self.git("config", "user.name", "Test User")
+        self.git("config", "user.email", "test@example.com")
+        self.git("config", "commit.gpgsign", "false")
+
+    def git(self, *args: str, env: dict | None = None, input: bytes | None = None) -> str:
+        full_env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", **(env or {})}
+        proc = subprocess.run(["git", "-C", str(self.path), *args], capture_output=True, env=full_env,
+                              input=input, check=True)
+        return proc.stdout.decode("utf-8", "replace")
+
+    def write(self, name: str, content: str | bytes) -> None:
+        target = self.path / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_text(content, encoding="utf-8")
+
+    def commit(self, message: str | bytes, date: str, files: dict[str, str | bytes] | None = None,
+               author: tuple[str, str] = ("Test User", "test@example.com"), author_date: str | None = None,
+               remove: tuple[str, ...] = (), allow_empty: bool = False) -> str:
+        """Commit ``files`` with committer date ``date`` (ISO 8601 with offset); return the sha."""
+        for name, content in (files or {}).items():
+            self.write(name, content)
+        for name in remove:
+            self.git("rm", "-q", name)
+        self.git("add", "-A")
+        env = {"GIT_COMMITTER_DATE": date, "GIT_AUTHOR_DATE": author_date or date,
+               "GIT_AUTHOR_NAME": author[0], "GIT_AUTHOR_EMAIL": author[1]}
+        raw = message if isinstance(message, bytes) else message.encode()
+        args = ["commit", "-q", "--no-verify", "-F", "-"] + (["--allow-empty"] if allow_empty else [])
+        self.git(*args, env=env, input=raw)
+        return self.head()
+
+    def head(self) -> str:
+        return self.git("rev-parse", "HEAD").strip()

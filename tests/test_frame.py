@@ -1,0 +1,27 @@
+import pandas as pd
+
+from repodigest import COLUMNS, build_digest, describe_columns, read_frame
+
+
+def test_frame_has_every_documented_column_and_round_trips(make_repo, tmp_path):
+    repo = make_repo()
+    repo.commit("feat: a (#3)\n\nCo-authored-by: Z <z@x>", "2026-02-16T09:00:00+08:00",
+                {"src/x/a.py": "1\n2\n", "b.bin": b"\0\1"})
+    repo.commit("older", "2026-02-10T09:00:00+08:00", allow_empty=True)
+    digest = build_digest(date="2026-02-16", repos=[str(repo.path)], window_days=14)
+    frame = digest.frame
+    assert list(frame.columns) == list(COLUMNS) and len(describe_columns()) == len(COLUMNS)
+    assert frame["in_report"].tolist() == [True, False]
+    assert frame.loc[0, "pr_number"] == 3 and pd.isna(frame.loc[1, "pr_number"])
+    assert frame.loc[0, "binary_files"] == 1 and frame.loc[0, "lines_added"] == 2
+    assert str(frame["committed_at"].dtype) == "datetime64[ns, UTC]"
+    written = digest.save_data(tmp_path / "out")
+    assert {p.name for p in written} == {"commits.csv", "commits.parquet", "status.json"}
+    for name in ("commits.csv", "commits.parquet"):
+        back = read_frame(tmp_path / "out" / name)
+        assert list(back.columns) == list(COLUMNS)
+        assert back.loc[0, "co_authors"] == ["Z <z@x>"]
+        by_path = {f["path"]: f for f in back.loc[0, "file_changes"]}
+        assert by_path["b.bin"]["binary"] is True and by_path["b.bin"]["added"] is None
+        assert by_path["src/x/a.py"]["added"] == 2
+        assert back.loc[0, "sha"] == frame.loc[0, "sha"] and back.loc[0, "score"] == frame.loc[0, "score"]

@@ -1,0 +1,143 @@
+import subprocess
+from datetime import date
+
+import pytest
+
+from repodigest.errors import UserError
+from repodigest.sources.local_git import LocalGitSource
+from repodigest.window import Window, resolve_tz
+
+SH = resolve_tz("Asia/Shanghai")
+
+
+def day(d: str, days: int = 1, tz=SH) -> Window:
+    return Window(date.fromisoformat(d), days, tz)
+
+
+def test_day_boundary_by_committer_date_in_the_report_zone(make_repo):
+    repo = make_repo()
+    late = repo.commit("late on the 16th", "2026-02-16T23:59:00+08:00", {"a.txt": "1\n"})
+    early = repo.commit("early on the 17th", "2026-02-17T00:01:00+08:00", {"a.txt": "2\n"})
+    source = LocalGitSource(repo.path)
+    assert [c.sha for c in source.commits(day("2026-02-16"))] == [late]
+    assert [c.sha for c in source.commits(day("2026-02-17"))] == [early]
+    # The same instants fall on one UTC day (15:59 and 16:01 UTC on the 16th).
+    assert [c.sha for c in source.commits(day("2026-02-16", tz=resolve_tz("UTC")))] == [early, late]
+
+
+def test_committer_date_not_author_date_places_a_commit(make_repo):
+    repo = make_repo()
+    sha = repo.commit("rebased", "2026-02-16T10:00:00+08:00", {"a": "x\n"}, author_date="2026-01-01T10:00:00+08:00")
+    source = LocalGitSource(repo.path)
+    [commit] = source.commits(day("2026-02-16"))
+    assert commit.sha == sha and commit.author_date.month == 1 and commit.committer_date.utcoffset().seconds == 8 * 3600
+
+
+def test_window_of_several_days_is_one_log(make_repo):
+    repo = make_repo()
+    shas = [repo.commit(f"c{i}", f"2026-02-{10 + i:02d}T12:00:00+08:00", {"a": f"{i}\n"}) for i in range(5)]
+    commits = LocalGitSource(repo.path).commits(day("2026-02-14", days=3))
+    assert [c.sha for c in commits] == shas[:1:-1]
+
+
+def test_fields_rename_binary_pr_and_trailers(make_repo):
+    repo = make_repo()
+    repo.commit("init", "2026-02-15T10:00:00+08:00", {"old name.py": "".join(f"line {i}\n" for i in range(40))})
+    repo.git("mv", "old name.py", "new name.py")
+    sha = repo.commit("[Fix] rename and add blob (#1234)\n\nBody text.\n\nCo-authored-by: Ann <ann@x.org>\n"
+                      "Co-authored-by: Bob <bob@x.org>\n", "2026-02-16T09:00:00+08:00",
+                      {"new name.py": "".join(f"line {i}\n" for i in range(41)), "blob.bin": b"\x00\x01\x02" * 50})
+    [commit] = LocalGitSource(repo.path).commits(day("2026-02-16"))
+    assert commit.sha == sha and commit.title == "[Fix] rename and add blob (#1234)"
+    assert commit.pr_number == 1234
+    assert commit.co_authors == ("Ann <ann@x.org>", "Bob <bob@x.org>")
+    files = {f.path: f for f in commit.files}
+    assert files["new name.py"].status == "renamed" and files["new name.py"].old_path == "old name.py"
+    assert (files["new name.py"].added_lines, files["new name.py"].deleted_lines) == (1, 0)
+    blob = files["blob.bin"]
+    assert blob.binary and blob.added_lines is None and blob.deleted_lines is None and blob.status == "added"
+
+
+def test_merge_on_first_parent_and_side_commits_hidden(make_repo):
+    repo = make_repo()
+    repo.commit("base", "2026-02-16T08:00:00+08:00", {"a": "1\n"})
+    repo.git("checkout", "-q", "-b", "side")
+    side = repo.commit("side work", "2026-02-16T09:00:00+08:00", {"b": "1\n2\n"})
+    repo.git("checkout", "-q", "main")
+    repo.commit("main work", "2026-02-16T10:00:00+08:00", {"c": "1\n"})
+    repo.git("merge", "-q", "--no-ff", "side", "-m", "Merge pull request #7 from x/side",
+             env={"GIT_COMMITTER_DATE": "2026-02-16T11:00:00+08:00", "GIT_AUTHOR_DATE": "2026-02-16T11:00:00+08:00"})
+    commits = LocalGitSource(repo.path).commits(day("2026-02-16"))
+    assert side not in [c.sha for c in commits]
+    merge = commits[0]
+    assert merge.is_merge and merge.pr_number == 7
+    assert [f.path for f in merge.files] == ["b"] and merge.files[0].added_lines == 2  # diff against first parent
+
+
+def test_non_utf8_message_and_mailmap(make_repo):
+    repo = make_repo()
+    repo.write(".mailmap", "Canonical Name <canon@x.org> <alias@x.org>\n")
+    repo.commit("add mailmap", "2026-02-16T08:00:00+08:00")
+    repo.git("config", "i18n.commitEncoding", "latin-1")  # git writes no header for raw bytes below
+    raw = "café au lait".encode("latin-1")
+    repo.git("config", "--unset", "i18n.commitEncoding")
+    repo.commit(raw, "2026-02-16T09:00:00+08:00", {"x": "1\n"}, author=("alias", "alias@x.org"))
+    commits = LocalGitSource(repo.path).commits(day("2026-02-16"))
+    assert commits[0].title.startswith("caf") and "lait" in commits[0].title
+    assert commits[0].author_name == "Canonical Name" and commits[0].author_email == "canon@x.org"
+
+
+def test_empty_day_and_latest_time(make_repo):
+    repo = make_repo()
+    repo.commit("only", "2026-02-16T08:00:00+08:00", {"a": "1\n"})
+    source = LocalGitSource(repo.path)
+    assert source.commits(day("2026-02-18")) == []
+    assert source.latest_commit_time().isoformat() == "2026-02-16T08:00:00+08:00"
+
+
+def test_branch_selection_and_errors(make_repo, tmp_path):
+    repo = make_repo()
+    repo.commit("on main", "2026-02-16T08:00:00+08:00", {"a": "1\n"})
+    repo.git("checkout", "-q", "-b", "dev")
+    dev = repo.commit("on dev", "2026-02-16T09:00:00+08:00", {"a": "2\n"})
+    repo.git("checkout", "-q", "main")
+    assert [c.sha for c in LocalGitSource(repo.path, branch="dev").commits(day("2026-02-16"))][0] == dev
+    assert len(LocalGitSource(repo.path).commits(day("2026-02-16"))) == 1
+    with pytest.raises(UserError, match="branch 'nope' does not exist"):
+        LocalGitSource(repo.path, branch="nope")
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    with pytest.raises(UserError, match="not a git repository"):
+        LocalGitSource(plain)
+
+
+def test_same_commits_as_git_log_first_parent_since_until(make_repo):
+    repo = make_repo()
+    for i in range(30):  # every 100 minutes from the 15th to the 17th, UTC
+        minutes = i * 100
+        hour = minutes // 60
+        repo.commit(f"c{i}", f"2026-02-{15 + hour // 24:02d}T{hour % 24:02d}:{minutes % 60:02d}:00+00:00",
+                    {f"f{i % 4}": f"{i}\n"})
+    expected = subprocess.run(["git", "-C", str(repo.path), "log", "--first-parent", "--format=%H",
+                               "--since=2026-02-16T00:00:00+00:00", "--until=2026-02-16T23:59:59+00:00"],
+                              capture_output=True, text=True, check=True).stdout.split()
+    got = [c.sha for c in LocalGitSource(repo.path).commits(day("2026-02-16", tz=resolve_tz("UTC")))]
+    assert got == expected and len(got) == 14
+
+
+def test_diff_text_for_one_commit(make_repo):
+    repo = make_repo()
+    repo.commit("a", "2026-02-16T08:00:00+08:00", {"a.py": "x = 1\n"})
+    repo.commit("b", "2026-02-16T09:00:00+08:00", {"a.py": "x = 2\n"})
+    source = LocalGitSource(repo.path)
+    text = source.diff(source.commits(day("2026-02-16"))[0])
+    assert "diff --git a/a.py b/a.py" in text and "-x = 1" in text and "+x = 2" in text
+
+
+def test_web_links_from_a_github_origin(make_repo):
+    repo = make_repo()
+    repo.git("remote", "add", "origin", "git@github.com:sgl-project/sglang.git")
+    sha = repo.commit("t (#5)", "2026-02-16T08:00:00+08:00", {"a": "1\n"})
+    [commit] = LocalGitSource(repo.path).commits(day("2026-02-16"))
+    assert commit.url == f"https://github.com/sgl-project/sglang/commit/{sha}"
+    assert commit.pr_url == "https://github.com/sgl-project/sglang/pull/5"

@@ -1,0 +1,116 @@
+from datetime import datetime, timezone
+
+import pytest
+
+from repodigest.config import AreaRule
+from repodigest.models import Commit, FileChange
+from repodigest.scoring.areas import commit_areas, path_area, title_areas
+from repodigest.scoring.change_type import classify
+from repodigest.scoring.heuristic import HIGH_AT, MEDIUM_AT, assess, change_entropy, is_bot
+from repodigest.sources.message import parse_co_authors, parse_pr_number, split_message
+
+NOW = datetime(2026, 2, 16, 8, tzinfo=timezone.utc)
+
+
+def make_commit(title, files, body="", author="Dev", login=None):
+    message = title + ("\n\n" + body if body else "")
+    return Commit(repo="r", sha="a" * 40, parents=("b" * 40,), author_name=author, author_email="d@x",
+                  author_date=NOW, committer_name=author, committer_email="d@x", committer_date=NOW,
+                  message=message, title=title, pr_number=parse_pr_number(title), co_authors=(),
+                  files=tuple(FileChange(path=p, status="modified", added_lines=a, deleted_lines=d) for p, a, d in files),
+                  author_login=login)
+
+
+@pytest.mark.parametrize("path,area", [
+    ("python/sglang/srt/layers/quantization/fp8.py", "quantization"),
+    ("python/sglang/srt/managers/io_struct.py", "managers"),
+    ("python/sglang/multimodal_gen/runtime/x.py", "multimodal_gen"),
+    ("python/sglang/srt/server_args.py", "srt"),
+    ("crates/ruff_linter/src/rules/pyflakes/mod.rs", "ruff_linter"),
+    ("sgl-kernel/csrc/moe/x.cu", "sgl-kernel"),
+    ("test/registered/debug_utils/test_x.py", "tests"),
+    ("docs/advanced/server.md", "docs"),
+    (".github/workflows/ci.yml", "ci"),
+    ("README.md", "docs"),
+    ("Cargo.lock", "build"),
+    ("src/requests/adapters/http.py", "adapters"),
+    ("src/requests/models.py", "requests"),
+])
+def test_path_area_skips_containers(path, area):
+    assert path_area(path, "requests") == area
+
+
+@pytest.mark.parametrize("title,areas", [
+    ("[diffusion] fix: LoRA aliasing (#1)", ["diffusion"]),
+    ("fix(sgl-kernel): CUDA 13 (#2)", ["sgl-kernel"]),
+    ("[ty] Narrow on isinstance", ["ty"]),
+    ("[`pyflakes`] Fix F401", ["pyflakes"]),
+    ("[2/N] Quantization Refactor", []),
+    ("[Fix][AMD] thing", ["amd"]),
+    ("plain title", []),
+])
+def test_title_areas(title, areas):
+    assert title_areas(title) == areas
+
+
+def test_commit_areas_rules_tags_then_churn():
+    rules = [AreaRule(pattern="python/sglang/srt/mem_cache/**", area="HiCache")]
+    areas = commit_areas("[AMD] tune", [("python/sglang/srt/mem_cache/radix.py", 5),
+                                        ("python/sglang/srt/layers/moe/a.py", 50)], rules, "sglang")
+    assert areas == ["amd", "moe", "hicache"]
+
+
+@pytest.mark.parametrize("title,files,expected", [
+    ('Revert "[Perf] x (#1)" (#2)', ["a.py"], ("revert", "revert")),
+    ("feat(api)!: new endpoint", ["a.py"], ("feat", "prefix")),
+    ("[Perf] ~9.5x faster loading", ["a.py"], ("perf", "tag")),
+    ("Update guide", ["docs/a.md", "README.md"], ("docs", "paths")),
+    ("Add cases", ["tests/test_a.py"], ("test", "paths")),
+    ("Tweak workflow", [".github/workflows/ci.yml"], ("ci", "paths")),
+    ("Bump foo", ["uv.lock"], ("deps", "paths")),
+    ("Fix crash on empty batch", ["a.py"], ("fix", "keyword")),
+    ("Patch CVE-2026-1234 in parser", ["a.py"], ("security", "keyword")),
+    ("Speed up decode 2x", ["a.py"], ("perf", "keyword")),
+    ("Something", ["a.py"], ("other", "none")),
+])
+def test_change_type_rules(title, files, expected):
+    assert classify(title, files) == expected
+
+
+def test_entropy_and_bots():
+    assert change_entropy([10]) == 0
+    assert change_entropy([5, 5]) == pytest.approx(1.0)
+    assert 0 < change_entropy([90, 5, 5]) < 0.7
+    assert is_bot("dependabot[bot]") and is_bot("x", "renovate[bot]") and not is_bot("Jane")
+
+
+def test_big_diffuse_api_change_is_high_with_reasons():
+    files = [(f"python/pkg/{area}/m{i}.py", 120, 40) for i, area in enumerate(["api", "core", "io", "net"] * 3)]
+    files.append(("python/pkg/__init__.py", 5, 1))
+    result = assess(make_commit("feat: new public interface", files, body="BREAKING CHANGE: renamed"), (), "pkg")
+    assert result.level == "high" and result.score >= HIGH_AT
+    codes = [r.code for r in result.reasons]
+    assert {"size", "files", "areas", "public_api", "breaking", "type"} <= set(codes)
+    assert result.signals.breaking and result.signals.files == 13
+
+
+def test_typo_is_low_and_bot_is_capped():
+    typo = assess(make_commit("Fix typo in docs", [("docs/a.md", 1, 1)]))
+    assert typo.level == "low" and typo.change_type == "docs"
+    big_bot = assess(make_commit("chore(deps): bump everything", [(f"src/m{i}.py", 300, 300) for i in range(30)],
+                                 author="dependabot[bot]"))
+    assert big_bot.level == "low" and any(r.code == "bot" for r in big_bot.reasons)
+
+
+def test_docs_only_never_high():
+    docs = assess(make_commit("Rewrite the manual", [(f"docs/p{i}.md", 500, 400) for i in range(40)]))
+    assert docs.level == "medium" and docs.score < HIGH_AT and docs.score >= MEDIUM_AT
+
+
+def test_message_parsing():
+    assert split_message("title\r\n\r\nbody\r\n") == ("title", "body")
+    assert parse_pr_number('Revert "x (#1)" (#2)') == 2
+    assert parse_pr_number("Merge pull request #42 from a/b") == 42
+    assert parse_pr_number("no pr here #3") is None
+    assert parse_co_authors("t\n\nCo-authored-by: A <a@x>\nco-authored-by: A <a@x>\nCo-Authored-By: B <b@x>") == \
+        ("A <a@x>", "B <b@x>")
