@@ -119,6 +119,11 @@ def render_report(parameters: dict, out_root: str | os.PathLike = "outputs", fol
                 progress_bar=False, log_output=False, cwd=os.getcwd(), kernel_name="python3")
         except PapermillExecutionError as exc:
             raise _kernel_error(exc) from None
+        except (RepodigestError, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # the kernel died or timed out: papermill/nbclient raise their own types
+            raise SourceError(f"the report notebook did not finish: {type(exc).__name__}: "
+                              f"{str(exc).strip().splitlines()[0] if str(exc).strip() else 'no detail'}") from None
         seconds["execute"] = time.perf_counter() - started
         started = time.perf_counter()
         node = nbformat.from_dict(executed)

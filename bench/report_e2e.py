@@ -1,0 +1,73 @@
+"""The whole report, heuristics only, at N = 40, 400 and 4,000 commits in the window, against the
+framework floor: the papermill CLI on an empty parameterised notebook plus two
+``jupyter nbconvert --no-input`` CLI exports (HTML and Markdown).
+
+    python bench/report_e2e.py
+
+Prints wall time and peak memory (largest process) per run and the ratios to the floor.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from corpus import synthetic  # noqa: E402
+
+BIN = Path(sys.executable).parent
+WINDOW_DAYS = 14
+# Runs a command and prints the peak RSS (KiB) of its largest descendant, which covers the kernel.
+_PEAK = ("import resource, subprocess, sys; r = subprocess.run(sys.argv[1:], capture_output=True); "
+         "sys.stderr.write(r.stderr.decode()[-2000:] if r.returncode else ''); "
+         "print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+
+
+def measure(*cmd: str, cwd: Path) -> tuple[float, float]:
+    start = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", _PEAK, *cmd], cwd=cwd, capture_output=True, text=True, check=True)
+    wall = time.perf_counter() - start
+    code, peak_kib = out.stdout.split()
+    if code != "0":
+        raise SystemExit(f"{cmd[0]} failed: {out.stderr}")
+    return wall, int(peak_kib) / 1024
+
+
+def floor(work: Path) -> tuple[float, float]:
+    nb = {"cells": [{"cell_type": "code", "execution_count": None, "id": "p", "metadata": {"tags": ["parameters"]},
+                     "outputs": [], "source": "date = None"}],
+          "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+          "nbformat": 4, "nbformat_minor": 5}
+    (work / "empty.ipynb").write_text(json.dumps(nb))
+    t1, m1 = measure(str(BIN / "papermill"), "empty.ipynb", "out.ipynb", "-p", "date", "2026-02-16",
+                     "--no-progress-bar", cwd=work)
+    t2, m2 = measure(str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", "out.ipynb", cwd=work)
+    t3, m3 = measure(str(BIN / "jupyter"), "nbconvert", "--to", "markdown", "--no-input", "out.ipynb", cwd=work)
+    return t1 + t2 + t3, max(m1, m2, m3)
+
+
+def main() -> None:
+    work = Path(tempfile.mkdtemp(prefix="repodigest-e2e-"))
+    floor_s, floor_mb = floor(work)
+    print(f"framework floor (papermill CLI + 2 nbconvert CLI exports): {floor_s:.2f} s, peak {floor_mb:.0f} MB\n")
+    print(f"{'N in window':>11} | {'wall':>7} | {'x floor':>7} | {'peak MB':>7} | {'per 1k commits':>14}")
+    print("-" * 60)
+    base = None
+    for n in (40, 400, 4000):
+        repo = synthetic(n, work / f"repo{n}", per_day=max(1, n // WINDOW_DAYS), start="2025-03-01T00:30:00+08:00")
+        last = subprocess.run(["git", "-C", str(repo), "log", "-1", "--format=%cd", "--date=format:%Y-%m-%d"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+        wall, peak = measure(str(BIN / "repodigest"), "report", "--repo", str(repo), "--date", last,
+                             "--window-days", str(WINDOW_DAYS), "--out-dir", str(work / f"out{n}"), cwd=work)
+        base = base or wall
+        print(f"{n:>11} | {wall:6.2f}s | {wall / floor_s:6.2f}x | {peak:7.0f} | {(wall - base) / n * 1000:12.2f}s")
+    print("\ngoal: N=40 at most 1x the floor; growth close to linear (last column: extra seconds per 1k commits)")
+
+
+if __name__ == "__main__":
+    main()
