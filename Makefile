@@ -15,11 +15,14 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-# Chart images (PNG for the Markdown report) and the browser checks need Debian's chromium.
-# Best effort: without root or a package mirror the report says where the interactive charts are.
+# Chart images (PNG for the Markdown report) and the browser checks need Debian's chromium, and a
+# CJK font for Chinese labels. Best effort: without root or a package mirror the report says where
+# the interactive charts are instead.
+BROWSER_PACKAGES := chromium fonts-wqy-microhei
 browser:
-	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	@{ command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi wqy; } || { [ "$$(id -u)" = 0 ] && \
+		command -v apt-get >/dev/null 2>&1 && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq $(BROWSER_PACKAGES) >/dev/null) \
 		|| echo "note: chromium not installed; chart images and browser checks are skipped"; }
 
 report: $(STAMP) browser

@@ -64,13 +64,50 @@ class Digest:
         path.write_text(json.dumps(status, ensure_ascii=False, indent=2), encoding="utf-8")
         return [*written, path]
 
+    def charts(self) -> list:
+        """The report's plotly figures as (name, figure), in report order."""
+        from .charts import report_charts
+
+        return report_charts(self.frame, self.settings.charts, self.settings.lang)
+
     def report_displays(self, out_dir: str | os.PathLike | None = None) -> list:
-        """What the daily notebook displays: the report (and, when written, the data files)."""
+        """What the daily notebook displays: the report, its charts in the middle.
+
+        With ``out_dir``, the data files and the chart images are written there first. The charts
+        output carries interactive HTML (for the HTML report) and image links (for report.md).
+        """
         from IPython.display import Markdown
 
+        from .charts import charts_markdown, export_images, figures_html
+
+        figures = self.charts()
+        images, error = [], None
         if out_dir:
             self.save_data(out_dir)
-        return [Markdown(self.markdown())]
+            if figures and self.settings.charts.images:
+                images, error = export_images(figures, out_dir)
+        if not out_dir and figures:
+            error = "no output folder"
+        names_paths = [(name, path) for (name, _), path in zip(figures, images)] if images else []
+        section = charts_markdown(names_paths, self.settings.lang, error if figures else None)
+        head, _, tail = self.markdown(charts_markdown=_CHARTS_MARK).partition(_CHARTS_MARK)
+        return [Markdown(head), _Charts(figures_html(figures) if figures else "", section), Markdown(tail)]
+
+
+_CHARTS_MARK = "\x00charts\x00"
+
+
+class _Charts:
+    """A notebook output with interactive charts (HTML) and their image links (Markdown)."""
+
+    def __init__(self, html: str, markdown: str):
+        self.html, self.markdown = html, markdown
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        bundle = {"text/markdown": self.markdown}
+        if self.html:
+            bundle["text/html"] = self.html
+        return bundle
 
 
 def default_repo() -> RepoConfig:

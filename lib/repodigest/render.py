@@ -9,6 +9,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -88,7 +89,8 @@ def export(notebook, out_dir: Path, title: str) -> list[Path]:
     md, _ = MarkdownExporter(config=config, exclude_input=True, exclude_markdown=True).from_notebook_node(notebook, resources=dict(resources))
     html_path, md_path = out_dir / "report.html", out_dir / "report.md"
     html_path.write_text(html, encoding="utf-8")
-    md_path.write_text(md.strip() + "\n", encoding="utf-8")
+    # Outputs are joined with blank lines; the report's own spacing is one blank line at most.
+    md_path.write_text(re.sub(r"\n{3,}", "\n\n", md).strip() + "\n", encoding="utf-8")
     return [html_path, md_path]
 
 

@@ -1,0 +1,127 @@
+"""The HTML report in headless Chromium, offline: every chart draws and no commit text runs code."""
+
+import os
+import shutil
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from gitrepo import GitRepo
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.skipif(not CHROMIUM, reason="Debian's chromium is not installed (make browser)")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CANARY = "rd-canary-7731"
+PWN = "document.documentElement.setAttribute('data-pwned','1')"  # visible in the DOM if any of it runs
+HOSTILE = [f"<script>{PWN}</script> {CANARY}", f'<img src=x onerror="{PWN}"> {CANARY}',
+           f"[click](javascript:{PWN}) {CANARY}", f"| broken | table ` {CANARY}", f"# heading {CANARY} ##"]
+
+
+def chromium(*args: str, user_dir: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                           "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+                           "--host-resolver-rules=MAP * ~NOTFOUND", f"--user-data-dir={user_dir}", *args],
+                          capture_output=True, text=True, timeout=120)
+
+
+class Dom(HTMLParser):
+    """Collects what the assertions need from the rendered DOM."""
+
+    def __init__(self):
+        super().__init__()
+        self.stack, self.plots, self.svgs_in_plot = [], [], {}
+        self.handlers, self.js_links, self.scripts, self.script_srcs = [], [], [], []
+        self._in_script = False
+        self.pwned = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.pwned = self.pwned or "data-pwned" in attrs
+        classes = (attrs.get("class") or "").split()
+        current_plot = next((p for p in reversed(self.stack) if p), None)
+        if tag == "div" and "plotly-graph-div" in classes:
+            self.plots.append(attrs.get("id"))
+            self.svgs_in_plot[attrs.get("id")] = 0
+            current_plot = attrs.get("id")
+        if tag == "svg" and "main-svg" in classes and current_plot:
+            self.svgs_in_plot[current_plot] += 1
+        self.handlers += [name for name in attrs if name.startswith("on")]
+        for name in ("href", "src", "action", "formaction"):
+            if (attrs.get(name) or "").strip().lower().startswith("javascript:"):
+                self.js_links.append(attrs[name])
+        if tag == "script":
+            self._in_script = True
+            self.scripts.append("")
+            if attrs.get("src"):
+                self.script_srcs.append(attrs["src"])
+        if tag not in ("img", "br", "hr", "meta", "link", "input", "path", "rect", "line", "circle", "stop"):
+            self.stack.append(current_plot if (tag == "div" and "plotly-graph-div" in classes) else None)
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._in_script = False
+        if tag not in ("img", "br", "hr", "meta", "link", "input", "path", "rect", "line", "circle", "stop") and self.stack:
+            self.stack.pop()
+
+    def handle_data(self, data):
+        if self._in_script:
+            self.scripts[-1] += data
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    work = tmp_path_factory.mktemp("browser")
+    repo = GitRepo(work / "hostile")
+    for i, text in enumerate(HOSTILE):
+        repo.commit(f"{text} (#{i + 1})\n\n{text}\n", f"2026-02-16T{9 + i:02d}:00:00+08:00",
+                    {f"src/pkg/area{i}/{text[:12].replace('/', '_')} {i}.py": "x\n" * (10 + i * 40),
+                     f"docs/{i}.md": "d\n"})
+    repo.commit("earlier work", "2026-02-10T09:00:00+08:00", {"src/pkg/area0/old.py": "o\n"})
+    # An author name lands in the charts' JSON inside <script>: it must not close the script.
+    repo.commit("[</script><script>x] tagged", "2026-02-16T20:00:00+08:00", {"src/pkg/z.py": "z\n"},
+                author=(f"</script><script>{PWN}</script>", "evil@example.com"))
+    env = {k: v for k, v in os.environ.items()}
+    proc = subprocess.run([str(Path(sys.executable).with_name("repodigest")), "report", "--repo", str(repo.path),
+                           "--date", "2026-02-16", "--out-dir", str(work / "out")], cwd=work, capture_output=True,
+                          text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    folder = work / "out" / "2026-02-16"
+    dump = chromium("--virtual-time-budget=10000", "--dump-dom", (folder / "report.html").as_uri(),
+                    user_dir=work / "profile1")
+    assert dump.returncode == 0, dump.stderr[-2000:]
+    dom = Dom()
+    dom.feed(dump.stdout)
+    return folder, dom, work
+
+
+def test_every_chart_draws_offline(rendered):
+    folder, dom, work = rendered
+    pngs = sorted(p.name for p in folder.glob("chart-*.png"))
+    assert len(dom.plots) == 5 and len(pngs) == 5
+    assert all(count >= 1 for count in dom.svgs_in_plot.values()), dom.svgs_in_plot
+    assert not [src for src in dom.script_srcs if not src.startswith("data:")]  # everything inline
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "report-offline.png"
+    result = chromium("--virtual-time-budget=10000", "--window-size=1280,3000", f"--screenshot={shot}",
+                      (folder / "report.html").as_uri(), user_dir=work / "profile2")
+    assert result.returncode == 0 and shot.stat().st_size > 10_000
+
+
+def test_markdown_shows_the_same_charts_as_images(rendered):
+    folder, dom, _ = rendered
+    md = (folder / "report.md").read_text()
+    images = [line for line in md.splitlines() if line.startswith("![")]
+    assert len(images) == len(dom.plots) == 5
+    for line in images:
+        assert (folder / line.rsplit("(", 1)[1].rstrip(")")).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_commit_text_never_becomes_script_handler_or_link(rendered):
+    folder, dom, _ = rendered
+    assert dom.handlers == [] and dom.js_links == [] and not dom.pwned
+    assert not any(script.lstrip().startswith(PWN) for script in dom.scripts)
+    html = (folder / "report.html").read_text()
+    assert html.count(CANARY) >= len(HOSTILE)  # the text is there, as text
