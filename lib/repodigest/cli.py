@@ -23,7 +23,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="repodigest", description="A day of commits, scored and explained.", epilog=EXIT_CODES)
     sub = parser.add_subparsers(dest="command", required=True)
     report = sub.add_parser("report", help="render the report of a day to outputs/<date>/")
-    report.add_argument("--date", help="YYYY-MM-DD, 'today' or 'yesterday' (default: the latest day with commits)")
+    report.add_argument("--date", help="YYYY-MM-DD, 'today' or 'yesterday' in the report's time zone "
+                        "(default: the latest day with commits)")
     report.add_argument("--repo", action="append", dest="repos", metavar="PATH|OWNER/NAME",
                         help="a repository to follow; repeat for several (default: the config's, else this checkout)")
     report.add_argument("--tz", help="IANA time zone of the report's day (default Asia/Shanghai)")
@@ -33,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--config", help="path to a repodigest.toml")
     report.add_argument("--out-dir", default="outputs", help="where report folders go (default ./outputs)")
     report.add_argument("--refresh", action="store_true", help="ignore the cache and fetch again")
+    report.add_argument("--no-deliver", action="store_true", help="do not post to the configured channels")
     report.add_argument("--debug", action="store_true", help="show tracebacks")
     return parser
 
@@ -59,9 +61,20 @@ def _report(args) -> int:
     print(f"{result.out_dir / 'report.html'}", file=sys.stderr)
     print(f"report written in {total:.1f} s (notebook {result.seconds.get('execute', 0):.1f} s, "
           f"export {result.seconds.get('export', 0):.1f} s)", file=sys.stderr)
+    if settings.delivery and not args.no_deliver:
+        _deliver(result.out_dir, settings)
     if result.partial:
         raise PartialReportError(f"report written to {result.out_dir}, but some analyses failed (see the report)")
     return 0
+
+
+def _deliver(folder, settings) -> None:
+    from .delivery import deliver
+
+    # A failed delivery is a warning: the report itself is written and stays the run's result.
+    for outcome in deliver(folder, settings.delivery, settings.lang):
+        state = "delivered" if outcome.ok else f"not delivered: {outcome.error}"
+        print(f"{outcome.kind}: {state}", file=sys.stderr)
 
 
 def _write_index(out_dir: str) -> None:

@@ -62,6 +62,17 @@ class ChartsConfig(_Strict):
     images: bool = True  # export PNGs for the Markdown report
 
 
+class DeliveryConfig(_Strict):
+    """Post the day's summary to a chat webhook. URLs and signing keys are read from the environment."""
+
+    kind: Literal["slack", "feishu", "webhook"]
+    url_env: str  # name of the environment variable holding the webhook URL (it is a secret)
+    secret_env: str | None = None  # Feishu/Lark signing key, by name
+    report_url: str | None = None  # where the published report.html lives, {folder} is replaced
+    retries: int = Field(3, ge=1, le=10)
+    timeout: float = Field(10.0, gt=0)
+
+
 class Settings(_Strict):
     """Everything a run needs, after the config file and the parameters are merged."""
 
@@ -73,6 +84,7 @@ class Settings(_Strict):
     github: GitHubConfig = GitHubConfig()
     llm: LLMConfig = LLMConfig()
     charts: ChartsConfig = ChartsConfig()
+    delivery: tuple[DeliveryConfig, ...] = ()
     base_dir: str = "."  # where relative repository paths in the config are resolved
 
     @field_validator("repos", mode="before")

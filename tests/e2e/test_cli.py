@@ -123,3 +123,25 @@ def test_papermill_cli_runs_the_notebook_directly(busy_repo, tmp_path):
     shown = "".join("".join(o.get("data", {}).get("text/markdown", "")) for c in executed["cells"]
                     for o in c.get("outputs", []))
     assert "# 每日更新报告（2026-02-16）" in shown and "本日共 2 个提交" in shown
+
+
+def test_seven_day_digest_counts_every_day(make_repo, tmp_path):
+    repo = make_repo("week")
+    per_day = [2, 0, 1, 3, 1, 0, 2]
+    for offset, count in enumerate(per_day):
+        for k in range(count):
+            repo.commit(f"fix: day {offset} item {k}", f"2026-02-{10 + offset:02d}T{9 + k:02d}:00:00+08:00",
+                        {f"src/w/m{offset}_{k}.py": "x\n" * (5 + k)})
+    proc = run("report", "--repo", str(repo.path), "--date", "2026-02-16", "--days", "7",
+               "--out-dir", str(tmp_path / "o"), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    folder = tmp_path / "o" / "2026-02-10_2026-02-16"
+    md = (folder / "report.md").read_text()
+    assert md.startswith("# 更新报告（2026-02-10 至 2026-02-16）")
+    assert f"> 共 {sum(per_day)} 个提交" in md
+    days = next(ln for ln in md.splitlines() if ln.startswith("| 日期 |"))
+    counts = next(ln for ln in md.splitlines() if ln.startswith("| 提交数 |"))
+    assert re.findall(r"2026-02-\d\d", days) == [f"2026-02-{d}" for d in range(10, 17)]
+    assert [int(c) for c in re.findall(r"\| (\d+)", counts)] == per_day
+    assert "## 📈 活动图表" in md and ("chart-area-trend.png" in md or "report.html" in md)
+    assert json.loads((folder / "status.json").read_text())["days"][0] == "2026-02-10"

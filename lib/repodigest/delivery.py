@@ -1,0 +1,155 @@
+"""Deliver the day's summary where people read: Slack, Feishu/Lark, or any URL as JSON.
+
+Works from a published report folder (``status.json`` + ``commits.parquet``), so it runs after
+the report exists and can never damage it. Webhook URLs and signing keys come from environment
+variables named in the config; they never appear in logs or errors.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import DeliveryConfig
+from .frame import read_frame
+from .report.labels import load_labels
+from .report.text import one_line
+
+_MAX_TITLES = 10
+
+
+@dataclass
+class Summary:
+    """What every channel says: the period, counts per level, the high-importance commits, a link."""
+
+    title: str
+    total: int
+    counts: dict[str, int]
+    high: list[dict]  # {repo, title, url, sha}
+    report_url: str | None
+
+
+@dataclass
+class DeliveryResult:
+    kind: str
+    ok: bool
+    attempts: int
+    error: str | None = None
+
+
+def summarize(folder: str | os.PathLike, lang: str = "zh", report_url: str | None = None) -> Summary:
+    """Read a published report folder into a :class:`Summary`."""
+    folder = Path(folder)
+    status = json.loads((folder / "status.json").read_text(encoding="utf-8"))
+    frame = read_frame(folder / "commits.parquet")
+    shown = frame[frame["in_report"]]
+    labels = load_labels(lang)
+    days = status["days"]
+    title = labels["title"].format(date=days[-1]) if len(days) == 1 else \
+        labels["title_range"].format(first=days[0], last=days[-1])
+    high = shown[shown["level"] == "high"].sort_values("score", ascending=False)
+    return Summary(
+        title=title, total=int(len(shown)),
+        counts={lvl: int((shown["level"] == lvl).sum()) for lvl in ("high", "medium", "low")},
+        high=[{"repo": r["repo"], "title": one_line(r["title"])[:200], "sha": r["short_sha"],
+               "url": r["pr_url"] if isinstance(r["pr_url"], str) else (r["url"] if isinstance(r["url"], str) else None)}
+              for r in high.head(_MAX_TITLES).to_dict("records")],
+        report_url=report_url.replace("{folder}", folder.name) if report_url else None)
+
+
+def _counts_line(summary: Summary, lang: str) -> str:
+    return load_labels(lang)["summary_line_range"].format(total=summary.total, **summary.counts)
+
+
+def slack_payload(summary: Summary, lang: str = "zh") -> dict:
+    """Slack incoming-webhook message (mrkdwn text)."""
+    def esc(text: str) -> str:  # Slack's three control characters
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+    lines = [f"*{esc(summary.title)}*", esc(_counts_line(summary, lang))]
+    for item in summary.high:
+        title = esc(item["title"]).replace("|", "¦")
+        lines.append(f"• <{item['url']}|{title}>" if item["url"] else f"• {title}")
+    if summary.report_url:
+        lines.append(f"<{summary.report_url}|report.html>")
+    return {"text": "\n".join(lines)}
+
+
+def feishu_payload(summary: Summary, lang: str = "zh", secret: str | None = None, now: int | None = None) -> dict:
+    """Feishu/Lark custom-bot rich-text (post) message, signed when a secret is configured."""
+    content = [[{"tag": "text", "text": _counts_line(summary, lang)}]]
+    for item in summary.high:
+        line = [{"tag": "text", "text": "🔴 "}]
+        line.append({"tag": "a", "text": item["title"], "href": item["url"]} if item["url"]
+                    else {"tag": "text", "text": item["title"]})
+        content.append(line)
+    if summary.report_url:
+        content.append([{"tag": "a", "text": "report.html", "href": summary.report_url}])
+    payload = {"msg_type": "post",
+               "content": {"post": {"zh_cn" if lang == "zh" else "en_us": {"title": summary.title, "content": content}}}}
+    if secret:
+        timestamp = str(now if now is not None else int(time.time()))
+        # Feishu's rule: HMAC-SHA256 keyed by "timestamp\nsecret" over an empty message, base64.
+        digest = hmac.new(f"{timestamp}\n{secret}".encode(), b"", hashlib.sha256).digest()
+        payload.update(timestamp=timestamp, sign=base64.b64encode(digest).decode())
+    return payload
+
+
+def webhook_payload(summary: Summary, lang: str = "zh") -> dict:
+    """A plain JSON document for any receiver."""
+    return {"title": summary.title, "total": summary.total, "counts": summary.counts, "high": summary.high,
+            "report_url": summary.report_url, "lang": lang}
+
+
+def post_json(url: str, payload: dict, retries: int = 3, timeout: float = 10.0, backoff: float = 0.5) -> tuple[int, str | None]:
+    """POST ``payload``; retry 5xx and network errors (bounded), give up at once on 4xx.
+
+    Returns (attempts, error or None). The URL never appears in the error: it is a secret.
+    """
+    body = json.dumps(payload, ensure_ascii=False).encode()
+    error = None
+    for attempt in range(1, retries + 1):
+        request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"}, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                response.read()
+                return attempt, None
+        except urllib.error.HTTPError as exc:
+            error = f"HTTP {exc.code}"
+            if exc.code < 500 and exc.code != 429:
+                return attempt, f"{error}: the receiver refused the message"
+        except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as exc:
+            error = f"network error ({type(getattr(exc, 'reason', exc)).__name__})"
+        if attempt < retries:
+            time.sleep(backoff * attempt)
+    return retries, f"{error} after {retries} attempts"
+
+
+def deliver(folder: str | os.PathLike, channels: Sequence[DeliveryConfig], lang: str = "zh") -> list[DeliveryResult]:
+    """Send the folder's summary to every configured channel; failures are reported, never raised."""
+    results = []
+    for channel in channels:
+        url = os.environ.get(channel.url_env)
+        if not url:
+            results.append(DeliveryResult(channel.kind, False, 0, f"${channel.url_env} is not set"))
+            continue
+        summary = summarize(folder, lang, channel.report_url)
+        if channel.kind == "slack":
+            payload = slack_payload(summary, lang)
+        elif channel.kind == "feishu":
+            secret = os.environ.get(channel.secret_env) if channel.secret_env else None
+            payload = feishu_payload(summary, lang, secret)
+        else:
+            payload = webhook_payload(summary, lang)
+        attempts, error = post_json(url, payload, channel.retries, channel.timeout)
+        results.append(DeliveryResult(channel.kind, error is None, attempts, error))
+    return results

@@ -1,0 +1,125 @@
+"""Delivery payloads per channel, against a receiver on 127.0.0.1 started here."""
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from repodigest import build_digest
+from repodigest.config import DeliveryConfig
+from repodigest.delivery import deliver, feishu_payload, post_json, summarize
+
+
+class Receiver:
+    """Answers with the queued status codes (then 200) and records every body."""
+
+    def __init__(self):
+        self.bodies, self.statuses = [], []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length", 0))
+                receiver.bodies.append(json.loads(self.rfile.read(length)))
+                code = receiver.statuses.pop(0) if receiver.statuses else 200
+                self.send_response(code)
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+
+
+@pytest.fixture
+def receiver():
+    r = Receiver()
+    yield r
+    r.close()
+
+
+@pytest.fixture
+def folder(make_repo, tmp_path):
+    repo = make_repo()
+    repo.git("remote", "add", "origin", "https://github.com/acme/widgets.git")
+    repo.commit("feat!: new public API <b> (#9)\n\nBREAKING CHANGE: all of it",
+                "2026-02-16T09:00:00+08:00",
+                {f"src/w/{a}/m.py": "x\n" * 400 for a in ("api", "core", "io")} | {"src/w/__init__.py": "v=2\n"})
+    repo.commit("docs: typo", "2026-02-16T10:00:00+08:00", {"docs/a.md": "t\n"})
+    out = tmp_path / "out" / "2026-02-16"
+    build_digest(date="2026-02-16", repos=[str(repo.path)]).save_data(out)
+    return out
+
+
+def test_summary_is_read_from_the_published_folder(folder):
+    summary = summarize(folder, "en", "https://reports.example/{folder}/report.html")
+    assert summary.total == 2 and summary.counts["high"] == 1 and summary.counts["low"] == 1
+    assert summary.high[0]["url"] == "https://github.com/acme/widgets/pull/9"
+    assert summary.report_url == "https://reports.example/2026-02-16/report.html"
+
+
+def test_each_channel_payload_reaches_the_receiver(folder, receiver, monkeypatch):
+    monkeypatch.setenv("HOOK_URL", receiver.url)
+    monkeypatch.setenv("FEISHU_KEY", "s3cret")
+    channels = [DeliveryConfig(kind="slack", url_env="HOOK_URL", report_url="https://r/{folder}/report.html"),
+                DeliveryConfig(kind="feishu", url_env="HOOK_URL", secret_env="FEISHU_KEY"),
+                DeliveryConfig(kind="webhook", url_env="HOOK_URL")]
+    results = deliver(folder, channels, "zh")
+    assert [r.ok for r in results] == [True, True, True]
+    slack, feishu, plain = receiver.bodies
+    assert slack["text"].startswith("*每日更新报告（2026-02-16）*")
+    assert "<https://github.com/acme/widgets/pull/9|feat!: new public API &lt;b&gt; (#9)>" in slack["text"]
+    assert "<https://r/2026-02-16/report.html|report.html>" in slack["text"]
+    post = feishu["content"]["post"]["zh_cn"]
+    assert post["title"] == "每日更新报告（2026-02-16）" and feishu["msg_type"] == "post"
+    assert post["content"][1][1] == {"tag": "a", "text": "feat!: new public API <b> (#9)",
+                                     "href": "https://github.com/acme/widgets/pull/9"}
+    expected = base64.b64encode(hmac.new(f"{feishu['timestamp']}\ns3cret".encode(), b"", hashlib.sha256).digest())
+    assert feishu["sign"] == expected.decode() and "s3cret" not in json.dumps(feishu)
+    assert plain["counts"] == {"high": 1, "medium": 0, "low": 1} and plain["total"] == 2
+
+
+def test_retry_on_5xx_and_clear_error_on_4xx(receiver):
+    receiver.statuses = [500, 502]
+    assert post_json(receiver.url, {"a": 1}, retries=3, backoff=0.01) == (3, None)
+    receiver.statuses = [400]
+    attempts, error = post_json(receiver.url, {"a": 1}, retries=3, backoff=0.01)
+    assert attempts == 1 and error.startswith("HTTP 400") and "127.0.0.1" not in error
+    receiver.statuses = [503] * 5
+    attempts, error = post_json(receiver.url, {"a": 1}, retries=2, backoff=0.01)
+    assert attempts == 2 and "after 2 attempts" in error
+
+
+def test_feishu_signature_matches_the_documented_rule():
+    from repodigest.delivery import Summary
+    payload = feishu_payload(Summary("t", 0, {"high": 0, "medium": 0, "low": 0}, [], None), "zh", "key", now=1700000000)
+    string_to_sign = "1700000000\nkey".encode()
+    assert payload["sign"] == base64.b64encode(hmac.new(string_to_sign, b"", hashlib.sha256).digest()).decode()
+
+
+def test_a_failed_delivery_never_fails_the_report(make_repo, tmp_path, receiver):
+    repo = make_repo()
+    repo.commit("x", "2026-02-16T09:00:00+08:00", {"a.py": "1\n"})
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'repos = ["{repo.path}"]\n[[delivery]]\nkind = "webhook"\nurl_env = "HOOK_URL"\nretries = 2\n')
+    receiver.statuses = [500, 500]
+    proc = subprocess.run([str(Path(sys.executable).with_name("repodigest")), "report", "--config", str(cfg),
+                           "--date", "2026-02-16", "--out-dir", str(tmp_path / "o")], capture_output=True, text=True,
+                          env={**os.environ, "HOOK_URL": receiver.url}, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "webhook: not delivered: HTTP 500 after 2 attempts" in proc.stderr and receiver.url not in proc.stderr
+    assert (tmp_path / "o" / "2026-02-16" / "report.md").exists() and len(receiver.bodies) == 2
