@@ -160,14 +160,15 @@ def resolve_day(settings: Settings, date: str | Date | None, sources: list[Sourc
 def build_digest(date: str | Date | None = None, repos: list[str] | str | None = None, tz: str | None = None,
                  lang: str | None = None, window_days: int | None = None, days: int = 1,
                  config: str | os.PathLike | None = None, settings: Settings | None = None,
-                 refresh: bool = False, **source_options) -> Digest:
+                 refresh: bool = False, progress: bool = True, **source_options) -> Digest:
     """Load, score and frame the commits of the report's days (and the trend window before them)."""
     settings = settings or load_settings(config, repos=repos, tz=tz, lang=lang, window_days=window_days)
     zone = resolve_tz(settings.tz)
     report_days = check_days(days, "days")
-    if refresh:
-        source_options["refresh"] = True
-    repo_configs, sources = open_sources(settings, **source_options)
+    from .cache import Cache
+
+    cache = Cache(settings.cache_dir, refresh=refresh)
+    repo_configs, sources = open_sources(settings, cache=cache, refresh=refresh, progress=progress, **source_options)
     names = [s.name for s in sources]
     last_day = resolve_day(settings, date, sources)
     window = Window(last_day, max(settings.window_days, report_days), zone)
@@ -181,6 +182,26 @@ def build_digest(date: str | Date | None = None, repos: list[str] | str | None =
                 continue
             scored.append((commit, assess(commit, repo.areas, short)))
     frame = to_frame(scored, zone, shown.day_list())
+    digest = Digest(settings=settings, days=[d.isoformat() for d in shown.day_list()], window=window,
+                    repos=names, frame=frame, sources=dict(zip(names, sources)))
     note = heuristic_note(settings, settings.lang)
-    return Digest(settings=settings, days=[d.isoformat() for d in shown.day_list()], window=window,
-                  repos=names, frame=frame, sources=dict(zip(names, sources)), notes=[note] if note else [])
+    if note:
+        digest.notes.append(note)
+    else:
+        _analyze(digest, scored, cache=cache, progress=progress)
+    return digest
+
+
+def _analyze(digest: Digest, scored: list, *, cache, progress: bool) -> None:
+    """Ask the LLM about the report's commits (cached), blend its levels into the frame."""
+    from .scoring.blend import apply_analyses
+    from .scoring.llm import analyze_commits, request_for
+
+    shown = set(digest.frame.loc[digest.frame["in_report"], "sha"])
+    # Diffs are read lazily in the workers, and not at all for cached analyses.
+    items = [request_for(c, a, (lambda c=c, s=digest.sources[c.repo]: s.diff(c))) for c, a in scored if c.sha in shown]
+    run = analyze_commits(items, digest.settings.llm, digest.settings.lang, cache, progress=progress)
+    digest.frame = apply_analyses(digest.frame, run)
+    digest.analyses = run.analyses
+    digest.usage = run.usage()
+    digest.partial = run.failed > 0

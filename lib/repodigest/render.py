@@ -6,6 +6,7 @@ when complete, so a failed run never leaves half a report and never touches the 
 
 from __future__ import annotations
 
+import copy
 import fcntl
 import json
 import os
@@ -81,6 +82,10 @@ def export(notebook, out_dir: Path, title: str) -> list[Path]:
     from traitlets.config import Config
 
     resources = {"metadata": {"name": title}}
+    # Progress bars and warnings are the run's log, not the report: keep them in report.ipynb only.
+    notebook = copy.deepcopy(notebook)
+    for cell in notebook.cells:
+        cell["outputs"] = [o for o in cell.get("outputs", []) if o.get("output_type") != "stream"]
     html, _ = HTMLExporter(template_name="repodigest", extra_template_basedirs=[str(TEMPLATES)],
                            exclude_input=True, exclude_markdown=True, exclude_input_prompt=True,
                            exclude_output_prompt=True, embed_images=True).from_notebook_node(notebook, resources=dict(resources))

@@ -33,14 +33,16 @@ def repository_root(path: str | Path) -> Path:
     path = Path(path)
     if not path.exists():
         raise UserError(f"repository path does not exist: {path}")
-    proc = subprocess.run(["git", "-C", str(path), "rev-parse", "--show-toplevel", "--is-bare-repository"],
-                          capture_output=True, text=True)
-    if proc.returncode != 0:
+    # Two calls: with git 2.39, --show-toplevel fails outright in a bare repository.
+    bare = subprocess.run(["git", "-C", str(path), "rev-parse", "--is-bare-repository"], capture_output=True, text=True)
+    if bare.returncode != 0:
         raise UserError(f"not a git repository: {path}")
-    lines = proc.stdout.split("\n")
-    if lines and lines[0] == "true":  # bare: --show-toplevel prints nothing
+    if bare.stdout.strip() == "true":
         return path.resolve()
-    return Path(lines[0]).resolve() if lines[0] else path.resolve()
+    top = subprocess.run(["git", "-C", str(path), "rev-parse", "--show-toplevel"], capture_output=True, text=True)
+    if top.returncode != 0 or not top.stdout.strip():
+        raise UserError(f"not a git repository: {path}")
+    return Path(top.stdout.strip()).resolve()
 
 
 def web_url(path: str | Path) -> str | None:

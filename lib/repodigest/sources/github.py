@@ -1,0 +1,453 @@
+"""Commits of a GitHub repository through the REST API (PyGithub), cached so re-runs are free.
+
+Cost of one window, cold: ``ceil(N / 100)`` listing requests plus one detail request per commit
+(plus one more per extra 300 files of a very large commit). Warm (a day that ended before the
+run started, already fetched once): zero requests.
+
+- **Listing**: ``GET /repos/{o}/{r}/commits?since&until[&sha]`` with ``per_page=100``. Without a
+  configured branch no ``sha`` is sent, so GitHub uses the default branch and we never spend a
+  request asking which branch that is (the repository object is created lazily).
+- **Details**: ``GET /repos/{o}/{r}/commits/{sha}`` fetched concurrently
+  (``settings.github.concurrency`` threads, each with its own PyGithub client: a PyGithub
+  ``Requester`` keeps one shared connection object whose ``request()``/``getresponse()`` pair is
+  not safe to interleave across threads). Files beyond the first 300 come from further pages of
+  the same endpoint (PyGithub's ``Commit.files`` follows the ``Link`` header); GitHub stops at
+  3000 files, and such commits get ``files_truncated=True``.
+- **Cache** (:class:`repodigest.cache.Cache`): table ``github_commit`` keyed
+  ``{api_host}/{owner/name}@{sha}`` holds the trimmed commit JSON (patches included), immutable
+  and kept forever. Table ``github_window`` keyed by repository, branch, since and until holds the
+  window's sha list, written only when the window ended before the run started (a window that
+  is still open can gain commits). ``refresh=True`` reads nothing and rewrites everything.
+- **Token** only from ``$GITHUB_TOKEN``; it is sent in the ``Authorization`` header and never
+  logged or cached. Without it a warning says GitHub allows 60 unauthenticated requests an hour.
+- **Errors**: 401 and unknown repository or branch are :class:`UserError`; rate limits whose
+  reset is further away than ``settings.github.max_rate_limit_wait``, persistent 5xx answers,
+  timeouts and connection failures are :class:`SourceError` (one line, the reset time in UTC).
+  Every request has a timeout (``settings.github.timeout``), retries go through PyGithub's
+  ``GithubRetry``.
+
+Binary files: GitHub sends no ``patch`` and ``changes == 0`` for them. A file is marked
+``binary=True`` (with ``added_lines``/``deleted_lines`` None, "not counted") when it has no
+``patch``, ``changes == 0`` and its status is not ``renamed`` (a pure rename also has no patch
+and no changes, and is a text-neutral move, counted 0/0). Large text diffs that GitHub omits
+keep their counts (``changes > 0``), so they are not mistaken for binaries. An empty file added
+or deleted is indistinguishable from a binary one by this rule and is reported as binary.
+
+GitHub's REST dates are UTC (``...Z``): the commit's own offset is not available from the API.
+GitHub's listing follows all parents (not first-parent like the local source); the exact window
+test is applied to each commit's committer date after the details arrive.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import threading
+import warnings
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from datetime import datetime, timedelta, timezone
+from urllib.parse import urlsplit
+
+import requests
+import urllib3
+from github import Auth, Github, GithubException, GithubRetry
+from github.GithubException import (
+    BadCredentialsException,
+    RateLimitExceededException,
+    RateLimitExceededExceedsMaxWait,
+    UnknownObjectException,
+)
+from tqdm.auto import tqdm
+
+from ..cache import Cache
+from ..config import RepoConfig, Settings
+from ..errors import RepodigestError, SourceError, UserError
+from ..models import Commit, FileChange
+from ..window import Window
+from .message import parse_co_authors, parse_pr_number, split_message
+
+log = logging.getLogger(__name__)
+
+DEFAULT_API_URL = "https://api.github.com"
+COMMIT_TABLE = "github_commit"
+WINDOW_TABLE = "github_window"
+LIST_PER_PAGE = 100  # GitHub's maximum for the commit listing
+FILES_PER_PAGE = 300  # GitHub's maximum (and default) for a commit's files
+FILES_CAP = 3000  # GitHub returns at most this many files of one commit
+CACHE_VERSION = 1
+# Retries for 5xx answers, read timeouts and connection errors (urllib3 backoff: 0, 2B, 4B ... s).
+RETRY_TOTAL = 4
+RETRY_BACKOFF = 1.0
+UNAUTHENTICATED_WARNING = (
+    "GITHUB_TOKEN is not set: unauthenticated GitHub API access is limited to 60 requests per hour "
+    "(a token allows 5000); set GITHUB_TOKEN in the environment"
+)
+
+_STATUS = {
+    "added": "added",
+    "modified": "modified",
+    "removed": "deleted",
+    "renamed": "renamed",
+    "copied": "copied",
+    "changed": "type_changed",
+    "unchanged": "unknown",
+}
+_FILE_KEYS = ("filename", "status", "additions", "deletions", "changes", "patch", "previous_filename")
+
+
+class _BoundedRetry(GithubRetry):
+    """GithubRetry that also refuses to sleep for a ``Retry-After`` longer than the allowed wait."""
+
+    def get_retry_after(self, response):  # noqa: D102 - urllib3 hook
+        value = super().get_retry_after(response)
+        if value is not None and self.max_rate_limit_wait is not None and value > self.max_rate_limit_wait:
+            raise RateLimitExceededExceedsMaxWait(response.status, {"message": f"Retry-After: {value:g}s"},
+                                                  dict(response.headers), wait=value)
+        return value
+
+
+def api_base_url(settings: Settings) -> str:
+    """``settings.github.api_url``, else ``$GITHUB_API_URL``, else https://api.github.com."""
+    url = settings.github.api_url or os.environ.get("GITHUB_API_URL") or DEFAULT_API_URL
+    return url.rstrip("/")
+
+
+def _header(headers, name: str) -> str | None:
+    for key, value in (headers or {}).items():
+        if str(key).lower() == name.lower():
+            return str(value)
+    return None
+
+
+def _utc_text(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _parse_date(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _message_of(exc: GithubException) -> str:
+    data = exc.data if isinstance(exc.data, dict) else {}
+    return str(data.get("message") or exc.message or "").strip()
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    """The urllib3 reason under a requests error (a MaxRetryError's ``reason``), else the error itself."""
+    seen = exc
+    for _ in range(5):
+        inner = seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None
+        if isinstance(inner, urllib3.exceptions.MaxRetryError):
+            return inner.reason or inner
+        if inner is None:
+            break
+        seen = inner
+    return seen
+
+
+def _is_rate_limit(exc: GithubException) -> bool:
+    if isinstance(exc, RateLimitExceededException):
+        return True
+    if exc.status not in (403, 429):
+        return False
+    return _header(exc.headers, "x-ratelimit-remaining") == "0" or "rate limit" in _message_of(exc).lower()
+
+
+class GitHubSource:
+    """One GitHub repository, read through the REST API; see the module docstring."""
+
+    kind = "github"
+
+    def __init__(self, repo: RepoConfig, full_name: str, settings: Settings, *, refresh: bool = False,
+                 cache: Cache | None = None, progress: bool = True):
+        self.full_name = full_name
+        self.name = repo.name or full_name
+        self.branch = repo.branch
+        self.settings = settings
+        self.api_url = api_base_url(settings)
+        self.api_host = urlsplit(self.api_url).netloc or self.api_url
+        if cache is None:
+            cache = Cache(settings.cache_dir, refresh=refresh)
+        elif refresh and not cache.refresh:
+            cache = Cache(cache.dir, refresh=True)
+        self.cache = cache
+        self.progress = progress
+        self.run_started = datetime.now(timezone.utc)
+        token = os.environ.get("GITHUB_TOKEN", "").strip()
+        self._auth = Auth.Token(token) if token else None
+        if not token:
+            warnings.warn(UNAUTHENTICATED_WARNING, stacklevel=3)
+            log.warning(UNAUTHENTICATED_WARNING)
+        self._local = threading.local()
+
+    def __repr__(self) -> str:
+        return f"GitHubSource({self.full_name!r}, api={self.api_url!r}, branch={self.branch!r})"
+
+    # -- clients ---------------------------------------------------------------------------------
+    def _client(self, per_page: int = LIST_PER_PAGE) -> Github:
+        clients = getattr(self._local, "clients", None)
+        if clients is None:
+            clients = self._local.clients = {}
+        if per_page not in clients:
+            gh = self.settings.github
+            retry = _BoundedRetry(total=RETRY_TOTAL, backoff_factor=RETRY_BACKOFF,
+                                  secondary_rate_wait=min(60.0, gh.max_rate_limit_wait),
+                                  max_rate_limit_wait=gh.max_rate_limit_wait)
+            clients[per_page] = Github(auth=self._auth, base_url=self.api_url, per_page=per_page,
+                                       timeout=max(1, math.ceil(gh.timeout)), retry=retry,
+                                       seconds_between_requests=0, seconds_between_writes=0,
+                                       lazy=True, user_agent="repodigest")
+        return clients[per_page]
+
+    def _repo(self, per_page: int = LIST_PER_PAGE):
+        return self._client(per_page).get_repo(self.full_name)  # lazy: no request
+
+    # -- errors ----------------------------------------------------------------------------------
+    def _translate(self, exc: Exception, doing: str) -> RepodigestError:
+        name = self.full_name
+        if isinstance(exc, RepodigestError):
+            return exc
+        if isinstance(exc, GithubException):
+            message = _message_of(exc)
+            if isinstance(exc, BadCredentialsException) or exc.status == 401:
+                return UserError("GitHub rejected the token (401): check GITHUB_TOKEN "
+                                 "(expired, revoked or for another GitHub host?)")
+            if _is_rate_limit(exc):
+                return SourceError(self._rate_limit_text(exc, doing))
+            if exc.status in (404, 409, 422) and self.branch and ("sha" in message.lower() or "branch" in message.lower()):
+                return UserError(f"branch {self.branch!r} not found in GitHub repository '{name}'")
+            if exc.status in (404, 422) and doing.startswith("fetching commit"):
+                return SourceError(f"GitHub no longer has the listed commit while {doing} for '{name}' "
+                                   f"(force-pushed away?): {message or exc.status}")
+            if isinstance(exc, UnknownObjectException) or exc.status == 404:
+                return UserError(f"GitHub repository '{name}' not found or not visible with the current token "
+                                 f"(private repositories need GITHUB_TOKEN with read access) [{self.api_url}]")
+            if exc.status == 403:
+                return SourceError(f"GitHub refused {doing} for '{name}' (403): {message or 'forbidden'}")
+            if exc.status is not None and exc.status >= 500:
+                return SourceError(f"GitHub answered {exc.status} while {doing} for '{name}' after retries: "
+                                   f"{message or 'server error'}")
+            return SourceError(f"GitHub error {exc.status} while {doing} for '{name}': {message or exc}")
+        if isinstance(exc, requests.exceptions.RetryError):
+            return SourceError(f"GitHub kept failing while {doing} for '{name}' ({self.api_url}): "
+                               f"server errors persisted after {RETRY_TOTAL} retries")
+        if isinstance(exc, requests.exceptions.RequestException):
+            reason = _root_cause(exc)
+            timed_out = isinstance(reason, (requests.exceptions.Timeout, urllib3.exceptions.TimeoutError, TimeoutError))
+            if timed_out and not isinstance(reason, urllib3.exceptions.NewConnectionError):  # a subclass, oddly
+                return SourceError(f"GitHub did not answer within {self.settings.github.timeout:g}s while {doing} "
+                                   f"for '{name}' ({self.api_url}), also after {RETRY_TOTAL} retries")
+            text = str(reason).splitlines()[0] if str(reason) else type(reason).__name__
+            if "Failed to establish a new connection" in text or isinstance(reason, ConnectionRefusedError):
+                text = text.split("Failed to establish a new connection:", 1)[-1].strip()
+            return SourceError(f"connection to GitHub failed while {doing} for '{name}' ({self.api_url}): {text[:200]}")
+        return SourceError(f"unexpected error while {doing} for '{name}': {type(exc).__name__}: {exc}")
+
+    def _rate_limit_text(self, exc: GithubException, doing: str) -> str:
+        reset = _header(exc.headers, "x-ratelimit-reset")
+        retry_after = _header(exc.headers, "retry-after")
+        now = datetime.now(timezone.utc)
+        when = None
+        if reset and reset.isdigit():
+            when = datetime.fromtimestamp(int(reset), timezone.utc)
+        elif retry_after and retry_after.isdigit():
+            when = now + timedelta(seconds=int(retry_after))
+        limit = self.settings.github.max_rate_limit_wait
+        hint = "" if self._auth else "; set GITHUB_TOKEN for a higher limit"
+        if when is None:
+            return f"GitHub rate limit exceeded ({exc.status}) while {doing} for '{self.full_name}'{hint}"
+        seconds = max(0, int((when - now).total_seconds()))
+        beyond = f", more than github.max_rate_limit_wait={limit:g}s" if seconds > limit else ""
+        return (f"GitHub rate limit exceeded ({exc.status}) while {doing} for '{self.full_name}': it resets at "
+                f"{when.replace(microsecond=0).isoformat().replace('+00:00', 'Z')} (in {seconds}s{beyond}){hint}")
+
+    # -- listing ---------------------------------------------------------------------------------
+    def _window_key(self, since: datetime, until: datetime) -> str:
+        return f"{self.api_host}/{self.full_name}@{self.branch or ''}|{_utc_text(since)}|{_utc_text(until)}"
+
+    def _list_shas(self, window: Window) -> list[str]:
+        since = window.start.astimezone(timezone.utc)
+        until = (window.end - timedelta(seconds=1)).astimezone(timezone.utc)
+        key = self._window_key(since, until)
+        cached = self.cache.get(WINDOW_TABLE, key)
+        if cached is not None:
+            return list(cached)
+        options = {"since": since.replace(tzinfo=None), "until": until.replace(tzinfo=None)}  # PyGithub appends "Z"
+        if self.branch:
+            options["sha"] = self.branch
+        try:
+            shas = [c.sha for c in self._repo().get_commits(**options)]
+        except Exception as exc:  # noqa: BLE001 - translated to one line
+            raise self._translate(exc, "listing commits") from None
+        if window.end <= self.run_started:
+            self.cache.put(WINDOW_TABLE, key, shas)
+        return shas
+
+    # -- details ---------------------------------------------------------------------------------
+    def _commit_key(self, sha: str) -> str:
+        return f"{self.api_host}/{self.full_name}@{sha}"
+
+    def _fetch_detail(self, sha: str) -> dict:
+        try:
+            commit = self._repo().get_commit(sha, commit_files_per_page=FILES_PER_PAGE)
+            data = commit.raw_data  # GET .../commits/{sha}?page=1&per_page=300
+            files = [f.raw_data for f in commit.files]  # further pages via the Link header
+        except Exception as exc:  # noqa: BLE001 - translated to one line
+            raise self._translate(exc, f"fetching commit {sha[:12]}") from None
+        return _trim(data, files)
+
+    def _details(self, shas: list[str]) -> dict[str, dict]:
+        keys = {sha: self._commit_key(sha) for sha in shas}
+        found = self.cache.get_many(COMMIT_TABLE, list(keys.values()))
+        result = {sha: found[key] for sha, key in keys.items() if key in found}
+        missing = [sha for sha in dict.fromkeys(shas) if sha not in result]
+        if not missing:
+            return result
+        workers = min(self.settings.github.concurrency, len(missing))
+        bar = tqdm(total=len(missing), desc=f"{self.name}: commits", unit="commit", disable=not self.progress,
+                   leave=False)
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="github")
+        futures: dict = {}
+        error: BaseException | None = None
+        try:
+            futures = {pool.submit(self._fetch_detail, sha): sha for sha in missing}
+            for future in as_completed(futures):
+                error = future.exception()
+                if error is not None:
+                    break
+                self._store(futures[future], future.result(), keys, result)
+                bar.update(1)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)  # on failure: stop queued work, finish running
+            bar.close()
+        if error is not None:
+            for future, sha in futures.items():  # keep what finished meanwhile: the next run skips it
+                if sha not in result and future.done() and not future.cancelled() and future.exception() is None:
+                    self._store(sha, future.result(), keys, result)
+            raise error
+        return result
+
+    def _store(self, sha: str, raw: dict, keys: dict[str, str], result: dict[str, dict]) -> None:
+        self.cache.put(COMMIT_TABLE, keys[sha], raw)
+        result[sha] = raw
+
+    # -- the Source interface ----------------------------------------------------------------------
+    def commits(self, window: Window) -> list[Commit]:
+        """Commits whose committer date falls inside ``window``, newest first."""
+        shas = self._list_shas(window)
+        raws = self._details(shas)
+        commits = [self._to_commit(raws[sha]) for sha in dict.fromkeys(shas)]
+        commits = [c for c in commits if window.contains(c.committer_date)]
+        commits.sort(key=lambda c: c.committer_date, reverse=True)  # stable: keeps GitHub's order on ties
+        return commits
+
+    def latest_commit_time(self) -> datetime | None:
+        """Committer date of the newest commit on the branch (one small request, never cached)."""
+        options = {"sha": self.branch} if self.branch else {}
+        try:
+            page = self._repo(per_page=1).get_commits(**options)
+            first = next(iter(page), None)
+            if first is None:
+                return None
+            return first.commit.committer.date
+        except GithubException as exc:
+            if exc.status == 409:  # "Git Repository is empty."
+                return None
+            raise self._translate(exc, "reading the latest commit") from None
+        except Exception as exc:  # noqa: BLE001
+            raise self._translate(exc, "reading the latest commit") from None
+
+    def diff(self, commit: Commit) -> str:
+        """Unified-diff-like text built from GitHub's per-file patches (binary files summarised)."""
+        files = commit.files
+        if files and not any(f.patch for f in files):  # a Commit built elsewhere: try the cache
+            raw = self.cache.get(COMMIT_TABLE, self._commit_key(commit.sha))
+            if raw is not None:
+                files = tuple(_file_change(f) for f in raw["files"])
+        return render_diff(files)
+
+    def _to_commit(self, raw: dict) -> Commit:
+        info = raw["commit"]
+        message = info.get("message") or ""
+        title, _ = split_message(message)
+        pr = parse_pr_number(title)
+        html_url = raw.get("html_url")
+        pr_url = None
+        if pr and html_url:
+            parts = urlsplit(html_url)
+            pr_url = f"{parts.scheme}://{parts.netloc}/{self.full_name}/pull/{pr}"
+        files = tuple(_file_change(f) for f in raw.get("files", []))
+        author, committer = info.get("author") or {}, info.get("committer") or {}
+        return Commit(
+            repo=self.name, sha=raw["sha"], parents=tuple(raw.get("parents", ())),
+            author_name=author.get("name") or "", author_email=author.get("email") or "",
+            author_date=_parse_date(author["date"]),
+            committer_name=committer.get("name") or "", committer_email=committer.get("email") or "",
+            committer_date=_parse_date(committer["date"]),
+            message=message, title=title, pr_number=pr, co_authors=parse_co_authors(message), files=files,
+            author_login=raw.get("author_login"), url=html_url, pr_url=pr_url,
+            files_truncated=raw.get("total_files", len(files)) >= FILES_CAP,
+        )
+
+
+def _trim(data: dict, files: list[dict]) -> dict:
+    """The part of GitHub's commit JSON the Commit needs, patches included (what the cache stores)."""
+    info = data.get("commit") or {}
+    return {
+        "v": CACHE_VERSION,
+        "sha": data["sha"],
+        "html_url": data.get("html_url"),
+        "parents": [p["sha"] for p in data.get("parents") or []],
+        "commit": {"author": info.get("author"), "committer": info.get("committer"), "message": info.get("message")},
+        "author_login": (data.get("author") or {}).get("login"),
+        "files": [{k: f[k] for k in _FILE_KEYS if f.get(k) is not None} for f in files],
+        "total_files": len(files),
+    }
+
+
+def _file_change(f: dict) -> FileChange:
+    """GitHub's file entry -> FileChange (see the module docstring for the binary rule)."""
+    status = _STATUS.get(f.get("status", ""), "unknown")
+    patch = f.get("patch")
+    binary = patch is None and not f.get("changes") and status != "renamed"
+    return FileChange(
+        path=f["filename"], status=status,
+        added_lines=None if binary else int(f.get("additions") or 0),
+        deleted_lines=None if binary else int(f.get("deletions") or 0),
+        old_path=f.get("previous_filename"), binary=binary, patch=patch,
+    )
+
+
+def render_diff(files) -> str:
+    """``diff --git`` text from FileChange records that carry GitHub's per-file ``patch``."""
+    out: list[str] = []
+    for f in files:
+        old = f.old_path or f.path
+        out.append(f"diff --git a/{old} b/{f.path}")
+        if f.status == "renamed" and f.old_path:
+            out += [f"rename from {f.old_path}", f"rename to {f.path}"]
+        elif f.status == "copied" and f.old_path:
+            out += [f"copy from {f.old_path}", f"copy to {f.path}"]
+        elif f.status == "added":
+            out.append("new file mode 100644")
+        elif f.status == "deleted":
+            out.append("deleted file mode 100644")
+        src = "/dev/null" if f.status == "added" else f"a/{old}"
+        dst = "/dev/null" if f.status == "deleted" else f"b/{f.path}"
+        if f.binary:
+            out.append(f"Binary files {src} and {dst} differ")
+        elif f.patch:
+            out += [f"--- {src}", f"+++ {dst}", f.patch.rstrip("\n")]
+        elif f.churn:
+            out.append(f"(diff not available from GitHub: +{f.added_lines or 0} -{f.deleted_lines or 0})")
+    return "\n".join(out) + ("\n" if out else "")
+
+
+def open_github_source(repo: RepoConfig, full_name: str, settings: Settings, *, refresh: bool = False,
+                       cache: Cache | None = None, progress: bool = True) -> GitHubSource:
+    """The source for GitHub repository ``full_name`` ("owner/name"); no request is made here."""
+    if repo.mirror:
+        from .mirror import open_mirror_source
+        return open_mirror_source(repo, full_name, settings)  # type: ignore[return-value]
+    return GitHubSource(repo, full_name, settings, refresh=refresh, cache=cache, progress=progress)

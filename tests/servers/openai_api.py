@@ -1,0 +1,328 @@
+"""A small OpenAI-compatible chat-completions server on 127.0.0.1 for tests and benchmarks.
+
+``POST /v1/chat/completions`` answers like the OpenAI API (``choices``, ``finish_reason``,
+``usage``); ``GET /v1/models`` lists one model. The answer is a JSON analysis built from the
+request: from the ``response_format`` JSON schema when there is one, else from a JSON schema found
+in the prompt (a fenced ```json block), else a full analysis; its text repeats the numbers of the
+prompt's data line (``files=N added=N deleted=N``) so that tests can check them.
+
+Modes (``mode``, or ``script``: one mode per request, in order, then ``mode``):
+
+- ``schema``      honours ``response_format`` (pure JSON)
+- ``ignore``      ignores it: prose around a fenced JSON block (like some vLLM / llama.cpp / Ollama)
+- ``reject``      HTTP 400 when ``response_format`` is ``json_schema`` (json_object and text work)
+- ``reject_all``  HTTP 400 for any ``response_format`` (only plain text works)
+- ``invalid``     not JSON at all
+- ``incomplete``  valid JSON without the required fields
+- ``length``      ``finish_reason: "length"`` with the JSON cut in half; with ``min_tokens``, only
+                  when the request's max_tokens / max_completion_tokens is below it
+- ``new_params``  HTTP 400 for ``max_tokens`` (like OpenAI's reasoning models): wants ``max_completion_tokens``
+- ``429``         HTTP 429 with ``retry-after`` (``retry_after`` seconds)
+- ``500``         HTTP 500; ``500_echo`` also echoes the Authorization header in the error text
+- ``slow``        like ``schema`` after ``delay`` seconds (``delay`` applies to every mode)
+
+It counts requests and records their bodies and headers (:attr:`requests`), and the largest
+number of requests in flight at once (:attr:`max_inflight`).
+
+Usage::
+
+    with OpenAIServer(mode="schema", delay=0.3) as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+_FACTS = re.compile(r"files=(\d+) added=(\d+) deleted=(\d+)")
+_LEVEL = re.compile(r"heuristic_level=(high|medium|low)")
+_TITLE = re.compile(r"<<<BEGIN_UNTRUSTED_COMMIT_MESSAGE [0-9a-f]+>>>\n([^\n]*)")
+_SCHEMA_BLOCK = re.compile(r"```json\n(.*?)\n```", re.DOTALL)
+
+
+class OpenAIServer:
+    def __init__(self, mode: str = "schema", *, delay: float = 0.0, importance: str | None = None,
+                 script: list[str] | None = None, min_tokens: int | None = None, retry_after: str = "0.05",
+                 model: str = "test-model"):
+        self.mode = mode
+        self.delay = delay if mode != "slow" or delay else 1.0
+        self.importance = importance
+        self.script = list(script or [])
+        self.min_tokens = min_tokens
+        self.retry_after = retry_after
+        self.model = model
+        self.requests: list[dict] = []
+        self.inflight = 0
+        self.max_inflight = 0
+        self._lock = threading.Lock()
+        self._httpd: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def start(self) -> "OpenAIServer":
+        server = self
+
+        class Handler(_Handler):
+            owner = server
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="openai-test-server", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._httpd:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._httpd = None
+
+    def __enter__(self) -> "OpenAIServer":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        return self._httpd.server_address[1]
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    @property
+    def count(self) -> int:
+        """Chat-completion requests received."""
+        return sum(1 for r in self.requests if r["path"].endswith("/chat/completions"))
+
+    def reset(self, mode: str | None = None, script: list[str] | None = None) -> None:
+        with self._lock:
+            self.requests.clear()
+            self.max_inflight = 0
+            if mode is not None:
+                self.mode = mode
+            if script is not None:
+                self.script = list(script)
+
+    # -- answers -----------------------------------------------------------------------------
+    def _next_mode(self) -> str:
+        with self._lock:
+            return self.script.pop(0) if self.script else self.mode
+
+    @staticmethod
+    def prompt_text(body: dict) -> str:
+        parts = []
+        for m in body.get("messages") or []:
+            content = m.get("content")
+            if isinstance(content, list):
+                content = "".join(p.get("text", "") for p in content if isinstance(p, dict))
+            parts.append(content or "")
+        return "\n".join(parts)
+
+    def facts(self, body: dict) -> dict:
+        text = self.prompt_text(body)
+        m = _FACTS.search(text)
+        level = _LEVEL.search(text)
+        title = _TITLE.search(text)
+        return {"files": int(m.group(1)) if m else 0, "added": int(m.group(2)) if m else 0,
+                "deleted": int(m.group(3)) if m else 0, "level": level.group(1) if level else "medium",
+                "title": title.group(1).strip() if title else "the commit"}
+
+    def analysis(self, body: dict) -> dict:
+        """The JSON answer for ``body``: shaped by its schema, with the prompt's numbers in it."""
+        facts = self.facts(body)
+        rf = body.get("response_format") or {}
+        schema = None
+        if rf.get("type") == "json_schema":
+            schema = (rf.get("json_schema") or {}).get("schema")
+        if schema is None:
+            for block in _SCHEMA_BLOCK.findall(self.prompt_text(body)):
+                try:
+                    candidate = json.loads(block)
+                except ValueError:
+                    continue
+                if isinstance(candidate, dict) and "properties" in candidate:
+                    schema = candidate
+                    break
+        if schema is None:
+            schema = _FULL
+        return _gen(schema, schema, "", facts, self.importance or facts["level"])
+
+    def respond(self, body: dict, headers: dict) -> tuple[int, dict, dict]:
+        """(status, headers, JSON body) for one chat-completions request."""
+        mode = self._next_mode()
+        rf_type = (body.get("response_format") or {}).get("type")
+        if mode == "429":
+            return 429, {"retry-after": self.retry_after}, _error("Rate limit reached, retry later", "rate_limit_exceeded")
+        if mode in ("500", "500_echo"):
+            text = "The server had an error while processing your request."
+            if mode == "500_echo":
+                text += f" (request headers: Authorization={headers.get('authorization', '')})"
+            return 500, {}, _error(text, "server_error")
+        if mode == "new_params" and "max_tokens" in body:
+            return 400, {}, _error("Unsupported parameter: 'max_tokens' is not supported with this model. "
+                                   "Use 'max_completion_tokens' instead.", "invalid_request_error", param="max_tokens")
+        if mode == "reject" and rf_type == "json_schema" or mode == "reject_all" and rf_type:
+            return 400, {}, _error(f"response_format type {rf_type!r} is not supported by this server",
+                                   "invalid_request_error", param="response_format")
+        obj = self.analysis(body)
+        content = json.dumps(obj, ensure_ascii=False)
+        finish = "stop"
+        if mode == "ignore":
+            content = ("Sure! Here is my analysis of the commit.\n\n```json\n" + json.dumps(obj, ensure_ascii=False, indent=2)
+                       + "\n```\n\nLet me know if you need anything else.")
+        elif mode == "invalid":
+            content = "I think this commit is important {summary: [unquoted, 'and' broken"
+        elif mode == "incomplete":
+            content = json.dumps({"summary": obj.get("summary", ["x"])})
+        elif mode == "length":
+            limit = body.get("max_completion_tokens") or body.get("max_tokens") or 0
+            if self.min_tokens is None or limit < self.min_tokens:
+                content, finish = content[: max(1, len(content) // 2)], "length"
+        prompt_tokens = max(1, len(self.prompt_text(body)) // 4)
+        completion_tokens = max(1, len(content) // 4)
+        answer = {
+            "id": f"chatcmpl-{len(self.requests)}", "object": "chat.completion", "created": int(time.time()),
+            "model": body.get("model") or self.model,
+            "choices": [{"index": 0, "finish_reason": finish, "logprobs": None,
+                         "message": {"role": "assistant", "content": content, "refusal": None}}],
+            "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+                      "total_tokens": prompt_tokens + completion_tokens},
+        }
+        return 200, {}, answer
+
+
+def _error(message: str, code: str, param: str | None = None) -> dict:
+    return {"error": {"message": message, "type": code, "param": param, "code": code}}
+
+
+# A full analysis, for requests that carry no schema at all.
+_FULL = {
+    "type": "object",
+    "properties": {
+        "change_type_detail": {"type": "string"}, "importance": {"enum": ["high", "medium", "low"]},
+        "importance_reason": {"type": "string"}, "summary": {"type": "array", "items": {"type": "string"}},
+        "scope": {"type": "array", "items": {"type": "string"}},
+        "insight": {"type": "object", "properties": {k: {"type": "string"} for k in
+                                                     ("architecture", "performance", "security", "maintainability",
+                                                      "compatibility")}},
+        "risks": {"type": "array", "items": {"type": "object", "properties": {
+            "title": {"type": "string"}, "details": {"type": "array", "items": {"type": "string"}}}}},
+        "advice": {"type": "array", "items": {"type": "object", "properties": {
+            "title": {"type": "string"}, "text": {"type": "string"}}}},
+        "closing": {"type": "string"},
+    },
+}
+
+
+def _resolve(root: dict, node: dict) -> dict:
+    seen = 0
+    while "$ref" in node and seen < 20:
+        ref = node["$ref"]
+        target = root
+        for part in ref.lstrip("#/").split("/"):
+            target = target[part]
+        node = target
+        seen += 1
+    return node
+
+
+def _text(name: str, facts: dict, index: int = 0) -> str:
+    title = facts["title"]
+    if name == "summary":
+        if index == 0:
+            return f"{title}: +{facts['added']}/-{facts['deleted']} lines across {facts['files']} files."
+        return "It reworks the code paths named in the diff."
+    if name == "importance_reason":
+        return f"The rules rated it {facts['level']}, and the change matches that."
+    if name == "change_type_detail":
+        return f"Change ({title})"
+    return f"{name.replace('_', ' ').capitalize()} of {title}."
+
+
+def _gen(node: dict, root: dict, name: str, facts: dict, importance: str, index: int = 0):
+    node = _resolve(root, node)
+    if "anyOf" in node:
+        options = [o for o in node["anyOf"] if _resolve(root, o).get("type") != "null"]
+        node = _resolve(root, options[0]) if options else {"type": "null"}
+    if "enum" in node:
+        if name == "importance" and importance in node["enum"]:
+            return importance
+        return node["enum"][0]
+    kind = node.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), "null")
+    if kind == "object" or "properties" in node:
+        return {key: _gen(sub, root, key, facts, importance) for key, sub in (node.get("properties") or {}).items()}
+    if kind == "array":
+        items = node.get("items") or {"type": "string"}
+        count = 1 if "exactly one" in (node.get("description") or "") else 2
+        return [_gen(items, root, name, facts, importance, i) for i in range(count)]
+    if kind == "string":
+        return _text(name, facts, index)
+    if kind in ("integer", "number"):
+        return 0
+    if kind == "boolean":
+        return False
+    return None
+
+
+class _Handler(BaseHTTPRequestHandler):
+    owner: OpenAIServer
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # one answer, no 40 ms delayed-ACK stalls
+
+    def log_message(self, *args) -> None:  # quiet
+        pass
+
+    def _send(self, status: int, headers: dict, payload: dict) -> None:
+        data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self) -> None:  # noqa: N802
+        owner = self.owner
+        with owner._lock:
+            owner.requests.append({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()},
+                                   "body": None, "mode": None})
+        if self.path.rstrip("/").endswith("/models"):
+            self._send(200, {}, {"object": "list", "data": [{"id": owner.model, "object": "model", "owned_by": "test"}]})
+        else:
+            self._send(404, {}, _error("Not found", "not_found"))
+
+    def do_POST(self) -> None:  # noqa: N802
+        owner = self.owner
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        try:
+            body = json.loads(raw or b"{}")
+        except ValueError:
+            self._send(400, {}, _error("body is not JSON", "invalid_request_error"))
+            return
+        with owner._lock:
+            owner.requests.append({"path": self.path, "headers": headers, "body": body, "raw": raw.decode("utf-8", "replace")})
+            owner.inflight += 1
+            owner.max_inflight = max(owner.max_inflight, owner.inflight)
+        try:
+            if not self.path.rstrip("/").endswith("/chat/completions"):
+                self._send(404, {}, _error("Not found", "not_found"))
+                return
+            if owner.delay:
+                time.sleep(owner.delay)
+            status, extra, payload = owner.respond(body, headers)
+            self._send(status, extra, payload)
+        finally:
+            with owner._lock:
+                owner.inflight -= 1
