@@ -1,0 +1,134 @@
+"""Whole runs against the local GitHub and OpenAI-compatible servers: counts, caching, secrets."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from servers.github_api import GitHubServer, make_commit, make_file
+from servers.openai_api import OpenAIServer
+
+GH_CANARY = "ghp_CANARY0123456789abcdefGITHUB"
+AI_CANARY = "sk-CANARY0123456789abcdefOPENAI"
+N = 7
+
+
+def run(*args, cwd, env):
+    return subprocess.run([str(Path(sys.executable).with_name("repodigest")), "report", *args], cwd=cwd,
+                          capture_output=True, text=True, env={**os.environ, **env}, timeout=300)
+
+
+@pytest.fixture
+def github():
+    commits = [make_commit(i, f"2026-02-16T{1 + i:02d}:00:00Z", message=f"[Perf] faster path {i} (#{100 + i})",
+                           files=[make_file(f"python/pkg/srt/layers/quantization/q{i}.py", additions=40 * (i + 1),
+                                            deletions=i),
+                                  make_file(f"docs/q{i}.md", additions=2)])
+               for i in range(N)]
+    commits.append(make_commit(99, "2026-02-15T03:00:00Z", message="older (#99)"))
+    with GitHubServer(commits, full_name="o/r", token=GH_CANARY) as server:
+        yield server
+
+
+@pytest.fixture
+def local_repo(make_repo):
+    repo = make_repo("localproj")
+    repo.commit("fix: local bug (#5)\n\nA body.", "2026-02-16T12:00:00+08:00", {"src/lp/io/a.py": "x\n" * 25})
+    return repo
+
+
+def config(tmp_path, github, local_repo, extra=""):
+    path = tmp_path / "repodigest.toml"
+    path.write_text(f'repos = ["o/r", "{local_repo.path}"]\nwindow_days = 2\n[github]\napi_url = "{github.url}"\n'
+                    f'max_rate_limit_wait = 1\n{extra}')
+    return path
+
+
+def all_text_under(*roots: Path) -> str:
+    chunks = []
+    for root in roots:
+        for path in root.rglob("*"):
+            if path.is_file():
+                chunks.append(path.read_bytes().decode("utf-8", "replace"))
+    return "\n".join(chunks)
+
+
+def test_github_and_local_in_one_report_cold_then_warm(tmp_path, github, local_repo):
+    cfg = config(tmp_path, github, local_repo)
+    env = {"GITHUB_TOKEN": GH_CANARY}
+    proc = run("--config", str(cfg), "--date", "2026-02-16", "--out-dir", str(tmp_path / "out"), cwd=tmp_path, env=env)
+    assert proc.returncode == 0, proc.stderr
+    # 2-day window: all 8 commits listed on one page, one detail call each, nothing else.
+    assert (github.counts.get("list"), github.counts.get("detail"), github.counts.get("other", 0)) == (1, N + 1, 0)
+    md = (tmp_path / "out" / "2026-02-16" / "report.md").read_text()
+    assert md.index("## o/r") < md.index("## localproj")
+    assert f"本日共 {N} 个提交" in md and "本日共 1 个提交" in md
+    assert "[#100](https://github.com/o/r/pull/100)" in md
+    github.reset_counts()
+    proc = run("--config", str(cfg), "--date", "2026-02-16", "--out-dir", str(tmp_path / "out"), cwd=tmp_path, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert github.total == 0
+    assert (tmp_path / "out" / "2026-02-16" / "report.md").read_text() == md
+
+
+def test_llm_analysis_feeds_entries_and_is_cached(tmp_path, github, local_repo):
+    cfg = config(tmp_path, github, local_repo)
+    with OpenAIServer(mode="schema") as llm:
+        env = {"GITHUB_TOKEN": GH_CANARY, "OPENAI_API_KEY": AI_CANARY, "OPENAI_BASE_URL": llm.base_url,
+               "OPENAI_MODEL": "test-model"}
+        proc = run("--config", str(cfg), "--date", "2026-02-16", "--out-dir", str(tmp_path / "out"), cwd=tmp_path,
+                   env=env)
+        assert proc.returncode == 0, proc.stderr
+        assert llm.count == N + 1
+        folder = tmp_path / "out" / "2026-02-16"
+        md = (folder / "report.md").read_text()
+        assert "OPENAI_API_KEY" not in md and "### 🤖 模型用量" in md and f"> {N + 1} 次请求" in md
+        frame_status = json.loads((folder / "status.json").read_text())
+        assert frame_status["usage"]["requests"] == N + 1 and not frame_status["partial"]
+        # Numbers in entries still come from the data: the first commit added 40 lines in its main file.
+        assert "`python/pkg/srt/layers/quantization/q0.py`（+40/−0 行）" in md
+        proc = run("--config", str(cfg), "--date", "2026-02-16", "--out-dir", str(tmp_path / "out"), cwd=tmp_path,
+                   env=env)
+        assert proc.returncode == 0 and llm.count == N + 1  # warm: zero LLM requests
+        bodies = json.dumps([r["body"] for r in llm.requests])
+        assert AI_CANARY not in bodies and GH_CANARY not in bodies
+
+
+def test_failed_analyses_make_a_partial_report_and_secrets_stay_out(tmp_path, github, local_repo):
+    cfg = config(tmp_path, github, local_repo, extra="[llm]\nmax_retries = 0\n")
+    with OpenAIServer(mode="500_echo") as llm:
+        env = {"GITHUB_TOKEN": GH_CANARY, "OPENAI_API_KEY": AI_CANARY, "OPENAI_BASE_URL": llm.base_url}
+        proc = run("--config", str(cfg), "--date", "2026-02-16", "--out-dir", str(tmp_path / "out"), cwd=tmp_path,
+                   env=env)
+    assert proc.returncode == 4, proc.stderr
+    md = (tmp_path / "out" / "2026-02-16" / "report.md").read_text()
+    assert md.count("模型分析失败") == N + 1
+    leaked = all_text_under(tmp_path / "out", Path(os.environ["REPODIGEST_CACHE_DIR"])) + proc.stdout + proc.stderr
+    assert GH_CANARY not in leaked and AI_CANARY not in leaked
+
+
+def test_bad_token_and_unknown_repository_are_one_line_user_errors(tmp_path, github, local_repo):
+    cfg = config(tmp_path, github, local_repo)
+    proc = run("--config", str(cfg), "--date", "2026-02-16", "--out-dir", str(tmp_path / "out"), cwd=tmp_path,
+               env={"GITHUB_TOKEN": "wrong"})
+    assert proc.returncode == 2 and "401" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "out" / "2026-02-16").exists()
+    assert not [p for p in (tmp_path / "out").glob(".tmp-*")]
+    cfg.write_text(cfg.read_text().replace('"o/r"', '"o/missing"'))
+    proc = run("--config", str(cfg), "--date", "2026-02-16", "--out-dir", str(tmp_path / "out"), cwd=tmp_path,
+               env={"GITHUB_TOKEN": GH_CANARY})
+    assert proc.returncode == 2 and "o/missing" in proc.stderr and "not found" in proc.stderr
+
+
+def test_exhausted_rate_limit_names_the_reset_time(tmp_path, github, local_repo):
+    cfg = config(tmp_path, github, local_repo)
+    github.add_fault(403, kind="list", reset=4102444800)  # 2100-01-01: far beyond max_rate_limit_wait
+    proc = run("--config", str(cfg), "--date", "2026-02-16", "--out-dir", str(tmp_path / "out"), cwd=tmp_path,
+               env={"GITHUB_TOKEN": GH_CANARY})
+    assert proc.returncode == 3, proc.stderr
+    assert re.search(r"2100-01-01T00:00:00", proc.stderr) and GH_CANARY not in proc.stderr
+    assert not (tmp_path / "out" / "2026-02-16").exists()
