@@ -66,6 +66,21 @@ def publish(tmp: Path, final: Path) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
+@contextmanager
+def _stderr_to(path: Path):
+    """Send file descriptor 2 to ``path`` while the kernel runs: the kernel inherits it, so its
+    warnings and shutdown tracebacks go to a log instead of the user's terminal."""
+    saved = os.dup(2)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.dup2(fd, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(fd)
+        os.close(saved)
+
+
 def _kernel_error(exc) -> RepodigestError:
     """Map an error raised inside the notebook to the same error class, with its one-line message."""
     ename, evalue = getattr(exc, "ename", ""), getattr(exc, "evalue", str(exc))
@@ -120,17 +135,21 @@ def render_report(parameters: dict, out_root: str | os.PathLike = "outputs", fol
     try:
         started = time.perf_counter()
         executed_path = tmp / "report.ipynb"
+        log = Path(tempfile.gettempdir()) / f"repodigest-kernel-{os.getpid()}.log"
         try:
-            executed = papermill.execute_notebook(
-                str(notebook), str(executed_path), parameters={**parameters, "out_dir": str(tmp)},
-                progress_bar=False, log_output=False, cwd=os.getcwd(), kernel_name="python3")
+            with _stderr_to(log):
+                executed = papermill.execute_notebook(
+                    str(notebook), str(executed_path), parameters={**parameters, "out_dir": str(tmp)},
+                    progress_bar=False, log_output=False, cwd=os.getcwd(), kernel_name="python3")
+            log.unlink(missing_ok=True)
         except PapermillExecutionError as exc:
             raise _kernel_error(exc) from None
         except (RepodigestError, KeyboardInterrupt):
             raise
         except Exception as exc:  # the kernel died or timed out: papermill/nbclient raise their own types
             raise SourceError(f"the report notebook did not finish: {type(exc).__name__}: "
-                              f"{str(exc).strip().splitlines()[0] if str(exc).strip() else 'no detail'}") from None
+                              f"{str(exc).strip().splitlines()[0] if str(exc).strip() else 'no detail'} "
+                              f"(kernel log: {log})") from None
         seconds["execute"] = time.perf_counter() - started
         started = time.perf_counter()
         node = nbformat.from_dict(executed)

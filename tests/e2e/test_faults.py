@@ -1,0 +1,130 @@
+"""Faults while writing and running: the previous report survives, the message is one line."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from repodigest.errors import SourceError, UserError
+from repodigest.render import render_report
+from servers.github_api import GitHubServer, make_commit
+
+BIN = Path(sys.executable).with_name("repodigest")
+
+
+def cli(*args, cwd, env=None, **kw):
+    return subprocess.run([str(BIN), "report", *args], cwd=cwd, capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, timeout=300, **kw)
+
+
+@pytest.fixture
+def small_repo(make_repo):
+    repo = make_repo("small")
+    repo.commit("feat: one (#1)", "2026-02-16T09:00:00+08:00", {"src/s/a.py": "a\n" * 30})
+    return repo
+
+
+def previous_report(out: Path) -> Path:
+    folder = out / "2026-02-16"
+    folder.mkdir(parents=True)
+    (folder / "report.md").write_text("yesterday's good report\n")
+    return folder
+
+
+@pytest.fixture
+def tiny_fs(tmp_path):
+    mount = tmp_path / "tiny"
+    mount.mkdir()
+    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)], capture_output=True)
+    if proc.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {proc.stderr.decode().strip()}")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_disk_full_keeps_the_previous_report(small_repo, tmp_path, tiny_fs):
+    out = tiny_fs / "outputs"
+    previous = previous_report(out)
+    proc = cli("--repo", str(small_repo.path), "--date", "2026-02-16", "--out-dir", str(out), cwd=tmp_path)
+    assert proc.returncode == 3, proc.stderr
+    assert "No space left on device" in proc.stderr and "Traceback" not in proc.stderr
+    assert (previous / "report.md").read_text() == "yesterday's good report\n"
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".2026")) == ["2026-02-16"]
+
+
+def test_read_only_outputs_fail_cleanly(small_repo, tmp_path, tiny_fs):
+    out = tiny_fs / "outputs"
+    previous = previous_report(out)
+    subprocess.run(["mount", "-o", "remount,ro", str(tiny_fs)], check=True)
+    proc = cli("--repo", str(small_repo.path), "--date", "2026-02-16", "--out-dir", str(out), cwd=tmp_path)
+    assert proc.returncode in (2, 3) and "Read-only file system" in proc.stderr, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and (previous / "report.md").exists()
+
+
+def test_out_dir_that_is_a_file(small_repo, tmp_path):
+    blocker = tmp_path / "blocker"
+    blocker.write_text("x")
+    proc = cli("--repo", str(small_repo.path), "--date", "2026-02-16", "--out-dir", str(blocker / "out"), cwd=tmp_path)
+    assert proc.returncode == 2 and "cannot write to" in proc.stderr
+
+
+def test_a_dying_kernel_is_an_error_and_nothing_moves(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell("out_dir = None")
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell("import os\nos._exit(1)")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = tmp_path / "dies.ipynb"
+    nbformat.write(nb, path)
+    previous = previous_report(tmp_path / "out")
+    with pytest.raises(SourceError, match="did not finish"):
+        render_report({}, out_root=tmp_path / "out", folder="2026-02-16", notebook=path)
+    assert (previous / "report.md").read_text() == "yesterday's good report\n"
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["2026-02-16"]
+
+
+def test_secret_parameters_are_refused_before_anything_runs(tmp_path):
+    with pytest.raises(UserError, match="secrets come from the environment"):
+        render_report({"github_token": "ghp_x"}, out_root=tmp_path / "out", folder="d")
+    assert not (tmp_path / "out").exists()
+
+
+def test_ctrl_c_leaves_the_previous_report(tmp_path):
+    commits = [make_commit(i, f"2026-02-16T{1 + i % 20:02d}:{i:02d}:00Z") for i in range(20)]
+    with GitHubServer(commits, full_name="o/r", latency=0.4) as server:
+        cfg = tmp_path / "c.toml"
+        cfg.write_text(f'repos = ["o/r"]\nwindow_days = 1\n[github]\napi_url = "{server.url}"\nconcurrency = 1\n')
+        out = tmp_path / "out"
+        previous = previous_report(out)
+        proc = subprocess.Popen([str(BIN), "report", "--config", str(cfg), "--date", "2026-02-16",
+                                 "--out-dir", str(out)], cwd=tmp_path, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, env={**os.environ, "GITHUB_TOKEN": "t"})
+        deadline = time.monotonic() + 60
+        while server.counts.get("detail", 0) < 2 and time.monotonic() < deadline:  # the run is under way
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    assert (previous / "report.md").read_text() == "yesterday's good report\n"
+    assert sorted(p.name for p in out.iterdir()) == ["2026-02-16"]
+
+
+def test_two_runs_for_the_same_date_at_once(small_repo, tmp_path):
+    out = tmp_path / "out"
+    args = [str(BIN), "report", "--repo", str(small_repo.path), "--date", "2026-02-16", "--out-dir", str(out)]
+    procs = [subprocess.Popen(args, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    codes = [p.wait(timeout=300) for p in procs]
+    assert codes == [0, 0], [p.stderr.read() for p in procs]
+    folder = out / "2026-02-16"
+    assert {"report.md", "report.html", "report.ipynb", "commits.parquet"} <= {p.name for p in folder.iterdir()}
+    assert "本日共 1 个提交" in (folder / "report.md").read_text()
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".2026-02-16.lock")) == \
+        ["2026-02-16", "index.html"]
