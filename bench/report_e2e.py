@@ -2,7 +2,10 @@
 framework floor: the papermill CLI on an empty parameterised notebook plus two
 ``jupyter nbconvert --no-input`` CLI exports (HTML and Markdown).
 
-    python bench/report_e2e.py
+    python bench/report_e2e.py [--no-images]
+
+``--no-images`` sets ``[charts] images = false``: the same report without the PNG export (one
+Chromium session, about 2 s of fixed cost here).
 
 Prints wall time and peak memory (largest process) per run and the ratios to the floor.
 """
@@ -58,12 +61,16 @@ def main() -> None:
     print(f"{'N in window':>11} | {'wall':>7} | {'x floor':>7} | {'peak MB':>7} | {'per 1k commits':>14}")
     print("-" * 60)
     base = None
+    extra = []
+    if "--no-images" in sys.argv:
+        (work / "noimages.toml").write_text("[charts]\nimages = false\n")
+        extra = ["--config", str(work / "noimages.toml")]
     for n in (40, 400, 4000):
         repo = synthetic(n, work / f"repo{n}", per_day=max(1, n // WINDOW_DAYS), start="2025-03-01T00:30:00+08:00")
         last = subprocess.run(["git", "-C", str(repo), "log", "-1", "--format=%cd", "--date=format:%Y-%m-%d"],
                               capture_output=True, text=True, check=True).stdout.strip()
         wall, peak = measure(str(BIN / "repodigest"), "report", "--repo", str(repo), "--date", last,
-                             "--window-days", str(WINDOW_DAYS), "--out-dir", str(work / f"out{n}"), cwd=work)
+                             "--window-days", str(WINDOW_DAYS), "--out-dir", str(work / f"out{n}"), *extra, cwd=work)
         base = base or wall
         print(f"{n:>11} | {wall:6.2f}s | {wall / floor_s:6.2f}x | {peak:7.0f} | {(wall - base) / n * 1000:12.2f}s")
     print("\ngoal: N=40 at most 1x the floor; growth close to linear (last column: extra seconds per 1k commits)")

@@ -122,6 +122,21 @@ def test_open_window_is_listed_again_but_details_come_from_cache(github_server, 
     assert github_server.counts == {"list": 1}  # the day is not over: the sha list is not cached
 
 
+def test_a_trend_window_moving_by_a_day_lists_only_the_new_day(github_server, tmp_path, monkeypatch):
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    for offset in range(15):  # 15 days with 30 commits each: 14-day windows ending on the 15th and 16th
+        github_server.add_commits([make_commit(f"d{offset}-{i}", datetime.combine(
+            DAY - timedelta(days=14 - offset), datetime.min.time(), SHANGHAI) + timedelta(minutes=30 * i + 1))
+            for i in range(30)])
+    first = open_src(github_server, tmp_path).commits(Window(DAY - timedelta(days=1), 14, SHANGHAI))
+    assert len(first) == 14 * 30
+    assert github_server.counts == {"list": math.ceil(14 * 30 / 100), "detail": 14 * 30}
+    github_server.reset_counts()
+    moved = open_src(github_server, tmp_path).commits(Window(DAY, 14, SHANGHAI))
+    assert len(moved) == 14 * 30 and moved[0].committer_date.astimezone(SHANGHAI).date() == DAY
+    assert github_server.counts == {"list": 1, "detail": 30}  # only the new day: listed and detailed
+
+
 def test_open_source_passes_cache_and_refresh_through_the_registry(github_server, tmp_path, monkeypatch):
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
     github_server.add_commits(day_commits(3))

@@ -15,8 +15,8 @@ run started, already fetched once): zero requests.
   3000 files, and such commits get ``files_truncated=True``.
 - **Cache** (:class:`repodigest.cache.Cache`): table ``github_commit`` keyed
   ``{api_host}/{owner/name}@{sha}`` holds the trimmed commit JSON (patches included), immutable
-  and kept forever. Table ``github_window`` keyed by repository, branch, since and until holds the
-  window's sha list, written only when the window ended before the run started (a window that
+  and kept forever. Table ``github_window`` keyed by repository, branch and one day's bounds holds
+  that day's sha list, written only when the day ended before the run started (a day that
   is still open can gain commits). ``refresh=True`` reads nothing and rewrites everything.
 - **Token** only from ``$GITHUB_TOKEN``; it is sent in the ``Authorization`` header and never
   logged or cached. Without it a warning says GitHub allows 60 unauthenticated requests an hour.
@@ -118,6 +118,11 @@ def _header(headers, name: str) -> str | None:
         if str(key).lower() == name.lower():
             return str(value)
     return None
+
+
+def _aware(moment: datetime) -> datetime:
+    """PyGithub returns UTC datetimes, naive in some versions."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _utc_text(moment: datetime) -> str:
@@ -266,23 +271,37 @@ class GitHubSource:
     def _window_key(self, since: datetime, until: datetime) -> str:
         return f"{self.api_host}/{self.full_name}@{self.branch or ''}|{_utc_text(since)}|{_utc_text(until)}"
 
-    def _list_shas(self, window: Window) -> list[str]:
-        since = window.start.astimezone(timezone.utc)
-        until = (window.end - timedelta(seconds=1)).astimezone(timezone.utc)
-        key = self._window_key(since, until)
-        cached = self.cache.get(WINDOW_TABLE, key)
-        if cached is not None:
-            return list(cached)
+    def _list_span(self, since: datetime, until: datetime) -> list[tuple[str, datetime]]:
+        """(sha, committer date) of the listing between two UTC instants (inclusive)."""
         options = {"since": since.replace(tzinfo=None), "until": until.replace(tzinfo=None)}  # PyGithub appends "Z"
         if self.branch:
             options["sha"] = self.branch
         try:
-            shas = [c.sha for c in self._repo().get_commits(**options)]
+            # .commit.committer.date is in the listing payload: reading it costs no request.
+            return [(c.sha, c.commit.committer.date) for c in self._repo().get_commits(**options)]
         except Exception as exc:  # noqa: BLE001 - translated to one line
             raise self._translate(exc, "listing commits") from None
-        if window.end <= self.run_started:
-            self.cache.put(WINDOW_TABLE, key, shas)
-        return shas
+
+    def _list_shas(self, window: Window) -> list[str]:
+        """The window's shas. Each finished day is cached on its own, so a 14-day trend window that
+        moves by a day lists only the new day; the first (cold) run lists the window in one go."""
+        days = window.day_list()
+        bounds = {d: Window(d, 1, window.tz) for d in days}
+        keys = {d: self._window_key(b.start.astimezone(timezone.utc),
+                                    (b.end - timedelta(seconds=1)).astimezone(timezone.utc)) for d, b in bounds.items()}
+        cached = self.cache.get_many(WINDOW_TABLE, list(keys.values()))
+        missing = [d for d in days if keys[d] not in cached]
+        by_day: dict = {d: list(cached[keys[d]]) for d in days if keys[d] in cached}
+        if missing:
+            since = bounds[missing[0]].start.astimezone(timezone.utc)
+            until = (bounds[missing[-1]].end - timedelta(seconds=1)).astimezone(timezone.utc)
+            listed = self._list_span(since, until)
+            for day in days[days.index(missing[0]):days.index(missing[-1]) + 1]:
+                inside = [sha for sha, when in listed if bounds[day].contains(_aware(when))]
+                by_day[day] = inside
+                if bounds[day].end <= self.run_started:  # a day still running may get more commits
+                    self.cache.put(WINDOW_TABLE, keys[day], inside)
+        return [sha for day in reversed(days) for sha in by_day.get(day, [])]
 
     # -- details ---------------------------------------------------------------------------------
     def _commit_key(self, sha: str) -> str:
