@@ -32,6 +32,8 @@ from .text import first_paragraph, shorten
 LEVEL_ORDER = ("high", "medium", "low")
 _MAX_SCOPE_AREAS = 6
 _FILES_PER_AREA = 3
+# A title is a line of a table and a heading: a megabyte-long first line must not become one.
+MAX_TITLE = 200
 
 
 def _reason_text(reason: Mapping, labels: Mapping) -> str:
@@ -120,7 +122,7 @@ def _build_file(path: str) -> bool:
 
 def build_entry(row: Mapping, labels: Mapping, anchor: str, analysis: Mapping | None, path_area) -> dict:
     """One commit's entry: data fields always; prose from the analysis when there is one."""
-    title = row["title"] or "(no title)"
+    title = shorten(row["title"], MAX_TITLE) or "(no title)"
     body = row["message"].split("\n", 1)[1] if "\n" in (row["message"] or "") else ""
     stats = labels["data_summary"].format(files=row["files"], added=row["lines_added"],
                                           deleted=row["lines_deleted"],
@@ -193,7 +195,8 @@ def build_context(frame: pd.DataFrame, repos: Sequence[str], days: Sequence[str]
         repo = {"name": name, "anchor": base, "summary_anchor": anchors.make(f"{base}-summary"),
                 "details_anchor": anchors.make(f"{base}-details"), "total": len(rows), "counts": counts,
                 "per_day": [{"day": d, "count": int((rows["day"] == d).sum())} for d in days] if multi_day else [],
-                "rows": [{"time": r["committed_local"], "author": r["author"], "title": r["title"],
+                "rows": [{"time": r["committed_local"], "author": r["author"],
+                          "title": shorten(r["title"], MAX_TITLE),
                           "pr_number": None if pd.isna(r["pr_number"]) else int(r["pr_number"]),
                           "pr_url": r["pr_url"] if isinstance(r["pr_url"], str) else None}
                          for r in rows.to_dict("records")],
