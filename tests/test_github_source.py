@@ -346,6 +346,18 @@ def test_persistent_server_errors_are_a_source_error(github_server, tmp_path, mo
     assert github_server.counts["detail"] <= 5 * 3  # bounded retries, nothing more
 
 
+@pytest.mark.parametrize("fault", [{"garbage": True}, {"drop": True}])
+def test_garbage_and_reset_connections_are_source_errors(github_server, tmp_path, monkeypatch, fast_retries, fault):
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    github_server.add_commits(day_commits(3))
+    github_server.add_fault(None, kind="detail", **fault)
+    with pytest.raises(SourceError) as caught:
+        open_src(github_server, tmp_path).commits(window())
+    message = str(caught.value)
+    assert "\n" not in message and TOKEN not in message and "o/r" in message
+    assert github_server.counts["detail"] <= 3 * (gh_source.RETRY_TOTAL + 1)  # bounded retries, no hang
+
+
 def test_slow_server_times_out_with_a_source_error(github_server, tmp_path, monkeypatch, fast_retries):
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
     monkeypatch.setattr(gh_source, "RETRY_TOTAL", 1)

@@ -135,6 +135,8 @@ class Fault:
     reset: int | None = None  # epoch seconds for X-RateLimit-Reset
     retry_after: int | None = None
     delay: float = 0.0
+    garbage: bool = False  # answer 200 with a body that is not JSON
+    drop: bool = False  # reset the connection without answering
     hits: int = 0
 
     def matches(self, kind: str, path: str) -> bool:
@@ -262,6 +264,19 @@ class GitHubServer:
         if fault is not None:
             if fault.delay:
                 time.sleep(fault.delay)
+            if fault.drop:  # SO_LINGER 0: close() sends a TCP reset, as a crashed proxy would
+                handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                handler.close_connection = True
+                handler.connection.close()
+                return
+            if fault.garbage:
+                data = b"<html>502 Bad Gateway</html>\x00\xff not json"
+                handler.send_response(200)
+                handler.send_header("Content-Type", "application/json")
+                handler.send_header("Content-Length", str(len(data)))
+                handler.end_headers()
+                handler.wfile.write(data)
+                return
             if fault.status is not None:
                 if fault.status in (403, 429) and (fault.message is None or "rate limit" in fault.message.lower()):
                     headers["X-RateLimit-Remaining"] = "0"

@@ -314,6 +314,10 @@ class GitHubSource:
             files = [f.raw_data for f in commit.files]  # further pages via the Link header
         except Exception as exc:  # noqa: BLE001 - translated to one line
             raise self._translate(exc, f"fetching commit {sha[:12]}") from None
+        if not isinstance(data, dict) or data.get("sha") != sha or not isinstance(data.get("commit"), dict):
+            # A proxy's error page or a truncated body: never cache it, never guess from it.
+            raise SourceError(f"GitHub answered something that is not commit {sha[:12]} for '{self.full_name}' "
+                              f"({self.api_url}); try again later")
         return _trim(data, files)
 
     def _details(self, shas: list[str]) -> dict[str, dict]:
