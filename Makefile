@@ -18,9 +18,9 @@ setup: $(STAMP)
 # Chart images (PNG for the Markdown report) and the browser checks need Debian's chromium, and a
 # CJK font for Chinese labels. Best effort: without root or a package mirror the report says where
 # the interactive charts are instead.
-BROWSER_PACKAGES := chromium fonts-wqy-microhei
+BROWSER_PACKAGES := chromium fonts-wqy-microhei fonts-noto-color-emoji
 browser:
-	@{ command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi wqy; } || { [ "$$(id -u)" = 0 ] && \
+	@{ command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi wqy && fc-list 2>/dev/null | grep -qi emoji; } || { [ "$$(id -u)" = 0 ] && \
 		command -v apt-get >/dev/null 2>&1 && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y -qq $(BROWSER_PACKAGES) >/dev/null) \
 		|| echo "note: chromium not installed; chart images and browser checks are skipped"; }

@@ -125,3 +125,23 @@ def test_commit_text_never_becomes_script_handler_or_link(rendered):
     assert not any(script.lstrip().startswith(PWN) for script in dom.scripts)
     html = (folder / "report.html").read_text()
     assert html.count(CANARY) >= len(HOSTILE)  # the text is there, as text
+
+
+def test_embedded_default_report_draws_every_chart(tmp_path):
+    """What `make report` does on a fresh clone: this checkout, its latest day, no keys."""
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.run([str(Path(sys.executable).with_name("repodigest")), "report", "--out-dir",
+                           str(tmp_path / "out")], cwd=root, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    folder = Path(proc.stdout.strip()).parent
+    dump = chromium("--virtual-time-budget=10000", "--dump-dom", (folder / "report.html").as_uri(),
+                    user_dir=tmp_path / "profile")
+    dom = Dom()
+    dom.feed(dump.stdout)
+    images = [ln for ln in (folder / "report.md").read_text().splitlines() if ln.startswith("![")]
+    assert dom.plots and all(n >= 1 for n in dom.svgs_in_plot.values()) and len(images) == len(dom.plots)
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "embedded-default-report.png"
+    chromium("--virtual-time-budget=10000", "--window-size=1280,2400", f"--screenshot={shot}",
+             (folder / "report.html").as_uri(), user_dir=tmp_path / "profile2")
+    assert shot.stat().st_size > 10_000
