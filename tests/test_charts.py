@@ -247,3 +247,8 @@ def test_export_images_writes_pngs(tmp_path, small):
     # the image keeps the figure's own height
     height = int.from_bytes(paths[0].read_bytes()[20:24], "big")
     assert height == figs[0][1].layout.height
+
+
+def test_trend_bars_have_a_visible_width_even_for_a_single_day():
+    fig = charts.area_trend_chart(make_frame([dict(day="2026-02-16", in_report=True, areas=["core"], author="A")]), "en")
+    assert len(fig.data) == 1 and fig.data[0].width == 0.8 * 86_400_000

@@ -1,7 +1,8 @@
 """Plotly charts of the commit DataFrame: who worked on what, how important, over which days.
 
 Every chart is a plain function of the frame (``frame.COLUMNS``) plus options and returns a
-``plotly.graph_objects.Figure``; nothing here reads or writes files except ``export_images``.
+``plotly.graph_objects.Figure``; nothing here reads or writes files (the output side, HTML and
+PNG export and the Markdown section, is :mod:`repodigest.chart_export`).
 Charts about "the report" use the rows with ``in_report``; trend charts use every row (the
 trend window). One color per area (``area_colors``) is shared by all charts of a report.
 """
@@ -9,19 +10,16 @@ trend window). One color per area (``area_colors``) is shared by all charts of a
 from __future__ import annotations
 
 import html
-import logging
-import time
-import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
-from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
-_log = logging.getLogger(__name__)
+# The output side lived here first; digest.py and the tests still import it from this module.
+from .chart_export import chart_title, charts_markdown, export_images, figures_html  # noqa: F401
 
 MAX_ROWS = 50  # bar/heatmap rows shown at most, whatever ``top`` says
 MAX_AREA_ROWS = 25  # areas in the areas bar chart; the rest fold into "others"
@@ -337,8 +335,9 @@ def area_trend_chart(frame: pd.DataFrame, lang: str = "zh", *, colors: Mapping[s
              .reindex(index=all_days, columns=order, fill_value=0))
     fig = go.Figure()
     for area in order:
+        # An explicit width (in ms on a date axis): with a single day plotly would draw hairlines.
         fig.add_trace(go.Bar(x=all_days, y=table[area].astype(int).tolist(), name=short_label(area),
-                             marker_color=_color(colors, area),
+                             marker_color=_color(colors, area), width=0.8 * 86_400_000,
                              hovertemplate=f"{html.escape(str(area))}<br>%{{x|%Y-%m-%d}}: %{{y}}<extra></extra>"))
     for first, last in _spans([d for d in report_days if d in set(all_days)]):
         x0 = pd.Timestamp(first) - pd.Timedelta(hours=12)
@@ -410,96 +409,3 @@ def report_charts(frame: pd.DataFrame, charts_cfg=None, lang: str = "zh") -> lis
                                             bots="hide" if cfg.bots == "hide" else "show")),
     ]
     return [(name, fig) for name, fig in figures if len(fig.data)]
-
-
-# ---------------------------------------------------------------- output
-
-def _named(figures) -> list[tuple[str, go.Figure]]:
-    out = []
-    for i, item in enumerate(figures):
-        name, fig = item if isinstance(item, tuple) else (f"{i + 1}", item)
-        out.append((str(name), fig))
-    return out
-
-
-def figures_html(figures: Sequence[go.Figure] | Sequence[tuple[str, go.Figure]]) -> str:
-    """An HTML fragment with every figure, each in its own div; plotly.js is inlined once (with
-    the first figure), so the fragment works offline, e.g. as a notebook output exported to HTML."""
-    parts = []
-    for i, (name, fig) in enumerate(_named(figures)):
-        div_id = f"chart-{name}-{uuid.uuid4().hex[:8]}"
-        body = fig.to_html(full_html=False, include_plotlyjs=(i == 0), include_mathjax=False, div_id=div_id,
-                           config={"displaylogo": False, "responsive": True})
-        parts.append(f'<div class="repodigest-chart" data-chart="{html.escape(name)}">{body}</div>')
-    return '<div class="repodigest-charts">\n' + "\n".join(parts) + "\n</div>" if parts else ""
-
-
-def export_images(figures: Sequence[tuple[str, go.Figure]], out_dir: str | Path, scale: float = 1,
-                  *, browser_path: str | None = None, timeout: float = 90) -> tuple[list[Path], str | None]:
-    """Write ``chart-<name>.png`` for every (name, figure) into ``out_dir`` in ONE browser
-    session (kaleido's batch API). Returns (paths written, None), or (paths written, reason)
-    when kaleido, Chrome/Chromium or a render failed: the report then points at report.html.
-    Kaleido finds Chrome/Chromium on PATH; ``browser_path`` or $BROWSER_PATH names one."""
-    named = _named(figures)
-    if not named:
-        return [], None
-    try:
-        import kaleido
-        from kaleido.errors import ChromeNotFoundError
-    except ImportError:
-        return [], "kaleido is not installed (pip install 'kaleido>=1')"
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = [out / f"chart-{name}.png" for name, _ in named]
-    specs = []
-    for (_, fig), path in zip(named, paths):
-        path.unlink(missing_ok=True)
-        layout = fig.layout
-        specs.append(dict(fig=fig.to_dict(), path=path,
-                          opts=dict(format="png", width=int(layout.width or 900), height=int(layout.height or 500),
-                                    scale=scale)))
-    # mathjax=False: no script fetched from a CDN (the page kaleido renders in uses the
-    # plotly.js bundled with plotly.py); plotly.io.write_images cannot turn MathJax off.
-    kopts: dict = {"mathjax": False, "timeout": timeout}
-    if browser_path:
-        kopts["path"] = browser_path
-    started = time.perf_counter()
-    try:
-        errors = kaleido.write_fig_from_object_sync(specs, kopts=kopts)
-    except ChromeNotFoundError:
-        return [], ("no Chrome/Chromium browser found for kaleido (install chromium, run "
-                    "`plotly_get_chrome`, or set BROWSER_PATH)")
-    except Exception as exc:  # a browser that crashes or hangs must not stop the report
-        return [p for p in paths if _is_png(p)], f"image export failed: {type(exc).__name__}: {exc}"
-    _log.info("exported %d chart images in %.2fs", len(specs), time.perf_counter() - started)
-    written = [p for p in paths if _is_png(p)]
-    if errors or len(written) < len(paths):
-        first = next(iter(errors), None) if errors else None
-        why = f"{type(first).__name__}: {first}" if first else "no image written"
-        return written, f"{len(paths) - len(written)} of {len(paths)} chart images failed ({why})"
-    return written, None
-
-
-def _is_png(path: Path) -> bool:
-    try:
-        with open(path, "rb") as fh:
-            return fh.read(8) == b"\x89PNG\r\n\x1a\n"
-    except OSError:
-        return False
-
-
-def chart_title(name: str, lang: str = "zh") -> str:
-    """The display title of the chart ``name`` (one of ``CHART_NAMES``)."""
-    return labels(lang).get(name, name)
-
-
-def charts_markdown(names_paths: Sequence[tuple[str, str | Path]], lang: str = "zh", error: str | None = None) -> str:
-    """The body of the report's charts section: one relative image link per exported chart
-    (the images sit next to report.md); when export failed, a line pointing at report.html."""
-    L = labels(lang)
-    lines = [f"![{chart_title(name, lang)}]({Path(path).name})" for name, path in names_paths]
-    if error:
-        lines.append(L["unavailable"].format(why=error))
-    if not lines:
-        lines.append(L["none"])
-    return "\n\n".join(lines) + "\n"

@@ -26,11 +26,12 @@ One request per commit, against any OpenAI-compatible endpoint (``OPENAI_BASE_UR
 
 A commit whose analysis fails after the retries gets ``status == "failed"`` and a one-line error;
 :func:`analyze_commits` never raises for a single commit.
+
+The prompt texts and the parsing of answers live in :mod:`repodigest.scoring.llm_prompt`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -40,18 +41,18 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from pathlib import Path
 
-import jinja2
 from pydantic import ValidationError
 
 from ..cache import Cache
 from ..config import LLMConfig
 from ..errors import UserError
 from ..models import Commit
-from .diff_budget import BudgetedDiff, budget_diff, estimate_tokens
+from .diff_budget import budget_diff, estimate_tokens
+# The prompt names stay importable from here (they lived here first, and tests import extract_json from here).
+from .llm_prompt import MAX_FILES_LISTED, MESSAGE_CHARS  # noqa: F401
+from .llm_prompt import _is_pure_json, coverage_text, extract_json, render_prompt
 from .llm_schema import LowAnalysis, schema_for, to_entry_dict, validate_analysis
-from .paths import file_kind
 
 log = logging.getLogger(__name__)
 
@@ -63,27 +64,9 @@ MAX_TOKENS = {"high": 3000, "medium": 1500, "low": 500}  # first answer's output
 INVALID_RETRIES = 2  # invalid answers (bad JSON, missing fields) asked again at most this many times
 BUDGET_SHRINKS = 2  # after a truncated answer with doubled max_tokens: halve the diff budget this often
 MAX_ATTEMPTS = 10  # hard cap of requests per commit
-MESSAGE_CHARS = 4000  # the commit message is clipped to this
-MAX_FILES_LISTED = 80  # file lines in the prompt; the rest are counted
 _RANK = {"low": 0, "medium": 1, "high": 2}
-_PROMPTS = Path(__file__).with_name("prompts")
 _SCHEMA_ERROR_WORDS = ("response_format", "json_schema", "json schema", "schema", "json_object", "grammar",
                        "structured", "format")
-_WHY = {
-    "en": {"lock": "lockfile, not shown", "generated": "generated file, not shown",
-           "vendored": "vendored code, not shown", "binary": "binary file", "deleted": "deleted file, content not shown",
-           "budget": "left out to fit the size budget", "clipped": "clipped: {seen} of {lines} changed lines shown"},
-    "zh": {"lock": "锁文件，未展示", "generated": "生成的文件，未展示", "vendored": "第三方代码，未展示",
-           "binary": "二进制文件", "deleted": "已删除的文件，未展示内容", "budget": "超出篇幅预算，未展示",
-           "clipped": "已截断：展示了 {lines} 行改动中的 {seen} 行"},
-}
-_DIFF_NOTE = {"en": "it shows {seen} of the {total} changed lines", "zh": "展示了 {total} 行改动中的 {seen} 行"}
-_COVERAGE = {"en": ("the model saw {percent}% of the changed lines ({seen}/{total} files)", "left out: {files}"),
-             "zh": ("模型看到了 {percent}% 的改动行（{seen}/{total} 个文件）", "未纳入：{files}")}
-_REASON_WORD = {"en": {"lock": "lockfile", "generated": "generated", "vendored": "vendored", "binary": "binary",
-                       "deleted": "deleted", "budget": "budget", "clipped": "clipped"},
-                "zh": {"lock": "锁文件", "generated": "生成文件", "vendored": "第三方代码", "binary": "二进制",
-                       "deleted": "已删除", "budget": "超出预算", "clipped": "截断"}}
 
 
 # ----------------------------------------------------------------------------------------------
@@ -210,117 +193,7 @@ def endpoint_state(base_url: str, model: str) -> _EndpointState:
 
 
 # ----------------------------------------------------------------------------------------------
-# Prompts
-
-
-_ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(str(_PROMPTS)), autoescape=False,
-                          undefined=jinja2.StrictUndefined, keep_trailing_newline=False)
-
-
-def _nonce(commit: Commit) -> str:
-    return hashlib.sha256(f"{commit.sha}\n{commit.message}".encode("utf-8", "replace")).hexdigest()[:16]
-
-
-def _defuse(text: str) -> str:
-    """Untrusted text cannot fake our markers."""
-    return text.replace("<<<BEGIN_UNTRUSTED", "<< <BEGIN_UNTRUSTED").replace("<<<END_UNTRUSTED", "<< <END_UNTRUSTED")
-
-
-def _clip_message(message: str) -> str:
-    message = (message or "").strip()
-    if len(message) > MESSAGE_CHARS:
-        message = message[:MESSAGE_CHARS] + f"\n… [message clipped: {len(message) - MESSAGE_CHARS} more characters]"
-    return message
-
-
-def render_prompt(req: AnalysisRequest, lang: str, budgeted: BudgetedDiff | None, schema: str | None = None,
-                  coverage_override: float | None = None) -> tuple[str, str]:
-    """The (system, user) prompt texts for one commit."""
-    if lang not in ("zh", "en"):
-        raise ValueError(f"unknown language {lang!r}")
-    c = req.commit
-    files = [{"path": f.path, "old_path": f.old_path, "status": f.status, "added": f.added_lines or 0,
-              "deleted": f.deleted_lines or 0, "binary": f.binary, "kind": file_kind(f.path)}
-             for f in c.files[:MAX_FILES_LISTED]]
-    totals = {"files": len(c.files), "added": c.added_lines, "deleted": c.deleted_lines,
-              "binary": sum(1 for f in c.files if f.binary)}
-    why = _WHY[lang]
-    left_out = [{"path": f.path, "why": why[f.reason].format(lines=f.lines, seen=f.seen)}
-                for f in (budgeted.left_out if budgeted else ())][:MAX_FILES_LISTED]
-    if budgeted and budgeted.text:
-        note = _DIFF_NOTE[lang].format(seen=budgeted.lines_seen, total=budgeted.lines_changed)
-    else:
-        note = _DIFF_NOTE[lang].format(seen=0, total=c.added_lines + c.deleted_lines)
-    system = _ENV.get_template(f"system.{lang}.j2").render()
-    user = _ENV.get_template(f"analysis.{lang}.j2").render(
-        repo=req.repo, sha=c.sha, totals=totals, files_truncated=c.files_truncated, level=req.level,
-        reasons=[" ".join(str(r).split()) for r in req.reasons], files=files,
-        hidden_files=max(0, len(c.files) - MAX_FILES_LISTED), nonce=_nonce(c),
-        message=_defuse(_clip_message(c.message)), diff=_defuse(budgeted.text) if budgeted else "",
-        diff_note=note, left_out=left_out, schema=schema)
-    return system.strip(), user.strip()
-
-
-def coverage_text(budgeted: BudgetedDiff | None, lang: str, coverage: float) -> str:
-    """A human-readable line for the entry when the model did not see the whole diff, else ""."""
-    if budgeted is None:
-        return ""
-    if coverage >= 1.0 and not budgeted.left_out:
-        return ""
-    line, left = _COVERAGE[lang]
-    try:  # the report's own wording, when its labels have it
-        from ..report.labels import load_labels
-
-        labels = load_labels(lang)
-        line, left = labels["coverage_line"], labels["coverage_left_out"]
-    except Exception:  # noqa: BLE001 - the built-in wording is the same
-        pass
-    text = line.format(percent=int(coverage * 100), seen=len(budgeted.included), total=budgeted.files_total)
-    skipped = [f for f in budgeted.left_out]
-    if skipped:
-        words = _REASON_WORD[lang]
-        names = ", ".join(f"{f.path} ({words.get(f.reason, f.reason)})" for f in skipped[:6])
-        if len(skipped) > 6:
-            names += f", … (+{len(skipped) - 6})"
-        text += ("；" if lang == "zh" else "; ") + left.format(files=names)
-    return text
-
-
-# ----------------------------------------------------------------------------------------------
 # Answers
-
-
-def extract_json(text: str | None) -> dict | None:
-    """The first JSON object in ``text`` (the whole text, a fenced block, or one inside prose)."""
-    if not text:
-        return None
-    stripped = text.strip()
-    try:
-        value = json.loads(stripped)
-        return value if isinstance(value, dict) else None
-    except ValueError:
-        pass
-    decoder = json.JSONDecoder()
-    start = 0
-    for _ in range(200):
-        i = stripped.find("{", start)
-        if i < 0:
-            return None
-        try:
-            value, _end = decoder.raw_decode(stripped, i)
-            if isinstance(value, dict):
-                return value
-        except ValueError:
-            pass
-        start = i + 1
-    return None
-
-
-def _is_pure_json(text: str | None) -> bool:
-    try:
-        return isinstance(json.loads((text or "").strip()), dict)
-    except ValueError:
-        return False
 
 
 def _one_line(text: str, secret: str | None = None, limit: int = 200) -> str:
