@@ -1,10 +1,20 @@
 """repodigest: a day of commits, scored and explained, as a notebook-rendered report."""
 
-from .config import Settings, load_settings
-from .digest import Digest, build_digest
+from importlib import import_module
+
 from .errors import PartialReportError, RepodigestError, SourceError, UserError
-from .frame import COLUMNS, describe_columns, read_frame
 
 __version__ = "0.1.0"
-__all__ = ["COLUMNS", "Digest", "PartialReportError", "RepodigestError", "Settings", "SourceError", "UserError",
-           "build_digest", "describe_columns", "load_settings", "read_frame"]
+# Loaded on first use: `import repodigest` stays cheap, so the daily notebook can start the chart
+# browser before pandas and plotly are imported.
+_LAZY = {"Settings": "config", "load_settings": "config", "Digest": "digest", "build_digest": "digest",
+         "COLUMNS": "frame", "describe_columns": "frame", "read_frame": "frame"}
+__all__ = ["PartialReportError", "RepodigestError", "SourceError", "UserError", *_LAZY]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'repodigest' has no attribute {name!r}")

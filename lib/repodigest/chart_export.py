@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import html
 import logging
+import os
+import threading
 import time
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import plotly.graph_objects as go
+if TYPE_CHECKING:  # plotly is imported by the figure code; starting the browser must not wait for it
+    import plotly.graph_objects as go
 
 _log = logging.getLogger(__name__)
 
@@ -36,6 +40,30 @@ def figures_html(figures: Sequence[go.Figure] | Sequence[tuple[str, go.Figure]])
                            config={"displaylogo": False, "responsive": True})
         parts.append(f'<div class="repodigest-chart" data-chart="{html.escape(name)}">{body}</div>')
     return '<div class="repodigest-charts">\n' + "\n".join(parts) + "\n</div>" if parts else ""
+
+
+_browser: dict = {"started": None}
+
+
+def start_browser(out_dir: str | os.PathLike | None = None, timeout: float = 90) -> None:
+    """Start kaleido's browser in the background when images will be written (``out_dir``), so its
+    seconds of start-up overlap loading and scoring the commits; a no-op otherwise or when done."""
+    if not out_dir or _browser["started"] is not None:
+        return
+    try:
+        import kaleido
+    except ImportError:
+        return
+
+    def start() -> None:
+        try:
+            kaleido.start_sync_server(mathjax=False, timeout=timeout, silence_warnings=True)
+        except Exception:  # noqa: BLE001 - no browser: export_images reports it later, once
+            _browser["started"] = None
+
+    thread = threading.Thread(target=start, name="kaleido-start", daemon=True)
+    _browser["started"] = thread
+    thread.start()
 
 
 def export_images(figures: Sequence[tuple[str, go.Figure]], out_dir: str | Path, scale: float = 1,
@@ -69,7 +97,13 @@ def export_images(figures: Sequence[tuple[str, go.Figure]], out_dir: str | Path,
         kopts["path"] = browser_path
     started = time.perf_counter()
     try:
-        errors = kaleido.write_fig_from_object_sync(specs, kopts=kopts)
+        early = _browser["started"] if browser_path is None else None
+        if early is not None:
+            early.join()  # the early start (start_browser) may still be under way
+        if early is not None and _browser["started"] is early:
+            errors = kaleido.write_fig_from_object_sync(specs)  # the running server has its own options
+        else:
+            errors = kaleido.write_fig_from_object_sync(specs, kopts=kopts)
     except ChromeNotFoundError:
         return [], ("no Chrome/Chromium browser found for kaleido (install chromium, run "
                     "`plotly_get_chrome`, or set BROWSER_PATH)")
