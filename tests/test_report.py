@@ -1,6 +1,7 @@
 import re
 
 import pytest
+from mdcheck import anchors_resolve
 
 from repodigest import build_digest
 from repodigest.report.text import cell, inline, link_text
@@ -21,10 +22,6 @@ def day_repo(make_repo):
     return repo
 
 
-def anchors_resolve(md: str) -> None:
-    ids = set(re.findall(r'<a id="([a-z0-9-]+)"></a>', md))
-    links = re.findall(r"\]\(#([^)]+)\)", md)
-    assert links and set(links) <= ids, set(links) - ids
 
 
 def test_report_follows_the_format_section_by_section(day_repo):

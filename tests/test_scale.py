@@ -4,17 +4,13 @@ import re
 from datetime import datetime, timezone
 
 from gitrepo import fast_import_commits
+from mdcheck import anchors_resolve
 
 from repodigest import build_digest
 
 T0 = int(datetime(2026, 2, 16, 0, 0, 30, tzinfo=timezone.utc).timestamp()) - 8 * 3600  # 00:00:30 in Shanghai
 
 
-def anchors_resolve(md: str) -> int:
-    ids = set(re.findall(r'<a id="([a-z0-9-]+)"></a>', md))
-    links = re.findall(r"\]\(#([a-z0-9-]+)\)", md)
-    assert set(links) <= ids
-    return len(links)
 
 
 def test_a_day_with_2000_commits(make_repo):
