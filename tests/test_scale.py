@@ -1,6 +1,5 @@
 """Big and odd inputs: thousands of commits in a day, a 10,000-file commit, huge or empty messages."""
 
-import re
 from datetime import datetime, timezone
 
 from gitrepo import fast_import_commits

@@ -65,7 +65,7 @@ def title_areas(title: str) -> list[str]:
 def path_area(path: str, repo_short_name: str = "") -> str:
     """The area of one path: the first directory below the uninformative containers."""
     parts = path.strip('"').split("/")
-    dirs, name = parts[:-1], parts[-1]
+    dirs = parts[:-1]
     if not dirs:
         if paths.is_doc(path):
             return "docs"
