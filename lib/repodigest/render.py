@@ -12,6 +12,7 @@ import json
 import os
 import re
 import shutil
+import sys
 import tempfile
 import time
 from contextlib import contextmanager
@@ -69,16 +70,19 @@ def publish(tmp: Path, final: Path) -> None:
 @contextmanager
 def _stderr_to(path: Path):
     """Send file descriptor 2 to ``path`` while the kernel runs: the kernel inherits it, so its
-    warnings and shutdown tracebacks go to a log instead of the user's terminal."""
+    warnings and shutdown tracebacks go to a log instead of the user's terminal. Yields a file on
+    the original stderr, for what the user should see (progress bars)."""
     saved = os.dup(2)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    terminal = os.fdopen(os.dup(saved), "w", buffering=1, encoding="utf-8", errors="replace")
     try:
         os.dup2(fd, 2)
-        yield
+        yield terminal
     finally:
         os.dup2(saved, 2)
         os.close(fd)
         os.close(saved)
+        terminal.close()
 
 
 def _kernel_error(exc) -> RepodigestError:
@@ -115,8 +119,11 @@ def export(notebook, out_dir: Path, title: str) -> list[Path]:
 
 
 def render_report(parameters: dict, out_root: str | os.PathLike = "outputs", folder: str | None = None,
-                  notebook: str | os.PathLike | None = None, title: str = "repodigest") -> RenderResult:
-    """Execute the daily notebook with ``parameters`` and publish ``out_root/<folder>/report.*``."""
+                  notebook: str | os.PathLike | None = None, title: str = "repodigest",
+                  progress: bool | None = None) -> RenderResult:
+    """Execute the daily notebook with ``parameters`` and publish ``out_root/<folder>/report.*``.
+
+    ``progress``: show the kernel's progress bars on stderr (default: when stderr is a terminal)."""
     import nbformat
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -137,10 +144,13 @@ def render_report(parameters: dict, out_root: str | os.PathLike = "outputs", fol
         executed_path = tmp / "report.ipynb"
         log = Path(tempfile.gettempdir()) / f"repodigest-kernel-{os.getpid()}.log"
         try:
-            with _stderr_to(log):
+            # On a terminal, the kernel's progress bars (stderr stream output) are shown as they come.
+            show = progress if progress is not None else sys.stderr.isatty()
+            with _stderr_to(log) as terminal:
                 executed = papermill.execute_notebook(
                     str(notebook), str(executed_path), parameters={**parameters, "out_dir": str(tmp)},
-                    progress_bar=False, log_output=False, cwd=os.getcwd(), kernel_name="python3")
+                    progress_bar=False, log_output=show, stderr_file=terminal if show else None,
+                    cwd=os.getcwd(), kernel_name="python3")
             log.unlink(missing_ok=True)
         except PapermillExecutionError as exc:
             raise _kernel_error(exc) from None

@@ -161,3 +161,34 @@ def test_prompt_injection_stays_inside_its_own_entry(make_repo, monkeypatch):
     b = after.frame.set_index("short_sha").drop(index=a).iloc[0]
     assert b["lines_added"] == 1 and "999999" not in entry_of(after.markdown(), b.name).split("**📋")[0]
     assert after.frame.set_index("short_sha").loc[a, "level"] == before.frame.loc[0, "level"]
+
+
+def test_progress_bars_reach_a_terminal_but_not_a_log(tmp_path, github, local_repo):
+    import pty
+    import select
+
+    cfg = config(tmp_path, github, local_repo)
+    command = [str(Path(sys.executable).with_name("repodigest")), "report", "--config", str(cfg), "--date",
+               "2026-02-16", "--out-dir", str(tmp_path / "out")]
+    env = {**os.environ, "GITHUB_TOKEN": GH_CANARY}
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=slave, env=env)
+    os.close(slave)
+    seen = b""
+    while True:
+        ready, _, _ = select.select([master], [], [], 120)
+        if not ready:
+            break
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+    assert proc.wait(timeout=120) == 0
+    os.close(master)
+    assert b"o/r: commits" in seen and b"/8 [" in seen and b"IPKernelApp" not in seen
+    github.reset_counts()
+    piped = subprocess.run(command + ["--refresh"], cwd=tmp_path, capture_output=True, text=True, env=env, timeout=300)
+    assert piped.returncode == 0 and "o/r: commits" not in piped.stderr  # cron logs stay clean

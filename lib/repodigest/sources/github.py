@@ -58,7 +58,7 @@ from github.GithubException import (
     RateLimitExceededExceedsMaxWait,
     UnknownObjectException,
 )
-from tqdm.auto import tqdm
+from tqdm import tqdm  # plain text: the bar is forwarded to the CLI user's terminal
 
 from ..cache import Cache
 from ..config import RepoConfig, Settings
