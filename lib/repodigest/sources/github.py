@@ -63,9 +63,9 @@ from tqdm import tqdm  # plain text: the bar is forwarded to the CLI user's term
 from ..cache import Cache
 from ..config import RepoConfig, Settings
 from ..errors import RepodigestError, SourceError, UserError
-from ..models import Commit, FileChange
+from ..models import Commit
 from ..window import Window
-from .message import parse_co_authors, parse_pr_number, split_message
+from .github_shape import file_change, render_diff, to_commit, trim
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +74,6 @@ COMMIT_TABLE = "github_commit"
 WINDOW_TABLE = "github_window"
 LIST_PER_PAGE = 100  # GitHub's maximum for the commit listing
 FILES_PER_PAGE = 300  # GitHub's maximum (and default) for a commit's files
-FILES_CAP = 3000  # GitHub returns at most this many files of one commit
-CACHE_VERSION = 1
 # Retries for 5xx answers, read timeouts and connection errors (urllib3 backoff: 0, 2B, 4B ... s).
 RETRY_TOTAL = 4
 RETRY_BACKOFF = 1.0
@@ -84,16 +82,6 @@ UNAUTHENTICATED_WARNING = (
     "(a token allows 5000); set GITHUB_TOKEN in the environment"
 )
 
-_STATUS = {
-    "added": "added",
-    "modified": "modified",
-    "removed": "deleted",
-    "renamed": "renamed",
-    "copied": "copied",
-    "changed": "type_changed",
-    "unchanged": "unknown",
-}
-_FILE_KEYS = ("filename", "status", "additions", "deletions", "changes", "patch", "previous_filename")
 
 
 class _BoundedRetry(GithubRetry):
@@ -127,10 +115,6 @@ def _aware(moment: datetime) -> datetime:
 
 def _utc_text(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _parse_date(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def _message_of(exc: GithubException) -> str:
@@ -318,7 +302,7 @@ class GitHubSource:
             # A proxy's error page or a truncated body: never cache it, never guess from it.
             raise SourceError(f"GitHub answered something that is not commit {sha[:12]} for '{self.full_name}' "
                               f"({self.api_url}); try again later")
-        return _trim(data, files)
+        return trim(data, files)
 
     def _details(self, shas: list[str]) -> dict[str, dict]:
         keys = {sha: self._commit_key(sha) for sha in shas}
@@ -360,7 +344,7 @@ class GitHubSource:
         """Commits whose committer date falls inside ``window``, newest first."""
         shas = self._list_shas(window)
         raws = self._details(shas)
-        commits = [self._to_commit(raws[sha]) for sha in dict.fromkeys(shas)]
+        commits = [to_commit(raws[sha], self.name, self.full_name) for sha in dict.fromkeys(shas)]
         commits = [c for c in commits if window.contains(c.committer_date)]
         commits.sort(key=lambda c: c.committer_date, reverse=True)  # stable: keeps GitHub's order on ties
         return commits
@@ -387,84 +371,8 @@ class GitHubSource:
         if files and not any(f.patch for f in files):  # a Commit built elsewhere: try the cache
             raw = self.cache.get(COMMIT_TABLE, self._commit_key(commit.sha))
             if raw is not None:
-                files = tuple(_file_change(f) for f in raw["files"])
+                files = tuple(file_change(f) for f in raw["files"])
         return render_diff(files)
-
-    def _to_commit(self, raw: dict) -> Commit:
-        info = raw["commit"]
-        message = info.get("message") or ""
-        title, _ = split_message(message)
-        pr = parse_pr_number(title)
-        html_url = raw.get("html_url")
-        pr_url = None
-        if pr and html_url:
-            parts = urlsplit(html_url)
-            pr_url = f"{parts.scheme}://{parts.netloc}/{self.full_name}/pull/{pr}"
-        files = tuple(_file_change(f) for f in raw.get("files", []))
-        author, committer = info.get("author") or {}, info.get("committer") or {}
-        return Commit(
-            repo=self.name, sha=raw["sha"], parents=tuple(raw.get("parents", ())),
-            author_name=author.get("name") or "", author_email=author.get("email") or "",
-            author_date=_parse_date(author["date"]),
-            committer_name=committer.get("name") or "", committer_email=committer.get("email") or "",
-            committer_date=_parse_date(committer["date"]),
-            message=message, title=title, pr_number=pr, co_authors=parse_co_authors(message), files=files,
-            author_login=raw.get("author_login"), url=html_url, pr_url=pr_url,
-            files_truncated=raw.get("total_files", len(files)) >= FILES_CAP,
-        )
-
-
-def _trim(data: dict, files: list[dict]) -> dict:
-    """The part of GitHub's commit JSON the Commit needs, patches included (what the cache stores)."""
-    info = data.get("commit") or {}
-    return {
-        "v": CACHE_VERSION,
-        "sha": data["sha"],
-        "html_url": data.get("html_url"),
-        "parents": [p["sha"] for p in data.get("parents") or []],
-        "commit": {"author": info.get("author"), "committer": info.get("committer"), "message": info.get("message")},
-        "author_login": (data.get("author") or {}).get("login"),
-        "files": [{k: f[k] for k in _FILE_KEYS if f.get(k) is not None} for f in files],
-        "total_files": len(files),
-    }
-
-
-def _file_change(f: dict) -> FileChange:
-    """GitHub's file entry -> FileChange (see the module docstring for the binary rule)."""
-    status = _STATUS.get(f.get("status", ""), "unknown")
-    patch = f.get("patch")
-    binary = patch is None and not f.get("changes") and status != "renamed"
-    return FileChange(
-        path=f["filename"], status=status,
-        added_lines=None if binary else int(f.get("additions") or 0),
-        deleted_lines=None if binary else int(f.get("deletions") or 0),
-        old_path=f.get("previous_filename"), binary=binary, patch=patch,
-    )
-
-
-def render_diff(files) -> str:
-    """``diff --git`` text from FileChange records that carry GitHub's per-file ``patch``."""
-    out: list[str] = []
-    for f in files:
-        old = f.old_path or f.path
-        out.append(f"diff --git a/{old} b/{f.path}")
-        if f.status == "renamed" and f.old_path:
-            out += [f"rename from {f.old_path}", f"rename to {f.path}"]
-        elif f.status == "copied" and f.old_path:
-            out += [f"copy from {f.old_path}", f"copy to {f.path}"]
-        elif f.status == "added":
-            out.append("new file mode 100644")
-        elif f.status == "deleted":
-            out.append("deleted file mode 100644")
-        src = "/dev/null" if f.status == "added" else f"a/{old}"
-        dst = "/dev/null" if f.status == "deleted" else f"b/{f.path}"
-        if f.binary:
-            out.append(f"Binary files {src} and {dst} differ")
-        elif f.patch:
-            out += [f"--- {src}", f"+++ {dst}", f.patch.rstrip("\n")]
-        elif f.churn:
-            out.append(f"(diff not available from GitHub: +{f.added_lines or 0} -{f.deleted_lines or 0})")
-    return "\n".join(out) + ("\n" if out else "")
 
 
 def open_github_source(repo: RepoConfig, full_name: str, settings: Settings, *, refresh: bool = False,
