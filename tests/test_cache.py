@@ -2,16 +2,22 @@
 
 import multiprocessing
 import sqlite3
+import traceback
+from pathlib import Path
 
 from repodigest.cache import Cache
 
 
 def _writer(directory: str, worker: int, count: int) -> None:
-    cache = Cache(directory)
-    for i in range(count):
-        cache.put("github_commit", f"k{i}", {"i": i, "payload": "x" * 200})  # both write the same keys
-        cache.put("llm_analysis", f"w{worker}-{i}", {"worker": worker, "i": i})
-        assert cache.get("github_commit", f"k{i}")["i"] == i
+    try:
+        cache = Cache(directory)
+        for i in range(count):
+            cache.put("github_commit", f"k{i}", {"i": i, "payload": "x" * 200})  # both write the same keys
+            cache.put("llm_analysis", f"w{worker}-{i}", {"worker": worker, "i": i})
+            assert cache.get("github_commit", f"k{i}")["i"] == i
+    except BaseException:
+        (Path(directory) / f"error-{worker}.txt").write_text(traceback.format_exc())
+        raise
 
 
 def test_two_processes_writing_at_once_leave_a_consistent_cache(tmp_path):
@@ -21,7 +27,8 @@ def test_two_processes_writing_at_once_leave_a_consistent_cache(tmp_path):
         p.start()
     for p in procs:
         p.join(timeout=120)
-    assert [p.exitcode for p in procs] == [0, 0]
+    errors = "".join(p.read_text() for p in tmp_path.glob("error-*.txt"))
+    assert [p.exitcode for p in procs] == [0, 0], errors
     conn = sqlite3.connect(tmp_path / "cache.sqlite3")
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     cache = Cache(tmp_path)

@@ -12,11 +12,23 @@ import json
 import os
 import sqlite3
 import threading
+import time
 from pathlib import Path
 
 from .errors import UserError
 
 _TABLE_NAME_OK = set("abcdefghijklmnopqrstuvwxyz_")
+
+
+def _retry(action, attempts: int = 50, pause: float = 0.1):
+    """Run ``action``, retrying SQLite's "locked"/"busy" errors for up to about 5 s more."""
+    for attempt in range(attempts):
+        try:
+            return action()
+        except sqlite3.OperationalError as exc:
+            if attempt == attempts - 1 or not any(w in str(exc).lower() for w in ("locked", "busy")):
+                raise
+            time.sleep(pause)
 
 
 def default_cache_dir(configured: str | None = None) -> Path:
@@ -44,8 +56,10 @@ class Cache:
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA busy_timeout=30000")
+            # Switching to WAL while another process opens the same new file can report "locked"
+            # without waiting on the busy handler: retry, bounded.
+            _retry(lambda: conn.execute("PRAGMA journal_mode=WAL"))
             self._local.conn = conn
         return conn
 
@@ -54,7 +68,8 @@ class Cache:
             raise ValueError(f"bad cache table name {table!r}")
         if table not in self._tables:
             with self._lock:
-                self._conn().execute(f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+                _retry(lambda: self._conn().execute(
+                    f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, value TEXT NOT NULL)"))
                 self._tables.add(table)
         return table
 
@@ -62,7 +77,8 @@ class Cache:
         """The JSON value stored under ``key``, or None (always None when refreshing)."""
         if self.refresh:
             return None
-        row = self._conn().execute(f"SELECT value FROM {self._table(table)} WHERE key = ?", (key,)).fetchone()
+        name = self._table(table)
+        row = _retry(lambda: self._conn().execute(f"SELECT value FROM {name} WHERE key = ?", (key,)).fetchone())
         return json.loads(row[0]) if row else None
 
     def get_many(self, table: str, keys: list[str]) -> dict:
@@ -74,14 +90,17 @@ class Cache:
         for start in range(0, len(keys), 500):  # SQLite's bound-parameter limit
             chunk = keys[start:start + 500]
             marks = ",".join("?" * len(chunk))
-            for key, value in self._conn().execute(f"SELECT key, value FROM {name} WHERE key IN ({marks})", chunk):
+            rows = _retry(lambda: self._conn().execute(f"SELECT key, value FROM {name} WHERE key IN ({marks})",
+                                                      chunk).fetchall())
+            for key, value in rows:
                 found[key] = json.loads(value)
         return found
 
     def put(self, table: str, key: str, value) -> None:
         """Store ``value`` (JSON-serialisable) under ``key``."""
         text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-        self._conn().execute(f"INSERT OR REPLACE INTO {self._table(table)} (key, value) VALUES (?, ?)", (key, text))
+        name = self._table(table)
+        _retry(lambda: self._conn().execute(f"INSERT OR REPLACE INTO {name} (key, value) VALUES (?, ?)", (key, text)))
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)

@@ -64,7 +64,7 @@ def title_areas(title: str) -> list[str]:
 
 def path_area(path: str, repo_short_name: str = "") -> str:
     """The area of one path: the first directory below the uninformative containers."""
-    parts = path.strip('"').split("/")
+    parts = [p for p in path.strip('"').split("/") if p] or [path]
     dirs = parts[:-1]
     if not dirs:
         if paths.is_doc(path):
