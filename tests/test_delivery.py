@@ -7,22 +7,24 @@ import json
 import os
 import subprocess
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
-
 from repodigest import build_digest
 from repodigest.config import DeliveryConfig
 from repodigest.delivery import deliver, feishu_payload, post_json, summarize
+from servers.loopback import LoopbackServer
 
 
-class Receiver:
+class Receiver(LoopbackServer):
     """Answers with the queued status codes (then 200) and records every body."""
 
     def __init__(self):
+        super().__init__()
         self.bodies, self.statuses = [], []
+
+    def handler_class(self):
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -37,19 +39,17 @@ class Receiver:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return Handler
 
-    def close(self):
-        self.server.shutdown()
+    @property
+    def url(self) -> str:
+        return f"{self.root_url}/hook"
 
 
 @pytest.fixture
 def receiver():
-    r = Receiver()
-    yield r
-    r.close()
+    with Receiver() as r:
+        yield r
 
 
 @pytest.fixture

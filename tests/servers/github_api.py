@@ -30,8 +30,10 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, quote, unquote, urlsplit
+
+from .loopback import LoopbackServer
 
 FILES_PER_PAGE = 300
 MAX_FILES = 3000
@@ -155,7 +157,7 @@ class _Repo:
     commits: list[dict] = field(default_factory=list)
 
 
-class GitHubServer:
+class GitHubServer(LoopbackServer):
     """The server: ``start()``/``stop()`` (or a ``with`` block); ``url`` is the API base URL."""
 
     def __init__(self, commits: list[dict] | None = None, *, full_name: str = "o/r", default_branch: str = "main",
@@ -170,31 +172,17 @@ class GitHubServer:
         self.counts: dict[str, int] = {}
         self.requests: list[tuple[str, str]] = []  # (kind, path with query)
         self.auth_headers: list[str | None] = []
-        self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-        self.url = ""
+        super().__init__()
 
     # -- control ---------------------------------------------------------------------------------
-    def start(self) -> "GitHubServer":
-        handler = type("Handler", (_Handler,), {"app": self})
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), name="github-api", daemon=True)
-        self._thread.start()
-        return self
+    thread_name = "github-api"
 
-    def stop(self) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._httpd = None
+    def handler_class(self):
+        return type("Handler", (_Handler,), {"app": self})
 
-    def __enter__(self) -> "GitHubServer":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
+    @property
+    def url(self) -> str:
+        return self.root_url if self._httpd is not None else ""
 
     def add_repo(self, full_name: str, commits: list[dict], default_branch: str = "main") -> None:
         owner, name = full_name.split("/", 1)

@@ -36,7 +36,9 @@ import json
 import re
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from .loopback import LoopbackServer
 
 _FACTS = re.compile(r"files=(\d+) added=(\d+) deleted=(\d+)")
 _LEVEL = re.compile(r"heuristic_level=(high|medium|low)")
@@ -44,7 +46,7 @@ _TITLE = re.compile(r"<<<BEGIN_UNTRUSTED_COMMIT_MESSAGE [0-9a-f]+>>>\n([^\n]*)")
 _SCHEMA_BLOCK = re.compile(r"```json\n(.*?)\n```", re.DOTALL)
 
 
-class OpenAIServer:
+class OpenAIServer(LoopbackServer):
     def __init__(self, mode: str = "schema", *, delay: float = 0.0, importance: str | None = None,
                  script: list[str] | None = None, min_tokens: int | None = None, retry_after: str = "0.05",
                  model: str = "test-model"):
@@ -59,42 +61,22 @@ class OpenAIServer:
         self.inflight = 0
         self.max_inflight = 0
         self._lock = threading.Lock()
-        self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        super().__init__()
 
     # -- lifecycle -------------------------------------------------------------------------
-    def start(self) -> "OpenAIServer":
+    thread_name = "openai-test-server"
+
+    def handler_class(self):
         server = self
 
         class Handler(_Handler):
             owner = server
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="openai-test-server", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._httpd:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._httpd = None
-
-    def __enter__(self) -> "OpenAIServer":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        return self._httpd.server_address[1]
+        return Handler
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/v1"
+        return f"{self.root_url}/v1"
 
     @property
     def count(self) -> int:
