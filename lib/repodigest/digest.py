@@ -130,12 +130,13 @@ def latest_day(sources: list[Source], tz) -> Date:
 
 def heuristic_note(settings: Settings, lang: str) -> str | None:
     """One line saying the report has no LLM analysis, and why; None when one will run."""
+    from .scoring.llm import llm_available  # openai itself is imported only when a client is made
+
+    if llm_available(settings.llm)[0]:
+        return None
     labels = load_labels(lang)
-    if not settings.llm.enabled:
-        return labels["heuristic_only"].format(why=labels["llm_disabled"])
-    if not os.environ.get("OPENAI_API_KEY"):
-        return labels["heuristic_only"].format(why=labels["no_key"])
-    return None
+    why = labels["llm_disabled"] if not settings.llm.enabled else labels["no_key"]
+    return labels["heuristic_only"].format(why=why)
 
 
 def open_sources(settings: Settings, **source_options) -> tuple[list[RepoConfig], list[Source]]:

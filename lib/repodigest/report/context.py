@@ -25,6 +25,8 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
+from ..scoring.areas import path_area as default_path_area
+from ..scoring.paths import file_kind, is_build
 from .anchors import AnchorSet
 from .labels import load_labels
 from .text import first_paragraph, shorten
@@ -75,7 +77,7 @@ def _heuristic_parts(row: Mapping, labels: Mapping) -> dict:
     risk, advice = labels["risk"], labels["tips"]
     risks, tips = [], []
     churn = int(row["lines_added"]) + int(row["lines_deleted"])
-    code_files = [c for c in row["file_changes"] if not _support_file(c["path"])]
+    code_files = [c for c in row["file_changes"] if file_kind(c["path"]) == "source"]
 
     def paths(items):
         return ", ".join(f"`{p}`" for p in list(items)[:3])
@@ -98,7 +100,7 @@ def _heuristic_parts(row: Mapping, labels: Mapping) -> dict:
         risks.append(risk["large"].format(files=row["files"], lines=churn))
     if len(row["areas"]) >= 3:
         tips.append(advice["split"])
-    build_files = [c["path"] for c in row["file_changes"] if _build_file(c["path"])]
+    build_files = [c["path"] for c in row["file_changes"] if is_build(c["path"])]
     if build_files and row["change_type"] not in ("docs", "test"):
         risks.append(risk["build_path"].format(paths=paths(build_files)))
         tips.append(advice["build"])
@@ -108,16 +110,6 @@ def _heuristic_parts(row: Mapping, labels: Mapping) -> dict:
         tips.append(advice["watch"])
     return {"risks": [{"title": r, "details": []} for r in risks],
             "advice": [{"title": t[0], "text": t[1]} for t in tips]}
-
-
-def _support_file(path: str) -> bool:
-    from ..scoring.paths import file_kind
-    return file_kind(path) != "source"
-
-
-def _build_file(path: str) -> bool:
-    from ..scoring.paths import is_build
-    return is_build(path)
 
 
 def build_entry(row: Mapping, labels: Mapping, anchor: str, analysis: Mapping | None, path_area) -> dict:
@@ -169,8 +161,6 @@ def build_context(frame: pd.DataFrame, repos: Sequence[str], days: Sequence[str]
                   usage: Mapping | None = None, charts_markdown: str | None = None,
                   path_area=None) -> dict:
     """Build the report context for ``days`` from the rows of ``frame`` in those days."""
-    from ..scoring.areas import path_area as default_path_area
-
     labels = load_labels(lang)
     path_area = path_area or default_path_area
     analyses = analyses or {}
@@ -201,16 +191,16 @@ def build_context(frame: pd.DataFrame, repos: Sequence[str], days: Sequence[str]
                           "pr_url": r["pr_url"] if isinstance(r["pr_url"], str) else None}
                          for r in rows.to_dict("records")],
                 "groups": []}
+        groups = []
         for level in LEVEL_ORDER:
-            group_rows = rows[rows["level"] == level].sort_values(["score", "committed_at"], ascending=[False, False],
+            level_rows = rows[rows["level"] == level].sort_values(["score", "committed_at"], ascending=[False, False],
                                                                    kind="stable")
             repo["groups"].append({"level": level, "anchor": anchors.make(f"{base}-{level}"),
-                                   "count": len(group_rows), "entries": []})
-        context["repos"].append((repo, rows))
-    for repo, rows in context["repos"]:
-        for group in repo["groups"]:
-            level_rows = rows[rows["level"] == group["level"]].sort_values(
-                ["score", "committed_at"], ascending=[False, False], kind="stable")
+                                   "count": len(level_rows), "entries": []})
+            groups.append((repo["groups"][-1], level_rows))
+        context["repos"].append((repo, groups))
+    for _, groups in context["repos"]:
+        for group, level_rows in groups:
             for row in level_rows.to_dict("records"):
                 anchor = anchors.make(row["short_sha"], "commit")
                 group["entries"].append(build_entry(row, labels, anchor, analyses.get(row["sha"]), path_area))

@@ -98,18 +98,29 @@ def rule_area(path: str, rules: Sequence[AreaRule]) -> str | None:
     return None
 
 
+def path_area_weights(files: Iterable[tuple[str, int]], rules: Sequence[AreaRule] = (),
+                      repo_short_name: str = "") -> Counter[str]:
+    """Lines changed per area of the paths; ``files`` holds ``(path, lines changed)`` pairs."""
+    weight: Counter[str] = Counter()
+    for path, churn in files:
+        area = rule_area(path, rules) or path_area(path, repo_short_name)
+        weight[area] += max(churn, 1)  # a binary or empty change still touches its area
+    return weight
+
+
+def order_areas(title: str, weights: Counter[str]) -> list[str]:
+    """Title tags first, then path areas by lines changed (ties by name)."""
+    ordered = title_areas(title)
+    for area, _ in sorted(weights.items(), key=lambda kv: (-kv[1], kv[0])):
+        if area not in ordered:
+            ordered.append(area)
+    return ordered
+
+
 def commit_areas(title: str, files: Iterable[tuple[str, int]], rules: Sequence[AreaRule] = (),
                  repo_short_name: str = "") -> list[str]:
     """Areas of a commit, most significant first: title tags, then path areas by lines changed.
 
     ``files`` holds ``(path, lines changed)`` pairs.
     """
-    weight: Counter[str] = Counter()
-    for path, churn in files:
-        area = rule_area(path, rules) or path_area(path, repo_short_name)
-        weight[area] += max(churn, 1)  # a binary or empty change still touches its area
-    ordered = title_areas(title)
-    for area, _ in sorted(weight.items(), key=lambda kv: (-kv[1], kv[0])):
-        if area not in ordered:
-            ordered.append(area)
-    return ordered
+    return order_areas(title, path_area_weights(files, rules, repo_short_name))

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from ..config import AreaRule
 from ..models import Commit
 from . import paths
-from .areas import commit_areas
+from .areas import order_areas, path_area_weights
 from .change_type import classify
 
 LEVELS = ("high", "medium", "low")
@@ -137,7 +137,8 @@ def assess(commit: Commit, rules: Sequence[AreaRule] = (), repo_short_name: str 
     names = [f.path for f in commit.files]
     change_type, type_rule = classify(commit.title, names)
     s = measure(commit, change_type)
-    areas = commit_areas(commit.title, [(f.path, f.churn) for f in commit.files], rules, repo_short_name)
+    weights = path_area_weights([(f.path, f.churn) for f in commit.files], rules, repo_short_name)
+    areas = order_areas(commit.title, weights)
     p = POINTS
     reasons: list[Reason] = [Reason("type", TYPE_POINTS[change_type], change_type)]
     churn = s.lines_added + s.lines_deleted
@@ -146,7 +147,7 @@ def assess(commit: Commit, rules: Sequence[AreaRule] = (), repo_short_name: str 
         reasons.append(Reason("size", size, f"+{s.lines_added}/-{s.lines_deleted}"))
     if s.files > 1:
         reasons.append(Reason("files", min(p["files_cap"], p["files_per_doubling"] * math.log2(s.files)), str(s.files)))
-    path_areas = len(set(commit_areas("", [(n, 1) for n in names], rules, repo_short_name)))
+    path_areas = len(weights)
     if path_areas > 1:
         reasons.append(Reason("areas", min(p["areas_cap"], p["area_each"] * (path_areas - 1)), str(path_areas)))
     if s.entropy > 0:
