@@ -57,6 +57,8 @@ def _report(args) -> int:
     result = render_report(parameters, out_root=args.out_dir, folder=folder, title=f"repodigest {folder}")
     _write_index(args.out_dir)
     total = time.perf_counter() - started
+    for line in result.warnings:  # e.g. a damaged cache set aside: the kernel's stderr goes to a log
+        print(f"warning: {line}", file=sys.stderr)
     print(f"{result.out_dir / 'report.md'}")
     print(f"{result.out_dir / 'report.html'}", file=sys.stderr)
     print(f"report written in {total:.1f} s (notebook {result.seconds.get('execute', 0):.1f} s, "

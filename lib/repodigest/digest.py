@@ -39,6 +39,7 @@ class Digest:
     analyses: dict[str, dict] = field(default_factory=dict)
     usage: dict | None = None
     partial: bool = False
+    warnings: list[str] = field(default_factory=list)  # run problems that did not stop it (the cache's), one line each
 
     @property
     def report_frame(self) -> pd.DataFrame:
@@ -59,7 +60,7 @@ class Digest:
         written = write_frame(self.frame, out_dir)
         status = {"days": self.days, "repos": self.repos, "commits": int(len(self.report_frame)),
                   "levels": self.report_frame["level"].value_counts().to_dict(), "partial": self.partial,
-                  "notes": self.notes, "usage": self.usage}
+                  "notes": self.notes, "usage": self.usage, "warnings": self.warnings}
         path = Path(out_dir) / "status.json"
         path.write_text(json.dumps(status, ensure_ascii=False, indent=2), encoding="utf-8")
         return [*written, path]
@@ -184,7 +185,7 @@ def build_digest(date: str | Date | None = None, repos: list[str] | str | None =
             scored.append((commit, assess(commit, repo.areas, short)))
     frame = to_frame(scored, zone, shown.day_list())
     digest = Digest(settings=settings, days=[d.isoformat() for d in shown.day_list()], window=window,
-                    repos=names, frame=frame, sources=dict(zip(names, sources)))
+                    repos=names, frame=frame, sources=dict(zip(names, sources)), warnings=cache.warnings)
     note = heuristic_note(settings, settings.lang)
     if note:
         digest.notes.append(note)
