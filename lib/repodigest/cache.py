@@ -228,7 +228,6 @@ class Cache:
                 except OSError as exc:  # the directory or its lock file
                     self._turn_off(exc, False)
                     return None
-            return None
 
     def _table(self, table: str) -> str:
         if not table or not set(table) <= _TABLE_NAME_OK:
