@@ -453,8 +453,14 @@ def test_empty_required_content_is_invalid_and_entry_dict_shape():
     assert entry["insight"] == {"architecture": "New abstraction.", "performance": None, "security": None,
                                 "maintainability": None, "compatibility": None}
     assert entry["coverage"] == "coverage line" and entry["detail_level"] == "high"
+    # asked at the low level, the answer keeps every field the model wrote beyond it, as written
     low = to_entry_dict(validate_analysis(_answer(), "low"))
-    assert low["summary"] == ["Splits the module. Adds a registry."] and low["risks"] == [] and low["insight"] == {}
+    assert low["summary"] == ["Splits the module.", "Adds a registry."] and low["detail_level"] == "high"
+    assert low["risks"] == [{"title": "Loading", "details": ["Shapes change after loading."]}]
+    assert low["insight"]["architecture"] == "New abstraction." and low["closing"] == "A cleaner design."
+    bare = to_entry_dict(validate_analysis({k: v for k, v in _answer().items() if k not in
+                                            ("scope", "insight", "risks", "advice", "closing")}, "low"))
+    assert bare["detail_level"] == "low" and bare["risks"] == [] and bare["insight"] == {} and bare["closing"] == ""
 
 
 def test_endpoint_wanting_max_completion_tokens(serve):
