@@ -37,7 +37,7 @@ _MARKER = re.compile(r"^\s*(?:\(?\d{1,2}[.)、]|[-*+•·])\s+", re.M)
 def squash(text: str) -> str:
     """Text as a reader sees it, for containment checks: no list markers at line starts, no
     Markdown emphasis or code marks, no whitespace at all."""
-    text = _MARKER.sub("", text).replace("**", "").replace("`", "")
+    text = _MARKER.sub("", text).replace("*", "").replace("`", "")
     return re.sub(r"\s+", "", text)
 
 
@@ -46,8 +46,6 @@ def visible(nodes: list) -> str:
     parts = []
     for node in nodes:
         if isinstance(node, Tag):
-            for br in node.find_all("br"):
-                br.replace_with("\n")
             parts.append(node.get_text("\n"))
         else:
             parts.append(str(node))
@@ -63,29 +61,41 @@ def _blocks(first: Tag) -> list[Tag]:
     return out
 
 
-def sections(blocks: list[Tag], labels: dict) -> dict[str, list[Tag]]:
-    """Entry blocks grouped by section: a heading (### label) or a paragraph that is only a bold label."""
+def _lines(block: Tag) -> list[list]:
+    """A paragraph's lines (split at its hard breaks), each a list of nodes; other blocks are one line."""
+    if block.name != "p":
+        return [[block]]
+    lines: list[list] = [[]]
+    for node in list(block.children):
+        if isinstance(node, Tag) and node.name == "br":
+            lines.append([])
+        else:
+            lines[-1].append(node)
+    return [line for line in lines if any(str(n).strip() for n in line)]
+
+
+def sections(blocks: list[Tag], labels: dict) -> dict[str, list]:
+    """Entry content grouped by section: a heading (### label), or a line that starts with a bold label."""
     names = {labels[k]: k for k in ("summary_heading", "summary_short", "scope", "insight", "risks", "advice",
-                                    "files_changed", "coverage")}
-    found: dict[str, list[Tag]] = {"header": []}
+                                    "files_changed", "coverage", "change_type", "importance", "llm_reason",
+                                    "reasons")}
+    found: dict[str, list] = {"header": []}
     current = "header"
     for block in blocks:
-        strong = block.find("strong") if block.name == "p" else None
-        label = None
-        if block.name in ("h3", "h4") and block.get_text(strip=True) in names:
-            label = block.get_text(strip=True)
-        elif strong is not None and block.get_text(strip=True) == strong.get_text(strip=True) \
-                and strong.get_text(strip=True) in names:
-            label = strong.get_text(strip=True)
-        elif strong is not None and strong.get_text(strip=True) in names:  # "**label**: text" on one line
-            found.setdefault(names[strong.get_text(strip=True)], []).append(block)
-            current = names[strong.get_text(strip=True)]
-            continue
-        if label is not None:
-            current = names[label]
+        heading = block.get_text(strip=True).rstrip("¶") if block.name in ("h3", "h4") else None  # nbconvert's anchor link
+        if heading in names:
+            current = names[heading]
             found.setdefault(current, [])
             continue
-        found.setdefault(current, []).append(block)
+        for line in _lines(block):
+            first = next((n for n in line if str(n).strip()), None)
+            label = first.get_text(strip=True) if isinstance(first, Tag) and first.name == "strong" else None
+            if label in names:
+                current = names[label]
+                rest = line[line.index(first) + 1:]
+                found.setdefault(current, []).extend(n for n in rest if str(n).strip(" ：:"))
+            else:
+                found.setdefault(current, []).extend(line)
     return found
 
 
@@ -100,7 +110,7 @@ def check_entry(blocks: list[Tag], answer: dict, labels: dict, where: str) -> No
     for name, content in parts.items():
         if name != "header":
             assert visible(content), f"{where}: the {name} section is empty"
-    header = visible(parts["header"])
+    header = visible(parts.get("change_type", []) + parts.get("llm_reason", []))
     kind, detail = answer["change_type"], answer.get("change_type_detail")
     assert squash(kind) in header, f"{where}: change type"
     if detail:
@@ -149,6 +159,12 @@ def entry_blocks(soup: BeautifulSoup, short_sha: str) -> list[Tag]:
     return _blocks(first)
 
 
+def github(md: str) -> BeautifulSoup:
+    """report.md as GitHub renders it (cmark-gfm; our own <a id> anchors are the only raw HTML it holds)."""
+    return BeautifulSoup(cmarkgfm.github_flavored_markdown_to_html(md, options=cmarkgfm.Options.CMARK_OPT_UNSAFE),
+                         "html.parser")
+
+
 @pytest.fixture(scope="module")
 def day(tmp_path_factory):
     return build_realistic_day(tmp_path_factory.mktemp("realistic") / "repo")
@@ -169,8 +185,7 @@ def test_every_item_the_model_wrote_is_in_its_section(day, tmp_path, lang, stric
     assert frame["partial"] is False
     labels = load_labels(lang)
     md = (folder / "report.md").read_text(encoding="utf-8")
-    md_soup = BeautifulSoup(cmarkgfm.github_flavored_markdown_to_html(md, options=cmarkgfm.Options.CMARK_OPT_UNSAFE),
-                            "html.parser")
+    md_soup = github(md)
     html_soup = BeautifulSoup((folder / "report.html").read_text(encoding="utf-8"), "html.parser")
     import pandas as pd
 
@@ -205,7 +220,7 @@ def test_a_commit_rated_two_levels_above_the_rules_gets_the_full_high_entry(day,
         asked = [r for r in server.asked if r["title"] == two_up[0]["title"]]
     assert len(asked) == 2 and set(asked[1]["fields"]) == {"scope", "insight", "risks", "advice", "closing"}
     md = (folder / "report.md").read_text(encoding="utf-8")
-    soup = BeautifulSoup(cmarkgfm.github_flavored_markdown_to_html(md), "html.parser")
+    soup = github(md)
     import pandas as pd
 
     row = pd.read_csv(folder / "commits.csv").set_index("title").loc[two_up[0]["title"]]
