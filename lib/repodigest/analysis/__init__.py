@@ -1,6 +1,11 @@
 """LLM analysis of commits through the openai client: structured, budgeted, cached, never truncated.
 
-One request per commit, against any OpenAI-compatible endpoint (``OPENAI_BASE_URL``):
+One request per commit, against any OpenAI-compatible endpoint (``OPENAI_BASE_URL``), and a
+second one when the entry must be deeper than the first answer:
+
+- **Depth follows the final level**: the first answer holds the fields of the rules' level; when
+  the final level (:mod:`repodigest.scoring.blend`) or the model's own importance is higher, one
+  follow-up in the same conversation asks for the missing fields only (``completion_schema``).
 
 - **Structured**: the answer is asked for with ``client.chat.completions.parse(response_format=<pydantic
   model of the commit's level>)``. Servers that reject ``json_schema`` (HTTP 400/422) or ignore it

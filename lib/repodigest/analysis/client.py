@@ -10,15 +10,18 @@ import json
 import logging
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
 from ..config import LLMConfig
-from .diff_budget import budget_diff, estimate_tokens
-from .prompt import _is_pure_json, coverage_text, extract_json, render_prompt
+from ..scoring.blend import blend_levels
+from .diff_budget import BudgetedDiff, budget_diff, estimate_tokens
+from .prompt import _is_pure_json, coverage_text, extract_json, render_followup, render_prompt
 from .records import AnalysisRequest, CommitAnalysis
-from .schema import LowAnalysis, schema_for, to_entry_dict, validate_analysis
+from .schema import (Analysis, completion_schema, schema_for, to_entry_dict, validate_analysis,
+                     validate_completion)
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +32,8 @@ INVALID_RETRIES = 2  # invalid answers (bad JSON, missing fields) asked again at
 BUDGET_SHRINKS = 2  # after a truncated answer with doubled max_tokens: halve the diff budget this often
 MAX_ATTEMPTS = 10  # hard cap of requests per commit
 _RANK = {"low": 0, "medium": 1, "high": 2}
+_REJECTED = {"en": "Your previous answer was rejected ({error}). Answer again with the complete JSON object only.",
+             "zh": "你上一次的回答未通过校验（{error}）。请重新回答，只输出完整的 JSON 对象。"}
 _SCHEMA_ERROR_WORDS = ("response_format", "json_schema", "json schema", "schema", "json_object", "grammar",
                        "structured", "format")
 
@@ -110,9 +115,19 @@ def _status_error(exc) -> str:
 class _Answer:
     content: str | None
     finish_reason: str | None
-    parsed: LowAnalysis | None
     tokens_in: int
     tokens_out: int
+
+
+@dataclass
+class _Outcome:
+    """One answer after its fallbacks: the validated value (None when none came), and how."""
+
+    value: object | None
+    mode: str | None
+    budget: int  # the diff budget the answer was given
+    error: str | None
+    text: str | None  # the answer's JSON, as the model's turn of a follow-up conversation
 
 
 def _usage(body: dict, messages: list[dict], content: str | None) -> tuple[int, int]:
@@ -168,52 +183,27 @@ class _Analyzer:
         message = choice.get("message") or {}
         content = message.get("content")
         finish = choice.get("finish_reason")
-        parsed = None
-        if mode == "json_schema" and finish != "length":
-            try:
-                completion = raw.parse()
-                candidate = completion.choices[0].message.parsed
-                parsed = candidate if isinstance(candidate, model_cls) else None
-            except Exception:  # noqa: BLE001 - prose, bad JSON, missing fields: validated below
-                parsed = None
         tin, tout = _usage(body, messages, content)
-        return _Answer(content=content, finish_reason=finish, parsed=parsed, tokens_in=tin, tokens_out=tout)
+        return _Answer(content=content, finish_reason=finish, tokens_in=tin, tokens_out=tout)
 
-    def analyze(self, req: AnalysisRequest) -> CommitAnalysis:
+    def _ask(self, messages_for: Callable[[str | None, int], list[dict]], model_cls, read: Callable[[dict], object],
+             max_tokens: int, budget: int, result: CommitAnalysis) -> _Outcome:
+        """One answer, with every fallback: structured-output modes, the token parameter, truncated
+        answers (more room, then a smaller diff budget) and invalid ones (asked again with the reason).
+
+        ``messages_for(schema_text, budget)`` builds the messages (``schema_text`` is set in text mode);
+        ``read(data)`` validates the decoded JSON. Requests and tokens are added to ``result``."""
         import openai
 
-        c = req.commit
-        level = req.level if req.level in _RANK else "medium"
-        model_cls = schema_for(level)
-        result = CommitAnalysis(sha=c.sha, status="failed")
-        budget = self.cfg.diff_token_budget
-        max_tokens = MAX_TOKENS[level]
-        grown = False
-        shrinks = 0
-        invalid_left = INVALID_RETRIES
+        grown, shrinks, invalid_left, token_switched = False, 0, INVALID_RETRIES, False
         mode_index = self.state.mode_index
         note: str | None = None
-        budgeted = None
-        budgeted_for = None
         error = "no answer"
-        token_switched = False
-        diff_text = req.diff
-        if callable(diff_text):
-            try:
-                diff_text = diff_text()
-            except Exception as exc:  # noqa: BLE001 - analyse without the diff, and say so (coverage 0)
-                log.debug("diff of %s unavailable: %s", c.sha[:12], type(exc).__name__)
-                diff_text = None
-        diff_text = diff_text or ""
         for _attempt in range(MAX_ATTEMPTS):
             mode_index = max(mode_index, self.state.mode_index)
             mode = MODES[mode_index]
-            if budgeted_for != budget:
-                budgeted = budget_diff(diff_text, budget)
-                budgeted_for = budget
             schema = json.dumps(model_cls.model_json_schema(), ensure_ascii=False) if mode == "text" else None
-            system, user = render_prompt(req, self.lang, budgeted, schema)
-            messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
+            messages = messages_for(schema, budget)
             if note:
                 messages.append({"role": "user", "content": note})
             sent_param = self.state.token_param
@@ -259,43 +249,104 @@ class _Analyzer:
                     continue
                 error = f"answer truncated (finish_reason=length) even with max_tokens={max_tokens}, diff budget={budget}"
                 break
-            if answer.content is None and answer.parsed is None:
+            value = None
+            data = extract_json(answer.content)
+            if answer.content is None:
                 error = "empty answer (refusal or no content)"
-            analysis = answer.parsed
-            if analysis is None and answer.content is not None:
-                data = extract_json(answer.content)
-                if mode != "text" and data is not None and not _is_pure_json(answer.content):
+            elif data is None:
+                error = "answer is not JSON"
+            else:
+                if mode != "text" and not _is_pure_json(answer.content):
                     self.state.demote(mode_index)  # prose around the JSON: the server ignores the format
-                if data is None:
-                    error = "answer is not JSON"
-                else:
-                    try:
-                        analysis = validate_analysis(data, level)
-                    except ValidationError as exc:
-                        first = exc.errors()[0]
-                        loc = ".".join(str(p) for p in first["loc"]) or "answer"
-                        error = _one_line(f"invalid answer: {loc}: {first['msg']}", self.secret)
-            if analysis is None:
+                try:
+                    value = read(data)
+                except ValidationError as exc:
+                    first = exc.errors()[0]
+                    loc = ".".join(str(p) for p in first["loc"]) or "answer"
+                    error = _one_line(f"invalid answer: {loc}: {first['msg']}", self.secret)
+            if value is None:
                 if invalid_left <= 0:
                     break
                 invalid_left -= 1
-                note = ({"en": "Your previous answer was rejected ({error}). Answer again with the complete JSON "
-                               "object only.",
-                         "zh": "你上一次的回答未通过校验（{error}）。请重新回答，只输出完整的 JSON 对象。"}[self.lang]
-                        .format(error=error))
+                note = _REJECTED[self.lang].format(error=error)
                 continue
-            coverage = budgeted.coverage if budgeted else 0.0
+            return _Outcome(value, mode, budget, None, json.dumps(data, ensure_ascii=False))
+        return _Outcome(None, None, budget, _one_line(error, self.secret), None)
+
+    def analyze(self, req: AnalysisRequest, prior: CommitAnalysis | None = None) -> CommitAnalysis:
+        """Analyse one commit: the first answer at the heuristic level's depth, then, when the final
+        level (or the model's own) needs more, one follow-up for the missing fields only.
+
+        ``prior`` is a cached result whose analysis lacks that depth: only the follow-up is sent."""
+        c = req.commit
+        level = req.level if req.level in _RANK else "medium"
+        result = CommitAnalysis(sha=c.sha, status="failed")
+        diff_text = req.diff
+        if callable(diff_text):
+            try:
+                diff_text = diff_text()
+            except Exception as exc:  # noqa: BLE001 - analyse without the diff, and say so (coverage 0)
+                log.debug("diff of %s unavailable: %s", c.sha[:12], type(exc).__name__)
+                diff_text = None
+        diff_text = diff_text or ""
+        budgets: dict[int, BudgetedDiff] = {}
+
+        def budgeted(budget: int) -> BudgetedDiff:
+            if budget not in budgets:
+                budgets[budget] = budget_diff(diff_text, budget)
+            return budgets[budget]
+
+        def first_messages(schema: str | None, budget: int) -> list[dict]:
+            system, user = render_prompt(req, self.lang, budgeted(budget), schema)
+            return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+
+        budget = self.cfg.diff_token_budget
+        if prior is None:
+            first = self._ask(first_messages, schema_for(level), lambda d: validate_analysis(d, level),
+                              MAX_TOKENS[level], budget, result)
+            if first.value is None:
+                result.error = first.error
+                return result
+            analysis, answered, budget, result.mode = first.value, first.text, first.budget, first.mode
+            coverage = budgeted(budget).coverage
             if not diff_text.strip() and (c.added_lines + c.deleted_lines) > 0:
                 coverage = 0.0
-            result.status = "ok"
-            result.error = None
-            result.mode = mode
             result.coverage = coverage
             result.left_out = [{"path": f.path, "reason": f.reason, "lines": f.lines, "seen": f.seen}
-                               for f in (budgeted.left_out if budgeted else ())]
-            result.analysis = to_entry_dict(analysis, coverage_text(budgeted, self.lang, coverage))
-            result.llm_level = analysis.importance
-            result.llm_reason = analysis.importance_reason
-            return result
-        result.error = _one_line(error, self.secret)
+                               for f in budgeted(budget).left_out]
+        else:
+            analysis = Analysis.model_validate(prior.analysis)
+            answered = analysis.model_dump_json(exclude_none=True)
+            result.coverage, result.left_out, result.mode = prior.coverage, list(prior.left_out), prior.mode
+        target = depth_needed(level, analysis.importance, req.score)
+        missing = analysis.missing(target)
+        if missing:
+
+            def follow_messages(schema: str | None, budget: int) -> list[dict]:
+                return [*first_messages(None, budget), {"role": "assistant", "content": answered},
+                        {"role": "user", "content": render_followup(self.lang, missing, analysis.importance, target,
+                                                                    schema)}]
+
+            follow = self._ask(follow_messages, completion_schema(missing), lambda d: validate_completion(d, missing),
+                               MAX_TOKENS[target], budget, result)
+            if follow.value is not None:
+                analysis = analysis.completed(follow.value)
+                result.completed = True
+            else:  # the first answer stands; the report fills what is missing from the data, and says so
+                log.debug("follow-up for %s failed: %s", c.sha[:12], follow.error)
+                result.error = f"follow-up for {', '.join(missing)} failed: {follow.error}"
+        result.status = "ok"
+        if prior is not None:
+            text = prior.analysis.get("coverage") or ""
+        else:
+            text = coverage_text(budgeted(budget), self.lang, result.coverage)
+        result.analysis = to_entry_dict(analysis, text)
+        result.llm_level = analysis.importance
+        result.llm_reason = analysis.importance_reason
         return result
+
+
+def depth_needed(level: str, importance: str, score: int | None) -> str:
+    """How much an analysis must hold: the final level (scoring.blend) or the model's own, the higher."""
+    final = blend_levels(level, importance, score).level
+    return max(final, importance, key=_RANK.__getitem__)

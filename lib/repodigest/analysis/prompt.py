@@ -17,8 +17,9 @@ from ..models import Commit
 from ..scoring.paths import file_kind
 from .diff_budget import BudgetedDiff
 from .records import AnalysisRequest
+from .schema import FIELDS_BY_LEVEL
 
-PROMPT_VERSION = "2026-11-25.1"  # bump when a prompt template or the schema changes: old cache entries stop matching
+PROMPT_VERSION = "2026-11-25.2"  # bump when a prompt template or the schema changes: old cache entries stop matching
 
 MESSAGE_CHARS = 4000  # the commit message is clipped to this
 MAX_FILES_LISTED = 80  # file lines in the prompt; the rest are counted
@@ -88,8 +89,14 @@ def render_prompt(req: AnalysisRequest, lang: str, budgeted: BudgetedDiff | None
         reasons=[" ".join(str(r).split()) for r in req.reasons], files=files,
         hidden_files=max(0, len(c.files) - MAX_FILES_LISTED), nonce=_nonce(c),
         message=_defuse(_clip_message(c.message)), diff=_defuse(budgeted.text) if budgeted else "",
-        diff_note=note, left_out=left_out, schema=schema)
+        diff_note=note, left_out=left_out, schema=schema, fields=FIELDS_BY_LEVEL.get(req.level, FIELDS_BY_LEVEL["medium"]))
     return system.strip(), user.strip()
+
+
+def render_followup(lang: str, fields: tuple[str, ...], importance: str, target: str, schema: str | None = None) -> str:
+    """The follow-up turn asking for ``fields``, the ones an entry of level ``target`` still lacks."""
+    return _ENV.get_template(f"followup.{lang}.j2").render(fields=fields, importance=importance, target=target,
+                                                            schema=schema).strip()
 
 
 def coverage_text(budgeted: BudgetedDiff | None, lang: str, coverage: float) -> str:

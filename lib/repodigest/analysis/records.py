@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from ..models import Commit
 
 
-
 @dataclass(frozen=True)
 class AnalysisRequest:
     """One commit to analyse: its heuristic level (which sets the detail asked for) and reasons."""
@@ -20,6 +19,7 @@ class AnalysisRequest:
     # unified diff text (source.diff(commit)), or a no-argument callable returning it, called in the
     # worker only when the commit is not cached (so a warm run reads no diff); None when unavailable
     diff: str | Callable[[], str | None] | None = None
+    score: int | None = None  # heuristic score: with the model's level it sets the final level (scoring.blend)
 
 
 @dataclass
@@ -38,6 +38,7 @@ class CommitAnalysis:
     requests: int = 0
     mode: str | None = None  # json_schema | json_object | text: how the answer was obtained
     left_out: list[dict] = field(default_factory=list)  # [{path, reason, lines, seen}]
+    completed: bool = False  # a follow-up request added the fields the final level needs
 
 
 @dataclass
@@ -51,6 +52,7 @@ class AnalysisRun:
     output_tokens: int = 0
     cached: int = 0
     failed: int = 0
+    completions: int = 0  # follow-up requests for the fields of a level the first answer did not hold
     cost: float | None = None  # USD estimate from cfg.prices[model]; None without a price
     seconds: float = 0.0
 
@@ -60,10 +62,10 @@ class AnalysisRun:
         return {sha: r.analysis for sha, r in self.results.items() if r.analysis}
 
     def usage(self) -> dict:
-        """The report's usage line: {requests, input, output, cost, cached, failed, model}."""
+        """The report's usage line: {requests, input, output, cost, cached, failed, completions, model}."""
         return {"requests": self.requests, "input": self.input_tokens, "output": self.output_tokens,
                 "cost": "n/a" if self.cost is None else f"${self.cost:.4f}", "cached": self.cached,
-                "failed": self.failed, "model": self.model}
+                "failed": self.failed, "completions": self.completions, "model": self.model}
 
 
 def reason_lines(assessment) -> list[str]:
@@ -76,4 +78,4 @@ def request_for(commit: Commit, assessment, diff, repo: str | None = None) -> An
     source's ``diff(commit)`` text, or a no-argument callable returning it (read only on a cache
     miss, in the worker thread), or None."""
     return AnalysisRequest(repo=repo or commit.repo, commit=commit, level=assessment.level,
-                           reasons=tuple(reason_lines(assessment)), diff=diff)
+                           reasons=tuple(reason_lines(assessment)), diff=diff, score=assessment.score)

@@ -1,8 +1,8 @@
 """An analysis run: cached analyses first, the rest asked concurrently, totals and cost.
 
 Cached by (repo, sha, model, ``PROMPT_VERSION``, lang) in the cache table ``llm_analysis``; a warm
-re-run sends no request. A cached analysis written for a lower detail level than the commit now
-needs is redone.
+re-run sends no request. A cached analysis that holds less than the commit now needs (its level
+rose since) is completed with one follow-up request, not redone.
 """
 
 from __future__ import annotations
@@ -13,12 +13,15 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
+from pydantic import ValidationError
+
 from ..cache import Cache
 from ..config import LLMConfig
 from ..errors import UserError
-from .client import _RANK, _Analyzer, _one_line, llm_available, make_client, resolve_model
+from .client import _Analyzer, _one_line, depth_needed, llm_available, make_client, resolve_model
 from .prompt import PROMPT_VERSION
 from .records import AnalysisRequest, AnalysisRun, CommitAnalysis
+from .schema import Analysis
 
 log = logging.getLogger(__name__)
 
@@ -29,19 +32,28 @@ def cache_key(repo: str, sha: str, model: str, lang: str) -> str:
     return json.dumps([repo, sha, model, PROMPT_VERSION, lang], ensure_ascii=False)
 
 
-def _from_cache(value: dict, sha: str, level: str) -> CommitAnalysis | None:
+def _from_cache(value: dict, req: AnalysisRequest) -> CommitAnalysis | None:
+    """The cached result of ``req``'s commit (status "cached"), or None when there is none that reads."""
     try:
-        if _RANK.get(value.get("detail_level"), -1) < _RANK.get(level, 1):
-            return None  # written with less detail than this commit now needs
-        return CommitAnalysis(sha=sha, status="cached", analysis=value["analysis"], coverage=value.get("coverage"),
-                              llm_level=value.get("llm_level"), llm_reason=value.get("llm_reason"),
-                              mode=value.get("mode"), left_out=list(value.get("left_out") or []))
+        return CommitAnalysis(sha=req.commit.sha, status="cached", analysis=value["analysis"],
+                              coverage=value.get("coverage"), llm_level=value.get("llm_level"),
+                              llm_reason=value.get("llm_reason"), mode=value.get("mode"),
+                              left_out=list(value.get("left_out") or []))
     except (KeyError, TypeError, AttributeError):
         return None
 
 
-def _to_cache(result: CommitAnalysis, level: str) -> dict:
-    return {"detail_level": result.analysis.get("detail_level", level), "analysis": result.analysis,
+def _lacking(result: CommitAnalysis, req: AnalysisRequest) -> bool:
+    """The cached analysis holds less than ``req``'s commit now needs (its level rose since)."""
+    try:
+        analysis = Analysis.model_validate(result.analysis)
+    except ValidationError:
+        return True
+    return bool(analysis.missing(depth_needed(req.level, analysis.importance, req.score)))
+
+
+def _to_cache(result: CommitAnalysis) -> dict:
+    return {"detail_level": result.analysis["detail_level"], "analysis": result.analysis,
             "coverage": result.coverage, "llm_level": result.llm_level, "llm_reason": result.llm_reason,
             "mode": result.mode, "left_out": result.left_out, "tokens_in": result.tokens_in,
             "tokens_out": result.tokens_out, "prompt_version": PROMPT_VERSION}
@@ -59,17 +71,17 @@ def analyze_commits(items: list[AnalysisRequest], cfg: LLMConfig, lang: str, cac
     model = resolve_model(cfg)
     run = AnalysisRun(model=model)
     started = time.monotonic()
-    pending: list[AnalysisRequest] = []
+    pending: list[tuple[AnalysisRequest, CommitAnalysis | None]] = []  # with a cached answer to complete
     keys = {req.commit.sha: cache_key(req.repo, req.commit.sha, model, lang) for req in items}
     stored = cache.get_many(CACHE_TABLE, list(keys.values())) if cache is not None else {}
     for req in items:
         hit = stored.get(keys[req.commit.sha])
-        result = _from_cache(hit, req.commit.sha, req.level) if isinstance(hit, dict) else None
-        if result is not None:
+        result = _from_cache(hit, req) if isinstance(hit, dict) else None
+        if result is not None and not _lacking(result, req):
             run.results[req.commit.sha] = result
             run.cached += 1
         else:
-            pending.append(req)
+            pending.append((req, result))
     if pending:
         if client is None:
             available, why = llm_available(cfg)
@@ -78,9 +90,9 @@ def analyze_commits(items: list[AnalysisRequest], cfg: LLMConfig, lang: str, cac
             client = make_client(cfg)
         analyzer = _Analyzer(client, model, cfg, lang)
 
-        def work(req: AnalysisRequest) -> CommitAnalysis:
+        def work(req: AnalysisRequest, prior: CommitAnalysis | None) -> CommitAnalysis:
             try:
-                return analyzer.analyze(req)
+                return analyzer.analyze(req, prior)
             except Exception as exc:  # noqa: BLE001 - one commit never stops the run
                 log.debug("analysis of %s failed", req.commit.sha[:12], exc_info=True)
                 return CommitAnalysis(sha=req.commit.sha, status="failed",
@@ -92,13 +104,13 @@ def analyze_commits(items: list[AnalysisRequest], cfg: LLMConfig, lang: str, cac
                    leave=False)
         try:
             with ThreadPoolExecutor(max_workers=max(1, min(cfg.concurrency, len(pending)))) as pool:
-                futures = {pool.submit(work, req): req for req in pending}
+                futures = {pool.submit(work, req, prior): req for req, prior in pending}
                 for future in as_completed(futures):
                     req = futures[future]
                     result = future.result()
                     run.results[req.commit.sha] = result
                     if result.status == "ok" and cache is not None:
-                        cache.put(CACHE_TABLE, keys[req.commit.sha], _to_cache(result, req.level))
+                        cache.put(CACHE_TABLE, keys[req.commit.sha], _to_cache(result))
                     bar.update(1)
         finally:
             bar.close()
@@ -107,6 +119,7 @@ def analyze_commits(items: list[AnalysisRequest], cfg: LLMConfig, lang: str, cac
         run.input_tokens += result.tokens_in
         run.output_tokens += result.tokens_out
         run.failed += result.status == "failed"
+        run.completions += result.completed
     price = (cfg.prices or {}).get(model)
     if price and "input" in price and "output" in price:
         run.cost = run.input_tokens / 1e6 * price["input"] + run.output_tokens / 1e6 * price["output"]

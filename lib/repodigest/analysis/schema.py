@@ -1,31 +1,89 @@
 """The shape of a model's analysis of one commit, and how much of it each level needs.
 
-The fields mirror the report's entry (see ``report-format.md`` and
-``repodigest.report.context.build_entry``). How much the model must write follows the commit's
-heuristic level:
+The fields mirror the report's entry (``report-format.md``):
 
-- ``high``: every field (change type detail, summary, scope, the five insight dimensions,
-  risks, advice, closing sentence);
-- ``medium``: change type detail, summary, scope, advice, closing sentence;
-- ``low``: change type detail and a one-line summary.
+==================  =====================================================  ==============
+field               what the model writes                                  asked at
+==================  =====================================================  ==============
+change_type         the kind of change, a few words ("Performance")        every level
+change_type_detail  optional detail, shown in parentheses                  every level
+importance          its own level: high, medium or low                     every level
+importance_reason   one line: why that importance                          every level
+summary             what changed, how and why (low: one sentence)          every level
+scope               modules, features or users affected                    medium, high
+advice              {title, text}: what reviewers or users should do       medium, high
+closing             one closing sentence                                   medium, high
+insight             five dimensions, one or two sentences each, or null    high
+risks               {title, details}: concrete things that could break     high
+==================  =====================================================  ==============
 
-Every level also carries the model's own ``importance`` and a one-line ``importance_reason``
-(blended with the heuristic level by :mod:`repodigest.scoring.blend`).
-
-:func:`schema_for` gives the pydantic model of a level: it is sent as the JSON schema
-(``response_format``) and it validates the answer. Its checks (non-empty required text, no
-half-written items) live in validators, not in JSON-schema keywords, so that the schema stays
-within what strict structured-output servers accept.
+:func:`schema_for` gives the pydantic model a level is asked with: it is sent as the JSON schema,
+and it checks that every field the level needs is there and not empty. :func:`completion_schema`
+is the model of a follow-up that asks only for the fields an answer still lacks. A model may
+write more than it was asked (a lax server, a model with its own view of the commit):
+:func:`validate_analysis` keeps every known field it wrote, so that the report shows it. Checks
+live in validators, not in JSON-schema keywords, so the schemas stay within what strict
+structured-output servers accept.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+import json
+from functools import lru_cache
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model
 
 Level = Literal["high", "medium", "low"]
+LEVELS = ("low", "medium", "high")
 DIMENSIONS = ("architecture", "performance", "security", "maintainability", "compatibility")
+_BASE = ("change_type", "change_type_detail", "importance", "importance_reason", "summary")
+FIELDS_BY_LEVEL = {
+    "low": _BASE,
+    "medium": (*_BASE, "scope", "advice", "closing"),
+    "high": (*_BASE, "scope", "insight", "risks", "advice", "closing"),
+}
+CONTENT_FIELDS = ("summary", "scope", "insight", "risks", "advice", "closing")
+
+
+def _joined(value):
+    # A lax model answers a text field with a list of points: keep every point, one per line.
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return "\n".join(f"- {v.strip()}" for v in value if v.strip())
+    return value
+
+
+def _listed(value):
+    return [value] if isinstance(value, str) else value  # ... and a list field with one text
+
+
+def _text(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value
+
+
+def _line(value: str) -> str:
+    return _text(" ".join(value.split()))
+
+
+def _items(value: list[str]) -> list[str]:
+    items = [i for i in value if i.strip()]
+    if not items:
+        raise ValueError("must have at least one non-empty item")
+    return items
+
+
+def _some(value: list) -> list:
+    if not value:
+        raise ValueError("must have at least one item")
+    return value
+
+
+Text = Annotated[str, BeforeValidator(_joined), AfterValidator(_text)]  # may hold line breaks and lists
+Line = Annotated[str, BeforeValidator(_joined), AfterValidator(_line)]  # one line
+TextList = Annotated[list[Text], BeforeValidator(_listed), AfterValidator(_items)]
+Note = Annotated[str | None, BeforeValidator(_joined)]
 
 
 class _Model(BaseModel):
@@ -35,175 +93,173 @@ class _Model(BaseModel):
 class Insight(_Model):
     """Technical insight, one sentence or two per dimension; null when there is nothing to say."""
 
-    architecture: str | None = Field(None, description="effect on the design and structure")
-    performance: str | None = Field(None, description="effect on speed, memory, throughput")
-    security: str | None = Field(None, description="security considerations")
-    maintainability: str | None = Field(None, description="effect on readability and upkeep")
-    compatibility: str | None = Field(None, description="effect on APIs, configs, users, backends")
+    architecture: Note = Field(None, description="effect on the design and structure")
+    performance: Note = Field(None, description="effect on speed, memory, throughput")
+    security: Note = Field(None, description="security considerations")
+    maintainability: Note = Field(None, description="effect on readability and upkeep")
+    compatibility: Note = Field(None, description="effect on APIs, configs, users, backends")
+
+    def said(self) -> dict[str, str]:
+        """The dimensions with something to say."""
+        return {d: getattr(self, d) for d in DIMENSIONS if (getattr(self, d) or "").strip()}
+
+
+def _said(value: Insight) -> Insight:
+    if not value.said():
+        raise ValueError("insight must say something for at least one dimension")
+    return value
+
+
+def _risk(data):
+    if isinstance(data, str):  # a risk written as one sentence is its title
+        return {"title": data, "details": []}
+    if isinstance(data, dict):
+        details = data.get("details", [])  # required in the schema, tolerated missing from a lax server
+        return {**data, "details": [details] if isinstance(details, str) else details}
+    return data
+
+
+def _advice(data):
+    return {"title": data, "text": ""} if isinstance(data, str) else data  # a suggestion with no text
+
+
+def _filled(value: list[str]) -> list[str]:
+    return [v for v in value if v.strip()]
 
 
 class Risk(_Model):
-    title: str = Field(description="short name of the risk")
-    details: list[str] = Field(description="one or two concrete explanations")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _details_optional(cls, data):
-        # Required in the schema (strict servers reject "default"), tolerated when a lax server omits it.
-        if isinstance(data, dict) and "details" not in data:
-            data = {**data, "details": []}
-        return data
-
-    @field_validator("title")
-    @classmethod
-    def _title(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("risk title is empty")
-        return value
+    title: Line = Field(description="short name of the risk")
+    details: Annotated[list[Note], AfterValidator(_filled)] = Field(description="one or two concrete explanations")
 
 
 class Advice(_Model):
-    title: str = Field(description="short name of the suggestion")
-    text: str = Field(description="what to do, one or two sentences")
-
-    @field_validator("title", "text")
-    @classmethod
-    def _nonempty(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("advice title and text must not be empty")
-        return value
+    title: Line = Field(description="short name of the suggestion")
+    text: Annotated[str, BeforeValidator(_joined)] = Field(description="what to do, one or two sentences")
 
 
-def _nonempty_items(items: list[str], name: str) -> list[str]:
-    items = [i.strip() for i in items if i and i.strip()]
-    if not items:
-        raise ValueError(f"{name} must have at least one non-empty item")
-    return items
+RiskItem = Annotated[Risk, BeforeValidator(_risk)]
+AdviceItem = Annotated[Advice, BeforeValidator(_advice)]
+
+# name -> (type, description); descriptions are what the model reads in the JSON schema.
+_SPECS: dict[str, tuple[object, str]] = {
+    "change_type": (Line, "the kind of change in a few words, e.g. 'Performance' or 'Architecture / refactor'"),
+    "change_type_detail": (Line | None, "a few words of detail shown in parentheses after the kind, or null"),
+    "importance": (Level, "your judgement of the commit's importance"),
+    "importance_reason": (Line, "one line: why that importance"),
+    "summary": (TextList, "one to three points: what changed, how and why"),
+    "scope": (TextList, "the modules, features or users affected, one item each"),
+    "insight": (Annotated[Insight, AfterValidator(_said)], "technical insight per dimension"),
+    "risks": (Annotated[list[RiskItem], BeforeValidator(_listed), AfterValidator(_some)], "one to four concrete risks"),
+    "advice": (Annotated[list[AdviceItem], BeforeValidator(_listed), AfterValidator(_some)], "one to four things reviewers or users should do"),
+    "closing": (Text, "one closing sentence"),
+}
+_SUMMARY = {"low": "exactly one sentence saying what the commit does",
+            "high": "three to six points: what changed, how and why"}
 
 
-class LowAnalysis(_Model):
-    """A low-importance commit: what kind of change it is and one line saying what it does."""
-
-    change_type_detail: str = Field(description="the kind of change, with a few words of detail")
-    importance: Level = Field(description="your judgement of the commit's importance")
-    importance_reason: str = Field(description="one line: why that importance")
-    summary: list[str] = Field(description="exactly one sentence saying what the commit does")
-
-    @field_validator("change_type_detail", "importance_reason")
-    @classmethod
-    def _line(cls, value: str) -> str:
-        value = " ".join(value.split())
-        if not value:
-            raise ValueError("must not be empty")
-        return value
-
-    @field_validator("summary")
-    @classmethod
-    def _summary(cls, value: list[str]) -> list[str]:
-        return _nonempty_items(value, "summary")
+def _model(name: str, fields: tuple[str, ...], summary: str | None = None) -> type[_Model]:
+    specs = {}
+    for field in fields:
+        kind, description = _SPECS[field]
+        required = None if field == "change_type_detail" else ...
+        specs[field] = (kind, Field(required, description=summary if field == "summary" and summary else description))
+    return create_model(name, __base__=_Model, **specs)
 
 
-class MediumAnalysis(LowAnalysis):
-    """A medium-importance commit: summary, scope, advice and a closing sentence."""
-
-    summary: list[str] = Field(description="one to three points saying what changed and why")
-    scope: list[str] = Field(description="the modules, features or users affected, one item each")
-    advice: list[Advice] = Field(description="one to three things reviewers or users should watch")
-    closing: str = Field(description="one closing sentence")
-
-    @field_validator("scope")
-    @classmethod
-    def _scope(cls, value: list[str]) -> list[str]:
-        return _nonempty_items(value, "scope")
-
-    @field_validator("advice")
-    @classmethod
-    def _advice(cls, value: list[Advice]) -> list[Advice]:
-        if not value:
-            raise ValueError("advice must have at least one item")
-        return value
-
-    @field_validator("closing")
-    @classmethod
-    def _closing(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("closing must not be empty")
-        return value
+LowAnalysis = _model("LowAnalysis", FIELDS_BY_LEVEL["low"], _SUMMARY["low"])
+MediumAnalysis = _model("MediumAnalysis", FIELDS_BY_LEVEL["medium"])
+HighAnalysis = _model("HighAnalysis", FIELDS_BY_LEVEL["high"], _SUMMARY["high"])
+_BY_LEVEL: dict[str, type[_Model]] = {"low": LowAnalysis, "medium": MediumAnalysis, "high": HighAnalysis}
 
 
-class Analysis(MediumAnalysis):
-    """A high-importance commit: every field of the report's full entry."""
+class Analysis(_Model):
+    """Everything the model wrote about one commit, at whatever depth; what a level needs is
+    checked by that level's schema when the answer is read."""
 
-    summary: list[str] = Field(description="three to six numbered points: what changed, how, why")
-    insight: Insight = Field(description="technical insight per dimension")
-    risks: list[Risk] = Field(description="one to four concrete risks")
+    change_type: str
+    change_type_detail: str | None = None
+    importance: Level
+    importance_reason: str
+    summary: list[str]
+    scope: list[str] = []
+    insight: Insight | None = None
+    risks: list[Risk] = []
+    advice: list[Advice] = []
+    closing: str | None = None
 
-    @model_validator(mode="after")
-    def _full(self) -> "Analysis":
-        if not any(getattr(self.insight, d) for d in DIMENSIONS):
-            raise ValueError("insight must say something for at least one dimension")
-        if not self.risks:
-            raise ValueError("risks must have at least one item")
-        return self
+    def has(self, field: str) -> bool:
+        """The model wrote ``field`` with some content."""
+        value = getattr(self, field)
+        return bool(value.said()) if isinstance(value, Insight) else bool(value)
+
+    def depth(self) -> str:
+        """The highest level whose content fields are all here."""
+        return [lvl for lvl in LEVELS if not self.missing(lvl)][-1]
+
+    def missing(self, level: str) -> tuple[str, ...]:
+        """The content fields ``level`` needs that are not here."""
+        return tuple(f for f in FIELDS_BY_LEVEL[level] if f in CONTENT_FIELDS and not self.has(f))
+
+    def completed(self, completion: dict) -> "Analysis":
+        """This analysis with the fields of a follow-up answer added (what it already has stays)."""
+        added = {k: v for k, v in completion.items() if k in CONTENT_FIELDS and not self.has(k)}
+        return Analysis.model_validate({**self.model_dump(), **added})
 
 
-HighAnalysis = Analysis
-_BY_LEVEL: dict[str, type[LowAnalysis]] = {"high": Analysis, "medium": MediumAnalysis, "low": LowAnalysis}
-
-
-def schema_for(level: str) -> type[LowAnalysis]:
-    """The pydantic model (and so the JSON schema) a commit of heuristic ``level`` is answered with."""
+def schema_for(level: str) -> type[_Model]:
+    """The pydantic model (and so the JSON schema) a commit of heuristic ``level`` is asked with."""
     try:
         return _BY_LEVEL[level]
     except KeyError:
         raise ValueError(f"unknown level {level!r}: use high, medium or low") from None
 
 
-def level_of(model: type[LowAnalysis] | LowAnalysis) -> str:
-    """The level whose schema ``model`` (a class or an instance) is."""
-    cls = model if isinstance(model, type) else type(model)
-    for level, candidate in _BY_LEVEL.items():
-        if cls is candidate:
-            return level
-    raise ValueError(f"not an analysis model: {cls!r}")
+@lru_cache(maxsize=None)
+def completion_schema(fields: tuple[str, ...]) -> type[_Model]:
+    """The model of a follow-up answer that holds exactly ``fields`` (content fields only)."""
+    if not fields or any(f not in CONTENT_FIELDS for f in fields):
+        raise ValueError(f"a follow-up asks for content fields only, not {fields!r}")
+    return _model("Completion", fields, _SUMMARY["high"])
 
 
-def validate_analysis(data: dict | str, level: str) -> LowAnalysis:
-    """Validate a decoded answer (dict) or a JSON text against the schema of ``level``.
+def _read(data: dict | str, model: type[_Model]) -> dict:
+    """The fields ``model`` asks for (raises when one is missing or empty), plus every other known
+    field the answer holds that reads well; an unreadable extra is left out."""
+    if isinstance(data, str):
+        data = json.loads(data)
+    if not isinstance(data, dict):
+        raise ValueError("the answer is not a JSON object")
+    if "change_type" not in data and isinstance(data.get("change_type_detail"), str):
+        # one field for type and detail, as the earlier schema had it: that is the type
+        data = {**data, "change_type": data["change_type_detail"], "change_type_detail": None}
+    fields = model.model_validate(data).model_dump()
+    for name, value in data.items():
+        if name in _SPECS and name not in fields and value is not None:
+            try:
+                fields.update(completion_schema((name,)).model_validate({name: value}).model_dump()
+                              if name in CONTENT_FIELDS else {})
+            except ValidationError:
+                continue
+    return fields
+
+
+def validate_analysis(data: dict | str, level: str) -> Analysis:
+    """Read a decoded answer (dict) or a JSON text asked with the schema of ``level``.
 
     Raises pydantic's ``ValidationError`` when a field the level needs is missing or empty.
     """
-    model = schema_for(level)
-    if isinstance(data, str):
-        return model.model_validate_json(data)
-    return model.model_validate(data)
+    return Analysis.model_validate(_read(data, schema_for(level)))
 
 
-def to_entry_dict(analysis: LowAnalysis, coverage_text: str | None = None) -> dict:
-    """The analysis in the shape ``report.context.build_entry`` consumes (plus a few extra keys)."""
-    level = level_of(analysis)
-    summary = list(analysis.summary)
-    if level == "low":
-        summary = [" ".join(" ".join(summary).split())]  # one line, whatever the model wrote
-    entry = {
-        "change_type_detail": analysis.change_type_detail,
-        "summary": summary,
-        "scope": [],
-        "insight": {},
-        "risks": [],
-        "advice": [],
-        "closing": "",
-        "coverage": coverage_text or "",
-        # extra keys: the model's own judgement and how much detail was asked for
-        "importance": analysis.importance,
-        "importance_reason": analysis.importance_reason,
-        "detail_level": level,
-    }
-    if isinstance(analysis, MediumAnalysis):
-        entry.update(scope=list(analysis.scope),
-                     advice=[{"title": a.title, "text": a.text} for a in analysis.advice],
-                     closing=analysis.closing)
-    if isinstance(analysis, Analysis):
-        entry.update(insight={d: getattr(analysis.insight, d) for d in DIMENSIONS},
-                     risks=[{"title": r.title, "details": list(r.details)} for r in analysis.risks])
-    return entry
+def validate_completion(data: dict | str, fields: tuple[str, ...]) -> dict:
+    """Read a follow-up answer that was asked for ``fields``; raises like :func:`validate_analysis`."""
+    return {k: v for k, v in _read(data, completion_schema(fields)).items() if k in CONTENT_FIELDS}
+
+
+def to_entry_dict(analysis: Analysis, coverage_text: str | None = None) -> dict:
+    """The analysis as the report's context reads it (``report.context.build_entry``), JSON-ready for the cache."""
+    data = analysis.model_dump()
+    data["insight"] = analysis.insight.model_dump() if analysis.insight and analysis.insight.said() else {}
+    data["closing"] = analysis.closing or ""
+    data.update(coverage=coverage_text or "", detail_level=analysis.depth())
+    return data
