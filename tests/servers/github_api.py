@@ -42,9 +42,7 @@ from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
-from graphql import GraphQLError
-
-from .github_graphql import github_error, graphql_node, rest_pull, run_query
+from .github_graphql import PullRequestsMixin, github_error
 from .loopback import LoopbackServer
 
 FILES_PER_PAGE = 300
@@ -172,7 +170,7 @@ class _Repo:
     known: set[str] = field(default_factory=set)  # shas GitHub knows besides ``commits`` (local clones' pushes)
 
 
-class GitHubServer(LoopbackServer):
+class GitHubServer(PullRequestsMixin, LoopbackServer):
     """The server: ``start()``/``stop()`` (or a ``with`` block); ``url`` is the API base URL."""
 
     def __init__(self, commits: list[dict] | None = None, *, full_name: str = "o/r", default_branch: str = "main",
@@ -209,18 +207,6 @@ class GitHubServer(LoopbackServer):
     def add_commits(self, commits: list[dict], full_name: str | None = None) -> None:
         repo = self.repos[full_name.lower()] if full_name else next(iter(self.repos.values()))
         repo.commits.extend(commits)
-
-    def add_pull(self, pull: dict, shas, full_name: str | None = None) -> None:
-        """Associate the pull request ``pull`` (:func:`make_pull`) with commits ``shas``."""
-        repo = self.repos[full_name.lower()] if full_name else next(iter(self.repos.values()))
-        for sha in shas:
-            repo.pulls.setdefault(sha, []).append(pull)
-            repo.known.add(sha)
-
-    def add_known(self, shas, full_name: str | None = None) -> None:
-        """Commits GitHub knows without a pull request (pushed straight to the branch)."""
-        repo = self.repos[full_name.lower()] if full_name else next(iter(self.repos.values()))
-        repo.known.update(shas)
 
     def add_fault(self, status: int | None, **options) -> Fault:
         fault = Fault(status, **options)
@@ -348,58 +334,6 @@ class GitHubServer(LoopbackServer):
         if kind == "pulls":
             return self._pulls(handler, repo, rest[1], headers)
         return self._detail(handler, repo, base, rest[1], query, headers)
-
-    def _pulls(self, handler, repo, ref, headers) -> None:
-        if len(ref) != 40 or not (ref in repo.known or any(c["sha"] == ref for c in repo.commits)):
-            return handler.reply(422, {"message": f"No commit found for SHA: {ref}"}, headers)
-        return handler.reply(200, [rest_pull(p, self.url) for p in repo.pulls.get(ref, [])], headers)
-
-    # -- GraphQL ---------------------------------------------------------------------------------
-    def handle_post(self, handler: "_Handler") -> None:
-        length = int(handler.headers.get("Content-Length") or 0)
-        raw = handler.rfile.read(length) if length else b""
-        path = urlsplit(handler.path).path
-        if path.rstrip("/") != "/graphql":
-            self._admit(handler, "other", path)
-            return handler.reply(404, {"message": "Not Found"}, {})
-        headers, auth = self._admit(handler, "graphql", path)
-        if headers is None:
-            return
-        if auth is None:
-            return handler.reply(401, {"message": "This endpoint requires you to be authenticated.",
-                                       "documentation_url": "https://docs.github.com/graphql"}, headers)
-        if self.token is not None and auth.split()[-1] != self.token:
-            return handler.reply(401, {"message": "Bad credentials"}, headers)
-        try:
-            body = json.loads(raw or b"{}")
-        except ValueError:
-            return handler.reply(400, {"message": "Problems parsing JSON"}, headers)
-        query, variables = body.get("query") or "", body.get("variables") or {}
-        with self.lock:
-            self.graphql_queries.append((query, variables))
-            used = self.graphql_points
-        rate = {"limit": 5000, "used": used, "remaining": 5000 - used, "nodeCount": 0,
-                "resetAt": datetime.fromtimestamp(int(headers["X-RateLimit-Reset"]), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
-        answer, cost = run_query(self, query, variables, rate)
-        with self.lock:
-            self.graphql_points += cost
-        return handler.reply(200, answer, headers)
-
-    def graphql_repository(self, owner: str, name: str) -> _Repo:
-        repo = self.repos.get(f"{owner}/{name}".lower())
-        if repo is None:
-            raise GraphQLError(f"Could not resolve to a Repository with the name '{owner}/{name}'.",
-                               extensions={"type": "NOT_FOUND"})
-        return repo
-
-    def graphql_object(self, repo: _Repo, oid: str | None) -> dict | None:
-        refusal = self.object_errors.get(oid or "") or self.object_errors.get("*")
-        if refusal is not None:
-            raise GraphQLError(refusal[1], extensions={"type": refusal[0]})
-        if not oid or not (oid in repo.known or any(c["sha"] == oid for c in repo.commits)):
-            return None  # GitHub answers null for an object it does not have
-        return {"__typename": "Commit", "oid": oid, "message": "",
-                "_pulls": [graphql_node(p) for p in repo.pulls.get(oid, [])]}
 
     def _on_branch(self, repo: _Repo, branch: str | None) -> list[dict] | None:
         ordered = sorted(repo.commits, key=lambda c: c["commit"]["committer"]["date"], reverse=True)

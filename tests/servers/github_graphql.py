@@ -14,6 +14,10 @@ nodes and as REST objects (``GET /repos/{o}/{r}/commits/{sha}/pulls``).
 
 from __future__ import annotations
 
+import json
+from datetime import datetime, timezone
+from urllib.parse import urlsplit
+
 from graphql import (
     FieldNode,
     FragmentDefinitionNode,
@@ -227,3 +231,75 @@ def run_query(root, query: str, variables: dict, rate: dict) -> tuple[dict, int]
     if result.errors:
         answer["errors"] = [github_error(e.message, (e.extensions or {}).get("type"), e.path) for e in result.errors]
     return answer, cost
+
+
+class PullRequestsMixin:
+    """The pull-request half of the GitHub test server: ``POST /graphql`` and the commit's ``/pulls``.
+
+    Needs from the server: ``repos`` (owner/name -> repo with ``commits``, ``pulls``, ``known``),
+    ``lock``, ``token``, ``graphql_points``, ``graphql_queries``, ``object_errors``, ``_admit``, ``url``.
+    """
+
+    def add_pull(self, pull: dict, shas, full_name: str | None = None) -> None:
+        """Associate the pull request ``pull`` (:func:`make_pull`) with commits ``shas``."""
+        repo = self.repos[full_name.lower()] if full_name else next(iter(self.repos.values()))
+        for sha in shas:
+            repo.pulls.setdefault(sha, []).append(pull)
+            repo.known.add(sha)
+
+    def add_known(self, shas, full_name: str | None = None) -> None:
+        """Commits GitHub knows without a pull request (pushed straight to the branch)."""
+        repo = self.repos[full_name.lower()] if full_name else next(iter(self.repos.values()))
+        repo.known.update(shas)
+
+    def _pulls(self, handler, repo, ref, headers) -> None:
+        if len(ref) != 40 or not (ref in repo.known or any(c["sha"] == ref for c in repo.commits)):
+            return handler.reply(422, {"message": f"No commit found for SHA: {ref}"}, headers)
+        return handler.reply(200, [rest_pull(p, self.url) for p in repo.pulls.get(ref, [])], headers)
+
+    # -- GraphQL ---------------------------------------------------------------------------------
+    def handle_post(self, handler: "_Handler") -> None:
+        length = int(handler.headers.get("Content-Length") or 0)
+        raw = handler.rfile.read(length) if length else b""
+        path = urlsplit(handler.path).path
+        if path.rstrip("/") != "/graphql":
+            self._admit(handler, "other", path)
+            return handler.reply(404, {"message": "Not Found"}, {})
+        headers, auth = self._admit(handler, "graphql", path)
+        if headers is None:
+            return
+        if auth is None:
+            return handler.reply(401, {"message": "This endpoint requires you to be authenticated.",
+                                       "documentation_url": "https://docs.github.com/graphql"}, headers)
+        if self.token is not None and auth.split()[-1] != self.token:
+            return handler.reply(401, {"message": "Bad credentials"}, headers)
+        try:
+            body = json.loads(raw or b"{}")
+        except ValueError:
+            return handler.reply(400, {"message": "Problems parsing JSON"}, headers)
+        query, variables = body.get("query") or "", body.get("variables") or {}
+        with self.lock:
+            self.graphql_queries.append((query, variables))
+            used = self.graphql_points
+        rate = {"limit": 5000, "used": used, "remaining": 5000 - used, "nodeCount": 0,
+                "resetAt": datetime.fromtimestamp(int(headers["X-RateLimit-Reset"]), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
+        answer, cost = run_query(self, query, variables, rate)
+        with self.lock:
+            self.graphql_points += cost
+        return handler.reply(200, answer, headers)
+
+    def graphql_repository(self, owner: str, name: str):
+        repo = self.repos.get(f"{owner}/{name}".lower())
+        if repo is None:
+            raise GraphQLError(f"Could not resolve to a Repository with the name '{owner}/{name}'.",
+                               extensions={"type": "NOT_FOUND"})
+        return repo
+
+    def graphql_object(self, repo, oid: str | None) -> dict | None:
+        refusal = self.object_errors.get(oid or "") or self.object_errors.get("*")
+        if refusal is not None:
+            raise GraphQLError(refusal[1], extensions={"type": refusal[0]})
+        if not oid or not (oid in repo.known or any(c["sha"] == oid for c in repo.commits)):
+            return None  # GitHub answers null for an object it does not have
+        return {"__typename": "Commit", "oid": oid, "message": "",
+                "_pulls": [graphql_node(p) for p in repo.pulls.get(oid, [])]}
