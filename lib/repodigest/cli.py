@@ -42,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _report(args) -> int:
     from .config import load_settings
     from .digest import resolve_day
-    from .render import render_report
+    from .publish.render import render_report
     from .window import check_days
 
     started = time.perf_counter()
@@ -69,7 +69,7 @@ def _report(args) -> int:
 
 
 def _deliver(folder, settings) -> None:
-    from .delivery import deliver
+    from .publish.delivery import deliver
 
     # A failed delivery is a warning: the report itself is written and stays the run's result.
     for outcome in deliver(folder, settings.delivery, settings.lang):
@@ -79,7 +79,7 @@ def _deliver(folder, settings) -> None:
 
 def _write_index(out_dir: str) -> None:
     try:
-        from .outputs_index import write_index
+        from .publish.outputs_index import write_index
     except ImportError:
         return
     write_index(out_dir)

@@ -160,7 +160,7 @@ def latest_day(sources: list[Source], tz) -> Date:
 
 def heuristic_note(settings: Settings, lang: str) -> str | None:
     """One line saying the report has no LLM analysis, and why; None when one will run."""
-    from .scoring.llm import llm_available  # openai itself is imported only when a client is made
+    from .analysis.client import llm_available  # openai itself is imported only when a client is made
 
     if llm_available(settings.llm)[0]:
         return None
@@ -230,7 +230,7 @@ def build_digest(date: str | Date | None = None, repos: list[str] | str | None =
 def _analyze(digest: Digest, scored: list, *, cache, progress: bool) -> None:
     """Ask the LLM about the report's commits (cached), blend its levels into the frame."""
     from .scoring.blend import apply_analyses
-    from .scoring.llm import analyze_commits, request_for
+    from .analysis import analyze_commits, request_for
 
     shown = set(digest.frame.loc[digest.frame["in_report"], "sha"])
     # Diffs are read lazily in the workers, and not at all for cached analyses.

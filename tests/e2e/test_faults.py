@@ -11,7 +11,7 @@ import nbformat
 import pytest
 
 from repodigest.errors import SourceError, UserError
-from repodigest.render import render_report
+from repodigest.publish.render import render_report
 from servers.github_api import GitHubServer, make_commit
 
 BIN = Path(sys.executable).with_name("repodigest")

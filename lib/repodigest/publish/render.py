@@ -19,10 +19,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import PartialReportError, RepodigestError, SourceError, UserError
+from ..errors import PartialReportError, RepodigestError, SourceError, UserError
 
-TEMPLATES = Path(__file__).resolve().parent / "report" / "nbconvert"
-NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "daily_report.ipynb"
+TEMPLATES = Path(__file__).resolve().parent / "nbconvert"
+NOTEBOOK = Path(__file__).resolve().parents[3] / "notebooks" / "daily_report.ipynb"
 # Papermill would write secrets into the output notebook: such parameters are refused outright.
 _SECRET_WORDS = ("token", "key", "secret", "password", "webhook")
 

@@ -1,33 +1,7 @@
-"""LLM analysis of commits through the openai client: structured, budgeted, cached, never truncated.
+"""The model's side of an analysis: the openai client, what an endpoint accepts, and one commit's
+requests with their fallbacks (structured output modes, truncated and invalid answers).
 
-One request per commit, against any OpenAI-compatible endpoint (``OPENAI_BASE_URL``):
-
-- **Structured**: the answer is asked for with ``client.chat.completions.parse(response_format=<pydantic
-  model of the commit's level>)``. Servers that reject ``json_schema`` (HTTP 400/422) or ignore it
-  (prose around the JSON) are handled by a fallback chain: ``json_schema`` -> ``{"type": "json_object"}``
-  -> plain text with the JSON schema in the prompt, taking the first JSON object out of the prose.
-  The mode that works is remembered per endpoint (base URL + model), so later requests skip the
-  modes that failed. Every answer is validated with pydantic; an invalid one is asked again
-  (``INVALID_RETRIES`` times).
-- **Never truncated**: an answer with ``finish_reason == "length"`` is never used. It is asked again
-  with twice the output tokens, then with half the diff budget (twice), then the commit fails.
-- **Budgeted**: the diff goes through :func:`repodigest.scoring.diff_budget.budget_diff`
-  (``cfg.diff_token_budget`` tokens); the prompt says what was left out, and the result carries
-  the coverage.
-- **Cached**: by (repo, sha, model, ``PROMPT_VERSION``, lang) in the cache table ``llm_analysis``;
-  a warm re-run sends no request. A cached analysis written for a lower detail level than the
-  commit now needs is redone.
-- **Safe**: the API key is read from ``OPENAI_API_KEY`` and handed to the client only; it is never
-  logged, cached, put in a prompt or in an error message. The commit message and the diff are
-  delimited as untrusted data (markers with an id derived from the commit, which the message
-  cannot predict), and the system prompt forbids following instructions inside them.
-- **Numbers from data**: the prompt gives the file list, line counts and totals from git and
-  tells the model they are the only numbers it may state.
-
-A commit whose analysis fails after the retries gets ``status == "failed"`` and a one-line error;
-:func:`analyze_commits` never raises for a single commit.
-
-The prompt texts and the parsing of answers live in :mod:`repodigest.scoring.llm_prompt`.
+See :mod:`repodigest.analysis` for the whole contract.
 """
 
 from __future__ import annotations
@@ -35,29 +9,19 @@ from __future__ import annotations
 import json
 import logging
 import os
-import sys
 import threading
-import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
-from ..cache import Cache
 from ..config import LLMConfig
-from ..errors import UserError
-from ..models import Commit
 from .diff_budget import budget_diff, estimate_tokens
-# The prompt names stay importable from here (they lived here first, and tests import extract_json from here).
-from .llm_prompt import MAX_FILES_LISTED, MESSAGE_CHARS  # noqa: F401
-from .llm_prompt import _is_pure_json, coverage_text, extract_json, render_prompt
-from .llm_schema import LowAnalysis, schema_for, to_entry_dict, validate_analysis
+from .prompt import _is_pure_json, coverage_text, extract_json, render_prompt
+from .records import AnalysisRequest, CommitAnalysis
+from .schema import LowAnalysis, schema_for, to_entry_dict, validate_analysis
 
 log = logging.getLogger(__name__)
 
-PROMPT_VERSION = "2026-11-25.1"  # bump when a prompt template or the schema changes: old cache entries stop matching
-CACHE_TABLE = "llm_analysis"
 DEFAULT_MODEL = "gpt-4o-mini"
 MODES = ("json_schema", "json_object", "text")
 MAX_TOKENS = {"high": 3000, "medium": 1500, "low": 500}  # first answer's output limit, by detail level
@@ -67,80 +31,6 @@ MAX_ATTEMPTS = 10  # hard cap of requests per commit
 _RANK = {"low": 0, "medium": 1, "high": 2}
 _SCHEMA_ERROR_WORDS = ("response_format", "json_schema", "json schema", "schema", "json_object", "grammar",
                        "structured", "format")
-
-
-# ----------------------------------------------------------------------------------------------
-# Requests and results
-
-
-@dataclass(frozen=True)
-class AnalysisRequest:
-    """One commit to analyse: its heuristic level (which sets the detail asked for) and reasons."""
-
-    repo: str
-    commit: Commit
-    level: str  # heuristic level: high | medium | low
-    reasons: Sequence[str] = ()  # short, human-readable signals, e.g. "size +120/-30 (+19)"
-    # unified diff text (source.diff(commit)), or a no-argument callable returning it, called in the
-    # worker only when the commit is not cached (so a warm run reads no diff); None when unavailable
-    diff: str | Callable[[], str | None] | None = None
-
-
-@dataclass
-class CommitAnalysis:
-    """What the model said about one commit, and what it cost."""
-
-    sha: str
-    status: str  # ok | cached | failed
-    analysis: dict | None = None  # report.context.build_entry's shape (plus importance keys)
-    error: str | None = None  # one line, when failed
-    tokens_in: int = 0  # spent in this run (0 when cached)
-    tokens_out: int = 0
-    coverage: float | None = None  # share of the diff's changed lines the model saw
-    llm_level: str | None = None
-    llm_reason: str | None = None
-    requests: int = 0
-    mode: str | None = None  # json_schema | json_object | text: how the answer was obtained
-    left_out: list[dict] = field(default_factory=list)  # [{path, reason, lines, seen}]
-
-
-@dataclass
-class AnalysisRun:
-    """Per-commit results (by sha) and the run's totals."""
-
-    model: str
-    results: dict[str, CommitAnalysis] = field(default_factory=dict)
-    requests: int = 0
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cached: int = 0
-    failed: int = 0
-    cost: float | None = None  # USD estimate from cfg.prices[model]; None without a price
-    seconds: float = 0.0
-
-    @property
-    def analyses(self) -> dict[str, dict]:
-        """sha -> analysis dict, for the commits that have one (Digest.analyses)."""
-        return {sha: r.analysis for sha, r in self.results.items() if r.analysis}
-
-    def usage(self) -> dict:
-        """The report's usage line: {requests, input, output, cost, cached, failed, model}."""
-        return {"requests": self.requests, "input": self.input_tokens, "output": self.output_tokens,
-                "cost": "n/a" if self.cost is None else f"${self.cost:.4f}", "cached": self.cached,
-                "failed": self.failed, "model": self.model}
-
-
-def reason_lines(assessment) -> list[str]:
-    """The heuristic's reasons as short lines for the prompt: ``"size +120/-30 (+19)"``."""
-    return [f"{r.code} {r.detail}".strip() + f" ({r.points:+.0f})" for r in assessment.reasons]
-
-
-def request_for(commit: Commit, assessment, diff, repo: str | None = None) -> AnalysisRequest:
-    """The request for one scored commit: ``assessment`` is its heuristic.Assessment; ``diff`` the
-    source's ``diff(commit)`` text, or a no-argument callable returning it (read only on a cache
-    miss, in the worker thread), or None."""
-    return AnalysisRequest(repo=repo or commit.repo, commit=commit, level=assessment.level,
-                           reasons=tuple(reason_lines(assessment)), diff=diff)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -409,98 +299,3 @@ class _Analyzer:
             return result
         result.error = _one_line(error, self.secret)
         return result
-
-
-# ----------------------------------------------------------------------------------------------
-# The run
-
-
-def cache_key(repo: str, sha: str, model: str, lang: str) -> str:
-    return json.dumps([repo, sha, model, PROMPT_VERSION, lang], ensure_ascii=False)
-
-
-def _from_cache(value: dict, sha: str, level: str) -> CommitAnalysis | None:
-    try:
-        if _RANK.get(value.get("detail_level"), -1) < _RANK.get(level, 1):
-            return None  # written with less detail than this commit now needs
-        return CommitAnalysis(sha=sha, status="cached", analysis=value["analysis"], coverage=value.get("coverage"),
-                              llm_level=value.get("llm_level"), llm_reason=value.get("llm_reason"),
-                              mode=value.get("mode"), left_out=list(value.get("left_out") or []))
-    except (KeyError, TypeError, AttributeError):
-        return None
-
-
-def _to_cache(result: CommitAnalysis, level: str) -> dict:
-    return {"detail_level": result.analysis.get("detail_level", level), "analysis": result.analysis,
-            "coverage": result.coverage, "llm_level": result.llm_level, "llm_reason": result.llm_reason,
-            "mode": result.mode, "left_out": result.left_out, "tokens_in": result.tokens_in,
-            "tokens_out": result.tokens_out, "prompt_version": PROMPT_VERSION}
-
-
-def analyze_commits(items: list[AnalysisRequest], cfg: LLMConfig, lang: str, cache: Cache | None,
-                    progress: bool = True, client=None) -> AnalysisRun:
-    """Analyse ``items`` concurrently (``cfg.concurrency``); cached ones send no request.
-
-    ``client`` (an ``openai.OpenAI``) is made from the environment when not given. Raises only
-    for a run that cannot start (no ``OPENAI_API_KEY``); a commit that fails gets status "failed".
-    """
-    if lang not in ("zh", "en"):
-        raise ValueError(f"unknown language {lang!r}")
-    model = resolve_model(cfg)
-    run = AnalysisRun(model=model)
-    started = time.monotonic()
-    pending: list[AnalysisRequest] = []
-    keys = {req.commit.sha: cache_key(req.repo, req.commit.sha, model, lang) for req in items}
-    stored = cache.get_many(CACHE_TABLE, list(keys.values())) if cache is not None else {}
-    for req in items:
-        hit = stored.get(keys[req.commit.sha])
-        result = _from_cache(hit, req.commit.sha, req.level) if isinstance(hit, dict) else None
-        if result is not None:
-            run.results[req.commit.sha] = result
-            run.cached += 1
-        else:
-            pending.append(req)
-    if pending:
-        if client is None:
-            available, why = llm_available(cfg)
-            if not available:
-                raise UserError(f"cannot run the LLM analysis: {why}")
-            client = make_client(cfg)
-        analyzer = _Analyzer(client, model, cfg, lang)
-
-        def work(req: AnalysisRequest) -> CommitAnalysis:
-            try:
-                return analyzer.analyze(req)
-            except Exception as exc:  # noqa: BLE001 - one commit never stops the run
-                log.debug("analysis of %s failed", req.commit.sha[:12], exc_info=True)
-                return CommitAnalysis(sha=req.commit.sha, status="failed",
-                                      error=_one_line(f"{type(exc).__name__}: {exc}", analyzer.secret))
-
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(pending), desc="LLM analysis", unit="commit", disable=not progress, file=sys.stderr,
-                   leave=False)
-        try:
-            with ThreadPoolExecutor(max_workers=max(1, min(cfg.concurrency, len(pending)))) as pool:
-                futures = {pool.submit(work, req): req for req in pending}
-                for future in as_completed(futures):
-                    req = futures[future]
-                    result = future.result()
-                    run.results[req.commit.sha] = result
-                    if result.status == "ok" and cache is not None:
-                        cache.put(CACHE_TABLE, keys[req.commit.sha], _to_cache(result, req.level))
-                    bar.update(1)
-        finally:
-            bar.close()
-    for result in run.results.values():
-        run.requests += result.requests
-        run.input_tokens += result.tokens_in
-        run.output_tokens += result.tokens_out
-        run.failed += result.status == "failed"
-    price = (cfg.prices or {}).get(model)
-    if price and "input" in price and "output" in price:
-        run.cost = run.input_tokens / 1e6 * price["input"] + run.output_tokens / 1e6 * price["output"]
-    run.seconds = time.monotonic() - started
-    # keep the caller's order
-    run.results = {req.commit.sha: run.results[req.commit.sha] for req in items if req.commit.sha in run.results}
-    return run
