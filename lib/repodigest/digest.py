@@ -40,6 +40,7 @@ class Digest:
     usage: dict | None = None
     partial: bool = False
     warnings: list[str] = field(default_factory=list)  # run problems that did not stop it (the cache's), one line each
+    pull_requests: dict[str, dict] = field(default_factory=dict)  # repo -> lookup figures (requests, points)
 
     @property
     def report_frame(self) -> pd.DataFrame:
@@ -60,7 +61,8 @@ class Digest:
         written = write_frame(self.frame, out_dir)
         status = {"days": self.days, "repos": self.repos, "commits": int(len(self.report_frame)),
                   "levels": self.report_frame["level"].value_counts().to_dict(), "partial": self.partial,
-                  "notes": self.notes, "usage": self.usage, "warnings": self.warnings}
+                  "notes": self.notes, "usage": self.usage, "warnings": self.warnings,
+                  "pull_requests": self.pull_requests}
         path = Path(out_dir) / "status.json"
         path.write_text(json.dumps(status, ensure_ascii=False, indent=2), encoding="utf-8")
         return [*written, path]
@@ -116,9 +118,38 @@ def default_repo() -> RepoConfig:
     return RepoConfig(spec=str(repository_root(Path.cwd())))
 
 
-def _short_name(repo: RepoConfig, settings: Settings) -> str:
+def _short_name(repo: RepoConfig, settings: Settings, source: Source) -> str:
+    """The repository's own name (``python/<it>/`` is no area): GitHub's when known, else the folder's."""
     kind, location = repo_kind(repo.spec, settings.base_dir)
-    return location.rsplit("/", 1)[-1].removesuffix(".git")
+    return (getattr(source, "github_repo", None) or location).rsplit("/", 1)[-1].removesuffix(".git")
+
+
+def pull_request_notes(lookup, repo: str, lang: str) -> list[str]:
+    """One line per kind of gap in the pull-request context of ``repo``."""
+    wording = load_labels(lang)["pr_notes"]
+    return [wording[gap.reason].format(repo=repo, count=len(gap.shas), detail=gap.detail) for gap in lookup.gaps]
+
+
+def _with_pull_requests(repo: RepoConfig, source: Source, commits: list, shown: Window, settings: Settings,
+                        digest_parts: dict, **options) -> list:
+    """The commits with the pull requests of the report's days attached (trend days keep none:
+    the cost goal is per report day); no request at all without a token or with pr_context off."""
+    full_name = getattr(source, "github_repo", None)
+    enabled = repo.pr_context if repo.pr_context is not None else settings.github.pr_context
+    shas = [c.sha for c in commits if shown.contains(c.committer_date)]
+    if not full_name or not enabled or not shas:
+        return commits
+    from .sources.pull_requests import can_look_up, look_up_pull_requests  # imports PyGithub
+    from .sources.pull_shape import attach_pull_requests
+
+    if not can_look_up():
+        if source.kind == "github":
+            digest_parts["notes"].append(load_labels(settings.lang)["pr_notes"]["no_token"].format(repo=source.name))
+        return commits
+    lookup = look_up_pull_requests(full_name, shas, settings, label=source.name, **options)
+    digest_parts["notes"] += pull_request_notes(lookup, source.name, settings.lang)
+    digest_parts["pull_requests"][source.name] = lookup.figures()
+    return attach_pull_requests(commits, lookup.found)
 
 
 def latest_day(sources: list[Source], tz) -> Date:
@@ -145,8 +176,10 @@ def open_sources(settings: Settings, **source_options) -> tuple[list[RepoConfig]
     repo_configs = list(settings.repos) or [default_repo()]
     sources = [open_source(r, settings, **source_options) for r in repo_configs]
     names = [s.name for s in sources]
-    if len(set(names)) != len(names):
-        raise UserError(f"two repositories share a display name ({', '.join(names)}): set 'name' in the config")
+    for name in {n for n in names if names.count(n) > 1}:
+        specs = [r.spec for r, s in zip(repo_configs, sources) if s.name == name]
+        raise UserError(f"two repositories share the display name {name!r} ({', '.join(specs)}): "
+                        f"set 'name' for one of them in the config")
     return repo_configs, sources
 
 
@@ -176,19 +209,21 @@ def build_digest(date: str | Date | None = None, repos: list[str] | str | None =
     window = Window(last_day, max(settings.window_days, report_days), zone)
     shown = Window(last_day, report_days, zone)
     scored = []
+    parts: dict = {"notes": [], "pull_requests": {}}
     for repo, source in zip(repo_configs, sources):
         ignored = {a.lower() for a in repo.ignore_authors}
-        short = _short_name(repo, settings)
-        for commit in source.commits(window):
-            if commit.author_name.lower() in ignored or (commit.author_login or "").lower() in ignored:
-                continue
-            scored.append((commit, assess(commit, repo.areas, short)))
+        short = _short_name(repo, settings, source)
+        commits = [c for c in source.commits(window)
+                   if c.author_name.lower() not in ignored and (c.author_login or "").lower() not in ignored]
+        commits = _with_pull_requests(repo, source, commits, shown, settings, parts, cache=cache, progress=progress)
+        scored += [(commit, assess(commit, repo.areas, short, repo.label_points)) for commit in commits]
     frame = to_frame(scored, zone, shown.day_list())
     digest = Digest(settings=settings, days=[d.isoformat() for d in shown.day_list()], window=window,
-                    repos=names, frame=frame, sources=dict(zip(names, sources)), warnings=cache.warnings)
+                    repos=names, frame=frame, sources=dict(zip(names, sources)), notes=parts["notes"],
+                    pull_requests=parts["pull_requests"], warnings=cache.warnings)
     note = heuristic_note(settings, settings.lang)
     if note:
-        digest.notes.append(note)
+        digest.notes.insert(0, note)
     else:
         _analyze(digest, scored, cache=cache, progress=progress)
     return digest
