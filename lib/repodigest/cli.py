@@ -54,7 +54,8 @@ def _report(args) -> int:
     parameters = {"date": last.isoformat(), "repos": list(args.repos) if args.repos else None, "tz": settings.tz,
                   "lang": settings.lang, "window_days": settings.window_days, "days": days,
                   "config": str(Path(args.config).resolve()) if args.config else None, "refresh": bool(args.refresh)}
-    result = render_report(parameters, out_root=args.out_dir, folder=folder, title=f"repodigest {folder}")
+    result = render_report(parameters, out_root=args.out_dir, folder=folder, title=f"repodigest {folder}",
+                           images=settings.charts.images)
     _write_index(args.out_dir)
     total = time.perf_counter() - started
     for line in result.warnings:  # e.g. a damaged cache set aside: the kernel's stderr goes to a log

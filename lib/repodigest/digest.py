@@ -73,26 +73,30 @@ class Digest:
 
         return report_charts(self.frame, self.settings.charts, self.settings.lang)
 
-    def report_displays(self, out_dir: str | os.PathLike | None = None) -> list:
+    def report_displays(self, out_dir: str | os.PathLike | None = None, images: bool | str | None = None) -> list:
         """What the daily notebook displays: the report, its charts in the middle.
 
-        With ``out_dir``, the data files and the chart images are written there first. The charts
-        output carries interactive HTML (for the HTML report) and image links (for report.md).
+        With ``out_dir``, the data files and the chart images are written there first. ``images``:
+        None as the config says, False none, "caller" the figures are left for the caller to export
+        (the report links the PNGs to come; see :func:`repodigest.charts.export_image_specs`). The
+        charts output carries interactive HTML (for the HTML report) and image links (for report.md).
         """
         from IPython.display import Markdown
 
-        from .charts import charts_markdown, export_images, figures_html
+        from .charts import export_images, figures_html, images_markdown, write_image_specs
 
         figures = self.charts()
-        images, error = [], None
+        written, error = [], None
         if out_dir:
             self.save_data(out_dir)
-            if figures and self.settings.charts.images:
-                images, error = export_images(figures, out_dir)
+            wanted = self.settings.charts.images if images is None else images is not False
+            if figures and wanted and images == "caller":
+                written = write_image_specs(figures, out_dir, self.settings.lang)
+            elif figures and wanted:
+                written, error = export_images(figures, out_dir)
         if not out_dir and figures:
             error = "no output folder"
-        names_paths = [(name, path) for (name, _), path in zip(figures, images)] if images else []
-        section = charts_markdown(names_paths, self.settings.lang, error if figures else None)
+        section = images_markdown([name for name, _ in figures], written, self.settings.lang, error if figures else None)
         head, _, tail = self.markdown(charts_markdown=_CHARTS_MARK).partition(_CHARTS_MARK)
         return [Markdown(head), _Charts(figures_html(figures) if figures else "", section), Markdown(tail)]
 

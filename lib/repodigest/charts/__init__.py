@@ -10,7 +10,8 @@ from importlib import import_module
 _FIGURES = ("CHART_NAMES", "LABEL_WIDTH", "LEVEL_COLORS", "MAX_AREA_ROWS", "MAX_HEATMAP_AREAS", "MAX_REPOS",
             "MAX_ROWS", "MAX_TREND_AREAS", "OTHERS_COLOR", "PALETTE", "area_colors", "area_trend_chart",
             "areas_chart", "author_area_heatmap", "authors_chart", "levels_chart", "report_charts", "short_label")
-_EXPORT = ("chart_title", "charts_markdown", "export_images", "figures_html", "start_browser")
+_EXPORT = ("IMAGE_SPECS", "chart_title", "charts_markdown", "export_image_specs", "export_images", "figures_html",
+           "images_markdown", "start_browser", "stop_browser", "write_image_specs")
 _LAZY = {**{name: "figures" for name in _FIGURES}, **{name: "export" for name in _EXPORT},
          "labels": "labels", "OTHERS_LABELS": "labels"}
 __all__ = list(_LAZY)

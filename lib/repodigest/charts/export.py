@@ -7,9 +7,9 @@ The only module of the charts that writes files (``export_images``).
 from __future__ import annotations
 
 import html
+import json
 import logging
 import os
-import threading
 import time
 import uuid
 from collections.abc import Sequence
@@ -44,28 +44,41 @@ def figures_html(figures: Sequence[go.Figure] | Sequence[tuple[str, go.Figure]])
     return '<div class="repodigest-charts">\n' + "\n".join(parts) + "\n</div>" if parts else ""
 
 
-_browser: dict = {"started": None}
+_browser: dict = {"session": None}  # the one start_browser opened, for export_images to use
 
 
-def start_browser(out_dir: str | os.PathLike | None = None, timeout: float = 90) -> None:
-    """Start kaleido's browser in the background when images will be written (``out_dir``), so its
-    seconds of start-up overlap loading and scoring the commits; a no-op otherwise or when done."""
-    if not out_dir or _browser["started"] is not None:
+def start_browser(out_dir: str | os.PathLike | None = None, images: bool | str | None = None,
+                  timeout: float = 90) -> None:
+    """Start kaleido's browser in the background when images may be written (``out_dir``), so its
+    seconds of start-up overlap loading and scoring the commits; a no-op otherwise, when done, or
+    when ``images`` is False or "caller" (the caller exports them: :func:`write_image_specs`)."""
+    if not out_dir or images is False or images == "caller" or _browser["session"] is not None:
         return
     try:
-        import kaleido
+        import kaleido  # noqa: F401 - without it export_images says so; nothing to start
     except ImportError:
         return
+    from .browser import BrowserSession
 
-    def start() -> None:
-        try:
-            kaleido.start_sync_server(mathjax=False, timeout=timeout, silence_warnings=True)
-        except Exception:  # noqa: BLE001 - no browser: export_images reports it later, once
-            _browser["started"] = None
+    _browser["session"] = BrowserSession(timeout)
 
-    thread = threading.Thread(target=start, name="kaleido-start", daemon=True)
-    _browser["started"] = thread
-    thread.start()
+
+def stop_browser() -> None:
+    """Close the browser :func:`start_browser` started (it would close at exit); a no-op otherwise."""
+    session, _browser["session"] = _browser["session"], None
+    if session is not None:
+        session.close()
+
+
+def _specs(figures: Sequence[tuple[str, go.Figure]], out: Path, scale: float) -> list[dict]:
+    """kaleido's batch input: the figure as a dict, the PNG's path, its size from the figure."""
+    specs = []
+    for name, fig in figures:
+        layout = fig.layout
+        specs.append(dict(fig=fig.to_dict(), path=out / f"chart-{name}.png",
+                          opts=dict(format="png", width=int(layout.width or 900), height=int(layout.height or 500),
+                                    scale=scale)))
+    return specs
 
 
 def export_images(figures: Sequence[tuple[str, go.Figure]], out_dir: str | Path, scale: float = 1,
@@ -77,35 +90,33 @@ def export_images(figures: Sequence[tuple[str, go.Figure]], out_dir: str | Path,
     named = _named(figures)
     if not named:
         return [], None
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    return _write_pngs(_specs(named, out, scale), browser_path=browser_path, timeout=timeout)
+
+
+def _write_pngs(specs: list[dict], *, browser_path: str | None = None,
+                timeout: float = 90) -> tuple[list[Path], str | None]:
     try:
-        import kaleido
         from kaleido.errors import ChromeNotFoundError
     except ImportError:
         return [], "kaleido is not installed (pip install 'kaleido>=1')"
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = [out / f"chart-{name}.png" for name, _ in named]
-    specs = []
-    for (_, fig), path in zip(named, paths):
+    paths = [spec["path"] for spec in specs]
+    for path in paths:
         path.unlink(missing_ok=True)
-        layout = fig.layout
-        specs.append(dict(fig=fig.to_dict(), path=path,
-                          opts=dict(format="png", width=int(layout.width or 900), height=int(layout.height or 500),
-                                    scale=scale)))
-    # mathjax=False: no script fetched from a CDN (the page kaleido renders in uses the
-    # plotly.js bundled with plotly.py); plotly.io.write_images cannot turn MathJax off.
-    kopts: dict = {"mathjax": False, "timeout": timeout}
-    if browser_path:
-        kopts["path"] = browser_path
     started = time.perf_counter()
     try:
-        early = _browser["started"] if browser_path is None else None
+        early = _browser["session"] if browser_path is None else None
         if early is not None:
-            early.join()  # the early start (start_browser) may still be under way
-        if early is not None and _browser["started"] is early:
-            errors = kaleido.write_fig_from_object_sync(specs)  # the running server has its own options
+            errors = early.write(specs)  # waits for the early start (start_browser) if still under way
         else:
-            errors = kaleido.write_fig_from_object_sync(specs, kopts=kopts)
+            from .browser import BrowserSession
+
+            session = BrowserSession(timeout, browser_path)
+            try:
+                errors = session.write(specs)
+            finally:
+                session.close()
     except ChromeNotFoundError:
         return [], ("no Chrome/Chromium browser found for kaleido (install chromium, run "
                     "`plotly_get_chrome`, or set BROWSER_PATH)")
@@ -143,3 +154,49 @@ def charts_markdown(names_paths: Sequence[tuple[str, str | Path]], lang: str = "
     if not lines:
         lines.append(L["none"])
     return "\n\n".join(lines) + "\n"
+
+
+def images_markdown(names: Sequence[str], written: Sequence[Path], lang: str = "zh", error: str | None = None) -> str:
+    """The charts section for the charts ``names``: a link to each of them whose PNG was ``written``."""
+    done = {Path(p).name for p in written}
+    return charts_markdown([(n, f"chart-{n}.png") for n in names if f"chart-{n}.png" in done], lang, error)
+
+
+# The figures the kernel leaves for its caller to export (``repodigest report`` does, with a
+# browser it started before the kernel). Not an output: removed once the PNGs are written.
+IMAGE_SPECS = ".chart-images.json"
+
+
+def write_image_specs(figures: Sequence[tuple[str, go.Figure]], out_dir: str | Path, lang: str = "zh",
+                      scale: float = 1) -> list[Path]:
+    """Write what :func:`export_image_specs` needs into ``out_dir`` and return the PNG paths to come."""
+    from plotly.utils import PlotlyJSONEncoder  # the encoder kaleido sends figures with: the same JSON
+
+    out = Path(out_dir)
+    named = _named(figures)
+    specs = _specs(named, out, scale)
+    payload = {"lang": lang, "charts": [dict(name=name, fig=spec["fig"], opts=spec["opts"])
+                                        for (name, _), spec in zip(named, specs)]}
+    partial = out / f"{IMAGE_SPECS}.part"
+    partial.write_text(json.dumps(payload, cls=PlotlyJSONEncoder), encoding="utf-8")
+    os.replace(partial, out / IMAGE_SPECS)  # whole or absent for a caller watching the folder
+    return [spec["path"] for spec in specs]
+
+
+def export_image_specs(out_dir: str | Path) -> tuple[str, str] | None:
+    """Export the PNGs :func:`write_image_specs` described (one browser session, the one
+    :func:`start_browser` started if any) and remove the description. Returns the charts
+    section the notebook showed and the one the report must show (they differ when an image
+    failed), or None when ``out_dir`` holds no description."""
+    out = Path(out_dir)
+    try:
+        payload = json.loads((out / IMAGE_SPECS).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    (out / IMAGE_SPECS).unlink()
+    charts = payload["charts"]
+    written, error = _write_pngs([dict(fig=c["fig"], path=out / f"chart-{c['name']}.png", opts=c["opts"])
+                                  for c in charts])
+    names, lang = [c["name"] for c in charts], payload["lang"]
+    return images_markdown(names, [out / f"chart-{n}.png" for n in names], lang), \
+        images_markdown(names, written, lang, error)

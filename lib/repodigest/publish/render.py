@@ -96,39 +96,51 @@ def _kernel_error(exc) -> RepodigestError:
     return SourceError(f"the report notebook failed: {ename}: {first[0] if first else ''}".rstrip(": "))
 
 
-def export(notebook, out_dir: Path, title: str) -> list[Path]:
-    """Write report.html (interactive, self-contained) and report.md from the executed notebook."""
-    from nbconvert import HTMLExporter, MarkdownExporter
-    from traitlets.config import Config
-
-    resources = {"metadata": {"name": title}}
-    # Progress bars and warnings are the run's log, not the report: keep them in report.ipynb only.
+def shown(notebook):
+    """A copy of the executed notebook without its stream outputs: progress bars and warnings are
+    the run's log, not the report, and stay in report.ipynb only."""
     notebook = copy.deepcopy(notebook)
     for cell in notebook.cells:
         cell["outputs"] = [o for o in cell.get("outputs", []) if o.get("output_type") != "stream"]
+    return notebook
+
+
+def export_html(notebook, out_dir: Path, title: str) -> Path:
+    """Write report.html (interactive, self-contained) from the :func:`shown` notebook."""
+    from nbconvert import HTMLExporter
+
     html, _ = HTMLExporter(template_name="repodigest", extra_template_basedirs=[str(TEMPLATES)],
                            exclude_input=True, exclude_markdown=True, exclude_input_prompt=True,
-                           exclude_output_prompt=True, embed_images=True).from_notebook_node(notebook, resources=dict(resources))
+                           exclude_output_prompt=True, embed_images=True).from_notebook_node(
+                               notebook, resources={"metadata": {"name": title}})
+    path = out_dir / "report.html"
+    path.write_text(html, encoding="utf-8")
+    return path
+
+
+def export_markdown(notebook, out_dir: Path, title: str) -> Path:
+    """Write report.md from the :func:`shown` notebook."""
+    from nbconvert import MarkdownExporter
+    from traitlets.config import Config
+
     # Markdown outputs first: the report cells carry text/markdown beside any HTML.
     config = Config({"NbConvertBase": {"display_data_priority": ["text/markdown", "image/png", "text/plain"]}})
-    md, _ = MarkdownExporter(config=config, exclude_input=True, exclude_markdown=True).from_notebook_node(notebook, resources=dict(resources))
-    html_path, md_path = out_dir / "report.html", out_dir / "report.md"
-    html_path.write_text(html, encoding="utf-8")
+    md, _ = MarkdownExporter(config=config, exclude_input=True, exclude_markdown=True).from_notebook_node(
+        notebook, resources={"metadata": {"name": title}})
+    path = out_dir / "report.md"
     # Outputs are joined with blank lines; the report's own spacing is one blank line at most.
-    md_path.write_text(re.sub(r"\n{3,}", "\n\n", md).strip() + "\n", encoding="utf-8")
-    return [html_path, md_path]
+    path.write_text(re.sub(r"\n{3,}", "\n\n", md).strip() + "\n", encoding="utf-8")
+    return path
 
 
 def render_report(parameters: dict, out_root: str | os.PathLike = "outputs", folder: str | None = None,
                   notebook: str | os.PathLike | None = None, title: str = "repodigest",
-                  progress: bool | None = None) -> RenderResult:
+                  progress: bool | None = None, images: bool | None = None) -> RenderResult:
     """Execute the daily notebook with ``parameters`` and publish ``out_root/<folder>/report.*``.
 
-    ``progress``: show the kernel's progress bars on stderr (default: when stderr is a terminal)."""
-    import nbformat
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
-
+    ``progress``: show the kernel's progress bars on stderr (default: when stderr is a terminal).
+    ``images``: True: the chart PNGs are exported in this process, by a browser started before the
+    kernel; False: no PNGs; None: as the notebook and its config say."""
     check_parameters(parameters)
     notebook = Path(notebook or NOTEBOOK)
     if not notebook.is_file():
@@ -140,7 +152,18 @@ def render_report(parameters: dict, out_root: str | os.PathLike = "outputs", fol
     except OSError as exc:
         raise UserError(f"cannot write to {root}: {exc.strerror}") from None
     seconds: dict[str, float] = {}
+    beside = None
     try:
+        if images:  # first: the browser starts while papermill loads and the kernel starts
+            from .images import ImagesBeside
+
+            beside = ImagesBeside(tmp)
+        if images is not None:
+            parameters = {**parameters, "images": "caller" if images else False}
+        import nbformat
+        import papermill
+        from papermill.exceptions import PapermillExecutionError
+
         started = time.perf_counter()
         executed_path = tmp / "report.ipynb"
         log = Path(tempfile.gettempdir()) / f"repodigest-kernel-{os.getpid()}.log"
@@ -164,14 +187,22 @@ def render_report(parameters: dict, out_root: str | os.PathLike = "outputs", fol
         seconds["execute"] = time.perf_counter() - started
         started = time.perf_counter()
         node = nbformat.from_dict(executed)
-        files = [executed_path, *export(node, tmp, title)]
+        report = shown(node)
+        files = [executed_path, export_html(report, tmp, title)]  # while the PNGs are written
+        if beside is not None and beside.finish(node, report):  # an image failed: the report says so
+            nbformat.write(node, executed_path)
+        files.append(export_markdown(report, tmp, title))
         seconds["export"] = time.perf_counter() - started
         status_path = tmp / "status.json"
         status = json.loads(status_path.read_text()) if status_path.exists() else {}
         partial, warnings = bool(status.get("partial")), list(status.get("warnings") or [])
         final = root / folder
+        if beside is not None:
+            beside.close()
         publish(tmp, final)
     except BaseException:
+        if beside is not None:
+            beside.close()  # before the folder goes: an export under way writes into it
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     files = sorted(p for p in final.iterdir() if p.is_file())
