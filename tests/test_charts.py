@@ -252,3 +252,39 @@ def test_export_images_writes_pngs(tmp_path, small):
 def test_trend_bars_have_a_visible_width_even_for_a_single_day():
     fig = charts.area_trend_chart(make_frame([dict(day="2026-02-16", in_report=True, areas=["core"], author="A")]), "en")
     assert len(fig.data) == 1 and fig.data[0].width == 0.8 * 86_400_000
+
+
+@pytest.mark.skipif(not _has_browser(), reason="no Chrome/Chromium for kaleido (apt-get install chromium)")
+def test_figures_left_for_the_caller_export_the_same_pngs(tmp_path, small):
+    figs = charts.report_charts(small, None, "en")
+    direct, error = charts.export_images(figs, tmp_path / "direct")
+    assert error is None
+    later = tmp_path / "later"
+    later.mkdir()
+    promised = charts.write_image_specs(figs, later, "en")
+    assert promised == [later / p.name for p in direct] and not any(p.exists() for p in promised)
+    shown, final = charts.export_image_specs(later)
+    assert not (later / charts.IMAGE_SPECS).exists()  # not an output: gone once the PNGs are written
+    assert [p.read_bytes() for p in promised] == [p.read_bytes() for p in direct]
+    assert shown == final == charts.charts_markdown([(n, f"chart-{n}.png") for n, _ in figs], "en")
+    assert charts.export_image_specs(later) is None
+
+
+def test_figures_left_for_the_caller_without_a_browser_say_why(tmp_path, small, monkeypatch):
+    monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "no-such-chrome"))
+    figs = charts.report_charts(small, None, "en")
+    charts.write_image_specs(figs, tmp_path, "en")
+    shown, final = charts.export_image_specs(tmp_path)
+    assert shown.count("![") == len(figs)  # what the notebook promised
+    assert "![" not in final and "Chrome" in final and "report.html" in final
+    assert not list(tmp_path.glob("chart-*.png")) and not (tmp_path / charts.IMAGE_SPECS).exists()
+
+
+def test_a_browser_that_cannot_start_early_is_reported_not_waited_for(tmp_path, small, monkeypatch):
+    monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "no-such-chrome"))
+    charts.start_browser(tmp_path)
+    try:
+        paths, error = charts.export_images(charts.report_charts(small, None, "en")[:1], tmp_path)
+    finally:
+        charts.stop_browser()
+    assert paths == [] and "Chrome" in error

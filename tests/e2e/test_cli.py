@@ -3,6 +3,7 @@
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -145,3 +146,42 @@ def test_seven_day_digest_counts_every_day(make_repo, tmp_path):
     assert [int(c) for c in re.findall(r"\| (\d+)", counts)] == per_day
     assert "## 📈 活动图表" in md and ("chart-area-trend.png" in md or "report.html" in md)
     assert json.loads((folder / "status.json").read_text())["days"][0] == "2026-02-10"
+
+
+def _charts_section(md: str) -> str:
+    return md.split('<a id="charts"></a>', 1)[1].split("\n<a id=", 1)[0]
+
+
+def test_report_without_a_browser_says_where_the_charts_are(busy_repo, tmp_path):
+    out = tmp_path / "o"
+    proc = run("report", "--repo", str(busy_repo.path), "--date", "2026-02-16", "--out-dir", str(out), cwd=tmp_path,
+               env={"BROWSER_PATH": str(tmp_path / "no-such-chrome")})
+    assert proc.returncode == 0, proc.stderr
+    folder = out / "2026-02-16"
+    section = _charts_section((folder / "report.md").read_text())
+    assert "![" not in section and "Chrome" in section and "report.html" in section
+    assert not list(folder.glob("chart-*")) and not list(folder.glob(".chart-images*"))
+    executed = json.loads((folder / "report.ipynb").read_text())  # the notebook says the same as report.md
+    shown = "".join("".join(o.get("data", {}).get("text/markdown", "")) for c in executed["cells"]
+                    for o in c.get("outputs", []))
+    assert "![" not in shown and "no Chrome/Chromium browser found" in shown
+
+
+@pytest.mark.skipif(not shutil.which("chromium"), reason="Debian's chromium is not installed (make browser)")
+def test_notebook_alone_writes_the_same_chart_images_as_the_cli(busy_repo, tmp_path):
+    proc = run("report", "--repo", str(busy_repo.path), "--date", "2026-02-16", "--out-dir", str(tmp_path / "o"),
+               cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    by_cli = tmp_path / "o" / "2026-02-16"
+    notebook = Path(__file__).resolve().parents[2] / "notebooks" / "daily_report.ipynb"
+    alone = tmp_path / "alone"
+    proc = subprocess.run([str(BIN.with_name("papermill")), str(notebook), str(tmp_path / "out.ipynb"),
+                           "-p", "date", "2026-02-16", "-p", "repos", str(busy_repo.path), "-p", "out_dir", str(alone),
+                           "--no-progress-bar"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    pngs = sorted(p.name for p in by_cli.glob("chart-*.png"))
+    assert len(pngs) == 5 and sorted(p.name for p in alone.glob("chart-*.png")) == pngs
+    assert all((alone / name).read_bytes() == (by_cli / name).read_bytes() for name in pngs)
+    assert re.findall(r"\]\((chart-[^)]+)\)", _charts_section((by_cli / "report.md").read_text())) == \
+        [f"chart-{n}.png" for n in ("authors", "areas", "levels", "area-trend", "author-area")]
+    assert not list(by_cli.glob(".chart-images*")) and not list(alone.glob(".chart-images*"))
