@@ -88,11 +88,11 @@ class Digest:
         figures = self.charts()
         written, error = [], None
         if out_dir:
-            self.save_data(out_dir)
             wanted = self.settings.charts.images if images is None else images is not False
-            if figures and wanted and images == "caller":
+            if figures and wanted and images == "caller":  # first: the caller exports while this goes on
                 written = write_image_specs(figures, out_dir, self.settings.lang)
-            elif figures and wanted:
+            self.save_data(out_dir)
+            if figures and wanted and images != "caller":
                 written, error = export_images(figures, out_dir)
         if not out_dir and figures:
             error = "no output folder"

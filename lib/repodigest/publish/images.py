@@ -56,7 +56,7 @@ class ImagesBeside:
                         data["text/markdown"] = final
         return True
 
-    def close(self) -> None:
+    def join(self) -> None:
         """Stop watching (a failed run exports nothing) and wait until the browser has closed."""
         self._cancelled = not self._exported.is_set()
         self._stop.set()

@@ -14,6 +14,7 @@ import re
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -105,28 +106,48 @@ def shown(notebook):
     return notebook
 
 
-def export_html(notebook, out_dir: Path, title: str) -> Path:
-    """Write report.html (interactive, self-contained) from the :func:`shown` notebook."""
-    from nbconvert import HTMLExporter
+class Exporters:
+    """nbconvert's HTML and Markdown exporters of the report, made ready (nbconvert imported, its
+    templates compiled and its lazy imports done, 0.5-1 s) in a thread while the kernel runs."""
 
-    html, _ = HTMLExporter(template_name="repodigest", extra_template_basedirs=[str(TEMPLATES)],
-                           exclude_input=True, exclude_markdown=True, exclude_input_prompt=True,
-                           exclude_output_prompt=True, embed_images=True).from_notebook_node(
-                               notebook, resources={"metadata": {"name": title}})
+    def __init__(self):
+        self._made: dict = {}
+        self._thread = threading.Thread(target=self._make, name="nbconvert-warm-up", daemon=True)
+        self._thread.start()
+
+    def _make(self) -> None:
+        from nbconvert import HTMLExporter, MarkdownExporter
+        from nbformat.v4 import new_notebook
+        from traitlets.config import Config
+
+        self._made["html"] = HTMLExporter(template_name="repodigest", extra_template_basedirs=[str(TEMPLATES)],
+                                          exclude_input=True, exclude_markdown=True, exclude_input_prompt=True,
+                                          exclude_output_prompt=True, embed_images=True)
+        # Markdown outputs first: the report cells carry text/markdown beside any HTML.
+        config = Config({"NbConvertBase": {"display_data_priority": ["text/markdown", "image/png", "text/plain"]}})
+        self._made["markdown"] = MarkdownExporter(config=config, exclude_input=True, exclude_markdown=True)
+        for exporter in self._made.values():
+            exporter.from_notebook_node(new_notebook())  # the first export loads what the others reuse
+
+    def get(self, kind: str):
+        """The exporter ``kind`` ("html" or "markdown"), waiting for the thread if need be."""
+        self._thread.join()
+        if kind not in self._made:  # the thread failed: the same call here raises its error
+            self._make()
+        return self._made[kind]
+
+
+def export_html(notebook, out_dir: Path, title: str, exporters: Exporters) -> Path:
+    """Write report.html (interactive, self-contained) from the :func:`shown` notebook."""
+    html, _ = exporters.get("html").from_notebook_node(notebook, resources={"metadata": {"name": title}})
     path = out_dir / "report.html"
     path.write_text(html, encoding="utf-8")
     return path
 
 
-def export_markdown(notebook, out_dir: Path, title: str) -> Path:
+def export_markdown(notebook, out_dir: Path, title: str, exporters: Exporters) -> Path:
     """Write report.md from the :func:`shown` notebook."""
-    from nbconvert import MarkdownExporter
-    from traitlets.config import Config
-
-    # Markdown outputs first: the report cells carry text/markdown beside any HTML.
-    config = Config({"NbConvertBase": {"display_data_priority": ["text/markdown", "image/png", "text/plain"]}})
-    md, _ = MarkdownExporter(config=config, exclude_input=True, exclude_markdown=True).from_notebook_node(
-        notebook, resources={"metadata": {"name": title}})
+    md, _ = exporters.get("markdown").from_notebook_node(notebook, resources={"metadata": {"name": title}})
     path = out_dir / "report.md"
     # Outputs are joined with blank lines; the report's own spacing is one blank line at most.
     path.write_text(re.sub(r"\n{3,}", "\n\n", md).strip() + "\n", encoding="utf-8")
@@ -152,7 +173,8 @@ def render_report(parameters: dict, out_root: str | os.PathLike = "outputs", fol
     except OSError as exc:
         raise UserError(f"cannot write to {root}: {exc.strerror}") from None
     seconds: dict[str, float] = {}
-    beside = None
+    beside = kernel = None
+    log = Path(tempfile.gettempdir()) / f"repodigest-kernel-{os.getpid()}.log"
     try:
         if images:  # first: the browser starts while papermill loads and the kernel starts
             from .images import ImagesBeside
@@ -160,50 +182,71 @@ def render_report(parameters: dict, out_root: str | os.PathLike = "outputs", fol
             beside = ImagesBeside(tmp)
         if images is not None:
             parameters = {**parameters, "images": "caller" if images else False}
-        import nbformat
-        import papermill
-        from papermill.exceptions import PapermillExecutionError
-
         started = time.perf_counter()
         executed_path = tmp / "report.ipynb"
-        log = Path(tempfile.gettempdir()) / f"repodigest-kernel-{os.getpid()}.log"
-        try:
-            # On a terminal, the kernel's progress bars (stderr stream output) are shown as they come.
-            show = progress if progress is not None else sys.stderr.isatty()
-            with _stderr_to(log) as terminal:
-                executed = papermill.execute_notebook(
-                    str(notebook), str(executed_path), parameters={**parameters, "out_dir": str(tmp)},
-                    progress_bar=False, log_output=show, stderr_file=terminal if show else None,
-                    cwd=os.getcwd(), kernel_name="python3")
-            log.unlink(missing_ok=True)
-        except PapermillExecutionError as exc:
-            raise _kernel_error(exc) from None
-        except (RepodigestError, KeyboardInterrupt):
-            raise
-        except Exception as exc:  # the kernel died or timed out: papermill/nbclient raise their own types
-            raise SourceError(f"the report notebook did not finish: {type(exc).__name__}: "
-                              f"{str(exc).strip().splitlines()[0] if str(exc).strip() else 'no detail'} "
-                              f"(kernel log: {log})") from None
+        # On a terminal, the kernel's progress bars (stderr stream output) are shown as they come.
+        show = progress if progress is not None else sys.stderr.isatty()
+        with _stderr_to(log) as terminal:
+            from .kernel import Kernel
+
+            try:
+                kernel = Kernel(os.getcwd())  # next: it starts while papermill is imported
+            except Exception as exc:  # noqa: BLE001 - no python3 kernel spec, or it cannot be launched
+                raise SourceError(f"the report kernel did not start: {type(exc).__name__}: {exc}") from None
+            executed, exporters = _execute(notebook, executed_path, {**parameters, "out_dir": str(tmp)}, kernel,
+                                           terminal if show else None, log)
         seconds["execute"] = time.perf_counter() - started
         started = time.perf_counter()
+        import nbformat
+
         node = nbformat.from_dict(executed)
         report = shown(node)
-        files = [executed_path, export_html(report, tmp, title)]  # while the PNGs are written
+        export_html(report, tmp, title, exporters)  # while the kernel exits and the PNGs are written
         if beside is not None and beside.finish(node, report):  # an image failed: the report says so
             nbformat.write(node, executed_path)
-        files.append(export_markdown(report, tmp, title))
+        export_markdown(report, tmp, title, exporters)
         seconds["export"] = time.perf_counter() - started
         status_path = tmp / "status.json"
         status = json.loads(status_path.read_text()) if status_path.exists() else {}
         partial, warnings = bool(status.get("partial")), list(status.get("warnings") or [])
         final = root / folder
-        if beside is not None:
-            beside.close()
+        for part in (beside, kernel):
+            if part is not None:
+                part.join()
+        log.unlink(missing_ok=True)
         publish(tmp, final)
     except BaseException:
-        if beside is not None:
-            beside.close()  # before the folder goes: an export under way writes into it
+        for part in (beside, kernel):  # before the folder goes: an export under way writes into it
+            if part is not None:
+                part.join()
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     files = sorted(p for p in final.iterdir() if p.is_file())
     return RenderResult(out_dir=final, files=files, seconds=seconds, partial=partial, warnings=warnings)
+
+
+def _execute(notebook: Path, executed_path: Path, parameters: dict, kernel, stderr_file,
+             log: Path) -> tuple[dict, Exporters]:
+    """Run the notebook with papermill on ``kernel``, which is stopped (in the background) when
+    done, while the exporters get ready; errors raised in the notebook come back as our own,
+    with their one-line message."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    exporters = Exporters()  # after papermill's import: the two do not wait on each other's imports
+    try:
+        executed = papermill.execute_notebook(str(notebook), str(executed_path), parameters=parameters,
+                                              progress_bar=False, log_output=stderr_file is not None,
+                                              stderr_file=stderr_file, cwd=os.getcwd(), kernel_name="python3",
+                                              km=kernel.manager)
+        return executed, exporters
+    except PapermillExecutionError as exc:
+        raise _kernel_error(exc) from None
+    except (RepodigestError, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # the kernel died or timed out: papermill/nbclient raise their own types
+        raise SourceError(f"the report notebook did not finish: {type(exc).__name__}: "
+                          f"{str(exc).strip().splitlines()[0] if str(exc).strip() else 'no detail'} "
+                          f"(kernel log: {log})") from None
+    finally:
+        kernel.stop()
