@@ -179,3 +179,37 @@ def test_a_cache_that_cannot_be_written_never_stops_the_report(tmp_path, tiny_fs
                 "read-only": f"warning: cannot use the cache {path} (Read-only file system): continuing without a cache"}
     assert _warnings(proc) == [expected[fault]] and "Traceback" not in proc.stderr
     assert "本日共 40 个提交" in (tmp_path / "out" / "2026-02-16" / "report.md").read_text()
+
+
+def _pid_notebook(path: Path, then: str) -> Path:
+    """A notebook whose kernel writes its process id into ``out_dir``, then runs ``then``."""
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell("out_dir = None")
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell(f"import os, pathlib\npathlib.Path(out_dir, 'pid').write_text(str(os.getpid()))\n"
+                                                  f"pathlib.Path('{path.parent}', 'pid').write_text(str(os.getpid()))\n{then}")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+@pytest.mark.parametrize("then,error", [("1", None), ("raise ValueError('bad day')", SourceError)])
+def test_the_kernel_has_exited_when_the_report_returns(tmp_path, then, error):
+    notebook = _pid_notebook(tmp_path / "pid.ipynb", then)
+    if error:
+        with pytest.raises(error, match="bad day"):
+            render_report({}, out_root=tmp_path / "out", folder="d", notebook=notebook, images=True)
+        assert not (tmp_path / "out" / "d").exists() and not list((tmp_path / "out").iterdir())
+    else:
+        result = render_report({}, out_root=tmp_path / "out", folder="d", notebook=notebook, images=True)
+        assert (result.out_dir / "pid").read_text() == (tmp_path / "pid").read_text()
+        assert {"report.md", "report.html", "report.ipynb"} <= {p.name for p in result.files}
+    assert _gone(int((tmp_path / "pid").read_text()))  # shut down and reaped, not left running
