@@ -71,7 +71,8 @@ def part_marker(title: str) -> tuple[int, str, str] | None:
         return None
     span = match.span(1) if match.group(1) else match.span(3)
     end = (match.span(2) if match.group(1) else match.span(4))[1]
-    return int(k), total, title[:span[0]] + title[end:]
+    rest = re.sub(r"[\[(]\s*[\])]", "", title[:span[0]] + title[end:])  # "[2/N] x" leaves "[] x"
+    return int(k), total, " ".join(rest.split())
 
 
 def _stem(rest: str, author: str) -> str:
