@@ -235,14 +235,14 @@ def build_digest(date: str | Date | None = None, repos: list[str] | str | None =
     digest = Digest(settings=settings, days=[d.isoformat() for d in shown.day_list()], window=window,
                     repos=names, frame=frame, sources=dict(zip(names, sources)), notes=parts["notes"],
                     pull_requests=parts["pull_requests"], warnings=cache.warnings)
-    note = heuristic_note(settings, settings.lang)
+    note, run = heuristic_note(settings, settings.lang), None
     if note:
         digest.notes.insert(0, note)
     else:
         run = _analyze(digest, scored, cache=cache, progress=progress)
     digest.overview = build_overview(digest.frame, names, digest.days, settings.lang,
                                      baseline_days=window.days - report_days)
-    if not note and settings.llm.overview:
+    if run is not None and settings.llm.overview and digest.overview.total:
         _word_overview(digest, run, cache=cache)
     return digest
 
@@ -265,11 +265,10 @@ def _word_overview(digest: Digest, run, *, cache) -> None:
     from .report.overview import worded
 
     overview = digest.overview
-    if not overview.highlights and not overview.total:
-        return
     wording = word_overview(overview_facts(overview.to_dict(), digest.analyses), digest.settings.llm,
                             digest.settings.lang, cache)
-    digest.overview = worded(overview, wording.headline, wording.lines, failed=wording.error, rejected=len(wording.rejected))
+    digest.overview = worded(overview, wording.headline, wording.lines, failed=wording.error,
+                             rejected=len(wording.rejected))
     digest.usage = add_usage(run, wording, digest.settings.llm)
 
 
