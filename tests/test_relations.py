@@ -12,6 +12,8 @@ from urllib.parse import unquote_plus
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from gitrepo import GitRepo
 from mdcheck import anchors_resolve
 from servers.github_api import GitHubServer, make_commit
@@ -22,6 +24,7 @@ from repodigest.frame import read_frame
 from repodigest.scoring.relations import RUN_GAP, link_related, part_marker
 from repodigest.sources.github import open_github_source
 from repodigest.sources.local_git import LocalGitSource
+from repodigest.sources.message import revert_target
 from repodigest.sources.mirror import open_mirror_source
 
 
@@ -201,6 +204,14 @@ def test_part_markers(title, expected):
     else:
         k, total, rest = found
         assert (k, total) == expected[:2] and rest.split(":")[0].strip() == expected[2]
+
+
+@given(title=st.text(max_size=120))
+def test_the_parsers_take_any_title(title):
+    marker = part_marker(title)
+    assert marker is None or (marker[0] >= 1 and (marker[1] == "N" or marker[0] <= int(marker[1])))
+    sha, quoted = revert_target(title)
+    assert sha is None or re.fullmatch(r"[0-9a-f]{7,40}", sha)
 
 
 # -- the lookup behind each source -------------------------------------------------------------------
