@@ -19,7 +19,9 @@ from .errors import UserError
 from .frame import to_frame, write_frame
 from .report import build_context, render_markdown
 from .report.labels import load_labels
+from .report.overview import Overview, build_overview
 from .scoring import assess
+from .scoring.relations import link_related
 from .sources import Source, open_source
 from .sources.local_git import repository_root
 from .window import Window, check_days, parse_date, resolve_tz
@@ -41,6 +43,7 @@ class Digest:
     partial: bool = False
     warnings: list[str] = field(default_factory=list)  # run problems that did not stop it (the cache's), one line each
     pull_requests: dict[str, dict] = field(default_factory=dict)  # repo -> lookup figures (requests, points)
+    overview: Overview | None = None  # the day at a glance (report.overview), worded by the model when it ran
 
     @property
     def report_frame(self) -> pd.DataFrame:
@@ -50,7 +53,8 @@ class Digest:
     def context(self, charts_markdown: str | None = None) -> dict:
         """The documented report context (see repodigest.report.context)."""
         return build_context(self.frame, self.repos, self.days, self.settings.lang, analyses=self.analyses,
-                             notes=self.notes, usage=self.usage, charts_markdown=charts_markdown)
+                             notes=self.notes, usage=self.usage, charts_markdown=charts_markdown,
+                             overview=self.overview)
 
     def markdown(self, charts_markdown: str | None = None) -> str:
         """The report as Markdown, in the format of report-format.md."""
@@ -65,7 +69,12 @@ class Digest:
                   "pull_requests": self.pull_requests}
         path = Path(out_dir) / "status.json"
         path.write_text(json.dumps(status, ensure_ascii=False, indent=2), encoding="utf-8")
-        return [*written, path]
+        written.append(path)
+        if self.overview is not None:  # what delivery posts: the headline and the highlights
+            path = Path(out_dir) / "overview.json"
+            path.write_text(json.dumps(self.overview.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
+            written.append(path)
+        return written
 
     def charts(self) -> list:
         """The report's plotly figures as (name, figure), in report order."""
@@ -74,7 +83,8 @@ class Digest:
         return report_charts(self.frame, self.settings.charts, self.settings.lang)
 
     def report_displays(self, out_dir: str | os.PathLike | None = None, images: bool | str | None = None) -> list:
-        """What the daily notebook displays: the report, its charts in the middle.
+        """What the daily notebook displays: the title and the overview first, then the report with its
+        charts in the middle.
 
         With ``out_dir``, the data files and the chart images are written there first. ``images``:
         None as the config says, False none, "caller" the figures are left for the caller to export
@@ -97,8 +107,12 @@ class Digest:
         if not out_dir and figures:
             error = "no output folder"
         section = images_markdown([name for name, _ in figures], written, self.settings.lang, error if figures else None)
-        head, _, tail = self.markdown(charts_markdown=_CHARTS_MARK).partition(_CHARTS_MARK)
-        return [Markdown(head), _Charts(figures_html(figures) if figures else "", section), Markdown(tail)]
+        context = self.context(charts_markdown=_CHARTS_MARK)
+        head, _, tail = render_markdown(context).partition(_CHARTS_MARK)
+        # The first output is the title and the overview: what a reader sees first in the notebook.
+        cut = head.find(f'<a id="{context["repos"][0]["anchor"]}"></a>') if context["repos"] else -1
+        first = [Markdown(head[:cut]), Markdown(head[cut:])] if cut > 0 else [Markdown(head)]
+        return [*first, _Charts(figures_html(figures) if figures else "", section), Markdown(tail)]
 
 
 _CHARTS_MARK = "\x00charts\x00"
@@ -221,19 +235,48 @@ def build_digest(date: str | Date | None = None, repos: list[str] | str | None =
                    if c.author_name.lower() not in ignored and (c.author_login or "").lower() not in ignored]
         commits = _with_pull_requests(repo, source, commits, shown, settings, parts, cache=cache, progress=progress)
         scored += [(commit, assess(commit, repo.areas, short, repo.label_points)) for commit in commits]
-    frame = to_frame(scored, zone, shown.day_list())
+    frame = link_related(to_frame(scored, zone, shown.day_list()), _finder(sources), zone)
     digest = Digest(settings=settings, days=[d.isoformat() for d in shown.day_list()], window=window,
                     repos=names, frame=frame, sources=dict(zip(names, sources)), notes=parts["notes"],
                     pull_requests=parts["pull_requests"], warnings=cache.warnings)
-    note = heuristic_note(settings, settings.lang)
+    note, run = heuristic_note(settings, settings.lang), None
     if note:
         digest.notes.insert(0, note)
     else:
-        _analyze(digest, scored, cache=cache, progress=progress)
+        run = _analyze(digest, scored, cache=cache, progress=progress)
+    digest.overview = build_overview(digest.frame, names, digest.days, settings.lang,
+                                     baseline_days=window.days - report_days)
+    if run is not None and settings.llm.overview and digest.overview.total:
+        _word_overview(digest, run, cache=cache)
     return digest
 
 
-def _analyze(digest: Digest, scored: list, *, cache, progress: bool) -> None:
+def _finder(sources: list[Source]):
+    """``find(repo, sha=, title=, before=)`` over the sources' ``find_commit`` (scoring.relations)."""
+    by_name = {s.name: s for s in sources}
+
+    def find(repo: str, **what):
+        source = by_name.get(repo)
+        return source.find_commit(**what) if source is not None and hasattr(source, "find_commit") else None
+
+    return find
+
+
+def _word_overview(digest: Digest, run, *, cache) -> None:
+    """One request (cached) for the model's wording of the overview; the data's wording stays where
+    it fails or holds a number the data does not have."""
+    from .analysis.overview import add_usage, overview_facts, word_overview
+    from .report.overview import worded
+
+    overview = digest.overview
+    wording = word_overview(overview_facts(overview.to_dict(), digest.analyses), digest.settings.llm,
+                            digest.settings.lang, cache)
+    digest.overview = worded(overview, wording.headline, wording.lines, failed=wording.error,
+                             rejected=len(wording.rejected))
+    digest.usage = add_usage(run, wording, digest.settings.llm)
+
+
+def _analyze(digest: Digest, scored: list, *, cache, progress: bool):
     """Ask the LLM about the report's commits (cached), blend its levels into the frame."""
     from .scoring.blend import apply_analyses
     from .analysis import analyze_commits, request_for
@@ -246,3 +289,4 @@ def _analyze(digest: Digest, scored: list, *, cache, progress: bool) -> None:
     digest.analyses = run.analyses
     digest.usage = run.usage()
     digest.partial = run.failed > 0
+    return run
