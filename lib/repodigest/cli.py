@@ -41,14 +41,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _report(args) -> int:
     from .config import load_settings
-    from .digest import resolve_day
     from .publish.render import render_report
-    from .window import check_days
+    from .window import check_days, parse_date, resolve_tz
 
     started = time.perf_counter()
     settings = load_settings(args.config, repos=args.repos, tz=args.tz, lang=args.lang, window_days=args.window_days)
     days = check_days(args.days, "days")
-    last = resolve_day(settings, args.date)
+    last = parse_date(args.date, resolve_tz(settings.tz))
+    if last is None:  # the latest day with commits: only then does this process open the sources
+        from .digest import resolve_day  # the pipeline (pandas...): the kernel loads it for the report
+
+        last = resolve_day(settings, None)
     first = last.fromordinal(last.toordinal() - days + 1)
     folder = last.isoformat() if days == 1 else f"{first.isoformat()}_{last.isoformat()}"
     parameters = {"date": last.isoformat(), "repos": list(args.repos) if args.repos else None, "tz": settings.tz,

@@ -27,16 +27,12 @@ class _Manager(AsyncKernelManager):
 
 
 class Kernel:
-    """A python3 kernel starting in ``cwd``; pass :attr:`manager` to papermill as ``km``.
+    """A python3 kernel starting in ``cwd``; pass :attr:`manager` to papermill as ``km``."""
 
-    ``preload``: modules the kernel imports as it starts, while papermill is still being imported
-    here (it would otherwise sit idle, then import them in the notebook's first cells)."""
-
-    def __init__(self, cwd: str, kernel_name: str = "python3", preload: tuple[str, ...] = ()):
+    def __init__(self, cwd: str, kernel_name: str = "python3"):
         self.manager = _Manager(kernel_name=kernel_name)
-        arguments = [*_ARGUMENTS, *([f"--IPKernelApp.exec_lines=import {', '.join(preload)}"] if preload else [])]
         # Returns once the process is launched; nbclient waits for it to answer.
-        run_sync(self.manager.start_kernel)(cwd=cwd, extra_arguments=arguments)
+        run_sync(self.manager.start_kernel)(cwd=cwd, extra_arguments=list(_ARGUMENTS))
         self._stopping: threading.Thread | None = None
 
     def _shutdown(self) -> None:

@@ -24,8 +24,6 @@ from ..errors import PartialReportError, RepodigestError, SourceError, UserError
 
 TEMPLATES = Path(__file__).resolve().parent / "nbconvert"
 NOTEBOOK = Path(__file__).resolve().parents[3] / "notebooks" / "daily_report.ipynb"
-# What the daily notebook imports first (pandas, pydantic, Jinja2, plotly): the kernel loads it as it starts.
-_PRELOAD = ("repodigest.digest", "repodigest.charts.figures")
 # Papermill would write secrets into the output notebook: such parameters are refused outright.
 _SECRET_WORDS = ("token", "key", "secret", "password", "webhook")
 
@@ -192,7 +190,7 @@ def render_report(parameters: dict, out_root: str | os.PathLike = "outputs", fol
             from .kernel import Kernel
 
             try:
-                kernel = Kernel(os.getcwd(), preload=_PRELOAD)  # next: it starts while papermill is imported
+                kernel = Kernel(os.getcwd())  # next: it starts while papermill is imported
             except Exception as exc:  # noqa: BLE001 - no python3 kernel spec, or it cannot be launched
                 raise SourceError(f"the report kernel did not start: {type(exc).__name__}: {exc}") from None
             executed, exporters = _execute(notebook, executed_path, {**parameters, "out_dir": str(tmp)}, kernel,
