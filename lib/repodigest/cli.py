@@ -40,6 +40,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _report(args) -> int:
+    # jsonschema (under nbformat) imports its optional IRI checker, rfc3987-syntax (installed with
+    # JupyterLab), eagerly: about 40 grammars built, 1 s of this process before the notebook can run
+    # (python-jsonschema/jsonschema#1428). Nothing here validates an IRI (nbformat checks no formats).
+    sys.modules.setdefault("rfc3987_syntax", None)
     from .config import load_settings
     from .publish.render import render_report
     from .window import check_days, parse_date, resolve_tz
