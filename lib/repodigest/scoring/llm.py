@@ -504,3 +504,22 @@ def analyze_commits(items: list[AnalysisRequest], cfg: LLMConfig, lang: str, cac
     # keep the caller's order
     run.results = {req.commit.sha: run.results[req.commit.sha] for req in items if req.commit.sha in run.results}
     return run
+
+
+def cached_analyses(items: list[AnalysisRequest], cfg: LLMConfig, lang: str,
+                    cache: Cache | None) -> tuple[AnalysisRun, list[AnalysisRequest]]:
+    """The analyses ``cache`` already holds for ``items`` (no client is made, no request sent), and the
+    items it lacks: :func:`analyze_commits` would send at least one request for each of those."""
+    run = AnalysisRun(model=resolve_model(cfg))
+    keys = {req.commit.sha: cache_key(req.repo, req.commit.sha, run.model, lang) for req in items}
+    stored = cache.get_many(CACHE_TABLE, list(keys.values())) if cache is not None else {}
+    pending = []
+    for req in items:
+        hit = stored.get(keys[req.commit.sha])
+        result = _from_cache(hit, req.commit.sha, req.level) if isinstance(hit, dict) else None
+        if result is None:
+            pending.append(req)
+        else:
+            run.results[req.commit.sha] = result
+            run.cached += 1
+    return run, pending
