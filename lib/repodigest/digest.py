@@ -199,7 +199,8 @@ def build_digest(date: str | Date | None = None, repos: list[str] | str | None =
     for repo, source in zip(repo_configs, sources):
         ignored = {a.lower() for a in repo.ignore_authors}
         rules[source.name] = (repo.areas, _short_name(repo, settings))
-        for commit in source.commits(window):
+        # A source that streams its commits (local git) is scored while git is still reading.
+        for commit in getattr(source, "iter_commits", source.commits)(window):
             if commit.author_name.lower() in ignored or (commit.author_login or "").lower() in ignored:
                 continue
             scored.append((commit, assess(commit, *rules[source.name])))
@@ -259,9 +260,10 @@ def _apply(digest: Digest, run) -> None:
 
 def _show_cached(digest: Digest, scored: list, cache) -> None:
     """Blend in the analyses the cache already holds for the report's commits; never a request."""
-    from .scoring.llm import cached_analyses
+    from .scoring.llm import AnalysisRequest, cached_analyses
 
-    items = _requests(digest, scored)
+    shown = set(digest.frame.loc[digest.frame["in_report"], "sha"])
+    items = [AnalysisRequest(c.repo, c, a.level) for c, a in scored if c.sha in shown]  # looked up, never sent
     run, pending = cached_analyses(items, digest.settings.llm, digest.settings.lang, cache)
     _apply(digest, run)
     digest.llm_plan = (f"LLM analysis: {run.cached} of {len(items)} commits cached; analyze=True would make "

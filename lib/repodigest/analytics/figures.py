@@ -20,10 +20,13 @@ def _figure(title: str, rows: int = 0, **layout) -> go.Figure:
 
 
 def _names(table: pd.DataFrame, column: str) -> list[str]:
-    """Labels of ``column``, prefixed by the repository when the table holds several."""
+    """Labels of ``column``, prefixed by the repository when the table holds several; a long path keeps
+    its end (the file's name) and loses its start."""
     several = table["repo"].nunique() > 1 if "repo" in table else False
-    return [short_label(f"{repo}: {name}" if several else name, LABEL_WIDTH)
-            for repo, name in zip(table["repo"] if several else [None] * len(table), table[column])]
+    names = [str(name) if len(str(name)) <= LABEL_WIDTH else "…" + str(name)[1 - LABEL_WIDTH:]
+             for name in table[column]]
+    return [f"{short_label(repo, 20)}: {name}" if several else name
+            for repo, name in zip(table["repo"] if several else [None] * len(table), names)]
 
 
 def hotspots_figure(table: pd.DataFrame, top: int = 20) -> go.Figure:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections import Counter
+from functools import lru_cache
 from collections.abc import Iterable, Sequence
 
 from ..config import AreaRule
@@ -62,6 +63,7 @@ def title_areas(title: str) -> list[str]:
     return areas
 
 
+@lru_cache(maxsize=1 << 16)  # a history changes the same files again and again
 def path_area(path: str, repo_short_name: str = "") -> str:
     """The area of one path: the first directory below the uninformative containers."""
     parts = [p for p in path.strip('"').split("/") if p] or [path]
