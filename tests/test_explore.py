@@ -62,3 +62,19 @@ def test_ranges_longer_than_a_year_load_whole(make_repo):
     digest = load_range("2023-01-01", "2026-02-14", repos=[str(repo.path)], progress=False)
     assert len(digest.days) == 1141 and digest.frame["title"].tolist() == ["feat: new", "feat: mid", "feat: old"]
     assert digest.frame["in_report"].all() and len(digest.files) == 3
+
+
+def test_figures_show_in_jupyterlab_and_in_exported_html(monkeypatch):
+    import plotly.graph_objects as go
+    from IPython.core.formatters import DisplayFormatter
+
+    from repodigest import explore
+
+    monkeypatch.setitem(explore._PLOTLYJS, "inlined", False)  # a fresh kernel
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
+    explore.show(go.Figure(go.Bar(x=[1], y=[2]), layout_title_text="first"), ("second", go.Figure(go.Bar(x=[3], y=[4]))))
+    bundles = [DisplayFormatter().format(obj)[0] for obj in shown]
+    assert [b["application/vnd.plotly.v1+json"]["data"][0]["y"] for b in bundles] == [[2], [4]]
+    assert [b["text/html"].count("plotly.js v") for b in bundles] == [1, 0]  # plotly.js inlined once
+    assert all("Plotly.newPlot" in b["text/html"] for b in bundles) and bundles[0]["text/plain"] == "<figure: first>"

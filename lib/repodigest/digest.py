@@ -227,11 +227,11 @@ def _weigh_history(digest: Digest, scored: list, rules: dict) -> None:
     flags = flagged_files(files)
     if flags.empty:
         return
-    history = {repo: History(hotspots=dict(zip(part.loc[part["flag"] == "hotspot", "path"],
-                                               part.loc[part["flag"] == "hotspot", "revisions"])),
-                             islands=dict(zip(part.loc[part["flag"] != "hotspot", "path"],
-                                              part.loc[part["flag"] != "hotspot", "author"])))
-               for repo, part in flags.groupby("repo")}
+    history = {}
+    for repo, part in flags.groupby("repo"):
+        hot, islands = part[part["flag"] == "hotspot"], part[part["flag"] == "knowledge_island"]
+        history[repo] = History(hotspots=dict(zip(hot["path"], hot["revisions"])),
+                                islands=dict(zip(islands["path"], islands["author"])))
     hit = files[files["in_report"] & files["path"].isin(set(flags["path"]))]
     touched = set(zip(hit["repo"], hit["sha"]))
     rescored = {}
