@@ -32,9 +32,9 @@ from tests.servers.openai_api import OpenAIServer  # noqa: E402
 from repodigest.cache import Cache  # noqa: E402
 from repodigest.config import LLMConfig  # noqa: E402
 from repodigest.models import Commit, FileChange  # noqa: E402
-from repodigest.scoring import llm as llm_module  # noqa: E402
-from repodigest.scoring.diff_budget import BudgetedDiff, estimate_tokens, parse_diff  # noqa: E402
-from repodigest.scoring.llm import AnalysisRequest, analyze_commits  # noqa: E402
+from repodigest.analysis import client as llm_module  # noqa: E402
+from repodigest.analysis.diff_budget import BudgetedDiff, estimate_tokens, parse_diff  # noqa: E402
+from repodigest.analysis import AnalysisRequest, analyze_commits  # noqa: E402
 
 T0 = datetime(2026, 2, 16, 10, 0, tzinfo=timezone(timedelta(hours=8)))
 

@@ -56,7 +56,7 @@ def test_apply_analyses_fills_the_frame_columns():
     from repodigest.models import Commit, FileChange
     from repodigest.scoring.heuristic import assess
     from repodigest.scoring.blend import apply_analyses
-    from repodigest.scoring.llm import CommitAnalysis, request_for
+    from repodigest.analysis import CommitAnalysis, request_for
 
     when = datetime(2026, 2, 16, 2, 0, tzinfo=timezone.utc)
 

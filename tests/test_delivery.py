@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from repodigest import build_digest
 from repodigest.config import DeliveryConfig
-from repodigest.delivery import deliver, feishu_payload, post_json, summarize
+from repodigest.publish.delivery import deliver, feishu_payload, post_json, summarize
 from servers.loopback import LoopbackServer
 
 
@@ -105,7 +105,7 @@ def test_retry_on_5xx_and_clear_error_on_4xx(receiver):
 
 
 def test_feishu_signature_matches_the_documented_rule():
-    from repodigest.delivery import Summary
+    from repodigest.publish.delivery import Summary
     payload = feishu_payload(Summary("t", 0, {"high": 0, "medium": 0, "low": 0}, [], None), "zh", "key", now=1700000000)
     string_to_sign = "1700000000\nkey".encode()
     assert payload["sign"] == base64.b64encode(hmac.new(string_to_sign, b"", hashlib.sha256).digest()).decode()

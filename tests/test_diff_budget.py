@@ -2,7 +2,7 @@
 
 import pytest
 
-from repodigest.scoring.diff_budget import (MAX_LINE_CHARS, budget_diff, estimate_tokens, parse_diff)
+from repodigest.analysis.diff_budget import (MAX_LINE_CHARS, budget_diff, estimate_tokens, parse_diff)
 
 
 def file_diff(path: str, added: int, deleted: int = 0, *, status: str = "modified", width: int = 30,

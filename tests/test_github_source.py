@@ -16,7 +16,7 @@ from repodigest.cache import Cache  # noqa: E402
 from repodigest.config import RepoConfig, Settings  # noqa: E402
 from repodigest.errors import SourceError, UserError  # noqa: E402
 from repodigest.sources import open_source  # noqa: E402
-from repodigest.sources import github as gh_source  # noqa: E402
+from repodigest.sources import github_client as gh_client  # noqa: E402
 from repodigest.sources.github import GitHubSource, open_github_source  # noqa: E402
 from repodigest.window import Window, resolve_tz  # noqa: E402
 from tests.servers.github_api import GitHubServer, fake_sha, make_commit, make_file  # noqa: E402
@@ -39,7 +39,7 @@ def github_server():
 
 @pytest.fixture
 def fast_retries(monkeypatch):
-    monkeypatch.setattr(gh_source, "RETRY_BACKOFF", 0.0)
+    monkeypatch.setattr(gh_client, "RETRY_BACKOFF", 0.0)
 
 
 def settings_for(server: GitHubServer, tmp_path: Path, **github) -> Settings:
@@ -337,7 +337,7 @@ def test_server_errors_are_retried(github_server, tmp_path, monkeypatch, fast_re
 
 def test_persistent_server_errors_are_a_source_error(github_server, tmp_path, monkeypatch, fast_retries):
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
-    monkeypatch.setattr(gh_source, "RETRY_TOTAL", 2)
+    monkeypatch.setattr(gh_client, "RETRY_TOTAL", 2)
     github_server.add_commits(day_commits(5))
     github_server.add_fault(500, kind="detail")
     with pytest.raises(SourceError, match="GitHub") as info:
@@ -355,12 +355,12 @@ def test_garbage_and_reset_connections_are_source_errors(github_server, tmp_path
         open_src(github_server, tmp_path).commits(window())
     message = str(caught.value)
     assert "\n" not in message and TOKEN not in message and "o/r" in message
-    assert github_server.counts["detail"] <= 3 * (gh_source.RETRY_TOTAL + 1)  # bounded retries, no hang
+    assert github_server.counts["detail"] <= 3 * (gh_client.RETRY_TOTAL + 1)  # bounded retries, no hang
 
 
 def test_slow_server_times_out_with_a_source_error(github_server, tmp_path, monkeypatch, fast_retries):
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
-    monkeypatch.setattr(gh_source, "RETRY_TOTAL", 1)
+    monkeypatch.setattr(gh_client, "RETRY_TOTAL", 1)
     github_server.add_commits(day_commits(1))
     github_server.add_fault(None, kind="list", delay=3)
     started = time.monotonic()
@@ -371,8 +371,8 @@ def test_slow_server_times_out_with_a_source_error(github_server, tmp_path, monk
 
 def test_unreachable_server_is_a_source_error(tmp_path, monkeypatch):
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
-    monkeypatch.setattr(gh_source, "RETRY_TOTAL", 1)
-    monkeypatch.setattr(gh_source, "RETRY_BACKOFF", 0.0)
+    monkeypatch.setattr(gh_client, "RETRY_TOTAL", 1)
+    monkeypatch.setattr(gh_client, "RETRY_BACKOFF", 0.0)
     dead = GitHubServer().start()
     dead.stop()  # the port is now closed
     with pytest.raises(SourceError, match="connection to GitHub failed|GitHub"):
@@ -381,7 +381,7 @@ def test_unreachable_server_is_a_source_error(tmp_path, monkeypatch):
 
 def test_failed_detail_keeps_what_was_fetched(github_server, tmp_path, monkeypatch, fast_retries):
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
-    monkeypatch.setattr(gh_source, "RETRY_TOTAL", 0)
+    monkeypatch.setattr(gh_client, "RETRY_TOTAL", 0)
     github_server.add_commits(day_commits(4))
     bad = github_server.repos["o/r"].commits[2]["sha"]
     github_server.add_fault(500, path=bad)

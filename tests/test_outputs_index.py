@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from repodigest.outputs_index import collect_reports, write_index
+from repodigest.publish.outputs_index import collect_reports, write_index
 
 
 def _report(root, name, status=None, md=False):

@@ -37,7 +37,10 @@ def test_report_follows_the_format_section_by_section(day_repo):
     counts = re.match(r"^> 本日共 (\d+) 个提交 \| 🔴高 (\d+) \| 🟡中 (\d+) \| 🟢低 (\d+)$", summary)
     assert counts and int(counts[1]) == 3 == sum(int(counts[i]) for i in (2, 3, 4))
     groups = [ln for ln in lines if ln.startswith("#### ")]
-    assert [g.split(" (")[0] for g in groups] == ["#### 🔴 高重要度变更", "#### 🟡 中重要度变更", "#### 🟢 低重要度变更"]
+    # one group per level that has entries, in level order: an empty level gets no heading of its own
+    wanted = [name for name, n in zip(["#### 🔴 高重要度变更", "#### 🟡 中重要度变更", "#### 🟢 低重要度变更"],
+                                      (int(counts[i]) for i in (2, 3, 4))) if n]
+    assert [g.split(" (")[0] for g in groups] == wanted and len(wanted) >= 2
     assert md.count("**SHA**: `") == 3 and md.count("\n---\n") == 3
     anchors_resolve(md)
 
@@ -77,6 +80,7 @@ def test_without_a_key_the_report_says_so_in_one_line(day_repo):
 @pytest.mark.parametrize("text", [EVIL, "a\nb\r\nc", "trailing ###", "[unbalanced", "x](y", "\\](javascript:1)"])
 def test_filters_neutralise_markup(text):
     for out in (inline(text), cell(text), link_text(text)):
-        assert "\n" not in out and "<" not in out.replace("&lt;", "")
+        own = re.sub(r"</?code>|<br>", "", out)  # the tags a table cell writes itself
+        assert "\n" not in out and "<" not in own.replace("&lt;", "")
         assert not re.search(r"(?<!\\)\]\(", out)
     assert not re.search(r"(?<!\\)\|", cell(text))

@@ -114,3 +114,30 @@ def test_message_parsing():
     assert parse_pr_number("no pr here #3") is None
     assert parse_co_authors("t\n\nCo-authored-by: A <a@x>\nco-authored-by: A <a@x>\nCo-Authored-By: B <b@x>") == \
         ("A <a@x>", "B <b@x>")
+
+
+def _with_labels(commit, *labels):
+    from dataclasses import replace
+
+    from repodigest.models import PullRequest
+    return replace(commit, pull_request=PullRequest(number=1, url="https://github.com/o/r/pull/1", labels=labels))
+
+
+def test_pull_request_labels_add_documented_points_once_and_capped():
+    base = make_commit("Handle empty batches", [("src/a.py", 12, 3)])
+    plain = assess(base)
+    labelled = assess(_with_labels(base, "High-Priority", "BUG", "bug", "question"))
+    added = {r.detail: r.points for r in labelled.reasons if r.code == "pr_label"}
+    assert added == {"High-Priority": 15, "BUG": 6}  # any case, "-" as a space, one reason per label
+    assert labelled.score == plain.score + 21
+    capped = assess(_with_labels(base, "security", "breaking", "high priority"))
+    assert sum(r.points for r in capped.reasons if r.code == "pr_label") == 30
+    marker = make_commit("feat!: drop the v1 API", [("src/api/v1.py", 2, 40)])
+    assert not [r for r in assess(_with_labels(marker, "breaking")).reasons if r.code == "pr_label"]  # counted once
+    assert assess(make_commit("Handle empty batches", [("src/a.py", 12, 3)])).score == plain.score  # no PR, no labels
+
+
+def test_label_points_from_the_config_merge_over_the_defaults():
+    base = _with_labels(make_commit("Tune cache", [("src/a.py", 5, 5)]), "P0", "bug", "docs only")
+    reasons = assess(base, label_points={"p0": 25, "Bug": 0, "docs-only": -4}).reasons
+    assert {r.detail: r.points for r in reasons if r.code == "pr_label"} == {"P0": 25, "docs only": -4}

@@ -42,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _report(args) -> int:
     from .config import load_settings
     from .digest import resolve_day
-    from .render import render_report
+    from .publish.render import render_report
     from .window import check_days
 
     started = time.perf_counter()
@@ -57,6 +57,8 @@ def _report(args) -> int:
     result = render_report(parameters, out_root=args.out_dir, folder=folder, title=f"repodigest {folder}")
     _write_index(args.out_dir)
     total = time.perf_counter() - started
+    for line in result.warnings:  # e.g. a damaged cache set aside: the kernel's stderr goes to a log
+        print(f"warning: {line}", file=sys.stderr)
     print(f"{result.out_dir / 'report.md'}")
     print(f"{result.out_dir / 'report.html'}", file=sys.stderr)
     print(f"report written in {total:.1f} s (notebook {result.seconds.get('execute', 0):.1f} s, "
@@ -69,7 +71,7 @@ def _report(args) -> int:
 
 
 def _deliver(folder, settings) -> None:
-    from .delivery import deliver
+    from .publish.delivery import deliver
 
     # A failed delivery is a warning: the report itself is written and stays the run's result.
     for outcome in deliver(folder, settings.delivery, settings.lang):
@@ -79,7 +81,7 @@ def _deliver(folder, settings) -> None:
 
 def _write_index(out_dir: str) -> None:
     try:
-        from .outputs_index import write_index
+        from .publish.outputs_index import write_index
     except ImportError:
         return
     write_index(out_dir)

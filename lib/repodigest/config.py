@@ -36,6 +36,8 @@ class RepoConfig(_Strict):
     areas: tuple[AreaRule, ...] = ()
     ignore_authors: tuple[str, ...] = ()
     mirror: bool = False  # GitHub only: read a bare clone kept under the cache dir
+    pr_context: bool | None = None  # pull-request lookups for this repository; None: [github] pr_context
+    label_points: dict[str, float] = {}  # PR label -> points, merged over heuristic.LABEL_POINTS (any case)
 
 
 class GitHubConfig(_Strict):
@@ -43,6 +45,7 @@ class GitHubConfig(_Strict):
     concurrency: int = Field(8, ge=1, le=64)
     timeout: float = Field(30.0, gt=0)
     max_rate_limit_wait: float = Field(60.0, ge=0)  # seconds PyGithub may sleep for a reset
+    pr_context: bool = True  # look up each report commit's pull request (needs GITHUB_TOKEN)
 
 
 class LLMConfig(_Strict):

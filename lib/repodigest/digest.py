@@ -44,6 +44,8 @@ class Digest:
     analyses: dict[str, dict] = field(default_factory=dict)
     usage: dict | None = None
     partial: bool = False
+    warnings: list[str] = field(default_factory=list)  # run problems that did not stop it (the cache's), one line each
+    pull_requests: dict[str, dict] = field(default_factory=dict)  # repo -> lookup figures (requests, points)
     llm_plan: str | None = None  # the LLM step in one line: cached analyses, requests made or to make
     _files: pd.DataFrame | None = field(default=None, repr=False)
 
@@ -73,7 +75,8 @@ class Digest:
         written = write_frame(self.frame, out_dir) + write_frame(self.files, out_dir, kind="files")
         status = {"days": self.days, "repos": self.repos, "commits": int(len(self.report_frame)),
                   "levels": self.report_frame["level"].value_counts().to_dict(), "partial": self.partial,
-                  "notes": self.notes, "usage": self.usage}
+                  "notes": self.notes, "usage": self.usage, "warnings": self.warnings,
+                  "pull_requests": self.pull_requests}
         path = Path(out_dir) / "status.json"
         path.write_text(json.dumps(status, ensure_ascii=False, indent=2), encoding="utf-8")
         return [*written, path]
@@ -129,9 +132,38 @@ def default_repo() -> RepoConfig:
     return RepoConfig(spec=str(repository_root(Path.cwd())))
 
 
-def _short_name(repo: RepoConfig, settings: Settings) -> str:
+def _short_name(repo: RepoConfig, settings: Settings, source: Source) -> str:
+    """The repository's own name (``python/<it>/`` is no area): GitHub's when known, else the folder's."""
     kind, location = repo_kind(repo.spec, settings.base_dir)
-    return location.rsplit("/", 1)[-1].removesuffix(".git")
+    return (getattr(source, "github_repo", None) or location).rsplit("/", 1)[-1].removesuffix(".git")
+
+
+def pull_request_notes(lookup, repo: str, lang: str) -> list[str]:
+    """One line per kind of gap in the pull-request context of ``repo``."""
+    wording = load_labels(lang)["pr_notes"]
+    return [wording[gap.reason].format(repo=repo, count=len(gap.shas), detail=gap.detail) for gap in lookup.gaps]
+
+
+def _with_pull_requests(repo: RepoConfig, source: Source, commits: list, shown: Window, settings: Settings,
+                        digest_parts: dict, **options) -> list:
+    """The commits with the pull requests of the report's days attached (trend days keep none:
+    the cost goal is per report day); no request at all without a token or with pr_context off."""
+    full_name = getattr(source, "github_repo", None)
+    enabled = repo.pr_context if repo.pr_context is not None else settings.github.pr_context
+    shas = [c.sha for c in commits if shown.contains(c.committer_date)]
+    if not full_name or not enabled or not shas:
+        return commits
+    from .sources.pull_requests import can_look_up, look_up_pull_requests  # imports PyGithub
+    from .sources.pull_shape import attach_pull_requests
+
+    if not can_look_up():
+        if source.kind == "github":
+            digest_parts["notes"].append(load_labels(settings.lang)["pr_notes"]["no_token"].format(repo=source.name))
+        return commits
+    lookup = look_up_pull_requests(full_name, shas, settings, label=source.name, **options)
+    digest_parts["notes"] += pull_request_notes(lookup, source.name, settings.lang)
+    digest_parts["pull_requests"][source.name] = lookup.figures()
+    return attach_pull_requests(commits, lookup.found)
 
 
 def latest_day(sources: list[Source], tz) -> Date:
@@ -144,7 +176,7 @@ def latest_day(sources: list[Source], tz) -> Date:
 
 def heuristic_note(settings: Settings, lang: str) -> str | None:
     """One line saying the report has no LLM analysis, and why; None when one will run."""
-    from .scoring.llm import llm_available  # openai itself is imported only when a client is made
+    from .analysis.client import llm_available  # openai itself is imported only when a client is made
 
     if llm_available(settings.llm)[0]:
         return None
@@ -158,8 +190,10 @@ def open_sources(settings: Settings, **source_options) -> tuple[list[RepoConfig]
     repo_configs = list(settings.repos) or [default_repo()]
     sources = [open_source(r, settings, **source_options) for r in repo_configs]
     names = [s.name for s in sources]
-    if len(set(names)) != len(names):
-        raise UserError(f"two repositories share a display name ({', '.join(names)}): set 'name' in the config")
+    for name in {n for n in names if names.count(n) > 1}:
+        specs = [r.spec for r, s in zip(repo_configs, sources) if s.name == name]
+        raise UserError(f"two repositories share the display name {name!r} ({', '.join(specs)}): "
+                        f"set 'name' for one of them in the config")
     return repo_configs, sources
 
 
@@ -195,18 +229,22 @@ def build_digest(date: str | Date | None = None, repos: list[str] | str | None =
     window = Window(last_day, max(settings.window_days, report_days), zone)
     shown = Window(last_day, report_days, zone)
     scored = []
-    rules = {}
+    rules: dict = {}
+    parts: dict = {"notes": [], "pull_requests": {}}
     for repo, source in zip(repo_configs, sources):
         ignored = {a.lower() for a in repo.ignore_authors}
-        rules[source.name] = (repo.areas, _short_name(repo, settings))
-        # A source that streams its commits (local git) is scored while git is still reading.
-        for commit in getattr(source, "iter_commits", source.commits)(window):
-            if commit.author_name.lower() in ignored or (commit.author_login or "").lower() in ignored:
-                continue
-            scored.append((commit, assess(commit, *rules[source.name])))
+        rules[source.name] = rule = (repo.areas, _short_name(repo, settings, source), repo.label_points)
+        # A source that streams its commits (local git) is scored while git is still reading; the few
+        # commits that get a pull request (report days, GitHub) are scored again with its labels.
+        read = [(c, assess(c, *rule)) for c in getattr(source, "iter_commits", source.commits)(window)
+                if c.author_name.lower() not in ignored and (c.author_login or "").lower() not in ignored]
+        commits = _with_pull_requests(repo, source, [c for c, _ in read], shown, settings, parts, cache=cache,
+                                      progress=progress)
+        scored += [(c, a if c is old else assess(c, *rule)) for (old, a), c in zip(read, commits)]
     frame = to_frame(scored, zone, shown.day_list())
     digest = Digest(settings=settings, days=[d.isoformat() for d in shown.day_list()], window=window,
-                    repos=names, frame=frame, sources=dict(zip(names, sources)))
+                    repos=names, frame=frame, sources=dict(zip(names, sources)), notes=parts["notes"],
+                    pull_requests=parts["pull_requests"], warnings=cache.warnings)
     _weigh_history(digest, scored, rules)
     note = heuristic_note(settings, settings.lang)
     if analyze is False:
@@ -214,7 +252,7 @@ def build_digest(date: str | Date | None = None, repos: list[str] | str | None =
     elif analyze or note is None:
         _analyze(digest, scored, cache=cache, progress=progress, announce=bool(analyze))
     if note:
-        digest.notes.append(note)
+        digest.notes.insert(0, note)
     return digest
 
 
@@ -243,7 +281,7 @@ def _weigh_history(digest: Digest, scored: list, rules: dict) -> None:
 
 
 def _requests(digest: Digest, scored: list) -> list:
-    from .scoring.llm import request_for
+    from .analysis import request_for
 
     shown = set(digest.frame.loc[digest.frame["in_report"], "sha"])
     # Diffs are read lazily in the workers, and not at all for cached analyses.
@@ -260,11 +298,15 @@ def _apply(digest: Digest, run) -> None:
 
 def _show_cached(digest: Digest, scored: list, cache) -> None:
     """Blend in the analyses the cache already holds for the report's commits; never a request."""
-    from .scoring.llm import AnalysisRequest, cached_analyses
+    from .analysis import AnalysisRequest, cached_analyses
 
     shown = set(digest.frame.loc[digest.frame["in_report"], "sha"])
     items = [AnalysisRequest(c.repo, c, a.level) for c, a in scored if c.sha in shown]  # looked up, never sent
     run, pending = cached_analyses(items, digest.settings.llm, digest.settings.lang, cache)
+    for req, prior in pending:  # shown as it is, though the commit's level now asks for more of it
+        if prior is not None:
+            run.results[req.commit.sha] = prior
+            run.cached += 1
     _apply(digest, run)
     digest.llm_plan = (f"LLM analysis: {run.cached} of {len(items)} commits cached; analyze=True would make "
                        f"{len(pending)} requests (model {run.model})")
@@ -273,7 +315,7 @@ def _show_cached(digest: Digest, scored: list, cache) -> None:
 def _analyze(digest: Digest, scored: list, *, cache, progress: bool, announce: bool = False) -> None:
     """Ask the LLM about the report's commits (cached), blend its levels into the frame. With
     ``announce``, first state how many requests it will make (one per commit the cache lacks)."""
-    from .scoring.llm import analyze_commits, cached_analyses, llm_available
+    from .analysis import analyze_commits, cached_analyses, llm_available
 
     items = _requests(digest, scored)
     if announce:

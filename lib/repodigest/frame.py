@@ -41,8 +41,17 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "is_merge": ("bool", "more than one parent"),
     "title": ("string", "first line of the message"),
     "message": ("string", "full commit message"),
-    "pr_number": ("Int64", "pull request number from the title (#1234), or missing"),
+    "pr_number": ("Int64", "pull request number: GitHub's when looked up, else the title's (#1234), or missing"),
     "pr_url": ("string", "pull request page, for GitHub repositories"),
+    "pr_source": ("string", "where pr_number comes from: graphql, rest (fallback), title, or missing"),
+    "pr_title": ("string", "title of the pull request (GitHub), or missing"),
+    "pr_labels": ("object", "labels of the pull request, as written"),
+    "pr_body": ("string", "pull request description as written (untrusted), cut at 4,000 characters with a marker"),
+    "pr_author": ("string", "login that opened the pull request"),
+    "merged_by": ("string", "login that merged it (GraphQL only)"),
+    "approvers": ("object", "logins whose review approved it (GraphQL only)"),
+    "review_decision": ("string", "APPROVED, CHANGES_REQUESTED, REVIEW_REQUIRED, or missing"),
+    "closes_issues": ("object", "issues it closes: number, url, title (GraphQL only)"),
     "url": ("string", "commit page, when the repository has one"),
     "files": ("int64", "files touched (NF)"),
     "lines_added": ("int64", "lines added (LA), binary files not counted"),
@@ -93,6 +102,29 @@ FILE_COLUMNS: dict[str, tuple[str, str]] = {
     **{name: COLUMNS[name] for name in ("change_type", "fix", "revert")},
 }
 _SCHEMAS = {"commits": (COLUMNS, LIST_COLUMNS), "files": (FILE_COLUMNS, [])}
+PR_BODY_CAP = 4000  # characters of a pull request's description kept in the frame
+
+
+def capped_body(text: str, cap: int = PR_BODY_CAP) -> str:
+    """``text`` cut to ``cap`` characters (at a line or word end when one is near), with a marker."""
+    if len(text) <= cap:
+        return text
+    head = text[:cap]
+    cut = max(head.rfind("\n"), head.rfind(" "))
+    head = head[:cut] if cut > cap * 0.8 else head
+    return f"{head.rstrip()}\n\n[… {len(text) - len(head):,} more characters cut]"
+
+
+def _pr_columns(commit: Commit) -> dict:
+    pr = commit.pull_request
+    if pr is None:
+        return {"pr_source": "title" if commit.pr_number is not None else None, "pr_title": None, "pr_labels": [],
+                "pr_body": None, "pr_author": None, "merged_by": None, "approvers": [], "review_decision": None,
+                "closes_issues": []}
+    return {"pr_source": pr.source, "pr_title": pr.title, "pr_labels": list(pr.labels), "pr_body": capped_body(pr.body),
+            "pr_author": pr.author, "merged_by": pr.merged_by, "approvers": list(pr.approvers),
+            "review_decision": pr.review_decision,
+            "closes_issues": [{"number": i.number, "url": i.url, "title": i.title} for i in pr.closes_issues]}
 
 
 def describe_columns(kind: str = "commits") -> pd.DataFrame:
@@ -114,7 +146,7 @@ def _row(commit: Commit, assessment: Assessment, tz: ZoneInfo, report_days: set[
         "author_login": commit.author_login, "committer": commit.committer_name,
         "co_authors": list(commit.co_authors), "parents": list(commit.parents), "is_merge": commit.is_merge,
         "title": commit.title, "message": commit.message, "pr_number": commit.pr_number,
-        "pr_url": commit.pr_url, "url": commit.url,
+        "pr_url": commit.pr_url, **_pr_columns(commit), "url": commit.url,
         "files": s.files, "lines_added": s.lines_added, "lines_deleted": s.lines_deleted,
         "binary_files": s.binary_files, "directories": s.directories, "subsystems": s.subsystems,
         "entropy": s.entropy, "files_truncated": commit.files_truncated,

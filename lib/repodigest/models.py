@@ -28,6 +28,34 @@ class FileChange:
 
 
 @dataclass(frozen=True)
+class IssueRef:
+    """An issue a pull request closes (GitHub's ``closingIssuesReferences``)."""
+
+    number: int
+    url: str
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class PullRequest:
+    """The pull request a commit came from, as GitHub tells it (text fields are untrusted data)."""
+
+    number: int
+    url: str
+    title: str = ""
+    body: str = ""  # as written, uncapped: the frame and the prompt cap it
+    labels: tuple[str, ...] = ()
+    author: str | None = None
+    merged_by: str | None = None
+    merged_at: datetime | None = None
+    review_decision: str | None = None  # APPROVED | CHANGES_REQUESTED | REVIEW_REQUIRED | None
+    approvers: tuple[str, ...] = ()
+    closes_issues: tuple[IssueRef, ...] = ()
+    base_repo: str = ""  # "owner/name" the pull request was merged into
+    source: str = "graphql"  # graphql | rest (the REST fallback has no reviews, merged_by or issues)
+
+
+@dataclass(frozen=True)
 class Commit:
     """One commit with everything the scoring and the report need, and nothing derived."""
 
@@ -49,6 +77,7 @@ class Commit:
     url: str | None = None  # web page of the commit, when the repository has one
     pr_url: str | None = None
     files_truncated: bool = False  # the source capped the file list (GitHub stops at 3000)
+    pull_request: PullRequest | None = None  # attached after the source, before scoring (GitHub only)
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property

@@ -11,7 +11,7 @@ import nbformat
 import pytest
 
 from repodigest.errors import SourceError, UserError
-from repodigest.render import render_report
+from repodigest.publish.render import render_report
 from servers.github_api import GitHubServer, make_commit
 
 BIN = Path(sys.executable).with_name("repodigest")
@@ -127,3 +127,55 @@ def test_two_runs_for_the_same_date_at_once(small_repo, tmp_path):
     assert "本日共 1 个提交" in (folder / "report.md").read_text()
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".2026-02-16.lock")) == \
         ["2026-02-16", "index.html"]
+
+
+def _github_run(tmp_path, server, env=None):
+    cfg = tmp_path / "github.toml"
+    cfg.write_text(f'repos = ["o/r"]\nwindow_days = 1\n[github]\napi_url = "{server.url}"\n')
+    return cli("--config", str(cfg), "--date", "2026-02-16", "--out-dir", str(tmp_path / "out"), cwd=tmp_path,
+               env={"GITHUB_TOKEN": "t", **(env or {})})
+
+
+def _warnings(proc) -> list[str]:
+    return [line for line in proc.stderr.splitlines() if line.startswith("warning:")]
+
+
+def test_a_damaged_cache_is_set_aside_and_the_report_completes(tmp_path):
+    cache_dir = Path(os.environ["REPODIGEST_CACHE_DIR"])
+    cache_dir.mkdir(parents=True)
+    (cache_dir / "cache.sqlite3").write_bytes(b"written by another program\n" * 100)
+    commits = [make_commit(i, f"2026-02-16T{1 + i:02d}:00:00Z") for i in range(5)]
+    with GitHubServer(commits, full_name="o/r") as server:
+        first = _github_run(tmp_path, server)
+        assert first.returncode == 0, first.stderr
+        [aside] = cache_dir.glob("cache.sqlite3.corrupt-*")
+        assert aside.read_bytes() == b"written by another program\n" * 100
+        # One line on the user's terminal, though the cache was opened inside the notebook's kernel.
+        assert _warnings(first) == [f"warning: cache file {cache_dir / 'cache.sqlite3'} is damaged (file is not a "
+                                    f"database): moved aside to {aside}; starting a fresh cache"]
+        assert "本日共 5 个提交" in (tmp_path / "out" / "2026-02-16" / "report.md").read_text()
+        assert server.counts["detail"] == 5
+        server.reset_counts()
+        second = _github_run(tmp_path, server)  # the fresh cache answers everything
+        assert second.returncode == 0 and _warnings(second) == [], second.stderr
+        assert server.total == 0 and len(list(cache_dir.glob("cache.sqlite3.corrupt-*"))) == 1
+
+
+@pytest.mark.parametrize("fault", ["disk full", "read-only"])
+def test_a_cache_that_cannot_be_written_never_stops_the_report(tmp_path, tiny_fs, fault):
+    cache_dir = tiny_fs / "cache"
+    cache_dir.mkdir()
+    if fault == "read-only":
+        subprocess.run(["mount", "-o", "remount,ro", str(tiny_fs)], check=True)
+    # 40 commits of about 60 kB of patch each: more than the 1 MB disk holds.
+    commits = [make_commit(i, f"2026-02-16T{1 + i % 12:02d}:{i:02d}:00Z",
+                           files=[{"filename": f"src/big_{i}.py", "additions": 2000}]) for i in range(40)]
+    with GitHubServer(commits, full_name="o/r") as server:
+        proc = _github_run(tmp_path, server, env={"REPODIGEST_CACHE_DIR": str(cache_dir)})
+    assert proc.returncode == 0, proc.stderr
+    path = cache_dir / "cache.sqlite3"
+    expected = {"disk full": f"warning: cannot write to the cache {path} (database or disk is full): "
+                             "continuing without caching",
+                "read-only": f"warning: cannot use the cache {path} (Read-only file system): continuing without a cache"}
+    assert _warnings(proc) == [expected[fault]] and "Traceback" not in proc.stderr
+    assert "本日共 40 个提交" in (tmp_path / "out" / "2026-02-16" / "report.md").read_text()

@@ -8,12 +8,21 @@ It speaks just enough of the REST shapes PyGithub uses to read commits:
 - ``GET /repos/{o}/{r}/commits/{sha}``    one commit with ``files`` paginated (300 a page, ``Link``),
                                           capped at 3000 files like GitHub
 - ``GET /repos/{o}/{r}/branches/{b}``     branch object, or 404 "Branch not found"
+- ``GET /repos/{o}/{r}/commits/{sha}/pulls``  the commit's pull requests (REST "pull request simple")
 - ``GET /rate_limit``
+- ``POST /graphql``                        GitHub's GraphQL API over the part of its schema in
+                                          :mod:`.github_graphql` (validated, executed, point cost);
+                                          401 without a token
 
 Every answer carries ``X-RateLimit-Limit/Remaining/Reset``. Tests switch faults on with
 :meth:`GitHubServer.add_fault` (401, 404, 403/429 rate limits, 500, delays; persistent or for the
-first K matching requests) and read :attr:`GitHubServer.counts` (``list``, ``detail``, ``other``)
-and :attr:`GitHubServer.auth_headers`.
+first K matching requests; ``kind="graphql"`` with ``graphql_error="RATE_LIMITED"`` answers 200
+with a GraphQL error) and :attr:`GitHubServer.object_errors` (sha or "*" -> (type, message): that
+commit's alias is null with a typed error, as GitHub answers a field it refuses), and read
+:attr:`GitHubServer.counts` (``list``, ``detail``, ``pulls``, ``graphql``, ``other``),
+:attr:`GitHubServer.graphql_points`, :attr:`GitHubServer.graphql_queries` and
+:attr:`GitHubServer.auth_headers`. Pull requests: :meth:`GitHubServer.add_pull` with
+:func:`.github_graphql.make_pull`.
 
 Usage::
 
@@ -33,6 +42,7 @@ from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
+from .github_graphql import PullRequestsMixin, github_error
 from .loopback import LoopbackServer
 
 FILES_PER_PAGE = 300
@@ -138,6 +148,7 @@ class Fault:
     retry_after: int | None = None
     delay: float = 0.0
     garbage: bool = False  # answer 200 with a body that is not JSON
+    graphql_error: str | None = None  # answer 200 with one GraphQL error of this type (e.g. RATE_LIMITED)
     drop: bool = False  # reset the connection without answering
     hits: int = 0
 
@@ -155,9 +166,11 @@ class _Repo:
     name: str
     default_branch: str
     commits: list[dict] = field(default_factory=list)
+    pulls: dict[str, list[dict]] = field(default_factory=dict)  # sha -> neutral pull requests (make_pull)
+    known: set[str] = field(default_factory=set)  # shas GitHub knows besides ``commits`` (local clones' pushes)
 
 
-class GitHubServer(LoopbackServer):
+class GitHubServer(PullRequestsMixin, LoopbackServer):
     """The server: ``start()``/``stop()`` (or a ``with`` block); ``url`` is the API base URL."""
 
     def __init__(self, commits: list[dict] | None = None, *, full_name: str = "o/r", default_branch: str = "main",
@@ -172,6 +185,9 @@ class GitHubServer(LoopbackServer):
         self.counts: dict[str, int] = {}
         self.requests: list[tuple[str, str]] = []  # (kind, path with query)
         self.auth_headers: list[str | None] = []
+        self.graphql_points = 0
+        self.graphql_queries: list[tuple[str, dict]] = []
+        self.object_errors: dict[str, tuple[str, str]] = {}
         super().__init__()
 
     # -- control ---------------------------------------------------------------------------------
@@ -207,6 +223,7 @@ class GitHubServer(LoopbackServer):
             self.counts.clear()
             self.requests.clear()
             self.auth_headers.clear()
+            self.graphql_queries.clear()
 
     @property
     def total(self) -> int:
@@ -225,54 +242,74 @@ class GitHubServer(LoopbackServer):
                 return "list", repo, rest
             if len(rest) == 2 and rest[0] == "commits":
                 return "detail", repo, rest
+            if len(rest) == 3 and rest[0] == "commits" and rest[2] == "pulls":
+                return "pulls", repo, rest
             if len(rest) >= 2 and rest[0] == "branches":
                 return "branch", repo, rest
         return "unknown", None, []
 
-    def handle(self, handler: "_Handler") -> None:
-        split = urlsplit(handler.path)
-        parts = [unquote(p) for p in split.path.strip("/").split("/") if p]
-        query = {k: v[-1] for k, v in parse_qs(split.query).items()}
-        kind, repo, rest = self._classify(parts)
-        counted = kind if kind in ("list", "detail") else "other"
+    def _admit(self, handler: "_Handler", kind: str, path: str) -> tuple[dict | None, str | None]:
+        """Count the request, sleep, apply a matching fault: (headers, Authorization), headers None if answered."""
+        counted = kind if kind in ("list", "detail", "pulls", "graphql") else "other"
         with self.lock:
             self.counts[counted] = self.counts.get(counted, 0) + 1
             self.requests.append((counted, handler.path))
             auth = handler.headers.get("Authorization")
             self.auth_headers.append(auth)
             remaining = max(self.rate_limit - sum(self.counts.values()), 0)
-            fault = next((f for f in self.faults if f.matches(kind, split.path)), None)
+            fault = next((f for f in self.faults if f.matches(kind, path)), None)
             if fault is not None:
                 fault.hits += 1
         if self.latency:
             time.sleep(self.latency)
         reset = int(time.time()) + 3600
         headers = {"X-RateLimit-Limit": str(self.rate_limit), "X-RateLimit-Remaining": str(remaining),
-                   "X-RateLimit-Reset": str(reset), "X-RateLimit-Resource": "core"}
-        if fault is not None:
-            if fault.delay:
-                time.sleep(fault.delay)
-            if fault.drop:  # SO_LINGER 0: close() sends a TCP reset, as a crashed proxy would
-                handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
-                handler.close_connection = True
-                handler.connection.close()
-                return
-            if fault.garbage:
-                data = b"<html>502 Bad Gateway</html>\x00\xff not json"
-                handler.send_response(200)
-                handler.send_header("Content-Type", "application/json")
-                handler.send_header("Content-Length", str(len(data)))
-                handler.end_headers()
-                handler.wfile.write(data)
-                return
-            if fault.status is not None:
-                if fault.status in (403, 429) and (fault.message is None or "rate limit" in fault.message.lower()):
-                    headers["X-RateLimit-Remaining"] = "0"
-                    headers["X-RateLimit-Reset"] = str(fault.reset if fault.reset is not None else reset)
-                if fault.retry_after is not None:
-                    headers["Retry-After"] = str(fault.retry_after)
-                message = fault.message or _MESSAGES.get(fault.status, "Error")
-                return handler.reply(fault.status, {"message": message, "documentation_url": "https://docs.github.com/rest"}, headers)
+                   "X-RateLimit-Reset": str(reset), "X-RateLimit-Resource": "graphql" if kind == "graphql" else "core"}
+        if fault is None:
+            return headers, auth
+        if fault.delay:
+            time.sleep(fault.delay)
+        if fault.drop:  # SO_LINGER 0: close() sends a TCP reset, as a crashed proxy would
+            handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            handler.close_connection = True
+            handler.connection.close()
+            return None, auth
+        if fault.garbage:
+            data = b"<html>502 Bad Gateway</html>\x00\xff not json"
+            handler.send_response(200)
+            handler.send_header("Content-Type", "application/json")
+            handler.send_header("Content-Length", str(len(data)))
+            handler.end_headers()
+            handler.wfile.write(data)
+            return None, auth
+        if fault.graphql_error:
+            message = fault.message or {"RATE_LIMITED": "API rate limit exceeded for user ID 1."}.get(fault.graphql_error, "")
+            if fault.graphql_error == "RATE_LIMITED":
+                headers["X-RateLimit-Remaining"] = "0"
+                headers["X-RateLimit-Reset"] = str(fault.reset if fault.reset is not None else reset)
+            handler.reply(200, {"errors": [github_error(message, fault.graphql_error)]}, headers)
+            return None, auth
+        if fault.status is not None:
+            if fault.status in (403, 429) and (fault.message is None or "rate limit" in fault.message.lower()):
+                headers["X-RateLimit-Remaining"] = "0"
+                headers["X-RateLimit-Reset"] = str(fault.reset if fault.reset is not None else reset)
+            if fault.retry_after is not None:
+                headers["Retry-After"] = str(fault.retry_after)
+            message = fault.message or _MESSAGES.get(fault.status, "Error")
+            handler.reply(fault.status, {"message": message, "documentation_url": "https://docs.github.com/rest"}, headers)
+            return None, auth
+        return headers, auth
+
+    def handle(self, handler: "_Handler") -> None:
+        split = urlsplit(handler.path)
+        parts = [unquote(p) for p in split.path.strip("/").split("/") if p]
+        query = {k: v[-1] for k, v in parse_qs(split.query).items()}
+        kind, repo, rest = self._classify(parts)
+        headers, auth = self._admit(handler, kind, split.path)
+        if headers is None:
+            return
+        reset = int(headers["X-RateLimit-Reset"])
+        remaining = int(headers["X-RateLimit-Remaining"])
         if self.token is not None and auth is not None and auth.split()[-1] != self.token:
             return handler.reply(401, {"message": "Bad credentials"}, headers)
         if kind == "rate":
@@ -294,6 +331,8 @@ class GitHubServer(LoopbackServer):
             return handler.reply(200, {"name": branch, "commit": {"sha": tip[0]["sha"] if tip else None}}, headers)
         if kind == "list":
             return self._list(handler, repo, base, query, headers)
+        if kind == "pulls":
+            return self._pulls(handler, repo, rest[1], headers)
         return self._detail(handler, repo, base, rest[1], query, headers)
 
     def _on_branch(self, repo: _Repo, branch: str | None) -> list[dict] | None:
@@ -377,6 +416,12 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
         try:
             self.app.handle(self)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        try:
+            self.app.handle_post(self)
         except (BrokenPipeError, ConnectionResetError):
             pass
 

@@ -20,6 +20,21 @@ Modes (``mode``, or ``script``: one mode per request, in order, then ``mode``):
 - ``429``         HTTP 429 with ``retry-after`` (``retry_after`` seconds)
 - ``500``         HTTP 500; ``500_echo`` also echoes the Authorization header in the error text
 - ``slow``        like ``schema`` after ``delay`` seconds (``delay`` applies to every mode)
+- ``recorded``    like ``schema``, answering with the recorded answer of the commit (see below)
+
+Recorded answers (``answers``: commit title -> answer dict, e.g. ``realistic_day.load_answers("zh")``):
+the commit is found by its title (the first line of the prompt's untrusted commit message); an
+unknown title is an HTTP 500 naming it. With ``strict=True`` the server behaves like one that
+enforces the JSON schema: it returns only the top-level properties of the requested schema
+(``response_format`` json_schema, else a ```json schema block in the prompt) that the recording
+has, so a property the recording lacks is missing, as from a model that skipped it. With
+``strict=False`` it returns the whole recording whatever was asked (json_object / text servers,
+lax models). Given ``answers``, every other mode serves the recording too (``ignore`` wraps it in
+prose, ``length`` cuts it ...). :attr:`asked` lists, per chat request, the title and the schema's
+property names (None without a schema), so tests can check what a follow-up request asked for.
+
+Token usage: ``prompt_tokens`` is the prompt's characters / 4; ``completion_tokens`` counts one
+token per CJK character and one per 4 other characters, so Chinese answers cost what they would.
 
 It counts requests and records their bodies and headers (:attr:`requests`), and the largest
 number of requests in flight at once (:attr:`max_inflight`).
@@ -44,12 +59,15 @@ _FACTS = re.compile(r"files=(\d+) added=(\d+) deleted=(\d+)")
 _LEVEL = re.compile(r"heuristic_level=(high|medium|low)")
 _TITLE = re.compile(r"<<<BEGIN_UNTRUSTED_COMMIT_MESSAGE [0-9a-f]+>>>\n([^\n]*)")
 _SCHEMA_BLOCK = re.compile(r"```json\n(.*?)\n```", re.DOTALL)
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 
 
 class OpenAIServer(LoopbackServer):
     def __init__(self, mode: str = "schema", *, delay: float = 0.0, importance: str | None = None,
                  script: list[str] | None = None, min_tokens: int | None = None, retry_after: str = "0.05",
-                 model: str = "test-model"):
+                 model: str = "test-model", answers: dict[str, dict] | None = None, strict: bool = True):
+        if mode == "recorded" and answers is None:
+            raise ValueError("mode 'recorded' needs answers (commit title -> answer dict)")
         self.mode = mode
         self.delay = delay if mode != "slow" or delay else 1.0
         self.importance = importance
@@ -57,6 +75,9 @@ class OpenAIServer(LoopbackServer):
         self.min_tokens = min_tokens
         self.retry_after = retry_after
         self.model = model
+        self.answers = answers
+        self.strict = strict
+        self.asked: list[dict] = []  # per chat request: {"title", "fields"}
         self.requests: list[dict] = []
         self.inflight = 0
         self.max_inflight = 0
@@ -86,6 +107,7 @@ class OpenAIServer(LoopbackServer):
     def reset(self, mode: str | None = None, script: list[str] | None = None) -> None:
         with self._lock:
             self.requests.clear()
+            self.asked.clear()
             self.max_inflight = 0
             if mode is not None:
                 self.mode = mode
@@ -116,30 +138,46 @@ class OpenAIServer(LoopbackServer):
                 "deleted": int(m.group(3)) if m else 0, "level": level.group(1) if level else "medium",
                 "title": title.group(1).strip() if title else "the commit"}
 
+    def requested_schema(self, body: dict) -> dict | None:
+        """The JSON schema the request asks for: ``response_format``'s, else one in the prompt, else None."""
+        rf = body.get("response_format") or {}
+        if rf.get("type") == "json_schema":
+            schema = (rf.get("json_schema") or {}).get("schema")
+            if schema is not None:
+                return schema
+        for block in _SCHEMA_BLOCK.findall(self.prompt_text(body)):
+            try:
+                candidate = json.loads(block)
+            except ValueError:
+                continue
+            if isinstance(candidate, dict) and "properties" in candidate:
+                return candidate
+        return None
+
     def analysis(self, body: dict) -> dict:
         """The JSON answer for ``body``: shaped by its schema, with the prompt's numbers in it."""
         facts = self.facts(body)
-        rf = body.get("response_format") or {}
-        schema = None
-        if rf.get("type") == "json_schema":
-            schema = (rf.get("json_schema") or {}).get("schema")
-        if schema is None:
-            for block in _SCHEMA_BLOCK.findall(self.prompt_text(body)):
-                try:
-                    candidate = json.loads(block)
-                except ValueError:
-                    continue
-                if isinstance(candidate, dict) and "properties" in candidate:
-                    schema = candidate
-                    break
-        if schema is None:
-            schema = _FULL
+        schema = self.requested_schema(body) or _FULL
         return _gen(schema, schema, "", facts, self.importance or facts["level"])
+
+    def recorded(self, body: dict) -> dict | None:
+        """The recorded answer of the prompt's commit (projected on the schema when ``strict``); None if unknown."""
+        answer = (self.answers or {}).get(self.facts(body)["title"])
+        if answer is None:
+            return None
+        schema = self.requested_schema(body)
+        if not self.strict or schema is None:
+            return dict(answer)
+        return {key: answer[key] for key in schema.get("properties") or {} if key in answer}
 
     def respond(self, body: dict, headers: dict) -> tuple[int, dict, dict]:
         """(status, headers, JSON body) for one chat-completions request."""
         mode = self._next_mode()
         rf_type = (body.get("response_format") or {}).get("type")
+        title = self.facts(body)["title"]
+        schema = self.requested_schema(body)
+        with self._lock:
+            self.asked.append({"title": title, "fields": list(schema.get("properties") or {}) if schema else None})
         if mode == "429":
             return 429, {"retry-after": self.retry_after}, _error("Rate limit reached, retry later", "rate_limit_exceeded")
         if mode in ("500", "500_echo"):
@@ -153,7 +191,12 @@ class OpenAIServer(LoopbackServer):
         if mode == "reject" and rf_type == "json_schema" or mode == "reject_all" and rf_type:
             return 400, {}, _error(f"response_format type {rf_type!r} is not supported by this server",
                                    "invalid_request_error", param="response_format")
-        obj = self.analysis(body)
+        if self.answers is None:
+            obj = self.analysis(body)
+        else:
+            obj = self.recorded(body)
+            if obj is None:
+                return 500, {}, _error(f"no recorded answer for the commit titled {title!r}", "server_error")
         content = json.dumps(obj, ensure_ascii=False)
         finish = "stop"
         if mode == "ignore":
@@ -168,7 +211,7 @@ class OpenAIServer(LoopbackServer):
             if self.min_tokens is None or limit < self.min_tokens:
                 content, finish = content[: max(1, len(content) // 2)], "length"
         prompt_tokens = max(1, len(self.prompt_text(body)) // 4)
-        completion_tokens = max(1, len(content) // 4)
+        completion_tokens = max(1, _tokens(content))
         answer = {
             "id": f"chatcmpl-{len(self.requests)}", "object": "chat.completion", "created": int(time.time()),
             "model": body.get("model") or self.model,
@@ -178,6 +221,12 @@ class OpenAIServer(LoopbackServer):
                       "total_tokens": prompt_tokens + completion_tokens},
         }
         return 200, {}, answer
+
+
+def _tokens(text: str) -> int:
+    """About what a BPE tokenizer counts: one token per CJK character, one per 4 other characters."""
+    cjk = len(_CJK.findall(text))
+    return cjk + (len(text) - cjk) // 4
 
 
 def _error(message: str, code: str, param: str | None = None) -> dict:

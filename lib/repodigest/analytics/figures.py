@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from ..charts import FONT_FAMILY, PALETTE, short_label
+from ..charts.figures import FONT_FAMILY, PALETTE, short_label
 
 OTHERS = "others"
 LABEL_WIDTH = 48

@@ -12,11 +12,16 @@ Shape::
               per_day: [{day, count}], rows: [{time, author, title, pr_number, pr_url}],
               groups: [{level, anchor, count, entries: [entry]}]}]}
 
-    entry = {sha, short_sha, anchor, title, url, level, change_type, type_label, type_detail,
-             reasons: [str], summary: [str], stats: str, scope: [{area, files: [str]}] | [str],
-             insight: [{dimension, text}], risks: [{title, details: [str]}],
+    entry = {sha, short_sha, anchor, title, url, level, change_type (the rule's), type_text (the line:
+             the model's type and detail when analysed, else the rule's), llm_reason: str | None (the
+             model's importance reason), reasons: [str], summary: [str], stats: str (from the data),
+             scope: [str] (the model's items), files: [{area, files: [{path, stat, old_path}], more}]
+             (from git), files_truncated, insight: [{dimension, text}], risks: [{title, details: [str]}],
              advice: [{title, text}], closing: str, coverage: str | None, note: str | None,
              source: "llm" | "heuristic"}
+
+    Model text is carried whole: multi-line fields keep their line breaks and inner lists; every
+    section that has content is rendered, and a section without content is never rendered.
 """
 
 from __future__ import annotations
@@ -114,8 +119,25 @@ def _heuristic_parts(row: Mapping, labels: Mapping) -> dict:
             "advice": [{"title": t[0], "text": t[1]} for t in tips]}
 
 
+def _type_text(kind: str, detail: str | None, labels: Mapping) -> str:
+    """"kind (detail)" in the report's language; a detail that repeats the kind stands alone."""
+    kind, detail = (kind or "").strip(), (detail or "").strip()
+    if not detail or detail == kind:
+        return kind
+    if kind and detail.startswith(kind):
+        return detail
+    return labels["type_with_detail"].format(kind=kind, detail=detail) if kind else detail
+
+
+_NEEDS = {"high": ("risks", "advice"), "medium": ("advice",), "low": ()}  # data-derived sections by level
+
+
 def build_entry(row: Mapping, labels: Mapping, anchor: str, analysis: Mapping | None, path_area) -> dict:
-    """One commit's entry: data fields always; prose from the analysis when there is one."""
+    """One commit's entry: the data's facts always; with an analysis, everything the model wrote.
+
+    The model's fields are carried whole (the templates decide only how they are laid out);
+    without an analysis, or where a needed section is missing from it, the section comes from
+    the data and the rules (``_heuristic_parts``)."""
     title = shorten(row["title"], MAX_TITLE) or "(no title)"
     body = row["message"].split("\n", 1)[1] if "\n" in (row["message"] or "") else ""
     stats = labels["data_summary"].format(files=row["files"], added=row["lines_added"],
@@ -127,33 +149,39 @@ def build_entry(row: Mapping, labels: Mapping, anchor: str, analysis: Mapping | 
     if row.get("llm_level") and isinstance(row.get("llm_level"), str):
         reasons.append(labels["reason"]["blend"].format(heuristic=labels[f"level_{row['heuristic_level']}"],
                                                         llm=labels[f"level_{row['llm_level']}"]))
+    level = row["level"]
     entry = {
         "sha": row["sha"], "short_sha": row["short_sha"], "anchor": anchor, "title": title,
-        "url": row["url"] if isinstance(row["url"], str) else None,
-        "level": row["level"], "change_type": row["change_type"],
-        "type_label": labels["types"].get(row["change_type"], row["change_type"]),
-        "type_detail": labels["rules"].get(row["type_rule"], ""), "reasons": reasons, "stats": stats,
-        "scope": _scope_from_files(row["file_changes"], row["areas"], path_area, labels),
-        "coverage": None, "note": None, "source": "heuristic", "insight": [], "closing": "",
+        "url": row["url"] if isinstance(row["url"], str) else None, "level": level,
+        "change_type": row["change_type"],
+        "type_text": _type_text(labels["types"].get(row["change_type"], row["change_type"]),
+                                labels["rules"].get(row["type_rule"], ""), labels),
+        "llm_reason": None, "reasons": reasons, "stats": stats, "scope": [],
+        "files": _scope_from_files(row["file_changes"], row["areas"], path_area, labels),
         "files_truncated": labels["files_truncated"].format(count=row["files"]) if row["files_truncated"] else None,
+        "insight": [], "risks": [], "advice": [], "closing": "", "coverage": None, "note": None,
+        "source": "heuristic",
     }
     if analysis:
-        entry.update(source="llm", type_detail=analysis.get("change_type_detail") or entry["type_detail"],
-                     summary=list(analysis.get("summary") or []) or [title],
-                     insight=[{"dimension": labels["dims"][k], "text": v or labels["insight_none"]}
-                              for k, v in (analysis.get("insight") or {}).items() if k in labels["dims"]],
-                     risks=[{"title": r.get("title", ""), "details": list(r.get("details") or [])}
-                            for r in analysis.get("risks") or []],
-                     advice=[{"title": a.get("title", ""), "text": a.get("text", "")}
-                             for a in analysis.get("advice") or []],
-                     closing=analysis.get("closing") or "",
-                     llm_scope=list(analysis.get("scope") or []))
-        if analysis.get("coverage"):
-            entry["coverage"] = analysis["coverage"]
+        insight = analysis.get("insight") or {}
+        entry.update(
+            source="llm", type_text=_type_text(analysis.get("change_type") or "", analysis.get("change_type_detail"),
+                                               labels) or entry["type_text"],
+            llm_reason=analysis.get("importance_reason") or None,
+            summary=list(analysis.get("summary") or []) or [title], scope=list(analysis.get("scope") or []),
+            insight=[{"dimension": labels["dims"][d], "text": insight.get(d) or labels["insight_none"]}
+                     for d in labels["dims"] if d in insight] if any(insight.values()) else [],
+            risks=[{"title": r["title"], "details": list(r.get("details") or [])} for r in analysis.get("risks") or []],
+            advice=[{"title": a["title"], "text": a.get("text") or ""} for a in analysis.get("advice") or []],
+            closing=analysis.get("closing") or "", coverage=analysis.get("coverage") or None)
+        lacking = [part for part in _NEEDS[level] if not entry[part]]
+        if lacking:  # the model's follow-up for this level failed: the data fills in, and the entry says so
+            entry.update({part: _heuristic_parts(row, labels)[part] for part in lacking})
+            entry["note"] = labels["analysis_incomplete"]
     else:
         paragraph = first_paragraph(body)
         entry["summary"] = [paragraph] if paragraph else [title]
-        entry.update(_heuristic_parts(row, labels))
+        entry.update({part: _heuristic_parts(row, labels)[part] for part in _NEEDS[level]})
         if isinstance(row.get("analysis_status"), str) and row["analysis_status"] == "failed":
             entry["note"] = labels["analysis_failed"].format(error=row.get("llm_reason") or "error")
     return entry

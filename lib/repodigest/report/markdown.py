@@ -33,6 +33,7 @@ def environment(template_dir: str = str(TEMPLATES)) -> jinja2.Environment:
                              lstrip_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined,
                              autoescape=False)
     env.filters.update(inline=text.inline, cell=text.cell, code=text.code, link_text=text.link_text,
+                       block=text.block, item=text.item,
                        url=text.safe_url, toc_title=text.shorten, title_cell=title_cell)
     return env
 

@@ -27,7 +27,22 @@ def _escape_prose(text: str) -> str:
     out = text.replace("\\", "\\\\").replace("`", "\\`")
     # "<" is the only way into raw HTML and autolinks; "&" and ">" stay readable in the raw text.
     out = out.replace("<", "&lt;")
+    # "2*3*4" is arithmetic, not emphasis; "**bold**" (flanked by spaces or punctuation) stays bold.
+    out = _INTRAWORD_STAR.sub(r"\\*", out)
     return _LINK_CLOSE.sub(r"\\]", out)
+
+
+_INTRAWORD_STAR = re.compile(r"(?<=[0-9A-Za-z])\*(?=[0-9A-Za-z])")
+_PUNCTUATION = set("!\"#$%'()*+,-./:;=?@[\\]^_`{|}~")
+
+
+def _html_code(content: str) -> str:
+    """A code span as raw ``<code>``: GFM tables split cells at every ``|``, even inside backticks,
+    and renderers differ on ``\\|`` there; escaped pipes outside a backtick span read the same everywhere."""
+    out = []
+    for ch in content:
+        out.append({"<": "&lt;", ">": "&gt;", "&": "&amp;"}.get(ch) or ("\\" + ch if ch in _PUNCTUATION else ch))
+    return "<code>" + "".join(out) + "</code>"
 
 
 def inline(text: str | None, pipes: bool = False) -> str:
@@ -39,21 +54,70 @@ def inline(text: str | None, pipes: bool = False) -> str:
     value = one_line(text)
     parts, last = [], 0
     for match in _CODE_SPAN.finditer(value):
-        parts.append(_escape_prose(value[last:match.start()]))
-        parts.append(match.group(0))
+        parts.append(_escape_prose(value[last:match.start()]).replace("|", "\\|") if pipes
+                     else _escape_prose(value[last:match.start()]))
+        span = match.group(0)
+        parts.append(_html_code(match.group(2).strip() or match.group(2)) if pipes and "|" in span else span)
         last = match.end()
-    parts.append(_escape_prose(value[last:]))
+    rest = _escape_prose(value[last:])
+    parts.append(rest.replace("|", "\\|") if pipes else rest)
     out = "".join(parts)
-    if pipes:
-        out = out.replace("|", "\\|")
     if out.endswith("#"):  # a heading's closing #s would be eaten
         out = out[:-1] + "\\#"
     return out
 
 
 def cell(text: str | None) -> str:
-    """Untrusted text for a table cell: :func:`inline` with pipes escaped."""
-    return inline(text, pipes=True)
+    """Untrusted text for a table cell: :func:`inline` with pipes escaped, each line of a multi-line
+    text (a list inside the field) kept apart by ``<br>``."""
+    lines = [line for line in (text or "").replace("\r\n", "\n").split("\n") if line.strip()]
+    return "<br>".join(inline(line, pipes=True) for line in lines)
+
+
+_OWN_MARKER = re.compile(r"^\s*(?:\(?\d{1,2}[.)、]|[-*+•·])\s+(?=\S)")
+_LIST_LINE = re.compile(r"^(?:\d{1,9}[.)]|[-*+])(?:\s|$)")
+_RULE_LINE = re.compile(r"^(?:[-=_*]\s*){2,}$")
+
+
+def item(text: str | None) -> str:
+    """A list item as the model wrote it, without its own leading number or bullet (the report's list numbers it)."""
+    text = (text or "").strip()
+    stripped = _OWN_MARKER.sub("", text, count=1)
+    return stripped if stripped.strip() else text
+
+
+def _line(line: str) -> str:
+    out = inline(line)
+    if out.startswith("#"):  # a line of its own would become a heading
+        out = "\\" + out
+    elif _RULE_LINE.match(out):  # ... or a rule, or underline the line above into a heading
+        out = "\\" + out
+    return out
+
+
+def block(text: str | None, indent: int = 0) -> str:
+    """Untrusted multi-line text (a model's field) as Markdown block content: line breaks and the
+    lists inside it keep their meaning; continuation lines are indented by ``indent`` spaces so
+    the whole text stays inside the list item it is written in. Nothing is cut."""
+    out: list[str] = []
+    previous = None
+    for raw in (text or "").replace("\r\n", "\n").split("\n"):
+        line = raw.strip()
+        if not line:
+            if out and out[-1]:
+                out.append("")
+            continue
+        kind = "list" if _LIST_LINE.match(line) else "text"
+        if out and out[-1] and previous and kind != previous:
+            out.append("")  # a list after a sentence (or a sentence after a list) needs a blank line
+        elif out and out[-1] and kind == "text":
+            out[-1] += "  "  # a line break the model wrote stays one (a hard break, not a space)
+        out.append(_line(line))
+        previous = kind
+    while out and not out[-1]:
+        out.pop()
+    pad = " " * indent
+    return "\n".join([out[0], *[(pad + line) if line else "" for line in out[1:]]]) if out else ""
 
 
 def link_text(text: str | None) -> str:

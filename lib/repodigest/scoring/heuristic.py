@@ -10,6 +10,11 @@ The score is a sum of points, each documented where it is defined (``POINTS``):
 - diffusion adds points for files, areas beyond the first and entropy (changes spread evenly
   over many files are harder to review than one big file);
 - risky paths (public API, security-sensitive, build, CI) and breaking markers add points;
+- labels of the commit's pull request that signal importance add points (``LABEL_POINTS``:
+  breaking 20, security 20, high priority 15, bug 6; any case, "-" and "_" read as spaces; at
+  most 30 in all; a breaking label counts nothing more when the message already has a
+  breaking-change marker). A repository's ``label_points`` in the config is merged over these
+  (``{ "p0" = 25, "bug" = 0 }``); the labels are data on the Commit, looked up by the source;
 - bots are capped at low; docs/test/CI-only changes are capped below high;
 - a commit touching a hotspot or a knowledge island of the loaded history (``History``, which the
   digest computes with repodigest.analytics over the report's window) gets a ``hotspot`` /
@@ -51,6 +56,10 @@ POINTS = {
     "hotspot": 0, "knowledge_island": 0,
     "bot_cap": 15, "support_only_cap": MEDIUM_AT + 10,
 }
+# Pull-request labels a maintainer sets when a change matters; keys are normalized (see _label_key).
+LABEL_POINTS = {"breaking": 20, "breaking change": 20, "security": 20, "high priority": 15, "bug": 6}
+LABELS_CAP = 30
+_BREAKING_LABELS = {"breaking", "breaking change"}
 _BREAKING = re.compile(r"(^\s*\w+(\([^)]*\))?!:|BREAKING[ -]CHANGE|\[breaking\]|\bbackward[s]?[- ]incompatible\b)",
                        re.IGNORECASE | re.MULTILINE)
 _BOT_NAMES = re.compile(r"(\[bot\]$|^dependabot|^renovate|^github-actions|^pre-commit-ci|^mergify|^copilot$)", re.I)
@@ -144,11 +153,36 @@ def measure(commit: Commit, change_type: str) -> Signals:
     )
 
 
+def _label_key(label: str) -> str:
+    return re.sub(r"[\s_-]+", " ", label.strip().lower())
+
+
+def label_reasons(labels: Sequence[str], extra: Mapping[str, float] | None = None,
+                  breaking_marker: bool = False) -> list[Reason]:
+    """One ``pr_label`` reason per label worth points (``LABEL_POINTS`` merged with ``extra``),
+    the positive ones capped at ``LABELS_CAP`` in all."""
+    table = {**LABEL_POINTS, **{_label_key(k): float(v) for k, v in (extra or {}).items()}}
+    found: dict[str, tuple[str, float]] = {}
+    for label in labels:
+        key = _label_key(label)
+        if table.get(key) and key not in found and not (breaking_marker and key in _BREAKING_LABELS):
+            found[key] = (label, table[key])
+    reasons, room = [], float(LABELS_CAP)
+    for label, points in sorted(found.values(), key=lambda item: -item[1]):
+        if points > 0:
+            points = min(points, room)
+            room -= points
+        if points:
+            reasons.append(Reason("pr_label", points, label))
+    return reasons
+
+
 def _level(score: float) -> str:
     return "high" if score >= HIGH_AT else "medium" if score >= MEDIUM_AT else "low"
 
 
 def assess(commit: Commit, rules: Sequence[AreaRule] = (), repo_short_name: str = "",
+           label_points: Mapping[str, float] | None = None,
            history: History | None = None) -> Assessment:
     """Score one commit and say why, by the rule in this module's docstring."""
     names = [f.path for f in commit.files]
@@ -177,6 +211,8 @@ def assess(commit: Commit, rules: Sequence[AreaRule] = (), repo_short_name: str 
             reasons.append(Reason(code, p[code], found[0]))
     if s.breaking:
         reasons.append(Reason("breaking", p["breaking"]))
+    if commit.pull_request is not None:
+        reasons += label_reasons(commit.pull_request.labels, label_points, s.breaking)
     if history is not None:
         reasons += history_reasons(names, history)
     score = sum(r.points for r in reasons)

@@ -1,6 +1,9 @@
 """Commit sources behind one small interface: local git clones and GitHub repositories.
 
-A source has a ``name``, ``commits(window)``, ``latest_commit_time()`` and ``diff(commit)``.
+A source has a ``name``, ``commits(window)``, ``latest_commit_time()`` and ``diff(commit)``, and
+``github_repo``: ``owner/name`` when the repository is on GitHub (a GitHub source, a mirror, a
+clone whose ``origin`` is on github.com), for the pull-request lookups of
+:mod:`.pull_requests`; else None.
 New backends register a factory in ``SOURCES`` keyed by the kind :func:`repo_kind` returns.
 """
 
@@ -19,6 +22,7 @@ from .local_git import LocalGitSource
 class Source(Protocol):
     name: str
     kind: str
+    github_repo: str | None
 
     def commits(self, window: Window) -> list[Commit]: ...
 

@@ -8,9 +8,8 @@ run started, already fetched once): zero requests.
   configured branch no ``sha`` is sent, so GitHub uses the default branch and we never spend a
   request asking which branch that is (the repository object is created lazily).
 - **Details**: ``GET /repos/{o}/{r}/commits/{sha}`` fetched concurrently
-  (``settings.github.concurrency`` threads, each with its own PyGithub client: a PyGithub
-  ``Requester`` keeps one shared connection object whose ``request()``/``getresponse()`` pair is
-  not safe to interleave across threads). Files beyond the first 300 come from further pages of
+  (``settings.github.concurrency`` threads, each with its own PyGithub client, see
+  :mod:`.github_client`). Files beyond the first 300 come from further pages of
   the same endpoint (PyGithub's ``Commit.files`` follows the ``Link`` header); GitHub stops at
   3000 files, and such commits get ``files_truncated=True``.
 - **Cache** (:class:`repodigest.cache.Cache`): table ``github_commit`` keyed
@@ -24,7 +23,7 @@ run started, already fetched once): zero requests.
   reset is further away than ``settings.github.max_rate_limit_wait``, persistent 5xx answers,
   timeouts and connection failures are :class:`SourceError` (one line, the reset time in UTC).
   Every request has a timeout (``settings.github.timeout``), retries go through PyGithub's
-  ``GithubRetry``.
+  ``GithubRetry`` (clients, retries and this translation live in :mod:`.github_client`).
 
 Binary files: GitHub sends no ``patch`` and ``changes == 0`` for them. A file is marked
 ``binary=True`` (with ``added_lines``/``deleted_lines`` None, "not counted") when it has no
@@ -41,71 +40,31 @@ test is applied to each commit's committer date after the details arrive.
 from __future__ import annotations
 
 import logging
-import math
-import os
-import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import datetime, timedelta, timezone
-from urllib.parse import urlsplit
 
-import requests
-import urllib3
-from github import Auth, Github, GithubException, GithubRetry
-from github.GithubException import (
-    BadCredentialsException,
-    RateLimitExceededException,
-    RateLimitExceededExceedsMaxWait,
-    UnknownObjectException,
-)
+from github import GithubException
 from tqdm import tqdm  # plain text: the bar is forwarded to the CLI user's terminal
 
 from ..cache import Cache
 from ..config import RepoConfig, Settings
-from ..errors import RepodigestError, SourceError, UserError
+from ..errors import RepodigestError, SourceError
 from ..models import Commit
 from ..window import Window
+from .github_client import GitHubClient
 from .github_shape import file_change, render_diff, to_commit, trim
 
 log = logging.getLogger(__name__)
 
-DEFAULT_API_URL = "https://api.github.com"
 COMMIT_TABLE = "github_commit"
 WINDOW_TABLE = "github_window"
 LIST_PER_PAGE = 100  # GitHub's maximum for the commit listing
 FILES_PER_PAGE = 300  # GitHub's maximum (and default) for a commit's files
-# Retries for 5xx answers, read timeouts and connection errors (urllib3 backoff: 0, 2B, 4B ... s).
-RETRY_TOTAL = 4
-RETRY_BACKOFF = 1.0
 UNAUTHENTICATED_WARNING = (
     "GITHUB_TOKEN is not set: unauthenticated GitHub API access is limited to 60 requests per hour "
     "(a token allows 5000); set GITHUB_TOKEN in the environment"
 )
-
-
-
-class _BoundedRetry(GithubRetry):
-    """GithubRetry that also refuses to sleep for a ``Retry-After`` longer than the allowed wait."""
-
-    def get_retry_after(self, response):  # noqa: D102 - urllib3 hook
-        value = super().get_retry_after(response)
-        if value is not None and self.max_rate_limit_wait is not None and value > self.max_rate_limit_wait:
-            raise RateLimitExceededExceedsMaxWait(response.status, {"message": f"Retry-After: {value:g}s"},
-                                                  dict(response.headers), wait=value)
-        return value
-
-
-def api_base_url(settings: Settings) -> str:
-    """``settings.github.api_url``, else ``$GITHUB_API_URL``, else https://api.github.com."""
-    url = settings.github.api_url or os.environ.get("GITHUB_API_URL") or DEFAULT_API_URL
-    return url.rstrip("/")
-
-
-def _header(headers, name: str) -> str | None:
-    for key, value in (headers or {}).items():
-        if str(key).lower() == name.lower():
-            return str(value)
-    return None
 
 
 def _aware(moment: datetime) -> datetime:
@@ -117,32 +76,6 @@ def _utc_text(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _message_of(exc: GithubException) -> str:
-    data = exc.data if isinstance(exc.data, dict) else {}
-    return str(data.get("message") or exc.message or "").strip()
-
-
-def _root_cause(exc: BaseException) -> BaseException:
-    """The urllib3 reason under a requests error (a MaxRetryError's ``reason``), else the error itself."""
-    seen = exc
-    for _ in range(5):
-        inner = seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None
-        if isinstance(inner, urllib3.exceptions.MaxRetryError):
-            return inner.reason or inner
-        if inner is None:
-            break
-        seen = inner
-    return seen
-
-
-def _is_rate_limit(exc: GithubException) -> bool:
-    if isinstance(exc, RateLimitExceededException):
-        return True
-    if exc.status not in (403, 429):
-        return False
-    return _header(exc.headers, "x-ratelimit-remaining") == "0" or "rate limit" in _message_of(exc).lower()
-
-
 class GitHubSource:
     """One GitHub repository, read through the REST API; see the module docstring."""
 
@@ -151,11 +84,12 @@ class GitHubSource:
     def __init__(self, repo: RepoConfig, full_name: str, settings: Settings, *, refresh: bool = False,
                  cache: Cache | None = None, progress: bool = True):
         self.full_name = full_name
+        self.github_repo = full_name  # pull-request lookups go to the same repository
         self.name = repo.name or full_name
         self.branch = repo.branch
         self.settings = settings
-        self.api_url = api_base_url(settings)
-        self.api_host = urlsplit(self.api_url).netloc or self.api_url
+        self.api = GitHubClient(full_name, settings, branch=repo.branch)
+        self.api_url, self.api_host = self.api.api_url, self.api.api_host
         if cache is None:
             cache = Cache(settings.cache_dir, refresh=refresh)
         elif refresh and not cache.refresh:
@@ -163,93 +97,18 @@ class GitHubSource:
         self.cache = cache
         self.progress = progress
         self.run_started = datetime.now(timezone.utc)
-        token = os.environ.get("GITHUB_TOKEN", "").strip()
-        self._auth = Auth.Token(token) if token else None
-        if not token:
+        if self.api.auth is None:
             warnings.warn(UNAUTHENTICATED_WARNING, stacklevel=3)
             log.warning(UNAUTHENTICATED_WARNING)
-        self._local = threading.local()
 
     def __repr__(self) -> str:
         return f"GitHubSource({self.full_name!r}, api={self.api_url!r}, branch={self.branch!r})"
 
-    # -- clients ---------------------------------------------------------------------------------
-    def _client(self, per_page: int = LIST_PER_PAGE) -> Github:
-        clients = getattr(self._local, "clients", None)
-        if clients is None:
-            clients = self._local.clients = {}
-        if per_page not in clients:
-            gh = self.settings.github
-            retry = _BoundedRetry(total=RETRY_TOTAL, backoff_factor=RETRY_BACKOFF,
-                                  secondary_rate_wait=min(60.0, gh.max_rate_limit_wait),
-                                  max_rate_limit_wait=gh.max_rate_limit_wait)
-            clients[per_page] = Github(auth=self._auth, base_url=self.api_url, per_page=per_page,
-                                       timeout=max(1, math.ceil(gh.timeout)), retry=retry,
-                                       seconds_between_requests=0, seconds_between_writes=0,
-                                       lazy=True, user_agent="repodigest")
-        return clients[per_page]
-
     def _repo(self, per_page: int = LIST_PER_PAGE):
-        return self._client(per_page).get_repo(self.full_name)  # lazy: no request
+        return self.api.repo(per_page)  # lazy: no request
 
-    # -- errors ----------------------------------------------------------------------------------
     def _translate(self, exc: Exception, doing: str) -> RepodigestError:
-        name = self.full_name
-        if isinstance(exc, RepodigestError):
-            return exc
-        if isinstance(exc, GithubException):
-            message = _message_of(exc)
-            if isinstance(exc, BadCredentialsException) or exc.status == 401:
-                return UserError("GitHub rejected the token (401): check GITHUB_TOKEN "
-                                 "(expired, revoked or for another GitHub host?)")
-            if _is_rate_limit(exc):
-                return SourceError(self._rate_limit_text(exc, doing))
-            if exc.status in (404, 409, 422) and self.branch and ("sha" in message.lower() or "branch" in message.lower()):
-                return UserError(f"branch {self.branch!r} not found in GitHub repository '{name}'")
-            if exc.status in (404, 422) and doing.startswith("fetching commit"):
-                return SourceError(f"GitHub no longer has the listed commit while {doing} for '{name}' "
-                                   f"(force-pushed away?): {message or exc.status}")
-            if isinstance(exc, UnknownObjectException) or exc.status == 404:
-                return UserError(f"GitHub repository '{name}' not found or not visible with the current token "
-                                 f"(private repositories need GITHUB_TOKEN with read access) [{self.api_url}]")
-            if exc.status == 403:
-                return SourceError(f"GitHub refused {doing} for '{name}' (403): {message or 'forbidden'}")
-            if exc.status is not None and exc.status >= 500:
-                return SourceError(f"GitHub answered {exc.status} while {doing} for '{name}' after retries: "
-                                   f"{message or 'server error'}")
-            return SourceError(f"GitHub error {exc.status} while {doing} for '{name}': {message or exc}")
-        if isinstance(exc, requests.exceptions.RetryError):
-            return SourceError(f"GitHub kept failing while {doing} for '{name}' ({self.api_url}): "
-                               f"server errors persisted after {RETRY_TOTAL} retries")
-        if isinstance(exc, requests.exceptions.RequestException):
-            reason = _root_cause(exc)
-            timed_out = isinstance(reason, (requests.exceptions.Timeout, urllib3.exceptions.TimeoutError, TimeoutError))
-            if timed_out and not isinstance(reason, urllib3.exceptions.NewConnectionError):  # a subclass, oddly
-                return SourceError(f"GitHub did not answer within {self.settings.github.timeout:g}s while {doing} "
-                                   f"for '{name}' ({self.api_url}), also after {RETRY_TOTAL} retries")
-            text = str(reason).splitlines()[0] if str(reason) else type(reason).__name__
-            if "Failed to establish a new connection" in text or isinstance(reason, ConnectionRefusedError):
-                text = text.split("Failed to establish a new connection:", 1)[-1].strip()
-            return SourceError(f"connection to GitHub failed while {doing} for '{name}' ({self.api_url}): {text[:200]}")
-        return SourceError(f"unexpected error while {doing} for '{name}': {type(exc).__name__}: {exc}")
-
-    def _rate_limit_text(self, exc: GithubException, doing: str) -> str:
-        reset = _header(exc.headers, "x-ratelimit-reset")
-        retry_after = _header(exc.headers, "retry-after")
-        now = datetime.now(timezone.utc)
-        when = None
-        if reset and reset.isdigit():
-            when = datetime.fromtimestamp(int(reset), timezone.utc)
-        elif retry_after and retry_after.isdigit():
-            when = now + timedelta(seconds=int(retry_after))
-        limit = self.settings.github.max_rate_limit_wait
-        hint = "" if self._auth else "; set GITHUB_TOKEN for a higher limit"
-        if when is None:
-            return f"GitHub rate limit exceeded ({exc.status}) while {doing} for '{self.full_name}'{hint}"
-        seconds = max(0, int((when - now).total_seconds()))
-        beyond = f", more than github.max_rate_limit_wait={limit:g}s" if seconds > limit else ""
-        return (f"GitHub rate limit exceeded ({exc.status}) while {doing} for '{self.full_name}': it resets at "
-                f"{when.replace(microsecond=0).isoformat().replace('+00:00', 'Z')} (in {seconds}s{beyond}){hint}")
+        return self.api.translate(exc, doing)
 
     # -- listing ---------------------------------------------------------------------------------
     def _window_key(self, since: datetime, until: datetime) -> str:

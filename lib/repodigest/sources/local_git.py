@@ -73,11 +73,11 @@ def repository_root(path: str | Path) -> Path:
     return Path(top.stdout.strip()).resolve()
 
 
-def web_url(path: str | Path) -> str | None:
-    """``https://github.com/owner/name`` when the ``origin`` remote is on GitHub, else None."""
+def github_full_name(path: str | Path) -> str | None:
+    """``owner/name`` when the ``origin`` remote is on github.com, else None."""
     proc = subprocess.run(["git", "-C", str(path), "remote", "get-url", "origin"], capture_output=True, text=True)
     found = _GITHUB_REMOTE.search(proc.stdout.strip()) if proc.returncode == 0 else None
-    return f"https://github.com/{found.group(1)}/{found.group(2)}" if found else None
+    return f"{found.group(1)}/{found.group(2)}" if found else None
 
 
 def to_commit(raw: RawCommit, repo: str, base_url: str | None) -> Commit:
@@ -96,7 +96,11 @@ def to_commit(raw: RawCommit, repo: str, base_url: str | None) -> Commit:
 
 
 class LocalGitSource:
-    """A local clone (work tree or bare), read on one branch, first-parent history."""
+    """A local clone (work tree or bare), read on one branch, first-parent history.
+
+    A clone whose ``origin`` is on GitHub is that repository: it is named ``owner/name`` (unless
+    ``name`` is given), links to GitHub, and ``github_repo`` lets the digest look up pull requests.
+    """
 
     kind = "local"
 
@@ -105,8 +109,10 @@ class LocalGitSource:
         self.path = repository_root(path)
         self.branch = branch
         self.revision = self._resolve_revision(branch)
-        self.name = name or self.path.name.removesuffix(".git")
-        self.base_url = base_url if base_url is not None else web_url(self.path)
+        self.github_repo = github_full_name(self.path) if base_url is None else None
+        self.name = name or self.github_repo or self.path.name.removesuffix(".git")
+        self.base_url = base_url if base_url is not None else (
+            f"https://github.com/{self.github_repo}" if self.github_repo else None)
 
     def _resolve_revision(self, branch: str | None) -> str:
         rev = branch or "HEAD"

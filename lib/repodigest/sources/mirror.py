@@ -107,4 +107,6 @@ def open_mirror_source(repo: RepoConfig, full_name: str, settings: Settings,
     path = mirror_path(settings, full_name, host or "local")
     update_mirror(path, remote_url)
     base = f"https://{host or 'github.com'}/{full_name}"
-    return MirrorSource(path, branch=repo.branch, name=repo.name or full_name, base_url=base)
+    source = MirrorSource(path, branch=repo.branch, name=repo.name or full_name, base_url=base)
+    source.github_repo = full_name  # pull-request lookups go to the repository it mirrors
+    return source

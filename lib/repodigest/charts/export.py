@@ -1,4 +1,4 @@
-"""The output side of :mod:`repodigest.charts`: figures as an HTML fragment, as PNG files
+"""The output side of :mod:`repodigest.charts.figures`: figures as an HTML fragment, as PNG files
 (kaleido), and the report's Markdown section linking the images.
 
 The only module of the charts that writes files (``export_images``).
@@ -15,6 +15,8 @@ import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from .labels import labels
 
 if TYPE_CHECKING:  # plotly is imported by the figure code; starting the browser must not wait for it
     import plotly.graph_objects as go
@@ -128,16 +130,12 @@ def _is_png(path: Path) -> bool:
 
 def chart_title(name: str, lang: str = "zh") -> str:
     """The display title of the chart ``name`` (one of ``CHART_NAMES``)."""
-    from .charts import labels  # here, not at the top: charts re-exports this module, so a top import would cycle
-
     return labels(lang).get(name, name)
 
 
 def charts_markdown(names_paths: Sequence[tuple[str, str | Path]], lang: str = "zh", error: str | None = None) -> str:
     """The body of the report's charts section: one relative image link per exported chart
     (the images sit next to report.md); when export failed, a line pointing at report.html."""
-    from .charts import labels  # see chart_title
-
     L = labels(lang)
     lines = [f"![{chart_title(name, lang)}]({Path(path).name})" for name, path in names_paths]
     if error:

@@ -19,10 +19,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import DeliveryConfig
-from .frame import read_frame
-from .report.labels import load_labels
-from .report.text import one_line
+from ..config import DeliveryConfig
+from ..frame import read_frame
+from ..report.labels import load_labels
+from ..report.text import one_line
 
 _MAX_TITLES = 10
 

@@ -1,4 +1,4 @@
-"""The prompts of :mod:`repodigest.scoring.llm` and the reading of its answers: the texts sent, the JSON back.
+"""The prompts of an analysis and the reading of its answers: the texts sent, the JSON back.
 
 The commit message and the diff go into the prompt as untrusted data, between markers whose id
 is derived from the commit (so the message cannot predict and fake them); the file list and the
@@ -10,16 +10,16 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import jinja2
 
 from ..models import Commit
+from ..scoring.paths import file_kind
 from .diff_budget import BudgetedDiff
-from .paths import file_kind
+from .records import AnalysisRequest
+from .schema import FIELDS_BY_LEVEL
 
-if TYPE_CHECKING:  # only an annotation here; a runtime import would be circular (llm imports this module)
-    from .llm import AnalysisRequest
+PROMPT_VERSION = "2026-11-25.2"  # bump when a prompt template or the schema changes: old cache entries stop matching
 
 MESSAGE_CHARS = 4000  # the commit message is clipped to this
 MAX_FILES_LISTED = 80  # file lines in the prompt; the rest are counted
@@ -89,8 +89,14 @@ def render_prompt(req: AnalysisRequest, lang: str, budgeted: BudgetedDiff | None
         reasons=[" ".join(str(r).split()) for r in req.reasons], files=files,
         hidden_files=max(0, len(c.files) - MAX_FILES_LISTED), nonce=_nonce(c),
         message=_defuse(_clip_message(c.message)), diff=_defuse(budgeted.text) if budgeted else "",
-        diff_note=note, left_out=left_out, schema=schema)
+        diff_note=note, left_out=left_out, schema=schema, fields=FIELDS_BY_LEVEL.get(req.level, FIELDS_BY_LEVEL["medium"]))
     return system.strip(), user.strip()
+
+
+def render_followup(lang: str, fields: tuple[str, ...], importance: str, target: str, schema: str | None = None) -> str:
+    """The follow-up turn asking for ``fields``, the ones an entry of level ``target`` still lacks."""
+    return _ENV.get_template(f"followup.{lang}.j2").render(fields=fields, importance=importance, target=target,
+                                                            schema=schema).strip()
 
 
 def coverage_text(budgeted: BudgetedDiff | None, lang: str, coverage: float) -> str:
@@ -100,13 +106,6 @@ def coverage_text(budgeted: BudgetedDiff | None, lang: str, coverage: float) -> 
     if coverage >= 1.0 and not budgeted.left_out:
         return ""
     line, left = _COVERAGE[lang]
-    try:  # the report's own wording, when its labels have it
-        from ..report.labels import load_labels
-
-        labels = load_labels(lang)
-        line, left = labels["coverage_line"], labels["coverage_left_out"]
-    except Exception:  # noqa: BLE001 - the built-in wording is the same
-        pass
     text = line.format(percent=int(coverage * 100), seen=len(budgeted.included), total=budgeted.files_total)
     skipped = [f for f in budgeted.left_out]
     if skipped:

@@ -16,13 +16,13 @@ import sys
 import tempfile
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import PartialReportError, RepodigestError, SourceError, UserError
+from ..errors import PartialReportError, RepodigestError, SourceError, UserError
 
-TEMPLATES = Path(__file__).resolve().parent / "report" / "nbconvert"
-NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "daily_report.ipynb"
+TEMPLATES = Path(__file__).resolve().parent / "nbconvert"
+NOTEBOOK = Path(__file__).resolve().parents[3] / "notebooks" / "daily_report.ipynb"
 # Papermill would write secrets into the output notebook: such parameters are refused outright.
 _SECRET_WORDS = ("token", "key", "secret", "password", "webhook")
 
@@ -35,6 +35,7 @@ class RenderResult:
     files: list[Path]
     seconds: dict[str, float]
     partial: bool
+    warnings: list[str] = field(default_factory=list)  # from status.json: for the user's terminal
 
 
 def check_parameters(parameters: dict) -> None:
@@ -166,11 +167,12 @@ def render_report(parameters: dict, out_root: str | os.PathLike = "outputs", fol
         files = [executed_path, *export(node, tmp, title)]
         seconds["export"] = time.perf_counter() - started
         status_path = tmp / "status.json"
-        partial = bool(json.loads(status_path.read_text())["partial"]) if status_path.exists() else False
+        status = json.loads(status_path.read_text()) if status_path.exists() else {}
+        partial, warnings = bool(status.get("partial")), list(status.get("warnings") or [])
         final = root / folder
         publish(tmp, final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     files = sorted(p for p in final.iterdir() if p.is_file())
-    return RenderResult(out_dir=final, files=files, seconds=seconds, partial=partial)
+    return RenderResult(out_dir=final, files=files, seconds=seconds, partial=partial, warnings=warnings)

@@ -2,7 +2,7 @@
 
 Every chart is a plain function of the frame (``frame.COLUMNS``) plus options and returns a
 ``plotly.graph_objects.Figure``; nothing here reads or writes files (the output side, HTML and
-PNG export and the Markdown section, is :mod:`repodigest.chart_export`).
+PNG export and the Markdown section, is :mod:`repodigest.charts.export`).
 Charts about "the report" use the rows with ``in_report``; trend charts use every row (the
 trend window). One color per area (``area_colors``) is shared by all charts of a report.
 """
@@ -18,8 +18,7 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
-# The output side lived here first; digest.py and the tests still import it from this module.
-from .chart_export import chart_title, charts_markdown, export_images, figures_html  # noqa: F401
+from .labels import OTHERS_LABELS, labels
 
 MAX_ROWS = 50  # bar/heatmap rows shown at most, whatever ``top`` says
 MAX_AREA_ROWS = 25  # areas in the areas bar chart; the rest fold into "others"
@@ -36,44 +35,6 @@ PALETTE = [c for c in (*qualitative.Plotly, *qualitative.Set2, *qualitative.Past
 FONT_FAMILY = ('"Open Sans", "Noto Sans CJK SC", "WenQuanYi Micro Hei", "PingFang SC", '
                '"Microsoft YaHei", sans-serif')
 CHART_NAMES = ("authors", "areas", "levels", "area-trend", "author-area")
-
-_LABELS: dict[str, dict[str, str]] = {
-    "zh": {
-        "others": "其他", "other_bots": "其他机器人", "bots": "机器人", "commits": "提交数",
-        "lines": "变更行数", "added": "新增行", "deleted": "删除行", "author": "作者", "area": "模块",
-        "repo": "仓库", "day": "日期", "level": "重要度", "high": "高", "medium": "中", "low": "低",
-        "report_day": "报告日",
-        "authors": "作者：提交数与变更行数", "areas": "模块：提交数与变更行数",
-        "levels": "各仓库的重要度分布", "area-trend": "各模块每日提交数",
-        "author-area": "作者 × 模块：提交数（整个窗口）",
-        "unavailable": "（未能导出图表图片：{why}。交互式图表见同目录的 report.html。）",
-        "none": "（本期没有可绘制的数据。）",
-        "multi_area": "跨多个模块的提交在每个模块各计一次",
-    },
-    "en": {
-        "others": "others", "other_bots": "other bots", "bots": "bots", "commits": "commits",
-        "lines": "lines changed", "added": "lines added", "deleted": "lines deleted", "author": "author",
-        "area": "area", "repo": "repository", "day": "day", "level": "importance", "high": "high",
-        "medium": "medium", "low": "low", "report_day": "report day",
-        "authors": "Authors: commits and lines changed", "areas": "Areas: commits and lines changed",
-        "levels": "Importance by repository", "area-trend": "Commits per day by area",
-        "author-area": "Author × area: commits (whole window)",
-        "unavailable": "(Chart images could not be exported: {why}. The interactive charts are in "
-                       "report.html next to this file.)",
-        "none": "(Nothing to chart for this period.)",
-        "multi_area": "a commit touching several areas counts once in each",
-    },
-}
-OTHERS_LABELS = frozenset(lab[k] for lab in _LABELS.values() for k in ("others", "other_bots"))
-
-
-def labels(lang: str) -> dict[str, str]:
-    """The chart labels for ``lang`` ("zh" or "en")."""
-    try:
-        return _LABELS[lang]
-    except KeyError:
-        raise ValueError(f"unknown language {lang!r}: use one of {', '.join(_LABELS)}") from None
-
 
 # ---------------------------------------------------------------- data helpers
 
@@ -396,7 +357,7 @@ def author_area_heatmap(frame: pd.DataFrame, top: int = 20, lang: str = "zh", *,
 def report_charts(frame: pd.DataFrame, charts_cfg=None, lang: str = "zh") -> list[tuple[str, go.Figure]]:
     """The report's charts as (name, figure), in ``CHART_NAMES`` order, leaving out charts with
     nothing to show. ``charts_cfg`` is a ``config.ChartsConfig`` (defaults when None)."""
-    from .config import ChartsConfig
+    from ..config import ChartsConfig
 
     cfg = charts_cfg or ChartsConfig()
     colors = area_colors(frame)

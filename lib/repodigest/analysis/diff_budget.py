@@ -23,7 +23,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from .paths import file_kind
+from ..scoring.paths import file_kind
 
 CHARS_PER_TOKEN = 4
 MAX_LINE_CHARS = 400  # a longer line (minified code, data) is cut

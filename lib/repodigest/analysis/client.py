@@ -1,0 +1,352 @@
+"""The model's side of an analysis: the openai client, what an endpoint accepts, and one commit's
+requests with their fallbacks (structured output modes, truncated and invalid answers).
+
+See :mod:`repodigest.analysis` for the whole contract.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from pydantic import ValidationError
+
+from ..config import LLMConfig
+from ..scoring.blend import blend_levels
+from .diff_budget import BudgetedDiff, budget_diff, estimate_tokens
+from .prompt import _is_pure_json, coverage_text, extract_json, render_followup, render_prompt
+from .records import AnalysisRequest, CommitAnalysis
+from .schema import (Analysis, completion_schema, schema_for, to_entry_dict, validate_analysis,
+                     validate_completion)
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MODEL = "gpt-4o-mini"
+MODES = ("json_schema", "json_object", "text")
+MAX_TOKENS = {"high": 3000, "medium": 1500, "low": 500}  # first answer's output limit, by detail level
+INVALID_RETRIES = 2  # invalid answers (bad JSON, missing fields) asked again at most this many times
+BUDGET_SHRINKS = 2  # after a truncated answer with doubled max_tokens: halve the diff budget this often
+MAX_ATTEMPTS = 10  # hard cap of requests per commit
+_RANK = {"low": 0, "medium": 1, "high": 2}
+_REJECTED = {"en": "Your previous answer was rejected ({error}). Answer again with the complete JSON object only.",
+             "zh": "你上一次的回答未通过校验（{error}）。请重新回答，只输出完整的 JSON 对象。"}
+_SCHEMA_ERROR_WORDS = ("response_format", "json_schema", "json schema", "schema", "json_object", "grammar",
+                       "structured", "format")
+
+
+# ----------------------------------------------------------------------------------------------
+# Client, model, availability
+
+
+def resolve_model(cfg: LLMConfig) -> str:
+    return cfg.model or os.environ.get("OPENAI_MODEL") or DEFAULT_MODEL
+
+
+def llm_available(cfg: LLMConfig) -> tuple[bool, str]:
+    """Whether an analysis can run, and why not (or which model it will use)."""
+    if not cfg.enabled:
+        return False, "LLM analysis is disabled in the config"
+    if not os.environ.get("OPENAI_API_KEY"):
+        return False, "OPENAI_API_KEY is not set"
+    return True, f"model {resolve_model(cfg)}"
+
+
+def make_client(cfg: LLMConfig):
+    """An ``openai.OpenAI`` client from the environment (the key never leaves it but for the header)."""
+    import openai
+
+    return openai.OpenAI(api_key=os.environ["OPENAI_API_KEY"], base_url=os.environ.get("OPENAI_BASE_URL"),
+                         timeout=cfg.timeout, max_retries=cfg.max_retries)
+
+
+@dataclass
+class _EndpointState:
+    """What this endpoint accepts, learned from earlier requests."""
+
+    mode_index: int = 0
+    token_param: str = "max_tokens"
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def demote(self, index: int) -> None:
+        with self.lock:
+            if self.mode_index <= index < len(MODES) - 1:
+                self.mode_index = index + 1
+
+
+_STATES: dict[tuple[str, str], _EndpointState] = {}
+_STATES_LOCK = threading.Lock()
+
+
+def endpoint_state(base_url: str, model: str) -> _EndpointState:
+    """The remembered modes of (base URL, model), shared by every client of that endpoint."""
+    with _STATES_LOCK:
+        return _STATES.setdefault((base_url.rstrip("/"), model), _EndpointState())
+
+
+# ----------------------------------------------------------------------------------------------
+# Answers
+
+
+def _one_line(text: str, secret: str | None = None, limit: int = 200) -> str:
+    text = " ".join(str(text).split())
+    if secret:
+        text = text.replace(secret, "***")
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _status_error(exc) -> str:
+    """``HTTP 429: <the server's message>`` from an ``openai.APIStatusError``."""
+    body = getattr(exc, "body", None)
+    message = None
+    if isinstance(body, dict):
+        inner = body.get("error") if isinstance(body.get("error"), dict) else body
+        message = inner.get("message") if isinstance(inner, dict) else None
+    if not message:
+        message = str(getattr(exc, "message", "") or exc)
+        message = message.split(" - ", 1)[1] if message.startswith("Error code:") and " - " in message else message
+    return f"HTTP {exc.status_code}: {message}"
+
+
+@dataclass
+class _Answer:
+    content: str | None
+    finish_reason: str | None
+    tokens_in: int
+    tokens_out: int
+
+
+@dataclass
+class _Outcome:
+    """One answer after its fallbacks: the validated value (None when none came), and how."""
+
+    value: object | None
+    mode: str | None
+    budget: int  # the diff budget the answer was given
+    error: str | None
+    text: str | None  # the answer's JSON, as the model's turn of a follow-up conversation
+
+
+def _usage(body: dict, messages: list[dict], content: str | None) -> tuple[int, int]:
+    usage = body.get("usage") or {}
+    tin, tout = usage.get("prompt_tokens"), usage.get("completion_tokens")
+    if tin is None:
+        tin = sum(estimate_tokens(m["content"]) for m in messages)
+    if tout is None:
+        tout = estimate_tokens(content or "")
+    return int(tin), int(tout)
+
+
+class _Rejected(Exception):
+    """The server refused the request's shape (400/422)."""
+
+    def __init__(self, message: str, schema_related: bool, token_param: bool):
+        super().__init__(message)
+        self.schema_related = schema_related
+        self.token_param = token_param
+
+
+class _Analyzer:
+    """One endpoint and model: sends the requests of one run, and learns what the endpoint accepts."""
+
+    def __init__(self, client, model: str, cfg: LLMConfig, lang: str):
+        self.client = client
+        self.model = model
+        self.cfg = cfg
+        self.lang = lang
+        self.state = endpoint_state(str(client.base_url), model)
+        self.secret = os.environ.get("OPENAI_API_KEY") or None
+
+    def _call(self, mode: str, messages: list[dict], model_cls, max_tokens: int, token_param: str) -> _Answer:
+        import openai
+
+        kwargs = {"model": self.model, "messages": messages, token_param: max_tokens}
+        try:
+            if mode == "json_schema":
+                raw = self.client.chat.completions.with_raw_response.parse(response_format=model_cls, **kwargs)
+            elif mode == "json_object":
+                raw = self.client.chat.completions.with_raw_response.create(
+                    response_format={"type": "json_object"}, **kwargs)
+            else:
+                raw = self.client.chat.completions.with_raw_response.create(**kwargs)
+        except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
+            text = str(exc).lower()
+            about_tokens = "max_tokens" in text and "max_completion_tokens" in text
+            raise _Rejected(_one_line(_status_error(exc), self.secret),
+                            schema_related=any(w in text for w in _SCHEMA_ERROR_WORDS),
+                            token_param=about_tokens) from None
+        body = raw.http_response.json()
+        choice = (body.get("choices") or [{}])[0]
+        message = choice.get("message") or {}
+        content = message.get("content")
+        finish = choice.get("finish_reason")
+        tin, tout = _usage(body, messages, content)
+        return _Answer(content=content, finish_reason=finish, tokens_in=tin, tokens_out=tout)
+
+    def _ask(self, messages_for: Callable[[str | None, int], list[dict]], model_cls, read: Callable[[dict], object],
+             max_tokens: int, budget: int, result: CommitAnalysis) -> _Outcome:
+        """One answer, with every fallback: structured-output modes, the token parameter, truncated
+        answers (more room, then a smaller diff budget) and invalid ones (asked again with the reason).
+
+        ``messages_for(schema_text, budget)`` builds the messages (``schema_text`` is set in text mode);
+        ``read(data)`` validates the decoded JSON. Requests and tokens are added to ``result``."""
+        import openai
+
+        grown, shrinks, invalid_left, token_switched = False, 0, INVALID_RETRIES, False
+        mode_index = self.state.mode_index
+        note: str | None = None
+        error = "no answer"
+        for _attempt in range(MAX_ATTEMPTS):
+            mode_index = max(mode_index, self.state.mode_index)
+            mode = MODES[mode_index]
+            schema = json.dumps(model_cls.model_json_schema(), ensure_ascii=False) if mode == "text" else None
+            messages = messages_for(schema, budget)
+            if note:
+                messages.append({"role": "user", "content": note})
+            sent_param = self.state.token_param
+            try:
+                answer = self._call(mode, messages, model_cls, max_tokens, sent_param)
+            except _Rejected as exc:
+                result.requests += 1
+                error = str(exc)
+                if exc.token_param and not token_switched:  # e.g. "use max_completion_tokens instead"
+                    token_switched = True
+                    with self.state.lock:
+                        self.state.token_param = ("max_completion_tokens" if sent_param == "max_tokens"
+                                                  else "max_tokens")
+                    continue
+                if mode_index < len(MODES) - 1:
+                    if exc.schema_related:
+                        self.state.demote(mode_index)
+                    mode_index += 1
+                    continue
+                break
+            except openai.APITimeoutError:
+                result.requests += 1
+                error = f"timeout after {self.cfg.timeout:g}s"
+                break
+            except openai.APIStatusError as exc:
+                result.requests += 1
+                error = _one_line(_status_error(exc), self.secret)
+                break
+            except openai.APIConnectionError as exc:
+                result.requests += 1
+                error = _one_line(f"connection error: {exc}", self.secret)
+                break
+            result.requests += 1
+            result.tokens_in += answer.tokens_in
+            result.tokens_out += answer.tokens_out
+            if answer.finish_reason == "length":
+                error = "answer truncated (finish_reason=length)"
+                if not grown:
+                    max_tokens, grown = max_tokens * 2, True
+                    continue
+                if shrinks < BUDGET_SHRINKS and budget > 0:
+                    budget, shrinks = budget // 2, shrinks + 1
+                    continue
+                error = f"answer truncated (finish_reason=length) even with max_tokens={max_tokens}, diff budget={budget}"
+                break
+            value = None
+            data = extract_json(answer.content)
+            if answer.content is None:
+                error = "empty answer (refusal or no content)"
+            elif data is None:
+                error = "answer is not JSON"
+            else:
+                if mode != "text" and not _is_pure_json(answer.content):
+                    self.state.demote(mode_index)  # prose around the JSON: the server ignores the format
+                try:
+                    value = read(data)
+                except ValidationError as exc:
+                    first = exc.errors()[0]
+                    loc = ".".join(str(p) for p in first["loc"]) or "answer"
+                    error = _one_line(f"invalid answer: {loc}: {first['msg']}", self.secret)
+            if value is None:
+                if invalid_left <= 0:
+                    break
+                invalid_left -= 1
+                note = _REJECTED[self.lang].format(error=error)
+                continue
+            return _Outcome(value, mode, budget, None, json.dumps(data, ensure_ascii=False))
+        return _Outcome(None, None, budget, _one_line(error, self.secret), None)
+
+    def analyze(self, req: AnalysisRequest, prior: CommitAnalysis | None = None) -> CommitAnalysis:
+        """Analyse one commit: the first answer at the heuristic level's depth, then, when the final
+        level (or the model's own) needs more, one follow-up for the missing fields only.
+
+        ``prior`` is a cached result whose analysis lacks that depth: only the follow-up is sent."""
+        c = req.commit
+        level = req.level if req.level in _RANK else "medium"
+        result = CommitAnalysis(sha=c.sha, status="failed")
+        diff_text = req.diff
+        if callable(diff_text):
+            try:
+                diff_text = diff_text()
+            except Exception as exc:  # noqa: BLE001 - analyse without the diff, and say so (coverage 0)
+                log.debug("diff of %s unavailable: %s", c.sha[:12], type(exc).__name__)
+                diff_text = None
+        diff_text = diff_text or ""
+        budgets: dict[int, BudgetedDiff] = {}
+
+        def budgeted(budget: int) -> BudgetedDiff:
+            if budget not in budgets:
+                budgets[budget] = budget_diff(diff_text, budget)
+            return budgets[budget]
+
+        def first_messages(schema: str | None, budget: int) -> list[dict]:
+            system, user = render_prompt(req, self.lang, budgeted(budget), schema)
+            return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+
+        budget = self.cfg.diff_token_budget
+        if prior is None:
+            first = self._ask(first_messages, schema_for(level), lambda d: validate_analysis(d, level),
+                              MAX_TOKENS[level], budget, result)
+            if first.value is None:
+                result.error = first.error
+                return result
+            analysis, answered, budget, result.mode = first.value, first.text, first.budget, first.mode
+            coverage = budgeted(budget).coverage
+            if not diff_text.strip() and (c.added_lines + c.deleted_lines) > 0:
+                coverage = 0.0
+            result.coverage = coverage
+            result.left_out = [{"path": f.path, "reason": f.reason, "lines": f.lines, "seen": f.seen}
+                               for f in budgeted(budget).left_out]
+        else:
+            analysis = Analysis.model_validate(prior.analysis)
+            answered = analysis.model_dump_json(exclude_none=True)
+            result.coverage, result.left_out, result.mode = prior.coverage, list(prior.left_out), prior.mode
+        target = depth_needed(level, analysis.importance, req.score)
+        missing = analysis.missing(target)
+        if missing:
+
+            def follow_messages(schema: str | None, budget: int) -> list[dict]:
+                return [*first_messages(None, budget), {"role": "assistant", "content": answered},
+                        {"role": "user", "content": render_followup(self.lang, missing, analysis.importance, target,
+                                                                    schema)}]
+
+            follow = self._ask(follow_messages, completion_schema(missing), lambda d: validate_completion(d, missing),
+                               MAX_TOKENS[target], budget, result)
+            if follow.value is not None:
+                analysis = analysis.completed(follow.value)
+                result.completed = True
+            else:  # the first answer stands; the report fills what is missing from the data, and says so
+                log.debug("follow-up for %s failed: %s", c.sha[:12], follow.error)
+                result.error = f"follow-up for {', '.join(missing)} failed: {follow.error}"
+        result.status = "ok"
+        if prior is not None:
+            text = prior.analysis.get("coverage") or ""
+        else:
+            text = coverage_text(budgeted(budget), self.lang, result.coverage)
+        result.analysis = to_entry_dict(analysis, text)
+        result.llm_level = analysis.importance
+        result.llm_reason = analysis.importance_reason
+        return result
+
+
+def depth_needed(level: str, importance: str, score: int | None) -> str:
+    """How much an analysis must hold: the final level (scoring.blend) or the model's own, the higher."""
+    final = blend_levels(level, importance, score).level
+    return max(final, importance, key=_RANK.__getitem__)

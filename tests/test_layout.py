@@ -1,0 +1,67 @@
+"""The library's folders read as its data flow: no module imports a later stage, and no import loops.
+
+Stages, in flow order (design.md, "Target layout"): sources -> scoring -> analysis -> frame ->
+analytics / charts / report -> publish -> digest / cli / explore. The shared utilities (config,
+cache, window, models, errors) may be imported from anywhere.
+"""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "lib" / "repodigest"
+STAGES = {"sources": 0, "scoring": 1, "analysis": 2, "frame": 3, "analytics": 4, "charts": 4, "report": 4,
+          "publish": 5, "digest": 6, "cli": 7, "explore": 7}
+UTILITIES = {"config", "cache", "window", "models", "errors", ""}
+
+
+def _modules() -> dict[str, Path]:
+    out = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = path.relative_to(PACKAGE).with_suffix("").parts
+        out[".".join(p for p in parts if p != "__init__")] = path
+    return out
+
+
+def _imports(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
+    """Every repodigest module ``name`` imports (module level or inside functions), package-relative."""
+    package = [p for p in (name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]) if p]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.level:
+            base = package[:len(package) - (node.level - 1)] if node.level > 1 else package
+            prefix = ".".join(base + ([node.module] if node.module else []))
+            assert prefix in modules, f"{name}: 'from {'.' * node.level}{node.module or ''} import' names no module"
+            candidates = [prefix] + [f"{prefix}.{a.name}".lstrip(".") for a in node.names]
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+            candidates = [n.removeprefix("repodigest").lstrip(".") for n in names if n.startswith("repodigest")]
+        else:
+            continue
+        for candidate in candidates:
+            while candidate and candidate not in modules:
+                candidate = candidate.rpartition(".")[0]
+            if candidate != name and not name.startswith(candidate + ".") and candidate:
+                found.add(candidate)
+    return found
+
+
+def _stage(module: str) -> int | None:
+    top = module.split(".")[0]
+    return None if top in UTILITIES else STAGES[top]
+
+
+def test_every_top_level_name_has_a_stage():
+    tops = {name.split(".")[0] for name in _modules()}
+    assert tops <= set(STAGES) | UTILITIES, tops - set(STAGES) - UTILITIES
+
+
+@pytest.mark.parametrize("name", sorted(_modules()))
+def test_no_module_imports_a_later_stage(name):
+    modules = _modules()
+    mine = _stage(name)
+    later = [m for m in _imports(name, modules[name], modules) if mine is not None and (_stage(m) or 0) > mine]
+    assert not later, f"{name} (stage {mine}) imports later stages: {later}"
+    if mine is None:  # a utility imports only utilities
+        assert all(_stage(m) is None for m in _imports(name, modules[name], modules)), name
