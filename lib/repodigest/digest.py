@@ -324,7 +324,8 @@ def _analyze(digest: Digest, scored: list, *, cache, progress: bool, announce: b
             raise UserError(f"cannot run the LLM analysis: {why}")
         cached, pending = cached_analyses(items, digest.settings.llm, digest.settings.lang, cache)
         digest.llm_plan = (f"LLM analysis: {len(pending)} requests to make for {len(pending)} of {len(items)} "
-                           f"commits ({cached.cached} cached, model {cached.model}; retries may add a few)")
+                           f"commits ({cached.cached} cached, model {cached.model}; a retry or a follow-up for a "
+                           f"deeper entry adds one)")
         log.info(digest.llm_plan)
         print(digest.llm_plan, file=sys.stderr, flush=True)
     run = analyze_commits(items, digest.settings.llm, digest.settings.lang, cache, progress=progress)
