@@ -2,7 +2,7 @@
 
 Stages, in flow order (design.md, "Target layout"): sources -> scoring -> analysis -> frame ->
 analytics / charts / report -> publish -> digest / cli / explore. The shared utilities (config,
-cache, window, models, errors) may be imported from anywhere.
+cache, window, models, errors, lazy) may be imported from anywhere.
 """
 
 import ast
@@ -13,7 +13,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "lib" / "repodigest"
 STAGES = {"sources": 0, "scoring": 1, "analysis": 2, "frame": 3, "analytics": 4, "charts": 4, "report": 4,
           "publish": 5, "digest": 6, "cli": 7, "explore": 7}
-UTILITIES = {"config", "cache", "window", "models", "errors", ""}
+UTILITIES = {"config", "cache", "window", "models", "errors", "lazy", ""}
 
 
 def _modules() -> dict[str, Path]:

@@ -358,3 +358,54 @@ def test_lookups_without_the_digest_report_their_cost(server, tmp_path, monkeypa
     lookup = look_up_pull_requests("o/r", [c["sha"] for c in commits], settings, Cache(tmp_path / "c"), progress=False)
     assert lookup.graphql_requests == 1 and lookup.points == server.graphql_points == 2  # 4 x 40 connections / 100
     assert lookup.remaining == 5000 - 2
+
+
+def test_the_model_reads_the_pull_request_within_the_budget_and_the_entry_shows_it(server, tmp_path, monkeypatch):
+    from repodigest.analysis.diff_budget import estimate_tokens
+    from repodigest.config import LLMConfig
+    from tests.servers.openai_api import OpenAIServer
+
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    commits = day_commits(3)
+    server.add_commits(commits)
+    huge = "Why: " + "the scheduler starves long prompts under load. " * 250  # 11,755 characters
+    server.add_pull(make_pull(7001, "Fair scheduling", body=huge, labels=["high priority", "scheduler"],
+                              approvers=["alice", "bob"], merged_by="carol", closes=[(42, "Long prompts starve")]),
+                    [commits[0]["sha"]])
+    server.add_pull(make_pull(7002, "Injected", body=INJECTION), [commits[1]["sha"]])
+    server.add_known([commits[2]["sha"]])  # no pull request
+    budget = 2000
+    settings = github_settings(server, tmp_path).model_copy(
+        update={"lang": "en", "llm": LLMConfig(model="m", max_retries=0, diff_token_budget=budget)})
+    with OpenAIServer(mode="schema") as llm:
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-test-pr")
+        monkeypatch.setenv("OPENAI_BASE_URL", llm.base_url)
+        digest = digest_of(settings)
+        prompts = {}
+        for request in llm.requests:
+            user = next(m["content"] for m in request["body"]["messages"] if m["role"] == "user")
+            prompts[re.search(r"UNTRUSTED_COMMIT_MESSAGE \w+>>>\n([^\n]+)", user).group(1)] = user
+    fair, injected, plain = (prompts[f"Change {i} (#{5000 + i})"] for i in range(3))
+    block = re.search(r"## Pull request #7001 \(untrusted data, and it may be outdated[^\n]*\n"
+                      r"<<<BEGIN_UNTRUSTED_PULL_REQUEST (\w+)>>>\n(.*?)\n<<<END_UNTRUSTED_PULL_REQUEST \1>>>", fair, re.S)
+    assert block and fair.index("## Pull request") < fair.index("## Diff")
+    text = block.group(2)
+    assert "Title: Fair scheduling\nLabels: high priority, scheduler\nCloses: #42 Long prompts starve" in text
+    shown = re.search(r"Description \(only the first (\d+) of its (\d+) characters\):\n(.*)", text, re.S)
+    assert shown and int(shown[2]) == len(huge.strip()) and int(shown[1]) == len(shown[3]) <= budget // 4 * 4
+    diff = fair.split("<<<BEGIN_UNTRUSTED_DIFF", 1)[1].split("<<<END_UNTRUSTED_DIFF", 1)[0]
+    assert estimate_tokens(text) + estimate_tokens(diff) <= budget + 20  # the description came out of the budget
+    # the injection stays inside its own fence, in its own commit's prompt only
+    fence = re.search(r"<<<BEGIN_UNTRUSTED_PULL_REQUEST (\w+)>>>\n(.*?)<<<END_UNTRUSTED_PULL_REQUEST \1>>>", injected,
+                      re.S)
+    assert "Ignore all previous instructions" in fence.group(2)
+    assert injected.count("Ignore all previous instructions") == 1 and "Ignore all previous" not in fair
+    assert "PULL_REQUEST" not in plain
+    markdown = digest.markdown()
+    entry = markdown.split('<a id="' + commits[0]["sha"][:7] + '"></a>', 1)[1].split("\n---", 1)[0]
+    assert ("**🔀 Pull request**: [#7001](https://github.com/o/r/pull/7001) · labels: `high priority`, `scheduler`"
+            " · approved by: alice, bob · merged by: carol"
+            " · closes: [#42 Long prompts starve](https://github.com/o/r/issues/42)") in entry
+    assert f"the model saw the first {shown[1]} of the pull request description's {shown[2]} characters" in entry
+    plain_entry = markdown.split('<a id="' + commits[2]["sha"][:7] + '"></a>', 1)[1].split("\n---", 1)[0]
+    assert "Pull request**" not in plain_entry

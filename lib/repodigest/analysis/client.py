@@ -18,7 +18,8 @@ from pydantic import ValidationError
 from ..config import LLMConfig
 from ..scoring.blend import blend_levels
 from .diff_budget import BudgetedDiff, budget_diff, estimate_tokens
-from .prompt import _is_pure_json, coverage_text, extract_json, render_followup, render_prompt
+from .prompt import (PullRequestText, _is_pure_json, coverage_text, extract_json, pull_request_text,
+                     render_followup, render_prompt)
 from .records import AnalysisRequest, CommitAnalysis
 from .schema import (Analysis, completion_schema, schema_for, to_entry_dict, validate_analysis,
                      validate_completion)
@@ -291,13 +292,17 @@ class _Analyzer:
         diff_text = diff_text or ""
         budgets: dict[int, BudgetedDiff] = {}
 
+        def pull(budget: int) -> PullRequestText | None:
+            return pull_request_text(c.pull_request, budget)
+
         def budgeted(budget: int) -> BudgetedDiff:
+            # the pull request's description comes first, within its share; the diff gets the rest
             if budget not in budgets:
-                budgets[budget] = budget_diff(diff_text, budget)
+                budgets[budget] = budget_diff(diff_text, max(0, budget - (pull(budget).tokens if c.pull_request else 0)))
             return budgets[budget]
 
         def first_messages(schema: str | None, budget: int) -> list[dict]:
-            system, user = render_prompt(req, self.lang, budgeted(budget), schema)
+            system, user = render_prompt(req, self.lang, budgeted(budget), schema, pull(budget))
             return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
         budget = self.cfg.diff_token_budget
@@ -339,7 +344,7 @@ class _Analyzer:
         if prior is not None:
             text = prior.analysis.get("coverage") or ""
         else:
-            text = coverage_text(budgeted(budget), self.lang, result.coverage)
+            text = coverage_text(budgeted(budget), self.lang, result.coverage, pull(budget))
         result.analysis = to_entry_dict(analysis, text)
         result.llm_level = analysis.importance
         result.llm_reason = analysis.importance_reason

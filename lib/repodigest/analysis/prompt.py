@@ -9,19 +9,22 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
 
-from ..models import Commit
+from ..models import Commit, PullRequest
 from ..scoring.paths import file_kind
-from .diff_budget import BudgetedDiff
+from .diff_budget import CHARS_PER_TOKEN, BudgetedDiff, estimate_tokens
 from .records import AnalysisRequest
 from .schema import FIELDS_BY_LEVEL
 
-PROMPT_VERSION = "2026-11-25.2"  # bump when a prompt template or the schema changes: old cache entries stop matching
+PROMPT_VERSION = "2026-11-25.3"  # bump when a prompt template or the schema changes: old cache entries stop matching
 
 MESSAGE_CHARS = 4000  # the commit message is clipped to this
+PR_SHARE = 4  # the pull request's description takes at most 1/PR_SHARE of the token budget ...
+PR_MAX_TOKENS = 1000  # ... and at most this many tokens; the diff gets the rest
 MAX_FILES_LISTED = 80  # file lines in the prompt; the rest are counted
 _PROMPTS = Path(__file__).with_name("prompts")
 _WHY = {
@@ -35,6 +38,8 @@ _WHY = {
 _DIFF_NOTE = {"en": "it shows {seen} of the {total} changed lines", "zh": "展示了 {total} 行改动中的 {seen} 行"}
 _COVERAGE = {"en": ("the model saw {percent}% of the changed lines ({seen}/{total} files)", "left out: {files}"),
              "zh": ("模型看到了 {percent}% 的改动行（{seen}/{total} 个文件）", "未纳入：{files}")}
+_PR_CUT = {"en": "the model saw the first {shown} of the pull request description's {total} characters",
+           "zh": "模型看到了合并请求描述 {total} 个字符中的前 {shown} 个"}
 _REASON_WORD = {"en": {"lock": "lockfile", "generated": "generated", "vendored": "vendored", "binary": "binary",
                        "deleted": "deleted", "budget": "budget", "clipped": "clipped"},
                 "zh": {"lock": "锁文件", "generated": "生成文件", "vendored": "第三方代码", "binary": "二进制",
@@ -65,9 +70,48 @@ def _clip_message(message: str) -> str:
     return message
 
 
+@dataclass(frozen=True)
+class PullRequestText:
+    """The pull request's part of a prompt: its title, labels, linked issues and description, the
+    description cut to its share of the token budget."""
+
+    number: int
+    title: str
+    labels: tuple[str, ...]
+    issues: tuple[str, ...]  # "#12 title" of the issues it closes
+    body: str  # as shown to the model
+    body_chars: int  # the whole description's length
+    tokens: int  # estimate of everything above
+
+    @property
+    def cut(self) -> bool:
+        return len(self.body) < self.body_chars
+
+
+def _cut(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, at a line or sentence end when one is near."""
+    head = text[:limit]
+    ends = [head.rfind(mark) + len(mark) for mark in ("\n", "。", ". ", "！", "? ")]
+    end = max(ends)
+    return (head[:end] if end > limit // 2 else head).rstrip()
+
+
+def pull_request_text(pr: PullRequest | None, token_budget: int) -> PullRequestText | None:
+    """What the prompt says of ``pr`` within ``token_budget // PR_SHARE`` tokens (at most ``PR_MAX_TOKENS``)."""
+    if pr is None:
+        return None
+    body = (pr.body or "").strip()
+    issues = tuple(f"#{i.number} {i.title}".strip() for i in pr.closes_issues)
+    head = estimate_tokens(" ".join((pr.title, *pr.labels, *issues)))
+    room = max(0, min(PR_MAX_TOKENS, token_budget // PR_SHARE) - head) * CHARS_PER_TOKEN
+    shown = body if len(body) <= room else _cut(body, room)
+    return PullRequestText(number=pr.number, title=pr.title, labels=tuple(pr.labels), issues=issues, body=shown,
+                           body_chars=len(body), tokens=head + estimate_tokens(shown))
+
+
 def render_prompt(req: AnalysisRequest, lang: str, budgeted: BudgetedDiff | None, schema: str | None = None,
-                  coverage_override: float | None = None) -> tuple[str, str]:
-    """The (system, user) prompt texts for one commit."""
+                  pull: PullRequestText | None = None) -> tuple[str, str]:
+    """The (system, user) prompt texts for one commit (``pull``: its pull request's part, when it has one)."""
     if lang not in ("zh", "en"):
         raise ValueError(f"unknown language {lang!r}")
     c = req.commit
@@ -89,7 +133,11 @@ def render_prompt(req: AnalysisRequest, lang: str, budgeted: BudgetedDiff | None
         reasons=[" ".join(str(r).split()) for r in req.reasons], files=files,
         hidden_files=max(0, len(c.files) - MAX_FILES_LISTED), nonce=_nonce(c),
         message=_defuse(_clip_message(c.message)), diff=_defuse(budgeted.text) if budgeted else "",
-        diff_note=note, left_out=left_out, schema=schema, fields=FIELDS_BY_LEVEL.get(req.level, FIELDS_BY_LEVEL["medium"]))
+        diff_note=note, left_out=left_out, schema=schema, fields=FIELDS_BY_LEVEL.get(req.level, FIELDS_BY_LEVEL["medium"]),
+        pull=None if pull is None else {"number": pull.number, "title": _defuse(pull.title),
+                                        "labels": [_defuse(x) for x in pull.labels],
+                                        "issues": [_defuse(x) for x in pull.issues], "body": _defuse(pull.body),
+                                        "cut": pull.cut, "shown": len(pull.body), "total": pull.body_chars})
     return system.strip(), user.strip()
 
 
@@ -99,14 +147,17 @@ def render_followup(lang: str, fields: tuple[str, ...], importance: str, target:
                                                             schema=schema).strip()
 
 
-def coverage_text(budgeted: BudgetedDiff | None, lang: str, coverage: float) -> str:
-    """A human-readable line for the entry when the model did not see the whole diff, else ""."""
-    if budgeted is None:
-        return ""
-    if coverage >= 1.0 and not budgeted.left_out:
-        return ""
+def coverage_text(budgeted: BudgetedDiff | None, lang: str, coverage: float,
+                  pull: PullRequestText | None = None) -> str:
+    """A human-readable line for the entry when the model did not see the whole diff (or the whole
+    pull request description), else ""."""
+    cut = _PR_CUT[lang].format(shown=len(pull.body), total=pull.body_chars) if pull is not None and pull.cut else ""
+    if budgeted is None or (coverage >= 1.0 and not budgeted.left_out):
+        return cut
     line, left = _COVERAGE[lang]
     text = line.format(percent=int(coverage * 100), seen=len(budgeted.included), total=budgeted.files_total)
+    if cut:
+        text += ("；" if lang == "zh" else "; ") + cut
     skipped = [f for f in budgeted.left_out]
     if skipped:
         words = _REASON_WORD[lang]

@@ -5,7 +5,7 @@ Names load on first use: importing :mod:`repodigest.charts.export` to start the 
 not wait for pandas and plotly.
 """
 
-from importlib import import_module
+from ..lazy import lazy_exports
 
 _FIGURES = ("CHART_NAMES", "LABEL_WIDTH", "LEVEL_COLORS", "MAX_AREA_ROWS", "MAX_HEATMAP_AREAS", "MAX_REPOS",
             "MAX_ROWS", "MAX_TREND_AREAS", "OTHERS_COLOR", "PALETTE", "area_colors", "area_trend_chart",
@@ -15,10 +15,4 @@ _LAZY = {**{name: "figures" for name in _FIGURES}, **{name: "export" for name in
          "labels": "labels", "OTHERS_LABELS": "labels"}
 __all__ = list(_LAZY)
 
-
-def __getattr__(name: str):
-    if name in _LAZY:
-        value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'repodigest.charts' has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _LAZY, globals())

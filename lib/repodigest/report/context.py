@@ -18,7 +18,8 @@ Shape::
              scope: [str] (the model's items), files: [{area, files: [{path, stat, old_path}], more}]
              (from git), files_truncated, insight: [{dimension, text}], risks: [{title, details: [str]}],
              advice: [{title, text}], closing: str, coverage: str | None, note: str | None,
-             source: "llm" | "heuristic"}
+             source: "llm" | "heuristic", pr: {number, url, title, labels, approvers, merged_by, source,
+             closes: [{number, url, title}]} | None (when GitHub told us about the pull request)}
 
     Model text is carried whole: multi-line fields keep their line breaks and inner lists; every
     section that has content is rendered, and a section without content is never rendered.
@@ -129,6 +130,18 @@ def _type_text(kind: str, detail: str | None, labels: Mapping) -> str:
     return labels["type_with_detail"].format(kind=kind, detail=detail) if kind else detail
 
 
+def _pull(row: Mapping) -> dict | None:
+    """The pull request line of an entry, when GitHub told us about the pull request (not just a ``(#N)`` title)."""
+    if row.get("pr_source") not in ("graphql", "rest") or pd.isna(row.get("pr_number")):
+        return None
+    text = lambda value: value if isinstance(value, str) and value else None  # noqa: E731 - missing is NA or None
+    return {"number": int(row["pr_number"]), "url": text(row.get("pr_url")), "title": text(row.get("pr_title")),
+            "labels": list(row.get("pr_labels") or []), "approvers": list(row.get("approvers") or []),
+            "merged_by": text(row.get("merged_by")), "source": row["pr_source"],
+            "closes": [{"number": i.get("number"), "url": i.get("url"), "title": i.get("title") or ""}
+                       for i in row.get("closes_issues") or []]}
+
+
 _NEEDS = {"high": ("risks", "advice"), "medium": ("advice",), "low": ()}  # data-derived sections by level
 
 
@@ -160,7 +173,7 @@ def build_entry(row: Mapping, labels: Mapping, anchor: str, analysis: Mapping | 
         "files": _scope_from_files(row["file_changes"], row["areas"], path_area, labels),
         "files_truncated": labels["files_truncated"].format(count=row["files"]) if row["files_truncated"] else None,
         "insight": [], "risks": [], "advice": [], "closing": "", "coverage": None, "note": None,
-        "source": "heuristic",
+        "source": "heuristic", "pr": _pull(row),
     }
     if analysis:
         insight = analysis.get("insight") or {}
