@@ -159,7 +159,7 @@ def _row(commit: Commit, assessment: Assessment, tz: ZoneInfo, report_days: set[
         "tests_touched": s.tests_touched, "public_api_paths": list(s.public_api_paths),
         "security_paths": list(s.security_paths),
         "score": assessment.score, "heuristic_level": assessment.level,
-        "reasons": [{"code": r.code, "detail": r.detail, "points": round(float(r.points), 1)} for r in assessment.reasons],
+        "reasons": _reasons(assessment),
         "llm_level": None, "llm_reason": None, "level": assessment.level, "level_disagreement": False,
         "analysis_status": "none", "diff_coverage": None, "tokens_in": None, "tokens_out": None,
     }
@@ -182,17 +182,19 @@ def rescore(frame: pd.DataFrame, assessments: dict[tuple[str, str], Assessment])
     """A copy of ``frame`` whose rows keyed by (repo, sha) take the new assessment's score, levels and reasons
     (before any LLM analysis is applied: ``level`` becomes the heuristic level)."""
     out = frame.copy()
-    if not assessments:
+    rows = [(i, assessments[key]) for i, key in enumerate(zip(out["repo"], out["sha"])) if key in assessments]
+    if not rows:
         return out
-    keys = pd.Series(list(zip(out["repo"], out["sha"])), index=out.index)
-    index = keys[keys.isin(assessments.keys())].index
-    found = [assessments[keys[i]] for i in index]
-    out.loc[index, "score"] = [a.score for a in found]
-    out.loc[index, "heuristic_level"] = [a.level for a in found]
-    out.loc[index, "level"] = [a.level for a in found]
-    out.loc[index, "reasons"] = pd.Series([[{"code": r.code, "detail": r.detail, "points": round(float(r.points), 1)}
-                                            for r in a.reasons] for a in found], index=index, dtype=object)
+    index = out.index[[i for i, _ in rows]]
+    out.loc[index, "score"] = [a.score for _, a in rows]
+    out.loc[index, "heuristic_level"] = [a.level for _, a in rows]
+    out.loc[index, "level"] = [a.level for _, a in rows]
+    out.loc[index, "reasons"] = pd.Series([_reasons(a) for _, a in rows], index=index, dtype=object)
     return out
+
+
+def _reasons(assessment: Assessment) -> list[dict]:
+    return [{"code": r.code, "detail": r.detail, "points": round(float(r.points), 1)} for r in assessment.reasons]
 
 
 def to_file_frame(frame: pd.DataFrame) -> pd.DataFrame:
