@@ -4,7 +4,8 @@ model answers recorded for it: the material the LLM path and the report are test
 ``fixtures/realistic_day/commits.json`` declares each commit (title, body, author, committer date,
 per-file added/deleted lines, removals, renames); :func:`build_realistic_day` turns it into a real
 git repository whose ``--numstat`` counts equal the declared ones. ``answers/{zh,en}/<id>.json``
-holds, per commit, ``{"answer": <what the model wrote>, "covers": [<what the case exercises>]}``.
+holds, per commit, ``{"answer": <what the model wrote>, "covers": [<what the case exercises>]}``, and
+``overview/{zh,en}.json`` the model's wording of the day's overview (same shape).
 """
 
 from __future__ import annotations
@@ -41,6 +42,11 @@ def load_answers(lang: str) -> dict[str, dict]:
     """Commit title -> the recorded answer object in ``lang``: what ``OpenAIServer(mode="recorded")`` serves."""
     by_id = load_recordings(lang)
     return {c["title"]: by_id[c["id"]]["answer"] for c in load_commits() if c["id"] in by_id}
+
+
+def load_overview(lang: str) -> dict:
+    """The recorded answer to the day's overview request in ``lang``: ``OpenAIServer(overview=...)``."""
+    return json.loads((FIXTURE / "overview" / f"{lang}.json").read_text(encoding="utf-8"))["answer"]
 
 
 def _setup_sizes(commits: list[dict]) -> dict[str, int]:

@@ -81,16 +81,47 @@ def test_each_channel_payload_reaches_the_receiver(folder, receiver, monkeypatch
     results = deliver(folder, channels, "zh")
     assert [r.ok for r in results] == [True, True, True]
     slack, feishu, plain = receiver.bodies
-    assert slack["text"].startswith("*每日更新报告（2026-02-16）*")
-    assert "<https://github.com/acme/widgets/pull/9|feat!: new public API &lt;b&gt; (#9)>" in slack["text"]
+    overview = json.loads((folder / "overview.json").read_text())
+    headline, [top] = overview["headline"], overview["highlights"]
+    sha = top["commits"][0]["short_sha"]
+    # the overview's headline and highlights, each citing its commits (the pull request when known)
+    lines = slack["text"].split("\n")
+    assert lines[0] == "*每日更新报告（2026-02-16）*" and lines[1] == headline.replace("<", "&lt;").replace(">", "&gt;")
+    assert headline.startswith("本日 2 个提交，1 个高重要度")
+    assert lines[3] == f"🔴 新功能｜w：feat!: new public API &lt;b&gt; (#9) (<https://github.com/acme/widgets/pull/9|{sha}>)"
     assert "<https://r/2026-02-16/report.html|report.html>" in slack["text"]
     post = feishu["content"]["post"]["zh_cn"]
     assert post["title"] == "每日更新报告（2026-02-16）" and feishu["msg_type"] == "post"
-    assert post["content"][1][1] == {"tag": "a", "text": "feat!: new public API <b> (#9)",
-                                     "href": "https://github.com/acme/widgets/pull/9"}
+    assert post["content"][0] == [{"tag": "text", "text": headline}]
+    assert post["content"][2] == [{"tag": "text", "text": "🔴 新功能｜w：feat!: new public API <b> (#9) "},
+                                  {"tag": "a", "text": sha, "href": "https://github.com/acme/widgets/pull/9"}]
     expected = base64.b64encode(hmac.new(f"{feishu['timestamp']}\ns3cret".encode(), b"", hashlib.sha256).digest())
     assert feishu["sign"] == expected.decode() and "s3cret" not in json.dumps(feishu)
     assert plain["counts"] == {"high": 1, "medium": 0, "low": 1} and plain["total"] == 2
+    assert plain["headline"] == headline and plain["highlights"][0]["commits"] == [
+        {"sha": sha, "url": "https://github.com/acme/widgets/pull/9"}]
+
+
+def test_a_folder_without_an_overview_sends_the_high_titles(folder, receiver, monkeypatch):
+    (folder / "overview.json").unlink()  # written before overviews existed
+    monkeypatch.setenv("HOOK_URL", receiver.url)
+    deliver(folder, [DeliveryConfig(kind="slack", url_env="HOOK_URL")], "zh")
+    [slack] = receiver.bodies
+    assert "<https://github.com/acme/widgets/pull/9|feat!: new public API &lt;b&gt; (#9)>" in slack["text"]
+
+
+def test_a_week_sends_the_overview_of_the_week(make_repo, tmp_path, receiver, monkeypatch):
+    repo = make_repo()
+    for day in (10, 12, 16):
+        repo.commit(f"feat: big change on day {day} (#{day})", f"2026-02-{day}T09:00:00+08:00",
+                    {f"src/w/{a}/d{day}.py": "x\n" * 300 for a in ("api", "core", "io")})
+    out = tmp_path / "out" / "2026-02-10_2026-02-16"
+    build_digest(date="2026-02-16", repos=[str(repo.path)], days=7).save_data(out)
+    monkeypatch.setenv("HOOK_URL", receiver.url)
+    deliver(out, [DeliveryConfig(kind="webhook", url_env="HOOK_URL")], "zh")
+    [plain] = receiver.bodies
+    assert plain["title"] == "更新报告（2026-02-10 至 2026-02-16）" and plain["headline"].startswith("本期 3 个提交")
+    assert len(plain["highlights"]) == 3 and plain["total"] == 3
 
 
 def test_retry_on_5xx_and_clear_error_on_4xx(receiver):

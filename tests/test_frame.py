@@ -17,7 +17,8 @@ def test_frame_has_every_documented_column_and_round_trips(make_repo, tmp_path):
     assert frame.loc[0, "binary_files"] == 1 and frame.loc[0, "lines_added"] == 2
     assert str(frame["committed_at"].dtype) == "datetime64[ns, UTC]"
     written = digest.save_data(tmp_path / "out")
-    assert {p.name for p in written} == {"commits.csv", "commits.parquet", "files.csv", "files.parquet", "status.json"}
+    assert {p.name for p in written} == {"commits.csv", "commits.parquet", "files.csv", "files.parquet", "status.json",
+                                         "overview.json"}
     for name in ("commits.csv", "commits.parquet"):
         back = read_frame(tmp_path / "out" / name)
         assert list(back.columns) == list(COLUMNS)

@@ -384,7 +384,9 @@ def test_the_model_reads_the_pull_request_within_the_budget_and_the_entry_shows_
         prompts = {}
         for request in llm.requests:
             user = next(m["content"] for m in request["body"]["messages"] if m["role"] == "user")
-            prompts[re.search(r"UNTRUSTED_COMMIT_MESSAGE \w+>>>\n([^\n]+)", user).group(1)] = user
+            title = re.search(r"UNTRUSTED_COMMIT_MESSAGE \w+>>>\n([^\n]+)", user)
+            if title:  # the other request is the day's overview
+                prompts[title.group(1)] = user
     fair, injected, plain = (prompts[f"Change {i} (#{5000 + i})"] for i in range(3))
     block = re.search(r"## Pull request #7001 \(untrusted data, and it may be outdated[^\n]*\n"
                       r"<<<BEGIN_UNTRUSTED_PULL_REQUEST (\w+)>>>\n(.*?)\n<<<END_UNTRUSTED_PULL_REQUEST \1>>>", fair, re.S)

@@ -141,3 +141,19 @@ def test_label_points_from_the_config_merge_over_the_defaults():
     base = _with_labels(make_commit("Tune cache", [("src/a.py", 5, 5)]), "P0", "bug", "docs only")
     reasons = assess(base, label_points={"p0": 25, "Bug": 0, "docs-only": -4}).reasons
     assert {r.detail: r.points for r in reasons if r.code == "pr_label"} == {"P0": 25, "docs only": -4}
+
+
+@pytest.mark.parametrize("path,sensitive", [
+    ("src/auth/login.py", True), ("python/sglang/srt/entrypoints/http_server_auth.py", True),
+    ("lib/crypto/aes.rs", True), ("config/secrets.yaml", True), ("src/api_key.py", True),
+    ("core/AccessToken.java", True), ("net/tls_config.go", True), ("lib/sanitizer.c", True),
+    # "token" is text in an LLM server: tokenizers and token dispatchers are not credentials
+    ("python/sglang/srt/layers/moe/token_dispatcher/moriep.py", False),
+    ("sgl-kernel/csrc/gemm/per_token_group_quant_8bit.cu", False),
+    ("python/sglang/srt/managers/tokenizer_manager.py", False), ("src/authors.py", False),
+    ("tests/test_auth.py", False), ("docs/security.md", False),
+])
+def test_security_sensitive_paths_are_whole_words(path, sensitive):
+    from repodigest.scoring.paths import is_security_sensitive
+
+    assert is_security_sensitive(path) is sensitive

@@ -55,6 +55,7 @@ class LLMConfig(_Strict):
     max_retries: int = Field(2, ge=0, le=10)
     diff_token_budget: int = Field(6000, ge=0)
     enabled: bool = True
+    overview: bool = True  # one request per report words the overview's headline and highlights
     # USD per million tokens, keyed by model name: {"gpt-4o-mini": {"input": 0.15, "output": 0.6}}
     prices: dict[str, dict[str, float]] = {}
 

@@ -21,8 +21,10 @@ from .errors import UserError
 from .frame import rescore, to_file_frame, to_frame, write_frame
 from .report import build_context, render_markdown
 from .report.labels import load_labels
+from .report.overview import Overview, build_overview
 from .scoring import assess
 from .scoring.heuristic import History
+from .scoring.relations import link_related
 from .sources import Source, open_source
 from .sources.local_git import repository_root
 from .window import MAX_WINDOW_DAYS, Window, check_days, parse_date, resolve_tz
@@ -48,6 +50,7 @@ class Digest:
     pull_requests: dict[str, dict] = field(default_factory=dict)  # repo -> lookup figures (requests, points)
     llm_plan: str | None = None  # the LLM step in one line: cached analyses, requests made or to make
     _files: pd.DataFrame | None = field(default=None, repr=False)
+    overview: Overview | None = None  # the day at a glance (report.overview), worded by the model when it ran
 
     @property
     def report_frame(self) -> pd.DataFrame:
@@ -64,7 +67,8 @@ class Digest:
     def context(self, charts_markdown: str | None = None) -> dict:
         """The documented report context (see repodigest.report.context)."""
         return build_context(self.frame, self.repos, self.days, self.settings.lang, analyses=self.analyses,
-                             notes=self.notes, usage=self.usage, charts_markdown=charts_markdown)
+                             notes=self.notes, usage=self.usage, charts_markdown=charts_markdown,
+                             overview=self.overview)
 
     def markdown(self, charts_markdown: str | None = None) -> str:
         """The report as Markdown, in the format of report-format.md."""
@@ -79,7 +83,12 @@ class Digest:
                   "pull_requests": self.pull_requests}
         path = Path(out_dir) / "status.json"
         path.write_text(json.dumps(status, ensure_ascii=False, indent=2), encoding="utf-8")
-        return [*written, path]
+        written.append(path)
+        if self.overview is not None:  # what delivery posts: the headline and the highlights
+            path = Path(out_dir) / "overview.json"
+            path.write_text(json.dumps(self.overview.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
+            written.append(path)
+        return written
 
     def charts(self) -> list:
         """The report's plotly figures as (name, figure), in report order."""
@@ -88,7 +97,8 @@ class Digest:
         return report_charts(self.frame, self.settings.charts, self.settings.lang)
 
     def report_displays(self, out_dir: str | os.PathLike | None = None) -> list:
-        """What the daily notebook displays: the report, its charts in the middle.
+        """What the daily notebook displays: the title and the overview first, then the report with its
+        charts in the middle.
 
         With ``out_dir``, the data files and the chart images are written there first. The charts
         output carries interactive HTML (for the HTML report) and image links (for report.md).
@@ -107,8 +117,12 @@ class Digest:
             error = "no output folder"
         names_paths = [(name, path) for (name, _), path in zip(figures, images)] if images else []
         section = charts_markdown(names_paths, self.settings.lang, error if figures else None)
-        head, _, tail = self.markdown(charts_markdown=_CHARTS_MARK).partition(_CHARTS_MARK)
-        return [Markdown(head), _Charts(figures_html(figures) if figures else "", section), Markdown(tail)]
+        context = self.context(charts_markdown=_CHARTS_MARK)
+        head, _, tail = render_markdown(context).partition(_CHARTS_MARK)
+        # The first output is the title and the overview: what a reader sees first in the notebook.
+        cut = head.find(f'<a id="{context["repos"][0]["anchor"]}"></a>') if context["repos"] else -1
+        first = [Markdown(head[:cut]), Markdown(head[cut:])] if cut > 0 else [Markdown(head)]
+        return [*first, _Charts(figures_html(figures) if figures else "", section), Markdown(tail)]
 
 
 _CHARTS_MARK = "\x00charts\x00"
@@ -241,19 +255,49 @@ def build_digest(date: str | Date | None = None, repos: list[str] | str | None =
         commits = _with_pull_requests(repo, source, [c for c, _ in read], shown, settings, parts, cache=cache,
                                       progress=progress)
         scored += [(c, a if c is old else assess(c, *rule)) for (old, a), c in zip(read, commits)]
-    frame = to_frame(scored, zone, shown.day_list())
+    frame = link_related(to_frame(scored, zone, shown.day_list()), _finder(sources), zone)
     digest = Digest(settings=settings, days=[d.isoformat() for d in shown.day_list()], window=window,
                     repos=names, frame=frame, sources=dict(zip(names, sources)), notes=parts["notes"],
                     pull_requests=parts["pull_requests"], warnings=cache.warnings)
     _weigh_history(digest, scored, rules)
-    note = heuristic_note(settings, settings.lang)
+    note, run = heuristic_note(settings, settings.lang), None
     if analyze is False:
         _show_cached(digest, scored, cache)
     elif analyze or note is None:
-        _analyze(digest, scored, cache=cache, progress=progress, announce=bool(analyze))
+        run = _analyze(digest, scored, cache=cache, progress=progress, announce=bool(analyze))
     if note:
         digest.notes.insert(0, note)
+    digest.overview = build_overview(digest.frame, names, digest.days, settings.lang,
+                                     baseline_days=window.days - report_days)
+    # Exploration's analyze=True makes exactly the requests it announced: no overview wording.
+    if run is not None and analyze is None and settings.llm.overview and digest.overview.total:
+        _word_overview(digest, run, cache=cache)
     return digest
+
+
+def _finder(sources: list[Source]):
+    """``find(repo, sha=, title=, before=)`` over the sources' ``find_commit`` (scoring.relations)."""
+    by_name = {s.name: s for s in sources}
+
+    def find(repo: str, **what):
+        source = by_name.get(repo)
+        return source.find_commit(**what) if source is not None and hasattr(source, "find_commit") else None
+
+    return find
+
+
+def _word_overview(digest: Digest, run, *, cache) -> None:
+    """One request (cached) for the model's wording of the overview; the data's wording stays where
+    it fails or holds a number the data does not have."""
+    from .analysis.overview import add_usage, overview_facts, word_overview
+    from .report.overview import worded
+
+    overview = digest.overview
+    wording = word_overview(overview_facts(overview.to_dict(), digest.analyses), digest.settings.llm,
+                            digest.settings.lang, cache)
+    digest.overview = worded(overview, wording.headline, wording.lines, failed=wording.error,
+                             rejected=len(wording.rejected))
+    digest.usage = add_usage(run, wording, digest.settings.llm)
 
 
 def _weigh_history(digest: Digest, scored: list, rules: dict) -> None:
@@ -312,7 +356,7 @@ def _show_cached(digest: Digest, scored: list, cache) -> None:
                        f"{len(pending)} requests (model {run.model})")
 
 
-def _analyze(digest: Digest, scored: list, *, cache, progress: bool, announce: bool = False) -> None:
+def _analyze(digest: Digest, scored: list, *, cache, progress: bool, announce: bool = False):
     """Ask the LLM about the report's commits (cached), blend its levels into the frame. With
     ``announce``, first state how many requests it will make (one per commit the cache lacks)."""
     from .analysis import analyze_commits, cached_analyses, llm_available
@@ -334,3 +378,4 @@ def _analyze(digest: Digest, scored: list, *, cache, progress: bool, announce: b
     digest.partial = run.failed > 0
     if not announce:
         digest.llm_plan = f"LLM analysis: {run.requests} requests made, {run.cached} of {len(items)} commits cached"
+    return run

@@ -84,6 +84,17 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "diff_coverage": ("float64", "share of the diff's lines the model saw, 0..1"),
     "tokens_in": ("Int64", "prompt tokens spent on this commit"),
     "tokens_out": ("Int64", "completion tokens spent on this commit"),
+    # related commits (scoring.relations: its docstring states the rules)
+    "reverts": ("object", "the commit this one reverts: [{sha, title, committed_at, committed_local, url, "
+                          "found_by}], empty when none or not found"),
+    "reverted_by": ("object", "shas of the frame's commits that revert this one"),
+    "revert_lived_hours": ("float64", "hours the reverted change lived: the revert's committer date minus the "
+                                      "reverted commit's"),
+    "series": ("string", "series this commit is part of: the sha of its first member in the frame, or missing"),
+    "series_index": ("Int64", "place in the series (k of a [k/N] marker, else the order by committer date)"),
+    "series_size": ("Int64", "members of the series (N of a [k/N] marker; missing when written as N)"),
+    "series_rule": ("string", "what made the series: marker ([k/N] in titles) or run (one author, one area, "
+                              "hours apart)"),
 }
 LIST_COLUMNS = [name for name, (dtype, _) in COLUMNS.items() if dtype == "object"]
 # The file-level frame: one row per commit and file, the commit's columns repeated on each.
@@ -162,6 +173,8 @@ def _row(commit: Commit, assessment: Assessment, tz: ZoneInfo, report_days: set[
         "reasons": _reasons(assessment),
         "llm_level": None, "llm_reason": None, "level": assessment.level, "level_disagreement": False,
         "analysis_status": "none", "diff_coverage": None, "tokens_in": None, "tokens_out": None,
+        "reverts": [], "reverted_by": [], "revert_lived_hours": None, "series": None, "series_index": None,
+        "series_size": None, "series_rule": None,
     }
 
 

@@ -95,3 +95,13 @@ class Commit:
     @property
     def is_merge(self) -> bool:
         return len(self.parents) > 1
+
+
+@dataclass(frozen=True)
+class CommitRef:
+    """A commit named by another one (the commit a revert undoes), as a source's lookup finds it."""
+
+    sha: str
+    title: str
+    committed_at: datetime  # committer date, timezone-aware
+    url: str | None = None

@@ -120,9 +120,13 @@ def test_papermill_cli_runs_the_notebook_directly(busy_repo, tmp_path):
                           cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     executed = json.loads((tmp_path / "out.ipynb").read_text())
-    shown = "".join("".join(o.get("data", {}).get("text/markdown", "")) for c in executed["cells"]
-                    for o in c.get("outputs", []))
+    outputs = ["".join(o.get("data", {}).get("text/markdown", "")) for c in executed["cells"]
+               for o in c.get("outputs", [])]
+    shown = "".join(outputs)
     assert "# 每日更新报告（2026-02-16）" in shown and "本日共 2 个提交" in shown
+    # the first output is the day at a glance, under the title
+    assert outputs[0].startswith("# 每日更新报告（2026-02-16）") and "## 🧭 今日概览" in outputs[0]
+    assert "本日 2 个提交" in outputs[0] and "| 提交时间 |" not in outputs[0]
 
 
 def test_seven_day_digest_counts_every_day(make_repo, tmp_path):
@@ -145,3 +149,6 @@ def test_seven_day_digest_counts_every_day(make_repo, tmp_path):
     assert [int(c) for c in re.findall(r"\| (\d+)", counts)] == per_day
     assert "## 📈 活动图表" in md and ("chart-area-trend.png" in md or "report.html" in md)
     assert json.loads((folder / "status.json").read_text())["days"][0] == "2026-02-10"
+    glance = md[md.index("## 🧭 本期概览"):md.index("## week")]  # the overview covers the week
+    assert f"> 本期 {sum(per_day)} 个提交" in glance
+    assert json.loads((folder / "overview.json").read_text())["days"] == [f"2026-02-{d}" for d in range(10, 17)]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from servers.github_api import GitHubServer, make_commit, make_file
-from servers.openai_api import OpenAIServer
+from servers.openai_api import OVERVIEW, OpenAIServer
 
 GH_CANARY = "ghp_CANARY0123456789abcdefGITHUB"
 AI_CANARY = "sk-CANARY0123456789abcdefOPENAI"
@@ -83,17 +83,19 @@ def test_llm_analysis_feeds_entries_and_is_cached(tmp_path, github, local_repo):
         proc = run("--config", str(cfg), "--date", "2026-02-16", "--out-dir", str(tmp_path / "out"), cwd=tmp_path,
                    env=env)
         assert proc.returncode == 0, proc.stderr
-        assert llm.count == N + 1
+        assert llm.count == N + 1 + 1  # one analysis per commit, one overview for the report
+        assert [a["title"] for a in llm.asked].count(OVERVIEW) == 1
         folder = tmp_path / "out" / "2026-02-16"
         md = (folder / "report.md").read_text()
-        assert "OPENAI_API_KEY" not in md and "### 🤖 模型用量" in md and f"> {N + 1} 次请求" in md
+        assert "OPENAI_API_KEY" not in md and "### 🤖 模型用量" in md and f"> {N + 2} 次请求" in md
         frame_status = json.loads((folder / "status.json").read_text())
-        assert frame_status["usage"]["requests"] == N + 1 and not frame_status["partial"]
+        assert frame_status["usage"]["requests"] == N + 2 and not frame_status["partial"]
+        assert frame_status["usage"]["overview"]["requests"] == 1
         # Numbers in entries still come from the data: the first commit added 40 lines in its main file.
         assert "`python/pkg/srt/layers/quantization/q0.py`（+40/−0 行）" in md
         proc = run("--config", str(cfg), "--date", "2026-02-16", "--out-dir", str(tmp_path / "out"), cwd=tmp_path,
                    env=env)
-        assert proc.returncode == 0 and llm.count == N + 1  # warm: zero LLM requests
+        assert proc.returncode == 0 and llm.count == N + 2  # warm: zero LLM requests, the overview's included
         bodies = json.dumps([r["body"] for r in llm.requests])
         assert AI_CANARY not in bodies and GH_CANARY not in bodies
 

@@ -9,6 +9,8 @@ It speaks just enough of the REST shapes PyGithub uses to read commits:
                                           capped at 3000 files like GitHub
 - ``GET /repos/{o}/{r}/branches/{b}``     branch object, or 404 "Branch not found"
 - ``GET /repos/{o}/{r}/commits/{sha}/pulls``  the commit's pull requests (REST "pull request simple")
+- ``GET /search/commits?q=repo:{o}/{r} "phrase"``  commits whose message holds the phrase, newest
+                                          first (the lookup of a reverted commit by its title)
 - ``GET /rate_limit``
 - ``POST /graphql``                        GitHub's GraphQL API over the part of its schema in
                                           :mod:`.github_graphql` (validated, executed, point cost);
@@ -19,7 +21,7 @@ Every answer carries ``X-RateLimit-Limit/Remaining/Reset``. Tests switch faults 
 first K matching requests; ``kind="graphql"`` with ``graphql_error="RATE_LIMITED"`` answers 200
 with a GraphQL error) and :attr:`GitHubServer.object_errors` (sha or "*" -> (type, message): that
 commit's alias is null with a typed error, as GitHub answers a field it refuses), and read
-:attr:`GitHubServer.counts` (``list``, ``detail``, ``pulls``, ``graphql``, ``other``),
+:attr:`GitHubServer.counts` (``list``, ``detail``, ``pulls``, ``graphql``, ``search``, ``other``),
 :attr:`GitHubServer.graphql_points`, :attr:`GitHubServer.graphql_queries` and
 :attr:`GitHubServer.auth_headers`. Pull requests: :meth:`GitHubServer.add_pull` with
 :func:`.github_graphql.make_pull`.
@@ -34,6 +36,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import socket
 import threading
 import time
@@ -233,6 +236,8 @@ class GitHubServer(PullRequestsMixin, LoopbackServer):
     def _classify(self, parts: list[str]) -> tuple[str, _Repo | None, list[str]]:
         if parts == ["rate_limit"]:
             return "rate", None, []
+        if parts == ["search", "commits"]:
+            return "search", None, []
         if len(parts) >= 3 and parts[0] == "repos":
             repo = self.repos.get(f"{parts[1]}/{parts[2]}".lower())
             rest = parts[3:]
@@ -250,7 +255,7 @@ class GitHubServer(PullRequestsMixin, LoopbackServer):
 
     def _admit(self, handler: "_Handler", kind: str, path: str) -> tuple[dict | None, str | None]:
         """Count the request, sleep, apply a matching fault: (headers, Authorization), headers None if answered."""
-        counted = kind if kind in ("list", "detail", "pulls", "graphql") else "other"
+        counted = kind if kind in ("list", "detail", "pulls", "graphql", "search") else "other"
         with self.lock:
             self.counts[counted] = self.counts.get(counted, 0) + 1
             self.requests.append((counted, handler.path))
@@ -315,6 +320,8 @@ class GitHubServer(PullRequestsMixin, LoopbackServer):
         if kind == "rate":
             core = {"limit": self.rate_limit, "remaining": remaining, "reset": reset, "used": self.rate_limit - remaining}
             return handler.reply(200, {"resources": {"core": core}, "rate": core}, headers)
+        if kind == "search":
+            return self._search(handler, query.get("q", ""), headers)
         if repo is None:
             return handler.reply(404, {"message": "Not Found"}, headers)
         base = f"{self.url}/repos/{repo.owner}/{repo.name}"
@@ -334,6 +341,20 @@ class GitHubServer(PullRequestsMixin, LoopbackServer):
         if kind == "pulls":
             return self._pulls(handler, repo, rest[1], headers)
         return self._detail(handler, repo, base, rest[1], query, headers)
+
+    def _search(self, handler, q: str, headers) -> None:
+        """GitHub's commit search, as far as the lookup of a title uses it: ``repo:o/r "phrase"``."""
+        found = re.search(r'repo:(\S+)', q)
+        phrase = re.search(r'"([^"]*)"', q)
+        repo = self.repos.get(found.group(1).lower()) if found else None
+        if repo is None or phrase is None:
+            return handler.reply(422, {"message": "Validation Failed"}, headers)
+        base = f"{self.url}/repos/{repo.owner}/{repo.name}"
+        words = phrase.group(1).split()
+        items = [dict(self._public(c, base, files=False), score=1.0) for c in self._on_branch(repo, None) or []
+                 if " ".join(c["commit"]["message"].replace('"', " ").split()).find(" ".join(words)) >= 0]
+        return handler.reply(200, {"total_count": len(items), "incomplete_results": False, "items": items[:100]},
+                             headers)
 
     def _on_branch(self, repo: _Repo, branch: str | None) -> list[dict] | None:
         ordered = sorted(repo.commits, key=lambda c: c["commit"]["committer"]["date"], reverse=True)

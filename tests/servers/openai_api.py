@@ -33,6 +33,13 @@ lax models). Given ``answers``, every other mode serves the recording too (``ign
 prose, ``length`` cuts it ...). :attr:`asked` lists, per chat request, the title and the schema's
 property names (None without a schema), so tests can check what a follow-up request asked for.
 
+The day's overview (one request per report, its prompt holds the ``OVERVIEW_FACTS`` block) is
+answered with ``overview`` (a recorded answer, e.g. ``realistic_day.load_overview("zh")``; projected
+on the schema like a commit's when ``strict``), else with one built from the facts (the data's
+headline, each highlight's first title); it is recorded in :attr:`asked` with the title
+``OVERVIEW``. ``overview_mode``, when set, is the mode of overview requests (``"500"``: the overview
+fails, the commits' analyses do not); otherwise they take their turn in ``script`` like any request.
+
 Token usage: ``prompt_tokens`` is the prompt's characters / 4; ``completion_tokens`` counts one
 token per CJK character and one per 4 other characters, so Chinese answers cost what they would.
 
@@ -59,13 +66,17 @@ _FACTS = re.compile(r"files=(\d+) added=(\d+) deleted=(\d+)")
 _LEVEL = re.compile(r"heuristic_level=(high|medium|low)")
 _TITLE = re.compile(r"<<<BEGIN_UNTRUSTED_COMMIT_MESSAGE [0-9a-f]+>>>\n([^\n]*)")
 _SCHEMA_BLOCK = re.compile(r"```json\n(.*?)\n```", re.DOTALL)
+_FACTS_BLOCK = re.compile(r"<<<BEGIN_UNTRUSTED_OVERVIEW_FACTS [0-9a-f]+>>>\n(.*?)\n<<<END_UNTRUSTED_OVERVIEW_FACTS",
+                          re.DOTALL)
+OVERVIEW = "(overview)"  # the title asked[] records for the overview request
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 
 
 class OpenAIServer(LoopbackServer):
     def __init__(self, mode: str = "schema", *, delay: float = 0.0, importance: str | None = None,
                  script: list[str] | None = None, min_tokens: int | None = None, retry_after: str = "0.05",
-                 model: str = "test-model", answers: dict[str, dict] | None = None, strict: bool = True):
+                 model: str = "test-model", answers: dict[str, dict] | None = None, strict: bool = True,
+                 overview: dict | None = None, overview_mode: str | None = None):
         if mode == "recorded" and answers is None:
             raise ValueError("mode 'recorded' needs answers (commit title -> answer dict)")
         self.mode = mode
@@ -77,6 +88,8 @@ class OpenAIServer(LoopbackServer):
         self.model = model
         self.answers = answers
         self.strict = strict
+        self.overview = overview
+        self.overview_mode = overview_mode
         self.asked: list[dict] = []  # per chat request: {"title", "fields"}
         self.requests: list[dict] = []
         self.inflight = 0
@@ -170,11 +183,24 @@ class OpenAIServer(LoopbackServer):
             return dict(answer)
         return {key: answer[key] for key in schema.get("properties") or {} if key in answer}
 
+    def overview_answer(self, body: dict, facts_text: str) -> dict:
+        """The overview's answer: the recorded one (projected on the schema when strict), else one
+        built from the facts in the prompt."""
+        if self.overview is not None:
+            schema = self.requested_schema(body)
+            if not self.strict or schema is None:
+                return dict(self.overview)
+            return {key: self.overview[key] for key in schema.get("properties") or {} if key in self.overview}
+        facts = json.loads(facts_text)
+        return {"headline": facts["data_headline"],
+                "highlights": [{"id": h["id"], "line": h["commits"][0]["title"]} for h in facts["highlights"]]}
+
     def respond(self, body: dict, headers: dict) -> tuple[int, dict, dict]:
         """(status, headers, JSON body) for one chat-completions request."""
-        mode = self._next_mode()
+        facts_block = _FACTS_BLOCK.search(self.prompt_text(body))
+        mode = self.overview_mode if facts_block and self.overview_mode else self._next_mode()
         rf_type = (body.get("response_format") or {}).get("type")
-        title = self.facts(body)["title"]
+        title = OVERVIEW if facts_block else self.facts(body)["title"]
         schema = self.requested_schema(body)
         with self._lock:
             self.asked.append({"title": title, "fields": list(schema.get("properties") or {}) if schema else None})
@@ -191,7 +217,9 @@ class OpenAIServer(LoopbackServer):
         if mode == "reject" and rf_type == "json_schema" or mode == "reject_all" and rf_type:
             return 400, {}, _error(f"response_format type {rf_type!r} is not supported by this server",
                                    "invalid_request_error", param="response_format")
-        if self.answers is None:
+        if facts_block:
+            obj = self.overview_answer(body, facts_block.group(1))
+        elif self.answers is None:
             obj = self.analysis(body)
         else:
             obj = self.recorded(body)

@@ -193,7 +193,8 @@ class _Analyzer:
         answers (more room, then a smaller diff budget) and invalid ones (asked again with the reason).
 
         ``messages_for(schema_text, budget)`` builds the messages (``schema_text`` is set in text mode);
-        ``read(data)`` validates the decoded JSON. Requests and tokens are added to ``result``."""
+        ``read(data)`` validates the decoded JSON. Requests and tokens are added to ``result`` (a
+        CommitAnalysis, or anything with ``requests``, ``tokens_in`` and ``tokens_out``: the overview's)."""
         import openai
 
         grown, shrinks, invalid_left, token_switched = False, 0, INVALID_RETRIES, False

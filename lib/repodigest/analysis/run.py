@@ -109,13 +109,18 @@ def analyze_commits(items: list[AnalysisRequest], cfg: LLMConfig, lang: str, cac
         run.output_tokens += result.tokens_out
         run.failed += result.status == "failed"
         run.completions += result.completed
-    price = (cfg.prices or {}).get(model)
-    if price and "input" in price and "output" in price:
-        run.cost = run.input_tokens / 1e6 * price["input"] + run.output_tokens / 1e6 * price["output"]
+    set_cost(run, cfg)
     run.seconds = time.monotonic() - started
     # keep the caller's order
     run.results = {req.commit.sha: run.results[req.commit.sha] for req in items if req.commit.sha in run.results}
     return run
+
+
+def set_cost(run: AnalysisRun, cfg: LLMConfig) -> None:
+    """``run.cost`` from its tokens and ``cfg.prices[run.model]`` (USD per million tokens), when priced."""
+    price = (cfg.prices or {}).get(run.model)
+    if price and "input" in price and "output" in price:
+        run.cost = run.input_tokens / 1e6 * price["input"] + run.output_tokens / 1e6 * price["output"]
 
 
 def cached_analyses(items: list[AnalysisRequest], cfg: LLMConfig, lang: str, cache: Cache | None

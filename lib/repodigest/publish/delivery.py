@@ -1,7 +1,9 @@
 """Deliver the day's summary where people read: Slack, Feishu/Lark, or any URL as JSON.
 
-Works from a published report folder (``status.json`` + ``commits.parquet``), so it runs after
-the report exists and can never damage it. Webhook URLs and signing keys come from environment
+Works from a published report folder (``status.json``, ``overview.json`` and ``commits.parquet``),
+so it runs after the report exists and can never damage it. The message carries the overview's
+headline and highlights (each with links to its commits' pull requests or pages); a folder
+written before overviews existed gets the high-importance titles instead. Webhook URLs and signing keys come from environment
 variables named in the config; they never appear in logs or errors.
 """
 
@@ -16,7 +18,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import DeliveryConfig
@@ -29,13 +31,16 @@ _MAX_TITLES = 10
 
 @dataclass
 class Summary:
-    """What every channel says: the period, counts per level, the high-importance commits, a link."""
+    """What every channel says: the period, the overview's headline and highlights, counts per level,
+    the high-importance commits, a link."""
 
     title: str
     total: int
     counts: dict[str, int]
     high: list[dict]  # {repo, title, url, sha}
     report_url: str | None
+    headline: str | None = None  # the overview's, when the folder has one
+    highlights: list[dict] = field(default_factory=list)  # {level, line, commits: [{sha, url}]}
 
 
 @dataclass
@@ -57,13 +62,27 @@ def summarize(folder: str | os.PathLike, lang: str = "zh", report_url: str | Non
     title = labels["title"].format(date=days[-1]) if len(days) == 1 else \
         labels["title_range"].format(first=days[0], last=days[-1])
     high = shown[shown["level"] == "high"].sort_values("score", ascending=False)
+    links = {r["sha"]: _link(r) for r in shown.to_dict("records")}
+    overview = folder / "overview.json"
+    glance = json.loads(overview.read_text(encoding="utf-8")) if overview.is_file() else None
     return Summary(
         title=title, total=int(len(shown)),
         counts={lvl: int((shown["level"] == lvl).sum()) for lvl in ("high", "medium", "low")},
-        high=[{"repo": r["repo"], "title": one_line(r["title"])[:200], "sha": r["short_sha"],
-               "url": r["pr_url"] if isinstance(r["pr_url"], str) else (r["url"] if isinstance(r["url"], str) else None)}
+        high=[{"repo": r["repo"], "title": one_line(r["title"])[:200], "sha": r["short_sha"], "url": _link(r)}
               for r in high.head(_MAX_TITLES).to_dict("records")],
-        report_url=report_url.replace("{folder}", folder.name) if report_url else None)
+        report_url=report_url.replace("{folder}", folder.name) if report_url else None,
+        headline=one_line(glance["headline"]) if glance else None,
+        highlights=[{"level": h["level"], "line": one_line(h["line"])[:300],
+                     "commits": [{"sha": c["short_sha"], "url": links.get(c["sha"]) or c.get("url")} for c in h["commits"]]}
+                    for h in glance["highlights"]] if glance else [])
+
+
+def _link(row) -> str | None:
+    """A commit's pull request page, else its own page."""
+    return row["pr_url"] if isinstance(row["pr_url"], str) else (row["url"] if isinstance(row["url"], str) else None)
+
+
+_DOT = {"high": "🔴", "medium": "🟡", "low": "🟢"}
 
 
 def _counts_line(summary: Summary, lang: str) -> str:
@@ -75,8 +94,12 @@ def slack_payload(summary: Summary, lang: str = "zh") -> dict:
     def esc(text: str) -> str:  # Slack's three control characters
         return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
-    lines = [f"*{esc(summary.title)}*", esc(_counts_line(summary, lang))]
-    for item in summary.high:
+    lines = [f"*{esc(summary.title)}*"] + ([esc(summary.headline)] if summary.headline else [])
+    lines.append(esc(_counts_line(summary, lang)))
+    for h in summary.highlights:
+        shas = " ".join(f"<{c['url']}|{c['sha']}>" if c["url"] else c["sha"] for c in h["commits"])
+        lines.append(f"{_DOT.get(h['level'], '•')} {esc(h['line'])} ({shas})")
+    for item in [] if summary.highlights else summary.high:
         title = esc(item["title"]).replace("|", "¦")
         lines.append(f"• <{item['url']}|{title}>" if item["url"] else f"• {title}")
     if summary.report_url:
@@ -86,8 +109,14 @@ def slack_payload(summary: Summary, lang: str = "zh") -> dict:
 
 def feishu_payload(summary: Summary, lang: str = "zh", secret: str | None = None, now: int | None = None) -> dict:
     """Feishu/Lark custom-bot rich-text (post) message, signed when a secret is configured."""
-    content = [[{"tag": "text", "text": _counts_line(summary, lang)}]]
-    for item in summary.high:
+    content = [[{"tag": "text", "text": summary.headline}]] if summary.headline else []
+    content.append([{"tag": "text", "text": _counts_line(summary, lang)}])
+    for h in summary.highlights:
+        line = [{"tag": "text", "text": f"{_DOT.get(h['level'], '•')} {h['line']} "}]
+        for c in h["commits"]:
+            line.append({"tag": "a", "text": c["sha"], "href": c["url"]} if c["url"] else {"tag": "text", "text": c["sha"]})
+        content.append(line)
+    for item in [] if summary.highlights else summary.high:
         line = [{"tag": "text", "text": "🔴 "}]
         line.append({"tag": "a", "text": item["title"], "href": item["url"]} if item["url"]
                     else {"tag": "text", "text": item["title"]})
@@ -106,7 +135,8 @@ def feishu_payload(summary: Summary, lang: str = "zh", secret: str | None = None
 
 def webhook_payload(summary: Summary, lang: str = "zh") -> dict:
     """A plain JSON document for any receiver."""
-    return {"title": summary.title, "total": summary.total, "counts": summary.counts, "high": summary.high,
+    return {"title": summary.title, "headline": summary.headline, "highlights": summary.highlights,
+            "total": summary.total, "counts": summary.counts, "high": summary.high,
             "report_url": summary.report_url, "lang": lang}
 
 

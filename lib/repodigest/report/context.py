@@ -7,7 +7,7 @@ Strings are raw: the templates escape them with the filters of :mod:`repodigest.
 Shape::
 
     {lang, title, days: [YYYY-MM-DD], labels, notes: [str], usage: {...} | None,
-     charts: {anchor, markdown} | None,
+     charts: {anchor, markdown} | None, overview: {...} | None (see report.citations),
      repos: [{name, anchor, summary_anchor, details_anchor, total, counts: {high, medium, low},
               per_day: [{day, count}], rows: [{time, author, title, pr_number, pr_url}],
               groups: [{level, anchor, count, entries: [entry]}]}]}
@@ -19,7 +19,8 @@ Shape::
              (from git), files_truncated, insight: [{dimension, text}], risks: [{title, details: [str]}],
              advice: [{title, text}], closing: str, coverage: str | None, note: str | None,
              source: "llm" | "heuristic", pr: {number, url, title, labels, approvers, merged_by, source,
-             closes: [{number, url, title}]} | None (when GitHub told us about the pull request)}
+             closes: [{number, url, title}]} | None (when GitHub told us about the pull request),
+             related: {...} | None (reverts, series: see report.citations), toc_marks: str}
 
     Model text is carried whole: multi-line fields keep their line breaks and inner lists; every
     section that has content is rendered, and a section without content is never rendered.
@@ -34,7 +35,9 @@ import pandas as pd
 from ..scoring.areas import path_area as default_path_area
 from ..scoring.paths import file_kind, is_build
 from .anchors import AnchorSet
+from .citations import overview_context, related_context, series_place
 from .labels import load_labels
+from .overview import build_overview
 from .text import first_paragraph, shorten
 
 LEVEL_ORDER = ("high", "medium", "low")
@@ -203,12 +206,16 @@ def build_entry(row: Mapping, labels: Mapping, anchor: str, analysis: Mapping | 
 def build_context(frame: pd.DataFrame, repos: Sequence[str], days: Sequence[str], lang: str = "zh",
                   analyses: Mapping[str, Mapping] | None = None, notes: Sequence[str] = (),
                   usage: Mapping | None = None, charts_markdown: str | None = None,
-                  path_area=None) -> dict:
-    """Build the report context for ``days`` from the rows of ``frame`` in those days."""
+                  path_area=None, overview=None) -> dict:
+    """Build the report context for ``days`` from the rows of ``frame`` in those days.
+
+    ``overview`` (a :class:`~repodigest.report.overview.Overview`) is built from the frame when not
+    given; ``False`` leaves the section out."""
     labels = load_labels(lang)
     path_area = path_area or default_path_area
     analyses = analyses or {}
     anchors = AnchorSet()
+    overview_anchor = anchors.make("overview")
     shown = frame[frame["day"].isin(list(days))]
     multi_day = len(days) > 1
     title = (labels["title"].format(date=days[-1]) if not multi_day
@@ -243,13 +250,31 @@ def build_context(frame: pd.DataFrame, repos: Sequence[str], days: Sequence[str]
                                    "count": len(level_rows), "entries": []})
             groups.append((repo["groups"][-1], level_rows))
         context["repos"].append((repo, groups))
+    built = []
     for _, groups in context["repos"]:
         for group, level_rows in groups:
             for row in level_rows.to_dict("records"):
                 anchor = anchors.make(row["short_sha"], "commit")
                 group["entries"].append(build_entry(row, labels, anchor, analyses.get(row["sha"]), path_area))
+                built.append((group["entries"][-1], row))
     context["repos"] = [repo for repo, _ in context["repos"]]
+    _link_commits(context, built, frame, repos, days, lang, overview, overview_anchor, labels)
     return context
+
+
+def _link_commits(context: dict, built: list, frame: pd.DataFrame, repos, days, lang: str, overview, anchor: str,
+                  labels: Mapping) -> None:
+    """Cross-links, once every entry has its anchor: the overview's citations and each entry's relation
+    lines (``related``, ``toc_marks``)."""
+    anchor_of = {row["sha"]: entry["anchor"] for entry, row in built}
+    for entry, row in built:
+        entry["related"] = related_context(row, frame, anchor_of, labels)
+        place = series_place(row)
+        entry["toc_marks"] = " ".join(([labels["toc_revert"]] if len(row["reverts"]) or row["revert"] else [])
+                                      + ([labels["toc_series"].format(place=place)] if place else []))
+    if overview is None:
+        overview = build_overview(frame, repos, days, lang)
+    context["overview"] = overview_context(overview, anchor, anchor_of, labels) if overview is not False else None
 
 
 def toc_title(title: str) -> str:

@@ -31,8 +31,14 @@ _VENDORED_DIRS = {"vendor", "vendored", "third_party", "third-party", "thirdpart
 # Places where a small change can break many users or open a hole: named, so a reason can say so.
 _PUBLIC_API = re.compile(r"(^|/)(__init__\.py|api/|apis/|openai_api|entrypoints/|include/.*\.h(pp)?$|"
                          r".*\.proto$|.*\.pyi$|server_args\.py$|cli\.py$|lib\.rs$|public/|protocol)")
-_SECURITY = re.compile(r"(auth|crypt|secret|token|password|passwd|permission|sandbox|security|ssl|tls|"
-                       r"credential|sanitiz|escape|cve)", re.IGNORECASE)
+# Security words as whole words of a path (split at "/", "_", "-", "." and case changes): "token"
+# alone is text in an LLM server (tokenizer, token_dispatcher, per_token_group), a credential only
+# next to an auth word (auth_token, access_token, api_token).
+_SECURITY_WORDS = re.compile(r"^(auth[nz]?|authenticat\w*|authori[sz]\w*|oauth\w*|escape|\w*crypt\w*|secrets?|passwords?|passwd|permissions?|sandbox\w*|"
+                             r"security|ssl|tls|credentials?|saniti[sz]\w*|cve|csrf|xss|jwt|apikeys?)$")
+_CREDENTIAL_PAIRS = {("access", "token"), ("api", "token"), ("api", "key"), ("api", "keys"), ("auth", "token"),
+                     ("refresh", "token"), ("bearer", "token"), ("id", "token"), ("session", "token")}
+_WORD_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
 
 
 # A history changes the same files again and again: each answer is kept (bounded) for the next commit.
@@ -95,7 +101,10 @@ def is_public_api(path: str) -> bool:
 
 @_cached
 def is_security_sensitive(path: str) -> bool:
-    return bool(_SECURITY.search(path)) and not (is_test(path) or is_doc(path))
+    if is_test(path) or is_doc(path):
+        return False
+    words = [w.lower() for w in _WORD_SPLIT.split(path) if w]
+    return any(_SECURITY_WORDS.match(w) for w in words) or any(pair in _CREDENTIAL_PAIRS for pair in zip(words, words[1:]))
 
 
 def file_kind(path: str) -> str:

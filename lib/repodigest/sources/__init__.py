@@ -1,7 +1,8 @@
 """Commit sources behind one small interface: local git clones and GitHub repositories.
 
-A source has a ``name``, ``commits(window)``, ``latest_commit_time()`` and ``diff(commit)``, and
-``github_repo``: ``owner/name`` when the repository is on GitHub (a GitHub source, a mirror, a
+A source has a ``name``, ``commits(window)``, ``latest_commit_time()``, ``diff(commit)``,
+``find_commit(sha=, title=, before=)`` (one cheap lookup of a commit outside the window: the one a
+revert names), and ``github_repo``: ``owner/name`` when the repository is on GitHub (a GitHub source, a mirror, a
 clone whose ``origin`` is on github.com), for the pull-request lookups of
 :mod:`.pull_requests`; else None.
 New backends register a factory in ``SOURCES`` keyed by the kind :func:`repo_kind` returns.
@@ -14,7 +15,7 @@ from typing import Callable, Protocol
 
 from ..config import RepoConfig, Settings, repo_kind
 from ..errors import UserError
-from ..models import Commit
+from ..models import Commit, CommitRef
 from ..window import Window
 from .local_git import LocalGitSource
 
@@ -29,6 +30,9 @@ class Source(Protocol):
     def latest_commit_time(self) -> datetime | None: ...
 
     def diff(self, commit: Commit) -> str: ...
+
+    def find_commit(self, sha: str | None = None, title: str | None = None,
+                    before: datetime | None = None) -> CommitRef | None: ...
 
 
 def _local(repo: RepoConfig, location: str, settings: Settings, **_) -> Source:

@@ -50,10 +50,11 @@ from tqdm import tqdm  # plain text: the bar is forwarded to the CLI user's term
 from ..cache import Cache
 from ..config import RepoConfig, Settings
 from ..errors import RepodigestError, SourceError
-from ..models import Commit
+from ..models import Commit, CommitRef
 from ..window import Window
 from .github_client import GitHubClient
-from .github_shape import file_change, render_diff, to_commit, trim
+from .github_shape import file_change, parse_date, render_diff, to_commit, trim
+from .message import same_title
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,8 @@ COMMIT_TABLE = "github_commit"
 WINDOW_TABLE = "github_window"
 LIST_PER_PAGE = 100  # GitHub's maximum for the commit listing
 FILES_PER_PAGE = 300  # GitHub's maximum (and default) for a commit's files
+SEARCH_PER_PAGE = 20  # commit search results read (one page) when a revert names a title
+TITLE_TABLE = "github_title_lookup"  # a reverted commit found by its title: cached like commit details
 UNAUTHENTICATED_WARNING = (
     "GITHUB_TOKEN is not set: unauthenticated GitHub API access is limited to 60 requests per hour "
     "(a token allows 5000); set GITHUB_TOKEN in the environment"
@@ -232,6 +235,43 @@ class GitHubSource:
             if raw is not None:
                 files = tuple(file_change(f) for f in raw["files"])
         return render_diff(files)
+
+    def find_commit(self, sha: str | None = None, title: str | None = None,
+                    before: datetime | None = None) -> CommitRef | None:
+        """The commit ``sha`` names (the commit cache, else one REST request), else the newest commit
+        before ``before`` whose title is ``title`` (one request to GitHub's commit search, its answer
+        cached). None when GitHub does not know it or the request fails: a lookup never stops a report."""
+        try:
+            if sha:
+                raw = self.cache.get(COMMIT_TABLE, self._commit_key(sha)) if len(sha) == 40 else None
+                if raw is None:
+                    raw = self._fetch_detail(sha)
+                    self.cache.put(COMMIT_TABLE, self._commit_key(raw["sha"]), raw)
+                commit = to_commit(raw, self.name, self.full_name)
+                return CommitRef(commit.sha, commit.title, commit.committer_date, commit.url)
+            if title:
+                key = f"{self.api_host}/{self.full_name}|{before.isoformat() if before else ''}|{title}"
+                hit = self.cache.get(TITLE_TABLE, key)  # history before a past moment does not change
+                if hit is None:
+                    hit = self._search_title(title, before)
+                    self.cache.put(TITLE_TABLE, key, hit)
+                return CommitRef(hit["sha"], hit["title"], parse_date(hit["date"]), hit["url"]) if hit.get("sha") else None
+        except Exception as exc:  # noqa: BLE001 - the revert's entry then says the target was not found
+            log.info("looking up %s in %s failed: %s", sha or repr(title), self.full_name,
+                     self._translate(exc, "looking up a reverted commit"))
+        return None
+
+    def _search_title(self, title: str, before: datetime | None) -> dict:
+        """The newest commit before ``before`` titled ``title``, by one commit search ({} when none)."""
+        phrase = " ".join(title.replace('"', " ").split())[:200]  # GitHub search has no quote escape
+        found = self.api.github(SEARCH_PER_PAGE).search_commits(f'repo:{self.full_name} "{phrase}"',
+                                                                sort="committer-date", order="desc")
+        for item in found.get_page(0):
+            subject = (item.commit.message or "").split("\n", 1)[0].strip()
+            when = _aware(item.commit.committer.date)
+            if same_title(subject, title) and (before is None or when < before):
+                return {"sha": item.sha, "title": subject, "date": _utc_text(when), "url": item.html_url}
+        return {}
 
 
 def open_github_source(repo: RepoConfig, full_name: str, settings: Settings, *, refresh: bool = False,

@@ -10,11 +10,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from ..errors import SourceError, UserError
-from ..models import Commit
+from ..models import Commit, CommitRef
 from ..window import Window
-from .gitlog import RawCommit, log_args, parse_stream
-from .message import parse_co_authors, parse_pr_number, split_message
+from .gitlog import RawCommit, log_args, parse_log, parse_stream
+from .message import parse_co_authors, parse_pr_number, same_title, split_message
 
+_HEX = re.compile(r"^[0-9a-f]{4,40}$")
+_REF_FORMAT = "--format=%H%x00%cI%x00%s%x00"
 _GITHUB_REMOTE = re.compile(r"github\.com[:/]+([^/\s]+)/([^/\s]+?)(?:\.git)?/?$")
 
 
@@ -147,3 +149,25 @@ class LocalGitSource:
         out = run_git(self.path, "-c", "core.quotepath=off", "show", "--diff-merges=first-parent", "--format=",
                       "--patch", "-M", "--no-color", "--no-ext-diff", commit.sha, "--")
         return out.decode("utf-8", errors="replace")
+
+    def find_commit(self, sha: str | None = None, title: str | None = None,
+                    before: datetime | None = None) -> CommitRef | None:
+        """The commit ``sha`` names, else the newest commit before ``before`` whose title is ``title``
+        (:func:`~repodigest.sources.message.same_title`), anywhere in the history; one git process."""
+        if sha:
+            if not _HEX.match(sha):
+                return None
+            out = run_git(self.path, "show", "-s", "--no-color", _REF_FORMAT, f"{sha}^{{commit}}", "--", check=False)
+        elif title:
+            until = [f"--until={(before - timedelta(seconds=1)).isoformat()}"] if before else []
+            out = run_git(self.path, "log", "--no-color", "-F", f"--grep={title}", *until, _REF_FORMAT,
+                          self.revision, "--", check=False)
+        else:
+            return None
+        fields = out.decode("utf-8", "replace").split("\0")
+        for i in range(0, len(fields) - 3, 3):
+            full, when, subject = fields[i].strip(), fields[i + 1], fields[i + 2]
+            if sha or same_title(subject, title or ""):
+                return CommitRef(sha=full, title=subject, committed_at=datetime.fromisoformat(when),
+                                 url=f"{self.base_url}/commit/{full}" if self.base_url else None)
+        return None

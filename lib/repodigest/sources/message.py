@@ -38,3 +38,29 @@ def parse_co_authors(message: str) -> tuple[str, ...]:
 def co_author_name(trailer: str) -> str:
     """``Jane Doe <jane@x>`` -> ``Jane Doe``."""
     return trailer.split("<", 1)[0].strip() or trailer.strip()
+
+
+# git's own revert message, and GitHub's "Revert" button / `git revert` title.
+_REVERTS_SHA = re.compile(r"\bThis reverts commit ([0-9a-f]{7,40})\b")
+_REVERT_TITLE = re.compile(r'^\s*Revert\s+"(.+)"', re.IGNORECASE)
+_CONVENTIONAL_REVERT = re.compile(r"^\s*revert(?:\([^)\n]{0,40}\))?!?:\s*(.+?)\s*$", re.IGNORECASE)
+_PR_SUFFIX = re.compile(r"\s*\(#\d{1,9}\)\s*$")
+
+
+def revert_target(message: str) -> tuple[str | None, str | None]:
+    """What a revert names: (the sha after ``This reverts commit``, the quoted title of ``Revert "..."``).
+
+    The quoted title is the greedy match, so ``Revert "Revert "x""`` names the revert ``Revert "x"``;
+    a conventional ``revert: x`` names ``x``. Either is None when the message does not say it.
+    """
+    text = message or ""
+    sha = _REVERTS_SHA.search(text)
+    title, _ = split_message(text)
+    quoted = _REVERT_TITLE.match(_PR_SUFFIX.sub("", title)) or _CONVENTIONAL_REVERT.match(title)
+    return (sha.group(1) if sha else None), (quoted.group(1).strip() if quoted else None)
+
+
+def same_title(title: str, quoted: str) -> bool:
+    """``title`` is the commit a revert quotes as ``quoted``: equal, or equal once the squash-merge
+    ``(#N)`` that GitHub appends to a pull request's title is taken off."""
+    return bool(quoted) and (title == quoted or _PR_SUFFIX.sub("", title) == quoted)

@@ -1,0 +1,194 @@
+"""The model's wording of the day at a glance: one request per report, never one per commit.
+
+The overview (:mod:`repodigest.report.overview`) is picked and counted by the data; the model
+only words its headline and its highlight lines, from the facts of :func:`overview_facts`: the
+counts, themes and watch list, and for each highlight its commits' titles and the per-commit
+analyses (type, importance reason, summary, risk titles), never a diff.
+
+- **One request**, through the client machinery of :mod:`.client` (structured-output modes,
+  retries of invalid answers, truncated answers asked again with more room), answer schema
+  :class:`OverviewAnswer`.
+- **Cached** in the cache table ``llm_overview`` by (the facts' hash, model, ``PROMPT_VERSION``,
+  ``OVERVIEW_VERSION``, language): a warm re-run sends no request.
+- **No number the data does not hold**: every number in the headline and in each line (digit runs,
+  with their decimals, after NFKC) must appear as a number in the facts given to the model;
+  a headline or a line that fails keeps the data's wording (:attr:`OverviewWording.rejected` says
+  which and why). Numbers written in words (三, five) are not checked.
+- **Never fatal**: a failed request leaves the data's overview, which then says so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from pydantic import Field
+
+from ..cache import Cache
+from ..config import LLMConfig
+from .client import _Analyzer, make_client, resolve_model
+from .prompt import _ENV, PROMPT_VERSION
+from .records import AnalysisRun
+from .run import set_cost
+from .schema import Line, _Model
+
+OVERVIEW_TABLE = "llm_overview"
+OVERVIEW_VERSION = "2026-11-26.1"  # bump when overview.*.j2 or OverviewAnswer changes
+MAX_TOKENS = 1200
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+class HighlightLine(_Model):
+    id: int = Field(description="the id of the highlight in the data")
+    line: Line = Field(description="one line: what the change does and why it matters")
+
+
+class OverviewAnswer(_Model):
+    """What the model writes for the overview."""
+
+    headline: Line = Field(description="one sentence: what matters in the period")
+    highlights: list[HighlightLine] = Field(description="one line per highlight of the data, same ids, same order")
+
+
+@dataclass
+class OverviewWording:
+    """The model's wording after the checks, and what it cost."""
+
+    headline: str | None = None  # None: use the data's
+    lines: dict[int, str] = field(default_factory=dict)  # highlight rank -> line (the checked ones)
+    status: str = "none"  # ok | cached | failed
+    error: str | None = None  # one line, when the request failed
+    rejected: list[str] = field(default_factory=list)  # "headline: 12" - what held a number the data does not
+    requests: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
+
+
+def _analysis_facts(analysis: Mapping | None) -> dict | None:
+    if not analysis:
+        return None
+    return {"change_type": analysis.get("change_type"), "detail": analysis.get("change_type_detail"),
+            "importance_reason": analysis.get("importance_reason"), "summary": list(analysis.get("summary") or []),
+            "risks": [r.get("title") for r in analysis.get("risks") or []]}
+
+
+def overview_facts(overview: Mapping, analyses: Mapping[str, Mapping]) -> dict:
+    """What the model is given: ``overview`` is ``Overview.to_dict()``, ``analyses`` sha -> analysis."""
+    days = overview["days"]
+    multi_repo = len(overview["repos"]) > 1
+    return {
+        "period": days[0] if len(days) == 1 else f"{days[0]} .. {days[-1]}", "days": len(days),
+        "repositories": overview["repos"], "commits": overview["total"], "levels": overview["counts"],
+        "data_headline": overview["data_headline"],
+        "themes": [{**({"repo": t["repo"]} if multi_repo else {}), "area": t["area"], "commits": t["count"],
+                    "daily_average": None if t["daily_average"] is None else round(t["daily_average"], 1),
+                    "unusual": t["unusual"]} for t in overview["themes"]],
+        "watch": [{"kind": w["kind"], "title": w["commit"]["title"],
+                   **({"reverts": w["reverted"]["title"]} if w.get("reverted") else {})} for w in overview["watch"]],
+        "also_landed": overview["also_landed"],
+        "highlights": [{"id": h["rank"], "level": h["level"],
+                        "commits": [{**({"repo": c["repo"]} if multi_repo else {}), "title": c["title"],
+                                     "analysis": _analysis_facts(analyses.get(c["sha"]))} for c in h["commits"]]}
+                       for h in overview["highlights"]],
+    }
+
+
+def _numbers(text: str) -> set[str]:
+    out = set()
+    for token in _NUMBER.findall(unicodedata.normalize("NFKC", text)):
+        token = re.sub(r"(?<=\d),(?=\d{3}\b)", "", token)  # 1,234 is 1234
+        if "." in token and re.fullmatch(r"\d+\.\d+", token):
+            token = token.rstrip("0").rstrip(".")  # 5.0 is 5
+        out.add(token)
+    return out
+
+
+def unsupported_numbers(text: str, facts_text: str) -> list[str]:
+    """The numbers in ``text`` that do not appear in ``facts_text`` (empty when every one does)."""
+    allowed = _numbers(facts_text)
+    return sorted(n for n in _numbers(text) if n not in allowed)
+
+
+def checked(answer: OverviewAnswer, facts: Mapping) -> OverviewWording:
+    """The answer's headline and lines that hold only numbers of ``facts``; the rest is left out."""
+    text = json.dumps(facts, ensure_ascii=False)
+    ids = {h["id"] for h in facts["highlights"]}
+    wording = OverviewWording()
+    bad = unsupported_numbers(answer.headline, text)
+    if bad:
+        wording.rejected.append(f"headline: {', '.join(bad)}")
+    else:
+        wording.headline = answer.headline
+    for item in answer.highlights:
+        if item.id not in ids or item.id in wording.lines:
+            continue
+        bad = unsupported_numbers(item.line, text)
+        if bad:
+            wording.rejected.append(f"highlight {item.id}: {', '.join(bad)}")
+        else:
+            wording.lines[item.id] = item.line
+    return wording
+
+
+def _messages(facts: Mapping, lang: str, schema: str | None) -> list[dict]:
+    text = json.dumps(facts, ensure_ascii=False, indent=1)
+    nonce = hashlib.sha256(text.encode()).hexdigest()[:16]
+    text = text.replace("<<<", "<< <")  # untrusted text cannot fake the markers
+    system = _ENV.get_template(f"overview_system.{lang}.j2").render().strip()
+    user = _ENV.get_template(f"overview.{lang}.j2").render(facts=text, nonce=nonce, period=facts["period"],
+                                                           schema=schema).strip()
+    return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+
+
+def cache_key(facts: Mapping, model: str, lang: str) -> str:
+    digest = hashlib.sha256(json.dumps(facts, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+    return json.dumps([digest, model, PROMPT_VERSION, OVERVIEW_VERSION, lang])
+
+
+def word_overview(facts: Mapping, cfg: LLMConfig, lang: str, cache: Cache | None = None, client=None) -> OverviewWording:
+    """The checked wording of ``facts`` (:func:`overview_facts`): from the cache, else one request.
+
+    Never raises for the model's failures: the wording then has ``status == "failed"`` and ``error``."""
+    model = resolve_model(cfg)
+    key = cache_key(facts, model, lang)
+    stored = cache.get(OVERVIEW_TABLE, key) if cache is not None else None
+    if isinstance(stored, dict):
+        try:
+            wording = checked(OverviewAnswer.model_validate(stored), facts)
+            wording.status = "cached"
+            return wording
+        except ValueError:
+            pass  # an unreadable entry is asked again
+    spent = OverviewWording(status="failed")
+    try:
+        analyzer = _Analyzer(client or make_client(cfg), model, cfg, lang)
+        outcome = analyzer._ask(lambda schema, _budget: _messages(facts, lang, schema), OverviewAnswer,
+                                OverviewAnswer.model_validate, MAX_TOKENS, 0, spent)
+    except Exception as exc:  # noqa: BLE001 - the data's overview stands
+        spent.error = f"{type(exc).__name__}: {' '.join(str(exc).split())[:160]}"
+        return spent
+    if outcome.value is None:
+        spent.error = outcome.error
+        return spent
+    if cache is not None:
+        cache.put(OVERVIEW_TABLE, key, outcome.value.model_dump())
+    wording = checked(outcome.value, facts)
+    wording.status, wording.requests = "ok", spent.requests
+    wording.tokens_in, wording.tokens_out = spent.tokens_in, spent.tokens_out
+    return wording
+
+
+def add_usage(run: AnalysisRun, wording: OverviewWording, cfg: LLMConfig) -> dict:
+    """The report's usage with the overview's request added to the run's totals (and cost)."""
+    run.requests += wording.requests
+    run.input_tokens += wording.tokens_in
+    run.output_tokens += wording.tokens_out
+    set_cost(run, cfg)
+    usage = run.usage()
+    usage["overview"] = {"status": wording.status, "requests": wording.requests, "input": wording.tokens_in,
+                         "output": wording.tokens_out, "rejected": list(wording.rejected)}
+    return usage

@@ -1,0 +1,115 @@
+"""Commits citing commits: the overview's context and the entries' relation lines.
+
+A cited commit is ``{short_sha, anchor, url}``: ``anchor`` is its entry's id when it is in the
+report (the link stays in the page), else None and the template links ``url`` (its web page) or
+prints the short sha alone. Strings stay raw; the templates escape them.
+
+Shapes::
+
+    overview = {anchor, heading, headline, note, source, highlights: [{rank, level, line, commits: [cite]}],
+                themes: [{repo, area, count, average: str, flag: str}], average_label, more_themes: str,
+                watch: [{kind, commit: cite, title, reverted: cite | None, reverted_title, date, lived,
+                         quoted, paths: [str], rules, model}], more_watch: str, also: [{label, count}]}
+
+    entry["related"] = {reverts: {commit: cite, title, date, lived} | None, reverts_unknown: str | None,
+                        reverted_by: [{commit: cite, date, lived}],
+                        series: {place, rule, others: [{commit: cite, place}]} | None}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+
+from ..sources.message import revert_target
+
+
+def cite(sha: str, anchor_of: Mapping[str, str], url: str | None = None) -> dict:
+    return {"short_sha": sha[:7], "anchor": anchor_of.get(sha), "url": url if isinstance(url, str) else None}
+
+
+def lived_text(hours: float | None, labels: Mapping) -> str:
+    """How long a change lived: hours under two days (one decimal), else whole days."""
+    if hours is None or pd.isna(hours):
+        return "?"
+    if hours < 48:
+        return labels["lived_hours"].format(hours=f"{hours:.1f}".removesuffix(".0"))
+    return labels["lived_days"].format(days=round(hours / 24))
+
+
+def _place(index, size) -> str:
+    return f"{int(index)}/{'N' if pd.isna(size) else int(size)}"
+
+
+def series_place(row: Mapping) -> str | None:
+    """``2/4`` (``2/N`` when a marker did not say N) for a series member, else None."""
+    return _place(row["series_index"], row["series_size"]) if isinstance(row.get("series"), str) else None
+
+
+def related_context(row: Mapping, frame: pd.DataFrame, anchor_of: Mapping[str, str], labels: Mapping) -> dict | None:
+    """The relation lines of ``row``'s entry (what it reverts, what reverts it, its series), or None."""
+    related = {"reverts": None, "reverts_unknown": None, "reverted_by": [], "series": None}
+    if len(row["reverts"]):
+        target = row["reverts"][0]
+        related["reverts"] = {"commit": cite(target["sha"], anchor_of, target.get("url")), "title": target["title"],
+                              "date": (target.get("committed_local") or target["committed_at"])[:10],
+                              "lived": lived_text(row["revert_lived_hours"], labels)}
+    elif row["revert"]:
+        related["reverts_unknown"] = revert_target(row["message"])[1] or None
+    by_sha = frame.set_index("sha", drop=False) if len(row["reverted_by"]) or isinstance(row["series"], str) else None
+    for sha in row["reverted_by"]:
+        other = by_sha.loc[sha]
+        related["reverted_by"].append({"commit": cite(sha, anchor_of, other["url"]), "date": other["committed_local"][:10],
+                                       "lived": lived_text(other["revert_lived_hours"], labels)})
+    if isinstance(row["series"], str):
+        members = frame[(frame["series"] == row["series"]) & (frame["sha"] != row["sha"])].sort_values("series_index")
+        related["series"] = {"place": series_place(row), "rule": labels[f"rel_rule_{row['series_rule']}"],
+                             "others": [{"commit": cite(m["sha"], anchor_of, m["url"]), "place": series_place(m)}
+                                        for m in members.to_dict("records")]}
+    if not (related["reverts"] or related["reverts_unknown"] or related["reverted_by"] or related["series"]):
+        return None
+    return related
+
+
+def _theme_flag(theme, baseline_days: int, labels: Mapping) -> str:
+    if theme.new:
+        return labels["ov_new"].format(days=baseline_days)
+    if theme.unusual:
+        return labels["ov_unusual"].format(ratio=f"{theme.ratio:.1f}")
+    return ""
+
+
+def overview_context(overview, anchor: str, anchor_of: Mapping[str, str], labels: Mapping) -> dict:
+    """The context of the overview section (shape above) from an :class:`~repodigest.report.overview.Overview`."""
+    multi_repo = len(overview.repos) > 1
+
+    def cited(c) -> dict:
+        return cite(c.sha, anchor_of, c.url)
+
+    watch = []
+    for w in overview.watch:
+        item = {"kind": w.kind, "commit": cited(w.commit), "title": w.commit.title, "reverted": None,
+                "reverted_title": "", "date": "", "lived": lived_text(w.lived_hours, labels), "quoted": w.quoted or "",
+                "paths": list(w.paths), "rules": "", "model": ""}
+        if w.reverted is not None:
+            item.update(reverted=cited(w.reverted), reverted_title=w.reverted.title, date=w.reverted_day or "")
+        if w.levels:
+            item.update(rules=labels[f"level_{w.levels[0]}"], model=labels[f"level_{w.levels[1]}"])
+        watch.append(item)
+    return {
+        "anchor": anchor, "heading": labels["ov_title_range" if len(overview.days) > 1 else "ov_title"],
+        "headline": overview.headline, "note": overview.note, "source": overview.source,
+        "highlights": [{"rank": h.rank, "level": h.level,
+                        "line": (f"{h.commits[0].repo}: " if multi_repo else "") + h.line,
+                        "commits": [cited(c) for c in h.commits]} for h in overview.highlights],
+        "multi_repo": multi_repo,
+        "themes": [{"repo": t.repo, "area": t.area, "count": t.count,
+                    "average": "–" if t.daily_average is None else f"{t.daily_average:.1f}",
+                    "flag": _theme_flag(t, overview.baseline_days, labels)} for t in overview.themes],
+        "average_label": labels["ov_average"].format(days=overview.baseline_days),
+        "more_themes": labels["ov_more_themes"].format(count=overview.more_themes) if overview.more_themes else "",
+        "watch": watch,
+        "more_watch": labels["ov_more_watch"].format(count=overview.more_watch) if overview.more_watch else "",
+        "also": [{"label": labels["types"].get(kind, kind), "count": n} for kind, n in overview.also_landed.items()],
+    }

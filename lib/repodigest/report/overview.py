@@ -1,0 +1,266 @@
+"""The day at a glance: what matters in the report's days, built from the commit frame alone.
+
+:func:`build_overview` is a pure function of the frame (and the analyses); it returns an
+:class:`Overview`, the data of the report's first section, of the chat message and of
+``Digest.overview``. The model may word the headline and the highlights afterwards
+(:func:`worded`, with :mod:`repodigest.analysis.overview`); it never picks them.
+
+- **Highlights**: at most ``MAX_HIGHLIGHTS`` (5), the report's high and medium commits in the
+  order of the final level, then the score (then the newest first). A series member brings the
+  series' other members of the report into its highlight (they take no slot of their own).
+  A period with only low-importance commits has none.
+- **Themes**: commits per area (the commit's ``primary_area``, so each commit counts once and the
+  counts add up to the period's total), per repository, the busiest ``MAX_THEMES`` first, against
+  the area's daily average over the baseline: the trend window's days before the report's first
+  day. *Unusual* means ``count >= UNUSUAL_MIN`` (3) and ``count >= UNUSUAL_RATIO`` (2) times the
+  expected count (the daily average times the report's days); an unusual area with no commit in
+  the baseline is *new*. Without baseline days nothing is flagged.
+- **Watch list**: reverts (with the commit they revert and how long it lived, see
+  :mod:`repodigest.scoring.relations`), breaking-change markers (message or a ``breaking`` label),
+  security-sensitive paths, and level disagreements between the rules and the model (high vs low).
+- **Also landed**: the commits not cited by a highlight, counted by change type (the rule's).
+- **Headline**: one sentence from the counts, the unusual (else the busiest) areas and the watch
+  list; every number in it is a count of the frame.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
+
+import pandas as pd
+
+from ..sources.message import revert_target
+from .labels import load_labels
+
+MAX_HIGHLIGHTS = 5
+MAX_THEMES = 8
+MAX_WATCH = 12
+UNUSUAL_MIN = 3
+UNUSUAL_RATIO = 2.0
+_RANK = {"high": 0, "medium": 1, "low": 2}
+_WATCH_ORDER = ("revert", "breaking", "security", "disagreement")
+
+
+@dataclass
+class Cite:
+    """A commit the overview names: enough to link it (to its entry, or to its page)."""
+
+    repo: str
+    sha: str
+    short_sha: str
+    title: str
+    url: str | None = None
+    in_report: bool = True
+
+
+@dataclass
+class Highlight:
+    rank: int  # 1.. in the order of the final level, then the score
+    level: str
+    score: int
+    line: str  # what the section shows: the model's wording when it passed the checks, else data_line
+    data_line: str  # built from the data
+    change_type: str
+    area: str
+    commits: list[Cite]  # the commit, then its series' other members in the report
+    series_size: int | None = None
+
+
+@dataclass
+class Theme:
+    repo: str
+    area: str
+    count: int
+    daily_average: float | None  # over the baseline days; None without baseline days
+    ratio: float | None  # count / expected; None when nothing was expected or without baseline
+    unusual: bool
+    new: bool  # unusual, and no commit in the baseline
+
+
+@dataclass
+class Watch:
+    kind: str  # revert | breaking | security | disagreement
+    commit: Cite
+    reverted: Cite | None = None  # revert: the reverted commit, when found
+    reverted_day: str | None = None  # revert: the reverted commit's day (report time zone)
+    quoted: str | None = None  # revert: what its message names, when the commit was not found
+    lived_hours: float | None = None  # revert: how long the reverted change lived
+    paths: list[str] = field(default_factory=list)  # security: the sensitive paths
+    levels: tuple[str, str] | None = None  # disagreement: (rules, model)
+
+
+@dataclass
+class Overview:
+    """The overview of the report's days (see the module docstring for every rule)."""
+
+    lang: str
+    days: list[str]
+    repos: list[str]
+    total: int
+    counts: dict[str, int]
+    headline: str
+    data_headline: str
+    highlights: list[Highlight]
+    themes: list[Theme]
+    more_themes: int  # areas that moved beyond the themes shown
+    baseline_days: int
+    watch: list[Watch]
+    more_watch: int
+    also_landed: dict[str, int]  # change type -> commits not cited by a highlight
+    source: str = "data"  # data | llm (the model worded the headline or a highlight)
+    note: str = ""  # one line: who wrote the wording, and why not the model
+
+    def to_dict(self) -> dict:
+        """The overview as JSON-ready data (what ``overview.json`` holds)."""
+        return asdict(self)
+
+
+def _cite(row: Mapping) -> Cite:
+    return Cite(repo=row["repo"], sha=row["sha"], short_sha=row["short_sha"], title=row["title"],
+                url=row["url"] if isinstance(row["url"], str) else None)
+
+
+def _ranked(shown: pd.DataFrame) -> pd.DataFrame:
+    order = shown.assign(_rank=shown["level"].map(_RANK))
+    return order.sort_values(["_rank", "score", "committed_at"], ascending=[True, False, False], kind="stable")
+
+
+def _highlights(shown: pd.DataFrame, labels: Mapping) -> list[Highlight]:
+    picked: list[Highlight] = []
+    used: set[str] = set()
+    for row in _ranked(shown[shown["level"].isin(["high", "medium"])]).to_dict("records"):
+        if row["sha"] in used:
+            continue
+        members = [row]
+        if isinstance(row["series"], str):
+            mates = shown[(shown["series"] == row["series"]) & (shown["sha"] != row["sha"])]
+            members += mates.sort_values("series_index").to_dict("records")
+        used.update(m["sha"] for m in members)
+        size = len(members) if len(members) > 1 else None
+        picked.append(Highlight(rank=len(picked) + 1, level=row["level"], score=int(row["score"]), line="",
+                                data_line="", change_type=row["change_type"], area=row["primary_area"],
+                                commits=[_cite(m) for m in members], series_size=size))
+        picked[-1].line = picked[-1].data_line = highlight_line(picked[-1], labels)
+        if len(picked) == MAX_HIGHLIGHTS:
+            break
+    return picked
+
+
+def highlight_line(h: Highlight, labels: Mapping) -> str:
+    """The data's wording of a highlight: its title, type and area (and the series' size)."""
+    kind = labels["types"].get(h.change_type, h.change_type)
+    text = labels["ov_line"].format(title=h.commits[0].title, type=kind, area=h.area)
+    return labels["ov_line_series"].format(line=text, count=h.series_size) if h.series_size else text
+
+
+def _themes(shown: pd.DataFrame, baseline: pd.DataFrame, baseline_days: int, report_days: int) -> list[Theme]:
+    counts = shown.groupby(["repo", "primary_area"], sort=False).size()
+    before = baseline.groupby(["repo", "primary_area"], sort=False).size() if len(baseline) else pd.Series(dtype=int)
+    themes = []
+    for (repo, area), count in counts.items():
+        average = expected = ratio = None
+        unusual = new = False
+        if baseline_days > 0:
+            average = float(before.get((repo, area), 0)) / baseline_days
+            expected = average * report_days
+            ratio = count / expected if expected else None
+            unusual = count >= UNUSUAL_MIN and count >= UNUSUAL_RATIO * expected
+            new = unusual and expected == 0
+        themes.append(Theme(repo=repo, area=area, count=int(count), daily_average=average,
+                            ratio=None if ratio is None else round(ratio, 1), unusual=unusual, new=new))
+    return sorted(themes, key=lambda t: (-t.count, t.repo, t.area))
+
+
+def _breaking(row: Mapping) -> bool:
+    labels = {" ".join(str(x).lower().replace("-", " ").replace("_", " ").split()) for x in row["pr_labels"] or ()}
+    return bool(row["breaking"]) or bool(labels & {"breaking", "breaking change"})
+
+
+def _watch(shown: pd.DataFrame) -> list[Watch]:
+    items: list[Watch] = []
+    in_report = set(shown["sha"])
+    for row in _ranked(shown).to_dict("records"):
+        cite = _cite(row)
+        if row["revert"] or len(row["reverts"]):
+            reverted, day = None, None
+            if len(row["reverts"]):
+                target = row["reverts"][0]
+                reverted = Cite(repo=row["repo"], sha=target["sha"], short_sha=target["sha"][:7],
+                                title=target["title"], url=target.get("url"), in_report=target["sha"] in in_report)
+                day = (target.get("committed_local") or target["committed_at"])[:10]
+            lived = row["revert_lived_hours"]
+            items.append(Watch("revert", cite, reverted=reverted, reverted_day=day,
+                               quoted=None if reverted else revert_target(row["message"])[1],
+                               lived_hours=None if pd.isna(lived) else float(lived)))
+        if _breaking(row):
+            items.append(Watch("breaking", cite))
+        if len(row["security_paths"]):
+            items.append(Watch("security", cite, paths=list(row["security_paths"])[:3]))
+        if row["level_disagreement"] and isinstance(row["llm_level"], str):
+            items.append(Watch("disagreement", cite, levels=(row["heuristic_level"], row["llm_level"])))
+    return sorted(items, key=lambda w: _WATCH_ORDER.index(w.kind))
+
+
+def _headline(total: int, counts: Mapping, themes: list[Theme], watch: list[Watch], multi_day: bool,
+              labels: Mapping) -> str:
+    if not total:
+        return labels["ov_empty_range" if multi_day else "ov_empty"]
+    parts = [labels["ov_head_range" if multi_day else "ov_head"].format(total=total, high=counts["high"])]
+    unusual = [t.area for t in themes if t.unusual][:3]
+    if unusual:
+        parts.append(labels["ov_head_unusual"].format(areas=labels["ov_sep"].join(unusual)))
+    elif themes:
+        parts.append(labels["ov_head_busiest"].format(area=themes[0].area, count=themes[0].count))
+    kinds = [k for k in _WATCH_ORDER if any(w.kind == k for w in watch)]
+    if kinds:
+        parts.append(labels["ov_head_watch"].format(items=labels["ov_sep"].join(
+            labels[f"ov_count_{k}"].format(count=sum(w.kind == k for w in watch)) for k in kinds)))
+    return labels["ov_head_join"].join(parts) + labels["ov_head_end"]
+
+
+def baseline_of(frame: pd.DataFrame, days: Sequence[str]) -> int:
+    """Calendar days of the frame before the report's first day (the trend window's history)."""
+    earlier = frame.loc[frame["day"] < min(days), "day"] if len(frame) and days else pd.Series(dtype=str)
+    if earlier.empty:
+        return 0
+    return (pd.Timestamp(min(days)) - pd.Timestamp(earlier.min())).days
+
+
+def build_overview(frame: pd.DataFrame, repos: Sequence[str], days: Sequence[str], lang: str = "zh",
+                   baseline_days: int | None = None) -> Overview:
+    """The overview of ``days`` from ``frame`` (report and trend rows); ``baseline_days`` is the
+    number of trend-window days before the report's first day (default: counted from the frame)."""
+    labels = load_labels(lang)
+    days = list(days)
+    shown = frame[frame["day"].isin(days)]
+    baseline = frame[frame["day"] < min(days)] if days else frame.iloc[:0]
+    baseline_days = baseline_of(frame, days) if baseline_days is None else baseline_days
+    counts = {lvl: int((shown["level"] == lvl).sum()) for lvl in _RANK}
+    highlights = _highlights(shown, labels)
+    themes = _themes(shown, baseline, baseline_days, len(days))
+    watch = _watch(shown)
+    cited = {c.sha for h in highlights for c in h.commits}
+    rest = shown[~shown["sha"].isin(cited)]["change_type"].value_counts()
+    headline = _headline(len(shown), counts, themes, watch, len(days) > 1, labels)
+    return Overview(lang=lang, days=days, repos=list(repos), total=int(len(shown)), counts=counts,
+                    headline=headline, data_headline=headline, highlights=highlights, themes=themes[:MAX_THEMES],
+                    more_themes=max(0, len(themes) - MAX_THEMES), baseline_days=int(baseline_days),
+                    watch=watch[:MAX_WATCH], more_watch=max(0, len(watch) - MAX_WATCH),
+                    also_landed={str(k): int(v) for k, v in rest.items()}, note=labels["ov_note_data"])
+
+
+def worded(overview: Overview, headline: str | None, lines: Mapping[int, str], *, failed: str | None = None,
+           rejected: int = 0) -> Overview:
+    """``overview`` with the model's wording where it has some (``lines`` by highlight rank), and the
+    note saying who wrote what: the model, the data (no model), or the data after a failed request."""
+    labels = load_labels(overview.lang)
+    if failed is not None:
+        return replace(overview, note=labels["ov_note_failed"].format(error=failed))
+    highlights = [replace(h, line=lines.get(h.rank) or h.data_line) for h in overview.highlights]
+    used = bool(headline) or any(h.rank in lines for h in overview.highlights)
+    if not used:
+        return replace(overview, note=labels["ov_note_rejected"])
+    note = labels["ov_note_llm"] + (labels["ov_note_some_rejected"].format(count=rejected) if rejected else "")
+    return replace(overview, headline=headline or overview.data_headline, highlights=highlights, source="llm",
+                   note=note)

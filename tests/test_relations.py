@@ -1,0 +1,265 @@
+"""Related commits (scoring/relations.py): reverts name what they undo, series are numbered and linked.
+
+Real git repositories (tests/gitrepo.py) and, for GitHub, the local REST server: the lookups of a
+reverted commit outside the trend window go through each source's ``find_commit``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from urllib.parse import unquote_plus
+
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from gitrepo import GitRepo
+from mdcheck import anchors_resolve
+from servers.github_api import GitHubServer, make_commit
+
+from repodigest import build_digest
+from repodigest.config import RepoConfig, Settings
+from repodigest.frame import read_frame
+from repodigest.scoring.relations import RUN_GAP, link_related, part_marker
+from repodigest.sources.github import open_github_source
+from repodigest.sources.local_git import LocalGitSource
+from repodigest.sources.message import revert_target
+from repodigest.sources.mirror import open_mirror_source
+
+
+def entry_of(md: str, short_sha: str) -> str:
+    """The entry of a commit: from its anchor to the rule that ends it."""
+    start = md.index(f'<a id="{short_sha}"></a>')
+    return md[start:md.index("\n---", start)]
+
+
+def code(n: int) -> str:
+    return "".join(f"value_{n}_{i} = {i}\n" for i in range(40))
+
+
+@pytest.fixture
+def old_revert(make_repo):
+    """A change of 2026-01-26 (three weeks before the report day, outside the 14-day trend window)
+    and its revert on 2026-02-16."""
+    repo = make_repo("proj")
+    old = repo.commit("[core] Cache parsed configs (#101)", "2026-01-26T10:00:00+08:00",
+                      {"src/proj/core/config.py": code(1)})
+    repo.commit("docs: config guide", "2026-02-10T10:00:00+08:00", {"docs/config.md": "guide\n"})
+    revert = repo.commit('Revert "[core] Cache parsed configs" (#150)', "2026-02-16T16:00:00+08:00",
+                         {"src/proj/core/config.py": code(2)})
+    return repo, old, revert
+
+
+def test_a_revert_of_a_commit_from_three_weeks_earlier_names_it(old_revert):
+    repo, old, revert = old_revert
+    digest = build_digest(date="2026-02-16", repos=[str(repo.path)])
+    assert old not in set(digest.frame["sha"])  # before the trend window: found by one lookup
+    row = digest.frame.set_index("sha").loc[revert]
+    [target] = row["reverts"]
+    assert (target["sha"], target["title"], target["found_by"]) == (old, "[core] Cache parsed configs (#101)", "title")
+    assert target["committed_local"] == "2026-01-26 10:00:00"
+    assert row["revert_lived_hours"] == 21 * 24 + 6  # committer dates: 2026-02-16 16:00 minus 2026-01-26 10:00
+    md = digest.markdown()
+    entry = entry_of(md, revert[:7])
+    assert f"**↩️ 回滚了**：`{old[:7]}` [core] Cache parsed configs (#101)（2026-01-26 提交，存活 21 天）" in entry
+    overview = md[md.index("## 🧭 今日概览"):md.index("## proj")]
+    assert (f"- ↩️ 回滚：[`{revert[:7]}`](#{revert[:7]}) 撤销了 `{old[:7]}` [core] Cache parsed configs (#101)"
+            f"（2026-01-26 提交，存活 21 天）") in overview
+    anchors_resolve(md)
+
+
+def test_one_lookup_per_revert_and_none_when_the_frame_holds_the_reverted_commit(old_revert, make_repo):
+    repo, old, revert = old_revert
+    digest = build_digest(date="2026-02-16", repos=[str(repo.path)])
+    source, calls = digest.sources["proj"], []
+
+    def find(name, **what):
+        calls.append(what)
+        return source.find_commit(**what)
+
+    relinked = link_related(digest.frame, find)
+    assert len(calls) == 1 and calls[0]["title"] == "[core] Cache parsed configs"
+    assert calls[0]["before"] == datetime(2026, 2, 16, 8, tzinfo=timezone.utc)
+    assert relinked.set_index("sha").loc[revert, "reverts"][0]["sha"] == old
+    calls.clear()
+    # with a 30-day trend window the reverted commit is in the frame: no lookup at all
+    wide = build_digest(date="2026-02-16", repos=[str(repo.path)], window_days=30)
+    link_related(wide.frame, find)
+    assert calls == [] and wide.frame.set_index("sha").loc[old, "reverted_by"] == [revert]
+
+
+def test_gits_own_message_names_the_commit_by_sha(make_repo):
+    repo = make_repo("proj")
+    old = repo.commit("Speed up the tokenizer", "2026-01-20T09:00:00+08:00", {"src/proj/tok/t.py": code(1)})
+    revert = repo.commit(f'Revert "a title nobody wrote"\n\nThis reverts commit {old}.\n', "2026-02-16T09:00:00+08:00",
+                         {"src/proj/tok/t.py": code(2)})
+    row = build_digest(date="2026-02-16", repos=[str(repo.path)]).frame.set_index("sha").loc[revert]
+    assert row["reverts"][0]["sha"] == old and row["reverts"][0]["found_by"] == "sha"
+    assert row["reverts"][0]["title"] == "Speed up the tokenizer"
+
+
+def test_a_revert_whose_commit_is_nowhere_says_so(make_repo):
+    repo = make_repo("proj")
+    revert = repo.commit('Revert "Something from a fork (#77)" (#78)', "2026-02-16T09:00:00+08:00",
+                         {"src/proj/a.py": code(1)})
+    digest = build_digest(date="2026-02-16", repos=[str(repo.path)])
+    assert digest.frame.set_index("sha").loc[revert, "reverts"] == []
+    entry = entry_of(digest.markdown(), revert[:7])
+    assert "**↩️ 回滚了**：历史中未找到被回滚的提交「Something from a fork (#77)」" in entry
+
+
+def test_both_entries_link_each_other_when_both_are_in_the_report(make_repo, tmp_path):
+    repo = make_repo("proj")
+    change = repo.commit("feat: add widget cache (#10)", "2026-02-16T09:00:00+08:00", {"src/proj/w/cache.py": code(1)})
+    revert = repo.commit('Revert "feat: add widget cache" (#11)', "2026-02-16T15:30:00+08:00",
+                         {"src/proj/w/cache.py": code(2)})
+    digest = build_digest(date="2026-02-16", repos=[str(repo.path)])
+    md = digest.markdown()
+    assert (f"**↩️ 回滚了**：[`{change[:7]}`](#{change[:7]}) feat: add widget cache (#10)"
+            f"（2026-02-16 提交，存活 6.5 小时）") in entry_of(md, revert[:7])
+    assert f"**↩️ 已被回滚**：[`{revert[:7]}`](#{revert[:7]})（2026-02-16，存活 6.5 小时）" in entry_of(md, change[:7])
+    assert re.search(rf"\]\(#{revert[:7]}\) ↩️$", md, re.M)  # the TOC marks the revert
+    anchors_resolve(md)
+    digest.save_data(tmp_path / "out")  # the relation columns survive the CSV and parquet files
+    for name in ("commits.csv", "commits.parquet"):
+        back = read_frame(tmp_path / "out" / name).set_index("sha")
+        assert back.loc[revert, "reverts"][0]["sha"] == change and back.loc[change, "reverted_by"] == [revert]
+        assert back.loc[revert, "revert_lived_hours"] == 6.5
+
+
+@pytest.fixture
+def dumper_day(make_repo):
+    """Four commits of one author in one area minutes apart (another author commits in between),
+    then the same author in the same area five hours later."""
+    repo = make_repo("proj")
+    ann = ("Ann Dev", "ann@example.com")
+    titles = ["Flip dumper to disabled by default", "Change dump output format to a dict",
+              "Collect upper level metadata in dumps", "Support dumping gradients and parameters"]
+    shas = []
+    for i, title in enumerate(titles):
+        shas.append(repo.commit(f"{title} (#{20 + i})", f"2026-02-16T13:{29 + 2 * i:02d}:00+08:00",
+                                {"src/proj/debug_utils/dumper.py": code(i), f"tests/test_dump_{i}.py": code(i)},
+                                author=ann))
+        if i == 1:
+            repo.commit("Fix router retries (#30)", "2026-02-16T13:32:00+08:00", {"src/proj/router/r.py": code(9)},
+                        author=("Bo Other", "bo@example.com"))
+    late = repo.commit("Tidy dumper names (#40)", "2026-02-16T18:40:00+08:00", {"src/proj/debug_utils/dumper.py": "x\n"},
+                       author=ann)
+    return repo, shas, late
+
+
+def test_a_series_of_four_is_marked_and_linked(dumper_day):
+    repo, shas, late = dumper_day
+    digest = build_digest(date="2026-02-16", repos=[str(repo.path)])
+    frame = digest.frame.set_index("sha")
+    assert frame.loc[shas, "series"].tolist() == [shas[0]] * 4
+    assert frame.loc[shas, "series_index"].tolist() == [1, 2, 3, 4] and set(frame.loc[shas, "series_size"]) == {4}
+    assert set(frame.loc[shas, "series_rule"]) == {"run"}
+    assert pd.isna(frame.loc[late, "series"])  # more than RUN_GAP after the fourth
+    md = digest.markdown()
+    second = entry_of(md, shas[1][:7])
+    others = " · ".join(f"[`{s[:7]}`](#{s[:7]}) {k}/4" for k, s in ((1, shas[0]), (3, shas[2]), (4, shas[3])))
+    assert f"**🔗 系列**：2/4（同一作者在同一模块的连续提交），其他：{others}" in second
+    for k, sha in enumerate(shas, start=1):
+        assert re.search(rf"\]\(#{sha[:7]}\) 🔗 {k}/4$", md, re.M), k  # the TOC shows each member's place
+    assert "🔗" not in entry_of(md, late[:7])
+    # in the overview the series is one highlight citing its four members (it takes one slot)
+    [series] = [h for h in digest.overview.highlights if h.series_size]
+    assert {c.sha for c in series.commits} == set(shas) and series.series_size == 4
+    assert series.line.endswith("（系列共 4 个提交）")
+    anchors_resolve(md)
+    assert RUN_GAP.total_seconds() == 4 * 3600
+
+
+def test_marked_parts_are_one_series_across_authors_and_days(make_repo):
+    repo = make_repo("proj")
+    first = repo.commit("[1/3] Router refactor: split the balancer (#1)", "2026-02-15T10:00:00+08:00",
+                        {"src/proj/router/a.py": code(1)}, author=("Ann", "a@x"))
+    second = repo.commit("[2/3] Router refactor: move retries (#2)", "2026-02-16T10:00:00+08:00",
+                         {"src/proj/router/b.py": code(2)}, author=("Bo", "b@x"))
+    third = repo.commit("[3/3] Router refactor: drop the old path (#3)", "2026-02-16T11:00:00+08:00",
+                        {"src/proj/router/c.py": code(3)}, author=("Ann", "a@x"))
+    digest = build_digest(date="2026-02-16", repos=[str(repo.path)])
+    frame = digest.frame.set_index("sha")
+    assert frame.loc[[first, second, third], "series_index"].tolist() == [1, 2, 3]
+    assert set(frame.loc[[first, second, third], "series_rule"]) == {"marker"}
+    entry = entry_of(digest.markdown(), second[:7])
+    # the first part landed the day before: named (no entry to link), the third linked
+    assert f"**🔗 系列**：2/3（标题中的编号），其他：`{first[:7]}` 1/3 · [`{third[:7]}`](#{third[:7]}) 3/3" in entry
+
+
+@pytest.mark.parametrize("title, expected", [
+    ("[2/N] Quantization Refactor: Compressed tensors MoE schemes (#17503)", (2, "N", "Quantization Refactor")),
+    ("[RadixTree][5/N Refactor]: Introduce pre and post-processing (#18147)", (5, "N", "[RadixTree][ Refactor]")),
+    ("[diffusion] hardware: support diffusion models on MTGPU (multi-GPU, 5/N) (#17318)", (5, "N", "[diffusion] hardware")),
+    ("3/4: wire the new cache", (3, "4", "")),
+    ("Support 1/2 precision in the sampler", None),
+    ("[5/3] impossible part", None),
+])
+def test_part_markers(title, expected):
+    found = part_marker(title)
+    if expected is None:
+        assert found is None
+    else:
+        k, total, rest = found
+        assert (k, total) == expected[:2] and rest.split(":")[0].strip() == expected[2]
+
+
+@given(title=st.text(max_size=120))
+def test_the_parsers_take_any_title(title):
+    marker = part_marker(title)
+    assert marker is None or (marker[0] >= 1 and (marker[1] == "N" or marker[0] <= int(marker[1])))
+    sha, quoted = revert_target(title)
+    assert sha is None or re.fullmatch(r"[0-9a-f]{7,40}", sha)
+
+
+# -- the lookup behind each source -------------------------------------------------------------------
+
+def test_local_and_mirror_sources_find_by_sha_and_by_title(tmp_path):
+    remote = GitRepo(tmp_path / "remote")
+    old = remote.commit("Cache parsed configs (#101)", "2026-01-26T10:00:00+08:00", {"a.py": "1\n"})
+    remote.commit('Revert "Cache parsed configs" (#150)', "2026-02-16T10:00:00+08:00", {"a.py": "2\n"})
+    mirror = open_mirror_source(RepoConfig(spec="o/r", mirror=True), "o/r", Settings(cache_dir=str(tmp_path / "c")),
+                                remote_url=str(remote.path))
+    for source in (LocalGitSource(remote.path), mirror):
+        by_title = source.find_commit(title="Cache parsed configs", before=datetime(2026, 2, 16, tzinfo=timezone.utc))
+        assert by_title.sha == old and by_title.committed_at == datetime(2026, 1, 26, 2, tzinfo=timezone.utc)
+        assert source.find_commit(sha=old[:10]).title == "Cache parsed configs (#101)"
+        assert source.find_commit(title="Cache parsed configs", before=datetime(2026, 1, 1, tzinfo=timezone.utc)) is None
+        assert source.find_commit(sha="0123456789abcdef") is None and source.find_commit(sha="--all") is None
+    assert mirror.find_commit(sha=old).url == f"https://github.com/o/r/commit/{old}"
+
+
+def test_github_source_finds_by_sha_once_then_from_the_cache_and_by_title_with_one_search(tmp_path, monkeypatch):
+    old = make_commit("old", "2026-01-26T02:00:00Z", message="Cache parsed configs (#101)")
+    other = make_commit("other", "2026-02-01T02:00:00Z", message="Cache parsed configs for workers (#120)")
+    with GitHubServer([old, other], full_name="o/r", token="t0k") as server:
+        monkeypatch.setenv("GITHUB_TOKEN", "t0k")
+        settings = Settings(github={"api_url": server.url}, cache_dir=str(tmp_path / "cache"))
+        source = open_github_source(RepoConfig(spec="o/r"), "o/r", settings, progress=False)
+        ref = source.find_commit(sha=old["sha"])
+        assert ref.title == "Cache parsed configs (#101)" and ref.url == old["html_url"]
+        assert server.counts == {"detail": 1}
+        source.find_commit(sha=old["sha"])
+        assert server.counts == {"detail": 1}  # the commit cache answers the second time
+        found = source.find_commit(title="Cache parsed configs", before=datetime(2026, 2, 16, tzinfo=timezone.utc))
+        assert found.sha == old["sha"] and server.counts == {"detail": 1, "search": 1}
+        assert 'q=repo:o/r "Cache parsed configs"' in unquote_plus(server.requests[-1][1])  # the newer near-miss is skipped
+        assert source.find_commit(sha="f" * 40) is None  # GitHub does not know it: no error, no report lost
+
+
+def test_a_github_repository_finds_an_old_reverted_commit_once(tmp_path, monkeypatch):
+    old = make_commit("old", "2026-01-26T02:00:00Z", message="[core] Cache parsed configs (#101)")
+    revert = make_commit("revert", "2026-02-16T08:00:00Z", message='Revert "[core] Cache parsed configs" (#150)')
+    with GitHubServer([old, revert], full_name="o/r", token="t0k") as server:
+        monkeypatch.setenv("GITHUB_TOKEN", "t0k")
+        config = tmp_path / "repodigest.toml"
+        config.write_text(f'repos = ["o/r"]\n[github]\napi_url = "{server.url}"\npr_context = false\n')
+        digest = build_digest(date="2026-02-16", config=str(config), progress=False)
+        target = digest.frame.set_index("sha").loc[revert["sha"], "reverts"][0]
+        assert target["sha"] == old["sha"] and target["url"] == old["html_url"] and server.counts["search"] == 1
+        assert f"[`{old['sha'][:7]}`]({old['html_url']})" in digest.markdown()  # not in the report: its page
+        server.reset_counts()
+        again = build_digest(date="2026-02-16", config=str(config), progress=False)
+        assert server.total == 0 and again.frame.set_index("sha").loc[revert["sha"], "reverts"][0]["sha"] == old["sha"]
