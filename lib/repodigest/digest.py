@@ -224,12 +224,13 @@ def build_digest(date: str | Date | None = None, repos: list[str] | str | None =
                  lang: str | None = None, window_days: int | None = None, days: int = 1,
                  config: str | os.PathLike | None = None, settings: Settings | None = None,
                  refresh: bool = False, progress: bool = True, analyze: bool | None = None,
-                 max_days: int = MAX_WINDOW_DAYS, **source_options) -> Digest:
+                 max_days: int = MAX_WINDOW_DAYS, overview: bool = True, **source_options) -> Digest:
     """Load, score and frame the commits of the report's days (and the trend window before them).
 
     ``analyze``: None runs the LLM analysis when a key is set (the daily report); False only shows
     analyses the cache holds (no request, key or not); True states how many requests it will make
-    (``Digest.llm_plan``, printed to stderr), then makes them. ``max_days`` bounds ``days``.
+    (``Digest.llm_plan``, printed to stderr), then makes them. ``max_days`` bounds ``days``;
+    ``overview=False`` leaves the day at a glance out (exploration: 1.4 s on 15,000 commits).
     """
     settings = settings or load_settings(config, repos=repos, tz=tz, lang=lang, window_days=window_days)
     zone = resolve_tz(settings.tz)
@@ -267,10 +268,11 @@ def build_digest(date: str | Date | None = None, repos: list[str] | str | None =
         run = _analyze(digest, scored, cache=cache, progress=progress, announce=bool(analyze))
     if note:
         digest.notes.insert(0, note)
-    digest.overview = build_overview(digest.frame, names, digest.days, settings.lang,
-                                     baseline_days=window.days - report_days)
+    if overview:
+        digest.overview = build_overview(digest.frame, names, digest.days, settings.lang,
+                                         baseline_days=window.days - report_days)
     # Exploration's analyze=True makes exactly the requests it announced: no overview wording.
-    if run is not None and analyze is None and settings.llm.overview and digest.overview.total:
+    if overview and run is not None and analyze is None and settings.llm.overview and digest.overview.total:
         _word_overview(digest, run, cache=cache)
     return digest
 

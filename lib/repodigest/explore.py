@@ -22,7 +22,8 @@ def load_range(start: str | date | None = None, end: str | date | None = None, r
     day with commits; default ``start``: ``default_days`` before it. Any length: a local clone is read
     with one ``git log`` for the whole range, GitHub day by day from the cache. Never starts an LLM
     request unless ``analyze=True``, which first states how many it will make (``digest.llm_plan``);
-    otherwise the analyses the cache holds are shown."""
+    otherwise the analyses the cache holds are shown. The day-at-a-glance overview is left out
+    (``overview=True`` builds it)."""
     settings = load_settings(config, repos=repos, tz=tz)
     zone = resolve_tz(settings.tz)
     last = resolve_day(settings, end)
@@ -31,7 +32,7 @@ def load_range(start: str | date | None = None, end: str | date | None = None, r
         raise UserError(f"start {start!r} must be a day on or before {last}")
     days = (last - first).days + 1
     return build_digest(date=last, days=days, settings=settings.model_copy(update={"window_days": days}),
-                        analyze=analyze, max_days=days, **options)
+                        analyze=analyze, max_days=days, **{"overview": False, **options})
 
 
 _PLOTLYJS = {"inlined": False}  # plotly.js goes into the first figure output of the kernel, once
