@@ -36,7 +36,7 @@ lab: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install -q -e '.[bench]'
-	@for script in local_ingest report_e2e github_fetch pr_context llm_latency; do \
+	@for script in local_ingest history_load report_e2e github_fetch pr_context llm_latency; do \
 		echo "== bench/$$script.py"; $(BIN)/python bench/$$script.py || exit 1; done
 
 clean:

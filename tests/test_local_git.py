@@ -3,8 +3,9 @@ from datetime import date
 
 import pytest
 
-from repodigest.errors import UserError
-from repodigest.sources.local_git import LocalGitSource
+from repodigest.errors import SourceError, UserError
+from repodigest.sources.gitlog import log_args, parse_log, parse_stream
+from repodigest.sources.local_git import LocalGitSource, run_git, stream_git
 from repodigest.window import Window, resolve_tz
 
 SH = resolve_tz("Asia/Shanghai")
@@ -141,3 +142,28 @@ def test_web_links_from_a_github_origin(make_repo):
     [commit] = LocalGitSource(repo.path).commits(day("2026-02-16"))
     assert commit.url == f"https://github.com/sgl-project/sglang/commit/{sha}"
     assert commit.pr_url == "https://github.com/sgl-project/sglang/pull/5"
+
+
+def test_streamed_log_parses_like_the_whole_output_whatever_the_pieces(make_repo):
+    repo = make_repo()
+    for i in range(5):
+        repo.commit(f"c{i}\n\nbody {i}\n", f"2026-02-1{i}T09:00:00+08:00", {f"d/f{i}.py": "x\n" * (i + 1), "b.bin": bytes([i, 0])})
+    repo.git("mv", "d/f0.py", "d/g0.py")
+    repo.commit("rename", "2026-02-16T09:00:00+08:00")
+    output = run_git(repo.path, *log_args("HEAD"))
+    whole = parse_log(output)
+    for size in (1, 7, 64, len(output)):
+        pieces = (output[i:i + size] for i in range(0, len(output), size))
+        assert list(parse_stream(pieces)) == whole
+    assert list(parse_stream(stream_git(repo.path, *log_args("HEAD"), chunk_size=5))) == whole
+    assert len(whole) == 6 and whole[0].files[0].status == "renamed"
+
+
+def test_streamed_git_failures_and_early_stops(make_repo):
+    repo = make_repo()
+    repo.commit("one", "2026-02-10T09:00:00+08:00", {"a.py": "a\n"})
+    with pytest.raises(SourceError, match="failed in .*bad revision|unknown revision"):
+        list(stream_git(repo.path, "log", "no-such-branch", "--"))
+    stream = stream_git(repo.path, *log_args("HEAD"), chunk_size=1)
+    assert next(stream)
+    stream.close()  # the reader stops: git is killed and reaped, nothing raises

@@ -1,23 +1,29 @@
-"""Helpers for exploring the DataFrame interactively (``notebooks/explore.ipynb``)."""
+"""Helpers for exploring history interactively (``notebooks/explore.ipynb``): load a range, filter
+it, and show figures that draw in JupyterLab and in exported HTML alike."""
 
 from __future__ import annotations
 
 import fnmatch
+import json
 from datetime import date, timedelta
 
 import pandas as pd
 
 from .config import load_settings
 from .digest import Digest, build_digest, resolve_day
-from .window import MAX_WINDOW_DAYS, parse_date, resolve_tz
 from .errors import UserError
+from .window import parse_date, resolve_tz
 
 
 def load_range(start: str | date | None = None, end: str | date | None = None, repos: list[str] | None = None,
-               tz: str | None = None, config: str | None = None, default_days: int = 14, **options) -> Digest:
+               tz: str | None = None, config: str | None = None, default_days: int = 14, analyze: bool = False,
+               **options) -> Digest:
     """Every commit from ``start`` to ``end`` (inclusive), scored and framed. Default ``end``: the latest
-    day with commits; default ``start``: ``default_days`` before it. Cached sources answer days they
-    have already seen without fetching them again."""
+    day with commits; default ``start``: ``default_days`` before it. Any length: a local clone is read
+    with one ``git log`` for the whole range, GitHub day by day from the cache. Never starts an LLM
+    request unless ``analyze=True``, which first states how many it will make (``digest.llm_plan``);
+    otherwise the analyses the cache holds are shown. The day-at-a-glance overview is left out
+    (``overview=True`` builds it)."""
     settings = load_settings(config, repos=repos, tz=tz)
     zone = resolve_tz(settings.tz)
     last = resolve_day(settings, end)
@@ -25,9 +31,34 @@ def load_range(start: str | date | None = None, end: str | date | None = None, r
     if first > last:
         raise UserError(f"start {start!r} must be a day on or before {last}")
     days = (last - first).days + 1
-    if days > MAX_WINDOW_DAYS:
-        raise UserError(f"a range of {days} days is longer than {MAX_WINDOW_DAYS}: split it")
-    return build_digest(date=last, days=days, settings=settings.model_copy(update={"window_days": days}), **options)
+    return build_digest(date=last, days=days, settings=settings.model_copy(update={"window_days": days}),
+                        analyze=analyze, max_days=days, **{"overview": False, **options})
+
+
+_PLOTLYJS = {"inlined": False}  # plotly.js goes into the first figure output of the kernel, once
+
+
+class _Figure:
+    """One figure as a notebook output: plotly's mimetype (JupyterLab draws it) and HTML with plotly.js
+    inlined once (nbconvert's HTML export and other viewers draw that, offline)."""
+
+    def __init__(self, figure):
+        self.figure = figure
+        self.html = figure.to_html(full_html=False, include_plotlyjs=not _PLOTLYJS["inlined"], include_mathjax=False,
+                                   config={"displaylogo": False, "responsive": True})
+        _PLOTLYJS["inlined"] = True
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return {"application/vnd.plotly.v1+json": json.loads(self.figure.to_json()), "text/html": self.html,
+                "text/plain": f"<figure: {self.figure.layout.title.text or 'plotly'}>"}
+
+
+def show(*figures) -> None:
+    """Display plotly figures so that they draw in JupyterLab and in the notebook exported to HTML."""
+    from IPython.display import display
+
+    for figure in figures:
+        display(_Figure(figure[1] if isinstance(figure, tuple) else figure))
 
 
 def filter_commits(frame: pd.DataFrame, author: str | None = None, area: str | None = None,

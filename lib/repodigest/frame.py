@@ -1,8 +1,10 @@
-"""The one DataFrame: a row per commit, the single source for charts and the report.
+"""The one DataFrame: a row per commit, the single source for charts and the report; and the
+file-level frame derived from it (a row per commit and file), which the analytics read.
 
-``COLUMNS`` declares every column once: its dtype and what it holds. ``to_frame`` builds it,
-``write_frame``/``read_frame`` keep it as ``commits.csv`` (list columns as JSON) and
-``commits.parquet``.
+``COLUMNS`` and ``FILE_COLUMNS`` declare every column once: its dtype and what it holds.
+``to_frame`` builds the commit frame, ``to_file_frame`` the file frame from it;
+``write_frame``/``read_frame`` keep them as ``commits.csv`` (list columns as JSON) and
+``commits.parquet`` (``files.csv`` and ``files.parquet`` with ``kind="files"``).
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
 
 from .models import Commit
+from .scoring.areas import path_area
 from .scoring.heuristic import Assessment
 
 # name -> (pandas dtype, meaning). "object" columns hold Python lists (JSON in the CSV).
@@ -57,7 +61,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "subsystems": ("int64", "distinct top-level directories touched (NS)"),
     "entropy": ("float64", "normalized change entropy over files, 0..1"),
     "files_truncated": ("bool", "the source capped the file list (GitHub stops at 3,000)"),
-    "file_changes": ("object", "per file: path, old_path, status, added, deleted, binary"),
+    "file_changes": ("object", "per file: path, old_path, status, added, deleted, binary, area"),
     "areas": ("object", "areas touched, most significant first"),
     "primary_area": ("string", "first of areas"),
     "change_type": ("string", "feat, fix, perf, refactor, security, revert, docs, test, ci, build, deps, chore, other"),
@@ -93,6 +97,22 @@ COLUMNS: dict[str, tuple[str, str]] = {
                               "hours apart)"),
 }
 LIST_COLUMNS = [name for name, (dtype, _) in COLUMNS.items() if dtype == "object"]
+# The file-level frame: one row per commit and file, the commit's columns repeated on each.
+FILE_COLUMNS: dict[str, tuple[str, str]] = {
+    **{name: COLUMNS[name] for name in ("repo", "sha", "day", "in_report", "committed_at", "author",
+                                        "author_email", "author_login", "is_bot")},
+    "path": ("string", "path after the change (the new path of a rename)"),
+    "old_path": ("string", "path before a rename or copy, else missing"),
+    "area": ("string", "area of the file: the config's rules, else its path (not the title's tags)"),
+    "status": ("string", "added, modified, deleted, renamed, copied, type_changed, unknown"),
+    "lines_added": ("Int64", "lines added to the file; missing for a binary file"),
+    "lines_deleted": ("Int64", "lines deleted from the file; missing for a binary file"),
+    "churn": ("int64", "lines added + deleted (0 for a binary file)"),
+    "binary": ("bool", "binary file"),
+    "commit_files": ("int64", "files the commit touched (its changeset size)"),
+    **{name: COLUMNS[name] for name in ("change_type", "fix", "revert")},
+}
+_SCHEMAS = {"commits": (COLUMNS, LIST_COLUMNS), "files": (FILE_COLUMNS, [])}
 PR_BODY_CAP = 4000  # characters of a pull request's description kept in the frame
 
 
@@ -118,15 +138,17 @@ def _pr_columns(commit: Commit) -> dict:
             "closes_issues": [{"number": i.number, "url": i.url, "title": i.title} for i in pr.closes_issues]}
 
 
-def describe_columns() -> pd.DataFrame:
-    """The column documentation as a table (for the README and notebooks)."""
-    return pd.DataFrame([(n, d, m) for n, (d, m) in COLUMNS.items()], columns=["column", "dtype", "meaning"])
+def describe_columns(kind: str = "commits") -> pd.DataFrame:
+    """The column documentation of the commit frame (or ``kind="files"``: the file frame) as a table."""
+    schema = _SCHEMAS[kind][0]
+    return pd.DataFrame([(n, d, m) for n, (d, m) in schema.items()], columns=["column", "dtype", "meaning"])
 
 
 def _row(commit: Commit, assessment: Assessment, tz: ZoneInfo, report_days: set[str]) -> dict:
     s = assessment.signals
     local = commit.committer_date.astimezone(tz)
     day = local.date().isoformat()
+    file_areas = assessment.file_areas or tuple(path_area(f.path) for f in commit.files)
     return {
         "repo": commit.repo, "sha": commit.sha, "short_sha": commit.short_sha, "day": day,
         "in_report": day in report_days,
@@ -140,14 +162,15 @@ def _row(commit: Commit, assessment: Assessment, tz: ZoneInfo, report_days: set[
         "binary_files": s.binary_files, "directories": s.directories, "subsystems": s.subsystems,
         "entropy": s.entropy, "files_truncated": commit.files_truncated,
         "file_changes": [{"path": f.path, "old_path": f.old_path, "status": f.status, "added": f.added_lines,
-                          "deleted": f.deleted_lines, "binary": f.binary} for f in commit.files],
+                          "deleted": f.deleted_lines, "binary": f.binary, "area": area}
+                         for f, area in zip(commit.files, file_areas)],
         "areas": list(assessment.areas), "primary_area": assessment.areas[0] if assessment.areas else "root",
         "change_type": assessment.change_type, "type_rule": assessment.type_rule,
         "fix": s.fix, "revert": s.revert, "breaking": s.breaking, "is_bot": s.bot,
         "tests_touched": s.tests_touched, "public_api_paths": list(s.public_api_paths),
         "security_paths": list(s.security_paths),
         "score": assessment.score, "heuristic_level": assessment.level,
-        "reasons": [{"code": r.code, "detail": r.detail, "points": round(float(r.points), 1)} for r in assessment.reasons],
+        "reasons": _reasons(assessment),
         "llm_level": None, "llm_reason": None, "level": assessment.level, "level_disagreement": False,
         "analysis_status": "none", "diff_coverage": None, "tokens_in": None, "tokens_out": None,
         "reverts": [], "reverted_by": [], "revert_lived_hours": None, "series": None, "series_index": None,
@@ -168,8 +191,46 @@ def to_frame(scored: Sequence[tuple[Commit, Assessment]], tz: ZoneInfo,
     return _typed(frame.drop(columns=["_repo_order", "_ts"]).reset_index(drop=True))
 
 
-def _typed(frame: pd.DataFrame) -> pd.DataFrame:
-    for name, (dtype, _) in COLUMNS.items():
+def rescore(frame: pd.DataFrame, assessments: dict[tuple[str, str], Assessment]) -> pd.DataFrame:
+    """A copy of ``frame`` whose rows keyed by (repo, sha) take the new assessment's score, levels and reasons
+    (before any LLM analysis is applied: ``level`` becomes the heuristic level)."""
+    out = frame.copy()
+    rows = [(i, assessments[key]) for i, key in enumerate(zip(out["repo"], out["sha"])) if key in assessments]
+    if not rows:
+        return out
+    index = out.index[[i for i, _ in rows]]
+    out.loc[index, "score"] = [a.score for _, a in rows]
+    out.loc[index, "heuristic_level"] = [a.level for _, a in rows]
+    out.loc[index, "level"] = [a.level for _, a in rows]
+    out.loc[index, "reasons"] = pd.Series([_reasons(a) for _, a in rows], index=index, dtype=object)
+    return out
+
+
+def _reasons(assessment: Assessment) -> list[dict]:
+    return [{"code": r.code, "detail": r.detail, "points": round(float(r.points), 1)} for r in assessment.reasons]
+
+
+def to_file_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per commit and file (columns as in ``FILE_COLUMNS``), in the commit frame's order."""
+    commit_columns = [n for n in FILE_COLUMNS if n in COLUMNS]
+    counts = frame["file_changes"].map(len).to_numpy(dtype=int)
+    rows = frame.loc[frame.index.repeat(counts), commit_columns].reset_index(drop=True)
+    changes = pd.DataFrame([c for changes in frame["file_changes"] for c in changes],
+                           columns=["path", "old_path", "status", "added", "deleted", "binary", "area"])
+    if changes["area"].isna().any():  # a frame read from a file written before areas were kept per file
+        changes["area"] = [a if isinstance(a, str) else path_area(p) for a, p in zip(changes["area"], changes["path"])]
+    rows["path"], rows["old_path"], rows["area"] = changes["path"], changes["old_path"], changes["area"]
+    rows["status"] = changes["status"]
+    rows["lines_added"] = changes["added"].astype("Int64")
+    rows["lines_deleted"] = changes["deleted"].astype("Int64")
+    rows["churn"] = rows["lines_added"].fillna(0) + rows["lines_deleted"].fillna(0)
+    rows["binary"] = changes["binary"].astype(bool)
+    rows["commit_files"] = np.repeat(frame["files"].to_numpy(), counts)
+    return _typed(rows[list(FILE_COLUMNS)], FILE_COLUMNS)
+
+
+def _typed(frame: pd.DataFrame, schema: dict[str, tuple[str, str]] = COLUMNS) -> pd.DataFrame:
+    for name, (dtype, _) in schema.items():
         if dtype.startswith("datetime64"):
             frame[name] = pd.to_datetime(frame[name], utc=True).astype(dtype)
         elif dtype == "float64":
@@ -179,28 +240,32 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def write_frame(frame: pd.DataFrame, out_dir: str | Path) -> list[Path]:
-    """Write ``commits.csv`` and ``commits.parquet`` into ``out_dir``; return their paths."""
+def write_frame(frame: pd.DataFrame, out_dir: str | Path, kind: str = "commits") -> list[Path]:
+    """Write ``commits.csv`` and ``commits.parquet`` into ``out_dir`` (``files.*`` for ``kind="files"``,
+    the file frame); return their paths."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     csv = frame.copy()
-    for name in LIST_COLUMNS:
+    for name in _SCHEMAS[kind][1]:
         csv[name] = csv[name].map(lambda v: json.dumps(list(v) if v is not None else [], ensure_ascii=False))
-    csv_path, parquet_path = out / "commits.csv", out / "commits.parquet"
+    csv_path, parquet_path = out / f"{kind}.csv", out / f"{kind}.parquet"
     csv.to_csv(csv_path, index=False)
     frame.to_parquet(parquet_path, index=False)
     return [csv_path, parquet_path]
 
 
-def read_frame(path: str | Path) -> pd.DataFrame:
-    """Read a frame written by :func:`write_frame` (``.parquet`` or ``.csv``)."""
+def read_frame(path: str | Path, kind: str | None = None) -> pd.DataFrame:
+    """Read a frame written by :func:`write_frame` (``.parquet`` or ``.csv``); ``kind`` (commits or files)
+    defaults to the file's name."""
     path = Path(path)
+    kind = kind or ("files" if path.stem == "files" else "commits")
+    schema, list_columns = _SCHEMAS[kind]
     if path.suffix == ".parquet":
         frame = pd.read_parquet(path)
-        for name in LIST_COLUMNS:
+        for name in list_columns:
             frame[name] = frame[name].map(lambda v: [] if v is None else [dict(x) if isinstance(x, dict) else x for x in v])
-        return _typed(frame)
-    frame = pd.read_csv(path, dtype={n: "string" for n, (d, _) in COLUMNS.items() if d == "string"})
-    for name in LIST_COLUMNS:
+        return _typed(frame, schema)
+    frame = pd.read_csv(path, dtype={n: "string" for n, (d, _) in schema.items() if d == "string"})
+    for name in list_columns:
         frame[name] = frame[name].map(lambda v: json.loads(v) if isinstance(v, str) else [])
-    return _typed(frame)
+    return _typed(frame, schema)

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from .errors import UserError
 
 DEFAULT_TZ = "Asia/Shanghai"
-# The longest window a run may load; longer spans are exploration, done with explicit ranges.
+# The longest window a report may load; exploration (explore.load_range) reads longer ranges.
 MAX_WINDOW_DAYS = 366
 
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -57,14 +57,14 @@ def parse_date(value: str | date | None, tz: ZoneInfo, *, now: datetime | None =
     return day
 
 
-def check_days(value: int | str, what: str = "window_days") -> int:
-    """A day count between 1 and MAX_WINDOW_DAYS, or a UserError."""
+def check_days(value: int | str, what: str = "window_days", limit: int = MAX_WINDOW_DAYS) -> int:
+    """A day count between 1 and ``limit`` (default MAX_WINDOW_DAYS), or a UserError."""
     try:
         days = int(value)
     except (TypeError, ValueError):
         raise UserError(f"{what} must be a whole number of days, not {value!r}") from None
-    if not 1 <= days <= MAX_WINDOW_DAYS:
-        raise UserError(f"{what} must be between 1 and {MAX_WINDOW_DAYS} days, not {days}")
+    if not 1 <= days <= limit:
+        raise UserError(f"{what} must be between 1 and {limit} days, not {days}")
     return days
 
 

@@ -145,3 +145,22 @@ def test_embedded_default_report_draws_every_chart(tmp_path):
     chromium("--virtual-time-budget=10000", "--window-size=1280,2400", f"--screenshot={shot}",
              (folder / "report.html").as_uri(), user_dir=tmp_path / "profile2")
     assert shot.stat().st_size > 10_000
+
+
+def test_exported_workbench_draws_every_chart(tmp_path):
+    """explore.ipynb on this checkout, executed and exported by nbconvert: every figure draws offline,
+    from the one plotly.js the first figure's output carries."""
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.run([str(Path(sys.executable).with_name("jupyter")), "nbconvert", "--to", "html", "--execute",
+                           str(root / "notebooks" / "explore.ipynb"), "--output-dir", str(tmp_path)],
+                          cwd=root, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    page = tmp_path / "explore.html"
+    assert page.read_text().count("plotly.js v") == 1
+    dump = chromium("--virtual-time-budget=15000", "--dump-dom", page.as_uri(), user_dir=tmp_path / "profile")
+    dom = Dom()
+    dom.feed(dump.stdout)
+    assert len(dom.plots) == 13  # 8 analyses + the report's 5 charts
+    assert all(count >= 1 for count in dom.svgs_in_plot.values()), dom.svgs_in_plot
+    # nbconvert's own template links require.js and MathJax (unreachable here); plotly.js is inline
+    assert not [src for src in dom.script_srcs if "plotly" in src]

@@ -40,8 +40,8 @@ texts sent), :mod:`.schema` (the answer's shape), :mod:`.diff_budget` (what of t
 from .client import DEFAULT_MODEL, llm_available, make_client, resolve_model
 from .prompt import PROMPT_VERSION
 from .records import AnalysisRequest, AnalysisRun, CommitAnalysis, reason_lines, request_for
-from .run import CACHE_TABLE, analyze_commits, cache_key
+from .run import CACHE_TABLE, analyze_commits, cache_key, cached_analyses
 
 __all__ = ["CACHE_TABLE", "DEFAULT_MODEL", "PROMPT_VERSION", "AnalysisRequest", "AnalysisRun", "CommitAnalysis",
-           "analyze_commits", "cache_key", "llm_available", "make_client", "reason_lines", "request_for",
-           "resolve_model"]
+           "analyze_commits", "cache_key", "cached_analyses", "llm_available", "make_client", "reason_lines",
+           "request_for", "resolve_model"]

@@ -68,20 +68,9 @@ def analyze_commits(items: list[AnalysisRequest], cfg: LLMConfig, lang: str, cac
     """
     if lang not in ("zh", "en"):
         raise ValueError(f"unknown language {lang!r}")
-    model = resolve_model(cfg)
-    run = AnalysisRun(model=model)
     started = time.monotonic()
-    pending: list[tuple[AnalysisRequest, CommitAnalysis | None]] = []  # with a cached answer to complete
-    keys = {req.commit.sha: cache_key(req.repo, req.commit.sha, model, lang) for req in items}
-    stored = cache.get_many(CACHE_TABLE, list(keys.values())) if cache is not None else {}
-    for req in items:
-        hit = stored.get(keys[req.commit.sha])
-        result = _from_cache(hit, req) if isinstance(hit, dict) else None
-        if result is not None and not _lacking(result, req):
-            run.results[req.commit.sha] = result
-            run.cached += 1
-        else:
-            pending.append((req, result))
+    run, pending = cached_analyses(items, cfg, lang, cache)
+    model = run.model
     if pending:
         if client is None:
             available, why = llm_available(cfg)
@@ -110,7 +99,7 @@ def analyze_commits(items: list[AnalysisRequest], cfg: LLMConfig, lang: str, cac
                     result = future.result()
                     run.results[req.commit.sha] = result
                     if result.status == "ok" and cache is not None:
-                        cache.put(CACHE_TABLE, keys[req.commit.sha], _to_cache(result))
+                        cache.put(CACHE_TABLE, cache_key(req.repo, req.commit.sha, model, lang), _to_cache(result))
                     bar.update(1)
         finally:
             bar.close()
@@ -132,3 +121,23 @@ def set_cost(run: AnalysisRun, cfg: LLMConfig) -> None:
     price = (cfg.prices or {}).get(run.model)
     if price and "input" in price and "output" in price:
         run.cost = run.input_tokens / 1e6 * price["input"] + run.output_tokens / 1e6 * price["output"]
+
+
+def cached_analyses(items: list[AnalysisRequest], cfg: LLMConfig, lang: str, cache: Cache | None
+                    ) -> tuple[AnalysisRun, list[tuple[AnalysisRequest, CommitAnalysis | None]]]:
+    """The analyses ``cache`` holds whole for ``items`` (no client is made, no request sent), and the
+    items it lacks, each with the cached answer to complete when there is one (its level rose since):
+    :func:`analyze_commits` sends at least one request for each of those."""
+    run = AnalysisRun(model=resolve_model(cfg))
+    keys = {req.commit.sha: cache_key(req.repo, req.commit.sha, run.model, lang) for req in items}
+    stored = cache.get_many(CACHE_TABLE, list(keys.values())) if cache is not None else {}
+    pending: list[tuple[AnalysisRequest, CommitAnalysis | None]] = []
+    for req in items:
+        hit = stored.get(keys[req.commit.sha])
+        result = _from_cache(hit, req) if isinstance(hit, dict) else None
+        if result is not None and not _lacking(result, req):
+            run.results[req.commit.sha] = result
+            run.cached += 1
+        else:
+            pending.append((req, result))
+    return run, pending

@@ -45,6 +45,8 @@ _MAX_SCOPE_AREAS = 6
 _FILES_PER_AREA = 3
 # A title is a line of a table and a heading: a megabyte-long first line must not become one.
 MAX_TITLE = 200
+# Reasons from the loaded history, shown whatever their points (0 by default: scoring.heuristic).
+HISTORY_REASONS = ("hotspot", "knowledge_island")
 
 
 def _reason_text(reason: Mapping, labels: Mapping) -> str:
@@ -158,6 +160,7 @@ def build_entry(row: Mapping, labels: Mapping, anchor: str, analysis: Mapping | 
                                           deleted=row["lines_deleted"],
                                           areas=", ".join(list(row["areas"])[:4]) or "-")
     shown = [r for r in row["reasons"] if r["code"] == "type" or abs(r["points"]) >= 3][:5]
+    shown += [r for r in row["reasons"] if r["code"] in HISTORY_REASONS and r not in shown]
     reasons = [_reason_text(r, labels) for r in shown]
     if row.get("llm_level") and isinstance(row.get("llm_level"), str):
         reasons.append(labels["reason"]["blend"].format(heuristic=labels[f"level_{row['heuristic_level']}"],

@@ -12,6 +12,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections import Counter
+from functools import lru_cache
 from collections.abc import Iterable, Sequence
 
 from ..config import AreaRule
@@ -62,6 +63,7 @@ def title_areas(title: str) -> list[str]:
     return areas
 
 
+@lru_cache(maxsize=1 << 16)  # a history changes the same files again and again
 def path_area(path: str, repo_short_name: str = "") -> str:
     """The area of one path: the first directory below the uninformative containers."""
     parts = [p for p in path.strip('"').split("/") if p] or [path]
@@ -98,14 +100,23 @@ def rule_area(path: str, rules: Sequence[AreaRule]) -> str | None:
     return None
 
 
+def file_area(path: str, rules: Sequence[AreaRule] = (), repo_short_name: str = "") -> str:
+    """The area of one file: the first config rule that matches it, else its path."""
+    return rule_area(path, rules) or path_area(path, repo_short_name)
+
+
+def area_weights(areas_churns: Iterable[tuple[str, int]]) -> Counter[str]:
+    """Lines changed per area; ``areas_churns`` holds ``(area of a file, its lines changed)`` pairs."""
+    weight: Counter[str] = Counter()
+    for area, churn in areas_churns:
+        weight[area] += max(churn, 1)  # a binary or empty change still touches its area
+    return weight
+
+
 def path_area_weights(files: Iterable[tuple[str, int]], rules: Sequence[AreaRule] = (),
                       repo_short_name: str = "") -> Counter[str]:
     """Lines changed per area of the paths; ``files`` holds ``(path, lines changed)`` pairs."""
-    weight: Counter[str] = Counter()
-    for path, churn in files:
-        area = rule_area(path, rules) or path_area(path, repo_short_name)
-        weight[area] += max(churn, 1)  # a binary or empty change still touches its area
-    return weight
+    return area_weights((file_area(path, rules, repo_short_name), churn) for path, churn in files)
 
 
 def order_areas(title: str, weights: Counter[str]) -> list[str]:

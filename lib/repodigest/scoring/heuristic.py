@@ -15,7 +15,11 @@ The score is a sum of points, each documented where it is defined (``POINTS``):
   most 30 in all; a breaking label counts nothing more when the message already has a
   breaking-change marker). A repository's ``label_points`` in the config is merged over these
   (``{ "p0" = 25, "bug" = 0 }``); the labels are data on the Commit, looked up by the source;
-- bots are capped at low; docs/test/CI-only changes are capped below high.
+- bots are capped at low; docs/test/CI-only changes are capped below high;
+- a commit touching a hotspot or a knowledge island of the loaded history (``History``, which the
+  digest computes with repodigest.analytics over the report's window) gets a ``hotspot`` /
+  ``knowledge_island`` reason worth 0 points: they say where a change lands, not how much it
+  weighs, and on the reference day below even 1 point each turns 2 more commits high (7, 3 points: 8).
 Level: high at 64 and above, medium at 25 and above, low below. The thresholds were set so that
 the reference day of the first users (sgl-project/sglang, 2026-02-16, 41 commits) splits about
 as its human-reviewed report did (6 high, 20 medium, 15 low); these thresholds give 5 / 21 / 15.
@@ -31,7 +35,7 @@ from dataclasses import dataclass, field
 from ..config import AreaRule
 from ..models import Commit
 from . import paths
-from .areas import order_areas, path_area_weights
+from .areas import area_weights, file_area, order_areas
 from .change_type import classify
 
 LEVELS = ("high", "medium", "low")
@@ -48,6 +52,8 @@ POINTS = {
     "entropy": 6,  # at perfectly even spread over >= 2 files
     "public_api": 8, "security_path": 12, "build_path": 4, "ci_path": 3,
     "breaking": 20,
+    # Files the loaded history flags (History): named in the reasons, weighed 0 (see the docstring).
+    "hotspot": 0, "knowledge_island": 0,
     "bot_cap": 15, "support_only_cap": MEDIUM_AT + 10,
 }
 # Pull-request labels a maintainer sets when a change matters; keys are normalized (see _label_key).
@@ -99,6 +105,16 @@ class Assessment:
     score: int
     level: str
     reasons: tuple[Reason, ...] = field(default=())
+    file_areas: tuple[str, ...] = ()  # the area of each of the commit's files, in its order
+
+
+@dataclass(frozen=True)
+class History:
+    """What the loaded history says about one repository's files (the digest computes it from the
+    frames with repodigest.analytics; scoring never reads frames)."""
+
+    hotspots: Mapping[str, int] = field(default_factory=dict)  # path -> revisions, the top hotspots
+    islands: Mapping[str, str] = field(default_factory=dict)  # path -> its only author
 
 
 def is_bot(name: str, login: str | None = None) -> bool:
@@ -166,12 +182,14 @@ def _level(score: float) -> str:
 
 
 def assess(commit: Commit, rules: Sequence[AreaRule] = (), repo_short_name: str = "",
-           label_points: Mapping[str, float] | None = None) -> Assessment:
+           label_points: Mapping[str, float] | None = None,
+           history: History | None = None) -> Assessment:
     """Score one commit and say why, by the rule in this module's docstring."""
     names = [f.path for f in commit.files]
     change_type, type_rule = classify(commit.title, names)
     s = measure(commit, change_type)
-    weights = path_area_weights([(f.path, f.churn) for f in commit.files], rules, repo_short_name)
+    file_areas = tuple(file_area(f.path, rules, repo_short_name) for f in commit.files)
+    weights = area_weights(zip(file_areas, (f.churn for f in commit.files)))
     areas = order_areas(commit.title, weights)
     p = POINTS
     reasons: list[Reason] = [Reason("type", TYPE_POINTS[change_type], change_type)]
@@ -195,6 +213,8 @@ def assess(commit: Commit, rules: Sequence[AreaRule] = (), repo_short_name: str 
         reasons.append(Reason("breaking", p["breaking"]))
     if commit.pull_request is not None:
         reasons += label_reasons(commit.pull_request.labels, label_points, s.breaking)
+    if history is not None:
+        reasons += history_reasons(names, history)
     score = sum(r.points for r in reasons)
     if s.bot and score > p["bot_cap"]:
         reasons.append(Reason("bot", p["bot_cap"] - score, commit.author_login or commit.author_name))
@@ -206,4 +226,16 @@ def assess(commit: Commit, rules: Sequence[AreaRule] = (), repo_short_name: str 
     score = int(round(max(0.0, min(100.0, score))))
     ordered = sorted(reasons, key=lambda r: -abs(r.points))
     return Assessment(areas=tuple(areas), change_type=change_type, type_rule=type_rule, signals=s,
-                      score=score, level=_level(score), reasons=tuple(ordered))
+                      score=score, level=_level(score), reasons=tuple(ordered), file_areas=file_areas)
+
+
+def history_reasons(paths: Sequence[str], history: History) -> list[Reason]:
+    """The hotspot (the most changed of them) and knowledge-island (the first) reasons of a commit's paths."""
+    reasons = []
+    hot = [path for path in paths if path in history.hotspots]
+    if hot:
+        reasons.append(Reason("hotspot", POINTS["hotspot"], max(hot, key=lambda path: history.hotspots[path])))
+    island = next((path for path in paths if path in history.islands), None)
+    if island:
+        reasons.append(Reason("knowledge_island", POINTS["knowledge_island"], island))
+    return reasons

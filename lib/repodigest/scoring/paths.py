@@ -7,6 +7,7 @@ Shared by the area rules, the change-type rules, the risk signals and the LLM di
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import PurePosixPath
 
 _DOC_EXT = {".md", ".rst", ".txt", ".adoc", ".ipynb"}
@@ -40,11 +41,16 @@ _CREDENTIAL_PAIRS = {("access", "token"), ("api", "token"), ("api", "key"), ("ap
 _WORD_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
 
 
+# A history changes the same files again and again: each answer is kept (bounded) for the next commit.
+_cached = lru_cache(maxsize=1 << 16)
+
+
 def _parts(path: str) -> tuple[list[str], str]:
     parts = path.strip('"').split("/")
     return [p.lower() for p in parts[:-1]], parts[-1].lower()
 
 
+@_cached
 def is_doc(path: str) -> bool:
     dirs, name = _parts(path)
     stem = PurePosixPath(name).stem
@@ -53,11 +59,13 @@ def is_doc(path: str) -> bool:
     return PurePosixPath(name).suffix in _DOC_EXT and not is_test(path) and not is_build(path)
 
 
+@_cached
 def is_test(path: str) -> bool:
     dirs, name = _parts(path)
     return bool(_TEST_FILE.match(name)) or any(d in _TEST_DIRS for d in dirs)
 
 
+@_cached
 def is_ci(path: str) -> bool:
     lowered = path.lower()
     return lowered.startswith(_CI_PREFIXES) or "/ci/" in lowered
@@ -67,6 +75,7 @@ def is_lockfile(path: str) -> bool:
     return _parts(path)[1] in _LOCKFILES
 
 
+@_cached
 def is_build(path: str) -> bool:
     """Build system and dependency files (lockfiles included)."""
     dirs, name = _parts(path)
@@ -85,10 +94,12 @@ def is_vendored(path: str) -> bool:
     return any(d in _VENDORED_DIRS for d in _parts(path)[0])
 
 
+@_cached
 def is_public_api(path: str) -> bool:
     return bool(_PUBLIC_API.search(path.lower())) and not is_test(path)
 
 
+@_cached
 def is_security_sensitive(path: str) -> bool:
     if is_test(path) or is_doc(path):
         return False

@@ -118,9 +118,10 @@ def _find_reverted(row, history: pd.DataFrame, find: Find | None, tz) -> dict | 
 def _reverts(frame: pd.DataFrame, find: Find | None, tz) -> tuple[dict, dict, dict]:
     """sha -> [reverted commit], sha -> [reverting shas], sha -> hours lived."""
     reverts, reverted_by, lived = {}, {}, {}
-    for _, row in frame[frame["in_report"]].iterrows():
-        if not row["revert"] and "This reverts commit" not in (row["message"] or ""):
-            continue
+    # The candidates first, as plain dicts: a year of history is tens of thousands of rows.
+    shown = frame[frame["in_report"]]
+    marked = shown["message"].fillna("").str.contains("This reverts commit", regex=False)
+    for row in shown[shown["revert"].astype(bool) | marked].to_dict("records"):
         history = frame[(frame["repo"] == row["repo"]) & (frame["sha"] != row["sha"])]
         target = _find_reverted(row, history, find, tz)
         if target is None:
@@ -134,7 +135,7 @@ def _reverts(frame: pd.DataFrame, find: Find | None, tz) -> tuple[dict, dict, di
 
 def _marked(frame: pd.DataFrame) -> list[list[tuple[str, int, int | None]]]:
     groups: dict[tuple, list] = {}
-    for _, row in frame.sort_values("committed_at").iterrows():
+    for row in frame.sort_values("committed_at")[["sha", "repo", "title", "author"]].to_dict("records"):
         marker = part_marker(row["title"])
         if marker is None:
             continue
@@ -149,7 +150,7 @@ def _runs(frame: pd.DataFrame, taken: set[str]) -> list[list[str]]:
     eligible = frame[~frame["is_bot"] & ~frame["is_merge"] & ~frame["sha"].isin(taken)]
     for _, commits in eligible.sort_values("committed_at").groupby(["repo", "author"], sort=False):
         run, shared, last = [], set(), None
-        for _, row in commits.iterrows():
+        for row in commits[["sha", "areas", "committed_at"]].to_dict("records"):
             areas = set(row["areas"]) - SUPPORT_AREAS
             if run and row["committed_at"] - last <= RUN_GAP and shared & areas:
                 run.append(row["sha"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -112,3 +113,17 @@ def parse_log(output: bytes) -> list[RawCommit]:
             committer_date=datetime.fromisoformat(rec["committer_date"]),
             message=rec["message"].rstrip("\n"), files=files))
     return commits
+
+
+def parse_stream(chunks: Iterable[bytes]) -> Iterator[RawCommit]:
+    """Parse :func:`log_args` output arriving in pieces (a pipe): each commit is yielded once the next
+    record mark shows it whole, so that parsing and scoring overlap git's own work."""
+    mark = (RECORD_MARK + "\0").encode()
+    buffer = b""
+    for chunk in chunks:
+        buffer += chunk
+        cut = buffer.rfind(mark)
+        if cut > 0:
+            yield from parse_log(buffer[:cut])
+            buffer = buffer[cut:]
+    yield from parse_log(buffer)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 import subprocess
+import tempfile
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from ..errors import SourceError, UserError
 from ..models import Commit, CommitRef
 from ..window import Window
-from .gitlog import RawCommit, log_args, parse_log
+from .gitlog import RawCommit, log_args, parse_log, parse_stream
 from .message import parse_co_authors, parse_pr_number, same_title, split_message
 
 _HEX = re.compile(r"^[0-9a-f]{4,40}$")
@@ -25,9 +27,35 @@ def run_git(path: str | Path, *args: str, check: bool = True) -> bytes:
     except FileNotFoundError:
         raise SourceError("git is not installed or not on PATH") from None
     if check and proc.returncode != 0:
-        message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise SourceError(f"git {args[0] if args else ''} failed in {path}: {message[-1] if message else proc.returncode}")
+        raise _failed(path, args, proc.stderr, proc.returncode)
     return proc.stdout
+
+
+def _failed(path: str | Path, args: tuple[str, ...], stderr: bytes, code: int) -> SourceError:
+    message = stderr.decode("utf-8", "replace").strip().splitlines()
+    return SourceError(f"git {args[0] if args else ''} failed in {path}: {message[-1] if message else code}")
+
+
+def stream_git(path: str | Path, *args: str, chunk_size: int = 1 << 16) -> Iterator[bytes]:
+    """Run git in ``path`` and yield its stdout as it comes; a failure becomes SourceError at the end."""
+    with tempfile.TemporaryFile() as errors:  # a file, not a pipe: a chatty stderr can never block git
+        try:
+            proc = subprocess.Popen(["git", "-C", str(path), *args], stdout=subprocess.PIPE, stderr=errors)
+        except FileNotFoundError:
+            raise SourceError("git is not installed or not on PATH") from None
+        finished = False
+        try:
+            while chunk := proc.stdout.read1(chunk_size):
+                yield chunk
+            finished = True
+        finally:
+            if not finished:  # the reader stopped early
+                proc.kill()
+            proc.stdout.close()
+            code = proc.wait()
+        if code != 0:
+            errors.seek(0)
+            raise _failed(path, args, errors.read(), code)
 
 
 def repository_root(path: str | Path) -> Path:
@@ -100,10 +128,15 @@ class LocalGitSource:
 
     def commits(self, window: Window) -> list[Commit]:
         """Every first-parent commit whose committer date falls inside ``window``, newest first."""
+        return list(self.iter_commits(window))
+
+    def iter_commits(self, window: Window) -> Iterator[Commit]:
+        """The commits of :meth:`commits`, one by one while git still runs (one process for the window)."""
         until = window.end - timedelta(seconds=1)
-        raw = parse_log(run_git(self.path, *log_args(self.revision, since=window.start, until=until)))
-        # git's --since stops at the first older commit it meets; the exact test is ours.
-        return [to_commit(r, self.name, self.base_url) for r in raw if window.contains(r.committer_date)]
+        for raw in parse_stream(stream_git(self.path, *log_args(self.revision, since=window.start, until=until))):
+            # git's --since stops at the first older commit it meets; the exact test is ours.
+            if window.contains(raw.committer_date):
+                yield to_commit(raw, self.name, self.base_url)
 
     def latest_commit_time(self) -> datetime | None:
         """Committer date of the newest commit on the branch."""

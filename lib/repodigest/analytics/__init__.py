@@ -1,0 +1,27 @@
+"""Questions analysts ask of a repository's history, one call each: pure functions of the frames
+(``repodigest.frame``: the commit frame and the file frame), each returning a DataFrame; the figures
+(``analytics.figures``) are separate calls over those tables.
+
+| question | call | frame | source |
+|---|---|---|---|
+| where does the code keep changing? | ``hotspots(files, by="path"/"area")`` | files | code-maat revisions + churn, Tornhill |
+| what changes together? | ``coupling(files, by=...)`` | files | code-maat coupling |
+| who knows it, how scattered? | ``ownership(files, by=...)``, ``knowledge_islands(files)`` | files | code-maat main-dev, fragmentation; CodeScene |
+| how much, by whom, when? | ``churn(files, by="area"/"author", freq=...)`` | files | code-maat abs/entity/author churn |
+| who joins? | ``new_contributors(frame, freq=...)`` | commits | CHAOSS New Contributors |
+| how many people does it lean on? | ``absence_factor(frame, by="area"/None)`` | commits | CHAOSS Contributor Absence Factor |
+| when do people work? | ``activity(frame, tz=...)``, ``busiest(table)`` | commits | OSS Insight, CHAOSS |
+| how much repairs earlier work? | ``fix_revert_rates(frame, by=..., freq=...)`` | commits | Kamei's FIX, reverts |
+"""
+
+from .activity import activity, busiest
+from .churn import churn
+from .contributors import absence_factor, new_contributors
+from .coupling import coupling
+from .flags import flagged_files
+from .hotspots import hotspots
+from .ownership import knowledge_islands, ownership
+from .rates import fix_revert_rates
+
+__all__ = ["absence_factor", "activity", "busiest", "churn", "coupling", "fix_revert_rates", "flagged_files",
+           "hotspots", "knowledge_islands", "new_contributors", "ownership"]
