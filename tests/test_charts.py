@@ -288,3 +288,18 @@ def test_a_browser_that_cannot_start_early_is_reported_not_waited_for(tmp_path, 
     finally:
         charts.stop_browser()
     assert paths == [] and "Chrome" in error
+
+
+def test_images_turned_off_point_at_the_interactive_charts(make_repo, tmp_path):
+    from repodigest import build_digest
+
+    repo = make_repo()
+    repo.commit("feat: engine (#1)", "2026-02-16T10:00:00+08:00", {"src/core/engine.py": "a\n" * 30})
+    config = tmp_path / "repodigest.toml"
+    config.write_text('[charts]\nimages = false\n', encoding="utf-8")
+    digest = build_digest(date="2026-02-16", repos=[str(repo.path)], config=str(config), progress=False)
+    out = tmp_path / "out"
+    section = next(d for d in digest.report_displays(out) if hasattr(d, "_repr_mimebundle_"))
+    text = section._repr_mimebundle_()["text/markdown"]
+    assert "images = false" in text and "report.html" in text and "Nothing to chart" not in text
+    assert not list(out.glob("chart-*.png"))

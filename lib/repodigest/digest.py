@@ -110,7 +110,7 @@ class Digest:
         from .charts import export_images, figures_html, images_markdown, write_image_specs
 
         figures = self.charts()
-        written, error = [], None
+        written, error, wanted = [], None, True
         if out_dir:
             wanted = self.settings.charts.images if images is None else images is not False
             if figures and wanted and images == "caller":  # first: the caller exports while this goes on
@@ -120,7 +120,8 @@ class Digest:
                 written, error = export_images(figures, out_dir)
         if not out_dir and figures:
             error = "no output folder"
-        section = images_markdown([name for name, _ in figures], written, self.settings.lang, error if figures else None)
+        section = images_markdown([name for name, _ in figures], written, self.settings.lang, error if figures else None,
+                                  off=not wanted)
         context = self.context(charts_markdown=_CHARTS_MARK)
         head, _, tail = render_markdown(context).partition(_CHARTS_MARK)
         # The first output is the title and the overview: what a reader sees first in the notebook.

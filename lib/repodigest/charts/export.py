@@ -144,22 +144,28 @@ def chart_title(name: str, lang: str = "zh") -> str:
     return labels(lang).get(name, name)
 
 
-def charts_markdown(names_paths: Sequence[tuple[str, str | Path]], lang: str = "zh", error: str | None = None) -> str:
+def charts_markdown(names_paths: Sequence[tuple[str, str | Path]], lang: str = "zh", error: str | None = None,
+                    off: bool = False) -> str:
     """The body of the report's charts section: one relative image link per exported chart
-    (the images sit next to report.md); when export failed, a line pointing at report.html."""
+    (the images sit next to report.md); when export failed or images are off (``off``), a line
+    pointing at report.html."""
     L = labels(lang)
     lines = [f"![{chart_title(name, lang)}]({Path(path).name})" for name, path in names_paths]
     if error:
         lines.append(L["unavailable"].format(why=error))
+    elif off:
+        lines.append(L["images_off"])
     if not lines:
         lines.append(L["none"])
     return "\n\n".join(lines) + "\n"
 
 
-def images_markdown(names: Sequence[str], written: Sequence[Path], lang: str = "zh", error: str | None = None) -> str:
+def images_markdown(names: Sequence[str], written: Sequence[Path], lang: str = "zh", error: str | None = None,
+                    off: bool = False) -> str:
     """The charts section for the charts ``names``: a link to each of them whose PNG was ``written``."""
     done = {Path(p).name for p in written}
-    return charts_markdown([(n, f"chart-{n}.png") for n in names if f"chart-{n}.png" in done], lang, error)
+    return charts_markdown([(n, f"chart-{n}.png") for n in names if f"chart-{n}.png" in done], lang, error,
+                           off=off and bool(names))
 
 
 # The figures the kernel leaves for its caller to export (``repodigest report`` does, with a

@@ -13,6 +13,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "author-area": "作者 × 模块：提交数（整个窗口）",
         "unavailable": "（未能导出图表图片：{why}。交互式图表见同目录的 report.html。）",
         "none": "（本期没有可绘制的数据。）",
+        "images_off": "（配置中关闭了图表图片（[charts] images = false）。交互式图表见同目录的 report.html。）",
         "multi_area": "跨多个模块的提交在每个模块各计一次",
     },
     "en": {
@@ -26,6 +27,8 @@ _LABELS: dict[str, dict[str, str]] = {
         "unavailable": "(Chart images could not be exported: {why}. The interactive charts are in "
                        "report.html next to this file.)",
         "none": "(Nothing to chart for this period.)",
+        "images_off": "(Chart images are turned off ([charts] images = false). The interactive charts are in "
+                      "report.html next to this file.)",
         "multi_area": "a commit touching several areas counts once in each",
     },
 }
