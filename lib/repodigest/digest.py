@@ -66,6 +66,9 @@ class Digest:
 
     def context(self, charts_markdown: str | None = None) -> dict:
         """The documented report context (see repodigest.report.context)."""
+        if self.overview is None:  # left out while loading (exploration): built once, when a report is asked for
+            self.overview = build_overview(self.frame, self.repos, self.days, self.settings.lang,
+                                           baseline_days=self.window.days - len(self.days))
         return build_context(self.frame, self.repos, self.days, self.settings.lang, analyses=self.analyses,
                              notes=self.notes, usage=self.usage, charts_markdown=charts_markdown,
                              overview=self.overview)
@@ -349,10 +352,9 @@ def _apply(digest: Digest, run) -> None:
 
 def _show_cached(digest: Digest, scored: list, cache) -> None:
     """Blend in the analyses the cache already holds for the report's commits; never a request."""
-    from .analysis import AnalysisRequest, cached_analyses
+    from .analysis import cached_analyses
 
-    shown = set(digest.frame.loc[digest.frame["in_report"], "sha"])
-    items = [AnalysisRequest(c.repo, c, a.level) for c, a in scored if c.sha in shown]  # looked up, never sent
+    items = _requests(digest, scored)  # looked up, never sent (the diffs are read only when sent)
     run, pending = cached_analyses(items, digest.settings.llm, digest.settings.lang, cache)
     for req, prior in pending:  # shown as it is, though the commit's level now asks for more of it
         if prior is not None:
@@ -369,17 +371,19 @@ def _analyze(digest: Digest, scored: list, *, cache, progress: bool, announce: b
     from .analysis import analyze_commits, cached_analyses, llm_available
 
     items = _requests(digest, scored)
+    prepared = None
     if announce:
         available, why = llm_available(digest.settings.llm)
         if not available:
             raise UserError(f"cannot run the LLM analysis: {why}")
-        cached, pending = cached_analyses(items, digest.settings.llm, digest.settings.lang, cache)
+        prepared = cached, pending = cached_analyses(items, digest.settings.llm, digest.settings.lang, cache)
         digest.llm_plan = (f"LLM analysis: {len(pending)} requests to make for {len(pending)} of {len(items)} "
                            f"commits ({cached.cached} cached, model {cached.model}; a retry or a follow-up for a "
                            f"deeper entry adds one)")
         log.info(digest.llm_plan)
         print(digest.llm_plan, file=sys.stderr, flush=True)
-    run = analyze_commits(items, digest.settings.llm, digest.settings.lang, cache, progress=progress)
+    run = analyze_commits(items, digest.settings.llm, digest.settings.lang, cache, progress=progress,
+                          prepared=prepared)
     _apply(digest, run)
     digest.usage = run.usage()
     digest.partial = run.failed > 0

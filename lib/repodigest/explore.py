@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
+from .charts.export import figure_html
 from .config import load_settings
 from .digest import Digest, build_digest, resolve_day
 from .errors import UserError
@@ -44,8 +45,7 @@ class _Figure:
 
     def __init__(self, figure):
         self.figure = figure
-        self.html = figure.to_html(full_html=False, include_plotlyjs=not _PLOTLYJS["inlined"], include_mathjax=False,
-                                   config={"displaylogo": False, "responsive": True})
+        self.html = figure_html(figure, include_plotlyjs=not _PLOTLYJS["inlined"])
         _PLOTLYJS["inlined"] = True
 
     def _repr_mimebundle_(self, include=None, exclude=None):

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -30,7 +31,7 @@ from pydantic import Field
 
 from ..cache import Cache
 from ..config import LLMConfig
-from .client import _Analyzer, make_client, resolve_model
+from .client import _Analyzer, _one_line, make_client, resolve_model
 from .prompt import _ENV, PROMPT_VERSION
 from .records import AnalysisRun
 from .run import set_cost
@@ -169,7 +170,7 @@ def word_overview(facts: Mapping, cfg: LLMConfig, lang: str, cache: Cache | None
         outcome = analyzer._ask(lambda schema, _budget: _messages(facts, lang, schema), OverviewAnswer,
                                 OverviewAnswer.model_validate, MAX_TOKENS, 0, spent)
     except Exception as exc:  # noqa: BLE001 - the data's overview stands
-        spent.error = f"{type(exc).__name__}: {' '.join(str(exc).split())[:160]}"
+        spent.error = _one_line(f"{type(exc).__name__}: {exc}", os.environ.get("OPENAI_API_KEY"), 160)
         return spent
     if outcome.value is None:
         spent.error = outcome.error

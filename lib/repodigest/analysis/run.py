@@ -60,16 +60,17 @@ def _to_cache(result: CommitAnalysis) -> dict:
 
 
 def analyze_commits(items: list[AnalysisRequest], cfg: LLMConfig, lang: str, cache: Cache | None,
-                    progress: bool = True, client=None) -> AnalysisRun:
+                    progress: bool = True, client=None, prepared=None) -> AnalysisRun:
     """Analyse ``items`` concurrently (``cfg.concurrency``); cached ones send no request.
 
-    ``client`` (an ``openai.OpenAI``) is made from the environment when not given. Raises only
-    for a run that cannot start (no ``OPENAI_API_KEY``); a commit that fails gets status "failed".
+    ``client`` (an ``openai.OpenAI``) is made from the environment when not given; ``prepared`` is
+    what :func:`cached_analyses` already said of these items. Raises only for a run that cannot
+    start (no ``OPENAI_API_KEY``); a commit that fails gets status "failed".
     """
     if lang not in ("zh", "en"):
         raise ValueError(f"unknown language {lang!r}")
     started = time.monotonic()
-    run, pending = cached_analyses(items, cfg, lang, cache)
+    run, pending = prepared or cached_analyses(items, cfg, lang, cache)
     model = run.model
     if pending:
         if client is None:

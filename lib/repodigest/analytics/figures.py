@@ -5,18 +5,15 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from ..charts.figures import FONT_FAMILY, PALETTE, short_label
+from ..charts.figures import PALETTE, short_label, styled
 
 OTHERS = "others"
 LABEL_WIDTH = 48
 
 
 def _figure(title: str, rows: int = 0, **layout) -> go.Figure:
-    fig = go.Figure()
     layout.setdefault("height", max(360, 140 + 24 * rows) if rows else 420)
-    fig.update_layout(template="plotly_white", font_family=FONT_FAMILY, title=title,
-                      margin=dict(l=10, r=10, t=60, b=40), **layout)
-    return fig
+    return styled(go.Figure(), title=title, margin=dict(l=10, r=10, t=60, b=40), **layout)
 
 
 def _names(table: pd.DataFrame, column: str) -> list[str]:

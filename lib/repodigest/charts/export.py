@@ -32,14 +32,19 @@ def _named(figures) -> list[tuple[str, go.Figure]]:
     return out
 
 
+def figure_html(fig: go.Figure, include_plotlyjs: bool, div_id: str | None = None) -> str:
+    """One figure as an HTML fragment that draws offline (plotly.js inlined when ``include_plotlyjs``)."""
+    return fig.to_html(full_html=False, include_plotlyjs=include_plotlyjs, include_mathjax=False, div_id=div_id,
+                       config={"displaylogo": False, "responsive": True})
+
+
 def figures_html(figures: Sequence[go.Figure] | Sequence[tuple[str, go.Figure]]) -> str:
     """An HTML fragment with every figure, each in its own div; plotly.js is inlined once (with
     the first figure), so the fragment works offline, e.g. as a notebook output exported to HTML."""
     parts = []
     for i, (name, fig) in enumerate(_named(figures)):
         div_id = f"chart-{name}-{uuid.uuid4().hex[:8]}"
-        body = fig.to_html(full_html=False, include_plotlyjs=(i == 0), include_mathjax=False, div_id=div_id,
-                           config={"displaylogo": False, "responsive": True})
+        body = figure_html(fig, include_plotlyjs=(i == 0), div_id=div_id)
         parts.append(f'<div class="repodigest-chart" data-chart="{html.escape(name)}">{body}</div>')
     return '<div class="repodigest-charts">\n' + "\n".join(parts) + "\n</div>" if parts else ""
 

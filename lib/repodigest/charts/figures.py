@@ -101,10 +101,11 @@ def _count_ticks(values: Iterable[float]) -> dict:
 
 
 def _empty(title: str) -> go.Figure:
-    return _styled(go.Figure(), title=title)
+    return styled(go.Figure(), title=title)
 
 
-def _styled(fig: go.Figure, **layout) -> go.Figure:
+def styled(fig: go.Figure, **layout) -> go.Figure:
+    """``fig`` in the house style (white template, the CJK-capable font), with ``layout`` applied."""
     fig.update_layout(template="plotly_white", font_family=FONT_FAMILY, **layout)
     return fig
 
@@ -181,7 +182,7 @@ def authors_chart(frame: pd.DataFrame, top: int = 12, bots: str = "apart", lang:
             orientation="h", y=names, x=[r[key] for r in rows], customdata=[r["name"] for r in rows],
             name=L[key], marker_color=color,
             hovertemplate="%{customdata}<br>%{x} " + L[key] + "<extra></extra>"), row=1, col=2)
-    _styled(fig, title=L["authors"], barmode="stack", height=_height(len(rows)),
+    styled(fig, title=L["authors"], barmode="stack", height=_height(len(rows)),
                       legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0,
                                   traceorder="normal"),
                       margin=dict(l=10, r=10, t=90, b=50))
@@ -218,7 +219,7 @@ def areas_chart(frame: pd.DataFrame, lang: str = "zh", *, colors: Mapping[str, s
                          customdata=[[f, r[2], r[3]] for f, r in zip(full, rows)], name=L["lines"], showlegend=False,
                          hovertemplate="%{customdata[0]}<br>+%{customdata[1]} −%{customdata[2]}<extra></extra>"),
                   row=1, col=2)
-    _styled(fig, title=dict(text=f"{L['areas']}<br><sup>{L['multi_area']}</sup>"),
+    styled(fig, title=dict(text=f"{L['areas']}<br><sup>{L['multi_area']}</sup>"),
                       height=_height(len(rows)), margin=dict(l=10, r=10, t=80, b=50))
     fig.update_yaxes(autorange="reversed", automargin=True, type="category")
     fig.update_yaxes(title_text=L["area"], row=1, col=1)
@@ -245,7 +246,7 @@ def levels_chart(frame: pd.DataFrame, lang: str = "zh") -> go.Figure:
     for level, color in LEVEL_COLORS.items():
         fig.add_trace(go.Bar(orientation="h", y=names, x=table[level].tolist(), name=L[level], marker_color=color,
                              customdata=order, hovertemplate="%{customdata}<br>" + L[level] + ": %{x}<extra></extra>"))
-    _styled(fig, title=L["levels"], barmode="stack", height=_height(len(order), base=180),
+    styled(fig, title=L["levels"], barmode="stack", height=_height(len(order), base=180),
                       xaxis_title=L["commits"], yaxis_title=L["repo"], legend_title_text=L["level"],
                       legend_traceorder="normal", margin=dict(l=10, r=10, t=60, b=50))
     fig.update_yaxes(autorange="reversed", automargin=True, type="category")
@@ -305,7 +306,7 @@ def area_trend_chart(frame: pd.DataFrame, lang: str = "zh", *, colors: Mapping[s
         x1 = pd.Timestamp(last) + pd.Timedelta(hours=12)
         fig.add_vrect(x0=x0, x1=x1, fillcolor="#ffd54f", opacity=0.25, layer="below", line_width=0,
                       annotation_text=L["report_day"], annotation_position="top left")
-    _styled(fig, title=dict(text=f"{L['area-trend']}<br><sup>{L['multi_area']}</sup>"), barmode="stack",
+    styled(fig, title=dict(text=f"{L['area-trend']}<br><sup>{L['multi_area']}</sup>"), barmode="stack",
                       height=440, xaxis_title=L["day"], yaxis_title=L["commits"],
                       legend_title_text=L["area"], margin=dict(l=10, r=10, t=80, b=50))
     fig.update_xaxes(type="date", tickformat="%m-%d", dtick=86400000 if len(all_days) <= 21 else None)
@@ -346,7 +347,7 @@ def author_area_heatmap(frame: pd.DataFrame, top: int = 20, lang: str = "zh", *,
         customdata=[[[a, b] for b in areas] for a in authors], colorbar_title_text=L["commits"],
         hovertemplate="%{customdata[0]} × %{customdata[1]}: %{z}<extra></extra>", xgap=1, ygap=1))
     width = max(700, 260 + 48 * len(areas))
-    _styled(fig, title=L["author-area"], height=_height(len(authors), base=220),
+    styled(fig, title=L["author-area"], height=_height(len(authors), base=220),
                       width=width if len(areas) > 10 else None, xaxis_title=L["area"], yaxis_title=L["author"],
                       margin=dict(l=10, r=10, t=60, b=60))
     fig.update_xaxes(type="category", tickangle=-40, automargin=True, side="bottom")

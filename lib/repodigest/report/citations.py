@@ -47,23 +47,42 @@ def series_place(row: Mapping) -> str | None:
     return _place(row["series_index"], row["series_size"]) if isinstance(row.get("series"), str) else None
 
 
-def related_context(row: Mapping, frame: pd.DataFrame, anchor_of: Mapping[str, str], labels: Mapping) -> dict | None:
-    """The relation lines of ``row``'s entry (what it reverts, what reverts it, its series), or None."""
-    related = {"reverts": None, "reverts_unknown": None, "reverted_by": [], "series": None}
+def reverted_of(row: Mapping) -> tuple[Mapping | None, str | None, str | None]:
+    """What ``row`` (a revert) reverts: (the found commit, its day, None), or (None, None, the title the
+    message quotes) when the commit was not found."""
     if len(row["reverts"]):
         target = row["reverts"][0]
+        return target, (target.get("committed_local") or target["committed_at"])[:10], None
+    return None, None, revert_target(row["message"])[1] or None
+
+
+def related_index(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    """What :func:`related_context` looks rows up in: the frame by sha, and each series' members in order
+    (built once per report, not once per entry)."""
+    members = frame[frame["series"].notna()]
+    return (frame.set_index("sha", drop=False),
+            {sid: group.sort_values("series_index") for sid, group in members.groupby("series")})
+
+
+def related_context(row: Mapping, index: tuple[pd.DataFrame, dict[str, pd.DataFrame]], anchor_of: Mapping[str, str],
+                    labels: Mapping) -> dict | None:
+    """The relation lines of ``row``'s entry (what it reverts, what reverts it, its series), or None;
+    ``index`` is :func:`related_index` of the frame."""
+    by_sha, series = index
+    related = {"reverts": None, "reverts_unknown": None, "reverted_by": [], "series": None}
+    target, day, quoted = reverted_of(row)
+    if target is not None:
         related["reverts"] = {"commit": cite(target["sha"], anchor_of, target.get("url")), "title": target["title"],
-                              "date": (target.get("committed_local") or target["committed_at"])[:10],
-                              "lived": lived_text(row["revert_lived_hours"], labels)}
+                              "date": day, "lived": lived_text(row["revert_lived_hours"], labels)}
     elif row["revert"]:
-        related["reverts_unknown"] = revert_target(row["message"])[1] or None
-    by_sha = frame.set_index("sha", drop=False) if len(row["reverted_by"]) or isinstance(row["series"], str) else None
+        related["reverts_unknown"] = quoted
     for sha in row["reverted_by"]:
         other = by_sha.loc[sha]
         related["reverted_by"].append({"commit": cite(sha, anchor_of, other["url"]), "date": other["committed_local"][:10],
                                        "lived": lived_text(other["revert_lived_hours"], labels)})
     if isinstance(row["series"], str):
-        members = frame[(frame["series"] == row["series"]) & (frame["sha"] != row["sha"])].sort_values("series_index")
+        members = series[row["series"]]
+        members = members[members["sha"] != row["sha"]]
         related["series"] = {"place": series_place(row), "rule": labels[f"rel_rule_{row['series_rule']}"],
                              "others": [{"commit": cite(m["sha"], anchor_of, m["url"]), "place": series_place(m)}
                                         for m in members.to_dict("records")]}

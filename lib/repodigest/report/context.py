@@ -35,7 +35,7 @@ import pandas as pd
 from ..scoring.areas import path_area as default_path_area
 from ..scoring.paths import file_kind, is_build
 from .anchors import AnchorSet
-from .citations import overview_context, related_context, series_place
+from .citations import overview_context, related_context, related_index, series_place
 from .labels import load_labels
 from .overview import build_overview
 from .text import first_paragraph, shorten
@@ -65,7 +65,8 @@ def _scope_from_files(changes: Sequence[Mapping], areas: Sequence[str], path_are
     """Group the commit's files by area, biggest first, with line counts from the data."""
     by_area: dict[str, list[Mapping]] = {}
     for change in sorted(changes, key=lambda c: -((c.get("added") or 0) + (c.get("deleted") or 0))):
-        by_area.setdefault(path_area(change["path"]), []).append(change)
+        # the frame's own area of the file (config rules and repository name applied), when it has one
+        by_area.setdefault(change.get("area") or path_area(change["path"]), []).append(change)
     order = [a for a in areas if a in by_area] + [a for a in by_area if a not in areas]
     scope = []
     for area in order[:_MAX_SCOPE_AREAS]:
@@ -192,12 +193,14 @@ def build_entry(row: Mapping, labels: Mapping, anchor: str, analysis: Mapping | 
             closing=analysis.get("closing") or "", coverage=analysis.get("coverage") or None)
         lacking = [part for part in _NEEDS[level] if not entry[part]]
         if lacking:  # the model's follow-up for this level failed: the data fills in, and the entry says so
-            entry.update({part: _heuristic_parts(row, labels)[part] for part in lacking})
+            parts = _heuristic_parts(row, labels)
+            entry.update({part: parts[part] for part in lacking})
             entry["note"] = labels["analysis_incomplete"]
     else:
         paragraph = first_paragraph(body)
         entry["summary"] = [paragraph] if paragraph else [title]
-        entry.update({part: _heuristic_parts(row, labels)[part] for part in _NEEDS[level]})
+        parts = _heuristic_parts(row, labels) if _NEEDS[level] else {}
+        entry.update({part: parts[part] for part in _NEEDS[level]})
         if isinstance(row.get("analysis_status"), str) and row["analysis_status"] == "failed":
             entry["note"] = labels["analysis_failed"].format(error=row.get("llm_reason") or "error")
     return entry
@@ -267,8 +270,9 @@ def _link_commits(context: dict, built: list, frame: pd.DataFrame, repos, days, 
     """Cross-links, once every entry has its anchor: the overview's citations and each entry's relation
     lines (``related``, ``toc_marks``)."""
     anchor_of = {row["sha"]: entry["anchor"] for entry, row in built}
+    index = related_index(frame) if built else None
     for entry, row in built:
-        entry["related"] = related_context(row, frame, anchor_of, labels)
+        entry["related"] = related_context(row, index, anchor_of, labels)
         place = series_place(row)
         entry["toc_marks"] = " ".join(([labels["toc_revert"]] if len(row["reverts"]) or row["revert"] else [])
                                       + ([labels["toc_series"].format(place=place)] if place else []))

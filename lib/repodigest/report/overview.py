@@ -30,7 +30,8 @@ from dataclasses import asdict, dataclass, field, replace
 
 import pandas as pd
 
-from ..sources.message import revert_target
+from ..scoring.heuristic import is_breaking_label
+from .citations import reverted_of
 from .labels import load_labels
 
 MAX_HIGHLIGHTS = 5
@@ -173,8 +174,7 @@ def _themes(shown: pd.DataFrame, baseline: pd.DataFrame, baseline_days: int, rep
 
 
 def _breaking(row: Mapping) -> bool:
-    labels = {" ".join(str(x).lower().replace("-", " ").replace("_", " ").split()) for x in row["pr_labels"] or ()}
-    return bool(row["breaking"]) or bool(labels & {"breaking", "breaking change"})
+    return bool(row["breaking"]) or any(is_breaking_label(str(x)) for x in row["pr_labels"] or ())
 
 
 def _watch(shown: pd.DataFrame) -> list[Watch]:
@@ -183,15 +183,12 @@ def _watch(shown: pd.DataFrame) -> list[Watch]:
     for row in _ranked(shown).to_dict("records"):
         cite = _cite(row)
         if row["revert"] or len(row["reverts"]):
-            reverted, day = None, None
-            if len(row["reverts"]):
-                target = row["reverts"][0]
-                reverted = Cite(repo=row["repo"], sha=target["sha"], short_sha=target["sha"][:7],
-                                title=target["title"], url=target.get("url"), in_report=target["sha"] in in_report)
-                day = (target.get("committed_local") or target["committed_at"])[:10]
+            target, day, quoted = reverted_of(row)
+            reverted = None if target is None else Cite(
+                repo=row["repo"], sha=target["sha"], short_sha=target["sha"][:7], title=target["title"],
+                url=target.get("url"), in_report=target["sha"] in in_report)
             lived = row["revert_lived_hours"]
-            items.append(Watch("revert", cite, reverted=reverted, reverted_day=day,
-                               quoted=None if reverted else revert_target(row["message"])[1],
+            items.append(Watch("revert", cite, reverted=reverted, reverted_day=day, quoted=quoted,
                                lived_hours=None if pd.isna(lived) else float(lived)))
         if _breaking(row):
             items.append(Watch("breaking", cite))

@@ -113,12 +113,6 @@ def area_weights(areas_churns: Iterable[tuple[str, int]]) -> Counter[str]:
     return weight
 
 
-def path_area_weights(files: Iterable[tuple[str, int]], rules: Sequence[AreaRule] = (),
-                      repo_short_name: str = "") -> Counter[str]:
-    """Lines changed per area of the paths; ``files`` holds ``(path, lines changed)`` pairs."""
-    return area_weights((file_area(path, rules, repo_short_name), churn) for path, churn in files)
-
-
 def order_areas(title: str, weights: Counter[str]) -> list[str]:
     """Title tags first, then path areas by lines changed (ties by name)."""
     ordered = title_areas(title)
@@ -134,4 +128,4 @@ def commit_areas(title: str, files: Iterable[tuple[str, int]], rules: Sequence[A
 
     ``files`` holds ``(path, lines changed)`` pairs.
     """
-    return order_areas(title, path_area_weights(files, rules, repo_short_name))
+    return order_areas(title, area_weights((file_area(path, rules, repo_short_name), churn) for path, churn in files))

@@ -157,6 +157,11 @@ def _label_key(label: str) -> str:
     return re.sub(r"[\s_-]+", " ", label.strip().lower())
 
 
+def is_breaking_label(label: str) -> bool:
+    """A pull-request label that marks a breaking change ("breaking", "Breaking-Change", ...)."""
+    return _label_key(label) in _BREAKING_LABELS
+
+
 def label_reasons(labels: Sequence[str], extra: Mapping[str, float] | None = None,
                   breaking_marker: bool = False) -> list[Reason]:
     """One ``pr_label`` reason per label worth points (``LABEL_POINTS`` merged with ``extra``),
