@@ -303,3 +303,33 @@ def test_images_turned_off_point_at_the_interactive_charts(make_repo, tmp_path):
     text = section._repr_mimebundle_()["text/markdown"]
     assert "images = false" in text and "report.html" in text and "Nothing to chart" not in text
     assert not list(out.glob("chart-*.png"))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has exited
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.parametrize("early", [False, True], ids=["own-session", "early-start"])
+def test_a_browser_that_never_answers_costs_the_pngs_not_the_report(tmp_path, small, monkeypatch, early):
+    # A "Chromium" that starts and then says nothing on the devtools pipe: how a hung browser looks to kaleido.
+    pids = tmp_path / "pids"
+    fake = tmp_path / "chromium"
+    fake.write_text(f"#!/bin/sh\necho $$ >> {pids}\nexec sleep 600\n")
+    fake.chmod(0o755)
+    figs = charts.report_charts(small, None, "en")[:1]
+    if early:
+        monkeypatch.setenv("BROWSER_PATH", str(fake))
+        charts.start_browser(tmp_path, timeout=2)
+        try:
+            paths, error = charts.export_images(figs, tmp_path / "out")
+        finally:
+            charts.stop_browser()
+    else:
+        paths, error = charts.export_images(figs, tmp_path / "out", browser_path=str(fake), timeout=2)
+    assert paths == [] and "did not start within 2 s" in error
+    started = [int(line) for line in pids.read_text().split()]
+    assert started and not any(_alive(pid) for pid in started)  # killed, not left behind

@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -73,7 +74,8 @@ def test_out_dir_that_is_a_file(small_repo, tmp_path):
     assert proc.returncode == 2 and "cannot write to" in proc.stderr
 
 
-def test_a_dying_kernel_is_an_error_and_nothing_moves(tmp_path):
+def test_a_dying_kernel_is_an_error_and_nothing_moves(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the kernel's log goes
     nb = nbformat.v4.new_notebook()
     params = nbformat.v4.new_code_cell("out_dir = None")
     params.metadata["tags"] = ["parameters"]
@@ -82,8 +84,10 @@ def test_a_dying_kernel_is_an_error_and_nothing_moves(tmp_path):
     path = tmp_path / "dies.ipynb"
     nbformat.write(nb, path)
     previous = previous_report(tmp_path / "out")
-    with pytest.raises(SourceError, match="did not finish"):
+    with pytest.raises(SourceError, match="did not finish") as raised:
         render_report({}, out_root=tmp_path / "out", folder="2026-02-16", notebook=path)
+    logs = list(tmp_path.glob("repodigest-kernel-*.log"))
+    assert len(logs) == 1 and str(logs[0]) in str(raised.value)  # kept: the message points at it
     assert (previous / "report.md").read_text() == "yesterday's good report\n"
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["2026-02-16"]
 
@@ -202,7 +206,8 @@ def _gone(pid: int) -> bool:
 
 
 @pytest.mark.parametrize("then,error", [("1", None), ("raise ValueError('bad day')", SourceError)])
-def test_the_kernel_has_exited_when_the_report_returns(tmp_path, then, error):
+def test_the_kernel_has_exited_when_the_report_returns(tmp_path, monkeypatch, then, error):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the kernel's log goes
     notebook = _pid_notebook(tmp_path / "pid.ipynb", then)
     if error:
         with pytest.raises(error, match="bad day"):
@@ -213,3 +218,4 @@ def test_the_kernel_has_exited_when_the_report_returns(tmp_path, then, error):
         assert (result.out_dir / "pid").read_text() == (tmp_path / "pid").read_text()
         assert {"report.md", "report.html", "report.ipynb"} <= {p.name for p in result.files}
     assert _gone(int((tmp_path / "pid").read_text()))  # shut down and reaped, not left running
+    assert not list(tmp_path.glob("repodigest-kernel-*.log"))  # a log nothing points at is not left behind

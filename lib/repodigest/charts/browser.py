@@ -2,53 +2,103 @@
 
 It opens in the background, so its start-up (about 2 s here, most of it loading plotly.js into
 the page) overlaps other work; exports wait for it. Unlike kaleido's own sync server, a browser
-that cannot start (no Chrome/Chromium) raises its error to the export instead of leaving it waiting.
+that cannot start (no Chrome/Chromium) raises its error to the export instead of leaving it waiting,
+and every wait is bounded: kaleido times out a figure's render but not the browser's start, a
+page load or its close, and a Chromium that stops answering (seen under heavy load) must cost
+the report its PNGs, never the report.
 """
 
 from __future__ import annotations
 
 import asyncio
 import atexit
+import os
+import signal
 import threading
 from concurrent.futures import Future
 
+CLOSE_SECONDS = 15  # kaleido asks Chromium to close, then terminates it after 3 s and kills it after 6 s
+
 
 class BrowserSession:
-    """A kaleido browser opening in the background; :meth:`write` renders, :meth:`close` ends it."""
+    """A kaleido browser opening in the background; :meth:`write` renders, :meth:`close` ends it.
+
+    ``timeout`` bounds the browser's start and each batch of renders (seconds)."""
 
     def __init__(self, timeout: float = 90, path: str | None = None):
+        self._timeout = timeout
+        self._browser = None  # the kaleido.Kaleido, once made: what close() kills if it hangs
+        self._hung = False  # a wait timed out: close() kills at once
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="kaleido", daemon=True)
         self._thread.start()
         self._opened: Future = asyncio.run_coroutine_threadsafe(self._open(timeout, path), self._loop)
         atexit.register(self.close)  # a browser left open would outlive the process
 
-    @staticmethod
-    async def _open(timeout: float, path: str | None):
+    async def _open(self, timeout: float, path: str | None):
         import kaleido
 
         # mathjax=False: no script fetched from a CDN (the page uses the plotly.js bundled with
         # plotly.py); plotly.io.write_images cannot turn MathJax off.
-        browser = kaleido.Kaleido(mathjax=False, timeout=timeout, **({"path": path} if path else {}))
-        await browser.open()
-        return browser
+        self._browser = kaleido.Kaleido(mathjax=False, timeout=timeout, **({"path": path} if path else {}))
+        await self._browser.open()
+        return self._browser
 
     def write(self, specs: list[dict]):
         """Render kaleido's batch ``specs`` (fig, path, opts), once the browser is open; returns
-        kaleido's per-figure errors, raises what kept the browser from opening."""
-        browser = self._opened.result()
-        return asyncio.run_coroutine_threadsafe(browser.write_fig_from_object(specs), self._loop).result()
+        kaleido's per-figure errors, raises what kept the browser from opening, or TimeoutError."""
+        browser = self._wait(self._opened, "start")
+        return self._wait(asyncio.run_coroutine_threadsafe(browser.write_fig_from_object(specs), self._loop),
+                          f"render {len(specs)} chart(s)")
+
+    def _wait(self, future: Future, what: str, seconds: float | None = None):
+        try:  # not cancelled on timeout: the kill in close() ends it, and its error is read there
+            return future.result(timeout=seconds or self._timeout)
+        except TimeoutError:
+            self._hung = True
+            raise TimeoutError(f"the browser did not {what} within {seconds or self._timeout:g} s") from None
 
     def close(self) -> None:
-        """Close the browser (waiting for it to have opened) and stop the loop; idempotent."""
+        """Close the browser (waiting a bounded time for it to have opened) and stop the loop;
+        a browser that does not close in time is killed. Idempotent."""
         if not self._thread.is_alive():
             return
         atexit.unregister(self.close)
         try:
-            browser = self._opened.result()
-            asyncio.run_coroutine_threadsafe(browser.close(), self._loop).result()
-        except Exception:  # noqa: BLE001 - it never opened, or is gone already: nothing left to close
+            if self._hung:
+                raise TimeoutError
+            browser = self._wait(self._opened, "start", CLOSE_SECONDS)  # still starting: no use waiting long
+            self._wait(asyncio.run_coroutine_threadsafe(browser.close(), self._loop), "close", CLOSE_SECONDS)
+        except Exception:  # noqa: BLE001 - it never opened, is gone already, or hangs: killed below
+            pass
+        finally:
+            self._kill()  # a no-op when it closed
+        try:  # what the kill left waiting ends on the loop, not as "Task was destroyed but it is pending"
+            asyncio.run_coroutine_threadsafe(_cancel_pending(), self._loop).result(timeout=CLOSE_SECONDS)
+        except Exception:  # noqa: BLE001 - a task that does not end: the daemon thread goes with the process
             pass
         self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join()
-        self._loop.close()
+        self._thread.join(CLOSE_SECONDS)
+        if not self._thread.is_alive():
+            self._loop.close()
+
+    def _kill(self) -> None:
+        """Kill the Chromium process group kaleido started (choreographer starts it in a session of its own)."""
+        process = getattr(self._browser, "subprocess", None)
+        if process is None or process.poll() is not None:
+            return
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            process.kill()
+
+
+async def _cancel_pending() -> None:
+    tasks = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        done, _ = await asyncio.wait(tasks, timeout=CLOSE_SECONDS / 3)
+        for task in done:  # read, so that asyncio does not print what the browser said on its way out
+            if not task.cancelled():
+                task.exception()

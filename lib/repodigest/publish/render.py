@@ -215,11 +215,13 @@ def render_report(parameters: dict, out_root: str | os.PathLike = "outputs", fol
                 part.join()
         log.unlink(missing_ok=True)
         publish(tmp, final)
-    except BaseException:
+    except BaseException as exc:
         for part in (beside, kernel):  # before the folder goes: an export under way writes into it
             if part is not None:
                 part.join()
         shutil.rmtree(tmp, ignore_errors=True)
+        if str(log) not in str(exc):  # kept only where the error message points at it
+            log.unlink(missing_ok=True)
         raise
     files = sorted(p for p in final.iterdir() if p.is_file())
     return RenderResult(out_dir=final, files=files, seconds=seconds, partial=partial, warnings=warnings)
