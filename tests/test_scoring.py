@@ -72,6 +72,15 @@ def test_commit_areas_rules_tags_then_churn():
     ("Patch CVE-2026-1234 in parser", ["a.py"], ("security", "keyword")),
     ("Speed up decode 2x", ["a.py"], ("perf", "keyword")),
     ("Something", ["a.py"], ("other", "none")),
+    # git's merge titles: branch names are not read as words, a description after a colon is
+    ("Merge branch 'issue-11'", ["a.py"], ("other", "none")),
+    ("Merge main into issue-15-perf", ["a.py"], ("other", "none")),
+    ("Merge branch 'fix-ci' of github.com:o/r into main", ["a.py"], ("other", "none")),
+    ("Merge branches 'bugfix-a' and 'hang-b'", ["a.py"], ("other", "none")),
+    ("Merge branch 'issue-12': pull-request context (stage A)", ["a.py"], ("other", "none")),
+    ("Merge branch 'issue-13': fix the overview's counts", ["a.py"], ("fix", "keyword")),
+    ("Merge pull request #12 from someone/fix-crash", ["a.py"], ("fix", "keyword")),
+    ("Merge sort speed-up for large inputs", ["a.py"], ("perf", "keyword")),
 ])
 def test_change_type_rules(title, files, expected):
     assert classify(title, files) == expected

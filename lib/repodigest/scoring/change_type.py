@@ -4,7 +4,9 @@
 2. a conventional-commit prefix (``fix:``, ``feat(scope)!:``);
 3. a bracket tag (``[Fix]``, ``[Perf]``, ``[Doc]``);
 4. the paths, when every file is docs, tests, CI or build/dependency files;
-5. keywords in the title (security words first, then fix, perf, refactor, deps, feat, docs);
+5. keywords in the title (security words first, then fix, perf, refactor, deps, feat, docs); in a
+   merge of branches git names (``Merge branch 'issue-11'``, ``Merge main into fix-ci``) only the
+   description after a colon counts, since a branch name ("issue-11") is a label, not a sentence;
 6. otherwise ``other``.
 The rule that decided is returned with the type, so the report can say why.
 """
@@ -33,6 +35,10 @@ _WORD_TYPE = {
 _CONVENTIONAL = re.compile(r"^\s*(?:\[[^\]\n]{1,40}\]\s*)*([A-Za-z]+)(?:\([^)\n]{0,40}\))?(!)?:\s")
 _TAGS = re.compile(r"\[([^\]\n]{1,40})\]")
 _REVERT = re.compile(r"^\s*(revert\b|\[revert\])", re.IGNORECASE)
+# git's own merge titles; "Merge pull request #N from owner/branch" is not one (GitHub's, and its
+# branch name is all the title says).
+_GIT_MERGE = re.compile(r"^\s*Merge (?:remote-tracking )?(?:branch(?:es)? '[^']*'(?:,? (?:and )?'[^']*')*"
+                        r"(?: of \S+)?|\S+)(?: into \S+)?(?::\s*(?P<text>.*))?$")
 # Keyword rules, most specific first: "fix perf regression" is a fix.
 _KEYWORDS: Sequence[tuple[str, re.Pattern]] = [
     ("security", re.compile(r"\b(cve-\d+|vulnerab\w*|security|xss|csrf|ssrf|rce|injection|exploit)\b", re.I)),
@@ -77,7 +83,9 @@ def classify(title: str, files: Sequence[str]) -> tuple[str, str]:
     by_path = _paths_only(files)
     if by_path:
         return by_path, "paths"
+    merge = _GIT_MERGE.match(title)
+    words = (merge.group("text") or "") if merge else title
     for kind, pattern in _KEYWORDS:
-        if pattern.search(title):
+        if pattern.search(words):
             return kind, "keyword"
     return "other", "none"
