@@ -64,11 +64,15 @@ class Digest:
             self._files = to_file_frame(self.frame)
         return self._files
 
+    def _data_overview(self) -> Overview:
+        """The day at a glance from the data alone (the trend window before the report's days is its baseline)."""
+        return build_overview(self.frame, self.repos, self.days, self.settings.lang,
+                              baseline_days=self.window.days - len(self.days))
+
     def context(self, charts_markdown: str | None = None) -> dict:
         """The documented report context (see repodigest.report.context)."""
         if self.overview is None:  # left out while loading (exploration): built once, when a report is asked for
-            self.overview = build_overview(self.frame, self.repos, self.days, self.settings.lang,
-                                           baseline_days=self.window.days - len(self.days))
+            self.overview = self._data_overview()
         return build_context(self.frame, self.repos, self.days, self.settings.lang, analyses=self.analyses,
                              notes=self.notes, usage=self.usage, charts_markdown=charts_markdown,
                              overview=self.overview)
@@ -277,8 +281,7 @@ def build_digest(date: str | Date | None = None, repos: list[str] | str | None =
     if note:
         digest.notes.insert(0, note)
     if overview:
-        digest.overview = build_overview(digest.frame, names, digest.days, settings.lang,
-                                         baseline_days=window.days - report_days)
+        digest.overview = digest._data_overview()
     # Exploration's analyze=True makes exactly the requests it announced: no overview wording.
     if overview and run is not None and analyze is None and settings.llm.overview and digest.overview.total:
         _word_overview(digest, run, cache=cache)
