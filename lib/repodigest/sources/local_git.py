@@ -12,7 +12,7 @@ from pathlib import Path
 from ..errors import SourceError, UserError
 from ..models import Commit, CommitRef
 from ..window import Window
-from .gitlog import RawCommit, log_args, parse_log, parse_stream
+from .gitlog import RawCommit, log_args, parse_stream
 from .message import parse_co_authors, parse_pr_number, same_title, split_message
 
 _HEX = re.compile(r"^[0-9a-f]{4,40}$")
