@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import array
+import fcntl
+import logging
+import os
 import re
 import shutil
+import termios
+import threading
+import time
 
 import pandas as pd
 import pytest
@@ -333,3 +340,39 @@ def test_a_browser_that_never_answers_costs_the_pngs_not_the_report(tmp_path, sm
     assert paths == [] and "did not start within 2 s" in error
     started = [int(line) for line in pids.read_text().split()]
     assert started and not any(_alive(pid) for pid in started)  # killed, not left behind
+
+
+def _bytes_waiting(fd: int) -> int:
+    buf = array.array("i", [0])
+    fcntl.ioctl(fd, termios.FIONREAD, buf)
+    return buf[0]
+
+
+@pytest.mark.parametrize("after_last_message, logged", [(b"{bye}\n", False), (b"{not json}\n", True)],
+                         ids=["bye", "garbage"])
+def test_the_browser_exiting_is_not_logged_as_an_error(caplog, after_last_message, logged):
+    # How it happened in CI: Chromium's last message and the "{bye}" its wrapper prints on exit
+    # arrive in one read; choreographer waits for the rest until kaleido closes the pipe, then
+    # decodes what it has, and logged "{bye}" with a traceback on the user's terminal.
+    import kaleido  # noqa: F401 - imports choreographer, whose loggers are logistro's class
+    from choreographer.channels.pipe import Pipe
+
+    from repodigest.charts.browser import quiet_browser_exit
+
+    quiet_browser_exit()
+    pipe = Pipe()
+    pipe.open()
+    os.write(pipe.from_external_to_choreo, b'{"id": 7, "result": {}}\0' + after_last_message)
+    read: list = []
+    with caplog.at_level(logging.DEBUG, logger="choreographer"):
+        reader = threading.Thread(target=lambda: read.append(pipe.read_jsons(blocking=True)[0]))
+        reader.start()
+        for _ in range(1000):  # until the reader holds the bytes and waits for more
+            if not _bytes_waiting(pipe._read_from_browser):
+                break
+            time.sleep(0.01)
+        pipe.close()
+        reader.join(10)
+    assert not reader.is_alive() and read == [[{"id": 7, "result": {}}]]
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors == (["JSONError decoding message. Ignoring"] if logged else [])

@@ -12,12 +12,33 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import logging
 import os
 import signal
 import threading
 from concurrent.futures import Future
 
 CLOSE_SECONDS = 15  # kaleido asks Chromium to close, then terminates it after 3 s and kills it after 6 s
+
+
+class _ByeIsNotAnError(logging.Filter):
+    """Drops choreographer's traceback for the ``{bye}`` its Chromium wrapper prints when Chromium
+    exits. choreographer (1.4) takes it for the end only when a read holds nothing else; read
+    together with Chromium's last message, it is decoded as JSON and logged with a traceback on
+    the user's terminal, though it is only the browser closing as asked."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return str(getattr(getattr(error, "__cause__", None), "doc", "")).strip() != "{bye}"
+
+
+_BYE_FILTER = _ByeIsNotAnError()
+
+
+def quiet_browser_exit() -> None:
+    """Keep the browser's normal exit off stderr (see :class:`_ByeIsNotAnError`); other errors
+    of its pipe are still logged. Needs kaleido imported: choreographer's loggers are its own class."""
+    logging.getLogger("choreographer.channels.pipe").addFilter(_BYE_FILTER)  # once: addFilter skips a repeat
 
 
 class BrowserSession:
@@ -38,6 +59,7 @@ class BrowserSession:
     async def _open(self, timeout: float, path: str | None):
         import kaleido
 
+        quiet_browser_exit()
         # mathjax=False: no script fetched from a CDN (the page uses the plotly.js bundled with
         # plotly.py); plotly.io.write_images cannot turn MathJax off.
         self._browser = kaleido.Kaleido(mathjax=False, timeout=timeout, **({"path": path} if path else {}))
