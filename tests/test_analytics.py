@@ -182,6 +182,10 @@ def test_bad_groupings_are_refused(history):
         analytics.hotspots(digest.files, by="author")
     with pytest.raises(ValueError, match="by must be"):
         analytics.churn(digest.files, by="path")
+    with pytest.raises(ValueError, match="by must be one of area, None, not 'path'"):
+        analytics.absence_factor(digest.frame, by="path")
+    with pytest.raises(ValueError, match="by must be one of area, None, not 'author'"):
+        analytics.fix_revert_rates(digest.frame, by="author")
 
 
 def test_daily_report_names_hotspots_and_knowledge_islands_of_its_window(tmp_path):

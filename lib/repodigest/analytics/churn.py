@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .common import contributor, period
+from .common import check_by, contributor, period
 
 CHURN_BY = ("area", "author")
 
@@ -17,8 +17,7 @@ def churn(files: pd.DataFrame, by: str = "area", freq: str = "W") -> pd.DataFram
     ``commits`` = distinct commits. Periods start on the report's calendar days (weeks on Monday).
     Authors are logins or ``.mailmap`` names; ``is_bot`` tells bots apart.
     """
-    if by not in CHURN_BY:
-        raise ValueError(f"by must be one of {', '.join(CHURN_BY)}, not {by!r}")
+    check_by(by, CHURN_BY)
     columns = ["period", by, "commits", "lines_added", "lines_deleted", "churn"] + (["is_bot"] if by == "author" else [])
     if files.empty:
         return pd.DataFrame(columns=columns)

@@ -25,10 +25,10 @@ def period(days: pd.Series, freq: str) -> pd.Series:
     return pd.to_datetime(days).dt.to_period(freq).dt.start_time.dt.strftime("%Y-%m-%d")
 
 
-def check_entity(by: str) -> str:
-    """``by`` when it names an entity of the file frame, else ValueError."""
-    if by not in ENTITIES:
-        raise ValueError(f"by must be one of {', '.join(ENTITIES)}, not {by!r}")
+def check_by(by: str | None, choices: tuple[str | None, ...] = ENTITIES) -> str | None:
+    """``by`` when it is one of ``choices`` (by default the entities of the file frame), else ValueError."""
+    if by not in choices:
+        raise ValueError(f"by must be one of {', '.join(map(str, choices))}, not {by!r}")
     return by
 
 

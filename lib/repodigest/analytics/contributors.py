@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .common import contributor, period, without_bots
+from .common import check_by, contributor, period, without_bots
 
 ABSENCE_SHARE = 0.5  # CHAOSS: contributors responsible for half of the contributions
 
@@ -44,9 +44,7 @@ def absence_factor(frame: pd.DataFrame, by: str | None = "area", share: float = 
     them. A commit counts once in each of its ``areas`` (title tags and path areas, as in the report).
     Bots are left out; contributors are logins or ``.mailmap`` names.
     """
-    keys = ["repo"] + (["area"] if by == "area" else [])
-    if by not in ("area", None):
-        raise ValueError(f"by must be 'area' or None, not {by!r}")
+    keys = ["repo"] + (["area"] if check_by(by, ("area", None)) else [])
     columns = [*keys, "commits", "contributors", "absence_factor", "top", "top_share"]
     people = without_bots(frame)
     if people.empty:

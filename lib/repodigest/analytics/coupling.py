@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .common import check_entity, ranked
+from .common import check_by, ranked
 
 # code-maat's defaults for its coupling analysis.
 MIN_REVS = 5  # average revisions of the two entities
@@ -26,7 +26,7 @@ def coupling(files: pd.DataFrame, by: str = "path", min_revs: int = MIN_REVS,
     ``average_revs >= min_revs``, ``shared_revs >= min_shared_revs`` and ``degree >= min_coupling``
     (code-maat's defaults: 5, 5, 30 %, 30 files). Per repository, strongest first.
     """
-    by = check_entity(by)
+    by = check_by(by)
     other = f"coupled_{by}"
     columns = ["repo", by, other, "degree", "shared_revs", "average_revs", "revs", "coupled_revs", "rank"]
     sets = files.loc[files["commit_files"] <= max_changeset_size, ["repo", "sha", by]].drop_duplicates()

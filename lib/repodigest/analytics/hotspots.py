@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .common import check_entity, contributor, ranked
+from .common import check_by, contributor, ranked
 
 
 def hotspots(files: pd.DataFrame, by: str = "path", top: int | None = None) -> pd.DataFrame:
@@ -18,7 +18,7 @@ def hotspots(files: pd.DataFrame, by: str = "path", top: int | None = None) -> p
     commit from outranking a file that is changed again and again. Per repository, best first
     (``rank`` 1), over every row of ``files`` (the file frame).
     """
-    by = check_entity(by)
+    by = check_by(by)
     columns = ["repo", by, "rank", "score", "revisions", "churn", "lines_added", "lines_deleted", "authors",
                "first_day", "last_day"]
     if files.empty:

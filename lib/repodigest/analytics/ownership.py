@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .common import check_entity, contributor, ranked, without_bots
+from .common import check_by, contributor, ranked, without_bots
 
 ISLAND_MIN_REVS = 3  # a file one author touched once or twice is new, not an island
 
@@ -21,7 +21,7 @@ def ownership(files: pd.DataFrame, by: str = "path", island_min_revs: int = ISLA
     knowledge islands, at their strictest). Contributors are logins or ``.mailmap`` names; bot commits
     are left out. Per repository, the most changed entities first.
     """
-    by = check_entity(by)
+    by = check_by(by)
     columns = ["repo", by, "revisions", "authors", "main_dev", "main_dev_added", "lines_added", "ownership",
                "fragmentation", "knowledge_island", "rank"]
     people = without_bots(files)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .common import period
+from .common import check_by, period
 
 
 def fix_revert_rates(frame: pd.DataFrame, by: str | None = "area", freq: str = "M") -> pd.DataFrame:
@@ -16,9 +16,7 @@ def fix_revert_rates(frame: pd.DataFrame, by: str | None = "area", freq: str = "
     revert as git's "Revert ..." title. A commit counts once in each of its ``areas`` (title tags and
     path areas, as in the report). Bots included: their fixes are fixes too.
     """
-    if by not in ("area", None):
-        raise ValueError(f"by must be 'area' or None, not {by!r}")
-    keys = ["period", "repo"] + (["area"] if by == "area" else [])
+    keys = ["period", "repo"] + (["area"] if check_by(by, ("area", None)) else [])
     columns = [*keys, "commits", "fixes", "reverts", "fix_rate", "revert_rate"]
     if frame.empty:
         return pd.DataFrame(columns=columns)
