@@ -148,7 +148,6 @@ def _row(commit: Commit, assessment: Assessment, tz: ZoneInfo, report_days: set[
     s = assessment.signals
     local = commit.committer_date.astimezone(tz)
     day = local.date().isoformat()
-    file_areas = assessment.file_areas or tuple(path_area(f.path) for f in commit.files)
     return {
         "repo": commit.repo, "sha": commit.sha, "short_sha": commit.short_sha, "day": day,
         "in_report": day in report_days,
@@ -163,7 +162,7 @@ def _row(commit: Commit, assessment: Assessment, tz: ZoneInfo, report_days: set[
         "entropy": s.entropy, "files_truncated": commit.files_truncated,
         "file_changes": [{"path": f.path, "old_path": f.old_path, "status": f.status, "added": f.added_lines,
                           "deleted": f.deleted_lines, "binary": f.binary, "area": area}
-                         for f, area in zip(commit.files, file_areas)],
+                         for f, area in zip(commit.files, assessment.file_areas)],
         "areas": list(assessment.areas), "primary_area": assessment.areas[0] if assessment.areas else "root",
         "change_type": assessment.change_type, "type_rule": assessment.type_rule,
         "fix": s.fix, "revert": s.revert, "breaking": s.breaking, "is_bot": s.bot,
