@@ -6,7 +6,7 @@ import pytest
 from gitrepo import GitRepo
 
 from repodigest import analytics, build_digest
-from repodigest.analytics import figures
+from repodigest.charts import history as figures
 from repodigest.explore import load_range
 
 ANN_OLD, ANN = ("Annie", "ann@old"), ("Ann Lee", "ann@new")
@@ -62,26 +62,26 @@ def history(tmp_path_factory):
 
 def test_the_file_changed_most_is_the_top_hotspot(history):
     digest, _ = history
-    table = analytics.hotspots(digest.files)
+    table = analytics.hotspots(digest.file_frame)
     top = table.iloc[0]
     assert (top["path"], top["revisions"], top["churn"], top["authors"], top["rank"]) == (HOT, 10, 50, 1, 1)
     # big.py: 1,600 lines in 2 commits ranks below a.py (7 commits, 37 lines): frequency first
     ranks = dict(zip(table["path"], table["rank"]))
     assert ranks[A] == 2 and ranks[B] == 3 and ranks["src/big/big.py"] == 4
-    areas = analytics.hotspots(digest.files, by="area", top=2)
+    areas = analytics.hotspots(digest.file_frame, by="area", top=2)
     assert areas["area"].tolist() == ["core", "io"] and areas.iloc[1]["revisions"] == 7
 
 
 def test_files_always_changed_together_have_coupling_100_and_a_huge_commit_adds_none(history):
     digest, _ = history
-    table = analytics.coupling(digest.files)
+    table = analytics.coupling(digest.file_frame)
     assert table[["path", "coupled_path", "degree", "shared_revs", "average_revs"]].values.tolist() == \
         [[A, B, 100.0, 6, 6.0]]
-    by_area = analytics.coupling(digest.files, by="area")
+    by_area = analytics.coupling(digest.file_frame, by="area")
     assert by_area[["area", "coupled_area", "degree"]].values.tolist() == [["io", "net", 100.0]]
     # Without the changeset guard the 500-file commit counts: a.py's 7th revision dilutes the pair,
     # and every generated file couples with every other.
-    unguarded = analytics.coupling(digest.files, max_changeset_size=1000, min_revs=1, min_shared_revs=1)
+    unguarded = analytics.coupling(digest.file_frame, max_changeset_size=1000, min_revs=1, min_shared_revs=1)
     pair = unguarded[(unguarded["path"] == A) & (unguarded["coupled_path"] == B)]
     assert pair["degree"].tolist() == [92.3]
     assert unguarded["path"].str.startswith("gen/").sum() > 100_000
@@ -89,28 +89,28 @@ def test_files_always_changed_together_have_coupling_100_and_a_huge_commit_adds_
 
 def test_ownership_main_dev_fragmentation_and_knowledge_islands(history):
     digest, _ = history
-    table = analytics.ownership(digest.files).set_index("path")
+    table = analytics.ownership(digest.file_frame).set_index("path")
     assert table.loc[HOT, ["authors", "main_dev", "ownership", "fragmentation", "knowledge_island"]].tolist() == \
         [1, "Ann Lee", 1.0, 0.0, True]  # two names and addresses, one person (.mailmap)
     assert table.loc[A, ["revisions", "authors", "main_dev", "ownership", "fragmentation"]].tolist() == \
         [7, 3, "Bob", 0.81, 0.61]  # 1 - (3/7)^2 - (3/7)^2 - (1/7)^2
     assert "requirements.txt" not in table.index  # bots apart
-    islands = analytics.knowledge_islands(digest.files)
+    islands = analytics.knowledge_islands(digest.file_frame)
     assert islands["path"].tolist() == [HOT]
-    assert analytics.knowledge_islands(digest.files, min_revs=1)["path"].tolist()[:2] == [HOT, ".mailmap"]
-    areas = analytics.ownership(digest.files, by="area").set_index("area")
+    assert analytics.knowledge_islands(digest.file_frame, min_revs=1)["path"].tolist()[:2] == [HOT, ".mailmap"]
+    areas = analytics.ownership(digest.file_frame, by="area").set_index("area")
     assert areas.loc["core", "knowledge_island"] and not areas.loc["io", "knowledge_island"]
 
 
 def test_churn_per_area_and_author_per_week(history):
     digest, _ = history
-    areas = analytics.churn(digest.files, by="area", freq="W")
+    areas = analytics.churn(digest.file_frame, by="area", freq="W")
     core = areas[areas["area"] == "core"].set_index("period")["churn"].to_dict()
     assert core == {"2026-02-02": 20, "2026-02-09": 20, "2026-02-16": 10}  # 4 + 4 + 2 commits of 5 lines
-    authors = analytics.churn(digest.files, by="author", freq="M")
+    authors = analytics.churn(digest.file_frame, by="author", freq="M")
     assert authors.set_index("author").loc["Ann Lee", "churn"] == 51  # 50 + the .mailmap line
     assert authors.set_index("author").loc["dependabot[bot]", "is_bot"]
-    weekly = analytics.churn(digest.files, by="author", freq="W")
+    weekly = analytics.churn(digest.file_frame, by="author", freq="W")
     assert weekly.groupby("period")["author"].apply(sorted).tolist() == \
         [["Ann Lee", "Bob", "dependabot[bot]"], ["Ann Lee", "Cid"], ["Ann Lee", "Dan"]]
 
@@ -151,7 +151,7 @@ def test_fix_and_revert_rates_per_area(history):
 
 def test_every_figure_draws_its_table(history):
     digest, _ = history
-    frame, files = digest.frame, digest.files
+    frame, files = digest.frame, digest.file_frame
     drawn = [figures.hotspots_figure(analytics.hotspots(files)), figures.coupling_figure(analytics.coupling(files)),
              figures.churn_figure(analytics.churn(files)), figures.new_contributors_figure(analytics.new_contributors(frame)),
              figures.absence_factor_figure(analytics.absence_factor(frame)),
@@ -165,7 +165,7 @@ def test_analyses_of_an_empty_range_are_empty_tables(make_repo):
     repo = make_repo()
     repo.commit("only", "2026-02-10T09:00:00+08:00", {"a.py": "a\n"})
     digest = load_range("2026-02-01", "2026-02-05", repos=[str(repo.path)], progress=False)
-    frame, files = digest.frame, digest.files
+    frame, files = digest.frame, digest.file_frame
     assert frame.empty and files.empty
     for table in (analytics.hotspots(files), analytics.coupling(files), analytics.ownership(files),
                   analytics.churn(files), analytics.new_contributors(frame), analytics.absence_factor(frame),
@@ -179,9 +179,9 @@ def test_analyses_of_an_empty_range_are_empty_tables(make_repo):
 def test_bad_groupings_are_refused(history):
     digest, _ = history
     with pytest.raises(ValueError, match="by must be"):
-        analytics.hotspots(digest.files, by="author")
+        analytics.hotspots(digest.file_frame, by="author")
     with pytest.raises(ValueError, match="by must be"):
-        analytics.churn(digest.files, by="path")
+        analytics.churn(digest.file_frame, by="path")
     with pytest.raises(ValueError, match="by must be one of area, None, not 'path'"):
         analytics.absence_factor(digest.frame, by="path")
     with pytest.raises(ValueError, match="by must be one of area, None, not 'author'"):

@@ -40,7 +40,7 @@ def test_with_a_score_the_model_shifts_it_by_points_per_level(score, heuristic, 
 @pytest.mark.parametrize("llm", [None, "", "urgent"])
 def test_no_model_level_keeps_the_heuristic(llm):
     result = blend_levels("medium", llm, 40)
-    assert (result.level, result.disagreement, result.shift, result.rule) == ("medium", False, 0, "heuristic")
+    assert (result.level, result.disagreement, result.shift, result.rule) == ("medium", False, 0, "rules")
 
 
 def test_unknown_heuristic_level_is_an_error():
@@ -48,14 +48,14 @@ def test_unknown_heuristic_level_is_an_error():
         blend_levels("critical", "high")
 
 
-def test_apply_analyses_fills_the_frame_columns():
+def test_with_analyses_fills_the_frame_columns():
     from datetime import datetime, timezone
     from zoneinfo import ZoneInfo
 
     from repodigest.frame import to_frame
     from repodigest.models import Commit, FileChange
     from repodigest.scoring.heuristic import assess
-    from repodigest.scoring.blend import apply_analyses
+    from repodigest.frame import with_analyses
     from repodigest.analysis import CommitAnalysis, request_for
 
     when = datetime(2026, 2, 16, 2, 0, tzinfo=timezone.utc)
@@ -74,25 +74,25 @@ def test_apply_analyses_fills_the_frame_columns():
     frame = to_frame(scored, ZoneInfo("Asia/Shanghai"), ["2026-02-16"])
     low, other = scored[0][1], scored[1][1]
     run = {commits[0].sha: CommitAnalysis(commits[0].sha, "ok", analysis={}, tokens_in=100, tokens_out=20,
-                                          coverage=0.5, llm_level="high", llm_reason="touches the engine"),
+                                          coverage=0.5, model_level="high", model_reason="touches the engine"),
            commits[1].sha: CommitAnalysis(commits[1].sha, "cached", analysis={}, coverage=1.0,
-                                          llm_level=other.level, llm_reason="as the rules say"),
+                                          model_level=other.level, model_reason="as the rules say"),
            commits[2].sha: CommitAnalysis(commits[2].sha, "failed", error="HTTP 500: boom", tokens_in=0)}
-    out = apply_analyses(frame, run)
+    out = with_analyses(frame, run)
     assert frame["analysis_status"].eq("none").all()  # the input is not changed
     rows = out.set_index("sha")
     r1 = rows.loc[commits[0].sha]
     expected = blend_levels(low.level, "high", low.score)
-    assert (r1["analysis_status"], r1["llm_level"], r1["level"], bool(r1["level_disagreement"])) == \
+    assert (r1["analysis_status"], r1["model_level"], r1["level"], bool(r1["level_disagreement"])) == \
         ("ok", "high", expected.level, expected.disagreement)
     assert (r1["diff_coverage"], r1["tokens_in"], r1["tokens_out"]) == (0.5, 100, 20)
     r2 = rows.loc[commits[1].sha]
     assert (r2["analysis_status"], r2["level"], r2["tokens_in"]) == ("cached", other.level, 0)
     r3 = rows.loc[commits[2].sha]
-    assert (r3["analysis_status"], r3["llm_reason"], r3["level"]) == ("failed", "HTTP 500: boom", r3["heuristic_level"])
-    assert pd_isna(r3["llm_level"])
+    assert (r3["analysis_status"], r3["model_reason"], r3["level"]) == ("failed", "HTTP 500: boom", r3["rules_level"])
+    assert pd_isna(r3["model_level"])
     r4 = rows.loc[commits[3].sha]
-    assert r4["analysis_status"] == "none" and r4["level"] == r4["heuristic_level"]
+    assert r4["analysis_status"] == "none" and r4["level"] == r4["rules_level"]
     assert str(out["tokens_in"].dtype) == "Int64" and str(out["diff_coverage"].dtype) == "float64"
 
 

@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import array
-import fcntl
-import logging
-import os
 import re
-import shutil
-import termios
-import threading
-import time
 
 import pandas as pd
 import pytest
 
 from repodigest import charts
 from repodigest.config import ChartsConfig
+from repodigest.errors import UserError
 from repodigest.frame import COLUMNS
-
-PNG = b"\x89PNG\r\n\x1a\n"
-
 
 def make_frame(rows: list[dict]) -> pd.DataFrame:
     """A frame with every column of ``COLUMNS``; rows give what a test needs, the rest defaults."""
@@ -102,7 +92,7 @@ def test_zh_and_en_labels(small):
     assert [t.name for t in zh.data] == ["高", "中", "低"]
     assert [t.name for t in en.data] == ["high", "medium", "low"]
     assert zh.layout.xaxis.title.text == "提交数" and zh.layout.yaxis.title.text == "仓库"
-    with pytest.raises(ValueError):
+    with pytest.raises(UserError, match="unknown language 'fr'"):
         charts.levels_chart(small, "fr")
 
 
@@ -216,163 +206,3 @@ def test_figures_html_embeds_plotlyjs_once_inline(small):
     assert 'src="https://cdn.plot.ly' not in fragment
     assert "<html" not in fragment
     assert charts.figures_html([]) == ""
-
-
-def test_charts_markdown(small):
-    md = charts.charts_markdown([("authors", "/x/out/chart-authors.png"), ("area-trend", "chart-area-trend.png")], "en")
-    assert "![Authors: commits and lines changed](chart-authors.png)" in md
-    assert "![Commits per day by area](chart-area-trend.png)" in md
-    assert "/x/out" not in md
-    failed = charts.charts_markdown([], "zh", "no Chrome")
-    assert "no Chrome" in failed and "report.html" in failed
-    assert charts.charts_markdown([], "en") == "(Nothing to chart for this period.)\n"
-
-
-def test_export_images_reports_missing_browser(tmp_path, small):
-    figs = charts.report_charts(small, None, "en")[:1]
-    paths, error = charts.export_images(figs, tmp_path, browser_path=str(tmp_path / "no-such-chrome"))
-    assert paths == [] and error and "Chrome" in error
-
-
-def _has_browser() -> bool:
-    try:
-        from choreographer.browsers.chromium import Chromium
-
-        return Chromium.find_browser(skip_local=False) is not None
-    except Exception:
-        return shutil.which("chromium") is not None or shutil.which("google-chrome") is not None
-
-
-@pytest.mark.skipif(not _has_browser(), reason="no Chrome/Chromium for kaleido (apt-get install chromium)")
-def test_export_images_writes_pngs(tmp_path, small):
-    figs = charts.report_charts(small, None, "zh")
-    paths, error = charts.export_images(figs, tmp_path / "out")
-    assert error is None
-    assert [p.name for p in paths] == [f"chart-{n}.png" for n, _ in figs]
-    for path in paths:
-        assert path.read_bytes()[:8] == PNG
-    # the image keeps the figure's own height
-    height = int.from_bytes(paths[0].read_bytes()[20:24], "big")
-    assert height == figs[0][1].layout.height
-
-
-def test_trend_bars_have_a_visible_width_even_for_a_single_day():
-    fig = charts.area_trend_chart(make_frame([dict(day="2026-02-16", in_report=True, areas=["core"], author="A")]), "en")
-    assert len(fig.data) == 1 and fig.data[0].width == 0.8 * 86_400_000
-
-
-@pytest.mark.skipif(not _has_browser(), reason="no Chrome/Chromium for kaleido (apt-get install chromium)")
-def test_figures_left_for_the_caller_export_the_same_pngs(tmp_path, small):
-    figs = charts.report_charts(small, None, "en")
-    direct, error = charts.export_images(figs, tmp_path / "direct")
-    assert error is None
-    later = tmp_path / "later"
-    later.mkdir()
-    promised = charts.write_image_specs(figs, later, "en")
-    assert promised == [later / p.name for p in direct] and not any(p.exists() for p in promised)
-    shown, final = charts.export_image_specs(later)
-    assert not (later / charts.IMAGE_SPECS).exists()  # not an output: gone once the PNGs are written
-    assert [p.read_bytes() for p in promised] == [p.read_bytes() for p in direct]
-    assert shown == final == charts.charts_markdown([(n, f"chart-{n}.png") for n, _ in figs], "en")
-    assert charts.export_image_specs(later) is None
-
-
-def test_figures_left_for_the_caller_without_a_browser_say_why(tmp_path, small, monkeypatch):
-    monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "no-such-chrome"))
-    figs = charts.report_charts(small, None, "en")
-    charts.write_image_specs(figs, tmp_path, "en")
-    shown, final = charts.export_image_specs(tmp_path)
-    assert shown.count("![") == len(figs)  # what the notebook promised
-    assert "![" not in final and "Chrome" in final and "report.html" in final
-    assert not list(tmp_path.glob("chart-*.png")) and not (tmp_path / charts.IMAGE_SPECS).exists()
-
-
-def test_a_browser_that_cannot_start_early_is_reported_not_waited_for(tmp_path, small, monkeypatch):
-    monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "no-such-chrome"))
-    charts.start_browser(tmp_path)
-    try:
-        paths, error = charts.export_images(charts.report_charts(small, None, "en")[:1], tmp_path)
-    finally:
-        charts.stop_browser()
-    assert paths == [] and "Chrome" in error
-
-
-def test_images_turned_off_point_at_the_interactive_charts(make_repo, tmp_path):
-    from repodigest import build_digest
-
-    repo = make_repo()
-    repo.commit("feat: engine (#1)", "2026-02-16T10:00:00+08:00", {"src/core/engine.py": "a\n" * 30})
-    config = tmp_path / "repodigest.toml"
-    config.write_text('[charts]\nimages = false\n', encoding="utf-8")
-    digest = build_digest(date="2026-02-16", repos=[str(repo.path)], config=str(config), progress=False)
-    out = tmp_path / "out"
-    section = next(d for d in digest.report_displays(out) if hasattr(d, "_repr_mimebundle_"))
-    text = section._repr_mimebundle_()["text/markdown"]
-    assert "images = false" in text and "report.html" in text and "Nothing to chart" not in text
-    assert not list(out.glob("chart-*.png"))
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has exited
-    except FileNotFoundError:
-        return False
-
-
-@pytest.mark.parametrize("early", [False, True], ids=["own-session", "early-start"])
-def test_a_browser_that_never_answers_costs_the_pngs_not_the_report(tmp_path, small, monkeypatch, early):
-    # A "Chromium" that starts and then says nothing on the devtools pipe: how a hung browser looks to kaleido.
-    pids = tmp_path / "pids"
-    fake = tmp_path / "chromium"
-    fake.write_text(f"#!/bin/sh\necho $$ >> {pids}\nexec sleep 600\n")
-    fake.chmod(0o755)
-    figs = charts.report_charts(small, None, "en")[:1]
-    if early:
-        monkeypatch.setenv("BROWSER_PATH", str(fake))
-        charts.start_browser(tmp_path, timeout=2)
-        try:
-            paths, error = charts.export_images(figs, tmp_path / "out")
-        finally:
-            charts.stop_browser()
-    else:
-        paths, error = charts.export_images(figs, tmp_path / "out", browser_path=str(fake), timeout=2)
-    assert paths == [] and "did not start within 2 s" in error
-    started = [int(line) for line in pids.read_text().split()]
-    assert started and not any(_alive(pid) for pid in started)  # killed, not left behind
-
-
-def _bytes_waiting(fd: int) -> int:
-    buf = array.array("i", [0])
-    fcntl.ioctl(fd, termios.FIONREAD, buf)
-    return buf[0]
-
-
-@pytest.mark.parametrize("after_last_message, logged", [(b"{bye}\n", False), (b"{not json}\n", True)],
-                         ids=["bye", "garbage"])
-def test_the_browser_exiting_is_not_logged_as_an_error(caplog, after_last_message, logged):
-    # How it happened in CI: Chromium's last message and the "{bye}" its wrapper prints on exit
-    # arrive in one read; choreographer waits for the rest until kaleido closes the pipe, then
-    # decodes what it has, and logged "{bye}" with a traceback on the user's terminal.
-    import kaleido  # noqa: F401 - imports choreographer, whose loggers are logistro's class
-    from choreographer.channels.pipe import Pipe
-
-    from repodigest.charts.browser import quiet_browser_exit
-
-    quiet_browser_exit()
-    pipe = Pipe()
-    pipe.open()
-    os.write(pipe.from_external_to_choreo, b'{"id": 7, "result": {}}\0' + after_last_message)
-    read: list = []
-    with caplog.at_level(logging.DEBUG, logger="choreographer"):
-        reader = threading.Thread(target=lambda: read.append(pipe.read_jsons(blocking=True)[0]))
-        reader.start()
-        for _ in range(1000):  # until the reader holds the bytes and waits for more
-            if not _bytes_waiting(pipe._read_from_browser):
-                break
-            time.sleep(0.01)
-        pipe.close()
-        reader.join(10)
-    assert not reader.is_alive() and read == [[{"id": 7, "result": {}}]]
-    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
-    assert errors == (["JSONError decoding message. Ignoring"] if logged else [])

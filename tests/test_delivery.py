@@ -11,6 +11,8 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
+from published import save
+
 from repodigest import build_digest
 from repodigest.config import DeliveryConfig
 from repodigest.publish.delivery import deliver, feishu_payload, post_json, summarize
@@ -61,7 +63,7 @@ def folder(make_repo, tmp_path):
                 {f"src/w/{a}/m.py": "x\n" * 400 for a in ("api", "core", "io")} | {"src/w/__init__.py": "v=2\n"})
     repo.commit("docs: typo", "2026-02-16T10:00:00+08:00", {"docs/a.md": "t\n"})
     out = tmp_path / "out" / "2026-02-16"
-    build_digest(date="2026-02-16", repos=[str(repo.path)]).save_data(out)
+    save(build_digest(date="2026-02-16", repos=[str(repo.path)]), out)
     return out
 
 
@@ -116,7 +118,7 @@ def test_a_week_sends_the_overview_of_the_week(make_repo, tmp_path, receiver, mo
         repo.commit(f"feat: big change on day {day} (#{day})", f"2026-02-{day}T09:00:00+08:00",
                     {f"src/w/{a}/d{day}.py": "x\n" * 300 for a in ("api", "core", "io")})
     out = tmp_path / "out" / "2026-02-10_2026-02-16"
-    build_digest(date="2026-02-16", repos=[str(repo.path)], days=7).save_data(out)
+    save(build_digest(date="2026-02-16", repos=[str(repo.path)], days=7), out)
     monkeypatch.setenv("HOOK_URL", receiver.url)
     deliver(out, [DeliveryConfig(kind="webhook", url_env="HOOK_URL")], "zh")
     [plain] = receiver.bodies

@@ -3,7 +3,7 @@ from servers.openai_api import OpenAIServer
 
 from repodigest.errors import UserError
 from repodigest.explore import filter_commits, load_range, top_commits
-from repodigest.scoring import LEVELS
+from repodigest.levels import LEVELS
 
 
 def test_range_filters_and_top(make_repo):
@@ -12,7 +12,7 @@ def test_range_filters_and_top(make_repo):
     repo.commit("docs: typo", "2026-02-12T09:00:00+08:00", {"docs/x.md": "t\n"}, author=("Bob", "b@x"))
     repo.commit("fix: io bug", "2026-02-14T09:00:00+08:00", {"src/p/io/b.py": "b\n" * 30}, author=("Ann", "a@x"))
     digest = load_range(repos=[str(repo.path)], default_days=3)  # latest day 02-14: 12th..14th
-    assert digest.days == ["2026-02-12", "2026-02-13", "2026-02-14"] and len(digest.frame) == 2
+    assert list(digest.days) == ["2026-02-12", "2026-02-13", "2026-02-14"] and len(digest.frame) == 2
     full = load_range("2026-02-01", "2026-02-14", repos=[str(repo.path)]).frame
     assert len(full) == 3 and full["in_report"].all()
     assert filter_commits(full, author="ann")["title"].tolist() == ["fix: io bug", "[Perf] big (#1)"]
@@ -42,7 +42,7 @@ def test_exploration_never_starts_llm_requests_on_its_own(make_repo, monkeypatch
         warm = load_range("2026-02-10", "2026-02-14", repos=[str(repo.path)], progress=False)
         assert chat() == 1 and "1 of 3 commits cached; analyze=True would make 2 requests" in warm.llm_plan
         assert warm.frame["analysis_status"].tolist() == ["cached", "none", "none"]  # shown, not asked for
-        assert list(warm.analyses) == [warm.frame.loc[0, "sha"]] and warm.frame.loc[0, "llm_level"] in LEVELS
+        assert list(warm.analyses) == [warm.frame.loc[0, "sha"]] and warm.frame.loc[0, "model_level"] in LEVELS
         full = load_range("2026-02-10", "2026-02-14", repos=[str(repo.path)], progress=False, analyze=True)
         assert "2 requests to make for 2 of 3 commits (1 cached" in full.llm_plan
         assert chat() == 1 + 2 and full.usage["requests"] == 2
@@ -61,7 +61,7 @@ def test_ranges_longer_than_a_year_load_whole(make_repo):
     repo.commit("feat: new", "2026-02-14T09:00:00+08:00", {"src/p/b.py": "c\n"})
     digest = load_range("2023-01-01", "2026-02-14", repos=[str(repo.path)], progress=False)
     assert len(digest.days) == 1141 and digest.frame["title"].tolist() == ["feat: new", "feat: mid", "feat: old"]
-    assert digest.frame["in_report"].all() and len(digest.files) == 3
+    assert digest.frame["in_report"].all() and len(digest.file_frame) == 3
 
 
 def test_figures_show_in_jupyterlab_and_in_exported_html(monkeypatch):

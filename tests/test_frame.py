@@ -1,5 +1,7 @@
 import pandas as pd
 
+from published import save
+
 from repodigest import COLUMNS, build_digest, describe_columns, read_frame
 from repodigest.frame import FILE_COLUMNS
 
@@ -16,9 +18,9 @@ def test_frame_has_every_documented_column_and_round_trips(make_repo, tmp_path):
     assert frame.loc[0, "pr_number"] == 3 and pd.isna(frame.loc[1, "pr_number"])
     assert frame.loc[0, "binary_files"] == 1 and frame.loc[0, "lines_added"] == 2
     assert str(frame["committed_at"].dtype) == "datetime64[ns, UTC]"
-    written = digest.save_data(tmp_path / "out")
+    written = save(digest, tmp_path / "out").files
     assert {p.name for p in written} == {"commits.csv", "commits.parquet", "files.csv", "files.parquet", "status.json",
-                                         "overview.json"}
+                                         "overview.json", "report.ipynb", "report.html", "report.md"}
     for name in ("commits.csv", "commits.parquet"):
         back = read_frame(tmp_path / "out" / name)
         assert list(back.columns) == list(COLUMNS)
@@ -38,7 +40,7 @@ def test_file_frame_has_a_row_per_commit_and_file_and_round_trips(make_repo, tmp
                 remove=("docs/r.md",), author=("Bob", "bob@x"))
     repo.commit("empty", "2026-02-16T23:40:00+08:00", allow_empty=True)
     digest = build_digest(date="2026-02-16", repos=[str(repo.path)], window_days=14)
-    files = digest.files
+    files = digest.file_frame
     assert list(files.columns) == list(FILE_COLUMNS) and len(describe_columns("files")) == len(FILE_COLUMNS)
     assert len(files) == 5  # 2 + 3 files; the empty commit has no row
     rows = {r.path: r for r in files.itertuples() if r.status != "deleted"}
@@ -46,9 +48,9 @@ def test_file_frame_has_a_row_per_commit_and_file_and_round_trips(make_repo, tmp
     assert files.loc[files["path"] == "docs/r.md", ["status", "day"]].values.tolist() == \
         [["deleted", "2026-02-16"], ["added", "2026-02-15"]]
     assert rows["b.bin"].binary and pd.isna(rows["b.bin"].lines_added) and rows["b.bin"].churn == 0
-    assert rows["src/y/b.py"].commit_files == 3 and rows["src/x/a.py"].commit_files == 2
+    assert rows["src/y/b.py"].commit_file_count == 3 and rows["src/x/a.py"].commit_file_count == 2
     assert files.loc[files["path"] == "src/x/a.py", "in_report"].tolist() == [False]
-    digest.save_data(tmp_path / "out")
+    save(digest, tmp_path / "out")
     for name in ("files.csv", "files.parquet"):
         back = read_frame(tmp_path / "out" / name)
         assert list(back.columns) == list(FILE_COLUMNS) and len(back) == 5

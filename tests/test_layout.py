@@ -1,19 +1,21 @@
-"""The library's folders read as its data flow: no module imports a later stage, and no import loops.
+"""The library's folders read as its data flow: no module imports a later stage, and no import loops;
+no private name crosses modules; module names are unique; the shared vocabulary is defined once.
 
-Stages, in flow order (design.md, "Target layout"): sources -> scoring -> analysis -> frame ->
-analytics / charts / report -> publish -> digest / cli / explore. The shared utilities (config,
-cache, window, models, errors, lazy) may be imported from anywhere.
+Stages, in flow order: sources -> scoring -> evidence -> analysis -> frame -> analytics -> charts / report
+-> publish -> pipeline -> daily / cli / explore. The shared utilities (config, cache, window, models,
+errors, lazy, levels, i18n, textcut) may be imported from anywhere.
 """
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "lib" / "repodigest"
-STAGES = {"sources": 0, "scoring": 1, "analysis": 2, "frame": 3, "analytics": 4, "charts": 4, "report": 4,
-          "publish": 5, "digest": 6, "cli": 7, "explore": 7}
-UTILITIES = {"config", "cache", "window", "models", "errors", "lazy", ""}
+STAGES = {"sources": 0, "scoring": 1, "evidence": 2, "analysis": 3, "frame": 4, "analytics": 5, "charts": 6,
+          "report": 6, "publish": 7, "pipeline": 8, "daily": 9, "cli": 9, "explore": 9}
+UTILITIES = {"config", "cache", "window", "models", "errors", "lazy", "levels", "i18n", "textcut", ""}
 
 
 def _modules() -> dict[str, Path]:
@@ -65,3 +67,30 @@ def test_no_module_imports_a_later_stage(name):
     assert not later, f"{name} (stage {mine}) imports later stages: {later}"
     if mine is None:  # a utility imports only utilities
         assert all(_stage(m) is None for m in _imports(name, modules[name], modules)), name
+
+
+def _private_imports(path: Path) -> list[str]:
+    """The ``_name`` imported from another module (``from x import _name``), at any depth."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith("repodigest")):
+            found += [f"{node.module}.{a.name}" for a in node.names if a.name.startswith("_") and a.name != "__version__"]
+    return found
+
+
+@pytest.mark.parametrize("name", sorted(_modules()))
+def test_no_private_name_crosses_modules(name):
+    assert not _private_imports(_modules()[name]), name
+
+
+def test_module_names_say_one_thing_each():
+    """No two modules (or a module and a package) share a name: a name says where a thing lives."""
+    names = [n.rsplit(".", 1)[-1] for n in _modules() if n]
+    assert sorted({n for n in names if names.count(n) > 1}) == []
+
+
+def test_the_level_order_is_written_once():
+    """Only repodigest.levels spells the three levels out in a row; everything else uses LEVELS or Level."""
+    pattern = re.compile(r"""["']high["'],\s*["']medium["'],\s*["']low["']|["']low["'],\s*["']medium["'],\s*["']high["']""")
+    spelled = [p.relative_to(PACKAGE).as_posix() for p in PACKAGE.rglob("*.py") if pattern.search(p.read_text())]
+    assert spelled == [], spelled

@@ -107,7 +107,7 @@ def test_schema_mode_gives_a_validated_analysis_of_the_level(serve, level):
     a = result.analysis
     assert a["summary"] and a["summary"][0].startswith(req.commit.title)
     assert "+55/-12 lines across 2 files" in a["summary"][0]  # the numbers the prompt gave
-    assert result.llm_level == level and result.llm_reason
+    assert result.model_level == level and result.model_reason
     if level == "high":
         assert set(a["insight"]) == set(DIMENSIONS) and a["risks"] and a["advice"] and a["closing"]
     elif level == "medium":
@@ -180,7 +180,7 @@ def test_truncated_answers_are_never_used(serve):
     server = serve("length")
     req = make_request(1, "high", files=[(f"src/mod{i}.py", 300, 40) for i in range(6)])
     result = analyze_commits([req], cfg(diff_token_budget=6000), "en", None, progress=False).results[req.commit.sha]
-    assert result.status == "failed" and result.analysis is None and result.llm_level is None
+    assert result.status == "failed" and result.analysis is None and result.model_level is None
     assert "finish_reason=length" in result.error
     bodies = chat_bodies(server)
     assert len(bodies) == 2 + BUDGET_SHRINKS
@@ -236,7 +236,7 @@ def test_warm_rerun_makes_no_request(serve, tmp_path):
     assert second.requests == 0 and second.cached == 4 and second.input_tokens == 0
     assert all(r.status == "cached" for r in second.results.values())
     assert second.analyses == first.analyses
-    assert [r.llm_level for r in second.results.values()] == [r.llm_level for r in first.results.values()]
+    assert [r.model_level for r in second.results.values()] == [r.model_level for r in first.results.values()]
     # the key holds the language, the model and the prompt version
     analyze_commits(reqs[:1], cfg(), "zh", cache, progress=False)
     analyze_commits(reqs[:1], cfg(model="other-model"), "en", cache, progress=False)
@@ -283,7 +283,7 @@ def test_depth_follows_the_final_and_the_models_level(serve, tmp_path, rules, mo
     req = dataclasses.replace(make_request(1, rules), score=score)
     result = analyze_commits([req], cfg(), "en", cache, progress=False).results[req.commit.sha]
     bodies = chat_bodies(server)
-    assert result.status == "ok" and result.llm_level == model
+    assert result.status == "ok" and result.model_level == model
     assert asked_fields(bodies[0]) == set(schema_for(rules).model_fields)
     if followup is None:
         assert len(bodies) == 1 and not result.completed
@@ -443,17 +443,17 @@ def test_extract_json():
 
 def test_analysis_dict_fits_build_entry(serve):
     from repodigest.report.context import build_entry
-    from repodigest.report.labels import load_labels
+    from repodigest.i18n import strings as load_labels
     from repodigest.scoring.areas import path_area
 
     serve("schema")
     req = make_request(1, "high")
     analysis = analyze_commits([req], cfg(), "en", None, progress=False).results[req.commit.sha].analysis
     c = req.commit
-    row = {"title": c.title, "message": c.message, "files": len(c.files), "lines_added": c.added_lines,
+    row = {"title": c.title, "message": c.message, "file_count": len(c.files), "lines_added": c.added_lines,
            "lines_deleted": c.deleted_lines, "areas": ["core"], "reasons": [{"code": "type", "points": 14,
                                                                                  "detail": "feat"}],
-           "llm_level": "high", "heuristic_level": "medium", "sha": c.sha, "short_sha": c.short_sha, "url": None,
+           "model_level": "high", "rules_level": "medium", "sha": c.sha, "short_sha": c.short_sha, "url": None,
            "level": "high", "change_type": "feat", "type_rule": "title", "files_truncated": False,
            "file_changes": [{"path": f.path, "added": f.added_lines, "deleted": f.deleted_lines, "binary": False,
                              "old_path": None} for f in c.files]}

@@ -8,7 +8,8 @@ import pytest
 from mdcheck import anchors_resolve
 
 from repodigest import build_digest
-from repodigest.report.labels import load_labels
+from repodigest.daily import DailyReport
+from repodigest.i18n import strings as load_labels
 from repodigest.report.text import inline
 from repodigest.report.overview import MAX_HIGHLIGHTS, UNUSUAL_MIN, UNUSUAL_RATIO, build_overview
 
@@ -142,6 +143,5 @@ def test_overview_is_data_for_the_notebook_and_the_chat(busy, tmp_path):
     data = digest.overview.to_dict()
     assert data["headline"] == digest.overview.headline and data["source"] == "data"
     assert [h["commits"][0]["sha"] for h in data["highlights"]] == [h.commits[0].sha for h in digest.overview.highlights]
-    displays = digest.report_displays()
-    first = displays[0].data
+    first = DailyReport(digest).outputs()[0][0]["text/markdown"]
     assert first.startswith("# 每日更新报告（2026-02-16）") and "## 🧭 今日概览" in first and "## proj" not in first

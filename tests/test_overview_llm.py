@@ -13,7 +13,7 @@ from realistic_day import build_realistic_day, load_answers, load_overview
 from servers.openai_api import OVERVIEW, OpenAIServer
 
 import repodigest
-from repodigest.analysis.overview import overview_facts, unsupported_numbers
+from repodigest.analysis.overview_wording import overview_facts, unsupported_numbers
 from repodigest.report.text import inline
 
 

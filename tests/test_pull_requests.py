@@ -14,9 +14,11 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # so "tests.servers" imports like in bench/
 
+from published import save
+
 from repodigest.cache import Cache  # noqa: E402
 from repodigest.config import RepoConfig, Settings, load_settings  # noqa: E402
-from repodigest.digest import build_digest  # noqa: E402
+from repodigest.pipeline import build_digest  # noqa: E402
 from repodigest.errors import UserError  # noqa: E402
 from repodigest.frame import PR_BODY_CAP, read_frame  # noqa: E402
 from repodigest.sources import github_client  # noqa: E402
@@ -128,7 +130,7 @@ def test_frame_with_pull_request_columns_survives_csv_and_parquet(server, tmp_pa
     with_pulls(server, commits, every=2, labels=["security", "needs: review"], closes=[(1, "a"), (2, "b")])
     digest = digest_of(github_settings(server, tmp_path))
     out = tmp_path / "out"
-    digest.save_data(out)
+    save(digest, out)
     status = json.loads((out / "status.json").read_text())
     assert status["pull_requests"]["o/r"]["graphql_requests"] == 1
     for name in ("commits.parquet", "commits.csv"):
@@ -270,7 +272,7 @@ def test_unknown_repository_in_graphql_is_a_note(server, tmp_path, monkeypatch, 
     repo.git("remote", "add", "origin", "https://github.com/o/private.git")
     repo.commit("Add thing (#3)", "2026-02-16T10:00:00+08:00", {"a.py": "1\n"})
     digest = build_digest(date="2026-02-16", repos=[str(repo.path)], lang="en", progress=False)
-    assert digest.repos == ["o/private"] and len(digest.report_frame) == 1
+    assert list(digest.repos) == ["o/private"] and len(digest.report_frame) == 1
     assert any("'o/private' not found or not visible" in n for n in digest.notes)
 
 
@@ -293,7 +295,7 @@ def test_a_clone_with_a_github_origin_is_that_repository(server, clone, monkeypa
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
     monkeypatch.setenv("GITHUB_API_URL", server.url)
     digest = build_digest(date="2026-02-16", repos=[str(repo.path)], lang="en", progress=False)
-    assert digest.repos == ["o/r"] and set(digest.frame["repo"]) == {"o/r"}
+    assert list(digest.repos) == ["o/r"] and set(digest.frame["repo"]) == {"o/r"}
     assert server.counts == {"graphql": 1}
     rows = digest.report_frame.set_index("sha")
     assert rows.loc[fixed, "pr_title"] == "Fix the parser" and rows.loc[fixed, "approvers"] == ["ann"]
@@ -312,7 +314,7 @@ def test_a_clone_makes_no_request_without_a_token_or_with_pr_context_off(server,
     server.add_pull(make_pull(41), [fixed])
     monkeypatch.setenv("GITHUB_API_URL", server.url)
     without_token = build_digest(date="2026-02-16", repos=[str(repo.path)], progress=False)
-    assert server.total == 0 and without_token.repos == ["o/r"]
+    assert server.total == 0 and list(without_token.repos) == ["o/r"]
     assert without_token.report_frame["pr_title"].isna().all()
     assert not any("GITHUB_TOKEN" in n for n in without_token.notes)  # a local run stays quiet, as before
 
@@ -337,7 +339,7 @@ def test_two_clones_of_one_repository_are_refused_by_name(clone, make_repo):
         build_digest(date="2026-02-16", repos=[str(repo.path), str(other.path)], progress=False)
     named = load_settings(None, repos=[str(repo.path)]).model_copy(
         update={"repos": (RepoConfig(spec=str(repo.path)), RepoConfig(spec=str(other.path), name="o/r (fork)"))})
-    assert build_digest(date="2026-02-16", settings=named, progress=False).repos == ["o/r", "o/r (fork)"]
+    assert build_digest(date="2026-02-16", settings=named, progress=False).repos == ("o/r", "o/r (fork)")
 
 
 def test_a_github_source_without_a_token_says_why_it_has_no_pull_requests(server, tmp_path):

@@ -148,7 +148,7 @@ def test_the_rules_still_rate_the_day_as_recorded(day):
     assert len(shown) == len(COMMITS)  # setup commits are trend history, not the report day
     for c in load_commits():
         row = shown.loc[c["title"]]
-        assert (row["heuristic_level"], row["score"]) == (c["expected_rules_level"], c["expected_score"]), c["id"]
+        assert (row["rules_level"], row["score"]) == (c["expected_rules_level"], c["expected_score"]), c["id"]
     levels = [c["expected_rules_level"] for c in load_commits()]
     assert all(levels.count(level) >= 4 for level in ORDER)
     offsets = {c["committed"][-6:] for c in load_commits()}

@@ -7,7 +7,7 @@ reverted commit outside the trend window go through each source's ``find_commit`
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from urllib.parse import unquote_plus
 
 import pandas as pd
@@ -18,14 +18,18 @@ from gitrepo import GitRepo
 from mdcheck import anchors_resolve
 from servers.github_api import GitHubServer, make_commit
 
+from published import save
+
 from repodigest import build_digest
 from repodigest.config import RepoConfig, Settings
 from repodigest.frame import read_frame
-from repodigest.scoring.relations import RUN_GAP, link_related, part_marker
+from repodigest.scoring import assess
+from repodigest.scoring.relations import RUN_GAP, part_marker, relate
 from repodigest.sources.github import open_github_source
 from repodigest.sources.local_git import LocalGitSource
 from repodigest.sources.message import revert_target
 from repodigest.sources.mirror import open_mirror_source
+from repodigest.window import Window, resolve_tz
 
 
 def entry_of(md: str, short_sha: str) -> str:
@@ -69,24 +73,31 @@ def test_a_revert_of_a_commit_from_three_weeks_earlier_names_it(old_revert):
     anchors_resolve(md)
 
 
-def test_one_lookup_per_revert_and_none_when_the_frame_holds_the_reverted_commit(old_revert, make_repo):
+def related(path, find, window_days: int = 14):
+    """The relations of a repository's commits in a window ending on 2026-02-16 (Asia/Shanghai)."""
+    zone = resolve_tz("Asia/Shanghai")
+    scored = [(c, assess(c)) for c in LocalGitSource(path).commits(Window(date(2026, 2, 16), window_days, zone))]
+    shown = {c.sha for c, _ in scored if c.committer_date.astimezone(zone).date() == date(2026, 2, 16)}
+    return relate(scored, shown, find, zone)
+
+
+def test_one_lookup_per_revert_and_none_when_the_window_holds_the_reverted_commit(old_revert, make_repo):
     repo, old, revert = old_revert
-    digest = build_digest(date="2026-02-16", repos=[str(repo.path)])
-    source, calls = digest.sources["proj"], []
+    source, calls = LocalGitSource(repo.path), []
 
     def find(name, **what):
         calls.append(what)
         return source.find_commit(**what)
 
-    relinked = link_related(digest.frame, find)
+    relations = related(repo.path, find)
     assert len(calls) == 1 and calls[0]["title"] == "[core] Cache parsed configs"
     assert calls[0]["before"] == datetime(2026, 2, 16, 8, tzinfo=timezone.utc)
-    assert relinked.set_index("sha").loc[revert, "reverts"][0]["sha"] == old
+    assert relations.reverts[revert]["sha"] == old
     calls.clear()
-    # with a 30-day trend window the reverted commit is in the frame: no lookup at all
+    # with a 30-day trend window the reverted commit is loaded: no lookup at all
+    assert related(repo.path, find, window_days=30).reverted_by[old] == (revert,) and calls == []
     wide = build_digest(date="2026-02-16", repos=[str(repo.path)], window_days=30)
-    link_related(wide.frame, find)
-    assert calls == [] and wide.frame.set_index("sha").loc[old, "reverted_by"] == [revert]
+    assert wide.frame.set_index("sha").loc[old, "reverted_by"] == [revert]
 
 
 def test_gits_own_message_names_the_commit_by_sha(make_repo):
@@ -121,7 +132,7 @@ def test_both_entries_link_each_other_when_both_are_in_the_report(make_repo, tmp
     assert f"**↩️ 已被回滚**：[`{revert[:7]}`](#{revert[:7]})（2026-02-16，存活 6.5 小时）" in entry_of(md, change[:7])
     assert re.search(rf"\]\(#{revert[:7]}\) ↩️$", md, re.M)  # the TOC marks the revert
     anchors_resolve(md)
-    digest.save_data(tmp_path / "out")  # the relation columns survive the CSV and parquet files
+    save(digest, tmp_path / "out")  # the relation columns survive the CSV and parquet files
     for name in ("commits.csv", "commits.parquet"):
         back = read_frame(tmp_path / "out" / name).set_index("sha")
         assert back.loc[revert, "reverts"][0]["sha"] == change and back.loc[change, "reverted_by"] == [revert]

@@ -50,7 +50,7 @@ def test_numbers_in_entries_come_from_the_data(day_repo):
     row = digest.report_frame.set_index("short_sha").loc[digest.report_frame["title"].str.startswith("[Perf]").pipe(
         lambda m: digest.report_frame[m]["short_sha"].iloc[0])]
     md = digest.markdown()
-    assert row["lines_added"] == 6 * 200 + 1 + 300 and row["files"] == 8
+    assert row["lines_added"] == 6 * 200 + 1 + 300 and row["file_count"] == 8
     assert f"改动 8 个文件，新增 {row['lines_added']} 行、删除 0 行" in md
     assert "`src/proj/io/b.py`（+300/−0 行）" in md
 

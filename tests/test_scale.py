@@ -33,7 +33,7 @@ def test_ten_thousand_files_huge_empty_and_submodule(make_repo):
     ])
     digest = build_digest(date="2026-02-16", repos=[str(repo.path)], window_days=1)
     frame = digest.report_frame.set_index("pr_number", drop=False)
-    assert frame.loc[1, "files"] == 10_000 and frame.loc[1, "lines_added"] == 10_000
+    assert frame.loc[1, "file_count"] == 10_000 and frame.loc[1, "lines_added"] == 10_000
     submodule = digest.report_frame[digest.report_frame["title"].str.startswith("bump")].iloc[0]
     assert submodule["file_changes"][0]["path"] == "deps/sub" and submodule["file_changes"][0]["status"] == "added"
     assert len(digest.report_frame) == 4

@@ -6,7 +6,7 @@ from repodigest.config import AreaRule
 from repodigest.models import Commit, FileChange
 from repodigest.scoring.areas import commit_areas, path_area, title_areas
 from repodigest.scoring.change_type import classify
-from repodigest.scoring.heuristic import HIGH_AT, MEDIUM_AT, assess, change_entropy, is_bot
+from repodigest.scoring.heuristic import HIGH_AT, MEDIUM_AT, RepoRules, assess, change_entropy, is_bot
 from repodigest.sources.message import parse_co_authors, parse_pr_number, split_message
 
 NOW = datetime(2026, 2, 16, 8, tzinfo=timezone.utc)
@@ -96,7 +96,7 @@ def test_entropy_and_bots():
 def test_big_diffuse_api_change_is_high_with_reasons():
     files = [(f"python/pkg/{area}/m{i}.py", 120, 40) for i, area in enumerate(["api", "core", "io", "net"] * 3)]
     files.append(("python/pkg/__init__.py", 5, 1))
-    result = assess(make_commit("feat: new public interface", files, body="BREAKING CHANGE: renamed"), (), "pkg")
+    result = assess(make_commit("feat: new public interface", files, body="BREAKING CHANGE: renamed"), RepoRules(short_name="pkg"))
     assert result.level == "high" and result.score >= HIGH_AT
     codes = [r.code for r in result.reasons]
     assert {"size", "files", "areas", "public_api", "breaking", "type"} <= set(codes)
@@ -148,7 +148,7 @@ def test_pull_request_labels_add_documented_points_once_and_capped():
 
 def test_label_points_from_the_config_merge_over_the_defaults():
     base = _with_labels(make_commit("Tune cache", [("src/a.py", 5, 5)]), "P0", "bug", "docs only")
-    reasons = assess(base, label_points={"p0": 25, "Bug": 0, "docs-only": -4}).reasons
+    reasons = assess(base, RepoRules(label_points={"p0": 25, "Bug": 0, "docs-only": -4})).reasons
     assert {r.detail: r.points for r in reasons if r.code == "pr_label"} == {"P0": 25, "docs only": -4}
 
 

@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from .errors import PartialReportError, RepodigestError
+from .errors import PartialReportError, RepodigestError, UserError
 
 EXIT_CODES = """exit codes: 0 report written | 2 bad input (date, repository, config...) |
 3 a source failed (git, GitHub) | 4 report written but partial (some LLM analyses failed) |
@@ -36,14 +36,15 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--refresh", action="store_true", help="ignore the cache and fetch again")
     report.add_argument("--no-deliver", action="store_true", help="do not post to the configured channels")
     report.add_argument("--debug", action="store_true", help="show tracebacks")
+    publish = sub.add_parser("publish", help="write report.html, report.md, chart images and status.json from a "
+                             "daily notebook executed with papermill")
+    publish.add_argument("notebook", help="the executed notebook (papermill's output)")
+    publish.add_argument("--out-dir", help="the report's folder (default: the notebook's folder)")
+    publish.add_argument("--debug", action="store_true", help="show tracebacks")
     return parser
 
 
 def _report(args) -> int:
-    # jsonschema (under nbformat) imports its optional IRI checker, rfc3987-syntax (installed with
-    # JupyterLab), eagerly: about 40 grammars built, 1 s of this process before the notebook can run
-    # (python-jsonschema/jsonschema#1428). Nothing here validates an IRI (nbformat checks no formats).
-    sys.modules.setdefault("rfc3987_syntax", None)
     from .config import load_settings
     from .publish.render import render_report
     from .window import check_days, parse_date, resolve_tz
@@ -53,7 +54,7 @@ def _report(args) -> int:
     days = check_days(args.days, "days")
     last = parse_date(args.date, resolve_tz(settings.tz))
     if last is None:  # the latest day with commits: only then does this process open the sources
-        from .digest import resolve_day  # the pipeline (pandas...): the kernel loads it for the report
+        from .pipeline import resolve_day  # the pipeline (pandas...): the kernel loads it for the report
 
         last = resolve_day(settings, None)
     first = last.fromordinal(last.toordinal() - days + 1)
@@ -75,6 +76,22 @@ def _report(args) -> int:
         _deliver(result.out_dir, settings)
     if result.partial:
         raise PartialReportError(f"report written to {result.out_dir}, but some analyses failed (see the report)")
+    return 0
+
+
+def _publish(args) -> int:
+    from .publish.export import publish_notebook
+
+    notebook = Path(args.notebook)
+    if not notebook.is_file():
+        raise UserError(f"notebook not found: {notebook}")
+    folder = Path(args.out_dir) if args.out_dir else notebook.resolve().parent
+    result = publish_notebook(notebook, folder, title=f"repodigest {folder.name}")
+    for line in result.warnings:
+        print(f"warning: {line}", file=sys.stderr)
+    print(f"{folder / 'report.md'}")
+    if result.partial:
+        raise PartialReportError(f"report written to {folder}, but some analyses failed (see the report)")
     return 0
 
 
@@ -102,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "report":
             return _report(args)
+        if args.command == "publish":
+            return _publish(args)
         parser.error(f"unknown command {args.command}")
     except RepodigestError as exc:
         if getattr(args, "debug", False):

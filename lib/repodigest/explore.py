@@ -9,9 +9,9 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from .charts.export import figure_html
+from .charts.html import figure_html
 from .config import load_settings
-from .digest import Digest, build_digest, resolve_day
+from .pipeline import Digest, build_digest, resolve_day
 from .errors import UserError
 from .window import parse_date, resolve_tz
 
@@ -84,5 +84,5 @@ def filter_commits(frame: pd.DataFrame, author: str | None = None, area: str | N
 def top_commits(frame: pd.DataFrame, n: int = 20) -> pd.DataFrame:
     """The ``n`` highest-scoring commits with the columns a reader scans first."""
     columns = ["day", "repo", "short_sha", "level", "score", "change_type", "primary_area", "author", "title",
-               "lines_added", "lines_deleted", "files"]
+               "lines_added", "lines_deleted", "file_count"]
     return frame.sort_values(["score", "committed_at"], ascending=False).head(n)[columns].reset_index(drop=True)

@@ -1,8 +1,10 @@
 """The one DataFrame: a row per commit, the single source for charts and the report; and the
-file-level frame derived from it (a row per commit and file), which the analytics read.
+file-level frame (a row per commit and file), which the analytics read.
 
-``COLUMNS`` and ``FILE_COLUMNS`` declare every column once: its dtype and what it holds.
-``to_frame`` builds the commit frame, ``to_file_frame`` the file frame from it;
+``COLUMNS`` and ``FILE_COLUMNS`` declare every column once: its dtype and what it holds. This module
+writes every column: :func:`to_frame` from the scored commits and their relations,
+:func:`with_analyses` from the model's answers; :func:`file_rows` and :func:`with_file_scores` build
+the file frame (:func:`to_file_frame` derives it again from a commit frame read back from disk).
 ``write_frame``/``read_frame`` keep them as ``commits.csv`` (list columns as JSON) and
 ``commits.parquet`` (``files.csv`` and ``files.parquet`` with ``kind="files"``).
 """
@@ -10,7 +12,7 @@ file-level frame derived from it (a row per commit and file), which the analytic
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -18,9 +20,12 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
+from .levels import is_level
 from .models import Commit
-from .scoring.areas import path_area
-from .scoring.heuristic import Assessment
+from .scoring.blend import blend_levels
+from .scoring.heuristic import Assessment, is_bot
+from .scoring.relations import Relations
+from .textcut import truncate
 
 # name -> (pandas dtype, meaning). "object" columns hold Python lists (JSON in the CSV).
 COLUMNS: dict[str, tuple[str, str]] = {
@@ -53,7 +58,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "review_decision": ("string", "APPROVED, CHANGES_REQUESTED, REVIEW_REQUIRED, or missing"),
     "closes_issues": ("object", "issues it closes: number, url, title (GraphQL only)"),
     "url": ("string", "commit page, when the repository has one"),
-    "files": ("int64", "files touched (NF)"),
+    "file_count": ("int64", "files touched (NF)"),
     "lines_added": ("int64", "lines added (LA), binary files not counted"),
     "lines_deleted": ("int64", "lines deleted (LD), binary files not counted"),
     "binary_files": ("int64", "binary files touched"),
@@ -66,20 +71,22 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "primary_area": ("string", "first of areas"),
     "change_type": ("string", "feat, fix, perf, refactor, security, revert, docs, test, ci, build, deps, chore, other"),
     "type_rule": ("string", "what decided the change type: revert, prefix, tag, paths, keyword, none"),
-    "fix": ("bool", "fix keyword (Kamei's FIX)"),
-    "revert": ("bool", "the commit reverts another"),
-    "breaking": ("bool", "breaking-change marker in the message"),
+    "is_fix": ("bool", "the change type is fix (Kamei's FIX)"),
+    "is_revert": ("bool", "the change type is revert: the commit reverts another"),
+    "is_breaking": ("bool", "breaking-change marker in the message"),
     "is_bot": ("bool", "author is a bot"),
     "tests_touched": ("bool", "at least one test file changed"),
     "public_api_paths": ("object", "changed paths that look like public API"),
     "security_paths": ("object", "changed paths that look security-sensitive"),
     "score": ("int64", "heuristic importance, 0..100"),
-    "heuristic_level": ("string", "high / medium / low from the score"),
+    "rules_level": ("string", "high / medium / low from the rules' score"),
     "reasons": ("object", "signals that set the score: code, detail (from the data), points"),
-    "llm_level": ("string", "the model's importance, when an analysis exists"),
-    "llm_reason": ("string", "the model's one-line reason"),
-    "level": ("string", "final level (heuristic, blended with the model when it ran)"),
-    "level_disagreement": ("bool", "heuristic and model levels are two apart"),
+    "rule_risks": ("object", "what the signals say could go wrong: code, paths, lines, files (scoring.findings)"),
+    "rule_advice": ("object", "what the signals call for: code (scoring.findings)"),
+    "model_level": ("string", "the model's importance, when an analysis exists"),
+    "model_reason": ("string", "the model's one-line reason, or the error of a failed analysis"),
+    "level": ("string", "final level: the rules' level, moved by the model's when it ran (scoring.blend)"),
+    "level_disagreement": ("bool", "rules and model levels are two apart"),
     "analysis_status": ("string", "none, ok, cached or failed"),
     "diff_coverage": ("float64", "share of the diff's lines the model saw, 0..1"),
     "tokens_in": ("Int64", "prompt tokens spent on this commit"),
@@ -109,21 +116,44 @@ FILE_COLUMNS: dict[str, tuple[str, str]] = {
     "lines_deleted": ("Int64", "lines deleted from the file; missing for a binary file"),
     "churn": ("int64", "lines added + deleted (0 for a binary file)"),
     "binary": ("bool", "binary file"),
-    "commit_files": ("int64", "files the commit touched (its changeset size)"),
-    **{name: COLUMNS[name] for name in ("change_type", "fix", "revert")},
+    "commit_file_count": ("int64", "files the commit touched (its changeset size)"),
+    **{name: COLUMNS[name] for name in ("change_type", "is_fix", "is_revert")},
 }
+SCORED_FILE_COLUMNS = ("area", "change_type", "is_fix", "is_revert")  # what the scoring adds to file_rows
 _SCHEMAS = {"commits": (COLUMNS, LIST_COLUMNS), "files": (FILE_COLUMNS, [])}
 PR_BODY_CAP = 4000  # characters of a pull request's description kept in the frame
 
 
 def capped_body(text: str, cap: int = PR_BODY_CAP) -> str:
     """``text`` cut to ``cap`` characters (at a line or word end when one is near), with a marker."""
-    if len(text) <= cap:
-        return text
-    head = text[:cap]
-    cut = max(head.rfind("\n"), head.rfind(" "))
-    head = head[:cut] if cut > cap * 0.8 else head
-    return f"{head.rstrip()}\n\n[… {len(text) - len(head):,} more characters cut]"
+    return truncate(text, cap, at="line", marker="\n\n[… {rest:,} more characters cut]")
+
+
+def describe_columns(kind: str = "commits") -> pd.DataFrame:
+    """The column documentation of the commit frame (or ``kind="files"``: the file frame) as a table."""
+    schema = _SCHEMAS[kind][0]
+    return pd.DataFrame([(n, d, m) for n, (d, m) in schema.items()], columns=["column", "dtype", "meaning"])
+
+
+def report_rows(frame: pd.DataFrame, days: Sequence[str] | None = None) -> pd.DataFrame:
+    """The rows of the report's days: what the report, its charts and its overview count. Those of
+    ``days`` when given (a day of a longer frame), else those marked ``in_report``."""
+    if not len(frame):
+        return frame
+    return frame[frame["day"].isin(list(days))] if days is not None else frame[frame["in_report"].astype(bool)]
+
+
+def in_frame_order(commits: Sequence[Commit]) -> list[Commit]:
+    """``commits`` in the frame's row order: repositories in their first-seen order, newest first within one
+    (git's own order is topological; ties keep it)."""
+    order = {name: i for i, name in enumerate(dict.fromkeys(c.repo for c in commits))}
+    return sorted(commits, key=lambda c: (order[c.repo], -c.committer_date.timestamp()))
+
+
+def _days(commits: Sequence[Commit], tz: ZoneInfo) -> tuple[list[str], list[str]]:
+    """The day (YYYY-MM-DD) and the local time of each commit's committer date in ``tz``."""
+    local = [c.committer_date.astimezone(tz) for c in commits]
+    return [t.date().isoformat() for t in local], [t.strftime("%Y-%m-%d %H:%M:%S") for t in local]
 
 
 def _pr_columns(commit: Commit) -> dict:
@@ -138,93 +168,148 @@ def _pr_columns(commit: Commit) -> dict:
             "closes_issues": [{"number": i.number, "url": i.url, "title": i.title} for i in pr.closes_issues]}
 
 
-def describe_columns(kind: str = "commits") -> pd.DataFrame:
-    """The column documentation of the commit frame (or ``kind="files"``: the file frame) as a table."""
-    schema = _SCHEMAS[kind][0]
-    return pd.DataFrame([(n, d, m) for n, (d, m) in schema.items()], columns=["column", "dtype", "meaning"])
-
-
-def _row(commit: Commit, assessment: Assessment, tz: ZoneInfo, report_days: set[str]) -> dict:
-    s = assessment.signals
-    local = commit.committer_date.astimezone(tz)
-    day = local.date().isoformat()
+def _row(commit: Commit, a: Assessment, day: str, local: str, in_report: bool, relations: Relations) -> dict:
+    s = a.signals
+    sha = commit.sha
+    place = relations.series.get(sha)
+    reverted = relations.reverts.get(sha)
     return {
-        "repo": commit.repo, "sha": commit.sha, "short_sha": commit.short_sha, "day": day,
-        "in_report": day in report_days,
-        "committed_at": commit.committer_date, "committed_local": local.strftime("%Y-%m-%d %H:%M:%S"),
+        "repo": commit.repo, "sha": sha, "short_sha": commit.short_sha, "day": day, "in_report": in_report,
+        "committed_at": commit.committer_date, "committed_local": local,
         "authored_at": commit.author_date, "author": commit.author_name, "author_email": commit.author_email,
         "author_login": commit.author_login, "committer": commit.committer_name,
         "co_authors": list(commit.co_authors), "parents": list(commit.parents), "is_merge": commit.is_merge,
         "title": commit.title, "message": commit.message, "pr_number": commit.pr_number,
         "pr_url": commit.pr_url, **_pr_columns(commit), "url": commit.url,
-        "files": s.files, "lines_added": s.lines_added, "lines_deleted": s.lines_deleted,
+        "file_count": s.files, "lines_added": s.lines_added, "lines_deleted": s.lines_deleted,
         "binary_files": s.binary_files, "directories": s.directories, "subsystems": s.subsystems,
         "entropy": s.entropy, "files_truncated": commit.files_truncated,
         "file_changes": [{"path": f.path, "old_path": f.old_path, "status": f.status, "added": f.added_lines,
                           "deleted": f.deleted_lines, "binary": f.binary, "area": area}
-                         for f, area in zip(commit.files, assessment.file_areas)],
-        "areas": list(assessment.areas), "primary_area": assessment.areas[0] if assessment.areas else "root",
-        "change_type": assessment.change_type, "type_rule": assessment.type_rule,
-        "fix": s.fix, "revert": s.revert, "breaking": s.breaking, "is_bot": s.bot,
+                         for f, area in zip(commit.files, a.file_areas)],
+        "areas": list(a.areas), "primary_area": a.areas[0] if a.areas else "root",
+        "change_type": a.change_type, "type_rule": a.type_rule,
+        "is_fix": s.fix, "is_revert": s.revert, "is_breaking": s.breaking, "is_bot": s.bot,
         "tests_touched": s.tests_touched, "public_api_paths": list(s.public_api_paths),
         "security_paths": list(s.security_paths),
-        "score": assessment.score, "heuristic_level": assessment.level,
-        "reasons": _reasons(assessment),
-        "llm_level": None, "llm_reason": None, "level": assessment.level, "level_disagreement": False,
+        "score": a.score, "rules_level": a.level.value,
+        "reasons": [{"code": r.code, "detail": r.detail, "points": round(float(r.points), 1)} for r in a.reasons],
+        "rule_risks": [f.to_dict() for f in a.risks], "rule_advice": [f.code for f in a.advice],
+        "model_level": None, "model_reason": None, "level": a.level.value, "level_disagreement": False,
         "analysis_status": "none", "diff_coverage": None, "tokens_in": None, "tokens_out": None,
-        "reverts": [], "reverted_by": [], "revert_lived_hours": None, "series": None, "series_index": None,
-        "series_size": None, "series_rule": None,
+        "reverts": [reverted] if reverted else [], "reverted_by": list(relations.reverted_by.get(sha, ())),
+        "revert_lived_hours": relations.lived_hours.get(sha),
+        "series": place.series if place else None, "series_index": place.index if place else None,
+        "series_size": place.size if place else None, "series_rule": place.rule if place else None,
     }
 
 
-def to_frame(scored: Sequence[tuple[Commit, Assessment]], tz: ZoneInfo,
-             report_days: Sequence[date | str] = ()) -> pd.DataFrame:
-    """One row per commit, columns as in ``COLUMNS``, newest first within each repository."""
-    days = {d.isoformat() if isinstance(d, date) else d for d in report_days}
-    frame = pd.DataFrame([_row(c, a, tz, days) for c, a in scored], columns=list(COLUMNS))
-    # Repositories keep their config order; within one, newest first (git's order is topological).
-    order = {name: i for i, name in enumerate(dict.fromkeys(c.repo for c, _ in scored))}
-    frame["_repo_order"] = frame["repo"].map(order)
-    frame["_ts"] = pd.to_datetime(frame["committed_at"], utc=True)
-    frame = frame.sort_values(["_repo_order", "_ts"], ascending=[True, False], kind="stable")
-    return _typed(frame.drop(columns=["_repo_order", "_ts"]).reset_index(drop=True))
+def to_frame(scored: Sequence[tuple[Commit, Assessment]], tz: ZoneInfo, report_days: Sequence[date | str] = (),
+             relations: Relations | None = None) -> pd.DataFrame:
+    """One row per commit, columns as in ``COLUMNS``, in :func:`in_frame_order`; the relation columns
+    from ``relations`` (none when not given)."""
+    wanted = {d.isoformat() if isinstance(d, date) else d for d in report_days}
+    position = {id(c): i for i, c in enumerate(in_frame_order([c for c, _ in scored]))}
+    ordered = sorted(scored, key=lambda item: position[id(item[0])])
+    days, local = _days([c for c, _ in ordered], tz)
+    relations = relations or Relations()
+    rows = [_row(c, a, day, at, day in wanted, relations) for (c, a), day, at in zip(ordered, days, local)]
+    return _typed(pd.DataFrame(rows, columns=list(COLUMNS)))
 
 
-def rescore(frame: pd.DataFrame, assessments: dict[tuple[str, str], Assessment]) -> pd.DataFrame:
-    """A copy of ``frame`` whose rows keyed by (repo, sha) take the new assessment's score, levels and reasons
-    (before any LLM analysis is applied: ``level`` becomes the heuristic level)."""
+def with_analyses(frame: pd.DataFrame, results: Mapping) -> pd.DataFrame:
+    """A copy of ``frame`` with the model's columns filled from ``results`` (sha -> analysis.CommitAnalysis).
+
+    For each row whose sha has a result: ``analysis_status`` (ok / cached / failed), ``diff_coverage``,
+    ``tokens_in``/``tokens_out`` (spent in this run); when the model answered, ``model_level`` and
+    ``model_reason`` and the blended ``level`` / ``level_disagreement`` (scoring.blend, with the row's
+    ``score``); when it failed, ``model_reason`` holds the one-line error (the entry's "analysis failed"
+    note reads it) and the level stays the rules' one. Other rows are left as they are.
+    """
     out = frame.copy()
-    rows = [(i, assessments[key]) for i, key in enumerate(zip(out["repo"], out["sha"])) if key in assessments]
-    if not rows:
+    if not results:
         return out
-    index = out.index[[i for i, _ in rows]]
-    out.loc[index, "score"] = [a.score for _, a in rows]
-    out.loc[index, "heuristic_level"] = [a.level for _, a in rows]
-    out.loc[index, "level"] = [a.level for _, a in rows]
-    out.loc[index, "reasons"] = pd.Series([_reasons(a) for _, a in rows], index=index, dtype=object)
+    at = {sha: index for index, sha in zip(out.index, out["sha"])}
+    for sha, result in results.items():
+        if sha not in at:
+            continue
+        index = at[sha]
+        out.at[index, "analysis_status"] = result.status
+        out.at[index, "diff_coverage"] = float("nan") if result.coverage is None else float(result.coverage)
+        out.at[index, "tokens_in"] = int(result.tokens_in or 0)
+        out.at[index, "tokens_out"] = int(result.tokens_out or 0)
+        if result.status in ("ok", "cached") and is_level(result.model_level):
+            score = out.at[index, "score"]
+            blended = blend_levels(out.at[index, "rules_level"], result.model_level,
+                                   None if pd.isna(score) else float(score))
+            out.at[index, "model_level"] = result.model_level
+            out.at[index, "model_reason"] = result.model_reason
+            out.at[index, "level"] = blended.level.value
+            out.at[index, "level_disagreement"] = blended.disagreement
+        elif result.status == "failed":
+            out.at[index, "model_reason"] = result.error
     return out
 
 
-def _reasons(assessment: Assessment) -> list[dict]:
-    return [{"code": r.code, "detail": r.detail, "points": round(float(r.points), 1)} for r in assessment.reasons]
+_FILE_ROW_COLUMNS = [name for name in FILE_COLUMNS if name not in SCORED_FILE_COLUMNS]
+
+
+def file_rows(commits: Sequence[Commit], tz: ZoneInfo, report_days: Sequence[date | str] = ()) -> pd.DataFrame:
+    """The file frame of ``commits`` before scoring (``FILE_COLUMNS`` but ``SCORED_FILE_COLUMNS``), in
+    :func:`in_frame_order`: what the history signals are computed from."""
+    wanted = {d.isoformat() if isinstance(d, date) else d for d in report_days}
+    ordered = in_frame_order(commits)
+    days, _ = _days(ordered, tz)
+    counts = np.array([len(c.files) for c in ordered], dtype=int)
+    per_commit = {
+        "repo": [c.repo for c in ordered], "sha": [c.sha for c in ordered], "day": days,
+        "in_report": [d in wanted for d in days], "committed_at": [c.committer_date for c in ordered],
+        "author": [c.author_name for c in ordered], "author_email": [c.author_email for c in ordered],
+        "author_login": [c.author_login for c in ordered],
+        "is_bot": [is_bot(c.author_name, c.author_login) for c in ordered], "commit_file_count": counts,
+    }
+    columns = {name: np.repeat(np.array(values, dtype=object), counts) for name, values in per_commit.items()}
+    files = [f for c in ordered for f in c.files]
+    columns.update(path=[f.path for f in files], old_path=[f.old_path for f in files],
+                   status=[f.status for f in files], lines_added=[f.added_lines for f in files],
+                   lines_deleted=[f.deleted_lines for f in files], churn=[f.churn for f in files],
+                   binary=[f.binary for f in files])
+    return _typed(pd.DataFrame(columns, columns=_FILE_ROW_COLUMNS), {n: FILE_COLUMNS[n] for n in _FILE_ROW_COLUMNS})
+
+
+def with_file_scores(rows: pd.DataFrame, scored: Sequence[tuple[Commit, Assessment]]) -> pd.DataFrame:
+    """The file frame: :func:`file_rows` with each file's area and its commit's change type, fix and revert."""
+    by_sha = {c.sha: a for c, a in scored}
+    shas = rows["sha"].to_numpy()
+    out = rows.copy()
+    areas, seen = [], None
+    for sha in shas:  # a commit's rows are consecutive: its files in its order
+        if sha != seen:
+            seen, assessment, k = sha, by_sha[sha], 0
+        areas.append(assessment.file_areas[k])
+        k += 1
+    commit = {sha: by_sha[sha] for sha in dict.fromkeys(shas)}
+    out["area"] = areas
+    out["change_type"] = [commit[s].change_type for s in shas]
+    out["is_fix"] = [commit[s].signals.fix for s in shas]
+    out["is_revert"] = [commit[s].signals.revert for s in shas]
+    return _typed(out[list(FILE_COLUMNS)], FILE_COLUMNS)
 
 
 def to_file_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """One row per commit and file (columns as in ``FILE_COLUMNS``), in the commit frame's order."""
+    """The file frame (``FILE_COLUMNS``) derived from a commit frame's ``file_changes``, in its order."""
     commit_columns = [n for n in FILE_COLUMNS if n in COLUMNS]
     counts = frame["file_changes"].map(len).to_numpy(dtype=int)
     rows = frame.loc[frame.index.repeat(counts), commit_columns].reset_index(drop=True)
     changes = pd.DataFrame([c for changes in frame["file_changes"] for c in changes],
                            columns=["path", "old_path", "status", "added", "deleted", "binary", "area"])
-    if changes["area"].isna().any():  # a frame read from a file written before areas were kept per file
-        changes["area"] = [a if isinstance(a, str) else path_area(p) for a, p in zip(changes["area"], changes["path"])]
     rows["path"], rows["old_path"], rows["area"] = changes["path"], changes["old_path"], changes["area"]
     rows["status"] = changes["status"]
     rows["lines_added"] = changes["added"].astype("Int64")
     rows["lines_deleted"] = changes["deleted"].astype("Int64")
     rows["churn"] = rows["lines_added"].fillna(0) + rows["lines_deleted"].fillna(0)
     rows["binary"] = changes["binary"].astype(bool)
-    rows["commit_files"] = np.repeat(frame["files"].to_numpy(), counts)
+    rows["commit_file_count"] = np.repeat(frame["file_count"].to_numpy(), counts)
     return _typed(rows[list(FILE_COLUMNS)], FILE_COLUMNS)
 
 

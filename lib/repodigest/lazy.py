@@ -1,5 +1,5 @@
 """Names a package hands on from its modules, loaded on first use (PEP 562), so that importing the
-package stays cheap: the daily notebook starts the chart browser before pandas and plotly load."""
+package stays cheap: a command parses its arguments before pandas and plotly load."""
 
 from __future__ import annotations
 

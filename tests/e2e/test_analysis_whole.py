@@ -24,7 +24,7 @@ from bs4 import BeautifulSoup, Tag
 from realistic_day import build_realistic_day, load_commits, load_recordings
 from servers.openai_api import OpenAIServer
 
-from repodigest.report.labels import load_labels
+from repodigest.i18n import strings as load_labels
 from repodigest.scoring.blend import blend_levels
 
 CLI = str(Path(sys.executable).with_name("repodigest"))
@@ -77,7 +77,7 @@ def _lines(block: Tag) -> list[list]:
 def sections(blocks: list[Tag], labels: dict) -> dict[str, list]:
     """Entry content grouped by section: a heading (### label), or a line that starts with a bold label."""
     names = {labels[k]: k for k in ("summary_heading", "summary_short", "scope", "insight", "risks", "advice",
-                                    "files_changed", "coverage", "change_type", "importance", "llm_reason",
+                                    "files_changed", "coverage", "change_type", "importance", "model_reason",
                                     "reasons")}
     found: dict[str, list] = {"header": []}
     current = "header"
@@ -110,7 +110,7 @@ def check_entry(blocks: list[Tag], answer: dict, labels: dict, where: str) -> No
     for name, content in parts.items():
         if name != "header":
             assert visible(content), f"{where}: the {name} section is empty"
-    header = visible(parts.get("change_type", []) + parts.get("llm_reason", []))
+    header = visible(parts.get("change_type", []) + parts.get("model_reason", []))
     kind, detail = answer["change_type"], answer.get("change_type_detail")
     assert squash(kind) in header, f"{where}: change type"
     if detail:
@@ -198,12 +198,12 @@ def test_every_item_the_model_wrote_is_in_its_section(day, tmp_path, lang, stric
         for name, soup in (("report.md", md_soup), ("report.html", html_soup)):
             check_entry(entry_blocks(soup, row["short_sha"]), got, labels, f"{lang} {name} {commit['id']}")
         # depth follows the final level (or the model's own, when higher)
-        final = blend_levels(row["heuristic_level"], answer["importance"], int(row["score"])).level
+        final = blend_levels(row["rules_level"], answer["importance"], int(row["score"])).level
         assert row["level"] == final
         depth = max(final, answer["importance"], key=RANK.__getitem__)
         for field in LEVEL_FIELDS[depth]:
             assert got.get(field), f"{commit['id']}: {field} missing at depth {depth}"
-        if strict and RANK[depth] > RANK[row["heuristic_level"]]:
+        if strict and RANK[depth] > RANK[row["rules_level"]]:
             followups += 1
     assert followups >= 3 if strict else followups == 0
     assert "-" * 3 in md and "<script>" not in md

@@ -175,20 +175,38 @@ def test_report_without_a_browser_says_where_the_charts_are(busy_repo, tmp_path)
 
 
 @pytest.mark.skipif(not shutil.which("chromium"), reason="Debian's chromium is not installed (make browser)")
-def test_notebook_alone_writes_the_same_chart_images_as_the_cli(busy_repo, tmp_path):
+def test_a_notebook_run_by_papermill_publishes_as_the_cli_does(busy_repo, tmp_path):
     proc = run("report", "--repo", str(busy_repo.path), "--date", "2026-02-16", "--out-dir", str(tmp_path / "o"),
                cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     by_cli = tmp_path / "o" / "2026-02-16"
     notebook = Path(__file__).resolve().parents[2] / "notebooks" / "daily_report.ipynb"
     alone = tmp_path / "alone"
-    proc = subprocess.run([str(BIN.with_name("papermill")), str(notebook), str(tmp_path / "out.ipynb"),
+    alone.mkdir()
+    proc = subprocess.run([str(BIN.with_name("papermill")), str(notebook), str(alone / "report.ipynb"),
                            "-p", "date", "2026-02-16", "-p", "repos", str(busy_repo.path), "-p", "out_dir", str(alone),
                            "--no-progress-bar"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
+    assert not list(alone.glob("chart-*")) and not (alone / "status.json").exists()  # the kernel only computes
+    proc = run("publish", str(alone / "report.ipynb"), cwd=tmp_path)
+    assert proc.returncode == 0 and proc.stdout.strip() == str(alone / "report.md"), proc.stderr
     pngs = sorted(p.name for p in by_cli.glob("chart-*.png"))
     assert len(pngs) == 5 and sorted(p.name for p in alone.glob("chart-*.png")) == pngs
     assert all((alone / name).read_bytes() == (by_cli / name).read_bytes() for name in pngs)
+    assert (alone / "report.md").read_text() == (by_cli / "report.md").read_text()
+    assert json.loads((alone / "status.json").read_text()) == json.loads((by_cli / "status.json").read_text())
+    assert {"commits.parquet", "files.csv", "overview.json", "report.html"} <= {p.name for p in alone.iterdir()}
     assert re.findall(r"\]\((chart-[^)]+)\)", _charts_section((by_cli / "report.md").read_text())) == \
         [f"chart-{n}.png" for n in ("authors", "areas", "levels", "area-trend", "author-area")]
-    assert not list(by_cli.glob(".chart-images*")) and not list(alone.glob(".chart-images*"))
+
+
+def test_publishing_a_failed_notebook_says_why_with_its_exit_code(tmp_path):
+    notebook = Path(__file__).resolve().parents[2] / "notebooks" / "daily_report.ipynb"
+    executed = tmp_path / "failed.ipynb"
+    proc = subprocess.run([str(BIN.with_name("papermill")), str(notebook), str(executed), "-p", "date", "2026-02-16",
+                           "-p", "repos", str(tmp_path / "nowhere"), "--no-progress-bar"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode != 0 and executed.exists()
+    proc = run("publish", str(executed), cwd=tmp_path)
+    assert proc.returncode == 2 and proc.stderr.startswith("error: repository") and "nowhere" in proc.stderr
+    assert not (tmp_path / "report.md").exists()

@@ -16,9 +16,12 @@ from dataclasses import dataclass, field
 from pydantic import ValidationError
 
 from ..config import LLMConfig
+from ..i18n import strings
+from ..levels import Level, highest, is_level
 from ..scoring.blend import blend_levels
+from ..textcut import one_line, truncate
 from .diff_budget import BudgetedDiff, budget_diff, estimate_tokens
-from .prompt import (PullRequestText, _is_pure_json, coverage_text, extract_json, pull_request_text,
+from .prompt import (PullRequestText, coverage_text, extract_json, is_pure_json, pull_request_text,
                      render_followup, render_prompt)
 from .records import AnalysisRequest, CommitAnalysis
 from .schema import (Analysis, completion_schema, schema_for, to_entry_dict, validate_analysis,
@@ -32,9 +35,6 @@ MAX_TOKENS = {"high": 3000, "medium": 1500, "low": 500}  # first answer's output
 INVALID_RETRIES = 2  # invalid answers (bad JSON, missing fields) asked again at most this many times
 BUDGET_SHRINKS = 2  # after a truncated answer with doubled max_tokens: halve the diff budget this often
 MAX_ATTEMPTS = 10  # hard cap of requests per commit
-_RANK = {"low": 0, "medium": 1, "high": 2}
-_REJECTED = {"en": "Your previous answer was rejected ({error}). Answer again with the complete JSON object only.",
-             "zh": "你上一次的回答未通过校验（{error}）。请重新回答，只输出完整的 JSON 对象。"}
 _SCHEMA_ERROR_WORDS = ("response_format", "json_schema", "json schema", "schema", "json_object", "grammar",
                        "structured", "format")
 
@@ -92,11 +92,12 @@ def endpoint_state(base_url: str, model: str) -> _EndpointState:
 # Answers
 
 
-def _one_line(text: str, secret: str | None = None, limit: int = 200) -> str:
-    text = " ".join(str(text).split())
+def error_line(text: str, secret: str | None = None, limit: int = 200) -> str:
+    """An error message as one line of at most ``limit`` characters, with ``secret`` (the API key) redacted."""
+    text = one_line(str(text))
     if secret:
         text = text.replace(secret, "***")
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    return truncate(text, limit - 1)
 
 
 def _status_error(exc) -> str:
@@ -150,7 +151,7 @@ class _Rejected(Exception):
         self.token_param = token_param
 
 
-class _Analyzer:
+class Analyzer:
     """One endpoint and model: sends the requests of one run, and learns what the endpoint accepts."""
 
     def __init__(self, client, model: str, cfg: LLMConfig, lang: str):
@@ -176,7 +177,7 @@ class _Analyzer:
         except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
             text = str(exc).lower()
             about_tokens = "max_tokens" in text and "max_completion_tokens" in text
-            raise _Rejected(_one_line(_status_error(exc), self.secret),
+            raise _Rejected(error_line(_status_error(exc), self.secret),
                             schema_related=any(w in text for w in _SCHEMA_ERROR_WORDS),
                             token_param=about_tokens) from None
         body = raw.http_response.json()
@@ -187,7 +188,7 @@ class _Analyzer:
         tin, tout = _usage(body, messages, content)
         return _Answer(content=content, finish_reason=finish, tokens_in=tin, tokens_out=tout)
 
-    def _ask(self, messages_for: Callable[[str | None, int], list[dict]], model_cls, read: Callable[[dict], object],
+    def ask(self, messages_for: Callable[[str | None, int], list[dict]], model_cls, read: Callable[[dict], object],
              max_tokens: int, budget: int, result: CommitAnalysis) -> _Outcome:
         """One answer, with every fallback: structured-output modes, the token parameter, truncated
         answers (more room, then a smaller diff budget) and invalid ones (asked again with the reason).
@@ -232,11 +233,11 @@ class _Analyzer:
                 break
             except openai.APIStatusError as exc:
                 result.requests += 1
-                error = _one_line(_status_error(exc), self.secret)
+                error = error_line(_status_error(exc), self.secret)
                 break
             except openai.APIConnectionError as exc:
                 result.requests += 1
-                error = _one_line(f"connection error: {exc}", self.secret)
+                error = error_line(f"connection error: {exc}", self.secret)
                 break
             result.requests += 1
             result.tokens_in += answer.tokens_in
@@ -258,22 +259,22 @@ class _Analyzer:
             elif data is None:
                 error = "answer is not JSON"
             else:
-                if mode != "text" and not _is_pure_json(answer.content):
+                if mode != "text" and not is_pure_json(answer.content):
                     self.state.demote(mode_index)  # prose around the JSON: the server ignores the format
                 try:
                     value = read(data)
                 except ValidationError as exc:
                     first = exc.errors()[0]
                     loc = ".".join(str(p) for p in first["loc"]) or "answer"
-                    error = _one_line(f"invalid answer: {loc}: {first['msg']}", self.secret)
+                    error = error_line(f"invalid answer: {loc}: {first['msg']}", self.secret)
             if value is None:
                 if invalid_left <= 0:
                     break
                 invalid_left -= 1
-                note = _REJECTED[self.lang].format(error=error)
+                note = strings(self.lang)["prompt"]["rejected"].format(error=error)
                 continue
             return _Outcome(value, mode, budget, None, json.dumps(data, ensure_ascii=False))
-        return _Outcome(None, None, budget, _one_line(error, self.secret), None)
+        return _Outcome(None, None, budget, error_line(error, self.secret), None)
 
     def analyze(self, req: AnalysisRequest, prior: CommitAnalysis | None = None) -> CommitAnalysis:
         """Analyse one commit: the first answer at the heuristic level's depth, then, when the final
@@ -281,7 +282,7 @@ class _Analyzer:
 
         ``prior`` is a cached result whose analysis lacks that depth: only the follow-up is sent."""
         c = req.commit
-        level = req.level if req.level in _RANK else "medium"
+        level = req.level if is_level(req.level) else Level.MEDIUM
         result = CommitAnalysis(sha=c.sha, status="failed")
         diff_text = req.diff
         if callable(diff_text):
@@ -308,7 +309,7 @@ class _Analyzer:
 
         budget = self.cfg.diff_token_budget
         if prior is None:
-            first = self._ask(first_messages, schema_for(level), lambda d: validate_analysis(d, level),
+            first = self.ask(first_messages, schema_for(level), lambda d: validate_analysis(d, level),
                               MAX_TOKENS[level], budget, result)
             if first.value is None:
                 result.error = first.error
@@ -333,7 +334,7 @@ class _Analyzer:
                         {"role": "user", "content": render_followup(self.lang, missing, analysis.importance, target,
                                                                     schema)}]
 
-            follow = self._ask(follow_messages, completion_schema(missing), lambda d: validate_completion(d, missing),
+            follow = self.ask(follow_messages, completion_schema(missing), lambda d: validate_completion(d, missing),
                                MAX_TOKENS[target], budget, result)
             if follow.value is not None:
                 analysis = analysis.completed(follow.value)
@@ -347,12 +348,11 @@ class _Analyzer:
         else:
             text = coverage_text(budgeted(budget), self.lang, result.coverage, pull(budget))
         result.analysis = to_entry_dict(analysis, text)
-        result.llm_level = analysis.importance
-        result.llm_reason = analysis.importance_reason
+        result.model_level = analysis.importance
+        result.model_reason = analysis.importance_reason
         return result
 
 
 def depth_needed(level: str, importance: str, score: int | None) -> str:
     """How much an analysis must hold: the final level (scoring.blend) or the model's own, the higher."""
-    final = blend_levels(level, importance, score).level
-    return max(final, importance, key=_RANK.__getitem__)
+    return highest(blend_levels(level, importance, score).level, importance)

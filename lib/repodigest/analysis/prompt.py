@@ -14,8 +14,10 @@ from pathlib import Path
 
 import jinja2
 
+from ..i18n import strings
 from ..models import Commit, PullRequest
 from ..scoring.paths import file_kind
+from ..textcut import truncate
 from .diff_budget import CHARS_PER_TOKEN, BudgetedDiff, estimate_tokens
 from .records import AnalysisRequest
 from .schema import FIELDS_BY_LEVEL
@@ -27,23 +29,6 @@ PR_SHARE = 4  # the pull request's description takes at most 1/PR_SHARE of the t
 PR_MAX_TOKENS = 1000  # ... and at most this many tokens; the diff gets the rest
 MAX_FILES_LISTED = 80  # file lines in the prompt; the rest are counted
 _PROMPTS = Path(__file__).with_name("prompts")
-_WHY = {
-    "en": {"lock": "lockfile, not shown", "generated": "generated file, not shown",
-           "vendored": "vendored code, not shown", "binary": "binary file", "deleted": "deleted file, content not shown",
-           "budget": "left out to fit the size budget", "clipped": "clipped: {seen} of {lines} changed lines shown"},
-    "zh": {"lock": "锁文件，未展示", "generated": "生成的文件，未展示", "vendored": "第三方代码，未展示",
-           "binary": "二进制文件", "deleted": "已删除的文件，未展示内容", "budget": "超出篇幅预算，未展示",
-           "clipped": "已截断：展示了 {lines} 行改动中的 {seen} 行"},
-}
-_DIFF_NOTE = {"en": "it shows {seen} of the {total} changed lines", "zh": "展示了 {total} 行改动中的 {seen} 行"}
-_COVERAGE = {"en": ("the model saw {percent}% of the changed lines ({seen}/{total} files)", "left out: {files}"),
-             "zh": ("模型看到了 {percent}% 的改动行（{seen}/{total} 个文件）", "未纳入：{files}")}
-_PR_CUT = {"en": "the model saw the first {shown} of the pull request description's {total} characters",
-           "zh": "模型看到了合并请求描述 {total} 个字符中的前 {shown} 个"}
-_REASON_WORD = {"en": {"lock": "lockfile", "generated": "generated", "vendored": "vendored", "binary": "binary",
-                       "deleted": "deleted", "budget": "budget", "clipped": "clipped"},
-                "zh": {"lock": "锁文件", "generated": "生成文件", "vendored": "第三方代码", "binary": "二进制",
-                       "deleted": "已删除", "budget": "超出预算", "clipped": "截断"}}
 
 
 # ----------------------------------------------------------------------------------------------
@@ -52,6 +37,11 @@ _REASON_WORD = {"en": {"lock": "lockfile", "generated": "generated", "vendored":
 
 _ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(str(_PROMPTS)), autoescape=False,
                           undefined=jinja2.StrictUndefined, keep_trailing_newline=False)
+
+
+def render_template(name: str, **values) -> str:
+    """The prompt template ``name`` (in ``prompts/``) rendered with ``values``, without surrounding whitespace."""
+    return _ENV.get_template(name).render(**values).strip()
 
 
 def _nonce(commit: Commit) -> str:
@@ -64,10 +54,7 @@ def _defuse(text: str) -> str:
 
 
 def _clip_message(message: str) -> str:
-    message = (message or "").strip()
-    if len(message) > MESSAGE_CHARS:
-        message = message[:MESSAGE_CHARS] + f"\n… [message clipped: {len(message) - MESSAGE_CHARS} more characters]"
-    return message
+    return truncate((message or "").strip(), MESSAGE_CHARS, marker="\n… [message clipped: {rest} more characters]")
 
 
 @dataclass(frozen=True)
@@ -88,14 +75,6 @@ class PullRequestText:
         return len(self.body) < self.body_chars
 
 
-def _cut(text: str, limit: int) -> str:
-    """``text`` cut to at most ``limit`` characters, at a line or sentence end when one is near."""
-    head = text[:limit]
-    ends = [head.rfind(mark) + len(mark) for mark in ("\n", "。", ". ", "！", "? ")]
-    end = max(ends)
-    return (head[:end] if end > limit // 2 else head).rstrip()
-
-
 def pull_request_text(pr: PullRequest | None, token_budget: int) -> PullRequestText | None:
     """What the prompt says of ``pr`` within ``token_budget // PR_SHARE`` tokens (at most ``PR_MAX_TOKENS``)."""
     if pr is None:
@@ -104,7 +83,7 @@ def pull_request_text(pr: PullRequest | None, token_budget: int) -> PullRequestT
     issues = tuple(f"#{i.number} {i.title}".strip() for i in pr.closes_issues)
     head = estimate_tokens(" ".join((pr.title, *pr.labels, *issues)))
     room = max(0, min(PR_MAX_TOKENS, token_budget // PR_SHARE) - head) * CHARS_PER_TOKEN
-    shown = body if len(body) <= room else _cut(body, room)
+    shown = truncate(body, room, at="sentence", marker="")
     return PullRequestText(number=pr.number, title=pr.title, labels=tuple(pr.labels), issues=issues, body=shown,
                            body_chars=len(body), tokens=head + estimate_tokens(shown))
 
@@ -120,15 +99,16 @@ def render_prompt(req: AnalysisRequest, lang: str, budgeted: BudgetedDiff | None
              for f in c.files[:MAX_FILES_LISTED]]
     totals = {"files": len(c.files), "added": c.added_lines, "deleted": c.deleted_lines,
               "binary": sum(1 for f in c.files if f.binary)}
-    why = _WHY[lang]
+    words = strings(lang)["prompt"]
+    why = words["why"]
     left_out = [{"path": f.path, "why": why[f.reason].format(lines=f.lines, seen=f.seen)}
                 for f in (budgeted.left_out if budgeted else ())][:MAX_FILES_LISTED]
     if budgeted and budgeted.text:
-        note = _DIFF_NOTE[lang].format(seen=budgeted.lines_seen, total=budgeted.lines_changed)
+        note = words["diff_note"].format(seen=budgeted.lines_seen, total=budgeted.lines_changed)
     else:
-        note = _DIFF_NOTE[lang].format(seen=0, total=c.added_lines + c.deleted_lines)
-    system = _ENV.get_template(f"system.{lang}.j2").render()
-    user = _ENV.get_template(f"analysis.{lang}.j2").render(
+        note = words["diff_note"].format(seen=0, total=c.added_lines + c.deleted_lines)
+    system = render_template(f"system.{lang}.j2")
+    user = render_template(f"analysis.{lang}.j2",
         repo=req.repo, sha=c.sha, totals=totals, files_truncated=c.files_truncated, level=req.level,
         reasons=[" ".join(str(r).split()) for r in req.reasons], files=files,
         hidden_files=max(0, len(c.files) - MAX_FILES_LISTED), nonce=_nonce(c),
@@ -138,33 +118,33 @@ def render_prompt(req: AnalysisRequest, lang: str, budgeted: BudgetedDiff | None
                                         "labels": [_defuse(x) for x in pull.labels],
                                         "issues": [_defuse(x) for x in pull.issues], "body": _defuse(pull.body),
                                         "cut": pull.cut, "shown": len(pull.body), "total": pull.body_chars})
-    return system.strip(), user.strip()
+    return system, user
 
 
 def render_followup(lang: str, fields: tuple[str, ...], importance: str, target: str, schema: str | None = None) -> str:
     """The follow-up turn asking for ``fields``, the ones an entry of level ``target`` still lacks."""
-    return _ENV.get_template(f"followup.{lang}.j2").render(fields=fields, importance=importance, target=target,
-                                                            schema=schema).strip()
+    return render_template(f"followup.{lang}.j2", fields=fields, importance=importance, target=target, schema=schema)
 
 
 def coverage_text(budgeted: BudgetedDiff | None, lang: str, coverage: float,
                   pull: PullRequestText | None = None) -> str:
     """A human-readable line for the entry when the model did not see the whole diff (or the whole
     pull request description), else ""."""
-    cut = _PR_CUT[lang].format(shown=len(pull.body), total=pull.body_chars) if pull is not None and pull.cut else ""
+    words = strings(lang)["prompt"]
+    cut = words["pr_cut"].format(shown=len(pull.body), total=pull.body_chars) if pull is not None and pull.cut else ""
     if budgeted is None or (coverage >= 1.0 and not budgeted.left_out):
         return cut
-    line, left = _COVERAGE[lang]
+    line, left = words["coverage"], words["left_out"]
     text = line.format(percent=int(coverage * 100), seen=len(budgeted.included), total=budgeted.files_total)
     if cut:
-        text += ("；" if lang == "zh" else "; ") + cut
+        text += words["separator"] + cut
     skipped = [f for f in budgeted.left_out]
     if skipped:
-        words = _REASON_WORD[lang]
-        names = ", ".join(f"{f.path} ({words.get(f.reason, f.reason)})" for f in skipped[:6])
+        reason_words = words["reason_word"]
+        names = ", ".join(f"{f.path} ({reason_words.get(f.reason, f.reason)})" for f in skipped[:6])
         if len(skipped) > 6:
             names += f", … (+{len(skipped) - 6})"
-        text += ("；" if lang == "zh" else "; ") + left.format(files=names)
+        text += words["separator"] + left.format(files=names)
     return text
 
 
@@ -198,7 +178,8 @@ def extract_json(text: str | None) -> dict | None:
     return None
 
 
-def _is_pure_json(text: str | None) -> bool:
+def is_pure_json(text: str | None) -> bool:
+    """The whole text is one JSON object (no prose around it)."""
     try:
         return isinstance(json.loads((text or "").strip()), dict)
     except ValueError:

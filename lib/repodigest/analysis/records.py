@@ -33,8 +33,8 @@ class CommitAnalysis:
     tokens_in: int = 0  # spent in this run (0 when cached)
     tokens_out: int = 0
     coverage: float | None = None  # share of the diff's changed lines the model saw
-    llm_level: str | None = None
-    llm_reason: str | None = None
+    model_level: str | None = None  # the model's importance
+    model_reason: str | None = None  # its one-line reason
     requests: int = 0
     mode: str | None = None  # json_schema | json_object | text: how the answer was obtained
     left_out: list[dict] = field(default_factory=list)  # [{path, reason, lines, seen}]

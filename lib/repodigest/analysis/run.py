@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from ..cache import Cache
 from ..config import LLMConfig
 from ..errors import UserError
-from .client import _Analyzer, _one_line, depth_needed, llm_available, make_client, resolve_model
+from .client import Analyzer, depth_needed, error_line, llm_available, make_client, resolve_model
 from .prompt import PROMPT_VERSION
 from .records import AnalysisRequest, AnalysisRun, CommitAnalysis
 from .schema import Analysis
@@ -36,8 +36,8 @@ def _from_cache(value: dict, req: AnalysisRequest) -> CommitAnalysis | None:
     """The cached result of ``req``'s commit (status "cached"), or None when there is none that reads."""
     try:
         return CommitAnalysis(sha=req.commit.sha, status="cached", analysis=value["analysis"],
-                              coverage=value.get("coverage"), llm_level=value.get("llm_level"),
-                              llm_reason=value.get("llm_reason"), mode=value.get("mode"),
+                              coverage=value.get("coverage"), model_level=value.get("llm_level"),
+                              model_reason=value.get("llm_reason"), mode=value.get("mode"),
                               left_out=list(value.get("left_out") or []))
     except (KeyError, TypeError, AttributeError):
         return None
@@ -54,7 +54,7 @@ def _lacking(result: CommitAnalysis, req: AnalysisRequest) -> bool:
 
 def _to_cache(result: CommitAnalysis) -> dict:
     return {"detail_level": result.analysis["detail_level"], "analysis": result.analysis,
-            "coverage": result.coverage, "llm_level": result.llm_level, "llm_reason": result.llm_reason,
+            "coverage": result.coverage, "llm_level": result.model_level, "llm_reason": result.model_reason,
             "mode": result.mode, "left_out": result.left_out, "tokens_in": result.tokens_in,
             "tokens_out": result.tokens_out, "prompt_version": PROMPT_VERSION}
 
@@ -78,7 +78,7 @@ def analyze_commits(items: list[AnalysisRequest], cfg: LLMConfig, lang: str, cac
             if not available:
                 raise UserError(f"cannot run the LLM analysis: {why}")
             client = make_client(cfg)
-        analyzer = _Analyzer(client, model, cfg, lang)
+        analyzer = Analyzer(client, model, cfg, lang)
 
         def work(req: AnalysisRequest, prior: CommitAnalysis | None) -> CommitAnalysis:
             try:
@@ -86,7 +86,7 @@ def analyze_commits(items: list[AnalysisRequest], cfg: LLMConfig, lang: str, cac
             except Exception as exc:  # noqa: BLE001 - one commit never stops the run
                 log.debug("analysis of %s failed", req.commit.sha[:12], exc_info=True)
                 return CommitAnalysis(sha=req.commit.sha, status="failed",
-                                      error=_one_line(f"{type(exc).__name__}: {exc}", analyzer.secret))
+                                      error=error_line(f"{type(exc).__name__}: {exc}", analyzer.secret))
 
         from tqdm import tqdm
 

@@ -30,12 +30,12 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model
 
-Level = Literal["high", "medium", "low"]
-LEVELS = ("low", "medium", "high")
+from ..levels import LEVELS, LevelName
+
 DIMENSIONS = ("architecture", "performance", "security", "maintainability", "compatibility")
 _BASE = ("change_type", "change_type_detail", "importance", "importance_reason", "summary")
 FIELDS_BY_LEVEL = {
@@ -86,11 +86,13 @@ TextList = Annotated[list[Text], BeforeValidator(_listed), AfterValidator(_items
 Note = Annotated[str | None, BeforeValidator(_joined)]
 
 
-class _Model(BaseModel):
+class Shape(BaseModel):
+    """The base of every answer shape: unknown keys ignored, text stripped."""
+
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
 
-class Insight(_Model):
+class Insight(Shape):
     """Technical insight, one sentence or two per dimension; null when there is nothing to say."""
 
     architecture: Note = Field(None, description="effect on the design and structure")
@@ -127,12 +129,12 @@ def _filled(value: list[str]) -> list[str]:
     return [v for v in value if v.strip()]
 
 
-class Risk(_Model):
+class Risk(Shape):
     title: Line = Field(description="short name of the risk")
     details: Annotated[list[Note], AfterValidator(_filled)] = Field(description="one or two concrete explanations")
 
 
-class Advice(_Model):
+class Advice(Shape):
     title: Line = Field(description="short name of the suggestion")
     text: Annotated[str, BeforeValidator(_joined)] = Field(description="what to do, one or two sentences")
 
@@ -144,7 +146,7 @@ AdviceItem = Annotated[Advice, BeforeValidator(_advice)]
 _SPECS: dict[str, tuple[object, str]] = {
     "change_type": (Line, "the kind of change in a few words, e.g. 'Performance' or 'Architecture / refactor'"),
     "change_type_detail": (Line | None, "a few words of detail shown in parentheses after the kind, or null"),
-    "importance": (Level, "your judgement of the commit's importance"),
+    "importance": (LevelName, "your judgement of the commit's importance"),
     "importance_reason": (Line, "one line: why that importance"),
     "summary": (TextList, "one to three points: what changed, how and why"),
     "scope": (TextList, "the modules, features or users affected, one item each"),
@@ -157,28 +159,28 @@ _SUMMARY = {"low": "exactly one sentence saying what the commit does",
             "high": "three to six points: what changed, how and why"}
 
 
-def _model(name: str, fields: tuple[str, ...], summary: str | None = None) -> type[_Model]:
+def _model(name: str, fields: tuple[str, ...], summary: str | None = None) -> type[Shape]:
     specs = {}
     for field in fields:
         kind, description = _SPECS[field]
         required = None if field == "change_type_detail" else ...
         specs[field] = (kind, Field(required, description=summary if field == "summary" and summary else description))
-    return create_model(name, __base__=_Model, **specs)
+    return create_model(name, __base__=Shape, **specs)
 
 
 LowAnalysis = _model("LowAnalysis", FIELDS_BY_LEVEL["low"], _SUMMARY["low"])
 MediumAnalysis = _model("MediumAnalysis", FIELDS_BY_LEVEL["medium"])
 HighAnalysis = _model("HighAnalysis", FIELDS_BY_LEVEL["high"], _SUMMARY["high"])
-_BY_LEVEL: dict[str, type[_Model]] = {"low": LowAnalysis, "medium": MediumAnalysis, "high": HighAnalysis}
+_BY_LEVEL: dict[str, type[Shape]] = {"low": LowAnalysis, "medium": MediumAnalysis, "high": HighAnalysis}
 
 
-class Analysis(_Model):
+class Analysis(Shape):
     """Everything the model wrote about one commit, at whatever depth; what a level needs is
     checked by that level's schema when the answer is read."""
 
     change_type: str
     change_type_detail: str | None = None
-    importance: Level
+    importance: LevelName
     importance_reason: str
     summary: list[str]
     scope: list[str] = []
@@ -194,7 +196,7 @@ class Analysis(_Model):
 
     def depth(self) -> str:
         """The highest level whose content fields are all here."""
-        return [lvl for lvl in LEVELS if not self.missing(lvl)][-1]
+        return next(level for level in LEVELS if not self.missing(level))
 
     def missing(self, level: str) -> tuple[str, ...]:
         """The content fields ``level`` needs that are not here."""
@@ -206,7 +208,7 @@ class Analysis(_Model):
         return Analysis.model_validate({**self.model_dump(), **added})
 
 
-def schema_for(level: str) -> type[_Model]:
+def schema_for(level: str) -> type[Shape]:
     """The pydantic model (and so the JSON schema) a commit of heuristic ``level`` is asked with."""
     try:
         return _BY_LEVEL[level]
@@ -215,14 +217,14 @@ def schema_for(level: str) -> type[_Model]:
 
 
 @lru_cache(maxsize=None)
-def completion_schema(fields: tuple[str, ...]) -> type[_Model]:
+def completion_schema(fields: tuple[str, ...]) -> type[Shape]:
     """The model of a follow-up answer that holds exactly ``fields`` (content fields only)."""
     if not fields or any(f not in CONTENT_FIELDS for f in fields):
         raise ValueError(f"a follow-up asks for content fields only, not {fields!r}")
     return _model("Completion", fields, _SUMMARY["high"])
 
 
-def _read(data: dict | str, model: type[_Model]) -> dict:
+def _read(data: dict | str, model: type[Shape]) -> dict:
     """The fields ``model`` asks for (raises when one is missing or empty), plus every other known
     field the answer holds that reads well; an unreadable extra is left out."""
     if isinstance(data, str):

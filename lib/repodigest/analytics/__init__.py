@@ -1,6 +1,6 @@
 """Questions analysts ask of a repository's history, one call each: pure functions of the frames
 (``repodigest.frame``: the commit frame and the file frame), each returning a DataFrame; the figures
-(``analytics.figures``) are separate calls over those tables.
+(``repodigest.charts.history``) are separate calls over those tables.
 
 | question | call | frame | source |
 |---|---|---|---|

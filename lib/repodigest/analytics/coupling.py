@@ -29,7 +29,7 @@ def coupling(files: pd.DataFrame, by: str = "path", min_revs: int = MIN_REVS,
     by = check_by(by)
     other = f"coupled_{by}"
     columns = ["repo", by, other, "degree", "shared_revs", "average_revs", "revs", "coupled_revs", "rank"]
-    sets = files.loc[files["commit_files"] <= max_changeset_size, ["repo", "sha", by]].drop_duplicates()
+    sets = files.loc[files["commit_file_count"] <= max_changeset_size, ["repo", "sha", by]].drop_duplicates()
     if sets.empty:
         return pd.DataFrame(columns=columns)
     revs = sets.groupby(["repo", by]).size()

@@ -21,7 +21,7 @@ def fix_revert_rates(frame: pd.DataFrame, by: str | None = "area", freq: str = "
     if frame.empty:
         return pd.DataFrame(columns=columns)
     data = pd.DataFrame({"period": period(frame["day"], freq), "repo": frame["repo"], "area": frame["areas"],
-                         "fix": frame["fix"].astype(int), "revert": frame["revert"].astype(int)})
+                         "fix": frame["is_fix"].astype(int), "revert": frame["is_revert"].astype(int)})
     if by == "area":
         data = data.explode("area").dropna(subset=["area"])
     table = data.groupby(keys).agg(commits=("fix", "size"), fixes=("fix", "sum"), reverts=("revert", "sum")).reset_index()

@@ -3,8 +3,8 @@
 Works from a published report folder (``status.json``, ``overview.json`` and ``commits.parquet``),
 so it runs after the report exists and can never damage it. The message carries the overview's
 headline and highlights (each with links to its commits' pull requests or pages); a folder
-written before overviews existed gets the high-importance titles instead. Webhook URLs and signing keys come from environment
-variables named in the config; they never appear in logs or errors.
+without an overview gets the high-importance titles instead. Webhook URLs and signing keys come
+from environment variables named in the config; they never appear in logs or errors.
 """
 
 from __future__ import annotations
@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import DeliveryConfig
-from ..frame import read_frame
-from ..report.labels import load_labels
-from ..report.text import one_line
+from ..frame import read_frame, report_rows
+from ..i18n import strings
+from ..levels import LEVELS
+from ..textcut import one_line, truncate
 
 _MAX_TITLES = 10
 
@@ -56,23 +57,23 @@ def summarize(folder: str | os.PathLike, lang: str = "zh", report_url: str | Non
     folder = Path(folder)
     status = json.loads((folder / "status.json").read_text(encoding="utf-8"))
     frame = read_frame(folder / "commits.parquet")
-    shown = frame[frame["in_report"]]
-    labels = load_labels(lang)
+    shown = report_rows(frame)
+    words = strings(lang)
     days = status["days"]
-    title = labels["title"].format(date=days[-1]) if len(days) == 1 else \
-        labels["title_range"].format(first=days[0], last=days[-1])
+    title = words["title"].format(date=days[-1]) if len(days) == 1 else \
+        words["title_range"].format(first=days[0], last=days[-1])
     high = shown[shown["level"] == "high"].sort_values("score", ascending=False)
     links = {r["sha"]: _link(r) for r in shown.to_dict("records")}
     overview = folder / "overview.json"
     glance = json.loads(overview.read_text(encoding="utf-8")) if overview.is_file() else None
     return Summary(
         title=title, total=int(len(shown)),
-        counts={lvl: int((shown["level"] == lvl).sum()) for lvl in ("high", "medium", "low")},
-        high=[{"repo": r["repo"], "title": one_line(r["title"])[:200], "sha": r["short_sha"], "url": _link(r)}
+        counts={lvl.value: int((shown["level"] == lvl).sum()) for lvl in LEVELS},
+        high=[{"repo": r["repo"], "title": truncate(one_line(r["title"]), 200), "sha": r["short_sha"], "url": _link(r)}
               for r in high.head(_MAX_TITLES).to_dict("records")],
         report_url=report_url.replace("{folder}", folder.name) if report_url else None,
         headline=one_line(glance["headline"]) if glance else None,
-        highlights=[{"level": h["level"], "line": one_line(h["line"])[:300],
+        highlights=[{"level": h["level"], "line": truncate(one_line(h["line"]), 300),
                      "commits": [{"sha": c["short_sha"], "url": links.get(c["sha"]) or c.get("url")} for c in h["commits"]]}
                     for h in glance["highlights"]] if glance else [])
 
@@ -82,11 +83,11 @@ def _link(row) -> str | None:
     return row["pr_url"] if isinstance(row["pr_url"], str) else (row["url"] if isinstance(row["url"], str) else None)
 
 
-_DOT = {"high": "🔴", "medium": "🟡", "low": "🟢"}
+_DOT = dict(zip((level.value for level in LEVELS), ("🔴", "🟡", "🟢")))
 
 
 def _counts_line(summary: Summary, lang: str) -> str:
-    return load_labels(lang)["summary_line_range"].format(total=summary.total, **summary.counts)
+    return strings(lang)["summary_line_range"].format(total=summary.total, **summary.counts)
 
 
 def slack_payload(summary: Summary, lang: str = "zh") -> dict:

@@ -1,9 +1,8 @@
 """The report notebook's kernel, started and stopped here rather than inside papermill.
 
-Started before papermill is imported, the kernel's start-up (about 1 s: a Python process
-importing IPython) overlaps that import (about 1.5 s); stopped in a thread of its own, its
-shutdown (0.4-0.8 s: the interpreter tearing down pandas, pyarrow and plotly) overlaps the
-HTML export. papermill runs the notebook on it unchanged (``km=``), as it would on its own kernel.
+Started before papermill is imported, the kernel's start-up (a Python process importing IPython)
+overlaps that import; stopped in a thread of its own, its shutdown (the interpreter tearing down
+pandas, pyarrow and plotly) overlaps publishing. papermill runs the notebook on it unchanged (``km=``), as it would on its own kernel.
 """
 
 from __future__ import annotations

@@ -17,17 +17,10 @@ from html import escape
 from pathlib import Path
 from urllib.parse import quote
 
+from ..i18n import strings
+from ..levels import LEVELS
+
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-LEVELS = ("high", "medium", "low")
-
-_TEXT = {
-    "zh": {"title": "repodigest 报告", "report": "报告", "days": "日期", "repos": "仓库", "commits": "提交",
-           "high": "高", "medium": "中", "low": "低", "none": "还没有报告。", "files": "文件"},
-    "en": {"title": "repodigest reports", "report": "report", "days": "days", "repos": "repositories",
-           "commits": "commits", "high": "high", "medium": "medium", "low": "low", "none": "No reports yet.",
-           "files": "files"},
-}
-
 _CSS = """
 body{font-family:-apple-system,"Segoe UI","Noto Sans CJK SC","PingFang SC","Microsoft YaHei",sans-serif;
 margin:2rem auto;max-width:60rem;padding:0 1rem;color:#222}
@@ -83,7 +76,7 @@ def collect_reports(outputs_dir: str | os.PathLike) -> list[ReportEntry]:
         entries.append(ReportEntry(
             name=folder.name, days=_strings(status.get("days")), repos=_strings(status.get("repos")),
             commits=_int(status.get("commits")),
-            levels={k: v for k in LEVELS if (v := _int(levels.get(k))) is not None},
+            levels={k.value: v for k in LEVELS if (v := _int(levels.get(k))) is not None},
             has_markdown=(folder / "report.md").is_file()))
     return sorted(entries, key=lambda e: e.sort_key, reverse=True)
 
@@ -94,11 +87,13 @@ def _href(name: str, file: str) -> str:
 
 def render_index(entries: list[ReportEntry], lang: str = "zh") -> str:
     """The index page for ``entries`` (already in display order)."""
-    T = _TEXT["en" if lang == "en" else "zh"]
+    words = strings("en" if lang == "en" else "zh")
+    T = {**words["index"], **{level.value: words[f"level_word_{level}"] for level in LEVELS}}
     rows = []
     for e in entries:
         days = ", ".join(e.days) if e.days else ""
-        levels = " ".join(f'<span class="{k}">{escape(T[k])} {e.levels[k]}</span>' for k in LEVELS if k in e.levels)
+        levels = " ".join(f'<span class="{k}">{escape(T[k])} {e.levels[k]}</span>' for k in map(str, LEVELS)
+                          if k in e.levels)
         md = f' · <a href="{_href(e.name, "report.md")}">md</a>' if e.has_markdown else ""
         rows.append(
             "<tr>"

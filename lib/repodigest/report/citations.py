@@ -29,13 +29,13 @@ def cite(sha: str, anchor_of: Mapping[str, str], url: str | None = None) -> dict
     return {"short_sha": sha[:7], "anchor": anchor_of.get(sha), "url": url if isinstance(url, str) else None}
 
 
-def lived_text(hours: float | None, labels: Mapping) -> str:
+def lived_text(hours: float | None, words: Mapping) -> str:
     """How long a change lived: hours under two days (one decimal), else whole days."""
     if hours is None or pd.isna(hours):
         return "?"
     if hours < 48:
-        return labels["lived_hours"].format(hours=f"{hours:.1f}".removesuffix(".0"))
-    return labels["lived_days"].format(days=round(hours / 24))
+        return words["lived_hours"].format(hours=f"{hours:.1f}".removesuffix(".0"))
+    return words["lived_days"].format(days=round(hours / 24))
 
 
 def _place(index, size) -> str:
@@ -65,7 +65,7 @@ def related_index(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, pd.DataF
 
 
 def related_context(row: Mapping, index: tuple[pd.DataFrame, dict[str, pd.DataFrame]], anchor_of: Mapping[str, str],
-                    labels: Mapping) -> dict | None:
+                    words: Mapping) -> dict | None:
     """The relation lines of ``row``'s entry (what it reverts, what reverts it, its series), or None;
     ``index`` is :func:`related_index` of the frame."""
     by_sha, series = index
@@ -73,17 +73,17 @@ def related_context(row: Mapping, index: tuple[pd.DataFrame, dict[str, pd.DataFr
     target, day, quoted = reverted_of(row)
     if target is not None:
         related["reverts"] = {"commit": cite(target["sha"], anchor_of, target.get("url")), "title": target["title"],
-                              "date": day, "lived": lived_text(row["revert_lived_hours"], labels)}
-    elif row["revert"]:
+                              "date": day, "lived": lived_text(row["revert_lived_hours"], words)}
+    elif row["is_revert"]:
         related["reverts_unknown"] = quoted
     for sha in row["reverted_by"]:
         other = by_sha.loc[sha]
         related["reverted_by"].append({"commit": cite(sha, anchor_of, other["url"]), "date": other["committed_local"][:10],
-                                       "lived": lived_text(other["revert_lived_hours"], labels)})
+                                       "lived": lived_text(other["revert_lived_hours"], words)})
     if isinstance(row["series"], str):
         members = series[row["series"]]
         members = members[members["sha"] != row["sha"]]
-        related["series"] = {"place": series_place(row), "rule": labels[f"rel_rule_{row['series_rule']}"],
+        related["series"] = {"place": series_place(row), "rule": words[f"rel_rule_{row['series_rule']}"],
                              "others": [{"commit": cite(m["sha"], anchor_of, m["url"]), "place": series_place(m)}
                                         for m in members.to_dict("records")]}
     if not (related["reverts"] or related["reverts_unknown"] or related["reverted_by"] or related["series"]):
@@ -91,15 +91,15 @@ def related_context(row: Mapping, index: tuple[pd.DataFrame, dict[str, pd.DataFr
     return related
 
 
-def _theme_flag(theme, baseline_days: int, labels: Mapping) -> str:
+def _theme_flag(theme, baseline_days: int, words: Mapping) -> str:
     if theme.new:
-        return labels["ov_new"].format(days=baseline_days)
+        return words["ov_new"].format(days=baseline_days)
     if theme.unusual:
-        return labels["ov_unusual"].format(ratio=f"{theme.ratio:.1f}")
+        return words["ov_unusual"].format(ratio=f"{theme.ratio:.1f}")
     return ""
 
 
-def overview_context(overview, anchor: str, anchor_of: Mapping[str, str], labels: Mapping) -> dict:
+def overview_context(overview, anchor: str, anchor_of: Mapping[str, str], words: Mapping) -> dict:
     """The context of the overview section (shape above) from an :class:`~repodigest.report.overview.Overview`."""
     multi_repo = len(overview.repos) > 1
 
@@ -109,15 +109,15 @@ def overview_context(overview, anchor: str, anchor_of: Mapping[str, str], labels
     watch = []
     for w in overview.watch:
         item = {"kind": w.kind, "commit": cited(w.commit), "title": w.commit.title, "reverted": None,
-                "reverted_title": "", "date": "", "lived": lived_text(w.lived_hours, labels), "quoted": w.quoted or "",
+                "reverted_title": "", "date": "", "lived": lived_text(w.lived_hours, words), "quoted": w.quoted or "",
                 "paths": list(w.paths), "rules": "", "model": ""}
         if w.reverted is not None:
             item.update(reverted=cited(w.reverted), reverted_title=w.reverted.title, date=w.reverted_day or "")
         if w.levels:
-            item.update(rules=labels[f"level_{w.levels[0]}"], model=labels[f"level_{w.levels[1]}"])
+            item.update(rules=words[f"level_{w.levels[0]}"], model=words[f"level_{w.levels[1]}"])
         watch.append(item)
     return {
-        "anchor": anchor, "heading": labels["ov_title_range" if len(overview.days) > 1 else "ov_title"],
+        "anchor": anchor, "heading": words["ov_title_range" if len(overview.days) > 1 else "ov_title"],
         "headline": overview.headline, "note": overview.note, "source": overview.source,
         "highlights": [{"rank": h.rank, "level": h.level,
                         "line": (f"{h.commits[0].repo}: " if multi_repo else "") + h.line,
@@ -125,10 +125,10 @@ def overview_context(overview, anchor: str, anchor_of: Mapping[str, str], labels
         "multi_repo": multi_repo,
         "themes": [{"repo": t.repo, "area": t.area, "count": t.count,
                     "average": "–" if t.daily_average is None else f"{t.daily_average:.1f}",
-                    "flag": _theme_flag(t, overview.baseline_days, labels)} for t in overview.themes],
-        "average_label": labels["ov_average"].format(days=overview.baseline_days),
-        "more_themes": labels["ov_more_themes"].format(count=overview.more_themes) if overview.more_themes else "",
+                    "flag": _theme_flag(t, overview.baseline_days, words)} for t in overview.themes],
+        "average_label": words["ov_average"].format(days=overview.baseline_days),
+        "more_themes": words["ov_more_themes"].format(count=overview.more_themes) if overview.more_themes else "",
         "watch": watch,
-        "more_watch": labels["ov_more_watch"].format(count=overview.more_watch) if overview.more_watch else "",
-        "also": [{"label": labels["types"].get(kind, kind), "count": n} for kind, n in overview.also_landed.items()],
+        "more_watch": words["ov_more_watch"].format(count=overview.more_watch) if overview.more_watch else "",
+        "also": [{"label": words["types"].get(kind, kind), "count": n} for kind, n in overview.also_landed.items()],
     }

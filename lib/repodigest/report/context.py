@@ -6,14 +6,14 @@ Strings are raw: the templates escape them with the filters of :mod:`repodigest.
 
 Shape::
 
-    {lang, title, days: [YYYY-MM-DD], labels, notes: [str], usage: {...} | None,
+    {lang, title, days: [YYYY-MM-DD], strings (repodigest.i18n), notes: [str], usage: {...} | None,
      charts: {anchor, markdown} | None, overview: {...} | None (see report.citations),
      repos: [{name, anchor, summary_anchor, details_anchor, total, counts: {high, medium, low},
               per_day: [{day, count}], rows: [{time, author, title, pr_number, pr_url}],
               groups: [{level, anchor, count, entries: [entry]}]}]}
 
     entry = {sha, short_sha, anchor, title, url, level, change_type (the rule's), type_text (the line:
-             the model's type and detail when analysed, else the rule's), llm_reason: str | None (the
+             the model's type and detail when analysed, else the rule's), model_reason: str | None (the
              model's importance reason), reasons: [str], summary: [str], stats: str (from the data),
              scope: [str] (the model's items), files: [{area, files: [{path, stat, old_path}], more}]
              (from git), files_truncated, insight: [{dimension, text}], risks: [{title, details: [str]}],
@@ -32,15 +32,14 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
+from ..frame import report_rows
+from ..i18n import strings
+from ..levels import LEVELS
 from ..scoring.areas import path_area as default_path_area
-from ..scoring.paths import file_kind, is_build
 from .anchors import AnchorSet
 from .citations import overview_context, related_context, related_index, series_place
-from .labels import load_labels
 from .overview import build_overview
 from .text import first_paragraph, shorten
-
-LEVEL_ORDER = ("high", "medium", "low")
 _MAX_SCOPE_AREAS = 6
 _FILES_PER_AREA = 3
 # A title is a line of a table and a heading: a megabyte-long first line must not become one.
@@ -49,19 +48,19 @@ MAX_TITLE = 200
 HISTORY_REASONS = ("hotspot", "knowledge_island")
 
 
-def _reason_text(reason: Mapping, labels: Mapping) -> str:
+def _reason_text(reason: Mapping, words: Mapping) -> str:
     code, detail = reason["code"], reason.get("detail", "")
-    template = labels["reason"].get(code)
+    template = words["reason"].get(code)
     if code == "type":
-        return labels["reason"]["type"].format(label=labels["types"].get(detail, detail))
+        return words["reason"]["type"].format(label=words["types"].get(detail, detail))
     return template.format(detail=detail) if template else f"{code} {detail}".strip()
 
 
-def _lines(added, deleted, labels) -> str:
-    return labels["lines_stat"].format(added=added, deleted=deleted)
+def _lines(added, deleted, words) -> str:
+    return words["lines_stat"].format(added=added, deleted=deleted)
 
 
-def _scope_from_files(changes: Sequence[Mapping], areas: Sequence[str], path_area, labels) -> list[dict]:
+def _scope_from_files(changes: Sequence[Mapping], areas: Sequence[str], path_area, words) -> list[dict]:
     """Group the commit's files by area, biggest first, with line counts from the data."""
     by_area: dict[str, list[Mapping]] = {}
     for change in sorted(changes, key=lambda c: -((c.get("added") or 0) + (c.get("deleted") or 0))):
@@ -72,66 +71,38 @@ def _scope_from_files(changes: Sequence[Mapping], areas: Sequence[str], path_are
     for area in order[:_MAX_SCOPE_AREAS]:
         files = []
         for change in by_area[area][:_FILES_PER_AREA]:
-            stat = labels["binary"] if change.get("binary") else _lines(change.get("added") or 0,
-                                                                         change.get("deleted") or 0, labels)
+            stat = words["binary"] if change.get("binary") else _lines(change.get("added") or 0,
+                                                                         change.get("deleted") or 0, words)
             files.append({"path": change["path"], "stat": stat, "old_path": change.get("old_path")})
         rest = len(by_area[area]) - len(files)
         scope.append({"area": area, "files": files,
-                      "more": labels["more_files"].format(count=rest) if rest > 0 else ""})
+                      "more": words["more_files"].format(count=rest) if rest > 0 else ""})
     hidden = sum(len(by_area[a]) for a in order[_MAX_SCOPE_AREAS:])
     if hidden:
-        scope.append({"area": "…", "files": [], "more": labels["more_files"].format(count=hidden)})
+        scope.append({"area": "…", "files": [], "more": words["more_files"].format(count=hidden)})
     return scope
 
 
-def _heuristic_parts(row: Mapping, labels: Mapping) -> dict:
-    """Risks and advice derived from the signals alone, for entries without a model analysis."""
-    risk, advice = labels["risk"], labels["tips"]
-    risks, tips = [], []
-    churn = int(row["lines_added"]) + int(row["lines_deleted"])
-    code_files = [c for c in row["file_changes"] if file_kind(c["path"]) == "source"]
+def _rule_parts(row: Mapping, words: Mapping) -> dict:
+    """The risks and the advice the rules found (scoring.findings), worded: for entries without the model's."""
+    def paths(items) -> str:
+        return ", ".join(f"`{p}`" for p in items)
 
-    def paths(items):
-        return ", ".join(f"`{p}`" for p in list(items)[:3])
-
-    if row["breaking"]:
-        risks.append(risk["breaking"])
-    if len(row["public_api_paths"]):
-        risks.append(risk["public_api"].format(paths=paths(row["public_api_paths"])))
-        tips.append(advice["review_api"])
-    if len(row["security_paths"]):
-        risks.append(risk["security_path"].format(paths=paths(row["security_paths"])))
-        tips.append(advice["security"])
-    if row["revert"]:
-        risks.append(risk["revert"])
-    code_lines = sum((c.get("added") or 0) + (c.get("deleted") or 0) for c in code_files)
-    if code_files and not row["tests_touched"] and code_lines >= 20:
-        risks.append(risk["no_tests"].format(lines=code_lines))
-        tips.append(advice["tests"])
-    if row["files"] >= 20 or churn >= 1000:
-        risks.append(risk["large"].format(files=row["files"], lines=churn))
-    if len(row["areas"]) >= 3:
-        tips.append(advice["split"])
-    build_files = [c["path"] for c in row["file_changes"] if is_build(c["path"])]
-    if build_files and row["change_type"] not in ("docs", "test"):
-        risks.append(risk["build_path"].format(paths=paths(build_files)))
-        tips.append(advice["build"])
-    if not risks:
-        risks.append(risk["none"])
-    if not tips:
-        tips.append(advice["watch"])
+    risks = [words["risk"][f["code"]].format(paths=paths(f["paths"]), lines=f["lines"], files=f["files"])
+             for f in row["rule_risks"]]
+    tips = [words["tips"][code] for code in row["rule_advice"]]
     return {"risks": [{"title": r, "details": []} for r in risks],
             "advice": [{"title": t[0], "text": t[1]} for t in tips]}
 
 
-def _type_text(kind: str, detail: str | None, labels: Mapping) -> str:
+def _type_text(kind: str, detail: str | None, words: Mapping) -> str:
     """"kind (detail)" in the report's language; a detail that repeats the kind stands alone."""
     kind, detail = (kind or "").strip(), (detail or "").strip()
     if not detail or detail == kind:
         return kind
     if kind and detail.startswith(kind):
         return detail
-    return labels["type_with_detail"].format(kind=kind, detail=detail) if kind else detail
+    return words["type_with_detail"].format(kind=kind, detail=detail) if kind else detail
 
 
 def _pull(row: Mapping) -> dict | None:
@@ -149,33 +120,33 @@ def _pull(row: Mapping) -> dict | None:
 _NEEDS = {"high": ("risks", "advice"), "medium": ("advice",), "low": ()}  # data-derived sections by level
 
 
-def build_entry(row: Mapping, labels: Mapping, anchor: str, analysis: Mapping | None, path_area) -> dict:
+def build_entry(row: Mapping, words: Mapping, anchor: str, analysis: Mapping | None, path_area) -> dict:
     """One commit's entry: the data's facts always; with an analysis, everything the model wrote.
 
     The model's fields are carried whole (the templates decide only how they are laid out);
     without an analysis, or where a needed section is missing from it, the section comes from
-    the data and the rules (``_heuristic_parts``)."""
+    the data and the rules (``_rule_parts``)."""
     title = shorten(row["title"], MAX_TITLE) or "(no title)"
     body = row["message"].split("\n", 1)[1] if "\n" in (row["message"] or "") else ""
-    stats = labels["data_summary"].format(files=row["files"], added=row["lines_added"],
+    stats = words["data_summary"].format(files=row["file_count"], added=row["lines_added"],
                                           deleted=row["lines_deleted"],
                                           areas=", ".join(list(row["areas"])[:4]) or "-")
     shown = [r for r in row["reasons"] if r["code"] == "type" or abs(r["points"]) >= 3][:5]
     shown += [r for r in row["reasons"] if r["code"] in HISTORY_REASONS and r not in shown]
-    reasons = [_reason_text(r, labels) for r in shown]
-    if row.get("llm_level") and isinstance(row.get("llm_level"), str):
-        reasons.append(labels["reason"]["blend"].format(heuristic=labels[f"level_{row['heuristic_level']}"],
-                                                        llm=labels[f"level_{row['llm_level']}"]))
+    reasons = [_reason_text(r, words) for r in shown]
+    if isinstance(row.get("model_level"), str) and row["model_level"]:
+        reasons.append(words["reason"]["blend"].format(heuristic=words[f"level_{row['rules_level']}"],
+                                                        llm=words[f"level_{row['model_level']}"]))
     level = row["level"]
     entry = {
         "sha": row["sha"], "short_sha": row["short_sha"], "anchor": anchor, "title": title,
         "url": row["url"] if isinstance(row["url"], str) else None, "level": level,
         "change_type": row["change_type"],
-        "type_text": _type_text(labels["types"].get(row["change_type"], row["change_type"]),
-                                labels["rules"].get(row["type_rule"], ""), labels),
-        "llm_reason": None, "reasons": reasons, "stats": stats, "scope": [],
-        "files": _scope_from_files(row["file_changes"], row["areas"], path_area, labels),
-        "files_truncated": labels["files_truncated"].format(count=row["files"]) if row["files_truncated"] else None,
+        "type_text": _type_text(words["types"].get(row["change_type"], row["change_type"]),
+                                words["rules"].get(row["type_rule"], ""), words),
+        "model_reason": None, "reasons": reasons, "stats": stats, "scope": [],
+        "files": _scope_from_files(row["file_changes"], row["areas"], path_area, words),
+        "files_truncated": words["files_truncated"].format(count=row["file_count"]) if row["files_truncated"] else None,
         "insight": [], "risks": [], "advice": [], "closing": "", "coverage": None, "note": None,
         "source": "heuristic", "pr": _pull(row),
     }
@@ -183,26 +154,26 @@ def build_entry(row: Mapping, labels: Mapping, anchor: str, analysis: Mapping | 
         insight = analysis.get("insight") or {}
         entry.update(
             source="llm", type_text=_type_text(analysis.get("change_type") or "", analysis.get("change_type_detail"),
-                                               labels) or entry["type_text"],
-            llm_reason=analysis.get("importance_reason") or None,
+                                               words) or entry["type_text"],
+            model_reason=analysis.get("importance_reason") or None,
             summary=list(analysis.get("summary") or []) or [title], scope=list(analysis.get("scope") or []),
-            insight=[{"dimension": labels["dims"][d], "text": insight.get(d) or labels["insight_none"]}
-                     for d in labels["dims"] if d in insight] if any(insight.values()) else [],
+            insight=[{"dimension": words["dims"][d], "text": insight.get(d) or words["insight_none"]}
+                     for d in words["dims"] if d in insight] if any(insight.values()) else [],
             risks=[{"title": r["title"], "details": list(r.get("details") or [])} for r in analysis.get("risks") or []],
             advice=[{"title": a["title"], "text": a.get("text") or ""} for a in analysis.get("advice") or []],
             closing=analysis.get("closing") or "", coverage=analysis.get("coverage") or None)
         lacking = [part for part in _NEEDS[level] if not entry[part]]
         if lacking:  # the model's follow-up for this level failed: the data fills in, and the entry says so
-            parts = _heuristic_parts(row, labels)
+            parts = _rule_parts(row, words)
             entry.update({part: parts[part] for part in lacking})
-            entry["note"] = labels["analysis_incomplete"]
+            entry["note"] = words["analysis_incomplete"]
     else:
         paragraph = first_paragraph(body)
         entry["summary"] = [paragraph] if paragraph else [title]
-        parts = _heuristic_parts(row, labels) if _NEEDS[level] else {}
+        parts = _rule_parts(row, words) if _NEEDS[level] else {}
         entry.update({part: parts[part] for part in _NEEDS[level]})
         if isinstance(row.get("analysis_status"), str) and row["analysis_status"] == "failed":
-            entry["note"] = labels["analysis_failed"].format(error=row.get("llm_reason") or "error")
+            entry["note"] = words["analysis_failed"].format(error=row.get("model_reason") or "error")
     return entry
 
 
@@ -214,16 +185,16 @@ def build_context(frame: pd.DataFrame, repos: Sequence[str], days: Sequence[str]
 
     ``overview`` (a :class:`~repodigest.report.overview.Overview`) is built from the frame when not
     given; ``False`` leaves the section out."""
-    labels = load_labels(lang)
+    words = strings(lang)
     path_area = path_area or default_path_area
     analyses = analyses or {}
     anchors = AnchorSet()
     overview_anchor = anchors.make("overview")
-    shown = frame[frame["day"].isin(list(days))]
+    shown = report_rows(frame, days)
     multi_day = len(days) > 1
-    title = (labels["title"].format(date=days[-1]) if not multi_day
-             else labels["title_range"].format(first=days[0], last=days[-1]))
-    context = {"lang": lang, "title": title, "days": list(days), "labels": labels, "notes": list(notes),
+    title = (words["title"].format(date=days[-1]) if not multi_day
+             else words["title_range"].format(first=days[0], last=days[-1]))
+    context = {"lang": lang, "title": title, "days": list(days), "strings": words, "notes": list(notes),
                "usage": dict(usage) if usage else None, "repos": [], "multi_repo": len(repos) > 1,
                "multi_day": multi_day}
     # Headings' ids are handed out first so that commit ids (short shas) never shift them.
@@ -235,7 +206,7 @@ def build_context(frame: pd.DataFrame, repos: Sequence[str], days: Sequence[str]
     charts_anchor = anchors.make("charts")
     context["charts"] = {"anchor": charts_anchor, "markdown": charts_markdown} if charts_markdown is not None else None
     for name, rows, base in repo_rows:
-        counts = {lvl: int((rows["level"] == lvl).sum()) for lvl in LEVEL_ORDER}
+        counts = {lvl.value: int((rows["level"] == lvl).sum()) for lvl in LEVELS}
         repo = {"name": name, "anchor": base, "summary_anchor": anchors.make(f"{base}-summary"),
                 "details_anchor": anchors.make(f"{base}-details"), "total": len(rows), "counts": counts,
                 "per_day": [{"day": d, "count": int((rows["day"] == d).sum())} for d in days] if multi_day else [],
@@ -246,7 +217,7 @@ def build_context(frame: pd.DataFrame, repos: Sequence[str], days: Sequence[str]
                          for r in rows.to_dict("records")],
                 "groups": []}
         groups = []
-        for level in LEVEL_ORDER:
+        for level in LEVELS:
             level_rows = rows[rows["level"] == level].sort_values(["score", "committed_at"], ascending=[False, False],
                                                                    kind="stable")
             repo["groups"].append({"level": level, "anchor": anchors.make(f"{base}-{level}"),
@@ -258,27 +229,27 @@ def build_context(frame: pd.DataFrame, repos: Sequence[str], days: Sequence[str]
         for group, level_rows in groups:
             for row in level_rows.to_dict("records"):
                 anchor = anchors.make(row["short_sha"], "commit")
-                group["entries"].append(build_entry(row, labels, anchor, analyses.get(row["sha"]), path_area))
+                group["entries"].append(build_entry(row, words, anchor, analyses.get(row["sha"]), path_area))
                 built.append((group["entries"][-1], row))
     context["repos"] = [repo for repo, _ in context["repos"]]
-    _link_commits(context, built, frame, repos, days, lang, overview, overview_anchor, labels)
+    _link_commits(context, built, frame, repos, days, lang, overview, overview_anchor, words)
     return context
 
 
 def _link_commits(context: dict, built: list, frame: pd.DataFrame, repos, days, lang: str, overview, anchor: str,
-                  labels: Mapping) -> None:
+                  words: Mapping) -> None:
     """Cross-links, once every entry has its anchor: the overview's citations and each entry's relation
     lines (``related``, ``toc_marks``)."""
     anchor_of = {row["sha"]: entry["anchor"] for entry, row in built}
     index = related_index(frame) if built else None
     for entry, row in built:
-        entry["related"] = related_context(row, index, anchor_of, labels)
+        entry["related"] = related_context(row, index, anchor_of, words)
         place = series_place(row)
-        entry["toc_marks"] = " ".join(([labels["toc_revert"]] if len(row["reverts"]) or row["revert"] else [])
-                                      + ([labels["toc_series"].format(place=place)] if place else []))
+        entry["toc_marks"] = " ".join(([words["toc_revert"]] if len(row["reverts"]) or row["is_revert"] else [])
+                                      + ([words["toc_series"].format(place=place)] if place else []))
     if overview is None:
         overview = build_overview(frame, repos, days, lang)
-    context["overview"] = overview_context(overview, anchor, anchor_of, labels) if overview is not False else None
+    context["overview"] = overview_context(overview, anchor, anchor_of, words) if overview is not False else None
 
 
 def toc_title(title: str) -> str:

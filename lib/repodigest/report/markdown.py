@@ -38,8 +38,10 @@ def environment(template_dir: str = str(TEMPLATES)) -> jinja2.Environment:
     return env
 
 
-def render_markdown(context: Mapping, template: str = "report.md.j2", template_dir: str | None = None) -> str:
-    """Render ``context`` (see :mod:`repodigest.report.context`) to the report's Markdown."""
+def render_markdown(context: Mapping, template: str = "report.md.j2", template_dir: str | None = None,
+                    part: str | None = None) -> str:
+    """Render ``context`` (see :mod:`repodigest.report.context`) to the report's Markdown; ``part``
+    ("head", "repos" or "tail") renders that part alone (the template says what each holds)."""
     env = environment(template_dir or str(TEMPLATES))
-    out = env.get_template(template).render(L=context["labels"], **context)
+    out = env.get_template(template).render(L=context["strings"], part=part, **context)
     return re.sub(r"\n{3,}", "\n\n", out).strip() + "\n"

@@ -32,14 +32,15 @@ import pandas as pd
 
 from ..scoring.heuristic import is_breaking_label
 from .citations import reverted_of
-from .labels import load_labels
+from ..frame import report_rows
+from ..i18n import strings
+from ..levels import LEVELS, Level
 
 MAX_HIGHLIGHTS = 5
 MAX_THEMES = 8
 MAX_WATCH = 12
 UNUSUAL_MIN = 3
 UNUSUAL_RATIO = 2.0
-_RANK = {"high": 0, "medium": 1, "low": 2}
 _WATCH_ORDER = ("revert", "breaking", "security", "disagreement")
 
 
@@ -123,14 +124,14 @@ def _cite(row: Mapping) -> Cite:
 
 
 def _ranked(shown: pd.DataFrame) -> pd.DataFrame:
-    order = shown.assign(_rank=shown["level"].map(_RANK))
+    order = shown.assign(_rank=shown["level"].map(lambda level: -Level(level).rank))
     return order.sort_values(["_rank", "score", "committed_at"], ascending=[True, False, False], kind="stable")
 
 
-def _highlights(shown: pd.DataFrame, labels: Mapping) -> list[Highlight]:
+def _highlights(shown: pd.DataFrame, words: Mapping) -> list[Highlight]:
     picked: list[Highlight] = []
     used: set[str] = set()
-    for row in _ranked(shown[shown["level"].isin(["high", "medium"])]).to_dict("records"):
+    for row in _ranked(shown[shown["level"].isin([Level.HIGH, Level.MEDIUM])]).to_dict("records"):
         if row["sha"] in used:
             continue
         members = [row]
@@ -142,17 +143,17 @@ def _highlights(shown: pd.DataFrame, labels: Mapping) -> list[Highlight]:
         picked.append(Highlight(rank=len(picked) + 1, level=row["level"], score=int(row["score"]), line="",
                                 data_line="", change_type=row["change_type"], area=row["primary_area"],
                                 commits=[_cite(m) for m in members], series_size=size))
-        picked[-1].line = picked[-1].data_line = highlight_line(picked[-1], labels)
+        picked[-1].line = picked[-1].data_line = highlight_line(picked[-1], words)
         if len(picked) == MAX_HIGHLIGHTS:
             break
     return picked
 
 
-def highlight_line(h: Highlight, labels: Mapping) -> str:
+def highlight_line(h: Highlight, words: Mapping) -> str:
     """The data's wording of a highlight: its title, type and area (and the series' size)."""
-    kind = labels["types"].get(h.change_type, h.change_type)
-    text = labels["ov_line"].format(title=h.commits[0].title, type=kind, area=h.area)
-    return labels["ov_line_series"].format(line=text, count=h.series_size) if h.series_size else text
+    kind = words["types"].get(h.change_type, h.change_type)
+    text = words["ov_line"].format(title=h.commits[0].title, type=kind, area=h.area)
+    return words["ov_line_series"].format(line=text, count=h.series_size) if h.series_size else text
 
 
 def _themes(shown: pd.DataFrame, baseline: pd.DataFrame, baseline_days: int, report_days: int) -> list[Theme]:
@@ -174,7 +175,7 @@ def _themes(shown: pd.DataFrame, baseline: pd.DataFrame, baseline_days: int, rep
 
 
 def _breaking(row: Mapping) -> bool:
-    return bool(row["breaking"]) or any(is_breaking_label(str(x)) for x in row["pr_labels"] or ())
+    return bool(row["is_breaking"]) or any(is_breaking_label(str(x)) for x in row["pr_labels"] or ())
 
 
 def _watch(shown: pd.DataFrame) -> list[Watch]:
@@ -182,7 +183,7 @@ def _watch(shown: pd.DataFrame) -> list[Watch]:
     in_report = set(shown["sha"])
     for row in _ranked(shown).to_dict("records"):
         cite = _cite(row)
-        if row["revert"] or len(row["reverts"]):
+        if row["is_revert"] or len(row["reverts"]):
             target, day, quoted = reverted_of(row)
             reverted = None if target is None else Cite(
                 repo=row["repo"], sha=target["sha"], short_sha=target["sha"][:7], title=target["title"],
@@ -194,26 +195,26 @@ def _watch(shown: pd.DataFrame) -> list[Watch]:
             items.append(Watch("breaking", cite))
         if len(row["security_paths"]):
             items.append(Watch("security", cite, paths=list(row["security_paths"])[:3]))
-        if row["level_disagreement"] and isinstance(row["llm_level"], str):
-            items.append(Watch("disagreement", cite, levels=(row["heuristic_level"], row["llm_level"])))
+        if row["level_disagreement"] and isinstance(row["model_level"], str):
+            items.append(Watch("disagreement", cite, levels=(row["rules_level"], row["model_level"])))
     return sorted(items, key=lambda w: _WATCH_ORDER.index(w.kind))
 
 
 def _headline(total: int, counts: Mapping, themes: list[Theme], watch: list[Watch], multi_day: bool,
-              labels: Mapping) -> str:
+              words: Mapping) -> str:
     if not total:
-        return labels["ov_empty_range" if multi_day else "ov_empty"]
-    parts = [labels["ov_head_range" if multi_day else "ov_head"].format(total=total, high=counts["high"])]
+        return words["ov_empty_range" if multi_day else "ov_empty"]
+    parts = [words["ov_head_range" if multi_day else "ov_head"].format(total=total, high=counts["high"])]
     unusual = [t.area for t in themes if t.unusual][:3]
     if unusual:
-        parts.append(labels["ov_head_unusual"].format(areas=labels["ov_sep"].join(unusual)))
+        parts.append(words["ov_head_unusual"].format(areas=words["ov_sep"].join(unusual)))
     elif themes:
-        parts.append(labels["ov_head_busiest"].format(area=themes[0].area, count=themes[0].count))
+        parts.append(words["ov_head_busiest"].format(area=themes[0].area, count=themes[0].count))
     kinds = [k for k in _WATCH_ORDER if any(w.kind == k for w in watch)]
     if kinds:
-        parts.append(labels["ov_head_watch"].format(items=labels["ov_sep"].join(
-            labels[f"ov_count_{k}"].format(count=sum(w.kind == k for w in watch)) for k in kinds)))
-    return labels["ov_head_join"].join(parts) + labels["ov_head_end"]
+        parts.append(words["ov_head_watch"].format(items=words["ov_sep"].join(
+            words[f"ov_count_{k}"].format(count=sum(w.kind == k for w in watch)) for k in kinds)))
+    return words["ov_head_join"].join(parts) + words["ov_head_end"]
 
 
 def baseline_of(frame: pd.DataFrame, days: Sequence[str]) -> int:
@@ -228,36 +229,36 @@ def build_overview(frame: pd.DataFrame, repos: Sequence[str], days: Sequence[str
                    baseline_days: int | None = None) -> Overview:
     """The overview of ``days`` from ``frame`` (report and trend rows); ``baseline_days`` is the
     number of trend-window days before the report's first day (default: counted from the frame)."""
-    labels = load_labels(lang)
+    words = strings(lang)
     days = list(days)
-    shown = frame[frame["day"].isin(days)]
+    shown = report_rows(frame, days)
     baseline = frame[frame["day"] < min(days)] if days else frame.iloc[:0]
     baseline_days = baseline_of(frame, days) if baseline_days is None else baseline_days
-    counts = {lvl: int((shown["level"] == lvl).sum()) for lvl in _RANK}
-    highlights = _highlights(shown, labels)
+    counts = {lvl.value: int((shown["level"] == lvl).sum()) for lvl in LEVELS}
+    highlights = _highlights(shown, words)
     themes = _themes(shown, baseline, baseline_days, len(days))
     watch = _watch(shown)
     cited = {c.sha for h in highlights for c in h.commits}
     rest = shown[~shown["sha"].isin(cited)]["change_type"].value_counts()
-    headline = _headline(len(shown), counts, themes, watch, len(days) > 1, labels)
+    headline = _headline(len(shown), counts, themes, watch, len(days) > 1, words)
     return Overview(lang=lang, days=days, repos=list(repos), total=int(len(shown)), counts=counts,
                     headline=headline, data_headline=headline, highlights=highlights, themes=themes[:MAX_THEMES],
                     more_themes=max(0, len(themes) - MAX_THEMES), baseline_days=int(baseline_days),
                     watch=watch[:MAX_WATCH], more_watch=max(0, len(watch) - MAX_WATCH),
-                    also_landed={str(k): int(v) for k, v in rest.items()}, note=labels["ov_note_data"])
+                    also_landed={str(k): int(v) for k, v in rest.items()}, note=words["ov_note_data"])
 
 
 def worded(overview: Overview, headline: str | None, lines: Mapping[int, str], *, failed: str | None = None,
            rejected: int = 0) -> Overview:
     """``overview`` with the model's wording where it has some (``lines`` by highlight rank), and the
     note saying who wrote what: the model, the data (no model), or the data after a failed request."""
-    labels = load_labels(overview.lang)
+    words = strings(overview.lang)
     if failed is not None:
-        return replace(overview, note=labels["ov_note_failed"].format(error=failed))
+        return replace(overview, note=words["ov_note_failed"].format(error=failed))
     highlights = [replace(h, line=lines.get(h.rank) or h.data_line) for h in overview.highlights]
     used = bool(headline) or any(h.rank in lines for h in overview.highlights)
     if not used:
-        return replace(overview, note=labels["ov_note_rejected"])
-    note = labels["ov_note_llm"] + (labels["ov_note_some_rejected"].format(count=rejected) if rejected else "")
+        return replace(overview, note=words["ov_note_rejected"])
+    note = words["ov_note_llm"] + (words["ov_note_some_rejected"].format(count=rejected) if rejected else "")
     return replace(overview, headline=headline or overview.data_headline, highlights=highlights, source="llm",
                    note=note)

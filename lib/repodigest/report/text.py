@@ -8,16 +8,11 @@ from __future__ import annotations
 
 import re
 
-_WS = re.compile(r"\s+")
+from ..textcut import one_line, truncate
+
 # "]" followed by "(", "[" or ":" would close a link text, a reference or a definition.
 _LINK_CLOSE = re.compile(r"\](?=[(\[:])")
 _TRAILER = re.compile(r"^\s*([A-Za-z-]+-by|Signed-off-by|Change-Id|Reviewed-on|Fixes|Closes)\s*:", re.I)
-_SENTENCE_END = re.compile(r"[.!?。！？；;](?=\s|$)")
-
-
-def one_line(text: str | None) -> str:
-    """Collapse all whitespace (newlines included) to single spaces."""
-    return _WS.sub(" ", text or "").strip()
 
 
 _CODE_SPAN = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)")
@@ -142,18 +137,6 @@ def code(text: str | None) -> str:
     return f"{fence}{pad}{value}{pad}{fence}"
 
 
-def clip(text: str, limit: int) -> str:
-    """Cut ``text`` to about ``limit`` characters at a sentence end or word boundary, marking the cut."""
-    if len(text) <= limit:
-        return text
-    head = text[:limit]
-    ends = [m.end() for m in _SENTENCE_END.finditer(head)]
-    if ends and ends[-1] > limit // 2:
-        return head[:ends[-1]].rstrip()
-    cut = head.rfind(" ")
-    return (head[:cut] if cut > limit // 2 else head).rstrip() + " …"
-
-
 def first_paragraph(body: str, limit: int = 600) -> str:
     """The commit body's first meaningful paragraph, cleaned: no trailers, no bullets' markup."""
     for block in re.split(r"\n\s*\n", body.replace("\r\n", "\n")):
@@ -163,7 +146,7 @@ def first_paragraph(body: str, limit: int = 600) -> str:
             continue
         text = one_line(" ".join(re.sub(r"^\s*([-*+]|\d+[.)])\s+", "", ln) for ln in lines))
         if len(text) >= 3:
-            return clip(text, limit)
+            return truncate(text, limit, at="sentence", marker=" …")
     return ""
 
 
@@ -178,6 +161,5 @@ def safe_url(url: str | None) -> str | None:
 
 
 def shorten(text: str, limit: int = 57) -> str:
-    """The title as the TOC shows it: cut to ``limit`` characters then an ellipsis."""
-    text = one_line(text)
-    return text if len(text) <= limit else text[:limit].rstrip() + "..."
+    """A title on one line, cut to ``limit`` characters and "..." (the TOC's and the tables')."""
+    return truncate(one_line(text), limit, marker="...")

@@ -1,5 +1,9 @@
 """Explainable importance of a commit: signals, a 0-100 score, a level and the reasons.
 
+Scoring has two steps. :func:`measure` reads the commit's facts (change type, areas, the signals)
+and needs nothing but the commit, so it runs while git is still reading; :func:`judge` turns
+them into points, once, when the pull request's labels and the loaded history are known.
+
 Signals follow just-in-time defect prediction (Kamei et al., 2013): lines added (LA) and deleted
 (LD), files (NF), directories (ND), subsystems (NS), change entropy, and the fix keyword; plus
 risky paths, reverts, breaking-change markers and bots.
@@ -16,13 +20,15 @@ The score is a sum of points, each documented where it is defined (``POINTS``):
   breaking-change marker). A repository's ``label_points`` in the config is merged over these
   (``{ "p0" = 25, "bug" = 0 }``); the labels are data on the Commit, looked up by the source;
 - bots are capped at low; docs/test/CI-only changes are capped below high;
-- a commit touching a hotspot or a knowledge island of the loaded history (``History``, which the
-  digest computes with repodigest.analytics over the report's window) gets a ``hotspot`` /
-  ``knowledge_island`` reason worth 0 points: they say where a change lands, not how much it
-  weighs, and on the reference day below even 1 point each turns 2 more commits high (7, 3 points: 8).
-Level: high at 64 and above, medium at 25 and above, low below. The thresholds were set so that
-the reference day of the first users (sgl-project/sglang, 2026-02-16, 41 commits) splits about
-as its human-reviewed report did (6 high, 20 medium, 15 low); these thresholds give 5 / 21 / 15.
+- a commit touching a hotspot or a knowledge island of the loaded history (``History``, computed
+  from the window's file changes before scoring) gets a ``hotspot`` / ``knowledge_island`` reason
+  worth 0 points: they say where a change lands, not how much it weighs, and on the reference day
+  below even 1 point each would turn more commits high.
+Level: high at ``HIGH_AT`` (64) and above, medium at ``MEDIUM_AT`` (25) and above, low below. The
+thresholds were set so that the reference day of the first users (sgl-project/sglang, 2026-02-16)
+splits about as its human-reviewed report did (6 high, 20 medium, 15 low).
+The risks and the advice that the signals call for are decided here too, as codes
+(:mod:`.findings`); the report's strings word them.
 """
 
 from __future__ import annotations
@@ -33,12 +39,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ..config import AreaRule
+from ..levels import Level
 from ..models import Commit
 from . import paths
 from .areas import area_weights, file_area, order_areas
 from .change_type import classify
+from .findings import Finding, findings
 
-LEVELS = ("high", "medium", "low")
 HIGH_AT = 64
 MEDIUM_AT = 25
 
@@ -63,6 +70,16 @@ _BREAKING_LABELS = {"breaking", "breaking change"}
 _BREAKING = re.compile(r"(^\s*\w+(\([^)]*\))?!:|BREAKING[ -]CHANGE|\[breaking\]|\bbackward[s]?[- ]incompatible\b)",
                        re.IGNORECASE | re.MULTILINE)
 _BOT_NAMES = re.compile(r"(\[bot\]$|^dependabot|^renovate|^github-actions|^pre-commit-ci|^mergify|^copilot$)", re.I)
+
+
+@dataclass(frozen=True)
+class RepoRules:
+    """What a repository's config adds to the rules: area globs, its short name (``python/<it>/`` is no
+    area) and extra points for pull-request labels."""
+
+    areas: tuple[AreaRule, ...] = ()
+    short_name: str = ""
+    label_points: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -95,23 +112,37 @@ class Signals:
 
 
 @dataclass(frozen=True)
+class Measured:
+    """The facts :func:`measure` reads off a commit, before any point is given."""
+
+    change_type: str
+    type_rule: str
+    signals: Signals
+    areas: tuple[str, ...]  # most significant first
+    file_areas: tuple[str, ...]  # the area of each of the commit's files, in its order
+    area_count: int  # distinct path areas (title tags aside)
+
+
+@dataclass(frozen=True)
 class Assessment:
-    """The heuristic verdict on one commit."""
+    """The rules' verdict on one commit."""
 
     areas: tuple[str, ...]
     change_type: str
     type_rule: str
     signals: Signals
     score: int
-    level: str
+    level: Level
     reasons: tuple[Reason, ...] = field(default=())
     file_areas: tuple[str, ...] = ()  # the area of each of the commit's files, in its order
+    risks: tuple[Finding, ...] = ()  # what the signals say could go wrong (codes: scoring.findings)
+    advice: tuple[Finding, ...] = ()  # what reviewers should do about it
 
 
 @dataclass(frozen=True)
 class History:
-    """What the loaded history says about one repository's files (the digest computes it from the
-    frames with repodigest.analytics; scoring never reads frames)."""
+    """What the loaded history says about one repository's files (hotspots and knowledge islands of the
+    window, from repodigest.analytics before scoring)."""
 
     hotspots: Mapping[str, int] = field(default_factory=dict)  # path -> revisions, the top hotspots
     islands: Mapping[str, str] = field(default_factory=dict)  # path -> its only author
@@ -131,8 +162,8 @@ def change_entropy(churns: Sequence[int]) -> float:
     return h / math.log2(len(churns))
 
 
-def measure(commit: Commit, change_type: str) -> Signals:
-    """Compute the JIT-style signals of a commit from its files, message and change type."""
+def signals_of(commit: Commit, change_type: str) -> Signals:
+    """The JIT-style signals of a commit from its files, message and change type."""
     files = commit.files
     names = [f.path for f in files]
     return Signals(
@@ -182,20 +213,25 @@ def label_reasons(labels: Sequence[str], extra: Mapping[str, float] | None = Non
     return reasons
 
 
-def _level(score: float) -> str:
-    return "high" if score >= HIGH_AT else "medium" if score >= MEDIUM_AT else "low"
+def level_of_score(score: float) -> Level:
+    """The level a score reaches under ``HIGH_AT`` and ``MEDIUM_AT``."""
+    return Level.HIGH if score >= HIGH_AT else Level.MEDIUM if score >= MEDIUM_AT else Level.LOW
 
 
-def assess(commit: Commit, rules: Sequence[AreaRule] = (), repo_short_name: str = "",
-           label_points: Mapping[str, float] | None = None,
-           history: History | None = None) -> Assessment:
-    """Score one commit and say why, by the rule in this module's docstring."""
+def measure(commit: Commit, rules: RepoRules = RepoRules()) -> Measured:
+    """The commit's change type, signals and areas: its facts, before any point is given."""
     names = [f.path for f in commit.files]
     change_type, type_rule = classify(commit.title, names)
-    s = measure(commit, change_type)
-    file_areas = tuple(file_area(f.path, rules, repo_short_name) for f in commit.files)
+    file_areas = tuple(file_area(f.path, rules.areas, rules.short_name) for f in commit.files)
     weights = area_weights(zip(file_areas, (f.churn for f in commit.files)))
-    areas = order_areas(commit.title, weights)
+    return Measured(change_type=change_type, type_rule=type_rule, signals=signals_of(commit, change_type),
+                    areas=tuple(order_areas(commit.title, weights)), file_areas=file_areas, area_count=len(weights))
+
+
+def judge(commit: Commit, measured: Measured, rules: RepoRules = RepoRules(),
+          history: History | None = None) -> Assessment:
+    """Score one measured commit and say why, by the rule in this module's docstring."""
+    s, change_type, type_rule = measured.signals, measured.change_type, measured.type_rule
     p = POINTS
     reasons: list[Reason] = [Reason("type", TYPE_POINTS[change_type], change_type)]
     churn = s.lines_added + s.lines_deleted
@@ -204,9 +240,9 @@ def assess(commit: Commit, rules: Sequence[AreaRule] = (), repo_short_name: str 
         reasons.append(Reason("size", size, f"+{s.lines_added}/-{s.lines_deleted}"))
     if s.files > 1:
         reasons.append(Reason("files", min(p["files_cap"], p["files_per_doubling"] * math.log2(s.files)), str(s.files)))
-    path_areas = len(weights)
-    if path_areas > 1:
-        reasons.append(Reason("areas", min(p["areas_cap"], p["area_each"] * (path_areas - 1)), str(path_areas)))
+    if measured.area_count > 1:
+        reasons.append(Reason("areas", min(p["areas_cap"], p["area_each"] * (measured.area_count - 1)),
+                              str(measured.area_count)))
     if s.entropy > 0:
         reasons.append(Reason("entropy", p["entropy"] * s.entropy, f"{s.entropy:.2f}"))
     for code, found in (("public_api", s.public_api_paths), ("security_path", s.security_paths),
@@ -217,9 +253,9 @@ def assess(commit: Commit, rules: Sequence[AreaRule] = (), repo_short_name: str 
     if s.breaking:
         reasons.append(Reason("breaking", p["breaking"]))
     if commit.pull_request is not None:
-        reasons += label_reasons(commit.pull_request.labels, label_points, s.breaking)
+        reasons += label_reasons(commit.pull_request.labels, rules.label_points, s.breaking)
     if history is not None:
-        reasons += history_reasons(names, history)
+        reasons += history_reasons([f.path for f in commit.files], history)
     score = sum(r.points for r in reasons)
     if s.bot and score > p["bot_cap"]:
         reasons.append(Reason("bot", p["bot_cap"] - score, commit.author_login or commit.author_name))
@@ -230,8 +266,15 @@ def assess(commit: Commit, rules: Sequence[AreaRule] = (), repo_short_name: str 
         score = p["support_only_cap"]
     score = int(round(max(0.0, min(100.0, score))))
     ordered = sorted(reasons, key=lambda r: -abs(r.points))
-    return Assessment(areas=tuple(areas), change_type=change_type, type_rule=type_rule, signals=s,
-                      score=score, level=_level(score), reasons=tuple(ordered), file_areas=file_areas)
+    risks, advice = findings(commit, change_type, s, measured.areas)
+    return Assessment(areas=measured.areas, change_type=change_type, type_rule=type_rule, signals=s,
+                      score=score, level=level_of_score(score), reasons=tuple(ordered),
+                      file_areas=measured.file_areas, risks=risks, advice=advice)
+
+
+def assess(commit: Commit, rules: RepoRules = RepoRules(), history: History | None = None) -> Assessment:
+    """:func:`measure` then :func:`judge`: the whole verdict on one commit."""
+    return judge(commit, measure(commit, rules), rules, history)
 
 
 def history_reasons(paths: Sequence[str], history: History) -> list[Reason]:

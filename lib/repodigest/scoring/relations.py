@@ -1,8 +1,8 @@
 """Related commits: what a revert undoes, and series of commits that belong together.
 
-A function of the commit frame (:mod:`repodigest.frame`) plus one lookup per revert of the
-report's days; it fills the frame's relation columns (``reverts``, ``reverted_by``,
-``revert_lived_hours``, ``series``, ``series_index``, ``series_size``, ``series_rule``).
+A function of the scored commits (:func:`relate`) plus one lookup per revert of the report's days;
+it returns :class:`Relations`, which the frame keeps in its relation columns (``reverts``,
+``reverted_by``, ``revert_lived_hours``, ``series``, ``series_index``, ``series_size``, ``series_rule``).
 
 **Reverts.** A commit of the report's days whose message names what it reverts:
 
@@ -35,20 +35,20 @@ member in the frame, ``series_index`` the member's place, ``series_size`` the co
    and ``root``, which say nothing about the feature. Bots, merges and marked commits are left out.
    The place is the order by committer date.
 
-Series are found in the whole frame (report and trend days), so a series that began yesterday
+Series are found among all the loaded commits (report and trend days), so a series that began yesterday
 keeps its numbers today.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from datetime import timedelta
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
-import pandas as pd
-
-from ..models import CommitRef
-from ..sources.message import revert_target, same_title
+from ..models import Commit, CommitRef
+from ..sources.message import revert_target, same_title, without_pr_suffix
+from .heuristic import Assessment
 
 RUN_GAP = timedelta(hours=4)
 RUN_MIN = 3
@@ -58,6 +58,27 @@ _MARKER = re.compile(r"[\[(][^\[\]()]*?\b(\d{1,3})\s*/\s*(\d{1,3}|n)\b[^\[\]()]*
 _TAGS = re.compile(r"^\s*((?:[\[(][^\[\]()]*[\])]\s*)+)")
 
 Find = Callable[..., "CommitRef | None"]  # find(repo, sha=..., title=..., before=...)
+
+
+@dataclass(frozen=True)
+class SeriesPlace:
+    """A commit's place in a series: the series (the sha of its first member), its place, its size
+    (None when the marker says N), and the rule that made it (marker or run)."""
+
+    series: str
+    index: int
+    size: int | None
+    rule: str
+
+
+@dataclass(frozen=True)
+class Relations:
+    """What the loaded commits say of each other, by sha (see the module docstring)."""
+
+    reverts: Mapping[str, dict] = field(default_factory=dict)  # revert -> the commit it reverts (a frame ``reverts`` item)
+    reverted_by: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # reverted commit -> its reverts
+    lived_hours: Mapping[str, float] = field(default_factory=dict)  # revert -> hours the reverted change lived
+    series: Mapping[str, SeriesPlace] = field(default_factory=dict)
 
 
 def part_marker(title: str) -> tuple[int, str, str] | None:
@@ -81,118 +102,132 @@ def _stem(rest: str, author: str) -> str:
     return " ".join(words) or f"author:{author}"
 
 
-def _ref_of_row(row, found_by: str) -> dict:
-    return {"sha": row["sha"], "title": row["title"], "committed_at": row["committed_at"].isoformat(),
-            "committed_local": row["committed_local"], "url": row["url"] if isinstance(row["url"], str) else None,
-            "found_by": found_by}
+def _local(moment: datetime, tz) -> str:
+    return (moment.astimezone(tz) if tz is not None else moment).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _ref(ref: CommitRef, found_by: str, tz) -> dict:
-    local = ref.committed_at.astimezone(tz) if tz is not None else ref.committed_at
-    return {"sha": ref.sha, "title": ref.title, "committed_at": ref.committed_at.isoformat(),
-            "committed_local": local.strftime("%Y-%m-%d %H:%M:%S"), "url": ref.url, "found_by": found_by}
+def _target(sha: str, title: str, committed_at: datetime, url: str | None, found_by: str, tz) -> dict:
+    return {"sha": sha, "title": title, "committed_at": committed_at.isoformat(),
+            "committed_local": _local(committed_at, tz), "url": url, "found_by": found_by}
 
 
-def _find_reverted(row, history: pd.DataFrame, find: Find | None, tz) -> dict | None:
-    """The commit ``row`` reverts, by the module's rules 1-2: from ``history`` (the frame's other
-    commits of the repository) first, else one lookup."""
-    sha, quoted = revert_target(row["message"])
+class _History:
+    """One repository's loaded commits, looked up by sha prefix and by title (built once per relate)."""
+
+    def __init__(self, commits: Sequence[Commit]):
+        self.commits = commits  # newest first
+        self.by_title: dict[str, list[Commit]] = {}
+        for commit in commits:
+            for key in dict.fromkeys((commit.title, without_pr_suffix(commit.title))):
+                self.by_title.setdefault(key, []).append(commit)
+
+    def by_sha(self, prefix: str, other_than: str) -> Commit | None:
+        return next((c for c in self.commits if c.sha.startswith(prefix) and c.sha != other_than), None)
+
+    def newest_titled(self, quoted: str, before: datetime, other_than: str) -> Commit | None:
+        older = [c for c in self.by_title.get(quoted, ()) if c.committer_date < before and c.sha != other_than
+                 and same_title(c.title, quoted)]
+        return max(older, key=lambda c: c.committer_date, default=None)
+
+
+def _find_reverted(commit: Commit, history: _History, find: Find | None, tz) -> dict | None:
+    """The commit ``commit`` reverts, by the module's rules 1-2: from the loaded history first, else one lookup."""
+    sha, quoted = revert_target(commit.message)
     if sha:
-        hit = history[history["sha"].str.startswith(sha)]
-        if len(hit):
-            return _ref_of_row(hit.iloc[0], "sha")
-        ref = find(row["repo"], sha=sha) if find else None
+        hit = history.by_sha(sha, commit.sha)
+        if hit is not None:
+            return _target(hit.sha, hit.title, hit.committer_date, hit.url, "sha", tz)
+        ref = find(commit.repo, sha=sha) if find else None
         if ref is not None:
-            return _ref(ref, "sha", tz)
+            return _target(ref.sha, ref.title, ref.committed_at, ref.url, "sha", tz)
     if quoted:
-        older = history[history["committed_at"] < row["committed_at"]]
-        hit = older[older["title"].map(lambda t: same_title(t, quoted))]
-        if len(hit):
-            return _ref_of_row(hit.sort_values("committed_at").iloc[-1], "title")
-        ref = find(row["repo"], title=quoted, before=row["committed_at"].to_pydatetime()) if find else None
+        hit = history.newest_titled(quoted, commit.committer_date, commit.sha)
+        if hit is not None:
+            return _target(hit.sha, hit.title, hit.committer_date, hit.url, "title", tz)
+        ref = find(commit.repo, title=quoted, before=commit.committer_date) if find else None
         if ref is not None:
-            return _ref(ref, "title", tz)
+            return _target(ref.sha, ref.title, ref.committed_at, ref.url, "title", tz)
     return None
 
 
-def _reverts(frame: pd.DataFrame, find: Find | None, tz) -> tuple[dict, dict, dict]:
-    """sha -> [reverted commit], sha -> [reverting shas], sha -> hours lived."""
+def _reverts(commits: Sequence[tuple[Commit, Assessment]], shown: set[str], find: Find | None,
+             tz) -> tuple[dict, dict, dict]:
+    """sha -> reverted commit, sha -> reverting shas, sha -> hours lived."""
     reverts, reverted_by, lived = {}, {}, {}
-    # The candidates first, as plain dicts: a year of history is tens of thousands of rows.
-    shown = frame[frame["in_report"]]
-    marked = shown["message"].fillna("").str.contains("This reverts commit", regex=False)
-    for row in shown[shown["revert"].astype(bool) | marked].to_dict("records"):
-        history = frame[(frame["repo"] == row["repo"]) & (frame["sha"] != row["sha"])]
-        target = _find_reverted(row, history, find, tz)
+    histories: dict[str, _History] = {}
+    for commit, assessment in commits:
+        if commit.sha not in shown:
+            continue
+        if not (assessment.signals.revert or "This reverts commit" in commit.message):
+            continue
+        if commit.repo not in histories:
+            histories[commit.repo] = _History([c for c, _ in commits if c.repo == commit.repo])
+        target = _find_reverted(commit, histories[commit.repo], find, tz)
         if target is None:
             continue
-        reverts[row["sha"]] = [target]
-        reverted_by.setdefault(target["sha"], []).append(row["sha"])
-        when = pd.Timestamp(target["committed_at"])
-        lived[row["sha"]] = round((row["committed_at"] - when).total_seconds() / 3600, 2)
-    return reverts, reverted_by, lived
+        reverts[commit.sha] = target
+        reverted_by.setdefault(target["sha"], []).append(commit.sha)
+        seconds = (commit.committer_date - datetime.fromisoformat(target["committed_at"])).total_seconds()
+        lived[commit.sha] = round(seconds / 3600, 2)
+    return reverts, {sha: tuple(by) for sha, by in reverted_by.items()}, lived
 
 
-def _marked(frame: pd.DataFrame) -> list[list[tuple[str, int, int | None]]]:
+def _marked(by_date: Sequence[tuple[Commit, Assessment]]) -> list[list[tuple[str, int, int | None]]]:
     groups: dict[tuple, list] = {}
-    for row in frame.sort_values("committed_at")[["sha", "repo", "title", "author"]].to_dict("records"):
-        marker = part_marker(row["title"])
+    for commit, _ in by_date:
+        marker = part_marker(commit.title)
         if marker is None:
             continue
         k, total, rest = marker
-        groups.setdefault((row["repo"], total, _stem(rest, row["author"])), []).append(
-            (row["sha"], k, None if total == "N" else int(total)))
+        groups.setdefault((commit.repo, total, _stem(rest, commit.author_name)), []).append(
+            (commit.sha, k, None if total == "N" else int(total)))
     return list(groups.values())
 
 
-def _runs(frame: pd.DataFrame, taken: set[str]) -> list[list[str]]:
+def _runs(by_date: Sequence[tuple[Commit, Assessment]], taken: set[str]) -> list[list[str]]:
+    by_author: dict[tuple[str, str], list[tuple[Commit, Assessment]]] = {}
+    for commit, assessment in by_date:
+        if not assessment.signals.bot and not commit.is_merge and commit.sha not in taken:
+            by_author.setdefault((commit.repo, commit.author_name), []).append((commit, assessment))
     runs = []
-    eligible = frame[~frame["is_bot"] & ~frame["is_merge"] & ~frame["sha"].isin(taken)]
-    for _, commits in eligible.sort_values("committed_at").groupby(["repo", "author"], sort=False):
+    for members in by_author.values():
         run, shared, last = [], set(), None
-        for row in commits[["sha", "areas", "committed_at"]].to_dict("records"):
-            areas = set(row["areas"]) - SUPPORT_AREAS
-            if run and row["committed_at"] - last <= RUN_GAP and shared & areas:
-                run.append(row["sha"])
+        for commit, assessment in members:
+            areas = set(assessment.areas) - SUPPORT_AREAS
+            if run and commit.committer_date - last <= RUN_GAP and shared & areas:
+                run.append(commit.sha)
                 shared &= areas
             else:
                 if len(run) >= RUN_MIN:
                     runs.append(run)
-                run, shared = [row["sha"]], areas
-            last = row["committed_at"]
+                run, shared = [commit.sha], areas
+            last = commit.committer_date
         if len(run) >= RUN_MIN:
             runs.append(run)
     return runs
 
 
-def _series(frame: pd.DataFrame) -> dict[str, tuple[str, int, int | None, str]]:
-    """sha -> (series id, place, size or None, rule)."""
-    found = {}
-    for members in _marked(frame):
+def _series(by_date: Sequence[tuple[Commit, Assessment]]) -> dict[str, SeriesPlace]:
+    found: dict[str, SeriesPlace] = {}
+    for members in _marked(by_date):
         for sha, k, size in members:
-            found[sha] = (members[0][0], k, size, "marker")
-    for run in _runs(frame, set(found)):
+            found[sha] = SeriesPlace(members[0][0], k, size, "marker")
+    for run in _runs(by_date, set(found)):
         for place, sha in enumerate(run, start=1):
-            found[sha] = (run[0], place, len(run), "run")
+            found[sha] = SeriesPlace(run[0], place, len(run), "run")
     return found
 
 
-def link_related(frame: pd.DataFrame, find: Find | None = None, tz=None) -> pd.DataFrame:
-    """A copy of ``frame`` with the relation columns filled by the module's rules.
+def relate(scored: Sequence[tuple[Commit, Assessment]], shown: set[str], find: Find | None = None,
+           tz=None) -> Relations:
+    """The relations among ``scored`` (every loaded commit, newest first within a repository) by the
+    module's rules; reverts are looked for among the commits whose shas are in ``shown`` (the report's).
 
-    ``find(repo, sha=None, title=None, before=None)`` looks a commit up outside the frame (a
-    source's ``find_commit``); without it only the frame is searched. ``tz`` (the report's time
-    zone) gives a looked-up commit's ``committed_local``."""
-    out = frame.copy()
-    if out.empty:
-        return out
-    reverts, reverted_by, lived = _reverts(out, find, tz)
-    series = _series(out)
-    out["reverts"] = [reverts.get(sha, []) for sha in out["sha"]]
-    out["reverted_by"] = [reverted_by.get(sha, []) for sha in out["sha"]]
-    out["revert_lived_hours"] = pd.array([lived.get(sha) for sha in out["sha"]], dtype="float64")
-    out["series"] = pd.array([series[sha][0] if sha in series else None for sha in out["sha"]], dtype="string")
-    out["series_index"] = pd.array([series[sha][1] if sha in series else None for sha in out["sha"]], dtype="Int64")
-    out["series_size"] = pd.array([series[sha][2] if sha in series else None for sha in out["sha"]], dtype="Int64")
-    out["series_rule"] = pd.array([series[sha][3] if sha in series else None for sha in out["sha"]], dtype="string")
-    return out
+    ``find(repo, sha=None, title=None, before=None)`` looks a commit up outside the loaded ones (a
+    source's ``find_commit``); without it only they are searched. ``tz`` (the report's time zone)
+    gives each reverted commit's ``committed_local``."""
+    if not scored:
+        return Relations()
+    reverts, reverted_by, lived = _reverts(scored, shown, find, tz)
+    by_date = sorted(scored, key=lambda item: item[0].committer_date)
+    return Relations(reverts=reverts, reverted_by=reverted_by, lived_hours=lived, series=_series(by_date))

@@ -60,7 +60,12 @@ def revert_target(message: str) -> tuple[str | None, str | None]:
     return (sha.group(1) if sha else None), (quoted.group(1).strip() if quoted else None)
 
 
+def without_pr_suffix(title: str) -> str:
+    """``title`` without the squash-merge ``(#N)`` that GitHub appends to a pull request's title."""
+    return _PR_SUFFIX.sub("", title)
+
+
 def same_title(title: str, quoted: str) -> bool:
     """``title`` is the commit a revert quotes as ``quoted``: equal, or equal once the squash-merge
-    ``(#N)`` that GitHub appends to a pull request's title is taken off."""
-    return bool(quoted) and (title == quoted or _PR_SUFFIX.sub("", title) == quoted)
+    ``(#N)`` is taken off (:func:`without_pr_suffix`)."""
+    return bool(quoted) and (title == quoted or without_pr_suffix(title) == quoted)

@@ -100,11 +100,6 @@ def from_json(data: dict) -> PullRequest:
                           "closes_issues": issues, "merged_at": _when(data.get("merged_at"))})
 
 
-def attach_pull_requests(commits: list[Commit], found: dict[str, PullRequest]) -> list[Commit]:
-    """The commits with their pull request attached; its number and page replace the title's."""
-    out = []
-    for commit in commits:
-        pr = found.get(commit.sha)
-        out.append(replace(commit, pull_request=pr, pr_number=pr.number, pr_url=pr.url or commit.pr_url)
-                   if pr is not None else commit)
-    return out
+def with_pull_request(commit: Commit, pr: PullRequest) -> Commit:
+    """``commit`` with its pull request attached; its number and page replace the title's."""
+    return replace(commit, pull_request=pr, pr_number=pr.number, pr_url=pr.url or commit.pr_url)

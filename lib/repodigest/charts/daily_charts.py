@@ -1,8 +1,8 @@
-"""Plotly charts of the commit DataFrame: who worked on what, how important, over which days.
+"""The daily report's plotly charts of the commit frame: who worked on what, how important, over which days.
 
 Every chart is a plain function of the frame (``frame.COLUMNS``) plus options and returns a
-``plotly.graph_objects.Figure``; nothing here reads or writes files (the output side, HTML and
-PNG export and the Markdown section, is :mod:`repodigest.charts.export`).
+``plotly.graph_objects.Figure``; nothing here reads or writes files (figures as HTML:
+:mod:`repodigest.charts.html`; as PNG files: :mod:`repodigest.publish.pngs`).
 Charts about "the report" use the rows with ``in_report``; trend charts use every row (the
 trend window). One color per area (``area_colors``) is shared by all charts of a report.
 """
@@ -18,7 +18,10 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
-from .labels import OTHERS_LABELS, labels
+from ..frame import report_rows
+from ..i18n import LANGS, strings
+from ..levels import LEVELS
+from ..textcut import truncate
 
 MAX_ROWS = 50  # bar/heatmap rows shown at most, whatever ``top`` says
 MAX_AREA_ROWS = 25  # areas in the areas bar chart; the rest fold into "others"
@@ -27,7 +30,7 @@ MAX_HEATMAP_AREAS = 20  # heatmap columns
 MAX_REPOS = 30
 LABEL_WIDTH = 28  # characters of an axis label before it is cut with "…"
 OTHERS_COLOR = "#9e9e9e"
-LEVEL_COLORS = {"high": "#d62728", "medium": "#f2b701", "low": "#2ca02c"}
+LEVEL_COLORS = dict(zip((level.value for level in LEVELS), ("#d62728", "#f2b701", "#2ca02c")))
 _GREYS = {"rgb(179,179,179)", "rgb(242,242,242)", "rgb(204,204,204)"}
 PALETTE = [c for c in (*qualitative.Plotly, *qualitative.Set2, *qualitative.Pastel1) if c not in _GREYS]
 # CJK fonts first among fallbacks so zh labels render in exported PNGs (needs one installed,
@@ -35,14 +38,15 @@ PALETTE = [c for c in (*qualitative.Plotly, *qualitative.Set2, *qualitative.Past
 FONT_FAMILY = ('"Open Sans", "Noto Sans CJK SC", "WenQuanYi Micro Hei", "PingFang SC", '
                '"Microsoft YaHei", sans-serif')
 CHART_NAMES = ("authors", "areas", "levels", "area-trend", "author-area")
+OTHERS_LABELS = frozenset(strings(lang)["chart"][key] for lang in LANGS for key in ("others", "other_bots"))
+
+
+def chart_words(lang: str) -> dict[str, str]:
+    """The charts' words in ``lang`` (the catalogue's ``[chart]`` table, the level words added)."""
+    words = strings(lang)
+    return {**words["chart"], **{level.value: words[f"level_word_{level}"] for level in LEVELS}}
 
 # ---------------------------------------------------------------- data helpers
-
-def _report_rows(frame: pd.DataFrame) -> pd.DataFrame:
-    if frame.empty:
-        return frame
-    return frame[frame["in_report"].fillna(False).astype(bool)]
-
 
 def _exploded(frame: pd.DataFrame) -> pd.DataFrame:
     """One row per (commit, area): columns cid, area, author, is_bot, day, added, deleted."""
@@ -73,8 +77,7 @@ def _ranked(counts: pd.Series) -> list:
 
 def short_label(text: object, width: int = LABEL_WIDTH) -> str:
     """``text`` cut to ``width`` characters, ending in "…" when cut."""
-    text = str(text)
-    return text if len(text) <= width else text[: width - 1] + "…"
+    return truncate(str(text), width - 1)
 
 
 def _unique_short(names: Sequence[object], width: int = LABEL_WIDTH) -> list[str]:
@@ -152,8 +155,8 @@ def authors_chart(frame: pd.DataFrame, top: int = 12, bots: str = "apart", lang:
     people), "hide" (left out) or "show" (ranked with the people)."""
     if bots not in ("apart", "hide", "show"):
         raise ValueError(f"bots must be apart, hide or show, not {bots!r}")
-    L = labels(lang)
-    df = _report_rows(frame)
+    L = chart_words(lang)
+    df = report_rows(frame)
     if not df.empty and bots == "hide":
         df = df[~df["is_bot"].astype(bool)]
     if df.empty:
@@ -196,9 +199,9 @@ def authors_chart(frame: pd.DataFrame, top: int = 12, bots: str = "apart", lang:
 def areas_chart(frame: pd.DataFrame, lang: str = "zh", *, colors: Mapping[str, str] | None = None) -> go.Figure:
     """Commits and lines changed per area on the report days. A commit touching several areas
     counts once in each; beyond ``MAX_AREA_ROWS`` areas the rest fold into "others"."""
-    L = labels(lang)
+    L = chart_words(lang)
     colors = area_colors(frame) if colors is None else colors
-    ex = _exploded(_report_rows(frame)) if not frame.empty else pd.DataFrame()
+    ex = _exploded(report_rows(frame)) if not frame.empty else pd.DataFrame()
     if ex.empty:
         return _empty(L["areas"])
     agg = ex.groupby("area").agg(commits=("cid", "nunique"), added=("added", "sum"), deleted=("deleted", "sum"))
@@ -230,8 +233,8 @@ def areas_chart(frame: pd.DataFrame, lang: str = "zh", *, colors: Mapping[str, s
 
 def levels_chart(frame: pd.DataFrame, lang: str = "zh") -> go.Figure:
     """High / medium / low commits per repository on the report days, stacked."""
-    L = labels(lang)
-    df = _report_rows(frame)
+    L = chart_words(lang)
+    df = report_rows(frame)
     if df.empty:
         return _empty(L["levels"])
     table = pd.crosstab(df["repo"].astype(str), df["level"].astype(str)).reindex(columns=list(LEVEL_COLORS), fill_value=0)
@@ -279,12 +282,12 @@ def area_trend_chart(frame: pd.DataFrame, lang: str = "zh", *, colors: Mapping[s
     first to the last shown (days without commits as 0), the report days shaded.
     ``days`` / ``report_days`` widen the window or name the report days when the frame alone
     cannot tell (e.g. a report day without commits)."""
-    L = labels(lang)
+    L = chart_words(lang)
     colors = area_colors(frame) if colors is None else colors
     if frame.empty:
         return _empty(L["area-trend"])
     if report_days is None:
-        report_days = sorted(set(_report_rows(frame)["day"].astype(str)))
+        report_days = sorted(set(report_rows(frame)["day"].astype(str)))
     all_days = _day_range([*frame["day"].astype(str), *(days or ()), *report_days])
     ex = _exploded(frame)
     counts = ex.groupby("area")["cid"].nunique()
@@ -317,7 +320,7 @@ def area_trend_chart(frame: pd.DataFrame, lang: str = "zh", *, colors: Mapping[s
 def author_area_heatmap(frame: pd.DataFrame, top: int = 20, lang: str = "zh", *, bots: str = "show") -> go.Figure:
     """Commits per author (rows, the ``top`` authors, at most ``MAX_ROWS``, + others) and area (columns, the first
     ``MAX_HEATMAP_AREAS`` + others) over the whole frame. ``bots="hide"`` leaves bots out."""
-    L = labels(lang)
+    L = chart_words(lang)
     df = frame if frame.empty or bots != "hide" else frame[~frame["is_bot"].astype(bool)]
     ex = _exploded(df) if not df.empty else pd.DataFrame()
     if ex.empty:

@@ -1,7 +1,7 @@
 """One kaleido browser (headless Chromium with plotly.js loaded) on an event loop of its own thread.
 
-It opens in the background, so its start-up (about 2 s here, most of it loading plotly.js into
-the page) overlaps other work; exports wait for it. Unlike kaleido's own sync server, a browser
+It opens in the background, so its start-up (seconds, most of it loading plotly.js into the page)
+overlaps other work; exports wait for it. Unlike kaleido's own sync server, a browser
 that cannot start (no Chrome/Chromium) raises its error to the export instead of leaving it waiting,
 and every wait is bounded: kaleido times out a figure's render but not the browser's start, a
 page load or its close, and a Chromium that stops answering (seen under heavy load) must cost

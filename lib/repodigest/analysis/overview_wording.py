@@ -31,11 +31,11 @@ from pydantic import Field
 
 from ..cache import Cache
 from ..config import LLMConfig
-from .client import _Analyzer, _one_line, make_client, resolve_model
-from .prompt import _ENV, PROMPT_VERSION
+from .client import Analyzer, error_line, make_client, resolve_model
+from .prompt import PROMPT_VERSION, render_template
 from .records import AnalysisRun
 from .run import set_cost
-from .schema import Line, _Model
+from .schema import Line, Shape
 
 OVERVIEW_TABLE = "llm_overview"
 OVERVIEW_VERSION = "2026-11-26.1"  # bump when overview.*.j2 or OverviewAnswer changes
@@ -43,12 +43,12 @@ MAX_TOKENS = 1200
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
-class HighlightLine(_Model):
+class HighlightLine(Shape):
     id: int = Field(description="the id of the highlight in the data")
     line: Line = Field(description="one line: what the change does and why it matters")
 
 
-class OverviewAnswer(_Model):
+class OverviewAnswer(Shape):
     """What the model writes for the overview."""
 
     headline: Line = Field(description="one sentence: what matters in the period")
@@ -139,9 +139,8 @@ def _messages(facts: Mapping, lang: str, schema: str | None) -> list[dict]:
     text = json.dumps(facts, ensure_ascii=False, indent=1)
     nonce = hashlib.sha256(text.encode()).hexdigest()[:16]
     text = text.replace("<<<", "<< <")  # untrusted text cannot fake the markers
-    system = _ENV.get_template(f"overview_system.{lang}.j2").render().strip()
-    user = _ENV.get_template(f"overview.{lang}.j2").render(facts=text, nonce=nonce, period=facts["period"],
-                                                           schema=schema).strip()
+    system = render_template(f"overview_system.{lang}.j2")
+    user = render_template(f"overview.{lang}.j2", facts=text, nonce=nonce, period=facts["period"], schema=schema)
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 
@@ -166,11 +165,11 @@ def word_overview(facts: Mapping, cfg: LLMConfig, lang: str, cache: Cache | None
             pass  # an unreadable entry is asked again
     spent = OverviewWording(status="failed")
     try:
-        analyzer = _Analyzer(client or make_client(cfg), model, cfg, lang)
-        outcome = analyzer._ask(lambda schema, _budget: _messages(facts, lang, schema), OverviewAnswer,
+        analyzer = Analyzer(client or make_client(cfg), model, cfg, lang)
+        outcome = analyzer.ask(lambda schema, _budget: _messages(facts, lang, schema), OverviewAnswer,
                                 OverviewAnswer.model_validate, MAX_TOKENS, 0, spent)
     except Exception as exc:  # noqa: BLE001 - the data's overview stands
-        spent.error = _one_line(f"{type(exc).__name__}: {exc}", os.environ.get("OPENAI_API_KEY"), 160)
+        spent.error = error_line(f"{type(exc).__name__}: {exc}", os.environ.get("OPENAI_API_KEY"), 160)
         return spent
     if outcome.value is None:
         spent.error = outcome.error

@@ -1,13 +1,15 @@
-"""Plotly figures of the analyses: each takes the table an analysis returned (never the frames)."""
+"""Plotly figures of the history analyses (repodigest.analytics): each takes the table an analysis
+returned (never the frames), and ``lang`` for its words (English unless asked)."""
 
 from __future__ import annotations
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from ..charts.figures import PALETTE, short_label, styled
+from ..i18n import strings
+from ..textcut import truncate
+from .daily_charts import PALETTE, short_label, styled
 
-OTHERS = "others"
 LABEL_WIDTH = 48
 
 
@@ -20,101 +22,107 @@ def _names(table: pd.DataFrame, column: str) -> list[str]:
     """Labels of ``column``, prefixed by the repository when the table holds several; a long path keeps
     its end (the file's name) and loses its start."""
     several = table["repo"].nunique() > 1 if "repo" in table else False
-    names = [str(name) if len(str(name)) <= LABEL_WIDTH else "…" + str(name)[1 - LABEL_WIDTH:]
-             for name in table[column]]
+    names = [truncate(str(name), LABEL_WIDTH - 1, keep_end=True) for name in table[column]]
     return [f"{short_label(repo, 20)}: {name}" if several else name
             for repo, name in zip(table["repo"] if several else [None] * len(table), names)]
 
 
-def hotspots_figure(table: pd.DataFrame, top: int = 20) -> go.Figure:
+def hotspots_figure(table: pd.DataFrame, top: int = 20, lang: str = "en") -> go.Figure:
     """Bars of revisions for the ``top`` hotspots (:func:`~repodigest.analytics.hotspots`), colored by churn."""
     entity = "path" if "path" in table else "area"
     rows = table.head(top).iloc[::-1]
-    fig = _figure(f"Hotspots by {entity}: revisions (bar length), lines changed (color)", len(rows))
+    w = strings(lang)["history"]
+    fig = _figure(w["hotspots"].format(entity=w[entity]), len(rows))
     fig.add_bar(y=_names(rows, entity), x=rows["revisions"], orientation="h",
-                marker=dict(color=rows["churn"], colorscale="OrRd", showscale=True, colorbar=dict(title="churn")),
+                marker=dict(color=rows["churn"], colorscale="OrRd", showscale=True, colorbar=dict(title=w["churn_axis"])),
                 customdata=rows[["churn", "authors", "score"]].to_numpy(),
-                hovertemplate="%{y}<br>revisions %{x}<br>churn %{customdata[0]}<br>authors %{customdata[1]}"
-                              "<br>score %{customdata[2]}<extra></extra>")
-    fig.update_xaxes(title="revisions")
+                hovertemplate=f"%{{y}}<br>{w['revisions']} %{{x}}<br>{w['churn_axis']} %{{customdata[0]}}<br>"
+                              f"{w['authors_word']} %{{customdata[1]}}<br>{w['score']} %{{customdata[2]}}<extra></extra>")
+    fig.update_xaxes(title=w["revisions"])
     return fig
 
 
-def coupling_figure(table: pd.DataFrame, top: int = 20) -> go.Figure:
+def coupling_figure(table: pd.DataFrame, top: int = 20, lang: str = "en") -> go.Figure:
     """Bars of coupling degree for the ``top`` pairs (:func:`~repodigest.analytics.coupling`)."""
     entity = "path" if "path" in table else "area"
     rows = table.head(top).iloc[::-1]
-    fig = _figure(f"Change coupling by {entity}: degree (%) of the strongest pairs", len(rows))
+    w = strings(lang)["history"]
+    fig = _figure(w["coupling"].format(entity=w[entity]), len(rows))
     labels = [f"{a} ↔ {b}" for a, b in zip(_names(rows, entity), _names(rows, f"coupled_{entity}"))]
     fig.add_bar(y=labels, x=rows["degree"], orientation="h", marker_color=PALETTE[0],
                 customdata=rows[["shared_revs", "average_revs"]].to_numpy(),
-                hovertemplate="%{y}<br>degree %{x}%<br>shared %{customdata[0]}, average revisions "
-                              "%{customdata[1]}<extra></extra>")
-    fig.update_xaxes(title="coupling degree (%)", range=[0, 100])
+                hovertemplate=f"%{{y}}<br>{w['degree']} %{{x}}<br>{w['shared']} %{{customdata[0]}}, "
+                              f"{w['average_revs']} %{{customdata[1]}}<extra></extra>")
+    fig.update_xaxes(title=w["degree"], range=[0, 100])
     return fig
 
 
-def churn_figure(table: pd.DataFrame, top: int = 8) -> go.Figure:
+def churn_figure(table: pd.DataFrame, top: int = 8, lang: str = "en") -> go.Figure:
     """Stacked bars of churn per period (:func:`~repodigest.analytics.churn`): the ``top`` areas or
     authors by total churn, the rest as "others"."""
     entity = "area" if "area" in table else "author"
-    fig = _figure(f"Churn per {entity} over time (lines added + deleted)", barmode="stack")
+    w = strings(lang)["history"]
+    fig = _figure(w["churn"].format(entity=w[entity]), barmode="stack")
     if table.empty:
         return fig
     leaders = table.groupby(entity)["churn"].sum().sort_values(ascending=False).index[:top]
-    data = table.assign(series=table[entity].where(table[entity].isin(leaders), OTHERS))
+    data = table.assign(series=table[entity].where(table[entity].isin(leaders), w["others"]))
     data = data.groupby(["period", "series"], as_index=False)["churn"].sum()
-    for i, name in enumerate([*leaders, OTHERS]):
+    for i, name in enumerate([*leaders, w["others"]]):
         part = data[data["series"] == name]
         if len(part):
             fig.add_bar(x=part["period"], y=part["churn"], name=short_label(name, 28),
-                        marker_color="#9e9e9e" if name == OTHERS else PALETTE[i % len(PALETTE)])
-    fig.update_yaxes(title="lines")
+                        marker_color="#9e9e9e" if name == w["others"] else PALETTE[i % len(PALETTE)])
+    fig.update_yaxes(title=w["lines"])
     return fig
 
 
-def new_contributors_figure(table: pd.DataFrame) -> go.Figure:
+def new_contributors_figure(table: pd.DataFrame, lang: str = "en") -> go.Figure:
     """Bars of new contributors and a line of active ones per period
     (:func:`~repodigest.analytics.new_contributors`)."""
-    fig = _figure("Contributors per period: new (bars) and active (line)")
-    fig.add_bar(x=table["period"], y=table["new"], name="new", marker_color=PALETTE[2],
+    w = strings(lang)["history"]
+    fig = _figure(w["contributors"])
+    fig.add_bar(x=table["period"], y=table["new"], name=w["new"], marker_color=PALETTE[2],
                 customdata=[", ".join(names[:10]) for names in table["new_contributors"]],
-                hovertemplate="%{x}: %{y} new<br>%{customdata}<extra></extra>")
-    fig.add_scatter(x=table["period"], y=table["active"], name="active", mode="lines+markers",
+                hovertemplate=f"%{{x}}: %{{y}} {w['new']}<br>%{{customdata}}<extra></extra>")
+    fig.add_scatter(x=table["period"], y=table["active"], name=w["active"], mode="lines+markers",
                     line_color=PALETTE[0])
-    fig.update_yaxes(title="contributors", rangemode="tozero")
+    fig.update_yaxes(title=w["contributors_axis"], rangemode="tozero")
     return fig
 
 
-def absence_factor_figure(table: pd.DataFrame, top: int = 25) -> go.Figure:
+def absence_factor_figure(table: pd.DataFrame, top: int = 25, lang: str = "en") -> go.Figure:
     """Bars of the contributor absence factor of the ``top`` areas by commits
     (:func:`~repodigest.analytics.absence_factor`); 1 means one person made half of the commits."""
     entity = "area" if "area" in table else "repo"
     rows = table.head(top).iloc[::-1]
-    fig = _figure("Contributor absence factor (bus factor): people behind half of the commits", len(rows))
+    w = strings(lang)["history"]
+    fig = _figure(w["absence"], len(rows))
     fig.add_bar(y=_names(rows, entity) if entity == "area" else rows["repo"], x=rows["absence_factor"],
                 orientation="h", marker_color=[PALETTE[1] if v == 1 else PALETTE[0] for v in rows["absence_factor"]],
                 customdata=[[c, ", ".join(t[:5])] for c, t in zip(rows["commits"], rows["top"])],
-                hovertemplate="%{y}: %{x}<br>%{customdata[0]} commits<br>%{customdata[1]}<extra></extra>")
-    fig.update_xaxes(title="contributors", dtick=1, rangemode="tozero")
+                hovertemplate=f"%{{y}}: %{{x}}<br>%{{customdata[0]}} {w['commits']}<br>%{{customdata[1]}}<extra></extra>")
+    fig.update_xaxes(title=w["contributors_axis"], dtick=1, rangemode="tozero")
     return fig
 
 
-def activity_figure(table: pd.DataFrame) -> go.Figure:
+def activity_figure(table: pd.DataFrame, lang: str = "en") -> go.Figure:
     """Heatmap of commits by weekday and hour (:func:`~repodigest.analytics.activity`)."""
-    fig = _figure("Commits by weekday and hour (report's time zone)", height=360)
+    w = strings(lang)["history"]
+    fig = _figure(w["activity"], height=360)
     fig.add_heatmap(z=table.to_numpy(), x=[f"{h:02d}" for h in table.columns], y=list(table.index),
-                    colorscale="Blues", hovertemplate="%{y} %{x}:00: %{z} commits<extra></extra>")
+                    colorscale="Blues", hovertemplate=f"%{{y}} %{{x}}:00: %{{z}} {w['commits']}<extra></extra>")
     fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(title="hour")
+    fig.update_xaxes(title=w["hour"])
     return fig
 
 
-def rates_figure(table: pd.DataFrame, top: int = 6, rate: str = "fix_rate") -> go.Figure:
+def rates_figure(table: pd.DataFrame, top: int = 6, rate: str = "fix_rate", lang: str = "en") -> go.Figure:
     """Lines of ``rate`` (fix_rate or revert_rate) per period for the ``top`` areas by commits
     (:func:`~repodigest.analytics.fix_revert_rates`)."""
     entity = "area" if "area" in table else "repo"
-    fig = _figure(f"{rate.replace('_', ' ').capitalize()} per {entity} over time")
+    w = strings(lang)["history"]
+    fig = _figure(w["rates"].format(rate=w[rate], entity=w[entity]))
     if table.empty:
         return fig
     leaders = table.groupby(entity)["commits"].sum().sort_values(ascending=False).index[:top]
@@ -123,5 +131,5 @@ def rates_figure(table: pd.DataFrame, top: int = 6, rate: str = "fix_rate") -> g
         counted = part["fixes" if rate == "fix_rate" else "reverts"]
         fig.add_scatter(x=part.index, y=counted / part["commits"], name=short_label(name, 28), mode="lines+markers",
                         line_color=PALETTE[i % len(PALETTE)])
-    fig.update_yaxes(title=rate.replace("_", " "), tickformat=".0%", rangemode="tozero")
+    fig.update_yaxes(title=w[rate], tickformat=".0%", rangemode="tozero")
     return fig

@@ -1,0 +1,78 @@
+"""The daily notebook's one call: :func:`daily_report` builds the day's digest, and displaying its result
+shows the report, part by part, with the records that publishing reads (repodigest.publish.glue)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from .charts.daily_charts import chart_words
+from .charts.html import figures_html
+from .errors import RepodigestError
+from .frame import write_frame
+from .pipeline import Digest, build_digest
+from .publish.glue import charts_metadata, record
+from .report.markdown import render_markdown
+
+
+def daily_report(date=None, repos=None, tz=None, lang=None, window_days=None, days: int = 1, config=None,
+                 refresh: bool = False, data_dir: str | os.PathLike | None = None, **options) -> DailyReport:
+    """The digest of the report's days (``repodigest.build_digest`` with these parameters); with
+    ``data_dir``, its commit and file frames are written there as CSV and Parquet. What stops the run
+    is shown as a ``failure`` record, then raised."""
+    try:
+        digest = build_digest(date=date, repos=repos, tz=tz, lang=lang, window_days=window_days, days=days,
+                              config=config, refresh=refresh, **options)
+        written = []
+        if data_dir:
+            written = write_frame(digest.frame, data_dir) + write_frame(digest.file_frame, data_dir, kind="files")
+    except RepodigestError as exc:
+        _display({**record("failure", {"exit_code": exc.exit_code, "message": str(exc)}),
+                  "text/plain": f"error: {exc}"})
+        raise
+    return DailyReport(digest, written)
+
+
+def status(digest: Digest) -> dict:
+    """The run in numbers and lines: what ``status.json`` holds, and what the command says at its end."""
+    shown = digest.report_frame
+    return {"days": list(digest.days), "repos": list(digest.repos), "commits": int(len(shown)),
+            "levels": shown["level"].value_counts().to_dict(), "partial": digest.partial,
+            "notes": list(digest.notes), "usage": dict(digest.usage) if digest.usage else None,
+            "warnings": list(digest.warnings), "pull_requests": dict(digest.pull_requests)}
+
+
+class DailyReport:
+    """A digest shown as the daily report: the title and the overview first, then each repository's
+    table, the charts, the entries; last, the record of the run (status, overview, data files)."""
+
+    def __init__(self, digest: Digest, data_files: list[Path] = ()):
+        self.digest = digest
+        self.data_files = [str(p) for p in data_files]
+
+    def outputs(self) -> list[tuple[dict, dict]]:
+        """(MIME bundle, metadata) of each output, in order."""
+        digest, settings = self.digest, self.digest.settings
+        figures = digest.charts()
+        context = digest.context(charts_markdown="")
+        titles = chart_words(settings.lang)
+        charts = [{"name": name, "title": titles.get(name, name), "figure": json.loads(figure.to_json())}
+                  for name, figure in figures]
+        report = {"status": {**status(digest), "lang": settings.lang, "images": settings.charts.images},
+                  "overview": digest.glance().to_dict(), "data_files": self.data_files}
+        return [({"text/markdown": render_markdown(context, part="head")}, {}),
+                ({"text/markdown": render_markdown(context, part="repos")}, {}),
+                ({"text/html": figures_html(figures)}, charts_metadata(charts, settings.lang)),
+                ({"text/markdown": render_markdown(context, part="tail")}, {}),
+                (record("report", report), {})]
+
+    def _ipython_display_(self) -> None:
+        for bundle, metadata in self.outputs():
+            _display(bundle, metadata)
+
+
+def _display(bundle: dict, metadata: dict | None = None) -> None:
+    from IPython.display import display
+
+    display(bundle, raw=True, metadata=metadata or {})

@@ -1,0 +1,382 @@
+"""The pipeline, stage by stage, top to bottom; :func:`build_digest` runs it and returns a :class:`Digest`.
+
+    parameters -> load (sources; each commit measured as it is read)
+               -> pull-request context (GitHub, the report's days)
+               -> history signals (hotspots and knowledge islands of the window's file changes)
+               -> score (the rules' points, level, reasons, risks and advice: once per commit)
+               -> related commits (reverts, series)
+               -> frames (the commit frame and the file frame)
+               -> model analysis (run_analysis), blended into the levels
+               -> overview (day_overview: the day at a glance, worded by the model when it ran)
+
+Each stage is a plain function of the previous stage's value and returns its own; nothing is
+changed in place. ``build_digest`` is what the daily notebook and the exploration notebook call.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date as Date
+from pathlib import Path
+
+import pandas as pd
+
+from .cache import Cache
+from .config import RepoConfig, Settings, load_settings, repo_kind
+from .errors import UserError
+from .frame import file_rows, in_frame_order, report_rows, to_frame, with_analyses, with_file_scores
+from .i18n import strings
+from .models import Commit
+from .report import build_context, render_markdown
+from .report.overview import Overview, build_overview, worded
+from .scoring import Assessment, History, Measured, RepoRules, judge, measure
+from .scoring.relations import Relations, relate
+from .sources import Source, open_source
+from .sources.local_git import repository_root
+from .window import MAX_WINDOW_DAYS, Window, check_days, parse_date, resolve_tz
+
+log = logging.getLogger(__name__)
+
+
+# ---------------------------------------------------------------------------------------------------
+# What the stages hand on
+
+@dataclass(frozen=True)
+class Loaded:
+    """The commits of the loaded window (the report's days and the trend days before them), each with
+    the facts measured while it was read, in the frame's row order; what else the sources said."""
+
+    settings: Settings
+    window: Window
+    shown: Window  # the report's days
+    sources: Mapping[str, Source]  # display name -> source, in config order
+    rules: Mapping[str, RepoRules]  # display name -> the repository's rules
+    commits: tuple[tuple[Commit, Measured], ...]
+    notes: tuple[str, ...] = ()  # one line each for the report's top
+    pull_requests: Mapping[str, dict] = field(default_factory=dict)  # repo -> lookup figures
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What the window's history says before scoring: its file changes, and per repository the files
+    flagged as hotspots or knowledge islands."""
+
+    file_rows: pd.DataFrame
+    history: Mapping[str, History]
+
+
+@dataclass(frozen=True)
+class Analysed:
+    """The model's step: the run (None when no analysis was shown), and what the report says of it."""
+
+    run: object | None = None  # analysis.AnalysisRun
+    plan: str | None = None  # the step in one line: cached analyses, requests made or to make
+    usage: Mapping | None = None
+    partial: bool = False
+
+
+@dataclass(frozen=True)
+class Digest:
+    """Everything one report knows, frozen: the settings, the days, the frames, what the model said,
+    the overview, and what was left out."""
+
+    settings: Settings
+    days: tuple[str, ...]  # the report's days, YYYY-MM-DD, oldest first
+    window: Window  # the loaded history (report days plus trend days)
+    repos: tuple[str, ...]  # display names, in config order
+    frame: pd.DataFrame  # the commit frame (repodigest.frame.COLUMNS)
+    file_frame: pd.DataFrame  # one row per commit and file (repodigest.frame.FILE_COLUMNS)
+    sources: Mapping[str, Source] = field(default_factory=dict, repr=False)
+    notes: tuple[str, ...] = ()
+    analyses: Mapping[str, dict] = field(default_factory=dict)  # sha -> the model's analysis
+    usage: Mapping | None = None
+    partial: bool = False  # some analyses failed
+    warnings: tuple[str, ...] = ()  # run problems that did not stop it (the cache's), one line each
+    pull_requests: Mapping[str, dict] = field(default_factory=dict)  # repo -> lookup figures
+    llm_plan: str | None = None
+    overview: Overview | None = None  # the day at a glance; None when loading left it out (exploration)
+
+    @property
+    def report_frame(self) -> pd.DataFrame:
+        """The rows of the report's days."""
+        return report_rows(self.frame)
+
+    def glance(self) -> Overview:
+        """The overview: the one built while loading, else the data's, built now."""
+        return self.overview or build_overview(self.frame, self.repos, self.days, self.settings.lang,
+                                               baseline_days=self.window.days - len(self.days))
+
+    def context(self, charts_markdown: str | None = None) -> dict:
+        """The documented report context (repodigest.report.context)."""
+        return build_context(self.frame, self.repos, self.days, self.settings.lang, analyses=self.analyses,
+                             notes=self.notes, usage=self.usage, charts_markdown=charts_markdown,
+                             overview=self.glance())
+
+    def markdown(self, charts_markdown: str | None = None) -> str:
+        """The report as Markdown."""
+        return render_markdown(self.context(charts_markdown))
+
+    def charts(self) -> list:
+        """The report's plotly figures as (name, figure), in report order."""
+        from .charts import report_charts
+
+        return report_charts(self.frame, self.settings.charts, self.settings.lang)
+
+
+# ---------------------------------------------------------------------------------------------------
+# The stages, in order
+
+def load(settings: Settings, last_day: Date, report_days: int, sources: Mapping[str, Source],
+         repos: Mapping[str, RepoConfig]) -> Loaded:
+    """Read every source's commits of the window (the trend days and ``report_days`` ending on
+    ``last_day``), leaving out ignored authors; each commit is measured as it is read (a local clone
+    streams, so the rules' facts are read while git still runs)."""
+    zone = resolve_tz(settings.tz)
+    window = Window(last_day, max(settings.window_days, report_days), zone)
+    rules, read = {}, []
+    for name, source in sources.items():
+        repo = repos[name]
+        rules[name] = rule = RepoRules(repo.areas, _short_name(repo, settings, source), repo.label_points)
+        ignored = {a.lower() for a in repo.ignore_authors}
+        read += [(c, measure(c, rule)) for c in getattr(source, "iter_commits", source.commits)(window)
+                 if c.author_name.lower() not in ignored and (c.author_login or "").lower() not in ignored]
+    order = {id(c): i for i, c in enumerate(in_frame_order([c for c, _ in read]))}
+    read.sort(key=lambda item: order[id(item[0])])
+    return Loaded(settings=settings, window=window, shown=Window(last_day, report_days, zone), sources=sources,
+                  rules=rules, commits=tuple(read))
+
+
+def with_pull_requests(loaded: Loaded, repos: Mapping[str, RepoConfig], *, cache: Cache,
+                       progress: bool) -> Loaded:
+    """The commits of the report's days with their pull requests attached (trend days keep none: the
+    cost goal is per report day); no request at all without a token or with pr_context off."""
+    notes, figures, found = list(loaded.notes), dict(loaded.pull_requests), {}
+    settings = loaded.settings
+    for name, source in loaded.sources.items():
+        full_name, repo = getattr(source, "github_repo", None), repos[name]
+        enabled = repo.pr_context if repo.pr_context is not None else settings.github.pr_context
+        shas = [c.sha for c, _ in loaded.commits if c.repo == name and loaded.shown.contains(c.committer_date)]
+        if not full_name or not enabled or not shas:
+            continue
+        from .sources.pull_requests import can_look_up, look_up_pull_requests  # imports PyGithub
+
+        if not can_look_up():
+            if source.kind == "github":
+                notes.append(strings(settings.lang)["pr_notes"]["no_token"].format(repo=name))
+            continue
+        lookup = look_up_pull_requests(full_name, shas, settings, label=name, cache=cache, progress=progress)
+        notes += pull_request_notes(lookup, name, settings.lang)
+        figures[name] = lookup.figures()
+        found.update({(name, sha): pr for sha, pr in lookup.found.items()})
+    if not found:
+        return replace(loaded, notes=tuple(notes), pull_requests=figures)
+    from .sources.pull_shape import with_pull_request
+
+    commits = tuple((with_pull_request(c, found[(c.repo, c.sha)]) if (c.repo, c.sha) in found else c, m)
+                    for c, m in loaded.commits)
+    return replace(loaded, commits=commits, notes=tuple(notes), pull_requests=figures)
+
+
+def history_signals(loaded: Loaded) -> Signals:
+    """The window's file changes, and per repository its hotspots and knowledge islands
+    (repodigest.analytics.flagged_files), which the rules name in the reasons of the commits touching them."""
+    from .analytics import flagged_files
+
+    rows = file_rows([c for c, _ in loaded.commits], loaded.window.tz, loaded.shown.day_list())
+    flags = flagged_files(rows)
+    history = {}
+    for repo, part in flags.groupby("repo"):
+        hot, islands = part[part["flag"] == "hotspot"], part[part["flag"] == "knowledge_island"]
+        history[repo] = History(hotspots=dict(zip(hot["path"], hot["revisions"])),
+                                islands=dict(zip(islands["path"], islands["author"])))
+    return Signals(file_rows=rows, history=history)
+
+
+def score(loaded: Loaded, signals: Signals) -> tuple[tuple[Commit, Assessment], ...]:
+    """Every commit judged once by the rules, with its pull request and the window's history; the
+    history reasons go to the report's commits (a trend day's commit is never shown with reasons)."""
+    return tuple((c, judge(c, m, loaded.rules[c.repo],
+                           signals.history.get(c.repo) if loaded.shown.contains(c.committer_date) else None))
+                 for c, m in loaded.commits)
+
+
+def relate_commits(loaded: Loaded, scored) -> Relations:
+    """Reverts (with one lookup in the source's whole history when the window does not hold the reverted
+    commit) and series (scoring.relations)."""
+    shown = {c.sha for c, _ in scored if loaded.shown.contains(c.committer_date)}
+    return relate(scored, shown, _finder(loaded.sources), loaded.window.tz)
+
+
+def frames(loaded: Loaded, scored, relations: Relations, signals: Signals) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The commit frame and the file frame."""
+    days = loaded.shown.day_list()
+    return (to_frame(scored, loaded.window.tz, days, relations), with_file_scores(signals.file_rows, scored))
+
+
+def run_analysis(loaded: Loaded, scored, *, mode: bool | None, cache: Cache, progress: bool) -> Analysed:
+    """The model's analyses of the report's commits. ``mode``: None asks the model when a key is set
+    (the daily report); False only shows what the cache holds (no request, key or not); True first
+    states how many requests it will make, then makes them."""
+    from .analysis import analyze_commits, cached_analyses, llm_available, request_for
+
+    settings = loaded.settings
+    items = [request_for(c, a, (lambda c=c, s=loaded.sources[c.repo]: s.diff(c)))
+             for c, a in scored if loaded.shown.contains(c.committer_date)]  # diffs are read only when sent
+    if mode is False:
+        run, pending = cached_analyses(items, settings.llm, settings.lang, cache)
+        for req, prior in pending:  # shown as it is, though the commit's level now asks for more of it
+            if prior is not None:
+                run.results[req.commit.sha] = prior
+                run.cached += 1
+        return Analysed(run=run, plan=f"LLM analysis: {run.cached} of {len(items)} commits cached; analyze=True would "
+                                      f"make {len(pending)} requests (model {run.model})")
+    if mode is None and not llm_available(settings.llm)[0]:
+        return Analysed()
+    prepared, plan = None, None
+    if mode:
+        available, why = llm_available(settings.llm)
+        if not available:
+            raise UserError(f"cannot run the LLM analysis: {why}")
+        prepared = cached, pending = cached_analyses(items, settings.llm, settings.lang, cache)
+        plan = (f"LLM analysis: {len(pending)} requests to make for {len(pending)} of {len(items)} commits "
+                f"({cached.cached} cached, model {cached.model}; a retry or a follow-up for a deeper entry adds one)")
+        log.info(plan)
+        print(plan, file=sys.stderr, flush=True)
+    run = analyze_commits(items, settings.llm, settings.lang, cache, progress=progress, prepared=prepared)
+    plan = plan or f"LLM analysis: {run.requests} requests made, {run.cached} of {len(items)} commits cached"
+    return Analysed(run=run, plan=plan, usage=run.usage(), partial=run.failed > 0)
+
+
+def day_overview(loaded: Loaded, frame: pd.DataFrame, analysed: Analysed, *, word: bool,
+                 cache: Cache) -> tuple[Overview, Mapping | None]:
+    """The day at a glance from the data; when ``word`` (the daily report's analysis ran), one request
+    (cached) for the model's wording of it. Returns it and the usage with that request added."""
+    settings = loaded.settings
+    days = [d.isoformat() for d in loaded.shown.day_list()]
+    glance = build_overview(frame, list(loaded.sources), days, settings.lang,
+                            baseline_days=loaded.window.days - len(days))
+    if not (word and analysed.run is not None and settings.llm.overview and glance.total):
+        return glance, analysed.usage
+    from .analysis.overview_wording import add_usage, overview_facts, word_overview
+
+    wording = word_overview(overview_facts(glance.to_dict(), analysed.run.analyses), settings.llm, settings.lang, cache)
+    glance = worded(glance, wording.headline, wording.lines, failed=wording.error, rejected=len(wording.rejected))
+    return glance, add_usage(analysed.run, wording, settings.llm)
+
+
+# ---------------------------------------------------------------------------------------------------
+# The whole run
+
+def build_digest(date: str | Date | None = None, repos: list[str] | str | None = None, tz: str | None = None,
+                 lang: str | None = None, window_days: int | None = None, days: int = 1,
+                 config: str | os.PathLike | None = None, settings: Settings | None = None,
+                 refresh: bool = False, progress: bool = True, analyze: bool | None = None,
+                 max_days: int = MAX_WINDOW_DAYS, overview: bool = True, **source_options) -> Digest:
+    """Load, score and frame the commits of the report's days (and the trend window before them).
+
+    ``analyze``: None runs the LLM analysis when a key is set (the daily report); False only shows
+    analyses the cache holds (no request, key or not); True states how many requests it will make
+    (``Digest.llm_plan``, printed to stderr), then makes them. ``max_days`` bounds ``days``;
+    ``overview=False`` leaves the day at a glance out (exploration of long ranges).
+    """
+    settings = settings or load_settings(config, repos=repos, tz=tz, lang=lang, window_days=window_days)
+    report_days = check_days(days, "days", max_days)
+    cache = Cache(settings.cache_dir, refresh=refresh)
+    repo_configs, opened = open_sources(settings, cache=cache, refresh=refresh, progress=progress, **source_options)
+    sources = {s.name: s for s in opened}
+    configs = {s.name: r for r, s in zip(repo_configs, opened)}
+    last_day = resolve_day(settings, date, opened)
+
+    loaded = load(settings, last_day, report_days, sources, configs)
+    loaded = with_pull_requests(loaded, configs, cache=cache, progress=progress)
+    signals = history_signals(loaded)
+    scored = score(loaded, signals)
+    relations = relate_commits(loaded, scored)
+    commit_frame, file_frame = frames(loaded, scored, relations, signals)
+    analysed = run_analysis(loaded, scored, mode=analyze, cache=cache, progress=progress)
+    if analysed.run is not None and analysed.run.results:
+        commit_frame = with_analyses(commit_frame, analysed.run.results)
+    # Exploration's analyze=True makes exactly the requests it announced: no overview wording.
+    glance, usage = (day_overview(loaded, commit_frame, analysed, word=analyze is None, cache=cache)
+                     if overview else (None, analysed.usage))
+    note = heuristic_note(settings)
+    return Digest(settings=settings, days=tuple(d.isoformat() for d in loaded.shown.day_list()),
+                  window=loaded.window, repos=tuple(sources), frame=commit_frame, file_frame=file_frame,
+                  sources=sources, notes=((note,) if note else ()) + loaded.notes,
+                  analyses=analysed.run.analyses if analysed.run is not None else {}, usage=usage,
+                  partial=analysed.partial, warnings=tuple(cache.warnings), pull_requests=loaded.pull_requests,
+                  llm_plan=analysed.plan, overview=glance)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Parameters and sources
+
+def default_repo() -> RepoConfig:
+    """The git repository the run is started in."""
+    return RepoConfig(spec=str(repository_root(Path.cwd())))
+
+
+def open_sources(settings: Settings, **source_options) -> tuple[list[RepoConfig], list[Source]]:
+    """The configured repositories (default: the checkout the run is started in) and their sources."""
+    repo_configs = list(settings.repos) or [default_repo()]
+    sources = [open_source(r, settings, **source_options) for r in repo_configs]
+    names = [s.name for s in sources]
+    for name in {n for n in names if names.count(n) > 1}:
+        specs = [r.spec for r, s in zip(repo_configs, sources) if s.name == name]
+        raise UserError(f"two repositories share the display name {name!r} ({', '.join(specs)}): "
+                        f"set 'name' for one of them in the config")
+    return repo_configs, sources
+
+
+def latest_day(sources: list[Source], tz) -> Date:
+    """The most recent day (in ``tz``) on which any of the sources has a commit."""
+    times = [t for t in (s.latest_commit_time() for s in sources) if t is not None]
+    if not times:
+        raise UserError("none of the repositories has any commit")
+    return max(times).astimezone(tz).date()
+
+
+def resolve_day(settings: Settings, date: str | Date | None, sources: list[Source] | None = None) -> Date:
+    """The report's (last) day: ``date`` parsed in the settings' time zone, else the latest day with commits."""
+    zone = resolve_tz(settings.tz)
+    day = parse_date(date, zone)
+    if day is None:
+        day = latest_day(sources if sources is not None else open_sources(settings)[1], zone)
+    return day
+
+
+def heuristic_note(settings: Settings) -> str | None:
+    """One line saying the report has no LLM analysis, and why; None when one will run."""
+    from .analysis.client import llm_available  # openai itself is imported only when a client is made
+
+    if llm_available(settings.llm)[0]:
+        return None
+    words = strings(settings.lang)
+    why = words["llm_disabled"] if not settings.llm.enabled else words["no_key"]
+    return words["heuristic_only"].format(why=why)
+
+
+def pull_request_notes(lookup, repo: str, lang: str) -> list[str]:
+    """One line per kind of gap in the pull-request context of ``repo``."""
+    wording = strings(lang)["pr_notes"]
+    return [wording[gap.reason].format(repo=repo, count=len(gap.shas), detail=gap.detail) for gap in lookup.gaps]
+
+
+def _short_name(repo: RepoConfig, settings: Settings, source: Source) -> str:
+    """The repository's own name (``python/<it>/`` is no area): GitHub's when known, else the folder's."""
+    kind, location = repo_kind(repo.spec, settings.base_dir)
+    return (getattr(source, "github_repo", None) or location).rsplit("/", 1)[-1].removesuffix(".git")
+
+
+def _finder(sources: Mapping[str, Source]):
+    """``find(repo, sha=, title=, before=)`` over the sources' ``find_commit`` (scoring.relations)."""
+
+    def find(repo: str, **what):
+        source = sources.get(repo)
+        return source.find_commit(**what) if source is not None and hasattr(source, "find_commit") else None
+
+    return find

@@ -1,0 +1,38 @@
+"""Publish a daily report in-process: the outputs a kernel would record for ``display(report)``,
+written as an executed notebook, then published by repodigest's own publish step. No kernel starts;
+the notebook holds exactly what :class:`repodigest.daily.DailyReport` displays."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+from repodigest.daily import DailyReport
+from repodigest.frame import write_frame
+from repodigest.publish.export import publish_notebook
+
+
+def executed_notebook(report, path: Path) -> Path:
+    """Write the notebook a kernel would have executed for ``report`` (a DailyReport) to ``path``."""
+    nb = new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    cell = new_code_cell("display(report)")
+    cell.outputs = [new_output("display_data", data=bundle, metadata=metadata) for bundle, metadata in report.outputs()]
+    nb.cells.append(cell)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+def publish(report, folder: Path, **options):
+    """Publish ``report`` into ``folder`` as ``repodigest report`` would, without a kernel."""
+    return publish_notebook(executed_notebook(report, folder / "report.ipynb"), folder, **options)
+
+
+def save(digest, folder: Path, images: bool = False):
+    """A digest's report folder as ``repodigest report`` leaves it (data files, status, overview, report
+    files), published in-process; chart PNGs only when ``images``."""
+    written = write_frame(digest.frame, folder) + write_frame(digest.file_frame, folder, kind="files")
+    return publish(DailyReport(digest, written), folder, images=None if images else False)

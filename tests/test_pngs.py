@@ -1,0 +1,157 @@
+"""Chart PNGs (publish/pngs.py, publish/browser.py): drawn from the figures' JSON in one browser session,
+the charts section that links them, and every way the browser can fail without failing the report."""
+
+from __future__ import annotations
+
+import array
+import fcntl
+import json
+import logging
+import os
+import shutil
+import termios
+import threading
+import time
+
+import pytest
+from test_charts import make_frame
+
+from repodigest import charts
+from repodigest.publish.browser import BrowserSession, quiet_browser_exit
+from repodigest.publish.pngs import charts_section, write_pngs
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture
+def small():
+    return make_frame([
+        dict(author="alice", areas=["core", "docs"], level="high", lines_added=100, lines_deleted=20),
+        dict(author="bob", areas=["docs"], level="low", repo="o/other"),
+        dict(author="carol", areas=["core"], day="2026-02-13", in_report=False),
+    ])
+
+
+def specs(figures, lang: str = "en") -> list[dict]:
+    """The charts as the notebook leaves them for publishing: name, title, figure as JSON."""
+    words = charts.chart_words(lang)
+    return [{"name": n, "title": words[n], "figure": json.loads(f.to_json())} for n, f in figures]
+
+
+def test_charts_section_links_what_was_written_and_says_why_the_rest_is_missing(tmp_path, small):
+    shown = specs(charts.report_charts(small, None, "en"))
+    written = [tmp_path / "chart-authors.png", tmp_path / "chart-area-trend.png"]
+    md = charts_section(shown, written, "en")
+    assert "![Authors: commits and lines changed](chart-authors.png)" in md
+    assert "![Commits per day by area](chart-area-trend.png)" in md and "chart-areas.png" not in md
+    assert str(tmp_path) not in md  # links are relative: the images sit next to report.md
+    failed = charts_section(shown, [], "zh", "no Chrome")
+    assert "no Chrome" in failed and "report.html" in failed and "![" not in failed
+    off = charts_section(shown, [], "en", off=True)
+    assert "images = false" in off and "report.html" in off and "Nothing to chart" not in off
+    assert charts_section([], [], "en") == "(Nothing to chart for this period.)\n"
+
+
+def test_a_missing_browser_is_a_reason_not_an_error(tmp_path, small):
+    paths, error = write_pngs(specs(charts.report_charts(small, None, "en")[:1]), tmp_path,
+                              browser_path=str(tmp_path / "no-such-chrome"))
+    assert paths == [] and error and "Chrome" in error
+
+
+def _has_browser() -> bool:
+    try:
+        from choreographer.browsers.chromium import Chromium
+
+        return Chromium.find_browser(skip_local=False) is not None
+    except Exception:
+        return shutil.which("chromium") is not None or shutil.which("google-chrome") is not None
+
+
+@pytest.mark.skipif(not _has_browser(), reason="no Chrome/Chromium for kaleido (apt-get install chromium)")
+def test_pngs_in_one_session_keep_each_figures_size(tmp_path, small):
+    figures = charts.report_charts(small, None, "zh")
+    paths, error = write_pngs(specs(figures, "zh"), tmp_path / "out")
+    assert error is None
+    assert [p.name for p in paths] == [f"chart-{n}.png" for n, _ in figures]
+    assert all(p.read_bytes()[:8] == PNG for p in paths)
+    height = int.from_bytes(paths[0].read_bytes()[20:24], "big")  # the PNG's IHDR
+    assert height == figures[0][1].layout.height
+    early = BrowserSession()  # a session started before the figures exist draws the same images
+    try:
+        again, error = write_pngs(specs(figures, "zh"), tmp_path / "again", session=early)
+    finally:
+        early.close()
+    assert error is None and [p.read_bytes() for p in again] == [p.read_bytes() for p in paths]
+
+
+def test_a_browser_that_cannot_start_early_is_reported_not_waited_for(tmp_path, small, monkeypatch):
+    monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "no-such-chrome"))
+    early = BrowserSession()
+    try:
+        paths, error = write_pngs(specs(charts.report_charts(small, None, "en")[:1]), tmp_path, session=early)
+    finally:
+        early.close()
+    assert paths == [] and "Chrome" in error
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has exited
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.parametrize("early", [False, True], ids=["own-session", "early-start"])
+def test_a_browser_that_never_answers_costs_the_pngs_not_the_report(tmp_path, small, monkeypatch, early):
+    # A "Chromium" that starts and then says nothing on the devtools pipe: how a hung browser looks to kaleido.
+    pids = tmp_path / "pids"
+    fake = tmp_path / "chromium"
+    fake.write_text(f"#!/bin/sh\necho $$ >> {pids}\nexec sleep 600\n")
+    fake.chmod(0o755)
+    shown = specs(charts.report_charts(small, None, "en")[:1])
+    if early:
+        session = BrowserSession(timeout=2, path=str(fake))
+        try:
+            paths, error = write_pngs(shown, tmp_path / "out", session=session)
+        finally:
+            session.close()
+    else:
+        paths, error = write_pngs(shown, tmp_path / "out", browser_path=str(fake), timeout=2)
+    assert paths == [] and "did not start within 2 s" in error
+    started = [int(line) for line in pids.read_text().split()]
+    assert started and not any(_alive(pid) for pid in started)  # killed, not left behind
+
+
+def _bytes_waiting(fd: int) -> int:
+    buf = array.array("i", [0])
+    fcntl.ioctl(fd, termios.FIONREAD, buf)
+    return buf[0]
+
+
+@pytest.mark.parametrize("after_last_message, logged", [(b"{bye}\n", False), (b"{not json}\n", True)],
+                         ids=["bye", "garbage"])
+def test_the_browser_exiting_is_not_logged_as_an_error(caplog, after_last_message, logged):
+    # How it happened in CI: Chromium's last message and the "{bye}" its wrapper prints on exit
+    # arrive in one read; choreographer waits for the rest until kaleido closes the pipe, then
+    # decodes what it has, and logged "{bye}" with a traceback on the user's terminal.
+    import kaleido  # noqa: F401 - imports choreographer, whose loggers are logistro's class
+    from choreographer.channels.pipe import Pipe
+
+    quiet_browser_exit()
+    pipe = Pipe()
+    pipe.open()
+    os.write(pipe.from_external_to_choreo, b'{"id": 7, "result": {}}\0' + after_last_message)
+    read: list = []
+    with caplog.at_level(logging.DEBUG, logger="choreographer"):
+        reader = threading.Thread(target=lambda: read.append(pipe.read_jsons(blocking=True)[0]))
+        reader.start()
+        for _ in range(1000):  # until the reader holds the bytes and waits for more
+            if not _bytes_waiting(pipe._read_from_browser):
+                break
+            time.sleep(0.01)
+        pipe.close()
+        reader.join(10)
+    assert not reader.is_alive() and read == [[{"id": 7, "result": {}}]]
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors == (["JSONError decoding message. Ignoring"] if logged else [])
