@@ -1,6 +1,6 @@
 """The library's folders read as its data flow: no module imports a later stage, and no import loops.
 
-Stages, in flow order (design.md, "Target layout"): sources -> scoring -> analysis -> frame ->
+Stages, in flow order (design.md, "Target layout"): sources -> scoring -> evidence -> analysis -> frame ->
 analytics / charts / report -> publish -> digest / cli / explore. The shared utilities (config,
 cache, window, models, errors, lazy) may be imported from anywhere.
 """
@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "lib" / "repodigest"
-STAGES = {"sources": 0, "scoring": 1, "analysis": 2, "frame": 3, "analytics": 4, "charts": 4, "report": 4,
-          "publish": 5, "digest": 6, "cli": 7, "explore": 7}
+STAGES = {"sources": 0, "scoring": 1, "evidence": 1.5, "analysis": 2, "frame": 3, "analytics": 4, "charts": 4,
+          "report": 4, "publish": 5, "digest": 6, "cli": 7, "explore": 7}
 UTILITIES = {"config", "cache", "window", "models", "errors", "lazy", ""}
 
 
