@@ -8,6 +8,7 @@ import pytest
 from repodigest.cache import Cache
 from repodigest.errors import UserError
 from repodigest.evidence import label_outcomes
+from repodigest.evidence.annotate import line_origins
 from repodigest.evidence.fixlines import is_fix
 from repodigest.evidence.outcomes import TABLE
 
@@ -52,7 +53,7 @@ def test_a_fix_that_modifies_a_line_labels_the_commit_that_wrote_it(history):
     assert out[feature].days_to_fix == pytest.approx(5.5)
     assert out[feature].status == "fixed" and not out[feature].later_reverted
     assert out[base].status == "clean" and out[base].fixed_by == () and out[base].days_to_fix is None
-    assert out.stats.fix_commits == 1 and out.stats.blames == 1
+    assert out.stats.fix_commits == 1 and out.stats.blamed_files == 1
 
 
 def test_a_fix_that_deletes_a_line_labels_the_commit_that_wrote_it(history):
@@ -70,7 +71,7 @@ def test_a_fix_of_tests_docs_or_whitespace_labels_nothing(history):
     repo.commit("Release", day(200), {"docs/more.md": "more\n"})
     out = labels(repo, [base, feature], horizon_days=90)
     assert out[feature].status == "clean" and not out[feature].later_fixed
-    assert out.stats.blames == 0
+    assert out.stats.blamed_files == 0
     assert out.stats.skipped["lines"] >= 1  # the re-indented line
 
 
@@ -144,7 +145,7 @@ def test_a_warm_run_blames_nothing(history, tmp_path):
     cache = Cache(tmp_path / "c")
     cold = labels(repo, [base, feature], cache=cache)
     warm = labels(repo, [base, feature], cache=cache)
-    assert cold.stats.blames == 1 and warm.stats.blames == 0 and warm.stats.cached_fixes == 1
+    assert cold.stats.blamed_files == 1 and warm.stats.blamed_files == 0 and warm.stats.cached_fixes == 1
     assert dict(warm) == dict(cold) and warm[feature].fixed_by == (fix,)
     key = f"{repo.path.resolve()}|"
     stored = [v for k, v in cache.get_many(TABLE, [f"{key}1|{fix}"]).items()]
@@ -159,8 +160,8 @@ def test_a_cached_blame_bounded_too_late_is_blamed_again(history, tmp_path):
     cache = Cache(tmp_path / "c")
     assert labels(repo, [later], cache=cache)[later].fixed_by == (fix,)  # blamed down to `feature` only
     out = labels(repo, [feature, later], cache=cache)
-    assert out.stats.blames == 1 and out[feature].fixed_by == (fix,)
-    assert labels(repo, [later], cache=cache).stats.blames == 0  # the older bound serves the newer range
+    assert out.stats.blamed_files == 1 and out[feature].fixed_by == (fix,)
+    assert labels(repo, [later], cache=cache).stats.blamed_files == 0  # the older bound serves the newer range
 
 
 def test_a_shallow_clone_does_not_crash_and_never_blames_its_boundary(history, tmp_path):
@@ -185,3 +186,84 @@ def test_a_source_that_is_not_a_clone_is_a_user_error(tmp_path):
         label_outcomes(tmp_path / "nowhere", ["abc"], progress=False)
     with pytest.raises(UserError, match="local clone or mirror"):
         label_outcomes(object(), ["abc"], progress=False)
+
+
+def _git_blame(repo, bound: str | None, commit: str, path: str) -> dict[int, str]:
+    """Line number -> the commit ``git blame --first-parent --root -w`` names (bound's lines left out)."""
+    out = repo.git("blame", "--first-parent", "--root", "-w", "--porcelain", f"{bound}..{commit}" if bound else commit,
+                   "--", path)
+    found, boundary, current = {}, set(), None
+    for line in out.split("\n"):
+        parts = line.split(" ")
+        if len(parts[0]) == 40 and len(parts) >= 3 and parts[2].isdigit():
+            current = parts[0]
+            found[int(parts[2])] = current
+        elif line == "boundary":
+            boundary.add(current)
+    return {n: sha for n, sha in found.items() if sha not in boundary}
+
+
+def test_forward_blame_names_what_git_blame_names(make_repo):
+    repo = make_repo()
+    lines = [f"value_{i} = {i}\n" for i in range(40)]
+
+    def save(message, when, name="src/b.py"):
+        return repo.commit(message, day(when), {name: "".join(lines)})
+
+    def current():
+        return repo.git("show", "HEAD:src/b.py").splitlines(keepends=True)
+    save("Start", 0, name="src/a.py")
+    lines[4:7] = ["changed_4 = 1\n", "changed_5 = 1\n"]
+    lines[10:10] = ["inserted_a = 1\n", "inserted_b = 2\n"]
+    del lines[20]
+    first = save("Edit", 1, name="src/a.py")
+    repo.git("mv", "src/a.py", "src/b.py")
+    lines[30] = "renamed_and_changed = 1\n"
+    save("Move a to b", 2)
+    repo.git("checkout", "-q", "-b", "topic")
+    lines[12:14] = ["topic_12 = 1\n", "topic_13 = 1\n"]
+    save("Topic work", 3)
+    repo.git("checkout", "-q", "main")
+    lines = current()
+    lines[25] = "main_25 = 1\n"
+    save("Main work", 4)
+    repo.git("merge", "-q", "--no-ff", "topic", "-m", "Merge topic",
+             env={"GIT_COMMITTER_DATE": day(5), "GIT_AUTHOR_DATE": day(5)})
+    lines = current()
+    lines[2] = "    " + lines[2]  # whitespace only: blame -w looks through it
+    lines[15] = "late_15 = 1\n"
+    fix = save("Reindent and change", 6)
+    order = {sha: i for i, sha in enumerate(repo.git("rev-list", "--first-parent", "--reverse", "HEAD").split())}
+    size = len(repo.git("show", f"{fix}^:src/b.py").splitlines())
+    for bound in (None, first):
+        expected = _git_blame(repo, bound, f"{fix}^", "src/b.py")
+        assert len(set(expected.values())) == (5 if bound is None else 3)  # start, edit | move, main, merge
+        for start in (1, 2, 3):  # every third line, three ways: a line shifted by one changes the counts
+            numbers = list(range(start, size + 1, 3))
+            counts = {}
+            for n in numbers:
+                if n in expected:
+                    counts[expected[n]] = counts.get(expected[n], 0) + 1
+            assert line_origins(repo.path, bound, {fix: {"src/b.py": numbers}}, order, workers=2)[fix] == counts
+
+
+def test_a_missing_object_is_skipped_and_counted(history):
+    repo, base, feature, src = history
+    repo.commit("Fix wrong factor in f3", day(15), {"src/app.py": edit(src, "return x * 3", "return x * 4")})
+    blob = repo.git("rev-parse", f"{feature}:src/app.py").strip()
+    (repo.path / ".git" / "objects" / blob[:2] / blob[2:]).unlink()  # the fix's parent's version is gone
+    out = labels(repo, [feature])
+    assert out[feature].later_fixed is False and out.stats.unreadable == 1
+    with pytest.raises(UserError, match="revision"):
+        labels(repo, [feature], revision="no-such-branch")
+
+
+def test_a_missing_object_on_the_way_back_is_counted_too(history):
+    repo, base, feature, src = history
+    middle = edit(src, "return x + 7", "return x + 70")
+    repo.commit("Tune f7", day(12), {"src/app.py": middle})
+    repo.commit("Fix wrong factor in f3", day(15), {"src/app.py": edit(middle, "return x * 3", "return x * 4")})
+    blob = repo.git("rev-parse", f"{feature}:src/app.py").strip()  # read only when blaming past "Tune f7"
+    (repo.path / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
+    out = labels(repo, [feature])
+    assert not out[feature].later_fixed and out.stats.unreadable == 1

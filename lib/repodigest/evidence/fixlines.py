@@ -1,5 +1,5 @@
 """What a fix commit changed that SZZ blames: the fix-commit rule, and the lines a fix deletes or
-modifies, read from one ``git log -p`` over many fix commits.
+modifies, read for many commits at once (``git log --no-walk``: their files, then their patches).
 
 **The change's own words.** GitHub's merge button titles a merge ``Merge pull request #N from
 owner/branch`` and puts the pull request's title in the body: for such a merge the body is the
@@ -19,15 +19,15 @@ without a fix word ("Don't trust a zero file ID", "Avoid ...", "Restore ..."); w
 wrongly: internal fixes with no user-facing bug (CI, tests, docs: their files are skipped anyway)
 and refactors that mention an error or an issue.
 
-**Lines blamed** (:func:`parse_fix_diffs`): the lines each fix deletes or modifies (the ``-`` lines of
-its diff against its first parent, ``-U0 -M``; a merge's diff against its first parent is its change),
-by their numbers in the parent, where the parent's path is the one before a rename. Skipped:
+**Lines blamed** (:func:`read_fixes`): the lines each fix deletes or modifies (the ``-`` lines of its
+diff against its first parent, ``-U0 -M``; a merge's diff against its first parent is its change), by
+their numbers in the parent, where the parent's path is the one before a rename. Skipped:
 
 - files that are not source (tests, docs, CI, build and dependency files, lockfiles, generated and
   vendored files: :func:`repodigest.scoring.paths.file_kind`), binary files;
 - a fix with lines to blame in more than ``MAX_FIX_FILES`` source files (a sweep across the code,
-  whatever its title says: on pytest only two lint sweeps, of 17 and 22 files, reach it; the largest
-  real fix blames 7);
+  whatever its title says; on pytest no fix reaches it: the largest blames 7 files, and the two lint
+  sweeps of 17 and 22 files are already out by their words);
 - hunks that delete more than ``MAX_HUNK_LINES`` lines (a rewrite or a deleted file says which code
   was replaced, not which line was wrong);
 - blank lines, comment-only lines (``#`` in Python and shell-like files, ``//`` in C-like ones), and
@@ -40,11 +40,15 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
+from ..errors import SourceError
 from ..scoring import paths
 from ..scoring.change_type import classify
+from ..sources.local_git import run_git
 from ..sources.message import split_message
 
 MAX_HUNK_LINES = 100
@@ -83,7 +87,8 @@ class FixLines:
     """What one fix commit gives SZZ to blame: per path in its parent, the line numbers to blame."""
 
     sha: str
-    files: list[str] = field(default_factory=list)  # every path the fix touches (new names)
+    files: list[str] = field(default_factory=list)  # every path the commit touches (new names)
+    fix: bool = False  # the fix-commit rule holds
     lines: dict[str, list[int]] = field(default_factory=dict)  # parent path -> line numbers, ascending
     skipped: dict[str, int] = field(default_factory=lambda: {"sweeps": 0, "files": 0, "hunks": 0, "lines": 0})
 
@@ -99,13 +104,18 @@ def line_ranges(numbers: list[int]) -> list[tuple[int, int]]:
     return runs
 
 
-def _path(text: str) -> str | None:
+def unquote(text: str) -> str:
+    """A path as git writes it in a diff header: C-quoted when it holds control characters or quotes."""
+    if len(text) > 1 and text.startswith('"') and text.endswith('"'):
+        return codecs.escape_decode(text[1:-1].encode("utf-8"))[0].decode("utf-8", "replace")
+    return text
+
+
+def diff_path(text: str) -> str | None:
     """The path of a ``--- a/x`` / ``+++ b/x`` line (after the marker), None for /dev/null."""
-    text = text.rstrip("\n")
+    text = unquote(text.rstrip("\n"))
     if text == "/dev/null":
         return None
-    if text.startswith('"'):  # git quotes a path with control characters or quotes in C style
-        text = codecs.escape_decode(text[1:-1].encode("utf-8"))[0].decode("utf-8", "replace")
     return text[2:] if text[:2] in ("a/", "b/") else text
 
 
@@ -150,16 +160,12 @@ def _parse_one(sha: str, text: str) -> FixLines:
             _close(fix, old, hunk)
             old, hunk, header = None, None, True
         elif header and line.startswith("--- "):
-            old = _path(line[4:])
+            old = diff_path(line[4:])
         elif header and line.startswith("+++ "):
-            new = _path(line[4:])
-            fix.files.append(new or old or "")
             header = False
             if old is not None and paths.file_kind(old) != "source":
-                fix.skipped["files"] += 1
                 old = None
         elif header and line.startswith("Binary files "):
-            fix.skipped["files"] += 1
             header = False
         elif line.startswith("@@ ") and not header:
             _close(fix, old, hunk)
@@ -179,16 +185,77 @@ def _parse_one(sha: str, text: str) -> FixLines:
 
 
 RECORD = "\x1eFIX "
-DIFF_ARGS = ("-c", "core.quotepath=off", "-c", "log.showSignature=false", "log", "--no-walk=unsorted",
-             "--diff-merges=first-parent", "-p", "-U0", "-M", "--no-color", "--no-ext-diff", "--no-textconv",
-             f"--format={RECORD}%H")
+_SHOW = ("-c", "core.quotepath=off", "-c", "log.showSignature=false", "log", "--no-walk=unsorted",
+         "--diff-merges=first-parent", "-M", "--no-color", "--no-ext-diff", "--no-textconv", f"--format={RECORD}%H")
+BATCH = 200  # commits per git process (the batches run in parallel)
 
 
-def parse_fix_diffs(output: bytes) -> list[FixLines]:
-    """Parse ``git <DIFF_ARGS> <sha>...`` output: one :class:`FixLines` per commit, in its order."""
+def _changes(output: bytes) -> dict[str, list[tuple[str | None, str]]]:
+    """Parse ``--name-status -z`` output: sha -> (path before a rename or copy, path) per file."""
+    found: dict[str, list[tuple[str | None, str]]] = {}
+    for record in output.decode("utf-8", "replace").split(RECORD)[1:]:
+        tokens = [t.strip("\n") for t in record.split("\0")]
+        files = found[tokens[0].strip()] = []
+        i = 1
+        while i < len(tokens) and tokens[i]:
+            if tokens[i][:1] in ("R", "C"):
+                files.append((tokens[i + 1], tokens[i + 2]))
+                i += 3
+            else:
+                files.append((None, tokens[i + 1]))
+                i += 2
+    return found
+
+
+def _parse_diffs(output: bytes) -> dict[str, FixLines]:
     text = output.decode("utf-8", errors="replace")
-    out = []
+    found = {}
     for record in text.split(RECORD)[1:]:
         sha, _, diff = record.partition("\n")
-        out.append(_parse_one(sha.strip(), diff))
-    return out
+        found[sha.strip()] = _parse_one(sha.strip(), diff)
+    return found
+
+
+def _batches(path: Path, shas: list[str], read: Callable[[list[str]], dict], workers: int) -> dict:
+    """``read`` over ``shas`` in parallel batches; a batch git cannot read is read commit by commit,
+    and a commit it still cannot read is left out."""
+    def batch(part: list[str]) -> dict:
+        try:
+            return read(part)
+        except SourceError:
+            return {} if len(part) == 1 else {k: v for one in part for k, v in batch([one]).items()}
+    found: dict = {}
+    with ThreadPoolExecutor(workers) as pool:
+        for part in pool.map(batch, [shas[i:i + BATCH] for i in range(0, len(shas), BATCH)]):
+            found.update(part)
+    return found
+
+
+def read_fixes(path: Path, messages: dict[str, str], workers: int) -> dict[str, FixLines]:
+    """The :class:`FixLines` of those commits of ``messages`` (sha -> message) that git can read (the
+    others are left out): two passes, the files each commit touches (the fix rule's paths, and the
+    source files), then the patches of the fix commits, of source files only (tests and snapshots are
+    often the bulk of a patch)."""
+    changes = _batches(path, list(messages), lambda part: _changes(run_git(path, *_SHOW, "--name-status", "-z",
+                                                                           *part, "--")), workers)
+    fixes = {}
+    for sha, files in changes.items():
+        fix = fixes[sha] = FixLines(sha, files=[new for _, new in files])
+        fix.fix = is_fix(messages[sha], fix.files)
+        fix.skipped["files"] = sum(1 for old, new in files if paths.file_kind(old or new) != "source")
+    wanted = [sha for sha, fix in fixes.items() if fix.fix]
+    sources = sorted({p for sha in wanted for old, new in changes[sha] for p in (old, new)
+                      if p and paths.file_kind(old or new) == "source"})
+    if wanted and sources:
+        def patches(part: list[str]) -> dict[str, FixLines]:
+            read = _parse_diffs(run_git(path, "--literal-pathspecs", *_SHOW, "-p", "-U0", *part, "--", *sources))
+            return {sha: read.get(sha) or FixLines(sha) for sha in part}  # git leaves out a commit with no such file
+        read = _batches(path, wanted, patches, workers)
+        for sha in wanted:
+            if sha not in read:  # git could not read its patch (a missing object)
+                del fixes[sha]
+                continue
+            read[sha].fix, read[sha].files = True, fixes[sha].files
+            read[sha].skipped["files"] = fixes[sha].skipped["files"]
+            fixes[sha] = read[sha]
+    return fixes

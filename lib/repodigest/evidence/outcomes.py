@@ -11,17 +11,19 @@ commits are those after it on that line whose committer date is at most ``c``'s 
   newest earlier commit with that title.
 - **Fixed** (SZZ: Śliwerski, Zimmermann and Zeller 2005): each later fix commit (the rule and the
   lines skipped are in :mod:`repodigest.evidence.fixlines`) has the lines it deletes or modifies
-  blamed in its first parent; the commits blame names are fixed by it. Blame runs as
-  ``git blame --first-parent --root -w --porcelain -L a,b -L c,d ... <bound>..<fix>^ -- <path>``, one
-  process per file of a fix with all its hunks. ``--first-parent`` names the first-parent commit (a
-  merge, not the branch commit inside it) that brought a line in; ``-w`` looks through whitespace-only
-  changes; no ``-M``/``-C``: a line moved within or across files is blamed on the move (cheaper, and
-  the move is the last change to the line the fix touched). ``<bound>`` is the first parent of the
-  oldest labelled commit, so blame never walks older history (lines older than the range are the
-  bound's, flagged ``boundary``, and ignored): that is what keeps a blame at a few tens of
-  milliseconds. ``--root`` blames a repository's first commit like any other; in a shallow clone
-  blame stops at the grafted boundary commits (``.git/shallow``) and gives them every older line, so
-  a boundary commit is never labelled fixed (those lines are counted in ``boundary_lines``).
+  blamed in its first parent; the commits blame names are fixed by it. The blame is
+  ``git blame --first-parent --root -w <bound>..<fix>^ -- <path>`` for those lines, computed forward
+  for all fixes at once (:mod:`repodigest.evidence.annotate`: each file's history read once, where
+  blame would walk it again for every fix). ``--first-parent`` names the first-parent commit (a
+  merge, not the branch commit inside it) that brought a line in; ``-w`` looks through
+  whitespace-only changes; whole-file renames are followed; no ``-M``/``-C`` inside files: a line
+  moved within or across files is blamed on the move (the move is the last change to the line the
+  fix touched). ``<bound>`` is the first parent of the oldest labelled commit, so blame never reads
+  older history (lines from before it name no one): that bound is what keeps the cost to a few
+  months of each file. ``--root``: a repository's first commit is blamed like any other; in a
+  shallow clone history stops at the grafted boundary commits (``.git/shallow``), which get every
+  older line, so a boundary commit is never labelled fixed (those lines are counted in
+  ``boundary_lines``).
 - ``days_to_fix``: days from ``c``'s committer date to its first fix or revert.
 - ``outcome_horizon``: the last moment an outcome could be seen: the source's newest commit date
   (the revision's tip), or ``c`` + ``horizon_days`` when given, whichever is earlier.
@@ -30,38 +32,35 @@ commits are those after it on that line whose committer date is at most ``c``'s 
   seen so far (so a rate over the closed commits is not inflated by young commits that were fixed
   early while their young clean peers are left out); else ``reverted``, ``fixed`` or ``clean``.
 
-Cost and cache: one ``git log`` lists the first-parent line (messages only), one ``git log -p``
-per batch reads the diffs of the fix commits not cached, and one blame per source file of a fix.
-A fix commit's blame result is immutable: it is cached per fix (table ``szz_fixes``, keyed by the
-repository's path, the rules' version and the fix's sha) with the bound it was blamed to, and reused
-whenever that bound is as old as or older than the one needed; a fix that could not be read whole is
-not cached. Labels are then composed in memory, so a warm run reads the line and the cache only.
+Cost and cache: one ``git log`` lists the first-parent line (messages only, stopping at the oldest
+labelled commit); for the fix commits not cached, two ``git log --no-walk`` per batch of 200 read
+their files and their source patches, one ``git log -p`` per group of files (``workers`` groups, in
+parallel) blames them forward. A fix commit's blame result is immutable: it is cached per fix (table
+``szz_fixes``, keyed by the repository's path, ``RULES_VERSION`` and the fix's sha; the horizon only
+chooses which fixes count, so it is no part of the key) with the bound it was blamed from, and reused
+whenever that bound is as old as the one needed or older; a fix git could not read is not cached.
+Labels are composed in memory, so a warm run reads the line and the cache only.
 """
 
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-
-from tqdm import tqdm
 
 from ..cache import Cache
 from ..errors import SourceError, UserError
 from ..sources.local_git import repository_root, run_git, stream_git
 from ..sources.message import revert_target, same_title, split_message
-from .fixlines import DIFF_ARGS, FixLines, change_message, is_fix, is_fix_title, line_ranges, parse_fix_diffs
+from .annotate import line_origins
+from .fixlines import change_message, is_fix_title, read_fixes
 
 OBSERVATION_DAYS = 90
 RULES_VERSION = 1  # bump when the fix rule, the skipped lines or the blame options change
 TABLE = "szz_fixes"
-DIFF_BATCH = 200  # fix commits per ``git log -p`` (batches run in parallel)
 _LINE_FORMAT = "--format=\x1e%H%x00%P%x00%cI%x00%B%x00"
-_PORCELAIN_LINE = re.compile(r"^([0-9a-f]{40,64}) \d+ \d+(?: \d+)?$")
 
 
 @dataclass(frozen=True)
@@ -86,7 +85,8 @@ class ScanStats:
     not_on_line: int = 0  # asked-for commits not on the revision's first-parent line
     fix_commits: int = 0  # later fix commits scanned
     cached_fixes: int = 0
-    blames: int = 0  # git blame processes run
+    blamed_fixes: int = 0  # fix commits whose lines were blamed in this run (not cached)
+    blamed_files: int = 0  # their files (what ``git blame`` would have run once each)
     skipped: dict[str, int] = field(default_factory=lambda: {"sweeps": 0, "files": 0, "hunks": 0, "lines": 0})
     unreadable: int = 0  # diffs or blames git could not produce (missing objects, shallow boundary)
     boundary_lines: int = 0  # lines blame gave to a shallow clone's boundary commit
@@ -146,92 +146,44 @@ def _shallow(path: Path) -> set[str]:
     return set(where.read_text().split()) if where.is_file() else set()
 
 
-def _blame(path: Path, bound: str | None, parent: str, file: str, numbers: list[int]) -> dict[str, int]:
-    """One ``git blame`` of the lines ``numbers`` of ``file`` at ``parent``: {commit: lines}, without the
-    bound's."""
-    ranges = [arg for first, last in line_ranges(numbers) for arg in ("-L", f"{first},{last}")]
-    revs = f"{bound}..{parent}" if bound else parent
-    out = run_git(path, "blame", "--first-parent", "--root", "-w", "--porcelain", *ranges, revs, "--", file)
-    counts: dict[str, int] = {}
-    boundary: set[str] = set()
-    current = None
-    for line in out.decode("utf-8", "replace").split("\n"):
-        header = _PORCELAIN_LINE.match(line)  # one per blamed line; metadata follows a commit's first
-        if header:
-            current = header.group(1)
-            counts[current] = counts.get(current, 0) + 1
-        elif line == "boundary" and current:
-            boundary.add(current)
-    return {sha: n for sha, n in counts.items() if sha not in boundary}
-
-
-def _read_diffs(path: Path, shas: list[str], workers: int, stats: ScanStats) -> dict[str, FixLines | None]:
-    """The :class:`FixLines` of ``shas``, in parallel batches; a batch git cannot read is read commit by
-    commit, and a commit it still cannot read is None."""
-    def batch(part: list[str]) -> dict[str, FixLines | None]:
-        try:
-            return {fix.sha: fix for fix in parse_fix_diffs(run_git(path, *DIFF_ARGS, *part, "--"))}
-        except SourceError:
-            if len(part) == 1:
-                return {part[0]: None}
-            return {k: v for one in part for k, v in batch([one]).items()}
-    found: dict[str, FixLines | None] = {}
-    parts = [shas[i:i + DIFF_BATCH] for i in range(0, len(shas), DIFF_BATCH)]
-    with ThreadPoolExecutor(workers) as pool:
-        for result in pool.map(batch, parts):
-            found.update(result)
-    stats.unreadable += sum(1 for sha in shas if found.get(sha) is None)
-    return found
-
-
-def _scan_fixes(path: Path, fixes: list[_Entry], bound: str | None, newer: set[str], cache: Cache | None,
-                workers: int, progress: bool, stats: ScanStats) -> dict[str, dict[str, int]]:
-    """fix sha -> {blamed sha: lines} for the fix commits among ``fixes`` (cached, else blamed)."""
-    repo_key = str(path)
-    keys = {e.sha: f"{repo_key}|{RULES_VERSION}|{e.sha}" for e in fixes}
+def _scan_fixes(path: Path, fixes: list[_Entry], bound: str | None, order: dict[str, int], first: int,
+                cache: Cache | None, workers: int, progress: bool, stats: ScanStats) -> dict[str, dict[str, int]]:
+    """fix sha -> {commit that wrote a line the fix deletes: lines}, for the fix commits among ``fixes``
+    (from the cache, else read and blamed forward from ``bound``; ``first`` is the oldest labelled
+    commit's place on the line)."""
+    keys = {e.sha: f"{path}|{RULES_VERSION}|{e.sha}" for e in fixes}
     cached = cache.get_many(TABLE, list(keys.values())) if cache is not None else {}
     results: dict[str, dict] = {}
     for entry in fixes:
         value = cached.get(keys[entry.sha])
-        # A result blamed to an older bound (or to the root) holds every commit a newer bound would name.
-        if value is not None and (value.get("bound") is None or value["bound"] not in newer):
+        # A result blamed from an older bound (or the root) holds every commit a newer bound would name.
+        if value is not None and (value["bound"] is None or order.get(value["bound"], -1) < first):
             results[entry.sha] = value
     stats.cached_fixes = len(results)
     todo = [e for e in fixes if e.sha not in results]
-    diffs = _read_diffs(path, [e.sha for e in todo], workers, stats) if todo else {}
-    tasks, values = [], {}
+    read = read_fixes(path, {e.sha: e.message for e in todo if e.parents}, workers) if todo else {}
+    values = {}
     for entry in todo:
-        fix = diffs.get(entry.sha)
-        if fix is None:  # counted by _read_diffs
-            continue
-        if not entry.parents:  # a shallow clone's boundary: its parent is not there to blame in
+        fix = read.get(entry.sha)
+        if fix is None:  # git could not read it, or a shallow clone's boundary: no parent to blame in
             stats.unreadable += 1
             continue
-        values[entry.sha] = value = {"fix": is_fix(entry.message, fix.files), "bound": bound, "blamed": {},
-                                     "skipped": fix.skipped, "unreadable": 0}
-        if value["fix"]:
-            tasks += [(entry.sha, entry.parents[0], file, numbers) for file, numbers in fix.lines.items()]
-
-    def run(task):
-        sha, parent, file, numbers = task
-        try:
-            return sha, _blame(path, bound, parent, file, numbers)
-        except SourceError:
-            return sha, None
-    with ThreadPoolExecutor(workers) as pool, tqdm(total=len(tasks), desc="SZZ blame", unit="blame",
-                                                  disable=not progress or not tasks, leave=False) as bar:
-        for sha, result in pool.map(run, tasks):
-            stats.blames += 1
-            bar.update()
-            if result is None:
-                values[sha]["unreadable"] += 1
-                continue
-            blamed = values[sha]["blamed"]
-            for who, n in result.items():
-                blamed[who] = blamed.get(who, 0) + n
+        values[entry.sha] = {"fix": fix.fix, "bound": bound, "blamed": {}, "skipped": fix.skipped,
+                             "lines": fix.lines if fix.fix else {}}
+    wanted = {sha: value.pop("lines") for sha, value in values.items()}
+    wanted = {sha: lines for sha, lines in wanted.items() if lines}
+    stats.blamed_fixes = len(wanted)
+    stats.blamed_files = sum(len(lines) for lines in wanted.values())
+    try:
+        blamed = line_origins(path, bound, wanted, order, workers, progress=progress) if wanted else {}
+    except SourceError:  # a missing object on the way: these fixes are not cached, and count as unreadable
+        blamed = None
+        stats.unreadable += len(wanted)
     for sha, value in values.items():
-        stats.unreadable += value["unreadable"]
-        if cache is not None and not value["unreadable"]:
+        if blamed is None and sha in wanted:
+            continue
+        value["blamed"] = (blamed or {}).get(sha, {})
+        if cache is not None:
             cache.put(TABLE, keys[sha], value)
         results[sha] = value
     out = {}
@@ -292,6 +244,8 @@ def label_outcomes(source, commits: Iterable, *, revision: str = "HEAD", horizon
     line of ``revision`` in ``source`` (a local clone or mirror: a path, or a source with ``.path``),
     by the module's rules; keyed as asked. Commits not on that line are left out (``stats.not_on_line``)."""
     path = _source_path(source)
+    if not run_git(path, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}", check=False).strip():
+        raise UserError(f"revision {revision!r} does not exist in {path}")
     wanted = {getattr(c, "sha", c) for c in commits}
     shallow = _shallow(path)
     result = Outcomes()
@@ -308,11 +262,12 @@ def label_outcomes(source, commits: Iterable, *, revision: str = "HEAD", horizon
     period = timedelta(days=horizon_days if horizon_days is not None else OBSERVATION_DAYS)
     horizons = {e.sha: newest if horizon_days is None else min(newest, e.when + timedelta(days=horizon_days))
                 for e in labelled}
-    later = [e for e in line[first + 1:] if e.when <= max(horizons.values())]
+    last_seen = max(horizons.values())
+    later = [e for e in line[first + 1:] if e.when <= last_seen]
     fixes = [e for e in later if is_fix_title(e.message)]
     bound = labelled[0].parents[0] if labelled[0].parents else None
-    blamed = _scan_fixes(path, fixes, bound, {e.sha for e in line[first:]}, cache,
-                         workers or min(8, os.cpu_count() or 2), progress, stats)
+    blamed = _scan_fixes(path, fixes, bound, index, first, cache, workers or min(8, os.cpu_count() or 2),
+                         progress, stats)
     fixed_by: dict[str, list[_Entry]] = {}
     for entry in fixes:
         for who, n in blamed.get(entry.sha, {}).items():
