@@ -46,7 +46,7 @@ from corpus import from_jsonl  # noqa: E402
 from repodigest.cache import Cache  # noqa: E402
 from repodigest.evidence import label_outcomes  # noqa: E402
 from repodigest.evidence.annotate import line_origins  # noqa: E402
-from repodigest.evidence.fixlines import is_fix_title, line_ranges, read_fixes  # noqa: E402
+from repodigest.evidence.fixlines import is_fix_title, read_fixes  # noqa: E402
 from repodigest.explore import load_range  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -119,11 +119,23 @@ def track_record(clone: Path, first: date, last: date, outcomes, title: str) -> 
         print("    ROC AUC: undefined (one class only)")
 
 
+def line_ranges(numbers: list[int]) -> list[tuple[int, int]]:
+    """Ascending line numbers as inclusive ``(first, last)`` runs, for blame's ``-L first,last``."""
+    runs: list[tuple[int, int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], n)
+        else:
+            runs.append((n, n))
+    return runs
+
+
 def git_blame(clone: Path, bound: str | None, parent: str, file: str, numbers: list[int]) -> dict[str, int]:
     """What ``git blame`` itself says of those lines: {commit: lines}, the bound's left out."""
     ranges = [arg for first, last in line_ranges(numbers) for arg in ("-L", f"{first},{last}")]
+    revs = f"{bound}..{parent}" if bound else parent
     out = subprocess.run(["git", "-C", str(clone), "blame", "--first-parent", "--root", "-w", "--porcelain", *ranges,
-                          f"{bound}..{parent}" if bound else parent, "--", file], capture_output=True, check=True).stdout
+                          revs, "--", file], capture_output=True, check=True).stdout
     counts: dict[str, int] = {}
     boundary, current = set(), None
     for line in out.decode("utf-8", "replace").split("\n"):
@@ -151,7 +163,8 @@ def check_against_git_blame(clone: Path, labelled: list[str], horizon_end: date)
     first = min(order[sha] for sha in labelled)
     bound = line[first][1][0] if line[first][1] else None
     until = subprocess.run(["git", "-C", str(clone), "log", "-1", "--first-parent", "--format=%H",
-                            f"--until={horizon_end.isoformat()}", "HEAD"], capture_output=True, text=True).stdout.strip()
+                            f"--until={horizon_end.isoformat()}", "HEAD"], capture_output=True, text=True)
+    until = until.stdout.strip()
     later = [(sha, parents, m) for sha, parents, m in line[first + 1:order[until] + 1] if parents and is_fix_title(m)]
     fixes = read_fixes(clone, {sha: m for sha, _, m in later}, workers=2)
     wanted = {sha: fix.lines for sha, fix in fixes.items() if fix.fix and fix.lines}
@@ -177,20 +190,21 @@ def replay_ruff(into: Path) -> tuple[Path, list[str], str]:
     """A replay of ruff's two busiest months that have 90 days after them, and those 90 days."""
     with gzip.open(RUFF, "rt", encoding="utf-8") as lines:
         commits = [json.loads(line) for line in lines if line.strip()]
-    month = pd.Series([c["commit"]["committer"]["date"][:7] for c in commits]).value_counts()
-    last = max(c["commit"]["committer"]["date"] for c in commits)[:10]
-    months = sorted(m for m in month.index if pd.Period(m, "M").end_time.date() + timedelta(days=HORIZON) <= date.fromisoformat(last))
+    dates = [c["commit"]["committer"]["date"] for c in commits]
+    month = pd.Series([d[:7] for d in dates]).value_counts()
+    last = date.fromisoformat(max(dates)[:10])
+    months = sorted(m for m in month.index if pd.Period(m, "M").end_time.date() + timedelta(days=HORIZON) <= last)
     pairs = [(a, b) for a, b in zip(months, months[1:]) if pd.Period(b, "M") == pd.Period(a, "M") + 1]
     first, second = max(pairs, key=lambda p: month[p[0]] + month[p[1]])
     end = (pd.Period(second, "M").end_time + timedelta(days=HORIZON)).date().isoformat()
-    kept = [c for c in commits if first <= c["commit"]["committer"]["date"][:7] and c["commit"]["committer"]["date"][:10] <= end]
+    kept = [c for c, d in zip(commits, dates) if first <= d[:7] and d[:10] <= end]
     source = into / "ruff-slice.jsonl"
     source.write_text("".join(json.dumps(c) + "\n" for c in kept))
     built, build_s = timed(lambda: from_jsonl(source, into / "ruff-replay"))
     shas = subprocess.run(["git", "-C", str(built), "log", "--first-parent", "--format=%H", "HEAD",
                            f"--until={pd.Period(second, 'M').end_time.date().isoformat()}T23:59:59+00:00"],
                           capture_output=True, text=True, check=True).stdout.split()
-    labelled = [sha for sha in shas[:-1]]  # the replay's seed commit (the last) is not a change of those months
+    labelled = shas[:-1]  # the replay's seed commit (the last) is not a change of those months
     return built, labelled, f"{first} .. {second} ({len(kept)} commits replayed in {build_s:.0f} s)"
 
 

@@ -58,7 +58,8 @@ def test_a_fix_that_modifies_a_line_labels_the_commit_that_wrote_it(history):
 
 def test_a_fix_that_deletes_a_line_labels_the_commit_that_wrote_it(history):
     repo, base, feature, src = history
-    fix = repo.commit("fix: f10 must not exist", day(40), {"src/app.py": edit(src, "def f10(x):\n    return x - 10\n", "")})
+    without = edit(src, "def f10(x):\n    return x - 10\n", "")
+    fix = repo.commit("fix: f10 must not exist", day(40), {"src/app.py": without})
     out = labels(repo, [feature])
     assert out[feature].fixed_by == (fix,) and out[feature].days_to_fix == pytest.approx(30)
 
@@ -168,8 +169,8 @@ def test_a_shallow_clone_does_not_crash_and_never_blames_its_boundary(history, t
     repo, base, feature, src = history
     mid = repo.commit("Add f11", day(12), {"src/app.py": src + "def f11(x):\n    return x\n"})
     whole = src + "def f11(x):\n    return x\n"
-    fix = repo.commit("Fix f0 and f11", day(20),
-                      {"src/app.py": edit(edit(whole, "return x + 0", "return x + 0.0"), "    return x\n", "    return -x\n")})
+    fixed = edit(edit(whole, "return x + 0", "return x + 0.0"), "    return x\n", "    return -x\n")
+    fix = repo.commit("Fix f0 and f11", day(20), {"src/app.py": fixed})
     clone = tmp_path / "shallow.git"
     subprocess.run(["git", "clone", "-q", "--bare", "--depth", "3", f"file://{repo.path}", str(clone)], check=True)
     out = label_outcomes(clone, [feature, mid, fix], progress=False)

@@ -93,17 +93,6 @@ class FixLines:
     skipped: dict[str, int] = field(default_factory=lambda: {"sweeps": 0, "files": 0, "hunks": 0, "lines": 0})
 
 
-def line_ranges(numbers: list[int]) -> list[tuple[int, int]]:
-    """Ascending line numbers as inclusive ``(first, last)`` runs, for blame's ``-L first,last``."""
-    runs: list[tuple[int, int]] = []
-    for n in numbers:
-        if runs and n == runs[-1][1] + 1:
-            runs[-1] = (runs[-1][0], n)
-        else:
-            runs.append((n, n))
-    return runs
-
-
 def unquote(text: str) -> str:
     """A path as git writes it in a diff header: C-quoted when it holds control characters or quotes."""
     if len(text) > 1 and text.startswith('"') and text.endswith('"'):
