@@ -1,0 +1,286 @@
+"""Outcomes of past commits: was a commit later reverted, or later fixed (SZZ), and how soon.
+
+Source: a local clone or bare mirror, on the first-parent line of a revision (a merge is the change
+it lands, read as its diff against its first parent). For each labelled commit ``c``, the *later*
+commits are those after it on that line whose committer date is at most ``c``'s outcome horizon.
+
+- **Reverted**: a later commit's message (:func:`~repodigest.evidence.fixlines.change_message`: for
+  a GitHub merge, the pull request's title) says ``This reverts commit <sha>`` naming ``c``, or its
+  title is ``Revert "<title>"`` where ``<title>`` is ``c``'s title, equal or equal but for GitHub's
+  `` (#N)`` (:func:`~repodigest.sources.message.revert_target`, ``same_title``); a title names the
+  newest earlier commit with that title.
+- **Fixed** (SZZ: Śliwerski, Zimmermann and Zeller 2005): each later fix commit (the rule and the
+  lines skipped are in :mod:`repodigest.evidence.fixlines`) has the lines it deletes or modifies
+  blamed in its first parent; the commits blame names are fixed by it. The blame is
+  ``git blame --first-parent --root -w <bound>..<fix>^ -- <path>`` for those lines, computed forward
+  for all fixes at once (:mod:`repodigest.evidence.annotate`: each file's history read once, where
+  blame would walk it again for every fix). ``--first-parent`` names the first-parent commit (a
+  merge, not the branch commit inside it) that brought a line in; ``-w`` looks through
+  whitespace-only changes; whole-file renames are followed; no ``-M``/``-C`` inside files: a line
+  moved within or across files is blamed on the move (the move is the last change to the line the
+  fix touched). ``<bound>`` is the first parent of the oldest labelled commit, so blame never reads
+  older history (lines from before it name no one): that bound is what keeps the cost to a few
+  months of each file. ``--root``: a repository's first commit is blamed like any other; in a
+  shallow clone history stops at the grafted boundary commits (``.git/shallow``), which get every
+  older line, so a boundary commit is never labelled fixed (those lines are counted in
+  ``boundary_lines``).
+- ``days_to_fix``: days from ``c``'s committer date to its first fix or revert.
+- ``outcome_horizon``: the last moment an outcome could be seen: the source's newest commit date
+  (the revision's tip), or ``c`` + ``horizon_days`` when given, whichever is earlier.
+- ``status``: ``open`` while the observation period (``horizon_days``, default
+  ``OBSERVATION_DAYS`` = 90: about three months) has not passed by the newest commit, whatever was
+  seen so far (so a rate over the closed commits is not inflated by young commits that were fixed
+  early while their young clean peers are left out); else ``reverted``, ``fixed`` or ``clean``.
+
+Cost and cache: one ``git log`` lists the first-parent line (messages only, stopping at the oldest
+labelled commit); for the fix commits not cached, two ``git log --no-walk`` per batch of 200 read
+their files and their source patches, one ``git log -p`` per group of files (``workers`` groups, in
+parallel) blames them forward. A fix commit's blame result is immutable: it is cached per fix (table
+``szz_fixes``, keyed by the repository's path, ``RULES_VERSION`` and the fix's sha; the horizon only
+chooses which fixes count, so it is no part of the key) with the bound it was blamed from, and reused
+whenever that bound is as old as the one needed or older; a fix git could not read is not cached.
+Labels are composed in memory, so a warm run reads the line and the cache only.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from ..cache import Cache
+from ..errors import SourceError, UserError
+from ..sources.local_git import repository_root, run_git, stream_git
+from ..sources.message import revert_target, same_title, split_message
+from .annotate import line_origins
+from .fixlines import change_message, is_fix_title, read_fixes
+
+OBSERVATION_DAYS = 90
+RULES_VERSION = 1  # bump when the fix rule, the skipped lines or the blame options change
+TABLE = "szz_fixes"
+_LINE_FORMAT = "--format=\x1e%H%x00%P%x00%cI%x00%B%x00"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one commit after it landed, as seen up to ``outcome_horizon``."""
+
+    sha: str
+    later_reverted: bool
+    reverted_by: tuple[str, ...]
+    later_fixed: bool
+    fixed_by: tuple[str, ...]
+    days_to_fix: float | None  # to the first fix or revert
+    outcome_horizon: datetime
+    status: str  # open | reverted | fixed | clean
+
+
+@dataclass
+class ScanStats:
+    """What one labelling run did and what it could not read."""
+
+    labelled: int = 0
+    not_on_line: int = 0  # asked-for commits not on the revision's first-parent line
+    fix_commits: int = 0  # later fix commits scanned
+    cached_fixes: int = 0
+    blamed_fixes: int = 0  # fix commits whose lines were blamed in this run (not cached)
+    blamed_files: int = 0  # their files (what ``git blame`` would have run once each)
+    skipped: dict[str, int] = field(default_factory=lambda: {"sweeps": 0, "files": 0, "hunks": 0, "lines": 0})
+    unreadable: int = 0  # diffs or blames git could not produce (missing objects, shallow boundary)
+    boundary_lines: int = 0  # lines blame gave to a shallow clone's boundary commit
+
+
+class Outcomes(dict):
+    """sha -> :class:`Outcome`, with the run's :class:`ScanStats` as ``stats``."""
+
+    stats: ScanStats
+
+
+@dataclass
+class _Entry:
+    sha: str
+    parents: tuple[str, ...]
+    when: datetime
+    message: str
+
+
+def _source_path(source) -> Path:
+    where = getattr(source, "path", source)
+    if not isinstance(where, (str, os.PathLike)):
+        raise UserError("outcomes need a local clone or mirror (a GitHub repository: set mirror = true)")
+    try:
+        return repository_root(where)
+    except UserError as exc:
+        raise UserError(f"outcomes need a local clone or mirror (a GitHub repository: set mirror = true): "
+                        f"{exc}") from None
+
+
+def _first_parent_line(path: Path, revision: str, wanted: set[str]) -> Iterator[_Entry]:
+    """The first-parent line of ``revision``, newest first; stops once every ``wanted`` sha was seen."""
+    missing, buffer = set(wanted), b""
+    args = ("-c", "log.showSignature=false", "log", "--first-parent", "--no-color", _LINE_FORMAT, revision, "--")
+    for chunk in stream_git(path, *args):
+        records = (buffer + chunk).split(b"\x1e")
+        buffer = records.pop()
+        for record in records:
+            if record.strip():
+                entry = _entry(record)
+                yield entry
+                missing.discard(entry.sha)
+                if not missing:
+                    return
+    if buffer.strip():
+        yield _entry(buffer)
+
+
+def _entry(record: bytes) -> _Entry:
+    sha, parents, when, message = record.decode("utf-8", "replace").split("\0")[:4]
+    return _Entry(sha.strip(), tuple(parents.split()), datetime.fromisoformat(when), message)
+
+
+def _shallow(path: Path) -> set[str]:
+    where = Path(run_git(path, "rev-parse", "--git-path", "shallow").decode().strip())
+    where = where if where.is_absolute() else path / where
+    return set(where.read_text().split()) if where.is_file() else set()
+
+
+def _scan_fixes(path: Path, fixes: list[_Entry], bound: str | None, order: dict[str, int], first: int,
+                cache: Cache | None, workers: int, progress: bool, stats: ScanStats) -> dict[str, dict[str, int]]:
+    """fix sha -> {commit that wrote a line the fix deletes: lines}, for the fix commits among ``fixes``
+    (from the cache, else read and blamed forward from ``bound``; ``first`` is the oldest labelled
+    commit's place on the line)."""
+    keys = {e.sha: f"{path}|{RULES_VERSION}|{e.sha}" for e in fixes}
+    cached = cache.get_many(TABLE, list(keys.values())) if cache is not None else {}
+    results: dict[str, dict] = {}
+    for entry in fixes:
+        value = cached.get(keys[entry.sha])
+        # A result blamed from an older bound (or the root) holds every commit a newer bound would name.
+        if value is not None and (value["bound"] is None or order.get(value["bound"], -1) < first):
+            results[entry.sha] = value
+    stats.cached_fixes = len(results)
+    todo = [e for e in fixes if e.sha not in results]
+    read = read_fixes(path, {e.sha: e.message for e in todo if e.parents}, workers) if todo else {}
+    values = {}
+    for entry in todo:
+        fix = read.get(entry.sha)
+        if fix is None:  # git could not read it, or a shallow clone's boundary: no parent to blame in
+            stats.unreadable += 1
+            continue
+        values[entry.sha] = {"fix": fix.fix, "bound": bound, "blamed": {}, "skipped": fix.skipped,
+                             "lines": fix.lines if fix.fix else {}}
+    wanted = {sha: value.pop("lines") for sha, value in values.items()}
+    wanted = {sha: lines for sha, lines in wanted.items() if lines}
+    stats.blamed_fixes = len(wanted)
+    stats.blamed_files = sum(len(lines) for lines in wanted.values())
+    try:
+        blamed = line_origins(path, bound, wanted, order, workers, progress=progress) if wanted else {}
+    except SourceError:  # a missing object on the way: these fixes are not cached, and count as unreadable
+        blamed = None
+        stats.unreadable += len(wanted)
+    for sha, value in values.items():
+        if blamed is None and sha in wanted:
+            continue
+        value["blamed"] = (blamed or {}).get(sha, {})
+        if cache is not None:
+            cache.put(TABLE, keys[sha], value)
+        results[sha] = value
+    out = {}
+    for sha, value in results.items():
+        if value["fix"]:
+            stats.fix_commits += 1
+            for kind, n in value["skipped"].items():
+                stats.skipped[kind] = stats.skipped.get(kind, 0) + n
+            out[sha] = value["blamed"]
+    return out
+
+
+def _reverts(later: list[_Entry], labelled: list[_Entry], order: dict[str, int]) -> dict[str, list[_Entry]]:
+    """labelled sha -> the ``later`` commits that revert it (module rules), oldest first; ``order`` is
+    each commit's place on the first-parent line."""
+    titles = [(e, split_message(change_message(e.message))[0]) for e in labelled]
+    found: dict[str, list[_Entry]] = {}
+    for entry in later:
+        sha, quoted = revert_target(change_message(entry.message))
+        target = None
+        if sha:
+            target = next((e for e, _ in titles if e.sha.startswith(sha)), None)
+        if target is None and quoted:
+            older = [e for e, title in titles if order[e.sha] < order[entry.sha] and same_title(title, quoted)]
+            target = older[-1] if older else None
+        if target is not None and order[target.sha] < order[entry.sha]:
+            found.setdefault(target.sha, []).append(entry)
+    return found
+
+
+def _on_line(wanted: set[str], index: dict[str, int]) -> dict[str, str]:
+    """line sha -> the asked-for name (a full sha, or a prefix of at least 7 digits) of each ``wanted``
+    commit that is on the line."""
+    found = {}
+    for name in wanted:
+        if name in index:
+            found[name] = name
+        elif 7 <= len(name) < 40:
+            full = next((sha for sha in index if sha.startswith(name)), None)
+            if full:
+                found[full] = name
+    return found
+
+
+def _outcome(entry: _Entry, horizon: datetime, closed: bool, fixers: list[_Entry],
+             reverters: list[_Entry]) -> Outcome:
+    first = min((e.when for e in fixers + reverters), default=None)
+    status = "open" if not closed else "reverted" if reverters else "fixed" if fixers else "clean"
+    return Outcome(sha=entry.sha, later_reverted=bool(reverters), reverted_by=tuple(r.sha for r in reverters),
+                   later_fixed=bool(fixers), fixed_by=tuple(f.sha for f in fixers),
+                   days_to_fix=(first - entry.when).total_seconds() / 86400 if first else None,
+                   outcome_horizon=horizon, status=status)
+
+
+def label_outcomes(source, commits: Iterable, *, revision: str = "HEAD", horizon_days: float | None = None,
+                   cache: Cache | None = None, progress: bool = True, workers: int | None = None) -> Outcomes:
+    """The :class:`Outcome` of each of ``commits`` (shas or objects with ``.sha``) on the first-parent
+    line of ``revision`` in ``source`` (a local clone or mirror: a path, or a source with ``.path``),
+    by the module's rules; keyed as asked. Commits not on that line are left out (``stats.not_on_line``)."""
+    path = _source_path(source)
+    if not run_git(path, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}", check=False).strip():
+        raise UserError(f"revision {revision!r} does not exist in {path}")
+    wanted = {getattr(c, "sha", c) for c in commits}
+    shallow = _shallow(path)
+    result = Outcomes()
+    result.stats = stats = ScanStats()
+    line = list(_first_parent_line(path, revision, wanted))[::-1]  # oldest first
+    index = {e.sha: i for i, e in enumerate(line)}
+    found = _on_line(wanted, index)
+    stats.not_on_line = len(wanted) - len(found)
+    if not found:
+        return result
+    labelled = sorted((line[index[sha]] for sha in found), key=lambda e: index[e.sha])
+    first = index[labelled[0].sha]
+    newest = line[-1].when
+    period = timedelta(days=horizon_days if horizon_days is not None else OBSERVATION_DAYS)
+    horizons = {e.sha: newest if horizon_days is None else min(newest, e.when + timedelta(days=horizon_days))
+                for e in labelled}
+    last_seen = max(horizons.values())
+    later = [e for e in line[first + 1:] if e.when <= last_seen]
+    fixes = [e for e in later if is_fix_title(e.message)]
+    bound = labelled[0].parents[0] if labelled[0].parents else None
+    blamed = _scan_fixes(path, fixes, bound, index, first, cache, workers or min(8, os.cpu_count() or 2),
+                         progress, stats)
+    fixed_by: dict[str, list[_Entry]] = {}
+    for entry in fixes:
+        for who, n in blamed.get(entry.sha, {}).items():
+            if who in shallow:
+                stats.boundary_lines += n
+            elif who in index:
+                fixed_by.setdefault(who, []).append(entry)
+    reverted_by = _reverts(later, labelled, index)
+    for entry in labelled:
+        horizon = horizons[entry.sha]
+        result[found[entry.sha]] = _outcome(
+            entry, horizon, closed=entry.when + period <= newest,
+            fixers=[f for f in fixed_by.get(entry.sha, []) if f.when <= horizon],
+            reverters=[r for r in reverted_by.get(entry.sha, []) if r.when <= horizon])
+    stats.labelled = len(result)
+    return result
