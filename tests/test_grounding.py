@@ -8,15 +8,18 @@ from gitrepo import GitRepo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from repodigest.analysis.grounding import (LEGEND, MARK, analysis_texts, code_spans, diff_paths, ground_analysis,
-                                           grounding_note, mark_analysis, mark_text, parse_name)
+from repodigest.analysis.code_names import analysis_texts, code_spans, parse_name
+from repodigest.analysis.grounding import (LEGEND, MARK, diff_paths, ground_analysis, grounding_note, mark_analysis,
+                                           mark_text)
 from repodigest.analysis.number_claims import find_claims
 from repodigest.sources.local_git import LocalGitSource, grep_words
 from repodigest.window import Window, resolve_tz
 
 SETUP = {
-    "src/pkg/engine.py": "import os\n\n\nclass Engine:\n    def run(self, batch_size):\n        return helper(batch_size)\n",
-    "src/pkg/util.py": "def helper(n):\n    return n\n\n\nMAX_RETRIES = 3\n",
+    "src/pkg/engine.py": "import os\n\n\nclass Engine:\n    def run(self, batch_size):\n"
+                         "        return helper(batch_size)\n",
+    "src/pkg/util.py": "def helper(n):\n    return n\n\n\nMAX_RETRIES = 3\n\n\n"
+                       "def _private_helper():\n    pass\n",
     "src/pkg/old_name.py": "".join(f"VALUE_{i} = {i}\n" for i in range(20)),
     "README.md": "Run with `--verbose` to see each batch.\n",
     "docs/guide.md": "# Guide\n\nThe engine reads `pkg.toml`.\n",
@@ -89,7 +92,8 @@ def test_names_in_the_diff_or_the_tree_are_not_marked(project):
 
 def test_calls_dotted_names_flags_and_keys_are_read_as_names(project):
     names = {
-        "Engine.run()": "diff", "engine.warmup(parser)": "diff", "os.environ.get": "diff", "Engine.missing_method": "nowhere",
+        "Engine.run()": "diff", "engine.warmup(parser)": "diff", "os.environ.get": "diff",
+        "Engine.missing_method": "nowhere",
         "parser.add_argument(\"--max-batch\", type=int)": "diff", "helper(n=1)": "diff", "@Engine.run": "diff",
         "--max-batch": "diff", "--max-batch=8": "diff", "--max-batch 8": "diff", "--no-max-batch": "diff",
         "--turbo-mode": "nowhere", "PKG_CACHE_DIR": "diff", "PKG_CACHE_DIR=/tmp/x": "diff", "$PKG_CACHE_DIR": "diff",
@@ -106,7 +110,7 @@ def test_calls_dotted_names_flags_and_keys_are_read_as_names(project):
     "True", "false", "None", "null", "0.5", "128", "v0.6.3", "1.2.3rc1", '"fp8"', "'x'", "pip install foo",
     "python -m pytest -q", "SM >= 120", "a == b", "bool | None", "bool", "from pkg.engine import Engine",
     "https://example.com/x", "user@example.com", "~/.cache/pkg", "*.py", "src/**/x.py", "9fceb02d0ae5", "==",
-    "{name}", "<T>", "x = 1; y = 2", "配置项", "--", "-1",
+    "{name}", "<T>", "x = 1; y = 2", "配置项", "--", "-1", "vX.Y.Z", "__package__", "yield", "match",
 ])
 def test_literal_values_commands_and_expressions_are_not_checked(span):
     assert parse_name(span) is None
@@ -121,6 +125,17 @@ def test_literal_values_commands_and_expressions_are_not_checked(span):
 ])
 def test_kinds_of_names(span, kind):
     assert parse_name(span).kind == kind
+
+
+def test_a_private_name_written_without_its_underscore_is_the_same_name(project):
+    g = ground(project, {"summary": ["`RETRIES` no; `private_helper`, `_private_helper`, `util._private_helper` yes"]})
+    assert where(g) == {"RETRIES": "nowhere", "private_helper": "tree", "_private_helper": "tree",
+                        "util._private_helper": "tree"}
+
+
+def test_forms_read_two_ways_are_found_either_way(project):
+    g = ground(project, {"summary": ["`run/warmup`, `.environ`, `os.bin` and `warmup/nothing`"]})
+    assert where(g) == {"run/warmup": "diff", ".environ": "diff", "os.bin": "nowhere", "warmup/nothing": "nowhere"}
 
 
 def test_a_call_on_an_attribute_named_like_an_extension_is_not_a_missing_file(project):
@@ -140,7 +155,7 @@ def test_without_a_tree_lookup_nothing_outside_the_diff_is_marked(project):
 
 
 def test_a_name_from_the_commit_message_is_the_authors_not_the_models(project):
-    source, commit, diff = project
+    commit = project[1]
     analysis = {"summary": ["Follows up on `fast_path`."]}
     assert where(ground(project, analysis)) == {"fast_path": "nowhere"}
     assert where(ground(project, analysis, message=commit.message)) == {"fast_path": "message"}
@@ -172,7 +187,8 @@ def test_diff_paths_include_renames_copies_and_binary_files():
     diff = ("diff --git a/a b.txt b/a b.txt\nindex 1..2 100644\n--- a/a b.txt\n+++ b/a b.txt\n@@ -1 +1 @@\n-x\n+y\n"
             "diff --git a/old.py b/new.py\nsimilarity index 90%\nrename from old.py\nrename to new.py\n"
             "diff --git a/img.png b/img.png\nnew file mode 100644\nBinary files /dev/null and b/img.png differ\n"
-            "diff --git a/gone.bin b/gone.bin\ndeleted file mode 100644\nBinary files a/gone.bin and /dev/null differ\n")
+            "diff --git a/gone.bin b/gone.bin\ndeleted file mode 100644\n"
+            "Binary files a/gone.bin and /dev/null differ\n")
     assert set(diff_paths(diff)) == {"a b.txt", "old.py", "new.py", "img.png", "gone.bin"}
 
 
@@ -205,7 +221,7 @@ def present_names(draw):
 
 def _analysis(spans: list[str], fields: list[int]) -> dict:
     analysis = {"summary": [], "scope": [], "insight": {}, "risks": [], "advice": [], "closing": ""}
-    for span, f in zip(spans, fields):
+    for span, f in zip(spans, fields, strict=False):
         text = f"Here `{span}` is named."
         if f == 0:
             analysis["summary"].append(text)
@@ -221,7 +237,7 @@ def _analysis(spans: list[str], fields: list[int]) -> dict:
 @pytest.fixture(scope="module")
 def memory_tree(project):
     """The project's tree at the commit, looked up in memory (the same answers as git: tested below)."""
-    source, commit, diff = project
+    source, commit, _ = project
     lookup = source.tree_lookup(commit.sha)
     paths, _ = lookup([])
     everything = set(_tokens([*SETUP.values(), *CHANGE.values()])) | {"--verbose", "--max-batch"}
@@ -234,7 +250,7 @@ def memory_tree(project):
 @settings(max_examples=150, deadline=None)
 @given(spans=present_names(), fields=st.lists(st.integers(0, 3), min_size=8, max_size=8))
 def test_property_nothing_in_the_diff_or_the_tree_is_marked(project, memory_tree, spans, fields):
-    source, commit, diff = project
+    _, commit, diff = project
     g = ground_analysis(_analysis(spans, fields), diff, files=commit.files, tree_lookup=memory_tree)
     assert g.ungrounded == ()
     assert {n.where for n in g.names} <= {"diff", "tree"}
@@ -245,7 +261,7 @@ def test_property_nothing_in_the_diff_or_the_tree_is_marked(project, memory_tree
        dress=st.sampled_from(["{}", "{}()", "Engine.{}", "{}.py", "src/{}/", "--{}", "{}=1"]),
        fields=st.lists(st.integers(0, 3), min_size=8, max_size=8))
 def test_property_a_made_up_name_is_marked_with_a_tree_and_never_without(project, memory_tree, made_up, dress, fields):
-    source, commit, diff = project
+    _, commit, diff = project
     span = dress.format(made_up.replace("_", "-") if dress.startswith("--") else made_up)
     analysis = _analysis([span, "warmup"], fields)
     g = ground_analysis(analysis, diff, files=commit.files, tree_lookup=memory_tree)
@@ -295,6 +311,10 @@ def counted(tmp_path_factory):
     ("新增两个文件。", ["新增两个文件"]),
     ("统一行为，每 100 行打印一次。", []),
     ("约 40 行改动。", []),
+    ("净增 23 行；a net 23 lines added.", []),
+    ("净减少 50 行。", ["净减少 50 行"]),
+    ("Splits the 600-line `a.py` into three files.", []),  # the size of a part, and no word of change
+    ("新增的测试覆盖 40 行。", []),
 ])
 def test_number_claims_in_english_and_chinese(counted, text, wrong):
     g = ground_analysis({"summary": [text]}, "", files=counted.files)
@@ -336,6 +356,15 @@ def test_tree_lookup_reads_the_repository_at_the_commit(make_repo):
     assert found == {"alpha", "finished_reason", "req.finished_reason", "req"}
     assert grep_words(repo.path, first, ["nothing_here"]) == set()
     assert grep_words(repo.path, first, []) == set()
+
+
+def test_grep_words_starts_again_without_the_frequent_words(make_repo):
+    repo = make_repo()
+    sha = repo.commit("many", "2026-02-15T10:00:00+08:00",
+                      {"a.txt": "common\n" * 500, "z.txt": "rare_one\n", "m.txt": "x.rare_two\n"})
+    # a pass reads at most 10 lines: `common` fills it, the next pass finds the rest
+    assert grep_words(repo.path, sha, ["common", "rare_one", "rare_two", "x.rare_two", "absent"], max_lines=10) == {
+        "common", "rare_one", "rare_two", "x.rare_two"}
 
 
 @settings(max_examples=200, deadline=None)

@@ -54,18 +54,18 @@ _EN_QUAL = r"(?:just over|just under|more than|less than|fewer than|at least|up 
 _ZH_QUAL = r"(?:大约|大概|超过|多于|至少|不到|少于|不足|将近|接近|约|逾|近|仅|只|了)"
 
 # Words of change: a direction, or "any" for a count of changed lines or files.
-_EN_VERBS = [
+_EN_VERBS = [  # in order: the first that ends the text before the number gives the direction
+    (r"net", "net"),
     (r"add(?:s|ed|ing)?|insert(?:s|ed|ing)?|introduc(?:es|ed|ing)", "added"),
     (r"remov(?:es|ed|ing)|delet(?:es|ed|ing)|drop(?:s|ped|ping)|eliminat(?:es|ed|ing)", "deleted"),
-    (r"net", "net"),
     (r"chang(?:e|es|ed|ing)|touch(?:es|ed|ing)|modif(?:ies|ied|ying)|rewrit(?:es|ing)|rewrote|edit(?:s|ed|ing)|"
      r"totals?|totall?ing|in all|in total|overall|altogether|spann?(?:s|ing)|spread|diff|patch", "any"),
 ]
 _ZH_VERBS = [
+    (r"净(?:增加|新增|增|减少|删除|删减|减)?", "net"),
     (r"新增|增加|添加|加入|引入|新加|增", "added"),
     (r"删除|删去|删掉|删减|移除|去掉|去除|减少|精简|砍掉|删", "deleted"),
-    (r"净增|净减|净", "net"),
-    (r"改动|修改|变更|涉及|触及|合计|总计|总共|一共|共计|共|改|动了|跨越|覆盖", "any"),
+    (r"改动|修改|变更|涉及|触及|合计|总计|总共|一共|共计|共|改|动了|跨越", "any"),
 ]
 _FILLER = r"only|just|in|exactly|another|a|an|over|across"  # may stand between the word of change and the number
 _AFTER_EN = {"added": "added", "inserted": "added", "removed": "deleted", "deleted": "deleted",
