@@ -12,7 +12,7 @@ from repodigest.analysis.code_names import analysis_texts, code_spans, parse_nam
 from repodigest.analysis.grounding import (LEGEND, MARK, diff_paths, ground_analysis, grounding_note, mark_analysis,
                                            mark_text)
 from repodigest.analysis.number_claims import find_claims
-from repodigest.sources.local_git import LocalGitSource, grep_words
+from repodigest.sources.local_git import LocalGitSource
 from repodigest.window import Window, resolve_tz
 
 SETUP = {
@@ -302,6 +302,7 @@ def counted(tmp_path_factory):
     ("Adds 120 lines.", ["Adds 120 lines"]),
     ("Touches 7 files, +35/-12.", ["Touches 7 files"]),
     ("In all, +120/-30 lines.", ["+120/-30 lines"]),
+    ("`a.py` and `b.py` together: +35/-10.", []),  # a set of files' pair
     ("The first 12 lines of the log are cut at 100 lines.", []),  # about something else
     ("Changes 2 test files.", []),  # a part the data does not delimit
     ("新增 35 行、删除 12 行，共 3 个文件。", []),
@@ -338,33 +339,6 @@ def test_the_note_and_the_legend_in_both_languages():
     assert zh == "在改动和仓库中都找不到的名称：`a`、`b`"
     assert grounding_note([], [], "en") == ""
     assert MARK in LEGEND["en"] and MARK in LEGEND["zh"]
-
-
-# ------------------------------------------------------------------------------------------------
-# The source's tree lookup
-
-
-def test_tree_lookup_reads_the_repository_at_the_commit(make_repo):
-    repo = make_repo()
-    first = repo.commit("one", "2026-02-15T10:00:00+08:00",
-                        {"a/x.py": "req.finished_reason = None\nalpha = 1\n", "b.bin": b"\x00beta\x00"})
-    repo.commit("two", "2026-02-16T10:00:00+08:00", {"a/later.py": "gamma = 2\n"})
-    paths, found = LocalGitSource(repo.path).tree_lookup(first)(
-        ["alpha", "beta", "gamma", "finished_reason", "req.finished_reason", "req", "--api-key", "pha"])
-    assert sorted(paths) == ["a/x.py", "b.bin"]
-    # a word inside a longer match still counts; binary files and later commits do not; no partial words
-    assert found == {"alpha", "finished_reason", "req.finished_reason", "req"}
-    assert grep_words(repo.path, first, ["nothing_here"]) == set()
-    assert grep_words(repo.path, first, []) == set()
-
-
-def test_grep_words_starts_again_without_the_frequent_words(make_repo):
-    repo = make_repo()
-    sha = repo.commit("many", "2026-02-15T10:00:00+08:00",
-                      {"a.txt": "common\n" * 500, "z.txt": "rare_one\n", "m.txt": "x.rare_two\n"})
-    # a pass reads at most 10 lines: `common` fills it, the next pass finds the rest
-    assert grep_words(repo.path, sha, ["common", "rare_one", "rare_two", "x.rare_two", "absent"], max_lines=10) == {
-        "common", "rare_one", "rare_two", "x.rare_two"}
 
 
 @settings(max_examples=200, deadline=None)

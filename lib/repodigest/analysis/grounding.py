@@ -31,6 +31,7 @@ from ..models import FileChange
 from .code_names import CODE_SPAN, analysis_texts, code_spans, parse_name, span_content, spellings, word_pattern
 from .number_claims import number_mismatches
 
+RULES_VERSION = "2026-12-06.1"  # bump when a rule here, in .code_names or .number_claims changes
 WHERE = ("diff", "tree", "message", "nowhere", "unknown")
 MARK = "(?)"  # plain text: it reads the same in Markdown, HTML, chat and a terminal
 LEGEND = {"en": "(?) after a name: found neither in the commit's diff nor in the repository at that commit.",
@@ -42,8 +43,10 @@ NOTE = {"en": {"names": "not found in the diff or the repository: {names}",
 
 TreeLookup = Callable[[Sequence[str]], tuple[Iterable[str], Iterable[str]]]
 """``words -> (every file path in the repository at the commit, those of words found as whole
-words in some file there)``: one call per commit, e.g. ``git ls-tree -r --name-only <sha>`` and
-one ``git grep -o -h -w -F -e W1 -e W2 ... <sha>``."""
+words in some file there)``, e.g. ``git ls-tree -r --name-only <sha>`` and one batched ``git grep
+-o -h -w -F -e W1 -e W2 ... <sha>`` (``LocalGitSource.tree_lookup``). Called once per analysis,
+and a second time with ``_``-prefixed spellings of the words the first call did not find."""
+
 
 @dataclass(frozen=True)
 class NameCheck:
@@ -76,9 +79,9 @@ class Grounding:
         return {w: sum(1 for v in where.values() if v == w) for w in WHERE}
 
     def as_record(self) -> dict:
-        """JSON-ready: ``{"ungrounded": [...], "number_mismatches": [...], "counts": {...}}``."""
+        """JSON-ready, for a cache: ``{"ungrounded", "number_mismatches", "counts", "tree_checked", "rules"}``."""
         return {"ungrounded": list(self.ungrounded), "number_mismatches": list(self.number_mismatches),
-                "counts": self.counts}
+                "counts": self.counts, "tree_checked": self.tree_checked, "rules": RULES_VERSION}
 
 
 # ------------------------------------------------------------------------------------------------
@@ -119,7 +122,8 @@ class _Place:
     def has_word(self, word: str) -> bool:
         if any(w in self.words or w in self._stems for w in spellings(word)):
             return True
-        return bool(self.text) and re.search(word_pattern(word), self.text) is not None
+        # the substring test first: it is fast, and most lookups that fail fail there
+        return word in self.text and re.search(word_pattern(word), self.text) is not None
 
     def has(self, lookup: tuple[str, str]) -> bool:
         kind, key = lookup

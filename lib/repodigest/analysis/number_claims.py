@@ -11,9 +11,11 @@ What a claim may match (``plausible``), so that a true statement about a part of
 never reported:
 
 - lines "added" match the commit's added lines, one file's, or the sum over any set of files;
-  "deleted" likewise; "net" the difference; a line count without a direction (changes, touches,
-  改动, 涉及) matches any of added, deleted, their sum or their larger, for the commit, a file or
-  a set of files; a ``+N/-M`` pair matches the commit's, a file's or a set of files' pair;
+  "deleted" likewise; "net" the difference, for the commit or a file; a line count without a
+  direction (changes, touches, 改动, 涉及) matches any of added, deleted, their sum or their
+  larger, for the commit, a file or a set of files; a ``+N/-M`` pair matches the commit's, a
+  file's or a set of files' pair. On a large commit many counts are some set's sum: the check
+  catches a number that fits no part of the change, not a loose one;
 - files: the commit's file count, or the count of its new, deleted, renamed or modified files
   ("3 new files" only the new ones); a count qualified by another word ("2 test files", "3 个测试
   文件") names a part the data does not delimit, and is not checked;
@@ -26,13 +28,14 @@ never reported:
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from ..models import FileChange
 
-MAX_SUBSETS = 200_000  # sums tracked over sets of files; past this any count is taken as plausible
+MAX_PAIR_BITS = 50_000_000  # a +N/-M pair over a bigger commit is taken as plausible (the sums would not fit)
 
 _WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
           "ten": 10, "eleven": 11, "twelve": 12, "single": 1, "a single": 1}
@@ -250,59 +253,46 @@ def _chinese(text: str, m: re.Match) -> Claim | None:
 # Checking
 
 
-def _subset_sums(values: Iterable[int]) -> set[int] | None:
-    """Every sum over a non-empty set of ``values``; None when there are too many to track."""
-    sums: set[int] = set()
+def _sums(values: Iterable[int]) -> int:
+    """The sums over every non-empty set of ``values``, as the set bits of an int (bit n: sum n)."""
+    bits = 0
     for v in values:
-        sums |= {s + v for s in sums} | {v}
-        if len(sums) > MAX_SUBSETS:
-            return None
-    return sums
+        bits |= (bits << v) | (1 << v)
+    return bits
 
 
-def _pair_sums(pairs: Iterable[tuple[int, int]]) -> set[tuple[int, int]] | None:
-    sums: set[tuple[int, int]] = set()
-    for a, d in pairs:
-        sums |= {(x + a, y + d) for x, y in sums} | {(a, d)}
-        if len(sums) > MAX_SUBSETS:
-            return None
-    return sums
-
-
-def _fits(claimed: int, actual: int, qualifier: str) -> bool:
+def _span(claimed: int, qualifier: str, top: int) -> tuple[int, int]:
+    """The values a claim of ``claimed`` with ``qualifier`` accepts, as an inclusive range."""
     if qualifier == "about":
-        return abs(actual - claimed) <= max(2, 0.25 * claimed)
-    if qualifier == "over":
-        return actual >= claimed
-    if qualifier == "under":
-        return actual <= claimed
-    if qualifier == "nearly":
-        return 0.75 * claimed <= actual <= 1.05 * claimed
-    if claimed >= 50 and claimed % 10 == 0:
-        return abs(actual - claimed) <= 0.1 * claimed
-    return actual == claimed
+        slack = max(2.0, 0.25 * claimed)
+        lo, hi = claimed - slack, claimed + slack
+    elif qualifier == "over":
+        lo, hi = claimed, top
+    elif qualifier == "under":
+        lo, hi = 0, claimed
+    elif qualifier == "nearly":
+        lo, hi = 0.75 * claimed, 1.05 * claimed
+    elif claimed >= 50 and claimed % 10 == 0:  # a round number reads as approximate
+        lo, hi = 0.9 * claimed, 1.1 * claimed
+    else:
+        lo, hi = claimed, claimed
+    return max(0, math.ceil(lo)), max(0, math.floor(hi))
 
 
-def _line_values(files: Sequence[FileChange], direction: str) -> Iterable[int] | None:
-    pairs = [(f.added_lines or 0, f.deleted_lines or 0) for f in files]
-    if direction == "added":
-        return _subset_sums(a for a, _ in pairs)
-    if direction == "deleted":
-        return _subset_sums(d for _, d in pairs)
-    sums = _pair_sums(pairs)
-    if sums is None:
-        return None
-    if direction == "net":
-        return {abs(a - d) for a, d in sums}
-    return {v for a, d in sums for v in (a, d, a + d)} | {max(a, d) for a, d in pairs} | {
-        max(sum(a for a, _ in pairs), sum(d for _, d in pairs))}
+def _any_in(bits: int, lo: int, hi: int) -> bool:
+    return hi >= lo and (bits >> lo) & ((1 << (hi - lo + 1)) - 1) != 0
 
 
 def plausible(claim: Claim, files: Sequence[FileChange]) -> bool:
     """Whether ``claim`` matches the commit whose files are ``files`` (the rules in the module doc)."""
+    pairs = [(f.added_lines or 0, f.deleted_lines or 0) for f in files]
+    added, deleted = sum(a for a, _ in pairs), sum(d for _, d in pairs)
     if claim.unit == "pair":
-        pairs = _pair_sums((f.added_lines or 0, f.deleted_lines or 0) for f in files)
-        return pairs is None or (claim.value, claim.second) in pairs
+        if (added + 1) * (deleted + 1) > MAX_PAIR_BITS:
+            return True  # too many sets of files to tell: taken as plausible
+        width = deleted + 1  # bit a * width + d: a set of files adding a and deleting d lines
+        return claim.value <= added and (claim.second or 0) <= deleted and (
+            _sums(a * width + d for a, d in pairs) >> (claim.value * width + (claim.second or 0))) & 1 == 1
     if claim.unit == "files":
         by_status = {"new": sum(f.status == "added" for f in files),
                      "deleted": sum(f.status == "deleted" for f in files),
@@ -310,9 +300,19 @@ def plausible(claim: Claim, files: Sequence[FileChange]) -> bool:
                      "modified": sum(f.status == "modified" for f in files)}
         counts = [len(files), by_status["modified"]] if claim.direction in ("any", "modified") else []
         counts += [by_status[claim.direction]] if claim.direction in by_status else list(by_status.values())
-        return any(_fits(claim.value, c, claim.qualifier) for c in counts)
-    values = _line_values(files, claim.direction)
-    return values is None or any(_fits(claim.value, v, claim.qualifier) for v in values)
+        lo, hi = _span(claim.value, claim.qualifier, len(files))
+        return any(lo <= c <= hi for c in counts)
+    lo, hi = _span(claim.value, claim.qualifier, added + deleted)
+    if claim.direction == "net":
+        return any(lo <= abs(a - d) <= hi for a, d in [*pairs, (added, deleted)])
+    if claim.direction == "added":
+        return _any_in(_sums(a for a, _ in pairs), lo, hi)
+    if claim.direction == "deleted":
+        return _any_in(_sums(d for _, d in pairs), lo, hi)
+    largest = [max(a, d) for a, d in [*pairs, (added, deleted)]]
+    return any(lo <= v <= hi for v in largest) or any(
+        _any_in(_sums(values), lo, hi) for values in ([a for a, _ in pairs], [d for _, d in pairs],
+                                                      [a + d for a, d in pairs]))
 
 
 def number_mismatches(texts: Iterable[str], files: Sequence[FileChange]) -> list[str]:
