@@ -70,7 +70,7 @@ class Tally:
 
     def report(self, title: str) -> None:
         total = sum(self.counts.values())
-        print(f"\n## {title}: {self.entries} entries, {total} distinct names per entry")
+        print(f"\n## {title}: {self.entries} entries, {total} names (each counted once per entry)")
         if total:
             print("  " + "   ".join(f"{w} {self.counts[w]} ({self.counts[w] / total:.1%})" for w in WHERE
                                     if self.counts[w] or w != "unknown"))
