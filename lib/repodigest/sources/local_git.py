@@ -58,7 +58,7 @@ def stream_git(path: str | Path, *args: str, chunk_size: int = 1 << 16) -> Itera
             raise _failed(path, args, errors.read(), code)
 
 
-GREP_LINES = 20_000  # matches read from one git grep before it starts again without the words found
+GREP_LINES = 500  # matches read from one git grep before it starts again without the words found (-o is slow on many)
 
 
 def grep_words(path: str | Path, rev: str, words: Iterable[str], max_lines: int = GREP_LINES) -> set[str]:
