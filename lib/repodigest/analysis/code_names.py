@@ -135,7 +135,7 @@ def _path(text: str, bare: str) -> ParsedName | None:
         readings.append(_words(bare[1:]))  # `.stash`: an attribute as much as a dotfile
     if re.fullmatch(r"[A-Za-z_]\w*/[A-Za-z_]\w*", bare):
         readings.append(_words(*bare.split("/")))  # `match/case`, `read/write`: two words as much as a folder
-    return ParsedName(text, "path", tuple(readings))
+    return ParsedName(text, "path", tuple(r for r in readings if r))
 
 
 def _is_path(text: str) -> bool:
@@ -200,7 +200,7 @@ def parse_name(span: str) -> ParsedName | None:
     readings = [_words(s), (("path", s),)]
     if len(parts) > 1:
         readings.append(_words(*[p for p in parts if p not in NOT_NAMES]))
-    return ParsedName(text, "name", tuple(readings))
+    return ParsedName(text, "name", tuple(r for r in readings if r))  # a part list of keywords only is no reading
 
 
 def spellings(word: str) -> tuple[str, ...]:
