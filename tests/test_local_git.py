@@ -5,7 +5,7 @@ import pytest
 
 from repodigest.errors import SourceError, UserError
 from repodigest.sources.gitlog import log_args, parse_log, parse_stream
-from repodigest.sources.local_git import LocalGitSource, run_git, stream_git
+from repodigest.sources.local_git import LocalGitSource, grep_words, run_git, stream_git
 from repodigest.window import Window, resolve_tz
 
 SH = resolve_tz("Asia/Shanghai")
@@ -167,3 +167,28 @@ def test_streamed_git_failures_and_early_stops(make_repo):
     stream = stream_git(repo.path, *log_args("HEAD"), chunk_size=1)
     assert next(stream)
     stream.close()  # the reader stops: git is killed and reaped, nothing raises
+
+
+def test_tree_lookup_reads_the_repository_at_the_commit(make_repo):
+    repo = make_repo()
+    first = repo.commit("one", "2026-02-15T10:00:00+08:00",
+                        {"a/x.py": "req.finished_reason = None\nalpha = 1\n", "b.bin": b"\x00beta\x00"})
+    repo.commit("two", "2026-02-16T10:00:00+08:00", {"a/later.py": "gamma = 2\n"})
+    paths, found = LocalGitSource(repo.path).tree_lookup(first)(
+        ["alpha", "beta", "gamma", "finished_reason", "req.finished_reason", "req", "--api-key", "pha"])
+    assert sorted(paths) == ["a/x.py", "b.bin"]
+    # a word inside a longer match still counts; binary files and later commits do not; no partial words
+    assert found == {"alpha", "finished_reason", "req.finished_reason", "req"}
+    assert grep_words(repo.path, first, ["nothing_here"]) == set()
+    assert grep_words(repo.path, first, []) == set()
+    with pytest.raises(SourceError, match="git grep failed"):
+        grep_words(repo.path, "0" * 40, ["alpha"])
+
+
+def test_grep_words_starts_again_without_the_frequent_words(make_repo):
+    repo = make_repo()
+    sha = repo.commit("many", "2026-02-15T10:00:00+08:00",
+                      {"a.txt": "common\n" * 500, "z.txt": "rare_one\n", "m.txt": "x.rare_two\n"})
+    # a pass reads at most 10 lines: `common` fills it, the next pass finds the rest
+    assert grep_words(repo.path, sha, ["common", "rare_one", "rare_two", "x.rare_two", "absent"], max_lines=10) == {
+        "common", "rare_one", "rare_two", "x.rare_two"}

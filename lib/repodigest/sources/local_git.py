@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -56,6 +56,59 @@ def stream_git(path: str | Path, *args: str, chunk_size: int = 1 << 16) -> Itera
         if code != 0:
             errors.seek(0)
             raise _failed(path, args, errors.read(), code)
+
+
+GREP_LINES = 500  # matches read from one git grep before it starts again without the words found (-o is slow on many)
+
+
+def grep_words(path: str | Path, rev: str, words: Iterable[str], max_lines: int = GREP_LINES) -> set[str]:
+    """Those of ``words`` that occur as whole words (``git grep -w -F``) in a text file of ``rev``.
+
+    ``-o`` prints each match, so a frequent word can print thousands of lines: a pass reads at most
+    ``max_lines`` of them, or until every word is found, and the words still missing get a pass of
+    their own. A word inside a longer match at the same place (``b`` in ``a.b``: ``-o`` prints the
+    longer) is looked for in the matches, and gets its own pass too."""
+    pending = {w for w in words if w and "\n" not in w}
+    found: set[str] = set()
+    while pending:
+        args = ["grep", "-o", "-h", "-w", "-F", "-I", "--no-color", "--no-textconv"]
+        for word in sorted(pending):
+            args += ["-e", word]
+        matches = _grep_matches(path, [*args, rev, "--"], pending, max_lines)
+        hits = {w for w in pending if w in matches or any(
+            w in m and re.search(rf"(?<!\w){re.escape(w)}(?!\w)", m) for m in matches)}
+        if not hits:  # every line read is a word found, so a pass without hits read everything
+            break
+        found |= hits
+        pending -= hits
+    return found
+
+
+def _grep_matches(path: str | Path, args: list[str], wanted: set[str], max_lines: int) -> set[str]:
+    """The distinct lines ``git grep`` prints, read until every one of ``wanted`` is among them or
+    ``max_lines`` are read."""
+    missing = set(wanted)
+    matches: set[str] = set()
+    with tempfile.TemporaryFile() as errors:
+        try:
+            proc = subprocess.Popen(["git", "-C", str(path), *args], stdout=subprocess.PIPE, stderr=errors)
+        except FileNotFoundError:
+            raise SourceError("git is not installed or not on PATH") from None
+        stopped = False
+        with proc.stdout:
+            for count, raw in enumerate(proc.stdout, start=1):
+                line = raw.decode("utf-8", "replace").rstrip("\n")
+                matches.add(line)
+                missing.discard(line)
+                if not missing or count >= max_lines:
+                    proc.kill()
+                    stopped = True
+                    break
+        code = proc.wait()
+        if code not in (0, 1) and not stopped:  # 1: nothing matched
+            errors.seek(0)
+            raise _failed(path, tuple(args), errors.read(), code)
+    return matches
 
 
 def repository_root(path: str | Path) -> Path:
@@ -149,6 +202,19 @@ class LocalGitSource:
         out = run_git(self.path, "-c", "core.quotepath=off", "show", "--diff-merges=first-parent", "--format=",
                       "--patch", "-M", "--no-color", "--no-ext-diff", commit.sha, "--")
         return out.decode("utf-8", errors="replace")
+
+    def tree_lookup(self, sha: str) -> Callable[[Sequence[str]], tuple[list[str], set[str]]]:
+        """A lookup of names in the repository at ``sha`` (for :mod:`repodigest.analysis.grounding`):
+        ``words -> (every file path at sha, the words found as whole words in some text file there)``:
+        one ``git ls-tree`` (the first call) and :func:`grep_words` per call."""
+        paths: list[str] = []
+
+        def lookup(words: Sequence[str]) -> tuple[list[str], set[str]]:
+            if not paths:
+                out = run_git(self.path, "-c", "core.quotepath=off", "ls-tree", "-r", "--name-only", "-z", sha, "--")
+                paths.extend(p for p in out.decode("utf-8", "replace").split("\0") if p)
+            return paths, grep_words(self.path, sha, words)
+        return lookup
 
     def find_commit(self, sha: str | None = None, title: str | None = None,
                     before: datetime | None = None) -> CommitRef | None:
