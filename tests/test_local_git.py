@@ -71,7 +71,8 @@ def test_merge_on_first_parent_and_side_commits_hidden(make_repo):
     commits = LocalGitSource(repo.path).commits(day("2026-02-16"))
     assert side not in [c.sha for c in commits]
     merge = commits[0]
-    assert merge.is_merge and merge.pr_number == 7
+    assert merge.is_merge and merge.pr_number == 7 and merge.subject == "Merge pull request #7 from x/side"
+    assert [c.sha for c in merge.merged] == [side] and merge.title == "side"  # no body: the branch names it
     assert [f.path for f in merge.files] == ["b"] and merge.files[0].added_lines == 2  # diff against first parent
 
 

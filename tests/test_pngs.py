@@ -120,6 +120,9 @@ def test_a_browser_that_never_answers_costs_the_pngs_not_the_report(tmp_path, sm
         paths, error = write_pngs(shown, tmp_path / "out", browser_path=str(fake), timeout=2)
     assert paths == [] and "did not start within 2 s" in error
     started = [int(line) for line in pids.read_text().split()]
+    deadline = time.monotonic() + 10  # a SIGKILL takes effect when the process is next scheduled
+    while any(_alive(pid) for pid in started) and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert started and not any(_alive(pid) for pid in started)  # killed, not left behind
 
 

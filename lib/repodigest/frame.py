@@ -3,8 +3,8 @@ file-level frame (a row per commit and file), which the analytics read.
 
 ``COLUMNS`` and ``FILE_COLUMNS`` declare every column once: its dtype and what it holds. This module
 writes every column: :func:`to_frame` from the scored commits and their relations,
-:func:`with_analyses` from the model's answers; :func:`file_rows` and :func:`with_file_scores` build
-the file frame (:func:`to_file_frame` derives it again from a commit frame read back from disk).
+:func:`with_analyses` from the model's answers; :func:`file_frame_of` builds the file frame from the
+measured commits (:func:`to_file_frame` derives it again from a commit frame read back from disk).
 ``write_frame``/``read_frame`` keep them as ``commits.csv`` (list columns as JSON) and
 ``commits.parquet`` (``files.csv`` and ``files.parquet`` with ``kind="files"``).
 """
@@ -23,7 +23,7 @@ import pandas as pd
 from .levels import is_level
 from .models import Commit
 from .scoring.blend import blend_levels
-from .scoring.heuristic import Assessment, is_bot
+from .scoring.heuristic import Assessment, Measured, is_bot
 from .scoring.relations import Relations
 from .textcut import truncate
 
@@ -36,15 +36,23 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "in_report": ("bool", "the day is one of the report's days (the rest is trend history)"),
     "committed_at": ("datetime64[ns, UTC]", "committer date (UTC)"),
     "committed_local": ("string", "committer date as YYYY-MM-DD HH:MM:SS in the report's time zone"),
-    "authored_at": ("datetime64[ns, UTC]", "author date (UTC)"),
-    "author": ("string", "author name (after .mailmap)"),
-    "author_email": ("string", "author e-mail"),
-    "author_login": ("string", "GitHub login, when the source knows it"),
+    "authored_at": ("datetime64[ns, UTC]", "author date (UTC); a merge's: its main author's newest landed commit's"),
+    "author": ("string", "author name (after .mailmap); a merge's: the main author of the commits it landed "
+                         "(most commits, then most lines)"),
+    "author_email": ("string", "the author's e-mail"),
+    "author_login": ("string", "the author's GitHub login, when the source knows it"),
+    "authors": ("object", "everyone who wrote the change: a merge's landed commits' authors, the main author first"),
     "committer": ("string", "committer name"),
     "co_authors": ("object", "Co-authored-by trailers, as written"),
     "parents": ("object", "parent hashes"),
     "is_merge": ("bool", "more than one parent"),
-    "title": ("string", "first line of the message"),
+    "merged_commits": ("int64", "commits a merge landed (reachable only through its other parents); 0 otherwise"),
+    "merged": ("object", "the commits a merge landed, newest first: sha, title, author, author_email, author_login, "
+                         "authored_at, authored_local (report's time zone), is_bot, lines_added, lines_deleted, "
+                         "files (as file_changes)"),
+    "incomplete": ("string", "what the clone could not give: parent (beyond a shallow clone: a boundary commit's "
+                             "files, a merge's landed commits) or blobs (line counts not counted); else missing"),
+    "title": ("string", "first line of the message; a merge's: what it landed (the pull request's title, the branch)"),
     "message": ("string", "full commit message"),
     "pr_number": ("Int64", "pull request number: GitHub's when looked up, else the title's (#1234), or missing"),
     "pr_url": ("string", "pull request page, for GitHub repositories"),
@@ -53,7 +61,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "pr_labels": ("object", "labels of the pull request, as written"),
     "pr_body": ("string", "pull request description as written (untrusted), cut at 4,000 characters with a marker"),
     "pr_author": ("string", "login that opened the pull request"),
-    "merged_by": ("string", "login that merged it (GraphQL only)"),
+    "merged_by": ("string", "who merged it: the pull request's merger (GraphQL), else a merge commit's author"),
     "approvers": ("object", "logins whose review approved it (GraphQL only)"),
     "review_decision": ("string", "APPROVED, CHANGES_REQUESTED, REVIEW_REQUIRED, or missing"),
     "closes_issues": ("object", "issues it closes: number, url, title (GraphQL only)"),
@@ -119,7 +127,6 @@ FILE_COLUMNS: dict[str, tuple[str, str]] = {
     "commit_file_count": ("int64", "files the commit touched (its changeset size)"),
     **{name: COLUMNS[name] for name in ("change_type", "is_fix", "is_revert")},
 }
-SCORED_FILE_COLUMNS = ("area", "change_type", "is_fix", "is_revert")  # what the scoring adds to file_rows
 _SCHEMAS = {"commits": (COLUMNS, LIST_COLUMNS), "files": (FILE_COLUMNS, [])}
 PR_BODY_CAP = 4000  # characters of a pull request's description kept in the frame
 
@@ -168,25 +175,50 @@ def _pr_columns(commit: Commit) -> dict:
             "closes_issues": [{"number": i.number, "url": i.url, "title": i.title} for i in pr.closes_issues]}
 
 
-def _row(commit: Commit, a: Assessment, day: str, local: str, in_report: bool, relations: Relations) -> dict:
+def _changes(files, areas) -> list[dict]:
+    return [{"path": f.path, "old_path": f.old_path, "status": f.status, "added": f.added_lines,
+             "deleted": f.deleted_lines, "binary": f.binary, "area": area} for f, area in zip(files, areas)]
+
+
+def _landed(commit: Commit, areas: Sequence[Sequence[str]], tz: ZoneInfo) -> list[dict]:
+    """The ``merged`` column of a merge: each landed commit, its author and its files."""
+    authored = commit.authored
+    if authored == (commit,):
+        return []
+    return [{"sha": c.sha, "title": c.title, "author": c.author_name, "author_email": c.author_email,
+             "author_login": c.author_login, "authored_at": c.author_date.isoformat(),
+             "authored_local": c.author_date.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
+             "is_bot": is_bot(c.author_name, c.author_login), "lines_added": c.added_lines,
+             "lines_deleted": c.deleted_lines, "files": _changes(c.files, file_areas)}
+            for c, file_areas in zip(authored, areas)]
+
+
+def _row(commit: Commit, a: Assessment, day: str, local: str, in_report: bool, relations: Relations,
+         tz: ZoneInfo) -> dict:
     s = a.signals
     sha = commit.sha
     place = relations.series.get(sha)
     reverted = relations.reverts.get(sha)
+    main = commit.main_author
+    authored_at = max(c.author_date for c in commit.authored if c.author_name == main.author_name) \
+        if commit.authored != (commit,) else commit.author_date
+    pr_columns = _pr_columns(commit)
+    if pr_columns["merged_by"] is None and commit.is_merge:
+        pr_columns["merged_by"] = commit.author_login or commit.author_name
     return {
         "repo": commit.repo, "sha": sha, "short_sha": commit.short_sha, "day": day, "in_report": in_report,
         "committed_at": commit.committer_date, "committed_local": local,
-        "authored_at": commit.author_date, "author": commit.author_name, "author_email": commit.author_email,
-        "author_login": commit.author_login, "committer": commit.committer_name,
+        "authored_at": authored_at, "author": main.author_name, "author_email": main.author_email,
+        "author_login": main.author_login, "authors": list(commit.authors), "committer": commit.committer_name,
         "co_authors": list(commit.co_authors), "parents": list(commit.parents), "is_merge": commit.is_merge,
+        "merged_commits": len(commit.authored) if commit.authored != (commit,) else 0,
+        "merged": _landed(commit, a.authored_areas, tz), "incomplete": commit.incomplete,
         "title": commit.title, "message": commit.message, "pr_number": commit.pr_number,
-        "pr_url": commit.pr_url, **_pr_columns(commit), "url": commit.url,
+        "pr_url": commit.pr_url, **pr_columns, "url": commit.url,
         "file_count": s.files, "lines_added": s.lines_added, "lines_deleted": s.lines_deleted,
         "binary_files": s.binary_files, "directories": s.directories, "subsystems": s.subsystems,
         "entropy": s.entropy, "files_truncated": commit.files_truncated,
-        "file_changes": [{"path": f.path, "old_path": f.old_path, "status": f.status, "added": f.added_lines,
-                          "deleted": f.deleted_lines, "binary": f.binary, "area": area}
-                         for f, area in zip(commit.files, a.file_areas)],
+        "file_changes": _changes(commit.files, a.file_areas),
         "areas": list(a.areas), "primary_area": a.areas[0] if a.areas else "root",
         "change_type": a.change_type, "type_rule": a.type_rule,
         "is_fix": s.fix, "is_revert": s.revert, "is_breaking": s.breaking, "is_bot": s.bot,
@@ -213,7 +245,7 @@ def to_frame(scored: Sequence[tuple[Commit, Assessment]], tz: ZoneInfo, report_d
     ordered = sorted(scored, key=lambda item: position[id(item[0])])
     days, local = _days([c for c, _ in ordered], tz)
     relations = relations or Relations()
-    rows = [_row(c, a, day, at, day in wanted, relations) for (c, a), day, at in zip(ordered, days, local)]
+    rows = [_row(c, a, day, at, day in wanted, relations, tz) for (c, a), day, at in zip(ordered, days, local)]
     return _typed(pd.DataFrame(rows, columns=list(COLUMNS)))
 
 
@@ -251,58 +283,53 @@ def with_analyses(frame: pd.DataFrame, results: Mapping) -> pd.DataFrame:
     return out
 
 
-_FILE_ROW_COLUMNS = [name for name in FILE_COLUMNS if name not in SCORED_FILE_COLUMNS]
-
-
-def file_rows(commits: Sequence[Commit], tz: ZoneInfo, report_days: Sequence[date | str] = ()) -> pd.DataFrame:
-    """The file frame of ``commits`` before scoring (``FILE_COLUMNS`` but ``SCORED_FILE_COLUMNS``), in
-    :func:`in_frame_order`: what the history signals are computed from."""
+def file_frame_of(measured: Sequence[tuple[Commit, Measured]], tz: ZoneInfo,
+                  report_days: Sequence[date | str] = ()) -> pd.DataFrame:
+    """The file frame (``FILE_COLUMNS``) of the measured commits, in :func:`in_frame_order`: one row per
+    commit and file; a merge's rows are the files of the commits it landed, each credited to its own
+    author (so that ownership, churn and islands name who wrote the lines)."""
     wanted = {d.isoformat() if isinstance(d, date) else d for d in report_days}
-    ordered = in_frame_order(commits)
-    days, _ = _days(ordered, tz)
-    counts = np.array([len(c.files) for c in ordered], dtype=int)
-    per_commit = {
-        "repo": [c.repo for c in ordered], "sha": [c.sha for c in ordered], "day": days,
-        "in_report": [d in wanted for d in days], "committed_at": [c.committer_date for c in ordered],
-        "author": [c.author_name for c in ordered], "author_email": [c.author_email for c in ordered],
-        "author_login": [c.author_login for c in ordered],
-        "is_bot": [is_bot(c.author_name, c.author_login) for c in ordered], "commit_file_count": counts,
-    }
-    columns = {name: np.repeat(np.array(values, dtype=object), counts) for name, values in per_commit.items()}
-    files = [f for c in ordered for f in c.files]
-    columns.update(path=[f.path for f in files], old_path=[f.old_path for f in files],
-                   status=[f.status for f in files], lines_added=[f.added_lines for f in files],
-                   lines_deleted=[f.deleted_lines for f in files], churn=[f.churn for f in files],
-                   binary=[f.binary for f in files])
-    return _typed(pd.DataFrame(columns, columns=_FILE_ROW_COLUMNS), {n: FILE_COLUMNS[n] for n in _FILE_ROW_COLUMNS})
+    position = {id(c): i for i, c in enumerate(in_frame_order([c for c, _ in measured]))}
+    ordered = sorted(measured, key=lambda item: position[id(item[0])])
+    days, _ = _days([c for c, _ in ordered], tz)
+    columns: dict[str, list] = {name: [] for name in FILE_COLUMNS}
+    for (commit, m), day in zip(ordered, days):
+        commit_level = (commit.repo, commit.sha, day, day in wanted, commit.committer_date, len(commit.files),
+                        m.change_type, m.signals.fix, m.signals.revert)
+        for author, areas in zip(commit.authored, m.authored_areas):
+            person = (author.author_name, author.author_email, author.author_login,
+                      is_bot(author.author_name, author.author_login))
+            for f, area in zip(author.files, areas):
+                for name, value in zip(_COMMIT_LEVEL, commit_level):
+                    columns[name].append(value)
+                for name, value in zip(_PERSON, person):
+                    columns[name].append(value)
+                for name, value in zip(_FILE, (f.path, f.old_path, area, f.status, f.added_lines, f.deleted_lines,
+                                               f.churn, f.binary)):
+                    columns[name].append(value)
+    return _typed(pd.DataFrame(columns, columns=list(FILE_COLUMNS)), FILE_COLUMNS)
 
 
-def with_file_scores(rows: pd.DataFrame, scored: Sequence[tuple[Commit, Assessment]]) -> pd.DataFrame:
-    """The file frame: :func:`file_rows` with each file's area and its commit's change type, fix and revert."""
-    by_sha = {c.sha: a for c, a in scored}
-    shas = rows["sha"].to_numpy()
-    out = rows.copy()
-    areas, seen = [], None
-    for sha in shas:  # a commit's rows are consecutive: its files in its order
-        if sha != seen:
-            seen, assessment, k = sha, by_sha[sha], 0
-        areas.append(assessment.file_areas[k])
-        k += 1
-    commit = {sha: by_sha[sha] for sha in dict.fromkeys(shas)}
-    out["area"] = areas
-    out["change_type"] = [commit[s].change_type for s in shas]
-    out["is_fix"] = [commit[s].signals.fix for s in shas]
-    out["is_revert"] = [commit[s].signals.revert for s in shas]
-    return _typed(out[list(FILE_COLUMNS)], FILE_COLUMNS)
+_COMMIT_LEVEL = ("repo", "sha", "day", "in_report", "committed_at", "commit_file_count", "change_type", "is_fix",
+                 "is_revert")
+_PERSON = ("author", "author_email", "author_login", "is_bot")
+_FILE = ("path", "old_path", "area", "status", "lines_added", "lines_deleted", "churn", "binary")
 
 
 def to_file_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """The file frame (``FILE_COLUMNS``) derived from a commit frame's ``file_changes``, in its order."""
+    """The file frame (``FILE_COLUMNS``) derived from a commit frame read back from disk, in its order:
+    its ``file_changes``, or for a merge the files of the commits it landed (``merged``), as
+    :func:`file_frame_of` makes it."""
     commit_columns = [n for n in FILE_COLUMNS if n in COLUMNS]
-    counts = frame["file_changes"].map(len).to_numpy(dtype=int)
+    per_row = [[(None, c) for c in changes] if not len(landed) else
+               [(m, c) for m in landed for c in m["files"]] for changes, landed in zip(frame["file_changes"], frame["merged"])]
+    counts = np.array([len(items) for items in per_row], dtype=int)
     rows = frame.loc[frame.index.repeat(counts), commit_columns].reset_index(drop=True)
-    changes = pd.DataFrame([c for changes in frame["file_changes"] for c in changes],
-                           columns=["path", "old_path", "status", "added", "deleted", "binary", "area"])
+    flat = [item for items in per_row for item in items]
+    for name in _PERSON:  # a landed commit's file is its own author's
+        rows[name] = [row if m is None else m[name] for row, (m, _) in zip(rows[name], flat)]
+    changes = pd.DataFrame([c for _, c in flat], columns=["path", "old_path", "status", "added", "deleted", "binary",
+                                                         "area"])
     rows["path"], rows["old_path"], rows["area"] = changes["path"], changes["old_path"], changes["area"]
     rows["status"] = changes["status"]
     rows["lines_added"] = changes["added"].astype("Int64")
@@ -310,6 +337,7 @@ def to_file_frame(frame: pd.DataFrame) -> pd.DataFrame:
     rows["churn"] = rows["lines_added"].fillna(0) + rows["lines_deleted"].fillna(0)
     rows["binary"] = changes["binary"].astype(bool)
     rows["commit_file_count"] = np.repeat(frame["file_count"].to_numpy(), counts)
+    rows["author_login"] = rows["author_login"].astype(object).where(rows["author_login"].notna(), None)
     return _typed(rows[list(FILE_COLUMNS)], FILE_COLUMNS)
 
 

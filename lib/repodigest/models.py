@@ -78,6 +78,11 @@ class Commit:
     pr_url: str | None = None
     files_truncated: bool = False  # the source capped the file list (GitHub stops at 3000)
     pull_request: PullRequest | None = None  # attached after the source, before scoring (GitHub only)
+    # A merge on the first-parent line: the commits it landed (reachable only through its other
+    # parents), newest first; their authors wrote the change. Empty for other commits.
+    merged: tuple[Commit, ...] = ()
+    subject: str = ""  # the message's first line as written (``title`` is a merge's landed title)
+    incomplete: str | None = None  # "parent" (not in a shallow clone) or "blobs" (not in the clone): see files
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -95,6 +100,40 @@ class Commit:
     @property
     def is_merge(self) -> bool:
         return len(self.parents) > 1
+
+    @property
+    def authored(self) -> tuple[Commit, ...]:
+        """The commits whose authors wrote this change: the ones a merge landed (merges among them are
+        only how they travelled), else the commit itself."""
+        return tuple(c for c in self.merged if not c.is_merge) or (self,)
+
+    @property
+    def main_author(self) -> Commit:
+        """The commit that stands for the change's author: among :attr:`authored`, the first by the
+        author with the most commits, then the most lines (a login, else the name, is one author)."""
+        authored = self.authored
+        if len(authored) == 1:
+            return authored[0]
+        tally: dict[str, list] = {}
+        for commit in authored:
+            entry = tally.setdefault(author_key(commit), [0, 0, commit])
+            entry[0] += 1
+            entry[1] += commit.added_lines + commit.deleted_lines
+        return max(tally.values(), key=lambda e: (e[0], e[1]))[2]
+
+    @property
+    def authors(self) -> tuple[str, ...]:
+        """Every author of :attr:`authored`, the main author first, then by commits."""
+        counts: dict[str, int] = {}
+        for commit in self.authored:
+            counts[commit.author_name] = counts.get(commit.author_name, 0) + 1
+        main = self.main_author.author_name
+        return (main, *sorted((a for a in counts if a != main), key=lambda a: -counts[a]))
+
+
+def author_key(commit: Commit) -> str:
+    """One author's identity: the login when the source knows it, else the name (after .mailmap)."""
+    return commit.author_login or commit.author_name
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ import pandas as pd
 from .cache import Cache
 from .config import RepoConfig, Settings, load_settings, repo_kind
 from .errors import UserError
-from .frame import file_rows, in_frame_order, report_rows, to_frame, with_analyses, with_file_scores
+from .frame import file_frame_of, in_frame_order, report_rows, to_frame, with_analyses
 from .i18n import strings
 from .models import Commit
 from .report import build_context, render_markdown
@@ -62,10 +62,10 @@ class Loaded:
 
 @dataclass(frozen=True)
 class Signals:
-    """What the window's history says before scoring: its file changes, and per repository the files
+    """What the window's history says before scoring: its file frame, and per repository the files
     flagged as hotspots or knowledge islands."""
 
-    file_rows: pd.DataFrame
+    file_frame: pd.DataFrame
     history: Mapping[str, History]
 
 
@@ -147,7 +147,7 @@ def load(settings: Settings, last_day: Date, report_days: int, sources: Mapping[
     order = {id(c): i for i, c in enumerate(in_frame_order([c for c, _ in read]))}
     read.sort(key=lambda item: order[id(item[0])])
     return Loaded(settings=settings, window=window, shown=Window(last_day, report_days, zone), sources=sources,
-                  rules=rules, commits=tuple(read))
+                  rules=rules, commits=tuple(read), notes=tuple(gap_notes(read, sources, settings.lang)))
 
 
 def with_pull_requests(loaded: Loaded, repos: Mapping[str, RepoConfig], *, cache: Cache,
@@ -186,14 +186,14 @@ def history_signals(loaded: Loaded) -> Signals:
     (repodigest.analytics.flagged_files), which the rules name in the reasons of the commits touching them."""
     from .analytics import flagged_files
 
-    rows = file_rows([c for c, _ in loaded.commits], loaded.window.tz, loaded.shown.day_list())
+    rows = file_frame_of(loaded.commits, loaded.window.tz, loaded.shown.day_list())
     flags = flagged_files(rows)
     history = {}
     for repo, part in flags.groupby("repo"):
         hot, islands = part[part["flag"] == "hotspot"], part[part["flag"] == "knowledge_island"]
         history[repo] = History(hotspots=dict(zip(hot["path"], hot["revisions"])),
                                 islands=dict(zip(islands["path"], islands["author"])))
-    return Signals(file_rows=rows, history=history)
+    return Signals(file_frame=rows, history=history)
 
 
 def score(loaded: Loaded, signals: Signals) -> tuple[tuple[Commit, Assessment], ...]:
@@ -214,7 +214,7 @@ def relate_commits(loaded: Loaded, scored) -> Relations:
 def frames(loaded: Loaded, scored, relations: Relations, signals: Signals) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The commit frame and the file frame."""
     days = loaded.shown.day_list()
-    return (to_frame(scored, loaded.window.tz, days, relations), with_file_scores(signals.file_rows, scored))
+    return to_frame(scored, loaded.window.tz, days, relations), signals.file_frame
 
 
 def run_analysis(loaded: Loaded, scored, *, mode: bool | None, cache: Cache, progress: bool) -> Analysed:
@@ -358,6 +358,17 @@ def heuristic_note(settings: Settings) -> str | None:
     words = strings(settings.lang)
     why = words["llm_disabled"] if not settings.llm.enabled else words["no_key"]
     return words["heuristic_only"].format(why=why)
+
+
+def gap_notes(read, sources: Mapping[str, Source], lang: str) -> list[str]:
+    """One line per repository and kind of gap in what its clone could give (Commit.incomplete)."""
+    counts: dict[tuple[str, str], int] = {}
+    for commit, _ in read:
+        if commit.incomplete:
+            counts[(commit.repo, commit.incomplete)] = counts.get((commit.repo, commit.incomplete), 0) + 1
+    words = strings(lang)
+    return [words[f"gap_note_{kind}"].format(repo=repo, count=count, path=getattr(sources[repo], "path", repo))
+            for (repo, kind), count in counts.items()]
 
 
 def pull_request_notes(lookup, repo: str, lang: str) -> list[str]:

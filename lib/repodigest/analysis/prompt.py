@@ -22,12 +22,13 @@ from .diff_budget import CHARS_PER_TOKEN, BudgetedDiff, estimate_tokens
 from .records import AnalysisRequest
 from .schema import FIELDS_BY_LEVEL
 
-PROMPT_VERSION = "2026-11-25.3"  # bump when a prompt template or the schema changes: old cache entries stop matching
+PROMPT_VERSION = "2026-12-07.1"  # bump when a prompt template or the schema changes: old cache entries stop matching
 
 MESSAGE_CHARS = 4000  # the commit message is clipped to this
 PR_SHARE = 4  # the pull request's description takes at most 1/PR_SHARE of the token budget ...
 PR_MAX_TOKENS = 1000  # ... and at most this many tokens; the diff gets the rest
 MAX_FILES_LISTED = 80  # file lines in the prompt; the rest are counted
+MAX_LANDED_LISTED = 30  # titles of the commits a merge landed; the rest are counted
 _PROMPTS = Path(__file__).with_name("prompts")
 
 
@@ -112,6 +113,9 @@ def render_prompt(req: AnalysisRequest, lang: str, budgeted: BudgetedDiff | None
         repo=req.repo, sha=c.sha, totals=totals, files_truncated=c.files_truncated, level=req.level,
         reasons=[" ".join(str(r).split()) for r in req.reasons], files=files,
         hidden_files=max(0, len(c.files) - MAX_FILES_LISTED), nonce=_nonce(c),
+        landed=[{"title": _defuse(m.title), "author": _defuse(m.author_name)}
+                for m in (c.authored if c.merged else ())[:MAX_LANDED_LISTED]],
+        landed_more=max(0, len(c.authored) - MAX_LANDED_LISTED) if c.merged else 0,
         message=_defuse(_clip_message(c.message)), diff=_defuse(budgeted.text) if budgeted else "",
         diff_note=note, left_out=left_out, schema=schema, fields=FIELDS_BY_LEVEL.get(req.level, FIELDS_BY_LEVEL["medium"]),
         pull=None if pull is None else {"number": pull.number, "title": _defuse(pull.title),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .common import without_bots
+from .common import contributions, without_bots
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -12,15 +12,19 @@ WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 def activity(frame: pd.DataFrame, tz: str | None = None, bots: bool = False) -> pd.DataFrame:
     """Commits per weekday (rows, Monday first) and hour of the day (columns 0-23).
 
-    Definition: OSS Insight's commit time distribution (CHAOSS "Activity Dates and Times"), by
-    committer date in ``tz`` (an IANA name); by default the report's time zone, which the frame's
-    ``committed_local`` is already in. Bot commits are left out unless ``bots``.
+    Definition: OSS Insight's commit time distribution (CHAOSS "Activity Dates and Times"): each change
+    someone wrote (:func:`~repodigest.analytics.common.contributions`: a commit at its committer date, a
+    commit a merge landed at its own author date), in the report's time zone, which the frame's local
+    times are in; with ``tz`` (an IANA name) commits are placed by committer date in that zone instead.
+    Bot commits are left out unless ``bots``.
     """
-    rows = frame if bots else without_bots(frame)
     if tz:
+        rows = frame if bots else without_bots(frame)
         local = rows["committed_at"].dt.tz_convert(tz)
     else:
-        local = pd.to_datetime(rows["committed_local"], format="%Y-%m-%d %H:%M:%S")
+        changes = contributions(frame)
+        rows = changes if bots else without_bots(changes)
+        local = pd.to_datetime(rows["local"], format="%Y-%m-%d %H:%M:%S")
     weekday, hour = local.dt.day_of_week, local.dt.hour
     counts = pd.crosstab(weekday, hour) if len(rows) else pd.DataFrame()
     table = counts.reindex(index=range(7), columns=range(24), fill_value=0).astype("int64")

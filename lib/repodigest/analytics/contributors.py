@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .common import check_by, contributor, period, without_bots
+from .common import check_by, contributions, period, without_bots
 
 ABSENCE_SHARE = 0.5  # CHAOSS: contributors responsible for half of the contributions
 
@@ -13,16 +13,17 @@ def new_contributors(frame: pd.DataFrame, freq: str = "W") -> pd.DataFrame:
     """Per period (``freq``: D, W, M, Q): contributors active, and those whose first commit of the
     loaded history falls in it (CHAOSS "New Contributors"; OSS Insight's first-time contributors).
 
-    Bots are left out; contributors are logins or ``.mailmap`` names, so several addresses of one
-    person count once. "First" means first in the loaded history: the first period counts everyone
-    active in it, so load history from before the periods you read.
+    Each change someone wrote counts (:func:`~repodigest.analytics.common.contributions`: the authors of
+    the commits a merge landed, not who merged it), on the day it landed on the branch. Bots are left
+    out; contributors are logins or ``.mailmap`` names, so several addresses of one person count once.
+    "First" means first in the loaded history: the first period counts everyone active in it, so load
+    history from before the periods you read.
     """
     columns = ["period", "active", "new", "new_contributors"]
-    people = without_bots(frame)
+    people = without_bots(contributions(frame))
     if people.empty:
         return pd.DataFrame(columns=columns)
-    data = pd.DataFrame({"who": contributor(people), "period": period(people["day"], freq),
-                         "at": people["committed_at"]})
+    data = pd.DataFrame({"who": people["who"], "period": period(people["day"], freq), "at": people["day"]})
     first = data.sort_values("at", kind="stable").drop_duplicates("who")
     table = data.groupby("period")["who"].nunique().rename("active").reset_index()
     joined = _names(first.groupby("period")["who"])
@@ -41,15 +42,16 @@ def absence_factor(frame: pd.DataFrame, by: str | None = "area", share: float = 
     (``by=None``): the smallest number of contributors responsible for ``share`` (50 %) of the commits.
 
     Contributors are counted by commits, most first, until their sum reaches the share; ``top`` lists
-    them. A commit counts once in each of its ``areas`` (title tags and path areas, as in the report).
-    Bots are left out; contributors are logins or ``.mailmap`` names.
+    them. A commit counts once in each of its ``areas`` (title tags and path areas, as in the report); a
+    merge's landed commits count for their own authors, in the merge's areas. Bots are left out;
+    contributors are logins or ``.mailmap`` names.
     """
     keys = ["repo"] + (["area"] if check_by(by, ("area", None)) else [])
     columns = [*keys, "commits", "contributors", "absence_factor", "top", "top_share"]
-    people = without_bots(frame)
+    people = without_bots(contributions(frame))
     if people.empty:
         return pd.DataFrame(columns=columns)
-    data = pd.DataFrame({"repo": people["repo"], "who": contributor(people), "area": people["areas"]})
+    data = pd.DataFrame({"repo": people["repo"], "who": people["who"], "area": people["areas"]})
     data = data.explode("area").dropna(subset=["area"]) if by == "area" else data
     per = data.groupby([*keys, "who"]).size().rename("commits").reset_index()
     per = per.sort_values([*keys, "commits", "who"], ascending=[True] * len(keys) + [False, True], kind="stable")

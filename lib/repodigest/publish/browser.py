@@ -99,6 +99,7 @@ class BrowserSession:
             asyncio.run_coroutine_threadsafe(_cancel_pending(), self._loop).result(timeout=CLOSE_SECONDS)
         except Exception:  # noqa: BLE001 - a task that does not end: the daemon thread goes with the process
             pass
+        self._kill()  # a launch still under way when it was given up on has its process by now
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(CLOSE_SECONDS)
         if not self._thread.is_alive():

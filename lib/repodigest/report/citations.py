@@ -53,7 +53,7 @@ def reverted_of(row: Mapping) -> tuple[Mapping | None, str | None, str | None]:
     if len(row["reverts"]):
         target = row["reverts"][0]
         return target, (target.get("committed_local") or target["committed_at"])[:10], None
-    return None, None, revert_target(row["message"])[1] or None
+    return None, None, revert_target(row["message"], row["title"])[1] or None
 
 
 def related_index(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:

@@ -20,6 +20,8 @@ Shape::
              advice: [{title, text}], closing: str, coverage: str | None, note: str | None,
              source: "llm" | "heuristic", pr: {number, url, title, labels, approvers, merged_by, source,
              closes: [{number, url, title}]} | None (when GitHub told us about the pull request),
+             landed: {count, by, commits: [{title, author, short_sha}], more} | None (a merge: what it landed),
+             gap: str | None (what the clone could not give: row ``incomplete``),
              related: {...} | None (reverts, series: see report.citations), toc_marks: str}
 
     Model text is carried whole: multi-line fields keep their line breaks and inner lists; every
@@ -118,6 +120,21 @@ def _pull(row: Mapping) -> dict | None:
 
 
 _NEEDS = {"high": ("risks", "advice"), "medium": ("advice",), "low": ()}  # data-derived sections by level
+LANDED_SHOWN = 5  # landed commits an entry lists; the rest are counted
+
+
+def _landed(row: Mapping, words: Mapping) -> dict | None:
+    """What a merge landed, for its entry: the count, who merged it (when no pull-request line says so),
+    the first commits' titles and authors, and how many more."""
+    merged = list(row.get("merged") or [])
+    if not merged:
+        return None
+    by = row.get("merged_by") if row.get("pr_source") not in ("graphql", "rest") else None
+    rest = len(merged) - LANDED_SHOWN
+    return {"count": len(merged), "by": by if isinstance(by, str) and by else None,
+            "commits": [{"title": m["title"], "author": m["author"], "short_sha": m["sha"][:7]}
+                      for m in merged[:LANDED_SHOWN]],
+            "more": words["landed_more"].format(count=rest) if rest > 0 else ""}
 
 
 def build_entry(row: Mapping, words: Mapping, anchor: str, analysis: Mapping | None, path_area) -> dict:
@@ -148,7 +165,8 @@ def build_entry(row: Mapping, words: Mapping, anchor: str, analysis: Mapping | N
         "files": _scope_from_files(row["file_changes"], row["areas"], path_area, words),
         "files_truncated": words["files_truncated"].format(count=row["file_count"]) if row["files_truncated"] else None,
         "insight": [], "risks": [], "advice": [], "closing": "", "coverage": None, "note": None,
-        "source": "heuristic", "pr": _pull(row),
+        "source": "heuristic", "pr": _pull(row), "landed": _landed(row, words),
+        "gap": words[f"gap_{row['incomplete']}"] if isinstance(row.get("incomplete"), str) else None,
     }
     if analysis:
         insight = analysis.get("insight") or {}

@@ -69,8 +69,11 @@ def _paths_only(files: Sequence[str]) -> str | None:
     return None
 
 
-def classify(title: str, files: Sequence[str]) -> tuple[str, str]:
-    """Return ``(change type, rule)`` where rule names what decided: revert, prefix, tag, paths, keyword, none."""
+def classify(title: str, files: Sequence[str], subject: str | None = None) -> tuple[str, str]:
+    """Return ``(change type, rule)`` where rule names what decided: revert, prefix, tag, paths, keyword, none.
+
+    ``subject``: the message's first line when ``title`` is what a merge landed; a git merge title there
+    (``Merge branch 'topic'``) means the title is a branch name, whose words are no keywords."""
     if _REVERT.match(title):
         return "revert", "revert"
     conventional = _CONVENTIONAL.match(title)
@@ -83,7 +86,7 @@ def classify(title: str, files: Sequence[str]) -> tuple[str, str]:
     by_path = _paths_only(files)
     if by_path:
         return by_path, "paths"
-    merge = _GIT_MERGE.match(title)
+    merge = _GIT_MERGE.match(subject or title)
     words = (merge.group("text") or "") if merge else title
     for kind, pattern in _KEYWORDS:
         if pattern.search(words):

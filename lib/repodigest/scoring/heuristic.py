@@ -121,6 +121,9 @@ class Measured:
     areas: tuple[str, ...]  # most significant first
     file_areas: tuple[str, ...]  # the area of each of the commit's files, in its order
     area_count: int  # distinct path areas (title tags aside)
+    # the areas of the files of each commit whose author wrote the change (Commit.authored): a merge's
+    # landed commits, else the commit itself
+    authored_areas: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -137,6 +140,7 @@ class Assessment:
     file_areas: tuple[str, ...] = ()  # the area of each of the commit's files, in its order
     risks: tuple[Finding, ...] = ()  # what the signals say could go wrong (codes: scoring.findings)
     advice: tuple[Finding, ...] = ()  # what reviewers should do about it
+    authored_areas: tuple[tuple[str, ...], ...] = ()  # Measured.authored_areas
 
 
 @dataclass(frozen=True)
@@ -175,7 +179,7 @@ def signals_of(commit: Commit, change_type: str) -> Signals:
         fix=change_type == "fix",
         revert=change_type == "revert",
         breaking=bool(_BREAKING.search(commit.message[:20000])),
-        bot=is_bot(commit.author_name, commit.author_login),
+        bot=all(is_bot(c.author_name, c.author_login) for c in commit.authored),
         tests_touched=any(paths.is_test(n) for n in names),
         public_api_paths=tuple(n for n in names if paths.is_public_api(n))[:20],
         security_paths=tuple(n for n in names if paths.is_security_sensitive(n))[:20],
@@ -221,11 +225,15 @@ def level_of_score(score: float) -> Level:
 def measure(commit: Commit, rules: RepoRules = RepoRules()) -> Measured:
     """The commit's change type, signals and areas: its facts, before any point is given."""
     names = [f.path for f in commit.files]
-    change_type, type_rule = classify(commit.title, names)
+    change_type, type_rule = classify(commit.title, names, commit.subject or None)
     file_areas = tuple(file_area(f.path, rules.areas, rules.short_name) for f in commit.files)
     weights = area_weights(zip(file_areas, (f.churn for f in commit.files)))
+    authored = commit.authored
+    authored_areas = (file_areas,) if authored == (commit,) else tuple(
+        tuple(file_area(f.path, rules.areas, rules.short_name) for f in c.files) for c in authored)
     return Measured(change_type=change_type, type_rule=type_rule, signals=signals_of(commit, change_type),
-                    areas=tuple(order_areas(commit.title, weights)), file_areas=file_areas, area_count=len(weights))
+                    areas=tuple(order_areas(commit.title, weights)), file_areas=file_areas, area_count=len(weights),
+                    authored_areas=authored_areas)
 
 
 def judge(commit: Commit, measured: Measured, rules: RepoRules = RepoRules(),
@@ -269,7 +277,8 @@ def judge(commit: Commit, measured: Measured, rules: RepoRules = RepoRules(),
     risks, advice = findings(commit, change_type, s, measured.areas)
     return Assessment(areas=measured.areas, change_type=change_type, type_rule=type_rule, signals=s,
                       score=score, level=level_of_score(score), reasons=tuple(ordered),
-                      file_areas=measured.file_areas, risks=risks, advice=advice)
+                      file_areas=measured.file_areas, risks=risks, advice=advice,
+                      authored_areas=measured.authored_areas)
 
 
 def assess(commit: Commit, rules: RepoRules = RepoRules(), history: History | None = None) -> Assessment:

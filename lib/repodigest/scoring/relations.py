@@ -132,7 +132,7 @@ class _History:
 
 def _find_reverted(commit: Commit, history: _History, find: Find | None, tz) -> dict | None:
     """The commit ``commit`` reverts, by the module's rules 1-2: from the loaded history first, else one lookup."""
-    sha, quoted = revert_target(commit.message)
+    sha, quoted = revert_target(commit.message, commit.title)
     if sha:
         hit = history.by_sha(sha, commit.sha)
         if hit is not None:
@@ -179,7 +179,7 @@ def _marked(by_date: Sequence[tuple[Commit, Assessment]]) -> list[list[tuple[str
         if marker is None:
             continue
         k, total, rest = marker
-        groups.setdefault((commit.repo, total, _stem(rest, commit.author_name)), []).append(
+        groups.setdefault((commit.repo, total, _stem(rest, commit.main_author.author_name)), []).append(
             (commit.sha, k, None if total == "N" else int(total)))
     return list(groups.values())
 
@@ -188,7 +188,7 @@ def _runs(by_date: Sequence[tuple[Commit, Assessment]], taken: set[str]) -> list
     by_author: dict[tuple[str, str], list[tuple[Commit, Assessment]]] = {}
     for commit, assessment in by_date:
         if not assessment.signals.bot and not commit.is_merge and commit.sha not in taken:
-            by_author.setdefault((commit.repo, commit.author_name), []).append((commit, assessment))
+            by_author.setdefault((commit.repo, commit.main_author.author_name), []).append((commit, assessment))
     runs = []
     for members in by_author.values():
         run, shared, last = [], set(), None

@@ -20,13 +20,28 @@ _STATUS = {"A": "added", "M": "modified", "D": "deleted", "R": "renamed", "C": "
            "T": "type_changed", "U": "unmerged", "X": "unknown"}
 
 
+_LOG = ["-c", "core.quotepath=off", "-c", "log.showSignature=false", "log", "--diff-merges=first-parent", "-z",
+        "--raw", "--numstat", "-M", "--no-color", "--no-ext-diff", "--no-textconv", "--no-abbrev",
+        f"--format={LOG_FORMAT}"]
+
+
+def range_args(tip: str, exclude: tuple[str, ...] = (), numstat: bool = True) -> list[str]:
+    """The ``git log`` arguments for every commit reachable from ``tip`` but not from ``exclude`` (all
+    parents: the first-parent line and what its merges landed), merges diffed against their first
+    parent. Without ``numstat`` (blobs not read): the files only, renames not detected."""
+    args = list(_LOG) if numstat else [a for a in _LOG if a not in ("--numstat", "-M")] + ["--no-renames"]
+    return [*args, tip, *(["--not", *exclude] if exclude else []), "--"]
+
+
+def listed_args() -> list[str]:
+    """The ``git log`` arguments for the commits named on its standard input, one sha a line."""
+    return [*_LOG, "--no-walk", "--stdin", "--"]
+
+
 def log_args(revision: str, since: datetime | None = None, until: datetime | None = None,
              max_count: int | None = None) -> list[str]:
     """The ``git log`` arguments: first-parent history of ``revision`` with raw status and numstat."""
-    args = ["-c", "core.quotepath=off", "-c", "log.showSignature=false", "log",
-            "--first-parent", "--diff-merges=first-parent", "-z", "--raw", "--numstat", "-M",
-            "--no-color", "--no-ext-diff", "--no-textconv", "--no-abbrev",
-            f"--format={LOG_FORMAT}"]
+    args = [*_LOG[:5], "--first-parent", *_LOG[5:]]
     # git's --until is inclusive at second resolution; callers pass the last second of the window.
     if since is not None:
         args.append(f"--since={since.isoformat()}")
@@ -52,6 +67,7 @@ class RawCommit:
     committer_date: datetime
     message: str
     files: list[FileChange]
+    incomplete: str | None = None  # "blobs": read from the trees, line counts not counted
 
 
 def _decode(raw: bytes) -> str:

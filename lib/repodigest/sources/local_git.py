@@ -1,4 +1,13 @@
-"""Commits of a local git clone, read with one ``git log`` process per window."""
+"""Commits of a local git clone: the branch's first-parent line, each merge with the commits it landed.
+
+One ``git rev-list --first-parent`` finds the window's line (no diffs), one ``git log`` reads every commit
+from the window's newest down to the parent of its oldest (all parents: the line and what its merges
+landed), parsed while git runs. A clone that cannot give everything still gives a report: a shallow
+clone's boundary commit (its parent is not there) and a merge whose other side is beyond the boundary
+are marked ``incomplete = "parent"``; commits whose blobs are not in the clone (a blobless partial
+clone, a damaged object store) get their files from the trees, their line counts not counted, and
+``incomplete = "blobs"``. A partial clone is read without ever fetching a missing object.
+"""
 
 from __future__ import annotations
 
@@ -6,29 +15,39 @@ import re
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from ..errors import SourceError, UserError
 from ..models import Commit, CommitRef
 from ..window import Window
-from .gitlog import RawCommit, log_args, parse_stream
-from .message import parse_co_authors, parse_pr_number, same_title, split_message
+from .gitlog import RawCommit, listed_args, parse_log, parse_stream, range_args
+from .message import merge_title, parse_co_authors, parse_pr_number, same_title, split_message
 
 _HEX = re.compile(r"^[0-9a-f]{4,40}$")
 _REF_FORMAT = "--format=%H%x00%cI%x00%s%x00"
 _GITHUB_REMOTE = re.compile(r"github\.com[:/]+([^/\s]+)/([^/\s]+?)(?:\.git)?/?$")
 
 
-def run_git(path: str | Path, *args: str, check: bool = True) -> bytes:
-    """Run git in ``path`` and return stdout; failures become SourceError with git's message."""
+def run_git(path: str | Path, *args: str, check: bool = True, stdin: bytes | None = None,
+            quiet: bool = False) -> bytes:
+    """Run git in ``path`` and return stdout; failures become SourceError with git's message. With
+    ``quiet`` (and ``check=False``) the exit status is what counts: empty output means success."""
     try:
-        proc = subprocess.run(["git", "-C", str(path), *args], capture_output=True, check=False)
+        proc = subprocess.run(["git", "-C", str(path), *args], capture_output=True, check=False, input=stdin)
     except FileNotFoundError:
         raise SourceError("git is not installed or not on PATH") from None
     if check and proc.returncode != 0:
         raise _failed(path, args, proc.stderr, proc.returncode)
+    if quiet:
+        return b"" if proc.returncode == 0 else b"failed"
     return proc.stdout
+
+
+def _missing_object(message: str) -> bool:
+    """git stopped because an object it needed is not in the clone."""
+    return any(words in message for words in ("unable to read", "missing blob", "bad object", "could not read"))
 
 
 def _failed(path: str | Path, args: tuple[str, ...], stderr: bytes, code: int) -> SourceError:
@@ -135,18 +154,22 @@ def github_full_name(path: str | Path) -> str | None:
     return f"{found.group(1)}/{found.group(2)}" if found else None
 
 
-def to_commit(raw: RawCommit, repo: str, base_url: str | None) -> Commit:
-    """Turn a parsed log record into a Commit, deriving title, PR number and trailers."""
-    title, _ = split_message(raw.message)
-    pr = parse_pr_number(title)
+def to_commit(raw: RawCommit, repo: str, base_url: str | None, merged: tuple[Commit, ...] = (),
+              incomplete: str | None = None) -> Commit:
+    """Turn a parsed log record into a Commit, deriving title, PR number and trailers; a merge is titled
+    with what it landed (:func:`~repodigest.sources.message.merge_title`)."""
+    subject, body = split_message(raw.message)
+    pr = parse_pr_number(subject)
+    landed = merge_title(subject, body) if len(raw.parents) > 1 else None
     return Commit(
         repo=repo, sha=raw.sha, parents=raw.parents,
         author_name=raw.author_name, author_email=raw.author_email, author_date=raw.author_date,
         committer_name=raw.committer_name, committer_email=raw.committer_email,
-        committer_date=raw.committer_date, message=raw.message, title=title, pr_number=pr,
-        co_authors=parse_co_authors(raw.message), files=tuple(raw.files),
-        url=f"{base_url}/commit/{raw.sha}" if base_url else None,
-        pr_url=f"{base_url}/pull/{pr}" if base_url and pr else None,
+        committer_date=raw.committer_date, message=raw.message, title=landed[0] if landed else subject,
+        pr_number=pr, co_authors=parse_co_authors(raw.message) if "co-authored-by:" in raw.message.lower() else (),
+        files=tuple(raw.files), url=f"{base_url}/commit/{raw.sha}" if base_url else None,
+        pr_url=f"{base_url}/pull/{pr}" if base_url and pr else None, merged=merged, subject=subject,
+        incomplete=incomplete,
     )
 
 
@@ -181,15 +204,130 @@ class LocalGitSource:
 
     def commits(self, window: Window) -> list[Commit]:
         """Every first-parent commit whose committer date falls inside ``window``, newest first."""
-        return list(self.iter_commits(window))
+        return sorted(self.iter_commits(window), key=lambda c: c.committer_date, reverse=True)
 
     def iter_commits(self, window: Window) -> Iterator[Commit]:
-        """The commits of :meth:`commits`, one by one while git still runs (one process for the window)."""
-        until = window.end - timedelta(seconds=1)
-        for raw in parse_stream(stream_git(self.path, *log_args(self.revision, since=window.start, until=until))):
-            # git's --since stops at the first older commit it meets; the exact test is ours.
-            if window.contains(raw.committer_date):
-                yield to_commit(raw, self.name, self.base_url)
+        """The commits of :meth:`commits`: a commit as soon as git has read it, a merge once the commits it
+        landed are read too (one ``git log`` for the window)."""
+        line = self._first_parent_line(window.start)
+        start, end = window.start.timestamp(), window.end.timestamp()
+        shown = [(sha, parents) for sha, stamp, parents in line if start <= stamp < end]
+        if not shown:
+            return
+        on_line = {sha for sha, _, _ in line}
+        boundary = self._shallow_boundary()
+        oldest_parents = [p for p in shown[-1][1] if self._has(p)]
+        tip, exclude = shown[0][0], tuple(oldest_parents[:1])
+        wanted = {sha: parents for sha, parents in shown}
+        merges, side, yielded = {}, {}, set()
+        for raw in self._read(tip, exclude, yielded):
+            if raw.sha in boundary:  # diffed against nothing: its changes are not known here
+                raw.files, raw.incomplete = [], "parent"
+            if raw.sha in wanted:
+                if len(raw.parents) > 1:
+                    merges[raw.sha] = raw
+                else:
+                    yielded.add(raw.sha)
+                    yield to_commit(raw, self.name, self.base_url, incomplete=raw.incomplete)
+            elif raw.sha not in on_line:
+                side[raw.sha] = raw
+        assigned: set[str] = set()
+        for sha, _ in reversed(shown):  # oldest first: a commit belongs to the first merge that landed it
+            if sha in merges:
+                raw = merges[sha]
+                landed = self._landed(raw, side, assigned)
+                beyond = any(p not in side and p not in on_line for p in raw.parents[1:]) or \
+                    any(c.sha in boundary for c in landed)
+                yield to_commit(raw, self.name, self.base_url, merged=landed,
+                                incomplete="parent" if beyond else raw.incomplete)
+
+    def _landed(self, merge: RawCommit, side: dict[str, RawCommit], assigned: set[str]) -> tuple[Commit, ...]:
+        """The commits ``merge`` landed: reachable through its other parents among the window's side commits,
+        not landed by an earlier merge; newest first."""
+        stack, found = list(merge.parents[1:]), []
+        while stack:
+            sha = stack.pop()
+            if sha in assigned or sha not in side:
+                continue
+            assigned.add(sha)
+            found.append(side[sha])
+            stack.extend(side[sha].parents)
+        found.sort(key=lambda raw: raw.committer_date, reverse=True)
+        return tuple(to_commit(raw, self.name, self.base_url) for raw in found)
+
+    def _first_parent_line(self, since: datetime) -> list[tuple[str, float, tuple[str, ...]]]:
+        """(sha, committer time, parents) of the branch's first-parent line down to ``since``, newest first
+        (git stops at the first older commit it meets; callers test the window exactly)."""
+        out = run_git(self.path, "rev-list", "--first-parent", "--parents", "--timestamp",
+                      f"--since={since.isoformat()}", self.revision, "--").decode()
+        line = []
+        for row in out.splitlines():
+            stamp, sha, *parents = row.split()
+            line.append((sha, float(stamp), tuple(parents)))
+        return line
+
+    def _read(self, tip: str, exclude: tuple[str, ...], yielded: set[str]) -> Iterator[RawCommit]:
+        """The commits of the range, parsed as git writes them; where blobs are missing, the files from the
+        trees instead (never fetching), skipping what was already yielded."""
+        if not self._partial_clone():
+            try:
+                yield from parse_stream(stream_git(self.path, *range_args(tip, exclude)))
+                return
+            except SourceError as exc:
+                if not _missing_object(str(exc)):
+                    raise
+        yield from (raw for raw in self._read_without_blobs(tip, exclude) if raw.sha not in yielded)
+
+    def _read_without_blobs(self, tip: str, exclude: tuple[str, ...]) -> Iterator[RawCommit]:
+        """The range read from its trees, then line counts for the commits whose blobs are all here."""
+        revisions = [tip, *(f"^{sha}" for sha in exclude)]
+        listed = run_git(self.path, "rev-list", "--objects", "--missing=print", *revisions, "--").decode()
+        missing = {row[1:].split()[0] for row in listed.splitlines() if row.startswith("?")}
+        raws = parse_log(run_git(self.path, *range_args(tip, exclude, numstat=False)))
+        blobs = self._blobs(raws)
+        whole = [raw.sha for raw in raws if not (blobs.get(raw.sha, set()) & missing)]
+        counted = {}
+        if whole:
+            out = run_git(self.path, *listed_args(), stdin="\n".join(whole).encode())
+            counted = {raw.sha: raw for raw in parse_log(out)}
+        for raw in raws:
+            if raw.sha in counted:
+                yield counted[raw.sha]
+            else:
+                raw.files = [replace(f, added_lines=None, deleted_lines=None) for f in raw.files]
+                raw.incomplete = "blobs"
+                yield raw
+
+    def _blobs(self, raws: list[RawCommit]) -> dict[str, set[str]]:
+        """sha -> the blob ids its diff reads (from ``git log --raw`` without renames)."""
+        out = run_git(self.path, "log", "--no-walk", "--stdin", "--raw", "--no-abbrev", "--no-renames",
+                      "--diff-merges=first-parent", "--format=%x00%H", "--",
+                      stdin="\n".join(raw.sha for raw in raws).encode()).decode("utf-8", "replace")
+        found: dict[str, set[str]] = {}
+        current = None
+        for row in out.splitlines():
+            if row.startswith("\0"):
+                current = found.setdefault(row[1:], set())
+            elif row.startswith(":") and current is not None:
+                old, new = row.split()[2:4]
+                current.update(b for b in (old, new) if set(b) != {"0"})
+        return found
+
+    def _shallow_boundary(self) -> frozenset[str]:
+        """The commits whose parents a shallow clone does not hold."""
+        path = Path(run_git(self.path, "rev-parse", "--git-path", "shallow").decode().strip())
+        path = path if path.is_absolute() else self.path / path
+        return frozenset(path.read_text().split()) if path.is_file() else frozenset()
+
+    def _partial_clone(self) -> bool:
+        """The clone was made with a filter (blobless, treeless): it may miss objects a remote would give."""
+        out = run_git(self.path, "config", "--get-regexp", r"^(extensions\.partialclone|remote\..*\.promisor)$",
+                      check=False).decode().split()
+        return bool(out) and out[-1].lower() not in ("false", "")
+
+    def _has(self, sha: str) -> bool:
+        """The commit is in the clone (a shallow clone's boundary parents are not)."""
+        return not run_git(self.path, "cat-file", "-e", f"{sha}^{{commit}}", check=False, quiet=True)
 
     def latest_commit_time(self) -> datetime | None:
         """Committer date of the newest commit on the branch."""
@@ -198,7 +336,10 @@ class LocalGitSource:
         return datetime.fromisoformat(text) if text else None
 
     def diff(self, commit: Commit) -> str:
-        """The commit's patch against its first parent (text for the LLM; binary files summarised)."""
+        """The commit's patch against its first parent (text for the LLM; binary files summarised); empty when
+        its blobs are not in the clone (reading them would fetch each one from a partial clone's remote)."""
+        if commit.incomplete == "blobs":
+            return ""
         out = run_git(self.path, "-c", "core.quotepath=off", "show", "--diff-merges=first-parent", "--format=",
                       "--patch", "-M", "--no-color", "--no-ext-diff", commit.sha, "--")
         return out.decode("utf-8", errors="replace")

@@ -27,6 +27,33 @@ def parse_pr_number(title: str) -> int | None:
     return int(merge.group(1)) if merge else None
 
 
+# GitHub's merge button and git's own merge titles: what they name is what the merge landed.
+_MERGE_PULL = re.compile(r"^Merge pull request #(\d{1,9}) from (\S+)\s*$")
+_MERGE_BRANCH = re.compile(r"^Merge (?:remote-tracking )?(?:branch(?:es)?|tags?) ((?:'[^']+'(?:, | and |,? and )?)+)"
+                           r"(?: of \S+)?(?: into \S+)?(?::\s*(.*))?$")
+_MERGE_REF = re.compile(r"^Merge (\S+) into (\S+)$")
+_QUOTED = re.compile(r"'([^']+)'")
+
+
+def merge_title(title: str, body: str) -> tuple[str, str] | None:
+    """What a merge commit landed, as (title, description): a GitHub pull request's title (the first line
+    of the body of ``Merge pull request #N from owner/branch``, else the branch), a branch's name
+    (``Merge branch 'topic'``, ``Merge branches 'a' and 'b'``, ``Merge x into y``) with the body as its
+    description. None when ``title`` is no merge title."""
+    pull = _MERGE_PULL.match(title)
+    if pull:
+        landed, _, rest = body.strip("\n").partition("\n")
+        return (landed.strip(), rest.strip("\n")) if landed.strip() else (pull.group(2).split("/", 1)[-1], "")
+    branch = _MERGE_BRANCH.match(title)
+    if branch:
+        topics = ", ".join(_QUOTED.findall(branch.group(1)))
+        return (f"{topics}: {branch.group(2)}" if branch.group(2) else topics), body
+    ref = _MERGE_REF.match(title)
+    if ref:
+        return ref.group(1), body
+    return None
+
+
 def parse_co_authors(message: str) -> tuple[str, ...]:
     """The ``Co-authored-by:`` trailers, as written (``Name <email>``), without duplicates."""
     seen: dict[str, None] = {}
@@ -47,15 +74,16 @@ _CONVENTIONAL_REVERT = re.compile(r"^\s*revert(?:\([^)\n]{0,40}\))?!?:\s*(.+?)\s
 _PR_SUFFIX = re.compile(r"\s*\(#\d{1,9}\)\s*$")
 
 
-def revert_target(message: str) -> tuple[str | None, str | None]:
+def revert_target(message: str, title: str | None = None) -> tuple[str | None, str | None]:
     """What a revert names: (the sha after ``This reverts commit``, the quoted title of ``Revert "..."``).
 
     The quoted title is the greedy match, so ``Revert "Revert "x""`` names the revert ``Revert "x"``;
     a conventional ``revert: x`` names ``x``. Either is None when the message does not say it.
+    ``title``: the commit's title when it is not the message's first line (a merge's landed title).
     """
     text = message or ""
     sha = _REVERTS_SHA.search(text)
-    title, _ = split_message(text)
+    title = title if title is not None else split_message(text)[0]
     quoted = _REVERT_TITLE.match(_PR_SUFFIX.sub("", title)) or _CONVENTIONAL_REVERT.match(title)
     return (sha.group(1) if sha else None), (quoted.group(1).strip() if quoted else None)
 

@@ -1,0 +1,271 @@
+"""Repositories that land work with merge commits read as the changes they landed (issue 20).
+
+Each test builds a real repository of one shape (GitHub's merge button, a maintainer merging topic
+branches, a bot's branch, octopus, empty, nested, conflict merges, a back-merge, a shallow clone, a
+clone missing a blob) and reads it as the report does: rows are the first-parent line, a merge is
+titled and credited by what it landed, and the analytics credit the people who wrote the lines.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from repodigest import analytics, build_digest
+from repodigest.frame import to_file_frame
+from repodigest.sources.local_git import LocalGitSource
+from repodigest.window import Window, resolve_tz
+
+SH = resolve_tz("Asia/Shanghai")
+MAINTAINER = ("Mia Maintainer", "mia@example.com")
+ANN = ("Ann Author", "ann@example.com")
+BOB = ("Bob Builder", "bob@example.com")
+
+
+def lines(n: int, tag: str) -> str:
+    return "".join(f"{tag} line {i}\n" for i in range(n))
+
+
+def merge(repo, branch: str, message: str, when: str, author=MAINTAINER, *extra: str) -> str:
+    """Merge ``branch`` (and ``extra`` branches: an octopus) into the current branch with a merge commit."""
+    env = {"GIT_COMMITTER_DATE": when, "GIT_AUTHOR_DATE": when, "GIT_AUTHOR_NAME": author[0],
+           "GIT_AUTHOR_EMAIL": author[1], "GIT_COMMITTER_NAME": author[0], "GIT_COMMITTER_EMAIL": author[1]}
+    repo.git("merge", "-q", "--no-ff", "-m", message, branch, *extra, env=env)
+    return repo.head()
+
+
+def day(repo, d: str = "2026-02-16", days: int = 1):
+    return LocalGitSource(repo.path).commits(Window(date.fromisoformat(d), days, SH))
+
+
+@pytest.fixture
+def button(make_repo):
+    """GitHub's merge button: a pull request's two commits by Ann, merged by the maintainer."""
+    repo = make_repo("button")
+    repo.commit("base", "2026-02-15T10:00:00+08:00", {"src/core/a.py": lines(5, "a")}, author=MAINTAINER)
+    repo.git("checkout", "-q", "-b", "soft-deprecate")
+    first = repo.commit("Deprecate the allocator", "2026-02-16T09:00:00+08:00",
+                        {"src/core/alloc.py": lines(30, "alloc")}, author=ANN)
+    second = repo.commit("Add a note to the docs", "2026-02-16T09:30:00+08:00", {"docs/alloc.md": lines(4, "d")},
+                         author=ANN)
+    repo.git("checkout", "-q", "main")
+    sha = merge(repo, "soft-deprecate", "Merge pull request #32334 from ann/soft-deprecate\n\n"
+                "MAINT: soft-deprecate the allocator in favour of the raw API\n\nLonger description.",
+                "2026-02-16T11:00:00+08:00")
+    repo.shas = {"merge": sha, "first": first, "second": second}
+    return repo
+
+
+def test_a_merged_pull_request_reads_as_its_title_author_and_merger(button):
+    [row] = day(button)
+    assert row.sha == button.shas["merge"] and row.pr_number == 32334
+    assert row.title == "MAINT: soft-deprecate the allocator in favour of the raw API"
+    assert [c.sha for c in row.merged] == [button.shas["second"], button.shas["first"]]
+    assert row.main_author.author_name == ANN[0] and row.authors == (ANN[0],)
+    frame = build_digest(date="2026-02-16", repos=[str(button.path)]).frame
+    shown = frame[frame["in_report"]].iloc[0]
+    assert (shown["title"], shown["author"], shown["merged_by"], shown["merged_commits"]) == \
+        (row.title, ANN[0], MAINTAINER[0], 2)
+    assert shown["authors"] == [ANN[0]] and [m["title"] for m in shown["merged"]] == \
+        ["Add a note to the docs", "Deprecate the allocator"]
+    assert shown["change_type"] != "other"  # classified by the pull request's title, not "Merge pull request"
+
+
+def test_the_entry_lists_what_the_merge_landed(button):
+    md = build_digest(date="2026-02-16", repos=[str(button.path)], lang="en").markdown()
+    assert "### MAINT: soft-deprecate the allocator in favour of the raw API" in md
+    assert (f"**🔀 Landed 2 commit(s)** (merged by {MAINTAINER[0]}): `{button.shas['second'][:7]}` Add a note to "
+            f"the docs ({ANN[0]}); `{button.shas['first'][:7]}` Deprecate the allocator ({ANN[0]})") in md
+    assert "Merge pull request" not in md.split("## 📋 Contents")[1].split("### ")[1].splitlines()[0]
+
+
+@pytest.fixture
+def topics(make_repo):
+    """git.git style: the maintainer merges topic branches; every main-line commit is a merge."""
+    repo = make_repo("topics")
+    repo.commit("Initial import", "2026-02-01T10:00:00+08:00", {"core/engine.c": lines(10, "e")}, author=MAINTAINER)
+    written = {MAINTAINER[0]: 0, ANN[0]: 0, BOB[0]: 0}
+    plan = [("ann/writev", ANN, [("core/io.c", 40)]), ("bob/cache", BOB, [("core/cache.c", 25), ("core/io.c", 5)]),
+            ("mia/cleanup", MAINTAINER, [("core/engine.c", 12)]), ("ann/docs", ANN, [("docs/io.txt", 8)])]
+    for k, (topic, who, changes) in enumerate(plan):
+        repo.git("checkout", "-q", "-b", topic, "main")
+        for i, (path, count) in enumerate(changes):
+            previous = (repo.path / path).read_text() if (repo.path / path).exists() else ""
+            repo.commit(f"{topic.split('/')[1]}: part {i + 1}", f"2026-02-16T0{k + 1}:{10 + i}:00+08:00",
+                        {path: previous + lines(count, f"{topic}{i}")}, author=who)
+            written[who[0]] += count
+        repo.git("checkout", "-q", "main")
+        merge(repo, topic, f"Merge branch '{topic}'", f"2026-02-16T0{k + 1}:50:00+08:00")
+    repo.written = written
+    return repo
+
+
+def test_topic_merges_are_titled_by_their_branch_and_credited_to_its_authors(topics):
+    rows = day(topics)
+    assert [r.title for r in rows] == ["ann/docs", "mia/cleanup", "bob/cache", "ann/writev"]
+    assert [r.main_author.author_name for r in rows] == [ANN[0], MAINTAINER[0], BOB[0], ANN[0]]
+    assert all(r.is_merge and r.subject.startswith("Merge branch") for r in rows)
+    digest = build_digest(date="2026-02-16", repos=[str(topics.path)])
+    assert digest.frame.loc[digest.frame["in_report"], "change_type"].tolist() == ["docs", "other", "other", "other"]
+
+
+def test_the_maintainers_ownership_share_is_the_share_of_lines_they_wrote(topics):
+    digest = build_digest(date="2026-02-16", repos=[str(topics.path)])
+    files = digest.file_frame[digest.file_frame["in_report"]]
+    mine = files.groupby("author")["lines_added"].sum().to_dict()
+    assert mine == {k: v for k, v in topics.written.items() if v}  # each line credited to who wrote it
+    io = analytics.ownership(files).set_index("path").loc["core/io.c"]
+    assert (io["main_dev"], io["authors"], io["ownership"]) == (ANN[0], 2, round(40 / 45, 2))
+    by_author = analytics.churn(files, by="author", freq="D").set_index("author")["lines_added"].to_dict()
+    assert by_author[MAINTAINER[0]] == topics.written[MAINTAINER[0]] == 12
+    assert set(analytics.absence_factor(digest.report_frame, by=None)["top"].iloc[0]) <= {ANN[0], BOB[0], MAINTAINER[0]}
+    joined = analytics.new_contributors(digest.frame, freq="M")
+    assert set(joined["new_contributors"].iloc[-1]) >= {ANN[0], BOB[0]}
+    pd.testing.assert_frame_equal(to_file_frame(digest.frame), digest.file_frame)  # the saved frame says the same
+
+
+def test_activity_by_hour_counts_each_landed_commit_at_its_own_author_time(topics):
+    digest = build_digest(date="2026-02-16", repos=[str(topics.path)])
+    hours = analytics.activity(digest.report_frame)
+    monday = hours.loc["Mon"]  # 2026-02-16 is a Monday
+    assert monday[1] == 1 and monday[2] == 2 and monday[3] == 1 and monday[4] == 1  # the five landed commits
+    assert int(hours.to_numpy().sum()) == 5
+
+
+def test_a_bots_branch_is_a_bots_row(make_repo):
+    repo = make_repo("bots")
+    repo.commit("base", "2026-02-15T10:00:00+08:00", {"requirements.txt": "a==1\n"}, author=MAINTAINER)
+    repo.git("checkout", "-q", "-b", "dependabot/pip/a-2")
+    repo.commit("Bump a from 1 to 2", "2026-02-16T08:00:00+08:00", {"requirements.txt": "a==2\n"},
+                author=("dependabot[bot]", "49699333+dependabot[bot]@users.noreply.github.com"))
+    repo.git("checkout", "-q", "main")
+    merge(repo, "dependabot/pip/a-2", "Merge pull request #9 from o/dependabot/pip/a-2\n\nBump a from 1 to 2",
+          "2026-02-16T09:00:00+08:00")
+    row = build_digest(date="2026-02-16", repos=[str(repo.path)]).report_frame.iloc[0]
+    assert (row["author"], bool(row["is_bot"]), row["merged_by"], row["level"]) == \
+        ("dependabot[bot]", True, MAINTAINER[0], "low")
+
+
+def test_octopus_empty_nested_conflict_and_back_merges(make_repo):
+    repo = make_repo("shapes")
+    repo.commit("base", "2026-02-15T10:00:00+08:00", {"a.txt": lines(3, "a"), "conflict.txt": "base\n"},
+                author=MAINTAINER)
+    # octopus: three branches at once
+    for name, who in (("o1", ANN), ("o2", BOB), ("o3", ANN)):
+        repo.git("checkout", "-q", "-b", name, "main")
+        repo.commit(f"{name} work", "2026-02-16T08:00:00+08:00", {f"{name}.txt": lines(2, name)}, author=who)
+    repo.git("checkout", "-q", "main")
+    octopus = merge(repo, "o1", "Merge branches 'o1', 'o2' and 'o3'", "2026-02-16T09:00:00+08:00", MAINTAINER,
+                    "o2", "o3")
+    # empty: the other side holds nothing main does not have (git itself would not make it: plumbing does)
+    env = {"GIT_COMMITTER_DATE": "2026-02-16T09:10:00+08:00", "GIT_AUTHOR_DATE": "2026-02-16T09:10:00+08:00",
+           "GIT_AUTHOR_NAME": MAINTAINER[0], "GIT_AUTHOR_EMAIL": MAINTAINER[1]}
+    empty = repo.git("commit-tree", "HEAD^{tree}", "-p", "HEAD", "-p", "HEAD~1", "-m", "Merge branch 'already-in'",
+                     env=env).strip()
+    repo.git("update-ref", "refs/heads/main", empty)
+    repo.git("reset", "-q", "--hard", "main")
+    # nested: the topic merged a subtopic, and main into itself (a back-merge), before landing
+    repo.git("checkout", "-q", "-b", "topic", "main")
+    inner = repo.commit("topic: first", "2026-02-16T10:00:00+08:00", {"t.txt": lines(4, "t")}, author=ANN)
+    repo.git("checkout", "-q", "-b", "subtopic", "topic")
+    sub = repo.commit("subtopic: deep", "2026-02-16T10:05:00+08:00", {"s.txt": lines(6, "s")}, author=BOB)
+    repo.git("checkout", "-q", "topic")
+    merge(repo, "subtopic", "Merge branch 'subtopic' into topic", "2026-02-16T10:10:00+08:00", ANN)
+    repo.git("checkout", "-q", "main")
+    mainline = repo.commit("main moves on", "2026-02-16T10:20:00+08:00", {"m.txt": "m\n"}, author=MAINTAINER)
+    repo.git("checkout", "-q", "topic")
+    merge(repo, "main", "Merge branch 'main' into topic", "2026-02-16T10:30:00+08:00", ANN)  # back-merge
+    repo.git("checkout", "-q", "main")
+    nested = merge(repo, "topic", "Merge branch 'topic'", "2026-02-16T11:00:00+08:00")
+    # conflict: both sides change one line; the resolution is part of the merge's diff
+    repo.git("checkout", "-q", "-b", "clash", "main")
+    repo.commit("clash: theirs", "2026-02-16T12:00:00+08:00", {"conflict.txt": "theirs\n"}, author=BOB)
+    repo.git("checkout", "-q", "main")
+    repo.commit("main: ours", "2026-02-16T12:10:00+08:00", {"conflict.txt": "ours\n"}, author=MAINTAINER)
+    env = {"GIT_COMMITTER_DATE": "2026-02-16T12:30:00+08:00", "GIT_AUTHOR_DATE": "2026-02-16T12:30:00+08:00"}
+    subprocess.run(["git", "-C", str(repo.path), "merge", "-q", "--no-ff", "clash"], capture_output=True)
+    (repo.path / "conflict.txt").write_text("resolved\nboth\n")
+    repo.git("add", "conflict.txt")
+    repo.git("commit", "-q", "--no-edit", env={**env, "GIT_AUTHOR_NAME": MAINTAINER[0],
+                                                  "GIT_AUTHOR_EMAIL": MAINTAINER[1]})
+    resolved = repo.head()
+    rows = {r.sha: r for r in day(repo)}
+    assert sorted(len(r.parents) for r in rows.values()) == [1, 1, 2, 2, 2, 4]  # main's own line only
+    assert sorted(c.title for c in rows[octopus].merged) == ["o1 work", "o2 work", "o3 work"]
+    assert rows[octopus].title == "o1, o2, o3" and rows[octopus].main_author.author_name == ANN[0]
+    assert rows[empty].merged == () and rows[empty].main_author.author_name == MAINTAINER[0]
+    landed = rows[nested].authored
+    assert sorted(c.sha for c in landed) == sorted([inner, sub])  # not the back-merged main commit, no merges
+    assert mainline in rows and all(c.sha != mainline for c in landed)
+    assert [f.path for f in rows[resolved].files] == ["conflict.txt"]  # the resolution against the first parent
+    assert (rows[resolved].files[0].added_lines, rows[resolved].files[0].deleted_lines) == (2, 1)
+    frame = build_digest(date="2026-02-16", repos=[str(repo.path)]).report_frame.set_index("sha")
+    assert frame.loc[empty, "merged_commits"] == 0 and frame.loc[octopus, "merged_commits"] == 3
+    assert frame.loc[nested, "merged_commits"] == 2 and set(frame.loc[nested, "authors"]) == {ANN[0], BOB[0]}
+
+
+def test_a_shallow_clone_reports_what_it_holds(make_repo, tmp_path):
+    repo = make_repo("deep")
+    repo.commit("old", "2026-02-10T10:00:00+08:00", {"a.txt": lines(3, "old")}, author=MAINTAINER)
+    repo.git("checkout", "-q", "-b", "long-topic")
+    topic = repo.commit("topic: written long ago", "2026-02-11T10:00:00+08:00", {"t.txt": lines(5, "t")}, author=ANN)
+    repo.git("checkout", "-q", "main")
+    for i in range(3):
+        repo.commit(f"day {i}", f"2026-02-16T0{i + 1}:00:00+08:00", {"a.txt": lines(3 + i, f"d{i}")},
+                    author=MAINTAINER)
+    landed = merge(repo, "long-topic", "Merge branch 'long-topic'", "2026-02-16T09:00:00+08:00")
+    clone = tmp_path / "shallow"  # as actions/checkout makes it: the merge, its parents, nothing older
+    subprocess.run(["git", "clone", "-q", "--depth", "2", f"file://{repo.path}", str(clone)], check=True)
+    digest = build_digest(date="2026-02-16", repos=[str(clone)], lang="en")
+    frame = digest.report_frame.set_index("sha")
+    boundary = repo.git("rev-parse", "main~1").strip()  # "day 2": its parent is not in the clone
+    assert sorted(frame.index) == sorted([landed, boundary])
+    assert frame.loc[boundary, "incomplete"] == "parent" and frame.loc[boundary, "file_count"] == 0
+    assert frame.loc[landed, "incomplete"] == "parent"  # what it landed reaches beyond the clone too
+    assert frame.loc[landed, "author"] == ANN[0] and [m["sha"] for m in frame.loc[landed, "merged"]] == [topic]
+    assert not digest.file_frame["path"].eq("a.txt").any()  # no line is credited from a diff against nothing
+    assert any("beyond this shallow clone" in note and "--unshallow" in note for note in digest.notes)
+    assert digest.markdown().count("reaches beyond the shallow clone") == 2
+
+
+def test_a_missing_blob_costs_its_line_counts_not_the_report(make_repo, tmp_path):
+    repo = make_repo("damaged")
+    repo.commit("base", "2026-02-15T10:00:00+08:00", {"keep.txt": "k\n"}, author=MAINTAINER)
+    lost = repo.commit("adds a file whose blob is lost", "2026-02-16T09:00:00+08:00",
+                       {"lost.txt": lines(7, "lost")}, author=ANN)
+    fine = repo.commit("an ordinary change", "2026-02-16T10:00:00+08:00", {"keep.txt": "k\nk2\n"}, author=BOB)
+    blob = repo.git("rev-parse", f"{lost}:lost.txt").strip()
+    (repo.path / ".git" / "objects" / blob[:2] / blob[2:]).unlink()  # a damaged object store
+    with pytest.raises(subprocess.CalledProcessError):  # what git log --numstat does with it
+        repo.git("log", "--numstat", "-1", lost)
+    digest = build_digest(date="2026-02-16", repos=[str(repo.path)], lang="en")
+    frame = digest.report_frame.set_index("sha")
+    assert frame.loc[lost, "incomplete"] == "blobs" and frame.loc[lost, "file_changes"][0]["path"] == "lost.txt"
+    assert frame.loc[lost, "file_changes"][0]["added"] is None  # not counted, like a binary file
+    assert pd.isna(frame.loc[fine, "incomplete"]) and frame.loc[fine, "lines_added"] == 1
+    assert any("is not in the clone" in note for note in digest.notes)
+
+
+def test_a_partial_clone_is_read_from_what_it_holds_without_fetching(make_repo, tmp_path):
+    repo = make_repo("upstream")
+    repo.git("config", "uploadpack.allowFilter", "true")
+    repo.commit("base", "2026-02-15T10:00:00+08:00", {"a.txt": lines(4, "a")}, author=MAINTAINER)
+    for i in range(3):
+        repo.commit(f"change {i}", f"2026-02-16T0{i + 1}:00:00+08:00", {f"f{i}.txt": lines(i + 2, f"f{i}")}, author=ANN)
+    clone = tmp_path / "blobless.git"  # bare: no checkout fetches the tip's blobs
+    subprocess.run(["git", "clone", "-q", "--bare", "--filter=blob:none", f"file://{repo.path}", str(clone)], check=True)
+
+    def objects() -> str:
+        return subprocess.run(["git", "-C", str(clone), "count-objects", "-v"], capture_output=True, text=True).stdout
+
+    before = objects()
+    digest = build_digest(date="2026-02-16", repos=[str(clone)], lang="en")
+    assert objects() == before  # nothing fetched from the reachable upstream
+    frame = digest.report_frame
+    assert len(frame) == 3 and frame["incomplete"].eq("blobs").all()
+    assert sorted(frame["file_changes"].map(lambda c: c[0]["path"])) == ["f0.txt", "f1.txt", "f2.txt"]
+    assert any("fetch --refetch" in note for note in digest.notes)
