@@ -4,9 +4,9 @@
 
 Loads the range, answers hotspots, coupling and ownership, and prints one JSON line: seconds of the
 load, of the analyses and of both (timed from the first call, imports apart), CPU seconds of the
-load (this process and its git), what was read and answered, and how far the analyses raise the
-peak RSS above what the process holds before them (Linux ``VmHWM``, reset before the analyses).
-The parent reads the peak RSS of the whole process from ``os.wait4``.
+load (this process and its git), what was read and answered, the process's own peak RSS (git
+apart), and how far the analyses raise it above what the process holds before them (Linux
+``VmHWM``, reset before the analyses).
 """
 
 from __future__ import annotations
@@ -39,6 +39,12 @@ def _cpu() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
+def _peaks(load_peak: int, before: int, reset: bool) -> dict:
+    """This process's own peak RSS (git apart) and the analyses' rise above what it held before them."""
+    after = _status_kb("VmHWM")
+    return {"own_peak_kb": max(load_peak, after), "analyses_rise_kb": after - before if reset else None}
+
+
 def repodigest(repo: str, first: str, last: str, tz: str, since: str, until: str) -> dict:
     """``load_range``, then hotspots, coupling and ownership over ``digest.files`` (the file frame)."""
     from repodigest import analytics
@@ -47,13 +53,13 @@ def repodigest(repo: str, first: str, last: str, tz: str, since: str, until: str
     start, cpu = time.perf_counter(), _cpu()
     digest = load_range(first, last, repos=[repo], tz=tz, progress=False)
     loaded, load_cpu = time.perf_counter(), _cpu() - cpu
-    before, reset = _status_kb("VmRSS"), _reset_peak()
+    load_peak, before, reset = _status_kb("VmHWM"), _status_kb("VmRSS"), _reset_peak()
     files = digest.files
     answers = [len(analytics.hotspots(files)), len(analytics.coupling(files)), len(analytics.ownership(files))]
     done = time.perf_counter()
     return {"load": loaded - start, "load_cpu": load_cpu, "analyses": done - loaded, "e2e": done - start,
             "commits": len(digest.frame), "file_changes": len(files), "answers": answers,
-            "analyses_rise_kb": _status_kb("VmHWM") - before if reset else None}
+            **_peaks(load_peak, before, reset)}
 
 
 def gitfault(repo: str, first: str, last: str, tz: str, since: str, until: str) -> dict:
@@ -69,14 +75,14 @@ def gitfault(repo: str, first: str, last: str, tz: str, since: str, until: str) 
     keep = {f.path for c in commits for f in c.files}
     counts = {p: n for p, n in counts.items() if p in keep}
     loaded, load_cpu = time.perf_counter(), _cpu() - cpu
-    before, reset = _status_kb("VmRSS"), _reset_peak()
+    load_peak, before, reset = _status_kb("VmHWM"), _status_kb("VmRSS"), _reset_peak()
     owned = analysis.knowledge(commits, counts)
     answers = [len(analysis.hotspots(commits, counts)),
                len(analysis.coupling(commits, counts, min_shared=4, min_revs=5)), len(owned.files)]
     done = time.perf_counter()
     return {"load": loaded - start, "load_cpu": load_cpu, "analyses": done - loaded, "e2e": done - start,
             "commits": len(commits), "file_changes": sum(len(c.files) for c in commits), "answers": answers,
-            "analyses_rise_kb": _status_kb("VmHWM") - before if reset else None}
+            **_peaks(load_peak, before, reset)}
 
 
 if __name__ == "__main__":
