@@ -91,7 +91,9 @@ def to_commit(raw: RawCommit, repo: str, base_url: str | None) -> Commit:
         author_name=raw.author_name, author_email=raw.author_email, author_date=raw.author_date,
         committer_name=raw.committer_name, committer_email=raw.committer_email,
         committer_date=raw.committer_date, message=raw.message, title=title, pr_number=pr,
-        co_authors=parse_co_authors(raw.message), files=tuple(raw.files),
+        # The trailer's words hold no letter that re.IGNORECASE folds from non-ASCII: lower() finds them all.
+        co_authors=parse_co_authors(raw.message) if "co-authored-by:" in raw.message.lower() else (),
+        files=tuple(raw.files),
         url=f"{base_url}/commit/{raw.sha}" if base_url else None,
         pr_url=f"{base_url}/pull/{pr}" if base_url and pr else None,
     )
@@ -132,10 +134,11 @@ class LocalGitSource:
 
     def iter_commits(self, window: Window) -> Iterator[Commit]:
         """The commits of :meth:`commits`, one by one while git still runs (one process for the window)."""
-        until = window.end - timedelta(seconds=1)
-        for raw in parse_stream(stream_git(self.path, *log_args(self.revision, since=window.start, until=until))):
+        start, end = window.start, window.end  # window.contains, with the bounds made once
+        for raw in parse_stream(stream_git(self.path, *log_args(self.revision, since=start,
+                                                                  until=end - timedelta(seconds=1)))):
             # git's --since stops at the first older commit it meets; the exact test is ours.
-            if window.contains(raw.committer_date):
+            if start <= raw.committer_date < end:
                 yield to_commit(raw, self.name, self.base_url)
 
     def latest_commit_time(self) -> datetime | None:
