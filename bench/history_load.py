@@ -221,7 +221,9 @@ def main() -> None:
             e2e, ana, process, cpu, own, rise = best[tool]
             print(f"{name:>5} | {tool:>10} | {e2e:>12.2f} | {ana:>10.2f} | {process:>9.2f} | {cpu:>7.1f} | "
                   f"{own:>11.0f} | {rise:>16.0f}")
-        ratio = [a / b if b else float("nan") for a, b in zip(best["repodigest"], best["gitfault"])]
+        # A rise under 1 MB is no base for a ratio.
+        ratio = [a / b if b and (k < 5 or b >= 1) else float("nan")
+                 for k, (a, b) in enumerate(zip(best["repodigest"], best["gitfault"]))]
         print(f"{name:>5} | {'ratio':>10} | {ratio[0]:>11.2f}x | {ratio[1]:>9.2f}x | {ratio[2]:>8.2f}x | "
               f"{ratio[3]:>6.2f}x | {ratio[4]:>10.2f}x | {ratio[5]:>15.2f}x")
 
