@@ -216,7 +216,7 @@ def main() -> None:
     for name, runs in results.items():
         best = {}
         for tool in ("repodigest", "gitfault"):
-            own, rise = _best(runs[tool], "own_peak_kb") / 1024, _best(runs[tool], "analyses_rise_kb") / 1024
+            own, rise = _best(runs[tool], "own_peak_kb") / 1024, max(0.0, _best(runs[tool], "analyses_rise_kb") / 1024)
             best[tool] = [_best(runs[tool], k) for k in ("e2e", "analyses", "process", "cpu")] + [own, rise]
             e2e, ana, process, cpu, own, rise = best[tool]
             print(f"{name:>5} | {tool:>10} | {e2e:>12.2f} | {ana:>10.2f} | {process:>9.2f} | {cpu:>7.1f} | "
@@ -224,8 +224,9 @@ def main() -> None:
         # A rise under 1 MB is no base for a ratio.
         ratio = [a / b if b and (k < 5 or b >= 1) else float("nan")
                  for k, (a, b) in enumerate(zip(best["repodigest"], best["gitfault"]))]
-        print(f"{name:>5} | {'ratio':>10} | {ratio[0]:>11.2f}x | {ratio[1]:>9.2f}x | {ratio[2]:>8.2f}x | "
-              f"{ratio[3]:>6.2f}x | {ratio[4]:>10.2f}x | {ratio[5]:>15.2f}x")
+        cells = [f"{r:.2f}x" if r == r else "-" for r in ratio]  # NaN: no ratio
+        print(f"{name:>5} | {'ratio':>10} | {cells[0]:>12} | {cells[1]:>10} | {cells[2]:>9} | {cells[3]:>7} | "
+              f"{cells[4]:>11} | {cells[5]:>16}")
 
     if not args.no_profile:
         print(f"\nwhere load_range's time goes (3 y, one run under cProfile, top 20 by cumulative time):", flush=True)
