@@ -32,6 +32,7 @@ import argparse
 import cProfile
 import io
 import json
+import math
 import os
 import pstats
 import resource
@@ -224,12 +225,12 @@ def main() -> None:
         # A rise under 1 MB is no base for a ratio.
         ratio = [a / b if b and (k < 5 or b >= 1) else float("nan")
                  for k, (a, b) in enumerate(zip(best["repodigest"], best["gitfault"]))]
-        cells = [f"{r:.2f}x" if r == r else "-" for r in ratio]  # NaN: no ratio
+        cells = ["-" if math.isnan(r) else f"{r:.2f}x" for r in ratio]
         print(f"{name:>5} | {'ratio':>10} | {cells[0]:>12} | {cells[1]:>10} | {cells[2]:>9} | {cells[3]:>7} | "
               f"{cells[4]:>11} | {cells[5]:>16}")
 
     if not args.no_profile:
-        print(f"\nwhere load_range's time goes (3 y, one run under cProfile, top 20 by cumulative time):", flush=True)
+        print("\nwhere load_range's time goes (3 y, one run under cProfile, top 20 by cumulative time):", flush=True)
         print(profile_load(path, windows["3 y"]))
 
 

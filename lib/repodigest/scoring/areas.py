@@ -109,7 +109,7 @@ def area_weights(areas_churns: Iterable[tuple[str, int]]) -> Counter[str]:
     """Lines changed per area; ``areas_churns`` holds ``(area of a file, its lines changed)`` pairs."""
     weight: dict[str, int] = {}
     for area, churn in areas_churns:
-        weight[area] = weight.get(area, 0) + (churn if churn > 1 else 1)  # a binary or empty change still counts
+        weight[area] = weight.get(area, 0) + max(churn, 1)  # a binary or empty change still touches its area
     return Counter(weight)
 
 
