@@ -1,21 +1,27 @@
 """Build real git repositories for benchmarks and demos, with ``git fast-import``.
 
-- ``from_jsonl``: replay commits in GitHub's REST shape (``../shared/data/*.jsonl``): real paths,
-  messages, authors, dates and per-file line counts, with synthetic line contents.
+- ``from_jsonl``: replay commits in GitHub's REST shape (``../shared/data/*.jsonl``, or ``.jsonl.gz``):
+  real paths, messages, authors, dates and per-file line counts, with synthetic line contents; a
+  file whose counts GitHub leaves null (its binaries, and diffs too large to show) is written as
+  binary content, so git's numstat says ``-`` for it too.
 - ``synthetic``: a seeded history of N commits with realistic file counts and sizes.
 
     python bench/corpus.py ../shared/data/sglang-2026-02.jsonl /tmp/sglang-replay
+    python bench/corpus.py ../shared/data/ruff-2023-08-to-2026-07.jsonl.gz /tmp/ruff-replay
     python bench/corpus.py --synthetic 3000 /tmp/synthetic
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 import random
 import subprocess
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
+
+_GIT_FILES = {".gitattributes", ".gitignore", ".mailmap"}
 
 
 def _ident(name: str, email: str, when: datetime) -> str:
@@ -63,12 +69,19 @@ class _Stream:
                 self.out.write(f"D {old}\n".encode())
             deletions = min(change.get("deletions") or 0, len(lines))
             lines = lines[deletions:]
+            # Files git itself reads (.gitattributes, .gitignore, .mailmap) get comment lines.
+            line = b"# line %d of %s\n" if path.rsplit("/", 1)[-1] in _GIT_FILES else b"line %d of %s\n"
             for _ in range(change.get("additions") or 0):
                 self.counter += 1
-                lines.append(b"line %d of %s\n" % (self.counter, path.encode()))
+                lines.append(line % (self.counter, path.encode()))
             self.files[path] = lines
             self.out.write(f"M 100644 inline {path}\n".encode())
-            self.data(b"".join(lines))
+            if change.get("additions") is None and change.get("deletions") is None:
+                # Null counts: binary content (a NUL byte), new on each change so that git sees one.
+                self.counter += 1
+                self.data(b"\0binary %d of %s\n" % (self.counter, path.encode()) + b"".join(lines))
+            else:
+                self.data(b"".join(lines))
 
 
 def _fast_import(target: Path, feed) -> Path:
@@ -111,9 +124,17 @@ def _seed_lines(commits: list[dict]) -> dict[str, int]:
     return {p: n for p, n in seed.items() if n > 0 or True}
 
 
+def read_jsonl(source: str | Path) -> list[dict]:
+    """The records of a JSONL file, gzip-compressed or not (by the ``.gz`` suffix)."""
+    path = Path(source)
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines if line.strip()]
+
+
 def from_jsonl(source: str | Path, target: str | Path) -> Path:
-    """Replay a JSONL of GitHub REST commits (any order) as a linear first-parent history."""
-    commits = [json.loads(line) for line in Path(source).read_text().splitlines() if line.strip()]
+    """Replay a JSONL (or ``.jsonl.gz``) of GitHub REST commits (any order) as a linear first-parent history."""
+    commits = read_jsonl(source)
     commits.sort(key=lambda c: datetime.fromisoformat(c["commit"]["committer"]["date"]))
     seed = _seed_lines(commits)
 

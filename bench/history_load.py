@@ -1,22 +1,40 @@
-"""Long ranges: loading 1 and 3 years of a 16,000-commit history vs raw ``git log`` (the floor).
+"""Long histories: repodigest's load and its hotspots + coupling + ownership over one and three years
+of a real history, against raw ``git log`` and against gitfault, measured side by side in one run.
 
-    python bench/history_load.py [PATH_TO_CLONE]
+    python bench/history_load.py                # replay ../shared/data/ruff-2023-08-to-2026-07.jsonl.gz
+    python bench/history_load.py --synthetic    # a seeded 16,000-commit history (no ../shared needed)
+    python bench/history_load.py PATH           # any clone
 
-Without a path, builds a seeded synthetic history (16,000 commits, about 14 a day: 3.1 years) with
-git fast-import. For the last 1 and 3 years it prints, measured side by side in this run (best of
-3, first runs warm git's caches):
+The real history is 12,123 first-parent commits of astral-sh/ruff (2023-08 to 2026-07, GitHub's REST
+shape), replayed into a git repository by ``corpus.from_jsonl`` (built once, about 3 min, and kept
+in ``--replay``). For the last year and the whole three years, interleaved, best of ``--repeat``:
 
-- raw ``git log``: the git process alone, with exactly the source's flags (``gitlog.log_args``);
-- source: the local git source's read (git + parse + Commit records);
-- load_range: the whole exploration load (source, scoring, frames, history reasons, cache lookup);
-- analytics: the file frame plus every analysis of ``repodigest.analytics`` over the range;
+- **load**: ``explore.load_range`` (in a fresh process, timed from the call: no warm cache of an
+  earlier run) against the raw ``git log`` that reads the same range with exactly the source's
+  flags (``gitlog.log_args``); the source's read alone (git + parse + Commit records) beside them.
+  Goal: load <= 1.3x raw git log.
+- **hotspots + coupling + ownership**, each tool in its own process: repodigest is ``load_range``,
+  then ``analytics.hotspots``, ``coupling`` and ``ownership`` over ``digest.files``; gitfault is
+  what its CLI's ``gitfault markdown -C REPO --since START --until END`` runs (its git read, default
+  excludes and live line counts, then ``hotspots``, ``coupling`` and ``knowledge``), without the
+  overview and the Markdown. Printed: end to end (from the repository: load + analyses), the
+  analyses alone, the whole process (interpreter start and imports too), CPU (with git), the
+  process's peak RSS (``VmHWM``; the ``git log`` each side runs is apart, alike for both) and the
+  analyses' own rise above what the loaded history holds (``VmHWM`` reset before them).
+  Goal: repodigest's wall time and peak memory <= gitfault's.
 
-and where load_range's time goes.
+Then where load_range's time goes: a cProfile top-20 by cumulative time of one 3-year load.
 """
 
 from __future__ import annotations
 
+import argparse
+import cProfile
+import io
+import json
+import math
 import os
+import pstats
 import resource
 import subprocess
 import sys
@@ -25,131 +43,195 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
 
-from corpus import synthetic  # noqa: E402
+from corpus import from_jsonl, synthetic  # noqa: E402
 
-from repodigest import analytics  # noqa: E402
 from repodigest.explore import load_range  # noqa: E402
-from repodigest.frame import to_file_frame, to_frame  # noqa: E402
-from repodigest.scoring import assess  # noqa: E402
-from repodigest.sources.gitlog import log_args, parse_log  # noqa: E402
-from repodigest.sources.local_git import LocalGitSource, repository_root, run_git, to_commit  # noqa: E402
+from repodigest.sources.gitlog import log_args  # noqa: E402
+from repodigest.sources.local_git import LocalGitSource, repository_root  # noqa: E402
 from repodigest.window import Window, resolve_tz  # noqa: E402
 
-COMMITS = 16_000
-PER_DAY = 14
-TZ = "Asia/Shanghai"
-START = "2022-10-01T09:00:00+08:00"  # 3.1 years at 14 a day end before today
+DATA = BENCH.parent.parent / "shared" / "data" / "ruff-2023-08-to-2026-07.jsonl.gz"
+REPLAY_STAMP = "repodigest-replay-v1"  # bump when corpus.from_jsonl writes a different history
+SYNTHETIC_COMMITS, SYNTHETIC_PER_DAY = 16_000, 14
+SYNTHETIC_START = "2022-10-01T09:00:00+08:00"  # 3.1 years at 14 a day, ending before today
+RANGES = {"1 y": 365, "3 y": 365 * 3 + 1}
 
 
-def _cpu() -> float:
-    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+# ---------------------------------------------------------------- the corpus ---
+
+def replay(data: Path, target: Path) -> Path:
+    """The replay of ``data`` in ``target``, built unless a complete one of the same data is there."""
+    stamp = f"{REPLAY_STAMP} {data.name} {data.stat().st_size}"
+    marker = target / ".git" / "repodigest-replay"
+    if marker.exists() and marker.read_text() == stamp:
+        return target
+    if target.exists():
+        subprocess.run(["rm", "-rf", str(target)], check=True)
+    started = time.perf_counter()
+    print(f"replaying {data.name} into {target} (once) ...", flush=True)
+    from_jsonl(data, target)
+    marker.write_text(stamp)
+    print(f"built in {time.perf_counter() - started:.0f} s", flush=True)
+    return target
 
 
-def timed(fn, *args, repeat: int = 3) -> tuple[float, float, int]:
-    """Best wall time and best CPU time (this process and its git children) of ``repeat`` runs."""
-    wall, cpu, result = float("inf"), float("inf"), 0
-    for _ in range(repeat):
-        start, start_cpu = time.perf_counter(), _cpu()
-        result = fn(*args)
-        wall, cpu = min(wall, time.perf_counter() - start), min(cpu, _cpu() - start_cpu)
-    return wall, cpu, result
+# ------------------------------------------------------------- the two sides ---
+
+def run_child(kind: str, path: Path, window: Window) -> dict:
+    """One side (``history_sides.py``) in a fresh interpreter: its figures, with the wall time of the whole
+    process and its CPU (with its git)."""
+    started = time.perf_counter()
+    since, until = window.start.isoformat(), (window.end - timedelta(seconds=1)).isoformat()
+    proc = subprocess.Popen([sys.executable, str(BENCH / "history_sides.py"), kind, str(path),
+                             window.first_day.isoformat(), window.last_day.isoformat(), window.tz.key, since, until],
+                            stdout=subprocess.PIPE)
+    out = proc.stdout.read()
+    proc.stdout.close()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"the {kind} side failed (exit {proc.returncode}); gitfault comes with "
+                         f"pip install -e '.[bench]'")
+    result = json.loads(out.decode().strip().splitlines()[-1])
+    # ru_maxrss is left aside: a forked child's counts this process's RSS at the fork.
+    result.update(process=time.perf_counter() - started, cpu=usage.ru_utime + usage.ru_stime)
+    return result
 
 
-def raw_git(path: Path, window: Window) -> int:
-    until = window.end - timedelta(seconds=1)
-    out = subprocess.run(["git", "-C", str(path), *log_args("HEAD", since=window.start, until=until)],
+# ------------------------------------------------------------- in this process ---
+
+def _cpu_children() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _cpu_all() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    return own.ru_utime + own.ru_stime + _cpu_children()
+
+
+def raw_git(path: Path, window: Window) -> tuple[float, float, int]:
+    """The raw ``git log`` of the range with the source's flags: wall, CPU, records."""
+    start, cpu = time.perf_counter(), _cpu_children()
+    out = subprocess.run(["git", "-C", str(path), *log_args("HEAD", since=window.start,
+                                                            until=window.end - timedelta(seconds=1))],
                          capture_output=True, check=True).stdout
-    return out.count(b"\x1eREPODIGEST")
+    return time.perf_counter() - start, _cpu_children() - cpu, out.count(b"\x1eREPODIGEST")
 
 
-def source_read(source: LocalGitSource, window: Window) -> int:
-    return len(source.commits(window))
+def source_read(path: Path, window: Window) -> tuple[float, float, int]:
+    """The local git source's read of the range (git + parse + Commit records): wall, CPU, commits."""
+    start, cpu = time.perf_counter(), _cpu_all()
+    count = len(LocalGitSource(path).commits(window))
+    return time.perf_counter() - start, _cpu_all() - cpu, count
 
 
-def explore(path: Path, window: Window) -> int:
-    digest = load_range(window.first_day, window.last_day, repos=[str(path)], tz=TZ, progress=False)
-    return len(digest.frame)
+def profile_load(path: Path, window: Window, top: int = 20) -> str:
+    """cProfile's top ``top`` functions by cumulative time of one load_range over ``window``."""
+    # A one-day load first imports what a first call imports, so that the profile shows the load alone.
+    load_range(window.last_day, window.last_day, repos=[str(path)], tz=window.tz.key, progress=False)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    load_range(window.first_day, window.last_day, repos=[str(path)], tz=window.tz.key, progress=False)
+    profiler.disable()
+    text = io.StringIO()
+    pstats.Stats(profiler, stream=text).strip_dirs().sort_stats("cumulative").print_stats(top)
+    lines = text.getvalue().splitlines()
+    head = next(i for i, line in enumerate(lines) if line.lstrip().startswith("ncalls"))
+    return "\n".join(lines[head:])
 
 
-def every_analysis(path: Path, window: Window) -> tuple[float, int]:
-    digest = load_range(window.first_day, window.last_day, repos=[str(path)], tz=TZ, progress=False)
-    start = time.perf_counter()
-    frame, files = digest.frame, to_file_frame(digest.frame)
-    for table in (analytics.hotspots(files), analytics.hotspots(files, by="area"), analytics.coupling(files),
-                  analytics.coupling(files, by="area"), analytics.ownership(files), analytics.churn(files),
-                  analytics.churn(files, by="author"), analytics.new_contributors(frame),
-                  analytics.absence_factor(frame), analytics.activity(frame), analytics.fix_revert_rates(frame)):
-        assert table is not None
-    return time.perf_counter() - start, len(files)
+# ---------------------------------------------------------------------- main ---
 
-
-def stages(path: Path, window: Window) -> dict[str, float]:
-    """Where load_range's time goes, stage by stage (one run)."""
-    out, tick = {}, time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal tick
-        now = time.perf_counter()
-        out[name] = now - tick
-        tick = now
-
-    until = window.end - timedelta(seconds=1)
-    text = run_git(path, *log_args("HEAD", since=window.start, until=until))
-    lap("git log")
-    raw = parse_log(text)
-    commits = [to_commit(r, "bench", None) for r in raw]
-    lap("parse")
-    scored = [(c, assess(c, (), "bench")) for c in commits]
-    lap("scoring")
-    frame = to_frame(scored, window.tz, window.day_list())
-    lap("commit frame")
-    files = to_file_frame(frame)
-    lap("file frame")
-    analytics.flagged_files(files)
-    lap("history flags")
-    return out
+def _best(runs: list[dict], key: str) -> float:
+    values = [r[key] for r in runs if r.get(key) is not None]
+    return min(values) if values else float("nan")
 
 
 def main() -> None:
-    if len(sys.argv) > 1:
-        path = repository_root(sys.argv[1])
-    else:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("clone", nargs="?", help="an existing clone to read instead of the replay")
+    parser.add_argument("--synthetic", action="store_true", help="a seeded synthetic history instead of the replay")
+    parser.add_argument("--data", type=Path, default=DATA, help="the JSONL(.gz) of GitHub REST commits to replay")
+    parser.add_argument("--replay", type=Path, default=Path(tempfile.gettempdir()) / "repodigest-bench-ruff-replay",
+                        help="where the replay is built and kept for the next run")
+    parser.add_argument("--tz", default=None, help="the ranges' time zone (UTC for the replay, GitHub's dates)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each measurement, the best kept")
+    parser.add_argument("--no-profile", action="store_true", help="leave out the cProfile of one 3-year load")
+    args = parser.parse_args()
+
+    if args.clone:
+        path, tz = repository_root(args.clone), args.tz or "UTC"
+    elif args.synthetic:
         target = Path(tempfile.mkdtemp(prefix="repodigest-bench-")) / "repo"
         started = time.perf_counter()
-        path = synthetic(COMMITS, target, per_day=PER_DAY, start=START)
-        print(f"built {COMMITS:,} commits in {time.perf_counter() - started:.1f} s")
+        path, tz = synthetic(SYNTHETIC_COMMITS, target, per_day=SYNTHETIC_PER_DAY, start=SYNTHETIC_START), \
+            args.tz or "Asia/Shanghai"
+        print(f"built {SYNTHETIC_COMMITS:,} synthetic commits in {time.perf_counter() - started:.0f} s")
+    else:
+        if not args.data.exists():
+            sys.exit(f"{args.data} is missing: run with --synthetic, or give --data or a clone")
+        path, tz = replay(args.data, args.replay), args.tz or "UTC"
     os.environ.setdefault("REPODIGEST_CACHE_DIR", tempfile.mkdtemp(prefix="repodigest-bench-cache-"))
     os.environ.pop("OPENAI_API_KEY", None)
-    source = LocalGitSource(path)
-    zone = resolve_tz(TZ)
-    last = source.latest_commit_time().astimezone(zone).date()
-    print(f"corpus: {path}, latest day {last}\n")
-    print(f"{'range':>7} | {'commits':>7} | {'raw git log':>15} | {'source':>15} | {'load_range':>15} | "
-          f"{'source/raw':>11} | {'load/raw':>11} | {'analytics':>9}")
-    print(f"{'':>7} | {'':>7} | {'wall / CPU s':>15} | {'wall / CPU s':>15} | {'wall / CPU s':>15} | "
-          f"{'wall / CPU':>11} | {'wall / CPU':>11} | {'wall s':>9}")
-    print("-" * 116)
-    for years in (1, 3):
-        window = Window(last, 365 * years + (1 if years == 3 else 0), zone)
-        raw, src, whole = [float("inf")] * 2, [float("inf")] * 2, [float("inf")] * 2
-        counts = {}
-        for _ in range(3):  # interleaved, so that a busy moment of the machine hits all three alike
-            for best, fn, arg in ((raw, raw_git, path), (src, source_read, source), (whole, explore, path)):
-                wall, cpu, count = timed(fn, arg, window, repeat=1)
-                best[:] = [min(best[0], wall), min(best[1], cpu)]
-                counts[fn.__name__] = count
-        t_ana, n_files = every_analysis(path, window)
-        assert counts["raw_git"] >= counts["source_read"] == counts["explore"], counts
-        print(f"{years:>5} y | {counts['explore']:>7,} | {raw[0]:>6.2f} / {raw[1]:>6.2f} | {src[0]:>6.2f} / {src[1]:>6.2f} | "
-              f"{whole[0]:>6.2f} / {whole[1]:>6.2f} | {src[0] / raw[0]:>4.2f} / {src[1] / raw[1]:>4.2f} | "
-              f"{whole[0] / raw[0]:>4.2f} / {whole[1] / raw[1]:>4.2f} | {t_ana:>7.2f} s")
-    print("\nwhere load_range's time goes (3 years, one run):")
-    for name, seconds in stages(path, Window(last, 365 * 3 + 1, zone)).items():
-        print(f"  {name:<14} {seconds:6.2f} s")
-    print("\ngoal: load within 1.3x of raw git log time, one git process per range")
+    zone = resolve_tz(tz)
+    last = LocalGitSource(path).latest_commit_time().astimezone(zone).date()
+    windows = {name: Window(last, days, zone) for name, days in RANGES.items()}
+    print(f"corpus: {path}, ranges ending {last} ({tz}), best of {args.repeat}, interleaved\n", flush=True)
+
+    results = {}
+    for name, window in windows.items():
+        runs: dict[str, list] = {"raw": [], "source": [], "repodigest": [], "gitfault": []}
+        for _ in range(args.repeat):  # interleaved: a busy moment of the machine hits every side alike
+            runs["raw"].append(raw_git(path, window))
+            runs["source"].append(source_read(path, window))
+            runs["repodigest"].append(run_child("repodigest", path, window))
+            runs["gitfault"].append(run_child("gitfault", path, window))
+        results[name] = runs
+        ours, theirs = runs["repodigest"][-1], runs["gitfault"][-1]
+        print(f"  {name}: {ours['commits']:,} commits, {ours['file_changes']:,} file changes (gitfault reads "
+              f"{theirs['commits']:,} and {theirs['file_changes']:,} after its default excludes); answers: "
+              f"repodigest {ours['answers']}, gitfault {theirs['answers']} (hotspots, coupled pairs, owned files)",
+              flush=True)
+
+    print("\nload: load_range vs raw git log of the same range (wall / CPU s; goal load/raw <= 1.30)")
+    print(f"{'range':>5} | {'commits':>7} | {'raw git log':>15} | {'source read':>15} | {'load_range':>15} | "
+          f"{'source/raw':>10} | {'load/raw':>8}")
+    print("-" * 95)
+    for name, runs in results.items():
+        raw = min(r[0] for r in runs["raw"]), min(r[1] for r in runs["raw"])
+        src = min(r[0] for r in runs["source"]), min(r[1] for r in runs["source"])
+        load = _best(runs["repodigest"], "load"), _best(runs["repodigest"], "load_cpu")
+        commits = runs["repodigest"][-1]["commits"]
+        assert runs["raw"][-1][2] >= runs["source"][-1][2] == commits, (runs["raw"][-1], runs["source"][-1], commits)
+        print(f"{name:>5} | {commits:>7,} | {raw[0]:>6.2f} / {raw[1]:>6.2f} | {src[0]:>6.2f} / {src[1]:>6.2f} | "
+              f"{load[0]:>6.2f} / {load[1]:>6.2f} | {src[0] / raw[0]:>10.2f} | {load[0] / raw[0]:>8.2f}")
+
+    print("\nhotspots + coupling + ownership, each tool in its own process (goal: repodigest/gitfault <= 1.00)")
+    print(f"{'range':>5} | {'tool':>10} | {'end to end s':>12} | {'analyses s':>10} | {'process s':>9} | "
+          f"{'CPU s':>7} | {'peak RSS MB':>11} | {'analyses rise MB':>16}")
+    print("-" * 104)
+    for name, runs in results.items():
+        best = {}
+        for tool in ("repodigest", "gitfault"):
+            own, rise = _best(runs[tool], "own_peak_kb") / 1024, max(0.0, _best(runs[tool], "analyses_rise_kb") / 1024)
+            best[tool] = [_best(runs[tool], k) for k in ("e2e", "analyses", "process", "cpu")] + [own, rise]
+            e2e, ana, process, cpu, own, rise = best[tool]
+            print(f"{name:>5} | {tool:>10} | {e2e:>12.2f} | {ana:>10.2f} | {process:>9.2f} | {cpu:>7.1f} | "
+                  f"{own:>11.0f} | {rise:>16.0f}")
+        # A rise under 1 MB is no base for a ratio.
+        ratio = [a / b if b and (k < 5 or b >= 1) else float("nan")
+                 for k, (a, b) in enumerate(zip(best["repodigest"], best["gitfault"]))]
+        cells = ["-" if math.isnan(r) else f"{r:.2f}x" for r in ratio]
+        print(f"{name:>5} | {'ratio':>10} | {cells[0]:>12} | {cells[1]:>10} | {cells[2]:>9} | {cells[3]:>7} | "
+              f"{cells[4]:>11} | {cells[5]:>16}")
+
+    if not args.no_profile:
+        print("\nwhere load_range's time goes (3 y, one run under cProfile, top 20 by cumulative time):", flush=True)
+        print(profile_load(path, windows["3 y"]))
 
 
 if __name__ == "__main__":

@@ -132,4 +132,4 @@ if __name__ == "__main__":  # what the library's rules say today: .venv/bin/pyth
         shown = frame[frame["in_report"]].set_index("title")
         for c in load_commits():
             row = shown.loc[c["title"]]
-            print(f"{c['id']:26} {row['heuristic_level']:7} {row['score']:3}  {c['title'][:70]}")
+            print(f"{c['id']:26} {row['rules_level']:7} {row['score']:3}  {c['title'][:70]}")

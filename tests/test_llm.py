@@ -391,7 +391,7 @@ def test_prompt_carries_the_data_numbers_and_says_they_are_authoritative(serve):
     assert "totals: files=3 added=527 deleted=411" in prompt
     assert "src/core/engine.py: modified, +120/-30, source" in prompt
     assert "uv.lock: modified, +400/-380, lock" in prompt
-    assert "heuristic_level=high" in prompt and "type feat (+14)" in prompt
+    assert "rules_level=high" in prompt and "type feat (+14)" in prompt
     assert "authoritative" in prompt and "Do not invent" in prompt
     # the lockfile's diff is left out, said so, and counted in the coverage
     assert "uv.lock: lockfile, not shown" in prompt and "+new 0 of uv.lock" not in prompt

@@ -166,3 +166,28 @@ def test_security_sensitive_paths_are_whole_words(path, sensitive):
     from repodigest.scoring.paths import is_security_sensitive
 
     assert is_security_sensitive(path) is sensitive
+
+
+@pytest.mark.parametrize("message,breaking", [
+    ("feat(api)!: drop the v1 routes", True),
+    ("Remove the old flag\n\nBREAKING CHANGE: the flag is gone", True),
+    ("Remove the old flag\n\nBREAK\u0131NG-CHANGE: the flag is gone", True),  # dotless i: IGNORECASE reads i
+    ("Make the parser backwards incompatible", True),
+    ("[breaking] new config format", True),
+    ("Keep the old routes working\n\nNothing breaks here.", False),
+    ("Résumé: faster parsing, nothing else", False),
+])
+def test_breaking_markers_in_any_case_and_script(message, breaking):
+    title, _ = split_message(message)
+    commit = make_commit(title, [("src/x.py", 3, 1)], body=message.partition("\n")[2].strip("\n"))
+    assert assess(commit).signals.breaking is breaking
+
+
+@pytest.mark.parametrize("title,expected", [
+    ("F\u0131x the parser", "fix"),  # dotless i: IGNORECASE matches it to i
+    ("SPEED UP the lexer", "perf"),
+    ("Überarbeitung: remove the old cache", "refactor"),
+    ("Merge branch 'fix-ci': add a retry", "feat"),
+])
+def test_keyword_rules_ignore_case_in_any_script(title, expected):
+    assert classify(title, ["src/x.py"]) == (expected, "keyword")

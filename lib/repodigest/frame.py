@@ -86,7 +86,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "tests_touched": ("bool", "at least one test file changed"),
     "public_api_paths": ("object", "changed paths that look like public API"),
     "security_paths": ("object", "changed paths that look security-sensitive"),
-    "score": ("int64", "heuristic importance, 0..100"),
+    "score": ("int64", "the rules' importance, 0..100"),
     "rules_level": ("string", "high / medium / low from the rules' score"),
     "reasons": ("object", "signals that set the score: code, detail (from the data), points"),
     "rule_risks": ("object", "what the signals say could go wrong: code, paths, lines, files (scoring.findings)"),

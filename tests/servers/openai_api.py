@@ -63,7 +63,7 @@ from http.server import BaseHTTPRequestHandler
 from .loopback import LoopbackServer
 
 _FACTS = re.compile(r"files=(\d+) added=(\d+) deleted=(\d+)")
-_LEVEL = re.compile(r"heuristic_level=(high|medium|low)")
+_LEVEL = re.compile(r"rules_level=(high|medium|low)")
 _TITLE = re.compile(r"<<<BEGIN_UNTRUSTED_COMMIT_MESSAGE [0-9a-f]+>>>\n([^\n]*)")
 _SCHEMA_BLOCK = re.compile(r"```json\n(.*?)\n```", re.DOTALL)
 _FACTS_BLOCK = re.compile(r"<<<BEGIN_UNTRUSTED_OVERVIEW_FACTS [0-9a-f]+>>>\n(.*?)\n<<<END_UNTRUSTED_OVERVIEW_FACTS",

@@ -277,7 +277,7 @@ class Analyzer:
         return _Outcome(None, None, budget, error_line(error, self.secret), None)
 
     def analyze(self, req: AnalysisRequest, prior: CommitAnalysis | None = None) -> CommitAnalysis:
-        """Analyse one commit: the first answer at the heuristic level's depth, then, when the final
+        """Analyse one commit: the first answer at the rules' level's depth, then, when the final
         level (or the model's own) needs more, one follow-up for the missing fields only.
 
         ``prior`` is a cached result whose analysis lacks that depth: only the follow-up is sent."""

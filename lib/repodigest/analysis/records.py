@@ -10,16 +10,16 @@ from ..models import Commit
 
 @dataclass(frozen=True)
 class AnalysisRequest:
-    """One commit to analyse: its heuristic level (which sets the detail asked for) and reasons."""
+    """One commit to analyse: its rules' level (which sets the detail asked for) and reasons."""
 
     repo: str
     commit: Commit
-    level: str  # heuristic level: high | medium | low
+    level: str  # the rules' level: high | medium | low
     reasons: Sequence[str] = ()  # short, human-readable signals, e.g. "size +120/-30 (+19)"
     # unified diff text (source.diff(commit)), or a no-argument callable returning it, called in the
     # worker only when the commit is not cached (so a warm run reads no diff); None when unavailable
     diff: str | Callable[[], str | None] | None = None
-    score: int | None = None  # heuristic score: with the model's level it sets the final level (scoring.blend)
+    score: int | None = None  # the rules' score: with the model's level it sets the final level (scoring.blend)
 
 
 @dataclass
@@ -69,12 +69,12 @@ class AnalysisRun:
 
 
 def reason_lines(assessment) -> list[str]:
-    """The heuristic's reasons as short lines for the prompt: ``"size +120/-30 (+19)"``."""
+    """The rules' reasons as short lines for the prompt: ``"size +120/-30 (+19)"``."""
     return [f"{r.code} {r.detail}".strip() + f" ({r.points:+.0f})" for r in assessment.reasons]
 
 
 def request_for(commit: Commit, assessment, diff, repo: str | None = None) -> AnalysisRequest:
-    """The request for one scored commit: ``assessment`` is its heuristic.Assessment; ``diff`` the
+    """The request for one scored commit: ``assessment`` is its scoring.Assessment; ``diff`` the
     source's ``diff(commit)`` text, or a no-argument callable returning it (read only on a cache
     miss, in the worker thread), or None."""
     return AnalysisRequest(repo=repo or commit.repo, commit=commit, level=assessment.level,

@@ -1,6 +1,6 @@
 """The shape of a model's analysis of one commit, and how much of it each level needs.
 
-The fields mirror the report's entry (``report-format.md``):
+The fields mirror the sections of the report's entry (repodigest.report.context):
 
 ==================  =====================================================  ==============
 field               what the model writes                                  asked at
@@ -209,7 +209,7 @@ class Analysis(Shape):
 
 
 def schema_for(level: str) -> type[Shape]:
-    """The pydantic model (and so the JSON schema) a commit of heuristic ``level`` is asked with."""
+    """The pydantic model (and so the JSON schema) a commit of the rules' ``level`` is asked with."""
     try:
         return _BY_LEVEL[level]
     except KeyError:
@@ -232,7 +232,7 @@ def _read(data: dict | str, model: type[Shape]) -> dict:
     if not isinstance(data, dict):
         raise ValueError("the answer is not a JSON object")
     if "change_type" not in data and isinstance(data.get("change_type_detail"), str):
-        # one field for type and detail, as the earlier schema had it: that is the type
+        # a lax server's answer with the kind in change_type_detail alone: that is the type
         data = {**data, "change_type": data["change_type_detail"], "change_type_detail": None}
     fields = model.model_validate(data).model_dump()
     for name, value in data.items():

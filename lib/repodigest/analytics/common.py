@@ -60,7 +60,7 @@ def check_by(by: str | None, choices: tuple[str | None, ...] = ENTITIES) -> str 
 def ranked(table: pd.DataFrame, repos: pd.Series, by: list[str], ascending: list[bool]) -> pd.DataFrame:
     """``table`` sorted by ``by`` within each repository (repositories in the order of ``repos``, the
     frame's), with ``rank`` 1, 2, ... per repository."""
-    order = {name: i for i, name in enumerate(dict.fromkeys(repos))}
+    order = {name: i for i, name in enumerate(pd.unique(repos))}  # in order of appearance, as dict.fromkeys
     table = table.assign(_repo=table["repo"].map(order))
     table = table.sort_values(["_repo", *by], ascending=[True, *ascending], kind="stable")
     table["rank"] = table.groupby("_repo").cumcount() + 1

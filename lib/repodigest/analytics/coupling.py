@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from .common import check_by, ranked
@@ -29,18 +30,30 @@ def coupling(files: pd.DataFrame, by: str = "path", min_revs: int = MIN_REVS,
     by = check_by(by)
     other = f"coupled_{by}"
     columns = ["repo", by, other, "degree", "shared_revs", "average_revs", "revs", "coupled_revs", "rank"]
-    sets = files.loc[files["commit_file_count"] <= max_changeset_size, ["repo", "sha", by]].drop_duplicates()
+    sets = files.loc[files["commit_file_count"] <= max_changeset_size, ["repo", "sha", by]]
     if sets.empty:
         return pd.DataFrame(columns=columns)
-    revs = sets.groupby(["repo", by]).size()
-    pairs = sets.merge(sets.rename(columns={by: other}), on=["repo", "sha"])
-    pairs = pairs[pairs[by] < pairs[other]]
-    table = pairs.groupby(["repo", by, other]).size().rename("shared_revs").reset_index()
-    table["revs"] = revs.reindex(pd.MultiIndex.from_frame(table[["repo", by]])).to_numpy()
-    table["coupled_revs"] = revs.reindex(pd.MultiIndex.from_frame(table[["repo", other]])).to_numpy()
+    sets = sets[sets[by].notna()]
+    # Integer codes for the pairing: entities sorted, so that the order of codes is the order of names
+    # and each pair is kept once, the smaller name first.
+    repo_codes, repo_names = pd.factorize(sets["repo"])
+    sha_codes, shas = pd.factorize(sets["sha"])
+    entity_codes, names = pd.factorize(sets[by], sort=True)
+    codes = pd.DataFrame({"repo": repo_codes, "commit": repo_codes.astype(np.int64) * len(shas) + sha_codes,
+                          "entity": entity_codes}).drop_duplicates()
+    revs = codes.groupby(["repo", "entity"]).size()
+    pairs = codes.merge(codes[["commit", "entity"]].rename(columns={"entity": "other"}), on="commit")
+    pairs = pairs[pairs["entity"] < pairs["other"]]
+    table = pairs.groupby(["repo", "entity", "other"]).size().rename("shared_revs").reset_index()
+    table["revs"] = revs.reindex(pd.MultiIndex.from_arrays([table["repo"], table["entity"]])).to_numpy()
+    table["coupled_revs"] = revs.reindex(pd.MultiIndex.from_arrays([table["repo"], table["other"]])).to_numpy()
     table["average_revs"] = (table["revs"] + table["coupled_revs"]) / 2
     table["degree"] = (100 * table["shared_revs"] / table["average_revs"]).round(1)
     keep = ((table["average_revs"] >= min_revs) & (table["shared_revs"] >= min_shared_revs)
             & (table["degree"] >= min_coupling))
-    table = ranked(table[keep], files["repo"], ["degree", "shared_revs", by, other], [False, False, True, True])
+    table = table[keep].reset_index(drop=True)
+    table = table.assign(**{"repo": pd.Series(repo_names.take(table["repo"].to_numpy())),
+                            by: pd.Series(names.take(table["entity"].to_numpy())),
+                            other: pd.Series(names.take(table["other"].to_numpy()))})
+    table = ranked(table, files["repo"], ["degree", "shared_revs", by, other], [False, False, True, True])
     return table[columns]

@@ -102,15 +102,15 @@ def rule_area(path: str, rules: Sequence[AreaRule]) -> str | None:
 
 def file_area(path: str, rules: Sequence[AreaRule] = (), repo_short_name: str = "") -> str:
     """The area of one file: the first config rule that matches it, else its path."""
-    return rule_area(path, rules) or path_area(path, repo_short_name)
+    return (rules and rule_area(path, rules)) or path_area(path, repo_short_name)
 
 
 def area_weights(areas_churns: Iterable[tuple[str, int]]) -> Counter[str]:
     """Lines changed per area; ``areas_churns`` holds ``(area of a file, its lines changed)`` pairs."""
-    weight: Counter[str] = Counter()
+    weight: dict[str, int] = {}
     for area, churn in areas_churns:
-        weight[area] += max(churn, 1)  # a binary or empty change still touches its area
-    return weight
+        weight[area] = weight.get(area, 0) + max(churn, 1)  # a binary or empty change still touches its area
+    return Counter(weight)
 
 
 def order_areas(title: str, weights: Counter[str]) -> list[str]:

@@ -37,6 +37,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ..config import AreaRule
 from ..levels import Level
@@ -69,6 +70,9 @@ LABELS_CAP = 30
 _BREAKING_LABELS = {"breaking", "breaking change"}
 _BREAKING = re.compile(r"(^\s*\w+(\([^)]*\))?!:|BREAKING[ -]CHANGE|\[breaking\]|\bbackward[s]?[- ]incompatible\b)",
                        re.IGNORECASE | re.MULTILINE)
+# The non-ASCII letters that re.IGNORECASE matches to ASCII ones (İ ı ſ K): a text without them holds a
+# case-insensitive match of an ASCII word only where its lower() holds the word.
+_FOLDS_TO_ASCII = ("\u0130", "\u0131", "\u017f", "\u212a")
 _BOT_NAMES = re.compile(r"(\[bot\]$|^dependabot|^renovate|^github-actions|^pre-commit-ci|^mergify|^copilot$)", re.I)
 
 
@@ -166,25 +170,50 @@ def change_entropy(churns: Sequence[int]) -> float:
     return h / math.log2(len(churns))
 
 
+def _has_breaking_marker(message: str) -> bool:
+    """The message has a breaking-change marker (``_BREAKING``) in its first 20,000 characters."""
+    text = message[:20000]
+    # Most messages hold none of the literals a marker needs: the regex runs on the others only.
+    if text.isascii() or not any(c in text for c in _FOLDS_TO_ASCII):
+        lowered = text.lower()
+        if "!:" not in text and "breaking" not in lowered and "backward" not in lowered:
+            return False
+    return bool(_BREAKING.search(text))
+
+
+@lru_cache(maxsize=1 << 16)  # a history changes the same files again and again
+def _path_kinds(path: str) -> tuple[bool, bool, bool, bool, bool]:
+    """(test, public API, security-sensitive, build, CI) of one path (scoring.paths)."""
+    return (paths.is_test(path), paths.is_public_api(path), paths.is_security_sensitive(path), paths.is_build(path),
+            paths.is_ci(path))
+
+
 def signals_of(commit: Commit, change_type: str) -> Signals:
     """The JIT-style signals of a commit from its files, message and change type."""
     files = commit.files
     names = [f.path for f in files]
+    kinds = [_path_kinds(n) for n in names]
+    added = deleted = binary = 0
+    churns = []
+    for f in files:
+        a, d = f.added_lines or 0, f.deleted_lines or 0
+        added, deleted, binary = added + a, deleted + d, binary + (1 if f.binary else 0)
+        churns.append(a + d)
     return Signals(
-        lines_added=commit.added_lines, lines_deleted=commit.deleted_lines, files=len(files),
-        binary_files=sum(1 for f in files if f.binary),
+        lines_added=added, lines_deleted=deleted, files=len(files),
+        binary_files=binary,
         directories=len({n.rsplit("/", 1)[0] if "/" in n else "" for n in names}),
         subsystems=len({n.split("/", 1)[0] if "/" in n else "" for n in names}),
-        entropy=round(change_entropy([f.churn for f in files]), 3),
+        entropy=round(change_entropy(churns), 3),
         fix=change_type == "fix",
         revert=change_type == "revert",
-        breaking=bool(_BREAKING.search(commit.message[:20000])),
+        breaking=_has_breaking_marker(commit.message),
         bot=all(is_bot(c.author_name, c.author_login) for c in commit.authored),
-        tests_touched=any(paths.is_test(n) for n in names),
-        public_api_paths=tuple(n for n in names if paths.is_public_api(n))[:20],
-        security_paths=tuple(n for n in names if paths.is_security_sensitive(n))[:20],
-        build_paths=tuple(n for n in names if paths.is_build(n))[:20],
-        ci_paths=tuple(n for n in names if paths.is_ci(n))[:20],
+        tests_touched=any(k[0] for k in kinds),
+        public_api_paths=tuple(n for n, k in zip(names, kinds) if k[1])[:20],
+        security_paths=tuple(n for n, k in zip(names, kinds) if k[2])[:20],
+        build_paths=tuple(n for n, k in zip(names, kinds) if k[3])[:20],
+        ci_paths=tuple(n for n, k in zip(names, kinds) if k[4])[:20],
     )
 
 

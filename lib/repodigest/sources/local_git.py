@@ -166,6 +166,7 @@ def to_commit(raw: RawCommit, repo: str, base_url: str | None, merged: tuple[Com
         author_name=raw.author_name, author_email=raw.author_email, author_date=raw.author_date,
         committer_name=raw.committer_name, committer_email=raw.committer_email,
         committer_date=raw.committer_date, message=raw.message, title=landed[0] if landed else subject,
+        # The trailer's words hold no letter that re.IGNORECASE folds from non-ASCII: lower() finds them all.
         pr_number=pr, co_authors=parse_co_authors(raw.message) if "co-authored-by:" in raw.message.lower() else (),
         files=tuple(raw.files), url=f"{base_url}/commit/{raw.sha}" if base_url else None,
         pr_url=f"{base_url}/pull/{pr}" if base_url and pr else None, merged=merged, subject=subject,
