@@ -14,7 +14,7 @@ in ``--replay``). For the last year and the whole three years, interleaved, best
   flags (``gitlog.log_args``); the source's read alone (git + parse + Commit records) beside them.
   Goal: load <= 1.3x raw git log.
 - **hotspots + coupling + ownership**, each tool in its own process: repodigest is ``load_range``,
-  then ``analytics.hotspots``, ``coupling`` and ``ownership`` over ``digest.files``; gitfault is
+  then ``analytics.hotspots``, ``coupling`` and ``ownership`` over ``digest.file_frame``; gitfault is
   what its CLI's ``gitfault markdown -C REPO --since START --until END`` runs (its git read, default
   excludes and live line counts, then ``hotspots``, ``coupling`` and ``knowledge``), without the
   overview and the Markdown. Printed: end to end (from the repository: load + analyses), the

@@ -46,7 +46,7 @@ def _peaks(load_peak: int, before: int, reset: bool) -> dict:
 
 
 def repodigest(repo: str, first: str, last: str, tz: str, since: str, until: str) -> dict:
-    """``load_range``, then hotspots, coupling and ownership over ``digest.files`` (the file frame)."""
+    """``load_range``, then hotspots, coupling and ownership over ``digest.file_frame`` (the file frame)."""
     from repodigest import analytics
     from repodigest.explore import load_range
 
@@ -54,7 +54,7 @@ def repodigest(repo: str, first: str, last: str, tz: str, since: str, until: str
     digest = load_range(first, last, repos=[repo], tz=tz, progress=False)
     loaded, load_cpu = time.perf_counter(), _cpu() - cpu
     load_peak, before, reset = _status_kb("VmHWM"), _status_kb("VmRSS"), _reset_peak()
-    files = digest.files
+    files = digest.file_frame
     answers = [len(analytics.hotspots(files)), len(analytics.coupling(files)), len(analytics.ownership(files))]
     done = time.perf_counter()
     return {"load": loaded - start, "load_cpu": load_cpu, "analyses": done - loaded, "e2e": done - start,

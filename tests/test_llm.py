@@ -3,7 +3,6 @@
 import json
 import logging
 import re
-import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -322,12 +321,9 @@ def test_prompt_version_change_misses_the_cache(serve, tmp_path, monkeypatch):
 def test_requests_run_concurrently(serve):
     server = serve("schema", delay=0.3)
     reqs = [make_request(i, "low") for i in range(16)]
-    started = time.monotonic()
     run = analyze_commits(reqs, cfg(concurrency=8), "en", None, progress=False)
-    wall = time.monotonic() - started
     assert all(r.status == "ok" for r in run.results.values())
-    assert server.max_inflight == 8
-    assert wall < 1.5 * 2 * 0.3 + 0.6  # two waves of 0.3 s, sequential would be 4.8 s
+    assert server.max_inflight == 8  # eight requests were under way at once, never more
     assert list(run.results) == [r.commit.sha for r in reqs]  # the caller's order
 
 
