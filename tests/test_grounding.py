@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from repodigest.analysis.code_names import analysis_texts, code_spans, parse_name
-from repodigest.analysis.grounding import (LEGEND, MARK, diff_paths, ground_analysis, grounding_note, mark_analysis,
+from repodigest.i18n import strings
+from repodigest.analysis.grounding import (MARK, diff_paths, ground_analysis, grounding_note, mark_analysis,
                                            mark_text)
 from repodigest.analysis.number_claims import find_claims
 from repodigest.sources.local_git import LocalGitSource
@@ -346,7 +347,7 @@ def test_the_note_and_the_legend_in_both_languages():
     zh = grounding_note(["a", "b"], [], "zh")
     assert zh == "在改动和仓库中都找不到的名称：`a`、`b`"
     assert grounding_note([], [], "en") == ""
-    assert MARK in LEGEND["en"] and MARK in LEGEND["zh"]
+    assert all(MARK in strings(lang)["grounding"]["legend"] for lang in ("en", "zh"))
 
 
 @settings(max_examples=200, deadline=None)

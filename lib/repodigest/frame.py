@@ -99,6 +99,10 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "diff_coverage": ("float64", "share of the diff's lines the model saw, 0..1"),
     "tokens_in": ("Int64", "prompt tokens spent on this commit"),
     "tokens_out": ("Int64", "completion tokens spent on this commit"),
+    "ungrounded_names": ("object", "names the model wrote in backticks that are neither in the commit's diff nor in "
+                                   "the repository at the commit (analysis.grounding); empty when all are found"),
+    "number_mismatches": ("object", "numbers the model stated about the change (lines, files) that the data "
+                                    "contradicts, as written"),
     # related commits (scoring.relations: its docstring states the rules)
     "reverts": ("object", "the commit this one reverts: [{sha, title, committed_at, committed_local, url, "
                           "found_by}], empty when none or not found"),
@@ -229,6 +233,7 @@ def _row(commit: Commit, a: Assessment, day: str, local: str, in_report: bool, r
         "rule_risks": [f.to_dict() for f in a.risks], "rule_advice": [f.code for f in a.advice],
         "model_level": None, "model_reason": None, "level": a.level.value, "level_disagreement": False,
         "analysis_status": "none", "diff_coverage": None, "tokens_in": None, "tokens_out": None,
+        "ungrounded_names": [], "number_mismatches": [],
         "reverts": [reverted] if reverted else [], "reverted_by": list(relations.reverted_by.get(sha, ())),
         "revert_lived_hours": relations.lived_hours.get(sha),
         "series": place.series if place else None, "series_index": place.index if place else None,
@@ -280,6 +285,16 @@ def with_analyses(frame: pd.DataFrame, results: Mapping) -> pd.DataFrame:
             out.at[index, "level_disagreement"] = blended.disagreement
         elif result.status == "failed":
             out.at[index, "model_reason"] = result.error
+    return out
+
+
+def with_grounding(frame: pd.DataFrame, records: Mapping[str, Mapping]) -> pd.DataFrame:
+    """A copy of ``frame`` with ``ungrounded_names`` and ``number_mismatches`` from ``records`` (sha ->
+    analysis.grounding.Grounding.as_record()); other rows keep empty lists."""
+    out = frame.copy()
+    if records:
+        out["ungrounded_names"] = [list(records[s]["ungrounded"]) if s in records else [] for s in out["sha"]]
+        out["number_mismatches"] = [list(records[s]["number_mismatches"]) if s in records else [] for s in out["sha"]]
     return out
 
 

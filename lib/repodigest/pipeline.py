@@ -6,7 +6,7 @@
                -> score (the rules' points, level, reasons, risks and advice: once per commit)
                -> related commits (reverts, series)
                -> frames (the commit frame and the file frame)
-               -> model analysis (run_analysis), blended into the levels
+               -> model analysis (run_analysis), blended into the levels; its claims checked (check_claims)
                -> overview (day_overview: the day at a glance, worded by the model when it ran)
 
 Each stage is a plain function of the previous stage's value and returns its own; nothing is
@@ -15,6 +15,7 @@ changed in place. ``build_digest`` is what the daily notebook and the exploratio
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
@@ -28,7 +29,7 @@ import pandas as pd
 from .cache import Cache
 from .config import RepoConfig, Settings, load_settings, repo_kind
 from .errors import UserError
-from .frame import file_frame_of, in_frame_order, report_rows, to_frame, with_analyses
+from .frame import file_frame_of, in_frame_order, report_rows, to_frame, with_analyses, with_grounding
 from .i18n import strings
 from .models import Commit
 from .report import build_context, render_markdown
@@ -251,6 +252,46 @@ def run_analysis(loaded: Loaded, scored, *, mode: bool | None, cache: Cache, pro
     return Analysed(run=run, plan=plan, usage=run.usage(), partial=run.failed > 0)
 
 
+GROUNDING_TABLE = "llm_grounding"
+
+
+def check_claims(loaded: Loaded, scored, analysed: Analysed, *, cache: Cache) -> Mapping[str, dict]:
+    """The names and numbers the model wrote, checked against each analysed commit's whole diff, its
+    repository at the commit (a clone's tree) and its message (analysis.grounding): sha -> the record.
+    Cached by commit, model, prompt, language and the rules' version: a warm run reads no diff."""
+    run = analysed.run
+    if run is None or not run.results:
+        return {}
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .analysis import PROMPT_VERSION
+    from .analysis.grounding import RULES_VERSION, ground_analysis
+
+    todo = [(c, run.results[c.sha].analysis) for c, _ in scored
+            if c.sha in run.results and run.results[c.sha].analysis]
+    lang = loaded.settings.lang
+    keys = {c.sha: json.dumps([c.repo, c.sha, run.model, PROMPT_VERSION, lang, RULES_VERSION]) for c, _ in todo}
+    stored = cache.get_many(GROUNDING_TABLE, list(keys.values()))
+    records = {c.sha: stored[keys[c.sha]] for c, _ in todo if keys[c.sha] in stored}
+
+    def check(item) -> tuple[str, dict]:
+        commit, analysis = item
+        source = loaded.sources[commit.repo]
+        pr = commit.pull_request
+        message = "\n\n".join(t for t in (commit.message, pr and pr.title, pr and pr.body) if t)
+        tree = source.tree_lookup(commit.sha) if hasattr(source, "tree_lookup") and commit.incomplete is None else None
+        found = ground_analysis(analysis, source.diff(commit), files=commit.files, message=message, tree_lookup=tree,
+                                check_numbers=not commit.files_truncated and commit.incomplete is None)
+        return commit.sha, found.as_record()
+
+    missing = [item for item in todo if item[0].sha not in records]
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="grounding") as pool:  # git processes, two at once
+        for sha, record in pool.map(check, missing):
+            records[sha] = record
+            cache.put(GROUNDING_TABLE, keys[sha], record)
+    return records
+
+
 def day_overview(loaded: Loaded, frame: pd.DataFrame, analysed: Analysed, *, word: bool,
                  cache: Cache) -> tuple[Overview, Mapping | None]:
     """The day at a glance from the data; when ``word`` (the daily report's analysis ran), one request
@@ -299,7 +340,8 @@ def build_digest(date: str | Date | None = None, repos: list[str] | str | None =
     commit_frame, file_frame = frames(loaded, scored, relations, signals)
     analysed = run_analysis(loaded, scored, mode=analyze, cache=cache, progress=progress)
     if analysed.run is not None and analysed.run.results:
-        commit_frame = with_analyses(commit_frame, analysed.run.results)
+        commit_frame = with_grounding(with_analyses(commit_frame, analysed.run.results),
+                                      check_claims(loaded, scored, analysed, cache=cache))
     # Exploration's analyze=True makes exactly the requests it announced: no overview wording.
     glance, usage = (day_overview(loaded, commit_frame, analysed, word=analyze is None, cache=cache)
                      if overview else (None, analysed.usage))

@@ -24,6 +24,7 @@ from bs4 import BeautifulSoup, Tag
 from realistic_day import build_realistic_day, load_commits, load_recordings
 from servers.openai_api import OpenAIServer
 
+from repodigest.analysis.grounding import MARK
 from repodigest.i18n import strings as load_labels
 from repodigest.scoring.blend import blend_levels
 
@@ -36,8 +37,9 @@ _MARKER = re.compile(r"^\s*(?:\(?\d{1,2}[.)、]|[-*+•·])\s+", re.M)
 
 def squash(text: str) -> str:
     """Text as a reader sees it, for containment checks: no list markers at line starts, no
-    Markdown emphasis or code marks, no whitespace at all."""
-    text = _MARKER.sub("", text).replace("*", "").replace("`", "")
+    Markdown emphasis or code marks, no grounding marks (tests/test_claims.py checks those), no
+    whitespace at all."""
+    text = _MARKER.sub("", text).replace(MARK, "").replace("*", "").replace("`", "")
     return re.sub(r"\s+", "", text)
 
 

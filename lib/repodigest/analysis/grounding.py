@@ -27,6 +27,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
+from ..i18n import strings
 from ..models import FileChange
 from .code_names import CODE_SPAN, analysis_texts, code_spans, parse_name, span_content, spellings, word_pattern
 from .number_claims import number_mismatches
@@ -34,12 +35,6 @@ from .number_claims import number_mismatches
 RULES_VERSION = "2026-12-06.1"  # bump when a rule here, in .code_names or .number_claims changes
 WHERE = ("diff", "tree", "message", "nowhere", "unknown")
 MARK = "(?)"  # plain text: it reads the same in Markdown, HTML, chat and a terminal
-LEGEND = {"en": "(?) after a name: found neither in the commit's diff nor in the repository at that commit.",
-          "zh": "名称后的 (?)：在该提交的改动和该提交时的仓库中都找不到这个名称。"}
-NOTE = {"en": {"names": "not found in the diff or the repository: {names}",
-               "numbers": "numbers that differ from the data ({files} files, +{added}/-{deleted} lines): {claims}"},
-        "zh": {"names": "在改动和仓库中都找不到的名称：{names}",
-               "numbers": "与数据不符的数字（{files} 个文件，+{added}/-{deleted} 行）：{claims}"}}
 
 TreeLookup = Callable[[Sequence[str]], tuple[Iterable[str], Iterable[str]]]
 """``words -> (every file path in the repository at the commit, those of words found as whole
@@ -242,11 +237,11 @@ def mark_analysis(analysis: Mapping, ungrounded: Collection[str], mark: str = MA
 def grounding_note(ungrounded: Sequence[str], mismatches: Sequence[str], lang: str, *, files: int = 0,
                    added: int = 0, deleted: int = 0) -> str:
     """The sentence for the entry's coverage line (``lang`` zh or en), or "" when all is grounded."""
-    texts = NOTE[lang]
+    texts = strings(lang)["grounding"]
     parts = []
     if ungrounded:
-        parts.append(texts["names"].format(names=("、" if lang == "zh" else ", ").join(f"`{n}`" for n in ungrounded)))
+        parts.append(texts["names"].format(names=texts["list_sep"].join(f"`{n}`" for n in ungrounded)))
     if mismatches:
-        claims = ("、" if lang == "zh" else ", ").join(f"“{c}”" for c in mismatches)
+        claims = texts["list_sep"].join(f"“{c}”" for c in mismatches)
         parts.append(texts["numbers"].format(files=files, added=added, deleted=deleted, claims=claims))
-    return ("；" if lang == "zh" else "; ").join(parts)
+    return texts["parts_sep"].join(parts)

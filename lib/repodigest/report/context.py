@@ -7,6 +7,7 @@ Strings are raw: the templates escape them with the filters of :mod:`repodigest.
 Shape::
 
     {lang, title, days: [YYYY-MM-DD], strings (repodigest.i18n), notes: [str], usage: {...} | None,
+     legend: str | None (the meaning of the mark after a name the model wrote that is nowhere),
      charts: {anchor, markdown} | None, overview: {...} | None (see report.citations),
      repos: [{name, anchor, summary_anchor, details_anchor, total, counts: {high, medium, low},
               per_day: [{day, count}], rows: [{time, author, title, pr_number, pr_url}],
@@ -34,6 +35,7 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
+from ..analysis.grounding import grounding_note, mark_analysis
 from ..frame import report_rows
 from ..i18n import strings
 from ..levels import LEVELS
@@ -155,6 +157,9 @@ def build_entry(row: Mapping, words: Mapping, anchor: str, analysis: Mapping | N
         reasons.append(words["reason"]["blend"].format(heuristic=words[f"level_{row['rules_level']}"],
                                                         llm=words[f"level_{row['model_level']}"]))
     level = row["level"]
+    ungrounded = list(row.get("ungrounded_names") or [])
+    if analysis and ungrounded:  # a name found nowhere carries the mark the legend explains
+        analysis = mark_analysis(analysis, ungrounded)
     entry = {
         "sha": row["sha"], "short_sha": row["short_sha"], "anchor": anchor, "title": title,
         "url": row["url"] if isinstance(row["url"], str) else None, "level": level,
@@ -179,7 +184,12 @@ def build_entry(row: Mapping, words: Mapping, anchor: str, analysis: Mapping | N
                      for d in words["dims"] if d in insight] if any(insight.values()) else [],
             risks=[{"title": r["title"], "details": list(r.get("details") or [])} for r in analysis.get("risks") or []],
             advice=[{"title": a["title"], "text": a.get("text") or ""} for a in analysis.get("advice") or []],
-            closing=analysis.get("closing") or "", coverage=analysis.get("coverage") or None)
+            closing=analysis.get("closing") or "",
+            coverage=words["grounding"]["parts_sep"].join(part for part in (
+                analysis.get("coverage"),
+                grounding_note(ungrounded, list(row.get("number_mismatches") or []), words["lang"],
+                               files=row["file_count"], added=row["lines_added"], deleted=row["lines_deleted"]))
+                if part) or None)
         lacking = [part for part in _NEEDS[level] if not entry[part]]
         if lacking:  # the model's follow-up for this level failed: the data fills in, and the entry says so
             parts = _rule_parts(row, words)
@@ -250,6 +260,8 @@ def build_context(frame: pd.DataFrame, repos: Sequence[str], days: Sequence[str]
                 group["entries"].append(build_entry(row, words, anchor, analyses.get(row["sha"]), path_area))
                 built.append((group["entries"][-1], row))
     context["repos"] = [repo for repo, _ in context["repos"]]
+    marked = any(len(row.get("ungrounded_names") or ()) and analyses.get(row["sha"]) for _, row in built)
+    context["legend"] = words["grounding"]["legend"] if marked else None
     _link_commits(context, built, frame, repos, days, lang, overview, overview_anchor, words)
     return context
 
