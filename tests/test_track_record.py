@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from repodigest import analytics
+from repodigest.errors import UserError
 from repodigest.charts import history as figures
 from repodigest.i18n import strings
 
@@ -111,3 +112,8 @@ def test_figures_draw_the_tables_in_both_languages(frame):
 
 def test_every_history_word_is_in_both_languages():
     assert set(strings("en")["history"]) == set(strings("zh")["history"])
+
+
+def test_a_frame_without_outcomes_says_how_to_get_them(frame):
+    with pytest.raises(UserError, match="outcomes=True"):
+        analytics.track_record(frame.drop(columns=["outcome_horizon"]))

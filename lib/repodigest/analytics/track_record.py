@@ -41,7 +41,8 @@ def track_record(frame: pd.DataFrame, by: str | list[str] = "level", *, days: fl
     """Per value of ``by`` (default the final ``level``; ``rules_level``, ``repo``, ``change_type``, or a
     list of columns): ``commits`` with a known outcome, how many ``went_wrong`` (later fixed or
     reverted within ``days``), their ``share`` and its 95% Wilson interval (``ci_low``, ``ci_high``),
-    ``fixed`` and ``reverted`` among them, and the ``open`` commits left out. Levels come highest first;
+    ``fixed`` and ``reverted`` among them, and the ``open`` commits left out (outcome not yet known, or
+    not labelled: not on the clone's first-parent line). Levels come highest first;
     ``last_days``: only the known commits of the last days (:func:`known_recent`)."""
     keys = [by] if isinstance(by, str) else list(by)
     if frame.empty:
@@ -115,4 +116,4 @@ def misses(frame: pd.DataFrame, level: str = Level.LOW.value, *, fixed: bool = T
     outcome = np.where(reverted[chosen.index], "reverted", "fixed")
     out = chosen.assign(outcome=outcome, level=chosen[by])
     out = out.sort_values("committed_at", ascending=False, kind="stable")
-    return out[MISS_COLUMNS].reset_index(drop=True)
+    return out[[c for c in MISS_COLUMNS if c in out]].reset_index(drop=True)

@@ -19,6 +19,7 @@ from datetime import timedelta
 import numpy as np
 import pandas as pd
 
+from ..errors import UserError
 from .outcomes import OBSERVATION_DAYS, Outcomes
 
 # The frame's outcome columns: name -> (pandas dtype, meaning); ``boolean`` and ``string`` hold <NA>
@@ -48,6 +49,14 @@ def outcome_table(outcomes: Outcomes) -> pd.DataFrame:
     return table
 
 
+def require_outcomes(frame: pd.DataFrame) -> None:
+    """UserError naming what to do when ``frame`` lacks the outcome columns a rate or a model reads."""
+    missing = [c for c in ("later_reverted", "later_fixed", "days_to_fix", "outcome_horizon") if c not in frame]
+    if missing:
+        raise UserError(f"the frame has no outcome columns ({', '.join(missing)}): label its commits first "
+                        f"(label_outcomes, or load_range(..., outcomes=True) on a clone or mirror)")
+
+
 def observed_until(frame: pd.DataFrame, days: float = OBSERVATION_DAYS) -> pd.Series:
     """``committed_at + days``: when each commit's outcome over the period is settled."""
     return pd.to_datetime(frame["committed_at"], utc=True) + timedelta(days=days)
@@ -55,12 +64,14 @@ def observed_until(frame: pd.DataFrame, days: float = OBSERVATION_DAYS) -> pd.Se
 
 def outcome_known(frame: pd.DataFrame, days: float = OBSERVATION_DAYS) -> pd.Series:
     """The commits whose outcome over ``days`` is known (the horizon reaches the period's end)."""
+    require_outcomes(frame)
     horizon = pd.to_datetime(frame["outcome_horizon"], utc=True)
     return (horizon >= observed_until(frame, days)).fillna(False).astype(bool)
 
 
 def went_wrong(frame: pd.DataFrame, days: float = OBSERVATION_DAYS) -> pd.Series:
     """The commits later fixed or reverted within ``days`` of landing (False when not, or not labelled)."""
+    require_outcomes(frame)
     either = _flag(frame["later_fixed"]) | _flag(frame["later_reverted"])
     return either & (pd.to_numeric(frame["days_to_fix"], errors="coerce") <= days).fillna(False)
 

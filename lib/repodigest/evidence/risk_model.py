@@ -17,9 +17,10 @@ Method (just-in-time defect prediction, Kamei et al. 2013, fitted per repository
 - **No leakage**: a model trained before a cut-off day uses only the commits whose observation period
   ended before it (``committed_at + days < cut-off``, and the outcome horizon reaches that end). The
   fit checks it and keeps what it trained on (``RiskModel.trained_on``).
-- **Evaluation** (:func:`fit_risk_model`): the most recent closed months before the cut-off (whose
-  every commit is known by then), each predicted by a model trained as it would have been on that
-  month's first day (the same rule, so three months before it are unseen); the months are pooled, and
+- **Evaluation** (:func:`fit_risk_model`): the most recent closed calendar months (UTC) before the
+  cut-off (the month's end plus ``days`` is before it), their known commits each predicted by a model
+  trained as it would have been on that month's first day (the same rule: the month and the ``days``
+  before it are unseen); the months are pooled, and
   ``test_months`` (3) is extended back, up to ``max_test_months`` (12), until they hold
   ``min_test_positives`` (10) commits that went wrong. On them: the ROC AUC of the model, of the
   rules' score and of lines changed alone. The model **beats the rules** when its AUC is higher with at
@@ -209,14 +210,11 @@ def _thresholds(risk: pd.Series, rules_levels: pd.Series) -> tuple[float, float]
 
 
 def _closed_months(data: _Data, cutoff: pd.Timestamp, days: float) -> list[pd.Period]:
-    """Calendar months (UTC) with commits, every one of them known before ``cutoff``, newest first."""
+    """Calendar months (UTC) whose last moment plus ``days`` is before ``cutoff`` and that hold known
+    commits, newest first: every outcome of theirs was settled by then."""
     months = data.at.dt.tz_localize(None).dt.to_period("M")
-    closed = []
-    for month in sorted(months[data.known].unique(), reverse=True):
-        inside = months == month
-        if (data.known[inside] & (data.until[inside] < cutoff)).all():
-            closed.append(month)
-    return closed
+    ends = {m: pd.Timestamp(m.end_time, tz="UTC") + pd.Timedelta(days=days) for m in months[data.known].unique()}
+    return sorted((m for m, end in ends.items() if end < cutoff), reverse=True)
 
 
 def _evaluate(data: _Data, cutoff: pd.Timestamp, C: float, train_months: int | None, days: float,
@@ -227,7 +225,7 @@ def _evaluate(data: _Data, cutoff: pd.Timestamp, C: float, train_months: int | N
     for month in _closed_months(data, cutoff, days)[:max_test_months]:
         if len(rows) >= test_months and sum(int(p["went_wrong"].sum()) for p in pooled) >= min_test_positives:
             break
-        inside = months == month
+        inside = (months == month) & data.known
         start = pd.Timestamp(month.start_time, tz="UTC")
         try:
             model = _fit(data, start, C, train_months)
