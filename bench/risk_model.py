@@ -117,9 +117,7 @@ def model_report(frame: pd.DataFrame, cutoff: str, variants: bool) -> None:
     for m in e["months"]:
         print(f"     {m['month']}: {m['commits']} commits, {m['went_wrong']} went wrong, trained on {m['train']}; "
               f"AUC model {m['model_auc']:.2f}, rules {m['rules_auc']:.2f}")
-    held = e["held_out"].assign(later_fixed=lambda h: h["went_wrong"], later_reverted=False, days_to_fix=0.0,
-                                outcome_horizon=pd.Timestamp.max.tz_localize("UTC"),
-                                committed_at=pd.Timestamp("2000-01-01", tz="UTC"))
+    held = e["held_out"]
     show_track_record(held, "held out, rules' levels", by="rules_level")
     show_track_record(held, "held out, learned levels", by="model_level")
     table = analytics.calibration(held, bins=5)

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from repodigest import analytics
 from repodigest.errors import UserError
 from repodigest.evidence import InsufficientHistory, fit_risk_model, roc_auc
 from repodigest.evidence.labels import outcome_known, went_wrong
@@ -88,6 +89,8 @@ def test_each_held_out_month_is_predicted_by_a_model_trained_before_it(frame, mo
         assert month["train"] == before  # the month's own commits, and the three before it, unseen
     held = model.evaluation["held_out"]
     assert len(held) == model.evaluation["test"] == sum(m["commits"] for m in months)
+    by_level = analytics.track_record(held, by="model_level")  # the learned levels on months they did not see
+    assert by_level["commits"].sum() == len(held) and by_level["went_wrong"].sum() == held["went_wrong"].sum()
 
 
 def test_the_model_learns_what_the_rules_read_with_noise(model):

@@ -51,6 +51,8 @@ RULE_FEATURES = ("score", *(f"reason_{code}" for code in REASON_FLAGS))
 FEATURE_SETS = {"kamei": METRICS, "rules": RULE_FEATURES, "all": (*METRICS, *RULE_FEATURES)}
 MIN_POSITIVES = 5  # commits that went wrong, fewest a fit learns from
 MIN_TEST_POSITIVES = 10
+# The held-out commits keep their outcome columns, so the analytics read them (track record by model_level).
+HELD_OUT_OUTCOMES = ("committed_at", "later_fixed", "later_reverted", "days_to_fix", "outcome_horizon")
 
 
 class InsufficientHistory(UserError):
@@ -234,17 +236,18 @@ def _evaluate(data: _Data, cutoff: pd.Timestamp, C: float, train_months: int | N
                          "train": 0, "model_auc": np.nan, "rules_auc": np.nan})
             continue
         risk = pd.Series(_predict_rows(model, data.x[inside].to_numpy(dtype=float)), index=data.x.index[inside])
-        part = pd.DataFrame({"sha": data.frame["sha"][inside], "month": str(month), "went_wrong": data.y[inside],
-                             "risk": risk, "score": data.frame["score"][inside],
-                             "lines": data.frame["lines_added"][inside] + data.frame["lines_deleted"][inside],
-                             "rules_level": data.frame["rules_level"][inside],
-                             "model_level": level_of_risk(risk, model.thresholds)})
+        rows_in = data.frame[inside]
+        part = pd.DataFrame({"sha": rows_in["sha"], "month": str(month), "went_wrong": data.y[inside], "risk": risk,
+                             "score": rows_in["score"], "lines": rows_in["lines_added"] + rows_in["lines_deleted"],
+                             "rules_level": rows_in["rules_level"], "model_level": level_of_risk(risk, model.thresholds),
+                             **{c: rows_in[c] for c in HELD_OUT_OUTCOMES}})
         pooled.append(part)
         rows.append({"month": str(month), "commits": len(part), "went_wrong": int(part["went_wrong"].sum()),
                      "train": len(model.trained_on), "model_auc": roc_auc(part["went_wrong"], part["risk"]),
                      "rules_auc": roc_auc(part["went_wrong"], part["score"])})
     held_out = pd.concat(pooled) if pooled else pd.DataFrame(
-        columns=["sha", "month", "went_wrong", "risk", "score", "lines", "rules_level", "model_level"])
+        columns=["sha", "month", "went_wrong", "risk", "score", "lines", "rules_level", "model_level",
+                 *HELD_OUT_OUTCOMES])
     y = held_out["went_wrong"].astype(bool)
     result = {"model_auc": roc_auc(y, held_out["risk"]), "rules_auc": roc_auc(y, held_out["score"]),
               "lines_auc": roc_auc(y, held_out["lines"]), "test": len(held_out), "test_went_wrong": int(y.sum()),
