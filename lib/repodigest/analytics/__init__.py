@@ -12,6 +12,7 @@
 | how many people does it lean on? | ``absence_factor(frame, by="area"/None)`` | commits | CHAOSS Contributor Absence Factor |
 | when do people work? | ``activity(frame, tz=...)``, ``busiest(table)`` | commits | OSS Insight, CHAOSS |
 | how much repairs earlier work? | ``fix_revert_rates(frame, by=..., freq=...)`` | commits | Kamei's FIX, reverts |
+| did the levels hold? | ``track_record(frame, by="level")``, ``discrimination(frame, score=...)``, ``calibration(frame)``, ``misses(frame)`` | commits with outcomes | SZZ (Śliwerski et al. 2005), Kamei et al. 2013 |
 """
 
 from .activity import activity, busiest
@@ -22,6 +23,8 @@ from .flags import flagged_files
 from .hotspots import hotspots
 from .ownership import knowledge_islands, ownership
 from .rates import fix_revert_rates
+from .track_record import calibration, discrimination, misses, track_record
 
-__all__ = ["absence_factor", "activity", "busiest", "churn", "coupling", "fix_revert_rates", "flagged_files",
-           "hotspots", "knowledge_islands", "new_contributors", "ownership"]
+__all__ = ["absence_factor", "activity", "busiest", "calibration", "churn", "coupling", "discrimination",
+           "fix_revert_rates", "flagged_files", "hotspots", "knowledge_islands", "misses", "new_contributors",
+           "ownership", "track_record"]

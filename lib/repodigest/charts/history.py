@@ -8,14 +8,15 @@ import plotly.graph_objects as go
 
 from ..i18n import strings
 from ..textcut import truncate
-from .daily_charts import PALETTE, short_label, styled
+from .daily_charts import LEVEL_COLORS, PALETTE, short_label, styled
 
 LABEL_WIDTH = 48
 
 
 def _figure(title: str, rows: int = 0, **layout) -> go.Figure:
     layout.setdefault("height", max(360, 140 + 24 * rows) if rows else 420)
-    return styled(go.Figure(), title=title, margin=dict(l=10, r=10, t=60, b=40), **layout)
+    layout["margin"] = dict(l=10, r=10, t=60, b=40) | layout.get("margin", {})
+    return styled(go.Figure(), title=title, **layout)
 
 
 def _names(table: pd.DataFrame, column: str) -> list[str]:
@@ -132,4 +133,52 @@ def rates_figure(table: pd.DataFrame, top: int = 6, rate: str = "fix_rate", lang
         fig.add_scatter(x=part.index, y=counted / part["commits"], name=short_label(name, 28), mode="lines+markers",
                         line_color=PALETTE[i % len(PALETTE)])
     fig.update_yaxes(title=w[rate], tickformat=".0%", rangemode="tozero")
+    return fig
+
+
+def track_record_figure(table: pd.DataFrame, lang: str = "en", days: int = 90) -> go.Figure:
+    """Bars of the share later fixed or reverted per group (the table's columns before ``commits``: a
+    level is worded and colored as a level) with their 95% Wilson intervals as error bars
+    (:func:`~repodigest.analytics.track_record`)."""
+    w, words = strings(lang)["history"], strings(lang)
+    keys = list(table.columns[:table.columns.get_loc("commits")])
+    fig = _figure(f"{w['track_record'].format(days=days)}<br><sup>{w['track_record_note']}</sup>", margin=dict(t=80))
+    if table.empty:
+        return fig
+    level = next((k for k in keys if table[k].isin(list(LEVEL_COLORS)).all()), None)
+    names = [" · ".join(words[f"level_word_{v}"] if k == level else str(v) for k, v in zip(keys, row))
+             for row in table[keys].itertuples(index=False)]
+    counts = [f"{k}/{n}" for k, n in zip(table["went_wrong"], table["commits"])]
+    share = table["share"].fillna(0)
+    fig.add_bar(x=[f"{name}<br>{count}" for name, count in zip(names, counts)], y=share,
+                marker_color=[LEVEL_COLORS[v] for v in table[level]] if level else PALETTE[0],
+                error_y=dict(type="data", symmetric=False, array=(table["ci_high"] - share).fillna(0),
+                             arrayminus=(share - table["ci_low"]).fillna(0), color="#444"),
+                customdata=table[["ci_low", "ci_high", "open"]].to_numpy(),
+                hovertemplate=f"%{{x}}: %{{y:.1%}}<br>{w['interval']} %{{customdata[0]:.1%}} – "
+                              f"%{{customdata[1]:.1%}}<br>{w['open']}: %{{customdata[2]}}<extra></extra>")
+    fig.update_yaxes(title=w["went_wrong_axis"], tickformat=".0%", rangemode="tozero")
+    fig.update_xaxes(title=" · ".join(w["level"] if k == level else w.get(k, k) for k in keys))
+    return fig
+
+
+def calibration_figure(table: pd.DataFrame, lang: str = "en") -> go.Figure:
+    """Observed share later fixed or reverted against the mean predicted risk per group of commits, with
+    95% Wilson intervals, and the diagonal a calibrated model follows
+    (:func:`~repodigest.analytics.calibration`)."""
+    w = strings(lang)["history"]
+    fig = _figure(w["calibration"])
+    if table.empty:
+        return fig
+    top = float(max(table["predicted"].max(), table["ci_high"].max()))
+    fig.add_scatter(x=[0, top], y=[0, top], mode="lines", name=w["perfect"], line=dict(color="#9e9e9e", dash="dash"))
+    fig.add_scatter(x=table["predicted"], y=table["observed"], mode="markers+lines", name=w["observed"],
+                    marker=dict(color=PALETTE[0], size=9), line_color=PALETTE[0],
+                    error_y=dict(type="data", symmetric=False, array=table["ci_high"] - table["observed"],
+                                 arrayminus=table["observed"] - table["ci_low"]),
+                    customdata=table[["commits", "went_wrong"]].to_numpy(),
+                    hovertemplate=f"{w['predicted']} %{{x:.1%}}<br>{w['observed']} %{{y:.1%}} "
+                                  f"(%{{customdata[1]}}/%{{customdata[0]}} {w['commits']})<extra></extra>")
+    fig.update_xaxes(title=w["predicted"], tickformat=".0%", rangemode="tozero")
+    fig.update_yaxes(title=w["observed"], tickformat=".0%", rangemode="tozero")
     return fig
