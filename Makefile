@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 ARGS ?=
 
-.PHONY: setup browser report test lab bench clean
+.PHONY: setup browser report test lab docs bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,10 +34,15 @@ test: $(STAMP) browser
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/
 
+# docs/reference from the code, then the pages as a site in site/ (tests/test_docs.py checks both).
+docs: $(STAMP)
+	$(BIN)/python -m repodigest.reference --write docs/reference
+	$(BIN)/python -m mkdocs build --strict
+
 bench: $(STAMP)
 	$(BIN)/python -m pip install -q -e '.[bench]'
 	@for script in local_ingest history_load report_e2e github_fetch pr_context llm_latency; do \
 		echo "== bench/$$script.py"; $(BIN)/python bench/$$script.py || exit 1; done
 
 clean:
-	rm -rf $(VENV) outputs/20* outputs/index.html
+	rm -rf $(VENV) outputs/20* outputs/index.html site

@@ -2,7 +2,7 @@
 no private name crosses modules; module names are unique; the shared vocabulary is defined once.
 
 Stages, in flow order: sources -> scoring -> evidence -> analysis -> frame -> analytics -> charts / report
--> publish -> pipeline -> daily / cli / explore. The shared utilities (config, cache, window, models,
+-> publish -> pipeline -> daily / cli / explore / reference. The shared utilities (config, cache, window, models,
 errors, lazy, levels, i18n, textcut) may be imported from anywhere.
 """
 
@@ -14,7 +14,8 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "lib" / "repodigest"
 STAGES = {"sources": 0, "scoring": 1, "evidence": 2, "analysis": 3, "frame": 4, "analytics": 5, "charts": 6,
-          "report": 6, "publish": 7, "pipeline": 8, "daily": 9, "cli": 9, "explore": 9}
+          "report": 6, "publish": 7, "pipeline": 8, "daily": 9, "cli": 9, "explore": 9,
+          "reference": 9}
 UTILITIES = {"config", "cache", "window", "models", "errors", "lazy", "levels", "i18n", "textcut", ""}
 
 

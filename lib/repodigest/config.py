@@ -23,18 +23,18 @@ class _Strict(BaseModel):
 class AreaRule(_Strict):
     """Files matching ``pattern`` (a glob over the repository path) belong to ``area``."""
 
-    pattern: str
-    area: str
+    pattern: str  # a glob over the path in the repository (fnmatch: * crosses /); a folder matches all below it
+    area: str  # the area's name, as the report shows it
 
 
 class RepoConfig(_Strict):
     """One followed repository: a GitHub ``owner/name`` or a local path."""
 
-    spec: str
-    branch: str | None = None
+    spec: str  # a GitHub owner/name, or the path of a local clone (relative to the config file's folder)
+    branch: str | None = None  # the branch to read; default: the clone's HEAD, GitHub's default branch
     name: str | None = None  # display name; default: owner/name or the directory name
-    areas: tuple[AreaRule, ...] = ()
-    ignore_authors: tuple[str, ...] = ()
+    areas: tuple[AreaRule, ...] = ()  # area rules, first match wins; other files take their area from the path
+    ignore_authors: tuple[str, ...] = ()  # author names or logins left out of the report (any case)
     mirror: bool = False  # GitHub only: read a bare clone kept under the cache dir
     pr_context: bool | None = None  # pull-request lookups for this repository; None: [github] pr_context
     label_points: dict[str, float] = {}  # PR label -> points, merged over heuristic.LABEL_POINTS (any case)
@@ -42,53 +42,53 @@ class RepoConfig(_Strict):
 
 class GitHubConfig(_Strict):
     api_url: str | None = None  # default: $GITHUB_API_URL, else https://api.github.com
-    concurrency: int = Field(8, ge=1, le=64)
-    timeout: float = Field(30.0, gt=0)
+    concurrency: int = Field(8, ge=1, le=64)  # requests at once (commit details, REST pull-request lookups)
+    timeout: float = Field(30.0, gt=0)  # seconds for one request
     max_rate_limit_wait: float = Field(60.0, ge=0)  # seconds PyGithub may sleep for a reset
     pr_context: bool = True  # look up each report commit's pull request (needs GITHUB_TOKEN)
 
 
 class LLMConfig(_Strict):
     model: str | None = None  # default: $OPENAI_MODEL, else gpt-4o-mini
-    concurrency: int = Field(8, ge=1, le=64)
-    timeout: float = Field(120.0, gt=0)
-    max_retries: int = Field(2, ge=0, le=10)
-    diff_token_budget: int = Field(6000, ge=0)
-    enabled: bool = True
+    concurrency: int = Field(8, ge=1, le=64)  # requests at once
+    timeout: float = Field(120.0, gt=0)  # seconds for one request
+    max_retries: int = Field(2, ge=0, le=10)  # the openai client's retries of a failed request (429, 5xx, network)
+    diff_token_budget: int = Field(6000, ge=0)  # tokens of diff (and pull-request text) a prompt holds, estimated
+    enabled: bool = True  # false: no analysis even with OPENAI_API_KEY set
     overview: bool = True  # one request per report words the overview's headline and highlights
     # USD per million tokens, keyed by model name: {"gpt-4o-mini": {"input": 0.15, "output": 0.6}}
     prices: dict[str, dict[str, float]] = {}
 
 
 class ChartsConfig(_Strict):
-    top_authors: int = Field(12, ge=1, le=200)
-    bots: Literal["apart", "hide", "show"] = "apart"
+    top_authors: int = Field(12, ge=1, le=200)  # authors drawn in the author charts; the rest fold into "others"
+    bots: Literal["apart", "hide", "show"] = "apart"  # bots in the author charts: a group apart, left out, or ranked
     images: bool = True  # export PNGs for the Markdown report
 
 
 class DeliveryConfig(_Strict):
     """Post the day's summary to a chat webhook. URLs and signing keys are read from the environment."""
 
-    kind: Literal["slack", "feishu", "webhook"]
+    kind: Literal["slack", "feishu", "webhook"]  # webhook: any URL, a plain JSON document
     url_env: str  # name of the environment variable holding the webhook URL (it is a secret)
     secret_env: str | None = None  # Feishu/Lark signing key, by name
     report_url: str | None = None  # where the published report.html lives, {folder} is replaced
-    retries: int = Field(3, ge=1, le=10)
-    timeout: float = Field(10.0, gt=0)
+    retries: int = Field(3, ge=1, le=10)  # attempts for 5xx answers, 429 and network errors; a 4xx ends at once
+    timeout: float = Field(10.0, gt=0)  # seconds for one attempt
 
 
 class Settings(_Strict):
     """Everything a run needs, after the config file and the parameters are merged."""
 
-    repos: tuple[RepoConfig, ...] = ()
-    tz: str = "Asia/Shanghai"
-    lang: Literal["zh", "en"] = "zh"
-    window_days: int = Field(14, ge=1, le=366)
+    repos: tuple[RepoConfig, ...] = ()  # the followed repositories, in the report's order; none: the current checkout
+    tz: str = "Asia/Shanghai"  # IANA time zone: a report date is a calendar day there
+    lang: Literal["zh", "en"] = "zh"  # the language of the report, the overview, the charts and the prompts
+    window_days: int = Field(14, ge=1, le=366)  # days of history loaded: the report's days and the trend days before
     cache_dir: str | None = None  # default: $REPODIGEST_CACHE_DIR, else ~/.cache/repodigest
     github: GitHubConfig = GitHubConfig()
     llm: LLMConfig = LLMConfig()
     charts: ChartsConfig = ChartsConfig()
-    delivery: tuple[DeliveryConfig, ...] = ()
+    delivery: tuple[DeliveryConfig, ...] = ()  # chat channels that get the day's summary
     base_dir: str = "."  # where relative repository paths in the config are resolved
 
     @field_validator("repos", mode="before")
