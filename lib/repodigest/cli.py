@@ -54,7 +54,7 @@ def _report(args) -> int:
     days = check_days(args.days, "days")
     last = parse_date(args.date, resolve_tz(settings.tz))
     if last is None:  # the latest day with commits: only then does this process open the sources
-        from .pipeline import resolve_day  # the pipeline (pandas...): the kernel loads it for the report
+        from .sources import resolve_day
 
         last = resolve_day(settings, None)
     first = last.fromordinal(last.toordinal() - days + 1)

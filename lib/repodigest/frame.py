@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .levels import is_level
+from .evidence.labels import OUTCOME_COLUMNS
 from .models import Commit
 from .scoring.blend import blend_levels
 from .scoring.heuristic import Assessment, Measured, is_bot
@@ -106,7 +107,8 @@ COLUMNS: dict[str, tuple[str, str]] = {
     # related commits (scoring.relations: its docstring states the rules)
     "reverts": ("object", "the commit this one reverts: [{sha, title, committed_at, committed_local, url, "
                           "found_by}], empty when none or not found"),
-    "reverted_by": ("object", "shas of the frame's commits that revert this one"),
+    "reverted_by": ("object", "shas of the commits that revert it: the loaded ones, and the later ones up to the "
+                              "outcome horizon when outcomes were labelled"),
     "revert_lived_hours": ("float64", "hours the reverted change lived: the revert's committer date minus the "
                                       "reverted commit's"),
     "series": ("string", "series this commit is part of: the sha of its first member in the frame, or missing"),
@@ -114,6 +116,12 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "series_size": ("Int64", "members of the series (N of a [k/N] marker; missing when written as N)"),
     "series_rule": ("string", "what made the series: marker ([k/N] in titles) or run (one author, one area, "
                               "hours apart)"),
+    # outcomes (evidence.outcomes: SZZ over a clone; <NA> where not labelled) and the learned risk
+    **{name: spec for name, spec in OUTCOME_COLUMNS.items() if name != "reverted_by"},
+    "risk": ("float64", "the learned model's chance that the commit is later fixed or reverted (evidence.risk_model), "
+                        "when [scoring] risk_model = \"learned\""),
+    "level_by": ("string", "what set the level before the model's analysis: rules, or learned (the learned model beat "
+                           "the rules on the repository's last closed months)"),
 }
 LIST_COLUMNS = [name for name, (dtype, _) in COLUMNS.items() if dtype == "object"]
 # The file-level frame: one row per commit and file, the commit's columns repeated on each.
@@ -238,6 +246,8 @@ def _row(commit: Commit, a: Assessment, day: str, local: str, in_report: bool, r
         "revert_lived_hours": relations.lived_hours.get(sha),
         "series": place.series if place else None, "series_index": place.index if place else None,
         "series_size": place.size if place else None, "series_rule": place.rule if place else None,
+        "later_reverted": None, "later_fixed": None, "fixed_by": [], "days_to_fix": None, "outcome_horizon": None,
+        "outcome": None, "risk": None, "level_by": "rules",
     }
 
 
@@ -276,15 +286,45 @@ def with_analyses(frame: pd.DataFrame, results: Mapping) -> pd.DataFrame:
         out.at[index, "tokens_in"] = int(result.tokens_in or 0)
         out.at[index, "tokens_out"] = int(result.tokens_out or 0)
         if result.status in ("ok", "cached") and is_level(result.model_level):
-            score = out.at[index, "score"]
-            blended = blend_levels(out.at[index, "rules_level"], result.model_level,
-                                   None if pd.isna(score) else float(score))
+            score = out.at[index, "score"]  # moves a rules level; a learned level blends by ordinals
+            by_rules = out.at[index, "level_by"] == "rules" and not pd.isna(score)
+            blended = blend_levels(out.at[index, "level"], result.model_level, float(score) if by_rules else None)
             out.at[index, "model_level"] = result.model_level
             out.at[index, "model_reason"] = result.model_reason
             out.at[index, "level"] = blended.level.value
             out.at[index, "level_disagreement"] = blended.disagreement
         elif result.status == "failed":
             out.at[index, "model_reason"] = result.error
+    return out
+
+
+def with_outcomes(frame: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` with the outcome columns of the commits in ``outcomes`` (evidence.outcome_table:
+    indexed by sha); ``reverted_by`` joins the loaded reverts and the later ones."""
+    out = frame.copy()
+    if outcomes is None or outcomes.empty:
+        return out
+    rows = out["sha"].map(lambda sha: sha in outcomes.index).to_numpy(dtype=bool)
+    shas = out.loc[rows, "sha"]
+    for name in OUTCOME_COLUMNS:
+        if name == "reverted_by":
+            out.loc[rows, name] = pd.Series([list(dict.fromkeys([*loaded, *outcomes.at[sha, name]]))
+                                             for loaded, sha in zip(out.loc[rows, name], shas)],
+                                            index=out.index[rows], dtype=object)
+        else:
+            out.loc[rows, name] = outcomes.loc[shas, name].to_numpy()
+    return _typed(out)
+
+
+def with_risk(frame: pd.DataFrame, risk: pd.Series, levels: pd.Series | None = None) -> pd.DataFrame:
+    """A copy of ``frame`` with the learned ``risk`` (by sha); with ``levels`` (by sha: the learned model beat
+    the rules), those rows' ``level`` is the learned one and ``level_by`` says so."""
+    out = frame.copy()
+    out["risk"] = out["sha"].map(risk).astype("float64")
+    if levels is not None:
+        learned = out["sha"].isin(levels.index)
+        out.loc[learned, "level"] = out.loc[learned, "sha"].map(levels).to_numpy()
+        out.loc[learned, "level_by"] = "learned"
     return out
 
 

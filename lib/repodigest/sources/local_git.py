@@ -330,6 +330,12 @@ class LocalGitSource:
         """The commit is in the clone (a shallow clone's boundary parents are not)."""
         return not run_git(self.path, "cat-file", "-e", f"{sha}^{{commit}}", check=False, quiet=True)
 
+    def revision_at(self, moment: datetime) -> str | None:
+        """The branch's newest first-parent commit committed before ``moment`` (what the line was then)."""
+        out = run_git(self.path, "rev-list", "-1", "--first-parent", f"--before={moment.isoformat()}", self.revision,
+                      "--", check=False)
+        return out.decode().strip() or None
+
     def latest_commit_time(self) -> datetime | None:
         """Committer date of the newest commit on the branch."""
         out = run_git(self.path, "log", "-1", "--first-parent", "--format=%cI", self.revision, "--")
