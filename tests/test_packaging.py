@@ -1,5 +1,6 @@
-"""environment.yml and pyproject.toml list the same dependencies and install the package the same way;
-every file the package reads is package data (tests/test_install.py builds and runs the wheel)."""
+"""environment.yml and pyproject.toml list the same dependencies, and environment.yml installs the checkout
+as `make setup` does; every file the package reads is package data (tests/test_install.py builds and runs
+the wheel)."""
 
 import re
 import tomllib
@@ -32,9 +33,11 @@ def test_environment_yml_matches_pyproject():
         assert re.findall(r">=\S+", spec) == re.findall(r">=\S+", wanted[name]), name
 
 
-def test_environment_yml_installs_the_package_as_pip_install_does():
+def test_environment_yml_installs_the_checkout_as_make_setup_does():
+    """The conda environment carries the test tools, so the package in it is the checkout's, editable: a
+    copy would leave pytest testing stale code. It runs from any folder all the same (notebooks ship inside)."""
     pip = (ROOT / "environment.yml").read_text().split("  - pip:", 1)[1]
-    assert re.findall(r"^\s+- (.+)$", pip, flags=re.M) == ["."]  # not editable: no path into the checkout
+    assert re.findall(r"^\s+- (.+)$", pip, flags=re.M) == ["-e ."]
 
 
 def test_every_data_file_of_the_package_is_package_data():
