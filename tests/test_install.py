@@ -123,10 +123,11 @@ def test_installed_wheel_writes_a_report_and_runs_the_explore_notebook_from_any_
         notebook = nbformat.read(copy, as_version=4)  # the user's copy is theirs: a cell says which repodigest runs
         notebook.cells.append(nbformat.v4.new_code_cell("import repodigest\nprint(repodigest.__file__)"))
         nbformat.write(notebook, copy)
+        # A cache of its own, apart from the report running beside it.
         explore = subprocess.run([str(venv / "bin" / "python"), "-m", "papermill", str(copy), "explored.ipynb", "-y",
                                   json.dumps({"repos": [str(repo.path)], "start": "2026-02-10", "end": "2026-02-16"}),
-                                  "--no-progress-bar"], cwd=here, capture_output=True, text=True, env=_env(),
-                                 timeout=300)
+                                  "--no-progress-bar"], cwd=here, capture_output=True, text=True, timeout=300,
+                                 env=_env(REPODIGEST_CACHE_DIR=str(tmp_path / "explore-cache")))
         out, err = report.communicate(timeout=300)
     finally:
         report.kill()
