@@ -59,7 +59,8 @@ def test_cli_prints_the_copy_and_how_to_open_it(tmp_path, monkeypatch, capsys):
     assert len(err.splitlines()) == 1
 
     assert main(["explore", "--copy", "nb", "--daily", "--force"]) == 0
-    assert capsys.readouterr().out.split() == [str(tmp_path / "nb" / n) for n in ("explore.ipynb", "daily_report.ipynb")]
+    copies = [str(tmp_path / "nb" / name) for name in ("explore.ipynb", "daily_report.ipynb")]
+    assert capsys.readouterr().out.split() == copies
 
 
 def test_lab_command_uses_jupyter_only_when_it_is_this_environment_s(tmp_path, monkeypatch):
