@@ -269,3 +269,19 @@ def test_a_partial_clone_is_read_from_what_it_holds_without_fetching(make_repo, 
     assert len(frame) == 3 and frame["incomplete"].eq("blobs").all()
     assert sorted(frame["file_changes"].map(lambda c: c[0]["path"])) == ["f0.txt", "f1.txt", "f2.txt"]
     assert any("fetch --refetch" in note for note in digest.notes)
+
+
+def test_a_topic_begun_before_the_window_is_whole_not_incomplete(make_repo):
+    repo = make_repo("long")
+    repo.commit("base", "2026-01-05T10:00:00+08:00", {"a.txt": "a\n"}, author=MAINTAINER)
+    repo.git("checkout", "-q", "-b", "slow-topic")
+    early = repo.commit("slow: begun in January", "2026-01-06T10:00:00+08:00", {"s.txt": lines(3, "s")}, author=ANN)
+    repo.git("checkout", "-q", "main")
+    repo.commit("main: January work", "2026-01-20T10:00:00+08:00", {"a.txt": "a\nb\n"}, author=MAINTAINER)
+    repo.git("checkout", "-q", "slow-topic")
+    late = repo.commit("slow: finished", "2026-02-16T08:00:00+08:00", {"s.txt": lines(5, "s")}, author=ANN)
+    repo.git("checkout", "-q", "main")
+    landed = merge(repo, "slow-topic", "Merge branch 'slow-topic'", "2026-02-16T09:00:00+08:00")
+    [row] = day(repo)
+    assert row.sha == landed and row.incomplete is None
+    assert [c.sha for c in row.merged] == [late, early]  # both, though the first is a month older than the window

@@ -347,28 +347,37 @@ def file_frame_of(measured: Sequence[tuple[Commit, Measured]], tz: ZoneInfo,
     position = {id(c): i for i, c in enumerate(in_frame_order([c for c, _ in measured]))}
     ordered = sorted(measured, key=lambda item: position[id(item[0])])
     days, _ = _days([c for c, _ in ordered], tz)
-    columns: dict[str, list] = {name: [] for name in FILE_COLUMNS}
-    for (commit, m), day in zip(ordered, days):
-        commit_level = (commit.repo, commit.sha, day, day in wanted, commit.committer_date, len(commit.files),
-                        m.change_type, m.signals.fix, m.signals.revert)
-        for author, areas in zip(commit.authored, m.authored_areas):
-            person = (author.author_name, author.author_email, author.author_login,
-                      is_bot(author.author_name, author.author_login))
-            for f, area in zip(author.files, areas):
-                for name, value in zip(_COMMIT_LEVEL, commit_level):
-                    columns[name].append(value)
-                for name, value in zip(_PERSON, person):
-                    columns[name].append(value)
-                for name, value in zip(_FILE, (f.path, f.old_path, area, f.status, f.added_lines, f.deleted_lines,
-                                               f.churn, f.binary)):
-                    columns[name].append(value)
+    # One group of rows per commit that wrote lines (a commit, or each commit a merge landed): its
+    # commit's columns and its author's, repeated over its files.
+    groups = [(commit, m, day, author, areas) for (commit, m), day in zip(ordered, days)
+              for author, areas in zip(commit.authored, m.authored_areas)]
+    counts = np.array([len(author.files) for *_, author, _ in groups], dtype=int)
+
+    def repeated(values) -> np.ndarray:
+        return np.repeat(np.array(list(values), dtype=object), counts)
+
+    columns = {
+        "repo": repeated(c.repo for c, *_ in groups), "sha": repeated(c.sha for c, *_ in groups),
+        "day": repeated(d for _, _, d, _, _ in groups), "in_report": repeated(d in wanted for _, _, d, _, _ in groups),
+        "committed_at": repeated(c.committer_date for c, *_ in groups),
+        "commit_file_count": repeated(len(c.files) for c, *_ in groups),
+        "change_type": repeated(m.change_type for _, m, *_ in groups),
+        "is_fix": repeated(m.signals.fix for _, m, *_ in groups),
+        "is_revert": repeated(m.signals.revert for _, m, *_ in groups),
+        "author": repeated(a.author_name for *_, a, _ in groups),
+        "author_email": repeated(a.author_email for *_, a, _ in groups),
+        "author_login": repeated(a.author_login for *_, a, _ in groups),
+        "is_bot": repeated(is_bot(a.author_name, a.author_login) for *_, a, _ in groups),
+    }
+    files = [f for *_, author, _ in groups for f in author.files]
+    columns.update(path=[f.path for f in files], old_path=[f.old_path for f in files],
+                   area=[area for *_, areas in groups for area in areas], status=[f.status for f in files],
+                   lines_added=[f.added_lines for f in files], lines_deleted=[f.deleted_lines for f in files],
+                   churn=[f.churn for f in files], binary=[f.binary for f in files])
     return _typed(pd.DataFrame(columns, columns=list(FILE_COLUMNS)), FILE_COLUMNS)
 
 
-_COMMIT_LEVEL = ("repo", "sha", "day", "in_report", "committed_at", "commit_file_count", "change_type", "is_fix",
-                 "is_revert")
 _PERSON = ("author", "author_email", "author_login", "is_bot")
-_FILE = ("path", "old_path", "area", "status", "lines_added", "lines_deleted", "churn", "binary")
 
 
 def to_file_frame(frame: pd.DataFrame) -> pd.DataFrame:

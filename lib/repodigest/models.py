@@ -7,6 +7,7 @@ reads like the question it answers.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime
 
 
@@ -101,7 +102,7 @@ class Commit:
     def is_merge(self) -> bool:
         return len(self.parents) > 1
 
-    @property
+    @cached_property
     def authored(self) -> tuple[Commit, ...]:
         """The commits whose authors wrote this change: the ones a merge landed (merges among them are
         only how they travelled), else the commit itself."""
