@@ -59,6 +59,7 @@ import warnings
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import date, datetime, timedelta, timezone
 
+import requests
 from github import GithubException
 from tqdm import tqdm  # plain text: the bar is forwarded to the CLI user's terminal
 
@@ -135,14 +136,26 @@ class GitHubSource:
         return f"{self.api_host}/{self.full_name}@{self.branch or ''}|{_utc_text(since)}|{_utc_text(until)}"
 
     def _list_span(self, since: datetime, until: datetime) -> list[dict]:
-        """The listing between two UTC instants (inclusive), as :func:`trim_listed` entries, in GitHub's order."""
-        options = {"since": since.replace(tzinfo=None), "until": until.replace(tzinfo=None)}  # PyGithub appends "Z"
-        if self.branch:
-            options["sha"] = self.branch
+        """The listing between two UTC instants (inclusive), as :func:`trim_listed` entries, in GitHub's order.
+
+        The pages are read as JSON through PyGithub's requester (its retries and errors): a listed commit
+        read as a PyGithub object would fetch its details to give a field the listing left out."""
+        requester = self.api.github(LIST_PER_PAGE).requester
+        url: str | None = f"/repos/{self.full_name}/commits"
+        query: dict | None = {"since": _utc_text(since), "until": _utc_text(until), "per_page": LIST_PER_PAGE,
+                              **({"sha": self.branch} if self.branch else {})}
+        entries: list[dict] = []
         try:
-            return [trim_listed(_listed_json(c)) for c in self._repo().get_commits(**options)]
+            while url:
+                headers, page = requester.requestJsonAndCheck("GET", url, parameters=query)
+                if not isinstance(page, list):
+                    raise SourceError(f"GitHub answered something that is not a commit listing for "
+                                      f"'{self.full_name}' ({self.api_url}); try again later")
+                entries += [trim_listed(c) for c in page]
+                url, query = _next_page(headers), None  # the next page's URL carries the query
         except Exception as exc:  # noqa: BLE001 - translated to one line
             raise self._translate(exc, "listing commits") from None
+        return entries
 
     def _listing(self, days: list[date], tz, fresh: bool = False) -> tuple[dict[date, list[dict]], bool]:
         """Each of ``days`` (consecutive) -> its listed commits, and whether any day came from the cache. Each
@@ -328,14 +341,10 @@ class GitHubSource:
         return {}
 
 
-def _listed_json(commit) -> dict:
-    """A PyGithub commit of the listing back in GitHub's JSON shape, from attributes the listing set
-    (``raw_data`` would fetch the commit's details first)."""
-    info = commit.commit
-    return {"sha": commit.sha, "html_url": commit.html_url, "parents": [{"sha": p.sha} for p in commit.parents],
-            "commit": {"author": info.author.raw_data if info.author else None,
-                       "committer": info.committer.raw_data if info.committer else None, "message": info.message},
-            "author": {"login": commit.author.login} if commit.author else None}
+def _next_page(headers: dict) -> str | None:
+    """The ``rel="next"`` URL of a paginated answer's ``Link`` header, or None on the last page."""
+    link = next((value for key, value in (headers or {}).items() if key.lower() == "link"), "")
+    return next((item["url"] for item in requests.utils.parse_header_links(link) if item.get("rel") == "next"), None)
 
 
 def open_github_source(repo: RepoConfig, full_name: str, settings: Settings, *, refresh: bool = False,

@@ -7,6 +7,11 @@ commit reachable only through a merge's other parents belongs to that merge, as
 :meth:`repodigest.sources.local_git.LocalGitSource.iter_commits` assigns it: merges oldest first, each
 taking the commits reachable through its other parents that no earlier merge took.
 
+A listing with no merge and one tip is taken as the line itself, with no further request. One case
+reads wrong that way: a day on which the branch itself got no commit while a side branch merged later
+did (its commits alone are listed, one tip, no merge) shows that branch's commits as rows; nothing listed
+tells it apart, and telling it would cost every linear day the listing of the days after it.
+
 The functions work on listed entries (:func:`~repodigest.sources.github_shape.trim_listed`: ``sha``,
 ``parents``, ``commit.committer.date`` ...), newest listing first.
 """
