@@ -177,6 +177,8 @@ def test_a_pull_requests_older_commits_come_with_the_pull_request(make_repo, ser
     assert [(c.added_lines, c.deleted_lines) for c in row.merged] == [(4, 0), (30, 0)]  # the pull request's counts
     assert [(c.added_lines, c.deleted_lines) for c in local.merged] == [(4, 0), (30, 0)]
     assert with_pull_request(local, lookup.found[row.sha]).merged == local.merged  # a clone had them all
+    again = look_up_pull_requests("o/r", [row.sha], settings, Cache(tmp_path / "gh-cache"), progress=False)
+    assert again.cached == 1 and again.found == lookup.found  # the commits are kept with the pull request
 
 
 def test_a_batch_of_pull_requests_with_their_commits_costs_three_points():
