@@ -49,8 +49,8 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "is_merge": ("bool", "more than one parent"),
     "merged_commits": ("int64", "commits a merge landed (reachable only through its other parents); 0 otherwise"),
     "merged": ("object", "the commits a merge landed, newest first: sha, title, author, author_email, author_login, "
-                         "authored_at, authored_local (report's time zone), is_bot, lines_added, lines_deleted, "
-                         "files (as file_changes)"),
+                         "authored_at, authored_local (report's time zone), is_bot, lines_added, lines_deleted (None "
+                         "when the source gave no counts), files (as file_changes)"),
     "incomplete": ("string", "what the clone could not give: parent (beyond a shallow clone: a boundary commit's "
                              "files, a merge's landed commits) or blobs (line counts not counted); else missing"),
     "title": ("string", "first line of the message; a merge's: what it landed (the pull request's title, the branch)"),
@@ -200,8 +200,11 @@ def _landed(commit: Commit, areas: Sequence[Sequence[str]], tz: ZoneInfo) -> lis
     return [{"sha": c.sha, "title": c.title, "author": c.author_name, "author_email": c.author_email,
              "author_login": c.author_login, "authored_at": c.author_date.isoformat(),
              "authored_local": c.author_date.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
-             "is_bot": is_bot(c.author_name, c.author_login), "lines_added": c.added_lines,
-             "lines_deleted": c.deleted_lines, "files": _changes(c.files, file_areas)}
+             "is_bot": is_bot(c.author_name, c.author_login),
+             # a landed commit the source listed without its files (GitHub) has no line counts to give
+             **({"lines_added": None, "lines_deleted": None} if not c.files and c.line_counts is None else
+                {"lines_added": c.added_lines, "lines_deleted": c.deleted_lines}),
+             "files": _changes(c.files, file_areas)}
             for c, file_areas in zip(authored, areas)]
 
 

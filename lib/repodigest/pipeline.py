@@ -192,8 +192,14 @@ def with_pull_requests(loaded: Loaded, repos: Mapping[str, RepoConfig], *, cache
         return replace(loaded, notes=tuple(notes), pull_requests=figures)
     from .sources.pull_shape import with_pull_request
 
-    commits = tuple((with_pull_request(c, found[(c.repo, c.sha)]) if (c.repo, c.sha) in found else c, m)
-                    for c, m in loaded.commits)
+    commits = []
+    for commit, measured in loaded.commits:
+        attached = with_pull_request(commit, found[(commit.repo, commit.sha)]) if (commit.repo, commit.sha) in found \
+            else commit
+        if attached.merged != commit.merged:  # the pull request told what the merge landed: measure that too
+            measured = measure(attached, loaded.rules[commit.repo])
+        commits.append((attached, measured))
+    commits = tuple(commits)
     return replace(loaded, commits=commits, notes=tuple(notes), pull_requests=figures)
 
 

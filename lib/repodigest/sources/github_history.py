@@ -63,8 +63,9 @@ def stops_above(line: Sequence[dict], end: datetime) -> bool:
 
 
 def landed(merges: Iterable[dict], side: dict[str, dict]) -> dict[str, list[dict]]:
-    """merge sha -> the ``side`` commits it landed, newest first (committer date). ``merges``: the line's
-    merges, oldest first; a commit belongs to the first merge that reaches it through its other parents."""
+    """merge sha -> the ``side`` commits it landed, newest first (committer date, then sha). ``merges``: the
+    line's merges, oldest first; a commit belongs to the first merge that reaches it through its other parents.
+    Merges among them are only how the others travelled: not landed."""
     assigned: set[str] = set()
     found: dict[str, list[dict]] = {}
     for merge in merges:
@@ -74,8 +75,9 @@ def landed(merges: Iterable[dict], side: dict[str, dict]) -> dict[str, list[dict
             if sha in assigned or sha not in side:
                 continue
             assigned.add(sha)
-            mine.append(side[sha])
+            if len(side[sha]["parents"]) <= 1:
+                mine.append(side[sha])
             stack.extend(side[sha]["parents"])
-        mine.sort(key=committed, reverse=True)
+        mine.sort(key=lambda e: (committed(e), e["sha"]), reverse=True)
         found[merge["sha"]] = mine
     return found

@@ -226,8 +226,8 @@ class LocalGitSource:
         merges, side, yielded = {}, {}, set()
 
         def whole(raw: RawCommit) -> Commit:
-            commits = sorted((side[sha] for sha in landed[raw.sha] if sha in side), key=lambda r: r.committer_date,
-                             reverse=True)
+            commits = sorted((side[sha] for sha in landed[raw.sha] if sha in side),  # sha: one order on ties
+                             key=lambda r: (r.committer_date, r.sha), reverse=True)
             beyond = any(c.sha in boundary for c in commits)  # a landed commit's own parents are not here
             return to_commit(raw, self.name, self.base_url,
                              merged=tuple(to_commit(c, self.name, self.base_url) for c in commits),

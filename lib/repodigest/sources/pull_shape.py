@@ -154,4 +154,4 @@ def landed_from_pull(merge: Commit, pr: PullRequest) -> tuple[Commit, ...]:
                 message=pc.title, title=pc.title, pr_number=None, co_authors=(), files=(),
                 author_login=pc.author_login, url=f"{page}/commit/{pc.sha}" if page else None, subject=pc.title,
                 line_counts=counts)
-    return tuple(sorted(found.values(), key=lambda c: c.committer_date, reverse=True))
+    return tuple(sorted(found.values(), key=lambda c: (c.committer_date, c.sha), reverse=True))
