@@ -40,6 +40,7 @@ class _Stream:
         self.out = out
         self.files: dict[str, list[bytes]] = {}
         self.mark = 0
+        self.head = 0  # the mark of main's tip
         self.counter = 0
 
     def data(self, payload: bytes) -> None:
@@ -47,13 +48,34 @@ class _Stream:
         self.out.write(payload)
         self.out.write(b"\n")
 
-    def commit(self, message: str, author: str, committer: str, changes: list[dict]) -> None:
+    def commit(self, message: str, author: str, committer: str, changes: list[dict],
+               merged_by: str | None = None, topic: str = "topic") -> None:
+        """One commit on main; with ``merged_by`` (an identity with a date) the commit goes on a topic
+        branch from main's tip, and main gets a merge of it by ``merged_by``, titled by the branch."""
+        body = self.changes(changes)
         self.mark += 1
-        self.out.write(b"commit refs/heads/main\nmark :%d\n" % self.mark)
+        mark, parent = self.mark, self.head
+        ref = b"refs/heads/topics" if merged_by else b"refs/heads/main"
+        self.out.write(b"commit %s\nmark :%d\n" % (ref, mark))
         self.out.write(f"author {author}\ncommitter {committer}\n".encode())
         self.data(message.encode("utf-8", "replace"))
-        if self.mark > 1:
-            self.out.write(b"from :%d\n" % (self.mark - 1))
+        if parent:
+            self.out.write(b"from :%d\n" % parent)
+        self.out.write(body)
+        if merged_by:
+            self.mark += 1
+            self.out.write(b"commit refs/heads/main\nmark :%d\n" % self.mark)
+            self.out.write(f"author {merged_by}\ncommitter {merged_by}\n".encode())
+            self.data(f"Merge branch '{topic}'\n".encode())
+            if parent:
+                self.out.write(b"from :%d\n" % parent)
+            self.out.write(b"merge :%d\n" % mark)
+            self.out.write(body)  # the merge's tree is the topic's
+        self.head = self.mark
+
+    def changes(self, changes: list[dict]) -> bytes:
+        """The file commands of one commit (with their contents), as fast-import reads them."""
+        out: list[bytes] = []
         for change in changes:
             path, status = change["filename"], change.get("status", "modified")
             if "\n" in path or path.startswith('"'):
@@ -61,12 +83,12 @@ class _Stream:
             if status == "removed":
                 if path in self.files:
                     del self.files[path]
-                    self.out.write(f"D {path}\n".encode())
+                    out.append(f"D {path}\n".encode())
                 continue
             old = change.get("previous_filename")
             lines = self.files.pop(old, []) if old and status == "renamed" else self.files.get(path, [])
             if old and status == "renamed":
-                self.out.write(f"D {old}\n".encode())
+                out.append(f"D {old}\n".encode())
             deletions = min(change.get("deletions") or 0, len(lines))
             lines = lines[deletions:]
             # Files git itself reads (.gitattributes, .gitignore, .mailmap) get comment lines.
@@ -75,13 +97,14 @@ class _Stream:
                 self.counter += 1
                 lines.append(line % (self.counter, path.encode()))
             self.files[path] = lines
-            self.out.write(f"M 100644 inline {path}\n".encode())
             if change.get("additions") is None and change.get("deletions") is None:
                 # Null counts: binary content (a NUL byte), new on each change so that git sees one.
                 self.counter += 1
-                self.data(b"\0binary %d of %s\n" % (self.counter, path.encode()) + b"".join(lines))
+                payload = b"\0binary %d of %s\n" % (self.counter, path.encode()) + b"".join(lines)
             else:
-                self.data(b"".join(lines))
+                payload = b"".join(lines)
+            out.append(f"M 100644 inline {path}\n".encode() + b"data %d\n" % len(payload) + payload + b"\n")
+        return b"".join(out)
 
 
 def _fast_import(target: Path, feed) -> Path:
@@ -132,8 +155,10 @@ def read_jsonl(source: str | Path) -> list[dict]:
         return [json.loads(line) for line in lines if line.strip()]
 
 
-def from_jsonl(source: str | Path, target: str | Path) -> Path:
-    """Replay a JSONL (or ``.jsonl.gz``) of GitHub REST commits (any order) as a linear first-parent history."""
+def from_jsonl(source: str | Path, target: str | Path, merged_by: tuple[str, str] | None = None) -> Path:
+    """Replay a JSONL (or ``.jsonl.gz``) of GitHub REST commits (any order) as a linear first-parent history;
+    with ``merged_by`` (name, e-mail), as topic branches of one commit each, every one merged into main by
+    that maintainer at the commit's own time (git.git's way of landing work)."""
     commits = read_jsonl(source)
     commits.sort(key=lambda c: datetime.fromisoformat(c["commit"]["committer"]["date"]))
     seed = _seed_lines(commits)
@@ -144,10 +169,12 @@ def from_jsonl(source: str | Path, target: str | Path) -> Path:
             ident = _ident("Seed", "seed@example.com", first)
             stream.commit("Seed files that predate the replayed history\n", ident, ident,
                           [{"filename": p, "additions": n} for p, n in seed.items()])
-        for c in commits:
+        for i, c in enumerate(commits):
             a, m = c["commit"]["author"], c["commit"]["committer"]
+            when = datetime.fromisoformat(m["date"])
             stream.commit(c["commit"]["message"], _ident(a["name"], a["email"], datetime.fromisoformat(a["date"])),
-                          _ident(m["name"], m["email"], datetime.fromisoformat(m["date"])), c.get("files") or [])
+                          _ident(m["name"], m["email"], when), c.get("files") or [],
+                          merged_by=_ident(*merged_by, when) if merged_by else None, topic=f"topic-{i}")
 
     return _fast_import(Path(target), feed)
 

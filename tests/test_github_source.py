@@ -408,3 +408,13 @@ def test_vanished_commit_is_a_source_error(github_server, tmp_path, monkeypatch)
     github_server.add_fault(404, path=f"/commits/{gone}", message=f"No commit found for SHA: {gone}")
     with pytest.raises(SourceError, match="no longer has the listed commit"):
         open_src(github_server, tmp_path).commits(window())
+
+
+def test_a_listing_without_author_objects_costs_no_request_per_commit(github_server, tmp_path, monkeypatch):
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    commits = day_commits(4)
+    for commit in commits:
+        del commit["author"]  # an answer that leaves a field out: reading it must not fetch the commit
+    github_server.add_commits(commits)
+    assert len(open_src(github_server, tmp_path).commits(window())) == 4
+    assert github_server.counts == {"list": 1, "detail": 4}

@@ -20,22 +20,10 @@ from repodigest.frame import to_file_frame
 from repodigest.sources.local_git import LocalGitSource
 from repodigest.window import Window, resolve_tz
 
+import shapes  # tests/ is on sys.path (tests/conftest.py)
+from shapes import ANN, BOB, MAINTAINER, lines, merge
+
 SH = resolve_tz("Asia/Shanghai")
-MAINTAINER = ("Mia Maintainer", "mia@example.com")
-ANN = ("Ann Author", "ann@example.com")
-BOB = ("Bob Builder", "bob@example.com")
-
-
-def lines(n: int, tag: str) -> str:
-    return "".join(f"{tag} line {i}\n" for i in range(n))
-
-
-def merge(repo, branch: str, message: str, when: str, author=MAINTAINER, *extra: str) -> str:
-    """Merge ``branch`` (and ``extra`` branches: an octopus) into the current branch with a merge commit."""
-    env = {"GIT_COMMITTER_DATE": when, "GIT_AUTHOR_DATE": when, "GIT_AUTHOR_NAME": author[0],
-           "GIT_AUTHOR_EMAIL": author[1], "GIT_COMMITTER_NAME": author[0], "GIT_COMMITTER_EMAIL": author[1]}
-    repo.git("merge", "-q", "--no-ff", "-m", message, branch, *extra, env=env)
-    return repo.head()
 
 
 def day(repo, d: str = "2026-02-16", days: int = 1):
@@ -46,17 +34,7 @@ def day(repo, d: str = "2026-02-16", days: int = 1):
 def button(make_repo):
     """GitHub's merge button: a pull request's two commits by Ann, merged by the maintainer."""
     repo = make_repo("button")
-    repo.commit("base", "2026-02-15T10:00:00+08:00", {"src/core/a.py": lines(5, "a")}, author=MAINTAINER)
-    repo.git("checkout", "-q", "-b", "soft-deprecate")
-    first = repo.commit("Deprecate the allocator", "2026-02-16T09:00:00+08:00",
-                        {"src/core/alloc.py": lines(30, "alloc")}, author=ANN)
-    second = repo.commit("Add a note to the docs", "2026-02-16T09:30:00+08:00", {"docs/alloc.md": lines(4, "d")},
-                         author=ANN)
-    repo.git("checkout", "-q", "main")
-    sha = merge(repo, "soft-deprecate", "Merge pull request #32334 from ann/soft-deprecate\n\n"
-                "MAINT: soft-deprecate the allocator in favour of the raw API\n\nLonger description.",
-                "2026-02-16T11:00:00+08:00")
-    repo.shas = {"merge": sha, "first": first, "second": second}
+    repo.shas = shapes.button(repo)
     return repo
 
 
@@ -87,20 +65,7 @@ def test_the_entry_lists_what_the_merge_landed(button):
 def topics(make_repo):
     """git.git style: the maintainer merges topic branches; every main-line commit is a merge."""
     repo = make_repo("topics")
-    repo.commit("Initial import", "2026-02-01T10:00:00+08:00", {"core/engine.c": lines(10, "e")}, author=MAINTAINER)
-    written = {MAINTAINER[0]: 0, ANN[0]: 0, BOB[0]: 0}
-    plan = [("ann/writev", ANN, [("core/io.c", 40)]), ("bob/cache", BOB, [("core/cache.c", 25), ("core/io.c", 5)]),
-            ("mia/cleanup", MAINTAINER, [("core/engine.c", 12)]), ("ann/docs", ANN, [("docs/io.txt", 8)])]
-    for k, (topic, who, changes) in enumerate(plan):
-        repo.git("checkout", "-q", "-b", topic, "main")
-        for i, (path, count) in enumerate(changes):
-            previous = (repo.path / path).read_text() if (repo.path / path).exists() else ""
-            repo.commit(f"{topic.split('/')[1]}: part {i + 1}", f"2026-02-16T0{k + 1}:{10 + i}:00+08:00",
-                        {path: previous + lines(count, f"{topic}{i}")}, author=who)
-            written[who[0]] += count
-        repo.git("checkout", "-q", "main")
-        merge(repo, topic, f"Merge branch '{topic}'", f"2026-02-16T0{k + 1}:50:00+08:00")
-    repo.written = written
+    repo.written = shapes.topics(repo)["written"]
     return repo
 
 
@@ -138,13 +103,7 @@ def test_activity_by_hour_counts_each_landed_commit_at_its_own_author_time(topic
 
 def test_a_bots_branch_is_a_bots_row(make_repo):
     repo = make_repo("bots")
-    repo.commit("base", "2026-02-15T10:00:00+08:00", {"requirements.txt": "a==1\n"}, author=MAINTAINER)
-    repo.git("checkout", "-q", "-b", "dependabot/pip/a-2")
-    repo.commit("Bump a from 1 to 2", "2026-02-16T08:00:00+08:00", {"requirements.txt": "a==2\n"},
-                author=("dependabot[bot]", "49699333+dependabot[bot]@users.noreply.github.com"))
-    repo.git("checkout", "-q", "main")
-    merge(repo, "dependabot/pip/a-2", "Merge pull request #9 from o/dependabot/pip/a-2\n\nBump a from 1 to 2",
-          "2026-02-16T09:00:00+08:00")
+    shapes.bots(repo)
     row = build_digest(date="2026-02-16", repos=[str(repo.path)]).report_frame.iloc[0]
     assert (row["author"], bool(row["is_bot"]), row["merged_by"], row["level"]) == \
         ("dependabot[bot]", True, MAINTAINER[0], "low")
@@ -152,47 +111,9 @@ def test_a_bots_branch_is_a_bots_row(make_repo):
 
 def test_octopus_empty_nested_conflict_and_back_merges(make_repo):
     repo = make_repo("shapes")
-    repo.commit("base", "2026-02-15T10:00:00+08:00", {"a.txt": lines(3, "a"), "conflict.txt": "base\n"},
-                author=MAINTAINER)
-    # octopus: three branches at once
-    for name, who in (("o1", ANN), ("o2", BOB), ("o3", ANN)):
-        repo.git("checkout", "-q", "-b", name, "main")
-        repo.commit(f"{name} work", "2026-02-16T08:00:00+08:00", {f"{name}.txt": lines(2, name)}, author=who)
-    repo.git("checkout", "-q", "main")
-    octopus = merge(repo, "o1", "Merge branches 'o1', 'o2' and 'o3'", "2026-02-16T09:00:00+08:00", MAINTAINER,
-                    "o2", "o3")
-    # empty: the other side holds nothing main does not have (git itself would not make it: plumbing does)
-    env = {"GIT_COMMITTER_DATE": "2026-02-16T09:10:00+08:00", "GIT_AUTHOR_DATE": "2026-02-16T09:10:00+08:00",
-           "GIT_AUTHOR_NAME": MAINTAINER[0], "GIT_AUTHOR_EMAIL": MAINTAINER[1]}
-    empty = repo.git("commit-tree", "HEAD^{tree}", "-p", "HEAD", "-p", "HEAD~1", "-m", "Merge branch 'already-in'",
-                     env=env).strip()
-    repo.git("update-ref", "refs/heads/main", empty)
-    repo.git("reset", "-q", "--hard", "main")
-    # nested: the topic merged a subtopic, and main into itself (a back-merge), before landing
-    repo.git("checkout", "-q", "-b", "topic", "main")
-    inner = repo.commit("topic: first", "2026-02-16T10:00:00+08:00", {"t.txt": lines(4, "t")}, author=ANN)
-    repo.git("checkout", "-q", "-b", "subtopic", "topic")
-    sub = repo.commit("subtopic: deep", "2026-02-16T10:05:00+08:00", {"s.txt": lines(6, "s")}, author=BOB)
-    repo.git("checkout", "-q", "topic")
-    merge(repo, "subtopic", "Merge branch 'subtopic' into topic", "2026-02-16T10:10:00+08:00", ANN)
-    repo.git("checkout", "-q", "main")
-    mainline = repo.commit("main moves on", "2026-02-16T10:20:00+08:00", {"m.txt": "m\n"}, author=MAINTAINER)
-    repo.git("checkout", "-q", "topic")
-    merge(repo, "main", "Merge branch 'main' into topic", "2026-02-16T10:30:00+08:00", ANN)  # back-merge
-    repo.git("checkout", "-q", "main")
-    nested = merge(repo, "topic", "Merge branch 'topic'", "2026-02-16T11:00:00+08:00")
-    # conflict: both sides change one line; the resolution is part of the merge's diff
-    repo.git("checkout", "-q", "-b", "clash", "main")
-    repo.commit("clash: theirs", "2026-02-16T12:00:00+08:00", {"conflict.txt": "theirs\n"}, author=BOB)
-    repo.git("checkout", "-q", "main")
-    repo.commit("main: ours", "2026-02-16T12:10:00+08:00", {"conflict.txt": "ours\n"}, author=MAINTAINER)
-    env = {"GIT_COMMITTER_DATE": "2026-02-16T12:30:00+08:00", "GIT_AUTHOR_DATE": "2026-02-16T12:30:00+08:00"}
-    subprocess.run(["git", "-C", str(repo.path), "merge", "-q", "--no-ff", "clash"], capture_output=True)
-    (repo.path / "conflict.txt").write_text("resolved\nboth\n")
-    repo.git("add", "conflict.txt")
-    repo.git("commit", "-q", "--no-edit", env={**env, "GIT_AUTHOR_NAME": MAINTAINER[0],
-                                                  "GIT_AUTHOR_EMAIL": MAINTAINER[1]})
-    resolved = repo.head()
+    shas = shapes.octopus_empty_nested_conflict(repo)
+    octopus, empty, inner, sub = shas["octopus"], shas["empty"], shas["inner"], shas["sub"]
+    mainline, nested, resolved = shas["mainline"], shas["nested"], shas["resolved"]
     rows = {r.sha: r for r in day(repo)}
     assert sorted(len(r.parents) for r in rows.values()) == [1, 1, 2, 2, 2, 4]  # main's own line only
     assert sorted(c.title for c in rows[octopus].merged) == ["o1 work", "o2 work", "o3 work"]
@@ -269,3 +190,19 @@ def test_a_partial_clone_is_read_from_what_it_holds_without_fetching(make_repo, 
     assert len(frame) == 3 and frame["incomplete"].eq("blobs").all()
     assert sorted(frame["file_changes"].map(lambda c: c[0]["path"])) == ["f0.txt", "f1.txt", "f2.txt"]
     assert any("fetch --refetch" in note for note in digest.notes)
+
+
+def test_a_topic_begun_before_the_window_is_whole_not_incomplete(make_repo):
+    repo = make_repo("long")
+    repo.commit("base", "2026-01-05T10:00:00+08:00", {"a.txt": "a\n"}, author=MAINTAINER)
+    repo.git("checkout", "-q", "-b", "slow-topic")
+    early = repo.commit("slow: begun in January", "2026-01-06T10:00:00+08:00", {"s.txt": lines(3, "s")}, author=ANN)
+    repo.git("checkout", "-q", "main")
+    repo.commit("main: January work", "2026-01-20T10:00:00+08:00", {"a.txt": "a\nb\n"}, author=MAINTAINER)
+    repo.git("checkout", "-q", "slow-topic")
+    late = repo.commit("slow: finished", "2026-02-16T08:00:00+08:00", {"s.txt": lines(5, "s")}, author=ANN)
+    repo.git("checkout", "-q", "main")
+    landed = merge(repo, "slow-topic", "Merge branch 'slow-topic'", "2026-02-16T09:00:00+08:00")
+    [row] = day(repo)
+    assert row.sha == landed and row.incomplete is None
+    assert [c.sha for c in row.merged] == [late, early]  # both, though the first is a month older than the window

@@ -41,6 +41,12 @@ def build_parser() -> argparse.ArgumentParser:
     publish.add_argument("notebook", help="the executed notebook (papermill's output)")
     publish.add_argument("--out-dir", help="the report's folder (default: the notebook's folder)")
     publish.add_argument("--debug", action="store_true", help="show tracebacks")
+    explore = sub.add_parser("explore", help="copy the explore notebook to a folder, to open in JupyterLab")
+    explore.add_argument("--copy", required=True, metavar="DIR", help="the folder for the copy (made if missing)")
+    explore.add_argument("--daily", action="store_true",
+                         help="also copy daily_report.ipynb (the report's notebook, to run with papermill)")
+    explore.add_argument("--force", action="store_true", help="replace copies already in DIR")
+    explore.add_argument("--debug", action="store_true", help="show tracebacks")
     return parser
 
 
@@ -54,7 +60,7 @@ def _report(args) -> int:
     days = check_days(args.days, "days")
     last = parse_date(args.date, resolve_tz(settings.tz))
     if last is None:  # the latest day with commits: only then does this process open the sources
-        from .pipeline import resolve_day  # the pipeline (pandas...): the kernel loads it for the report
+        from .sources import resolve_day
 
         last = resolve_day(settings, None)
     first = last.fromordinal(last.toordinal() - days + 1)
@@ -95,6 +101,22 @@ def _publish(args) -> int:
     return 0
 
 
+def _explore(args) -> int:
+    from .publish.packaged import copy_notebooks, has_jupyterlab, lab_command
+
+    names = ("explore", "daily_report") if args.daily else ("explore",)
+    copies = copy_notebooks(args.copy, names, force=args.force)
+    for path in copies:
+        print(path)
+    print(f"open it with JupyterLab: {lab_command(copies[0])}", file=sys.stderr)
+    print("its first code cell picks the repositories (default: the git repository the notebook is in) and the "
+          "dates", file=sys.stderr)
+    if not has_jupyterlab():
+        print("JupyterLab is not installed here: it comes with the lab extra (pip install 'repodigest[lab]', "
+              "or '.[lab]' from a checkout)", file=sys.stderr)
+    return 0
+
+
 def _deliver(folder, settings) -> None:
     from .publish.delivery import deliver
 
@@ -121,6 +143,8 @@ def main(argv: list[str] | None = None) -> int:
             return _report(args)
         if args.command == "publish":
             return _publish(args)
+        if args.command == "explore":
+            return _explore(args)
         parser.error(f"unknown command {args.command}")
     except RepodigestError as exc:
         if getattr(args, "debug", False):

@@ -60,6 +60,15 @@ class LLMConfig(_Strict):
     prices: dict[str, dict[str, float]] = {}
 
 
+class ScoringConfig(_Strict):
+    """How levels are decided, and the evidence shown for them (repositories read from a clone or mirror)."""
+
+    risk_model: Literal["rules", "learned"] = "rules"  # "learned": a model fitted on the repository's history
+    track_record: bool = True  # the report's line on how past levels held (later fixed or reverted)
+    observation_days: int = Field(90, ge=7, le=730)  # days after a commit in which a fix or revert counts
+    evidence_days: int = Field(365, ge=30, le=3650)  # history the learned model is trained and tested on
+
+
 class ChartsConfig(_Strict):
     top_authors: int = Field(12, ge=1, le=200)  # authors drawn in the author charts; the rest fold into "others"
     bots: Literal["apart", "hide", "show"] = "apart"  # bots in the author charts: a group apart, left out, or ranked
@@ -87,6 +96,7 @@ class Settings(_Strict):
     cache_dir: str | None = None  # default: $REPODIGEST_CACHE_DIR, else ~/.cache/repodigest
     github: GitHubConfig = GitHubConfig()
     llm: LLMConfig = LLMConfig()
+    scoring: ScoringConfig = ScoringConfig()
     charts: ChartsConfig = ChartsConfig()
     delivery: tuple[DeliveryConfig, ...] = ()  # chat channels that get the day's summary
     base_dir: str = "."  # where relative repository paths in the config are resolved

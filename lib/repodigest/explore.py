@@ -11,7 +11,8 @@ import pandas as pd
 
 from .charts.html import figure_html
 from .config import load_settings
-from .pipeline import Digest, build_digest, resolve_day
+from .pipeline import Digest, build_digest
+from .sources import resolve_day
 from .errors import UserError
 from .window import parse_date, resolve_tz
 

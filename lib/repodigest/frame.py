@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .levels import is_level
+from .evidence.labels import OUTCOME_COLUMNS
 from .models import Commit
 from .scoring.blend import blend_levels
 from .scoring.heuristic import Assessment, Measured, is_bot
@@ -48,8 +49,8 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "is_merge": ("bool", "more than one parent"),
     "merged_commits": ("int64", "commits a merge landed (reachable only through its other parents); 0 otherwise"),
     "merged": ("object", "the commits a merge landed, newest first: sha, title, author, author_email, author_login, "
-                         "authored_at, authored_local (report's time zone), is_bot, lines_added, lines_deleted, "
-                         "files (as file_changes)"),
+                         "authored_at, authored_local (report's time zone), is_bot, lines_added, lines_deleted (None "
+                         "when the source gave no counts), files (as file_changes)"),
     "incomplete": ("string", "what the clone could not give: parent (beyond a shallow clone: a boundary commit's "
                              "files, a merge's landed commits) or blobs (line counts not counted); else missing"),
     "title": ("string", "first line of the message; a merge's: what it landed (the pull request's title, the branch)"),
@@ -106,7 +107,8 @@ COLUMNS: dict[str, tuple[str, str]] = {
     # related commits (scoring.relations: its docstring states the rules)
     "reverts": ("object", "the commit this one reverts: [{sha, title, committed_at, committed_local, url, "
                           "found_by}], empty when none or not found"),
-    "reverted_by": ("object", "shas of the frame's commits that revert this one"),
+    "reverted_by": ("object", "shas of the commits that revert it: the loaded ones, and the later ones up to the "
+                              "outcome horizon when outcomes were labelled"),
     "revert_lived_hours": ("float64", "hours the reverted change lived: the revert's committer date minus the "
                                       "reverted commit's"),
     "series": ("string", "series this commit is part of: the sha of its first member in the frame, or missing"),
@@ -114,6 +116,12 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "series_size": ("Int64", "members of the series (N of a [k/N] marker; missing when written as N)"),
     "series_rule": ("string", "what made the series: marker ([k/N] in titles) or run (one author, one area, "
                               "hours apart)"),
+    # outcomes (evidence.outcomes: SZZ over a clone; <NA> where not labelled) and the learned risk
+    **{name: spec for name, spec in OUTCOME_COLUMNS.items() if name != "reverted_by"},
+    "risk": ("float64", "the learned model's chance that the commit is later fixed or reverted (evidence.risk_model), "
+                        "when [scoring] risk_model = \"learned\""),
+    "level_by": ("string", "what set the level before the model's analysis: rules, or learned (the learned model beat "
+                           "the rules on the repository's last closed months)"),
 }
 LIST_COLUMNS = [name for name, (dtype, _) in COLUMNS.items() if dtype == "object"]
 # The file-level frame: one row per commit and file, the commit's columns repeated on each.
@@ -192,8 +200,11 @@ def _landed(commit: Commit, areas: Sequence[Sequence[str]], tz: ZoneInfo) -> lis
     return [{"sha": c.sha, "title": c.title, "author": c.author_name, "author_email": c.author_email,
              "author_login": c.author_login, "authored_at": c.author_date.isoformat(),
              "authored_local": c.author_date.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
-             "is_bot": is_bot(c.author_name, c.author_login), "lines_added": c.added_lines,
-             "lines_deleted": c.deleted_lines, "files": _changes(c.files, file_areas)}
+             "is_bot": is_bot(c.author_name, c.author_login),
+             # a landed commit the source listed without its files (GitHub) has no line counts to give
+             **({"lines_added": None, "lines_deleted": None} if not c.files and c.line_counts is None else
+                {"lines_added": c.added_lines, "lines_deleted": c.deleted_lines}),
+             "files": _changes(c.files, file_areas)}
             for c, file_areas in zip(authored, areas)]
 
 
@@ -238,6 +249,8 @@ def _row(commit: Commit, a: Assessment, day: str, local: str, in_report: bool, r
         "revert_lived_hours": relations.lived_hours.get(sha),
         "series": place.series if place else None, "series_index": place.index if place else None,
         "series_size": place.size if place else None, "series_rule": place.rule if place else None,
+        "later_reverted": None, "later_fixed": None, "fixed_by": [], "days_to_fix": None, "outcome_horizon": None,
+        "outcome": None, "risk": None, "level_by": "rules",
     }
 
 
@@ -276,15 +289,45 @@ def with_analyses(frame: pd.DataFrame, results: Mapping) -> pd.DataFrame:
         out.at[index, "tokens_in"] = int(result.tokens_in or 0)
         out.at[index, "tokens_out"] = int(result.tokens_out or 0)
         if result.status in ("ok", "cached") and is_level(result.model_level):
-            score = out.at[index, "score"]
-            blended = blend_levels(out.at[index, "rules_level"], result.model_level,
-                                   None if pd.isna(score) else float(score))
+            score = out.at[index, "score"]  # moves a rules level; a learned level blends by ordinals
+            by_rules = out.at[index, "level_by"] == "rules" and not pd.isna(score)
+            blended = blend_levels(out.at[index, "level"], result.model_level, float(score) if by_rules else None)
             out.at[index, "model_level"] = result.model_level
             out.at[index, "model_reason"] = result.model_reason
             out.at[index, "level"] = blended.level.value
             out.at[index, "level_disagreement"] = blended.disagreement
         elif result.status == "failed":
             out.at[index, "model_reason"] = result.error
+    return out
+
+
+def with_outcomes(frame: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` with the outcome columns of the commits in ``outcomes`` (evidence.outcome_table:
+    indexed by sha); ``reverted_by`` joins the loaded reverts and the later ones."""
+    out = frame.copy()
+    if outcomes is None or outcomes.empty:
+        return out
+    rows = out["sha"].map(lambda sha: sha in outcomes.index).to_numpy(dtype=bool)
+    shas = out.loc[rows, "sha"]
+    for name in OUTCOME_COLUMNS:
+        if name == "reverted_by":
+            out.loc[rows, name] = pd.Series([list(dict.fromkeys([*loaded, *outcomes.at[sha, name]]))
+                                             for loaded, sha in zip(out.loc[rows, name], shas)],
+                                            index=out.index[rows], dtype=object)
+        else:
+            out.loc[rows, name] = outcomes.loc[shas, name].to_numpy()
+    return _typed(out)
+
+
+def with_risk(frame: pd.DataFrame, risk: pd.Series, levels: pd.Series | None = None) -> pd.DataFrame:
+    """A copy of ``frame`` with the learned ``risk`` (by sha); with ``levels`` (by sha: the learned model beat
+    the rules), those rows' ``level`` is the learned one and ``level_by`` says so."""
+    out = frame.copy()
+    out["risk"] = out["sha"].map(risk).astype("float64")
+    if levels is not None:
+        learned = out["sha"].isin(levels.index)
+        out.loc[learned, "level"] = out.loc[learned, "sha"].map(levels).to_numpy()
+        out.loc[learned, "level_by"] = "learned"
     return out
 
 
@@ -307,28 +350,37 @@ def file_frame_of(measured: Sequence[tuple[Commit, Measured]], tz: ZoneInfo,
     position = {id(c): i for i, c in enumerate(in_frame_order([c for c, _ in measured]))}
     ordered = sorted(measured, key=lambda item: position[id(item[0])])
     days, _ = _days([c for c, _ in ordered], tz)
-    columns: dict[str, list] = {name: [] for name in FILE_COLUMNS}
-    for (commit, m), day in zip(ordered, days):
-        commit_level = (commit.repo, commit.sha, day, day in wanted, commit.committer_date, len(commit.files),
-                        m.change_type, m.signals.fix, m.signals.revert)
-        for author, areas in zip(commit.authored, m.authored_areas):
-            person = (author.author_name, author.author_email, author.author_login,
-                      is_bot(author.author_name, author.author_login))
-            for f, area in zip(author.files, areas):
-                for name, value in zip(_COMMIT_LEVEL, commit_level):
-                    columns[name].append(value)
-                for name, value in zip(_PERSON, person):
-                    columns[name].append(value)
-                for name, value in zip(_FILE, (f.path, f.old_path, area, f.status, f.added_lines, f.deleted_lines,
-                                               f.churn, f.binary)):
-                    columns[name].append(value)
+    # One group of rows per commit that wrote lines (a commit, or each commit a merge landed): its
+    # commit's columns and its author's, repeated over its files.
+    groups = [(commit, m, day, author, areas) for (commit, m), day in zip(ordered, days)
+              for author, areas in zip(commit.authored, m.authored_areas)]
+    counts = np.array([len(author.files) for *_, author, _ in groups], dtype=int)
+
+    def repeated(values) -> np.ndarray:
+        return np.repeat(np.array(list(values), dtype=object), counts)
+
+    columns = {
+        "repo": repeated(c.repo for c, *_ in groups), "sha": repeated(c.sha for c, *_ in groups),
+        "day": repeated(d for _, _, d, _, _ in groups), "in_report": repeated(d in wanted for _, _, d, _, _ in groups),
+        "committed_at": repeated(c.committer_date for c, *_ in groups),
+        "commit_file_count": repeated(len(c.files) for c, *_ in groups),
+        "change_type": repeated(m.change_type for _, m, *_ in groups),
+        "is_fix": repeated(m.signals.fix for _, m, *_ in groups),
+        "is_revert": repeated(m.signals.revert for _, m, *_ in groups),
+        "author": repeated(a.author_name for *_, a, _ in groups),
+        "author_email": repeated(a.author_email for *_, a, _ in groups),
+        "author_login": repeated(a.author_login for *_, a, _ in groups),
+        "is_bot": repeated(is_bot(a.author_name, a.author_login) for *_, a, _ in groups),
+    }
+    files = [f for *_, author, _ in groups for f in author.files]
+    columns.update(path=[f.path for f in files], old_path=[f.old_path for f in files],
+                   area=[area for *_, areas in groups for area in areas], status=[f.status for f in files],
+                   lines_added=[f.added_lines for f in files], lines_deleted=[f.deleted_lines for f in files],
+                   churn=[f.churn for f in files], binary=[f.binary for f in files])
     return _typed(pd.DataFrame(columns, columns=list(FILE_COLUMNS)), FILE_COLUMNS)
 
 
-_COMMIT_LEVEL = ("repo", "sha", "day", "in_report", "committed_at", "commit_file_count", "change_type", "is_fix",
-                 "is_revert")
 _PERSON = ("author", "author_email", "author_login", "is_bot")
-_FILE = ("path", "old_path", "area", "status", "lines_added", "lines_deleted", "churn", "binary")
 
 
 def to_file_frame(frame: pd.DataFrame) -> pd.DataFrame:

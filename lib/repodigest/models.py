@@ -7,6 +7,7 @@ reads like the question it answers.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime
 
 
@@ -37,6 +38,21 @@ class IssueRef:
 
 
 @dataclass(frozen=True)
+class PullCommit:
+    """One commit of a pull request as GitHub's GraphQL API lists it: no files, its line counts only."""
+
+    sha: str
+    title: str  # the message's first line
+    author_name: str
+    author_email: str
+    author_login: str | None
+    authored_at: datetime
+    committed_at: datetime
+    added_lines: int
+    deleted_lines: int
+
+
+@dataclass(frozen=True)
 class PullRequest:
     """The pull request a commit came from, as GitHub tells it (text fields are untrusted data)."""
 
@@ -53,6 +69,8 @@ class PullRequest:
     closes_issues: tuple[IssueRef, ...] = ()
     base_repo: str = ""  # "owner/name" the pull request was merged into
     source: str = "graphql"  # graphql | rest (the REST fallback has no reviews, merged_by or issues)
+    commits: tuple[PullCommit, ...] = ()  # its commits, oldest first (GraphQL: the first 100)
+    commit_count: int | None = None  # how many commits it has (more than ``commits`` holds past 100)
 
 
 @dataclass(frozen=True)
@@ -83,6 +101,8 @@ class Commit:
     merged: tuple[Commit, ...] = ()
     subject: str = ""  # the message's first line as written (``title`` is a merge's landed title)
     incomplete: str | None = None  # "parent" (not in a shallow clone) or "blobs" (not in the clone): see files
+    # (added, deleted) when the source knows the counts but not the files (a pull request's commits on GitHub)
+    line_counts: tuple[int, int] | None = None
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -91,17 +111,21 @@ class Commit:
 
     @property
     def added_lines(self) -> int:
+        if self.line_counts is not None and not self.files:
+            return self.line_counts[0]
         return sum(f.added_lines or 0 for f in self.files)
 
     @property
     def deleted_lines(self) -> int:
+        if self.line_counts is not None and not self.files:
+            return self.line_counts[1]
         return sum(f.deleted_lines or 0 for f in self.files)
 
     @property
     def is_merge(self) -> bool:
         return len(self.parents) > 1
 
-    @property
+    @cached_property
     def authored(self) -> tuple[Commit, ...]:
         """The commits whose authors wrote this change: the ones a merge landed (merges among them are
         only how they travelled), else the commit itself."""

@@ -6,6 +6,7 @@
                -> score (the rules' points, level, reasons, risks and advice: once per commit)
                -> related commits (reverts, series)
                -> frames (the commit frame and the file frame)
+               -> evidence (gather_evidence: outcomes of past commits, the levels' track record, a learned risk)
                -> model analysis (run_analysis), blended into the levels; its claims checked (check_claims)
                -> overview (day_overview: the day at a glance, worded by the model when it ran)
 
@@ -15,30 +16,31 @@ changed in place. ``build_digest`` is what the daily notebook and the exploratio
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date as Date
-from pathlib import Path
+from datetime import timedelta
 
 import pandas as pd
 
 from .cache import Cache
 from .config import RepoConfig, Settings, load_settings, repo_kind
 from .errors import UserError
-from .frame import file_frame_of, in_frame_order, report_rows, to_frame, with_analyses, with_grounding
+from .frame import (file_frame_of, in_frame_order, report_rows, to_frame, with_analyses, with_grounding,
+                    with_outcomes, with_risk)
 from .i18n import strings
+from .levels import LEVELS
 from .models import Commit
 from .report import build_context, render_markdown
 from .report.overview import Overview, build_overview, worded
 from .scoring import Assessment, History, Measured, RepoRules, judge, measure
 from .scoring.relations import Relations, relate
-from .sources import Source, open_source
-from .sources.local_git import repository_root
-from .window import MAX_WINDOW_DAYS, Window, check_days, parse_date, resolve_tz
+from .report.notes import gap_notes, heuristic_note, pull_request_notes
+from .sources import Source, open_sources, resolve_day
+from .window import MAX_WINDOW_DAYS, Window, check_days, resolve_tz
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +83,18 @@ class Analysed:
 
 
 @dataclass(frozen=True)
+class Evidence:
+    """What the repositories' own histories say of the levels (clones and mirrors): the outcomes of the
+    frame's commits, the learned risk and levels, and per repository the report's track-record line."""
+
+    outcomes: pd.DataFrame | None = None  # evidence.outcome_table of the frame's commits
+    risk: pd.Series | None = None  # sha -> the learned model's risk
+    levels: pd.Series | None = None  # sha -> the learned level, where the model beat the rules
+    records: Mapping[str, dict] = field(default_factory=dict)  # repo -> the track-record line's figures
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Digest:
     """Everything one report knows, frozen: the settings, the days, the frames, what the model said,
     the overview, and what was left out."""
@@ -100,6 +114,7 @@ class Digest:
     pull_requests: Mapping[str, dict] = field(default_factory=dict)  # repo -> lookup figures
     llm_plan: str | None = None
     overview: Overview | None = None  # the day at a glance; None when loading left it out (exploration)
+    track_records: Mapping[str, dict] = field(default_factory=dict)  # repo -> how its past levels held
 
     @property
     def report_frame(self) -> pd.DataFrame:
@@ -115,7 +130,7 @@ class Digest:
         """The documented report context (repodigest.report.context)."""
         return build_context(self.frame, self.repos, self.days, self.settings.lang, analyses=self.analyses,
                              notes=self.notes, usage=self.usage, charts_markdown=charts_markdown,
-                             overview=self.glance())
+                             overview=self.glance(), track_records=self.track_records)
 
     def markdown(self, charts_markdown: str | None = None) -> str:
         """The report as Markdown."""
@@ -177,8 +192,14 @@ def with_pull_requests(loaded: Loaded, repos: Mapping[str, RepoConfig], *, cache
         return replace(loaded, notes=tuple(notes), pull_requests=figures)
     from .sources.pull_shape import with_pull_request
 
-    commits = tuple((with_pull_request(c, found[(c.repo, c.sha)]) if (c.repo, c.sha) in found else c, m)
-                    for c, m in loaded.commits)
+    commits = []
+    for commit, measured in loaded.commits:
+        attached = with_pull_request(commit, found[(commit.repo, commit.sha)]) if (commit.repo, commit.sha) in found \
+            else commit
+        if attached.merged != commit.merged:  # the pull request told what the merge landed: measure that too
+            measured = measure(attached, loaded.rules[commit.repo])
+        commits.append((attached, measured))
+    commits = tuple(commits)
     return replace(loaded, commits=commits, notes=tuple(notes), pull_requests=figures)
 
 
@@ -203,6 +224,76 @@ def score(loaded: Loaded, signals: Signals) -> tuple[tuple[Commit, Assessment], 
     return tuple((c, judge(c, m, loaded.rules[c.repo],
                            signals.history.get(c.repo) if loaded.shown.contains(c.committer_date) else None))
                  for c, m in loaded.commits)
+
+
+def gather_evidence(loaded: Loaded, repos: Mapping[str, RepoConfig], commit_frame: pd.DataFrame, *,
+                    outcomes: bool, horizon_days: float | None, risk_model: str, track_record: bool, cache: Cache,
+                    progress: bool) -> Evidence:
+    """The evidence behind the levels, from each clone's or mirror's own history (evidence.outcomes: SZZ):
+    with ``outcomes``, the outcomes of the frame's commits (up to the source's newest commit, or
+    ``horizon_days`` after each); with ``track_record``, how the rules' levels of the ``observation_days``
+    before the report held (the report's line); with ``risk_model="learned"``, a model fitted on the
+    ``evidence_days`` before the report (only outcomes known before its first day), its risk for the frame's
+    commits, and its levels when it beats the rules on the last closed months."""
+    from .evidence import InsufficientHistory, change_metrics, fit_risk_model, label_outcomes, outcome_table
+    from .analytics import discrimination, track_record as record_of
+
+    scoring, words = loaded.settings.scoring, strings(loaded.settings.lang)
+    learned = risk_model == "learned"
+    if not (outcomes or track_record or learned):
+        return Evidence()
+    clones = {name: s for name, s in loaded.sources.items() if hasattr(s, "path")}
+    notes = [words["evidence_needs_clone"].format(repo=name) for name in loaded.sources
+             if name not in clones and (outcomes or learned)]
+    first = loaded.shown.first_day
+    days = scoring.observation_days
+    tables, risks, levels, records = [], [], [], {}
+    for name, source in clones.items():
+        revision = source.revision_at(loaded.shown.end) or source.revision
+        frame = commit_frame[commit_frame["repo"] == name]
+        older = None
+        if track_record or learned:  # the history whose outcomes were known by the report's first day
+            span = scoring.evidence_days if learned else days
+            history = load(loaded.settings.model_copy(update={"window_days": days + span}),
+                           first - timedelta(days=1), 1, {name: source}, {name: repos[name]})
+            older = to_frame([(c, judge(c, m, history.rules[name])) for c, m in history.commits], loaded.window.tz)
+            older = older[~older["sha"].isin(frame["sha"])]
+        shas = [*frame["sha"]] if outcomes or learned else []
+        shas += list(older["sha"]) if older is not None else []
+        labelled = outcome_table(label_outcomes(source, shas, revision=revision, horizon_days=horizon_days,
+                                                cache=cache, progress=progress)) if shas else None
+        if outcomes and labelled is not None:
+            tables.append(labelled[labelled.index.isin(frame["sha"])])
+        if older is None or labelled is None:
+            continue
+        older = with_outcomes(older, labelled)
+        if track_record:
+            known = record_of(older, by="rules_level", days=days, last_days=days).set_index("rules_level")
+            if int(known["commits"].sum()):
+                records[name] = {"days": days, "count": int(known["commits"].sum()),
+                                 **{lvl.value: (None if lvl.value not in known.index or not known.at[lvl.value, "commits"]
+                                                else float(known.at[lvl.value, "share"])) for lvl in LEVELS},
+                                 "rules_auc": discrimination(older, days=days)}
+        if learned:
+            both = pd.concat([older, with_outcomes(frame, labelled)], ignore_index=True)
+            try:
+                model = fit_risk_model(both, first, tz=loaded.settings.tz, days=days)
+            except InsufficientHistory as exc:
+                notes.append(words["evidence_no_model"].format(repo=name, why=str(exc)))
+                continue
+            metrics = change_metrics(both)
+            shown = both["sha"].isin(frame["sha"]).to_numpy()
+            risk = model.predict(both, metrics)[shown]
+            risks.append(pd.Series(risk.to_numpy(), index=both.loc[shown, "sha"]))
+            if model.beats_rules:
+                levels.append(pd.Series(model.levels(both, metrics, risk=model.predict(both, metrics))[shown].to_numpy(),
+                                        index=both.loc[shown, "sha"]))
+            records.setdefault(name, {}).update(model_auc=model.evaluation["model_auc"],
+                                                rules_auc=model.evaluation["rules_auc"],
+                                                learned=bool(model.beats_rules))
+    return Evidence(outcomes=pd.concat(tables) if tables else None,
+                    risk=pd.concat(risks) if risks else None, levels=pd.concat(levels) if levels else None,
+                    records=records, notes=tuple(notes))
 
 
 def relate_commits(loaded: Loaded, scored) -> Relations:
@@ -252,44 +343,16 @@ def run_analysis(loaded: Loaded, scored, *, mode: bool | None, cache: Cache, pro
     return Analysed(run=run, plan=plan, usage=run.usage(), partial=run.failed > 0)
 
 
-GROUNDING_TABLE = "llm_grounding"
-
-
 def check_claims(loaded: Loaded, scored, analysed: Analysed, *, cache: Cache) -> Mapping[str, dict]:
-    """The names and numbers the model wrote, checked against each analysed commit's whole diff, its
-    repository at the commit (a clone's tree) and its message (analysis.grounding): sha -> the record.
-    Cached by commit, model, prompt, language and the rules' version: a warm run reads no diff."""
+    """The names and numbers the model wrote, checked against each analysed commit's diff, its repository
+    at the commit and its message (analysis.claims): sha -> the record."""
     run = analysed.run
     if run is None or not run.results:
         return {}
-    from concurrent.futures import ThreadPoolExecutor
+    from .analysis.claims import check_claims as check
 
-    from .analysis import PROMPT_VERSION
-    from .analysis.grounding import RULES_VERSION, ground_analysis
-
-    todo = [(c, run.results[c.sha].analysis) for c, _ in scored
-            if c.sha in run.results and run.results[c.sha].analysis]
-    lang = loaded.settings.lang
-    keys = {c.sha: json.dumps([c.repo, c.sha, run.model, PROMPT_VERSION, lang, RULES_VERSION]) for c, _ in todo}
-    stored = cache.get_many(GROUNDING_TABLE, list(keys.values()))
-    records = {c.sha: stored[keys[c.sha]] for c, _ in todo if keys[c.sha] in stored}
-
-    def check(item) -> tuple[str, dict]:
-        commit, analysis = item
-        source = loaded.sources[commit.repo]
-        pr = commit.pull_request
-        message = "\n\n".join(t for t in (commit.message, pr and pr.title, pr and pr.body) if t)
-        tree = source.tree_lookup(commit.sha) if hasattr(source, "tree_lookup") and commit.incomplete is None else None
-        found = ground_analysis(analysis, source.diff(commit), files=commit.files, message=message, tree_lookup=tree,
-                                check_numbers=not commit.files_truncated and commit.incomplete is None)
-        return commit.sha, found.as_record()
-
-    missing = [item for item in todo if item[0].sha not in records]
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="grounding") as pool:  # git processes, two at once
-        for sha, record in pool.map(check, missing):
-            records[sha] = record
-            cache.put(GROUNDING_TABLE, keys[sha], record)
-    return records
+    todo = [(c, run.results[c.sha].analysis) for c, _ in scored if c.sha in run.results and run.results[c.sha].analysis]
+    return check(todo, loaded.sources, model=run.model, lang=loaded.settings.lang, cache=cache)
 
 
 def day_overview(loaded: Loaded, frame: pd.DataFrame, analysed: Analysed, *, word: bool,
@@ -316,13 +379,19 @@ def build_digest(date: str | Date | None = None, repos: list[str] | str | None =
                  lang: str | None = None, window_days: int | None = None, days: int = 1,
                  config: str | os.PathLike | None = None, settings: Settings | None = None,
                  refresh: bool = False, progress: bool = True, analyze: bool | None = None,
-                 max_days: int = MAX_WINDOW_DAYS, overview: bool = True, **source_options) -> Digest:
+                 max_days: int = MAX_WINDOW_DAYS, overview: bool = True, outcomes: bool = False,
+                 horizon_days: float | None = None, risk_model: str | None = None, track_record: bool | None = None,
+                 **source_options) -> Digest:
     """Load, score and frame the commits of the report's days (and the trend window before them).
 
     ``analyze``: None runs the LLM analysis when a key is set (the daily report); False only shows
     analyses the cache holds (no request, key or not); True states how many requests it will make
     (``Digest.llm_plan``, printed to stderr), then makes them. ``max_days`` bounds ``days``;
-    ``overview=False`` leaves the day at a glance out (exploration of long ranges).
+    ``overview=False`` leaves the day at a glance out (exploration of long ranges). ``outcomes``: label
+    the frame's commits with what happened to them later (clones and mirrors: SZZ), up to the source's
+    newest commit or ``horizon_days`` after each; ``risk_model``: "rules" or "learned" (default: the
+    config's ``[scoring] risk_model``); ``track_record``: the report's line on how past levels held
+    (default: the config's, when the overview is built).
     """
     settings = settings or load_settings(config, repos=repos, tz=tz, lang=lang, window_days=window_days)
     report_days = check_days(days, "days", max_days)
@@ -338,6 +407,14 @@ def build_digest(date: str | Date | None = None, repos: list[str] | str | None =
     scored = score(loaded, signals)
     relations = relate_commits(loaded, scored)
     commit_frame, file_frame = frames(loaded, scored, relations, signals)
+    evidence = gather_evidence(loaded, configs, commit_frame, outcomes=outcomes, horizon_days=horizon_days,
+                               risk_model=risk_model or settings.scoring.risk_model, cache=cache, progress=progress,
+                               track_record=settings.scoring.track_record and overview if track_record is None
+                               else track_record)
+    if evidence.outcomes is not None:
+        commit_frame = with_outcomes(commit_frame, evidence.outcomes)
+    if evidence.risk is not None:
+        commit_frame = with_risk(commit_frame, evidence.risk, evidence.levels)
     analysed = run_analysis(loaded, scored, mode=analyze, cache=cache, progress=progress)
     if analysed.run is not None and analysed.run.results:
         commit_frame = with_grounding(with_analyses(commit_frame, analysed.run.results),
@@ -348,76 +425,14 @@ def build_digest(date: str | Date | None = None, repos: list[str] | str | None =
     note = heuristic_note(settings)
     return Digest(settings=settings, days=tuple(d.isoformat() for d in loaded.shown.day_list()),
                   window=loaded.window, repos=tuple(sources), frame=commit_frame, file_frame=file_frame,
-                  sources=sources, notes=((note,) if note else ()) + loaded.notes,
+                  sources=sources, notes=((note,) if note else ()) + loaded.notes + evidence.notes,
                   analyses=analysed.run.analyses if analysed.run is not None else {}, usage=usage,
                   partial=analysed.partial, warnings=tuple(cache.warnings), pull_requests=loaded.pull_requests,
-                  llm_plan=analysed.plan, overview=glance)
+                  llm_plan=analysed.plan, overview=glance, track_records=evidence.records)
 
 
 # ---------------------------------------------------------------------------------------------------
-# Parameters and sources
-
-def default_repo() -> RepoConfig:
-    """The git repository the run is started in."""
-    return RepoConfig(spec=str(repository_root(Path.cwd())))
-
-
-def open_sources(settings: Settings, **source_options) -> tuple[list[RepoConfig], list[Source]]:
-    """The configured repositories (default: the checkout the run is started in) and their sources."""
-    repo_configs = list(settings.repos) or [default_repo()]
-    sources = [open_source(r, settings, **source_options) for r in repo_configs]
-    names = [s.name for s in sources]
-    for name in {n for n in names if names.count(n) > 1}:
-        specs = [r.spec for r, s in zip(repo_configs, sources) if s.name == name]
-        raise UserError(f"two repositories share the display name {name!r} ({', '.join(specs)}): "
-                        f"set 'name' for one of them in the config")
-    return repo_configs, sources
-
-
-def latest_day(sources: list[Source], tz) -> Date:
-    """The most recent day (in ``tz``) on which any of the sources has a commit."""
-    times = [t for t in (s.latest_commit_time() for s in sources) if t is not None]
-    if not times:
-        raise UserError("none of the repositories has any commit")
-    return max(times).astimezone(tz).date()
-
-
-def resolve_day(settings: Settings, date: str | Date | None, sources: list[Source] | None = None) -> Date:
-    """The report's (last) day: ``date`` parsed in the settings' time zone, else the latest day with commits."""
-    zone = resolve_tz(settings.tz)
-    day = parse_date(date, zone)
-    if day is None:
-        day = latest_day(sources if sources is not None else open_sources(settings)[1], zone)
-    return day
-
-
-def heuristic_note(settings: Settings) -> str | None:
-    """One line saying the report has no LLM analysis, and why; None when one will run."""
-    from .analysis.client import llm_available  # openai itself is imported only when a client is made
-
-    if llm_available(settings.llm)[0]:
-        return None
-    words = strings(settings.lang)
-    why = words["llm_disabled"] if not settings.llm.enabled else words["no_key"]
-    return words["heuristic_only"].format(why=why)
-
-
-def gap_notes(read, sources: Mapping[str, Source], lang: str) -> list[str]:
-    """One line per repository and kind of gap in what its clone could give (Commit.incomplete)."""
-    counts: dict[tuple[str, str], int] = {}
-    for commit, _ in read:
-        if commit.incomplete:
-            counts[(commit.repo, commit.incomplete)] = counts.get((commit.repo, commit.incomplete), 0) + 1
-    words = strings(lang)
-    return [words[f"gap_note_{kind}"].format(repo=repo, count=count, path=getattr(sources[repo], "path", repo))
-            for (repo, kind), count in counts.items()]
-
-
-def pull_request_notes(lookup, repo: str, lang: str) -> list[str]:
-    """One line per kind of gap in the pull-request context of ``repo``."""
-    wording = strings(lang)["pr_notes"]
-    return [wording[gap.reason].format(repo=repo, count=len(gap.shas), detail=gap.detail) for gap in lookup.gaps]
-
+# Helpers of the stages
 
 def _short_name(repo: RepoConfig, settings: Settings, source: Source) -> str:
     """The repository's own name (``python/<it>/`` is no area): GitHub's when known, else the folder's."""

@@ -3,8 +3,11 @@
 It speaks just enough of the REST shapes PyGithub uses to read commits:
 
 - ``GET /repos/{o}/{r}``                  repository object (``default_branch``)
-- ``GET /repos/{o}/{r}/commits``          listing: ``per_page``, ``page``, ``since``, ``until``, ``sha``;
-                                          newest first by committer date; ``Link`` pagination; no files
+- ``GET /repos/{o}/{r}/commits``          listing: ``per_page``, ``page``, ``since``, ``until``, ``sha``:
+                                          like GitHub, every commit REACHABLE from the branch head (or the
+                                          sha), following all parents, in git's order (the head first, then
+                                          by committer date), filtered by committer date (inclusive), each
+                                          with its ``parents``; ``Link`` pagination; no files
 - ``GET /repos/{o}/{r}/commits/{sha}``    one commit with ``files`` paginated (300 a page, ``Link``),
                                           capped at 3000 files like GitHub
 - ``GET /repos/{o}/{r}/branches/{b}``     branch object, or 404 "Branch not found"
@@ -26,6 +29,13 @@ commit's alias is null with a typed error, as GitHub answers a field it refuses)
 :attr:`GitHubServer.auth_headers`. Pull requests: :meth:`GitHubServer.add_pull` with
 :func:`.github_graphql.make_pull`.
 
+History: each branch has a head (:meth:`GitHubServer.set_head`, or ``heads=``); the default branch's
+head is, unless told, the newest commit given (by committer date). Commits built by :func:`make_commit`
+without ``parents`` stand for a linear history the test did not spell out: the server links those of the
+default branch in committer-date order (each one's parent is the next older one). A branch only named in
+commits' ``branches`` (and no head) lists those commits, as the test declared them. A real repository's
+commits and heads come from :mod:`.from_git`.
+
 Usage::
 
     with GitHubServer([make_commit(1, "2026-02-16T10:00:00Z")], full_name="o/r") as server:
@@ -35,6 +45,7 @@ Usage::
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
 import re
 import socket
@@ -107,6 +118,7 @@ def make_commit(sha_seed, date, files=None, message: str | None = None, *, autho
     ``branches``: extra (non-default) branches the commit is on.
     """
     sha = fake_sha(sha_seed)
+    linked = parents is None  # the server links it into its branch's line (see the module docstring)
     if files is None:
         files = [make_file(f"src/file_{sha[:6]}.py", additions=3, deletions=1)]
     elif isinstance(files, int):
@@ -131,6 +143,7 @@ def make_commit(sha_seed, date, files=None, message: str | None = None, *, autho
                   "total": sum(f["changes"] for f in files)},
         "files": files,
         "_branches": list(branches),
+        "_linked": linked,
     }
 
 
@@ -171,15 +184,54 @@ class _Repo:
     commits: list[dict] = field(default_factory=list)
     pulls: dict[str, list[dict]] = field(default_factory=dict)  # sha -> neutral pull requests (make_pull)
     known: set[str] = field(default_factory=set)  # shas GitHub knows besides ``commits`` (local clones' pushes)
+    heads: dict[str, str] = field(default_factory=dict)  # branch -> head sha (told)
+
+    def link(self) -> None:
+        """Chain the default branch's :func:`make_commit` commits without parents by committer date."""
+        chained = sorted((c for c in self.commits if c.get("_linked") and not c.get("_only_branch")),
+                         key=lambda c: _parse_time(c["commit"]["committer"]["date"]))
+        for older, newer in zip(chained, chained[1:]):
+            newer["parents"] = [{"sha": older["sha"]}]
+
+    def reachable(self, start: str) -> list[dict]:
+        """The commits reachable from ``start`` (all parents held here), in git log's order: a walk
+        that always takes the newest commit (committer date) of those met, beginning with ``start``."""
+        by_sha = {c["sha"]: c for c in self.commits}
+        if start not in by_sha:
+            return []
+        met, order, out = {start}, 0, []
+        queue = [(-_parse_time(by_sha[start]["commit"]["committer"]["date"]).timestamp(), order, start)]
+        while queue:
+            _, _, sha = heapq.heappop(queue)
+            commit = by_sha[sha]
+            out.append(commit)
+            for parent in commit.get("parents") or ():
+                if parent["sha"] in by_sha and parent["sha"] not in met:
+                    met.add(parent["sha"])
+                    order += 1
+                    when = _parse_time(by_sha[parent["sha"]]["commit"]["committer"]["date"]).timestamp()
+                    heapq.heappush(queue, (-when, order, parent["sha"]))
+        return out
+
+    def head(self, branch: str) -> str | None:
+        """The branch's head sha: told, else (the default branch) the newest commit given."""
+        if branch in self.heads:
+            return self.heads[branch]
+        if branch != self.default_branch:
+            return None
+        mine = [c for c in self.commits if not c.get("_only_branch")]
+        newest = max(mine, key=lambda c: _parse_time(c["commit"]["committer"]["date"]), default=None)
+        return newest["sha"] if newest else None
 
 
 class GitHubServer(PullRequestsMixin, LoopbackServer):
     """The server: ``start()``/``stop()`` (or a ``with`` block); ``url`` is the API base URL."""
 
     def __init__(self, commits: list[dict] | None = None, *, full_name: str = "o/r", default_branch: str = "main",
-                 token: str | None = None, latency: float = 0.0, rate_limit: int = 5000):
-        owner, name = full_name.split("/", 1)
-        self.repos: dict[str, _Repo] = {full_name.lower(): _Repo(owner, name, default_branch, list(commits or []))}
+                 token: str | None = None, latency: float = 0.0, rate_limit: int = 5000,
+                 heads: dict[str, str] | None = None):
+        self.repos: dict[str, _Repo] = {}
+        self.add_repo(full_name, list(commits or []), default_branch, heads)
         self.token = token  # when set, any other Authorization token gets 401
         self.latency = latency  # seconds slept before every answer
         self.rate_limit = rate_limit
@@ -203,13 +255,23 @@ class GitHubServer(PullRequestsMixin, LoopbackServer):
     def url(self) -> str:
         return self.root_url if self._httpd is not None else ""
 
-    def add_repo(self, full_name: str, commits: list[dict], default_branch: str = "main") -> None:
+    def add_repo(self, full_name: str, commits: list[dict], default_branch: str = "main",
+                 heads: dict[str, str] | None = None) -> None:
         owner, name = full_name.split("/", 1)
-        self.repos[full_name.lower()] = _Repo(owner, name, default_branch, list(commits))
+        repo = self.repos[full_name.lower()] = _Repo(owner, name, default_branch, list(commits), heads=dict(heads or {}))
+        repo.link()
 
     def add_commits(self, commits: list[dict], full_name: str | None = None) -> None:
-        repo = self.repos[full_name.lower()] if full_name else next(iter(self.repos.values()))
+        repo = self._repo_named(full_name)
         repo.commits.extend(commits)
+        repo.link()
+
+    def set_head(self, branch: str, sha: str, full_name: str | None = None) -> None:
+        """Point ``branch`` at commit ``sha`` (a push)."""
+        self._repo_named(full_name).heads[branch] = sha
+
+    def _repo_named(self, full_name: str | None) -> _Repo:
+        return self.repos[full_name.lower()] if full_name else next(iter(self.repos.values()))
 
     def add_fault(self, status: int | None, **options) -> Fault:
         fault = Fault(status, **options)
@@ -357,14 +419,19 @@ class GitHubServer(PullRequestsMixin, LoopbackServer):
                              headers)
 
     def _on_branch(self, repo: _Repo, branch: str | None) -> list[dict] | None:
-        ordered = sorted(repo.commits, key=lambda c: c["commit"]["committer"]["date"], reverse=True)
+        """The commits the listing of ``branch`` (a branch name or a sha; None: the default branch) holds,
+        in its order; None when GitHub knows no such branch or commit."""
+        head = repo.head(branch or repo.default_branch)
+        if head is not None:
+            return repo.reachable(head)
         if branch is None or branch == repo.default_branch:
-            return [c for c in ordered if not c.get("_only_branch")]
-        if any(c["sha"] == branch for c in ordered):  # a sha works too
-            return ordered
+            return []  # no commit yet
+        if any(c["sha"] == branch for c in repo.commits):  # a sha works too
+            return repo.reachable(branch)
         if not any(branch in c.get("_branches", ()) for c in repo.commits):
             return None
-        return [c for c in ordered if branch in c.get("_branches", ())]
+        ordered = sorted(repo.commits, key=lambda c: c["commit"]["committer"]["date"], reverse=True)
+        return [c for c in ordered if branch in c.get("_branches", ())]  # as the test declared it
 
     def _public(self, commit: dict, base: str, files: bool) -> dict:
         body = {k: v for k, v in commit.items() if not k.startswith("_") and (files or k not in ("files", "stats"))}

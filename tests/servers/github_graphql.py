@@ -6,15 +6,17 @@ The schema below copies GitHub's own names and types (``Repository.object(oid: G
 fails here as it would on GitHub. Queries are validated and executed by graphql-core; errors
 carry GitHub's top-level ``type`` (``NOT_FOUND``, ``FORBIDDEN`` ...). The point cost follows
 GitHub's documented formula: each connection costs the product of its ancestors' ``first``,
-summed, divided by 100, rounded, at least 1.
+summed, divided by 100, rounded (half up, as GitHub's Ruby rounds), at least 1.
 
 Pull requests are kept in one neutral shape (:func:`make_pull`) and rendered both as GraphQL
-nodes and as REST objects (``GET /repos/{o}/{r}/commits/{sha}/pulls``).
+nodes and as REST objects (``GET /repos/{o}/{r}/commits/{sha}/pulls``). A pull request's ``commits``
+(shas of commits the server holds) are rendered as GitHub's ``PullRequest.commits`` connection.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
@@ -35,6 +37,7 @@ from graphql import (
 SDL = """
 scalar GitObjectID
 scalar DateTime
+scalar GitTimestamp
 scalar URI
 
 type Query {
@@ -51,8 +54,15 @@ type Blob implements GitObject { oid: GitObjectID! }
 type Commit implements GitObject {
   oid: GitObjectID!
   message: String!
+  messageHeadline: String!
+  authoredDate: DateTime!
+  committedDate: DateTime!
+  author: GitActor
+  additions: Int!
+  deletions: Int!
   associatedPullRequests(first: Int, last: Int, after: String, before: String): PullRequestConnection
 }
+type GitActor { name: String email: String date: GitTimestamp user: User }
 interface Actor { login: String! }
 type User implements Actor { login: String! }
 type Bot implements Actor { login: String! }
@@ -72,7 +82,10 @@ type PullRequest {
   labels(first: Int, last: Int, after: String, before: String): LabelConnection
   reviews(first: Int, last: Int, after: String, before: String, states: [PullRequestReviewState!], author: String): PullRequestReviewConnection
   closingIssuesReferences(first: Int, last: Int, after: String, before: String): IssueConnection
+  commits(first: Int, last: Int, after: String, before: String): PullRequestCommitConnection!
 }
+type PullRequestCommitConnection { nodes: [PullRequestCommit] totalCount: Int! }
+type PullRequestCommit { commit: Commit! }
 type LabelConnection { nodes: [Label] totalCount: Int! }
 type Label { name: String! }
 type PullRequestReviewConnection { nodes: [PullRequestReview] totalCount: Int! }
@@ -81,16 +94,18 @@ type IssueConnection { nodes: [Issue] totalCount: Int! }
 type Issue { number: Int! url: URI! title: String! }
 """
 
-CONNECTIONS = {"associatedPullRequests", "labels", "reviews", "closingIssuesReferences"}
+CONNECTIONS = {"associatedPullRequests", "labels", "reviews", "closingIssuesReferences", "commits"}
 MAX_FIRST = 100
 
 
 def make_pull(number: int, title: str | None = None, *, body: str = "", labels=(), author: str = "jane",
               merged_by: str | None = "maintainer", approvers=(), reviewers_commented=(), closes=(),
               base: str = "o/r", merged_at: str | None = "2026-02-16T03:00:00Z",
-              review_decision: str | None = "APPROVED") -> dict:
-    """One pull request in a neutral shape; ``closes``: (number, title) pairs of issues in ``base``."""
+              review_decision: str | None = "APPROVED", commits=()) -> dict:
+    """One pull request in a neutral shape; ``closes``: (number, title) pairs of issues in ``base``;
+    ``commits``: the shas of its commits (held by the server), oldest first."""
     return {"number": number, "title": title if title is not None else f"Change {number}", "body": body,
+            "commits": list(commits),
             "labels": list(labels), "author": author, "merged_by": merged_by, "merged_at": merged_at,
             "approvers": list(approvers), "commented": list(reviewers_commented), "base": base,
             "review_decision": review_decision,
@@ -103,15 +118,32 @@ def _actor(login):
     return {"__typename": "Bot" if login.endswith("[bot]") else "User", "login": login}
 
 
-def graphql_node(pull: dict) -> dict:
-    """The neutral pull request as a GraphQL ``PullRequest`` value (connections resolved below)."""
+def graphql_commit(commit: dict) -> dict:
+    """A commit the server holds (GitHub's REST shape) as a GraphQL ``Commit`` value."""
+    info = commit["commit"]
+    message = info.get("message") or ""
+    files = commit.get("files") or []
+    login = (commit.get("author") or {}).get("login")
+    return {"__typename": "Commit", "oid": commit["sha"], "message": message,
+            "messageHeadline": message.split("\n", 1)[0], "authoredDate": info["author"]["date"],
+            "committedDate": info["committer"]["date"],
+            "author": {"name": info["author"].get("name"), "email": info["author"].get("email"),
+                       "date": info["author"]["date"], "user": {"__typename": "User", "login": login} if login else None},
+            "additions": sum(int(f.get("additions") or 0) for f in files),
+            "deletions": sum(int(f.get("deletions") or 0) for f in files)}
+
+
+def graphql_node(pull: dict, commit_of=lambda sha: None) -> dict:
+    """The neutral pull request as a GraphQL ``PullRequest`` value (connections resolved below);
+    ``commit_of``: sha -> the held commit's GraphQL value, or None."""
     reviews = ([{"author": _actor(a), "state": "APPROVED"} for a in pull["approvers"]]
                + [{"author": _actor(a), "state": "COMMENTED"} for a in pull["commented"]])
     return {"number": pull["number"], "title": pull["title"], "body": pull["body"],
             "url": f"https://github.com/{pull['base']}/pull/{pull['number']}", "mergedAt": pull["merged_at"],
             "reviewDecision": pull["review_decision"], "author": _actor(pull["author"]),
             "mergedBy": _actor(pull["merged_by"]), "baseRepository": {"nameWithOwner": pull["base"]},
-            "_labels": [{"name": n} for n in pull["labels"]], "_reviews": reviews, "_closing": pull["closes"]}
+            "_labels": [{"name": n} for n in pull["labels"]], "_reviews": reviews, "_closing": pull["closes"],
+            "_commits": [{"commit": c} for c in map(commit_of, pull.get("commits") or ()) if c is not None]}
 
 
 def rest_pull(pull: dict, api_url: str) -> dict:
@@ -150,6 +182,8 @@ def _schema():
         {"nodes": _slice(pr["_labels"], first, last), "totalCount": len(pr["_labels"])})
     fields["PullRequest"]["closingIssuesReferences"].resolve = lambda pr, info, first=None, last=None, **_: (
         {"nodes": _slice(pr["_closing"], first, last), "totalCount": len(pr["_closing"])})
+    fields["PullRequest"]["commits"].resolve = lambda pr, info, first=None, last=None, **_: (
+        {"nodes": _slice(pr["_commits"], first, last), "totalCount": len(pr["_commits"])})
 
     def reviews(pr, info, first=None, last=None, states=None, **_):
         chosen = [r for r in pr["_reviews"] if not states or r["state"] in states]
@@ -201,7 +235,7 @@ def cost_and_limits(document, variables: dict) -> tuple[int, list[str]]:
                     walk(selection.selection_set, inner)
 
     walk(operation.selection_set, 1)
-    return max(1, round(total / 100)), problems
+    return max(1, math.floor(total / 100 + 0.5)), problems
 
 
 def github_error(message: str, kind: str | None = None, path=None) -> dict:
@@ -299,7 +333,13 @@ class PullRequestsMixin:
         refusal = self.object_errors.get(oid or "") or self.object_errors.get("*")
         if refusal is not None:
             raise GraphQLError(refusal[1], extensions={"type": refusal[0]})
-        if not oid or not (oid in repo.known or any(c["sha"] == oid for c in repo.commits)):
+        held = {c["sha"]: c for c in repo.commits}
+        if not oid or not (oid in repo.known or oid in held):
             return None  # GitHub answers null for an object it does not have
-        return {"__typename": "Commit", "oid": oid, "message": "",
-                "_pulls": [graphql_node(p) for p in repo.pulls.get(oid, [])]}
+        node = graphql_commit(held[oid]) if oid in held else {
+            "__typename": "Commit", "oid": oid, "message": "", "messageHeadline": "", "authoredDate": "",
+            "committedDate": "", "author": None, "additions": 0, "deletions": 0}
+        def commit_of(sha: str) -> dict | None:
+            return graphql_commit(held[sha]) if sha in held else None
+
+        return {**node, "_pulls": [graphql_node(p, commit_of) for p in repo.pulls.get(oid, [])]}

@@ -31,7 +31,7 @@ OUTCOME_COLUMNS: dict[str, tuple[str, str]] = {
     "fixed_by": ("object", "shas of those fix commits, oldest first"),
     "days_to_fix": ("float64", "days from the commit to its first fix or revert; NaN when none"),
     "outcome_horizon": ("datetime64[ns, UTC]", "the last moment an outcome could be seen"),
-    "status": ("string", "open (observation period not over), reverted, fixed or clean"),
+    "outcome": ("string", "open (observation period not over), reverted, fixed or clean"),
 }
 
 
@@ -39,7 +39,7 @@ def outcome_table(outcomes: Outcomes) -> pd.DataFrame:
     """The outcome columns (``OUTCOME_COLUMNS``, in their dtypes) of labelled commits, indexed by sha."""
     rows = [{"sha": sha, "later_reverted": o.later_reverted, "reverted_by": list(o.reverted_by),
              "later_fixed": o.later_fixed, "fixed_by": list(o.fixed_by), "days_to_fix": o.days_to_fix,
-             "outcome_horizon": o.outcome_horizon, "status": o.status} for sha, o in outcomes.items()]
+             "outcome_horizon": o.outcome_horizon, "outcome": o.status} for sha, o in outcomes.items()]
     table = pd.DataFrame(rows, columns=["sha", *OUTCOME_COLUMNS]).set_index("sha")
     for name, (dtype, _) in OUTCOME_COLUMNS.items():
         if dtype.startswith("datetime64"):

@@ -16,17 +16,17 @@ import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 from ..errors import SourceError, UserError
 from .execute import check_parameters, run_notebook, stderr_to
 from .export import Exporters, Published, publish_notebook
+from .packaged import packaged_notebook
 
 
 def daily_notebook() -> Path:
     """The daily report notebook shipped inside the package."""
-    return Path(str(resources.files("repodigest") / "notebooks" / "daily_report.ipynb"))
+    return packaged_notebook("daily_report")
 
 
 @dataclass

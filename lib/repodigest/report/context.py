@@ -10,6 +10,7 @@ Shape::
      legend: str | None (the meaning of the mark after a name the model wrote that is nowhere),
      charts: {anchor, markdown} | None, overview: {...} | None (see report.citations),
      repos: [{name, anchor, summary_anchor, details_anchor, total, counts: {high, medium, low},
+              track_record: str | None (how past levels held: the statistics line), method_url,
               per_day: [{day, count}], rows: [{time, author, title, pr_number, pr_url}],
               groups: [{level, anchor, count, entries: [entry]}]}]}
 
@@ -205,10 +206,33 @@ def build_entry(row: Mapping, words: Mapping, anchor: str, analysis: Mapping | N
     return entry
 
 
+METHOD_URL = "https://github.com/repodigest/repodigest/blob/main/docs/analytics.md#did-the-levels-hold"
+
+
+def track_record_line(record: Mapping | None, words: Mapping) -> str | None:
+    """The statistics section's line on how a repository's past levels held (pipeline.gather_evidence's
+    figures): the share later fixed or reverted per level, and which levels are in use with both AUCs."""
+    if not record:
+        return None
+    history = words["history"]
+
+    def share(value) -> str:
+        return "–" if value is None else f"{value:.0%}"
+
+    parts = []
+    if record.get("count"):
+        parts.append(history["track_record_line"].format(days=record["days"], count=record["count"],
+                                                         **{lvl.value: share(record.get(lvl.value)) for lvl in LEVELS}))
+    if "model_auc" in record:
+        which = history["levels_by_model" if record.get("learned") else "levels_by_rules"]
+        parts.append(which.format(model_auc=f"{record['model_auc']:.2f}", rules_auc=f"{record['rules_auc']:.2f}"))
+    return " ".join(parts) or None
+
+
 def build_context(frame: pd.DataFrame, repos: Sequence[str], days: Sequence[str], lang: str = "zh",
                   analyses: Mapping[str, Mapping] | None = None, notes: Sequence[str] = (),
                   usage: Mapping | None = None, charts_markdown: str | None = None,
-                  path_area=None, overview=None) -> dict:
+                  path_area=None, overview=None, track_records: Mapping[str, Mapping] | None = None) -> dict:
     """Build the report context for ``days`` from the rows of ``frame`` in those days.
 
     ``overview`` (a :class:`~repodigest.report.overview.Overview`) is built from the frame when not
@@ -243,7 +267,8 @@ def build_context(frame: pd.DataFrame, repos: Sequence[str], days: Sequence[str]
                           "pr_number": None if pd.isna(r["pr_number"]) else int(r["pr_number"]),
                           "pr_url": r["pr_url"] if isinstance(r["pr_url"], str) else None}
                          for r in rows.to_dict("records")],
-                "groups": []}
+                "groups": [], "track_record": track_record_line((track_records or {}).get(name), words),
+                "method_url": METHOD_URL}
         groups = []
         for level in LEVELS:
             level_rows = rows[rows["level"] == level].sort_values(["score", "committed_at"], ascending=[False, False],

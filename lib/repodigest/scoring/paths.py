@@ -107,6 +107,7 @@ def is_security_sensitive(path: str) -> bool:
     return any(_SECURITY_WORDS.match(w) for w in words) or any(pair in _CREDENTIAL_PAIRS for pair in zip(words, words[1:]))
 
 
+@_cached
 def file_kind(path: str) -> str:
     """One word for the file's role: lock, generated, vendored, ci, build, test, docs or source."""
     if is_lockfile(path):

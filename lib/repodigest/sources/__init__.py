@@ -10,14 +10,15 @@ New backends register a factory in ``SOURCES`` keyed by the kind :func:`repo_kin
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from pathlib import Path
 from typing import Callable, Protocol
 
 from ..config import RepoConfig, Settings, repo_kind
 from ..errors import UserError
 from ..models import Commit, CommitRef
-from ..window import Window
-from .local_git import LocalGitSource
+from ..window import Window, parse_date, resolve_tz
+from .local_git import LocalGitSource, repository_root
 
 
 class Source(Protocol):
@@ -54,3 +55,37 @@ def open_source(repo: RepoConfig, settings: Settings, **options) -> Source:
     """Build the source for one configured repository."""
     kind, location = repo_kind(repo.spec, settings.base_dir)
     return SOURCES[kind](repo, location, settings, **options)
+
+
+def default_repo() -> RepoConfig:
+    """The git repository the run is started in."""
+    return RepoConfig(spec=str(repository_root(Path.cwd())))
+
+
+def open_sources(settings: Settings, **source_options) -> tuple[list[RepoConfig], list[Source]]:
+    """The configured repositories (default: the checkout the run is started in) and their sources."""
+    repo_configs = list(settings.repos) or [default_repo()]
+    sources = [open_source(r, settings, **source_options) for r in repo_configs]
+    names = [s.name for s in sources]
+    for name in {n for n in names if names.count(n) > 1}:
+        specs = [r.spec for r, s in zip(repo_configs, sources) if s.name == name]
+        raise UserError(f"two repositories share the display name {name!r} ({', '.join(specs)}): "
+                        f"set 'name' for one of them in the config")
+    return repo_configs, sources
+
+
+def latest_day(sources: list[Source], tz) -> date:
+    """The most recent day (in ``tz``) on which any of the sources has a commit."""
+    times = [t for t in (s.latest_commit_time() for s in sources) if t is not None]
+    if not times:
+        raise UserError("none of the repositories has any commit")
+    return max(times).astimezone(tz).date()
+
+
+def resolve_day(settings: Settings, date: str | date | None, sources: list[Source] | None = None) -> date:
+    """The report's (last) day: ``date`` parsed in the settings' time zone, else the latest day with commits."""
+    zone = resolve_tz(settings.tz)
+    day = parse_date(date, zone)
+    if day is None:
+        day = latest_day(sources if sources is not None else open_sources(settings)[1], zone)
+    return day

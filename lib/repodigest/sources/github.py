@@ -1,9 +1,24 @@
 """Commits of a GitHub repository through the REST API (PyGithub), cached so re-runs are free.
 
-Cost of one window, cold: ``ceil(N / 100)`` listing requests plus one detail request per commit
-(plus one more per extra 300 files of a very large commit). Warm (a day that ended before the
-run started, already fetched once): zero requests.
+Rows are the branch's first-parent line, as a clone reads it (:mod:`.github_history`); a merge carries
+the commits it landed in ``merged`` and is titled by what it landed.
 
+Cost of one window, cold: ``ceil(N / 100)`` listing requests (N: the commits the listing holds, the
+merged branches' included) plus one detail request per row (plus one more per extra 300 files of a
+very large commit). Warm (a day that ended before the run started, already fetched once): zero requests.
+
+- **Linear history** (no merge in the window and one tip, as in a squash-merge repository): every
+  listed commit is a row; nothing more is asked.
+- **A window with merges** (or a branch merged after it): the first-parent line is walked down from the
+  branch head, so the head and every commit between it and the window come from the listing of the days
+  after the window up to now, cached per finished day like the window's: ``ceil(M / 100)`` more requests
+  the first time (M: the commits listed after the window), and for a daily run reporting yesterday one
+  request a run (today's listing, which is never cached). Reporting a day long ago lists everything since
+  it once; later runs read those days from the cache.
+- **Landed commits** come from the same listing: author, dates, message and parents, with no request of
+  their own; their files and line counts are not known (``files`` is empty). A merged pull request's
+  commits older than the window (not in the window's listing) come with the pull request
+  (:mod:`.pull_requests`, :func:`~repodigest.sources.pull_shape.with_pull_request`), with their line counts.
 - **Listing**: ``GET /repos/{o}/{r}/commits?since&until[&sha]`` with ``per_page=100``. Without a
   configured branch no ``sha`` is sent, so GitHub uses the default branch and we never spend a
   request asking which branch that is (the repository object is created lazily).
@@ -15,8 +30,9 @@ run started, already fetched once): zero requests.
 - **Cache** (:class:`repodigest.cache.Cache`): table ``github_commit`` keyed
   ``{api_host}/{owner/name}@{sha}`` holds the trimmed commit JSON (patches included), immutable
   and kept forever. Table ``github_window`` keyed by repository, branch and one day's bounds holds
-  that day's sha list, written only when the day ended before the run started (a day that
-  is still open can gain commits). ``refresh=True`` reads nothing and rewrites everything.
+  that day's listing (sha, parents, author, dates, message), written only when the day ended before
+  the run started (a day that is still open can gain commits). ``refresh=True`` reads nothing and
+  rewrites everything.
 - **Token** only from ``$GITHUB_TOKEN``; it is sent in the ``Authorization`` header and never
   logged or cached. Without it a warning says GitHub allows 60 unauthenticated requests an hour.
 - **Errors**: 401 and unknown repository or branch are :class:`UserError`; rate limits whose
@@ -32,9 +48,8 @@ and no changes, and is a text-neutral move, counted 0/0). Large text diffs that 
 keep their counts (``changes > 0``), so they are not mistaken for binaries. An empty file added
 or deleted is indistinguishable from a binary one by this rule and is reported as binary.
 
-GitHub's REST dates are UTC (``...Z``): the commit's own offset is not available from the API.
-GitHub's listing follows all parents (not first-parent like the local source); the exact window
-test is applied to each commit's committer date after the details arrive.
+GitHub's REST dates are UTC (``...Z``): the commit's own offset is not available from the API. A merge's
+files are GitHub's: its diff against its first parent (a conflict's resolution included).
 """
 
 from __future__ import annotations
@@ -42,8 +57,9 @@ from __future__ import annotations
 import logging
 import warnings
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
+import requests
 from github import GithubException
 from tqdm import tqdm  # plain text: the bar is forwarded to the CLI user's terminal
 
@@ -52,14 +68,16 @@ from ..config import RepoConfig, Settings
 from ..errors import RepodigestError, SourceError
 from ..models import Commit, CommitRef
 from ..window import Window
+from . import github_history as history
 from .github_client import GitHubClient
-from .github_shape import file_change, parse_date, render_diff, to_commit, trim
+from .github_shape import file_change, parse_date, render_diff, to_commit, trim, trim_listed
 from .message import same_title
 
 log = logging.getLogger(__name__)
 
 COMMIT_TABLE = "github_commit"
 WINDOW_TABLE = "github_window"
+LISTING_VERSION = 2  # a day's cached listing: {"v", "commits": [trim_listed entries]} (1 was a sha list)
 LIST_PER_PAGE = 100  # GitHub's maximum for the commit listing
 FILES_PER_PAGE = 300  # GitHub's maximum (and default) for a commit's files
 SEARCH_PER_PAGE = 20  # commit search results read (one page) when a revert names a title
@@ -117,37 +135,79 @@ class GitHubSource:
     def _window_key(self, since: datetime, until: datetime) -> str:
         return f"{self.api_host}/{self.full_name}@{self.branch or ''}|{_utc_text(since)}|{_utc_text(until)}"
 
-    def _list_span(self, since: datetime, until: datetime) -> list[tuple[str, datetime]]:
-        """(sha, committer date) of the listing between two UTC instants (inclusive)."""
-        options = {"since": since.replace(tzinfo=None), "until": until.replace(tzinfo=None)}  # PyGithub appends "Z"
-        if self.branch:
-            options["sha"] = self.branch
+    def _list_span(self, since: datetime, until: datetime) -> list[dict]:
+        """The listing between two UTC instants (inclusive), as :func:`trim_listed` entries, in GitHub's order.
+
+        The pages are read as JSON through PyGithub's requester (its retries and errors): a listed commit
+        read as a PyGithub object would fetch its details to give a field the listing left out."""
+        requester = self.api.github(LIST_PER_PAGE).requester
+        url: str | None = f"/repos/{self.full_name}/commits"
+        query: dict | None = {"since": _utc_text(since), "until": _utc_text(until), "per_page": LIST_PER_PAGE,
+                              **({"sha": self.branch} if self.branch else {})}
+        entries: list[dict] = []
         try:
-            # .commit.committer.date is in the listing payload: reading it costs no request.
-            return [(c.sha, c.commit.committer.date) for c in self._repo().get_commits(**options)]
+            while url:
+                headers, page = requester.requestJsonAndCheck("GET", url, parameters=query)
+                if not isinstance(page, list):
+                    raise SourceError(f"GitHub answered something that is not a commit listing for "
+                                      f"'{self.full_name}' ({self.api_url}); try again later")
+                entries += [trim_listed(c) for c in page]
+                url, query = _next_page(headers), None  # the next page's URL carries the query
         except Exception as exc:  # noqa: BLE001 - translated to one line
             raise self._translate(exc, "listing commits") from None
+        return entries
 
-    def _list_shas(self, window: Window) -> list[str]:
-        """The window's shas. Each finished day is cached on its own, so a 14-day trend window that
-        moves by a day lists only the new day; the first (cold) run lists the window in one go."""
-        days = window.day_list()
-        bounds = {d: Window(d, 1, window.tz) for d in days}
+    def _listing(self, days: list[date], tz, fresh: bool = False) -> tuple[dict[date, list[dict]], bool]:
+        """Each of ``days`` (consecutive) -> its listed commits, and whether any day came from the cache. Each
+        finished day is cached on its own, so a 14-day trend window that moves by a day lists only the new
+        day; the days not cached are listed in one go. ``fresh``: list every day again."""
+        bounds = {d: Window(d, 1, tz) for d in days}
         keys = {d: self._window_key(b.start.astimezone(timezone.utc),
                                     (b.end - timedelta(seconds=1)).astimezone(timezone.utc)) for d, b in bounds.items()}
-        cached = self.cache.get_many(WINDOW_TABLE, list(keys.values()))
-        missing = [d for d in days if keys[d] not in cached]
-        by_day: dict = {d: list(cached[keys[d]]) for d in days if keys[d] in cached}
+        cached = {} if fresh else self.cache.get_many(WINDOW_TABLE, list(keys.values()))
+        by_day: dict[date, list[dict]] = {}
+        for day in days:
+            value = cached.get(keys[day])
+            if isinstance(value, dict) and value.get("v") == LISTING_VERSION:
+                by_day[day] = value["commits"]
+        missing = [d for d in days if d not in by_day]
         if missing:
-            since = bounds[missing[0]].start.astimezone(timezone.utc)
-            until = (bounds[missing[-1]].end - timedelta(seconds=1)).astimezone(timezone.utc)
-            listed = self._list_span(since, until)
-            for day in days[days.index(missing[0]):days.index(missing[-1]) + 1]:
-                inside = [sha for sha, when in listed if bounds[day].contains(_aware(when))]
-                by_day[day] = inside
+            span = days[days.index(missing[0]):days.index(missing[-1]) + 1]
+            listed = self._list_span(bounds[span[0]].start.astimezone(timezone.utc),
+                                     (bounds[span[-1]].end - timedelta(seconds=1)).astimezone(timezone.utc))
+            for day in span:
+                by_day[day] = []
+            for entry in listed:
+                day = history.committed(entry).astimezone(tz).date()
+                if span[0] <= day <= span[-1]:
+                    by_day[day].append(entry)
+            for day in span:
                 if bounds[day].end <= self.run_started:  # a day still running may get more commits
-                    self.cache.put(WINDOW_TABLE, keys[day], inside)
-        return [sha for day in reversed(days) for sha in by_day.get(day, [])]
+                    self.cache.put(WINDOW_TABLE, keys[day], {"v": LISTING_VERSION, "commits": by_day[day]})
+        return by_day, len(missing) < len(days)
+
+    def _line(self, window: Window, inside: list[dict]) -> tuple[list[dict], dict[str, dict]]:
+        """The first-parent line (newest first) down through the window, and the listed commits off it by sha.
+
+        Linear history needs nothing more; else the walk starts at the branch head, which the listing of
+        the days after the window up to now holds (with every commit between it and the window)."""
+        if history.linear(inside):
+            return inside, {}
+        today = self.run_started.astimezone(window.tz).date()
+        after_days = [window.last_day + timedelta(days=i) for i in range(1, (today - window.last_day).days + 1)]
+        by_sha = {e["sha"]: e for e in inside}
+        fresh = False
+        while True:
+            after, cached = self._listing(after_days, window.tz, fresh) if after_days else ({}, False)
+            later = [e for day in reversed(after_days) for e in after[day] if e["sha"] not in by_sha]
+            line = history.first_parent_line(later + inside)
+            if fresh or not cached or not history.stops_above(line, window.end):
+                break
+            fresh = True  # a cached day misses a commit pushed after it was listed: list them again
+        log.info("%s: merges in the window: the first-parent line from the head read from %d days after it",
+                 self.name, len(after_days))
+        on_line = {e["sha"] for e in line}
+        return line, {e["sha"]: e for e in later + inside if e["sha"] not in on_line}
 
     # -- details ---------------------------------------------------------------------------------
     def _commit_key(self, sha: str) -> str:
@@ -203,11 +263,18 @@ class GitHubSource:
 
     # -- the Source interface ----------------------------------------------------------------------
     def commits(self, window: Window) -> list[Commit]:
-        """Commits whose committer date falls inside ``window``, newest first."""
-        shas = self._list_shas(window)
-        raws = self._details(shas)
-        commits = [to_commit(raws[sha], self.name, self.full_name) for sha in dict.fromkeys(shas)]
-        commits = [c for c in commits if window.contains(c.committer_date)]
+        """The first-parent commits whose committer date falls inside ``window``, newest first; a merge with
+        the listed commits it landed (files not known: see the module docstring)."""
+        days = window.day_list()
+        listed, _ = self._listing(days, window.tz)
+        inside = [e for day in reversed(days) for e in listed[day]]
+        line, side = self._line(window, inside)
+        rows = [e for e in line if window.contains(history.committed(e))]
+        merges = [e for e in reversed(rows) if len(e["parents"]) > 1]  # oldest first
+        landed = {sha: tuple(to_commit(e, self.name, self.full_name) for e in found)
+                  for sha, found in history.landed(merges, side).items()}
+        raws = self._details([e["sha"] for e in rows])
+        commits = [to_commit(raws[e["sha"]], self.name, self.full_name, merged=landed.get(e["sha"], ())) for e in rows]
         commits.sort(key=lambda c: c.committer_date, reverse=True)  # stable: keeps GitHub's order on ties
         return commits
 
@@ -248,7 +315,7 @@ class GitHubSource:
                     raw = self._fetch_detail(sha)
                     self.cache.put(COMMIT_TABLE, self._commit_key(raw["sha"]), raw)
                 commit = to_commit(raw, self.name, self.full_name)
-                return CommitRef(commit.sha, commit.title, commit.committer_date, commit.url)
+                return CommitRef(commit.sha, commit.subject, commit.committer_date, commit.url)
             if title:
                 key = f"{self.api_host}/{self.full_name}|{before.isoformat() if before else ''}|{title}"
                 hit = self.cache.get(TITLE_TABLE, key)  # history before a past moment does not change
@@ -272,6 +339,12 @@ class GitHubSource:
             if same_title(subject, title) and (before is None or when < before):
                 return {"sha": item.sha, "title": subject, "date": _utc_text(when), "url": item.html_url}
         return {}
+
+
+def _next_page(headers: dict) -> str | None:
+    """The ``rel="next"`` URL of a paginated answer's ``Link`` header, or None on the last page."""
+    link = next((value for key, value in (headers or {}).items() if key.lower() == "link"), "")
+    return next((item["url"] for item in requests.utils.parse_header_links(link) if item.get("rel") == "next"), None)
 
 
 def open_github_source(repo: RepoConfig, full_name: str, settings: Settings, *, refresh: bool = False,

@@ -10,7 +10,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from ..models import Commit, FileChange
-from .message import parse_co_authors, parse_pr_number, split_message
+from .message import merge_title, parse_co_authors, parse_pr_number, split_message
 
 CACHE_VERSION = 1  # bump when the trimmed shape changes
 FILES_CAP = 3000  # GitHub returns at most this many files of one commit
@@ -45,6 +45,14 @@ def trim(data: dict, files: list[dict]) -> dict:
         "files": [{k: f[k] for k in _FILE_KEYS if f.get(k) is not None} for f in files],
         "total_files": len(files),
     }
+
+
+def trim_listed(data: dict) -> dict:
+    """A commit of the listing (which has no files) in the cache's shape, without ``files``: enough for
+    the first-parent walk (``parents``) and for a commit a merge landed (author, dates, message)."""
+    trimmed = trim(data, [])
+    del trimmed["files"], trimmed["total_files"]
+    return trimmed
 
 
 def file_change(f: dict) -> FileChange:
@@ -85,12 +93,16 @@ def render_diff(files) -> str:
     return "\n".join(out) + ("\n" if out else "")
 
 
-def to_commit(raw: dict, repo_name: str, full_name: str) -> Commit:
-    """A cached (trimmed) GitHub commit -> Commit; the PR link is built on the commit page's host."""
+def to_commit(raw: dict, repo_name: str, full_name: str, merged: tuple[Commit, ...] = ()) -> Commit:
+    """A cached (trimmed) GitHub commit -> Commit; the PR link is built on the commit page's host. A merge
+    is titled with what it landed (:func:`~repodigest.sources.message.merge_title`) and carries
+    ``merged``; a listed commit (no ``files`` key) has no files."""
     info = raw["commit"]
     message = info.get("message") or ""
-    title, _ = split_message(message)
-    pr = parse_pr_number(title)
+    subject, body = split_message(message)
+    pr = parse_pr_number(subject)
+    parents = tuple(raw.get("parents", ()))
+    landed = merge_title(subject, body) if len(parents) > 1 else None
     html_url = raw.get("html_url")
     pr_url = None
     if pr and html_url:
@@ -99,13 +111,13 @@ def to_commit(raw: dict, repo_name: str, full_name: str) -> Commit:
     files = tuple(file_change(f) for f in raw.get("files", []))
     author, committer = info.get("author") or {}, info.get("committer") or {}
     return Commit(
-        repo=repo_name, sha=raw["sha"], parents=tuple(raw.get("parents", ())),
+        repo=repo_name, sha=raw["sha"], parents=parents,
         author_name=author.get("name") or "", author_email=author.get("email") or "",
         author_date=parse_date(author["date"]),
         committer_name=committer.get("name") or "", committer_email=committer.get("email") or "",
         committer_date=parse_date(committer["date"]),
-        message=message, title=title, pr_number=pr, co_authors=parse_co_authors(message), files=files,
+        message=message, title=landed[0] if landed else subject, pr_number=pr,
+        co_authors=parse_co_authors(message), files=files,
         author_login=raw.get("author_login"), url=html_url, pr_url=pr_url,
-        files_truncated=raw.get("total_files", len(files)) >= FILES_CAP,
+        files_truncated=raw.get("total_files", len(files)) >= FILES_CAP, merged=merged, subject=subject,
     )
-

@@ -28,9 +28,11 @@ _LOG = ["-c", "core.quotepath=off", "-c", "log.showSignature=false", "log", "--d
 def range_args(tip: str, exclude: tuple[str, ...] = (), numstat: bool = True) -> list[str]:
     """The ``git log`` arguments for every commit reachable from ``tip`` but not from ``exclude`` (all
     parents: the first-parent line and what its merges landed), merges diffed against their first
-    parent. Without ``numstat`` (blobs not read): the files only, renames not detected."""
+    parent. In topological order: what a merge landed comes between it and its first parent, so a
+    reader knows a merge whole once it meets that parent. Without ``numstat`` (blobs not read): the
+    files only, renames not detected."""
     args = list(_LOG) if numstat else [a for a in _LOG if a not in ("--numstat", "-M")] + ["--no-renames"]
-    return [*args, tip, *(["--not", *exclude] if exclude else []), "--"]
+    return [*args, "--topo-order", tip, *(["--not", *exclude] if exclude else []), "--"]
 
 
 def listed_args() -> list[str]:

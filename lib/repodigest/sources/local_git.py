@@ -220,41 +220,61 @@ class LocalGitSource:
         oldest_parents = [p for p in shown[-1][1] if self._has(p)]
         tip, exclude = shown[0][0], tuple(oldest_parents[:1])
         wanted = {sha: parents for sha, parents in shown}
+        landed = self._landed_sets(tip, exclude, [(sha, parents) for sha, parents in shown if len(parents) > 1],
+                                   on_line)
+        waiting = {sha: set(shas) for sha, shas in landed.items()}  # what each merge still waits for
         merges, side, yielded = {}, {}, set()
+
+        def whole(raw: RawCommit) -> Commit:
+            commits = sorted((side[sha] for sha in landed[raw.sha] if sha in side),  # sha: one order on ties
+                             key=lambda r: (r.committer_date, r.sha), reverse=True)
+            beyond = any(c.sha in boundary for c in commits)  # a landed commit's own parents are not here
+            return to_commit(raw, self.name, self.base_url,
+                             merged=tuple(to_commit(c, self.name, self.base_url) for c in commits),
+                             incomplete="parent" if beyond else raw.incomplete)
+
         for raw in self._read(tip, exclude, yielded):
             if raw.sha in boundary:  # diffed against nothing: its changes are not known here
                 raw.files, raw.incomplete = [], "parent"
-            if raw.sha in wanted:
-                if len(raw.parents) > 1:
-                    merges[raw.sha] = raw
-                else:
-                    yielded.add(raw.sha)
-                    yield to_commit(raw, self.name, self.base_url, incomplete=raw.incomplete)
+            if raw.sha in wanted and len(raw.parents) > 1:
+                merges[raw.sha] = raw
+            elif raw.sha in wanted:
+                yielded.add(raw.sha)
+                yield to_commit(raw, self.name, self.base_url, incomplete=raw.incomplete)
             elif raw.sha not in on_line:
                 side[raw.sha] = raw
-        assigned: set[str] = set()
-        for sha, _ in reversed(shown):  # oldest first: a commit belongs to the first merge that landed it
-            if sha in merges:
-                raw = merges[sha]
-                landed = self._landed(raw, side, assigned)
-                beyond = any(p not in side and p not in on_line for p in raw.parents[1:]) or \
-                    any(c.sha in boundary for c in landed)
-                yield to_commit(raw, self.name, self.base_url, merged=landed,
-                                incomplete="parent" if beyond else raw.incomplete)
+                for merge in [m for m, rest in waiting.items() if raw.sha in rest]:
+                    waiting[merge].discard(raw.sha)
+            for sha in [m for m in merges if not waiting.get(m)]:  # read whole: out it goes, while git runs on
+                yielded.add(sha)
+                waiting.pop(sha, None)
+                yield whole(merges.pop(sha))
+        for raw in merges.values():  # what a damaged clone could not give
+            yield whole(raw)
 
-    def _landed(self, merge: RawCommit, side: dict[str, RawCommit], assigned: set[str]) -> tuple[Commit, ...]:
-        """The commits ``merge`` landed: reachable through its other parents among the window's side commits,
-        not landed by an earlier merge; newest first."""
-        stack, found = list(merge.parents[1:]), []
-        while stack:
-            sha = stack.pop()
-            if sha in assigned or sha not in side:
-                continue
-            assigned.add(sha)
-            found.append(side[sha])
-            stack.extend(side[sha].parents)
-        found.sort(key=lambda raw: raw.committer_date, reverse=True)
-        return tuple(to_commit(raw, self.name, self.base_url) for raw in found)
+    def _landed_sets(self, tip: str, exclude: tuple[str, ...], merges: list[tuple[str, tuple[str, ...]]],
+                     on_line: set[str]) -> dict[str, set[str]]:
+        """Each merge's landed commits: reachable through its other parents, not on the line, not landed by
+        an earlier merge (so the oldest merge that brings a commit owns it), from the range's graph (one
+        ``git rev-list``, no diffs). Merges among them are only how the others travelled: not landed."""
+        if not merges:
+            return {}
+        out = run_git(self.path, "rev-list", "--parents", tip, *(["--not", *exclude] if exclude else []), "--")
+        parents = {row.split()[0]: row.split()[1:] for row in out.decode().splitlines() if row}
+        taken: set[str] = set()
+        landed: dict[str, set[str]] = {}
+        for sha, merge_parents in reversed(merges):  # oldest first
+            stack, found = list(merge_parents[1:]), set()
+            while stack:
+                commit = stack.pop()
+                if commit in taken or commit in on_line or commit not in parents:
+                    continue
+                taken.add(commit)
+                if len(parents[commit]) <= 1:
+                    found.add(commit)
+                stack.extend(parents[commit])
+            landed[sha] = found
+        return landed
 
     def _first_parent_line(self, since: datetime) -> list[tuple[str, float, tuple[str, ...]]]:
         """(sha, committer time, parents) of the branch's first-parent line down to ``since``, newest first
@@ -329,6 +349,12 @@ class LocalGitSource:
     def _has(self, sha: str) -> bool:
         """The commit is in the clone (a shallow clone's boundary parents are not)."""
         return not run_git(self.path, "cat-file", "-e", f"{sha}^{{commit}}", check=False, quiet=True)
+
+    def revision_at(self, moment: datetime) -> str | None:
+        """The branch's newest first-parent commit committed before ``moment`` (what the line was then)."""
+        out = run_git(self.path, "rev-list", "-1", "--first-parent", f"--before={moment.isoformat()}", self.revision,
+                      "--", check=False)
+        return out.decode().strip() or None
 
     def latest_commit_time(self) -> datetime | None:
         """Committer date of the newest commit on the branch."""

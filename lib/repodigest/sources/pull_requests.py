@@ -3,11 +3,16 @@
 Cost of N commits, cold: ``ceil(N / 50)`` GraphQL requests, each asking for the associated pull
 request of up to 50 commits at once (aliases ``c0 .. c49`` over ``object(oid: $oN)``, the oids
 sent as ``GitObjectID!`` variables) plus ``rateLimit { cost remaining resetAt }``. By GitHub's
-formula (the connections' ``first`` products, summed, divided by 100) a batch of 50 costs 2
-points of the 5,000 an hour; the points GitHub charged are logged and returned. Warm: zero.
+formula (each connection counts the product of its ancestors' ``first``; the sum divided by 100,
+rounded) an alias holds five connections under ``associatedPullRequests(first: 1)`` (itself, labels,
+reviews, closing issues and the pull request's ``commits(first: 100)``, each counting 1): 250 for a
+batch of 50, 2.5 points, which GitHub's rounding makes 3 (2 without the commits) of the 5,000 an hour;
+at most 50 x 151 = 7,550 nodes of the 500,000 allowed. The points GitHub charged are logged and
+returned. Warm: zero.
 
 - **Fields**: number, title, body, url, labels, author, merged by, merged at, review decision,
-  approvers (reviews in state APPROVED), closing issue references, base repository.
+  approvers (reviews in state APPROVED), closing issue references, base repository, and the first 100
+  commits (sha, title, author name, email and login, dates, line counts; the total count).
 - **Another repository's pull request** (``baseRepository`` is not this repository: a fork's)
   is not this commit's: it is ignored, and said so.
 - **REST fallback** when GitHub refuses GraphQL (HTTP 401/403/404 on ``/graphql``: GitHub
@@ -45,7 +50,7 @@ log = logging.getLogger(__name__)
 
 BATCH = 50  # commits per GraphQL request
 PULL_TABLE = "github_pull"
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: with the pull request's commits
 REST_PER_PAGE = 30  # the commit's pull requests: one page is plenty
 REFUSED = {"FORBIDDEN", "INSUFFICIENT_SCOPES"}
 DOING = "reading pull requests"
