@@ -104,7 +104,7 @@ def test_generated_pages_hold_what_the_code_declares():
     assert f"`HIGH_AT` ({HIGH_AT})" in pages["scoring.md"]
     assert f"`MEDIUM_AT` ({MEDIUM_AT})" in pages["scoring.md"]
     assert all(f"| `{key}` |" in pages["config.md"] for key in Settings.model_fields if key not in
-               ("github", "llm", "charts"))
+               ("github", "llm", "scoring", "charts"))
     assert "| `--window-days` | WINDOW_DAYS |" in pages["cli.md"]
     assert all(page.splitlines()[2] == reference.GENERATED for page in pages.values())
 
@@ -114,7 +114,7 @@ def test_every_config_key_says_what_it_is():
 
     comments = reference.field_comments(config)
     models = [config.Settings, config.RepoConfig, config.AreaRule, config.GitHubConfig, config.LLMConfig,
-              config.ChartsConfig, config.DeliveryConfig]
+              config.ScoringConfig, config.ChartsConfig, config.DeliveryConfig]
     silent = [f"{m.__name__}.{name}" for m in models for name, field in m.model_fields.items()
               if not comments[m.__name__].get(name) and not (isinstance(field.annotation, type)
                                                               and issubclass(field.annotation, config.BaseModel))]

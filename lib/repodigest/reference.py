@@ -277,6 +277,7 @@ def config_page() -> str:
                                                       "the first match wins.")),
                 ("[github]", config.GitHubConfig, "GitHub's API: commits (REST) and pull requests (GraphQL)."),
                 ("[llm]", config.LLMConfig, "The model's analysis (OpenAI-compatible endpoint)."),
+                ("[scoring]", config.ScoringConfig, "How levels are decided, and the evidence shown for them."),
                 ("[charts]", config.ChartsConfig, "The report's charts."),
                 ("[[delivery]]", config.DeliveryConfig, "One table per chat channel the summary is posted to.")]
     parts = [("The keys of `repodigest.toml` (`--config`), from the pydantic models of `repodigest.config`; "
