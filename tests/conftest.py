@@ -25,3 +25,6 @@ def _isolated_env(monkeypatch, tmp_path):
     for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL", "GITHUB_TOKEN", "GITHUB_API_URL"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("REPODIGEST_CACHE_DIR", str(tmp_path / "cache"))
+    # chart PNGs start a browser per report: only the tests about them ask for them
+    monkeypatch.setenv("REPODIGEST_CHART_IMAGES", "0")
+

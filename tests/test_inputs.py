@@ -54,3 +54,22 @@ def test_repo_specs(tmp_path):
     for bad in ("not a repo", "a/b/c", "./missing"):
         with pytest.raises(UserError, match="neither an existing path nor"):
             repo_kind(bad)
+
+
+def test_chart_images_switch_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("REPODIGEST_CHART_IMAGES", "1")
+    assert load_settings().charts.images is True
+    monkeypatch.setenv("REPODIGEST_CHART_IMAGES", "off")
+    assert load_settings().charts.images is False
+    monkeypatch.setenv("REPODIGEST_CHART_IMAGES", "0")
+    assert load_settings().charts.images is False
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[charts]\nimages = true\ntop_authors = 5\n")
+    settings = load_settings(cfg)  # the config's own choice wins over the environment
+    assert settings.charts.images is True and settings.charts.top_authors == 5
+    cfg.write_text("[charts]\ntop_authors = 5\n")
+    settings = load_settings(cfg)
+    assert settings.charts.images is False and settings.charts.top_authors == 5
+    monkeypatch.setenv("REPODIGEST_CHART_IMAGES", "maybe")
+    with pytest.raises(UserError, match="REPODIGEST_CHART_IMAGES"):
+        load_settings()

@@ -274,3 +274,19 @@ def test_a_github_repository_finds_an_old_reverted_commit_once(tmp_path, monkeyp
         server.reset_counts()
         again = build_digest(date="2026-02-16", config=str(config), progress=False)
         assert server.total == 0 and again.frame.set_index("sha").loc[revert["sha"], "reverts"][0]["sha"] == old["sha"]
+
+
+def test_a_long_series_cites_the_nearest_members_and_counts_the_rest(make_repo):
+    repo = make_repo()
+    shas = [repo.commit(f"tune cache step {i}", f"2026-02-16T09:{i * 3:02d}:00+08:00",
+                        {f"src/cache/step{i}.py": "x\n" * (i + 1)}) for i in range(12)]
+    md = build_digest(date="2026-02-16", repos=[str(repo.path)], lang="en").markdown()
+    first, middle = entry_of(md, shas[0][:7]), entry_of(md, shas[6][:7])
+    # the eight nearest others, in series order, then how many are left
+    assert re.findall(r"\(#(\w{7})\) (\d+)/12", first.split("the others: ")[1]) == \
+        [(s[:7], str(k)) for k, s in enumerate(shas[1:9], start=2)]
+    assert "9/12 …and 3 more  \n" in first
+    assert [k for _, k in re.findall(r"\(#(\w{7})\) (\d+)/12", middle.split("the others: ")[1])] == \
+        ["3", "4", "5", "6", "8", "9", "10", "11"]
+    assert "11/12 …and 3 more  \n" in middle
+    anchors_resolve(md)

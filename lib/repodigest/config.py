@@ -116,6 +116,9 @@ def _format_validation(err: ValidationError, where: str) -> str:
     return f"{where}: {loc}: {first['msg']}"
 
 
+_FLAGS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
+
+
 def load_settings(config: str | os.PathLike | None = None, **overrides) -> Settings:
     """Read the TOML ``config`` (optional) and apply non-None ``overrides`` on top."""
     data: dict = {}
@@ -138,6 +141,11 @@ def load_settings(config: str | os.PathLike | None = None, **overrides) -> Setti
             if not value:
                 continue
         data[key] = value
+    images = os.environ.get("REPODIGEST_CHART_IMAGES", "").strip().lower()
+    if images and "images" not in data.get("charts", {}):  # the config's own choice wins
+        if images not in _FLAGS:
+            raise UserError(f"REPODIGEST_CHART_IMAGES={images!r}: use 1 or 0")
+        data["charts"] = {**data.get("charts", {}), "images": _FLAGS[images]}
     if "lang" in data and data["lang"] not in LANGS:
         raise UserError(f"unknown language {data['lang']!r}: use one of {', '.join(LANGS)}")
     try:

@@ -83,7 +83,7 @@ def rendered(tmp_path_factory):
     # An author name lands in the charts' JSON inside <script>: it must not close the script.
     repo.commit("[</script><script>x] tagged", "2026-02-16T20:00:00+08:00", {"src/pkg/z.py": "z\n"},
                 author=(f"</script><script>{PWN}</script>", "evil@example.com"))
-    env = {k: v for k, v in os.environ.items()}
+    env = {**os.environ, "REPODIGEST_CHART_IMAGES": "1"}
     proc = subprocess.run([str(Path(sys.executable).with_name("repodigest")), "report", "--repo", str(repo.path),
                            "--date", "2026-02-16", "--out-dir", str(work / "out")], cwd=work, capture_output=True,
                           text=True, env=env, timeout=300)
@@ -131,7 +131,8 @@ def test_embedded_default_report_draws_every_chart(tmp_path):
     """What `make report` does on a fresh clone: this checkout, its latest day, no keys."""
     root = Path(__file__).resolve().parents[2]
     proc = subprocess.run([str(Path(sys.executable).with_name("repodigest")), "report", "--out-dir",
-                           str(tmp_path / "out")], cwd=root, capture_output=True, text=True, timeout=300)
+                           str(tmp_path / "out")], cwd=root, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "REPODIGEST_CHART_IMAGES": "1"})
     assert proc.returncode == 0, proc.stderr
     folder = Path(proc.stdout.strip()).parent
     dump = chromium("--virtual-time-budget=10000", "--dump-dom", (folder / "report.html").as_uri(),

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 BIN = Path(sys.executable).with_name("repodigest")
+IMAGES = {"REPODIGEST_CHART_IMAGES": "1"}  # the tests about chart PNGs ask for them (conftest turns them off)
 
 
 def run(*args, cwd, env=None):
@@ -162,7 +163,7 @@ def _charts_section(md: str) -> str:
 def test_report_without_a_browser_says_where_the_charts_are(busy_repo, tmp_path):
     out = tmp_path / "o"
     proc = run("report", "--repo", str(busy_repo.path), "--date", "2026-02-16", "--out-dir", str(out), cwd=tmp_path,
-               env={"BROWSER_PATH": str(tmp_path / "no-such-chrome")})
+               env={"BROWSER_PATH": str(tmp_path / "no-such-chrome"), **IMAGES})
     assert proc.returncode == 0, proc.stderr
     folder = out / "2026-02-16"
     section = _charts_section((folder / "report.md").read_text())
@@ -177,7 +178,7 @@ def test_report_without_a_browser_says_where_the_charts_are(busy_repo, tmp_path)
 @pytest.mark.skipif(not shutil.which("chromium"), reason="Debian's chromium is not installed (make browser)")
 def test_a_notebook_run_by_papermill_publishes_as_the_cli_does(busy_repo, tmp_path):
     proc = run("report", "--repo", str(busy_repo.path), "--date", "2026-02-16", "--out-dir", str(tmp_path / "o"),
-               cwd=tmp_path)
+               cwd=tmp_path, env=IMAGES)
     assert proc.returncode == 0, proc.stderr
     by_cli = tmp_path / "o" / "2026-02-16"
     notebook = Path(__file__).resolve().parents[2] / "notebooks" / "daily_report.ipynb"
@@ -185,10 +186,11 @@ def test_a_notebook_run_by_papermill_publishes_as_the_cli_does(busy_repo, tmp_pa
     alone.mkdir()
     proc = subprocess.run([str(BIN.with_name("papermill")), str(notebook), str(alone / "report.ipynb"),
                            "-p", "date", "2026-02-16", "-p", "repos", str(busy_repo.path), "-p", "out_dir", str(alone),
-                           "--no-progress-bar"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+                           "--no-progress-bar"], cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, **IMAGES})
     assert proc.returncode == 0, proc.stderr
     assert not list(alone.glob("chart-*")) and not (alone / "status.json").exists()  # the kernel only computes
-    proc = run("publish", str(alone / "report.ipynb"), cwd=tmp_path)
+    proc = run("publish", str(alone / "report.ipynb"), cwd=tmp_path, env=IMAGES)
     assert proc.returncode == 0 and proc.stdout.strip() == str(alone / "report.md"), proc.stderr
     pngs = sorted(p.name for p in by_cli.glob("chart-*.png"))
     assert len(pngs) == 5 and sorted(p.name for p in alone.glob("chart-*.png")) == pngs

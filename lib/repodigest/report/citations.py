@@ -61,10 +61,14 @@ def related_index(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, pd.DataF
     (built once per report, not once per entry)."""
     members = frame[frame["series"].notna()]
     return (frame.set_index("sha", drop=False),
-            {sid: group.sort_values("series_index") for sid, group in members.groupby("series")})
+            {sid: group.sort_values("series_index")[["sha", "url", "series", "series_index", "series_size"]]
+             .to_dict("records") for sid, group in members.groupby("series")})
 
 
-def related_context(row: Mapping, index: tuple[pd.DataFrame, dict[str, pd.DataFrame]], anchor_of: Mapping[str, str],
+SERIES_SHOWN = 8  # the other members an entry cites, the nearest in the series; a count for the rest
+
+
+def related_context(row: Mapping, index: tuple[pd.DataFrame, dict[str, list[dict]]], anchor_of: Mapping[str, str],
                     words: Mapping) -> dict | None:
     """The relation lines of ``row``'s entry (what it reverts, what reverts it, its series), or None;
     ``index`` is :func:`related_index` of the frame."""
@@ -82,10 +86,13 @@ def related_context(row: Mapping, index: tuple[pd.DataFrame, dict[str, pd.DataFr
                                        "lived": lived_text(other["revert_lived_hours"], words)})
     if isinstance(row["series"], str):
         members = series[row["series"]]
-        members = members[members["sha"] != row["sha"]]
+        here = next(i for i, m in enumerate(members) if m["sha"] == row["sha"])
+        first = max(0, min(here - SERIES_SHOWN // 2, len(members) - SERIES_SHOWN - 1))
+        near = [m for m in members[first:first + SERIES_SHOWN + 1] if m["sha"] != row["sha"]][:SERIES_SHOWN]
         related["series"] = {"place": series_place(row), "rule": words[f"rel_rule_{row['series_rule']}"],
                              "others": [{"commit": cite(m["sha"], anchor_of, m["url"]), "place": series_place(m)}
-                                        for m in members.to_dict("records")]}
+                                        for m in near],
+                             "more": len(members) - 1 - len(near)}
     if not (related["reverts"] or related["reverts_unknown"] or related["reverted_by"] or related["series"]):
         return None
     return related
