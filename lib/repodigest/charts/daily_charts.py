@@ -15,6 +15,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
@@ -109,7 +110,8 @@ def _empty(title: str) -> go.Figure:
 
 def styled(fig: go.Figure, **layout) -> go.Figure:
     """``fig`` in the house style (white template, the CJK-capable font), with ``layout`` applied."""
-    fig.update_layout(template="plotly_white", font_family=FONT_FAMILY, **layout)
+    # the registered template object, not its name: plotly resolves a name by a deep copy per figure
+    fig.update_layout(template=pio.templates["plotly_white"], font_family=FONT_FAMILY, **layout)
     return fig
 
 
