@@ -9,9 +9,10 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-from repodigest.daily import DailyReport
+from repodigest.daily import DailyReport, daily_report
 from repodigest.frame import write_frame
 from repodigest.publish.export import publish_notebook
+from repodigest.publish.render import RenderResult
 
 
 def executed_notebook(report, path: Path) -> Path:
@@ -36,3 +37,12 @@ def save(digest, folder: Path, images: bool = False):
     files), published in-process; chart PNGs only when ``images``."""
     written = write_frame(digest.frame, folder) + write_frame(digest.file_frame, folder, kind="files")
     return publish(DailyReport(digest, written), folder, images=None if images else False)
+
+
+def render_report(parameters: dict, out_root, folder: str, images: bool = True, **_) -> RenderResult:
+    """Stands in for ``repodigest.publish.render.render_report`` (monkeypatched in tests of the CLI): the
+    notebook's one call with the CLI's ``parameters``, published into ``out_root/folder``, no kernel."""
+    out = Path(out_root) / folder
+    report = daily_report(**parameters, data_dir=out, progress=False)
+    done = publish(report, out, images=None if images else False)
+    return RenderResult(folder=done.folder, files=done.files, partial=done.partial, warnings=done.warnings)

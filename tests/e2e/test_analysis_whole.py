@@ -1,34 +1,33 @@
 """The model's analysis reaches the reader whole (issue 11).
 
 A realistic day (tests/fixtures/realistic_day: 14 commits, recorded zh and en answers written the
-way a strong model writes them) is rendered through the CLI against the local OpenAI-compatible
-server, once as a strict server (it returns only the fields asked for, so promoted commits need a
-follow-up) and once as a lax one (it returns everything the model wrote, fields the level does not
-ask for included). Then, entry by entry, in report.md (rendered by cmark-gfm, GitHub's own
-renderer) and in report.html (what nbconvert wrote): every content item the model wrote is found
-in its own section, nothing is doubled, and no heading is left without content.
+way a strong model writes them) is built and published in-process as ``repodigest report`` would
+(the real openai client over HTTP to the local OpenAI-compatible server), once against a strict
+server (it returns only the fields asked for, so promoted commits need a follow-up) and once
+against a lax one (it returns everything the model wrote, fields the level does not ask for
+included). Then, entry by entry, in report.md (rendered by cmark-gfm, GitHub's own renderer) and
+in report.html (what nbconvert wrote): every content item the model wrote is found in its own
+section, nothing is doubled, and no heading is left without content.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import cmarkgfm
 import pytest
 from bs4 import BeautifulSoup, Tag
+from published import save
 from realistic_day import build_realistic_day, load_commits, load_recordings
 from servers.openai_api import OpenAIServer
 
+from repodigest import build_digest
 from repodigest.analysis.grounding import MARK
 from repodigest.i18n import strings as load_labels
 from repodigest.scoring.blend import blend_levels
 
-CLI = str(Path(sys.executable).with_name("repodigest"))
 RANK = {"low": 0, "medium": 1, "high": 2}
 LEVEL_FIELDS = {"low": ("summary",), "medium": ("summary", "scope", "advice", "closing"),
                 "high": ("summary", "scope", "insight", "risks", "advice", "closing")}
@@ -143,15 +142,15 @@ def check_entry(blocks: list[Tag], answer: dict, labels: dict, where: str) -> No
             assert squash(opener) * 2 not in whole, f"{where}: doubled opener {opener!r}"
 
 
-def render(tmp_path: Path, repo: Path, lang: str, server: OpenAIServer) -> Path:
-    env = {**os.environ, "OPENAI_API_KEY": "sk-test-realistic", "OPENAI_BASE_URL": server.base_url,
-           "REPODIGEST_CACHE_DIR": str(tmp_path / f"cache-{lang}")}
-    out = tmp_path / f"out-{lang}"
-    proc = subprocess.run([CLI, "report", "--repo", str(repo), "--date", "2026-02-16", "--tz", "Asia/Shanghai",
-                           "--lang", lang, "--out-dir", str(out)], capture_output=True, text=True, env=env,
-                          timeout=600)
-    assert proc.returncode == 0, proc.stderr
-    return out / "2026-02-16"
+def render(tmp_path: Path, repo: Path, lang: str, server: OpenAIServer, monkeypatch) -> Path:
+    """The report folder of the day, built and published in-process as ``repodigest report`` would."""
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-realistic")
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    monkeypatch.setenv("REPODIGEST_CACHE_DIR", str(tmp_path / f"cache-{lang}"))
+    folder = tmp_path / f"out-{lang}" / "2026-02-16"
+    digest = build_digest(date="2026-02-16", repos=[str(repo)], tz="Asia/Shanghai", lang=lang, progress=False)
+    save(digest, folder)
+    return folder
 
 
 def entry_blocks(soup: BeautifulSoup, short_sha: str) -> list[Tag]:
@@ -173,13 +172,13 @@ def day(tmp_path_factory):
 
 
 @pytest.mark.parametrize("lang,strict", [("zh", True), ("en", False)])
-def test_every_item_the_model_wrote_is_in_its_section(day, tmp_path, lang, strict):
+def test_every_item_the_model_wrote_is_in_its_section(day, tmp_path, monkeypatch, lang, strict):
     recordings = load_recordings(lang)
     by_title = {c["title"]: c for c in load_commits()}
     with OpenAIServer(mode="recorded", answers={by_title[t]["title"]: r["answer"] for t, r in
                                                  ((c["title"], recordings[c["id"]]) for c in load_commits())},
                       strict=strict) as server:
-        folder = render(tmp_path, day.path, lang, server)
+        folder = render(tmp_path, day.path, lang, server, monkeypatch)
         asked: dict[str, set[str]] = {}
         for request in server.asked:
             asked.setdefault(request["title"], set()).update(request["fields"] or ())
@@ -211,14 +210,14 @@ def test_every_item_the_model_wrote_is_in_its_section(day, tmp_path, lang, stric
     assert "-" * 3 in md and "<script>" not in md
 
 
-def test_a_commit_rated_two_levels_above_the_rules_gets_the_full_high_entry(day, tmp_path):
+def test_a_commit_rated_two_levels_above_the_rules_gets_the_full_high_entry(day, tmp_path, monkeypatch):
     recordings = load_recordings("zh")
     two_up = [c for c in load_commits() if c["expected_rules_level"] == "low"
               and recordings[c["id"]]["answer"]["importance"] == "high"]
     assert two_up, "the fixture has a commit rated low by the rules and high by the model"
     answers = {c["title"]: recordings[c["id"]]["answer"] for c in load_commits()}
     with OpenAIServer(mode="recorded", answers=answers, strict=True) as server:
-        folder = render(tmp_path, day.path, "zh", server)
+        folder = render(tmp_path, day.path, "zh", server, monkeypatch)
         asked = [r for r in server.asked if r["title"] == two_up[0]["title"]]
     assert len(asked) == 2 and set(asked[1]["fields"]) == {"scope", "insight", "risks", "advice", "closing"}
     md = (folder / "report.md").read_text(encoding="utf-8")

@@ -1,4 +1,5 @@
-"""The HTML report in headless Chromium, offline: every chart draws and no commit text runs code."""
+"""The HTML report in headless Chromium, offline: every chart draws and no commit text runs code. The hostile
+day's report is published in-process (tests/published.py, chart PNGs on); the default report runs the command."""
 
 import os
 import shutil
@@ -8,8 +9,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from published import save
 
 from gitrepo import GitRepo
+from repodigest import build_digest
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(not CHROMIUM, reason="Debian's chromium is not installed (make browser)")
@@ -83,12 +86,13 @@ def rendered(tmp_path_factory):
     # An author name lands in the charts' JSON inside <script>: it must not close the script.
     repo.commit("[</script><script>x] tagged", "2026-02-16T20:00:00+08:00", {"src/pkg/z.py": "z\n"},
                 author=(f"</script><script>{PWN}</script>", "evil@example.com"))
-    env = {**os.environ, "REPODIGEST_CHART_IMAGES": "1"}
-    proc = subprocess.run([str(Path(sys.executable).with_name("repodigest")), "report", "--repo", str(repo.path),
-                           "--date", "2026-02-16", "--out-dir", str(work / "out")], cwd=work, capture_output=True,
-                          text=True, env=env, timeout=300)
-    assert proc.returncode == 0, proc.stderr
     folder = work / "out" / "2026-02-16"
+    with pytest.MonkeyPatch.context() as env:  # module-scoped: the per-test isolation is not in place yet
+        for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "GITHUB_TOKEN", "GITHUB_API_URL"):
+            env.delenv(name, raising=False)
+        env.setenv("REPODIGEST_CACHE_DIR", str(work / "cache"))
+        env.setenv("REPODIGEST_CHART_IMAGES", "1")
+        save(build_digest(date="2026-02-16", repos=[str(repo.path)], progress=False), folder, images=True)
     dump = chromium("--virtual-time-budget=10000", "--dump-dom", (folder / "report.html").as_uri(),
                     user_dir=work / "profile1")
     assert dump.returncode == 0, dump.stderr[-2000:]

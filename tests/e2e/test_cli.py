@@ -1,4 +1,5 @@
-"""Whole runs of ``repodigest report``: papermill executes the notebook, nbconvert exports it."""
+"""Whole runs of ``repodigest report``: papermill executes the notebook, nbconvert exports it. Where the
+content is the point and not the process, the report is built and published in-process (tests/published.py)."""
 
 import json
 import os
@@ -9,7 +10,12 @@ import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
+import published
 import pytest
+from published import save
+
+from repodigest import build_digest
+from repodigest.cli import main
 
 BIN = Path(sys.executable).with_name("repodigest")
 IMAGES = {"REPODIGEST_CHART_IMAGES": "1"}  # the tests about chart PNGs ask for them (conftest turns them off)
@@ -66,6 +72,12 @@ def test_report_writes_html_md_data_and_notebook(busy_repo, tmp_path):
     assert not any(src and src.startswith("http") for src in parser.scripts if src)  # nothing from a CDN... yet
     assert json.loads((folder / "status.json").read_text())["commits"] == 2
     assert not [p for p in out.iterdir() if p.name.startswith(".tmp-")]
+    # the in-process publication that the content tests use writes what the command writes
+    alone = tmp_path / "in-process"
+    save(build_digest(date="2026-02-16", repos=[str(busy_repo.path)], tz="Asia/Shanghai", progress=False), alone)
+    assert {p.name for p in alone.iterdir()} == {p.name for p in folder.iterdir()}
+    for name in ("report.md", "status.json", "overview.json", "commits.csv", "files.csv"):
+        assert (alone / name).read_bytes() == (folder / name).read_bytes(), name
 
 
 def test_default_is_the_latest_day_of_the_checkout(busy_repo, tmp_path):
@@ -114,34 +126,21 @@ def test_failed_run_keeps_the_previous_report(busy_repo, tmp_path):
     assert not [p for p in out.iterdir() if p.name.startswith(".tmp-")]
 
 
-def test_papermill_cli_runs_the_notebook_directly(busy_repo, tmp_path):
-    notebook = Path(__file__).resolve().parents[2] / "notebooks" / "daily_report.ipynb"
-    papermill = Path(sys.executable).with_name("papermill")
-    proc = subprocess.run([str(papermill), str(notebook), str(tmp_path / "out.ipynb"), "-p", "date", "2026-02-16",
-                           "-p", "repos", str(busy_repo.path), "--no-progress-bar"],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr
-    executed = json.loads((tmp_path / "out.ipynb").read_text())
-    outputs = ["".join(o.get("data", {}).get("text/markdown", "")) for c in executed["cells"]
-               for o in c.get("outputs", [])]
-    shown = "".join(outputs)
-    assert "# 每日更新报告（2026-02-16）" in shown and "本日共 2 个提交" in shown
-    # the first output is the day at a glance, under the title
-    assert outputs[0].startswith("# 每日更新报告（2026-02-16）") and "## 🧭 今日概览" in outputs[0]
-    assert "本日 2 个提交" in outputs[0] and "| 提交时间 |" not in outputs[0]
-
-
-def test_seven_day_digest_counts_every_day(make_repo, tmp_path):
+def test_seven_day_digest_counts_every_day(make_repo, tmp_path, monkeypatch, capsys):
     repo = make_repo("week")
     per_day = [2, 0, 1, 3, 1, 0, 2]
     for offset, count in enumerate(per_day):
         for k in range(count):
             repo.commit(f"fix: day {offset} item {k}", f"2026-02-{10 + offset:02d}T{9 + k:02d}:00:00+08:00",
                         {f"src/w/m{offset}_{k}.py": "x\n" * (5 + k)})
-    proc = run("report", "--repo", str(repo.path), "--date", "2026-02-16", "--days", "7",
-               "--out-dir", str(tmp_path / "o"), cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr
+    # the command's own arguments and folder, the notebook's call made in-process (no kernel)
+    monkeypatch.setattr("repodigest.publish.render.render_report", published.render_report)
+    code = main(["report", "--repo", str(repo.path), "--date", "2026-02-16", "--days", "7",
+                 "--out-dir", str(tmp_path / "o")])
+    said = capsys.readouterr()
+    assert code == 0, said.err
     folder = tmp_path / "o" / "2026-02-10_2026-02-16"
+    assert said.out.strip() == str(folder / "report.md")
     md = (folder / "report.md").read_text()
     assert md.startswith("# 更新报告（2026-02-10 至 2026-02-16）")
     assert f"> 共 {sum(per_day)} 个提交" in md
@@ -160,12 +159,11 @@ def _charts_section(md: str) -> str:
     return md.split('<a id="charts"></a>', 1)[1].split("\n<a id=", 1)[0]
 
 
-def test_report_without_a_browser_says_where_the_charts_are(busy_repo, tmp_path):
-    out = tmp_path / "o"
-    proc = run("report", "--repo", str(busy_repo.path), "--date", "2026-02-16", "--out-dir", str(out), cwd=tmp_path,
-               env={"BROWSER_PATH": str(tmp_path / "no-such-chrome"), **IMAGES})
-    assert proc.returncode == 0, proc.stderr
-    folder = out / "2026-02-16"
+def test_report_without_a_browser_says_where_the_charts_are(busy_repo, tmp_path, monkeypatch):
+    monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "no-such-chrome"))
+    monkeypatch.setenv("REPODIGEST_CHART_IMAGES", "1")
+    folder = tmp_path / "o" / "2026-02-16"
+    save(build_digest(date="2026-02-16", repos=[str(busy_repo.path)], progress=False), folder, images=True)
     section = _charts_section((folder / "report.md").read_text())
     assert "![" not in section and "Chrome" in section and "report.html" in section
     assert not list(folder.glob("chart-*")) and not list(folder.glob(".chart-images*"))
@@ -175,12 +173,7 @@ def test_report_without_a_browser_says_where_the_charts_are(busy_repo, tmp_path)
     assert "![" not in shown and "no Chrome/Chromium browser found" in shown
 
 
-@pytest.mark.skipif(not shutil.which("chromium"), reason="Debian's chromium is not installed (make browser)")
 def test_a_notebook_run_by_papermill_publishes_as_the_cli_does(busy_repo, tmp_path):
-    proc = run("report", "--repo", str(busy_repo.path), "--date", "2026-02-16", "--out-dir", str(tmp_path / "o"),
-               cwd=tmp_path, env=IMAGES)
-    assert proc.returncode == 0, proc.stderr
-    by_cli = tmp_path / "o" / "2026-02-16"
     notebook = Path(__file__).resolve().parents[2] / "notebooks" / "daily_report.ipynb"
     alone = tmp_path / "alone"
     alone.mkdir()
@@ -190,6 +183,20 @@ def test_a_notebook_run_by_papermill_publishes_as_the_cli_does(busy_repo, tmp_pa
                           env={**os.environ, **IMAGES})
     assert proc.returncode == 0, proc.stderr
     assert not list(alone.glob("chart-*")) and not (alone / "status.json").exists()  # the kernel only computes
+    executed = json.loads((alone / "report.ipynb").read_text())
+    outputs = ["".join(o.get("data", {}).get("text/markdown", "")) for c in executed["cells"]
+               for o in c.get("outputs", [])]
+    shown = "".join(outputs)
+    assert "# 每日更新报告（2026-02-16）" in shown and "本日共 2 个提交" in shown
+    # the first output is the day at a glance, under the title
+    assert outputs[0].startswith("# 每日更新报告（2026-02-16）") and "## 🧭 今日概览" in outputs[0]
+    assert "本日 2 个提交" in outputs[0] and "| 提交时间 |" not in outputs[0]
+    if not shutil.which("chromium"):
+        pytest.skip("Debian's chromium is not installed (make browser): the PNGs are not compared")
+    proc = run("report", "--repo", str(busy_repo.path), "--date", "2026-02-16", "--out-dir", str(tmp_path / "o"),
+               cwd=tmp_path, env=IMAGES)
+    assert proc.returncode == 0, proc.stderr
+    by_cli = tmp_path / "o" / "2026-02-16"
     proc = run("publish", str(alone / "report.ipynb"), cwd=tmp_path, env=IMAGES)
     assert proc.returncode == 0 and proc.stdout.strip() == str(alone / "report.md"), proc.stderr
     pngs = sorted(p.name for p in by_cli.glob("chart-*.png"))

@@ -1,4 +1,6 @@
-"""Whole runs against the local GitHub and OpenAI-compatible servers: counts, caching, secrets."""
+"""Whole runs against the local GitHub and OpenAI-compatible servers: counts, caching, secrets. Content and
+request counts are checked on reports built and published in-process (tests/published.py); the command runs
+where its exit code, its messages or its terminal are the behaviour."""
 
 import json
 import os
@@ -8,7 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from published import save
 
+from repodigest import build_digest
 from servers.github_api import GitHubServer, make_commit, make_file
 from servers.openai_api import OVERVIEW, OpenAIServer
 
@@ -57,35 +61,39 @@ def all_text_under(*roots: Path) -> str:
     return "\n".join(chunks)
 
 
-def test_github_and_local_in_one_report_cold_then_warm(tmp_path, github, local_repo):
+def report(cfg: Path, folder: Path) -> Path:
+    """The day's report of ``cfg``, built and published in-process into ``folder``."""
+    save(build_digest(date="2026-02-16", config=str(cfg), progress=False), folder)
+    return folder
+
+
+def test_github_and_local_in_one_report_cold_then_warm(tmp_path, github, local_repo, monkeypatch):
     cfg = config(tmp_path, github, local_repo)
-    env = {"GITHUB_TOKEN": GH_CANARY}
-    proc = run("--config", str(cfg), "--date", "2026-02-16", "--out-dir", str(tmp_path / "out"), cwd=tmp_path, env=env)
-    assert proc.returncode == 0, proc.stderr
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GITHUB_TOKEN", GH_CANARY)
+    cold = report(cfg, tmp_path / "cold")
     # 2-day window: all 8 commits listed on one page, one detail call each, nothing else.
     assert (github.counts.get("list"), github.counts.get("detail"), github.counts.get("other", 0)) == (1, N + 1, 0)
-    md = (tmp_path / "out" / "2026-02-16" / "report.md").read_text()
+    md = (cold / "report.md").read_text()
     assert md.index("## o/r") < md.index("## localproj")
     assert f"本日共 {N} 个提交" in md and "本日共 1 个提交" in md
     assert "[#100](https://github.com/o/r/pull/100)" in md
     github.reset_counts()
-    proc = run("--config", str(cfg), "--date", "2026-02-16", "--out-dir", str(tmp_path / "out"), cwd=tmp_path, env=env)
-    assert proc.returncode == 0, proc.stderr
+    warm = report(cfg, tmp_path / "warm")
     assert github.total == 0
-    assert (tmp_path / "out" / "2026-02-16" / "report.md").read_text() == md
+    assert (warm / "report.md").read_text() == md
 
 
-def test_llm_analysis_feeds_entries_and_is_cached(tmp_path, github, local_repo):
+def test_llm_analysis_feeds_entries_and_is_cached(tmp_path, github, local_repo, monkeypatch):
     cfg = config(tmp_path, github, local_repo)
+    monkeypatch.chdir(tmp_path)
     with OpenAIServer(mode="schema") as llm:
-        env = {"GITHUB_TOKEN": GH_CANARY, "OPENAI_API_KEY": AI_CANARY, "OPENAI_BASE_URL": llm.base_url,
-               "OPENAI_MODEL": "test-model"}
-        proc = run("--config", str(cfg), "--date", "2026-02-16", "--out-dir", str(tmp_path / "out"), cwd=tmp_path,
-                   env=env)
-        assert proc.returncode == 0, proc.stderr
+        for name, value in {"GITHUB_TOKEN": GH_CANARY, "OPENAI_API_KEY": AI_CANARY, "OPENAI_BASE_URL": llm.base_url,
+                            "OPENAI_MODEL": "test-model"}.items():
+            monkeypatch.setenv(name, value)
+        folder = report(cfg, tmp_path / "cold")
         assert llm.count == N + 1 + 1  # one analysis per commit, one overview for the report
         assert [a["title"] for a in llm.asked].count(OVERVIEW) == 1
-        folder = tmp_path / "out" / "2026-02-16"
         md = (folder / "report.md").read_text()
         assert "OPENAI_API_KEY" not in md and "### 🤖 模型用量" in md and f"> {N + 2} 次请求" in md
         frame_status = json.loads((folder / "status.json").read_text())
@@ -93,9 +101,8 @@ def test_llm_analysis_feeds_entries_and_is_cached(tmp_path, github, local_repo):
         assert frame_status["usage"]["overview"]["requests"] == 1
         # Numbers in entries still come from the data: the first commit added 40 lines in its main file.
         assert "`python/pkg/srt/layers/quantization/q0.py`（+40/−0 行）" in md
-        proc = run("--config", str(cfg), "--date", "2026-02-16", "--out-dir", str(tmp_path / "out"), cwd=tmp_path,
-                   env=env)
-        assert proc.returncode == 0 and llm.count == N + 2  # warm: zero LLM requests, the overview's included
+        report(cfg, tmp_path / "warm")
+        assert llm.count == N + 2  # warm: zero LLM requests, the overview's included
         bodies = json.dumps([r["body"] for r in llm.requests])
         assert AI_CANARY not in bodies and GH_CANARY not in bodies
 
