@@ -115,9 +115,9 @@ def test_not_a_repository_and_missing_branch(tmp_path, make_repo):
 
 def test_failed_run_keeps_the_previous_report(busy_repo, tmp_path):
     out = tmp_path / "outputs"
-    assert run("report", "--repo", str(busy_repo.path), "--date", "2026-02-16", "--out-dir", str(out),
-               cwd=tmp_path).returncode == 0
-    before = (out / "2026-02-16" / "report.md").read_text()
+    (out / "2026-02-16").mkdir(parents=True)  # the previous run's report
+    before = "yesterday's good report\n"
+    (out / "2026-02-16" / "report.md").write_text(before)
     # A config whose language the notebook rejects fails the run after the folder was planned.
     proc = run("report", "--repo", str(busy_repo.path), "--date", "2026-02-16", "--out-dir", str(out),
                "--window-days", "9999", cwd=tmp_path)
