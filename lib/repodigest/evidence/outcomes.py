@@ -52,7 +52,7 @@ from pathlib import Path
 
 from ..cache import Cache
 from ..errors import SourceError, UserError
-from ..sources.local_git import repository_root, run_git, stream_git
+from ..sources.local_git import repository_root, run_git, shallow_boundary, stream_git
 from ..sources.message import revert_target, same_title, split_message
 from .annotate import line_origins
 from .fixlines import change_message, is_fix_title, read_fixes
@@ -138,12 +138,6 @@ def _first_parent_line(path: Path, revision: str, wanted: set[str]) -> Iterator[
 def _entry(record: bytes) -> _Entry:
     sha, parents, when, message = record.decode("utf-8", "replace").split("\0")[:4]
     return _Entry(sha.strip(), tuple(parents.split()), datetime.fromisoformat(when), message)
-
-
-def _shallow(path: Path) -> set[str]:
-    where = Path(run_git(path, "rev-parse", "--git-path", "shallow").decode().strip())
-    where = where if where.is_absolute() else path / where
-    return set(where.read_text().split()) if where.is_file() else set()
 
 
 def _scan_fixes(path: Path, fixes: list[_Entry], bound: str | None, order: dict[str, int], first: int,
@@ -247,7 +241,7 @@ def label_outcomes(source, commits: Iterable, *, revision: str = "HEAD", horizon
     if not run_git(path, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}", check=False).strip():
         raise UserError(f"revision {revision!r} does not exist in {path}")
     wanted = {getattr(c, "sha", c) for c in commits}
-    shallow = _shallow(path)
+    shallow = shallow_boundary(path)
     result = Outcomes()
     result.stats = stats = ScanStats()
     line = list(_first_parent_line(path, revision, wanted))[::-1]  # oldest first

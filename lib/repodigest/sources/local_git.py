@@ -30,19 +30,22 @@ _REF_FORMAT = "--format=%H%x00%cI%x00%s%x00"
 _GITHUB_REMOTE = re.compile(r"github\.com[:/]+([^/\s]+)/([^/\s]+?)(?:\.git)?/?$")
 
 
-def run_git(path: str | Path, *args: str, check: bool = True, stdin: bytes | None = None,
-            quiet: bool = False) -> bytes:
-    """Run git in ``path`` and return stdout; failures become SourceError with git's message. With
-    ``quiet`` (and ``check=False``) the exit status is what counts: empty output means success."""
+def run_git(path: str | Path, *args: str, check: bool = True, stdin: bytes | None = None) -> bytes:
+    """Run git in ``path`` and return stdout; failures become SourceError with git's message."""
     try:
         proc = subprocess.run(["git", "-C", str(path), *args], capture_output=True, check=False, input=stdin)
     except FileNotFoundError:
         raise SourceError("git is not installed or not on PATH") from None
     if check and proc.returncode != 0:
         raise _failed(path, args, proc.stderr, proc.returncode)
-    if quiet:
-        return b"" if proc.returncode == 0 else b"failed"
     return proc.stdout
+
+
+def shallow_boundary(path: str | Path) -> frozenset[str]:
+    """The commits whose parents a shallow clone does not hold (none in a full clone)."""
+    where = Path(run_git(path, "rev-parse", "--git-path", "shallow").decode().strip())
+    where = where if where.is_absolute() else Path(path) / where
+    return frozenset(where.read_text().split()) if where.is_file() else frozenset()
 
 
 def _missing_object(message: str) -> bool:
@@ -216,7 +219,7 @@ class LocalGitSource:
         if not shown:
             return
         on_line = {sha for sha, _, _ in line}
-        boundary = self._shallow_boundary()
+        boundary = shallow_boundary(self.path)
         oldest_parents = [p for p in shown[-1][1] if self._has(p)]
         tip, exclude = shown[0][0], tuple(oldest_parents[:1])
         wanted = {sha: parents for sha, parents in shown}
@@ -334,12 +337,6 @@ class LocalGitSource:
                 current.update(b for b in (old, new) if set(b) != {"0"})
         return found
 
-    def _shallow_boundary(self) -> frozenset[str]:
-        """The commits whose parents a shallow clone does not hold."""
-        path = Path(run_git(self.path, "rev-parse", "--git-path", "shallow").decode().strip())
-        path = path if path.is_absolute() else self.path / path
-        return frozenset(path.read_text().split()) if path.is_file() else frozenset()
-
     def _partial_clone(self) -> bool:
         """The clone was made with a filter (blobless, treeless): it may miss objects a remote would give."""
         out = run_git(self.path, "config", "--get-regexp", r"^(extensions\.partialclone|remote\..*\.promisor)$",
@@ -348,7 +345,7 @@ class LocalGitSource:
 
     def _has(self, sha: str) -> bool:
         """The commit is in the clone (a shallow clone's boundary parents are not)."""
-        return not run_git(self.path, "cat-file", "-e", f"{sha}^{{commit}}", check=False, quiet=True)
+        return bool(run_git(self.path, "rev-parse", "--verify", "--quiet", f"{sha}^{{commit}}", check=False).strip())
 
     def revision_at(self, moment: datetime) -> str | None:
         """The branch's newest first-parent commit committed before ``moment`` (what the line was then)."""
