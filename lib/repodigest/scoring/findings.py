@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..models import Commit
-from .paths import file_kind, is_build
+from .paths import file_kind
 
 UNTESTED_LINES = 20
 LARGE_FILES = 20
@@ -69,8 +69,7 @@ def findings(commit: Commit, change_type: str, signals, areas: Sequence[str]) ->
         risks.append(Finding("large", files=signals.files, lines=churn))
     if len(areas) >= SPLIT_AREAS:
         advice.append(Finding("split"))
-    build = tuple(f.path for f in commit.files if is_build(f.path))
-    if build and change_type not in ("docs", "test"):
-        risks.append(Finding("build_path", build[:NAMED_PATHS]))
+    if signals.build_paths and change_type not in ("docs", "test"):
+        risks.append(Finding("build_path", signals.build_paths[:NAMED_PATHS]))
         advice.append(Finding("build"))
     return tuple(risks) or (Finding("none"),), tuple(advice) or (Finding("watch"),)
