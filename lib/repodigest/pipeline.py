@@ -80,6 +80,7 @@ class Analysed:
     plan: str | None = None  # the step in one line: cached analyses, requests made or to make
     usage: Mapping | None = None
     partial: bool = False
+    diffs: Mapping[str, str] = field(default_factory=dict)  # sha -> the diff read for a request (check_claims reuses it)
 
 
 @dataclass(frozen=True)
@@ -276,17 +277,17 @@ def gather_evidence(loaded: Loaded, repos: Mapping[str, RepoConfig], commit_fram
                                  "rules_auc": discrimination(older, days=days)}
         if learned:
             both = pd.concat([older, with_outcomes(frame, labelled)], ignore_index=True)
+            metrics = change_metrics(both)  # once: the fit, the risk and the levels all read them
             try:
-                model = fit_risk_model(both, first, tz=loaded.settings.tz, days=days)
+                model = fit_risk_model(both, first, tz=loaded.settings.tz, days=days, metrics=metrics)
             except InsufficientHistory as exc:
                 notes.append(words["evidence_no_model"].format(repo=name, why=str(exc)))
                 continue
-            metrics = change_metrics(both)
             shown = both["sha"].isin(frame["sha"]).to_numpy()
-            risk = model.predict(both, metrics)[shown]
-            risks.append(pd.Series(risk.to_numpy(), index=both.loc[shown, "sha"]))
+            risk = model.predict(both, metrics)
+            risks.append(pd.Series(risk[shown].to_numpy(), index=both.loc[shown, "sha"]))
             if model.beats_rules:
-                levels.append(pd.Series(model.levels(both, metrics, risk=model.predict(both, metrics))[shown].to_numpy(),
+                levels.append(pd.Series(model.levels(both, metrics, risk=risk)[shown].to_numpy(),
                                         index=both.loc[shown, "sha"]))
             records.setdefault(name, {}).update(model_auc=model.evaluation["model_auc"],
                                                 rules_auc=model.evaluation["rules_auc"],
@@ -316,7 +317,13 @@ def run_analysis(loaded: Loaded, scored, *, mode: bool | None, cache: Cache, pro
     from .analysis import analyze_commits, cached_analyses, llm_available, request_for
 
     settings = loaded.settings
-    items = [request_for(c, a, (lambda c=c, s=loaded.sources[c.repo]: s.diff(c)))
+    diffs: dict[str, str] = {}
+
+    def diff_of(commit: Commit, source: Source) -> str:
+        diffs[commit.sha] = source.diff(commit)
+        return diffs[commit.sha]
+
+    items = [request_for(c, a, (lambda c=c, s=loaded.sources[c.repo]: diff_of(c, s)))
              for c, a in scored if loaded.shown.contains(c.committer_date)]  # diffs are read only when sent
     if mode is False:
         run, pending = cached_analyses(items, settings.llm, settings.lang, cache)
@@ -340,7 +347,7 @@ def run_analysis(loaded: Loaded, scored, *, mode: bool | None, cache: Cache, pro
         print(plan, file=sys.stderr, flush=True)
     run = analyze_commits(items, settings.llm, settings.lang, cache, progress=progress, prepared=prepared)
     plan = plan or f"LLM analysis: {run.requests} requests made, {run.cached} of {len(items)} commits cached"
-    return Analysed(run=run, plan=plan, usage=run.usage(), partial=run.failed > 0)
+    return Analysed(run=run, plan=plan, usage=run.usage(), partial=run.failed > 0, diffs=diffs)
 
 
 def check_claims(loaded: Loaded, scored, analysed: Analysed, *, cache: Cache) -> Mapping[str, dict]:
@@ -352,7 +359,7 @@ def check_claims(loaded: Loaded, scored, analysed: Analysed, *, cache: Cache) ->
     from .analysis.claims import check_claims as check
 
     todo = [(c, run.results[c.sha].analysis) for c, _ in scored if c.sha in run.results and run.results[c.sha].analysis]
-    return check(todo, loaded.sources, model=run.model, lang=loaded.settings.lang, cache=cache)
+    return check(todo, loaded.sources, model=run.model, lang=loaded.settings.lang, cache=cache, diffs=analysed.diffs)
 
 
 def day_overview(loaded: Loaded, frame: pd.DataFrame, analysed: Analysed, *, word: bool,
@@ -436,7 +443,7 @@ def build_digest(date: str | Date | None = None, repos: list[str] | str | None =
 
 def _short_name(repo: RepoConfig, settings: Settings, source: Source) -> str:
     """The repository's own name (``python/<it>/`` is no area): GitHub's when known, else the folder's."""
-    kind, location = repo_kind(repo.spec, settings.base_dir)
+    _, location = repo_kind(repo.spec, settings.base_dir)
     return (getattr(source, "github_repo", None) or location).rsplit("/", 1)[-1].removesuffix(".git")
 
 

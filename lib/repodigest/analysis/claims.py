@@ -18,8 +18,9 @@ TABLE = "llm_grounding"
 
 
 def check_claims(analysed: Sequence[tuple[Commit, Mapping]], sources: Mapping, *, model: str, lang: str,
-                 cache: Cache | None) -> dict[str, dict]:
-    """sha -> ``Grounding.as_record()`` of each (commit, its analysis); ``sources`` by repository name."""
+                 cache: Cache | None, diffs: Mapping[str, str] | None = None) -> dict[str, dict]:
+    """sha -> ``Grounding.as_record()`` of each (commit, its analysis); ``sources`` by repository name;
+    ``diffs``: sha -> a diff already read (the analysis's), else the source reads it."""
     keys = {c.sha: json.dumps([c.repo, c.sha, model, PROMPT_VERSION, lang, RULES_VERSION]) for c, _ in analysed}
     stored = cache.get_many(TABLE, list(keys.values())) if cache is not None else {}
     records = {c.sha: stored[keys[c.sha]] for c, _ in analysed if keys[c.sha] in stored}
@@ -30,7 +31,8 @@ def check_claims(analysed: Sequence[tuple[Commit, Mapping]], sources: Mapping, *
         pr = commit.pull_request
         message = "\n\n".join(t for t in (commit.message, pr and pr.title, pr and pr.body) if t)
         tree = source.tree_lookup(commit.sha) if hasattr(source, "tree_lookup") and commit.incomplete is None else None
-        found = ground_analysis(analysis, source.diff(commit), files=commit.files, message=message, tree_lookup=tree,
+        diff = diffs[commit.sha] if diffs and commit.sha in diffs else source.diff(commit)
+        found = ground_analysis(analysis, diff, files=commit.files, message=message, tree_lookup=tree,
                                 check_numbers=not commit.files_truncated and commit.incomplete is None)
         return commit.sha, found.as_record()
 

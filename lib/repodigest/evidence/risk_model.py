@@ -78,8 +78,7 @@ class RiskModel:
         """``risk``, the predicted probability of each commit of ``frame`` being later fixed or reverted.
         Pass the frame with its history: the metrics of a commit read the commits before it."""
         x = model_features(frame, metrics)[list(self.features)].to_numpy(dtype=float)
-        logit = ((x - self.mean) / self.scale) @ self.coef + self.intercept
-        return pd.Series(1.0 / (1.0 + np.exp(-logit)), index=frame.index, name="risk")
+        return pd.Series(_predict_rows(self, x), index=frame.index, name="risk")
 
     def levels(self, frame: pd.DataFrame, metrics: pd.DataFrame | None = None,
                risk: pd.Series | None = None) -> pd.Series:
