@@ -131,7 +131,7 @@ class Commit:
         only how they travelled), else the commit itself."""
         return tuple(c for c in self.merged if not c.is_merge) or (self,)
 
-    @property
+    @cached_property  # the frame's row, its authors and the relations all ask
     def main_author(self) -> Commit:
         """The commit that stands for the change's author: among :attr:`authored`, the first by the
         author with the most commits, then the most lines (a login, else the name, is one author)."""
