@@ -71,8 +71,7 @@ def report_view(notebook):
 
 
 def publish_notebook(executed: str | Path, folder: str | Path, *, title: str = "repodigest", session=None,
-                     exporters: Exporters | None = None, browser_path: str | None = None,
-                     images: bool | None = None) -> Published:
+                     exporters: Exporters | None = None, images: bool | None = None) -> Published:
     """Publish the executed daily notebook ``executed`` into ``folder``: the chart PNGs from its charts
     output (``session``: a browser already started; ``images``: None as the run's config says, False
     none), its charts section filled in, report.ipynb, report.html, report.md, status.json and
@@ -91,7 +90,7 @@ def publish_notebook(executed: str | Path, folder: str | Path, *, title: str = "
     status = found.report.get("status") or {}
     view = report_view(node)
     wanted = bool(status.get("images", True)) if images is None else images
-    pngs = _PngExport(found, wanted, status.get("lang"), folder, session, browser_path)  # while the HTML is exported
+    pngs = _PngExport(found, wanted, status.get("lang"), folder, session)  # while the HTML is exported
     html, _ = exporters.get("html").from_notebook_node(view, resources={"metadata": {"name": title}})
     (folder / "report.html").write_text(html, encoding="utf-8")
     section = pngs.section()
@@ -118,7 +117,7 @@ class _PngExport:
     """The chart PNGs of a notebook's charts output, drawn in a thread; :meth:`section` waits for them and
     gives the charts section that links them (None when the notebook has no charts output)."""
 
-    def __init__(self, found, wanted: bool, lang: str | None, folder: Path, session, browser_path: str | None):
+    def __init__(self, found, wanted: bool, lang: str | None, folder: Path, session):
         self._charts = found.charts
         self._result: tuple[list[Path], str | None] = ([], None)
         self._thread = None
@@ -127,12 +126,12 @@ class _PngExport:
         self._wanted = wanted
         self._lang = self._charts.get("lang") or lang or "zh"
         if self._wanted and self._charts.get("charts"):
-            self._thread = threading.Thread(target=self._run, args=(folder, session, browser_path),
+            self._thread = threading.Thread(target=self._run, args=(folder, session),
                                             name="repodigest-pngs", daemon=True)
             self._thread.start()
 
-    def _run(self, folder: Path, session, browser_path: str | None) -> None:
-        self._result = write_pngs(self._charts["charts"], folder, session=session, browser_path=browser_path)
+    def _run(self, folder: Path, session) -> None:
+        self._result = write_pngs(self._charts["charts"], folder, session=session)
 
     def section(self) -> str | None:
         if self._charts is None:
