@@ -9,8 +9,7 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-from repodigest.daily import DailyReport, daily_report
-from repodigest.frame import write_frame
+from repodigest.daily import DailyReport, daily_report, write_data
 from repodigest.publish.export import publish_notebook
 from repodigest.publish.render import RenderResult
 
@@ -35,8 +34,7 @@ def publish(report, folder: Path, **options):
 def save(digest, folder: Path, images: bool = False):
     """A digest's report folder as ``repodigest report`` leaves it (data files, status, overview, report
     files), published in-process; chart PNGs only when ``images``."""
-    written = write_frame(digest.frame, folder) + write_frame(digest.file_frame, folder, kind="files")
-    return publish(DailyReport(digest, written), folder, images=None if images else False)
+    return publish(DailyReport(digest, write_data(digest, folder)), folder, images=None if images else False)
 
 
 def render_report(parameters: dict, out_root, folder: str, images: bool = True, **_) -> RenderResult:

@@ -16,6 +16,11 @@ from .publish.glue import charts_metadata, record
 from .report.markdown import render_markdown
 
 
+def write_data(digest: Digest, folder: str | os.PathLike) -> list[Path]:
+    """The digest's commit and file frames as CSV and Parquet in ``folder``: the paths written."""
+    return write_frame(digest.frame, folder) + write_frame(digest.file_frame, folder, kind="files")
+
+
 def daily_report(date=None, repos=None, tz=None, lang=None, window_days=None, days: int = 1, config=None,
                  refresh: bool = False, data_dir: str | os.PathLike | None = None, **options) -> DailyReport:
     """The digest of the report's days (``repodigest.build_digest`` with these parameters); with
@@ -24,9 +29,7 @@ def daily_report(date=None, repos=None, tz=None, lang=None, window_days=None, da
     try:
         digest = build_digest(date=date, repos=repos, tz=tz, lang=lang, window_days=window_days, days=days,
                               config=config, refresh=refresh, **options)
-        written = []
-        if data_dir:
-            written = write_frame(digest.frame, data_dir) + write_frame(digest.file_frame, data_dir, kind="files")
+        written = write_data(digest, data_dir) if data_dir else []
     except RepodigestError as exc:
         _display({**record("failure", {"exit_code": exc.exit_code, "message": str(exc)}),
                   "text/plain": f"error: {exc}"})
