@@ -6,6 +6,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from gitrepo import GitRepo  # noqa: E402
+from isolation import isolate  # noqa: E402
 
 
 @pytest.fixture
@@ -21,10 +22,6 @@ def make_repo(tmp_path):
 
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch, tmp_path):
-    """No real keys, and a private cache, in every test."""
-    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL", "GITHUB_TOKEN", "GITHUB_API_URL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("REPODIGEST_CACHE_DIR", str(tmp_path / "cache"))
-    # chart PNGs start a browser per report: only the tests about them ask for them
-    monkeypatch.setenv("REPODIGEST_CHART_IMAGES", "0")
+    """No real keys, and a private cache, in every test (tests/isolation.py)."""
+    isolate(monkeypatch, tmp_path / "cache")
 

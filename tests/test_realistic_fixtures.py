@@ -10,6 +10,7 @@ import re
 
 import openai
 import pytest
+from isolation import isolate
 from realistic_day import build_realistic_day, load_answers, load_commits, load_recordings
 from servers.openai_api import OVERVIEW, OpenAIServer
 
@@ -109,9 +110,7 @@ def day(tmp_path_factory):
     path = tmp_path_factory.mktemp("realistic") / "repo"
     repo = build_realistic_day(path)
     with pytest.MonkeyPatch.context() as mp:
-        for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL"):
-            mp.delenv(name, raising=False)
-        mp.setenv("REPODIGEST_CACHE_DIR", str(path.parent / "cache"))
+        isolate(mp, path.parent / "cache")
         digest = repodigest.build_digest(date="2026-02-16", repos=[str(path)], tz="Asia/Shanghai", progress=False)
     return repo, digest.frame
 

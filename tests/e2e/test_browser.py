@@ -12,6 +12,7 @@ import pytest
 from published import save
 
 from gitrepo import GitRepo
+from isolation import isolate
 from repodigest import build_digest
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -88,10 +89,7 @@ def rendered(tmp_path_factory):
                 author=(f"</script><script>{PWN}</script>", "evil@example.com"))
     folder = work / "out" / "2026-02-16"
     with pytest.MonkeyPatch.context() as env:  # module-scoped: the per-test isolation is not in place yet
-        for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "GITHUB_TOKEN", "GITHUB_API_URL"):
-            env.delenv(name, raising=False)
-        env.setenv("REPODIGEST_CACHE_DIR", str(work / "cache"))
-        env.setenv("REPODIGEST_CHART_IMAGES", "1")
+        isolate(env, work / "cache", images=True)
         save(build_digest(date="2026-02-16", repos=[str(repo.path)], progress=False), folder, images=True)
     dump = chromium("--virtual-time-budget=10000", "--dump-dom", (folder / "report.html").as_uri(),
                     user_dir=work / "profile1")
