@@ -4,8 +4,8 @@ GitHub's listing (``GET /repos/{o}/{r}/commits``) holds every commit reachable f
 through all parents whose committer date is in the range asked, each with its ``parents``. The rows
 of a window are the first-parent line's commits (as a clone's ``git rev-list --first-parent``); a
 commit reachable only through a merge's other parents belongs to that merge, as
-:meth:`repodigest.sources.local_git.LocalGitSource.iter_commits` assigns it: merges oldest first, each
-taking the commits reachable through its other parents that no earlier merge took.
+a clone's reading assigns it (:func:`repodigest.sources.landing.landed_by`, one rule for both): merges
+oldest first, each taking the commits reachable through its other parents that no earlier merge took.
 
 A listing with no merge and one tip is taken as the line itself, with no further request. One case
 reads wrong that way: a day on which the branch itself got no commit while a side branch merged later
@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from .github_shape import parse_date
+from .landing import landed_by
 
 
 def committed(entry: dict) -> datetime:
@@ -63,21 +64,8 @@ def stops_above(line: Sequence[dict], end: datetime) -> bool:
 
 
 def landed(merges: Iterable[dict], side: dict[str, dict]) -> dict[str, list[dict]]:
-    """merge sha -> the ``side`` commits it landed, newest first (committer date, then sha). ``merges``: the
-    line's merges, oldest first; a commit belongs to the first merge that reaches it through its other parents.
-    Merges among them are only how the others travelled: not landed."""
-    assigned: set[str] = set()
-    found: dict[str, list[dict]] = {}
-    for merge in merges:
-        stack, mine = list(merge["parents"][1:]), []
-        while stack:
-            sha = stack.pop()
-            if sha in assigned or sha not in side:
-                continue
-            assigned.add(sha)
-            if len(side[sha]["parents"]) <= 1:
-                mine.append(side[sha])
-            stack.extend(side[sha]["parents"])
-        mine.sort(key=lambda e: (committed(e), e["sha"]), reverse=True)
-        found[merge["sha"]] = mine
-    return found
+    """merge sha -> the ``side`` commits it landed (:func:`~repodigest.sources.landing.landed_by`), newest
+    first (committer date, then sha). ``merges``: the line's merges, oldest first."""
+    found = landed_by([(m["sha"], m["parents"]) for m in merges], {sha: e["parents"] for sha, e in side.items()})
+    return {sha: sorted((side[s] for s in shas), key=lambda e: (committed(e), e["sha"]), reverse=True)
+            for sha, shas in found.items()}

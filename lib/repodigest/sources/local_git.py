@@ -23,6 +23,7 @@ from ..errors import SourceError, UserError
 from ..models import Commit, CommitRef
 from ..window import Window
 from .gitlog import RawCommit, listed_args, parse_log, parse_stream, range_args
+from .landing import landed_by
 from .message import merge_title, parse_co_authors, parse_pr_number, same_title, split_message
 
 _HEX = re.compile(r"^[0-9a-f]{4,40}$")
@@ -257,27 +258,14 @@ class LocalGitSource:
 
     def _landed_sets(self, tip: str, exclude: tuple[str, ...], merges: list[tuple[str, tuple[str, ...]]],
                      on_line: set[str]) -> dict[str, set[str]]:
-        """Each merge's landed commits: reachable through its other parents, not on the line, not landed by
-        an earlier merge (so the oldest merge that brings a commit owns it), from the range's graph (one
-        ``git rev-list``, no diffs). Merges among them are only how the others travelled: not landed."""
+        """Each merge's landed commits (:func:`~repodigest.sources.landing.landed_by`), from the range's
+        graph: one ``git rev-list``, no diffs."""
         if not merges:
             return {}
         out = run_git(self.path, "rev-list", "--parents", tip, *(["--not", *exclude] if exclude else []), "--")
-        parents = {row.split()[0]: row.split()[1:] for row in out.decode().splitlines() if row}
-        taken: set[str] = set()
-        landed: dict[str, set[str]] = {}
-        for sha, merge_parents in reversed(merges):  # oldest first
-            stack, found = list(merge_parents[1:]), set()
-            while stack:
-                commit = stack.pop()
-                if commit in taken or commit in on_line or commit not in parents:
-                    continue
-                taken.add(commit)
-                if len(parents[commit]) <= 1:
-                    found.add(commit)
-                stack.extend(parents[commit])
-            landed[sha] = found
-        return landed
+        side = {sha: parents for sha, *parents in (row.split() for row in out.decode().splitlines() if row)
+                if sha not in on_line}
+        return {sha: set(found) for sha, found in landed_by(merges[::-1], side).items()}  # oldest merge first
 
     def _first_parent_line(self, since: datetime) -> list[tuple[str, float, tuple[str, ...]]]:
         """(sha, committer time, parents) of the branch's first-parent line down to ``since``, newest first
