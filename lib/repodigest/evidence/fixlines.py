@@ -49,13 +49,12 @@ from ..errors import SourceError
 from ..scoring import paths
 from ..scoring.change_type import classify
 from ..sources.local_git import run_git
-from ..sources.message import split_message
+from ..sources.message import MERGE_PULL, split_message
 
 MAX_HUNK_LINES = 100
 MAX_FIX_FILES = 20
 MECHANICAL = re.compile(r"\b(typos?|spelling|codespell|lint|linters?|linting|pre-commit|ruff|flake8|mypy|pyright|"
                         r"pylint|isort|eslint|prettier|clippy|rustfmt|clang-format|gofmt)\b", re.IGNORECASE)
-_GITHUB_MERGE = re.compile(r"^Merge pull request #\d{1,9} from \S+\s*$")
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+\d+(?:,\d+)? @@")
 _COMMENT = {"#": {".py", ".pyi", ".pyx", ".sh", ".bash", ".rb", ".pl", ".r", ".jl", ".cmake"},
             "//": {".c", ".h", ".cc", ".cpp", ".cxx", ".hpp", ".hh", ".cu", ".cuh", ".rs", ".go", ".java",
@@ -66,7 +65,7 @@ def change_message(message: str) -> str:
     """The message that describes the change: a GitHub merge's body (the pull request's title first),
     else the message itself."""
     title, body = split_message(message or "")
-    return body if _GITHUB_MERGE.match(title) and body.strip() else (message or "")
+    return body if MERGE_PULL.match(title) and body.strip() else (message or "")
 
 
 def is_fix_title(message: str) -> bool:

@@ -28,7 +28,7 @@ def parse_pr_number(title: str) -> int | None:
 
 
 # GitHub's merge button and git's own merge titles: what they name is what the merge landed.
-_MERGE_PULL = re.compile(r"^Merge pull request #(\d{1,9}) from (\S+)\s*$")
+MERGE_PULL = re.compile(r"^Merge pull request #(\d{1,9}) from (\S+)\s*$")
 _MERGE_BRANCH = re.compile(r"^Merge (?:remote-tracking )?(?:branch(?:es)?|tags?) ((?:'[^']+'(?:, | and |,? and )?)+)"
                            r"(?: of \S+)?(?: into \S+)?(?::\s*(.*))?$")
 _MERGE_REF = re.compile(r"^Merge (\S+) into (\S+)$")
@@ -40,7 +40,7 @@ def merge_title(title: str, body: str) -> tuple[str, str] | None:
     of the body of ``Merge pull request #N from owner/branch``, else the branch), a branch's name
     (``Merge branch 'topic'``, ``Merge branches 'a' and 'b'``, ``Merge x into y``) with the body as its
     description. None when ``title`` is no merge title."""
-    pull = _MERGE_PULL.match(title)
+    pull = MERGE_PULL.match(title)
     if pull:
         landed, _, rest = body.strip("\n").partition("\n")
         return (landed.strip(), rest.strip("\n")) if landed.strip() else (pull.group(2).split("/", 1)[-1], "")
