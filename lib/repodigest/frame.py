@@ -12,8 +12,9 @@ measured commits (:func:`to_file_frame` derives it again from a commit frame rea
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
+from operator import itemgetter
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -162,11 +163,11 @@ def report_rows(frame: pd.DataFrame, days: Sequence[str] | None = None) -> pd.Da
     return frame[frame["day"].isin(list(days))] if days is not None else frame[frame["in_report"].astype(bool)]
 
 
-def in_frame_order(commits: Sequence[Commit]) -> list[Commit]:
-    """``commits`` in the frame's row order: repositories in their first-seen order, newest first within one
-    (git's own order is topological; ties keep it)."""
-    order = {name: i for i, name in enumerate(dict.fromkeys(c.repo for c in commits))}
-    return sorted(commits, key=lambda c: (order[c.repo], -c.committer_date.timestamp()))
+def in_frame_order(items: Sequence, commit_of: Callable = lambda item: item) -> list:
+    """``items`` (commits, or what ``commit_of`` finds a commit in) in the frame's row order: repositories in
+    their first-seen order, newest first within one (git's own order is topological; ties keep it)."""
+    order = {name: i for i, name in enumerate(dict.fromkeys(commit_of(item).repo for item in items))}
+    return sorted(items, key=lambda item: (order[commit_of(item).repo], -commit_of(item).committer_date.timestamp()))
 
 
 def _days(commits: Sequence[Commit], tz: ZoneInfo) -> tuple[list[str], list[str]]:
@@ -259,8 +260,7 @@ def to_frame(scored: Sequence[tuple[Commit, Assessment]], tz: ZoneInfo, report_d
     """One row per commit, columns as in ``COLUMNS``, in :func:`in_frame_order`; the relation columns
     from ``relations`` (none when not given)."""
     wanted = {d.isoformat() if isinstance(d, date) else d for d in report_days}
-    position = {id(c): i for i, c in enumerate(in_frame_order([c for c, _ in scored]))}
-    ordered = sorted(scored, key=lambda item: position[id(item[0])])
+    ordered = in_frame_order(scored, itemgetter(0))
     days, local = _days([c for c, _ in ordered], tz)
     relations = relations or Relations()
     rows = [_row(c, a, day, at, day in wanted, relations, tz) for (c, a), day, at in zip(ordered, days, local)]
@@ -347,8 +347,7 @@ def file_frame_of(measured: Sequence[tuple[Commit, Measured]], tz: ZoneInfo,
     commit and file; a merge's rows are the files of the commits it landed, each credited to its own
     author (so that ownership, churn and islands name who wrote the lines)."""
     wanted = {d.isoformat() if isinstance(d, date) else d for d in report_days}
-    position = {id(c): i for i, c in enumerate(in_frame_order([c for c, _ in measured]))}
-    ordered = sorted(measured, key=lambda item: position[id(item[0])])
+    ordered = in_frame_order(measured, itemgetter(0))
     days, _ = _days([c for c, _ in ordered], tz)
     # One group of rows per commit that wrote lines (a commit, or each commit a merge landed): its
     # commit's columns and its author's, repeated over its files.

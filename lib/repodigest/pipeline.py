@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date as Date
 from datetime import timedelta
+from operator import itemgetter
 
 import pandas as pd
 
@@ -161,8 +162,7 @@ def load(settings: Settings, last_day: Date, report_days: int, sources: Mapping[
         ignored = {a.lower() for a in repo.ignore_authors}
         read += [(c, measure(c, rule)) for c in getattr(source, "iter_commits", source.commits)(window)
                  if c.author_name.lower() not in ignored and (c.author_login or "").lower() not in ignored]
-    order = {id(c): i for i, c in enumerate(in_frame_order([c for c, _ in read]))}
-    read.sort(key=lambda item: order[id(item[0])])
+    read = in_frame_order(read, itemgetter(0))
     return Loaded(settings=settings, window=window, shown=Window(last_day, report_days, zone), sources=sources,
                   rules=rules, commits=tuple(read), notes=tuple(gap_notes(read, sources, settings.lang)))
 
