@@ -48,8 +48,15 @@ class _Stream:
         self.out.write(payload)
         self.out.write(b"\n")
 
-    def commit(self, message: str, author: str, committer: str, changes: list[dict],
-               merged_by: str | None = None, topic: str = "topic") -> None:
+    def commit(
+        self,
+        message: str,
+        author: str,
+        committer: str,
+        changes: list[dict],
+        merged_by: str | None = None,
+        topic: str = "topic",
+    ) -> None:
         """One commit on main; with ``merged_by`` (an identity with a date) the commit goes on a topic
         branch from main's tip, and main gets a merge of it by ``merged_by``, titled by the branch."""
         body = self.changes(changes)
@@ -167,24 +174,45 @@ def from_jsonl(source: str | Path, target: str | Path, merged_by: tuple[str, str
         if seed:  # files that existed before the month, long enough for every deletion to be real
             first = datetime.fromisoformat(commits[0]["commit"]["committer"]["date"]) - timedelta(days=30)
             ident = _ident("Seed", "seed@example.com", first)
-            stream.commit("Seed files that predate the replayed history\n", ident, ident,
-                          [{"filename": p, "additions": n} for p, n in seed.items()])
+            stream.commit(
+                "Seed files that predate the replayed history\n",
+                ident,
+                ident,
+                [{"filename": p, "additions": n} for p, n in seed.items()],
+            )
         for i, c in enumerate(commits):
             a, m = c["commit"]["author"], c["commit"]["committer"]
             when = datetime.fromisoformat(m["date"])
-            stream.commit(c["commit"]["message"], _ident(a["name"], a["email"], datetime.fromisoformat(a["date"])),
-                          _ident(m["name"], m["email"], when), c.get("files") or [],
-                          merged_by=_ident(*merged_by, when) if merged_by else None, topic=f"topic-{i}")
+            stream.commit(
+                c["commit"]["message"],
+                _ident(a["name"], a["email"], datetime.fromisoformat(a["date"])),
+                _ident(m["name"], m["email"], when),
+                c.get("files") or [],
+                merged_by=_ident(*merged_by, when) if merged_by else None,
+                topic=f"topic-{i}",
+            )
 
     return _fast_import(Path(target), feed)
 
 
-def synthetic(count: int, target: str | Path, seed: int = 7, start: str = "2025-01-01T09:00:00+08:00",
-              per_day: int = 40) -> Path:
+def synthetic(
+    count: int, target: str | Path, seed: int = 7, start: str = "2025-01-01T09:00:00+08:00", per_day: int = 40
+) -> Path:
     """A seeded history: ``count`` commits, about ``per_day`` a day, over a monorepo-like tree."""
     rng = random.Random(seed)
-    areas = [f"python/pkg/srt/{a}" for a in ("layers/quantization", "managers", "models", "mem_cache",
-                                              "speculative", "disaggregation", "entrypoints", "utils")]
+    areas = [
+        f"python/pkg/srt/{a}"
+        for a in (
+            "layers/quantization",
+            "managers",
+            "models",
+            "mem_cache",
+            "speculative",
+            "disaggregation",
+            "entrypoints",
+            "utils",
+        )
+    ]
     areas += ["sgl-kernel/csrc/moe", "docs/advanced", "test/registered", ".github/workflows", "benchmark"]
     authors = [(f"Dev {i}", f"dev{i}@example.com") for i in range(60)] + [("dependabot[bot]", "bot@example.com")]
     prefixes = ["[Perf] ", "fix: ", "feat: ", "[diffusion] ", "[AMD] ", "refactor: ", "docs: ", "", "", "[CI] "]
@@ -199,13 +227,19 @@ def synthetic(count: int, target: str | Path, seed: int = 7, start: str = "2025-
             for _ in range(n_files):
                 area = rng.choice(areas)
                 path = f"{area}/mod_{rng.randrange(40)}.py"
-                changes.append({"filename": path, "additions": int(rng.paretovariate(1.2) * 5),
-                                "deletions": int(rng.paretovariate(1.4) * 2)})
+                changes.append(
+                    {
+                        "filename": path,
+                        "additions": int(rng.paretovariate(1.2) * 5),
+                        "deletions": int(rng.paretovariate(1.4) * 2),
+                    }
+                )
             name, email = rng.choice(authors)
             when += step + timedelta(seconds=rng.randrange(-300, 300))
             title = f"{rng.choice(prefixes)}change {i} in {changes[0]['filename'].split('/')[-2]} (#{10000 + i})"
-            stream.commit(title + "\n\nSynthetic body line.\n", _ident(name, email, when), _ident(name, email, when),
-                          changes)
+            stream.commit(
+                title + "\n\nSynthetic body line.\n", _ident(name, email, when), _ident(name, email, when), changes
+            )
 
     return _fast_import(Path(target), feed)
 

@@ -24,10 +24,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "lib"))
 
+from tests.servers.github_api import GitHubServer  # noqa: E402
+
 from repodigest.config import RepoConfig, Settings  # noqa: E402
 from repodigest.sources.github import open_github_source  # noqa: E402
 from repodigest.window import Window, resolve_tz  # noqa: E402
-from tests.servers.github_api import GitHubServer  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "ruff-2026-02.jsonl"
 
@@ -37,7 +38,9 @@ def load(path: Path) -> list[dict]:
         return [json.loads(line) for line in handle if line.strip()]
 
 
-def run(server: GitHubServer, full_name: str, cache_dir: str, window: Window, concurrency: int) -> tuple[int, float, list]:
+def run(
+    server: GitHubServer, full_name: str, cache_dir: str, window: Window, concurrency: int
+) -> tuple[int, float, list]:
     settings = Settings(github={"api_url": server.url, "concurrency": concurrency}, cache_dir=cache_dir)
     server.reset_counts()
     started = time.perf_counter()
@@ -60,14 +63,18 @@ def main(argv: list[str] | None = None) -> int:
     html = commits[0]["html_url"]  # https://github.com/{owner}/{name}/commit/{sha}
     full_name = "/".join(html.split("/")[3:5])
     tz = resolve_tz(args.tz)
-    days = sorted(datetime.fromisoformat(c["commit"]["committer"]["date"].replace("Z", "+00:00")).astimezone(tz).date()
-                  for c in commits)
+    days = sorted(
+        datetime.fromisoformat(c["commit"]["committer"]["date"].replace("Z", "+00:00")).astimezone(tz).date()
+        for c in commits
+    )
     window = Window(days[-1], (days[-1] - days[0]).days + 1, tz)
     os.environ.setdefault("GITHUB_TOKEN", "bench-token")  # this process only: no 60/hour warning
 
     rows = []
-    with GitHubServer(commits, full_name=full_name, latency=args.latency) as server, \
-            tempfile.TemporaryDirectory(prefix="repodigest-bench-") as tmp:
+    with (
+        GitHubServer(commits, full_name=full_name, latency=args.latency) as server,
+        tempfile.TemporaryDirectory(prefix="repodigest-bench-") as tmp,
+    ):
         n1, t1, c1 = run(server, full_name, f"{tmp}/one", window, 1)
         rows.append(("cold", 1, n1, t1))
         n8, t8, c8 = run(server, full_name, f"{tmp}/eight", window, 8)
@@ -76,13 +83,16 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(("warm", 8, nw, tw))
     assert c1 == c8 == cw, "results differ between runs"
 
-    print(f"GitHub fetch: {full_name}, {len(c8)} commits, {window.first_day}..{window.last_day} ({args.tz}), "
-          f"{args.latency * 1000:.0f} ms latency per request")
+    print(
+        f"GitHub fetch: {full_name}, {len(c8)} commits, {window.first_day}..{window.last_day} ({args.tz}), "
+        f"{args.latency * 1000:.0f} ms latency per request"
+    )
     print(f"{'run':<6} {'concurrency':>11} {'requests':>9} {'wall s':>8}")
     for name, conc, count, seconds in rows:
         print(f"{name:<6} {conc:>11} {count:>9} {seconds:>8.2f}")
-    print(f"ratio cold(1)/cold(8) wall time: {t1 / t8:.1f}x; warm requests: {nw}; "
-          f"warm/cold(8) wall time: {tw / t8:.3f}")
+    print(
+        f"ratio cold(1)/cold(8) wall time: {t1 / t8:.1f}x; warm requests: {nw}; warm/cold(8) wall time: {tw / t8:.3f}"
+    )
     return 0
 
 

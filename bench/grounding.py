@@ -38,7 +38,6 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "lib"))
 
 from realistic_day import build_realistic_day, load_commits, load_recordings  # noqa: E402
-
 from repodigest.analysis.grounding import WHERE, ground_analysis, mark_analysis  # noqa: E402
 from repodigest.analysis.schema import to_entry_dict, validate_analysis  # noqa: E402
 from repodigest.sources.local_git import LocalGitSource  # noqa: E402
@@ -72,15 +71,23 @@ class Tally:
         total = sum(self.counts.values())
         print(f"\n## {title}: {self.entries} entries, {total} names (each counted once per entry)")
         if total:
-            print("  " + "   ".join(f"{w} {self.counts[w]} ({self.counts[w] / total:.1%})" for w in WHERE
-                                    if self.counts[w] or w != "unknown"))
+            print(
+                "  "
+                + "   ".join(
+                    f"{w} {self.counts[w]} ({self.counts[w] / total:.1%})"
+                    for w in WHERE
+                    if self.counts[w] or w != "unknown"
+                )
+            )
             for kind in ("path", "name", "flag"):
                 row = {w: self.kinds[(kind, w)] for w in WHERE if self.kinds[(kind, w)]}
                 if row:
                     print(f"  {kind:5}: " + ", ".join(f"{w} {c}" for w, c in row.items()))
         if self.lookup_seconds:
-            print(f"  tree lookup per commit: median {statistics.median(self.lookup_seconds) * 1000:.0f} ms, "
-                  f"max {max(self.lookup_seconds) * 1000:.0f} ms, total {sum(self.lookup_seconds):.2f} s")
+            print(
+                f"  tree lookup per commit: median {statistics.median(self.lookup_seconds) * 1000:.0f} ms, "
+                f"max {max(self.lookup_seconds) * 1000:.0f} ms, total {sum(self.lookup_seconds):.2f} s"
+            )
         print(f"  nowhere ({len(self.nowhere)}):")
         for label, field, name in self.nowhere:
             print(f"    {label:40} {field:22} `{name}`")
@@ -96,6 +103,7 @@ def timed(lookup, seconds: list[float]):
             return lookup(words)
         finally:
             seconds.append(time.perf_counter() - start)
+
     return wrapper
 
 
@@ -114,16 +122,22 @@ def realistic_day(tmp: Path) -> None:
             lookup = timed(source.tree_lookup(commit.sha), with_message.lookup_seconds)
             g = ground_analysis(analysis, diff, files=commit.files, message=commit.message, tree_lookup=lookup)
             with_message.add(declared["id"], g)
-            without_message.add(declared["id"], ground_analysis(analysis, diff, files=commit.files,
-                                                                tree_lookup=source.tree_lookup(commit.sha)))
+            without_message.add(
+                declared["id"],
+                ground_analysis(analysis, diff, files=commit.files, tree_lookup=source.tree_lookup(commit.sha)),
+            )
             blind.add(declared["id"], ground_analysis(analysis, diff, files=commit.files, message=commit.message))
             marked = mark_analysis(analysis, g.ungrounded)
             assert sum(str(v).count("(?)") for v in marked.values()) >= len(g.ungrounded)
         with_message.report(f"realistic day, {lang}: diff, tree, then the commit message")
-        print("  without the message as a source: " + ", ".join(
-            f"{w} {without_message.counts[w]}" for w in WHERE if w != "unknown"))
-        print("  without a tree lookup (patches only): " + ", ".join(
-            f"{w} {blind.counts[w]}" for w in WHERE if w != "tree"))
+        print(
+            "  without the message as a source: "
+            + ", ".join(f"{w} {without_message.counts[w]}" for w in WHERE if w != "unknown")
+        )
+        print(
+            "  without a tree lookup (patches only): "
+            + ", ".join(f"{w} {blind.counts[w]}" for w in WHERE if w != "tree")
+        )
 
 
 def real_history(tarball: Path, tmp: Path, limit: int) -> None:
@@ -139,13 +153,19 @@ def real_history(tarball: Path, tmp: Path, limit: int) -> None:
             break
         if "`" not in commit.message:
             continue
-        g = ground_analysis({"summary": [commit.message]}, source.diff(commit), files=commit.files,
-                            tree_lookup=timed(source.tree_lookup(commit.sha), seconds))
+        g = ground_analysis(
+            {"summary": [commit.message]},
+            source.diff(commit),
+            files=commit.files,
+            tree_lookup=timed(source.tree_lookup(commit.sha), seconds),
+        )
         if g.names:
             tally.add(f"{commit.sha[:10]} {commit.title[:28]}", g)
     tally.lookup_seconds = seconds
-    tally.report(f"pytest history: names people wrote in {tally.entries} commit messages "
-                 f"({time.perf_counter() - started:.1f} s in all)")
+    tally.report(
+        f"pytest history: names people wrote in {tally.entries} commit messages "
+        f"({time.perf_counter() - started:.1f} s in all)"
+    )
 
 
 def main() -> None:

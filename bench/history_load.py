@@ -47,7 +47,6 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
 from corpus import from_jsonl, synthetic  # noqa: E402
-
 from repodigest.explore import load_range  # noqa: E402
 from repodigest.sources.gitlog import log_args  # noqa: E402
 from repodigest.sources.local_git import LocalGitSource, repository_root  # noqa: E402
@@ -61,6 +60,7 @@ RANGES = {"1 y": 365, "3 y": 365 * 3 + 1}
 
 
 # ---------------------------------------------------------------- the corpus ---
+
 
 def replay(data: Path, target: Path) -> Path:
     """The replay of ``data`` in ``target``, built unless a complete one of the same data is there."""
@@ -80,21 +80,34 @@ def replay(data: Path, target: Path) -> Path:
 
 # ------------------------------------------------------------- the two sides ---
 
+
 def run_child(kind: str, path: Path, window: Window) -> dict:
     """One side (``history_sides.py``) in a fresh interpreter: its figures, with the wall time of the whole
     process and its CPU (with its git)."""
     started = time.perf_counter()
     since, until = window.start.isoformat(), (window.end - timedelta(seconds=1)).isoformat()
-    proc = subprocess.Popen([sys.executable, str(BENCH / "history_sides.py"), kind, str(path),
-                             window.first_day.isoformat(), window.last_day.isoformat(), window.tz.key, since, until],
-                            stdout=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            str(BENCH / "history_sides.py"),
+            kind,
+            str(path),
+            window.first_day.isoformat(),
+            window.last_day.isoformat(),
+            window.tz.key,
+            since,
+            until,
+        ],
+        stdout=subprocess.PIPE,
+    )
     out = proc.stdout.read()
     proc.stdout.close()
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
-        raise SystemExit(f"the {kind} side failed (exit {proc.returncode}); gitfault comes with "
-                         f"pip install -e '.[bench]'")
+        raise SystemExit(
+            f"the {kind} side failed (exit {proc.returncode}); gitfault comes with pip install -e '.[bench]'"
+        )
     result = json.loads(out.decode().strip().splitlines()[-1])
     # ru_maxrss is left aside: a forked child's counts this process's RSS at the fork.
     result.update(process=time.perf_counter() - started, cpu=usage.ru_utime + usage.ru_stime)
@@ -102,6 +115,7 @@ def run_child(kind: str, path: Path, window: Window) -> dict:
 
 
 # ------------------------------------------------------------- in this process ---
+
 
 def _cpu_children() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -116,9 +130,11 @@ def _cpu_all() -> float:
 def raw_git(path: Path, window: Window) -> tuple[float, float, int]:
     """The raw ``git log`` of the range with the source's flags: wall, CPU, records."""
     start, cpu = time.perf_counter(), _cpu_children()
-    out = subprocess.run(["git", "-C", str(path), *log_args("HEAD", since=window.start,
-                                                            until=window.end - timedelta(seconds=1))],
-                         capture_output=True, check=True).stdout
+    out = subprocess.run(
+        ["git", "-C", str(path), *log_args("HEAD", since=window.start, until=window.end - timedelta(seconds=1))],
+        capture_output=True,
+        check=True,
+    ).stdout
     return time.perf_counter() - start, _cpu_children() - cpu, out.count(b"\x1eREPODIGEST")
 
 
@@ -146,6 +162,7 @@ def profile_load(path: Path, window: Window, top: int = 20) -> str:
 
 # ---------------------------------------------------------------------- main ---
 
+
 def _best(runs: list[dict], key: str) -> float:
     values = [r[key] for r in runs if r.get(key) is not None]
     return min(values) if values else float("nan")
@@ -156,8 +173,12 @@ def main() -> None:
     parser.add_argument("clone", nargs="?", help="an existing clone to read instead of the replay")
     parser.add_argument("--synthetic", action="store_true", help="a seeded synthetic history instead of the replay")
     parser.add_argument("--data", type=Path, default=DATA, help="the JSONL(.gz) of GitHub REST commits to replay")
-    parser.add_argument("--replay", type=Path, default=Path(tempfile.gettempdir()) / "repodigest-bench-ruff-replay",
-                        help="where the replay is built and kept for the next run")
+    parser.add_argument(
+        "--replay",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "repodigest-bench-ruff-replay",
+        help="where the replay is built and kept for the next run",
+    )
     parser.add_argument("--tz", default=None, help="the ranges' time zone (UTC for the replay, GitHub's dates)")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each measurement, the best kept")
     parser.add_argument("--no-profile", action="store_true", help="leave out the cProfile of one 3-year load")
@@ -168,8 +189,10 @@ def main() -> None:
     elif args.synthetic:
         target = Path(tempfile.mkdtemp(prefix="repodigest-bench-")) / "repo"
         started = time.perf_counter()
-        path, tz = synthetic(SYNTHETIC_COMMITS, target, per_day=SYNTHETIC_PER_DAY, start=SYNTHETIC_START), \
-            args.tz or "Asia/Shanghai"
+        path, tz = (
+            synthetic(SYNTHETIC_COMMITS, target, per_day=SYNTHETIC_PER_DAY, start=SYNTHETIC_START),
+            args.tz or "Asia/Shanghai",
+        )
         print(f"built {SYNTHETIC_COMMITS:,} synthetic commits in {time.perf_counter() - started:.0f} s")
     else:
         if not args.data.exists():
@@ -192,14 +215,18 @@ def main() -> None:
             runs["gitfault"].append(run_child("gitfault", path, window))
         results[name] = runs
         ours, theirs = runs["repodigest"][-1], runs["gitfault"][-1]
-        print(f"  {name}: {ours['commits']:,} commits, {ours['file_changes']:,} file changes (gitfault reads "
-              f"{theirs['commits']:,} and {theirs['file_changes']:,} after its default excludes); answers: "
-              f"repodigest {ours['answers']}, gitfault {theirs['answers']} (hotspots, coupled pairs, owned files)",
-              flush=True)
+        print(
+            f"  {name}: {ours['commits']:,} commits, {ours['file_changes']:,} file changes (gitfault reads "
+            f"{theirs['commits']:,} and {theirs['file_changes']:,} after its default excludes); answers: "
+            f"repodigest {ours['answers']}, gitfault {theirs['answers']} (hotspots, coupled pairs, owned files)",
+            flush=True,
+        )
 
     print("\nload: load_range vs raw git log of the same range (wall / CPU s; goal load/raw <= 1.30)")
-    print(f"{'range':>5} | {'commits':>7} | {'raw git log':>15} | {'source read':>15} | {'load_range':>15} | "
-          f"{'source/raw':>10} | {'load/raw':>8}")
+    print(
+        f"{'range':>5} | {'commits':>7} | {'raw git log':>15} | {'source read':>15} | {'load_range':>15} | "
+        f"{'source/raw':>10} | {'load/raw':>8}"
+    )
     print("-" * 95)
     for name, runs in results.items():
         raw = min(r[0] for r in runs["raw"]), min(r[1] for r in runs["raw"])
@@ -207,12 +234,16 @@ def main() -> None:
         load = _best(runs["repodigest"], "load"), _best(runs["repodigest"], "load_cpu")
         commits = runs["repodigest"][-1]["commits"]
         assert runs["raw"][-1][2] >= runs["source"][-1][2] == commits, (runs["raw"][-1], runs["source"][-1], commits)
-        print(f"{name:>5} | {commits:>7,} | {raw[0]:>6.2f} / {raw[1]:>6.2f} | {src[0]:>6.2f} / {src[1]:>6.2f} | "
-              f"{load[0]:>6.2f} / {load[1]:>6.2f} | {src[0] / raw[0]:>10.2f} | {load[0] / raw[0]:>8.2f}")
+        print(
+            f"{name:>5} | {commits:>7,} | {raw[0]:>6.2f} / {raw[1]:>6.2f} | {src[0]:>6.2f} / {src[1]:>6.2f} | "
+            f"{load[0]:>6.2f} / {load[1]:>6.2f} | {src[0] / raw[0]:>10.2f} | {load[0] / raw[0]:>8.2f}"
+        )
 
     print("\nhotspots + coupling + ownership, each tool in its own process (goal: repodigest/gitfault <= 1.00)")
-    print(f"{'range':>5} | {'tool':>10} | {'end to end s':>12} | {'analyses s':>10} | {'process s':>9} | "
-          f"{'CPU s':>7} | {'peak RSS MB':>11} | {'analyses rise MB':>16}")
+    print(
+        f"{'range':>5} | {'tool':>10} | {'end to end s':>12} | {'analyses s':>10} | {'process s':>9} | "
+        f"{'CPU s':>7} | {'peak RSS MB':>11} | {'analyses rise MB':>16}"
+    )
     print("-" * 104)
     for name, runs in results.items():
         best = {}
@@ -220,14 +251,20 @@ def main() -> None:
             own, rise = _best(runs[tool], "own_peak_kb") / 1024, max(0.0, _best(runs[tool], "analyses_rise_kb") / 1024)
             best[tool] = [_best(runs[tool], k) for k in ("e2e", "analyses", "process", "cpu")] + [own, rise]
             e2e, ana, process, cpu, own, rise = best[tool]
-            print(f"{name:>5} | {tool:>10} | {e2e:>12.2f} | {ana:>10.2f} | {process:>9.2f} | {cpu:>7.1f} | "
-                  f"{own:>11.0f} | {rise:>16.0f}")
+            print(
+                f"{name:>5} | {tool:>10} | {e2e:>12.2f} | {ana:>10.2f} | {process:>9.2f} | {cpu:>7.1f} | "
+                f"{own:>11.0f} | {rise:>16.0f}"
+            )
         # A rise under 1 MB is no base for a ratio.
-        ratio = [a / b if b and (k < 5 or b >= 1) else float("nan")
-                 for k, (a, b) in enumerate(zip(best["repodigest"], best["gitfault"]))]
+        ratio = [
+            a / b if b and (k < 5 or b >= 1) else float("nan")
+            for k, (a, b) in enumerate(zip(best["repodigest"], best["gitfault"]))
+        ]
         cells = ["-" if math.isnan(r) else f"{r:.2f}x" for r in ratio]
-        print(f"{name:>5} | {'ratio':>10} | {cells[0]:>12} | {cells[1]:>10} | {cells[2]:>9} | {cells[3]:>7} | "
-              f"{cells[4]:>11} | {cells[5]:>16}")
+        print(
+            f"{name:>5} | {'ratio':>10} | {cells[0]:>12} | {cells[1]:>10} | {cells[2]:>9} | {cells[3]:>7} | "
+            f"{cells[4]:>11} | {cells[5]:>16}"
+        )
 
     if not args.no_profile:
         print("\nwhere load_range's time goes (3 y, one run under cProfile, top 20 by cumulative time):", flush=True)

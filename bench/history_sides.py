@@ -57,9 +57,16 @@ def repodigest(repo: str, first: str, last: str, tz: str, since: str, until: str
     files = digest.file_frame
     answers = [len(analytics.hotspots(files)), len(analytics.coupling(files)), len(analytics.ownership(files))]
     done = time.perf_counter()
-    return {"load": loaded - start, "load_cpu": load_cpu, "analyses": done - loaded, "e2e": done - start,
-            "commits": len(digest.frame), "file_changes": len(files), "answers": answers,
-            **_peaks(load_peak, before, reset)}
+    return {
+        "load": loaded - start,
+        "load_cpu": load_cpu,
+        "analyses": done - loaded,
+        "e2e": done - start,
+        "commits": len(digest.frame),
+        "file_changes": len(files),
+        "answers": answers,
+        **_peaks(load_peak, before, reset),
+    }
 
 
 def gitfault(repo: str, first: str, last: str, tz: str, since: str, until: str) -> dict:
@@ -77,12 +84,22 @@ def gitfault(repo: str, first: str, last: str, tz: str, since: str, until: str) 
     loaded, load_cpu = time.perf_counter(), _cpu() - cpu
     load_peak, before, reset = _status_kb("VmHWM"), _status_kb("VmRSS"), _reset_peak()
     owned = analysis.knowledge(commits, counts)
-    answers = [len(analysis.hotspots(commits, counts)),
-               len(analysis.coupling(commits, counts, min_shared=4, min_revs=5)), len(owned.files)]
+    answers = [
+        len(analysis.hotspots(commits, counts)),
+        len(analysis.coupling(commits, counts, min_shared=4, min_revs=5)),
+        len(owned.files),
+    ]
     done = time.perf_counter()
-    return {"load": loaded - start, "load_cpu": load_cpu, "analyses": done - loaded, "e2e": done - start,
-            "commits": len(commits), "file_changes": sum(len(c.files) for c in commits), "answers": answers,
-            **_peaks(load_peak, before, reset)}
+    return {
+        "load": loaded - start,
+        "load_cpu": load_cpu,
+        "analyses": done - loaded,
+        "e2e": done - start,
+        "commits": len(commits),
+        "file_changes": sum(len(c.files) for c in commits),
+        "answers": answers,
+        **_peaks(load_peak, before, reset),
+    }
 
 
 if __name__ == "__main__":

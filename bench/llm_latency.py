@@ -29,12 +29,12 @@ sys.path.insert(0, str(ROOT / "lib"))
 
 from tests.servers.openai_api import OpenAIServer  # noqa: E402
 
+from repodigest.analysis import AnalysisRequest, analyze_commits  # noqa: E402
+from repodigest.analysis import client as llm_module  # noqa: E402
+from repodigest.analysis.diff_budget import BudgetedDiff, estimate_tokens, parse_diff  # noqa: E402
 from repodigest.cache import Cache  # noqa: E402
 from repodigest.config import LLMConfig  # noqa: E402
 from repodigest.models import Commit, FileChange  # noqa: E402
-from repodigest.analysis import client as llm_module  # noqa: E402
-from repodigest.analysis.diff_budget import BudgetedDiff, estimate_tokens, parse_diff  # noqa: E402
-from repodigest.analysis import AnalysisRequest, analyze_commits  # noqa: E402
 
 T0 = datetime(2026, 2, 16, 10, 0, tzinfo=timezone(timedelta(hours=8)))
 
@@ -42,9 +42,18 @@ T0 = datetime(2026, 2, 16, 10, 0, tzinfo=timezone(timedelta(hours=8)))
 def _section(path: str, added: int, deleted: int, rng: random.Random) -> str:
     body = [f"-    old_value_{i} = compute({rng.randint(0, 999)})" for i in range(deleted)]
     body += [f"+    new_value_{i} = compute_faster({rng.randint(0, 999)}, cache=True)" for i in range(added)]
-    return "\n".join([f"diff --git a/{path} b/{path}", "index 1111111..2222222 100644", f"--- a/{path}",
-                      f"+++ b/{path}", f"@@ -10,{deleted + 2} +10,{added + 2} @@ class Engine:", "     def run(self):",
-                      *body, "     return None"])
+    return "\n".join(
+        [
+            f"diff --git a/{path} b/{path}",
+            "index 1111111..2222222 100644",
+            f"--- a/{path}",
+            f"+++ b/{path}",
+            f"@@ -10,{deleted + 2} +10,{added + 2} @@ class Engine:",
+            "     def run(self):",
+            *body,
+            "     return None",
+        ]
+    )
 
 
 def synthetic(n: int, seed: int = 7) -> list[AnalysisRequest]:
@@ -53,16 +62,29 @@ def synthetic(n: int, seed: int = 7) -> list[AnalysisRequest]:
     levels = ["high"] * 6 + ["medium"] * 20 + ["low"] * 15
     out = []
     for i in range(n):
-        files = [(f"python/pkg/module_{i}_{k}.py", rng.randint(5, 160), rng.randint(0, 60)) for k in range(rng.randint(1, 4))]
+        files = [
+            (f"python/pkg/module_{i}_{k}.py", rng.randint(5, 160), rng.randint(0, 60)) for k in range(rng.randint(1, 4))
+        ]
         files.append((f"tests/test_module_{i}.py", rng.randint(5, 60), 0))
         files.append(("uv.lock", rng.randint(100, 600), rng.randint(50, 400)))
         files.append((f"python/pkg/generated/schema_{i}.pb.go", rng.randint(800, 2500), rng.randint(0, 300)))
         title = f"[Perf] Engine change {i} (#{18000 + i})"
-        commit = Commit(repo="bench/repo", sha=f"{i + 1:040x}", parents=(f"{i + 100000:040x}",), author_name="Dev",
-                        author_email="d@x", author_date=T0, committer_name="Dev", committer_email="d@x",
-                        committer_date=T0, message=f"{title}\n\nSpeeds up the engine.", title=title,
-                        pr_number=18000 + i, co_authors=(),
-                        files=tuple(FileChange(p, "modified", a, d) for p, a, d in files))
+        commit = Commit(
+            repo="bench/repo",
+            sha=f"{i + 1:040x}",
+            parents=(f"{i + 100000:040x}",),
+            author_name="Dev",
+            author_email="d@x",
+            author_date=T0,
+            committer_name="Dev",
+            committer_email="d@x",
+            committer_date=T0,
+            message=f"{title}\n\nSpeeds up the engine.",
+            title=title,
+            pr_number=18000 + i,
+            co_authors=(),
+            files=tuple(FileChange(p, "modified", a, d) for p, a, d in files),
+        )
         diff = "\n".join(_section(p, a, d, rng) for p, a, d in files) + "\n"
         out.append(AnalysisRequest("bench/repo", commit, levels[i % len(levels)], ["type perf (+14)"], diff))
     return out
@@ -72,8 +94,16 @@ def whole_diff(text: str, token_budget: int = 0, **_kw) -> BudgetedDiff:
     """No budget: the raw diff as it is, every file, nothing clipped or left out."""
     files = parse_diff(text)
     changed = sum(f.changed for f in files)
-    return BudgetedDiff(text=text, included=tuple(f.path for f in files), left_out=(), lines_changed=changed,
-                        lines_seen=changed, files_total=len(files), tokens=estimate_tokens(text), budget=token_budget)
+    return BudgetedDiff(
+        text=text,
+        included=tuple(f.path for f in files),
+        left_out=(),
+        lines_changed=changed,
+        lines_seen=changed,
+        files_total=len(files),
+        tokens=estimate_tokens(text),
+        budget=token_budget,
+    )
 
 
 def main() -> int:
@@ -100,12 +130,18 @@ def main() -> int:
         warm_s = time.monotonic() - started
         goal = 1.5 * math.ceil(args.commits / args.concurrency) * args.latency
         ok = sum(r.status == "ok" for r in cold.results.values())
-        print(f"LLM analysis: {args.commits} commits, {args.latency * 1000:.0f} ms per answer, "
-              f"concurrency {args.concurrency}")
+        print(
+            f"LLM analysis: {args.commits} commits, {args.latency * 1000:.0f} ms per answer, "
+            f"concurrency {args.concurrency}"
+        )
         print(f"  cold: {cold_s:.2f} s wall, {cold.requests} requests, {ok} ok, max in flight {server.max_inflight}")
-        print(f"  goal: 1.5 x ceil({args.commits}/{args.concurrency}) x {args.latency} s = {goal:.2f} s; "
-              f"ratio wall/goal = {cold_s / goal:.2f} ({'met' if cold_s <= goal else 'MISSED'})")
-        print(f"  sequential would be {args.commits * args.latency:.1f} s; speed-up {args.commits * args.latency / cold_s:.1f}x")
+        print(
+            f"  goal: 1.5 x ceil({args.commits}/{args.concurrency}) x {args.latency} s = {goal:.2f} s; "
+            f"ratio wall/goal = {cold_s / goal:.2f} ({'met' if cold_s <= goal else 'MISSED'})"
+        )
+        print(
+            f"  sequential would be {args.commits * args.latency:.1f} s; speed-up {args.commits * args.latency / cold_s:.1f}x"
+        )
         print(f"  warm: {warm_s:.3f} s wall, {warm.requests} requests, {warm.cached} cached")
 
         server.reset(mode="schema")
@@ -115,16 +151,27 @@ def main() -> int:
             if budget is None:
                 llm_module.budget_diff, saved = whole_diff, llm_module.budget_diff
             try:
-                run = analyze_commits(items, LLMConfig(model="bench-model", concurrency=args.concurrency,
-                                                       max_retries=0, diff_token_budget=budget or 6000),
-                                      "zh", None, progress=False)
+                run = analyze_commits(
+                    items,
+                    LLMConfig(
+                        model="bench-model",
+                        concurrency=args.concurrency,
+                        max_retries=0,
+                        diff_token_budget=budget or 6000,
+                    ),
+                    "zh",
+                    None,
+                    progress=False,
+                )
             finally:
                 if budget is None:
                     llm_module.budget_diff = saved
             tokens[label] = run.input_tokens / len(items)
             cov = sum(r.coverage or 0 for r in run.results.values()) / len(items)
-            print(f"  prompt tokens per commit {label}: {tokens[label]:.0f} (mean coverage {cov:.0%}, "
-                  f"{run.requests} requests, {sum(r.status == 'ok' for r in run.results.values())} ok)")
+            print(
+                f"  prompt tokens per commit {label}: {tokens[label]:.0f} (mean coverage {cov:.0%}, "
+                f"{run.requests} requests, {sum(r.status == 'ok' for r in run.results.values())} ok)"
+            )
         with_b, without_b = tokens["with budget (6000)"], tokens["without budget"]
         print(f"  ratio with/without budget = {with_b / without_b:.3f} ({without_b / with_b:.1f}x fewer tokens)")
     return 0

@@ -17,7 +17,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpus import synthetic  # noqa: E402
-
 from repodigest.sources.gitlog import log_args, parse_log  # noqa: E402
 from repodigest.sources.local_git import repository_root, run_git, to_commit  # noqa: E402
 
@@ -28,8 +27,11 @@ def ours(path: Path, n: int) -> int:
 
 
 def raw_git(path: Path, n: int) -> int:
-    out = subprocess.run(["git", "-C", str(path), "log", "--first-parent", "--numstat", "--format=%H",
-                          f"--max-count={n}", "HEAD"], capture_output=True, check=True).stdout
+    out = subprocess.run(
+        ["git", "-C", str(path), "log", "--first-parent", "--numstat", "--format=%H", f"--max-count={n}", "HEAD"],
+        capture_output=True,
+        check=True,
+    ).stdout
     return sum(1 for line in out.split(b"\n") if len(line) == 40)
 
 
@@ -40,7 +42,11 @@ def pydriller(path: Path, n: int) -> int | None:
         return None
     count = 0
     for commit in Repository(str(path), only_in_branch="main", only_no_merge=False, order="reverse").traverse_commits():
-        _ = (commit.insertions, commit.deletions, [(m.new_path, m.added_lines, m.deleted_lines) for m in commit.modified_files])
+        _ = (
+            commit.insertions,
+            commit.deletions,
+            [(m.new_path, m.added_lines, m.deleted_lines) for m in commit.modified_files],
+        )
         count += 1
         if count >= n:
             break
@@ -61,11 +67,19 @@ def main() -> None:
         path = repository_root(sys.argv[1])
     else:
         path = synthetic(3000, Path(tempfile.mkdtemp(prefix="repodigest-bench-")) / "repo")
-    total = int(subprocess.run(["git", "-C", str(path), "rev-list", "--first-parent", "--count", "HEAD"],
-                               capture_output=True, text=True, check=True).stdout)
+    total = int(
+        subprocess.run(
+            ["git", "-C", str(path), "rev-list", "--first-parent", "--count", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
     print(f"corpus: {path} ({total} first-parent commits)\n")
-    print(f"{'commits':>8} | {'raw git log':>12} | {'repodigest':>12} | {'PyDriller':>12} | "
-          f"{'ours/raw time':>13} | {'ours vs PyDriller':>17}")
+    print(
+        f"{'commits':>8} | {'raw git log':>12} | {'repodigest':>12} | {'PyDriller':>12} | "
+        f"{'ours/raw time':>13} | {'ours vs PyDriller':>17}"
+    )
     print("-" * 92)
     for n in (500, 2000, total):
         n = min(n, total)
@@ -74,7 +88,9 @@ def main() -> None:
         t_pyd, got_pyd = timed(pydriller, path, n, repeat=1) if n <= 3000 else (float("nan"), None)
         pyd = f"{got_pyd / t_pyd:9.0f} c/s" if got_pyd else "not installed"
         speedup = f"{t_pyd / t_ours:16.1f}x" if got_pyd else "-"
-        print(f"{n:>8} | {n / t_raw:9.0f} c/s | {got / t_ours:9.0f} c/s | {pyd:>12} | {t_ours / t_raw:12.2f}x | {speedup:>17}")
+        print(
+            f"{n:>8} | {n / t_raw:9.0f} c/s | {got / t_ours:9.0f} c/s | {pyd:>12} | {t_ours / t_raw:12.2f}x | {speedup:>17}"
+        )
     print("\ngoals: ours/raw time <= 1.3x; ours vs PyDriller >= 10x")
 
 

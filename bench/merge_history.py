@@ -19,18 +19,18 @@ Both replays are kept in $TMPDIR and reused. For the last ``--years`` of each it
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpus import from_jsonl  # noqa: E402
-
 from repodigest.explore import load_range  # noqa: E402
 from repodigest.sources.gitlog import log_args, range_args  # noqa: E402
 from repodigest.sources.local_git import LocalGitSource  # noqa: E402
@@ -69,8 +69,9 @@ def raw_git(path: Path, window: Window, first_parent: bool) -> int:
         args = log_args("HEAD", since=window.start, until=window.end - timedelta(seconds=1))
     else:
         line = source._first_parent_line(window.start)  # noqa: SLF001 - the bench reads what the source reads
-        shown = [(sha, parents) for sha, stamp, parents in line
-                 if window.start.timestamp() <= stamp < window.end.timestamp()]
+        shown = [
+            (sha, parents) for sha, stamp, parents in line if window.start.timestamp() <= stamp < window.end.timestamp()
+        ]
         args = range_args(shown[0][0], tuple(shown[-1][1][:1]))
     out = subprocess.run(["git", "-C", str(path), *args], capture_output=True, check=True).stdout
     return out.count(b"\x1eREPODIGEST")
@@ -105,26 +106,34 @@ def main() -> None:
     os.environ.setdefault("REPODIGEST_CACHE_DIR", tempfile.mkdtemp(prefix="repodigest-bench-cache-"))
     os.environ.pop("OPENAI_API_KEY", None)
     zone = resolve_tz(TZ)
-    print(f"{'history':>11} | {'commits':>7} | {'raw, all':>8} | {'raw, line':>9} | {'load':>6} | "
-          f"{'load/raw':>8} | {'git runs':>8} | {'rows':>5} | {'by Mia':>6} | {'Mia lines':>9}")
+    print(
+        f"{'history':>11} | {'commits':>7} | {'raw, all':>8} | {'raw, line':>9} | {'load':>6} | "
+        f"{'load/raw':>8} | {'git runs':>8} | {'rows':>5} | {'by Mia':>6} | {'Mia lines':>9}"
+    )
     print("-" * 103)
     for name, merged_by in (("ruff-replay", None), ("ruff-topic-merges", MAINTAINER)):
         path = replay(args.data, name, merged_by)
         last = LocalGitSource(path).latest_commit_time().astimezone(zone).date()
         window = Window(last, 365 * args.years, zone)
-        every, commits = best(lambda: raw_git(path, window, first_parent=False), args.repeat)
-        line, _ = best(lambda: raw_git(path, window, first_parent=True), args.repeat)
+        every, commits = best(functools.partial(raw_git, path, window, first_parent=False), args.repeat)
+        line, _ = best(functools.partial(raw_git, path, window, first_parent=True), args.repeat)
         with ProcessCount() as counted:
-            load, digest = best(lambda: load_range(window.first_day, last, repos=[str(path)], tz=TZ, progress=False),
-                                args.repeat)
+            load, digest = best(
+                functools.partial(load_range, window.first_day, last, repos=[str(path)], tz=TZ, progress=False),
+                args.repeat,
+            )
         frame, files = digest.frame, digest.file_frame
         mia_rows = int((frame["author"] == MAINTAINER[0]).sum())
         added = files["lines_added"].fillna(0)
         mia_share = float(added[files["author"] == MAINTAINER[0]].sum() / max(1, added.sum()))
-        print(f"{name:>11} | {commits:>7,} | {every:>6.2f} s | {line:>7.2f} s | {load:>4.2f} s | {load / every:>8.2f} | "
-              f"{counted.count // args.repeat:>8} | {len(frame):>5,} | {mia_rows:>6} | {mia_share:>9.1%}")
-    print("\nraw, all: git log over every commit of the range (what the source runs); raw, line: git log "
-          "--first-parent of the line alone; git runs: processes per load")
+        print(
+            f"{name:>11} | {commits:>7,} | {every:>6.2f} s | {line:>7.2f} s | {load:>4.2f} s | {load / every:>8.2f} | "
+            f"{counted.count // args.repeat:>8} | {len(frame):>5,} | {mia_rows:>6} | {mia_share:>9.1%}"
+        )
+    print(
+        "\nraw, all: git log over every commit of the range (what the source runs); raw, line: git log "
+        "--first-parent of the line alone; git runs: processes per load"
+    )
 
 
 if __name__ == "__main__":

@@ -42,7 +42,6 @@ from sklearn.metrics import roc_auc_score
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpus import from_jsonl  # noqa: E402
-
 from repodigest.cache import Cache  # noqa: E402
 from repodigest.evidence import label_outcomes  # noqa: E402
 from repodigest.evidence.annotate import line_origins  # noqa: E402
@@ -65,8 +64,12 @@ def unpack(tarball: Path, into: Path) -> Path:
 
 
 def first_parent(clone: Path) -> pd.DataFrame:
-    out = subprocess.run(["git", "-C", str(clone), "log", "--first-parent", "--format=%H %cI", "HEAD"],
-                         capture_output=True, text=True, check=True).stdout.split("\n")
+    out = subprocess.run(
+        ["git", "-C", str(clone), "log", "--first-parent", "--format=%H %cI", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split("\n")
     rows = [line.split(" ") for line in out if line]
     frame = pd.DataFrame(rows, columns=["sha", "when"])
     frame["when"] = pd.to_datetime(frame["when"], utc=True)
@@ -134,8 +137,11 @@ def git_blame(clone: Path, bound: str | None, parent: str, file: str, numbers: l
     """What ``git blame`` itself says of those lines: {commit: lines}, the bound's left out."""
     ranges = [arg for first, last in line_ranges(numbers) for arg in ("-L", f"{first},{last}")]
     revs = f"{bound}..{parent}" if bound else parent
-    out = subprocess.run(["git", "-C", str(clone), "blame", "--first-parent", "--root", "-w", "--porcelain", *ranges,
-                          revs, "--", file], capture_output=True, check=True).stdout
+    out = subprocess.run(
+        ["git", "-C", str(clone), "blame", "--first-parent", "--root", "-w", "--porcelain", *ranges, revs, "--", file],
+        capture_output=True,
+        check=True,
+    ).stdout
     counts: dict[str, int] = {}
     boundary, current = set(), None
     for line in out.decode("utf-8", "replace").split("\n"):
@@ -150,8 +156,12 @@ def git_blame(clone: Path, bound: str | None, parent: str, file: str, numbers: l
 
 def check_against_git_blame(clone: Path, labelled: list[str], horizon_end: date) -> None:
     """The month's fix commits blamed both ways: forward (one pass) and one ``git blame`` per file."""
-    rows = subprocess.run(["git", "-C", str(clone), "log", "--first-parent", "--format=%H %P%x00%B%x00%x1e", "HEAD"],
-                          capture_output=True, text=True, check=True).stdout.split("\x1e")
+    rows = subprocess.run(
+        ["git", "-C", str(clone), "log", "--first-parent", "--format=%H %P%x00%B%x00%x1e", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split("\x1e")
     line = []
     for row in rows:
         if row.strip():
@@ -162,10 +172,23 @@ def check_against_git_blame(clone: Path, labelled: list[str], horizon_end: date)
     order = {sha: i for i, (sha, _, _) in enumerate(line)}
     first = min(order[sha] for sha in labelled)
     bound = line[first][1][0] if line[first][1] else None
-    until = subprocess.run(["git", "-C", str(clone), "log", "-1", "--first-parent", "--format=%H",
-                            f"--until={horizon_end.isoformat()}", "HEAD"], capture_output=True, text=True)
+    until = subprocess.run(
+        [
+            "git",
+            "-C",
+            str(clone),
+            "log",
+            "-1",
+            "--first-parent",
+            "--format=%H",
+            f"--until={horizon_end.isoformat()}",
+            "HEAD",
+        ],
+        capture_output=True,
+        text=True,
+    )
     until = until.stdout.strip()
-    later = [(sha, parents, m) for sha, parents, m in line[first + 1:order[until] + 1] if parents and is_fix_title(m)]
+    later = [(sha, parents, m) for sha, parents, m in line[first + 1 : order[until] + 1] if parents and is_fix_title(m)]
     fixes = read_fixes(clone, {sha: m for sha, _, m in later}, workers=2)
     wanted = {sha: fix.lines for sha, fix in fixes.items() if fix.fix and fix.lines}
     forward, forward_s = timed(lambda: line_origins(clone, bound, wanted, order, workers=2))
@@ -175,6 +198,7 @@ def check_against_git_blame(clone: Path, labelled: list[str], horizon_end: date)
     def blame(task):
         sha, file, numbers = task
         return sha, git_blame(clone, bound, parents[sha], file, numbers)
+
     with ThreadPoolExecutor(2) as pool:
         blamed, blame_s = timed(lambda: list(pool.map(blame, tasks)))
     by_git: dict[str, dict[str, int]] = {sha: {} for sha in wanted}
@@ -182,8 +206,10 @@ def check_against_git_blame(clone: Path, labelled: list[str], horizon_end: date)
         for who, n in counts.items():
             by_git[sha][who] = by_git[sha].get(who, 0) + n
     same = sum(1 for sha in wanted if forward.get(sha, {}) == by_git[sha])
-    print(f"   {len(wanted)} fix commits, {len(tasks)} files: identical {same}/{len(wanted)}; forward blame "
-          f"{forward_s:.2f} s (one pass), git blame {blame_s:.2f} s ({len(tasks)} processes, 2 at a time)")
+    print(
+        f"   {len(wanted)} fix commits, {len(tasks)} files: identical {same}/{len(wanted)}; forward blame "
+        f"{forward_s:.2f} s (one pass), git blame {blame_s:.2f} s ({len(tasks)} processes, 2 at a time)"
+    )
 
 
 def replay_ruff(into: Path) -> tuple[Path, list[str], str]:
@@ -201,9 +227,21 @@ def replay_ruff(into: Path) -> tuple[Path, list[str], str]:
     source = into / "ruff-slice.jsonl"
     source.write_text("".join(json.dumps(c) + "\n" for c in kept))
     built, build_s = timed(lambda: from_jsonl(source, into / "ruff-replay"))
-    shas = subprocess.run(["git", "-C", str(built), "log", "--first-parent", "--format=%H", "HEAD",
-                           f"--until={pd.Period(second, 'M').end_time.date().isoformat()}T23:59:59+00:00"],
-                          capture_output=True, text=True, check=True).stdout.split()
+    shas = subprocess.run(
+        [
+            "git",
+            "-C",
+            str(built),
+            "log",
+            "--first-parent",
+            "--format=%H",
+            "HEAD",
+            f"--until={pd.Period(second, 'M').end_time.date().isoformat()}T23:59:59+00:00",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     labelled = shas[:-1]  # the replay's seed commit (the last) is not a change of those months
     return built, labelled, f"{first} .. {second} ({len(kept)} commits replayed in {build_s:.0f} s)"
 
@@ -215,8 +253,10 @@ def main(replay: bool = True) -> None:
         clone = unpack(TARBALL, tmp)
         line = first_parent(clone)
         tip = line["when"].max()
-        print(f"pytest first-parent line: {len(line)} commits, {line['when'].min():%Y-%m-%d} .. {tip:%Y-%m-%d} "
-              f"(shallow bare clone), {os.cpu_count()} cores, horizon {HORIZON} days")
+        print(
+            f"pytest first-parent line: {len(line)} commits, {line['when'].min():%Y-%m-%d} .. {tip:%Y-%m-%d} "
+            f"(shallow bare clone), {os.cpu_count()} cores, horizon {HORIZON} days"
+        )
 
         first, last = busiest_closed_month(line)
         in_month = line[(line["when"].dt.date >= first) & (line["when"].dt.date <= last)]["sha"].tolist()
@@ -224,9 +264,11 @@ def main(replay: bool = True) -> None:
         cold, cold_s = timed(lambda: label(clone, in_month, cache))
         warm, warm_s = timed(lambda: label(clone, in_month, cache))
         s = cold.stats
-        print(f"\n1. busiest closed month {first:%Y-%m}: {s.labelled} commits labelled, {s.fix_commits} fix commits "
-              f"scanned, {s.blamed_files} files blamed ({s.blamed_fixes} fixes); cold {cold_s:.2f} s, "
-              f"warm {warm_s:.2f} s ({warm.stats.blamed_files} files blamed)")
+        print(
+            f"\n1. busiest closed month {first:%Y-%m}: {s.labelled} commits labelled, {s.fix_commits} fix commits "
+            f"scanned, {s.blamed_files} files blamed ({s.blamed_fixes} fixes); cold {cold_s:.2f} s, "
+            f"warm {warm_s:.2f} s ({warm.stats.blamed_files} files blamed)"
+        )
         print(f"   {shares(cold)}; skipped {s.skipped}, unreadable {s.unreadable}")
 
         print("\n2. did the levels hold? (closed commits: 90 days observed)")
@@ -235,8 +277,10 @@ def main(replay: bool = True) -> None:
         year_start = year_end - timedelta(days=364)
         in_year = line[(line["when"].dt.date >= year_start) & (line["when"].dt.date <= year_end)]["sha"].tolist()
         year, year_s = timed(lambda: label(clone, in_year, Cache(tmp / "year")))
-        print(f"  (12 months {year_start} .. {year_end}: {year.stats.labelled} labelled, {year.stats.fix_commits} fix "
-              f"commits, cold {year_s:.1f} s; {shares(year)})")
+        print(
+            f"  (12 months {year_start} .. {year_end}: {year.stats.labelled} labelled, {year.stats.fix_commits} fix "
+            f"commits, cold {year_s:.1f} s; {shares(year)})"
+        )
         track_record(clone, year_start, year_end, year, "12 closed months")
         whole, whole_s = timed(lambda: label(clone, line["sha"].tolist(), Cache(tmp / "whole")))
         track_record(clone, line["when"].min().date(), tip.date(), whole, "whole history")
@@ -245,16 +289,20 @@ def main(replay: bool = True) -> None:
         check_against_git_blame(clone, in_month, last + timedelta(days=HORIZON))
 
         w = whole.stats
-        print(f"\n4. scale: pytest's whole history {w.labelled} labelled, {w.fix_commits} fix commits, "
-              f"{w.blamed_files} files blamed: cold {whole_s:.1f} s (blame bounded only by the 2021 boundary)")
+        print(
+            f"\n4. scale: pytest's whole history {w.labelled} labelled, {w.fix_commits} fix commits, "
+            f"{w.blamed_files} files blamed: cold {whole_s:.1f} s (blame bounded only by the 2021 boundary)"
+        )
         if replay:
             built, labelled, what = replay_ruff(tmp)
             ruff_cache = Cache(tmp / "ruff")
             cold, cold_s = timed(lambda: label(built, labelled, ruff_cache))
             warm, warm_s = timed(lambda: label(built, labelled, ruff_cache))
             r = cold.stats
-            print(f"   ruff replay {what}: {r.labelled} labelled, {r.fix_commits} fix commits, {r.blamed_files} "
-                  f"files blamed; cold {cold_s:.1f} s, warm {warm_s:.2f} s (goal: under 60 s cold, 0 s warm)")
+            print(
+                f"   ruff replay {what}: {r.labelled} labelled, {r.fix_commits} fix commits, {r.blamed_files} "
+                f"files blamed; cold {cold_s:.1f} s, warm {warm_s:.2f} s (goal: under 60 s cold, 0 s warm)"
+            )
 
 
 if __name__ == "__main__":

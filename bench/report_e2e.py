@@ -28,9 +28,11 @@ from corpus import synthetic  # noqa: E402
 BIN = Path(sys.executable).parent
 WINDOW_DAYS = 14
 # Runs a command and prints the peak RSS (KiB) of its largest descendant, which covers the kernel.
-_PEAK = ("import resource, subprocess, sys; r = subprocess.run(sys.argv[1:], capture_output=True); "
-         "sys.stderr.write(r.stderr.decode()[-2000:] if r.returncode else ''); "
-         "print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+_PEAK = (
+    "import resource, subprocess, sys; r = subprocess.run(sys.argv[1:], capture_output=True); "
+    "sys.stderr.write(r.stderr.decode()[-2000:] if r.returncode else ''); "
+    "print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+)
 
 
 def measure(*cmd: str, cwd: Path) -> tuple[float, float]:
@@ -44,13 +46,25 @@ def measure(*cmd: str, cwd: Path) -> tuple[float, float]:
 
 
 def floor(work: Path) -> tuple[float, float]:
-    nb = {"cells": [{"cell_type": "code", "execution_count": None, "id": "p", "metadata": {"tags": ["parameters"]},
-                     "outputs": [], "source": "date = None"}],
-          "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-          "nbformat": 4, "nbformat_minor": 5}
+    nb = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "execution_count": None,
+                "id": "p",
+                "metadata": {"tags": ["parameters"]},
+                "outputs": [],
+                "source": "date = None",
+            }
+        ],
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
     (work / "empty.ipynb").write_text(json.dumps(nb))
-    t1, m1 = measure(str(BIN / "papermill"), "empty.ipynb", "out.ipynb", "-p", "date", "2026-02-16",
-                     "--no-progress-bar", cwd=work)
+    t1, m1 = measure(
+        str(BIN / "papermill"), "empty.ipynb", "out.ipynb", "-p", "date", "2026-02-16", "--no-progress-bar", cwd=work
+    )
     t2, m2 = measure(str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", "out.ipynb", cwd=work)
     t3, m3 = measure(str(BIN / "jupyter"), "nbconvert", "--to", "markdown", "--no-input", "out.ipynb", cwd=work)
     return t1 + t2 + t3, max(m1, m2, m3)
@@ -71,22 +85,39 @@ def main() -> None:
     repos = {}
     for n in sizes:
         repo = synthetic(n, work / f"repo{n}", per_day=max(1, n // WINDOW_DAYS), start="2025-03-01T00:30:00+08:00")
-        last = subprocess.run(["git", "-C", str(repo), "log", "-1", "--format=%cd", "--date=format:%Y-%m-%d"],
-                              capture_output=True, text=True, check=True).stdout.strip()
+        last = subprocess.run(
+            ["git", "-C", str(repo), "log", "-1", "--format=%cd", "--date=format:%Y-%m-%d"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
         repos[n] = repo, last
     ratios: dict[int, list[float]] = {n: [] for n in sizes}
     for round_ in range(args.rounds):
         floor_s, floor_mb = floor(work)
-        print(f"{'round ' + str(round_ + 1) + ': ' if args.rounds > 1 else ''}framework floor (papermill CLI + "
-              f"2 nbconvert CLI exports): {floor_s:.2f} s, peak {floor_mb:.0f} MB\n")
+        print(
+            f"{'round ' + str(round_ + 1) + ': ' if args.rounds > 1 else ''}framework floor (papermill CLI + "
+            f"2 nbconvert CLI exports): {floor_s:.2f} s, peak {floor_mb:.0f} MB\n"
+        )
         print(f"{'N in window':>11} | {'wall':>7} | {'x floor':>7} | {'peak MB':>7} | {'per 1k commits':>14}")
         print("-" * 60)
         base = None
         for n in sizes:
             repo, last = repos[n]
-            wall, peak = measure(str(BIN / "repodigest"), "report", "--repo", str(repo), "--date", last,
-                                 "--window-days", str(WINDOW_DAYS), "--out-dir", str(work / f"out{n}"), *extra,
-                                 cwd=work)
+            wall, peak = measure(
+                str(BIN / "repodigest"),
+                "report",
+                "--repo",
+                str(repo),
+                "--date",
+                last,
+                "--window-days",
+                str(WINDOW_DAYS),
+                "--out-dir",
+                str(work / f"out{n}"),
+                *extra,
+                cwd=work,
+            )
             base = base or wall
             ratios[n].append(wall / floor_s)
             print(f"{n:>11} | {wall:6.2f}s | {wall / floor_s:6.2f}x | {peak:7.0f} | {(wall - base) / n * 1000:12.2f}s")
@@ -94,7 +125,9 @@ def main() -> None:
     if args.rounds > 1:
         for n in sizes:
             r = sorted(ratios[n])
-            print(f"N = {n}: x floor over {len(r)} rounds: min {r[0]:.2f}, median {r[len(r) // 2]:.2f}, max {r[-1]:.2f}")
+            print(
+                f"N = {n}: x floor over {len(r)} rounds: min {r[0]:.2f}, median {r[len(r) // 2]:.2f}, max {r[-1]:.2f}"
+            )
     print("goal: N=40 at most 1x the floor; growth close to linear (last column: extra seconds per 1k commits)")
 
 

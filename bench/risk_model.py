@@ -65,8 +65,10 @@ def labelled_frame(path: Path, first: str, last: str, cache_dir: Path):
     # The window's own revert relation is replaced by the outcome's (the lead reconciles the two).
     frame = digest.frame.drop(columns=["reverted_by"]).join(outcome_table(outcomes), on="sha")
     s = outcomes.stats
-    print(f"   {len(frame)} commits loaded in {load_s:.1f} s; labelled {s.labelled} ({s.fix_commits} fix commits, "
-          f"{s.blamed_files} files blamed) cold {cold_s:.1f} s, warm {warm_s:.2f} s")
+    print(
+        f"   {len(frame)} commits loaded in {load_s:.1f} s; labelled {s.labelled} ({s.fix_commits} fix commits, "
+        f"{s.blamed_files} files blamed) cold {cold_s:.1f} s, warm {warm_s:.2f} s"
+    )
     return frame
 
 
@@ -74,8 +76,10 @@ def show_track_record(frame: pd.DataFrame, title: str, last_days: float | None =
     from repodigest import analytics
 
     table = analytics.track_record(frame, by=by, last_days=last_days)
-    cells = [f"{MARK[r[by]]} {r['share']:.1%} [{r['ci_low']:.1%}, {r['ci_high']:.1%}] ({r['went_wrong']}/{r['commits']})"
-             for _, r in table.iterrows()]
+    cells = [
+        f"{MARK[r[by]]} {r['share']:.1%} [{r['ci_low']:.1%}, {r['ci_high']:.1%}] ({r['went_wrong']}/{r['commits']})"
+        for _, r in table.iterrows()
+    ]
     print(f"   {title}: {'; '.join(cells)}; open {int(table['open'].sum())}")
 
 
@@ -83,8 +87,10 @@ def aucs(frame: pd.DataFrame) -> str:
     from repodigest import analytics
 
     lines = frame.assign(lines=frame["lines_added"] + frame["lines_deleted"])
-    return (f"ROC AUC: score {analytics.discrimination(frame):.3f}, lines changed "
-            f"{analytics.discrimination(lines, 'lines'):.3f}")
+    return (
+        f"ROC AUC: score {analytics.discrimination(frame):.3f}, lines changed "
+        f"{analytics.discrimination(lines, 'lines'):.3f}"
+    )
 
 
 def paired_bootstrap(held: pd.DataFrame, rounds: int = 1000, seed: int = 0) -> tuple[float, float]:
@@ -109,32 +115,53 @@ def model_report(frame: pd.DataFrame, cutoff: str, variants: bool) -> None:
     metrics, metrics_s = timed(lambda: change_metrics(frame))
     model, fit_s = timed(lambda: fit_risk_model(frame, cutoff, metrics=metrics))
     e = model.evaluation
-    print(f"   Kamei's metrics of {len(frame)} commits {metrics_s:.2f} s; fit and evaluation {fit_s:.2f} s "
-          f"(trained on {e['train']} commits, {e['train_went_wrong']} went wrong)")
-    print(f"   held out {', '.join(m['month'] for m in e['months'])}: {e['test']} commits, {e['test_went_wrong']} "
-          f"went wrong; ROC AUC model {e['model_auc']:.3f}, rules {e['rules_auc']:.3f}, lines {e['lines_auc']:.3f}; "
-          f"beats the rules: {e['beats_rules']}")
+    print(
+        f"   Kamei's metrics of {len(frame)} commits {metrics_s:.2f} s; fit and evaluation {fit_s:.2f} s "
+        f"(trained on {e['train']} commits, {e['train_went_wrong']} went wrong)"
+    )
+    print(
+        f"   held out {', '.join(m['month'] for m in e['months'])}: {e['test']} commits, {e['test_went_wrong']} "
+        f"went wrong; ROC AUC model {e['model_auc']:.3f}, rules {e['rules_auc']:.3f}, lines {e['lines_auc']:.3f}; "
+        f"beats the rules: {e['beats_rules']}"
+    )
     for m in e["months"]:
-        print(f"     {m['month']}: {m['commits']} commits, {m['went_wrong']} went wrong, trained on {m['train']}; "
-              f"AUC model {m['model_auc']:.2f}, rules {m['rules_auc']:.2f}")
+        print(
+            f"     {m['month']}: {m['commits']} commits, {m['went_wrong']} went wrong, trained on {m['train']}; "
+            f"AUC model {m['model_auc']:.2f}, rules {m['rules_auc']:.2f}"
+        )
     held = e["held_out"]
     show_track_record(held, "held out, rules' levels", by="rules_level")
     show_track_record(held, "held out, learned levels", by="model_level")
     table = analytics.calibration(held, bins=5)
-    print("   calibration (held out): " + "; ".join(f"predicted {r.predicted:.1%} observed {r.observed:.1%} ({r.commits})"
-                                                     for r in table.itertuples()))
+    print(
+        "   calibration (held out): "
+        + "; ".join(f"predicted {r.predicted:.1%} observed {r.observed:.1%} ({r.commits})" for r in table.itertuples())
+    )
     print("   largest coefficients: " + ", ".join(f"{k} {v:+.2f}" for k, v in model.coefficients().head(6).items()))
     if not variants:
         return
     print("   what helps (36 held-out months, each predicted by a model trained before it):")
-    grid = [(f, c, None) for f in ("kamei", "rules", "all") for c in (0.01, 0.1, 1.0)] + [("all", 0.1, 12), ("all", 0.1, 24)]
+    grid = [(f, c, None) for f in ("kamei", "rules", "all") for c in (0.01, 0.1, 1.0)] + [
+        ("all", 0.1, 12),
+        ("all", 0.1, 24),
+    ]
     for features, C, months in grid:
-        fitted = fit_risk_model(frame, cutoff, features=features, C=C, train_months=months, metrics=metrics,
-                                test_months=36, max_test_months=36)
+        fitted = fit_risk_model(
+            frame,
+            cutoff,
+            features=features,
+            C=C,
+            train_months=months,
+            metrics=metrics,
+            test_months=36,
+            max_test_months=36,
+        )
         v = fitted.evaluation
-        line = (f"     features {features:5s} C={C:<4} training {months or 'all':>3} months: model {v['model_auc']:.3f}, "
-                f"rules {v['rules_auc']:.3f}, lines {v['lines_auc']:.3f} ({v['test']} commits, "
-                f"{v['test_went_wrong']} went wrong)")
+        line = (
+            f"     features {features:5s} C={C:<4} training {months or 'all':>3} months: model {v['model_auc']:.3f}, "
+            f"rules {v['rules_auc']:.3f}, lines {v['lines_auc']:.3f} ({v['test']} commits, "
+            f"{v['test_went_wrong']} went wrong)"
+        )
         if (features, C, months) == ("all", 0.1, None):
             low, high = paired_bootstrap(v["held_out"])
             line += f"; model - rules 95% interval [{low:+.3f}, {high:+.3f}]"
@@ -177,8 +204,12 @@ def main(replay: bool = True, ruff_months: int = 12) -> None:
         tmp = Path(tmp)
         os.environ["REPODIGEST_CACHE_DIR"] = str(tmp / "load-cache")
         clone = unpack(tmp)
-        dates = subprocess.run(["git", "-C", str(clone), "log", "--first-parent", "--format=%cs", "HEAD"],
-                               capture_output=True, text=True, check=True).stdout.split()
+        dates = subprocess.run(
+            ["git", "-C", str(clone), "log", "--first-parent", "--format=%cs", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
         print(f"1. pytest, first-parent line {dates[-1]} .. {dates[0]}, {os.cpu_count()} cores, horizon {HORIZON} days")
         frame = labelled_frame(clone, dates[-1], dates[0], tmp / "szz")
         print("\n2. did the levels hold? (rules' levels; known outcomes only)")

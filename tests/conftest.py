@@ -24,4 +24,3 @@ def make_repo(tmp_path):
 def _isolated_env(monkeypatch, tmp_path):
     """No real keys, and a private cache, in every test (tests/isolation.py)."""
     isolate(monkeypatch, tmp_path / "cache")
-

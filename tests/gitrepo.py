@@ -20,8 +20,9 @@ class GitRepo:
 
     def git(self, *args: str, env: dict | None = None, input: bytes | None = None) -> str:
         full_env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", **(env or {})}
-        proc = subprocess.run(["git", "-C", str(self.path), *args], capture_output=True, env=full_env,
-                              input=input, check=True)
+        proc = subprocess.run(
+            ["git", "-C", str(self.path), *args], capture_output=True, env=full_env, input=input, check=True
+        )
         return proc.stdout.decode("utf-8", "replace")
 
     def write(self, name: str, content: str | bytes) -> None:
@@ -32,17 +33,28 @@ class GitRepo:
         else:
             target.write_text(content, encoding="utf-8")
 
-    def commit(self, message: str | bytes, date: str, files: dict[str, str | bytes] | None = None,
-               author: tuple[str, str] = ("Test User", "test@example.com"), author_date: str | None = None,
-               remove: tuple[str, ...] = (), allow_empty: bool = False) -> str:
+    def commit(
+        self,
+        message: str | bytes,
+        date: str,
+        files: dict[str, str | bytes] | None = None,
+        author: tuple[str, str] = ("Test User", "test@example.com"),
+        author_date: str | None = None,
+        remove: tuple[str, ...] = (),
+        allow_empty: bool = False,
+    ) -> str:
         """Commit ``files`` with committer date ``date`` (ISO 8601 with offset); return the sha."""
         for name, content in (files or {}).items():
             self.write(name, content)
         for name in remove:
             self.git("rm", "-q", name)
         self.git("add", "-A")
-        env = {"GIT_COMMITTER_DATE": date, "GIT_AUTHOR_DATE": author_date or date,
-               "GIT_AUTHOR_NAME": author[0], "GIT_AUTHOR_EMAIL": author[1]}
+        env = {
+            "GIT_COMMITTER_DATE": date,
+            "GIT_AUTHOR_DATE": author_date or date,
+            "GIT_AUTHOR_NAME": author[0],
+            "GIT_AUTHOR_EMAIL": author[1],
+        }
         raw = message if isinstance(message, bytes) else message.encode()
         args = ["commit", "-q", "--no-verify", "-F", "-"] + (["--allow-empty"] if allow_empty else [])
         self.git(*args, env=env, input=raw)
@@ -59,13 +71,20 @@ def fast_import_commits(path: Path, commits: list[dict]) -> None:
     for mark, c in enumerate(commits, start=1):
         message = c["message"].encode() if isinstance(c["message"], str) else c["message"]
         ident = f"Load Tester <load@example.com> {c['date']} {c.get('tz', '+0800')}".encode()
-        lines += [b"commit refs/heads/main", b"mark :%d" % mark, b"author " + ident, b"committer " + ident,
-                  b"data %d" % len(message), message]
+        lines += [
+            b"commit refs/heads/main",
+            b"mark :%d" % mark,
+            b"author " + ident,
+            b"committer " + ident,
+            b"data %d" % len(message),
+            message,
+        ]
         if mark > 1:
             lines.append(b"from :%d" % (mark - 1))
         else:
-            head = subprocess.run(["git", "-C", str(path), "rev-parse", "--verify", "-q", "main"],
-                                  capture_output=True, text=True).stdout.strip()
+            head = subprocess.run(
+                ["git", "-C", str(path), "rev-parse", "--verify", "-q", "main"], capture_output=True, text=True
+            ).stdout.strip()
             if head:
                 lines.append(f"from {head}".encode())
         for name, text in c.get("files", {}).items():

@@ -84,11 +84,15 @@ def build_realistic_day(path: Path) -> GitRepo:
         return [f"# {name}: line {i}" for i in range(serial - count, serial)]
 
     setup = sorted(_setup_sizes(commits).items())
-    for part, top in enumerate(sorted({p.split("/", 1)[0] for p, _ in setup})):
+    for top in sorted({p.split("/", 1)[0] for p, _ in setup}):
         batch = {p: fresh(p, n) for p, n in setup if p.split("/", 1)[0] == top}
         content.update(batch)
-        repo.commit(f"Import {top}/ as of the last release", day["setup_date"],
-                    {p: _text(lines) for p, lines in batch.items()}, author=("Release Bot", "release@example.com"))
+        repo.commit(
+            f"Import {top}/ as of the last release",
+            day["setup_date"],
+            {p: _text(lines) for p, lines in batch.items()},
+            author=("Release Bot", "release@example.com"),
+        )
     repo.day_shas = {}
     for c in commits:
         for old, new in (c.get("rename") or {}).items():
@@ -103,13 +107,14 @@ def build_realistic_day(path: Path) -> GitRepo:
             lines = content.get(name, [])
             if counts["deleted"] > len(lines):
                 raise ValueError(f"{c['id']}: {name} has {len(lines)} lines, cannot delete {counts['deleted']}")
-            content[name] = lines[counts["deleted"]:] + fresh(name, counts["added"])
+            content[name] = lines[counts["deleted"] :] + fresh(name, counts["added"])
             files[name] = _text(content[name])
         for name in c.get("remove") or ():
             content.pop(name, None)
         message = c["title"] + (f"\n\n{c['body']}" if c.get("body") else "") + "\n"
-        repo.day_shas[c["id"]] = repo.commit(message, c["committed"], files, author=tuple(c["author"]),
-                                             remove=tuple(c.get("remove") or ()))
+        repo.day_shas[c["id"]] = repo.commit(
+            message, c["committed"], files, author=tuple(c["author"]), remove=tuple(c.get("remove") or ())
+        )
     return repo
 
 
@@ -127,8 +132,9 @@ if __name__ == "__main__":  # what the library's rules say today: .venv/bin/pyth
         os.environ.pop("OPENAI_API_KEY", None)  # the rules only: never a real model
         os.environ["REPODIGEST_CACHE_DIR"] = str(Path(tmp) / "cache")
         build_realistic_day(Path(tmp) / "repo")
-        frame = repodigest.build_digest(date=_day()["day"], repos=[str(Path(tmp) / "repo")], tz=_day()["tz"],
-                                        progress=False).frame
+        frame = repodigest.build_digest(
+            date=_day()["day"], repos=[str(Path(tmp) / "repo")], tz=_day()["tz"], progress=False
+        ).frame
         shown = frame[frame["in_report"]].set_index("title")
         for c in load_commits():
             row = shown.loc[c["title"]]

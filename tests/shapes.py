@@ -21,8 +21,14 @@ def lines(n: int, tag: str) -> str:
 
 def merge(repo, branch: str, message: str, when: str, author=MAINTAINER, *extra: str) -> str:
     """Merge ``branch`` (and ``extra`` branches: an octopus) into the current branch with a merge commit."""
-    env = {"GIT_COMMITTER_DATE": when, "GIT_AUTHOR_DATE": when, "GIT_AUTHOR_NAME": author[0],
-           "GIT_AUTHOR_EMAIL": author[1], "GIT_COMMITTER_NAME": author[0], "GIT_COMMITTER_EMAIL": author[1]}
+    env = {
+        "GIT_COMMITTER_DATE": when,
+        "GIT_AUTHOR_DATE": when,
+        "GIT_AUTHOR_NAME": author[0],
+        "GIT_AUTHOR_EMAIL": author[1],
+        "GIT_COMMITTER_NAME": author[0],
+        "GIT_COMMITTER_EMAIL": author[1],
+    }
     repo.git("merge", "-q", "--no-ff", "-m", message, branch, *extra, env=env)
     return repo.head()
 
@@ -35,9 +41,13 @@ def button(repo, written: tuple[str, str] = ("2026-02-16T09:00:00+08:00", "2026-
     first = repo.commit("Deprecate the allocator", written[0], {"src/core/alloc.py": lines(30, "alloc")}, author=ANN)
     second = repo.commit("Add a note to the docs", written[1], {"docs/alloc.md": lines(4, "d")}, author=ANN)
     repo.git("checkout", "-q", "main")
-    sha = merge(repo, "soft-deprecate", "Merge pull request #32334 from ann/soft-deprecate\n\n"
-                "MAINT: soft-deprecate the allocator in favour of the raw API\n\nLonger description.",
-                "2026-02-16T11:00:00+08:00")
+    sha = merge(
+        repo,
+        "soft-deprecate",
+        "Merge pull request #32334 from ann/soft-deprecate\n\n"
+        "MAINT: soft-deprecate the allocator in favour of the raw API\n\nLonger description.",
+        "2026-02-16T11:00:00+08:00",
+    )
     return {"merge": sha, "first": first, "second": second}
 
 
@@ -46,14 +56,22 @@ def topics(repo) -> dict:
     ``written``: lines each author wrote."""
     repo.commit("Initial import", "2026-02-01T10:00:00+08:00", {"core/engine.c": lines(10, "e")}, author=MAINTAINER)
     written = {MAINTAINER[0]: 0, ANN[0]: 0, BOB[0]: 0}
-    plan = [("ann/writev", ANN, [("core/io.c", 40)]), ("bob/cache", BOB, [("core/cache.c", 25), ("core/io.c", 5)]),
-            ("mia/cleanup", MAINTAINER, [("core/engine.c", 12)]), ("ann/docs", ANN, [("docs/io.txt", 8)])]
+    plan = [
+        ("ann/writev", ANN, [("core/io.c", 40)]),
+        ("bob/cache", BOB, [("core/cache.c", 25), ("core/io.c", 5)]),
+        ("mia/cleanup", MAINTAINER, [("core/engine.c", 12)]),
+        ("ann/docs", ANN, [("docs/io.txt", 8)]),
+    ]
     for k, (topic, who, changes) in enumerate(plan):
         repo.git("checkout", "-q", "-b", topic, "main")
         for i, (path, count) in enumerate(changes):
             previous = (repo.path / path).read_text() if (repo.path / path).exists() else ""
-            repo.commit(f"{topic.split('/')[1]}: part {i + 1}", f"2026-02-16T0{k + 1}:{10 + i}:00+08:00",
-                        {path: previous + lines(count, f"{topic}{i}")}, author=who)
+            repo.commit(
+                f"{topic.split('/')[1]}: part {i + 1}",
+                f"2026-02-16T0{k + 1}:{10 + i}:00+08:00",
+                {path: previous + lines(count, f"{topic}{i}")},
+                author=who,
+            )
             written[who[0]] += count
         repo.git("checkout", "-q", "main")
         merge(repo, topic, f"Merge branch '{topic}'", f"2026-02-16T0{k + 1}:50:00+08:00")
@@ -64,31 +82,43 @@ def bots(repo) -> dict:
     """A dependabot branch merged by the maintainer with the merge button."""
     repo.commit("base", "2026-02-15T10:00:00+08:00", {"requirements.txt": "a==1\n"}, author=MAINTAINER)
     repo.git("checkout", "-q", "-b", "dependabot/pip/a-2")
-    bump = repo.commit("Bump a from 1 to 2", "2026-02-16T08:00:00+08:00", {"requirements.txt": "a==2\n"},
-                       author=DEPENDABOT)
+    bump = repo.commit(
+        "Bump a from 1 to 2", "2026-02-16T08:00:00+08:00", {"requirements.txt": "a==2\n"}, author=DEPENDABOT
+    )
     repo.git("checkout", "-q", "main")
-    sha = merge(repo, "dependabot/pip/a-2", "Merge pull request #9 from o/dependabot/pip/a-2\n\nBump a from 1 to 2",
-                "2026-02-16T09:00:00+08:00")
+    sha = merge(
+        repo,
+        "dependabot/pip/a-2",
+        "Merge pull request #9 from o/dependabot/pip/a-2\n\nBump a from 1 to 2",
+        "2026-02-16T09:00:00+08:00",
+    )
     return {"merge": sha, "bump": bump}
 
 
 def octopus_empty_nested_conflict(repo) -> dict:
     """On 2026-02-16: an octopus merge, an empty merge, a topic that merged a subtopic and main (a back-merge)
     before landing, and a merge whose conflict was resolved by hand."""
-    repo.commit("base", "2026-02-15T10:00:00+08:00", {"a.txt": lines(3, "a"), "conflict.txt": "base\n"},
-                author=MAINTAINER)
+    repo.commit(
+        "base", "2026-02-15T10:00:00+08:00", {"a.txt": lines(3, "a"), "conflict.txt": "base\n"}, author=MAINTAINER
+    )
     # octopus: three branches at once
     for name, who in (("o1", ANN), ("o2", BOB), ("o3", ANN)):
         repo.git("checkout", "-q", "-b", name, "main")
         repo.commit(f"{name} work", "2026-02-16T08:00:00+08:00", {f"{name}.txt": lines(2, name)}, author=who)
     repo.git("checkout", "-q", "main")
-    octopus = merge(repo, "o1", "Merge branches 'o1', 'o2' and 'o3'", "2026-02-16T09:00:00+08:00", MAINTAINER,
-                    "o2", "o3")
+    octopus = merge(
+        repo, "o1", "Merge branches 'o1', 'o2' and 'o3'", "2026-02-16T09:00:00+08:00", MAINTAINER, "o2", "o3"
+    )
     # empty: the other side holds nothing main does not have (git itself would not make it: plumbing does)
-    env = {"GIT_COMMITTER_DATE": "2026-02-16T09:10:00+08:00", "GIT_AUTHOR_DATE": "2026-02-16T09:10:00+08:00",
-           "GIT_AUTHOR_NAME": MAINTAINER[0], "GIT_AUTHOR_EMAIL": MAINTAINER[1]}
-    empty = repo.git("commit-tree", "HEAD^{tree}", "-p", "HEAD", "-p", "HEAD~1", "-m", "Merge branch 'already-in'",
-                     env=env).strip()
+    env = {
+        "GIT_COMMITTER_DATE": "2026-02-16T09:10:00+08:00",
+        "GIT_AUTHOR_DATE": "2026-02-16T09:10:00+08:00",
+        "GIT_AUTHOR_NAME": MAINTAINER[0],
+        "GIT_AUTHOR_EMAIL": MAINTAINER[1],
+    }
+    empty = repo.git(
+        "commit-tree", "HEAD^{tree}", "-p", "HEAD", "-p", "HEAD~1", "-m", "Merge branch 'already-in'", env=env
+    ).strip()
     repo.git("update-ref", "refs/heads/main", empty)
     repo.git("reset", "-q", "--hard", "main")
     # nested: the topic merged a subtopic, and main into itself (a back-merge), before landing
@@ -110,11 +140,20 @@ def octopus_empty_nested_conflict(repo) -> dict:
     repo.git("checkout", "-q", "main")
     repo.commit("main: ours", "2026-02-16T12:10:00+08:00", {"conflict.txt": "ours\n"}, author=MAINTAINER)
     env = {"GIT_COMMITTER_DATE": "2026-02-16T12:30:00+08:00", "GIT_AUTHOR_DATE": "2026-02-16T12:30:00+08:00"}
-    subprocess.run(["git", "-C", str(repo.path), "merge", "-q", "--no-ff", "clash"], capture_output=True,
-                   check=False)  # stops at the conflict
+    subprocess.run(
+        ["git", "-C", str(repo.path), "merge", "-q", "--no-ff", "clash"], capture_output=True, check=False
+    )  # stops at the conflict
     (repo.path / "conflict.txt").write_text("resolved\nboth\n")
     repo.git("add", "conflict.txt")
-    repo.git("commit", "-q", "--no-edit", env={**env, "GIT_AUTHOR_NAME": MAINTAINER[0],
-                                                  "GIT_AUTHOR_EMAIL": MAINTAINER[1]})
-    return {"octopus": octopus, "empty": empty, "inner": inner, "sub": sub, "mainline": mainline, "nested": nested,
-            "resolved": repo.head()}
+    repo.git(
+        "commit", "-q", "--no-edit", env={**env, "GIT_AUTHOR_NAME": MAINTAINER[0], "GIT_AUTHOR_EMAIL": MAINTAINER[1]}
+    )
+    return {
+        "octopus": octopus,
+        "empty": empty,
+        "inner": inner,
+        "sub": sub,
+        "mainline": mainline,
+        "nested": nested,
+        "resolved": repo.head(),
+    }

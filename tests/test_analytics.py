@@ -3,8 +3,8 @@
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
-from gitrepo import GitRepo
 
+from gitrepo import GitRepo
 from repodigest import analytics, build_digest
 from repodigest.charts import history as figures
 from repodigest.explore import load_range
@@ -24,12 +24,21 @@ def build_history(path) -> GitRepo:
     - big.py: 800 lines once (Bob), reverted once (Cid); requirements.txt: one bot commit;
     - 02-17: Dan's 500-file commit: a.py plus 499 generated files.
     """
-    events = [("2026-02-02T08:00:00+08:00", "chore: mailmap", {".mailmap": "Ann Lee <ann@new> Annie <ann@old>\n"}, ANN, ())]
+    events = [
+        ("2026-02-02T08:00:00+08:00", "chore: mailmap", {".mailmap": "Ann Lee <ann@new> Annie <ann@old>\n"}, ANN, ())
+    ]
     hot = ""
     for i in range(10):
         hot += f"line {i}\n" * 5
-        events.append((HOT_TIMES[min(i // 4, 2)].format(i % 4), "fix: hot bug" if i == 3 else f"feat: hot step {i}",
-                       {HOT: hot}, ANN_OLD if i < 5 else ANN, ()))
+        events.append(
+            (
+                HOT_TIMES[min(i // 4, 2)].format(i % 4),
+                "fix: hot bug" if i == 3 else f"feat: hot step {i}",
+                {HOT: hot},
+                ANN_OLD if i < 5 else ANN,
+                (),
+            )
+        )
     a = b = ""
     for i in range(6):
         who, lines = (BOB, 10) if i < 3 else (CID, 2)
@@ -37,11 +46,18 @@ def build_history(path) -> GitRepo:
         b += f"b {i}\n" * lines
         day = f"2026-02-0{3 + i}" if i < 3 else f"2026-02-1{i}"
         events.append((f"{day}T15:00:00+08:00", "feat: io" if i < 3 else "fix: io", {A: a, B: b}, who, ()))
-    events += [("2026-02-04T16:00:00+08:00", "feat: big", {"src/big/big.py": "x\n" * 800}, BOB, ()),
-               ("2026-02-05T16:00:00+08:00", "build(deps): bump x", {"requirements.txt": "x==2\n"}, BOT, ()),
-               ("2026-02-11T16:00:00+08:00", 'Revert "feat: big"', {}, CID, ("src/big/big.py",)),
-               ("2026-02-17T11:00:00+08:00", "chore: generate",
-                {A: a + "d\n", **{f"gen/f{i:03d}.txt": "g\n" for i in range(499)}}, DAN, ())]
+    events += [
+        ("2026-02-04T16:00:00+08:00", "feat: big", {"src/big/big.py": "x\n" * 800}, BOB, ()),
+        ("2026-02-05T16:00:00+08:00", "build(deps): bump x", {"requirements.txt": "x==2\n"}, BOT, ()),
+        ("2026-02-11T16:00:00+08:00", 'Revert "feat: big"', {}, CID, ("src/big/big.py",)),
+        (
+            "2026-02-17T11:00:00+08:00",
+            "chore: generate",
+            {A: a + "d\n", **{f"gen/f{i:03d}.txt": "g\n" for i in range(499)}},
+            DAN,
+            (),
+        ),
+    ]
     repo = GitRepo(path)
     for when, message, files, author, removed in sorted(events, key=lambda e: e[0]):
         repo.commit(message, when, files, author=author, remove=removed)
@@ -75,8 +91,9 @@ def test_the_file_changed_most_is_the_top_hotspot(history):
 def test_files_always_changed_together_have_coupling_100_and_a_huge_commit_adds_none(history):
     digest, _ = history
     table = analytics.coupling(digest.file_frame)
-    assert table[["path", "coupled_path", "degree", "shared_revs", "average_revs"]].values.tolist() == \
-        [[A, B, 100.0, 6, 6.0]]
+    assert table[["path", "coupled_path", "degree", "shared_revs", "average_revs"]].values.tolist() == [
+        [A, B, 100.0, 6, 6.0]
+    ]
     by_area = analytics.coupling(digest.file_frame, by="area")
     assert by_area[["area", "coupled_area", "degree"]].values.tolist() == [["io", "net", 100.0]]
     # Without the changeset guard the 500-file commit counts: a.py's 7th revision dilutes the pair,
@@ -90,10 +107,20 @@ def test_files_always_changed_together_have_coupling_100_and_a_huge_commit_adds_
 def test_ownership_main_dev_fragmentation_and_knowledge_islands(history):
     digest, _ = history
     table = analytics.ownership(digest.file_frame).set_index("path")
-    assert table.loc[HOT, ["authors", "main_dev", "ownership", "fragmentation", "knowledge_island"]].tolist() == \
-        [1, "Ann Lee", 1.0, 0.0, True]  # two names and addresses, one person (.mailmap)
-    assert table.loc[A, ["revisions", "authors", "main_dev", "ownership", "fragmentation"]].tolist() == \
-        [7, 3, "Bob", 0.81, 0.61]  # 1 - (3/7)^2 - (3/7)^2 - (1/7)^2
+    assert table.loc[HOT, ["authors", "main_dev", "ownership", "fragmentation", "knowledge_island"]].tolist() == [
+        1,
+        "Ann Lee",
+        1.0,
+        0.0,
+        True,
+    ]  # two names and addresses, one person (.mailmap)
+    assert table.loc[A, ["revisions", "authors", "main_dev", "ownership", "fragmentation"]].tolist() == [
+        7,
+        3,
+        "Bob",
+        0.81,
+        0.61,
+    ]  # 1 - (3/7)^2 - (3/7)^2 - (1/7)^2
     assert "requirements.txt" not in table.index  # bots apart
     islands = analytics.knowledge_islands(digest.file_frame)
     assert islands["path"].tolist() == [HOT]
@@ -111,15 +138,21 @@ def test_churn_per_area_and_author_per_week(history):
     assert authors.set_index("author").loc["Ann Lee", "churn"] == 51  # 50 + the .mailmap line
     assert authors.set_index("author").loc["dependabot[bot]", "is_bot"]
     weekly = analytics.churn(digest.file_frame, by="author", freq="W")
-    assert weekly.groupby("period")["author"].apply(sorted).tolist() == \
-        [["Ann Lee", "Bob", "dependabot[bot]"], ["Ann Lee", "Cid"], ["Ann Lee", "Dan"]]
+    assert weekly.groupby("period")["author"].apply(sorted).tolist() == [
+        ["Ann Lee", "Bob", "dependabot[bot]"],
+        ["Ann Lee", "Cid"],
+        ["Ann Lee", "Dan"],
+    ]
 
 
 def test_new_contributors_and_absence_factor(history):
     digest, _ = history
     weekly = analytics.new_contributors(digest.frame, freq="W")
-    assert weekly[["period", "active", "new"]].values.tolist() == \
-        [["2026-02-02", 2, 2], ["2026-02-09", 2, 1], ["2026-02-16", 2, 1]]
+    assert weekly[["period", "active", "new"]].values.tolist() == [
+        ["2026-02-02", 2, 2],
+        ["2026-02-09", 2, 1],
+        ["2026-02-16", 2, 1],
+    ]
     assert weekly["new_contributors"].tolist() == [["Ann Lee", "Bob"], ["Cid"], ["Dan"]]
     per_area = analytics.absence_factor(digest.frame).set_index("area")
     assert per_area.loc["core", ["commits", "absence_factor", "top"]].tolist() == [10, 1, ["Ann Lee"]]
@@ -152,10 +185,15 @@ def test_fix_and_revert_rates_per_area(history):
 def test_every_figure_draws_its_table(history):
     digest, _ = history
     frame, files = digest.frame, digest.file_frame
-    drawn = [figures.hotspots_figure(analytics.hotspots(files)), figures.coupling_figure(analytics.coupling(files)),
-             figures.churn_figure(analytics.churn(files)), figures.new_contributors_figure(analytics.new_contributors(frame)),
-             figures.absence_factor_figure(analytics.absence_factor(frame)),
-             figures.activity_figure(analytics.activity(frame)), figures.rates_figure(analytics.fix_revert_rates(frame))]
+    drawn = [
+        figures.hotspots_figure(analytics.hotspots(files)),
+        figures.coupling_figure(analytics.coupling(files)),
+        figures.churn_figure(analytics.churn(files)),
+        figures.new_contributors_figure(analytics.new_contributors(frame)),
+        figures.absence_factor_figure(analytics.absence_factor(frame)),
+        figures.activity_figure(analytics.activity(frame)),
+        figures.rates_figure(analytics.fix_revert_rates(frame)),
+    ]
     for figure in drawn:
         assert isinstance(figure, go.Figure) and figure.data and figure.layout.title.text
     assert list(drawn[0].data[0].x)[-1] == 10  # the top hotspot is the last (top) bar
@@ -167,11 +205,21 @@ def test_analyses_of_an_empty_range_are_empty_tables(make_repo):
     digest = load_range("2026-02-01", "2026-02-05", repos=[str(repo.path)], progress=False)
     frame, files = digest.frame, digest.file_frame
     assert frame.empty and files.empty
-    for table in (analytics.hotspots(files), analytics.coupling(files), analytics.ownership(files),
-                  analytics.churn(files), analytics.new_contributors(frame), analytics.absence_factor(frame),
-                  analytics.fix_revert_rates(frame), analytics.flagged_files(files)):
+    for table in (
+        analytics.hotspots(files),
+        analytics.coupling(files),
+        analytics.ownership(files),
+        analytics.churn(files),
+        analytics.new_contributors(frame),
+        analytics.absence_factor(frame),
+        analytics.fix_revert_rates(frame),
+        analytics.flagged_files(files),
+    ):
         assert isinstance(table, pd.DataFrame) and table.empty and len(table.columns)
-    assert int(analytics.activity(frame).to_numpy().sum()) == 0 and analytics.busiest(analytics.activity(frame))["slot"] is None
+    assert (
+        int(analytics.activity(frame).to_numpy().sum()) == 0
+        and analytics.busiest(analytics.activity(frame))["slot"] is None
+    )
     figures.churn_figure(analytics.churn(files))
     figures.rates_figure(analytics.fix_revert_rates(frame))
 
@@ -195,8 +243,10 @@ def test_daily_report_names_hotspots_and_knowledge_islands_of_its_window(tmp_pat
     assert len(day) == 2 and set(day["title"]) == {"feat: hot step 8", "feat: hot step 9"}
     for reasons in day["reasons"]:
         history = {r["code"]: r for r in reasons if r["code"] in ("hotspot", "knowledge_island")}
-        assert {code: (r["detail"], r["points"]) for code, r in history.items()} == \
-            {"hotspot": (HOT, 0.0), "knowledge_island": (HOT, 0.0)}
+        assert {code: (r["detail"], r["points"]) for code, r in history.items()} == {
+            "hotspot": (HOT, 0.0),
+            "knowledge_island": (HOT, 0.0),
+        }
     markdown = digest.markdown()
     assert f"hotspot `{HOT}`" in markdown and f"knowledge island `{HOT}`" in markdown
     # The trend commits keep their reasons; a one-day window has no history to flag (2 changes < 3).

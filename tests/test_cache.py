@@ -55,6 +55,7 @@ def test_refresh_reads_nothing_but_writes(tmp_path):
 
 # A damaged, foreign or newer cache file never stops a run: it is set aside and a fresh one started.
 
+
 def _real_cache_bytes(tmp_path, rows: int = 50) -> bytes:
     """The bytes of a real (closed) cache file with ``rows`` values of 1 kB."""
     folder = tmp_path / "source-cache"
@@ -93,21 +94,30 @@ def _assert_fresh_and_warned(cache: Cache, folder: Path, caplog, reason: str, or
 
 @pytest.mark.parametrize("kind", ["random bytes", "text", "truncated cache", "sqlite header only"])
 def test_a_file_that_is_not_a_database_is_moved_aside(tmp_path, caplog, kind):
-    content = {"random bytes": random.Random(7).randbytes(20_000), "text": b"not a cache\n" * 100,
-               "truncated cache": _real_cache_bytes(tmp_path)[:30_000],
-               "sqlite header only": b"SQLite format 3\x00"}[kind]
+    content = {
+        "random bytes": random.Random(7).randbytes(20_000),
+        "text": b"not a cache\n" * 100,
+        "truncated cache": _real_cache_bytes(tmp_path)[:30_000],
+        "sqlite header only": b"SQLite format 3\x00",
+    }[kind]
     folder = _plant(tmp_path, content, wal=b"garbage wal" * 50, shm=b"\x00" * 100)
     cache = Cache(folder)
     assert cache.get("github_commit", "k1") is None
-    reason = "damaged (database disk image is malformed)" if kind == "truncated cache" else \
-        "damaged (file is not a database)"
+    reason = (
+        "damaged (database disk image is malformed)"
+        if kind == "truncated cache"
+        else "damaged (file is not a database)"
+    )
     aside = _assert_fresh_and_warned(cache, folder, caplog, reason, content)
     # The old side files went with it (or SQLite removed them): none is read as the fresh file's.
     for suffix in ("-wal", "-shm"):
         fresh = folder / f"cache.sqlite3{suffix}"
         assert not fresh.exists() or b"garbage wal" not in fresh.read_bytes()
-        assert not Path(f"{aside}{suffix}").exists() or suffix == "-shm" or \
-            Path(f"{aside}{suffix}").read_bytes() == b"garbage wal" * 50
+        assert (
+            not Path(f"{aside}{suffix}").exists()
+            or suffix == "-shm"
+            or Path(f"{aside}{suffix}").read_bytes() == b"garbage wal" * 50
+        )
     cache.close()
     assert Cache(folder).get("github_commit", "new") == {"ok": True}  # the next run finds the fresh cache
 
@@ -129,15 +139,26 @@ def _sqlite_file(folder: Path, *statements: str) -> bytes:
     return (folder / "cache.sqlite3").read_bytes()
 
 
-@pytest.mark.parametrize("statements, reason", [
-    (["CREATE TABLE moz_places (id INTEGER PRIMARY KEY, url TEXT)", "INSERT INTO moz_places VALUES (1, 'x')"],
-     "not a repodigest cache (its table 'moz_places' is not a key/value table)"),
-    (["CREATE TABLE github_commit (key INTEGER, value BLOB)"],
-     "not a repodigest cache (its table 'github_commit' is not a key/value table)"),
-    (["CREATE TABLE github_commit (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-      "CREATE VIEW recent AS SELECT * FROM github_commit"],
-     "not a repodigest cache (it has the view 'recent')"),
-])
+@pytest.mark.parametrize(
+    "statements, reason",
+    [
+        (
+            ["CREATE TABLE moz_places (id INTEGER PRIMARY KEY, url TEXT)", "INSERT INTO moz_places VALUES (1, 'x')"],
+            "not a repodigest cache (its table 'moz_places' is not a key/value table)",
+        ),
+        (
+            ["CREATE TABLE github_commit (key INTEGER, value BLOB)"],
+            "not a repodigest cache (its table 'github_commit' is not a key/value table)",
+        ),
+        (
+            [
+                "CREATE TABLE github_commit (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+                "CREATE VIEW recent AS SELECT * FROM github_commit",
+            ],
+            "not a repodigest cache (it has the view 'recent')",
+        ),
+    ],
+)
 def test_another_programs_database_is_moved_aside(tmp_path, caplog, statements, reason):
     folder = tmp_path / "cache"
     original = _sqlite_file(folder, *statements)
@@ -148,9 +169,12 @@ def test_another_programs_database_is_moved_aside(tmp_path, caplog, statements, 
 
 def test_a_cache_from_a_newer_schema_is_moved_aside(tmp_path, caplog):
     folder = tmp_path / "cache"
-    original = _sqlite_file(folder, "CREATE TABLE github_commit (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-                            """INSERT INTO github_commit VALUES ('k', '"from the future"')""",
-                            f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    original = _sqlite_file(
+        folder,
+        "CREATE TABLE github_commit (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        """INSERT INTO github_commit VALUES ('k', '"from the future"')""",
+        f"PRAGMA user_version = {SCHEMA_VERSION + 1}",
+    )
     cache = Cache(folder)
     assert cache.get("github_commit", "k") is None
     reason = f"written by a newer repodigest (cache schema {SCHEMA_VERSION + 1}, this one reads {SCHEMA_VERSION})"
@@ -159,8 +183,11 @@ def test_a_cache_from_a_newer_schema_is_moved_aside(tmp_path, caplog):
 
 def test_a_cache_from_before_schema_versions_is_kept(tmp_path, caplog):
     folder = tmp_path / "cache"
-    _sqlite_file(folder, "CREATE TABLE github_commit (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-                 """INSERT INTO github_commit VALUES ('k', '{"kept": 1}')""")
+    _sqlite_file(
+        folder,
+        "CREATE TABLE github_commit (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        """INSERT INTO github_commit VALUES ('k', '{"kept": 1}')""",
+    )
     cache = Cache(folder)
     assert cache.get("github_commit", "k") == {"kept": 1} and cache.warnings == [] and _set_aside(folder) == []
     cache.close()
@@ -176,7 +203,8 @@ def test_a_directory_in_place_of_the_file_is_moved_aside(tmp_path, caplog):
     assert cache.get("t", "a") == 1
     [aside] = _set_aside(folder)
     assert aside.is_dir() and cache.warnings == [
-        f"cache file {folder / 'cache.sqlite3'} is not a file: moved aside to {aside}; starting a fresh cache"]
+        f"cache file {folder / 'cache.sqlite3'} is not a file: moved aside to {aside}; starting a fresh cache"
+    ]
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads and writes files whatever their mode")
@@ -195,7 +223,7 @@ def test_damage_found_mid_run_sets_the_file_aside_once(tmp_path, caplog):
     """The header and schema are intact, so the file opens; reading the damaged pages fails."""
     content = bytearray(_real_cache_bytes(tmp_path, rows=400))
     page = 4096
-    content[page * 20:page * 60] = random.Random(3).randbytes(page * 40)
+    content[page * 20 : page * 60] = random.Random(3).randbytes(page * 40)
     folder = _plant(tmp_path, bytes(content))
     cache = Cache(folder)
     keys = [f"k{i}" for i in range(400)]
@@ -208,8 +236,11 @@ def test_damage_found_mid_run_sets_the_file_aside_once(tmp_path, caplog):
 
 def test_a_value_that_is_not_json_is_a_miss(tmp_path):
     folder = tmp_path / "cache"
-    _sqlite_file(folder, "CREATE TABLE t (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-                 "INSERT INTO t VALUES ('bad', '{not json'), ('good', '[1]')")
+    _sqlite_file(
+        folder,
+        "CREATE TABLE t (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        "INSERT INTO t VALUES ('bad', '{not json'), ('good', '[1]')",
+    )
     assert Cache(folder).get_many("t", ["bad", "good"]) == {"good": [1]}
 
 
@@ -219,8 +250,9 @@ def test_an_unusable_cache_directory_means_no_cache(tmp_path, caplog):
     cache = Cache(blocker / "cache")
     cache.put("t", "a", 1)
     assert cache.get("t", "a") is None and cache.get_many("t", ["a"]) == {}
-    assert cache.warnings == [f"cannot use the cache {blocker / 'cache' / 'cache.sqlite3'} (Not a directory): "
-                              "continuing without a cache"]
+    assert cache.warnings == [
+        f"cannot use the cache {blocker / 'cache' / 'cache.sqlite3'} (Not a directory): continuing without a cache"
+    ]
 
 
 _FULL_DISK = """
@@ -239,13 +271,15 @@ print(json.dumps({"warnings": cache.warnings, "before": cache.get("t", "before")
 
 
 def test_a_failing_disk_skips_writes_with_one_warning(tmp_path):
-    proc = subprocess.run([sys.executable, "-c", _FULL_DISK, str(tmp_path / "cache")], capture_output=True,
-                          text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", _FULL_DISK, str(tmp_path / "cache")], capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
     [line] = result["warnings"]
-    assert line.startswith(f"cannot write to the cache {tmp_path / 'cache' / 'cache.sqlite3'} (") and \
-        line.endswith("): continuing without caching")
+    assert line.startswith(f"cannot write to the cache {tmp_path / 'cache' / 'cache.sqlite3'} (") and line.endswith(
+        "): continuing without caching"
+    )
     assert proc.stderr.strip() == line  # said once, not once per write
     assert result["before"] == "written before the disk filled" and 0 < result["stored"] < 100
 
@@ -272,7 +306,7 @@ def test_processes_finding_the_same_damaged_file_at_once(tmp_path, when):
         folder = _plant(tmp_path, b"not a database at all\n" * 200)
     else:  # every process has the damaged file open before any of them reads the damaged pages
         content = bytearray(_real_cache_bytes(tmp_path, rows=400))
-        content[4096 * 20:4096 * 60] = random.Random(3).randbytes(4096 * 40)
+        content[4096 * 20 : 4096 * 60] = random.Random(3).randbytes(4096 * 40)
         folder = _plant(tmp_path, bytes(content))
     ctx = multiprocessing.get_context("spawn")
     start = ctx.Barrier(3)

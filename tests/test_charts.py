@@ -12,13 +12,24 @@ from repodigest.config import ChartsConfig
 from repodigest.errors import UserError
 from repodigest.frame import COLUMNS
 
+
 def make_frame(rows: list[dict]) -> pd.DataFrame:
     """A frame with every column of ``COLUMNS``; rows give what a test needs, the rest defaults."""
     out = []
     for i, row in enumerate(rows):
         full = {name: None for name in COLUMNS}
-        full.update(repo="o/r", sha=f"{i:040x}", day="2026-02-16", in_report=True, author="alice",
-                    areas=["core"], level="low", lines_added=10, lines_deleted=2, is_bot=False)
+        full.update(
+            repo="o/r",
+            sha=f"{i:040x}",
+            day="2026-02-16",
+            in_report=True,
+            author="alice",
+            areas=["core"],
+            level="low",
+            lines_added=10,
+            lines_deleted=2,
+            is_bot=False,
+        )
         full.update(row)
         full["primary_area"] = full["areas"][0] if len(full["areas"]) else "root"
         out.append(full)
@@ -32,14 +43,16 @@ def make_frame(rows: list[dict]) -> pd.DataFrame:
 
 @pytest.fixture
 def small():
-    return make_frame([
-        dict(author="alice", areas=["core", "docs"], level="high", lines_added=100, lines_deleted=20),
-        dict(author="alice", areas=["core"], level="medium"),
-        dict(author="bob", areas=["docs"], level="low", repo="o/other"),
-        dict(author="dependabot[bot]", areas=["deps"], is_bot=True, level="low"),
-        dict(author="carol", areas=["core"], day="2026-02-13", in_report=False),
-        dict(author="carol", areas=["tests"], day="2026-02-14", in_report=False),
-    ])
+    return make_frame(
+        [
+            dict(author="alice", areas=["core", "docs"], level="high", lines_added=100, lines_deleted=20),
+            dict(author="alice", areas=["core"], level="medium"),
+            dict(author="bob", areas=["docs"], level="low", repo="o/other"),
+            dict(author="dependabot[bot]", areas=["deps"], is_bot=True, level="low"),
+            dict(author="carol", areas=["core"], day="2026-02-13", in_report=False),
+            dict(author="carol", areas=["tests"], day="2026-02-14", in_report=False),
+        ]
+    )
 
 
 def _axis_title(fig, axis):
@@ -71,8 +84,10 @@ def test_authors_chart_bots_hide_and_show(small):
 
 
 def test_authors_chart_folds_200_authors_into_others():
-    frame = make_frame([dict(author=f"author {i:03d} " + "x" * 40, lines_added=i) for i in range(200)]
-                       + [dict(author="author 000 " + "x" * 40)])
+    frame = make_frame(
+        [dict(author=f"author {i:03d} " + "x" * 40, lines_added=i) for i in range(200)]
+        + [dict(author="author 000 " + "x" * 40)]
+    )
     fig = charts.authors_chart(frame, top=12, lang="zh")
     labels = list(fig.data[0].y)
     assert len(labels) == 13  # the top 12 and "others"
@@ -136,8 +151,12 @@ def test_area_colors_cycle_past_palette():
 
 
 def test_60_areas_are_capped_everywhere():
-    frame = make_frame([dict(areas=[f"area-{i:02d}-" + "y" * 40], author=f"dev{i % 7}",
-                             day=f"2026-02-{10 + i % 7:02d}") for i in range(60)])
+    frame = make_frame(
+        [
+            dict(areas=[f"area-{i:02d}-" + "y" * 40], author=f"dev{i % 7}", day=f"2026-02-{10 + i % 7:02d}")
+            for i in range(60)
+        ]
+    )
     areas = charts.areas_chart(frame, "en")
     assert len(areas.data[0].y) == charts.MAX_AREA_ROWS
     assert areas.data[0].y[-1] == "others"

@@ -7,13 +7,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from realistic_day import build_realistic_day, load_answers, load_overview
-from servers.openai_api import OpenAIServer
 
+from realistic_day import build_realistic_day, load_answers, load_overview
 from repodigest import build_digest
 from repodigest.analysis.code_names import code_spans
 from repodigest.analysis.grounding import MARK
 from repodigest.sources.local_git import LocalGitSource
+from servers.openai_api import OpenAIServer
 
 
 @pytest.fixture(scope="module")
@@ -34,8 +34,8 @@ def test_names_nowhere_are_marked_and_names_in_the_diff_never(day, tmp_path, mon
         if sha not in digest.analyses:
             continue
         diff = source.diff(next(c for c in source.commits(digest.window) if c.sha == sha))
-        entry = md[md.index(f'<a id="{row["short_sha"]}"></a>'):]
-        entry = entry[:entry.index("\n---")]
+        entry = md[md.index(f'<a id="{row["short_sha"]}"></a>') :]
+        entry = entry[: entry.index("\n---")]
         for name in row["ungrounded_names"]:
             assert not re.search(rf"(?<![\w./-]){re.escape(name)}(?![\w])", diff), name  # nowhere means not in the diff
             assert f"`{name}`{MARK}" in entry and name in entry.split("**🔎 Analysis coverage**")[1]

@@ -11,8 +11,8 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
-from published import save
 
+from published import save
 from repodigest import build_digest
 from repodigest.config import DeliveryConfig
 from repodigest.publish.delivery import deliver, feishu_payload, post_json, summarize
@@ -58,9 +58,11 @@ def receiver():
 def folder(make_repo, tmp_path):
     repo = make_repo()
     repo.git("remote", "add", "origin", "https://github.com/acme/widgets.git")
-    repo.commit("feat!: new public API <b> (#9)\n\nBREAKING CHANGE: all of it",
-                "2026-02-16T09:00:00+08:00",
-                {f"src/w/{a}/m.py": "x\n" * 400 for a in ("api", "core", "io")} | {"src/w/__init__.py": "v=2\n"})
+    repo.commit(
+        "feat!: new public API <b> (#9)\n\nBREAKING CHANGE: all of it",
+        "2026-02-16T09:00:00+08:00",
+        {f"src/w/{a}/m.py": "x\n" * 400 for a in ("api", "core", "io")} | {"src/w/__init__.py": "v=2\n"},
+    )
     repo.commit("docs: typo", "2026-02-16T10:00:00+08:00", {"docs/a.md": "t\n"})
     out = tmp_path / "out" / "2026-02-16"
     save(build_digest(date="2026-02-16", repos=[str(repo.path)]), out)
@@ -77,9 +79,11 @@ def test_summary_is_read_from_the_published_folder(folder):
 def test_each_channel_payload_reaches_the_receiver(folder, receiver, monkeypatch):
     monkeypatch.setenv("HOOK_URL", receiver.url)
     monkeypatch.setenv("FEISHU_KEY", "s3cret")
-    channels = [DeliveryConfig(kind="slack", url_env="HOOK_URL", report_url="https://r/{folder}/report.html"),
-                DeliveryConfig(kind="feishu", url_env="HOOK_URL", secret_env="FEISHU_KEY"),
-                DeliveryConfig(kind="webhook", url_env="HOOK_URL")]
+    channels = [
+        DeliveryConfig(kind="slack", url_env="HOOK_URL", report_url="https://r/{folder}/report.html"),
+        DeliveryConfig(kind="feishu", url_env="HOOK_URL", secret_env="FEISHU_KEY"),
+        DeliveryConfig(kind="webhook", url_env="HOOK_URL"),
+    ]
     results = deliver(folder, channels, "zh")
     assert [r.ok for r in results] == [True, True, True]
     slack, feishu, plain = receiver.bodies
@@ -90,18 +94,24 @@ def test_each_channel_payload_reaches_the_receiver(folder, receiver, monkeypatch
     lines = slack["text"].split("\n")
     assert lines[0] == "*每日更新报告（2026-02-16）*" and lines[1] == headline.replace("<", "&lt;").replace(">", "&gt;")
     assert headline.startswith("本日 2 个提交，1 个高重要度")
-    assert lines[3] == f"🔴 新功能｜w：feat!: new public API &lt;b&gt; (#9) (<https://github.com/acme/widgets/pull/9|{sha}>)"
+    assert (
+        lines[3]
+        == f"🔴 新功能｜w：feat!: new public API &lt;b&gt; (#9) (<https://github.com/acme/widgets/pull/9|{sha}>)"
+    )
     assert "<https://r/2026-02-16/report.html|report.html>" in slack["text"]
     post = feishu["content"]["post"]["zh_cn"]
     assert post["title"] == "每日更新报告（2026-02-16）" and feishu["msg_type"] == "post"
     assert post["content"][0] == [{"tag": "text", "text": headline}]
-    assert post["content"][2] == [{"tag": "text", "text": "🔴 新功能｜w：feat!: new public API <b> (#9) "},
-                                  {"tag": "a", "text": sha, "href": "https://github.com/acme/widgets/pull/9"}]
+    assert post["content"][2] == [
+        {"tag": "text", "text": "🔴 新功能｜w：feat!: new public API <b> (#9) "},
+        {"tag": "a", "text": sha, "href": "https://github.com/acme/widgets/pull/9"},
+    ]
     expected = base64.b64encode(hmac.new(f"{feishu['timestamp']}\ns3cret".encode(), b"", hashlib.sha256).digest())
     assert feishu["sign"] == expected.decode() and "s3cret" not in json.dumps(feishu)
     assert plain["counts"] == {"high": 1, "medium": 0, "low": 1} and plain["total"] == 2
     assert plain["headline"] == headline and plain["highlights"][0]["commits"] == [
-        {"sha": sha, "url": "https://github.com/acme/widgets/pull/9"}]
+        {"sha": sha, "url": "https://github.com/acme/widgets/pull/9"}
+    ]
 
 
 def test_a_folder_without_an_overview_sends_the_high_titles(folder, receiver, monkeypatch):
@@ -115,8 +125,11 @@ def test_a_folder_without_an_overview_sends_the_high_titles(folder, receiver, mo
 def test_a_week_sends_the_overview_of_the_week(make_repo, tmp_path, receiver, monkeypatch):
     repo = make_repo()
     for day in (10, 12, 16):
-        repo.commit(f"feat: big change on day {day} (#{day})", f"2026-02-{day}T09:00:00+08:00",
-                    {f"src/w/{a}/d{day}.py": "x\n" * 300 for a in ("api", "core", "io")})
+        repo.commit(
+            f"feat: big change on day {day} (#{day})",
+            f"2026-02-{day}T09:00:00+08:00",
+            {f"src/w/{a}/d{day}.py": "x\n" * 300 for a in ("api", "core", "io")},
+        )
     out = tmp_path / "out" / "2026-02-10_2026-02-16"
     save(build_digest(date="2026-02-16", repos=[str(repo.path)], days=7), out)
     monkeypatch.setenv("HOOK_URL", receiver.url)
@@ -139,8 +152,9 @@ def test_retry_on_5xx_and_clear_error_on_4xx(receiver):
 
 def test_feishu_signature_matches_the_documented_rule():
     from repodigest.publish.delivery import Summary
+
     payload = feishu_payload(Summary("t", 0, {"high": 0, "medium": 0, "low": 0}, [], None), "zh", "key", now=1700000000)
-    string_to_sign = "1700000000\nkey".encode()
+    string_to_sign = b"1700000000\nkey"
     assert payload["sign"] == base64.b64encode(hmac.new(string_to_sign, b"", hashlib.sha256).digest()).decode()
 
 
@@ -150,9 +164,22 @@ def test_a_failed_delivery_never_fails_the_report(make_repo, tmp_path, receiver)
     cfg = tmp_path / "c.toml"
     cfg.write_text(f'repos = ["{repo.path}"]\n[[delivery]]\nkind = "webhook"\nurl_env = "HOOK_URL"\nretries = 2\n')
     receiver.statuses = [500, 500]
-    proc = subprocess.run([str(Path(sys.executable).with_name("repodigest")), "report", "--config", str(cfg),
-                           "--date", "2026-02-16", "--out-dir", str(tmp_path / "o")], capture_output=True, text=True,
-                          env={**os.environ, "HOOK_URL": receiver.url}, timeout=300)
+    proc = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("repodigest")),
+            "report",
+            "--config",
+            str(cfg),
+            "--date",
+            "2026-02-16",
+            "--out-dir",
+            str(tmp_path / "o"),
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "HOOK_URL": receiver.url},
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "webhook: not delivered: HTTP 500 after 2 attempts" in proc.stderr and receiver.url not in proc.stderr
     assert (tmp_path / "o" / "2026-02-16" / "report.md").exists() and len(receiver.bodies) == 2

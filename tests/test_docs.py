@@ -74,7 +74,9 @@ def test_relative_links_reach_a_file_and_an_anchor(path):
 def test_the_link_check_finds_a_broken_link(tmp_path):
     page = tmp_path / "a.md"
     (tmp_path / "b.md").write_text("# Title\n\n## A part\n", encoding="utf-8")
-    page.write_text("[ok](b.md#a-part) [bad](b.md#no-part) `[code](c.md)`\n```\n[fenced](d.md)\n```\n", encoding="utf-8")
+    page.write_text(
+        "[ok](b.md#a-part) [bad](b.md#no-part) `[code](c.md)`\n```\n[fenced](d.md)\n```\n", encoding="utf-8"
+    )
     assert links(page) == ["b.md#a-part", "b.md#no-part"]
     assert anchors(tmp_path / "b.md") == {"title", "a-part"}
 
@@ -103,8 +105,11 @@ def test_generated_pages_hold_what_the_code_declares():
     assert all(f"| `{key}` | {value} |" in pages["scoring.md"] for key, value in POINTS.items())
     assert f"`HIGH_AT` ({HIGH_AT})" in pages["scoring.md"]
     assert f"`MEDIUM_AT` ({MEDIUM_AT})" in pages["scoring.md"]
-    assert all(f"| `{key}` |" in pages["config.md"] for key in Settings.model_fields if key not in
-               ("github", "llm", "scoring", "charts"))
+    assert all(
+        f"| `{key}` |" in pages["config.md"]
+        for key in Settings.model_fields
+        if key not in ("github", "llm", "scoring", "charts")
+    )
     assert "| `--window-days` | WINDOW_DAYS |" in pages["cli.md"]
     assert all(page.splitlines()[2] == reference.GENERATED for page in pages.values())
 
@@ -113,11 +118,23 @@ def test_every_config_key_says_what_it_is():
     from repodigest import config
 
     comments = reference.field_comments(config)
-    models = [config.Settings, config.RepoConfig, config.AreaRule, config.GitHubConfig, config.LLMConfig,
-              config.ScoringConfig, config.ChartsConfig, config.DeliveryConfig]
-    silent = [f"{m.__name__}.{name}" for m in models for name, field in m.model_fields.items()
-              if not comments[m.__name__].get(name) and not (isinstance(field.annotation, type)
-                                                              and issubclass(field.annotation, config.BaseModel))]
+    models = [
+        config.Settings,
+        config.RepoConfig,
+        config.AreaRule,
+        config.GitHubConfig,
+        config.LLMConfig,
+        config.ScoringConfig,
+        config.ChartsConfig,
+        config.DeliveryConfig,
+    ]
+    silent = [
+        f"{m.__name__}.{name}"
+        for m in models
+        for name, field in m.model_fields.items()
+        if not comments[m.__name__].get(name)
+        and not (isinstance(field.annotation, type) and issubclass(field.annotation, config.BaseModel))
+    ]
     assert not silent, f"add a comment on the field's line in config.py: {silent}"
 
 
@@ -125,9 +142,13 @@ def test_readme_names_every_command_line_option():
     text = README.read_text(encoding="utf-8")
     parser = build_parser()
     commands = next(a for a in parser._actions if isinstance(a.choices, dict)).choices
-    missing = [f"{name} {option}" for name, sub in commands.items() for action in sub._actions
-               for option in action.option_strings if option.startswith("--") and option != "--help"
-               and option not in text]
+    missing = [
+        f"{name} {option}"
+        for name, sub in commands.items()
+        for action in sub._actions
+        for option in action.option_strings
+        if option.startswith("--") and option != "--help" and option not in text
+    ]
     missing += [f"repodigest {name}" for name in commands if f"repodigest {name}" not in text]
     assert not missing, missing
 

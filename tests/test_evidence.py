@@ -3,7 +3,6 @@ line, and the learned risk model's place, on repositories built here."""
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 
 from repodigest import build_digest
@@ -19,11 +18,17 @@ def history(make_repo):
     """A change in January whose lines a fix deletes three weeks later, other work, and a report day in May."""
     repo = make_repo("proj")
     repo.commit("Add the parser", "2026-01-05T10:00:00+08:00", {"src/proj/core/parse.py": lines(40, "p")})
-    risky = repo.commit("feat: a faster tokenizer", "2026-01-10T10:00:00+08:00",
-                        {"src/proj/core/tok.py": lines(60, "t"), "src/proj/core/api.py": lines(5, "a")})
+    risky = repo.commit(
+        "feat: a faster tokenizer",
+        "2026-01-10T10:00:00+08:00",
+        {"src/proj/core/tok.py": lines(60, "t"), "src/proj/core/api.py": lines(5, "a")},
+    )
     repo.commit("docs: the tokenizer", "2026-01-12T10:00:00+08:00", {"docs/tok.md": "how\n"})
-    fix = repo.commit("fix: the tokenizer drops the last token", "2026-01-31T10:00:00+08:00",
-                      {"src/proj/core/tok.py": lines(20, "t") + lines(40, "fixed")})
+    fix = repo.commit(
+        "fix: the tokenizer drops the last token",
+        "2026-01-31T10:00:00+08:00",
+        {"src/proj/core/tok.py": lines(20, "t") + lines(40, "fixed")},
+    )
     repo.commit("Tidy the parser", "2026-02-02T10:00:00+08:00", {"src/proj/core/parse.py": lines(41, "p")})
     repo.commit("feat: report day change", "2026-05-10T10:00:00+08:00", {"src/proj/io/out.py": lines(8, "o")})
     repo.shas = {"risky": risky, "fix": fix}
@@ -65,7 +70,6 @@ def test_no_line_without_known_history(make_repo):
 
 
 def test_the_learned_model_needs_enough_history_and_says_so(history):
-    digest = build_digest(date="2026-05-10", repos=[str(history.path)], lang="en", risk_model="learned",
-                          progress=False)
+    digest = build_digest(date="2026-05-10", repos=[str(history.path)], lang="en", risk_model="learned", progress=False)
     assert any("no learned risk model" in note for note in digest.notes)  # one fix is too little to learn from
     assert digest.report_frame["level_by"].eq("rules").all() and digest.report_frame["risk"].isna().all()

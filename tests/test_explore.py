@@ -1,9 +1,9 @@
 import pytest
-from servers.openai_api import OpenAIServer
 
 from repodigest.errors import UserError
 from repodigest.explore import filter_commits, load_range, top_commits
 from repodigest.levels import LEVELS
+from servers.openai_api import OpenAIServer
 
 
 def test_range_filters_and_top(make_repo):
@@ -73,7 +73,9 @@ def test_figures_show_in_jupyterlab_and_in_exported_html(monkeypatch):
     monkeypatch.setitem(explore._PLOTLYJS, "inlined", False)  # a fresh kernel
     shown = []
     monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
-    explore.show(go.Figure(go.Bar(x=[1], y=[2]), layout_title_text="first"), ("second", go.Figure(go.Bar(x=[3], y=[4]))))
+    explore.show(
+        go.Figure(go.Bar(x=[1], y=[2]), layout_title_text="first"), ("second", go.Figure(go.Bar(x=[3], y=[4])))
+    )
     bundles = [DisplayFormatter().format(obj)[0] for obj in shown]
     assert [b["application/vnd.plotly.v1+json"]["data"][0]["y"] for b in bundles] == [[2], [4]]
     assert [b["text/html"].count("plotly.js v") for b in bundles] == [1, 0]  # plotly.js inlined once

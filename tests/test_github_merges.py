@@ -14,6 +14,7 @@ from datetime import date, datetime
 import pytest
 from graphql import parse
 
+import shapes  # tests/ is on sys.path (tests/conftest.py)
 from repodigest.cache import Cache
 from repodigest.config import RepoConfig, Settings
 from repodigest.sources.github import open_github_source
@@ -22,8 +23,6 @@ from repodigest.sources.mirror import open_mirror_source
 from repodigest.sources.pull_requests import BATCH, look_up_pull_requests
 from repodigest.sources.pull_shape import build_query, with_pull_request
 from repodigest.window import Window, resolve_tz
-
-import shapes  # tests/ is on sys.path (tests/conftest.py)
 from servers.from_git import branch_heads, github_commits
 from servers.github_api import GitHubServer
 from servers.github_graphql import cost_and_limits, make_pull
@@ -59,16 +58,32 @@ def github(server, tmp_path, now: datetime = NEXT_DAY, cache: str = "gh-cache"):
 
 def read_three(repo, server, tmp_path, window: Window = DAY) -> dict[str, list]:
     """The window's commits from the clone, a mirror of it and the GitHub stand-in serving it."""
-    mirror = open_mirror_source(RepoConfig(spec="o/r", mirror=True), "o/r",
-                                Settings(cache_dir=str(tmp_path / "mirror-cache")), remote_url=f"file://{repo.path}")
-    return {"local": LocalGitSource(repo.path).commits(window), "mirror": mirror.commits(window),
-            "github": github(server, tmp_path).commits(window)}
+    mirror = open_mirror_source(
+        RepoConfig(spec="o/r", mirror=True),
+        "o/r",
+        Settings(cache_dir=str(tmp_path / "mirror-cache")),
+        remote_url=f"file://{repo.path}",
+    )
+    return {
+        "local": LocalGitSource(repo.path).commits(window),
+        "mirror": mirror.commits(window),
+        "github": github(server, tmp_path).commits(window),
+    }
 
 
 def seen(commits) -> list[tuple]:
     """What a reader sees of each row: sha, title, PR number, main author, authors, landed shas and titles."""
-    return [(c.sha, c.title, c.pr_number, c.main_author.author_name, c.authors,
-             [(m.sha, m.title, m.author_name) for m in c.merged]) for c in commits]
+    return [
+        (
+            c.sha,
+            c.title,
+            c.pr_number,
+            c.main_author.author_name,
+            c.authors,
+            [(m.sha, m.title, m.author_name) for m in c.merged],
+        )
+        for c in commits
+    ]
 
 
 def assert_same(read: dict[str, list]) -> list:
@@ -125,8 +140,9 @@ def test_topic_merges_bots_and_the_rest_read_the_same_from_every_source(make_rep
 def test_a_linear_day_costs_no_extra_request(make_repo, served, tmp_path):
     repo = make_repo("linear")  # a squash-merge repository
     for i in range(5):
-        repo.commit(f"Change {i} (#{10 + i})", f"2026-02-16T0{i + 1}:00:00+08:00", {f"f{i}.py": lines(i + 1, "f")},
-                    author=ANN)
+        repo.commit(
+            f"Change {i} (#{10 + i})", f"2026-02-16T0{i + 1}:00:00+08:00", {f"f{i}.py": lines(i + 1, "f")}, author=ANN
+        )
     server = served(repo)
     rows = assert_same(read_three(repo, server, tmp_path))
     assert len(rows) == 5 and all(r.merged == () for r in rows)
@@ -164,8 +180,16 @@ def test_a_pull_requests_older_commits_come_with_the_pull_request(make_repo, ser
     repo = make_repo("older")
     shas = shapes.button(repo, written=("2026-02-12T09:00:00+08:00", "2026-02-16T09:30:00+08:00"))
     server = served(repo)
-    server.add_pull(make_pull(32334, "MAINT: soft-deprecate the allocator in favour of the raw API", author="ann",
-                              merged_by="mia", commits=[shas["first"], shas["second"]]), [shas["merge"]])
+    server.add_pull(
+        make_pull(
+            32334,
+            "MAINT: soft-deprecate the allocator in favour of the raw API",
+            author="ann",
+            merged_by="mia",
+            commits=[shas["first"], shas["second"]],
+        ),
+        [shas["merge"]],
+    )
     [local] = LocalGitSource(repo.path).commits(DAY)
     [row] = github(server, tmp_path).commits(DAY)
     assert [c.sha for c in row.merged] == [shas["second"]]  # the listing holds the window's only

@@ -5,21 +5,22 @@ from __future__ import annotations
 import math
 import sys
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # so "tests.servers" imports like in bench/
 
+from tests.servers.github_api import GitHubServer, fake_sha, make_commit, make_file  # noqa: E402
+
 from repodigest.cache import Cache  # noqa: E402
 from repodigest.config import RepoConfig, Settings  # noqa: E402
 from repodigest.errors import SourceError, UserError  # noqa: E402
-from repodigest.sources import open_source  # noqa: E402
 from repodigest.sources import github_client as gh_client  # noqa: E402
+from repodigest.sources import open_source  # noqa: E402
 from repodigest.sources.github import GitHubSource, open_github_source  # noqa: E402
 from repodigest.window import Window, resolve_tz  # noqa: E402
-from tests.servers.github_api import GitHubServer, fake_sha, make_commit, make_file  # noqa: E402
 
 TOKEN = "ghp_TESTtoken0123456789abcdefSECRET"
 SHANGHAI = resolve_tz("Asia/Shanghai")
@@ -43,8 +44,7 @@ def fast_retries(monkeypatch):
 
 
 def settings_for(server: GitHubServer, tmp_path: Path, **github) -> Settings:
-    return Settings(github={"api_url": server.url, **github}, cache_dir=str(tmp_path / "cache"),
-                    base_dir=str(tmp_path))
+    return Settings(github={"api_url": server.url, **github}, cache_dir=str(tmp_path / "cache"), base_dir=str(tmp_path))
 
 
 def open_src(server, tmp_path, *, spec="o/r", branch=None, refresh=False, **github) -> GitHubSource:
@@ -65,6 +65,7 @@ def window(day: date = DAY, days: int = 1) -> Window:
 
 
 # -- cost: cold, warm, refresh ---------------------------------------------------------------------
+
 
 def test_cold_past_day_costs_list_pages_plus_details_and_warm_costs_nothing(github_server, tmp_path, monkeypatch):
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
@@ -115,7 +116,7 @@ def test_unauthenticated_run_warns_about_60_requests(github_server, tmp_path, mo
 def test_open_window_is_listed_again_but_details_come_from_cache(github_server, tmp_path, monkeypatch):
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
     today = datetime.now(SHANGHAI).date()
-    github_server.add_commits([make_commit("t1", datetime.now(timezone.utc) - timedelta(seconds=5))])
+    github_server.add_commits([make_commit("t1", datetime.now(UTC) - timedelta(seconds=5))])
     assert len(open_src(github_server, tmp_path).commits(window(today))) == 1
     github_server.reset_counts()
     assert len(open_src(github_server, tmp_path).commits(window(today))) == 1
@@ -125,9 +126,16 @@ def test_open_window_is_listed_again_but_details_come_from_cache(github_server, 
 def test_a_trend_window_moving_by_a_day_lists_only_the_new_day(github_server, tmp_path, monkeypatch):
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
     for offset in range(15):  # 15 days with 30 commits each: 14-day windows ending on the 15th and 16th
-        github_server.add_commits([make_commit(f"d{offset}-{i}", datetime.combine(
-            DAY - timedelta(days=14 - offset), datetime.min.time(), SHANGHAI) + timedelta(minutes=30 * i + 1))
-            for i in range(30)])
+        github_server.add_commits(
+            [
+                make_commit(
+                    f"d{offset}-{i}",
+                    datetime.combine(DAY - timedelta(days=14 - offset), datetime.min.time(), SHANGHAI)
+                    + timedelta(minutes=30 * i + 1),
+                )
+                for i in range(30)
+            ]
+        )
     first = open_src(github_server, tmp_path).commits(Window(DAY - timedelta(days=1), 14, SHANGHAI))
     assert len(first) == 14 * 30
     assert github_server.counts == {"list": math.ceil(14 * 30 / 100), "detail": 14 * 30}
@@ -153,23 +161,26 @@ def test_open_source_passes_cache_and_refresh_through_the_registry(github_server
 
 # -- the window ------------------------------------------------------------------------------------
 
+
 def test_window_uses_committer_date_in_the_report_time_zone(github_server, tmp_path, monkeypatch):
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
-    github_server.add_commits([
-        make_commit("first-instant", "2026-02-16T00:00:00+08:00"),
-        make_commit("last-minute", "2026-02-16T23:59:00+08:00"),
-        make_commit("next-day", "2026-02-17T00:01:00+08:00"),
-        make_commit("day-before", "2026-02-15T23:59:59+08:00"),
-        # authored the day before, committed (merged) inside the day: counted by committer date
-        make_commit("late-merge", "2026-02-15T12:00:00+08:00", committer_date="2026-02-16T12:00:00+08:00"),
-        # authored inside the day, committed after it: not in this day
-        make_commit("rebased-later", "2026-02-16T12:00:00+08:00", committer_date="2026-02-17T09:00:00+08:00"),
-    ])
+    github_server.add_commits(
+        [
+            make_commit("first-instant", "2026-02-16T00:00:00+08:00"),
+            make_commit("last-minute", "2026-02-16T23:59:00+08:00"),
+            make_commit("next-day", "2026-02-17T00:01:00+08:00"),
+            make_commit("day-before", "2026-02-15T23:59:59+08:00"),
+            # authored the day before, committed (merged) inside the day: counted by committer date
+            make_commit("late-merge", "2026-02-15T12:00:00+08:00", committer_date="2026-02-16T12:00:00+08:00"),
+            # authored inside the day, committed after it: not in this day
+            make_commit("rebased-later", "2026-02-16T12:00:00+08:00", committer_date="2026-02-17T09:00:00+08:00"),
+        ]
+    )
     got = open_src(github_server, tmp_path).commits(window())
     assert [c.sha for c in got] == [fake_sha("last-minute"), fake_sha("late-merge"), fake_sha("first-instant")]
     listing = next(path for kind, path in github_server.requests if kind == "list")
     assert "since=2026-02-15T16%3A00%3A00Z" in listing and "until=2026-02-16T15%3A59%3A59Z" in listing
-    assert got[0].committer_date == datetime(2026, 2, 16, 15, 59, tzinfo=timezone.utc)
+    assert got[0].committer_date == datetime(2026, 2, 16, 15, 59, tzinfo=UTC)
 
 
 def test_branch_is_listed_with_sha_and_a_missing_branch_is_a_user_error(github_server, tmp_path, monkeypatch):
@@ -189,13 +200,16 @@ def test_latest_commit_time(github_server, tmp_path, monkeypatch):
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
     github_server.add_commits(day_commits(3))
     latest = open_src(github_server, tmp_path).latest_commit_time()
-    assert latest == max(datetime.fromisoformat(c["commit"]["committer"]["date"].replace("Z", "+00:00"))
-                         for c in github_server.repos["o/r"].commits)
+    assert latest == max(
+        datetime.fromisoformat(c["commit"]["committer"]["date"].replace("Z", "+00:00"))
+        for c in github_server.repos["o/r"].commits
+    )
     assert github_server.counts == {"list": 1}
     assert "per_page=1" in github_server.requests[0][1]
 
 
 # -- concurrency -------------------------------------------------------------------------------------
+
 
 def test_concurrency_changes_nothing_but_speed(github_server, tmp_path, monkeypatch):
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
@@ -212,6 +226,7 @@ def test_concurrency_changes_nothing_but_speed(github_server, tmp_path, monkeypa
 
 # -- files, diff, mapping ------------------------------------------------------------------------------
 
+
 def test_file_mapping_binary_rule_links_and_diff(github_server, tmp_path, monkeypatch):
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
     files = [
@@ -224,8 +239,13 @@ def test_file_mapping_binary_rule_links_and_diff(github_server, tmp_path, monkey
         make_file("src/copy.py", "copied", 1, 0, previous_filename="src/orig.py"),
     ]
     message = "Fix the parser (#4242)\n\nBody.\n\nCo-authored-by: Ann Lee <ann@example.com>\n"
-    github_server.add_commits([make_commit("m", "2026-02-16T09:00:00+08:00", files=files, message=message,
-                                           login="octo", parents=["p1", "p2"])])
+    github_server.add_commits(
+        [
+            make_commit(
+                "m", "2026-02-16T09:00:00+08:00", files=files, message=message, login="octo", parents=["p1", "p2"]
+            )
+        ]
+    )
     source = open_src(github_server, tmp_path)
     (commit,) = source.commits(window())
     by_path = {f.path: f for f in commit.files}
@@ -254,14 +274,19 @@ def test_file_mapping_binary_rule_links_and_diff(github_server, tmp_path, monkey
     assert "Binary files /dev/null and b/docs/logo.png differ" in text
     # the same text from a Commit without patches (e.g. rebuilt elsewhere): read back from the cache
     from dataclasses import replace
+
     bare = replace(commit, files=tuple(replace(f, patch=None) for f in commit.files))
     assert source.diff(bare) == text
 
 
 def test_3000_files_is_github_cap_and_marks_truncation(github_server, tmp_path, monkeypatch):
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
-    github_server.add_commits([make_commit("huge", "2026-02-16T09:00:00+08:00", files=3200),
-                               make_commit("small", "2026-02-16T10:00:00+08:00", files=299)])
+    github_server.add_commits(
+        [
+            make_commit("huge", "2026-02-16T09:00:00+08:00", files=3200),
+            make_commit("small", "2026-02-16T10:00:00+08:00", files=299),
+        ]
+    )
     got = {c.sha: c for c in open_src(github_server, tmp_path).commits(window())}
     huge, small = got[fake_sha("huge")], got[fake_sha("small")]
     assert len(huge.files) == 3000 and huge.files_truncated
@@ -270,6 +295,7 @@ def test_3000_files_is_github_cap_and_marks_truncation(github_server, tmp_path, 
 
 
 # -- errors --------------------------------------------------------------------------------------------
+
 
 def test_rejected_token_is_a_user_error(github_server, tmp_path, monkeypatch):
     monkeypatch.setenv("GITHUB_TOKEN", "ghp_wrong")
@@ -295,7 +321,7 @@ def test_rate_limit_with_far_reset_fails_fast_naming_the_reset(github_server, tm
     with pytest.raises(SourceError) as info:
         open_src(github_server, tmp_path, max_rate_limit_wait=2).commits(window())
     assert time.monotonic() - started < 2  # did not sleep toward the reset
-    reset_text = datetime.fromtimestamp(reset, timezone.utc).isoformat().replace("+00:00", "Z")
+    reset_text = datetime.fromtimestamp(reset, UTC).isoformat().replace("+00:00", "Z")
     assert reset_text in str(info.value) and "rate limit" in str(info.value)
     assert info.value.exit_code == 3
 
@@ -305,7 +331,9 @@ def test_429_rate_limit_is_a_source_error_with_reset(github_server, tmp_path, mo
     github_server.add_commits(day_commits(2))
     reset = int(time.time()) + 900
     github_server.add_fault(429, kind="list", reset=reset)
-    with pytest.raises(SourceError, match="resets at " + datetime.fromtimestamp(reset, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")):
+    with pytest.raises(
+        SourceError, match="resets at " + datetime.fromtimestamp(reset, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    ):
         open_src(github_server, tmp_path, max_rate_limit_wait=1).commits(window())
 
 

@@ -1,4 +1,4 @@
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -7,7 +7,7 @@ from repodigest.errors import UserError
 from repodigest.window import check_days, parse_date, resolve_tz
 
 SH = resolve_tz("Asia/Shanghai")
-NOW = datetime(2026, 2, 16, 17, 0, tzinfo=timezone.utc)  # 01:00 on the 17th in Shanghai
+NOW = datetime(2026, 2, 16, 17, 0, tzinfo=UTC)  # 01:00 on the 17th in Shanghai
 
 
 def test_dates():
@@ -15,8 +15,11 @@ def test_dates():
     assert parse_date("today", SH, now=NOW) == date(2026, 2, 17)
     assert parse_date("yesterday", SH, now=NOW) == date(2026, 2, 16)
     assert parse_date(None, SH) is None
-    for bad, message in [("16/02/2026", "expected YYYY-MM-DD"), ("2026-02-30", "no such day"),
-                         ("2026-02-18", "in the future")]:
+    for bad, message in [
+        ("16/02/2026", "expected YYYY-MM-DD"),
+        ("2026-02-30", "no such day"),
+        ("2026-02-18", "in the future"),
+    ]:
         with pytest.raises(UserError, match=message):
             parse_date(bad, SH, now=NOW)
 

@@ -24,16 +24,23 @@ pytestmark = pytest.mark.install
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "lib" / "repodigest"
 # Every file the package reads at run time besides its modules (package data in pyproject.toml).
-DATA = sorted(p.relative_to(PACKAGE.parent).as_posix() for p in PACKAGE.rglob("*")
-              if p.is_file() and p.suffix not in (".py", ".pyc"))
+DATA = sorted(
+    p.relative_to(PACKAGE.parent).as_posix()
+    for p in PACKAGE.rglob("*")
+    if p.is_file() and p.suffix not in (".py", ".pyc")
+)
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     """The sdist and the wheel, built from this checkout without fetching anything."""
     dist = tmp_path_factory.mktemp("dist")
-    proc = subprocess.run([sys.executable, "-m", "build", "--no-isolation", "--outdir", str(dist), str(ROOT)],
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(dist), str(ROOT)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     (sdist,), (wheel,) = dist.glob("*.tar.gz"), dist.glob("*.whl")
     return sdist, wheel
@@ -46,12 +53,22 @@ def venv(built, tmp_path_factory):
     home = tmp_path_factory.mktemp("venv") / "v"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(home)], check=True, timeout=120)
     python = home / "bin" / "python"
-    purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
-                             capture_output=True, text=True, check=True, env=_env()).stdout.strip()
+    purelib = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=_env(),
+    ).stdout.strip()
     deps = [p for p in sys.path if Path(p).name in ("site-packages", "dist-packages")]
     Path(purelib, "repodigest-test-deps.pth").write_text("\n".join(deps) + "\n")
-    proc = subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-index", "--no-deps", "--ignore-installed",
-                           str(built[1])], capture_output=True, text=True, env=_env(), timeout=300)
+    proc = subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", "--no-index", "--no-deps", "--ignore-installed", str(built[1])],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     return home
 
@@ -75,11 +92,17 @@ def _elsewhere(tmp_path) -> Path:
 @pytest.fixture
 def repo(make_repo):
     repo = make_repo("followed")
-    repo.commit("feat: add the parser (#7)", "2026-02-16T10:00:00+08:00",
-                {"src/app/parser.py": "def parse(text):\n    return text.split()\n"})
-    repo.commit("fix: keep empty lines in the parser", "2026-02-16T15:30:00+08:00",
-                {"src/app/parser.py": "def parse(text):\n    return text.splitlines()\n"},
-                author=("Ann Lee", "ann@example.com"))
+    repo.commit(
+        "feat: add the parser (#7)",
+        "2026-02-16T10:00:00+08:00",
+        {"src/app/parser.py": "def parse(text):\n    return text.split()\n"},
+    )
+    repo.commit(
+        "fix: keep empty lines in the parser",
+        "2026-02-16T15:30:00+08:00",
+        {"src/app/parser.py": "def parse(text):\n    return text.splitlines()\n"},
+        author=("Ann Lee", "ann@example.com"),
+    )
     return repo
 
 
@@ -101,9 +124,18 @@ def test_sdist_and_wheel_hold_every_data_file_as_a_real_file(built):
 
 def test_installed_wheel_writes_a_report_and_runs_the_explore_notebook_from_any_folder(venv, repo, tmp_path):
     here = _elsewhere(tmp_path)
-    probe = subprocess.run([str(venv / "bin" / "python"), "-c",
-                            "import json, sys, repodigest; print(json.dumps([repodigest.__file__, sys.path]))"],
-                           cwd=here, capture_output=True, text=True, check=True, env=_env())
+    probe = subprocess.run(
+        [
+            str(venv / "bin" / "python"),
+            "-c",
+            "import json, sys, repodigest; print(json.dumps([repodigest.__file__, sys.path]))",
+        ],
+        cwd=here,
+        capture_output=True,
+        text=True,
+        check=True,
+        env=_env(),
+    )
     module, path = json.loads(probe.stdout)
     assert Path(module).is_relative_to(venv)
     # the checkout's sources stay off the path (its .venv's site-packages, lent for dependencies, may sit inside)
@@ -111,12 +143,34 @@ def test_installed_wheel_writes_a_report_and_runs_the_explore_notebook_from_any_
 
     # The report runs while the explore notebook does (two processes, two cores).
     (here / "repodigest.toml").write_text("[charts]\nimages = false\n")  # no browser: this test is about files
-    report = subprocess.Popen([str(venv / "bin" / "repodigest"), "report", "--repo", str(repo.path), "--date",
-                               "2026-02-16", "--lang", "en", "--config", "repodigest.toml"],
-                              cwd=here, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env())
+    report = subprocess.Popen(
+        [
+            str(venv / "bin" / "repodigest"),
+            "report",
+            "--repo",
+            str(repo.path),
+            "--date",
+            "2026-02-16",
+            "--lang",
+            "en",
+            "--config",
+            "repodigest.toml",
+        ],
+        cwd=here,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(),
+    )
     try:
-        proc = subprocess.run([str(venv / "bin" / "repodigest"), "explore", "--copy", "notebooks"],
-                              cwd=here, capture_output=True, text=True, env=_env(), timeout=120)
+        proc = subprocess.run(
+            [str(venv / "bin" / "repodigest"), "explore", "--copy", "notebooks"],
+            cwd=here,
+            capture_output=True,
+            text=True,
+            env=_env(),
+            timeout=120,
+        )
         assert proc.returncode == 0, proc.stderr
         copy = here / "notebooks" / "explore.ipynb"
         assert proc.stdout.strip() == str(copy) and "open it with JupyterLab: " in proc.stderr
@@ -125,10 +179,23 @@ def test_installed_wheel_writes_a_report_and_runs_the_explore_notebook_from_any_
         notebook.cells.append(nbformat.v4.new_code_cell("import repodigest\nprint(repodigest.__file__)"))
         nbformat.write(notebook, copy)
         # A cache of its own, apart from the report running beside it.
-        explore = subprocess.run([str(venv / "bin" / "python"), "-m", "papermill", str(copy), "explored.ipynb", "-y",
-                                  json.dumps({"repos": [str(repo.path)], "start": "2026-02-10", "end": "2026-02-16"}),
-                                  "--no-progress-bar"], cwd=here, capture_output=True, text=True, timeout=300,
-                                 env=_env(REPODIGEST_CACHE_DIR=str(tmp_path / "explore-cache")))
+        explore = subprocess.run(
+            [
+                str(venv / "bin" / "python"),
+                "-m",
+                "papermill",
+                str(copy),
+                "explored.ipynb",
+                "-y",
+                json.dumps({"repos": [str(repo.path)], "start": "2026-02-10", "end": "2026-02-16"}),
+                "--no-progress-bar",
+            ],
+            cwd=here,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env=_env(REPODIGEST_CACHE_DIR=str(tmp_path / "explore-cache")),
+        )
         out, err = report.communicate(timeout=300)
     finally:
         report.kill()

@@ -28,7 +28,7 @@ def metrics(tmp_path_factory):
     repo = GitRepo(root / "repo")
     a, b = lines(10, "a"), lines(5, "b")
     repo.commit("feat: start", "2025-01-01T10:00:00+00:00", {"src/a.py": a, "src/b.py": b}, author=ANN)
-    a = "A 0\n" + a[len("a 0\n"):] + "a 10\na 11\n"
+    a = "A 0\n" + a[len("a 0\n") :] + "a 10\na 11\n"
     repo.commit("feat: more", "2025-01-11T10:00:00+00:00", {"src/a.py": a}, author=BOB)
     a += "a 12\n"
     repo.commit("docs: explain", "2025-01-21T10:00:00+00:00", {"src/a.py": a, "docs/x.md": lines(3, "x")}, author=ANN)

@@ -13,9 +13,22 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "lib" / "repodigest"
-STAGES = {"sources": 0, "scoring": 1, "evidence": 2, "analysis": 3, "frame": 4, "analytics": 5, "charts": 6,
-          "report": 6, "publish": 7, "pipeline": 8, "daily": 9, "cli": 9, "explore": 9,
-          "reference": 9}
+STAGES = {
+    "sources": 0,
+    "scoring": 1,
+    "evidence": 2,
+    "analysis": 3,
+    "frame": 4,
+    "analytics": 5,
+    "charts": 6,
+    "report": 6,
+    "publish": 7,
+    "pipeline": 8,
+    "daily": 9,
+    "cli": 9,
+    "explore": 9,
+    "reference": 9,
+}
 UTILITIES = {"config", "cache", "window", "models", "errors", "lazy", "levels", "i18n", "textcut", ""}
 
 
@@ -33,7 +46,7 @@ def _imports(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
     found = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.ImportFrom) and node.level:
-            base = package[:len(package) - (node.level - 1)] if node.level > 1 else package
+            base = package[: len(package) - (node.level - 1)] if node.level > 1 else package
             prefix = ".".join(base + ([node.module] if node.module else []))
             assert prefix in modules, f"{name}: 'from {'.' * node.level}{node.module or ''} import' names no module"
             candidates = [prefix] + [f"{prefix}.{a.name}".lstrip(".") for a in node.names]
@@ -75,7 +88,9 @@ def _private_imports(path: Path) -> list[str]:
     found = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith("repodigest")):
-            found += [f"{node.module}.{a.name}" for a in node.names if a.name.startswith("_") and a.name != "__version__"]
+            found += [
+                f"{node.module}.{a.name}" for a in node.names if a.name.startswith("_") and a.name != "__version__"
+            ]
     return found
 
 
@@ -92,6 +107,8 @@ def test_module_names_say_one_thing_each():
 
 def test_the_level_order_is_written_once():
     """Only repodigest.levels spells the three levels out in a row; everything else uses LEVELS or Level."""
-    pattern = re.compile(r"""["']high["'],\s*["']medium["'],\s*["']low["']|["']low["'],\s*["']medium["'],\s*["']high["']""")
+    pattern = re.compile(
+        r"""["']high["'],\s*["']medium["'],\s*["']low["']|["']low["'],\s*["']medium["'],\s*["']high["']"""
+    )
     spelled = [p.relative_to(PACKAGE).as_posix() for p in PACKAGE.rglob("*.py") if pattern.search(p.read_text())]
     assert spelled == [], spelled

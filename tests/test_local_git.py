@@ -45,9 +45,12 @@ def test_fields_rename_binary_pr_and_trailers(make_repo):
     repo = make_repo()
     repo.commit("init", "2026-02-15T10:00:00+08:00", {"old name.py": "".join(f"line {i}\n" for i in range(40))})
     repo.git("mv", "old name.py", "new name.py")
-    sha = repo.commit("[Fix] rename and add blob (#1234)\n\nBody text.\n\nCo-authored-by: Ann <ann@x.org>\n"
-                      "Co-authored-by: Bob <bob@x.org>\n", "2026-02-16T09:00:00+08:00",
-                      {"new name.py": "".join(f"line {i}\n" for i in range(41)), "blob.bin": b"\x00\x01\x02" * 50})
+    sha = repo.commit(
+        "[Fix] rename and add blob (#1234)\n\nBody text.\n\nCo-authored-by: Ann <ann@x.org>\n"
+        "Co-authored-by: Bob <bob@x.org>\n",
+        "2026-02-16T09:00:00+08:00",
+        {"new name.py": "".join(f"line {i}\n" for i in range(41)), "blob.bin": b"\x00\x01\x02" * 50},
+    )
     [commit] = LocalGitSource(repo.path).commits(day("2026-02-16"))
     assert commit.sha == sha and commit.title == "[Fix] rename and add blob (#1234)"
     assert commit.pr_number == 1234
@@ -66,8 +69,15 @@ def test_merge_on_first_parent_and_side_commits_hidden(make_repo):
     side = repo.commit("side work", "2026-02-16T09:00:00+08:00", {"b": "1\n2\n"})
     repo.git("checkout", "-q", "main")
     repo.commit("main work", "2026-02-16T10:00:00+08:00", {"c": "1\n"})
-    repo.git("merge", "-q", "--no-ff", "side", "-m", "Merge pull request #7 from x/side",
-             env={"GIT_COMMITTER_DATE": "2026-02-16T11:00:00+08:00", "GIT_AUTHOR_DATE": "2026-02-16T11:00:00+08:00"})
+    repo.git(
+        "merge",
+        "-q",
+        "--no-ff",
+        "side",
+        "-m",
+        "Merge pull request #7 from x/side",
+        env={"GIT_COMMITTER_DATE": "2026-02-16T11:00:00+08:00", "GIT_AUTHOR_DATE": "2026-02-16T11:00:00+08:00"},
+    )
     commits = LocalGitSource(repo.path).commits(day("2026-02-16"))
     assert side not in [c.sha for c in commits]
     merge = commits[0]
@@ -118,11 +128,26 @@ def test_same_commits_as_git_log_first_parent_since_until(make_repo):
     for i in range(30):  # every 100 minutes from the 15th to the 17th, UTC
         minutes = i * 100
         hour = minutes // 60
-        repo.commit(f"c{i}", f"2026-02-{15 + hour // 24:02d}T{hour % 24:02d}:{minutes % 60:02d}:00+00:00",
-                    {f"f{i % 4}": f"{i}\n"})
-    expected = subprocess.run(["git", "-C", str(repo.path), "log", "--first-parent", "--format=%H",
-                               "--since=2026-02-16T00:00:00+00:00", "--until=2026-02-16T23:59:59+00:00"],
-                              capture_output=True, text=True, check=True).stdout.split()
+        repo.commit(
+            f"c{i}",
+            f"2026-02-{15 + hour // 24:02d}T{hour % 24:02d}:{minutes % 60:02d}:00+00:00",
+            {f"f{i % 4}": f"{i}\n"},
+        )
+    expected = subprocess.run(
+        [
+            "git",
+            "-C",
+            str(repo.path),
+            "log",
+            "--first-parent",
+            "--format=%H",
+            "--since=2026-02-16T00:00:00+00:00",
+            "--until=2026-02-16T23:59:59+00:00",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     got = [c.sha for c in LocalGitSource(repo.path).commits(day("2026-02-16", tz=resolve_tz("UTC")))]
     assert got == expected and len(got) == 14
 
@@ -148,13 +173,17 @@ def test_web_links_from_a_github_origin(make_repo):
 def test_streamed_log_parses_like_the_whole_output_whatever_the_pieces(make_repo):
     repo = make_repo()
     for i in range(5):
-        repo.commit(f"c{i}\n\nbody {i}\n", f"2026-02-1{i}T09:00:00+08:00", {f"d/f{i}.py": "x\n" * (i + 1), "b.bin": bytes([i, 0])})
+        repo.commit(
+            f"c{i}\n\nbody {i}\n",
+            f"2026-02-1{i}T09:00:00+08:00",
+            {f"d/f{i}.py": "x\n" * (i + 1), "b.bin": bytes([i, 0])},
+        )
     repo.git("mv", "d/f0.py", "d/g0.py")
     repo.commit("rename", "2026-02-16T09:00:00+08:00")
     output = run_git(repo.path, *log_args("HEAD"))
     whole = parse_log(output)
     for size in (1, 7, 64, len(output)):
-        pieces = (output[i:i + size] for i in range(0, len(output), size))
+        pieces = (output[i : i + size] for i in range(0, len(output), size))
         assert list(parse_stream(pieces)) == whole
     assert list(parse_stream(stream_git(repo.path, *log_args("HEAD"), chunk_size=5))) == whole
     assert len(whole) == 6 and whole[0].files[0].status == "renamed"
@@ -172,11 +201,15 @@ def test_streamed_git_failures_and_early_stops(make_repo):
 
 def test_tree_lookup_reads_the_repository_at_the_commit(make_repo):
     repo = make_repo()
-    first = repo.commit("one", "2026-02-15T10:00:00+08:00",
-                        {"a/x.py": "req.finished_reason = None\nalpha = 1\n", "b.bin": b"\x00beta\x00"})
+    first = repo.commit(
+        "one",
+        "2026-02-15T10:00:00+08:00",
+        {"a/x.py": "req.finished_reason = None\nalpha = 1\n", "b.bin": b"\x00beta\x00"},
+    )
     repo.commit("two", "2026-02-16T10:00:00+08:00", {"a/later.py": "gamma = 2\n"})
     paths, found = LocalGitSource(repo.path).tree_lookup(first)(
-        ["alpha", "beta", "gamma", "finished_reason", "req.finished_reason", "req", "--api-key", "pha"])
+        ["alpha", "beta", "gamma", "finished_reason", "req.finished_reason", "req", "--api-key", "pha"]
+    )
     assert sorted(paths) == ["a/x.py", "b.bin"]
     # a word inside a longer match still counts; binary files and later commits do not; no partial words
     assert found == {"alpha", "finished_reason", "req.finished_reason", "req"}
@@ -188,8 +221,13 @@ def test_tree_lookup_reads_the_repository_at_the_commit(make_repo):
 
 def test_grep_words_starts_again_without_the_frequent_words(make_repo):
     repo = make_repo()
-    sha = repo.commit("many", "2026-02-15T10:00:00+08:00",
-                      {"a.txt": "common\n" * 500, "z.txt": "rare_one\n", "m.txt": "x.rare_two\n"})
+    sha = repo.commit(
+        "many", "2026-02-15T10:00:00+08:00", {"a.txt": "common\n" * 500, "z.txt": "rare_one\n", "m.txt": "x.rare_two\n"}
+    )
     # a pass reads at most 10 lines: `common` fills it, the next pass finds the rest
     assert grep_words(repo.path, sha, ["common", "rare_one", "rare_two", "x.rare_two", "absent"], max_lines=10) == {
-        "common", "rare_one", "rare_two", "x.rare_two"}
+        "common",
+        "rare_one",
+        "rare_two",
+        "x.rare_two",
+    }

@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import subprocess
 from datetime import date
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
+import shapes  # tests/ is on sys.path (tests/conftest.py)
 from repodigest import analytics, build_digest
 from repodigest.frame import to_file_frame
 from repodigest.sources.local_git import LocalGitSource
 from repodigest.window import Window, resolve_tz
-
-import shapes  # tests/ is on sys.path (tests/conftest.py)
 from shapes import ANN, BOB, MAINTAINER, lines, merge
 
 SH = resolve_tz("Asia/Shanghai")
@@ -46,18 +44,26 @@ def test_a_merged_pull_request_reads_as_its_title_author_and_merger(button):
     assert row.main_author.author_name == ANN[0] and row.authors == (ANN[0],)
     frame = build_digest(date="2026-02-16", repos=[str(button.path)]).frame
     shown = frame[frame["in_report"]].iloc[0]
-    assert (shown["title"], shown["author"], shown["merged_by"], shown["merged_commits"]) == \
-        (row.title, ANN[0], MAINTAINER[0], 2)
-    assert shown["authors"] == [ANN[0]] and [m["title"] for m in shown["merged"]] == \
-        ["Add a note to the docs", "Deprecate the allocator"]
+    assert (shown["title"], shown["author"], shown["merged_by"], shown["merged_commits"]) == (
+        row.title,
+        ANN[0],
+        MAINTAINER[0],
+        2,
+    )
+    assert shown["authors"] == [ANN[0]] and [m["title"] for m in shown["merged"]] == [
+        "Add a note to the docs",
+        "Deprecate the allocator",
+    ]
     assert shown["change_type"] != "other"  # classified by the pull request's title, not "Merge pull request"
 
 
 def test_the_entry_lists_what_the_merge_landed(button):
     md = build_digest(date="2026-02-16", repos=[str(button.path)], lang="en").markdown()
     assert "### MAINT: soft-deprecate the allocator in favour of the raw API" in md
-    assert (f"**🔀 Landed 2 commit(s)** (merged by {MAINTAINER[0]}): `{button.shas['second'][:7]}` Add a note to "
-            f"the docs ({ANN[0]}); `{button.shas['first'][:7]}` Deprecate the allocator ({ANN[0]})") in md
+    assert (
+        f"**🔀 Landed 2 commit(s)** (merged by {MAINTAINER[0]}): `{button.shas['second'][:7]}` Add a note to "
+        f"the docs ({ANN[0]}); `{button.shas['first'][:7]}` Deprecate the allocator ({ANN[0]})"
+    ) in md
     assert "Merge pull request" not in md.split("## 📋 Contents")[1].split("### ")[1].splitlines()[0]
 
 
@@ -105,8 +111,12 @@ def test_a_bots_branch_is_a_bots_row(make_repo):
     repo = make_repo("bots")
     shapes.bots(repo)
     row = build_digest(date="2026-02-16", repos=[str(repo.path)]).report_frame.iloc[0]
-    assert (row["author"], bool(row["is_bot"]), row["merged_by"], row["level"]) == \
-        ("dependabot[bot]", True, MAINTAINER[0], "low")
+    assert (row["author"], bool(row["is_bot"]), row["merged_by"], row["level"]) == (
+        "dependabot[bot]",
+        True,
+        MAINTAINER[0],
+        "low",
+    )
 
 
 def test_octopus_empty_nested_conflict_and_back_merges(make_repo):
@@ -136,8 +146,7 @@ def test_a_shallow_clone_reports_what_it_holds(make_repo, tmp_path):
     topic = repo.commit("topic: written long ago", "2026-02-11T10:00:00+08:00", {"t.txt": lines(5, "t")}, author=ANN)
     repo.git("checkout", "-q", "main")
     for i in range(3):
-        repo.commit(f"day {i}", f"2026-02-16T0{i + 1}:00:00+08:00", {"a.txt": lines(3 + i, f"d{i}")},
-                    author=MAINTAINER)
+        repo.commit(f"day {i}", f"2026-02-16T0{i + 1}:00:00+08:00", {"a.txt": lines(3 + i, f"d{i}")}, author=MAINTAINER)
     landed = merge(repo, "long-topic", "Merge branch 'long-topic'", "2026-02-16T09:00:00+08:00")
     clone = tmp_path / "shallow"  # as actions/checkout makes it: the merge, its parents, nothing older
     subprocess.run(["git", "clone", "-q", "--depth", "2", f"file://{repo.path}", str(clone)], check=True)
@@ -156,8 +165,9 @@ def test_a_shallow_clone_reports_what_it_holds(make_repo, tmp_path):
 def test_a_missing_blob_costs_its_line_counts_not_the_report(make_repo, tmp_path):
     repo = make_repo("damaged")
     repo.commit("base", "2026-02-15T10:00:00+08:00", {"keep.txt": "k\n"}, author=MAINTAINER)
-    lost = repo.commit("adds a file whose blob is lost", "2026-02-16T09:00:00+08:00",
-                       {"lost.txt": lines(7, "lost")}, author=ANN)
+    lost = repo.commit(
+        "adds a file whose blob is lost", "2026-02-16T09:00:00+08:00", {"lost.txt": lines(7, "lost")}, author=ANN
+    )
     fine = repo.commit("an ordinary change", "2026-02-16T10:00:00+08:00", {"keep.txt": "k\nk2\n"}, author=BOB)
     blob = repo.git("rev-parse", f"{lost}:lost.txt").strip()
     (repo.path / ".git" / "objects" / blob[:2] / blob[2:]).unlink()  # a damaged object store
@@ -178,7 +188,9 @@ def test_a_partial_clone_is_read_from_what_it_holds_without_fetching(make_repo, 
     for i in range(3):
         repo.commit(f"change {i}", f"2026-02-16T0{i + 1}:00:00+08:00", {f"f{i}.txt": lines(i + 2, f"f{i}")}, author=ANN)
     clone = tmp_path / "blobless.git"  # bare: no checkout fetches the tip's blobs
-    subprocess.run(["git", "clone", "-q", "--bare", "--filter=blob:none", f"file://{repo.path}", str(clone)], check=True)
+    subprocess.run(
+        ["git", "clone", "-q", "--bare", "--filter=blob:none", f"file://{repo.path}", str(clone)], check=True
+    )
 
     def objects() -> str:
         return subprocess.run(["git", "-C", str(clone), "count-objects", "-v"], capture_output=True, text=True).stdout

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 from gitrepo import GitRepo  # tests/ is on sys.path (tests/conftest.py)
-
 from repodigest.config import RepoConfig, Settings
 from repodigest.sources.local_git import LocalGitSource
 from repodigest.sources.mirror import mirror_path, open_mirror_source
@@ -46,8 +45,9 @@ def test_mirror_reads_the_configured_branch(tmp_path):
     remote.git("checkout", "-q", "main")
     settings = Settings(cache_dir=str(tmp_path / "cache"))
     window = Window(date(2026, 2, 16), 1, SHANGHAI)
-    source = open_mirror_source(RepoConfig(spec="o/r", branch="dev", mirror=True), "o/r", settings,
-                                remote_url=str(remote.path))
+    source = open_mirror_source(
+        RepoConfig(spec="o/r", branch="dev", mirror=True), "o/r", settings, remote_url=str(remote.path)
+    )
     assert [c.sha for c in source.commits(window)] == [dev, base]
 
 
@@ -58,8 +58,11 @@ def test_github_source_with_mirror_flag_uses_the_mirror(tmp_path, monkeypatch):
     remote = GitRepo(tmp_path / "remote")
     sha = remote.commit("Only", "2026-02-16T10:00:00+08:00", files={"a.py": "1\n"})
     real = mirror.open_mirror_source
-    monkeypatch.setattr(mirror, "open_mirror_source",
-                        lambda repo, full_name, settings: real(repo, full_name, settings, remote_url=str(remote.path)))
+    monkeypatch.setattr(
+        mirror,
+        "open_mirror_source",
+        lambda repo, full_name, settings: real(repo, full_name, settings, remote_url=str(remote.path)),
+    )
     settings = Settings(cache_dir=str(tmp_path / "cache"))
     source = gh_source.open_github_source(RepoConfig(spec="o/r", mirror=True), "o/r", settings)
     assert [c.sha for c in source.commits(Window(date(2026, 2, 16), 1, SHANGHAI))] == [sha]

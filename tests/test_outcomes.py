@@ -29,13 +29,16 @@ def edit(text: str, old: str, new: str) -> str:
 def history(make_repo):
     """base (day 0) -> feature (day 10, changes f3 and adds f10) -> fixes and noise -> tip (day 200)."""
     repo = make_repo()
-    base = repo.commit("Initial code", day(0), {"src/app.py": BODY, "tests/test_app.py": "x = 1\n",
-                                                "docs/index.md": "# App\n"})
+    base = repo.commit(
+        "Initial code", day(0), {"src/app.py": BODY, "tests/test_app.py": "x = 1\n", "docs/index.md": "# App\n"}
+    )
     src = edit(BODY, "return x + 3", "return x * 3")
     src += "def f10(x):\n    return x - 10\n"
-    feature = repo.commit("Add multiply mode", day(10), {"src/app.py": src,
-                                                         "tests/test_app.py": "x = 1\ny = 2\n",
-                                                         "docs/index.md": "# App\nMultiply.\n"})
+    feature = repo.commit(
+        "Add multiply mode",
+        day(10),
+        {"src/app.py": src, "tests/test_app.py": "x = 1\ny = 2\n", "docs/index.md": "# App\nMultiply.\n"},
+    )
     return repo, base, feature, src
 
 
@@ -79,11 +82,17 @@ def test_a_fix_of_tests_docs_or_whitespace_labels_nothing(history):
 def test_the_fixs_own_added_lines_blame_nothing(history):
     repo, base, feature, src = history
     # A fix that only inserts lines has nothing in its parent to blame.
-    added = repo.commit("Fix missing guard", day(20),
-                        {"src/app.py": edit(src, "def f3(x):\n", "def f3(x):\n    assert x is not None\n")})
+    added = repo.commit(
+        "Fix missing guard",
+        day(20),
+        {"src/app.py": edit(src, "def f3(x):\n", "def f3(x):\n    assert x is not None\n")},
+    )
     later = edit(src, "def f3(x):\n", "def f3(x):\n    assert x is not None\n")
-    second = repo.commit("Fix guard message", day(25), {"src/app.py": edit(later, "    assert x is not None\n",
-                                                                            "    assert x is not None, 'x'\n")})
+    second = repo.commit(
+        "Fix guard message",
+        day(25),
+        {"src/app.py": edit(later, "    assert x is not None\n", "    assert x is not None, 'x'\n")},
+    )
     out = labels(repo, [feature, added])
     assert not out[feature].later_fixed
     assert out[added].fixed_by == (second,)  # the guard's line is the first fix's, not the feature's
@@ -95,7 +104,7 @@ def test_a_revert_labels_the_reverted_commit(make_repo):
     cache_pr = repo.commit("Add cache (#12)", day(1), {"src/a.py": "a = 1\ncache = {}\n"})
     other = repo.commit("Add retry", day(2), {"src/b.py": "retry = 3\n"})
     by_title = repo.commit('Revert "Add cache (#12)" (#14)', day(4), {"src/a.py": "a = 1\n"})
-    by_sha = repo.commit(f'Drop retry\n\nThis reverts commit {other}.', day(5), remove=("src/b.py",))
+    by_sha = repo.commit(f"Drop retry\n\nThis reverts commit {other}.", day(5), remove=("src/b.py",))
     out = labels(repo, [cache_pr, other])
     assert out[cache_pr].later_reverted and out[cache_pr].reverted_by == (by_title,)
     assert out[other].reverted_by == (by_sha,)
@@ -130,8 +139,9 @@ def test_a_merge_is_the_change_it_lands(make_repo):
     repo.git("checkout", "-q", "main")
     repo.commit("Unrelated", day(2), {"src/c.py": "c = 1\n"})
     env = {"GIT_COMMITTER_DATE": day(3), "GIT_AUTHOR_DATE": day(3)}
-    repo.git("merge", "-q", "--no-ff", "topic", "-m", "Merge pull request #7 from someone/topic\n\nChange b to 3",
-             env=env)
+    repo.git(
+        "merge", "-q", "--no-ff", "topic", "-m", "Merge pull request #7 from someone/topic\n\nChange b to 3", env=env
+    )
     merge = repo.head()
     assert is_fix("Merge pull request #9 from someone/fix-b\n\nFix b", ["src/a.py"])
     assert not is_fix("Merge pull request #9 from someone/fix-b\n\nUpdate b", ["src/a.py"])  # the PR's title counts
@@ -191,8 +201,9 @@ def test_a_source_that_is_not_a_clone_is_a_user_error(tmp_path):
 
 def _git_blame(repo, bound: str | None, commit: str, path: str) -> dict[int, str]:
     """Line number -> the commit ``git blame --first-parent --root -w`` names (bound's lines left out)."""
-    out = repo.git("blame", "--first-parent", "--root", "-w", "--porcelain", f"{bound}..{commit}" if bound else commit,
-                   "--", path)
+    out = repo.git(
+        "blame", "--first-parent", "--root", "-w", "--porcelain", f"{bound}..{commit}" if bound else commit, "--", path
+    )
     found, boundary, current = {}, set(), None
     for line in out.split("\n"):
         parts = line.split(" ")
@@ -213,6 +224,7 @@ def test_forward_blame_names_what_git_blame_names(make_repo):
 
     def current():
         return repo.git("show", "HEAD:src/b.py").splitlines(keepends=True)
+
     save("Start", 0, name="src/a.py")
     lines[4:7] = ["changed_4 = 1\n", "changed_5 = 1\n"]
     lines[10:10] = ["inserted_a = 1\n", "inserted_b = 2\n"]
@@ -228,8 +240,15 @@ def test_forward_blame_names_what_git_blame_names(make_repo):
     lines = current()
     lines[25] = "main_25 = 1\n"
     save("Main work", 4)
-    repo.git("merge", "-q", "--no-ff", "topic", "-m", "Merge topic",
-             env={"GIT_COMMITTER_DATE": day(5), "GIT_AUTHOR_DATE": day(5)})
+    repo.git(
+        "merge",
+        "-q",
+        "--no-ff",
+        "topic",
+        "-m",
+        "Merge topic",
+        env={"GIT_COMMITTER_DATE": day(5), "GIT_AUTHOR_DATE": day(5)},
+    )
     lines = current()
     lines[2] = "    " + lines[2]  # whitespace only: blame -w looks through it
     lines[15] = "late_15 = 1\n"

@@ -20,10 +20,22 @@ def _report(root, name, status=None, md=False):
 
 
 def test_index_lists_reports_newest_first_with_counts(tmp_path):
-    _report(tmp_path, "2026-02-14", {"days": ["2026-02-14"], "repos": ["o/a"], "commits": 3,
-                                     "levels": {"high": 1, "medium": 0, "low": 2}})
-    _report(tmp_path, "2026-02-16", {"days": ["2026-02-16"], "repos": ["o/a", "o/b"], "commits": 41,
-                                     "levels": {"high": 6, "medium": 20, "low": 15}}, md=True)
+    _report(
+        tmp_path,
+        "2026-02-14",
+        {"days": ["2026-02-14"], "repos": ["o/a"], "commits": 3, "levels": {"high": 1, "medium": 0, "low": 2}},
+    )
+    _report(
+        tmp_path,
+        "2026-02-16",
+        {
+            "days": ["2026-02-16"],
+            "repos": ["o/a", "o/b"],
+            "commits": 41,
+            "levels": {"high": 6, "medium": 20, "low": 15},
+        },
+        md=True,
+    )
     _report(tmp_path, "2026-02-15")  # no status.json: listed without numbers
     (tmp_path / "2026-02-17").mkdir()  # no report.html: not a report
     (tmp_path / "README.md").write_text("x")
@@ -34,7 +46,7 @@ def test_index_lists_reports_newest_first_with_counts(tmp_path):
     links = re.findall(r'href="([^"]+)/report\.html"', page)
     assert links == ["2026-02-16", "2026-02-15", "2026-02-14"]
     assert "2026-02-17" not in page
-    row16 = page[page.index('href="2026-02-16/report.html"'):].split("</tr>")[0]
+    row16 = page[page.index('href="2026-02-16/report.html"') :].split("</tr>")[0]
     assert ">41<" in row16 and "o/a, o/b" in row16 and "high 6" in row16 and "low 15" in row16
     assert 'href="2026-02-16/report.md"' in page
     assert "<script" not in page and "http" not in page  # self-contained

@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from mdcheck import anchors_resolve
 
+from mdcheck import anchors_resolve
 from repodigest import build_digest
 from repodigest.daily import DailyReport
 from repodigest.i18n import strings as load_labels
-from repodigest.report.text import inline
 from repodigest.report.overview import MAX_HIGHLIGHTS, UNUSUAL_MIN, UNUSUAL_RATIO, build_overview
+from repodigest.report.text import inline
 
 RANK = {"high": 0, "medium": 1, "low": 2}
 
@@ -22,7 +22,7 @@ def lines(n: int, tag: str) -> str:
 
 def section(md: str, heading: str = "## 🧭 今日概览") -> str:
     start = md.index(heading)
-    return md[start:md.index('<a id="', start)]
+    return md[start : md.index('<a id="', start)]
 
 
 @pytest.fixture
@@ -31,20 +31,27 @@ def busy(make_repo):
     router had one commit a day before, the cache none; today the cache has four."""
     repo = make_repo("proj")
     for day in range(3, 16):
-        repo.commit(f"router: tune day {day}", f"2026-02-{day:02d}T10:00:00+08:00",
-                    {"src/proj/router/r.py": lines(5 + day, f"r{day}")})
-    specs = [("feat(cache): add a tiered cache (#1)", {f"src/proj/cache/t{i}.py": lines(200, "t") for i in range(4)}),
-             ("fix(cache): evict on size (#2)", {"src/proj/cache/evict.py": lines(60, "e")}),
-             ("perf(cache): batch lookups (#3)", {"src/proj/cache/batch.py": lines(90, "b")}),
-             ("refactor(cache): rename keys (#4)", {"src/proj/cache/keys.py": lines(12, "k")}),
-             ("feat!: new public API (#5)\n\nBREAKING CHANGE: callers must migrate",
-              {"src/proj/__init__.py": lines(30, "api"), "src/proj/api/v2.py": lines(300, "v")}),
-             ("fix(auth): check tokens in constant time (#6)", {"src/proj/auth/token_check.py": lines(40, "a")}),
-             ("router: retry once (#7)", {"src/proj/router/retry.py": lines(25, "rr")}),
-             ("docs: cache guide (#8)", {"docs/cache.md": lines(50, "d")}),
-             ("test: more router cases (#9)", {"tests/test_router.py": lines(80, "tr")}),
-             ("chore: bump pre-commit (#10)", {".pre-commit-config.yaml": "rev: 2\n"}),
-             ("fix typo (#11)", {"src/proj/router/r.py": "typo fixed\n"})]
+        repo.commit(
+            f"router: tune day {day}",
+            f"2026-02-{day:02d}T10:00:00+08:00",
+            {"src/proj/router/r.py": lines(5 + day, f"r{day}")},
+        )
+    specs = [
+        ("feat(cache): add a tiered cache (#1)", {f"src/proj/cache/t{i}.py": lines(200, "t") for i in range(4)}),
+        ("fix(cache): evict on size (#2)", {"src/proj/cache/evict.py": lines(60, "e")}),
+        ("perf(cache): batch lookups (#3)", {"src/proj/cache/batch.py": lines(90, "b")}),
+        ("refactor(cache): rename keys (#4)", {"src/proj/cache/keys.py": lines(12, "k")}),
+        (
+            "feat!: new public API (#5)\n\nBREAKING CHANGE: callers must migrate",
+            {"src/proj/__init__.py": lines(30, "api"), "src/proj/api/v2.py": lines(300, "v")},
+        ),
+        ("fix(auth): check tokens in constant time (#6)", {"src/proj/auth/token_check.py": lines(40, "a")}),
+        ("router: retry once (#7)", {"src/proj/router/retry.py": lines(25, "rr")}),
+        ("docs: cache guide (#8)", {"docs/cache.md": lines(50, "d")}),
+        ("test: more router cases (#9)", {"tests/test_router.py": lines(80, "tr")}),
+        ("chore: bump pre-commit (#10)", {".pre-commit-config.yaml": "rev: 2\n"}),
+        ("fix typo (#11)", {"src/proj/router/r.py": "typo fixed\n"}),
+    ]
     for i, (message, files) in enumerate(specs):  # by different people: no series among them
         repo.commit(message, f"2026-02-16T{8 + i:02d}:00:00+08:00", files, author=(f"Dev {i}", f"dev{i}@example.com"))
     return repo
@@ -53,8 +60,11 @@ def busy(make_repo):
 def test_highlights_are_the_top_commits_by_final_level_and_score(busy):
     digest = build_digest(date="2026-02-16", repos=[str(busy.path)])
     shown = digest.report_frame
-    ranked = shown[shown["level"] != "low"].assign(rank=shown["level"].map(RANK)).sort_values(
-        ["rank", "score", "committed_at"], ascending=[True, False, False])
+    ranked = (
+        shown[shown["level"] != "low"]
+        .assign(rank=shown["level"].map(RANK))
+        .sort_values(["rank", "score", "committed_at"], ascending=[True, False, False])
+    )
     highlights = digest.overview.highlights
     assert len(ranked) > MAX_HIGHLIGHTS == len(highlights)
     assert [h.commits[0].sha for h in highlights] == ranked["sha"].tolist()[:MAX_HIGHLIGHTS]
@@ -109,8 +119,11 @@ def test_watch_list_and_also_landed(busy):
 
 def test_several_repositories_in_one_overview(busy, make_repo):
     other = make_repo("tool")
-    other.commit("feat: big new command (#1)", "2026-02-16T12:30:00+08:00",
-                 {f"src/tool/cmd/c{i}.py": lines(300, "c") for i in range(5)})
+    other.commit(
+        "feat: big new command (#1)",
+        "2026-02-16T12:30:00+08:00",
+        {f"src/tool/cmd/c{i}.py": lines(300, "c") for i in range(5)},
+    )
     digest = build_digest(date="2026-02-16", repos=[str(busy.path), str(other.path)], lang="en")
     overview = digest.overview
     assert overview.total == len(digest.report_frame) == 12 and {t.repo for t in overview.themes} == {"proj", "tool"}
@@ -142,6 +155,8 @@ def test_overview_is_data_for_the_notebook_and_the_chat(busy, tmp_path):
     digest = build_digest(date="2026-02-16", repos=[str(busy.path)])
     data = digest.overview.to_dict()
     assert data["headline"] == digest.overview.headline and data["source"] == "data"
-    assert [h["commits"][0]["sha"] for h in data["highlights"]] == [h.commits[0].sha for h in digest.overview.highlights]
+    assert [h["commits"][0]["sha"] for h in data["highlights"]] == [
+        h.commits[0].sha for h in digest.overview.highlights
+    ]
     first = DailyReport(digest).outputs()[0][0]["text/markdown"]
     assert first.startswith("# 每日更新报告（2026-02-16）") and "## 🧭 今日概览" in first and "## proj" not in first

@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from realistic_day import build_realistic_day, load_answers, load_overview
-from servers.openai_api import OVERVIEW, OpenAIServer
 
 import repodigest
+from realistic_day import build_realistic_day, load_answers, load_overview
 from repodigest.analysis.overview_wording import overview_facts, unsupported_numbers
 from repodigest.report.text import inline
+from servers.openai_api import OVERVIEW, OpenAIServer
 
 
 @pytest.fixture(scope="module")
@@ -42,8 +42,9 @@ def llm(monkeypatch):
 
 
 def digest_of(day, lang: str = "zh", **kw):
-    return repodigest.build_digest(date="2026-02-16", repos=[str(day.path)], tz="Asia/Shanghai", lang=lang,
-                                   progress=False, **kw)
+    return repodigest.build_digest(
+        date="2026-02-16", repos=[str(day.path)], tz="Asia/Shanghai", lang=lang, progress=False, **kw
+    )
 
 
 def overview_asked(server: OpenAIServer) -> int:
@@ -52,7 +53,7 @@ def overview_asked(server: OpenAIServer) -> int:
 
 def glance(md: str, lang: str = "zh") -> str:
     start = md.index("## 🧭 今日概览" if lang == "zh" else "## 🧭 The day at a glance")
-    return md[start:md.index('<a id="', start)]
+    return md[start : md.index('<a id="', start)]
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -116,7 +117,9 @@ def test_a_number_the_data_does_not_hold_is_not_printed(day, llm):
     assert unsupported_numbers(invented["headline"], facts) == ["37"]
     assert unsupported_numbers(invented["highlights"][0]["line"], facts) == ["9.5"]
     overview = digest.overview
-    assert overview.headline == overview.data_headline and overview.highlights[0].line == overview.highlights[0].data_line
+    assert (
+        overview.headline == overview.data_headline and overview.highlights[0].line == overview.highlights[0].data_line
+    )
     assert [h.line for h in overview.highlights[1:]] == [h["line"] for h in invented["highlights"][1:]]
     section = glance(digest.markdown())
     assert "37" not in section and "9.5" not in section and "其中 2 处含数据中没有的数字" in section
@@ -131,13 +134,16 @@ def test_turned_off_in_the_config_no_request(day, llm, tmp_path):
     assert overview_asked(server) == 0 and digest.overview.source == "data" and server.count > 0
 
 
-@pytest.mark.parametrize("text, facts, bad", [
-    ("41 commits, 1,234 lines", '{"commits": 41, "lines": 1234}', []),
-    ("５ 个高重要度", '{"high": 5}', []),
-    ("5.0x and 5.50", '{"a": 5, "b": 5.5}', []),
-    ("flashinfer 0.6.3", '"Bump flashinfer-python from 0.6.2 to 0.6.3"', []),
-    ("flashinfer 0.7", '"Bump flashinfer-python from 0.6.2 to 0.6.3"', ["0.7"]),
-    ("12 risks in 3 areas", '{"risks": 2, "areas": 3}', ["12"]),
-])
+@pytest.mark.parametrize(
+    "text, facts, bad",
+    [
+        ("41 commits, 1,234 lines", '{"commits": 41, "lines": 1234}', []),
+        ("５ 个高重要度", '{"high": 5}', []),
+        ("5.0x and 5.50", '{"a": 5, "b": 5.5}', []),
+        ("flashinfer 0.6.3", '"Bump flashinfer-python from 0.6.2 to 0.6.3"', []),
+        ("flashinfer 0.7", '"Bump flashinfer-python from 0.6.2 to 0.6.3"', ["0.7"]),
+        ("12 risks in 3 areas", '{"risks": 2, "areas": 3}', ["12"]),
+    ],
+)
 def test_numbers_are_checked_whole(text, facts, bad):
     assert unsupported_numbers(text, facts) == bad

@@ -28,7 +28,7 @@ def test_environment_yml_matches_pyproject():
         if match and _name(match.group(1)) not in ("python", "pip"):
             spec = match.group(1).strip()
             conda[CONDA_TO_PYPI.get(_name(spec), _name(spec))] = spec
-    assert set(conda) == set(wanted), (set(conda) ^ set(wanted))
+    assert set(conda) == set(wanted), set(conda) ^ set(wanted)
     for name, spec in conda.items():  # same lower bounds
         assert re.findall(r">=\S+", spec) == re.findall(r">=\S+", wanted[name]), name
 
@@ -42,10 +42,14 @@ def test_environment_yml_installs_the_checkout_as_make_setup_does():
 
 def test_every_data_file_of_the_package_is_package_data():
     patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["repodigest"]
-    files = [PurePosixPath(p.relative_to(PACKAGE).as_posix()) for p in PACKAGE.rglob("*")
-             if p.is_file() and p.suffix not in (".py", ".pyc")]
-    missing = [str(f) for f in files if not any(len(f.parts) == len(PurePosixPath(g).parts) and f.match(g)
-                                                 for g in patterns)]
+    files = [
+        PurePosixPath(p.relative_to(PACKAGE).as_posix())
+        for p in PACKAGE.rglob("*")
+        if p.is_file() and p.suffix not in (".py", ".pyc")
+    ]
+    missing = [
+        str(f) for f in files if not any(len(f.parts) == len(PurePosixPath(g).parts) and f.match(g) for g in patterns)
+    ]
     assert missing == []
     assert {"notebooks/explore.ipynb", "notebooks/daily_report.ipynb"} <= {str(f) for f in files}
 

@@ -14,22 +14,24 @@ import threading
 import time
 
 import pytest
-from test_charts import make_frame
 
 from repodigest import charts
 from repodigest.publish.browser import BrowserSession, quiet_browser_exit
 from repodigest.publish.pngs import charts_section, write_pngs
+from test_charts import make_frame
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture
 def small():
-    return make_frame([
-        dict(author="alice", areas=["core", "docs"], level="high", lines_added=100, lines_deleted=20),
-        dict(author="bob", areas=["docs"], level="low", repo="o/other"),
-        dict(author="carol", areas=["core"], day="2026-02-13", in_report=False),
-    ])
+    return make_frame(
+        [
+            dict(author="alice", areas=["core", "docs"], level="high", lines_added=100, lines_deleted=20),
+            dict(author="bob", areas=["docs"], level="low", repo="o/other"),
+            dict(author="carol", areas=["core"], day="2026-02-13", in_report=False),
+        ]
+    )
 
 
 def specs(figures, lang: str = "en") -> list[dict]:
@@ -53,8 +55,9 @@ def test_charts_section_links_what_was_written_and_says_why_the_rest_is_missing(
 
 
 def test_a_missing_browser_is_a_reason_not_an_error(tmp_path, small):
-    paths, error = write_pngs(specs(charts.report_charts(small, None, "en")[:1]), tmp_path,
-                              browser_path=str(tmp_path / "no-such-chrome"))
+    paths, error = write_pngs(
+        specs(charts.report_charts(small, None, "en")[:1]), tmp_path, browser_path=str(tmp_path / "no-such-chrome")
+    )
     assert paths == [] and error and "Chrome" in error
 
 
@@ -132,8 +135,9 @@ def _bytes_waiting(fd: int) -> int:
     return buf[0]
 
 
-@pytest.mark.parametrize("after_last_message, logged", [(b"{bye}\n", False), (b"{not json}\n", True)],
-                         ids=["bye", "garbage"])
+@pytest.mark.parametrize(
+    "after_last_message, logged", [(b"{bye}\n", False), (b"{not json}\n", True)], ids=["bye", "garbage"]
+)
 def test_the_browser_exiting_is_not_logged_as_an_error(caplog, after_last_message, logged):
     # How it happened in CI: Chromium's last message and the "{bye}" its wrapper prints on exit
     # arrive in one read; choreographer waits for the rest until kaleido closes the pipe, then

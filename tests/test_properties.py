@@ -2,13 +2,13 @@
 
 import re
 import string
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from repodigest.models import Commit, FileChange
 from repodigest.frame import to_frame
+from repodigest.models import Commit, FileChange
 from repodigest.report import build_context, render_markdown
 from repodigest.scoring import assess
 from repodigest.scoring.areas import path_area, title_areas
@@ -18,8 +18,9 @@ from repodigest.window import Window, resolve_tz
 
 SH = resolve_tz("Asia/Shanghai")
 text = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=200)
-segment = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00/"),
-                  min_size=1, max_size=20).filter(lambda s: s not in (".", "..") and s != ".git")
+segment = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00/"), min_size=1, max_size=20
+).filter(lambda s: s not in (".", "..") and s != ".git")
 
 
 @given(title=text.map(lambda t: t.replace("\n", " ").replace("\r", " ")), number=st.integers(1, 10**8))
@@ -27,13 +28,22 @@ def test_pr_number_is_the_last_parenthesised_reference(title, number):
     assert parse_pr_number(f"{title} (#{number})") == number
 
 
-@given(names=st.lists(st.text(string.ascii_letters + " .-", min_size=1, max_size=20).map(str.strip)
-                      .filter(bool), max_size=4, unique=True), body=text)
+@given(
+    names=st.lists(
+        st.text(string.ascii_letters + " .-", min_size=1, max_size=20).map(str.strip).filter(bool),
+        max_size=4,
+        unique=True,
+    ),
+    body=text,
+)
 def test_co_author_trailers_round_trip(names, body):
     trailers = "\n".join(f"Co-authored-by: {n} <{i}@x.org>" for i, n in enumerate(names))
     message = f"title\n\n{body.replace('co-authored-by', '')}\n\n{trailers}"
-    assert parse_co_authors(message.replace("Co-authored-by", "Co-authored-by")) [-len(names):] == \
-        tuple(f"{n} <{i}@x.org>" for i, n in enumerate(names)) or not names
+    assert (
+        parse_co_authors(message.replace("Co-authored-by", "Co-authored-by"))[-len(names) :]
+        == tuple(f"{n} <{i}@x.org>" for i, n in enumerate(names))
+        or not names
+    )
 
 
 @given(message=text)
@@ -55,8 +65,10 @@ def test_title_areas_are_normalised(title):
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(names=st.lists(st.lists(segment, min_size=1, max_size=3).map("/".join), min_size=1, max_size=5, unique=True),
-       message=text.filter(lambda m: m.strip()))
+@given(
+    names=st.lists(st.lists(segment, min_size=1, max_size=3).map("/".join), min_size=1, max_size=5, unique=True),
+    message=text.filter(lambda m: m.strip()),
+)
 def test_git_log_parser_round_trips_any_path_and_message(make_repo, names, message):
     # Case-insensitive clashes (a vs A) and a file that is also a directory cannot coexist on disk.
     lowered = [n.lower() for n in names]
@@ -71,25 +83,49 @@ def test_git_log_parser_round_trips_any_path_and_message(make_repo, names, messa
 
 
 def _commit(i: int, title: str, body: str, author: str, path: str) -> Commit:
-    when = datetime(2026, 2, 16, 10, tzinfo=timezone.utc) - timedelta(minutes=i)
-    return Commit(repo="o/r", sha=f"{i:040x}", parents=(), author_name=author, author_email="a@x",
-                  author_date=when, committer_name=author, committer_email="a@x", committer_date=when,
-                  message=f"{title}\n\n{body}", title=title, pr_number=parse_pr_number(title), co_authors=(),
-                  files=(FileChange(path=path, status="modified", added_lines=i + 1, deleted_lines=0),),
-                  url=f"https://github.com/o/r/commit/{i:040x}")
+    when = datetime(2026, 2, 16, 10, tzinfo=UTC) - timedelta(minutes=i)
+    return Commit(
+        repo="o/r",
+        sha=f"{i:040x}",
+        parents=(),
+        author_name=author,
+        author_email="a@x",
+        author_date=when,
+        committer_name=author,
+        committer_email="a@x",
+        committer_date=when,
+        message=f"{title}\n\n{body}",
+        title=title,
+        pr_number=parse_pr_number(title),
+        co_authors=(),
+        files=(FileChange(path=path, status="modified", added_lines=i + 1, deleted_lines=0),),
+        url=f"https://github.com/o/r/commit/{i:040x}",
+    )
 
 
 @settings(max_examples=60, deadline=None)
-@given(items=st.lists(st.tuples(text.map(lambda t: t.replace("\n", " ")), text, text.map(lambda t: t.replace("\n", " ")),
-                                st.lists(segment, min_size=1, max_size=3).map("/".join)), min_size=1, max_size=5),
-       lang=st.sampled_from(["zh", "en"]))
+@given(
+    items=st.lists(
+        st.tuples(
+            text.map(lambda t: t.replace("\n", " ")),
+            text,
+            text.map(lambda t: t.replace("\n", " ")),
+            st.lists(segment, min_size=1, max_size=3).map("/".join),
+        ),
+        min_size=1,
+        max_size=5,
+    ),
+    lang=st.sampled_from(["zh", "en"]),
+)
 def test_any_text_renders_valid_tables_and_resolving_anchors(items, lang):
     commits = [_commit(i, *item) for i, item in enumerate(items)]
     frame = to_frame([(c, assess(c)) for c in commits], SH, ["2026-02-16"])
     md = render_markdown(build_context(frame, ["o/r"], ["2026-02-16"], lang))
     ids = set(re.findall(r'<a id="([a-z0-9-]+)"></a>', md))
     links = re.findall(r"\]\(#([a-z0-9-]+)\)", md)
-    assert set(links) <= ids and len(links) >= 3 + len(commits)  # repo, summary, a group per level with entries, commits
+    assert set(links) <= ids and len(links) >= 3 + len(
+        commits
+    )  # repo, summary, a group per level with entries, commits
     rows = [ln for ln in md.splitlines() if ln.startswith("| 2026-02-16 ")]
     assert len(rows) == len(commits)
     for row in rows:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-import re
 import math
+import re
 import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -14,18 +14,18 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # so "tests.servers" imports like in bench/
 
-from published import save
+from tests.servers.github_api import GitHubServer, make_commit  # noqa: E402
+from tests.servers.github_graphql import make_pull  # noqa: E402
 
+from published import save
 from repodigest.cache import Cache  # noqa: E402
 from repodigest.config import RepoConfig, Settings, load_settings  # noqa: E402
-from repodigest.pipeline import build_digest  # noqa: E402
 from repodigest.errors import UserError  # noqa: E402
 from repodigest.frame import PR_BODY_CAP, read_frame  # noqa: E402
+from repodigest.pipeline import build_digest  # noqa: E402
 from repodigest.sources import github_client  # noqa: E402
 from repodigest.sources.pull_requests import BATCH, look_up_pull_requests  # noqa: E402
 from repodigest.window import resolve_tz  # noqa: E402
-from tests.servers.github_api import GitHubServer, make_commit  # noqa: E402
-from tests.servers.github_graphql import make_pull  # noqa: E402
 
 TOKEN = "ghp_PRtest0123456789abcdefSECRET"
 SHANGHAI = resolve_tz("Asia/Shanghai")
@@ -59,8 +59,12 @@ def day_commits(n: int, day: date = DAY, prefix: str = "c") -> list[dict]:
 
 
 def github_settings(server, tmp_path, spec="o/r", **repo) -> Settings:
-    return Settings(repos=(RepoConfig(spec=spec, **repo),), github={"api_url": server.url},
-                    cache_dir=str(tmp_path / "cache"), base_dir=str(tmp_path))
+    return Settings(
+        repos=(RepoConfig(spec=spec, **repo),),
+        github={"api_url": server.url},
+        cache_dir=str(tmp_path / "cache"),
+        base_dir=str(tmp_path),
+    )
 
 
 def digest_of(settings, **options):
@@ -73,7 +77,9 @@ def with_pulls(server, commits, every: int = 1, **pull) -> dict[str, int]:
     for i, commit in enumerate(commits):
         if i % every == 0:
             number = 5000 + i
-            server.add_pull(make_pull(number, f"PR title {i}", body=f"Why change {i} was needed.", **pull), [commit["sha"]])
+            server.add_pull(
+                make_pull(number, f"PR title {i}", body=f"Why change {i} was needed.", **pull), [commit["sha"]]
+            )
             numbers[commit["sha"]] = number
         else:
             server.add_known([commit["sha"]])
@@ -82,13 +88,22 @@ def with_pulls(server, commits, every: int = 1, **pull) -> dict[str, int]:
 
 # -- cost ------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("n", [40, 120])
 def test_a_day_costs_ceil_n_over_50_graphql_requests_cold_and_none_warm(server, tmp_path, monkeypatch, n):
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
     commits = day_commits(n)
     server.add_commits(commits)
-    numbers = with_pulls(server, commits, every=3, labels=["bug"], approvers=["ann", "bob"],
-                         reviewers_commented=["carl"], closes=[(77, "Crash on start")], merged_by="lead")
+    numbers = with_pulls(
+        server,
+        commits,
+        every=3,
+        labels=["bug"],
+        approvers=["ann", "bob"],
+        reviewers_commented=["carl"],
+        closes=[(77, "Crash on start")],
+        merged_by="lead",
+    )
     settings = github_settings(server, tmp_path)
 
     cold = digest_of(settings)
@@ -103,11 +118,17 @@ def test_a_day_costs_ceil_n_over_50_graphql_requests_cold_and_none_warm(server, 
     assert len(frame) == n
     for sha, number in numbers.items():
         row = frame.loc[sha]
-        assert (row.pr_number, row.pr_url, row.pr_source) == (number, f"https://github.com/o/r/pull/{number}", "graphql")
+        assert (row.pr_number, row.pr_url, row.pr_source) == (
+            number,
+            f"https://github.com/o/r/pull/{number}",
+            "graphql",
+        )
         assert row.pr_title == f"PR title {number - 5000}" and row.pr_body.startswith("Why change")
         assert row.pr_labels == ["bug"] and row.approvers == ["ann", "bob"] and row.merged_by == "lead"
         assert row.pr_author == "jane" and row.review_decision == "APPROVED"
-        assert row.closes_issues == [{"number": 77, "url": "https://github.com/o/r/issues/77", "title": "Crash on start"}]
+        assert row.closes_issues == [
+            {"number": 77, "url": "https://github.com/o/r/issues/77", "title": "Crash on start"}
+        ]
         assert any(r["code"] == "pr_label" and r["detail"] == "bug" for r in row.reasons)
     no_pr = frame.drop(index=list(numbers))
     assert no_pr["pr_title"].isna().all() and (no_pr["pr_source"] == "title").all()  # "(#N)" of the title kept
@@ -145,8 +166,12 @@ REFUSALS = {
     "no GraphQL (GitHub Enterprise)": dict(fault={"status": 404, "message": "Not Found"}),
     "403 on /graphql": dict(fault={"status": 403, "message": "Resource not accessible by integration"}),
     "FORBIDDEN error": dict(object_error=("FORBIDDEN", "Resource not accessible by personal access token")),
-    "INSUFFICIENT_SCOPES error": dict(object_error=("INSUFFICIENT_SCOPES", "Your token has not been granted the "
-                                                                          "required scopes to execute this query.")),
+    "INSUFFICIENT_SCOPES error": dict(
+        object_error=(
+            "INSUFFICIENT_SCOPES",
+            "Your token has not been granted the required scopes to execute this query.",
+        )
+    ),
 }
 
 
@@ -205,13 +230,16 @@ def test_rest_failing_too_keeps_the_title_number_and_says_why(server, tmp_path, 
 
 # -- bad answers -----------------------------------------------------------------------------------
 
+
 def test_hostile_and_huge_descriptions_stay_data_and_labels_are_escaped(server, tmp_path, monkeypatch):
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
     commits = day_commits(2)
     server.add_commits(commits)
     huge = "Long rationale. " * 700  # 11,200 characters
-    server.add_pull(make_pull(1, "<b>PR</b>", body=INJECTION + huge, labels=["<img src=x onerror=alert(1)>", "security"]),
-                    [commits[0]["sha"]])
+    server.add_pull(
+        make_pull(1, "<b>PR</b>", body=INJECTION + huge, labels=["<img src=x onerror=alert(1)>", "security"]),
+        [commits[0]["sha"]],
+    )
     server.add_pull(make_pull(2, body=INJECTION), [commits[1]["sha"]])
     hostile = {"<img src=x onerror=alert(1)>": 5}  # a repository may give any label points
     digest = digest_of(github_settings(server, tmp_path, label_points=hostile).model_copy(update={"lang": "en"}))
@@ -229,8 +257,9 @@ def test_hostile_and_huge_descriptions_stay_data_and_labels_are_escaped(server, 
     assert "<img" not in outside_code and "<script" not in markdown
 
 
-def test_graphql_errors_partial_answers_and_outages_leave_every_commit_in_the_report(server, tmp_path, monkeypatch,
-                                                                                     fast_retries):
+def test_graphql_errors_partial_answers_and_outages_leave_every_commit_in_the_report(
+    server, tmp_path, monkeypatch, fast_retries
+):
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
     monkeypatch.setattr(github_client, "RETRY_TOTAL", 1)
     commits = day_commits(6)
@@ -238,7 +267,10 @@ def test_graphql_errors_partial_answers_and_outages_leave_every_commit_in_the_re
     with_pulls(server, commits)
     settings = github_settings(server, tmp_path).model_copy(update={"lang": "en"})
 
-    server.object_errors[commits[2]["sha"]] = ("SERVICE_UNAVAILABLE", "Something went wrong while executing your query.")
+    server.object_errors[commits[2]["sha"]] = (
+        "SERVICE_UNAVAILABLE",
+        "Something went wrong while executing your query.",
+    )
     partial = digest_of(settings)
     assert (partial.report_frame["pr_source"] == "graphql").sum() == 5 and len(partial.report_frame) == 6
     assert any("1 commit(s)" in n and "Something went wrong" in n for n in partial.notes)
@@ -248,10 +280,12 @@ def test_graphql_errors_partial_answers_and_outages_leave_every_commit_in_the_re
     assert server.counts["graphql"] == 1 and len(server.graphql_queries[0][1]) == 3  # only the failed one
     assert (again.report_frame["pr_source"] == "graphql").all()
 
-    for fault, words in (({"status": None, "graphql_error": "RATE_LIMITED"}, "rate limit"),
-                         ({"status": 502}, "kept failing"),
-                         ({"status": None, "garbage": True}, "not GraphQL data"),
-                         ({"status": None, "delay": 2.5}, "did not answer")):
+    for fault, words in (
+        ({"status": None, "graphql_error": "RATE_LIMITED"}, "rate limit"),
+        ({"status": 502}, "kept failing"),
+        ({"status": None, "garbage": True}, "not GraphQL data"),
+        ({"status": None, "delay": 2.5}, "did not answer"),
+    ):
         server.clear_faults()
         server.reset_counts()
         server.add_fault(kind="graphql", **fault)
@@ -278,13 +312,16 @@ def test_unknown_repository_in_graphql_is_a_note(server, tmp_path, monkeypatch, 
 
 # -- local clones --------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def clone(make_repo):
     repo = make_repo("work-folder")
     repo.git("remote", "add", "origin", "git@github.com:o/r.git")
-    shas = [repo.commit("Fix the parser (#41)", "2026-02-16T09:00:00+08:00", {"src/p.py": "x = 1\n"}),
-            repo.commit("Direct push", "2026-02-16T10:00:00+08:00", {"src/q.py": "y = 1\n"}),
-            repo.commit("Local only, not pushed", "2026-02-16T11:00:00+08:00", {"src/r.py": "z = 1\n"})]
+    shas = [
+        repo.commit("Fix the parser (#41)", "2026-02-16T09:00:00+08:00", {"src/p.py": "x = 1\n"}),
+        repo.commit("Direct push", "2026-02-16T10:00:00+08:00", {"src/q.py": "y = 1\n"}),
+        repo.commit("Local only, not pushed", "2026-02-16T11:00:00+08:00", {"src/r.py": "z = 1\n"}),
+    ]
     return repo, shas
 
 
@@ -319,8 +356,10 @@ def test_a_clone_makes_no_request_without_a_token_or_with_pr_context_off(server,
     assert not any("GITHUB_TOKEN" in n for n in without_token.notes)  # a local run stays quiet, as before
 
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
-    for text in (f'[[repos]]\nspec = "{repo.path}"\npr_context = false\n',
-                 f'[github]\npr_context = false\n[[repos]]\nspec = "{repo.path}"\n'):
+    for text in (
+        f'[[repos]]\nspec = "{repo.path}"\npr_context = false\n',
+        f'[github]\npr_context = false\n[[repos]]\nspec = "{repo.path}"\n',
+    ):
         config = tmp_path / "repodigest.toml"
         config.write_text(text)
         build_digest(date="2026-02-16", config=str(config), progress=False)
@@ -338,7 +377,8 @@ def test_two_clones_of_one_repository_are_refused_by_name(clone, make_repo):
     with pytest.raises(UserError, match=r"share the display name 'o/r' \(.*work-folder, .*second\): set 'name'"):
         build_digest(date="2026-02-16", repos=[str(repo.path), str(other.path)], progress=False)
     named = load_settings(None, repos=[str(repo.path)]).model_copy(
-        update={"repos": (RepoConfig(spec=str(repo.path)), RepoConfig(spec=str(other.path), name="o/r (fork)"))})
+        update={"repos": (RepoConfig(spec=str(repo.path)), RepoConfig(spec=str(other.path), name="o/r (fork)"))}
+    )
     assert build_digest(date="2026-02-16", settings=named, progress=False).repos == ("o/r", "o/r (fork)")
 
 
@@ -363,22 +403,33 @@ def test_lookups_without_the_digest_report_their_cost(server, tmp_path, monkeypa
 
 
 def test_the_model_reads_the_pull_request_within_the_budget_and_the_entry_shows_it(server, tmp_path, monkeypatch):
+    from tests.servers.openai_api import OpenAIServer
+
     from repodigest.analysis.diff_budget import estimate_tokens
     from repodigest.config import LLMConfig
-    from tests.servers.openai_api import OpenAIServer
 
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
     commits = day_commits(3)
     server.add_commits(commits)
     huge = "Why: " + "the scheduler starves long prompts under load. " * 250  # 11,755 characters
-    server.add_pull(make_pull(7001, "Fair scheduling", body=huge, labels=["high priority", "scheduler"],
-                              approvers=["alice", "bob"], merged_by="carol", closes=[(42, "Long prompts starve")]),
-                    [commits[0]["sha"]])
+    server.add_pull(
+        make_pull(
+            7001,
+            "Fair scheduling",
+            body=huge,
+            labels=["high priority", "scheduler"],
+            approvers=["alice", "bob"],
+            merged_by="carol",
+            closes=[(42, "Long prompts starve")],
+        ),
+        [commits[0]["sha"]],
+    )
     server.add_pull(make_pull(7002, "Injected", body=INJECTION), [commits[1]["sha"]])
     server.add_known([commits[2]["sha"]])  # no pull request
     budget = 2000
     settings = github_settings(server, tmp_path).model_copy(
-        update={"lang": "en", "llm": LLMConfig(model="m", max_retries=0, diff_token_budget=budget)})
+        update={"lang": "en", "llm": LLMConfig(model="m", max_retries=0, diff_token_budget=budget)}
+    )
     with OpenAIServer(mode="schema") as llm:
         monkeypatch.setenv("OPENAI_API_KEY", "sk-test-pr")
         monkeypatch.setenv("OPENAI_BASE_URL", llm.base_url)
@@ -390,8 +441,12 @@ def test_the_model_reads_the_pull_request_within_the_budget_and_the_entry_shows_
             if title:  # the other request is the day's overview
                 prompts[title.group(1)] = user
     fair, injected, plain = (prompts[f"Change {i} (#{5000 + i})"] for i in range(3))
-    block = re.search(r"## Pull request #7001 \(untrusted data, and it may be outdated[^\n]*\n"
-                      r"<<<BEGIN_UNTRUSTED_PULL_REQUEST (\w+)>>>\n(.*?)\n<<<END_UNTRUSTED_PULL_REQUEST \1>>>", fair, re.S)
+    block = re.search(
+        r"## Pull request #7001 \(untrusted data, and it may be outdated[^\n]*\n"
+        r"<<<BEGIN_UNTRUSTED_PULL_REQUEST (\w+)>>>\n(.*?)\n<<<END_UNTRUSTED_PULL_REQUEST \1>>>",
+        fair,
+        re.S,
+    )
     assert block and fair.index("## Pull request") < fair.index("## Diff")
     text = block.group(2)
     assert "Title: Fair scheduling\nLabels: high priority, scheduler\nCloses: #42 Long prompts starve" in text
@@ -400,16 +455,19 @@ def test_the_model_reads_the_pull_request_within_the_budget_and_the_entry_shows_
     diff = fair.split("<<<BEGIN_UNTRUSTED_DIFF", 1)[1].split("<<<END_UNTRUSTED_DIFF", 1)[0]
     assert estimate_tokens(text) + estimate_tokens(diff) <= budget + 20  # the description came out of the budget
     # the injection stays inside its own fence, in its own commit's prompt only
-    fence = re.search(r"<<<BEGIN_UNTRUSTED_PULL_REQUEST (\w+)>>>\n(.*?)<<<END_UNTRUSTED_PULL_REQUEST \1>>>", injected,
-                      re.S)
+    fence = re.search(
+        r"<<<BEGIN_UNTRUSTED_PULL_REQUEST (\w+)>>>\n(.*?)<<<END_UNTRUSTED_PULL_REQUEST \1>>>", injected, re.S
+    )
     assert "Ignore all previous instructions" in fence.group(2)
     assert injected.count("Ignore all previous instructions") == 1 and "Ignore all previous" not in fair
     assert "PULL_REQUEST" not in plain
     markdown = digest.markdown()
     entry = markdown.split('<a id="' + commits[0]["sha"][:7] + '"></a>', 1)[1].split("\n---", 1)[0]
-    assert ("**🔀 Pull request**: [#7001](https://github.com/o/r/pull/7001) · labels: `high priority`, `scheduler`"
-            " · approved by: alice, bob · merged by: carol"
-            " · closes: [#42 Long prompts starve](https://github.com/o/r/issues/42)") in entry
+    assert (
+        "**🔀 Pull request**: [#7001](https://github.com/o/r/pull/7001) · labels: `high priority`, `scheduler`"
+        " · approved by: alice, bob · merged by: carol"
+        " · closes: [#42 Long prompts starve](https://github.com/o/r/issues/42)"
+    ) in entry
     assert f"the model saw the first {shown[1]} of the pull request description's {shown[2]} characters" in entry
     plain_entry = markdown.split('<a id="' + commits[2]["sha"][:7] + '"></a>', 1)[1].split("\n---", 1)[0]
     assert "Pull request**" not in plain_entry

@@ -5,16 +5,17 @@ the recorded mode of the OpenAI-compatible test server answers through the real 
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 
 import openai
 import pytest
+
+import repodigest
 from isolation import isolate
 from realistic_day import build_realistic_day, load_answers, load_commits, load_recordings
 from servers.openai_api import OVERVIEW, OpenAIServer
-
-import repodigest
 
 LANGS = ("zh", "en")
 ORDER = {"low": 0, "medium": 1, "high": 2}
@@ -68,17 +69,23 @@ CHECKS = {
     "model+2": lambda c, a: ORDER[a["importance"]] - ORDER[c["expected_rules_level"]] == 2,
     "model-1": lambda c, a: ORDER[a["importance"]] - ORDER[c["expected_rules_level"]] == -1,
     "model-2": lambda c, a: ORDER[a["importance"]] - ORDER[c["expected_rules_level"]] == -2,
-    **{f"{r}->{m}": (lambda r, m: lambda c, a: relation(c, a) == f"{r}->{m}")(r, m)
-       for r in ORDER for m in ORDER if r != m},
+    **{
+        f"{r}->{m}": functools.partial(lambda c, a, moved: relation(c, a) == moved, moved=f"{r}->{m}")
+        for r in ORDER
+        for m in ORDER
+        if r != m
+    },
     "extra-fields": lambda c, a: bool(set(a) - FIELDS[top_level(c, a)]),
-    "long-fields": lambda c, a: max(map(len, a["summary"])) >= 400
-    and max(len(v or "") for v in a["insight"].values()) >= 300,
+    "long-fields": lambda c, a: (
+        max(map(len, a["summary"])) >= 400 and max(len(v or "") for v in a["insight"].values()) >= 300
+    ),
     "terse": lambda c, a: len(a["summary"]) == 1 and len(a["summary"][0]) <= 60 and len(a["importance_reason"]) <= 30,
     "closing-opener": lambda c, a: a.get("closing", "").startswith(OPENERS),
     "numbered-summary": lambda c, a: all(re.match(rf"{i}[.)] ", s) for i, s in enumerate(a["summary"], 1)),
     "bulleted-summary": lambda c, a: all(s.startswith("- ") for s in a["summary"]),
-    "list-in-insight": lambda c, a: any(v and re.search(r"\n(1\.|-) .*\n(2\.|-) ", v)
-                                        for v in (a.get("insight") or {}).values()),
+    "list-in-insight": lambda c, a: any(
+        v and re.search(r"\n(1\.|-) .*\n(2\.|-) ", v) for v in (a.get("insight") or {}).values()
+    ),
     "multiline-risk-detail": lambda c, a: any("\n" in d for r in a.get("risks", []) for d in r["details"]),
     "multiline-advice": lambda c, a: any("\n" in x["text"] for x in a.get("advice", [])),
     "null-insight": lambda c, a: any(v is None for v in (a.get("insight") or {}).values()),
@@ -87,8 +94,9 @@ CHECKS = {
     "risk-no-details": lambda c, a: 0 in details(a),
     "markdown-pipe": lambda c, a: has(r"\|", a),
     "markdown-angle": lambda c, a: has(r"SM >= \d+|\w<\w+>", a),
-    "html-in-field": lambda c, a: any("<br>" in d and "<script>alert(1)</script>" in d
-                                      for r in a.get("risks", []) for d in r["details"]),
+    "html-in-field": lambda c, a: any(
+        "<br>" in d and "<script>alert(1)</script>" in d for r in a.get("risks", []) for d in r["details"]
+    ),
     "markdown-emphasis": lambda c, a: has(r"\*\*[^*\n]+\*\*", a),
     "markdown-star": lambda c, a: has(r"(?<![*\w])\*[^*\s][^*\n]*\*(?![*\w])", a),
     "markdown-backticks": lambda c, a: has(r"`python/sglang/[\w/]+\.py`", a),
@@ -229,29 +237,42 @@ NONCE = "0123456789abcdef"
 
 
 def prompt_for(commit: dict, schema: dict | None = None) -> str:
-    text = (f"Analyse this commit.\n<<<BEGIN_UNTRUSTED_COMMIT_MESSAGE {NONCE}>>>\n{commit['title']}\n\n"
-            f"{commit['body']}\n<<<END_UNTRUSTED_COMMIT_MESSAGE {NONCE}>>>\n")
+    text = (
+        f"Analyse this commit.\n<<<BEGIN_UNTRUSTED_COMMIT_MESSAGE {NONCE}>>>\n{commit['title']}\n\n"
+        f"{commit['body']}\n<<<END_UNTRUSTED_COMMIT_MESSAGE {NONCE}>>>\n"
+    )
     if schema is not None:
         text += f"Answer with JSON following this schema:\n```json\n{json.dumps(schema)}\n```\n"
     return text
 
 
 def schema_of(*names: str) -> dict:
-    return {"type": "object", "properties": {n: {} for n in names}, "required": list(names),
-            "additionalProperties": False}
+    return {
+        "type": "object",
+        "properties": {n: {} for n in names},
+        "required": list(names),
+        "additionalProperties": False,
+    }
 
 
 def ask(server, commit: dict, schema: dict | None = None, response_format: str = "json_schema", in_prompt=False):
     client = openai.OpenAI(base_url=server.base_url, api_key="test", max_retries=0)
     kwargs = {}
     if response_format == "json_schema":
-        kwargs["response_format"] = {"type": "json_schema",
-                                     "json_schema": {"name": "analysis", "schema": schema, "strict": True}}
+        kwargs["response_format"] = {
+            "type": "json_schema",
+            "json_schema": {"name": "analysis", "schema": schema, "strict": True},
+        }
     elif response_format == "json_object":
         kwargs["response_format"] = {"type": "json_object"}
-    return client.chat.completions.create(model="test-model", messages=[
-        {"role": "system", "content": "You review commits."},
-        {"role": "user", "content": prompt_for(commit, schema if in_prompt else None)}], **kwargs)
+    return client.chat.completions.create(
+        model="test-model",
+        messages=[
+            {"role": "system", "content": "You review commits."},
+            {"role": "user", "content": prompt_for(commit, schema if in_prompt else None)},
+        ],
+        **kwargs,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -280,8 +301,11 @@ def test_a_follow_up_for_some_fields_gets_only_those(zh_server):
 
 def test_a_schema_in_the_prompt_is_honoured_without_response_format(zh_server):
     typo = COMMITS["typo-spec-log"]
-    got = json.loads(ask(zh_server, typo, schema_of("importance", "summary"), response_format="text",
-                         in_prompt=True).choices[0].message.content)
+    got = json.loads(
+        ask(zh_server, typo, schema_of("importance", "summary"), response_format="text", in_prompt=True)
+        .choices[0]
+        .message.content
+    )
     assert got == {k: load_answers("zh")[typo["title"]][k] for k in ("importance", "summary")}
     assert zh_server.asked[-1]["fields"] == ["importance", "summary"]
 
@@ -321,8 +345,10 @@ def test_other_modes_wrap_the_recording():
     with OpenAIServer(mode="ignore", answers=load_answers("zh")) as server:
         text = ask(server, quant, schema_of("summary", "closing")).choices[0].message.content
     block = re.search(r"```json\n(.*)\n```", text, re.DOTALL).group(1)
-    assert not text.startswith("{") and json.loads(block) == {"summary": recorded["summary"],
-                                                               "closing": recorded["closing"]}
+    assert not text.startswith("{") and json.loads(block) == {
+        "summary": recorded["summary"],
+        "closing": recorded["closing"],
+    }
 
 
 def test_the_librarys_prompts_find_every_recording(tmp_path, monkeypatch):
@@ -331,8 +357,9 @@ def test_the_librarys_prompts_find_every_recording(tmp_path, monkeypatch):
     with OpenAIServer(mode="recorded", answers=load_answers("en"), strict=False) as server:
         monkeypatch.setenv("OPENAI_API_KEY", "test")
         monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
-        repodigest.build_digest(date="2026-02-16", repos=[str(repo.path)], tz="Asia/Shanghai", lang="en",
-                                progress=False)
+        repodigest.build_digest(
+            date="2026-02-16", repos=[str(repo.path)], tz="Asia/Shanghai", lang="en", progress=False
+        )
     asked = [a["title"] for a in server.asked]
     assert set(asked) - {OVERVIEW} == {c["title"] for c in load_commits()}
     assert asked.count(OVERVIEW) == 1  # and one request for the day's overview

@@ -7,19 +7,17 @@ reverted commit outside the trend window go through each source's ``find_commit`
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from urllib.parse import unquote_plus
 
 import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from gitrepo import GitRepo
 from mdcheck import anchors_resolve
-from servers.github_api import GitHubServer, make_commit
-
 from published import save
-
 from repodigest import build_digest
 from repodigest.config import RepoConfig, Settings
 from repodigest.frame import read_frame
@@ -30,12 +28,13 @@ from repodigest.sources.local_git import LocalGitSource
 from repodigest.sources.message import revert_target
 from repodigest.sources.mirror import open_mirror_source
 from repodigest.window import Window, resolve_tz
+from servers.github_api import GitHubServer, make_commit
 
 
 def entry_of(md: str, short_sha: str) -> str:
     """The entry of a commit: from its anchor to the rule that ends it."""
     start = md.index(f'<a id="{short_sha}"></a>')
-    return md[start:md.index("\n---", start)]
+    return md[start : md.index("\n---", start)]
 
 
 def code(n: int) -> str:
@@ -47,11 +46,13 @@ def old_revert(make_repo):
     """A change of 2026-01-26 (three weeks before the report day, outside the 14-day trend window)
     and its revert on 2026-02-16."""
     repo = make_repo("proj")
-    old = repo.commit("[core] Cache parsed configs (#101)", "2026-01-26T10:00:00+08:00",
-                      {"src/proj/core/config.py": code(1)})
+    old = repo.commit(
+        "[core] Cache parsed configs (#101)", "2026-01-26T10:00:00+08:00", {"src/proj/core/config.py": code(1)}
+    )
     repo.commit("docs: config guide", "2026-02-10T10:00:00+08:00", {"docs/config.md": "guide\n"})
-    revert = repo.commit('Revert "[core] Cache parsed configs" (#150)', "2026-02-16T16:00:00+08:00",
-                         {"src/proj/core/config.py": code(2)})
+    revert = repo.commit(
+        'Revert "[core] Cache parsed configs" (#150)', "2026-02-16T16:00:00+08:00", {"src/proj/core/config.py": code(2)}
+    )
     return repo, old, revert
 
 
@@ -67,9 +68,11 @@ def test_a_revert_of_a_commit_from_three_weeks_earlier_names_it(old_revert):
     md = digest.markdown()
     entry = entry_of(md, revert[:7])
     assert f"**↩️ 回滚了**：`{old[:7]}` [core] Cache parsed configs (#101)（2026-01-26 提交，存活 21 天）" in entry
-    overview = md[md.index("## 🧭 今日概览"):md.index("## proj")]
-    assert (f"- ↩️ 回滚：[`{revert[:7]}`](#{revert[:7]}) 撤销了 `{old[:7]}` [core] Cache parsed configs (#101)"
-            f"（2026-01-26 提交，存活 21 天）") in overview
+    overview = md[md.index("## 🧭 今日概览") : md.index("## proj")]
+    assert (
+        f"- ↩️ 回滚：[`{revert[:7]}`](#{revert[:7]}) 撤销了 `{old[:7]}` [core] Cache parsed configs (#101)"
+        f"（2026-01-26 提交，存活 21 天）"
+    ) in overview
     anchors_resolve(md)
 
 
@@ -91,7 +94,7 @@ def test_one_lookup_per_revert_and_none_when_the_window_holds_the_reverted_commi
 
     relations = related(repo.path, find)
     assert len(calls) == 1 and calls[0]["title"] == "[core] Cache parsed configs"
-    assert calls[0]["before"] == datetime(2026, 2, 16, 8, tzinfo=timezone.utc)
+    assert calls[0]["before"] == datetime(2026, 2, 16, 8, tzinfo=UTC)
     assert relations.reverts[revert]["sha"] == old
     calls.clear()
     # with a 30-day trend window the reverted commit is loaded: no lookup at all
@@ -103,8 +106,11 @@ def test_one_lookup_per_revert_and_none_when_the_window_holds_the_reverted_commi
 def test_gits_own_message_names_the_commit_by_sha(make_repo):
     repo = make_repo("proj")
     old = repo.commit("Speed up the tokenizer", "2026-01-20T09:00:00+08:00", {"src/proj/tok/t.py": code(1)})
-    revert = repo.commit(f'Revert "a title nobody wrote"\n\nThis reverts commit {old}.\n', "2026-02-16T09:00:00+08:00",
-                         {"src/proj/tok/t.py": code(2)})
+    revert = repo.commit(
+        f'Revert "a title nobody wrote"\n\nThis reverts commit {old}.\n',
+        "2026-02-16T09:00:00+08:00",
+        {"src/proj/tok/t.py": code(2)},
+    )
     row = build_digest(date="2026-02-16", repos=[str(repo.path)]).frame.set_index("sha").loc[revert]
     assert row["reverts"][0]["sha"] == old and row["reverts"][0]["found_by"] == "sha"
     assert row["reverts"][0]["title"] == "Speed up the tokenizer"
@@ -112,8 +118,9 @@ def test_gits_own_message_names_the_commit_by_sha(make_repo):
 
 def test_a_revert_whose_commit_is_nowhere_says_so(make_repo):
     repo = make_repo("proj")
-    revert = repo.commit('Revert "Something from a fork (#77)" (#78)', "2026-02-16T09:00:00+08:00",
-                         {"src/proj/a.py": code(1)})
+    revert = repo.commit(
+        'Revert "Something from a fork (#77)" (#78)', "2026-02-16T09:00:00+08:00", {"src/proj/a.py": code(1)}
+    )
     digest = build_digest(date="2026-02-16", repos=[str(repo.path)])
     assert digest.frame.set_index("sha").loc[revert, "reverts"] == []
     entry = entry_of(digest.markdown(), revert[:7])
@@ -123,12 +130,14 @@ def test_a_revert_whose_commit_is_nowhere_says_so(make_repo):
 def test_both_entries_link_each_other_when_both_are_in_the_report(make_repo, tmp_path):
     repo = make_repo("proj")
     change = repo.commit("feat: add widget cache (#10)", "2026-02-16T09:00:00+08:00", {"src/proj/w/cache.py": code(1)})
-    revert = repo.commit('Revert "feat: add widget cache" (#11)', "2026-02-16T15:30:00+08:00",
-                         {"src/proj/w/cache.py": code(2)})
+    revert = repo.commit(
+        'Revert "feat: add widget cache" (#11)', "2026-02-16T15:30:00+08:00", {"src/proj/w/cache.py": code(2)}
+    )
     digest = build_digest(date="2026-02-16", repos=[str(repo.path)])
     md = digest.markdown()
-    assert (f"**↩️ 回滚了**：[`{change[:7]}`](#{change[:7]}) feat: add widget cache (#10)"
-            f"（2026-02-16 提交，存活 6.5 小时）") in entry_of(md, revert[:7])
+    assert (
+        f"**↩️ 回滚了**：[`{change[:7]}`](#{change[:7]}) feat: add widget cache (#10)（2026-02-16 提交，存活 6.5 小时）"
+    ) in entry_of(md, revert[:7])
     assert f"**↩️ 已被回滚**：[`{revert[:7]}`](#{revert[:7]})（2026-02-16，存活 6.5 小时）" in entry_of(md, change[:7])
     assert re.search(rf"\]\(#{revert[:7]}\) ↩️$", md, re.M)  # the TOC marks the revert
     anchors_resolve(md)
@@ -145,18 +154,32 @@ def dumper_day(make_repo):
     then the same author in the same area five hours later."""
     repo = make_repo("proj")
     ann = ("Ann Dev", "ann@example.com")
-    titles = ["Flip dumper to disabled by default", "Change dump output format to a dict",
-              "Collect upper level metadata in dumps", "Support dumping gradients and parameters"]
+    titles = [
+        "Flip dumper to disabled by default",
+        "Change dump output format to a dict",
+        "Collect upper level metadata in dumps",
+        "Support dumping gradients and parameters",
+    ]
     shas = []
     for i, title in enumerate(titles):
-        shas.append(repo.commit(f"{title} (#{20 + i})", f"2026-02-16T13:{29 + 2 * i:02d}:00+08:00",
-                                {"src/proj/debug_utils/dumper.py": code(i), f"tests/test_dump_{i}.py": code(i)},
-                                author=ann))
+        shas.append(
+            repo.commit(
+                f"{title} (#{20 + i})",
+                f"2026-02-16T13:{29 + 2 * i:02d}:00+08:00",
+                {"src/proj/debug_utils/dumper.py": code(i), f"tests/test_dump_{i}.py": code(i)},
+                author=ann,
+            )
+        )
         if i == 1:
-            repo.commit("Fix router retries (#30)", "2026-02-16T13:32:00+08:00", {"src/proj/router/r.py": code(9)},
-                        author=("Bo Other", "bo@example.com"))
-    late = repo.commit("Tidy dumper names (#40)", "2026-02-16T18:40:00+08:00", {"src/proj/debug_utils/dumper.py": "x\n"},
-                       author=ann)
+            repo.commit(
+                "Fix router retries (#30)",
+                "2026-02-16T13:32:00+08:00",
+                {"src/proj/router/r.py": code(9)},
+                author=("Bo Other", "bo@example.com"),
+            )
+    late = repo.commit(
+        "Tidy dumper names (#40)", "2026-02-16T18:40:00+08:00", {"src/proj/debug_utils/dumper.py": "x\n"}, author=ann
+    )
     return repo, shas, late
 
 
@@ -185,12 +208,24 @@ def test_a_series_of_four_is_marked_and_linked(dumper_day):
 
 def test_marked_parts_are_one_series_across_authors_and_days(make_repo):
     repo = make_repo("proj")
-    first = repo.commit("[1/3] Router refactor: split the balancer (#1)", "2026-02-15T10:00:00+08:00",
-                        {"src/proj/router/a.py": code(1)}, author=("Ann", "a@x"))
-    second = repo.commit("[2/3] Router refactor: move retries (#2)", "2026-02-16T10:00:00+08:00",
-                         {"src/proj/router/b.py": code(2)}, author=("Bo", "b@x"))
-    third = repo.commit("[3/3] Router refactor: drop the old path (#3)", "2026-02-16T11:00:00+08:00",
-                        {"src/proj/router/c.py": code(3)}, author=("Ann", "a@x"))
+    first = repo.commit(
+        "[1/3] Router refactor: split the balancer (#1)",
+        "2026-02-15T10:00:00+08:00",
+        {"src/proj/router/a.py": code(1)},
+        author=("Ann", "a@x"),
+    )
+    second = repo.commit(
+        "[2/3] Router refactor: move retries (#2)",
+        "2026-02-16T10:00:00+08:00",
+        {"src/proj/router/b.py": code(2)},
+        author=("Bo", "b@x"),
+    )
+    third = repo.commit(
+        "[3/3] Router refactor: drop the old path (#3)",
+        "2026-02-16T11:00:00+08:00",
+        {"src/proj/router/c.py": code(3)},
+        author=("Ann", "a@x"),
+    )
     digest = build_digest(date="2026-02-16", repos=[str(repo.path)])
     frame = digest.frame.set_index("sha")
     assert frame.loc[[first, second, third], "series_index"].tolist() == [1, 2, 3]
@@ -200,14 +235,20 @@ def test_marked_parts_are_one_series_across_authors_and_days(make_repo):
     assert f"**🔗 系列**：2/3（标题中的编号），其他：`{first[:7]}` 1/3 · [`{third[:7]}`](#{third[:7]}) 3/3" in entry
 
 
-@pytest.mark.parametrize("title, expected", [
-    ("[2/N] Quantization Refactor: Compressed tensors MoE schemes (#17503)", (2, "N", "Quantization Refactor")),
-    ("[RadixTree][5/N Refactor]: Introduce pre and post-processing (#18147)", (5, "N", "[RadixTree][ Refactor]")),
-    ("[diffusion] hardware: support diffusion models on MTGPU (multi-GPU, 5/N) (#17318)", (5, "N", "[diffusion] hardware")),
-    ("3/4: wire the new cache", (3, "4", "")),
-    ("Support 1/2 precision in the sampler", None),
-    ("[5/3] impossible part", None),
-])
+@pytest.mark.parametrize(
+    "title, expected",
+    [
+        ("[2/N] Quantization Refactor: Compressed tensors MoE schemes (#17503)", (2, "N", "Quantization Refactor")),
+        ("[RadixTree][5/N Refactor]: Introduce pre and post-processing (#18147)", (5, "N", "[RadixTree][ Refactor]")),
+        (
+            "[diffusion] hardware: support diffusion models on MTGPU (multi-GPU, 5/N) (#17318)",
+            (5, "N", "[diffusion] hardware"),
+        ),
+        ("3/4: wire the new cache", (3, "4", "")),
+        ("Support 1/2 precision in the sampler", None),
+        ("[5/3] impossible part", None),
+    ],
+)
 def test_part_markers(title, expected):
     found = part_marker(title)
     if expected is None:
@@ -227,17 +268,19 @@ def test_the_parsers_take_any_title(title):
 
 # -- the lookup behind each source -------------------------------------------------------------------
 
+
 def test_local_and_mirror_sources_find_by_sha_and_by_title(tmp_path):
     remote = GitRepo(tmp_path / "remote")
     old = remote.commit("Cache parsed configs (#101)", "2026-01-26T10:00:00+08:00", {"a.py": "1\n"})
     remote.commit('Revert "Cache parsed configs" (#150)', "2026-02-16T10:00:00+08:00", {"a.py": "2\n"})
-    mirror = open_mirror_source(RepoConfig(spec="o/r", mirror=True), "o/r", Settings(cache_dir=str(tmp_path / "c")),
-                                remote_url=str(remote.path))
+    mirror = open_mirror_source(
+        RepoConfig(spec="o/r", mirror=True), "o/r", Settings(cache_dir=str(tmp_path / "c")), remote_url=str(remote.path)
+    )
     for source in (LocalGitSource(remote.path), mirror):
-        by_title = source.find_commit(title="Cache parsed configs", before=datetime(2026, 2, 16, tzinfo=timezone.utc))
-        assert by_title.sha == old and by_title.committed_at == datetime(2026, 1, 26, 2, tzinfo=timezone.utc)
+        by_title = source.find_commit(title="Cache parsed configs", before=datetime(2026, 2, 16, tzinfo=UTC))
+        assert by_title.sha == old and by_title.committed_at == datetime(2026, 1, 26, 2, tzinfo=UTC)
         assert source.find_commit(sha=old[:10]).title == "Cache parsed configs (#101)"
-        assert source.find_commit(title="Cache parsed configs", before=datetime(2026, 1, 1, tzinfo=timezone.utc)) is None
+        assert source.find_commit(title="Cache parsed configs", before=datetime(2026, 1, 1, tzinfo=UTC)) is None
         assert source.find_commit(sha="0123456789abcdef") is None and source.find_commit(sha="--all") is None
     assert mirror.find_commit(sha=old).url == f"https://github.com/o/r/commit/{old}"
 
@@ -254,9 +297,11 @@ def test_github_source_finds_by_sha_once_then_from_the_cache_and_by_title_with_o
         assert server.counts == {"detail": 1}
         source.find_commit(sha=old["sha"])
         assert server.counts == {"detail": 1}  # the commit cache answers the second time
-        found = source.find_commit(title="Cache parsed configs", before=datetime(2026, 2, 16, tzinfo=timezone.utc))
+        found = source.find_commit(title="Cache parsed configs", before=datetime(2026, 2, 16, tzinfo=UTC))
         assert found.sha == old["sha"] and server.counts == {"detail": 1, "search": 1}
-        assert 'q=repo:o/r "Cache parsed configs"' in unquote_plus(server.requests[-1][1])  # the newer near-miss is skipped
+        assert 'q=repo:o/r "Cache parsed configs"' in unquote_plus(
+            server.requests[-1][1]
+        )  # the newer near-miss is skipped
         assert source.find_commit(sha="f" * 40) is None  # GitHub does not know it: no error, no report lost
 
 
@@ -278,15 +323,28 @@ def test_a_github_repository_finds_an_old_reverted_commit_once(tmp_path, monkeyp
 
 def test_a_long_series_cites_the_nearest_members_and_counts_the_rest(make_repo):
     repo = make_repo()
-    shas = [repo.commit(f"tune cache step {i}", f"2026-02-16T09:{i * 3:02d}:00+08:00",
-                        {f"src/cache/step{i}.py": "x\n" * (i + 1)}) for i in range(12)]
+    shas = [
+        repo.commit(
+            f"tune cache step {i}", f"2026-02-16T09:{i * 3:02d}:00+08:00", {f"src/cache/step{i}.py": "x\n" * (i + 1)}
+        )
+        for i in range(12)
+    ]
     md = build_digest(date="2026-02-16", repos=[str(repo.path)], lang="en").markdown()
     first, middle = entry_of(md, shas[0][:7]), entry_of(md, shas[6][:7])
     # the eight nearest others, in series order, then how many are left
-    assert re.findall(r"\(#(\w{7})\) (\d+)/12", first.split("the others: ")[1]) == \
-        [(s[:7], str(k)) for k, s in enumerate(shas[1:9], start=2)]
+    assert re.findall(r"\(#(\w{7})\) (\d+)/12", first.split("the others: ")[1]) == [
+        (s[:7], str(k)) for k, s in enumerate(shas[1:9], start=2)
+    ]
     assert "9/12 …and 3 more  \n" in first
-    assert [k for _, k in re.findall(r"\(#(\w{7})\) (\d+)/12", middle.split("the others: ")[1])] == \
-        ["3", "4", "5", "6", "8", "9", "10", "11"]
+    assert [k for _, k in re.findall(r"\(#(\w{7})\) (\d+)/12", middle.split("the others: ")[1])] == [
+        "3",
+        "4",
+        "5",
+        "6",
+        "8",
+        "9",
+        "10",
+        "11",
+    ]
     assert "11/12 …and 3 more  \n" in middle
     anchors_resolve(md)

@@ -1,35 +1,39 @@
 import re
 
 import pytest
-from mdcheck import anchors_resolve
 
+from mdcheck import anchors_resolve
 from repodigest import build_digest
 from repodigest.report.text import cell, inline, link_text
 
-EVIL = '<script>alert(1)</script> [x](javascript:alert(2)) | `a|b` ### <img src=x onerror=alert(3)>'
+EVIL = "<script>alert(1)</script> [x](javascript:alert(2)) | `a|b` ### <img src=x onerror=alert(3)>"
 
 
 @pytest.fixture
 def day_repo(make_repo):
     repo = make_repo("proj")
     repo.commit("init", "2026-02-15T10:00:00+08:00", {"src/proj/core/a.py": "x\n"})
-    repo.commit("[Perf] faster core (#11)\n\nMakes the core path 2x faster by caching.\n",
-                "2026-02-16T09:00:00+08:00",
-                {f"src/proj/core/m{i}.py": "".join(f"v{j}\n" for j in range(200)) for i in range(6)}
-                | {"src/proj/__init__.py": "API = 1\n", "src/proj/io/b.py": "y\n" * 300})
+    repo.commit(
+        "[Perf] faster core (#11)\n\nMakes the core path 2x faster by caching.\n",
+        "2026-02-16T09:00:00+08:00",
+        {f"src/proj/core/m{i}.py": "".join(f"v{j}\n" for j in range(200)) for i in range(6)}
+        | {"src/proj/__init__.py": "API = 1\n", "src/proj/io/b.py": "y\n" * 300},
+    )
     repo.commit("Fix typo in docs", "2026-02-16T10:00:00+08:00", {"docs/a.md": "typo\n"})
     repo.commit(EVIL + " (#12)\n\n" + EVIL, "2026-02-16T11:00:00+08:00", {"src/proj/io/c.py": "z\n" * 40})
     return repo
-
-
 
 
 def test_report_follows_the_format_section_by_section(day_repo):
     md = build_digest(date="2026-02-16", repos=[str(day_repo.path)]).markdown()
     lines = md.splitlines()
     assert lines[0] == "# 每日更新报告（2026-02-16）"
-    order = [lines.index("## proj"), lines.index("| 提交时间 | 作者 | 提交信息 |"), lines.index("### 📊 统计摘要"),
-             lines.index("## 📋 目录")]
+    order = [
+        lines.index("## proj"),
+        lines.index("| 提交时间 | 作者 | 提交信息 |"),
+        lines.index("### 📊 统计摘要"),
+        lines.index("## 📋 目录"),
+    ]
     assert order == sorted(order)
     rows = [ln for ln in lines if re.match(r"^\| 2026-02-16 \d\d:\d\d:\d\d \|", ln)]
     assert [r[2:21] for r in rows] == ["2026-02-16 11:00:00", "2026-02-16 10:00:00", "2026-02-16 09:00:00"]
@@ -38,8 +42,14 @@ def test_report_follows_the_format_section_by_section(day_repo):
     assert counts and int(counts[1]) == 3 == sum(int(counts[i]) for i in (2, 3, 4))
     groups = [ln for ln in lines if ln.startswith("#### ")]
     # one group per level that has entries, in level order: an empty level gets no heading of its own
-    wanted = [name for name, n in zip(["#### 🔴 高重要度变更", "#### 🟡 中重要度变更", "#### 🟢 低重要度变更"],
-                                      (int(counts[i]) for i in (2, 3, 4))) if n]
+    wanted = [
+        name
+        for name, n in zip(
+            ["#### 🔴 高重要度变更", "#### 🟡 中重要度变更", "#### 🟢 低重要度变更"],
+            (int(counts[i]) for i in (2, 3, 4)),
+        )
+        if n
+    ]
     assert [g.split(" (")[0] for g in groups] == wanted and len(wanted) >= 2
     assert md.count("**SHA**: `") == 3 and md.count("\n---\n") == 3
     anchors_resolve(md)
@@ -47,8 +57,11 @@ def test_report_follows_the_format_section_by_section(day_repo):
 
 def test_numbers_in_entries_come_from_the_data(day_repo):
     digest = build_digest(date="2026-02-16", repos=[str(day_repo.path)])
-    row = digest.report_frame.set_index("short_sha").loc[digest.report_frame["title"].str.startswith("[Perf]").pipe(
-        lambda m: digest.report_frame[m]["short_sha"].iloc[0])]
+    row = digest.report_frame.set_index("short_sha").loc[
+        digest.report_frame["title"]
+        .str.startswith("[Perf]")
+        .pipe(lambda m: digest.report_frame[m]["short_sha"].iloc[0])
+    ]
     md = digest.markdown()
     assert row["lines_added"] == 6 * 200 + 1 + 300 and row["file_count"] == 8
     assert f"改动 8 个文件，新增 {row['lines_added']} 行、删除 0 行" in md

@@ -34,19 +34,45 @@ def history(days: int = 720, seed: int = 3, signal: float = 1.2) -> pd.DataFrame
         wrong = rng.random() < 1 / (1 + np.exp(-(signal * np.log1p(la) - 7.5)))
         days_to_fix = float(rng.uniform(1, 60)) if wrong else np.nan
         score = int(np.clip(8 * np.log1p(la) + rng.normal(0, 20), 0, 100))
-        rows.append({
-            "repo": "demo", "sha": f"{i:040x}", "title": f"change {i}", "committed_at": at, "author": AUTHORS[i % 6],
-            "author_login": None, "file_count": len(paths), "lines_added": la, "lines_deleted": ld,
-            "directories": len({p.rsplit("/", 1)[0] for p in paths}), "subsystems": len({p.split("/")[0] for p in paths}),
-            "entropy": 0.5 if len(paths) > 1 else 0.0, "is_fix": bool(i % 7 == 0), "change_type": "fix" if i % 7 == 0 else "feat",
-            "file_changes": [{"path": p, "old_path": None, "status": "modified", "added": a, "deleted": d, "binary": False,
-                              "area": p.split("/")[0]} for p, a, d in zip(paths, added, deleted)],
-            "score": score, "rules_level": "high" if score >= 40 else "medium" if score >= 20 else "low",
-            "reasons": [{"code": "type", "detail": "feat", "points": 14.0}]
-            + ([{"code": "public_api", "detail": paths[0], "points": 8.0}] if i % 5 == 0 else []),
-            "later_fixed": bool(wrong), "later_reverted": False, "days_to_fix": days_to_fix,
-            "outcome_horizon": tip, "status": None,
-        })
+        rows.append(
+            {
+                "repo": "demo",
+                "sha": f"{i:040x}",
+                "title": f"change {i}",
+                "committed_at": at,
+                "author": AUTHORS[i % 6],
+                "author_login": None,
+                "file_count": len(paths),
+                "lines_added": la,
+                "lines_deleted": ld,
+                "directories": len({p.rsplit("/", 1)[0] for p in paths}),
+                "subsystems": len({p.split("/")[0] for p in paths}),
+                "entropy": 0.5 if len(paths) > 1 else 0.0,
+                "is_fix": bool(i % 7 == 0),
+                "change_type": "fix" if i % 7 == 0 else "feat",
+                "file_changes": [
+                    {
+                        "path": p,
+                        "old_path": None,
+                        "status": "modified",
+                        "added": a,
+                        "deleted": d,
+                        "binary": False,
+                        "area": p.split("/")[0],
+                    }
+                    for p, a, d in zip(paths, added, deleted)
+                ],
+                "score": score,
+                "rules_level": "high" if score >= 40 else "medium" if score >= 20 else "low",
+                "reasons": [{"code": "type", "detail": "feat", "points": 14.0}]
+                + ([{"code": "public_api", "detail": paths[0], "points": 8.0}] if i % 5 == 0 else []),
+                "later_fixed": bool(wrong),
+                "later_reverted": False,
+                "days_to_fix": days_to_fix,
+                "outcome_horizon": tip,
+                "status": None,
+            }
+        )
     frame = pd.DataFrame(rows).iloc[::-1].reset_index(drop=True)  # newest first, as the frame lists them
     frame["level"] = frame["rules_level"]
     return frame

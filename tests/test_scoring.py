@@ -1,4 +1,4 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -9,79 +9,104 @@ from repodigest.scoring.change_type import classify
 from repodigest.scoring.heuristic import HIGH_AT, MEDIUM_AT, RepoRules, assess, change_entropy, is_bot
 from repodigest.sources.message import parse_co_authors, parse_pr_number, split_message
 
-NOW = datetime(2026, 2, 16, 8, tzinfo=timezone.utc)
+NOW = datetime(2026, 2, 16, 8, tzinfo=UTC)
 
 
 def make_commit(title, files, body="", author="Dev", login=None):
     message = title + ("\n\n" + body if body else "")
-    return Commit(repo="r", sha="a" * 40, parents=("b" * 40,), author_name=author, author_email="d@x",
-                  author_date=NOW, committer_name=author, committer_email="d@x", committer_date=NOW,
-                  message=message, title=title, pr_number=parse_pr_number(title), co_authors=(),
-                  files=tuple(FileChange(path=p, status="modified", added_lines=a, deleted_lines=d) for p, a, d in files),
-                  author_login=login)
+    return Commit(
+        repo="r",
+        sha="a" * 40,
+        parents=("b" * 40,),
+        author_name=author,
+        author_email="d@x",
+        author_date=NOW,
+        committer_name=author,
+        committer_email="d@x",
+        committer_date=NOW,
+        message=message,
+        title=title,
+        pr_number=parse_pr_number(title),
+        co_authors=(),
+        files=tuple(FileChange(path=p, status="modified", added_lines=a, deleted_lines=d) for p, a, d in files),
+        author_login=login,
+    )
 
 
-@pytest.mark.parametrize("path,area", [
-    ("python/sglang/srt/layers/quantization/fp8.py", "quantization"),
-    ("python/sglang/srt/managers/io_struct.py", "managers"),
-    ("python/sglang/multimodal_gen/runtime/x.py", "multimodal_gen"),
-    ("python/sglang/srt/server_args.py", "srt"),
-    ("crates/ruff_linter/src/rules/pyflakes/mod.rs", "ruff_linter"),
-    ("sgl-kernel/csrc/moe/x.cu", "sgl-kernel"),
-    ("test/registered/debug_utils/test_x.py", "tests"),
-    ("docs/advanced/server.md", "docs"),
-    (".github/workflows/ci.yml", "ci"),
-    ("README.md", "docs"),
-    ("Cargo.lock", "build"),
-    ("src/requests/adapters/http.py", "adapters"),
-    ("src/requests/models.py", "requests"),
-])
+@pytest.mark.parametrize(
+    "path,area",
+    [
+        ("python/sglang/srt/layers/quantization/fp8.py", "quantization"),
+        ("python/sglang/srt/managers/io_struct.py", "managers"),
+        ("python/sglang/multimodal_gen/runtime/x.py", "multimodal_gen"),
+        ("python/sglang/srt/server_args.py", "srt"),
+        ("crates/ruff_linter/src/rules/pyflakes/mod.rs", "ruff_linter"),
+        ("sgl-kernel/csrc/moe/x.cu", "sgl-kernel"),
+        ("test/registered/debug_utils/test_x.py", "tests"),
+        ("docs/advanced/server.md", "docs"),
+        (".github/workflows/ci.yml", "ci"),
+        ("README.md", "docs"),
+        ("Cargo.lock", "build"),
+        ("src/requests/adapters/http.py", "adapters"),
+        ("src/requests/models.py", "requests"),
+    ],
+)
 def test_path_area_skips_containers(path, area):
     assert path_area(path, "requests") == area
 
 
-@pytest.mark.parametrize("title,areas", [
-    ("[diffusion] fix: LoRA aliasing (#1)", ["diffusion"]),
-    ("fix(sgl-kernel): CUDA 13 (#2)", ["sgl-kernel"]),
-    ("[ty] Narrow on isinstance", ["ty"]),
-    ("[`pyflakes`] Fix F401", ["pyflakes"]),
-    ("[2/N] Quantization Refactor", []),
-    ("[Fix][AMD] thing", ["amd"]),
-    ("plain title", []),
-])
+@pytest.mark.parametrize(
+    "title,areas",
+    [
+        ("[diffusion] fix: LoRA aliasing (#1)", ["diffusion"]),
+        ("fix(sgl-kernel): CUDA 13 (#2)", ["sgl-kernel"]),
+        ("[ty] Narrow on isinstance", ["ty"]),
+        ("[`pyflakes`] Fix F401", ["pyflakes"]),
+        ("[2/N] Quantization Refactor", []),
+        ("[Fix][AMD] thing", ["amd"]),
+        ("plain title", []),
+    ],
+)
 def test_title_areas(title, areas):
     assert title_areas(title) == areas
 
 
 def test_commit_areas_rules_tags_then_churn():
     rules = [AreaRule(pattern="python/sglang/srt/mem_cache/**", area="HiCache")]
-    areas = commit_areas("[AMD] tune", [("python/sglang/srt/mem_cache/radix.py", 5),
-                                        ("python/sglang/srt/layers/moe/a.py", 50)], rules, "sglang")
+    areas = commit_areas(
+        "[AMD] tune",
+        [("python/sglang/srt/mem_cache/radix.py", 5), ("python/sglang/srt/layers/moe/a.py", 50)],
+        rules,
+        "sglang",
+    )
     assert areas == ["amd", "moe", "hicache"]
 
 
-@pytest.mark.parametrize("title,files,expected", [
-    ('Revert "[Perf] x (#1)" (#2)', ["a.py"], ("revert", "revert")),
-    ("feat(api)!: new endpoint", ["a.py"], ("feat", "prefix")),
-    ("[Perf] ~9.5x faster loading", ["a.py"], ("perf", "tag")),
-    ("Update guide", ["docs/a.md", "README.md"], ("docs", "paths")),
-    ("Add cases", ["tests/test_a.py"], ("test", "paths")),
-    ("Tweak workflow", [".github/workflows/ci.yml"], ("ci", "paths")),
-    ("Bump foo", ["uv.lock"], ("deps", "paths")),
-    ("Fix crash on empty batch", ["a.py"], ("fix", "keyword")),
-    ("Patch CVE-2026-1234 in parser", ["a.py"], ("security", "keyword")),
-    ("Speed up decode 2x", ["a.py"], ("perf", "keyword")),
-    ("Something", ["a.py"], ("other", "none")),
-    # git's merge titles: branch names are not read as words, a description after a colon is
-    ("Merge branch 'issue-11'", ["a.py"], ("other", "none")),
-    ("Merge main into issue-15-perf", ["a.py"], ("other", "none")),
-    ("Merge branch 'fix-ci' of github.com:o/r into main", ["a.py"], ("other", "none")),
-    ("Merge branches 'bugfix-a' and 'hang-b'", ["a.py"], ("other", "none")),
-    ("Merge branch 'issue-12': pull-request context (stage A)", ["a.py"], ("other", "none")),
-    ("Merge branch 'issue-13': fix the overview's counts", ["a.py"], ("fix", "keyword")),
-    ("Merge pull request #12 from someone/fix-crash", ["a.py"], ("fix", "keyword")),
-    ("Merge sort speed-up for large inputs", ["a.py"], ("perf", "keyword")),
-])
+@pytest.mark.parametrize(
+    "title,files,expected",
+    [
+        ('Revert "[Perf] x (#1)" (#2)', ["a.py"], ("revert", "revert")),
+        ("feat(api)!: new endpoint", ["a.py"], ("feat", "prefix")),
+        ("[Perf] ~9.5x faster loading", ["a.py"], ("perf", "tag")),
+        ("Update guide", ["docs/a.md", "README.md"], ("docs", "paths")),
+        ("Add cases", ["tests/test_a.py"], ("test", "paths")),
+        ("Tweak workflow", [".github/workflows/ci.yml"], ("ci", "paths")),
+        ("Bump foo", ["uv.lock"], ("deps", "paths")),
+        ("Fix crash on empty batch", ["a.py"], ("fix", "keyword")),
+        ("Patch CVE-2026-1234 in parser", ["a.py"], ("security", "keyword")),
+        ("Speed up decode 2x", ["a.py"], ("perf", "keyword")),
+        ("Something", ["a.py"], ("other", "none")),
+        # git's merge titles: branch names are not read as words, a description after a colon is
+        ("Merge branch 'issue-11'", ["a.py"], ("other", "none")),
+        ("Merge main into issue-15-perf", ["a.py"], ("other", "none")),
+        ("Merge branch 'fix-ci' of github.com:o/r into main", ["a.py"], ("other", "none")),
+        ("Merge branches 'bugfix-a' and 'hang-b'", ["a.py"], ("other", "none")),
+        ("Merge branch 'issue-12': pull-request context (stage A)", ["a.py"], ("other", "none")),
+        ("Merge branch 'issue-13': fix the overview's counts", ["a.py"], ("fix", "keyword")),
+        ("Merge pull request #12 from someone/fix-crash", ["a.py"], ("fix", "keyword")),
+        ("Merge sort speed-up for large inputs", ["a.py"], ("perf", "keyword")),
+    ],
+)
 def test_change_type_rules(title, files, expected):
     assert classify(title, files) == expected
 
@@ -96,7 +121,9 @@ def test_entropy_and_bots():
 def test_big_diffuse_api_change_is_high_with_reasons():
     files = [(f"python/pkg/{area}/m{i}.py", 120, 40) for i, area in enumerate(["api", "core", "io", "net"] * 3)]
     files.append(("python/pkg/__init__.py", 5, 1))
-    result = assess(make_commit("feat: new public interface", files, body="BREAKING CHANGE: renamed"), RepoRules(short_name="pkg"))
+    result = assess(
+        make_commit("feat: new public interface", files, body="BREAKING CHANGE: renamed"), RepoRules(short_name="pkg")
+    )
     assert result.level == "high" and result.score >= HIGH_AT
     codes = [r.code for r in result.reasons]
     assert {"size", "files", "areas", "public_api", "breaking", "type"} <= set(codes)
@@ -106,8 +133,11 @@ def test_big_diffuse_api_change_is_high_with_reasons():
 def test_typo_is_low_and_bot_is_capped():
     typo = assess(make_commit("Fix typo in docs", [("docs/a.md", 1, 1)]))
     assert typo.level == "low" and typo.change_type == "docs"
-    big_bot = assess(make_commit("chore(deps): bump everything", [(f"src/m{i}.py", 300, 300) for i in range(30)],
-                                 author="dependabot[bot]"))
+    big_bot = assess(
+        make_commit(
+            "chore(deps): bump everything", [(f"src/m{i}.py", 300, 300) for i in range(30)], author="dependabot[bot]"
+        )
+    )
     assert big_bot.level == "low" and any(r.code == "bot" for r in big_bot.reasons)
 
 
@@ -121,14 +151,17 @@ def test_message_parsing():
     assert parse_pr_number('Revert "x (#1)" (#2)') == 2
     assert parse_pr_number("Merge pull request #42 from a/b") == 42
     assert parse_pr_number("no pr here #3") is None
-    assert parse_co_authors("t\n\nCo-authored-by: A <a@x>\nco-authored-by: A <a@x>\nCo-Authored-By: B <b@x>") == \
-        ("A <a@x>", "B <b@x>")
+    assert parse_co_authors("t\n\nCo-authored-by: A <a@x>\nco-authored-by: A <a@x>\nCo-Authored-By: B <b@x>") == (
+        "A <a@x>",
+        "B <b@x>",
+    )
 
 
 def _with_labels(commit, *labels):
     from dataclasses import replace
 
     from repodigest.models import PullRequest
+
     return replace(commit, pull_request=PullRequest(number=1, url="https://github.com/o/r/pull/1", labels=labels))
 
 
@@ -152,42 +185,58 @@ def test_label_points_from_the_config_merge_over_the_defaults():
     assert {r.detail: r.points for r in reasons if r.code == "pr_label"} == {"P0": 25, "docs only": -4}
 
 
-@pytest.mark.parametrize("path,sensitive", [
-    ("src/auth/login.py", True), ("python/sglang/srt/entrypoints/http_server_auth.py", True),
-    ("lib/crypto/aes.rs", True), ("config/secrets.yaml", True), ("src/api_key.py", True),
-    ("core/AccessToken.java", True), ("net/tls_config.go", True), ("lib/sanitizer.c", True),
-    # "token" is text in an LLM server: tokenizers and token dispatchers are not credentials
-    ("python/sglang/srt/layers/moe/token_dispatcher/moriep.py", False),
-    ("sgl-kernel/csrc/gemm/per_token_group_quant_8bit.cu", False),
-    ("python/sglang/srt/managers/tokenizer_manager.py", False), ("src/authors.py", False),
-    ("tests/test_auth.py", False), ("docs/security.md", False),
-])
+@pytest.mark.parametrize(
+    "path,sensitive",
+    [
+        ("src/auth/login.py", True),
+        ("python/sglang/srt/entrypoints/http_server_auth.py", True),
+        ("lib/crypto/aes.rs", True),
+        ("config/secrets.yaml", True),
+        ("src/api_key.py", True),
+        ("core/AccessToken.java", True),
+        ("net/tls_config.go", True),
+        ("lib/sanitizer.c", True),
+        # "token" is text in an LLM server: tokenizers and token dispatchers are not credentials
+        ("python/sglang/srt/layers/moe/token_dispatcher/moriep.py", False),
+        ("sgl-kernel/csrc/gemm/per_token_group_quant_8bit.cu", False),
+        ("python/sglang/srt/managers/tokenizer_manager.py", False),
+        ("src/authors.py", False),
+        ("tests/test_auth.py", False),
+        ("docs/security.md", False),
+    ],
+)
 def test_security_sensitive_paths_are_whole_words(path, sensitive):
     from repodigest.scoring.paths import is_security_sensitive
 
     assert is_security_sensitive(path) is sensitive
 
 
-@pytest.mark.parametrize("message,breaking", [
-    ("feat(api)!: drop the v1 routes", True),
-    ("Remove the old flag\n\nBREAKING CHANGE: the flag is gone", True),
-    ("Remove the old flag\n\nBREAK\u0131NG-CHANGE: the flag is gone", True),  # dotless i: IGNORECASE reads i
-    ("Make the parser backwards incompatible", True),
-    ("[breaking] new config format", True),
-    ("Keep the old routes working\n\nNothing breaks here.", False),
-    ("Résumé: faster parsing, nothing else", False),
-])
+@pytest.mark.parametrize(
+    "message,breaking",
+    [
+        ("feat(api)!: drop the v1 routes", True),
+        ("Remove the old flag\n\nBREAKING CHANGE: the flag is gone", True),
+        ("Remove the old flag\n\nBREAK\u0131NG-CHANGE: the flag is gone", True),  # dotless i: IGNORECASE reads i
+        ("Make the parser backwards incompatible", True),
+        ("[breaking] new config format", True),
+        ("Keep the old routes working\n\nNothing breaks here.", False),
+        ("Résumé: faster parsing, nothing else", False),
+    ],
+)
 def test_breaking_markers_in_any_case_and_script(message, breaking):
     title, _ = split_message(message)
     commit = make_commit(title, [("src/x.py", 3, 1)], body=message.partition("\n")[2].strip("\n"))
     assert assess(commit).signals.breaking is breaking
 
 
-@pytest.mark.parametrize("title,expected", [
-    ("F\u0131x the parser", "fix"),  # dotless i: IGNORECASE matches it to i
-    ("SPEED UP the lexer", "perf"),
-    ("Überarbeitung: remove the old cache", "refactor"),
-    ("Merge branch 'fix-ci': add a retry", "feat"),
-])
+@pytest.mark.parametrize(
+    "title,expected",
+    [
+        ("F\u0131x the parser", "fix"),  # dotless i: IGNORECASE matches it to i
+        ("SPEED UP the lexer", "perf"),
+        ("Überarbeitung: remove the old cache", "refactor"),
+        ("Merge branch 'fix-ci': add a retry", "feat"),
+    ],
+)
 def test_keyword_rules_ignore_case_in_any_script(title, expected):
     assert classify(title, ["src/x.py"]) == (expected, "keyword")

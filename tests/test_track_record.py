@@ -8,31 +8,46 @@ import pandas as pd
 import pytest
 
 from repodigest import analytics
-from repodigest.errors import UserError
 from repodigest.charts import history as figures
+from repodigest.errors import UserError
 from repodigest.i18n import strings
 
 TIP = pd.Timestamp("2026-06-30T12:00:00Z")
 
 
-def commit(n: int, level: str, days_ago: float, *, fixed: float | None = None, reverted: float | None = None,
-           score: int = 50) -> dict:
+def commit(
+    n: int, level: str, days_ago: float, *, fixed: float | None = None, reverted: float | None = None, score: int = 50
+) -> dict:
     """One commit ``days_ago`` before the tip, fixed and/or reverted that many days after it landed;
     outcomes seen up to the tip (``horizon_days=None``)."""
     first = min((d for d in (fixed, reverted) if d is not None), default=None)
-    return {"repo": "demo", "sha": f"{n:040x}", "short_sha": f"{n:07x}", "day": "", "title": f"change {n}",
-            "author": "Ann", "committed_at": TIP - timedelta(days=days_ago), "level": level, "rules_level": level,
-            "score": score, "later_fixed": fixed is not None, "fixed_by": ["f" * 40] if fixed is not None else [],
-            "later_reverted": reverted is not None, "reverted_by": ["r" * 40] if reverted is not None else [],
-            "days_to_fix": first, "outcome_horizon": TIP}
+    return {
+        "repo": "demo",
+        "sha": f"{n:040x}",
+        "short_sha": f"{n:07x}",
+        "day": "",
+        "title": f"change {n}",
+        "author": "Ann",
+        "committed_at": TIP - timedelta(days=days_ago),
+        "level": level,
+        "rules_level": level,
+        "score": score,
+        "later_fixed": fixed is not None,
+        "fixed_by": ["f" * 40] if fixed is not None else [],
+        "later_reverted": reverted is not None,
+        "reverted_by": ["r" * 40] if reverted is not None else [],
+        "days_to_fix": first,
+        "outcome_horizon": TIP,
+    }
 
 
 @pytest.fixture
 def frame() -> pd.DataFrame:
     """high: 10 known (3 fixed, 1 reverted), 2 open (one already fixed); medium: 20 known, 1 fixed after
     120 days (outside the period: clean); low: 5 known, one reverted open commit."""
-    rows = [commit(i, "high", 200 + i, fixed=5.0 if i < 3 else None, reverted=2.0 if i == 3 else None)
-            for i in range(10)]
+    rows = [
+        commit(i, "high", 200 + i, fixed=5.0 if i < 3 else None, reverted=2.0 if i == 3 else None) for i in range(10)
+    ]
     rows += [commit(10, "high", 30, fixed=3.0), commit(11, "high", 10)]
     rows += [commit(20 + i, "medium", 150 + i, fixed=120.0 if i == 0 else None) for i in range(20)]
     rows += [commit(50 + i, "low", 100 + i) for i in range(5)] + [commit(60, "low", 20, reverted=1.0)]
@@ -81,7 +96,11 @@ def test_auc_of_a_perfect_a_reversed_a_constant_and_a_random_score(frame):
 
 
 def test_misses_are_low_commits_later_reverted_or_fixed_newest_first(frame):
-    rows = [commit(70, "low", 300, fixed=10.0), commit(71, "low", 250, reverted=4.0), commit(72, "medium", 240, reverted=1.0)]
+    rows = [
+        commit(70, "low", 300, fixed=10.0),
+        commit(71, "low", 250, reverted=4.0),
+        commit(72, "medium", 240, reverted=1.0),
+    ]
     more = pd.concat([frame, pd.DataFrame(rows)], ignore_index=True)
     missed = analytics.misses(more)
     assert missed["short_sha"].tolist() == [f"{60:07x}", f"{71:07x}", f"{70:07x}"]

@@ -23,7 +23,7 @@ import sqlite3
 import threading
 import time
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 FILE_NAME = "cache.sqlite3"
@@ -113,7 +113,7 @@ def _check(path: Path) -> str | None:
 
 def _move_aside(path: Path) -> Path:
     """Rename ``path`` and its side files to ``<path>.corrupt-<UTC time>``; the new name."""
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     aside, n = path.with_name(f"{path.name}.corrupt-{stamp}"), 1
     while os.path.lexists(aside):
         aside, n = path.with_name(f"{path.name}.corrupt-{stamp}-{n}"), n + 1
@@ -242,6 +242,7 @@ class Cache:
                 if str(exc).startswith("no such table"):  # nothing was ever written to it
                     return []
                 raise
+
         return self._run(action, writing=False) or []
 
     def get(self, table: str, key: str):
@@ -259,7 +260,7 @@ class Cache:
         found = {}
         name = self._table(table)
         for start in range(0, len(keys), 500):  # SQLite's bound-parameter limit
-            chunk = keys[start:start + 500]
+            chunk = keys[start : start + 500]
             marks = ",".join("?" * len(chunk))
             found.update(_decoded(self._select(f"SELECT key, value FROM {name} WHERE key IN ({marks})", chunk)))
         return found
@@ -274,6 +275,7 @@ class Cache:
                 conn.execute(f"CREATE TABLE IF NOT EXISTS {name} (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
                 self._tables.add(name)
             conn.execute(f"INSERT OR REPLACE INTO {name} (key, value) VALUES (?, ?)", (key, text))
+
         self._run(action, writing=True)
 
     def close(self) -> None:

@@ -23,10 +23,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="repodigest", description="A day of commits, scored and explained.", epilog=EXIT_CODES)
     sub = parser.add_subparsers(dest="command", required=True)
     report = sub.add_parser("report", help="render the report of a day to outputs/<date>/")
-    report.add_argument("--date", help="YYYY-MM-DD, 'today' or 'yesterday' in the report's time zone "
-                        "(default: the latest day with commits)")
-    report.add_argument("--repo", action="append", dest="repos", metavar="PATH|OWNER/NAME",
-                        help="a repository to follow; repeat for several (default: the config's, else this checkout)")
+    report.add_argument(
+        "--date",
+        help="YYYY-MM-DD, 'today' or 'yesterday' in the report's time zone (default: the latest day with commits)",
+    )
+    report.add_argument(
+        "--repo",
+        action="append",
+        dest="repos",
+        metavar="PATH|OWNER/NAME",
+        help="a repository to follow; repeat for several (default: the config's, else this checkout)",
+    )
     report.add_argument("--tz", help="IANA time zone of the report's day (default Asia/Shanghai)")
     report.add_argument("--lang", help="zh (default) or en")
     report.add_argument("--window-days", type=int, help="days of history for the trend charts (default 14)")
@@ -36,15 +43,20 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--refresh", action="store_true", help="ignore the cache and fetch again")
     report.add_argument("--no-deliver", action="store_true", help="do not post to the configured channels")
     report.add_argument("--debug", action="store_true", help="show tracebacks")
-    publish = sub.add_parser("publish", help="write report.html, report.md, chart images and status.json from a "
-                             "daily notebook executed with papermill")
+    publish = sub.add_parser(
+        "publish",
+        help="write report.html, report.md, chart images and status.json from a daily notebook executed with papermill",
+    )
     publish.add_argument("notebook", help="the executed notebook (papermill's output)")
     publish.add_argument("--out-dir", help="the report's folder (default: the notebook's folder)")
     publish.add_argument("--debug", action="store_true", help="show tracebacks")
     explore = sub.add_parser("explore", help="copy the explore notebook to a folder, to open in JupyterLab")
     explore.add_argument("--copy", required=True, metavar="DIR", help="the folder for the copy (made if missing)")
-    explore.add_argument("--daily", action="store_true",
-                         help="also copy daily_report.ipynb (the report's notebook, to run with papermill)")
+    explore.add_argument(
+        "--daily",
+        action="store_true",
+        help="also copy daily_report.ipynb (the report's notebook, to run with papermill)",
+    )
     explore.add_argument("--force", action="store_true", help="replace copies already in DIR")
     explore.add_argument("--debug", action="store_true", help="show tracebacks")
     return parser
@@ -65,19 +77,30 @@ def _report(args) -> int:
         last = resolve_day(settings, None)
     first = last.fromordinal(last.toordinal() - days + 1)
     folder = last.isoformat() if days == 1 else f"{first.isoformat()}_{last.isoformat()}"
-    parameters = {"date": last.isoformat(), "repos": list(args.repos) if args.repos else None, "tz": settings.tz,
-                  "lang": settings.lang, "window_days": settings.window_days, "days": days,
-                  "config": str(Path(args.config).resolve()) if args.config else None, "refresh": bool(args.refresh)}
-    result = render_report(parameters, out_root=args.out_dir, folder=folder, title=f"repodigest {folder}",
-                           images=settings.charts.images)
+    parameters = {
+        "date": last.isoformat(),
+        "repos": list(args.repos) if args.repos else None,
+        "tz": settings.tz,
+        "lang": settings.lang,
+        "window_days": settings.window_days,
+        "days": days,
+        "config": str(Path(args.config).resolve()) if args.config else None,
+        "refresh": bool(args.refresh),
+    }
+    result = render_report(
+        parameters, out_root=args.out_dir, folder=folder, title=f"repodigest {folder}", images=settings.charts.images
+    )
     _write_index(args.out_dir)
     total = time.perf_counter() - started
     for line in result.warnings:  # e.g. a damaged cache set aside: the kernel's stderr goes to a log
         print(f"warning: {line}", file=sys.stderr)
     print(f"{result.out_dir / 'report.md'}")
     print(f"{result.out_dir / 'report.html'}", file=sys.stderr)
-    print(f"report written in {total:.1f} s (notebook {result.seconds.get('execute', 0):.1f} s, "
-          f"export {result.seconds.get('export', 0):.1f} s)", file=sys.stderr)
+    print(
+        f"report written in {total:.1f} s (notebook {result.seconds.get('execute', 0):.1f} s, "
+        f"export {result.seconds.get('export', 0):.1f} s)",
+        file=sys.stderr,
+    )
     if settings.delivery and not args.no_deliver:
         _deliver(result.out_dir, settings)
     if result.partial:
@@ -109,11 +132,16 @@ def _explore(args) -> int:
     for path in copies:
         print(path)
     print(f"open it with JupyterLab: {lab_command(copies[0])}", file=sys.stderr)
-    print("its first code cell picks the repositories (default: the git repository the notebook is in) and the "
-          "dates", file=sys.stderr)
+    print(
+        "its first code cell picks the repositories (default: the git repository the notebook is in) and the dates",
+        file=sys.stderr,
+    )
     if not has_jupyterlab():
-        print("JupyterLab is not installed here: it comes with the lab extra (pip install 'repodigest[lab]', "
-              "or '.[lab]' from a checkout)", file=sys.stderr)
+        print(
+            "JupyterLab is not installed here: it comes with the lab extra (pip install 'repodigest[lab]', "
+            "or '.[lab]' from a checkout)",
+            file=sys.stderr,
+        )
     return 0
 
 

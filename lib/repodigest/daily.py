@@ -21,18 +21,38 @@ def write_data(digest: Digest, folder: str | os.PathLike) -> list[Path]:
     return write_frame(digest.frame, folder) + write_frame(digest.file_frame, folder, kind="files")
 
 
-def daily_report(date=None, repos=None, tz=None, lang=None, window_days=None, days: int = 1, config=None,
-                 refresh: bool = False, data_dir: str | os.PathLike | None = None, **options) -> DailyReport:
+def daily_report(
+    date=None,
+    repos=None,
+    tz=None,
+    lang=None,
+    window_days=None,
+    days: int = 1,
+    config=None,
+    refresh: bool = False,
+    data_dir: str | os.PathLike | None = None,
+    **options,
+) -> DailyReport:
     """The digest of the report's days (``repodigest.build_digest`` with these parameters); with
     ``data_dir``, its commit and file frames are written there as CSV and Parquet. What stops the run
     is shown as a ``failure`` record, then raised."""
     try:
-        digest = build_digest(date=date, repos=repos, tz=tz, lang=lang, window_days=window_days, days=days,
-                              config=config, refresh=refresh, **options)
+        digest = build_digest(
+            date=date,
+            repos=repos,
+            tz=tz,
+            lang=lang,
+            window_days=window_days,
+            days=days,
+            config=config,
+            refresh=refresh,
+            **options,
+        )
         written = write_data(digest, data_dir) if data_dir else []
     except RepodigestError as exc:
-        _display({**record("failure", {"exit_code": exc.exit_code, "message": str(exc)}),
-                  "text/plain": f"error: {exc}"})
+        _display(
+            {**record("failure", {"exit_code": exc.exit_code, "message": str(exc)}), "text/plain": f"error: {exc}"}
+        )
         raise
     return DailyReport(digest, written)
 
@@ -40,10 +60,17 @@ def daily_report(date=None, repos=None, tz=None, lang=None, window_days=None, da
 def status(digest: Digest) -> dict:
     """The run in numbers and lines: what ``status.json`` holds, and what the command says at its end."""
     shown = digest.report_frame
-    return {"days": list(digest.days), "repos": list(digest.repos), "commits": int(len(shown)),
-            "levels": shown["level"].value_counts().to_dict(), "partial": digest.partial,
-            "notes": list(digest.notes), "usage": dict(digest.usage) if digest.usage else None,
-            "warnings": list(digest.warnings), "pull_requests": dict(digest.pull_requests)}
+    return {
+        "days": list(digest.days),
+        "repos": list(digest.repos),
+        "commits": int(len(shown)),
+        "levels": shown["level"].value_counts().to_dict(),
+        "partial": digest.partial,
+        "notes": list(digest.notes),
+        "usage": dict(digest.usage) if digest.usage else None,
+        "warnings": list(digest.warnings),
+        "pull_requests": dict(digest.pull_requests),
+    }
 
 
 class DailyReport:
@@ -60,15 +87,22 @@ class DailyReport:
         figures = digest.charts()
         context = digest.context(charts_markdown="")
         titles = chart_words(settings.lang)
-        charts = [{"name": name, "title": titles.get(name, name), "figure": json.loads(figure.to_json())}
-                  for name, figure in figures]
-        report = {"status": {**status(digest), "lang": settings.lang, "images": settings.charts.images},
-                  "overview": digest.glance().to_dict(), "data_files": self.data_files}
-        return [({"text/markdown": render_markdown(context, part="head")}, {}),
-                ({"text/markdown": render_markdown(context, part="repos")}, {}),
-                ({"text/html": figures_html(figures)}, charts_metadata(charts, settings.lang)),
-                ({"text/markdown": render_markdown(context, part="tail")}, {}),
-                (record("report", report), {})]
+        charts = [
+            {"name": name, "title": titles.get(name, name), "figure": json.loads(figure.to_json())}
+            for name, figure in figures
+        ]
+        report = {
+            "status": {**status(digest), "lang": settings.lang, "images": settings.charts.images},
+            "overview": digest.glance().to_dict(),
+            "data_files": self.data_files,
+        }
+        return [
+            ({"text/markdown": render_markdown(context, part="head")}, {}),
+            ({"text/markdown": render_markdown(context, part="repos")}, {}),
+            ({"text/html": figures_html(figures)}, charts_metadata(charts, settings.lang)),
+            ({"text/markdown": render_markdown(context, part="tail")}, {}),
+            (record("report", report), {}),
+        ]
 
     def _ipython_display_(self) -> None:
         for bundle, metadata in self.outputs():

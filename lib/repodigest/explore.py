@@ -11,15 +11,22 @@ import pandas as pd
 
 from .charts.html import figure_html
 from .config import load_settings
+from .errors import UserError
 from .pipeline import Digest, build_digest
 from .sources import resolve_day
-from .errors import UserError
 from .window import parse_date, resolve_tz
 
 
-def load_range(start: str | date | None = None, end: str | date | None = None, repos: list[str] | None = None,
-               tz: str | None = None, config: str | None = None, default_days: int = 14, analyze: bool = False,
-               **options) -> Digest:
+def load_range(
+    start: str | date | None = None,
+    end: str | date | None = None,
+    repos: list[str] | None = None,
+    tz: str | None = None,
+    config: str | None = None,
+    default_days: int = 14,
+    analyze: bool = False,
+    **options,
+) -> Digest:
     """Every commit from ``start`` to ``end`` (inclusive), scored and framed. Default ``end``: the latest
     day with commits; default ``start``: ``default_days`` before it. Any length: a local clone is read
     with one ``git log`` for the whole range, GitHub day by day from the cache. Never starts an LLM
@@ -33,8 +40,14 @@ def load_range(start: str | date | None = None, end: str | date | None = None, r
     if first > last:
         raise UserError(f"start {start!r} must be a day on or before {last}")
     days = (last - first).days + 1
-    return build_digest(date=last, days=days, settings=settings.model_copy(update={"window_days": days}),
-                        analyze=analyze, max_days=days, **{"overview": False, **options})
+    return build_digest(
+        date=last,
+        days=days,
+        settings=settings.model_copy(update={"window_days": days}),
+        analyze=analyze,
+        max_days=days,
+        **{"overview": False, **options},
+    )
 
 
 _PLOTLYJS = {"inlined": False}  # plotly.js goes into the first figure output of the kernel, once
@@ -50,8 +63,11 @@ class _Figure:
         _PLOTLYJS["inlined"] = True
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        return {"application/vnd.plotly.v1+json": json.loads(self.figure.to_json()), "text/html": self.html,
-                "text/plain": f"<figure: {self.figure.layout.title.text or 'plotly'}>"}
+        return {
+            "application/vnd.plotly.v1+json": json.loads(self.figure.to_json()),
+            "text/html": self.html,
+            "text/plain": f"<figure: {self.figure.layout.title.text or 'plotly'}>",
+        }
 
 
 def show(*figures) -> None:
@@ -62,14 +78,20 @@ def show(*figures) -> None:
         display(_Figure(figure[1] if isinstance(figure, tuple) else figure))
 
 
-def filter_commits(frame: pd.DataFrame, author: str | None = None, area: str | None = None,
-                   level: str | list[str] | None = None, path: str | None = None,
-                   repo: str | None = None) -> pd.DataFrame:
+def filter_commits(
+    frame: pd.DataFrame,
+    author: str | None = None,
+    area: str | None = None,
+    level: str | list[str] | None = None,
+    path: str | None = None,
+    repo: str | None = None,
+) -> pd.DataFrame:
     """Rows matching every given filter: author (substring, any case), area, level(s), path glob, repository."""
     mask = pd.Series(True, index=frame.index)
     if author:
-        mask &= frame["author"].str.contains(author, case=False, regex=False) | \
-            frame["author_login"].fillna("").str.contains(author, case=False, regex=False)
+        mask &= frame["author"].str.contains(author, case=False, regex=False) | frame["author_login"].fillna(
+            ""
+        ).str.contains(author, case=False, regex=False)
     if area:
         wanted = area.lower()
         mask &= frame["areas"].map(lambda areas: wanted in list(areas))
@@ -84,6 +106,18 @@ def filter_commits(frame: pd.DataFrame, author: str | None = None, area: str | N
 
 def top_commits(frame: pd.DataFrame, n: int = 20) -> pd.DataFrame:
     """The ``n`` highest-scoring commits with the columns a reader scans first."""
-    columns = ["day", "repo", "short_sha", "level", "score", "change_type", "primary_area", "author", "title",
-               "lines_added", "lines_deleted", "file_count"]
+    columns = [
+        "day",
+        "repo",
+        "short_sha",
+        "level",
+        "score",
+        "change_type",
+        "primary_area",
+        "author",
+        "title",
+        "lines_added",
+        "lines_deleted",
+        "file_count",
+    ]
     return frame.sort_values(["score", "committed_at"], ascending=False).head(n)[columns].reset_index(drop=True)

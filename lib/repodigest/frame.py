@@ -21,8 +21,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from .levels import is_level
 from .evidence.labels import OUTCOME_COLUMNS
+from .levels import is_level
 from .models import Commit
 from .scoring.blend import blend_levels
 from .scoring.heuristic import Assessment, Measured, is_bot
@@ -39,8 +39,11 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "committed_at": ("datetime64[ns, UTC]", "committer date (UTC)"),
     "committed_local": ("string", "committer date as YYYY-MM-DD HH:MM:SS in the report's time zone"),
     "authored_at": ("datetime64[ns, UTC]", "author date (UTC); a merge's: its main author's newest landed commit's"),
-    "author": ("string", "author name (after .mailmap); a merge's: the main author of the commits it landed "
-                         "(most commits, then most lines)"),
+    "author": (
+        "string",
+        "author name (after .mailmap); a merge's: the main author of the commits it landed "
+        "(most commits, then most lines)",
+    ),
     "author_email": ("string", "the author's e-mail"),
     "author_login": ("string", "the author's GitHub login, when the source knows it"),
     "authors": ("object", "everyone who wrote the change: a merge's landed commits' authors, the main author first"),
@@ -49,11 +52,17 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "parents": ("object", "parent hashes"),
     "is_merge": ("bool", "more than one parent"),
     "merged_commits": ("int64", "commits a merge landed (reachable only through its other parents); 0 otherwise"),
-    "merged": ("object", "the commits a merge landed, newest first: sha, title, author, author_email, author_login, "
-                         "authored_at, authored_local (report's time zone), is_bot, lines_added, lines_deleted (None "
-                         "when the source gave no counts), files (as file_changes)"),
-    "incomplete": ("string", "what the clone could not give: parent (beyond a shallow clone: a boundary commit's "
-                             "files, a merge's landed commits) or blobs (line counts not counted); else missing"),
+    "merged": (
+        "object",
+        "the commits a merge landed, newest first: sha, title, author, author_email, author_login, "
+        "authored_at, authored_local (report's time zone), is_bot, lines_added, lines_deleted (None "
+        "when the source gave no counts), files (as file_changes)",
+    ),
+    "incomplete": (
+        "string",
+        "what the clone could not give: parent (beyond a shallow clone: a boundary commit's "
+        "files, a merge's landed commits) or blobs (line counts not counted); else missing",
+    ),
     "title": ("string", "first line of the message; a merge's: what it landed (the pull request's title, the branch)"),
     "message": ("string", "full commit message"),
     "pr_number": ("Int64", "pull request number: GitHub's when looked up, else the title's (#1234), or missing"),
@@ -101,34 +110,67 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "diff_coverage": ("float64", "share of the diff's lines the model saw, 0..1"),
     "tokens_in": ("Int64", "prompt tokens spent on this commit"),
     "tokens_out": ("Int64", "completion tokens spent on this commit"),
-    "ungrounded_names": ("object", "names the model wrote in backticks that are neither in the commit's diff nor in "
-                                   "the repository at the commit (analysis.grounding); empty when all are found"),
-    "number_mismatches": ("object", "numbers the model stated about the change (lines, files) that the data "
-                                    "contradicts, as written"),
+    "ungrounded_names": (
+        "object",
+        "names the model wrote in backticks that are neither in the commit's diff nor in "
+        "the repository at the commit (analysis.grounding); empty when all are found",
+    ),
+    "number_mismatches": (
+        "object",
+        "numbers the model stated about the change (lines, files) that the data contradicts, as written",
+    ),
     # related commits (scoring.relations: its docstring states the rules)
-    "reverts": ("object", "the commit this one reverts: [{sha, title, committed_at, committed_local, url, "
-                          "found_by}], empty when none or not found"),
-    "reverted_by": ("object", "shas of the commits that revert it: the loaded ones, and the later ones up to the "
-                              "outcome horizon when outcomes were labelled"),
-    "revert_lived_hours": ("float64", "hours the reverted change lived: the revert's committer date minus the "
-                                      "reverted commit's"),
+    "reverts": (
+        "object",
+        "the commit this one reverts: [{sha, title, committed_at, committed_local, url, "
+        "found_by}], empty when none or not found",
+    ),
+    "reverted_by": (
+        "object",
+        "shas of the commits that revert it: the loaded ones, and the later ones up to the "
+        "outcome horizon when outcomes were labelled",
+    ),
+    "revert_lived_hours": (
+        "float64",
+        "hours the reverted change lived: the revert's committer date minus the reverted commit's",
+    ),
     "series": ("string", "series this commit is part of: the sha of its first member in the frame, or missing"),
     "series_index": ("Int64", "place in the series (k of a [k/N] marker, else the order by committer date)"),
     "series_size": ("Int64", "members of the series (N of a [k/N] marker; missing when written as N)"),
-    "series_rule": ("string", "what made the series: marker ([k/N] in titles) or run (one author, one area, "
-                              "hours apart)"),
+    "series_rule": (
+        "string",
+        "what made the series: marker ([k/N] in titles) or run (one author, one area, hours apart)",
+    ),
     # outcomes (evidence.outcomes: SZZ over a clone; <NA> where not labelled) and the learned risk
     **{name: spec for name, spec in OUTCOME_COLUMNS.items() if name != "reverted_by"},
-    "risk": ("float64", "the learned model's chance that the commit is later fixed or reverted (evidence.risk_model), "
-                        "when [scoring] risk_model = \"learned\""),
-    "level_by": ("string", "what set the level before the model's analysis: rules, or learned (the learned model beat "
-                           "the rules on the repository's last closed months)"),
+    "risk": (
+        "float64",
+        "the learned model's chance that the commit is later fixed or reverted (evidence.risk_model), "
+        'when [scoring] risk_model = "learned"',
+    ),
+    "level_by": (
+        "string",
+        "what set the level before the model's analysis: rules, or learned (the learned model beat "
+        "the rules on the repository's last closed months)",
+    ),
 }
 LIST_COLUMNS = [name for name, (dtype, _) in COLUMNS.items() if dtype == "object"]
 # The file-level frame: one row per commit and file, the commit's columns repeated on each.
 FILE_COLUMNS: dict[str, tuple[str, str]] = {
-    **{name: COLUMNS[name] for name in ("repo", "sha", "day", "in_report", "committed_at", "author",
-                                        "author_email", "author_login", "is_bot")},
+    **{
+        name: COLUMNS[name]
+        for name in (
+            "repo",
+            "sha",
+            "day",
+            "in_report",
+            "committed_at",
+            "author",
+            "author_email",
+            "author_login",
+            "is_bot",
+        )
+    },
     "path": ("string", "path after the change (the new path of a rename)"),
     "old_path": ("string", "path before a rename or copy, else missing"),
     "area": ("string", "area of the file: the config's rules, else its path (not the title's tags)"),
@@ -179,18 +221,43 @@ def _days(commits: Sequence[Commit], tz: ZoneInfo) -> tuple[list[str], list[str]
 def _pr_columns(commit: Commit) -> dict:
     pr = commit.pull_request
     if pr is None:
-        return {"pr_source": "title" if commit.pr_number is not None else None, "pr_title": None, "pr_labels": [],
-                "pr_body": None, "pr_author": None, "merged_by": None, "approvers": [], "review_decision": None,
-                "closes_issues": []}
-    return {"pr_source": pr.source, "pr_title": pr.title, "pr_labels": list(pr.labels), "pr_body": capped_body(pr.body),
-            "pr_author": pr.author, "merged_by": pr.merged_by, "approvers": list(pr.approvers),
-            "review_decision": pr.review_decision,
-            "closes_issues": [{"number": i.number, "url": i.url, "title": i.title} for i in pr.closes_issues]}
+        return {
+            "pr_source": "title" if commit.pr_number is not None else None,
+            "pr_title": None,
+            "pr_labels": [],
+            "pr_body": None,
+            "pr_author": None,
+            "merged_by": None,
+            "approvers": [],
+            "review_decision": None,
+            "closes_issues": [],
+        }
+    return {
+        "pr_source": pr.source,
+        "pr_title": pr.title,
+        "pr_labels": list(pr.labels),
+        "pr_body": capped_body(pr.body),
+        "pr_author": pr.author,
+        "merged_by": pr.merged_by,
+        "approvers": list(pr.approvers),
+        "review_decision": pr.review_decision,
+        "closes_issues": [{"number": i.number, "url": i.url, "title": i.title} for i in pr.closes_issues],
+    }
 
 
 def _changes(files, areas) -> list[dict]:
-    return [{"path": f.path, "old_path": f.old_path, "status": f.status, "added": f.added_lines,
-             "deleted": f.deleted_lines, "binary": f.binary, "area": area} for f, area in zip(files, areas)]
+    return [
+        {
+            "path": f.path,
+            "old_path": f.old_path,
+            "status": f.status,
+            "added": f.added_lines,
+            "deleted": f.deleted_lines,
+            "binary": f.binary,
+            "area": area,
+        }
+        for f, area in zip(files, areas)
+    ]
 
 
 def _landed(commit: Commit, areas: Sequence[Sequence[str]], tz: ZoneInfo) -> list[dict]:
@@ -198,65 +265,129 @@ def _landed(commit: Commit, areas: Sequence[Sequence[str]], tz: ZoneInfo) -> lis
     authored = commit.authored
     if authored == (commit,):
         return []
-    return [{"sha": c.sha, "title": c.title, "author": c.author_name, "author_email": c.author_email,
-             "author_login": c.author_login, "authored_at": c.author_date.isoformat(),
-             "authored_local": c.author_date.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
-             "is_bot": is_bot(c.author_name, c.author_login),
-             # a landed commit the source listed without its files (GitHub) has no line counts to give
-             **({"lines_added": None, "lines_deleted": None} if not c.files and c.line_counts is None else
-                {"lines_added": c.added_lines, "lines_deleted": c.deleted_lines}),
-             "files": _changes(c.files, file_areas)}
-            for c, file_areas in zip(authored, areas)]
+    return [
+        {
+            "sha": c.sha,
+            "title": c.title,
+            "author": c.author_name,
+            "author_email": c.author_email,
+            "author_login": c.author_login,
+            "authored_at": c.author_date.isoformat(),
+            "authored_local": c.author_date.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
+            "is_bot": is_bot(c.author_name, c.author_login),
+            # a landed commit the source listed without its files (GitHub) has no line counts to give
+            **(
+                {"lines_added": None, "lines_deleted": None}
+                if not c.files and c.line_counts is None
+                else {"lines_added": c.added_lines, "lines_deleted": c.deleted_lines}
+            ),
+            "files": _changes(c.files, file_areas),
+        }
+        for c, file_areas in zip(authored, areas)
+    ]
 
 
-def _row(commit: Commit, a: Assessment, day: str, local: str, in_report: bool, relations: Relations,
-         tz: ZoneInfo) -> dict:
+def _row(
+    commit: Commit, a: Assessment, day: str, local: str, in_report: bool, relations: Relations, tz: ZoneInfo
+) -> dict:
     s = a.signals
     sha = commit.sha
     place = relations.series.get(sha)
     reverted = relations.reverts.get(sha)
     main = commit.main_author
-    authored_at = max(c.author_date for c in commit.authored if c.author_name == main.author_name) \
-        if commit.authored != (commit,) else commit.author_date
+    authored_at = (
+        max(c.author_date for c in commit.authored if c.author_name == main.author_name)
+        if commit.authored != (commit,)
+        else commit.author_date
+    )
     pr_columns = _pr_columns(commit)
     if pr_columns["merged_by"] is None and commit.is_merge:
         pr_columns["merged_by"] = commit.author_login or commit.author_name
     return {
-        "repo": commit.repo, "sha": sha, "short_sha": commit.short_sha, "day": day, "in_report": in_report,
-        "committed_at": commit.committer_date, "committed_local": local,
-        "authored_at": authored_at, "author": main.author_name, "author_email": main.author_email,
-        "author_login": main.author_login, "authors": list(commit.authors), "committer": commit.committer_name,
-        "co_authors": list(commit.co_authors), "parents": list(commit.parents), "is_merge": commit.is_merge,
+        "repo": commit.repo,
+        "sha": sha,
+        "short_sha": commit.short_sha,
+        "day": day,
+        "in_report": in_report,
+        "committed_at": commit.committer_date,
+        "committed_local": local,
+        "authored_at": authored_at,
+        "author": main.author_name,
+        "author_email": main.author_email,
+        "author_login": main.author_login,
+        "authors": list(commit.authors),
+        "committer": commit.committer_name,
+        "co_authors": list(commit.co_authors),
+        "parents": list(commit.parents),
+        "is_merge": commit.is_merge,
         "merged_commits": len(commit.authored) if commit.authored != (commit,) else 0,
-        "merged": _landed(commit, a.authored_areas, tz), "incomplete": commit.incomplete,
-        "title": commit.title, "message": commit.message, "pr_number": commit.pr_number,
-        "pr_url": commit.pr_url, **pr_columns, "url": commit.url,
-        "file_count": s.files, "lines_added": s.lines_added, "lines_deleted": s.lines_deleted,
-        "binary_files": s.binary_files, "directories": s.directories, "subsystems": s.subsystems,
-        "entropy": s.entropy, "files_truncated": commit.files_truncated,
+        "merged": _landed(commit, a.authored_areas, tz),
+        "incomplete": commit.incomplete,
+        "title": commit.title,
+        "message": commit.message,
+        "pr_number": commit.pr_number,
+        "pr_url": commit.pr_url,
+        **pr_columns,
+        "url": commit.url,
+        "file_count": s.files,
+        "lines_added": s.lines_added,
+        "lines_deleted": s.lines_deleted,
+        "binary_files": s.binary_files,
+        "directories": s.directories,
+        "subsystems": s.subsystems,
+        "entropy": s.entropy,
+        "files_truncated": commit.files_truncated,
         "file_changes": _changes(commit.files, a.file_areas),
-        "areas": list(a.areas), "primary_area": a.areas[0] if a.areas else "root",
-        "change_type": a.change_type, "type_rule": a.type_rule,
-        "is_fix": s.fix, "is_revert": s.revert, "is_breaking": s.breaking, "is_bot": s.bot,
-        "tests_touched": s.tests_touched, "public_api_paths": list(s.public_api_paths),
+        "areas": list(a.areas),
+        "primary_area": a.areas[0] if a.areas else "root",
+        "change_type": a.change_type,
+        "type_rule": a.type_rule,
+        "is_fix": s.fix,
+        "is_revert": s.revert,
+        "is_breaking": s.breaking,
+        "is_bot": s.bot,
+        "tests_touched": s.tests_touched,
+        "public_api_paths": list(s.public_api_paths),
         "security_paths": list(s.security_paths),
-        "score": a.score, "rules_level": a.level.value,
+        "score": a.score,
+        "rules_level": a.level.value,
         "reasons": [{"code": r.code, "detail": r.detail, "points": round(float(r.points), 1)} for r in a.reasons],
-        "rule_risks": [f.to_dict() for f in a.risks], "rule_advice": [f.code for f in a.advice],
-        "model_level": None, "model_reason": None, "level": a.level.value, "level_disagreement": False,
-        "analysis_status": "none", "diff_coverage": None, "tokens_in": None, "tokens_out": None,
-        "ungrounded_names": [], "number_mismatches": [],
-        "reverts": [reverted] if reverted else [], "reverted_by": list(relations.reverted_by.get(sha, ())),
+        "rule_risks": [f.to_dict() for f in a.risks],
+        "rule_advice": [f.code for f in a.advice],
+        "model_level": None,
+        "model_reason": None,
+        "level": a.level.value,
+        "level_disagreement": False,
+        "analysis_status": "none",
+        "diff_coverage": None,
+        "tokens_in": None,
+        "tokens_out": None,
+        "ungrounded_names": [],
+        "number_mismatches": [],
+        "reverts": [reverted] if reverted else [],
+        "reverted_by": list(relations.reverted_by.get(sha, ())),
         "revert_lived_hours": relations.lived_hours.get(sha),
-        "series": place.series if place else None, "series_index": place.index if place else None,
-        "series_size": place.size if place else None, "series_rule": place.rule if place else None,
-        "later_reverted": None, "later_fixed": None, "fixed_by": [], "days_to_fix": None, "outcome_horizon": None,
-        "outcome": None, "risk": None, "level_by": "rules",
+        "series": place.series if place else None,
+        "series_index": place.index if place else None,
+        "series_size": place.size if place else None,
+        "series_rule": place.rule if place else None,
+        "later_reverted": None,
+        "later_fixed": None,
+        "fixed_by": [],
+        "days_to_fix": None,
+        "outcome_horizon": None,
+        "outcome": None,
+        "risk": None,
+        "level_by": "rules",
     }
 
 
-def to_frame(scored: Sequence[tuple[Commit, Assessment]], tz: ZoneInfo, report_days: Sequence[date | str] = (),
-             relations: Relations | None = None) -> pd.DataFrame:
+def to_frame(
+    scored: Sequence[tuple[Commit, Assessment]],
+    tz: ZoneInfo,
+    report_days: Sequence[date | str] = (),
+    relations: Relations | None = None,
+) -> pd.DataFrame:
     """One row per commit, columns as in ``COLUMNS``, in :func:`in_frame_order`; the relation columns
     from ``relations`` (none when not given)."""
     wanted = {d.isoformat() if isinstance(d, date) else d for d in report_days}
@@ -311,9 +442,14 @@ def with_outcomes(frame: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:
     shas = out.loc[rows, "sha"]
     for name in OUTCOME_COLUMNS:
         if name == "reverted_by":
-            out.loc[rows, name] = pd.Series([list(dict.fromkeys([*loaded, *outcomes.at[sha, name]]))
-                                             for loaded, sha in zip(out.loc[rows, name], shas)],
-                                            index=out.index[rows], dtype=object)
+            out.loc[rows, name] = pd.Series(
+                [
+                    list(dict.fromkeys([*loaded, *outcomes.at[sha, name]]))
+                    for loaded, sha in zip(out.loc[rows, name], shas)
+                ],
+                index=out.index[rows],
+                dtype=object,
+            )
         else:
             out.loc[rows, name] = outcomes.loc[shas, name].to_numpy()
     return _typed(out)
@@ -341,8 +477,9 @@ def with_grounding(frame: pd.DataFrame, records: Mapping[str, Mapping]) -> pd.Da
     return out
 
 
-def file_frame_of(measured: Sequence[tuple[Commit, Measured]], tz: ZoneInfo,
-                  report_days: Sequence[date | str] = ()) -> pd.DataFrame:
+def file_frame_of(
+    measured: Sequence[tuple[Commit, Measured]], tz: ZoneInfo, report_days: Sequence[date | str] = ()
+) -> pd.DataFrame:
     """The file frame (``FILE_COLUMNS``) of the measured commits, in :func:`in_frame_order`: one row per
     commit and file; a merge's rows are the files of the commits it landed, each credited to its own
     author (so that ownership, churn and islands name who wrote the lines)."""
@@ -351,16 +488,21 @@ def file_frame_of(measured: Sequence[tuple[Commit, Measured]], tz: ZoneInfo,
     days, _ = _days([c for c, _ in ordered], tz)
     # One group of rows per commit that wrote lines (a commit, or each commit a merge landed): its
     # commit's columns and its author's, repeated over its files.
-    groups = [(commit, m, day, author, areas) for (commit, m), day in zip(ordered, days)
-              for author, areas in zip(commit.authored, m.authored_areas)]
+    groups = [
+        (commit, m, day, author, areas)
+        for (commit, m), day in zip(ordered, days)
+        for author, areas in zip(commit.authored, m.authored_areas)
+    ]
     counts = np.array([len(author.files) for *_, author, _ in groups], dtype=int)
 
     def repeated(values) -> np.ndarray:
         return np.repeat(np.array(list(values), dtype=object), counts)
 
     columns = {
-        "repo": repeated(c.repo for c, *_ in groups), "sha": repeated(c.sha for c, *_ in groups),
-        "day": repeated(d for _, _, d, _, _ in groups), "in_report": repeated(d in wanted for _, _, d, _, _ in groups),
+        "repo": repeated(c.repo for c, *_ in groups),
+        "sha": repeated(c.sha for c, *_ in groups),
+        "day": repeated(d for _, _, d, _, _ in groups),
+        "in_report": repeated(d in wanted for _, _, d, _, _ in groups),
         "committed_at": repeated(c.committer_date for c, *_ in groups),
         "commit_file_count": repeated(len(c.files) for c, *_ in groups),
         "change_type": repeated(m.change_type for _, m, *_ in groups),
@@ -372,10 +514,16 @@ def file_frame_of(measured: Sequence[tuple[Commit, Measured]], tz: ZoneInfo,
         "is_bot": repeated(is_bot(a.author_name, a.author_login) for *_, a, _ in groups),
     }
     files = [f for *_, author, _ in groups for f in author.files]
-    columns.update(path=[f.path for f in files], old_path=[f.old_path for f in files],
-                   area=[area for *_, areas in groups for area in areas], status=[f.status for f in files],
-                   lines_added=[f.added_lines for f in files], lines_deleted=[f.deleted_lines for f in files],
-                   churn=[f.churn for f in files], binary=[f.binary for f in files])
+    columns.update(
+        path=[f.path for f in files],
+        old_path=[f.old_path for f in files],
+        area=[area for *_, areas in groups for area in areas],
+        status=[f.status for f in files],
+        lines_added=[f.added_lines for f in files],
+        lines_deleted=[f.deleted_lines for f in files],
+        churn=[f.churn for f in files],
+        binary=[f.binary for f in files],
+    )
     return _typed(pd.DataFrame(columns, columns=list(FILE_COLUMNS)), FILE_COLUMNS)
 
 
@@ -387,15 +535,18 @@ def to_file_frame(frame: pd.DataFrame) -> pd.DataFrame:
     its ``file_changes``, or for a merge the files of the commits it landed (``merged``), as
     :func:`file_frame_of` makes it."""
     commit_columns = [n for n in FILE_COLUMNS if n in COLUMNS]
-    per_row = [[(None, c) for c in changes] if not len(landed) else
-               [(m, c) for m in landed for c in m["files"]] for changes, landed in zip(frame["file_changes"], frame["merged"])]
+    per_row = [
+        [(None, c) for c in changes] if not len(landed) else [(m, c) for m in landed for c in m["files"]]
+        for changes, landed in zip(frame["file_changes"], frame["merged"])
+    ]
     counts = np.array([len(items) for items in per_row], dtype=int)
     rows = frame.loc[frame.index.repeat(counts), commit_columns].reset_index(drop=True)
     flat = [item for items in per_row for item in items]
     for name in _PERSON:  # a landed commit's file is its own author's
         rows[name] = [row if m is None else m[name] for row, (m, _) in zip(rows[name], flat)]
-    changes = pd.DataFrame([c for _, c in flat], columns=["path", "old_path", "status", "added", "deleted", "binary",
-                                                         "area"])
+    changes = pd.DataFrame(
+        [c for _, c in flat], columns=["path", "old_path", "status", "added", "deleted", "binary", "area"]
+    )
     rows["path"], rows["old_path"], rows["area"] = changes["path"], changes["old_path"], changes["area"]
     rows["status"] = changes["status"]
     rows["lines_added"] = changes["added"].astype("Int64")
@@ -441,7 +592,9 @@ def read_frame(path: str | Path, kind: str | None = None) -> pd.DataFrame:
     if path.suffix == ".parquet":
         frame = pd.read_parquet(path)
         for name in list_columns:
-            frame[name] = frame[name].map(lambda v: [] if v is None else [dict(x) if isinstance(x, dict) else x for x in v])
+            frame[name] = frame[name].map(
+                lambda v: [] if v is None else [dict(x) if isinstance(x, dict) else x for x in v]
+            )
         return _typed(frame, schema)
     frame = pd.read_csv(path, dtype={n: "string" for n, (d, _) in schema.items() if d == "string"})
     for name in list_columns:

@@ -7,8 +7,8 @@ reads like the question it answers.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import datetime
+from functools import cached_property
 
 
 @dataclass(frozen=True)

@@ -30,16 +30,24 @@ import pandas as pd
 from .cache import Cache
 from .config import RepoConfig, Settings, load_settings, repo_kind
 from .errors import UserError
-from .frame import (file_frame_of, in_frame_order, report_rows, to_frame, with_analyses, with_grounding,
-                    with_outcomes, with_risk)
+from .frame import (
+    file_frame_of,
+    in_frame_order,
+    report_rows,
+    to_frame,
+    with_analyses,
+    with_grounding,
+    with_outcomes,
+    with_risk,
+)
 from .i18n import strings
 from .levels import LEVELS
 from .models import Commit
 from .report import build_context, render_markdown
+from .report.notes import gap_notes, heuristic_note, pull_request_notes
 from .report.overview import Overview, build_overview, worded
 from .scoring import Assessment, History, Measured, RepoRules, judge, measure
 from .scoring.relations import Relations, relate
-from .report.notes import gap_notes, heuristic_note, pull_request_notes
 from .sources import Source, open_sources, resolve_day
 from .window import MAX_WINDOW_DAYS, Window, check_days, resolve_tz
 
@@ -48,6 +56,7 @@ log = logging.getLogger(__name__)
 
 # ---------------------------------------------------------------------------------------------------
 # What the stages hand on
+
 
 @dataclass(frozen=True)
 class Loaded:
@@ -81,7 +90,9 @@ class Analysed:
     plan: str | None = None  # the step in one line: cached analyses, requests made or to make
     usage: Mapping | None = None
     partial: bool = False
-    diffs: Mapping[str, str] = field(default_factory=dict)  # sha -> the diff read for a request (check_claims reuses it)
+    diffs: Mapping[str, str] = field(
+        default_factory=dict
+    )  # sha -> the diff read for a request (check_claims reuses it)
 
 
 @dataclass(frozen=True)
@@ -125,14 +136,24 @@ class Digest:
 
     def glance(self) -> Overview:
         """The overview: the one built while loading, else the data's, built now."""
-        return self.overview or build_overview(self.frame, self.repos, self.days, self.settings.lang,
-                                               baseline_days=self.window.days - len(self.days))
+        return self.overview or build_overview(
+            self.frame, self.repos, self.days, self.settings.lang, baseline_days=self.window.days - len(self.days)
+        )
 
     def context(self, charts_markdown: str | None = None) -> dict:
         """The documented report context (repodigest.report.context)."""
-        return build_context(self.frame, self.repos, self.days, self.settings.lang, analyses=self.analyses,
-                             notes=self.notes, usage=self.usage, charts_markdown=charts_markdown,
-                             overview=self.glance(), track_records=self.track_records)
+        return build_context(
+            self.frame,
+            self.repos,
+            self.days,
+            self.settings.lang,
+            analyses=self.analyses,
+            notes=self.notes,
+            usage=self.usage,
+            charts_markdown=charts_markdown,
+            overview=self.glance(),
+            track_records=self.track_records,
+        )
 
     def markdown(self, charts_markdown: str | None = None) -> str:
         """The report as Markdown."""
@@ -148,8 +169,10 @@ class Digest:
 # ---------------------------------------------------------------------------------------------------
 # The stages, in order
 
-def load(settings: Settings, last_day: Date, report_days: int, sources: Mapping[str, Source],
-         repos: Mapping[str, RepoConfig]) -> Loaded:
+
+def load(
+    settings: Settings, last_day: Date, report_days: int, sources: Mapping[str, Source], repos: Mapping[str, RepoConfig]
+) -> Loaded:
     """Read every source's commits of the window (the trend days and ``report_days`` ending on
     ``last_day``), leaving out ignored authors; each commit is measured as it is read (a local clone
     streams, so the rules' facts are read while git still runs)."""
@@ -160,15 +183,24 @@ def load(settings: Settings, last_day: Date, report_days: int, sources: Mapping[
         repo = repos[name]
         rules[name] = rule = RepoRules(repo.areas, _short_name(repo, settings, source), repo.label_points)
         ignored = {a.lower() for a in repo.ignore_authors}
-        read += [(c, measure(c, rule)) for c in getattr(source, "iter_commits", source.commits)(window)
-                 if c.author_name.lower() not in ignored and (c.author_login or "").lower() not in ignored]
+        read += [
+            (c, measure(c, rule))
+            for c in getattr(source, "iter_commits", source.commits)(window)
+            if c.author_name.lower() not in ignored and (c.author_login or "").lower() not in ignored
+        ]
     read = in_frame_order(read, itemgetter(0))
-    return Loaded(settings=settings, window=window, shown=Window(last_day, report_days, zone), sources=sources,
-                  rules=rules, commits=tuple(read), notes=tuple(gap_notes(read, sources, settings.lang)))
+    return Loaded(
+        settings=settings,
+        window=window,
+        shown=Window(last_day, report_days, zone),
+        sources=sources,
+        rules=rules,
+        commits=tuple(read),
+        notes=tuple(gap_notes(read, sources, settings.lang)),
+    )
 
 
-def with_pull_requests(loaded: Loaded, repos: Mapping[str, RepoConfig], *, cache: Cache,
-                       progress: bool) -> Loaded:
+def with_pull_requests(loaded: Loaded, repos: Mapping[str, RepoConfig], *, cache: Cache, progress: bool) -> Loaded:
     """The commits of the report's days with their pull requests attached (trend days keep none: the
     cost goal is per report day); no request at all without a token or with pr_context off."""
     notes, figures, found = list(loaded.notes), dict(loaded.pull_requests), {}
@@ -195,8 +227,11 @@ def with_pull_requests(loaded: Loaded, repos: Mapping[str, RepoConfig], *, cache
 
     commits = []
     for commit, measured in loaded.commits:
-        attached = with_pull_request(commit, found[(commit.repo, commit.sha)]) if (commit.repo, commit.sha) in found \
+        attached = (
+            with_pull_request(commit, found[(commit.repo, commit.sha)])
+            if (commit.repo, commit.sha) in found
             else commit
+        )
         if attached.merged != commit.merged:  # the pull request told what the merge landed: measure that too
             measured = measure(attached, loaded.rules[commit.repo])
         commits.append((attached, measured))
@@ -214,38 +249,61 @@ def history_signals(loaded: Loaded) -> Signals:
     history = {}
     for repo, part in flags.groupby("repo"):
         hot, islands = part[part["flag"] == "hotspot"], part[part["flag"] == "knowledge_island"]
-        history[repo] = History(hotspots=dict(zip(hot["path"], hot["revisions"])),
-                                islands=dict(zip(islands["path"], islands["author"])))
+        history[repo] = History(
+            hotspots=dict(zip(hot["path"], hot["revisions"])), islands=dict(zip(islands["path"], islands["author"]))
+        )
     return Signals(file_frame=rows, history=history)
 
 
 def score(loaded: Loaded, signals: Signals) -> tuple[tuple[Commit, Assessment], ...]:
     """Every commit judged once by the rules, with its pull request and the window's history; the
     history reasons go to the report's commits (a trend day's commit is never shown with reasons)."""
-    return tuple((c, judge(c, m, loaded.rules[c.repo],
-                           signals.history.get(c.repo) if loaded.shown.contains(c.committer_date) else None))
-                 for c, m in loaded.commits)
+    return tuple(
+        (
+            c,
+            judge(
+                c,
+                m,
+                loaded.rules[c.repo],
+                signals.history.get(c.repo) if loaded.shown.contains(c.committer_date) else None,
+            ),
+        )
+        for c, m in loaded.commits
+    )
 
 
-def gather_evidence(loaded: Loaded, repos: Mapping[str, RepoConfig], commit_frame: pd.DataFrame, *,
-                    outcomes: bool, horizon_days: float | None, risk_model: str, track_record: bool, cache: Cache,
-                    progress: bool) -> Evidence:
+def gather_evidence(
+    loaded: Loaded,
+    repos: Mapping[str, RepoConfig],
+    commit_frame: pd.DataFrame,
+    *,
+    outcomes: bool,
+    horizon_days: float | None,
+    risk_model: str,
+    track_record: bool,
+    cache: Cache,
+    progress: bool,
+) -> Evidence:
     """The evidence behind the levels, from each clone's or mirror's own history (evidence.outcomes: SZZ):
     with ``outcomes``, the outcomes of the frame's commits (up to the source's newest commit, or
     ``horizon_days`` after each); with ``track_record``, how the rules' levels of the ``observation_days``
     before the report held (the report's line); with ``risk_model="learned"``, a model fitted on the
     ``evidence_days`` before the report (only outcomes known before its first day), its risk for the frame's
     commits, and its levels when it beats the rules on the last closed months."""
+    from .analytics import discrimination
+    from .analytics import track_record as record_of
     from .evidence import InsufficientHistory, change_metrics, fit_risk_model, label_outcomes, outcome_table
-    from .analytics import discrimination, track_record as record_of
 
     scoring, words = loaded.settings.scoring, strings(loaded.settings.lang)
     learned = risk_model == "learned"
     if not (outcomes or track_record or learned):
         return Evidence()
     clones = {name: s for name, s in loaded.sources.items() if hasattr(s, "path")}
-    notes = [words["evidence_needs_clone"].format(repo=name) for name in loaded.sources
-             if name not in clones and (outcomes or learned)]
+    notes = [
+        words["evidence_needs_clone"].format(repo=name)
+        for name in loaded.sources
+        if name not in clones and (outcomes or learned)
+    ]
     first = loaded.shown.first_day
     days = scoring.observation_days
     tables, risks, levels, records = [], [], [], {}
@@ -255,14 +313,26 @@ def gather_evidence(loaded: Loaded, repos: Mapping[str, RepoConfig], commit_fram
         older = None
         if track_record or learned:  # the history whose outcomes were known by the report's first day
             span = scoring.evidence_days if learned else days
-            history = load(loaded.settings.model_copy(update={"window_days": days + span}),
-                           first - timedelta(days=1), 1, {name: source}, {name: repos[name]})
+            history = load(
+                loaded.settings.model_copy(update={"window_days": days + span}),
+                first - timedelta(days=1),
+                1,
+                {name: source},
+                {name: repos[name]},
+            )
             older = to_frame([(c, judge(c, m, history.rules[name])) for c, m in history.commits], loaded.window.tz)
             older = older[~older["sha"].isin(frame["sha"])]
         shas = [*frame["sha"]] if outcomes or learned else []
         shas += list(older["sha"]) if older is not None else []
-        labelled = outcome_table(label_outcomes(source, shas, revision=revision, horizon_days=horizon_days,
-                                                cache=cache, progress=progress)) if shas else None
+        labelled = (
+            outcome_table(
+                label_outcomes(
+                    source, shas, revision=revision, horizon_days=horizon_days, cache=cache, progress=progress
+                )
+            )
+            if shas
+            else None
+        )
         if outcomes and labelled is not None:
             tables.append(labelled[labelled.index.isin(frame["sha"])])
         if older is None or labelled is None:
@@ -271,10 +341,19 @@ def gather_evidence(loaded: Loaded, repos: Mapping[str, RepoConfig], commit_fram
         if track_record:
             known = record_of(older, by="rules_level", days=days, last_days=days).set_index("rules_level")
             if int(known["commits"].sum()):
-                records[name] = {"days": days, "count": int(known["commits"].sum()),
-                                 **{lvl.value: (None if lvl.value not in known.index or not known.at[lvl.value, "commits"]
-                                                else float(known.at[lvl.value, "share"])) for lvl in LEVELS},
-                                 "rules_auc": discrimination(older, days=days)}
+                records[name] = {
+                    "days": days,
+                    "count": int(known["commits"].sum()),
+                    **{
+                        lvl.value: (
+                            None
+                            if lvl.value not in known.index or not known.at[lvl.value, "commits"]
+                            else float(known.at[lvl.value, "share"])
+                        )
+                        for lvl in LEVELS
+                    },
+                    "rules_auc": discrimination(older, days=days),
+                }
         if learned:
             both = pd.concat([older, with_outcomes(frame, labelled)], ignore_index=True)
             metrics = change_metrics(both)  # once: the fit, the risk and the levels all read them
@@ -287,14 +366,21 @@ def gather_evidence(loaded: Loaded, repos: Mapping[str, RepoConfig], commit_fram
             risk = model.predict(both, metrics)
             risks.append(pd.Series(risk[shown].to_numpy(), index=both.loc[shown, "sha"]))
             if model.beats_rules:
-                levels.append(pd.Series(model.levels(both, metrics, risk=risk)[shown].to_numpy(),
-                                        index=both.loc[shown, "sha"]))
-            records.setdefault(name, {}).update(model_auc=model.evaluation["model_auc"],
-                                                rules_auc=model.evaluation["rules_auc"],
-                                                learned=bool(model.beats_rules))
-    return Evidence(outcomes=pd.concat(tables) if tables else None,
-                    risk=pd.concat(risks) if risks else None, levels=pd.concat(levels) if levels else None,
-                    records=records, notes=tuple(notes))
+                levels.append(
+                    pd.Series(model.levels(both, metrics, risk=risk)[shown].to_numpy(), index=both.loc[shown, "sha"])
+                )
+            records.setdefault(name, {}).update(
+                model_auc=model.evaluation["model_auc"],
+                rules_auc=model.evaluation["rules_auc"],
+                learned=bool(model.beats_rules),
+            )
+    return Evidence(
+        outcomes=pd.concat(tables) if tables else None,
+        risk=pd.concat(risks) if risks else None,
+        levels=pd.concat(levels) if levels else None,
+        records=records,
+        notes=tuple(notes),
+    )
 
 
 def relate_commits(loaded: Loaded, scored) -> Relations:
@@ -323,16 +409,22 @@ def run_analysis(loaded: Loaded, scored, *, mode: bool | None, cache: Cache, pro
         diffs[commit.sha] = source.diff(commit)
         return diffs[commit.sha]
 
-    items = [request_for(c, a, (lambda c=c, s=loaded.sources[c.repo]: diff_of(c, s)))
-             for c, a in scored if loaded.shown.contains(c.committer_date)]  # diffs are read only when sent
+    items = [
+        request_for(c, a, (lambda c=c, s=loaded.sources[c.repo]: diff_of(c, s)))
+        for c, a in scored
+        if loaded.shown.contains(c.committer_date)
+    ]  # diffs are read only when sent
     if mode is False:
         run, pending = cached_analyses(items, settings.llm, settings.lang, cache)
         for req, prior in pending:  # shown as it is, though the commit's level now asks for more of it
             if prior is not None:
                 run.results[req.commit.sha] = prior
                 run.cached += 1
-        return Analysed(run=run, plan=f"LLM analysis: {run.cached} of {len(items)} commits cached; analyze=True would "
-                                      f"make {len(pending)} requests (model {run.model})")
+        return Analysed(
+            run=run,
+            plan=f"LLM analysis: {run.cached} of {len(items)} commits cached; analyze=True would "
+            f"make {len(pending)} requests (model {run.model})",
+        )
     if mode is None and not llm_available(settings.llm)[0]:
         return Analysed()
     prepared, plan = None, None
@@ -341,8 +433,10 @@ def run_analysis(loaded: Loaded, scored, *, mode: bool | None, cache: Cache, pro
         if not available:
             raise UserError(f"cannot run the LLM analysis: {why}")
         prepared = cached, pending = cached_analyses(items, settings.llm, settings.lang, cache)
-        plan = (f"LLM analysis: {len(pending)} requests to make for {len(pending)} of {len(items)} commits "
-                f"({cached.cached} cached, model {cached.model}; a retry or a follow-up for a deeper entry adds one)")
+        plan = (
+            f"LLM analysis: {len(pending)} requests to make for {len(pending)} of {len(items)} commits "
+            f"({cached.cached} cached, model {cached.model}; a retry or a follow-up for a deeper entry adds one)"
+        )
         log.info(plan)
         print(plan, file=sys.stderr, flush=True)
     run = analyze_commits(items, settings.llm, settings.lang, cache, progress=progress, prepared=prepared)
@@ -362,14 +456,16 @@ def check_claims(loaded: Loaded, scored, analysed: Analysed, *, cache: Cache) ->
     return check(todo, loaded.sources, model=run.model, lang=loaded.settings.lang, cache=cache, diffs=analysed.diffs)
 
 
-def day_overview(loaded: Loaded, frame: pd.DataFrame, analysed: Analysed, *, word: bool,
-                 cache: Cache) -> tuple[Overview, Mapping | None]:
+def day_overview(
+    loaded: Loaded, frame: pd.DataFrame, analysed: Analysed, *, word: bool, cache: Cache
+) -> tuple[Overview, Mapping | None]:
     """The day at a glance from the data; when ``word`` (the daily report's analysis ran), one request
     (cached) for the model's wording of it. Returns it and the usage with that request added."""
     settings = loaded.settings
     days = [d.isoformat() for d in loaded.shown.day_list()]
-    glance = build_overview(frame, list(loaded.sources), days, settings.lang,
-                            baseline_days=loaded.window.days - len(days))
+    glance = build_overview(
+        frame, list(loaded.sources), days, settings.lang, baseline_days=loaded.window.days - len(days)
+    )
     if not (word and analysed.run is not None and settings.llm.overview and glance.total):
         return glance, analysed.usage
     from .analysis.overview_wording import add_usage, overview_facts, word_overview
@@ -382,13 +478,27 @@ def day_overview(loaded: Loaded, frame: pd.DataFrame, analysed: Analysed, *, wor
 # ---------------------------------------------------------------------------------------------------
 # The whole run
 
-def build_digest(date: str | Date | None = None, repos: list[str] | str | None = None, tz: str | None = None,
-                 lang: str | None = None, window_days: int | None = None, days: int = 1,
-                 config: str | os.PathLike | None = None, settings: Settings | None = None,
-                 refresh: bool = False, progress: bool = True, analyze: bool | None = None,
-                 max_days: int = MAX_WINDOW_DAYS, overview: bool = True, outcomes: bool = False,
-                 horizon_days: float | None = None, risk_model: str | None = None, track_record: bool | None = None,
-                 **source_options) -> Digest:
+
+def build_digest(
+    date: str | Date | None = None,
+    repos: list[str] | str | None = None,
+    tz: str | None = None,
+    lang: str | None = None,
+    window_days: int | None = None,
+    days: int = 1,
+    config: str | os.PathLike | None = None,
+    settings: Settings | None = None,
+    refresh: bool = False,
+    progress: bool = True,
+    analyze: bool | None = None,
+    max_days: int = MAX_WINDOW_DAYS,
+    overview: bool = True,
+    outcomes: bool = False,
+    horizon_days: float | None = None,
+    risk_model: str | None = None,
+    track_record: bool | None = None,
+    **source_options,
+) -> Digest:
     """Load, score and frame the commits of the report's days (and the trend window before them).
 
     ``analyze``: None runs the LLM analysis when a key is set (the daily report); False only shows
@@ -414,32 +524,56 @@ def build_digest(date: str | Date | None = None, repos: list[str] | str | None =
     scored = score(loaded, signals)
     relations = relate_commits(loaded, scored)
     commit_frame, file_frame = frames(loaded, scored, relations, signals)
-    evidence = gather_evidence(loaded, configs, commit_frame, outcomes=outcomes, horizon_days=horizon_days,
-                               risk_model=risk_model or settings.scoring.risk_model, cache=cache, progress=progress,
-                               track_record=settings.scoring.track_record and overview if track_record is None
-                               else track_record)
+    evidence = gather_evidence(
+        loaded,
+        configs,
+        commit_frame,
+        outcomes=outcomes,
+        horizon_days=horizon_days,
+        risk_model=risk_model or settings.scoring.risk_model,
+        cache=cache,
+        progress=progress,
+        track_record=settings.scoring.track_record and overview if track_record is None else track_record,
+    )
     if evidence.outcomes is not None:
         commit_frame = with_outcomes(commit_frame, evidence.outcomes)
     if evidence.risk is not None:
         commit_frame = with_risk(commit_frame, evidence.risk, evidence.levels)
     analysed = run_analysis(loaded, scored, mode=analyze, cache=cache, progress=progress)
     if analysed.run is not None and analysed.run.results:
-        commit_frame = with_grounding(with_analyses(commit_frame, analysed.run.results),
-                                      check_claims(loaded, scored, analysed, cache=cache))
+        commit_frame = with_grounding(
+            with_analyses(commit_frame, analysed.run.results), check_claims(loaded, scored, analysed, cache=cache)
+        )
     # Exploration's analyze=True makes exactly the requests it announced: no overview wording.
-    glance, usage = (day_overview(loaded, commit_frame, analysed, word=analyze is None, cache=cache)
-                     if overview else (None, analysed.usage))
+    glance, usage = (
+        day_overview(loaded, commit_frame, analysed, word=analyze is None, cache=cache)
+        if overview
+        else (None, analysed.usage)
+    )
     note = heuristic_note(settings)
-    return Digest(settings=settings, days=tuple(d.isoformat() for d in loaded.shown.day_list()),
-                  window=loaded.window, repos=tuple(sources), frame=commit_frame, file_frame=file_frame,
-                  sources=sources, notes=((note,) if note else ()) + loaded.notes + evidence.notes,
-                  analyses=analysed.run.analyses if analysed.run is not None else {}, usage=usage,
-                  partial=analysed.partial, warnings=tuple(cache.warnings), pull_requests=loaded.pull_requests,
-                  llm_plan=analysed.plan, overview=glance, track_records=evidence.records)
+    return Digest(
+        settings=settings,
+        days=tuple(d.isoformat() for d in loaded.shown.day_list()),
+        window=loaded.window,
+        repos=tuple(sources),
+        frame=commit_frame,
+        file_frame=file_frame,
+        sources=sources,
+        notes=((note,) if note else ()) + loaded.notes + evidence.notes,
+        analyses=analysed.run.analyses if analysed.run is not None else {},
+        usage=usage,
+        partial=analysed.partial,
+        warnings=tuple(cache.warnings),
+        pull_requests=loaded.pull_requests,
+        llm_plan=analysed.plan,
+        overview=glance,
+        track_records=evidence.records,
+    )
 
 
 # ---------------------------------------------------------------------------------------------------
 # Helpers of the stages
+
 
 def _short_name(repo: RepoConfig, settings: Settings, source: Source) -> str:
     """The repository's own name (``python/<it>/`` is no area): GitHub's when known, else the folder's."""

@@ -54,6 +54,7 @@ POINT_MEANINGS = {
 
 def table(header: list[str], rows: list[list[object]]) -> str:
     """A GitHub Markdown table; ``|`` and line breaks in cells are escaped."""
+
     def cell(value: object) -> str:
         return str(value).replace("|", "\\|").replace("\n", " ")
 
@@ -69,6 +70,7 @@ def page(title: str, *parts: str) -> str:
 
 # ---------------------------------------------------------------------------------------------------
 # The frames
+
 
 def columns_page() -> str:
     """The commit frame's, the file frame's and the outcome table's columns with dtype and meaning."""
@@ -89,7 +91,7 @@ def columns_page() -> str:
         table(header, rows(COLUMNS)),
         "## The file frame",
         "One row per commit and file: `digest.file_frame`, `files.csv` and `files.parquet`; declared in "
-        "`repodigest.frame.FILE_COLUMNS` (`repodigest.describe_columns(\"files\")`). A merge's rows are the "
+        '`repodigest.frame.FILE_COLUMNS` (`repodigest.describe_columns("files")`). A merge\'s rows are the '
         "files of the commits it landed, each with its own author.",
         table(header, rows(FILE_COLUMNS)),
         "## Outcome columns",
@@ -103,8 +105,10 @@ def columns_page() -> str:
 # ---------------------------------------------------------------------------------------------------
 # Scoring
 
+
 def _constants(module) -> Callable[[str], str]:
     """Replace ``NAME`` (an upper-case constant of ``module``) in docstring text by `NAME` (value)."""
+
     def sub(text: str) -> str:
         def value(match: re.Match) -> str:
             name = match.group(1)
@@ -137,12 +141,22 @@ def scoring_page() -> str:
     if unknown:
         raise KeyError(f"POINTS keys without a meaning in reference.POINT_MEANINGS: {sorted(unknown)}")
     by_lang = [f"wording ({lang})" for lang in LANGS]
-    level_rows = [[f"`{level.value}`", " ".join(words[lang][f"level_{level.value}"] for lang in LANGS),
-                   f"score >= `HIGH_AT` ({heuristic.HIGH_AT})" if level.value == "high" else
-                   f"score >= `MEDIUM_AT` ({heuristic.MEDIUM_AT})" if level.value == "medium" else
-                   f"score < `MEDIUM_AT` ({heuristic.MEDIUM_AT})"] for level in LEVELS]
-    type_rows = [[f"`{kind}`", points, *(words[lang]["types"].get(kind, "") for lang in LANGS)]
-                 for kind, points in heuristic.TYPE_POINTS.items()]
+    level_rows = [
+        [
+            f"`{level.value}`",
+            " ".join(words[lang][f"level_{level.value}"] for lang in LANGS),
+            f"score >= `HIGH_AT` ({heuristic.HIGH_AT})"
+            if level.value == "high"
+            else f"score >= `MEDIUM_AT` ({heuristic.MEDIUM_AT})"
+            if level.value == "medium"
+            else f"score < `MEDIUM_AT` ({heuristic.MEDIUM_AT})",
+        ]
+        for level in LEVELS
+    ]
+    type_rows = [
+        [f"`{kind}`", points, *(words[lang]["types"].get(kind, "") for lang in LANGS)]
+        for kind, points in heuristic.TYPE_POINTS.items()
+    ]
     point_rows = [[f"`{name}`", value, POINT_MEANINGS[name]] for name, value in heuristic.POINTS.items()]
     label_rows = [[f"`{label}`", points] for label, points in heuristic.LABEL_POINTS.items()]
     reason_rows = [[f"`{code}`", *(words[lang]["reason"][code] for lang in LANGS)] for code in words["en"]["reason"]]
@@ -182,15 +196,19 @@ def scoring_page() -> str:
         "an entry without the model's analysis shows them, worded by the catalogue of its language "
         "(`repodigest/i18n/*.toml`, tables `[risk]` and `[tips]`).",
         when,
-        table(["risk", *by_lang], [[f"`{code}`", *(risk_text[lang][code] for lang in LANGS)]
-                                   for code in risk_text["en"]]),
-        table(["advice", *by_lang], [[f"`{code}`", *(words[lang]["colon"].join(tips[lang][code]) for lang in LANGS)]
-                                     for code in tips["en"]]),
+        table(
+            ["risk", *by_lang], [[f"`{code}`", *(risk_text[lang][code] for lang in LANGS)] for code in risk_text["en"]]
+        ),
+        table(
+            ["advice", *by_lang],
+            [[f"`{code}`", *(words[lang]["colon"].join(tips[lang][code]) for lang in LANGS)] for code in tips["en"]],
+        ),
     )
 
 
 # ---------------------------------------------------------------------------------------------------
 # The config
+
 
 def field_comments(module) -> dict[str, dict[str, str]]:
     """class name -> field -> the comment on the field's line, else the comment lines just above it."""
@@ -269,20 +287,34 @@ def config_page() -> str:
     from . import config
 
     comments = field_comments(config)
-    sections = [("top level", config.Settings, "The file's own keys."),
-                ("[[repos]]", config.RepoConfig, ("One table per followed repository, in the report's order; "
-                                                  "a plain string in `repos = [...]` is its `spec`.")),
-                ("[[repos]] areas", config.AreaRule, ("Area rules of one repository: "
-                                                      "`areas = [{ pattern = \"...\", area = \"...\" }]`, "
-                                                      "the first match wins.")),
-                ("[github]", config.GitHubConfig, "GitHub's API: commits (REST) and pull requests (GraphQL)."),
-                ("[llm]", config.LLMConfig, "The model's analysis (OpenAI-compatible endpoint)."),
-                ("[scoring]", config.ScoringConfig, "How levels are decided, and the evidence shown for them."),
-                ("[charts]", config.ChartsConfig, "The report's charts."),
-                ("[[delivery]]", config.DeliveryConfig, "One table per chat channel the summary is posted to.")]
-    parts = [("The keys of `repodigest.toml` (`--config`), from the pydantic models of `repodigest.config`; "
-              "an unknown key is an error (exit 2). Parameters of the command line and of the notebook "
-              "override the top-level keys they name. How to use them: [configuration](../configuration.md).")]
+    sections = [
+        ("top level", config.Settings, "The file's own keys."),
+        (
+            "[[repos]]",
+            config.RepoConfig,
+            (
+                "One table per followed repository, in the report's order; "
+                "a plain string in `repos = [...]` is its `spec`."
+            ),
+        ),
+        (
+            "[[repos]] areas",
+            config.AreaRule,
+            ('Area rules of one repository: `areas = [{ pattern = "...", area = "..." }]`, the first match wins.'),
+        ),
+        ("[github]", config.GitHubConfig, "GitHub's API: commits (REST) and pull requests (GraphQL)."),
+        ("[llm]", config.LLMConfig, "The model's analysis (OpenAI-compatible endpoint)."),
+        ("[scoring]", config.ScoringConfig, "How levels are decided, and the evidence shown for them."),
+        ("[charts]", config.ChartsConfig, "The report's charts."),
+        ("[[delivery]]", config.DeliveryConfig, "One table per chat channel the summary is posted to."),
+    ]
+    parts = [
+        (
+            "The keys of `repodigest.toml` (`--config`), from the pydantic models of `repodigest.config`; "
+            "an unknown key is an error (exit 2). Parameters of the command line and of the notebook "
+            "override the top-level keys they name. How to use them: [configuration](../configuration.md)."
+        )
+    ]
     for heading, model, about in sections:
         rows = []
         for name, field in model.model_fields.items():
@@ -291,15 +323,25 @@ def config_page() -> str:
                 continue  # a table of its own, below
             kind = type_name(annotation)
             bounds = _bounds(field)
-            rows.append([f"`{name}`", f"{kind} ({bounds})" if bounds else kind, _default(field),
-                         comments.get(model.__name__, {}).get(name, "")])
-        parts += [f"## `{heading}`" if heading != "top level" else "## Top level", about,
-                  table(["key", "type", "default", "meaning"], rows)]
+            rows.append(
+                [
+                    f"`{name}`",
+                    f"{kind} ({bounds})" if bounds else kind,
+                    _default(field),
+                    comments.get(model.__name__, {}).get(name, ""),
+                ]
+            )
+        parts += [
+            f"## `{heading}`" if heading != "top level" else "## Top level",
+            about,
+            table(["key", "type", "default", "meaning"], rows),
+        ]
     return page("Configuration keys", *parts)
 
 
 # ---------------------------------------------------------------------------------------------------
 # The command line
+
 
 def cli_page() -> str:
     """Every command of ``repodigest`` with its options, from ``cli.build_parser()``."""
@@ -320,8 +362,12 @@ def cli_page() -> str:
             value = "" if action.nargs == 0 or not action.option_strings else (action.metavar or action.dest.upper())
             default = "" if action.default in (None, False) or action.nargs == 0 else f"`{action.default}`"
             rows.append([flag, value, default, action.help or ""])
-        parts += [f"## `repodigest {name}`", helps.get(name) or "", "```\n" + sub.format_usage().strip() + "\n```",
-                  table(["option", "value", "default", "meaning"], rows)]
+        parts += [
+            f"## `repodigest {name}`",
+            helps.get(name) or "",
+            "```\n" + sub.format_usage().strip() + "\n```",
+            table(["option", "value", "default", "meaning"], rows),
+        ]
     codes = " ".join(EXIT_CODES.split()).split(":", 1)[1].split("|")
     parts += ["## Exit codes", table(["code", "meaning"], [c.strip().split(" ", 1) for c in codes])]
     return page("Command line", *parts)
@@ -330,8 +376,12 @@ def cli_page() -> str:
 # ---------------------------------------------------------------------------------------------------
 # The pages
 
-PAGES: dict[str, Callable[[], str]] = {"columns.md": columns_page, "scoring.md": scoring_page,
-                                       "config.md": config_page, "cli.md": cli_page}
+PAGES: dict[str, Callable[[], str]] = {
+    "columns.md": columns_page,
+    "scoring.md": scoring_page,
+    "config.md": config_page,
+    "cli.md": cli_page,
+}
 
 
 def pages() -> dict[str, str]:
@@ -354,8 +404,11 @@ def write_pages(folder: str | Path) -> list[Path]:
 def stale_pages(folder: str | Path) -> list[str]:
     """The pages in ``folder`` that are missing or differ from what :func:`pages` makes now."""
     out = Path(folder)
-    return [name for name, text in pages().items()
-            if not (out / name).is_file() or (out / name).read_text(encoding="utf-8") != text]
+    return [
+        name
+        for name, text in pages().items()
+        if not (out / name).is_file() or (out / name).read_text(encoding="utf-8") != text
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -28,7 +28,7 @@ def truncate(text: str, limit: int, *, at: str = "char", marker: str = "…", ke
     if len(text) <= limit:
         return text
     if keep_end:
-        tail = text[len(text) - limit:]
+        tail = text[len(text) - limit :]
         return marker.format(rest=len(text) - limit) + tail
     if at not in _BOUNDARIES:
         raise ValueError(f"at must be one of {', '.join(_BOUNDARIES)}, not {at!r}")
@@ -36,7 +36,7 @@ def truncate(text: str, limit: int, *, at: str = "char", marker: str = "…", ke
     if at == "sentence":
         ends = [m.end() for m in _SENTENCE_END.finditer(head)]
         if ends and ends[-1] > limit // 2:
-            return head[:ends[-1]].rstrip()
+            return head[: ends[-1]].rstrip()
         at = "word"
     if at == "line":
         cut = head.rfind("\n")

@@ -19,18 +19,21 @@ from pathlib import Path
 import cmarkgfm
 import pytest
 from bs4 import BeautifulSoup, Tag
+
 from published import save
 from realistic_day import build_realistic_day, load_commits, load_recordings
-from servers.openai_api import OpenAIServer
-
 from repodigest import build_digest
 from repodigest.analysis.grounding import MARK
 from repodigest.i18n import strings as load_labels
 from repodigest.scoring.blend import blend_levels
+from servers.openai_api import OpenAIServer
 
 RANK = {"low": 0, "medium": 1, "high": 2}
-LEVEL_FIELDS = {"low": ("summary",), "medium": ("summary", "scope", "advice", "closing"),
-                "high": ("summary", "scope", "insight", "risks", "advice", "closing")}
+LEVEL_FIELDS = {
+    "low": ("summary",),
+    "medium": ("summary", "scope", "advice", "closing"),
+    "high": ("summary", "scope", "insight", "risks", "advice", "closing"),
+}
 _MARKER = re.compile(r"^\s*(?:\(?\d{1,2}[.)、]|[-*+•·])\s+", re.M)
 
 
@@ -77,13 +80,29 @@ def _lines(block: Tag) -> list[list]:
 
 def sections(blocks: list[Tag], labels: dict) -> dict[str, list]:
     """Entry content grouped by section: a heading (### label), or a line that starts with a bold label."""
-    names = {labels[k]: k for k in ("summary_heading", "summary_short", "scope", "insight", "risks", "advice",
-                                    "files_changed", "coverage", "change_type", "importance", "model_reason",
-                                    "reasons")}
+    names = {
+        labels[k]: k
+        for k in (
+            "summary_heading",
+            "summary_short",
+            "scope",
+            "insight",
+            "risks",
+            "advice",
+            "files_changed",
+            "coverage",
+            "change_type",
+            "importance",
+            "model_reason",
+            "reasons",
+        )
+    }
     found: dict[str, list] = {"header": []}
     current = "header"
     for block in blocks:
-        heading = block.get_text(strip=True).rstrip("¶") if block.name in ("h3", "h4") else None  # nbconvert's anchor link
+        heading = (
+            block.get_text(strip=True).rstrip("¶") if block.name in ("h3", "h4") else None
+        )  # nbconvert's anchor link
         if heading in names:
             current = names[heading]
             found.setdefault(current, [])
@@ -93,7 +112,7 @@ def sections(blocks: list[Tag], labels: dict) -> dict[str, list]:
             label = first.get_text(strip=True) if isinstance(first, Tag) and first.name == "strong" else None
             if label in names:
                 current = names[label]
-                rest = line[line.index(first) + 1:]
+                rest = line[line.index(first) + 1 :]
                 found.setdefault(current, []).extend(n for n in rest if str(n).strip(" ：:"))
             else:
                 found.setdefault(current, []).extend(line)
@@ -162,8 +181,9 @@ def entry_blocks(soup: BeautifulSoup, short_sha: str) -> list[Tag]:
 
 def github(md: str) -> BeautifulSoup:
     """report.md as GitHub renders it (cmark-gfm; our own <a id> anchors are the only raw HTML it holds)."""
-    return BeautifulSoup(cmarkgfm.github_flavored_markdown_to_html(md, options=cmarkgfm.Options.CMARK_OPT_UNSAFE),
-                         "html.parser")
+    return BeautifulSoup(
+        cmarkgfm.github_flavored_markdown_to_html(md, options=cmarkgfm.Options.CMARK_OPT_UNSAFE), "html.parser"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -175,9 +195,13 @@ def day(tmp_path_factory):
 def test_every_item_the_model_wrote_is_in_its_section(day, tmp_path, monkeypatch, lang, strict):
     recordings = load_recordings(lang)
     by_title = {c["title"]: c for c in load_commits()}
-    with OpenAIServer(mode="recorded", answers={by_title[t]["title"]: r["answer"] for t, r in
-                                                 ((c["title"], recordings[c["id"]]) for c in load_commits())},
-                      strict=strict) as server:
+    with OpenAIServer(
+        mode="recorded",
+        answers={
+            by_title[t]["title"]: r["answer"] for t, r in ((c["title"], recordings[c["id"]]) for c in load_commits())
+        },
+        strict=strict,
+    ) as server:
         folder = render(tmp_path, day.path, lang, server, monkeypatch)
         asked: dict[str, set[str]] = {}
         for request in server.asked:
@@ -212,8 +236,11 @@ def test_every_item_the_model_wrote_is_in_its_section(day, tmp_path, monkeypatch
 
 def test_a_commit_rated_two_levels_above_the_rules_gets_the_full_high_entry(day, tmp_path, monkeypatch):
     recordings = load_recordings("zh")
-    two_up = [c for c in load_commits() if c["expected_rules_level"] == "low"
-              and recordings[c["id"]]["answer"]["importance"] == "high"]
+    two_up = [
+        c
+        for c in load_commits()
+        if c["expected_rules_level"] == "low" and recordings[c["id"]]["answer"]["importance"] == "high"
+    ]
     assert two_up, "the fixture has a commit rated low by the rules and high by the model"
     answers = {c["title"]: recordings[c["id"]]["answer"] for c in load_commits()}
     with OpenAIServer(mode="recorded", answers=answers, strict=True) as server:

@@ -9,10 +9,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from published import save
 
 from gitrepo import GitRepo
 from isolation import isolate
+from published import save
 from repodigest import build_digest
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -20,15 +20,35 @@ pytestmark = pytest.mark.skipif(not CHROMIUM, reason="Debian's chromium is not i
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CANARY = "rd-canary-7731"
 PWN = "document.documentElement.setAttribute('data-pwned','1')"  # visible in the DOM if any of it runs
-HOSTILE = [f"<script>{PWN}</script> {CANARY}", f'<img src=x onerror="{PWN}"> {CANARY}',
-           f"[click](javascript:{PWN}) {CANARY}", f"| broken | table ` {CANARY}", f"# heading {CANARY} ##"]
+HOSTILE = [
+    f"<script>{PWN}</script> {CANARY}",
+    f'<img src=x onerror="{PWN}"> {CANARY}',
+    f"[click](javascript:{PWN}) {CANARY}",
+    f"| broken | table ` {CANARY}",
+    f"# heading {CANARY} ##",
+]
 
 
 def chromium(*args: str, user_dir: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                           "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-                           "--host-resolver-rules=MAP * ~NOTFOUND", f"--user-data-dir={user_dir}", *args],
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+            "--host-resolver-rules=MAP * ~NOTFOUND",
+            f"--user-data-dir={user_dir}",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 class Dom(HTMLParser):
@@ -67,7 +87,10 @@ class Dom(HTMLParser):
     def handle_endtag(self, tag):
         if tag == "script":
             self._in_script = False
-        if tag not in ("img", "br", "hr", "meta", "link", "input", "path", "rect", "line", "circle", "stop") and self.stack:
+        if (
+            tag not in ("img", "br", "hr", "meta", "link", "input", "path", "rect", "line", "circle", "stop")
+            and self.stack
+        ):
             self.stack.pop()
 
     def handle_data(self, data):
@@ -80,19 +103,26 @@ def rendered(tmp_path_factory):
     work = tmp_path_factory.mktemp("browser")
     repo = GitRepo(work / "hostile")
     for i, text in enumerate(HOSTILE):
-        repo.commit(f"{text} (#{i + 1})\n\n{text}\n", f"2026-02-16T{9 + i:02d}:00:00+08:00",
-                    {f"src/pkg/area{i}/{text[:12].replace('/', '_')} {i}.py": "x\n" * (10 + i * 40),
-                     f"docs/{i}.md": "d\n"})
+        repo.commit(
+            f"{text} (#{i + 1})\n\n{text}\n",
+            f"2026-02-16T{9 + i:02d}:00:00+08:00",
+            {f"src/pkg/area{i}/{text[:12].replace('/', '_')} {i}.py": "x\n" * (10 + i * 40), f"docs/{i}.md": "d\n"},
+        )
     repo.commit("earlier work", "2026-02-10T09:00:00+08:00", {"src/pkg/area0/old.py": "o\n"})
     # An author name lands in the charts' JSON inside <script>: it must not close the script.
-    repo.commit("[</script><script>x] tagged", "2026-02-16T20:00:00+08:00", {"src/pkg/z.py": "z\n"},
-                author=(f"</script><script>{PWN}</script>", "evil@example.com"))
+    repo.commit(
+        "[</script><script>x] tagged",
+        "2026-02-16T20:00:00+08:00",
+        {"src/pkg/z.py": "z\n"},
+        author=(f"</script><script>{PWN}</script>", "evil@example.com"),
+    )
     folder = work / "out" / "2026-02-16"
     with pytest.MonkeyPatch.context() as env:  # module-scoped: the per-test isolation is not in place yet
         isolate(env, work / "cache", images=True)
         save(build_digest(date="2026-02-16", repos=[str(repo.path)], progress=False), folder, images=True)
-    dump = chromium("--virtual-time-budget=10000", "--dump-dom", (folder / "report.html").as_uri(),
-                    user_dir=work / "profile1")
+    dump = chromium(
+        "--virtual-time-budget=10000", "--dump-dom", (folder / "report.html").as_uri(), user_dir=work / "profile1"
+    )
     assert dump.returncode == 0, dump.stderr[-2000:]
     dom = Dom()
     dom.feed(dump.stdout)
@@ -107,8 +137,13 @@ def test_every_chart_draws_offline(rendered):
     assert not [src for src in dom.script_srcs if not src.startswith("data:")]  # everything inline
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / "report-offline.png"
-    result = chromium("--virtual-time-budget=10000", "--window-size=1280,3000", f"--screenshot={shot}",
-                      (folder / "report.html").as_uri(), user_dir=work / "profile2")
+    result = chromium(
+        "--virtual-time-budget=10000",
+        "--window-size=1280,3000",
+        f"--screenshot={shot}",
+        (folder / "report.html").as_uri(),
+        user_dir=work / "profile2",
+    )
     assert result.returncode == 0 and shot.stat().st_size > 10_000
 
 
@@ -132,21 +167,32 @@ def test_commit_text_never_becomes_script_handler_or_link(rendered):
 def test_embedded_default_report_draws_every_chart(tmp_path):
     """What `make report` does on a fresh clone: this checkout, its latest day, no keys."""
     root = Path(__file__).resolve().parents[2]
-    proc = subprocess.run([str(Path(sys.executable).with_name("repodigest")), "report", "--out-dir",
-                           str(tmp_path / "out")], cwd=root, capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "REPODIGEST_CHART_IMAGES": "1"})
+    proc = subprocess.run(
+        [str(Path(sys.executable).with_name("repodigest")), "report", "--out-dir", str(tmp_path / "out")],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "REPODIGEST_CHART_IMAGES": "1"},
+    )
     assert proc.returncode == 0, proc.stderr
     folder = Path(proc.stdout.strip()).parent
-    dump = chromium("--virtual-time-budget=10000", "--dump-dom", (folder / "report.html").as_uri(),
-                    user_dir=tmp_path / "profile")
+    dump = chromium(
+        "--virtual-time-budget=10000", "--dump-dom", (folder / "report.html").as_uri(), user_dir=tmp_path / "profile"
+    )
     dom = Dom()
     dom.feed(dump.stdout)
     images = [ln for ln in (folder / "report.md").read_text().splitlines() if ln.startswith("![")]
     assert dom.plots and all(n >= 1 for n in dom.svgs_in_plot.values()) and len(images) == len(dom.plots)
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / "embedded-default-report.png"
-    chromium("--virtual-time-budget=10000", "--window-size=1280,2400", f"--screenshot={shot}",
-             (folder / "report.html").as_uri(), user_dir=tmp_path / "profile2")
+    chromium(
+        "--virtual-time-budget=10000",
+        "--window-size=1280,2400",
+        f"--screenshot={shot}",
+        (folder / "report.html").as_uri(),
+        user_dir=tmp_path / "profile2",
+    )
     assert shot.stat().st_size > 10_000
 
 
@@ -154,9 +200,22 @@ def test_exported_workbench_draws_every_chart(tmp_path):
     """explore.ipynb on this checkout, executed and exported by nbconvert: every figure draws offline,
     from the one plotly.js the first figure's output carries."""
     root = Path(__file__).resolve().parents[2]
-    proc = subprocess.run([str(Path(sys.executable).with_name("jupyter")), "nbconvert", "--to", "html", "--execute",
-                           str(root / "notebooks" / "explore.ipynb"), "--output-dir", str(tmp_path)],
-                          cwd=root, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("jupyter")),
+            "nbconvert",
+            "--to",
+            "html",
+            "--execute",
+            str(root / "notebooks" / "explore.ipynb"),
+            "--output-dir",
+            str(tmp_path),
+        ],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     page = tmp_path / "explore.html"
     assert page.read_text().count("plotly.js v") == 1

@@ -10,10 +10,10 @@ import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
-import published
 import pytest
-from published import save
 
+import published
+from published import save
 from repodigest import build_digest
 from repodigest.cli import main
 
@@ -22,8 +22,9 @@ IMAGES = {"REPODIGEST_CHART_IMAGES": "1"}  # the tests about chart PNGs ask for 
 
 
 def run(*args, cwd, env=None):
-    return subprocess.run([str(BIN), *args], cwd=cwd, capture_output=True, text=True,
-                          env={**os.environ, **(env or {})}, timeout=300)
+    return subprocess.run(
+        [str(BIN), *args], cwd=cwd, capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=300
+    )
 
 
 class Ids(HTMLParser):
@@ -44,10 +45,14 @@ class Ids(HTMLParser):
 @pytest.fixture
 def busy_repo(make_repo):
     repo = make_repo("busy")
-    repo.commit("[Perf] speed up core 3x (#101)\n\nCaches the core lookups.", "2026-02-16T09:00:00+08:00",
-                {"src/busy/core/a.py": "a\n" * 300, "src/busy/__init__.py": "x = 1\n"})
-    repo.commit("docs: explain <b>bold</b> [x](javascript:alert(1))", "2026-02-16T23:59:00+08:00",
-                {"docs/guide.md": "g\n"})
+    repo.commit(
+        "[Perf] speed up core 3x (#101)\n\nCaches the core lookups.",
+        "2026-02-16T09:00:00+08:00",
+        {"src/busy/core/a.py": "a\n" * 300, "src/busy/__init__.py": "x = 1\n"},
+    )
+    repo.commit(
+        "docs: explain <b>bold</b> [x](javascript:alert(1))", "2026-02-16T23:59:00+08:00", {"docs/guide.md": "g\n"}
+    )
     repo.commit("next day", "2026-02-17T00:01:00+08:00", {"src/busy/core/b.py": "b\n"})
     return repo
 
@@ -58,8 +63,9 @@ def test_report_writes_html_md_data_and_notebook(busy_repo, tmp_path):
     assert proc.returncode == 0, proc.stderr
     folder = out / "2026-02-16"
     assert proc.stdout.strip() == str(folder / "report.md")
-    assert {"report.ipynb", "report.html", "report.md", "commits.csv", "commits.parquet", "status.json"} <= \
-        {p.name for p in folder.iterdir()}
+    assert {"report.ipynb", "report.html", "report.md", "commits.csv", "commits.parquet", "status.json"} <= {
+        p.name for p in folder.iterdir()
+    }
     md = (folder / "report.md").read_text()
     assert md.startswith("# 每日更新报告（2026-02-16）\n") and "本日共 2 个提交" in md
     assert "next day" not in md
@@ -87,13 +93,16 @@ def test_default_is_the_latest_day_of_the_checkout(busy_repo, tmp_path):
     assert md.startswith("# Daily Update Report (2026-02-17)") and "next day" in md
 
 
-@pytest.mark.parametrize("args,message", [
-    (["--date", "16.02.2026"], "invalid date"),
-    (["--tz", "Nowhere/City"], "unknown time zone"),
-    (["--lang", "fr"], "unknown language"),
-    (["--repo", "/definitely/not/here"], "neither an existing path nor"),
-    (["--window-days", "0"], "window_days"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--date", "16.02.2026"], "invalid date"),
+        (["--tz", "Nowhere/City"], "unknown time zone"),
+        (["--lang", "fr"], "unknown language"),
+        (["--repo", "/definitely/not/here"], "neither an existing path nor"),
+        (["--window-days", "0"], "window_days"),
+    ],
+)
 def test_user_errors_are_one_line_and_exit_2(busy_repo, tmp_path, args, message):
     proc = run("report", "--out-dir", str(tmp_path / "o"), *args, cwd=busy_repo.path)
     assert proc.returncode == 2
@@ -119,8 +128,18 @@ def test_failed_run_keeps_the_previous_report(busy_repo, tmp_path):
     before = "yesterday's good report\n"
     (out / "2026-02-16" / "report.md").write_text(before)
     # A config whose language the notebook rejects fails the run after the folder was planned.
-    proc = run("report", "--repo", str(busy_repo.path), "--date", "2026-02-16", "--out-dir", str(out),
-               "--window-days", "9999", cwd=tmp_path)
+    proc = run(
+        "report",
+        "--repo",
+        str(busy_repo.path),
+        "--date",
+        "2026-02-16",
+        "--out-dir",
+        str(out),
+        "--window-days",
+        "9999",
+        cwd=tmp_path,
+    )
     assert proc.returncode == 2
     assert (out / "2026-02-16" / "report.md").read_text() == before
     assert not [p for p in out.iterdir() if p.name.startswith(".tmp-")]
@@ -131,12 +150,16 @@ def test_seven_day_digest_counts_every_day(make_repo, tmp_path, monkeypatch, cap
     per_day = [2, 0, 1, 3, 1, 0, 2]
     for offset, count in enumerate(per_day):
         for k in range(count):
-            repo.commit(f"fix: day {offset} item {k}", f"2026-02-{10 + offset:02d}T{9 + k:02d}:00:00+08:00",
-                        {f"src/w/m{offset}_{k}.py": "x\n" * (5 + k)})
+            repo.commit(
+                f"fix: day {offset} item {k}",
+                f"2026-02-{10 + offset:02d}T{9 + k:02d}:00:00+08:00",
+                {f"src/w/m{offset}_{k}.py": "x\n" * (5 + k)},
+            )
     # the command's own arguments and folder, the notebook's call made in-process (no kernel)
     monkeypatch.setattr("repodigest.publish.render.render_report", published.render_report)
-    code = main(["report", "--repo", str(repo.path), "--date", "2026-02-16", "--days", "7",
-                 "--out-dir", str(tmp_path / "o")])
+    code = main(
+        ["report", "--repo", str(repo.path), "--date", "2026-02-16", "--days", "7", "--out-dir", str(tmp_path / "o")]
+    )
     said = capsys.readouterr()
     assert code == 0, said.err
     folder = tmp_path / "o" / "2026-02-10_2026-02-16"
@@ -150,7 +173,7 @@ def test_seven_day_digest_counts_every_day(make_repo, tmp_path, monkeypatch, cap
     assert [int(c) for c in re.findall(r"\| (\d+)", counts)] == per_day
     assert "## 📈 活动图表" in md and ("chart-area-trend.png" in md or "report.html" in md)
     assert json.loads((folder / "status.json").read_text())["days"][0] == "2026-02-10"
-    glance = md[md.index("## 🧭 本期概览"):md.index("## week")]  # the overview covers the week
+    glance = md[md.index("## 🧭 本期概览") : md.index("## week")]  # the overview covers the week
     assert f"> 本期 {sum(per_day)} 个提交" in glance
     assert json.loads((folder / "overview.json").read_text())["days"] == [f"2026-02-{d}" for d in range(10, 17)]
 
@@ -168,8 +191,9 @@ def test_report_without_a_browser_says_where_the_charts_are(busy_repo, tmp_path,
     assert "![" not in section and "Chrome" in section and "report.html" in section
     assert not list(folder.glob("chart-*")) and not list(folder.glob(".chart-images*"))
     executed = json.loads((folder / "report.ipynb").read_text())  # the notebook says the same as report.md
-    shown = "".join("".join(o.get("data", {}).get("text/markdown", "")) for c in executed["cells"]
-                    for o in c.get("outputs", []))
+    shown = "".join(
+        "".join(o.get("data", {}).get("text/markdown", "")) for c in executed["cells"] for o in c.get("outputs", [])
+    )
     assert "![" not in shown and "no Chrome/Chromium browser found" in shown
 
 
@@ -177,15 +201,34 @@ def test_a_notebook_run_by_papermill_publishes_as_the_cli_does(busy_repo, tmp_pa
     notebook = Path(__file__).resolve().parents[2] / "notebooks" / "daily_report.ipynb"
     alone = tmp_path / "alone"
     alone.mkdir()
-    proc = subprocess.run([str(BIN.with_name("papermill")), str(notebook), str(alone / "report.ipynb"),
-                           "-p", "date", "2026-02-16", "-p", "repos", str(busy_repo.path), "-p", "out_dir", str(alone),
-                           "--no-progress-bar"], cwd=tmp_path, capture_output=True, text=True, timeout=300,
-                          env={**os.environ, **IMAGES})
+    proc = subprocess.run(
+        [
+            str(BIN.with_name("papermill")),
+            str(notebook),
+            str(alone / "report.ipynb"),
+            "-p",
+            "date",
+            "2026-02-16",
+            "-p",
+            "repos",
+            str(busy_repo.path),
+            "-p",
+            "out_dir",
+            str(alone),
+            "--no-progress-bar",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **IMAGES},
+    )
     assert proc.returncode == 0, proc.stderr
     assert not list(alone.glob("chart-*")) and not (alone / "status.json").exists()  # the kernel only computes
     executed = json.loads((alone / "report.ipynb").read_text())
-    outputs = ["".join(o.get("data", {}).get("text/markdown", "")) for c in executed["cells"]
-               for o in c.get("outputs", [])]
+    outputs = [
+        "".join(o.get("data", {}).get("text/markdown", "")) for c in executed["cells"] for o in c.get("outputs", [])
+    ]
     shown = "".join(outputs)
     assert "# 每日更新报告（2026-02-16）" in shown and "本日共 2 个提交" in shown
     # the first output is the day at a glance, under the title
@@ -193,8 +236,17 @@ def test_a_notebook_run_by_papermill_publishes_as_the_cli_does(busy_repo, tmp_pa
     assert "本日 2 个提交" in outputs[0] and "| 提交时间 |" not in outputs[0]
     if not shutil.which("chromium"):
         pytest.skip("Debian's chromium is not installed (make browser): the PNGs are not compared")
-    proc = run("report", "--repo", str(busy_repo.path), "--date", "2026-02-16", "--out-dir", str(tmp_path / "o"),
-               cwd=tmp_path, env=IMAGES)
+    proc = run(
+        "report",
+        "--repo",
+        str(busy_repo.path),
+        "--date",
+        "2026-02-16",
+        "--out-dir",
+        str(tmp_path / "o"),
+        cwd=tmp_path,
+        env=IMAGES,
+    )
     assert proc.returncode == 0, proc.stderr
     by_cli = tmp_path / "o" / "2026-02-16"
     proc = run("publish", str(alone / "report.ipynb"), cwd=tmp_path, env=IMAGES)
@@ -205,16 +257,32 @@ def test_a_notebook_run_by_papermill_publishes_as_the_cli_does(busy_repo, tmp_pa
     assert (alone / "report.md").read_text() == (by_cli / "report.md").read_text()
     assert json.loads((alone / "status.json").read_text()) == json.loads((by_cli / "status.json").read_text())
     assert {"commits.parquet", "files.csv", "overview.json", "report.html"} <= {p.name for p in alone.iterdir()}
-    assert re.findall(r"\]\((chart-[^)]+)\)", _charts_section((by_cli / "report.md").read_text())) == \
-        [f"chart-{n}.png" for n in ("authors", "areas", "levels", "area-trend", "author-area")]
+    assert re.findall(r"\]\((chart-[^)]+)\)", _charts_section((by_cli / "report.md").read_text())) == [
+        f"chart-{n}.png" for n in ("authors", "areas", "levels", "area-trend", "author-area")
+    ]
 
 
 def test_publishing_a_failed_notebook_says_why_with_its_exit_code(tmp_path):
     notebook = Path(__file__).resolve().parents[2] / "notebooks" / "daily_report.ipynb"
     executed = tmp_path / "failed.ipynb"
-    proc = subprocess.run([str(BIN.with_name("papermill")), str(notebook), str(executed), "-p", "date", "2026-02-16",
-                           "-p", "repos", str(tmp_path / "nowhere"), "--no-progress-bar"], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [
+            str(BIN.with_name("papermill")),
+            str(notebook),
+            str(executed),
+            "-p",
+            "date",
+            "2026-02-16",
+            "-p",
+            "repos",
+            str(tmp_path / "nowhere"),
+            "--no-progress-bar",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode != 0 and executed.exists()
     proc = run("publish", str(executed), cwd=tmp_path)
     assert proc.returncode == 2 and proc.stderr.startswith("error: repository") and "nowhere" in proc.stderr

@@ -20,8 +20,15 @@ BIN = Path(sys.executable).with_name("repodigest")
 
 
 def cli(*args, cwd, env=None, **kw):
-    return subprocess.run([str(BIN), "report", *args], cwd=cwd, capture_output=True, text=True,
-                          env={**os.environ, **(env or {})}, timeout=300, **kw)
+    return subprocess.run(
+        [str(BIN), "report", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=300,
+        **kw,
+    )
 
 
 @pytest.fixture
@@ -106,9 +113,14 @@ def test_ctrl_c_leaves_the_previous_report(tmp_path):
         cfg.write_text(f'repos = ["o/r"]\nwindow_days = 1\n[github]\napi_url = "{server.url}"\nconcurrency = 1\n')
         out = tmp_path / "out"
         previous = previous_report(out)
-        proc = subprocess.Popen([str(BIN), "report", "--config", str(cfg), "--date", "2026-02-16",
-                                 "--out-dir", str(out)], cwd=tmp_path, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True, env={**os.environ, "GITHUB_TOKEN": "t"})
+        proc = subprocess.Popen(
+            [str(BIN), "report", "--config", str(cfg), "--date", "2026-02-16", "--out-dir", str(out)],
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "GITHUB_TOKEN": "t"},
+        )
         deadline = time.monotonic() + 60
         while server.counts.get("detail", 0) < 2 and time.monotonic() < deadline:  # the run is under way
             time.sleep(0.1)
@@ -123,22 +135,34 @@ def test_ctrl_c_leaves_the_previous_report(tmp_path):
 def test_two_runs_for_the_same_date_at_once(small_repo, tmp_path):
     out = tmp_path / "out"
     args = [str(BIN), "report", "--repo", str(small_repo.path), "--date", "2026-02-16", "--out-dir", str(out)]
-    procs = [subprocess.Popen(args, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for _ in range(2)]
+    procs = [
+        subprocess.Popen(args, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
     codes = [p.wait(timeout=300) for p in procs]
     assert codes == [0, 0], [p.stderr.read() for p in procs]
     folder = out / "2026-02-16"
     assert {"report.md", "report.html", "report.ipynb", "commits.parquet"} <= {p.name for p in folder.iterdir()}
     assert "本日共 1 个提交" in (folder / "report.md").read_text()
-    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".2026-02-16.lock")) == \
-        ["2026-02-16", "index.html"]
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".2026-02-16.lock")) == [
+        "2026-02-16",
+        "index.html",
+    ]
 
 
 def _github_run(tmp_path, server, env=None):
     cfg = tmp_path / "github.toml"
     cfg.write_text(f'repos = ["o/r"]\nwindow_days = 1\n[github]\napi_url = "{server.url}"\n')
-    return cli("--config", str(cfg), "--date", "2026-02-16", "--out-dir", str(tmp_path / "out"), cwd=tmp_path,
-               env={"GITHUB_TOKEN": "t", **(env or {})})
+    return cli(
+        "--config",
+        str(cfg),
+        "--date",
+        "2026-02-16",
+        "--out-dir",
+        str(tmp_path / "out"),
+        cwd=tmp_path,
+        env={"GITHUB_TOKEN": "t", **(env or {})},
+    )
 
 
 def _warnings(proc) -> list[str]:
@@ -156,8 +180,10 @@ def test_a_damaged_cache_is_set_aside_and_the_report_completes(tmp_path, monkeyp
         [aside] = cache_dir.glob("cache.sqlite3.corrupt-*")
         assert aside.read_bytes() == b"written by another program\n" * 100
         # One line on the user's terminal, though the cache was opened inside the notebook's kernel.
-        assert _warnings(first) == [f"warning: cache file {cache_dir / 'cache.sqlite3'} is damaged (file is not a "
-                                    f"database): moved aside to {aside}; starting a fresh cache"]
+        assert _warnings(first) == [
+            f"warning: cache file {cache_dir / 'cache.sqlite3'} is damaged (file is not a "
+            f"database): moved aside to {aside}; starting a fresh cache"
+        ]
         assert "本日共 5 个提交" in (tmp_path / "out" / "2026-02-16" / "report.md").read_text()
         assert server.counts["detail"] == 5
         server.reset_counts()
@@ -174,15 +200,21 @@ def test_a_cache_that_cannot_be_written_never_stops_the_report(tmp_path, tiny_fs
     if fault == "read-only":
         subprocess.run(["mount", "-o", "remount,ro", str(tiny_fs)], check=True)
     # 40 commits of about 60 kB of patch each: more than the 1 MB disk holds.
-    commits = [make_commit(i, f"2026-02-16T{1 + i % 12:02d}:{i:02d}:00Z",
-                           files=[{"filename": f"src/big_{i}.py", "additions": 2000}]) for i in range(40)]
+    commits = [
+        make_commit(
+            i, f"2026-02-16T{1 + i % 12:02d}:{i:02d}:00Z", files=[{"filename": f"src/big_{i}.py", "additions": 2000}]
+        )
+        for i in range(40)
+    ]
     with GitHubServer(commits, full_name="o/r") as server:
         proc = _github_run(tmp_path, server, env={"REPODIGEST_CACHE_DIR": str(cache_dir)})
     assert proc.returncode == 0, proc.stderr
     path = cache_dir / "cache.sqlite3"
-    expected = {"disk full": f"warning: cannot write to the cache {path} (database or disk is full): "
-                             "continuing without caching",
-                "read-only": f"warning: cannot use the cache {path} (Read-only file system): continuing without a cache"}
+    expected = {
+        "disk full": f"warning: cannot write to the cache {path} (database or disk is full): "
+        "continuing without caching",
+        "read-only": f"warning: cannot use the cache {path} (Read-only file system): continuing without a cache",
+    }
     assert _warnings(proc) == [expected[fault]] and "Traceback" not in proc.stderr
     assert "本日共 40 个提交" in (tmp_path / "out" / "2026-02-16" / "report.md").read_text()
 
@@ -192,8 +224,13 @@ def _pid_notebook(path: Path, then: str) -> Path:
     nb = nbformat.v4.new_notebook()
     params = nbformat.v4.new_code_cell("out_dir = None")
     params.metadata["tags"] = ["parameters"]
-    nb.cells = [params, nbformat.v4.new_code_cell(f"import os, pathlib\npathlib.Path(out_dir, 'pid').write_text(str(os.getpid()))\n"
-                                                  f"pathlib.Path('{path.parent}', 'pid').write_text(str(os.getpid()))\n{then}")]
+    nb.cells = [
+        params,
+        nbformat.v4.new_code_cell(
+            f"import os, pathlib\npathlib.Path(out_dir, 'pid').write_text(str(os.getpid()))\n"
+            f"pathlib.Path('{path.parent}', 'pid').write_text(str(os.getpid()))\n{then}"
+        ),
+    ]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, path)
     return path

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from repodigest.sources.gitlog import LOG_FORMAT, parse_log
@@ -18,19 +18,26 @@ from repodigest.sources.gitlog import LOG_FORMAT, parse_log
 # GitHub applies no .mailmap: the names and emails as written
 _FORMAT = LOG_FORMAT.replace("%aN", "%an").replace("%aE", "%ae").replace("%cN", "%cn").replace("%cE", "%ce")
 _DIFF = ["--diff-merges=first-parent", "-M", "--no-color", "--no-ext-diff", "--no-textconv"]
-_STATUS = {"added": "added", "modified": "modified", "deleted": "removed", "renamed": "renamed",
-           "copied": "copied", "type_changed": "changed"}
+_STATUS = {
+    "added": "added",
+    "modified": "modified",
+    "deleted": "removed",
+    "renamed": "renamed",
+    "copied": "copied",
+    "type_changed": "changed",
+}
 _NOREPLY = re.compile(r"^(?:\d+\+)?([^@]+)@users\.noreply\.github\.com$")
 PATCH_MARK = "\x1ePATCH"
 
 
 def _git(path: Path, *args: str) -> bytes:
-    return subprocess.run(["git", "-C", str(path), "-c", "core.quotepath=off", *args], capture_output=True,
-                          check=True).stdout
+    return subprocess.run(
+        ["git", "-C", str(path), "-c", "core.quotepath=off", *args], capture_output=True, check=True
+    ).stdout
 
 
 def _utc(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _login(email: str, logins: dict[str, str]) -> str | None:
@@ -49,7 +56,7 @@ def _patches(path: Path) -> dict[str, list[str | None]]:
         for section in re.split(r"^diff --git .*$\n?", text, flags=re.MULTILINE)[1:]:
             hunk = re.search(r"^@@", section, flags=re.MULTILINE)
             binary = re.search(r"^(Binary files |GIT binary patch)", section, flags=re.MULTILINE)
-            patches.append(None if binary or not hunk else section[hunk.start():].rstrip("\n"))
+            patches.append(None if binary or not hunk else section[hunk.start() :].rstrip("\n"))
     return found
 
 
@@ -58,8 +65,9 @@ def github_commits(path: str | Path, full_name: str = "o/r", logins: dict[str, s
     parents, commit {author, committer, message}, author/committer {login} or null, stats, files);
     ``logins``: email -> GitHub login (besides users.noreply.github.com addresses)."""
     path, logins = Path(path), logins or {}
-    raws = parse_log(_git(path, "log", "--all", "-z", "--raw", "--numstat", "--no-abbrev", *_DIFF,
-                          f"--format={_FORMAT}"))
+    raws = parse_log(
+        _git(path, "log", "--all", "-z", "--raw", "--numstat", "--no-abbrev", *_DIFF, f"--format={_FORMAT}")
+    )
     patches = _patches(path)
     commits = []
     for raw in raws:
@@ -69,28 +77,48 @@ def github_commits(path: str | Path, full_name: str = "o/r", logins: dict[str, s
         files = []
         for change, patch in zip(raw.files, texts):
             added, deleted = change.added_lines or 0, change.deleted_lines or 0
-            entry = {"sha": None, "filename": change.path, "status": _STATUS.get(change.status, "modified"),
-                     "additions": added, "deletions": deleted, "changes": added + deleted}
+            entry = {
+                "sha": None,
+                "filename": change.path,
+                "status": _STATUS.get(change.status, "modified"),
+                "additions": added,
+                "deletions": deleted,
+                "changes": added + deleted,
+            }
             if patch is not None:
                 entry["patch"] = patch
             if change.old_path is not None:
                 entry["previous_filename"] = change.old_path
             files.append(entry)
         author, committer = _login(raw.author_email, logins), _login(raw.committer_email, logins)
-        commits.append({
-            "sha": raw.sha, "node_id": f"C_{raw.sha[:10]}", "url": None,
-            "html_url": f"https://github.com/{full_name}/commit/{raw.sha}",
-            "parents": [{"sha": p} for p in raw.parents],
-            "commit": {"author": {"name": raw.author_name, "email": raw.author_email, "date": _utc(raw.author_date)},
-                       "committer": {"name": raw.committer_name, "email": raw.committer_email,
-                                     "date": _utc(raw.committer_date)},
-                       "message": raw.message},
-            "author": {"login": author, "id": 1, "type": "Bot" if author.endswith("[bot]") else "User"} if author else None,
-            "committer": {"login": committer, "id": 2, "type": "User"} if committer else None,
-            "stats": {"additions": sum(f["additions"] for f in files), "deletions": sum(f["deletions"] for f in files),
-                      "total": sum(f["changes"] for f in files)},
-            "files": files,
-        })
+        commits.append(
+            {
+                "sha": raw.sha,
+                "node_id": f"C_{raw.sha[:10]}",
+                "url": None,
+                "html_url": f"https://github.com/{full_name}/commit/{raw.sha}",
+                "parents": [{"sha": p} for p in raw.parents],
+                "commit": {
+                    "author": {"name": raw.author_name, "email": raw.author_email, "date": _utc(raw.author_date)},
+                    "committer": {
+                        "name": raw.committer_name,
+                        "email": raw.committer_email,
+                        "date": _utc(raw.committer_date),
+                    },
+                    "message": raw.message,
+                },
+                "author": {"login": author, "id": 1, "type": "Bot" if author.endswith("[bot]") else "User"}
+                if author
+                else None,
+                "committer": {"login": committer, "id": 2, "type": "User"} if committer else None,
+                "stats": {
+                    "additions": sum(f["additions"] for f in files),
+                    "deletions": sum(f["deletions"] for f in files),
+                    "total": sum(f["changes"] for f in files),
+                },
+                "files": files,
+            }
+        )
     return commits
 
 

@@ -52,7 +52,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
@@ -78,8 +78,8 @@ def _iso(value) -> str:
     if isinstance(value, str):
         value = datetime.fromisoformat(value.replace("Z", "+00:00"))
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _parse_time(text: str) -> datetime:
@@ -90,16 +90,28 @@ def fake_sha(seed) -> str:
     return hashlib.sha1(str(seed).encode()).hexdigest()
 
 
-def make_file(filename: str, status: str = "modified", additions: int = 1, deletions: int = 0,
-              patch: str | None = "auto", previous_filename: str | None = None) -> dict:
+def make_file(
+    filename: str,
+    status: str = "modified",
+    additions: int = 1,
+    deletions: int = 0,
+    patch: str | None = "auto",
+    previous_filename: str | None = None,
+) -> dict:
     """One entry of a commit's ``files`` in GitHub's shape (``patch=None``: binary / too large)."""
     if patch == "auto":
         lines = [f"@@ -1,{deletions} +1,{additions} @@"]
         lines += [f"-old line {i}" for i in range(deletions)]
         lines += [f"+new line {i} of {filename}" for i in range(additions)]
         patch = "\n".join(lines)
-    entry = {"sha": fake_sha(filename + status), "filename": filename, "status": status,
-             "additions": additions, "deletions": deletions, "changes": additions + deletions}
+    entry = {
+        "sha": fake_sha(filename + status),
+        "filename": filename,
+        "status": status,
+        "additions": additions,
+        "deletions": deletions,
+        "changes": additions + deletions,
+    }
     if patch is not None:
         entry["patch"] = patch
     if previous_filename is not None:
@@ -107,9 +119,20 @@ def make_file(filename: str, status: str = "modified", additions: int = 1, delet
     return entry
 
 
-def make_commit(sha_seed, date, files=None, message: str | None = None, *, author: str = "Jane Doe",
-                email: str = "jane@example.com", login: str | None = "jane", committer_date=None,
-                parents: list[str] | None = None, full_name: str = "o/r", branches: tuple[str, ...] = ()) -> dict:
+def make_commit(
+    sha_seed,
+    date,
+    files=None,
+    message: str | None = None,
+    *,
+    author: str = "Jane Doe",
+    email: str = "jane@example.com",
+    login: str | None = "jane",
+    committer_date=None,
+    parents: list[str] | None = None,
+    full_name: str = "o/r",
+    branches: tuple[str, ...] = (),
+) -> dict:
     """A synthetic commit in GitHub REST shape.
 
     ``files``: None (one small modified file), an int (that many modified files), or a list of
@@ -135,12 +158,17 @@ def make_commit(sha_seed, date, files=None, message: str | None = None, *, autho
         "commit": {
             "author": {"name": author, "email": email, "date": _iso(date)},
             "committer": {"name": "GitHub", "email": "noreply@github.com", "date": _iso(committed)},
-            "message": message if message is not None else f"Change number {sha_seed} (#{1000 + hash(str(sha_seed)) % 9000})",
+            "message": message
+            if message is not None
+            else f"Change number {sha_seed} (#{1000 + hash(str(sha_seed)) % 9000})",
         },
         "author": {"login": login, "id": 1, "type": "User"} if login else None,
         "committer": {"login": "web-flow", "id": 2, "type": "User"},
-        "stats": {"additions": sum(f["additions"] for f in files), "deletions": sum(f["deletions"] for f in files),
-                  "total": sum(f["changes"] for f in files)},
+        "stats": {
+            "additions": sum(f["additions"] for f in files),
+            "deletions": sum(f["deletions"] for f in files),
+            "total": sum(f["changes"] for f in files),
+        },
         "files": files,
         "_branches": list(branches),
         "_linked": linked,
@@ -169,7 +197,11 @@ class Fault:
     hits: int = 0
 
     def matches(self, kind: str, path: str) -> bool:
-        if self.kind is not None and self.kind != kind and not (self.kind == "other" and kind in ("repo", "branch", "rate")):
+        if (
+            self.kind is not None
+            and self.kind != kind
+            and not (self.kind == "other" and kind in ("repo", "branch", "rate"))
+        ):
             return False
         if self.path is not None and self.path not in path:
             return False
@@ -188,8 +220,10 @@ class _Repo:
 
     def link(self) -> None:
         """Chain the default branch's :func:`make_commit` commits without parents by committer date."""
-        chained = sorted((c for c in self.commits if c.get("_linked") and not c.get("_only_branch")),
-                         key=lambda c: _parse_time(c["commit"]["committer"]["date"]))
+        chained = sorted(
+            (c for c in self.commits if c.get("_linked") and not c.get("_only_branch")),
+            key=lambda c: _parse_time(c["commit"]["committer"]["date"]),
+        )
         for older, newer in zip(chained, chained[1:]):
             newer["parents"] = [{"sha": older["sha"]}]
 
@@ -227,9 +261,17 @@ class _Repo:
 class GitHubServer(PullRequestsMixin, LoopbackServer):
     """The server: ``start()``/``stop()`` (or a ``with`` block); ``url`` is the API base URL."""
 
-    def __init__(self, commits: list[dict] | None = None, *, full_name: str = "o/r", default_branch: str = "main",
-                 token: str | None = None, latency: float = 0.0, rate_limit: int = 5000,
-                 heads: dict[str, str] | None = None):
+    def __init__(
+        self,
+        commits: list[dict] | None = None,
+        *,
+        full_name: str = "o/r",
+        default_branch: str = "main",
+        token: str | None = None,
+        latency: float = 0.0,
+        rate_limit: int = 5000,
+        heads: dict[str, str] | None = None,
+    ):
         self.repos: dict[str, _Repo] = {}
         self.add_repo(full_name, list(commits or []), default_branch, heads)
         self.token = token  # when set, any other Authorization token gets 401
@@ -255,10 +297,13 @@ class GitHubServer(PullRequestsMixin, LoopbackServer):
     def url(self) -> str:
         return self.root_url if self._httpd is not None else ""
 
-    def add_repo(self, full_name: str, commits: list[dict], default_branch: str = "main",
-                 heads: dict[str, str] | None = None) -> None:
+    def add_repo(
+        self, full_name: str, commits: list[dict], default_branch: str = "main", heads: dict[str, str] | None = None
+    ) -> None:
         owner, name = full_name.split("/", 1)
-        repo = self.repos[full_name.lower()] = _Repo(owner, name, default_branch, list(commits), heads=dict(heads or {}))
+        repo = self.repos[full_name.lower()] = _Repo(
+            owner, name, default_branch, list(commits), heads=dict(heads or {})
+        )
         repo.link()
 
     def add_commits(self, commits: list[dict], full_name: str | None = None) -> None:
@@ -315,7 +360,7 @@ class GitHubServer(PullRequestsMixin, LoopbackServer):
                 return "branch", repo, rest
         return "unknown", None, []
 
-    def _admit(self, handler: "_Handler", kind: str, path: str) -> tuple[dict | None, str | None]:
+    def _admit(self, handler: _Handler, kind: str, path: str) -> tuple[dict | None, str | None]:
         """Count the request, sleep, apply a matching fault: (headers, Authorization), headers None if answered."""
         counted = kind if kind in ("list", "detail", "pulls", "graphql", "search") else "other"
         with self.lock:
@@ -330,8 +375,12 @@ class GitHubServer(PullRequestsMixin, LoopbackServer):
         if self.latency:
             time.sleep(self.latency)
         reset = int(time.time()) + 3600
-        headers = {"X-RateLimit-Limit": str(self.rate_limit), "X-RateLimit-Remaining": str(remaining),
-                   "X-RateLimit-Reset": str(reset), "X-RateLimit-Resource": "graphql" if kind == "graphql" else "core"}
+        headers = {
+            "X-RateLimit-Limit": str(self.rate_limit),
+            "X-RateLimit-Remaining": str(remaining),
+            "X-RateLimit-Reset": str(reset),
+            "X-RateLimit-Resource": "graphql" if kind == "graphql" else "core",
+        }
         if fault is None:
             return headers, auth
         if fault.delay:
@@ -350,7 +399,9 @@ class GitHubServer(PullRequestsMixin, LoopbackServer):
             handler.wfile.write(data)
             return None, auth
         if fault.graphql_error:
-            message = fault.message or {"RATE_LIMITED": "API rate limit exceeded for user ID 1."}.get(fault.graphql_error, "")
+            message = fault.message or {"RATE_LIMITED": "API rate limit exceeded for user ID 1."}.get(
+                fault.graphql_error, ""
+            )
             if fault.graphql_error == "RATE_LIMITED":
                 headers["X-RateLimit-Remaining"] = "0"
                 headers["X-RateLimit-Reset"] = str(fault.reset if fault.reset is not None else reset)
@@ -363,11 +414,13 @@ class GitHubServer(PullRequestsMixin, LoopbackServer):
             if fault.retry_after is not None:
                 headers["Retry-After"] = str(fault.retry_after)
             message = fault.message or _MESSAGES.get(fault.status, "Error")
-            handler.reply(fault.status, {"message": message, "documentation_url": "https://docs.github.com/rest"}, headers)
+            handler.reply(
+                fault.status, {"message": message, "documentation_url": "https://docs.github.com/rest"}, headers
+            )
             return None, auth
         return headers, auth
 
-    def handle(self, handler: "_Handler") -> None:
+    def handle(self, handler: _Handler) -> None:
         split = urlsplit(handler.path)
         parts = [unquote(p) for p in split.path.strip("/").split("/") if p]
         query = {k: v[-1] for k, v in parse_qs(split.query).items()}
@@ -380,7 +433,12 @@ class GitHubServer(PullRequestsMixin, LoopbackServer):
         if self.token is not None and auth is not None and auth.split()[-1] != self.token:
             return handler.reply(401, {"message": "Bad credentials"}, headers)
         if kind == "rate":
-            core = {"limit": self.rate_limit, "remaining": remaining, "reset": reset, "used": self.rate_limit - remaining}
+            core = {
+                "limit": self.rate_limit,
+                "remaining": remaining,
+                "reset": reset,
+                "used": self.rate_limit - remaining,
+            }
             return handler.reply(200, {"resources": {"core": core}, "rate": core}, headers)
         if kind == "search":
             return self._search(handler, query.get("q", ""), headers)
@@ -388,9 +446,16 @@ class GitHubServer(PullRequestsMixin, LoopbackServer):
             return handler.reply(404, {"message": "Not Found"}, headers)
         base = f"{self.url}/repos/{repo.owner}/{repo.name}"
         if kind == "repo":
-            body = {"id": 1, "name": repo.name, "full_name": f"{repo.owner}/{repo.name}", "owner": {"login": repo.owner},
-                    "default_branch": repo.default_branch, "url": base, "private": False,
-                    "html_url": f"https://github.com/{repo.owner}/{repo.name}"}
+            body = {
+                "id": 1,
+                "name": repo.name,
+                "full_name": f"{repo.owner}/{repo.name}",
+                "owner": {"login": repo.owner},
+                "default_branch": repo.default_branch,
+                "url": base,
+                "private": False,
+                "html_url": f"https://github.com/{repo.owner}/{repo.name}",
+            }
             return handler.reply(200, body, headers)
         if kind == "branch":
             branch = "/".join(rest[1:])
@@ -406,17 +471,21 @@ class GitHubServer(PullRequestsMixin, LoopbackServer):
 
     def _search(self, handler, q: str, headers) -> None:
         """GitHub's commit search, as far as the lookup of a title uses it: ``repo:o/r "phrase"``."""
-        found = re.search(r'repo:(\S+)', q)
+        found = re.search(r"repo:(\S+)", q)
         phrase = re.search(r'"([^"]*)"', q)
         repo = self.repos.get(found.group(1).lower()) if found else None
         if repo is None or phrase is None:
             return handler.reply(422, {"message": "Validation Failed"}, headers)
         base = f"{self.url}/repos/{repo.owner}/{repo.name}"
         words = phrase.group(1).split()
-        items = [dict(self._public(c, base, files=False), score=1.0) for c in self._on_branch(repo, None) or []
-                 if " ".join(c["commit"]["message"].replace('"', " ").split()).find(" ".join(words)) >= 0]
-        return handler.reply(200, {"total_count": len(items), "incomplete_results": False, "items": items[:100]},
-                             headers)
+        items = [
+            dict(self._public(c, base, files=False), score=1.0)
+            for c in self._on_branch(repo, None) or []
+            if " ".join(c["commit"]["message"].replace('"', " ").split()).find(" ".join(words)) >= 0
+        ]
+        return handler.reply(
+            200, {"total_count": len(items), "incomplete_results": False, "items": items[:100]}, headers
+        )
 
     def _on_branch(self, repo: _Repo, branch: str | None) -> list[dict] | None:
         """The commits the listing of ``branch`` (a branch name or a sha; None: the default branch) holds,
@@ -444,12 +513,15 @@ class GitHubServer(PullRequestsMixin, LoopbackServer):
             return handler.reply(404, {"message": f"No commit found for SHA: {query.get('sha')}"}, headers)
         since = _parse_time(query["since"]) if "since" in query else None
         until = _parse_time(query["until"]) if "until" in query else None
-        chosen = [c for c in commits
-                  if (since is None or _parse_time(c["commit"]["committer"]["date"]) >= since)
-                  and (until is None or _parse_time(c["commit"]["committer"]["date"]) <= until)]
+        chosen = [
+            c
+            for c in commits
+            if (since is None or _parse_time(c["commit"]["committer"]["date"]) >= since)
+            and (until is None or _parse_time(c["commit"]["committer"]["date"]) <= until)
+        ]
         per_page = min(int(query.get("per_page", 30)), 100)
         page = int(query.get("page", 1))
-        items = chosen[(page - 1) * per_page: page * per_page]
+        items = chosen[(page - 1) * per_page : page * per_page]
         last = max((len(chosen) + per_page - 1) // per_page, 1)
         extra = {k: v for k, v in query.items() if k not in ("page", "per_page")}
         headers = dict(headers)
@@ -459,15 +531,18 @@ class GitHubServer(PullRequestsMixin, LoopbackServer):
         return handler.reply(200, [self._public(c, base, files=False) for c in items], headers)
 
     def _detail(self, handler, repo, base, ref, query, headers) -> None:
-        commit = next((c for c in repo.commits if c["sha"] == ref or (len(ref) >= 7 and c["sha"].startswith(ref))), None)
+        commit = next(
+            (c for c in repo.commits if c["sha"] == ref or (len(ref) >= 7 and c["sha"].startswith(ref))), None
+        )
         if commit is None:
-            return handler.reply(422 if len(ref) != 40 else 404,
-                                 {"message": f"No commit found for SHA: {ref}"}, headers)
+            return handler.reply(
+                422 if len(ref) != 40 else 404, {"message": f"No commit found for SHA: {ref}"}, headers
+            )
         files = commit.get("files", [])[:MAX_FILES]
         per_page = min(int(query.get("per_page", FILES_PER_PAGE)), FILES_PER_PAGE)
         page = int(query.get("page", 1))
         body = self._public(commit, base, files=True)
-        body["files"] = files[(page - 1) * per_page: page * per_page]
+        body["files"] = files[(page - 1) * per_page : page * per_page]
         last = max((len(files) + per_page - 1) // per_page, 1)
         headers = dict(headers)
         link = self._link(f"{base}/commits/{commit['sha']}", {}, per_page, page, last)
@@ -481,7 +556,9 @@ class GitHubServer(PullRequestsMixin, LoopbackServer):
             return None
 
         def at(n: int) -> str:
-            query = "&".join(f"{k}={quote(str(v), safe='')}" for k, v in {**params, "per_page": per_page, "page": n}.items())
+            query = "&".join(
+                f"{k}={quote(str(v), safe='')}" for k, v in {**params, "per_page": per_page, "page": n}.items()
+            )
             return f"<{url}?{query}>"
 
         links = []

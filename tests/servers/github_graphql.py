@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit
 
 from graphql import (
@@ -98,18 +99,39 @@ CONNECTIONS = {"associatedPullRequests", "labels", "reviews", "closingIssuesRefe
 MAX_FIRST = 100
 
 
-def make_pull(number: int, title: str | None = None, *, body: str = "", labels=(), author: str = "jane",
-              merged_by: str | None = "maintainer", approvers=(), reviewers_commented=(), closes=(),
-              base: str = "o/r", merged_at: str | None = "2026-02-16T03:00:00Z",
-              review_decision: str | None = "APPROVED", commits=()) -> dict:
+def make_pull(
+    number: int,
+    title: str | None = None,
+    *,
+    body: str = "",
+    labels=(),
+    author: str = "jane",
+    merged_by: str | None = "maintainer",
+    approvers=(),
+    reviewers_commented=(),
+    closes=(),
+    base: str = "o/r",
+    merged_at: str | None = "2026-02-16T03:00:00Z",
+    review_decision: str | None = "APPROVED",
+    commits=(),
+) -> dict:
     """One pull request in a neutral shape; ``closes``: (number, title) pairs of issues in ``base``;
     ``commits``: the shas of its commits (held by the server), oldest first."""
-    return {"number": number, "title": title if title is not None else f"Change {number}", "body": body,
-            "commits": list(commits),
-            "labels": list(labels), "author": author, "merged_by": merged_by, "merged_at": merged_at,
-            "approvers": list(approvers), "commented": list(reviewers_commented), "base": base,
-            "review_decision": review_decision,
-            "closes": [{"number": n, "title": t, "url": f"https://github.com/{base}/issues/{n}"} for n, t in closes]}
+    return {
+        "number": number,
+        "title": title if title is not None else f"Change {number}",
+        "body": body,
+        "commits": list(commits),
+        "labels": list(labels),
+        "author": author,
+        "merged_by": merged_by,
+        "merged_at": merged_at,
+        "approvers": list(approvers),
+        "commented": list(reviewers_commented),
+        "base": base,
+        "review_decision": review_decision,
+        "closes": [{"number": n, "title": t, "url": f"https://github.com/{base}/issues/{n}"} for n, t in closes],
+    }
 
 
 def _actor(login):
@@ -124,42 +146,77 @@ def graphql_commit(commit: dict) -> dict:
     message = info.get("message") or ""
     files = commit.get("files") or []
     login = (commit.get("author") or {}).get("login")
-    return {"__typename": "Commit", "oid": commit["sha"], "message": message,
-            "messageHeadline": message.split("\n", 1)[0], "authoredDate": info["author"]["date"],
-            "committedDate": info["committer"]["date"],
-            "author": {"name": info["author"].get("name"), "email": info["author"].get("email"),
-                       "date": info["author"]["date"], "user": {"__typename": "User", "login": login} if login else None},
-            "additions": sum(int(f.get("additions") or 0) for f in files),
-            "deletions": sum(int(f.get("deletions") or 0) for f in files)}
+    return {
+        "__typename": "Commit",
+        "oid": commit["sha"],
+        "message": message,
+        "messageHeadline": message.split("\n", 1)[0],
+        "authoredDate": info["author"]["date"],
+        "committedDate": info["committer"]["date"],
+        "author": {
+            "name": info["author"].get("name"),
+            "email": info["author"].get("email"),
+            "date": info["author"]["date"],
+            "user": {"__typename": "User", "login": login} if login else None,
+        },
+        "additions": sum(int(f.get("additions") or 0) for f in files),
+        "deletions": sum(int(f.get("deletions") or 0) for f in files),
+    }
 
 
 def graphql_node(pull: dict, commit_of=lambda sha: None) -> dict:
     """The neutral pull request as a GraphQL ``PullRequest`` value (connections resolved below);
     ``commit_of``: sha -> the held commit's GraphQL value, or None."""
-    reviews = ([{"author": _actor(a), "state": "APPROVED"} for a in pull["approvers"]]
-               + [{"author": _actor(a), "state": "COMMENTED"} for a in pull["commented"]])
-    return {"number": pull["number"], "title": pull["title"], "body": pull["body"],
-            "url": f"https://github.com/{pull['base']}/pull/{pull['number']}", "mergedAt": pull["merged_at"],
-            "reviewDecision": pull["review_decision"], "author": _actor(pull["author"]),
-            "mergedBy": _actor(pull["merged_by"]), "baseRepository": {"nameWithOwner": pull["base"]},
-            "_labels": [{"name": n} for n in pull["labels"]], "_reviews": reviews, "_closing": pull["closes"],
-            "_commits": [{"commit": c} for c in map(commit_of, pull.get("commits") or ()) if c is not None]}
+    reviews = [{"author": _actor(a), "state": "APPROVED"} for a in pull["approvers"]] + [
+        {"author": _actor(a), "state": "COMMENTED"} for a in pull["commented"]
+    ]
+    return {
+        "number": pull["number"],
+        "title": pull["title"],
+        "body": pull["body"],
+        "url": f"https://github.com/{pull['base']}/pull/{pull['number']}",
+        "mergedAt": pull["merged_at"],
+        "reviewDecision": pull["review_decision"],
+        "author": _actor(pull["author"]),
+        "mergedBy": _actor(pull["merged_by"]),
+        "baseRepository": {"nameWithOwner": pull["base"]},
+        "_labels": [{"name": n} for n in pull["labels"]],
+        "_reviews": reviews,
+        "_closing": pull["closes"],
+        "_commits": [{"commit": c} for c in map(commit_of, pull.get("commits") or ()) if c is not None],
+    }
 
 
 def rest_pull(pull: dict, api_url: str) -> dict:
     """The neutral pull request as GitHub's REST "pull request simple" (the commit's /pulls listing)."""
     owner, name = pull["base"].split("/", 1)
     base_api = f"{api_url}/repos/{pull['base']}"
-    return {"url": f"{base_api}/pulls/{pull['number']}", "id": 100000 + pull["number"], "number": pull["number"],
-            "state": "closed" if pull["merged_at"] else "open", "title": pull["title"], "body": pull["body"] or None,
-            "html_url": f"https://github.com/{pull['base']}/pull/{pull['number']}",
-            "user": {"login": pull["author"], "id": 1, "type": "User"},
-            "labels": [{"id": i, "name": n, "color": "ededed", "default": False} for i, n in enumerate(pull["labels"])],
-            "merged_at": pull["merged_at"], "draft": False,
-            "base": {"ref": "main", "label": f"{owner}:main",
-                     "repo": {"id": 1, "name": name, "full_name": pull["base"], "owner": {"login": owner},
-                              "url": base_api, "html_url": f"https://github.com/{pull['base']}"}},
-            "head": {"ref": f"feature-{pull['number']}", "label": f"{pull['author']}:feature-{pull['number']}"}}
+    return {
+        "url": f"{base_api}/pulls/{pull['number']}",
+        "id": 100000 + pull["number"],
+        "number": pull["number"],
+        "state": "closed" if pull["merged_at"] else "open",
+        "title": pull["title"],
+        "body": pull["body"] or None,
+        "html_url": f"https://github.com/{pull['base']}/pull/{pull['number']}",
+        "user": {"login": pull["author"], "id": 1, "type": "User"},
+        "labels": [{"id": i, "name": n, "color": "ededed", "default": False} for i, n in enumerate(pull["labels"])],
+        "merged_at": pull["merged_at"],
+        "draft": False,
+        "base": {
+            "ref": "main",
+            "label": f"{owner}:main",
+            "repo": {
+                "id": 1,
+                "name": name,
+                "full_name": pull["base"],
+                "owner": {"login": owner},
+                "url": base_api,
+                "html_url": f"https://github.com/{pull['base']}",
+            },
+        },
+        "head": {"ref": f"feature-{pull['number']}", "label": f"{pull['author']}:feature-{pull['number']}"},
+    }
 
 
 def _slice(items: list, first=None, last=None) -> list:
@@ -174,16 +231,21 @@ def _schema():
     fields["Query"]["repository"].resolve = lambda root, info, owner, name, **_: root.graphql_repository(owner, name)
     fields["Query"]["rateLimit"].resolve = lambda root, info, **_: info.context["rate"]
     fields["Repository"]["nameWithOwner"].resolve = lambda repo, info: (
-        repo["nameWithOwner"] if isinstance(repo, dict) else f"{repo.owner}/{repo.name}")
+        repo["nameWithOwner"] if isinstance(repo, dict) else f"{repo.owner}/{repo.name}"
+    )
     fields["Repository"]["object"].resolve = lambda repo, info, oid=None, **_: info.root_value.graphql_object(repo, oid)
     fields["Commit"]["associatedPullRequests"].resolve = lambda commit, info, first=None, last=None, **_: (
-        {"nodes": _slice(commit["_pulls"], first, last), "totalCount": len(commit["_pulls"])})
+        {"nodes": _slice(commit["_pulls"], first, last), "totalCount": len(commit["_pulls"])}
+    )
     fields["PullRequest"]["labels"].resolve = lambda pr, info, first=None, last=None, **_: (
-        {"nodes": _slice(pr["_labels"], first, last), "totalCount": len(pr["_labels"])})
+        {"nodes": _slice(pr["_labels"], first, last), "totalCount": len(pr["_labels"])}
+    )
     fields["PullRequest"]["closingIssuesReferences"].resolve = lambda pr, info, first=None, last=None, **_: (
-        {"nodes": _slice(pr["_closing"], first, last), "totalCount": len(pr["_closing"])})
+        {"nodes": _slice(pr["_closing"], first, last), "totalCount": len(pr["_closing"])}
+    )
     fields["PullRequest"]["commits"].resolve = lambda pr, info, first=None, last=None, **_: (
-        {"nodes": _slice(pr["_commits"], first, last), "totalCount": len(pr["_commits"])})
+        {"nodes": _slice(pr["_commits"], first, last), "totalCount": len(pr["_commits"])}
+    )
 
     def reviews(pr, info, first=None, last=None, states=None, **_):
         chosen = [r for r in pr["_reviews"] if not states or r["state"] in states]
@@ -224,11 +286,15 @@ def cost_and_limits(document, variables: dict) -> tuple[int, list[str]]:
                 if selection.name.value in CONNECTIONS:
                     size = _int_argument(selection, ("first", "last"), variables)
                     if size is None:
-                        problems.append(f"You must provide a `first` or `last` value to properly paginate "
-                                        f"the `{selection.name.value}` connection.")
+                        problems.append(
+                            f"You must provide a `first` or `last` value to properly paginate "
+                            f"the `{selection.name.value}` connection."
+                        )
                     elif size > MAX_FIRST:
-                        problems.append(f"Requesting {size} records on the `{selection.name.value}` connection "
-                                        f"exceeds the `first` limit of {MAX_FIRST} records.")
+                        problems.append(
+                            f"Requesting {size} records on the `{selection.name.value}` connection "
+                            f"exceeds the `first` limit of {MAX_FIRST} records."
+                        )
                     total += multiplier
                     inner = multiplier * (size or 1)
                 if selection.selection_set is not None:
@@ -292,7 +358,7 @@ class PullRequestsMixin:
         return handler.reply(200, [rest_pull(p, self.url) for p in repo.pulls.get(ref, [])], headers)
 
     # -- GraphQL ---------------------------------------------------------------------------------
-    def handle_post(self, handler: "_Handler") -> None:
+    def handle_post(self, handler: BaseHTTPRequestHandler) -> None:
         length = int(handler.headers.get("Content-Length") or 0)
         raw = handler.rfile.read(length) if length else b""
         path = urlsplit(handler.path).path
@@ -303,8 +369,14 @@ class PullRequestsMixin:
         if headers is None:
             return
         if auth is None:
-            return handler.reply(401, {"message": "This endpoint requires you to be authenticated.",
-                                       "documentation_url": "https://docs.github.com/graphql"}, headers)
+            return handler.reply(
+                401,
+                {
+                    "message": "This endpoint requires you to be authenticated.",
+                    "documentation_url": "https://docs.github.com/graphql",
+                },
+                headers,
+            )
         if self.token is not None and auth.split()[-1] != self.token:
             return handler.reply(401, {"message": "Bad credentials"}, headers)
         try:
@@ -315,8 +387,13 @@ class PullRequestsMixin:
         with self.lock:
             self.graphql_queries.append((query, variables))
             used = self.graphql_points
-        rate = {"limit": 5000, "used": used, "remaining": 5000 - used, "nodeCount": 0,
-                "resetAt": datetime.fromtimestamp(int(headers["X-RateLimit-Reset"]), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
+        rate = {
+            "limit": 5000,
+            "used": used,
+            "remaining": 5000 - used,
+            "nodeCount": 0,
+            "resetAt": datetime.fromtimestamp(int(headers["X-RateLimit-Reset"]), UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
         answer, cost = run_query(self, query, variables, rate)
         with self.lock:
             self.graphql_points += cost
@@ -325,8 +402,9 @@ class PullRequestsMixin:
     def graphql_repository(self, owner: str, name: str):
         repo = self.repos.get(f"{owner}/{name}".lower())
         if repo is None:
-            raise GraphQLError(f"Could not resolve to a Repository with the name '{owner}/{name}'.",
-                               extensions={"type": "NOT_FOUND"})
+            raise GraphQLError(
+                f"Could not resolve to a Repository with the name '{owner}/{name}'.", extensions={"type": "NOT_FOUND"}
+            )
         return repo
 
     def graphql_object(self, repo, oid: str | None) -> dict | None:
@@ -336,9 +414,22 @@ class PullRequestsMixin:
         held = {c["sha"]: c for c in repo.commits}
         if not oid or not (oid in repo.known or oid in held):
             return None  # GitHub answers null for an object it does not have
-        node = graphql_commit(held[oid]) if oid in held else {
-            "__typename": "Commit", "oid": oid, "message": "", "messageHeadline": "", "authoredDate": "",
-            "committedDate": "", "author": None, "additions": 0, "deletions": 0}
+        node = (
+            graphql_commit(held[oid])
+            if oid in held
+            else {
+                "__typename": "Commit",
+                "oid": oid,
+                "message": "",
+                "messageHeadline": "",
+                "authoredDate": "",
+                "committedDate": "",
+                "author": None,
+                "additions": 0,
+                "deletions": 0,
+            }
+        )
+
         def commit_of(sha: str) -> dict | None:
             return graphql_commit(held[sha]) if sha in held else None
 

@@ -29,8 +29,9 @@ class LoopbackServer:
     def start(self):
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self.handler_class())
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name=self.thread_name, daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name=self.thread_name, daemon=True
+        )
         self._thread.start()
         return self
 

@@ -66,17 +66,29 @@ _FACTS = re.compile(r"files=(\d+) added=(\d+) deleted=(\d+)")
 _LEVEL = re.compile(r"rules_level=(high|medium|low)")
 _TITLE = re.compile(r"<<<BEGIN_UNTRUSTED_COMMIT_MESSAGE [0-9a-f]+>>>\n([^\n]*)")
 _SCHEMA_BLOCK = re.compile(r"```json\n(.*?)\n```", re.DOTALL)
-_FACTS_BLOCK = re.compile(r"<<<BEGIN_UNTRUSTED_OVERVIEW_FACTS [0-9a-f]+>>>\n(.*?)\n<<<END_UNTRUSTED_OVERVIEW_FACTS",
-                          re.DOTALL)
+_FACTS_BLOCK = re.compile(
+    r"<<<BEGIN_UNTRUSTED_OVERVIEW_FACTS [0-9a-f]+>>>\n(.*?)\n<<<END_UNTRUSTED_OVERVIEW_FACTS", re.DOTALL
+)
 OVERVIEW = "(overview)"  # the title asked[] records for the overview request
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 
 
 class OpenAIServer(LoopbackServer):
-    def __init__(self, mode: str = "schema", *, delay: float = 0.0, importance: str | None = None,
-                 script: list[str] | None = None, min_tokens: int | None = None, retry_after: str = "0.05",
-                 model: str = "test-model", answers: dict[str, dict] | None = None, strict: bool = True,
-                 overview: dict | None = None, overview_mode: str | None = None):
+    def __init__(
+        self,
+        mode: str = "schema",
+        *,
+        delay: float = 0.0,
+        importance: str | None = None,
+        script: list[str] | None = None,
+        min_tokens: int | None = None,
+        retry_after: str = "0.05",
+        model: str = "test-model",
+        answers: dict[str, dict] | None = None,
+        strict: bool = True,
+        overview: dict | None = None,
+        overview_mode: str | None = None,
+    ):
         if mode == "recorded" and answers is None:
             raise ValueError("mode 'recorded' needs answers (commit title -> answer dict)")
         self.mode = mode
@@ -147,9 +159,13 @@ class OpenAIServer(LoopbackServer):
         m = _FACTS.search(text)
         level = _LEVEL.search(text)
         title = _TITLE.search(text)
-        return {"files": int(m.group(1)) if m else 0, "added": int(m.group(2)) if m else 0,
-                "deleted": int(m.group(3)) if m else 0, "level": level.group(1) if level else "medium",
-                "title": title.group(1).strip() if title else "the commit"}
+        return {
+            "files": int(m.group(1)) if m else 0,
+            "added": int(m.group(2)) if m else 0,
+            "deleted": int(m.group(3)) if m else 0,
+            "level": level.group(1) if level else "medium",
+            "title": title.group(1).strip() if title else "the commit",
+        }
 
     def requested_schema(self, body: dict) -> dict | None:
         """The JSON schema the request asks for: ``response_format``'s, else one in the prompt, else None."""
@@ -192,8 +208,10 @@ class OpenAIServer(LoopbackServer):
                 return dict(self.overview)
             return {key: self.overview[key] for key in schema.get("properties") or {} if key in self.overview}
         facts = json.loads(facts_text)
-        return {"headline": facts["data_headline"],
-                "highlights": [{"id": h["id"], "line": h["commits"][0]["title"]} for h in facts["highlights"]]}
+        return {
+            "headline": facts["data_headline"],
+            "highlights": [{"id": h["id"], "line": h["commits"][0]["title"]} for h in facts["highlights"]],
+        }
 
     def respond(self, body: dict, headers: dict) -> tuple[int, dict, dict]:
         """(status, headers, JSON body) for one chat-completions request."""
@@ -205,18 +223,37 @@ class OpenAIServer(LoopbackServer):
         with self._lock:
             self.asked.append({"title": title, "fields": list(schema.get("properties") or {}) if schema else None})
         if mode == "429":
-            return 429, {"retry-after": self.retry_after}, _error("Rate limit reached, retry later", "rate_limit_exceeded")
+            return (
+                429,
+                {"retry-after": self.retry_after},
+                _error("Rate limit reached, retry later", "rate_limit_exceeded"),
+            )
         if mode in ("500", "500_echo"):
             text = "The server had an error while processing your request."
             if mode == "500_echo":
                 text += f" (request headers: Authorization={headers.get('authorization', '')})"
             return 500, {}, _error(text, "server_error")
         if mode == "new_params" and "max_tokens" in body:
-            return 400, {}, _error("Unsupported parameter: 'max_tokens' is not supported with this model. "
-                                   "Use 'max_completion_tokens' instead.", "invalid_request_error", param="max_tokens")
+            return (
+                400,
+                {},
+                _error(
+                    "Unsupported parameter: 'max_tokens' is not supported with this model. "
+                    "Use 'max_completion_tokens' instead.",
+                    "invalid_request_error",
+                    param="max_tokens",
+                ),
+            )
         if mode == "reject" and rf_type == "json_schema" or mode == "reject_all" and rf_type:
-            return 400, {}, _error(f"response_format type {rf_type!r} is not supported by this server",
-                                   "invalid_request_error", param="response_format")
+            return (
+                400,
+                {},
+                _error(
+                    f"response_format type {rf_type!r} is not supported by this server",
+                    "invalid_request_error",
+                    param="response_format",
+                ),
+            )
         if facts_block:
             obj = self.overview_answer(body, facts_block.group(1))
         elif self.answers is None:
@@ -228,8 +265,11 @@ class OpenAIServer(LoopbackServer):
         content = json.dumps(obj, ensure_ascii=False)
         finish = "stop"
         if mode == "ignore":
-            content = ("Sure! Here is my analysis of the commit.\n\n```json\n" + json.dumps(obj, ensure_ascii=False, indent=2)
-                       + "\n```\n\nLet me know if you need anything else.")
+            content = (
+                "Sure! Here is my analysis of the commit.\n\n```json\n"
+                + json.dumps(obj, ensure_ascii=False, indent=2)
+                + "\n```\n\nLet me know if you need anything else."
+            )
         elif mode == "invalid":
             content = "I think this commit is important {summary: [unquoted, 'and' broken"
         elif mode == "incomplete":
@@ -241,12 +281,23 @@ class OpenAIServer(LoopbackServer):
         prompt_tokens = max(1, len(self.prompt_text(body)) // 4)
         completion_tokens = max(1, _tokens(content))
         answer = {
-            "id": f"chatcmpl-{len(self.requests)}", "object": "chat.completion", "created": int(time.time()),
+            "id": f"chatcmpl-{len(self.requests)}",
+            "object": "chat.completion",
+            "created": int(time.time()),
             "model": body.get("model") or self.model,
-            "choices": [{"index": 0, "finish_reason": finish, "logprobs": None,
-                         "message": {"role": "assistant", "content": content, "refusal": None}}],
-            "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                      "total_tokens": prompt_tokens + completion_tokens},
+            "choices": [
+                {
+                    "index": 0,
+                    "finish_reason": finish,
+                    "logprobs": None,
+                    "message": {"role": "assistant", "content": content, "refusal": None},
+                }
+            ],
+            "usage": {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "total_tokens": prompt_tokens + completion_tokens,
+            },
         }
         return 200, {}, answer
 
@@ -265,16 +316,29 @@ def _error(message: str, code: str, param: str | None = None) -> dict:
 _FULL = {
     "type": "object",
     "properties": {
-        "change_type_detail": {"type": "string"}, "importance": {"enum": ["high", "medium", "low"]},
-        "importance_reason": {"type": "string"}, "summary": {"type": "array", "items": {"type": "string"}},
+        "change_type_detail": {"type": "string"},
+        "importance": {"enum": ["high", "medium", "low"]},
+        "importance_reason": {"type": "string"},
+        "summary": {"type": "array", "items": {"type": "string"}},
         "scope": {"type": "array", "items": {"type": "string"}},
-        "insight": {"type": "object", "properties": {k: {"type": "string"} for k in
-                                                     ("architecture", "performance", "security", "maintainability",
-                                                      "compatibility")}},
-        "risks": {"type": "array", "items": {"type": "object", "properties": {
-            "title": {"type": "string"}, "details": {"type": "array", "items": {"type": "string"}}}}},
-        "advice": {"type": "array", "items": {"type": "object", "properties": {
-            "title": {"type": "string"}, "text": {"type": "string"}}}},
+        "insight": {
+            "type": "object",
+            "properties": {
+                k: {"type": "string"}
+                for k in ("architecture", "performance", "security", "maintainability", "compatibility")
+            },
+        },
+        "risks": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"title": {"type": "string"}, "details": {"type": "array", "items": {"type": "string"}}},
+            },
+        },
+        "advice": {
+            "type": "array",
+            "items": {"type": "object", "properties": {"title": {"type": "string"}, "text": {"type": "string"}}},
+        },
         "closing": {"type": "string"},
     },
 }
@@ -353,10 +417,18 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802
         owner = self.owner
         with owner._lock:
-            owner.requests.append({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()},
-                                   "body": None, "mode": None})
+            owner.requests.append(
+                {
+                    "path": self.path,
+                    "headers": {k.lower(): v for k, v in self.headers.items()},
+                    "body": None,
+                    "mode": None,
+                }
+            )
         if self.path.rstrip("/").endswith("/models"):
-            self._send(200, {}, {"object": "list", "data": [{"id": owner.model, "object": "model", "owned_by": "test"}]})
+            self._send(
+                200, {}, {"object": "list", "data": [{"id": owner.model, "object": "model", "owned_by": "test"}]}
+            )
         else:
             self._send(404, {}, _error("Not found", "not_found"))
 
@@ -371,7 +443,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(400, {}, _error("body is not JSON", "invalid_request_error"))
             return
         with owner._lock:
-            owner.requests.append({"path": self.path, "headers": headers, "body": body, "raw": raw.decode("utf-8", "replace")})
+            owner.requests.append(
+                {"path": self.path, "headers": headers, "body": body, "raw": raw.decode("utf-8", "replace")}
+            )
             owner.inflight += 1
             owner.max_inflight = max(owner.max_inflight, owner.inflight)
         try:

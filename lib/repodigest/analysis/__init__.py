@@ -42,6 +42,19 @@ from .prompt import PROMPT_VERSION
 from .records import AnalysisRequest, AnalysisRun, CommitAnalysis, reason_lines, request_for
 from .run import CACHE_TABLE, analyze_commits, cache_key, cached_analyses
 
-__all__ = ["CACHE_TABLE", "DEFAULT_MODEL", "PROMPT_VERSION", "AnalysisRequest", "AnalysisRun", "CommitAnalysis",
-           "analyze_commits", "cache_key", "cached_analyses", "llm_available", "make_client", "reason_lines",
-           "request_for", "resolve_model"]
+__all__ = [
+    "CACHE_TABLE",
+    "DEFAULT_MODEL",
+    "PROMPT_VERSION",
+    "AnalysisRequest",
+    "AnalysisRun",
+    "CommitAnalysis",
+    "analyze_commits",
+    "cache_key",
+    "cached_analyses",
+    "llm_available",
+    "make_client",
+    "reason_lines",
+    "request_for",
+    "resolve_model",
+]

@@ -17,8 +17,15 @@ from .prompt import PROMPT_VERSION
 TABLE = "llm_grounding"
 
 
-def check_claims(analysed: Sequence[tuple[Commit, Mapping]], sources: Mapping, *, model: str, lang: str,
-                 cache: Cache | None, diffs: Mapping[str, str] | None = None) -> dict[str, dict]:
+def check_claims(
+    analysed: Sequence[tuple[Commit, Mapping]],
+    sources: Mapping,
+    *,
+    model: str,
+    lang: str,
+    cache: Cache | None,
+    diffs: Mapping[str, str] | None = None,
+) -> dict[str, dict]:
     """sha -> ``Grounding.as_record()`` of each (commit, its analysis); ``sources`` by repository name;
     ``diffs``: sha -> a diff already read (the analysis's), else the source reads it."""
     keys = {c.sha: json.dumps([c.repo, c.sha, model, PROMPT_VERSION, lang, RULES_VERSION]) for c, _ in analysed}
@@ -32,8 +39,14 @@ def check_claims(analysed: Sequence[tuple[Commit, Mapping]], sources: Mapping, *
         message = "\n\n".join(t for t in (commit.message, pr and pr.title, pr and pr.body) if t)
         tree = source.tree_lookup(commit.sha) if hasattr(source, "tree_lookup") and commit.incomplete is None else None
         diff = diffs[commit.sha] if diffs and commit.sha in diffs else source.diff(commit)
-        found = ground_analysis(analysis, diff, files=commit.files, message=message, tree_lookup=tree,
-                                check_numbers=not commit.files_truncated and commit.incomplete is None)
+        found = ground_analysis(
+            analysis,
+            diff,
+            files=commit.files,
+            message=message,
+            tree_lookup=tree,
+            check_numbers=not commit.files_truncated and commit.incomplete is None,
+        )
         return commit.sha, found.as_record()
 
     missing = [item for item in analysed if item[0].sha not in records]

@@ -21,11 +21,17 @@ from ..levels import Level, highest, is_level
 from ..scoring.blend import blend_levels
 from ..textcut import one_line, truncate
 from .diff_budget import BudgetedDiff, budget_diff, estimate_tokens
-from .prompt import (PullRequestText, coverage_text, extract_json, is_pure_json, pull_request_text,
-                     render_followup, render_prompt)
+from .prompt import (
+    PullRequestText,
+    coverage_text,
+    extract_json,
+    is_pure_json,
+    pull_request_text,
+    render_followup,
+    render_prompt,
+)
 from .records import AnalysisRequest, CommitAnalysis
-from .schema import (Analysis, completion_schema, schema_for, to_entry_dict, validate_analysis,
-                     validate_completion)
+from .schema import Analysis, completion_schema, schema_for, to_entry_dict, validate_analysis, validate_completion
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +41,16 @@ MAX_TOKENS = {"high": 3000, "medium": 1500, "low": 500}  # first answer's output
 INVALID_RETRIES = 2  # invalid answers (bad JSON, missing fields) asked again at most this many times
 BUDGET_SHRINKS = 2  # after a truncated answer with doubled max_tokens: halve the diff budget this often
 MAX_ATTEMPTS = 10  # hard cap of requests per commit
-_SCHEMA_ERROR_WORDS = ("response_format", "json_schema", "json schema", "schema", "json_object", "grammar",
-                       "structured", "format")
+_SCHEMA_ERROR_WORDS = (
+    "response_format",
+    "json_schema",
+    "json schema",
+    "schema",
+    "json_object",
+    "grammar",
+    "structured",
+    "format",
+)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -60,8 +74,12 @@ def make_client(cfg: LLMConfig):
     """An ``openai.OpenAI`` client from the environment (the key never leaves it but for the header)."""
     import openai
 
-    return openai.OpenAI(api_key=os.environ["OPENAI_API_KEY"], base_url=os.environ.get("OPENAI_BASE_URL"),
-                         timeout=cfg.timeout, max_retries=cfg.max_retries)
+    return openai.OpenAI(
+        api_key=os.environ["OPENAI_API_KEY"],
+        base_url=os.environ.get("OPENAI_BASE_URL"),
+        timeout=cfg.timeout,
+        max_retries=cfg.max_retries,
+    )
 
 
 @dataclass
@@ -171,15 +189,18 @@ class Analyzer:
                 raw = self.client.chat.completions.with_raw_response.parse(response_format=model_cls, **kwargs)
             elif mode == "json_object":
                 raw = self.client.chat.completions.with_raw_response.create(
-                    response_format={"type": "json_object"}, **kwargs)
+                    response_format={"type": "json_object"}, **kwargs
+                )
             else:
                 raw = self.client.chat.completions.with_raw_response.create(**kwargs)
         except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
             text = str(exc).lower()
             about_tokens = "max_tokens" in text and "max_completion_tokens" in text
-            raise _Rejected(error_line(_status_error(exc), self.secret),
-                            schema_related=any(w in text for w in _SCHEMA_ERROR_WORDS),
-                            token_param=about_tokens) from None
+            raise _Rejected(
+                error_line(_status_error(exc), self.secret),
+                schema_related=any(w in text for w in _SCHEMA_ERROR_WORDS),
+                token_param=about_tokens,
+            ) from None
         body = raw.http_response.json()
         choice = (body.get("choices") or [{}])[0]
         message = choice.get("message") or {}
@@ -188,8 +209,15 @@ class Analyzer:
         tin, tout = _usage(body, messages, content)
         return _Answer(content=content, finish_reason=finish, tokens_in=tin, tokens_out=tout)
 
-    def ask(self, messages_for: Callable[[str | None, int], list[dict]], model_cls, read: Callable[[dict], object],
-             max_tokens: int, budget: int, result: CommitAnalysis) -> _Outcome:
+    def ask(
+        self,
+        messages_for: Callable[[str | None, int], list[dict]],
+        model_cls,
+        read: Callable[[dict], object],
+        max_tokens: int,
+        budget: int,
+        result: CommitAnalysis,
+    ) -> _Outcome:
         """One answer, with every fallback: structured-output modes, the token parameter, truncated
         answers (more room, then a smaller diff budget) and invalid ones (asked again with the reason).
 
@@ -218,8 +246,7 @@ class Analyzer:
                 if exc.token_param and not token_switched:  # e.g. "use max_completion_tokens instead"
                     token_switched = True
                     with self.state.lock:
-                        self.state.token_param = ("max_completion_tokens" if sent_param == "max_tokens"
-                                                  else "max_tokens")
+                        self.state.token_param = "max_completion_tokens" if sent_param == "max_tokens" else "max_tokens"
                     continue
                 if mode_index < len(MODES) - 1:
                     if exc.schema_related:
@@ -250,7 +277,9 @@ class Analyzer:
                 if shrinks < BUDGET_SHRINKS and budget > 0:
                     budget, shrinks = budget // 2, shrinks + 1
                     continue
-                error = f"answer truncated (finish_reason=length) even with max_tokens={max_tokens}, diff budget={budget}"
+                error = (
+                    f"answer truncated (finish_reason=length) even with max_tokens={max_tokens}, diff budget={budget}"
+                )
                 break
             value = None
             data = extract_json(answer.content)
@@ -300,7 +329,9 @@ class Analyzer:
         def budgeted(budget: int) -> BudgetedDiff:
             # the pull request's description comes first, within its share; the diff gets the rest
             if budget not in budgets:
-                budgets[budget] = budget_diff(diff_text, max(0, budget - (pull(budget).tokens if c.pull_request else 0)))
+                budgets[budget] = budget_diff(
+                    diff_text, max(0, budget - (pull(budget).tokens if c.pull_request else 0))
+                )
             return budgets[budget]
 
         def first_messages(schema: str | None, budget: int) -> list[dict]:
@@ -309,8 +340,14 @@ class Analyzer:
 
         budget = self.cfg.diff_token_budget
         if prior is None:
-            first = self.ask(first_messages, schema_for(level), lambda d: validate_analysis(d, level),
-                              MAX_TOKENS[level], budget, result)
+            first = self.ask(
+                first_messages,
+                schema_for(level),
+                lambda d: validate_analysis(d, level),
+                MAX_TOKENS[level],
+                budget,
+                result,
+            )
             if first.value is None:
                 result.error = first.error
                 return result
@@ -319,8 +356,10 @@ class Analyzer:
             if not diff_text.strip() and (c.added_lines + c.deleted_lines) > 0:
                 coverage = 0.0
             result.coverage = coverage
-            result.left_out = [{"path": f.path, "reason": f.reason, "lines": f.lines, "seen": f.seen}
-                               for f in budgeted(budget).left_out]
+            result.left_out = [
+                {"path": f.path, "reason": f.reason, "lines": f.lines, "seen": f.seen}
+                for f in budgeted(budget).left_out
+            ]
         else:
             analysis = Analysis.model_validate(prior.analysis)
             answered = analysis.model_dump_json(exclude_none=True)
@@ -330,12 +369,23 @@ class Analyzer:
         if missing:
 
             def follow_messages(schema: str | None, budget: int) -> list[dict]:
-                return [*first_messages(None, budget), {"role": "assistant", "content": answered},
-                        {"role": "user", "content": render_followup(self.lang, missing, analysis.importance, target,
-                                                                    schema)}]
+                return [
+                    *first_messages(None, budget),
+                    {"role": "assistant", "content": answered},
+                    {
+                        "role": "user",
+                        "content": render_followup(self.lang, missing, analysis.importance, target, schema),
+                    },
+                ]
 
-            follow = self.ask(follow_messages, completion_schema(missing), lambda d: validate_completion(d, missing),
-                               MAX_TOKENS[target], budget, result)
+            follow = self.ask(
+                follow_messages,
+                completion_schema(missing),
+                lambda d: validate_completion(d, missing),
+                MAX_TOKENS[target],
+                budget,
+                result,
+            )
             if follow.value is not None:
                 analysis = analysis.completed(follow.value)
                 result.completed = True

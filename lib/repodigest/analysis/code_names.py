@@ -46,7 +46,8 @@ EXTENSIONS = frozenset(
     "py pyi pyx pxd ipynb md rst txt toml yml yaml json jsonl cfg ini conf lock in c h cc cpp cxx hpp hh cu cuh "
     "rs go js mjs cjs ts tsx jsx vue java kt kts scala rb php pl swift m mm cs fs sh bash zsh ps1 bat sql proto "
     "thrift graphql gql html htm css scss less svg xml csv tsv tex bib cmake mk gradle dockerfile env j2 jinja "
-    "tmpl tpl mako lua r jl dart ex exs erl hs ml nix zig v sv vhd asm s ld patch diff pem pub onnx pt bin".split())
+    "tmpl tpl mako lua r jl dart ex exs erl hs ml nix zig v sv vhd asm s ld patch diff pem pub onnx pt bin".split()
+)
 AMBIGUOUS_EXTENSIONS = frozenset("patch lock cfg conf env json in bin diff m h c s r v ml pt ex sh".split())
 NOT_NAMES = frozenset(
     "True False None true false null nil NULL undefined NaN nan inf Infinity self cls this super "
@@ -57,7 +58,8 @@ NOT_NAMES = frozenset(
     "and as assert async await break case catch class continue def default del elif else enum except export "
     "extern finally fn for from func function global go if impl import in interface is lambda let loop match "
     "mod mut nonlocal not or package pass pub raise return select static struct switch throw trait try typedef "
-    "use var while with yield".split())
+    "use var while with yield".split()
+)
 CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.S)  # a Markdown inline code span
 _CALL = re.compile(r"([A-Za-z_$@][\w.:$@]*)\s*\(.*\)\s*", re.S)
 _SUBSCRIPT = re.compile(r"(?:\[[^\[\]]*\]|<[^<>]*>)$")
@@ -191,8 +193,15 @@ def parse_name(span: str) -> ParsedName | None:
     if not call and _is_path(s):
         return _path(text, s)
     s = s.replace("::", ".").replace("->", ".")
-    if not _NAME_CHARS.fullmatch(s) or "/" in s or s in NOT_NAMES or _VERSION.fullmatch(s) or _SHA.fullmatch(s) \
-            or _PLACEHOLDER.fullmatch(s) or _DUNDER.fullmatch(s):
+    if (
+        not _NAME_CHARS.fullmatch(s)
+        or "/" in s
+        or s in NOT_NAMES
+        or _VERSION.fullmatch(s)
+        or _SHA.fullmatch(s)
+        or _PLACEHOLDER.fullmatch(s)
+        or _DUNDER.fullmatch(s)
+    ):
         return None
     parts = [p for p in s.split(".") if p]
     if not parts or s.startswith(".") or s.endswith("."):

@@ -47,7 +47,7 @@ class Hunk:
     parents: int = 1  # 2+ for combined (merge) diffs
 
     def is_change(self, line: str) -> bool:
-        prefix = line[:self.parents]
+        prefix = line[: self.parents]
         return ("+" in prefix or "-" in prefix) and not line.startswith("\\")
 
     @property
@@ -72,7 +72,7 @@ class FileDiff:
 
     @property
     def added(self) -> int:
-        return sum(1 for h in self.hunks for line in h.lines if h.is_change(line) and "+" in line[:h.parents])
+        return sum(1 for h in self.hunks for line in h.lines if h.is_change(line) and "+" in line[: h.parents])
 
     @property
     def deleted(self) -> int:
@@ -159,13 +159,13 @@ def parse_diff(text: str) -> list[FileDiff]:
             elif line.startswith("deleted file mode"):
                 current.status = "deleted"
             elif line.startswith("rename from "):
-                current.old_path, current.status = line[len("rename from "):], "renamed"
+                current.old_path, current.status = line[len("rename from ") :], "renamed"
             elif line.startswith("rename to "):
-                current.path = line[len("rename to "):]
+                current.path = line[len("rename to ") :]
             elif line.startswith("copy from "):
-                current.old_path, current.status = line[len("copy from "):], "copied"
+                current.old_path, current.status = line[len("copy from ") :], "copied"
             elif line.startswith("copy to "):
-                current.path = line[len("copy to "):]
+                current.path = line[len("copy to ") :]
             elif line.startswith(("Binary files ", "GIT binary patch")):
                 current.binary = True
             elif line.startswith("+++ ") and line[4:].strip() != "/dev/null":
@@ -198,11 +198,12 @@ def _render(f: FileDiff, max_lines: int | None, max_tokens: int | None) -> tuple
         for i, raw in enumerate(hunk.lines):
             line = _cut(raw)
             cost = estimate_tokens(line) + 1
-            if (room_lines is not None and shown_lines >= max_lines) or \
-                    (max_tokens is not None and used + cost > max_tokens):
+            if (room_lines is not None and shown_lines >= max_lines) or (
+                max_tokens is not None and used + cost > max_tokens
+            ):
                 rest = sum(1 for x in hunk.lines[i:] if hunk.is_change(x))
                 out.append(f"… [hunk clipped: {rest} more changed lines not shown]")
-                later = sum(h.changed for h in f.hunks[n + 1:])
+                later = sum(h.changed for h in f.hunks[n + 1 :])
                 if later:
                     out.append(f"… [{len(f.hunks) - n - 1} more hunk(s), {later} changed lines not shown]")
                 return "\n".join(out), seen
@@ -244,7 +245,7 @@ def budget_diff(text: str, token_budget: int = 6000, max_lines_per_file: int = 3
             deferred.append((order, f))
     for order, f in deferred:  # pass 2: what did not fit, clipped to the room left
         room = token_budget - used
-        whole, seen = (_render(f, max_lines_per_file, room - 1) if room >= MIN_PARTIAL_TOKENS else ("", 0))
+        whole, seen = _render(f, max_lines_per_file, room - 1) if room >= MIN_PARTIAL_TOKENS else ("", 0)
         cost = estimate_tokens(whole) + 1
         if not whole or cost > room or (seen == 0 and f.changed):
             left_out.append(LeftOut(f.path, "budget", f.changed))
@@ -263,6 +264,13 @@ def budget_diff(text: str, token_budget: int = 6000, max_lines_per_file: int = 3
         included.append(path)
         seen_total += seen
     body = "\n".join(parts)
-    return BudgetedDiff(text=body, included=tuple(included), left_out=tuple(left_out), lines_changed=lines_changed,
-                        lines_seen=seen_total, files_total=len(files), tokens=estimate_tokens(body),
-                        budget=token_budget)
+    return BudgetedDiff(
+        text=body,
+        included=tuple(included),
+        left_out=tuple(left_out),
+        lines_changed=lines_changed,
+        lines_seen=seen_total,
+        files_total=len(files),
+        tokens=estimate_tokens(body),
+        budget=token_budget,
+    )

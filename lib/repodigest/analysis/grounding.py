@@ -75,8 +75,13 @@ class Grounding:
 
     def as_record(self) -> dict:
         """JSON-ready, for a cache: ``{"ungrounded", "number_mismatches", "counts", "tree_checked", "rules"}``."""
-        return {"ungrounded": list(self.ungrounded), "number_mismatches": list(self.number_mismatches),
-                "counts": self.counts, "tree_checked": self.tree_checked, "rules": RULES_VERSION}
+        return {
+            "ungrounded": list(self.ungrounded),
+            "number_mismatches": list(self.number_mismatches),
+            "counts": self.counts,
+            "tree_checked": self.tree_checked,
+            "rules": RULES_VERSION,
+        }
 
 
 # ------------------------------------------------------------------------------------------------
@@ -110,7 +115,7 @@ class _Place:
             return False
         for path_parts, i in self._by_part.get(parts[-1], ()):
             start = i - len(parts) + 1
-            if start >= 0 and path_parts[start:i + 1] == parts:
+            if start >= 0 and path_parts[start : i + 1] == parts:
                 return True
         return False
 
@@ -136,7 +141,7 @@ def diff_paths(diff: str) -> list[str]:
     for m in _DIFF_GIT.finditer(diff):
         rest = m.group(1)
         half = (len(rest) - 1) // 2
-        if rest.startswith("a/") and rest[half + 1:half + 3] == "b/" and rest[2:half] == rest[half + 3:]:
+        if rest.startswith("a/") and rest[half + 1 : half + 3] == "b/" and rest[2:half] == rest[half + 3 :]:
             paths.append(rest[2:half])
     for m in _BINARY.finditer(diff):
         paths += [p for p in m.groups() if p]
@@ -151,8 +156,15 @@ def _resolve(lookups: set[tuple[str, str]], places: list[tuple[str, _Place]], fo
                 found[lookup] = where
 
 
-def ground_analysis(analysis: Mapping, diff: str, *, files: Sequence[FileChange], message: str = "",
-                    tree_lookup: TreeLookup | None = None, check_numbers: bool = True) -> Grounding:
+def ground_analysis(
+    analysis: Mapping,
+    diff: str,
+    *,
+    files: Sequence[FileChange],
+    message: str = "",
+    tree_lookup: TreeLookup | None = None,
+    check_numbers: bool = True,
+) -> Grounding:
     """Check ``analysis`` (``schema.to_entry_dict``'s shape) against its commit: the names it writes
     in backticks against ``diff`` (the full diff, not the budgeted one), the commit's ``files``,
     the repository at the commit (``tree_lookup``, one call) and ``message`` (the commit message
@@ -227,15 +239,17 @@ def mark_analysis(analysis: Mapping, ungrounded: Collection[str], mark: str = MA
     if out.get("insight"):
         out["insight"] = {d: m(t) for d, t in out["insight"].items()}
     if out.get("risks"):
-        out["risks"] = [{**r, "title": m(r.get("title")), "details": [m(t) for t in r.get("details") or []]}
-                        for r in out["risks"]]
+        out["risks"] = [
+            {**r, "title": m(r.get("title")), "details": [m(t) for t in r.get("details") or []]} for r in out["risks"]
+        ]
     if out.get("advice"):
         out["advice"] = [{**a, "title": m(a.get("title")), "text": m(a.get("text"))} for a in out["advice"]]
     return out
 
 
-def grounding_note(ungrounded: Sequence[str], mismatches: Sequence[str], lang: str, *, files: int = 0,
-                   added: int = 0, deleted: int = 0) -> str:
+def grounding_note(
+    ungrounded: Sequence[str], mismatches: Sequence[str], lang: str, *, files: int = 0, added: int = 0, deleted: int = 0
+) -> str:
     """The sentence for the entry's coverage line (``lang`` zh or en), or "" when all is grounded."""
     texts = strings(lang)["grounding"]
     parts = []

@@ -37,23 +37,65 @@ from ..models import FileChange
 
 MAX_PAIR_BITS = 50_000_000  # a +N/-M pair over a bigger commit is taken as plausible (the sums would not fit)
 
-_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-          "ten": 10, "eleven": 11, "twelve": 12, "single": 1, "a single": 1}
+_WORDS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "single": 1,
+    "a single": 1,
+}
 _ZH_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _NUM = r"\d{1,3}(?:,\d{3})+|\d+"
 _EN_NUM = rf"(?:{_NUM}|(?:a\s+)?single|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
 _ZH_NUM = rf"(?:{_NUM}|[一二两三四五六七八九十]{{1,3}})"
 
 _QUALIFIERS = {  # words right before the number -> how the claim is read
-    "about": "about", "around": "about", "roughly": "about", "approximately": "about", "approx.": "about",
-    "~": "about", "some": "about", "over": "over", "more than": "over", "at least": "over", "just over": "over",
-    "under": "under", "less than": "under", "fewer than": "under", "up to": "under", "just under": "under",
-    "nearly": "nearly", "almost": "nearly", "close to": "nearly",
-    "约": "about", "大约": "about", "大概": "about", "超过": "over", "逾": "over", "多于": "over", "至少": "over",
-    "不到": "under", "少于": "under", "不足": "under", "近": "nearly", "将近": "nearly", "接近": "nearly",
+    "about": "about",
+    "around": "about",
+    "roughly": "about",
+    "approximately": "about",
+    "approx.": "about",
+    "~": "about",
+    "some": "about",
+    "over": "over",
+    "more than": "over",
+    "at least": "over",
+    "just over": "over",
+    "under": "under",
+    "less than": "under",
+    "fewer than": "under",
+    "up to": "under",
+    "just under": "under",
+    "nearly": "nearly",
+    "almost": "nearly",
+    "close to": "nearly",
+    "约": "about",
+    "大约": "about",
+    "大概": "about",
+    "超过": "over",
+    "逾": "over",
+    "多于": "over",
+    "至少": "over",
+    "不到": "under",
+    "少于": "under",
+    "不足": "under",
+    "近": "nearly",
+    "将近": "nearly",
+    "接近": "nearly",
 }
-_EN_QUAL = r"(?:just over|just under|more than|less than|fewer than|at least|up to|close to|approx\.|about|around|" \
-           r"roughly|approximately|some|over|under|nearly|almost|only|just|exactly|a total of|~)"
+_EN_QUAL = (
+    r"(?:just over|just under|more than|less than|fewer than|at least|up to|close to|approx\.|about|around|"
+    r"roughly|approximately|some|over|under|nearly|almost|only|just|exactly|a total of|~)"
+)
 _ZH_QUAL = r"(?:大约|大概|超过|多于|至少|不到|少于|不足|将近|接近|约|逾|近|仅|只|了)"
 
 # Words of change: a direction, or "any" for a count of changed lines or files.
@@ -61,8 +103,11 @@ _EN_VERBS = [  # in order: the first that ends the text before the number gives 
     (r"net", "net"),
     (r"add(?:s|ed|ing)?|insert(?:s|ed|ing)?|introduc(?:es|ed|ing)", "added"),
     (r"remov(?:es|ed|ing)|delet(?:es|ed|ing)|drop(?:s|ped|ping)|eliminat(?:es|ed|ing)", "deleted"),
-    (r"chang(?:e|es|ed|ing)|touch(?:es|ed|ing)|modif(?:ies|ied|ying)|rewrit(?:es|ing)|rewrote|edit(?:s|ed|ing)|"
-     r"totals?|totall?ing|in all|in total|overall|altogether|spann?(?:s|ing)|spread|diff|patch", "any"),
+    (
+        r"chang(?:e|es|ed|ing)|touch(?:es|ed|ing)|modif(?:ies|ied|ying)|rewrit(?:es|ing)|rewrote|edit(?:s|ed|ing)|"
+        r"totals?|totall?ing|in all|in total|overall|altogether|spann?(?:s|ing)|spread|diff|patch",
+        "any",
+    ),
 ]
 _ZH_VERBS = [
     (r"净(?:增加|新增|增|减少|删除|删减|减)?", "net"),
@@ -71,16 +116,54 @@ _ZH_VERBS = [
     (r"改动|修改|变更|涉及|触及|合计|总计|总共|一共|共计|共|改|动了|跨越", "any"),
 ]
 _FILLER = r"only|just|in|exactly|another|a|an|over|across"  # may stand between the word of change and the number
-_AFTER_EN = {"added": "added", "inserted": "added", "removed": "deleted", "deleted": "deleted",
-             "dropped": "deleted", "changed": "any", "modified": "any", "touched": "any", "of change": "any",
-             "of changes": "any"}
-_AFTER_ZH = {"新增": "added", "增加": "added", "删除": "deleted", "删减": "deleted", "改动": "any", "修改": "any",
-             "变更": "any", "变化": "any", "修复": "any", "的改动": "any", "的修改": "any", "的变更": "any"}
+_AFTER_EN = {
+    "added": "added",
+    "inserted": "added",
+    "removed": "deleted",
+    "deleted": "deleted",
+    "dropped": "deleted",
+    "changed": "any",
+    "modified": "any",
+    "touched": "any",
+    "of change": "any",
+    "of changes": "any",
+}
+_AFTER_ZH = {
+    "新增": "added",
+    "增加": "added",
+    "删除": "deleted",
+    "删减": "deleted",
+    "改动": "any",
+    "修改": "any",
+    "变更": "any",
+    "变化": "any",
+    "修复": "any",
+    "的改动": "any",
+    "的修改": "any",
+    "的变更": "any",
+}
 _CHANGE_NOUNS = r"change|fix|patch|diff|commit|edit|tweak|update|pr|pull request|revert|bump"
-_FILE_KINDS = {"new": "new", "added": "new", "deleted": "deleted", "removed": "deleted", "renamed": "renamed",
-               "moved": "renamed", "changed": "any", "modified": "modified", "touched": "any", "edited": "any",
-               "新": "new", "新增": "new", "新增的": "new", "新建的": "new", "删除的": "deleted", "被删除的": "deleted",
-               "重命名的": "renamed", "修改的": "modified", "改动的": "any"}
+_FILE_KINDS = {
+    "new": "new",
+    "added": "new",
+    "deleted": "deleted",
+    "removed": "deleted",
+    "renamed": "renamed",
+    "moved": "renamed",
+    "changed": "any",
+    "modified": "modified",
+    "touched": "any",
+    "edited": "any",
+    "新": "new",
+    "新增": "new",
+    "新增的": "new",
+    "新建的": "new",
+    "删除的": "deleted",
+    "被删除的": "deleted",
+    "重命名的": "renamed",
+    "修改的": "modified",
+    "改动的": "any",
+}
 
 _PAIR = re.compile(rf"(?<![\w+])[+＋]\s?({_NUM})\s*(?:/|,|，|\s)\s*[-−–]\s?({_NUM})(?!\d)(?:\s*(?:lines?|行))?")
 _EN_UNIT = re.compile(
@@ -88,10 +171,12 @@ _EN_UNIT = re.compile(
     rf"(?:(?P<kind>new|added|changed|modified|touched|edited|deleted|removed|renamed|moved|[A-Za-z]+)\s+)?"
     rf"(?P<unit>lines?|LOC|additions|insertions|deletions|files?)\b(?P<after>(?:\s+of\s+code)?\s+"
     rf"(?:of changes?|added|inserted|removed|deleted|dropped|changed|modified|touched|{_CHANGE_NOUNS})\b)?",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 _ZH_UNIT = re.compile(
     rf"(?P<qual>{_ZH_QUAL})?\s*(?P<n>{_ZH_NUM})\s*(?P<plus>多|余|\+)?\s*(?:(?P<files>个\s*(?P<kind>[\u4e00-\u9fff]{{0,4}}?)\s*文件)"
-    rf"|(?P<lines>行))(?P<code>代码)?(?P<after>的改动|的修改|的变更|新增|增加|删除|删减|改动|修改|变更|变化|修复)?")
+    rf"|(?P<lines>行))(?P<code>代码)?(?P<after>的改动|的修改|的变更|新增|增加|删除|删减|改动|修改|变更|变化|修复)?"
+)
 
 
 @dataclass(frozen=True)
@@ -124,9 +209,9 @@ def _number(text: str) -> int | None:
 
 def _clause_before(text: str, start: int, limit: int, stops: str) -> str:
     """The text right before ``start`` in the same clause, at most ``limit`` characters."""
-    head = text[max(0, start - limit):start]
+    head = text[max(0, start - limit) : start]
     cut = max(head.rfind(ch) for ch in stops)
-    return head[cut + 1:]
+    return head[cut + 1 :]
 
 
 def _verb(before: str, verbs, english: bool) -> tuple[str, int] | None:
@@ -151,8 +236,15 @@ def find_claims(text: str) -> list[Claim]:
     claims: list[Claim] = []
     taken: list[tuple[int, int]] = []
     for m in _PAIR.finditer(text):
-        claims.append(Claim(m.group(0).strip(), "pair", "pair", int(m.group(1).replace(",", "")),
-                            second=int(m.group(2).replace(",", ""))))
+        claims.append(
+            Claim(
+                m.group(0).strip(),
+                "pair",
+                "pair",
+                int(m.group(1).replace(",", "")),
+                second=int(m.group(2).replace(",", "")),
+            )
+        )
         taken.append(m.span())
     for m in _EN_UNIT.finditer(text):
         if any(a <= m.start() < b for a, b in taken):
@@ -246,7 +338,7 @@ def _chinese(text: str, m: re.Match) -> Claim | None:
         elif unit == "files" and direction == "any" and verb[0] in ("added", "deleted"):
             direction = "new" if verb[0] == "added" else "deleted"
         start = start - len(before) + verb[1]
-    return Claim(text[start:m.end()].strip(), unit, direction, value, qualifier)
+    return Claim(text[start : m.end()].strip(), unit, direction, value, qualifier)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -291,13 +383,18 @@ def plausible(claim: Claim, files: Sequence[FileChange]) -> bool:
         if (added + 1) * (deleted + 1) > MAX_PAIR_BITS:
             return True  # too many sets of files to tell: taken as plausible
         width = deleted + 1  # bit a * width + d: a set of files adding a and deleting d lines
-        return claim.value <= added and (claim.second or 0) <= deleted and (
-            _sums(a * width + d for a, d in pairs) >> (claim.value * width + (claim.second or 0))) & 1 == 1
+        return (
+            claim.value <= added
+            and (claim.second or 0) <= deleted
+            and (_sums(a * width + d for a, d in pairs) >> (claim.value * width + (claim.second or 0))) & 1 == 1
+        )
     if claim.unit == "files":
-        by_status = {"new": sum(f.status == "added" for f in files),
-                     "deleted": sum(f.status == "deleted" for f in files),
-                     "renamed": sum(f.status in ("renamed", "copied") for f in files),
-                     "modified": sum(f.status == "modified" for f in files)}
+        by_status = {
+            "new": sum(f.status == "added" for f in files),
+            "deleted": sum(f.status == "deleted" for f in files),
+            "renamed": sum(f.status in ("renamed", "copied") for f in files),
+            "modified": sum(f.status == "modified" for f in files),
+        }
         counts = [len(files), by_status["modified"]] if claim.direction in ("any", "modified") else []
         counts += [by_status[claim.direction]] if claim.direction in by_status else list(by_status.values())
         lo, hi = _span(claim.value, claim.qualifier, len(files))
@@ -311,8 +408,9 @@ def plausible(claim: Claim, files: Sequence[FileChange]) -> bool:
         return _any_in(_sums(d for _, d in pairs), lo, hi)
     largest = [max(a, d) for a, d in [*pairs, (added, deleted)]]
     return any(lo <= v <= hi for v in largest) or any(
-        _any_in(_sums(values), lo, hi) for values in ([a for a, _ in pairs], [d for _, d in pairs],
-                                                      [a + d for a, d in pairs]))
+        _any_in(_sums(values), lo, hi)
+        for values in ([a for a, _ in pairs], [d for _, d in pairs], [a + d for a, d in pairs])
+    )
 
 
 def number_mismatches(texts: Iterable[str], files: Sequence[FileChange]) -> list[str]:

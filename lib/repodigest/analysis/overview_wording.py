@@ -72,9 +72,13 @@ class OverviewWording:
 def _analysis_facts(analysis: Mapping | None) -> dict | None:
     if not analysis:
         return None
-    return {"change_type": analysis.get("change_type"), "detail": analysis.get("change_type_detail"),
-            "importance_reason": analysis.get("importance_reason"), "summary": list(analysis.get("summary") or []),
-            "risks": [r.get("title") for r in analysis.get("risks") or []]}
+    return {
+        "change_type": analysis.get("change_type"),
+        "detail": analysis.get("change_type_detail"),
+        "importance_reason": analysis.get("importance_reason"),
+        "summary": list(analysis.get("summary") or []),
+        "risks": [r.get("title") for r in analysis.get("risks") or []],
+    }
 
 
 def overview_facts(overview: Mapping, analyses: Mapping[str, Mapping]) -> dict:
@@ -82,19 +86,46 @@ def overview_facts(overview: Mapping, analyses: Mapping[str, Mapping]) -> dict:
     days = overview["days"]
     multi_repo = len(overview["repos"]) > 1
     return {
-        "period": days[0] if len(days) == 1 else f"{days[0]} .. {days[-1]}", "days": len(days),
-        "repositories": overview["repos"], "commits": overview["total"], "levels": overview["counts"],
+        "period": days[0] if len(days) == 1 else f"{days[0]} .. {days[-1]}",
+        "days": len(days),
+        "repositories": overview["repos"],
+        "commits": overview["total"],
+        "levels": overview["counts"],
         "data_headline": overview["data_headline"],
-        "themes": [{**({"repo": t["repo"]} if multi_repo else {}), "area": t["area"], "commits": t["count"],
-                    "daily_average": None if t["daily_average"] is None else round(t["daily_average"], 1),
-                    "unusual": t["unusual"]} for t in overview["themes"]],
-        "watch": [{"kind": w["kind"], "title": w["commit"]["title"],
-                   **({"reverts": w["reverted"]["title"]} if w.get("reverted") else {})} for w in overview["watch"]],
+        "themes": [
+            {
+                **({"repo": t["repo"]} if multi_repo else {}),
+                "area": t["area"],
+                "commits": t["count"],
+                "daily_average": None if t["daily_average"] is None else round(t["daily_average"], 1),
+                "unusual": t["unusual"],
+            }
+            for t in overview["themes"]
+        ],
+        "watch": [
+            {
+                "kind": w["kind"],
+                "title": w["commit"]["title"],
+                **({"reverts": w["reverted"]["title"]} if w.get("reverted") else {}),
+            }
+            for w in overview["watch"]
+        ],
         "also_landed": overview["also_landed"],
-        "highlights": [{"id": h["rank"], "level": h["level"],
-                        "commits": [{**({"repo": c["repo"]} if multi_repo else {}), "title": c["title"],
-                                     "analysis": _analysis_facts(analyses.get(c["sha"]))} for c in h["commits"]]}
-                       for h in overview["highlights"]],
+        "highlights": [
+            {
+                "id": h["rank"],
+                "level": h["level"],
+                "commits": [
+                    {
+                        **({"repo": c["repo"]} if multi_repo else {}),
+                        "title": c["title"],
+                        "analysis": _analysis_facts(analyses.get(c["sha"])),
+                    }
+                    for c in h["commits"]
+                ],
+            }
+            for h in overview["highlights"]
+        ],
     }
 
 
@@ -149,7 +180,9 @@ def cache_key(facts: Mapping, model: str, lang: str) -> str:
     return json.dumps([digest, model, PROMPT_VERSION, OVERVIEW_VERSION, lang])
 
 
-def word_overview(facts: Mapping, cfg: LLMConfig, lang: str, cache: Cache | None = None, client=None) -> OverviewWording:
+def word_overview(
+    facts: Mapping, cfg: LLMConfig, lang: str, cache: Cache | None = None, client=None
+) -> OverviewWording:
     """The checked wording of ``facts`` (:func:`overview_facts`): from the cache, else one request.
 
     Never raises for the model's failures: the wording then has ``status == "failed"`` and ``error``."""
@@ -166,8 +199,14 @@ def word_overview(facts: Mapping, cfg: LLMConfig, lang: str, cache: Cache | None
     spent = OverviewWording(status="failed")
     try:
         analyzer = Analyzer(client or make_client(cfg), model, cfg, lang)
-        outcome = analyzer.ask(lambda schema, _budget: _messages(facts, lang, schema), OverviewAnswer,
-                                OverviewAnswer.model_validate, MAX_TOKENS, 0, spent)
+        outcome = analyzer.ask(
+            lambda schema, _budget: _messages(facts, lang, schema),
+            OverviewAnswer,
+            OverviewAnswer.model_validate,
+            MAX_TOKENS,
+            0,
+            spent,
+        )
     except Exception as exc:  # noqa: BLE001 - the data's overview stands
         spent.error = error_line(f"{type(exc).__name__}: {exc}", os.environ.get("OPENAI_API_KEY"), 160)
         return spent
@@ -189,6 +228,11 @@ def add_usage(run: AnalysisRun, wording: OverviewWording, cfg: LLMConfig) -> dic
     run.output_tokens += wording.tokens_out
     set_cost(run, cfg)
     usage = run.usage()
-    usage["overview"] = {"status": wording.status, "requests": wording.requests, "input": wording.tokens_in,
-                         "output": wording.tokens_out, "rejected": list(wording.rejected)}
+    usage["overview"] = {
+        "status": wording.status,
+        "requests": wording.requests,
+        "input": wording.tokens_in,
+        "output": wording.tokens_out,
+        "rejected": list(wording.rejected),
+    }
     return usage

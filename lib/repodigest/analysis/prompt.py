@@ -36,8 +36,12 @@ _PROMPTS = Path(__file__).with_name("prompts")
 # Prompts
 
 
-_ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(str(_PROMPTS)), autoescape=False,
-                          undefined=jinja2.StrictUndefined, keep_trailing_newline=False)
+_ENV = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(str(_PROMPTS)),
+    autoescape=False,
+    undefined=jinja2.StrictUndefined,
+    keep_trailing_newline=False,
+)
 
 
 def render_template(name: str, **values) -> str:
@@ -85,43 +89,92 @@ def pull_request_text(pr: PullRequest | None, token_budget: int) -> PullRequestT
     head = estimate_tokens(" ".join((pr.title, *pr.labels, *issues)))
     room = max(0, min(PR_MAX_TOKENS, token_budget // PR_SHARE) - head) * CHARS_PER_TOKEN
     shown = truncate(body, room, at="sentence", marker="")
-    return PullRequestText(number=pr.number, title=pr.title, labels=tuple(pr.labels), issues=issues, body=shown,
-                           body_chars=len(body), tokens=head + estimate_tokens(shown))
+    return PullRequestText(
+        number=pr.number,
+        title=pr.title,
+        labels=tuple(pr.labels),
+        issues=issues,
+        body=shown,
+        body_chars=len(body),
+        tokens=head + estimate_tokens(shown),
+    )
 
 
-def render_prompt(req: AnalysisRequest, lang: str, budgeted: BudgetedDiff | None, schema: str | None = None,
-                  pull: PullRequestText | None = None) -> tuple[str, str]:
+def render_prompt(
+    req: AnalysisRequest,
+    lang: str,
+    budgeted: BudgetedDiff | None,
+    schema: str | None = None,
+    pull: PullRequestText | None = None,
+) -> tuple[str, str]:
     """The (system, user) prompt texts for one commit (``pull``: its pull request's part, when it has one)."""
     if lang not in ("zh", "en"):
         raise ValueError(f"unknown language {lang!r}")
     c = req.commit
-    files = [{"path": f.path, "old_path": f.old_path, "status": f.status, "added": f.added_lines or 0,
-              "deleted": f.deleted_lines or 0, "binary": f.binary, "kind": file_kind(f.path)}
-             for f in c.files[:MAX_FILES_LISTED]]
-    totals = {"files": len(c.files), "added": c.added_lines, "deleted": c.deleted_lines,
-              "binary": sum(1 for f in c.files if f.binary)}
+    files = [
+        {
+            "path": f.path,
+            "old_path": f.old_path,
+            "status": f.status,
+            "added": f.added_lines or 0,
+            "deleted": f.deleted_lines or 0,
+            "binary": f.binary,
+            "kind": file_kind(f.path),
+        }
+        for f in c.files[:MAX_FILES_LISTED]
+    ]
+    totals = {
+        "files": len(c.files),
+        "added": c.added_lines,
+        "deleted": c.deleted_lines,
+        "binary": sum(1 for f in c.files if f.binary),
+    }
     words = strings(lang)["prompt"]
     why = words["why"]
-    left_out = [{"path": f.path, "why": why[f.reason].format(lines=f.lines, seen=f.seen)}
-                for f in (budgeted.left_out if budgeted else ())][:MAX_FILES_LISTED]
+    left_out = [
+        {"path": f.path, "why": why[f.reason].format(lines=f.lines, seen=f.seen)}
+        for f in (budgeted.left_out if budgeted else ())
+    ][:MAX_FILES_LISTED]
     if budgeted and budgeted.text:
         note = words["diff_note"].format(seen=budgeted.lines_seen, total=budgeted.lines_changed)
     else:
         note = words["diff_note"].format(seen=0, total=c.added_lines + c.deleted_lines)
     system = render_template(f"system.{lang}.j2")
-    user = render_template(f"analysis.{lang}.j2",
-        repo=req.repo, sha=c.sha, totals=totals, files_truncated=c.files_truncated, level=req.level,
-        reasons=[" ".join(str(r).split()) for r in req.reasons], files=files,
-        hidden_files=max(0, len(c.files) - MAX_FILES_LISTED), nonce=_nonce(c),
-        landed=[{"title": _defuse(m.title), "author": _defuse(m.author_name)}
-                for m in (c.authored if c.merged else ())[:MAX_LANDED_LISTED]],
+    user = render_template(
+        f"analysis.{lang}.j2",
+        repo=req.repo,
+        sha=c.sha,
+        totals=totals,
+        files_truncated=c.files_truncated,
+        level=req.level,
+        reasons=[" ".join(str(r).split()) for r in req.reasons],
+        files=files,
+        hidden_files=max(0, len(c.files) - MAX_FILES_LISTED),
+        nonce=_nonce(c),
+        landed=[
+            {"title": _defuse(m.title), "author": _defuse(m.author_name)}
+            for m in (c.authored if c.merged else ())[:MAX_LANDED_LISTED]
+        ],
         landed_more=max(0, len(c.authored) - MAX_LANDED_LISTED) if c.merged else 0,
-        message=_defuse(_clip_message(c.message)), diff=_defuse(budgeted.text) if budgeted else "",
-        diff_note=note, left_out=left_out, schema=schema, fields=FIELDS_BY_LEVEL.get(req.level, FIELDS_BY_LEVEL["medium"]),
-        pull=None if pull is None else {"number": pull.number, "title": _defuse(pull.title),
-                                        "labels": [_defuse(x) for x in pull.labels],
-                                        "issues": [_defuse(x) for x in pull.issues], "body": _defuse(pull.body),
-                                        "cut": pull.cut, "shown": len(pull.body), "total": pull.body_chars})
+        message=_defuse(_clip_message(c.message)),
+        diff=_defuse(budgeted.text) if budgeted else "",
+        diff_note=note,
+        left_out=left_out,
+        schema=schema,
+        fields=FIELDS_BY_LEVEL.get(req.level, FIELDS_BY_LEVEL["medium"]),
+        pull=None
+        if pull is None
+        else {
+            "number": pull.number,
+            "title": _defuse(pull.title),
+            "labels": [_defuse(x) for x in pull.labels],
+            "issues": [_defuse(x) for x in pull.issues],
+            "body": _defuse(pull.body),
+            "cut": pull.cut,
+            "shown": len(pull.body),
+            "total": pull.body_chars,
+        },
+    )
     return system, user
 
 
@@ -130,8 +183,9 @@ def render_followup(lang: str, fields: tuple[str, ...], importance: str, target:
     return render_template(f"followup.{lang}.j2", fields=fields, importance=importance, target=target, schema=schema)
 
 
-def coverage_text(budgeted: BudgetedDiff | None, lang: str, coverage: float,
-                  pull: PullRequestText | None = None) -> str:
+def coverage_text(
+    budgeted: BudgetedDiff | None, lang: str, coverage: float, pull: PullRequestText | None = None
+) -> str:
     """A human-readable line for the entry when the model did not see the whole diff (or the whole
     pull request description), else ""."""
     words = strings(lang)["prompt"]

@@ -63,9 +63,16 @@ class AnalysisRun:
 
     def usage(self) -> dict:
         """The report's usage line: {requests, input, output, cost, cached, failed, completions, model}."""
-        return {"requests": self.requests, "input": self.input_tokens, "output": self.output_tokens,
-                "cost": "n/a" if self.cost is None else f"${self.cost:.4f}", "cached": self.cached,
-                "failed": self.failed, "completions": self.completions, "model": self.model}
+        return {
+            "requests": self.requests,
+            "input": self.input_tokens,
+            "output": self.output_tokens,
+            "cost": "n/a" if self.cost is None else f"${self.cost:.4f}",
+            "cached": self.cached,
+            "failed": self.failed,
+            "completions": self.completions,
+            "model": self.model,
+        }
 
 
 def reason_lines(assessment) -> list[str]:
@@ -77,5 +84,11 @@ def request_for(commit: Commit, assessment, diff, repo: str | None = None) -> An
     """The request for one scored commit: ``assessment`` is its scoring.Assessment; ``diff`` the
     source's ``diff(commit)`` text, or a no-argument callable returning it (read only on a cache
     miss, in the worker thread), or None."""
-    return AnalysisRequest(repo=repo or commit.repo, commit=commit, level=assessment.level,
-                           reasons=tuple(reason_lines(assessment)), diff=diff, score=assessment.score)
+    return AnalysisRequest(
+        repo=repo or commit.repo,
+        commit=commit,
+        level=assessment.level,
+        reasons=tuple(reason_lines(assessment)),
+        diff=diff,
+        score=assessment.score,
+    )

@@ -35,10 +35,16 @@ def cache_key(repo: str, sha: str, model: str, lang: str) -> str:
 def _from_cache(value: dict, req: AnalysisRequest) -> CommitAnalysis | None:
     """The cached result of ``req``'s commit (status "cached"), or None when there is none that reads."""
     try:
-        return CommitAnalysis(sha=req.commit.sha, status="cached", analysis=value["analysis"],
-                              coverage=value.get("coverage"), model_level=value.get("llm_level"),
-                              model_reason=value.get("llm_reason"), mode=value.get("mode"),
-                              left_out=list(value.get("left_out") or []))
+        return CommitAnalysis(
+            sha=req.commit.sha,
+            status="cached",
+            analysis=value["analysis"],
+            coverage=value.get("coverage"),
+            model_level=value.get("llm_level"),
+            model_reason=value.get("llm_reason"),
+            mode=value.get("mode"),
+            left_out=list(value.get("left_out") or []),
+        )
     except (KeyError, TypeError, AttributeError):
         return None
 
@@ -53,14 +59,29 @@ def _lacking(result: CommitAnalysis, req: AnalysisRequest) -> bool:
 
 
 def _to_cache(result: CommitAnalysis) -> dict:
-    return {"detail_level": result.analysis["detail_level"], "analysis": result.analysis,
-            "coverage": result.coverage, "llm_level": result.model_level, "llm_reason": result.model_reason,
-            "mode": result.mode, "left_out": result.left_out, "tokens_in": result.tokens_in,
-            "tokens_out": result.tokens_out, "prompt_version": PROMPT_VERSION}
+    return {
+        "detail_level": result.analysis["detail_level"],
+        "analysis": result.analysis,
+        "coverage": result.coverage,
+        "llm_level": result.model_level,
+        "llm_reason": result.model_reason,
+        "mode": result.mode,
+        "left_out": result.left_out,
+        "tokens_in": result.tokens_in,
+        "tokens_out": result.tokens_out,
+        "prompt_version": PROMPT_VERSION,
+    }
 
 
-def analyze_commits(items: list[AnalysisRequest], cfg: LLMConfig, lang: str, cache: Cache | None,
-                    progress: bool = True, client=None, prepared=None) -> AnalysisRun:
+def analyze_commits(
+    items: list[AnalysisRequest],
+    cfg: LLMConfig,
+    lang: str,
+    cache: Cache | None,
+    progress: bool = True,
+    client=None,
+    prepared=None,
+) -> AnalysisRun:
     """Analyse ``items`` concurrently (``cfg.concurrency``); cached ones send no request.
 
     ``client`` (an ``openai.OpenAI``) is made from the environment when not given; ``prepared`` is
@@ -85,13 +106,17 @@ def analyze_commits(items: list[AnalysisRequest], cfg: LLMConfig, lang: str, cac
                 return analyzer.analyze(req, prior)
             except Exception as exc:  # noqa: BLE001 - one commit never stops the run
                 log.debug("analysis of %s failed", req.commit.sha[:12], exc_info=True)
-                return CommitAnalysis(sha=req.commit.sha, status="failed",
-                                      error=error_line(f"{type(exc).__name__}: {exc}", analyzer.secret))
+                return CommitAnalysis(
+                    sha=req.commit.sha,
+                    status="failed",
+                    error=error_line(f"{type(exc).__name__}: {exc}", analyzer.secret),
+                )
 
         from tqdm import tqdm
 
-        bar = tqdm(total=len(pending), desc="LLM analysis", unit="commit", disable=not progress, file=sys.stderr,
-                   leave=False)
+        bar = tqdm(
+            total=len(pending), desc="LLM analysis", unit="commit", disable=not progress, file=sys.stderr, leave=False
+        )
         try:
             with ThreadPoolExecutor(max_workers=max(1, min(cfg.concurrency, len(pending)))) as pool:
                 futures = {pool.submit(work, req, prior): req for req, prior in pending}
@@ -124,8 +149,9 @@ def set_cost(run: AnalysisRun, cfg: LLMConfig) -> None:
         run.cost = run.input_tokens / 1e6 * price["input"] + run.output_tokens / 1e6 * price["output"]
 
 
-def cached_analyses(items: list[AnalysisRequest], cfg: LLMConfig, lang: str, cache: Cache | None
-                    ) -> tuple[AnalysisRun, list[tuple[AnalysisRequest, CommitAnalysis | None]]]:
+def cached_analyses(
+    items: list[AnalysisRequest], cfg: LLMConfig, lang: str, cache: Cache | None
+) -> tuple[AnalysisRun, list[tuple[AnalysisRequest, CommitAnalysis | None]]]:
     """The analyses ``cache`` holds whole for ``items`` (no client is made, no request sent), and the
     items it lacks, each with the cached answer to complete when there is one (its level rose since):
     :func:`analyze_commits` sends at least one request for each of those."""

@@ -29,7 +29,7 @@ structured-output servers accept.
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model
@@ -152,11 +152,16 @@ _SPECS: dict[str, tuple[object, str]] = {
     "scope": (TextList, "the modules, features or users affected, one item each"),
     "insight": (Annotated[Insight, AfterValidator(_said)], "technical insight per dimension"),
     "risks": (Annotated[list[RiskItem], BeforeValidator(_listed), AfterValidator(_some)], "one to four concrete risks"),
-    "advice": (Annotated[list[AdviceItem], BeforeValidator(_listed), AfterValidator(_some)], "one to four things reviewers or users should do"),
+    "advice": (
+        Annotated[list[AdviceItem], BeforeValidator(_listed), AfterValidator(_some)],
+        "one to four things reviewers or users should do",
+    ),
     "closing": (Text, "one closing sentence"),
 }
-_SUMMARY = {"low": "exactly one sentence saying what the commit does",
-            "high": "three to six points: what changed, how and why"}
+_SUMMARY = {
+    "low": "exactly one sentence saying what the commit does",
+    "high": "three to six points: what changed, how and why",
+}
 
 
 def _model(name: str, fields: tuple[str, ...], summary: str | None = None) -> type[Shape]:
@@ -202,7 +207,7 @@ class Analysis(Shape):
         """The content fields ``level`` needs that are not here."""
         return tuple(f for f in FIELDS_BY_LEVEL[level] if f in CONTENT_FIELDS and not self.has(f))
 
-    def completed(self, completion: dict) -> "Analysis":
+    def completed(self, completion: dict) -> Analysis:
         """This analysis with the fields of a follow-up answer added (what it already has stays)."""
         added = {k: v for k, v in completion.items() if k in CONTENT_FIELDS and not self.has(k)}
         return Analysis.model_validate({**self.model_dump(), **added})
@@ -216,7 +221,7 @@ def schema_for(level: str) -> type[Shape]:
         raise ValueError(f"unknown level {level!r}: use high, medium or low") from None
 
 
-@lru_cache(maxsize=None)
+@cache
 def completion_schema(fields: tuple[str, ...]) -> type[Shape]:
     """The model of a follow-up answer that holds exactly ``fields`` (content fields only)."""
     if not fields or any(f not in CONTENT_FIELDS for f in fields):
@@ -238,8 +243,11 @@ def _read(data: dict | str, model: type[Shape]) -> dict:
     for name, value in data.items():
         if name in _SPECS and name not in fields and value is not None:
             try:
-                fields.update(completion_schema((name,)).model_validate({name: value}).model_dump()
-                              if name in CONTENT_FIELDS else {})
+                fields.update(
+                    completion_schema((name,)).model_validate({name: value}).model_dump()
+                    if name in CONTENT_FIELDS
+                    else {}
+                )
             except ValidationError:
                 continue
     return fields

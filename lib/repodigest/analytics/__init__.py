@@ -25,6 +25,20 @@ from .ownership import knowledge_islands, ownership
 from .rates import fix_revert_rates
 from .track_record import calibration, discrimination, misses, track_record
 
-__all__ = ["absence_factor", "activity", "busiest", "calibration", "churn", "coupling", "discrimination",
-           "fix_revert_rates", "flagged_files", "hotspots", "knowledge_islands", "misses", "new_contributors",
-           "ownership", "track_record"]
+__all__ = [
+    "absence_factor",
+    "activity",
+    "busiest",
+    "calibration",
+    "churn",
+    "coupling",
+    "discrimination",
+    "fix_revert_rates",
+    "flagged_files",
+    "hotspots",
+    "knowledge_islands",
+    "misses",
+    "new_contributors",
+    "ownership",
+    "track_record",
+]

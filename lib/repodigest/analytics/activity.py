@@ -39,5 +39,9 @@ def busiest(table: pd.DataFrame) -> dict:
         return {"weekday": None, "hour": None, "slot": None, "commits": 0}
     stacked = table.stack()
     (day, hour), commits = stacked.idxmax(), int(stacked.max())
-    return {"weekday": table.sum(axis=1).idxmax(), "hour": int(table.sum(axis=0).idxmax()),
-            "slot": f"{day} {hour:02d}:00", "commits": commits}
+    return {
+        "weekday": table.sum(axis=1).idxmax(),
+        "hour": int(table.sum(axis=0).idxmax()),
+        "slot": f"{day} {hour:02d}:00",
+        "commits": commits,
+    }

@@ -18,14 +18,24 @@ def churn(files: pd.DataFrame, by: str = "area", freq: str = "W") -> pd.DataFram
     Authors are logins or ``.mailmap`` names; ``is_bot`` tells bots apart.
     """
     check_by(by, CHURN_BY)
-    columns = ["period", by, "commits", "lines_added", "lines_deleted", "churn"] + (["is_bot"] if by == "author" else [])
+    columns = ["period", by, "commits", "lines_added", "lines_deleted", "churn"] + (
+        ["is_bot"] if by == "author" else []
+    )
     if files.empty:
         return pd.DataFrame(columns=columns)
     data = files.assign(period=period(files["day"], freq))
     if by == "author":
         data["author"] = contributor(files)
-    table = data.groupby(["period", by]).agg(
-        commits=("sha", "nunique"), lines_added=("lines_added", "sum"), lines_deleted=("lines_deleted", "sum"),
-        churn=("churn", "sum"), is_bot=("is_bot", "any")).reset_index()
+    table = (
+        data.groupby(["period", by])
+        .agg(
+            commits=("sha", "nunique"),
+            lines_added=("lines_added", "sum"),
+            lines_deleted=("lines_deleted", "sum"),
+            churn=("churn", "sum"),
+            is_bot=("is_bot", "any"),
+        )
+        .reset_index()
+    )
     table = table.sort_values(["period", "churn", by], ascending=[True, False, True], kind="stable")
     return table[columns].reset_index(drop=True)

@@ -24,16 +24,34 @@ def contributions(frame: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=columns)
     own = frame["merged"].map(len) == 0
     mine = frame[own]
-    parts = [pd.DataFrame({"repo": mine["repo"], "sha": mine["sha"], "day": mine["day"], "who": contributor(mine),
-                           "is_bot": mine["is_bot"].astype(bool), "areas": mine["areas"],
-                           "local": mine["committed_local"]})]
+    parts = [
+        pd.DataFrame(
+            {
+                "repo": mine["repo"],
+                "sha": mine["sha"],
+                "day": mine["day"],
+                "who": contributor(mine),
+                "is_bot": mine["is_bot"].astype(bool),
+                "areas": mine["areas"],
+                "local": mine["committed_local"],
+            }
+        )
+    ]
     landed = [(row.repo, row.sha, row.day, row.areas, m) for row in frame[~own].itertuples() for m in row.merged]
     if landed:
-        parts.append(pd.DataFrame({
-            "repo": [r for r, *_ in landed], "sha": [s for _, s, *_ in landed], "day": [d for _, _, d, _, _ in landed],
-            "who": [m["author_login"] or m["author"] for *_, m in landed],
-            "is_bot": [bool(m["is_bot"]) for *_, m in landed], "areas": [a for _, _, _, a, _ in landed],
-            "local": [m["authored_local"] for *_, m in landed]}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "repo": [r for r, *_ in landed],
+                    "sha": [s for _, s, *_ in landed],
+                    "day": [d for _, _, d, _, _ in landed],
+                    "who": [m["author_login"] or m["author"] for *_, m in landed],
+                    "is_bot": [bool(m["is_bot"]) for *_, m in landed],
+                    "areas": [a for _, _, _, a, _ in landed],
+                    "local": [m["authored_local"] for *_, m in landed],
+                }
+            )
+        )
     out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
     out["who"] = out["who"].astype("string")
     return out[columns]

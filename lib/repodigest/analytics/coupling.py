@@ -14,9 +14,14 @@ MIN_COUPLING = 30  # percent
 MAX_CHANGESET_SIZE = 30  # files in one commit
 
 
-def coupling(files: pd.DataFrame, by: str = "path", min_revs: int = MIN_REVS,
-             min_shared_revs: int = MIN_SHARED_REVS, min_coupling: float = MIN_COUPLING,
-             max_changeset_size: int = MAX_CHANGESET_SIZE) -> pd.DataFrame:
+def coupling(
+    files: pd.DataFrame,
+    by: str = "path",
+    min_revs: int = MIN_REVS,
+    min_shared_revs: int = MIN_SHARED_REVS,
+    min_coupling: float = MIN_COUPLING,
+    max_changeset_size: int = MAX_CHANGESET_SIZE,
+) -> pd.DataFrame:
     """Pairs of files (``by="path"``) or areas (``by="area"``) that change in the same commits.
 
     Definition (code-maat's ``coupling``): ``degree = 100 x shared_revs / average_revs``, where
@@ -39,8 +44,9 @@ def coupling(files: pd.DataFrame, by: str = "path", min_revs: int = MIN_REVS,
     repo_codes, repo_names = pd.factorize(sets["repo"])
     sha_codes, shas = pd.factorize(sets["sha"])
     entity_codes, names = pd.factorize(sets[by], sort=True)
-    codes = pd.DataFrame({"repo": repo_codes, "commit": repo_codes.astype(np.int64) * len(shas) + sha_codes,
-                          "entity": entity_codes}).drop_duplicates()
+    codes = pd.DataFrame(
+        {"repo": repo_codes, "commit": repo_codes.astype(np.int64) * len(shas) + sha_codes, "entity": entity_codes}
+    ).drop_duplicates()
     revs = codes.groupby(["repo", "entity"]).size()
     pairs = codes.merge(codes[["commit", "entity"]].rename(columns={"entity": "other"}), on="commit")
     pairs = pairs[pairs["entity"] < pairs["other"]]
@@ -49,11 +55,18 @@ def coupling(files: pd.DataFrame, by: str = "path", min_revs: int = MIN_REVS,
     table["coupled_revs"] = revs.reindex(pd.MultiIndex.from_arrays([table["repo"], table["other"]])).to_numpy()
     table["average_revs"] = (table["revs"] + table["coupled_revs"]) / 2
     table["degree"] = (100 * table["shared_revs"] / table["average_revs"]).round(1)
-    keep = ((table["average_revs"] >= min_revs) & (table["shared_revs"] >= min_shared_revs)
-            & (table["degree"] >= min_coupling))
+    keep = (
+        (table["average_revs"] >= min_revs)
+        & (table["shared_revs"] >= min_shared_revs)
+        & (table["degree"] >= min_coupling)
+    )
     table = table[keep].reset_index(drop=True)
-    table = table.assign(**{"repo": pd.Series(repo_names.take(table["repo"].to_numpy())),
-                            by: pd.Series(names.take(table["entity"].to_numpy())),
-                            other: pd.Series(names.take(table["other"].to_numpy()))})
+    table = table.assign(
+        **{
+            "repo": pd.Series(repo_names.take(table["repo"].to_numpy())),
+            by: pd.Series(names.take(table["entity"].to_numpy())),
+            other: pd.Series(names.take(table["other"].to_numpy())),
+        }
+    )
     table = ranked(table, files["repo"], ["degree", "shared_revs", by, other], [False, False, True, True])
     return table[columns]

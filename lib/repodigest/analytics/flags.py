@@ -12,8 +12,12 @@ HOTSPOT_TOP = 10  # per repository
 HOTSPOT_MIN_REVS = 3  # a file changed once or twice in the window is no hotspot, whatever its rank
 
 
-def flagged_files(files: pd.DataFrame, top: int = HOTSPOT_TOP, min_revs: int = HOTSPOT_MIN_REVS,
-                  island_min_revs: int = ISLAND_MIN_REVS) -> pd.DataFrame:
+def flagged_files(
+    files: pd.DataFrame,
+    top: int = HOTSPOT_TOP,
+    min_revs: int = HOTSPOT_MIN_REVS,
+    island_min_revs: int = ISLAND_MIN_REVS,
+) -> pd.DataFrame:
     """One row per flagged file and flag: ``flag`` is ``hotspot`` (among the ``top`` hotspots of its
     repository, with ``min_revs`` revisions or more) or ``knowledge_island`` (see :func:`ownership`);
     ``revisions`` over ``files``, ``author`` the island's only contributor."""
@@ -21,7 +25,9 @@ def flagged_files(files: pd.DataFrame, top: int = HOTSPOT_TOP, min_revs: int = H
     hot = hotspots(files, top=top)
     hot = hot[hot["revisions"] >= min_revs].assign(flag="hotspot", author=None)
     owned = ownership(files, island_min_revs=island_min_revs)
-    islands = owned[owned["knowledge_island"].astype(bool)].assign(flag="knowledge_island", author=lambda t: t["main_dev"])
+    islands = owned[owned["knowledge_island"].astype(bool)].assign(
+        flag="knowledge_island", author=lambda t: t["main_dev"]
+    )
     if hot.empty and islands.empty:
         return pd.DataFrame(columns=columns)
     return pd.concat([hot[columns], islands[columns]], ignore_index=True)

@@ -19,8 +19,19 @@ def hotspots(files: pd.DataFrame, by: str = "path", top: int | None = None) -> p
     (``rank`` 1), over every row of ``files`` (the file frame).
     """
     by = check_by(by)
-    columns = ["repo", by, "rank", "score", "revisions", "churn", "lines_added", "lines_deleted", "authors",
-               "first_day", "last_day"]
+    columns = [
+        "repo",
+        by,
+        "rank",
+        "score",
+        "revisions",
+        "churn",
+        "lines_added",
+        "lines_deleted",
+        "authors",
+        "first_day",
+        "last_day",
+    ]
     if files.empty:
         return pd.DataFrame(columns=columns)
     # Integer codes for the grouping (days sorted, so that the order of codes is the order of days);
@@ -28,18 +39,40 @@ def hotspots(files: pd.DataFrame, by: str = "path", top: int | None = None) -> p
     repo_codes, repos = pd.factorize(files["repo"])
     entity_codes, names = pd.factorize(files[by])
     day_codes, days = pd.factorize(files["day"], sort=True)
-    data = pd.DataFrame({
-        "repo": repo_codes, "entity": entity_codes, "sha": _counted(pd.factorize(files["sha"])[0]),
-        "contributor": _counted(pd.factorize(contributor(files))[0]), "day": _counted(day_codes),
-        "churn": files["churn"].array, "lines_added": files["lines_added"].array,
-        "lines_deleted": files["lines_deleted"].array})
-    table = data[(repo_codes >= 0) & (entity_codes >= 0)].groupby(["repo", "entity"], sort=False).agg(
-        revisions=("sha", "nunique"), churn=("churn", "sum"), lines_added=("lines_added", "sum"),
-        lines_deleted=("lines_deleted", "sum"), authors=("contributor", "nunique"),
-        first_day=("day", "min"), last_day=("day", "max")).reset_index()
-    table = table.assign(**{"repo": pd.Series(repos.take(table["repo"].to_numpy())),
-                            by: pd.Series(names.take(table["entity"].to_numpy())),
-                            "first_day": _named(days, table["first_day"]), "last_day": _named(days, table["last_day"])})
+    data = pd.DataFrame(
+        {
+            "repo": repo_codes,
+            "entity": entity_codes,
+            "sha": _counted(pd.factorize(files["sha"])[0]),
+            "contributor": _counted(pd.factorize(contributor(files))[0]),
+            "day": _counted(day_codes),
+            "churn": files["churn"].array,
+            "lines_added": files["lines_added"].array,
+            "lines_deleted": files["lines_deleted"].array,
+        }
+    )
+    table = (
+        data[(repo_codes >= 0) & (entity_codes >= 0)]
+        .groupby(["repo", "entity"], sort=False)
+        .agg(
+            revisions=("sha", "nunique"),
+            churn=("churn", "sum"),
+            lines_added=("lines_added", "sum"),
+            lines_deleted=("lines_deleted", "sum"),
+            authors=("contributor", "nunique"),
+            first_day=("day", "min"),
+            last_day=("day", "max"),
+        )
+        .reset_index()
+    )
+    table = table.assign(
+        **{
+            "repo": pd.Series(repos.take(table["repo"].to_numpy())),
+            by: pd.Series(names.take(table["entity"].to_numpy())),
+            "first_day": _named(days, table["first_day"]),
+            "last_day": _named(days, table["last_day"]),
+        }
+    )
     table["score"] = (table["revisions"] * np.log2(1 + table["churn"].astype(float))).round(1)
     table = ranked(table, files["repo"], ["score", "revisions", by], [False, False, True])
     if top is not None:

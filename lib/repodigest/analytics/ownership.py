@@ -22,8 +22,19 @@ def ownership(files: pd.DataFrame, by: str = "path", island_min_revs: int = ISLA
     are left out. Per repository, the most changed entities first.
     """
     by = check_by(by)
-    columns = ["repo", by, "revisions", "authors", "main_dev", "main_dev_added", "lines_added", "ownership",
-               "fragmentation", "knowledge_island", "rank"]
+    columns = [
+        "repo",
+        by,
+        "revisions",
+        "authors",
+        "main_dev",
+        "main_dev_added",
+        "lines_added",
+        "ownership",
+        "fragmentation",
+        "knowledge_island",
+        "rank",
+    ]
     people = without_bots(files[["repo", by, "sha", "author", "author_login", "lines_added", "is_bot"]])
     if people.empty:
         return pd.DataFrame(columns=columns)
@@ -34,25 +45,40 @@ def ownership(files: pd.DataFrame, by: str = "path", island_min_revs: int = ISLA
     entity_codes, names = pd.factorize(people[by])
     who_codes, contributors = pd.factorize(who, sort=True)
     sha_codes, _ = pd.factorize(people["sha"])
-    data = pd.DataFrame({"repo": repo_codes, "entity": entity_codes, "contributor": who_codes,
-                         "sha": pd.Series(sha_codes).where(sha_codes >= 0),
-                         "added": people["lines_added"].fillna(0).array})
+    data = pd.DataFrame(
+        {
+            "repo": repo_codes,
+            "entity": entity_codes,
+            "contributor": who_codes,
+            "sha": pd.Series(sha_codes).where(sha_codes >= 0),
+            "added": people["lines_added"].fillna(0).array,
+        }
+    )
     data = data[(repo_codes >= 0) & (entity_codes >= 0) & (who_codes >= 0)]
     keys = ["repo", "entity"]
     per = data.groupby([*keys, "contributor"]).agg(revs=("sha", "nunique"), added=("added", "sum")).reset_index()
     per = per.sort_values(["added", "revs", "contributor"], ascending=[False, False, True], kind="stable")
     grouped = per.groupby(keys, sort=False)
-    table = grouped.agg(revisions=("revs", "sum"), authors=("contributor", "size"), main_dev=("contributor", "first"),
-                        main_dev_added=("added", "first"), lines_added=("added", "sum")).reset_index()
+    table = grouped.agg(
+        revisions=("revs", "sum"),
+        authors=("contributor", "size"),
+        main_dev=("contributor", "first"),
+        main_dev_added=("added", "first"),
+        lines_added=("added", "sum"),
+    ).reset_index()
     table["authors"] = table["authors"].astype("Int64")  # the dtype of a size over a string column
     share = per["revs"] / grouped["revs"].transform("sum")
-    fragmentation = (share ** 2).groupby([per[k] for k in keys], sort=False).sum()
+    fragmentation = (share**2).groupby([per[k] for k in keys], sort=False).sum()
     table["fragmentation"] = (1 - fragmentation.reindex(pd.MultiIndex.from_frame(table[keys])).to_numpy()).round(2)
     table["ownership"] = (table["main_dev_added"] / table["lines_added"].where(table["lines_added"] > 0)).round(2)
     table["knowledge_island"] = (table["authors"] == 1) & (table["revisions"] >= island_min_revs)
-    table = table.assign(**{"repo": pd.Series(repos.take(table["repo"].to_numpy())),
-                            by: pd.Series(names.take(table["entity"].to_numpy())),
-                            "main_dev": pd.Series(contributors.take(table["main_dev"].to_numpy()))})
+    table = table.assign(
+        **{
+            "repo": pd.Series(repos.take(table["repo"].to_numpy())),
+            by: pd.Series(names.take(table["entity"].to_numpy())),
+            "main_dev": pd.Series(contributors.take(table["main_dev"].to_numpy())),
+        }
+    )
     table = ranked(table, files["repo"], ["revisions", "lines_added", by], [False, False, True])
     return table[columns]
 

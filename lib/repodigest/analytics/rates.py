@@ -20,13 +20,23 @@ def fix_revert_rates(frame: pd.DataFrame, by: str | None = "area", freq: str = "
     columns = [*keys, "commits", "fixes", "reverts", "fix_rate", "revert_rate"]
     if frame.empty:
         return pd.DataFrame(columns=columns)
-    data = pd.DataFrame({"period": period(frame["day"], freq), "repo": frame["repo"], "area": frame["areas"],
-                         "fix": frame["is_fix"].astype(int), "revert": frame["is_revert"].astype(int)})
+    data = pd.DataFrame(
+        {
+            "period": period(frame["day"], freq),
+            "repo": frame["repo"],
+            "area": frame["areas"],
+            "fix": frame["is_fix"].astype(int),
+            "revert": frame["is_revert"].astype(int),
+        }
+    )
     if by == "area":
         data = data.explode("area").dropna(subset=["area"])
-    table = data.groupby(keys).agg(commits=("fix", "size"), fixes=("fix", "sum"), reverts=("revert", "sum")).reset_index()
+    table = (
+        data.groupby(keys).agg(commits=("fix", "size"), fixes=("fix", "sum"), reverts=("revert", "sum")).reset_index()
+    )
     table["fix_rate"] = (table["fixes"] / table["commits"]).round(3)
     table["revert_rate"] = (table["reverts"] / table["commits"]).round(3)
-    table = table.sort_values(["period", "commits", *keys[1:]], ascending=[True, False] + [True] * (len(keys) - 1),
-                              kind="stable")
+    table = table.sort_values(
+        ["period", "commits", *keys[1:]], ascending=[True, False] + [True] * (len(keys) - 1), kind="stable"
+    )
     return table[columns].reset_index(drop=True)

@@ -21,12 +21,22 @@ from ..evidence.outcomes import OBSERVATION_DAYS
 from ..levels import LEVELS, Level
 
 TRACK_COLUMNS = ["commits", "went_wrong", "share", "ci_low", "ci_high", "fixed", "reverted", "open"]
-MISS_COLUMNS = ["repo", "short_sha", "day", "title", "author", "level", "score", "outcome", "days_to_fix",
-                "reverted_by", "fixed_by"]
+MISS_COLUMNS = [
+    "repo",
+    "short_sha",
+    "day",
+    "title",
+    "author",
+    "level",
+    "score",
+    "outcome",
+    "days_to_fix",
+    "reverted_by",
+    "fixed_by",
+]
 
 
-def known_recent(frame: pd.DataFrame, last_days: float | None = None,
-                 days: float = OBSERVATION_DAYS) -> pd.DataFrame:
+def known_recent(frame: pd.DataFrame, last_days: float | None = None, days: float = OBSERVATION_DAYS) -> pd.DataFrame:
     """The commits whose outcome is known; with ``last_days``, only those of the last ``last_days`` days
     up to the newest of them (the report's "last 90 days whose outcome is known")."""
     known = frame[outcome_known(frame, days)]
@@ -36,8 +46,13 @@ def known_recent(frame: pd.DataFrame, last_days: float | None = None,
     return known[at > at.max() - timedelta(days=last_days)]
 
 
-def track_record(frame: pd.DataFrame, by: str | list[str] = "level", *, days: float = OBSERVATION_DAYS,
-                 last_days: float | None = None) -> pd.DataFrame:
+def track_record(
+    frame: pd.DataFrame,
+    by: str | list[str] = "level",
+    *,
+    days: float = OBSERVATION_DAYS,
+    last_days: float | None = None,
+) -> pd.DataFrame:
     """Per value of ``by`` (default the final ``level``; ``rules_level``, ``repo``, ``change_type``, or a
     list of columns): ``commits`` with a known outcome, how many ``went_wrong`` (later fixed or
     reverted within ``days``), their ``share`` and its 95% Wilson interval (``ci_low``, ``ci_high``),
@@ -51,10 +66,16 @@ def track_record(frame: pd.DataFrame, by: str | list[str] = "level", *, days: fl
     kept = frame.index.isin(known_recent(frame, last_days, days).index)
     wrong = went_wrong(frame, days)
     within = pd.to_numeric(frame["days_to_fix"], errors="coerce") <= days
-    data = pd.DataFrame({**{k: frame[k] for k in keys}, "commits": kept, "went_wrong": wrong & kept,
-                         "fixed": frame["later_fixed"].astype("boolean").fillna(False) & within & kept,
-                         "reverted": frame["later_reverted"].astype("boolean").fillna(False) & within & kept,
-                         "open": ~known})
+    data = pd.DataFrame(
+        {
+            **{k: frame[k] for k in keys},
+            "commits": kept,
+            "went_wrong": wrong & kept,
+            "fixed": frame["later_fixed"].astype("boolean").fillna(False) & within & kept,
+            "reverted": frame["later_reverted"].astype("boolean").fillna(False) & within & kept,
+            "open": ~known,
+        }
+    )
     table = data.groupby(keys, dropna=False, sort=False)[["commits", "went_wrong", "fixed", "reverted", "open"]]
     table = table.sum().astype(int).reset_index()
     table["share"] = (table["went_wrong"] / table["commits"].where(table["commits"] > 0)).astype(float)
@@ -84,8 +105,9 @@ def discrimination(frame: pd.DataFrame, score: str = "score", *, days: float = O
     return roc_auc(went_wrong(known, days)[present], values[present])
 
 
-def calibration(frame: pd.DataFrame, risk: str = "risk", bins: int = 5, *,
-                days: float = OBSERVATION_DAYS) -> pd.DataFrame:
+def calibration(
+    frame: pd.DataFrame, risk: str = "risk", bins: int = 5, *, days: float = OBSERVATION_DAYS
+) -> pd.DataFrame:
     """Predicted against observed: the known commits with a ``risk`` in ``bins`` groups of about equal
     size by their risk, each with its ``commits``, mean ``predicted`` risk, ``observed`` share that went
     wrong and that share's 95% Wilson interval. A calibrated model's points lie on the diagonal."""
@@ -96,17 +118,20 @@ def calibration(frame: pd.DataFrame, risk: str = "risk", bins: int = 5, *,
     if known.empty:
         return pd.DataFrame(columns=columns)
     groups = pd.qcut(values.rank(method="first"), q=min(bins, len(values)), labels=False)
-    data = pd.DataFrame({"bin": groups.to_numpy() + 1, "risk": values.to_numpy(),
-                         "wrong": went_wrong(known, days).to_numpy()})
-    table = data.groupby("bin").agg(commits=("risk", "size"), predicted=("risk", "mean"),
-                                    went_wrong=("wrong", "sum")).reset_index()
+    data = pd.DataFrame(
+        {"bin": groups.to_numpy() + 1, "risk": values.to_numpy(), "wrong": went_wrong(known, days).to_numpy()}
+    )
+    table = (
+        data.groupby("bin")
+        .agg(commits=("risk", "size"), predicted=("risk", "mean"), went_wrong=("wrong", "sum"))
+        .reset_index()
+    )
     table["observed"] = table["went_wrong"] / table["commits"]
     table["ci_low"], table["ci_high"] = wilson_interval(table["went_wrong"], table["commits"])
     return table[columns]
 
 
-def misses(frame: pd.DataFrame, level: str = Level.LOW.value, *, fixed: bool = True,
-           by: str = "level") -> pd.DataFrame:
+def misses(frame: pd.DataFrame, level: str = Level.LOW.value, *, fixed: bool = True, by: str = "level") -> pd.DataFrame:
     """The commits the ``level`` (default low, 🟢) missed: later reverted, or (``fixed``) later fixed,
     newest first; the misses worth reading. An observed revert or fix counts even before the commit's
     outcome is known: it is a fact already, while the rates wait for the period to end."""

@@ -36,8 +36,7 @@ _GREYS = {"rgb(179,179,179)", "rgb(242,242,242)", "rgb(204,204,204)"}
 PALETTE = [c for c in (*qualitative.Plotly, *qualitative.Set2, *qualitative.Pastel1) if c not in _GREYS]
 # CJK fonts first among fallbacks so zh labels render in exported PNGs (needs one installed,
 # e.g. Debian's fonts-noto-cjk or fonts-wqy-microhei).
-FONT_FAMILY = ('"Open Sans", "Noto Sans CJK SC", "WenQuanYi Micro Hei", "PingFang SC", '
-               '"Microsoft YaHei", sans-serif')
+FONT_FAMILY = '"Open Sans", "Noto Sans CJK SC", "WenQuanYi Micro Hei", "PingFang SC", "Microsoft YaHei", sans-serif'
 CHART_NAMES = ("authors", "areas", "levels", "area-trend", "author-area")
 OTHERS_LABELS = frozenset(strings(lang)["chart"][key] for lang in LANGS for key in ("others", "other_bots"))
 
@@ -47,14 +46,24 @@ def chart_words(lang: str) -> dict[str, str]:
     words = strings(lang)
     return {**words["chart"], **{level.value: words[f"level_word_{level}"] for level in LEVELS}}
 
+
 # ---------------------------------------------------------------- data helpers
+
 
 def _exploded(frame: pd.DataFrame) -> pd.DataFrame:
     """One row per (commit, area): columns cid, area, author, is_bot, day, added, deleted."""
     rows = []
-    for cid, (areas, primary, author, bot, day, added, deleted) in enumerate(zip(
-            frame["areas"], frame["primary_area"], frame["author"], frame["is_bot"], frame["day"],
-            frame["lines_added"], frame["lines_deleted"])):
+    for cid, (areas, primary, author, bot, day, added, deleted) in enumerate(
+        zip(
+            frame["areas"],
+            frame["primary_area"],
+            frame["author"],
+            frame["is_bot"],
+            frame["day"],
+            frame["lines_added"],
+            frame["lines_deleted"],
+        )
+    ):
         names = [str(a) for a in (areas if _is_listlike(areas) else ()) if isinstance(a, str) and a]
         if not names:
             names = [primary if isinstance(primary, str) and primary else "root"]
@@ -134,20 +143,30 @@ def _color(colors: Mapping[str, str], area: str) -> str:
 
 # ---------------------------------------------------------------- charts
 
+
 def _author_rows(df: pd.DataFrame, keep: int, others: str, bot: bool) -> list[dict]:
     if df.empty:
         return []
     df = df.assign(author=df["author"].map(_author_name))
-    agg = df.groupby("author").agg(commits=("author", "size"), added=("lines_added", "sum"),
-                                   deleted=("lines_deleted", "sum"))
-    order = sorted(agg.index, key=lambda a: (-agg.at[a, "commits"], -(agg.at[a, "added"] + agg.at[a, "deleted"]), str(a)))
+    agg = df.groupby("author").agg(
+        commits=("author", "size"), added=("lines_added", "sum"), deleted=("lines_deleted", "sum")
+    )
+    order = sorted(
+        agg.index, key=lambda a: (-agg.at[a, "commits"], -(agg.at[a, "added"] + agg.at[a, "deleted"]), str(a))
+    )
     kept, rest = order[:keep], order[keep:]
-    rows = [dict(name=str(a), bot=bot, **{k: int(agg.at[a, k]) for k in ("commits", "added", "deleted")})
-            for a in kept]
+    rows = [dict(name=str(a), bot=bot, **{k: int(agg.at[a, k]) for k in ("commits", "added", "deleted")}) for a in kept]
     if rest:
         folded = agg.loc[rest]
-        rows.append(dict(name=f"{others} ({len(rest)})", bot=bot, commits=int(folded["commits"].sum()),
-                         added=int(folded["added"].sum()), deleted=int(folded["deleted"].sum())))
+        rows.append(
+            dict(
+                name=f"{others} ({len(rest)})",
+                bot=bot,
+                commits=int(folded["commits"].sum()),
+                added=int(folded["added"].sum()),
+                deleted=int(folded["deleted"].sum()),
+            )
+        )
     return rows
 
 
@@ -166,31 +185,52 @@ def authors_chart(frame: pd.DataFrame, top: int = 12, bots: str = "apart", lang:
     keep = max(1, min(int(top), MAX_ROWS))
     if bots == "apart":
         is_bot = df["is_bot"].astype(bool)
-        rows = (_author_rows(df[~is_bot], keep, L["others"], False)
-                + _author_rows(df[is_bot], keep, L["other_bots"], True))
+        rows = _author_rows(df[~is_bot], keep, L["others"], False) + _author_rows(
+            df[is_bot], keep, L["other_bots"], True
+        )
     else:
         rows = _author_rows(df, keep, L["others"], False)
     names = _unique_short([r["name"] for r in rows])
-    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.04,
-                        column_widths=[0.4, 0.6])
+    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.04, column_widths=[0.4, 0.6])
     for bot in (False, True):
         group = [(n, r) for n, r in zip(names, rows) if r["bot"] == bot]
         if not group:
             continue
-        fig.add_trace(go.Bar(
-            orientation="h", y=[n for n, _ in group], x=[r["commits"] for _, r in group],
-            customdata=[r["name"] for _, r in group], name=f"{L['commits']} ({L['bots']})" if bot else L["commits"],
-            marker_color="#8c6bb1" if bot else "#4c78a8",
-            hovertemplate="%{customdata}<br>%{x} " + L["commits"] + "<extra></extra>"), row=1, col=1)
+        fig.add_trace(
+            go.Bar(
+                orientation="h",
+                y=[n for n, _ in group],
+                x=[r["commits"] for _, r in group],
+                customdata=[r["name"] for _, r in group],
+                name=f"{L['commits']} ({L['bots']})" if bot else L["commits"],
+                marker_color="#8c6bb1" if bot else "#4c78a8",
+                hovertemplate="%{customdata}<br>%{x} " + L["commits"] + "<extra></extra>",
+            ),
+            row=1,
+            col=1,
+        )
     for key, color in (("added", "#54a24b"), ("deleted", "#e45756")):
-        fig.add_trace(go.Bar(
-            orientation="h", y=names, x=[r[key] for r in rows], customdata=[r["name"] for r in rows],
-            name=L[key], marker_color=color,
-            hovertemplate="%{customdata}<br>%{x} " + L[key] + "<extra></extra>"), row=1, col=2)
-    styled(fig, title=L["authors"], barmode="stack", height=_height(len(rows)),
-                      legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0,
-                                  traceorder="normal"),
-                      margin=dict(l=10, r=10, t=90, b=50))
+        fig.add_trace(
+            go.Bar(
+                orientation="h",
+                y=names,
+                x=[r[key] for r in rows],
+                customdata=[r["name"] for r in rows],
+                name=L[key],
+                marker_color=color,
+                hovertemplate="%{customdata}<br>%{x} " + L[key] + "<extra></extra>",
+            ),
+            row=1,
+            col=2,
+        )
+    styled(
+        fig,
+        title=L["authors"],
+        barmode="stack",
+        height=_height(len(rows)),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0, traceorder="normal"),
+        margin=dict(l=10, r=10, t=90, b=50),
+    )
     fig.update_yaxes(autorange="reversed", automargin=True, type="category")
     fig.update_yaxes(title_text=L["author"], row=1, col=1)
     fig.update_xaxes(title_text=L["commits"], row=1, col=1, **_count_ticks(r["commits"] for r in rows))
@@ -208,7 +248,9 @@ def areas_chart(frame: pd.DataFrame, lang: str = "zh", *, colors: Mapping[str, s
         return _empty(L["areas"])
     agg = ex.groupby("area").agg(commits=("cid", "nunique"), added=("added", "sum"), deleted=("deleted", "sum"))
     order = _ranked(agg["commits"])
-    kept, rest = (order, []) if len(order) <= MAX_AREA_ROWS else (order[: MAX_AREA_ROWS - 1], order[MAX_AREA_ROWS - 1:])
+    kept, rest = (
+        (order, []) if len(order) <= MAX_AREA_ROWS else (order[: MAX_AREA_ROWS - 1], order[MAX_AREA_ROWS - 1 :])
+    )
     rows = [(a, int(agg.at[a, "commits"]), int(agg.at[a, "added"]), int(agg.at[a, "deleted"])) for a in kept]
     if rest:
         folded = ex[ex["area"].isin(rest)].drop_duplicates("cid")
@@ -217,15 +259,40 @@ def areas_chart(frame: pd.DataFrame, lang: str = "zh", *, colors: Mapping[str, s
     marker = [_color(colors, r[0]) for r in rows]
     full = [r[0] if r[0] != L["others"] else f"{L['others']} ({len(rest)})" for r in rows]
     fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.04)
-    fig.add_trace(go.Bar(orientation="h", y=names, x=[r[1] for r in rows], marker_color=marker, customdata=full,
-                         name=L["commits"], showlegend=False,
-                         hovertemplate="%{customdata}<br>%{x} " + L["commits"] + "<extra></extra>"), row=1, col=1)
-    fig.add_trace(go.Bar(orientation="h", y=names, x=[r[2] + r[3] for r in rows], marker_color=marker,
-                         customdata=[[f, r[2], r[3]] for f, r in zip(full, rows)], name=L["lines"], showlegend=False,
-                         hovertemplate="%{customdata[0]}<br>+%{customdata[1]} −%{customdata[2]}<extra></extra>"),
-                  row=1, col=2)
-    styled(fig, title=dict(text=f"{L['areas']}<br><sup>{L['multi_area']}</sup>"),
-                      height=_height(len(rows)), margin=dict(l=10, r=10, t=80, b=50))
+    fig.add_trace(
+        go.Bar(
+            orientation="h",
+            y=names,
+            x=[r[1] for r in rows],
+            marker_color=marker,
+            customdata=full,
+            name=L["commits"],
+            showlegend=False,
+            hovertemplate="%{customdata}<br>%{x} " + L["commits"] + "<extra></extra>",
+        ),
+        row=1,
+        col=1,
+    )
+    fig.add_trace(
+        go.Bar(
+            orientation="h",
+            y=names,
+            x=[r[2] + r[3] for r in rows],
+            marker_color=marker,
+            customdata=[[f, r[2], r[3]] for f, r in zip(full, rows)],
+            name=L["lines"],
+            showlegend=False,
+            hovertemplate="%{customdata[0]}<br>+%{customdata[1]} −%{customdata[2]}<extra></extra>",
+        ),
+        row=1,
+        col=2,
+    )
+    styled(
+        fig,
+        title=dict(text=f"{L['areas']}<br><sup>{L['multi_area']}</sup>"),
+        height=_height(len(rows)),
+        margin=dict(l=10, r=10, t=80, b=50),
+    )
     fig.update_yaxes(autorange="reversed", automargin=True, type="category")
     fig.update_yaxes(title_text=L["area"], row=1, col=1)
     fig.update_xaxes(title_text=L["commits"], row=1, col=1, **_count_ticks(r[1] for r in rows))
@@ -239,21 +306,40 @@ def levels_chart(frame: pd.DataFrame, lang: str = "zh") -> go.Figure:
     df = report_rows(frame)
     if df.empty:
         return _empty(L["levels"])
-    table = pd.crosstab(df["repo"].astype(str), df["level"].astype(str)).reindex(columns=list(LEVEL_COLORS), fill_value=0)
+    table = pd.crosstab(df["repo"].astype(str), df["level"].astype(str)).reindex(
+        columns=list(LEVEL_COLORS), fill_value=0
+    )
     order = sorted(table.index, key=lambda r: (-int(table.loc[r].sum()), r))
     if len(order) > MAX_REPOS:
-        rest = order[MAX_REPOS - 1:]
+        rest = order[MAX_REPOS - 1 :]
         table.loc[f"{L['others']} ({len(rest)})"] = table.loc[rest].sum()
         order = order[: MAX_REPOS - 1] + [f"{L['others']} ({len(rest)})"]
     table = table.loc[order]
     names = _unique_short(order)
     fig = go.Figure()
     for level, color in LEVEL_COLORS.items():
-        fig.add_trace(go.Bar(orientation="h", y=names, x=table[level].tolist(), name=L[level], marker_color=color,
-                             customdata=order, hovertemplate="%{customdata}<br>" + L[level] + ": %{x}<extra></extra>"))
-    styled(fig, title=L["levels"], barmode="stack", height=_height(len(order), base=180),
-                      xaxis_title=L["commits"], yaxis_title=L["repo"], legend_title_text=L["level"],
-                      legend_traceorder="normal", margin=dict(l=10, r=10, t=60, b=50))
+        fig.add_trace(
+            go.Bar(
+                orientation="h",
+                y=names,
+                x=table[level].tolist(),
+                name=L[level],
+                marker_color=color,
+                customdata=order,
+                hovertemplate="%{customdata}<br>" + L[level] + ": %{x}<extra></extra>",
+            )
+        )
+    styled(
+        fig,
+        title=L["levels"],
+        barmode="stack",
+        height=_height(len(order), base=180),
+        xaxis_title=L["commits"],
+        yaxis_title=L["repo"],
+        legend_title_text=L["level"],
+        legend_traceorder="normal",
+        margin=dict(l=10, r=10, t=60, b=50),
+    )
     fig.update_yaxes(autorange="reversed", automargin=True, type="category")
     fig.update_xaxes(**_count_ticks(table.sum(axis=1)))
     return fig
@@ -278,8 +364,14 @@ def _spans(days: Sequence[str]) -> list[tuple[str, str]]:
     return [(a.isoformat(), b.isoformat()) for a, b in spans]
 
 
-def area_trend_chart(frame: pd.DataFrame, lang: str = "zh", *, colors: Mapping[str, str] | None = None,
-                     days: Sequence[str] | None = None, report_days: Sequence[str] | None = None) -> go.Figure:
+def area_trend_chart(
+    frame: pd.DataFrame,
+    lang: str = "zh",
+    *,
+    colors: Mapping[str, str] | None = None,
+    days: Sequence[str] | None = None,
+    report_days: Sequence[str] | None = None,
+) -> go.Figure:
     """Commits per day by area over the whole frame (stacked bars), every calendar day from the
     first to the last shown (days without commits as 0), the report days shaded.
     ``days`` / ``report_days`` widen the window or name the report days when the frame alone
@@ -295,25 +387,52 @@ def area_trend_chart(frame: pd.DataFrame, lang: str = "zh", *, colors: Mapping[s
     counts = ex.groupby("area")["cid"].nunique()
     order = _ranked(counts)
     if len(order) > MAX_TREND_AREAS:
-        rest = set(order[MAX_TREND_AREAS - 1:])
+        rest = set(order[MAX_TREND_AREAS - 1 :])
         ex["area"] = ex["area"].where(~ex["area"].isin(rest), L["others"])
         order = order[: MAX_TREND_AREAS - 1] + [L["others"]]
-    table = (ex.drop_duplicates(["cid", "area"]).groupby(["day", "area"]).size().unstack(fill_value=0)
-             .reindex(index=all_days, columns=order, fill_value=0))
+    table = (
+        ex.drop_duplicates(["cid", "area"])
+        .groupby(["day", "area"])
+        .size()
+        .unstack(fill_value=0)
+        .reindex(index=all_days, columns=order, fill_value=0)
+    )
     fig = go.Figure()
     for area in order:
         # An explicit width (in ms on a date axis): with a single day plotly would draw hairlines.
-        fig.add_trace(go.Bar(x=all_days, y=table[area].astype(int).tolist(), name=short_label(area),
-                             marker_color=_color(colors, area), width=0.8 * 86_400_000,
-                             hovertemplate=f"{html.escape(str(area))}<br>%{{x|%Y-%m-%d}}: %{{y}}<extra></extra>"))
+        fig.add_trace(
+            go.Bar(
+                x=all_days,
+                y=table[area].astype(int).tolist(),
+                name=short_label(area),
+                marker_color=_color(colors, area),
+                width=0.8 * 86_400_000,
+                hovertemplate=f"{html.escape(str(area))}<br>%{{x|%Y-%m-%d}}: %{{y}}<extra></extra>",
+            )
+        )
     for first, last in _spans([d for d in report_days if d in set(all_days)]):
         x0 = pd.Timestamp(first) - pd.Timedelta(hours=12)
         x1 = pd.Timestamp(last) + pd.Timedelta(hours=12)
-        fig.add_vrect(x0=x0, x1=x1, fillcolor="#ffd54f", opacity=0.25, layer="below", line_width=0,
-                      annotation_text=L["report_day"], annotation_position="top left")
-    styled(fig, title=dict(text=f"{L['area-trend']}<br><sup>{L['multi_area']}</sup>"), barmode="stack",
-                      height=440, xaxis_title=L["day"], yaxis_title=L["commits"],
-                      legend_title_text=L["area"], margin=dict(l=10, r=10, t=80, b=50))
+        fig.add_vrect(
+            x0=x0,
+            x1=x1,
+            fillcolor="#ffd54f",
+            opacity=0.25,
+            layer="below",
+            line_width=0,
+            annotation_text=L["report_day"],
+            annotation_position="top left",
+        )
+    styled(
+        fig,
+        title=dict(text=f"{L['area-trend']}<br><sup>{L['multi_area']}</sup>"),
+        barmode="stack",
+        height=440,
+        xaxis_title=L["day"],
+        yaxis_title=L["commits"],
+        legend_title_text=L["area"],
+        margin=dict(l=10, r=10, t=80, b=50),
+    )
     fig.update_xaxes(type="date", tickformat="%m-%d", dtick=86400000 if len(all_days) <= 21 else None)
     fig.update_yaxes(**_count_ticks(table.sum(axis=1)))
     return fig
@@ -336,25 +455,47 @@ def author_area_heatmap(frame: pd.DataFrame, top: int = 20, lang: str = "zh", *,
         authors = authors[:keep] + [label]
     areas = _ranked(ex.groupby("area")["cid"].nunique())
     if len(areas) > MAX_HEATMAP_AREAS:
-        rest = set(areas[MAX_HEATMAP_AREAS - 1:])
+        rest = set(areas[MAX_HEATMAP_AREAS - 1 :])
         ex["area"] = ex["area"].where(~ex["area"].isin(rest), L["others"])
         areas = areas[: MAX_HEATMAP_AREAS - 1] + [L["others"]]
-    table = (ex.groupby(["author", "area"])["cid"].nunique().unstack(fill_value=0)
-             .reindex(index=authors, columns=areas, fill_value=0))
+    table = (
+        ex.groupby(["author", "area"])["cid"]
+        .nunique()
+        .unstack(fill_value=0)
+        .reindex(index=authors, columns=areas, fill_value=0)
+    )
     z = table.to_numpy().tolist()
     # the "others" row/column would dwarf every named cell: scale the colors on named cells
     named = table.drop(index=[a for a in authors if a not in set(frame["author"])], errors="ignore")
     named = named.drop(columns=[L["others"]] if len(areas) > 1 and areas[-1] == L["others"] else [], errors="ignore")
     zmax = max(1, int(named.to_numpy().max())) if named.size else None
-    fig = go.Figure(go.Heatmap(
-        z=z, x=_unique_short(areas, 20), y=_unique_short(authors), colorscale="Blues", zmin=0, zmax=zmax,
-        text=[[str(v) if v else "" for v in row] for row in z], texttemplate="%{text}" if table.size <= 600 else None,
-        customdata=[[[a, b] for b in areas] for a in authors], colorbar_title_text=L["commits"],
-        hovertemplate="%{customdata[0]} × %{customdata[1]}: %{z}<extra></extra>", xgap=1, ygap=1))
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=_unique_short(areas, 20),
+            y=_unique_short(authors),
+            colorscale="Blues",
+            zmin=0,
+            zmax=zmax,
+            text=[[str(v) if v else "" for v in row] for row in z],
+            texttemplate="%{text}" if table.size <= 600 else None,
+            customdata=[[[a, b] for b in areas] for a in authors],
+            colorbar_title_text=L["commits"],
+            hovertemplate="%{customdata[0]} × %{customdata[1]}: %{z}<extra></extra>",
+            xgap=1,
+            ygap=1,
+        )
+    )
     width = max(700, 260 + 48 * len(areas))
-    styled(fig, title=L["author-area"], height=_height(len(authors), base=220),
-                      width=width if len(areas) > 10 else None, xaxis_title=L["area"], yaxis_title=L["author"],
-                      margin=dict(l=10, r=10, t=60, b=60))
+    styled(
+        fig,
+        title=L["author-area"],
+        height=_height(len(authors), base=220),
+        width=width if len(areas) > 10 else None,
+        xaxis_title=L["area"],
+        yaxis_title=L["author"],
+        margin=dict(l=10, r=10, t=60, b=60),
+    )
     fig.update_xaxes(type="category", tickangle=-40, automargin=True, side="bottom")
     fig.update_yaxes(type="category", autorange="reversed", automargin=True)
     return fig
@@ -372,7 +513,9 @@ def report_charts(frame: pd.DataFrame, charts_cfg=None, lang: str = "zh") -> lis
         ("areas", areas_chart(frame, lang, colors=colors)),
         ("levels", levels_chart(frame, lang)),
         ("area-trend", area_trend_chart(frame, lang, colors=colors)),
-        ("author-area", author_area_heatmap(frame, cfg.top_authors, lang,
-                                            bots="hide" if cfg.bots == "hide" else "show")),
+        (
+            "author-area",
+            author_area_heatmap(frame, cfg.top_authors, lang, bots="hide" if cfg.bots == "hide" else "show"),
+        ),
     ]
     return [(name, fig) for name, fig in figures if len(fig.data)]

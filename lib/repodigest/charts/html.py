@@ -22,8 +22,13 @@ def named(figures) -> list[tuple[str, go.Figure]]:
 
 def figure_html(fig: go.Figure, include_plotlyjs: bool, div_id: str | None = None) -> str:
     """One figure as an HTML fragment that draws offline (plotly.js inlined when ``include_plotlyjs``)."""
-    return fig.to_html(full_html=False, include_plotlyjs=include_plotlyjs, include_mathjax=False, div_id=div_id,
-                       config={"displaylogo": False, "responsive": True})
+    return fig.to_html(
+        full_html=False,
+        include_plotlyjs=include_plotlyjs,
+        include_mathjax=False,
+        div_id=div_id,
+        config={"displaylogo": False, "responsive": True},
+    )
 
 
 def figures_html(figures: Sequence[go.Figure] | Sequence[tuple[str, go.Figure]]) -> str:

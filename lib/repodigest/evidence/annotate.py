@@ -27,8 +27,19 @@ from .fixlines import diff_path, unquote
 
 _RECORD = b"\x1eANNOTATE "
 _HUNK = re.compile(rb"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
-_LOG = ("--literal-pathspecs", "-c", "core.quotepath=off", "-c", "log.showSignature=false", "log",
-        "--first-parent", "--diff-merges=first-parent", "--no-color", "--no-ext-diff", "--no-textconv")
+_LOG = (
+    "--literal-pathspecs",
+    "-c",
+    "core.quotepath=off",
+    "-c",
+    "log.showSignature=false",
+    "log",
+    "--first-parent",
+    "--diff-merges=first-parent",
+    "--no-color",
+    "--no-ext-diff",
+    "--no-textconv",
+)
 
 
 def _revs(bound: str | None, last: str) -> str:
@@ -37,8 +48,18 @@ def _revs(bound: str | None, last: str) -> str:
 
 def renames(path: Path, bound: str | None, last: str) -> list[tuple[str, str]]:
     """(old path, new path) of every whole-file rename on the first-parent line, oldest first."""
-    out = run_git(path, *_LOG, "--reverse", "-M", "--diff-filter=R", "--name-status", "-z", "--format=%x1e%H",
-                  _revs(bound, last), "--")
+    out = run_git(
+        path,
+        *_LOG,
+        "--reverse",
+        "-M",
+        "--diff-filter=R",
+        "--name-status",
+        "-z",
+        "--format=%x1e%H",
+        _revs(bound, last),
+        "--",
+    )
     found = []
     for record in out.decode("utf-8", "replace").split("\x1e")[1:]:
         tokens = [t.strip("\n") for t in record.split("\0")][1:]  # after the sha: status, old, new, ...
@@ -48,8 +69,7 @@ def renames(path: Path, bound: str | None, last: str) -> list[tuple[str, str]]:
     return found
 
 
-def _groups(paths: set[str], moves: list[tuple[str, str]], weight: dict[str, int],
-            count: int) -> list[list[str]]:
+def _groups(paths: set[str], moves: list[tuple[str, str]], weight: dict[str, int], count: int) -> list[list[str]]:
     """``paths`` and their former names, split into at most ``count`` groups of about equal weight."""
     tracked = set(paths)
     parent: dict[str, str] = {p: p for p in tracked}
@@ -59,6 +79,7 @@ def _groups(paths: set[str], moves: list[tuple[str, str]], weight: dict[str, int
             parent[p] = parent[parent[p]]
             p = parent[p]
         return p
+
     for old, new in reversed(moves):  # newest first: a chain of renames leads back from a fix's path
         if new in tracked:
             tracked.add(old)
@@ -91,13 +112,20 @@ class _Files:
         at = (old_start - 1 if old_count else old_start) + offset  # a pure insertion comes after old_start
         if len(lines) < at + old_count:  # lines never touched since the bound: no known writer
             lines.extend([None] * (at + old_count - len(lines)))
-        lines[at:at + old_count] = [sha] * new_count
+        lines[at : at + old_count] = [sha] * new_count
         return offset + new_count - old_count
 
 
-def _read(path: Path, bound: str | None, last: str, files: list[str], fixes: list[tuple[int, str]],
-          wanted: dict[str, dict[str, list[int]]], order: dict[str, int],
-          done: Callable[[], None]) -> dict[str, dict[str, int]]:
+def _read(
+    path: Path,
+    bound: str | None,
+    last: str,
+    files: list[str],
+    fixes: list[tuple[int, str]],
+    wanted: dict[str, dict[str, list[int]]],
+    order: dict[str, int],
+    done: Callable[[], None],
+) -> dict[str, dict[str, int]]:
     """One pass over ``files``: fix sha -> {writer: lines} for the lines of ``wanted`` in these files."""
     mine = set(files)
     state = _Files()
@@ -118,8 +146,18 @@ def _read(path: Path, bound: str | None, last: str, files: list[str], fixes: lis
             done()
             upcoming = next(pending, None)
 
-    args = (*_LOG, "--reverse", "-p", "-U0", "-w", "-M", f"--format={_RECORD.decode()}%H", _revs(bound, last), "--",
-            *files)
+    args = (
+        *_LOG,
+        "--reverse",
+        "-p",
+        "-U0",
+        "-w",
+        "-M",
+        f"--format={_RECORD.decode()}%H",
+        _revs(bound, last),
+        "--",
+        *files,
+    )
     sha, current, old, offset, header, buffer = None, None, None, 0, False, b""
 
     def parse(line: bytes) -> None:
@@ -128,12 +166,13 @@ def _read(path: Path, bound: str | None, last: str, files: list[str], fixes: lis
             header = False
             hunk = _HUNK.match(line)
             if hunk and current is not None:
-                offset = state.apply(current, int(hunk.group(1)), int(hunk.group(2) or b"1"),
-                                     int(hunk.group(4) or b"1"), offset, sha)
+                offset = state.apply(
+                    current, int(hunk.group(1)), int(hunk.group(2) or b"1"), int(hunk.group(4) or b"1"), offset, sha
+                )
         elif line.startswith(b"diff --git "):
             current, old, offset, header = None, None, 0, True
         elif line.startswith(_RECORD):
-            sha, header = line[len(_RECORD):].decode().strip(), False
+            sha, header = line[len(_RECORD) :].decode().strip(), False
             look_up(order.get(sha, -1))  # the fixes up to this commit see the files as they were before it
         elif not header:
             return  # a hunk's lines: their text is not needed, only where they are
@@ -147,6 +186,7 @@ def _read(path: Path, bound: str | None, last: str, files: list[str], fixes: lis
             old = unquote(line[12:].decode("utf-8", "replace"))
         elif line.startswith(b"rename to "):
             state.lines[unquote(line[10:].decode("utf-8", "replace"))] = state.lines.pop(old, [])
+
     for chunk in stream_git(path, *args):
         lines = (buffer + chunk).split(b"\n")
         buffer = lines.pop()
@@ -158,8 +198,14 @@ def _read(path: Path, bound: str | None, last: str, files: list[str], fixes: lis
     return found
 
 
-def line_origins(path: Path, bound: str | None, wanted: dict[str, dict[str, list[int]]], order: dict[str, int],
-                 workers: int, progress: bool = False) -> dict[str, dict[str, int]]:
+def line_origins(
+    path: Path,
+    bound: str | None,
+    wanted: dict[str, dict[str, list[int]]],
+    order: dict[str, int],
+    workers: int,
+    progress: bool = False,
+) -> dict[str, dict[str, int]]:
     """fix sha -> {commit that wrote the line: lines} for the line numbers ``wanted[fix]`` (per path in
     the fix's first parent), by forward blame from ``bound`` (exclusive; None: the root). ``order`` is
     each commit's place on the first-parent line."""
@@ -174,8 +220,10 @@ def line_origins(path: Path, bound: str | None, wanted: dict[str, dict[str, list
     groups = _groups(set(weight), renames(path, bound, last), weight, workers)
     found: dict[str, dict[str, int]] = {sha: {} for _, sha in fixes}
     steps = sum(1 for files in groups for _, sha in fixes if not wanted[sha].keys().isdisjoint(files))
-    with ThreadPoolExecutor(len(groups)) as pool, tqdm(total=steps, desc="SZZ blame", unit="fix", leave=False,
-                                                       disable=not progress) as bar:
+    with (
+        ThreadPoolExecutor(len(groups)) as pool,
+        tqdm(total=steps, desc="SZZ blame", unit="fix", leave=False, disable=not progress) as bar,
+    ):
         parts = pool.map(lambda files: _read(path, bound, last, files, fixes, wanted, order, bar.update), groups)
         for part in parts:
             for sha, counts in part.items():

@@ -53,12 +53,39 @@ from ..sources.message import MERGE_PULL, split_message
 
 MAX_HUNK_LINES = 100
 MAX_FIX_FILES = 20
-MECHANICAL = re.compile(r"\b(typos?|spelling|codespell|lint|linters?|linting|pre-commit|ruff|flake8|mypy|pyright|"
-                        r"pylint|isort|eslint|prettier|clippy|rustfmt|clang-format|gofmt)\b", re.IGNORECASE)
+MECHANICAL = re.compile(
+    r"\b(typos?|spelling|codespell|lint|linters?|linting|pre-commit|ruff|flake8|mypy|pyright|"
+    r"pylint|isort|eslint|prettier|clippy|rustfmt|clang-format|gofmt)\b",
+    re.IGNORECASE,
+)
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+\d+(?:,\d+)? @@")
-_COMMENT = {"#": {".py", ".pyi", ".pyx", ".sh", ".bash", ".rb", ".pl", ".r", ".jl", ".cmake"},
-            "//": {".c", ".h", ".cc", ".cpp", ".cxx", ".hpp", ".hh", ".cu", ".cuh", ".rs", ".go", ".java",
-                   ".kt", ".scala", ".js", ".jsx", ".ts", ".tsx", ".swift", ".cs", ".dart", ".zig"}}
+_COMMENT = {
+    "#": {".py", ".pyi", ".pyx", ".sh", ".bash", ".rb", ".pl", ".r", ".jl", ".cmake"},
+    "//": {
+        ".c",
+        ".h",
+        ".cc",
+        ".cpp",
+        ".cxx",
+        ".hpp",
+        ".hh",
+        ".cu",
+        ".cuh",
+        ".rs",
+        ".go",
+        ".java",
+        ".kt",
+        ".scala",
+        ".js",
+        ".jsx",
+        ".ts",
+        ".tsx",
+        ".swift",
+        ".cs",
+        ".dart",
+        ".zig",
+    },
+}
 
 
 def change_message(message: str) -> str:
@@ -173,8 +200,20 @@ def _parse_one(sha: str, text: str) -> FixLines:
 
 
 RECORD = "\x1eFIX "
-_SHOW = ("-c", "core.quotepath=off", "-c", "log.showSignature=false", "log", "--no-walk=unsorted",
-         "--diff-merges=first-parent", "-M", "--no-color", "--no-ext-diff", "--no-textconv", f"--format={RECORD}%H")
+_SHOW = (
+    "-c",
+    "core.quotepath=off",
+    "-c",
+    "log.showSignature=false",
+    "log",
+    "--no-walk=unsorted",
+    "--diff-merges=first-parent",
+    "-M",
+    "--no-color",
+    "--no-ext-diff",
+    "--no-textconv",
+    f"--format={RECORD}%H",
+)
 BATCH = 200  # commits per git process (the batches run in parallel)
 
 
@@ -207,14 +246,16 @@ def _parse_diffs(output: bytes) -> dict[str, FixLines]:
 def _batches(path: Path, shas: list[str], read: Callable[[list[str]], dict], workers: int) -> dict:
     """``read`` over ``shas`` in parallel batches; a batch git cannot read is read commit by commit,
     and a commit it still cannot read is left out."""
+
     def batch(part: list[str]) -> dict:
         try:
             return read(part)
         except SourceError:
             return {} if len(part) == 1 else {k: v for one in part for k, v in batch([one]).items()}
+
     found: dict = {}
     with ThreadPoolExecutor(workers) as pool:
-        for part in pool.map(batch, [shas[i:i + BATCH] for i in range(0, len(shas), BATCH)]):
+        for part in pool.map(batch, [shas[i : i + BATCH] for i in range(0, len(shas), BATCH)]):
             found.update(part)
     return found
 
@@ -224,20 +265,30 @@ def read_fixes(path: Path, messages: dict[str, str], workers: int) -> dict[str, 
     others are left out): two passes, the files each commit touches (the fix rule's paths, and the
     source files), then the patches of the fix commits, of source files only (tests and snapshots are
     often the bulk of a patch)."""
-    changes = _batches(path, list(messages), lambda part: _changes(run_git(path, *_SHOW, "--name-status", "-z",
-                                                                           *part, "--")), workers)
+    changes = _batches(
+        path, list(messages), lambda part: _changes(run_git(path, *_SHOW, "--name-status", "-z", *part, "--")), workers
+    )
     fixes = {}
     for sha, files in changes.items():
         fix = fixes[sha] = FixLines(sha, files=[new for _, new in files])
         fix.fix = is_fix(messages[sha], fix.files)
         fix.skipped["files"] = sum(1 for old, new in files if paths.file_kind(old or new) != "source")
     wanted = [sha for sha, fix in fixes.items() if fix.fix]
-    sources = sorted({p for sha in wanted for old, new in changes[sha] for p in (old, new)
-                      if p and paths.file_kind(old or new) == "source"})
+    sources = sorted(
+        {
+            p
+            for sha in wanted
+            for old, new in changes[sha]
+            for p in (old, new)
+            if p and paths.file_kind(old or new) == "source"
+        }
+    )
     if wanted and sources:
+
         def patches(part: list[str]) -> dict[str, FixLines]:
             read = _parse_diffs(run_git(path, "--literal-pathspecs", *_SHOW, "-p", "-U0", *part, "--", *sources))
             return {sha: read.get(sha) or FixLines(sha) for sha in part}  # git leaves out a commit with no such file
+
         read = _batches(path, wanted, patches, workers)
         for sha in wanted:
             if sha not in read:  # git could not read its patch (a missing object)

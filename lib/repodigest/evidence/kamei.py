@@ -32,8 +32,15 @@ import pandas as pd
 
 METRICS = ("ns", "nd", "nf", "entropy", "la", "ld", "lt", "fix", "ndev", "age", "nuc", "exp", "rexp", "sexp")
 # The frame's columns each diffusion, size and purpose metric is read from.
-FROM_FRAME = {"ns": "subsystems", "nd": "directories", "nf": "file_count", "entropy": "entropy",
-              "la": "lines_added", "ld": "lines_deleted", "fix": "is_fix"}
+FROM_FRAME = {
+    "ns": "subsystems",
+    "nd": "directories",
+    "nf": "file_count",
+    "entropy": "entropy",
+    "la": "lines_added",
+    "ld": "lines_deleted",
+    "fix": "is_fix",
+}
 _DAY = 86400.0
 _YEAR = 365.25 * _DAY
 
@@ -86,8 +93,9 @@ def _history_metrics(ordered: pd.DataFrame) -> np.ndarray:
     in_subsystem: dict[tuple[str, str], int] = {}  # (developer, subsystem) -> bit set of change positions
     out = np.zeros((len(ordered), 7))
     for i, (when, who, files) in enumerate(zip(seconds, developers, ordered["file_changes"])):
-        before = [(f.get("old_path") or f["path"]) if f.get("status") in ("renamed", "copied") else f["path"]
-                  for f in files]
+        before = [
+            (f.get("old_path") or f["path"]) if f.get("status") in ("renamed", "copied") else f["path"] for f in files
+        ]
         seen = [p for p in before if p in last]
         touched_devs = touched_changes = subsystem_changes = 0
         for p in seen:
@@ -97,11 +105,15 @@ def _history_metrics(ordered: pd.DataFrame) -> np.ndarray:
         for s in subsystems:
             subsystem_changes |= in_subsystem.get((who, s), 0)
         times = done.setdefault(who, [])
-        out[i] = (sum(max(lines.get(p, 0), int(f.get("deleted") or 0)) for p, f in zip(before, files)),
-                  touched_devs.bit_count(), np.mean([(when - last[p]) / _DAY for p in seen]) if seen else 0.0,
-                  touched_changes.bit_count(), len(times),
-                  float(np.sum(1.0 / (1.0 + (when - np.asarray(times)) / _YEAR))) if times else 0.0,
-                  subsystem_changes.bit_count())
+        out[i] = (
+            sum(max(lines.get(p, 0), int(f.get("deleted") or 0)) for p, f in zip(before, files)),
+            touched_devs.bit_count(),
+            np.mean([(when - last[p]) / _DAY for p in seen]) if seen else 0.0,
+            touched_changes.bit_count(),
+            len(times),
+            float(np.sum(1.0 / (1.0 + (when - np.asarray(times)) / _YEAR))) if times else 0.0,
+            subsystem_changes.bit_count(),
+        )
         me = 1 << ids.setdefault(who, len(ids))
         for old, f in zip(before, files):
             path = f["path"]

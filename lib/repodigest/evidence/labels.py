@@ -37,9 +37,19 @@ OUTCOME_COLUMNS: dict[str, tuple[str, str]] = {
 
 def outcome_table(outcomes: Outcomes) -> pd.DataFrame:
     """The outcome columns (``OUTCOME_COLUMNS``, in their dtypes) of labelled commits, indexed by sha."""
-    rows = [{"sha": sha, "later_reverted": o.later_reverted, "reverted_by": list(o.reverted_by),
-             "later_fixed": o.later_fixed, "fixed_by": list(o.fixed_by), "days_to_fix": o.days_to_fix,
-             "outcome_horizon": o.outcome_horizon, "outcome": o.status} for sha, o in outcomes.items()]
+    rows = [
+        {
+            "sha": sha,
+            "later_reverted": o.later_reverted,
+            "reverted_by": list(o.reverted_by),
+            "later_fixed": o.later_fixed,
+            "fixed_by": list(o.fixed_by),
+            "days_to_fix": o.days_to_fix,
+            "outcome_horizon": o.outcome_horizon,
+            "outcome": o.status,
+        }
+        for sha, o in outcomes.items()
+    ]
     table = pd.DataFrame(rows, columns=["sha", *OUTCOME_COLUMNS]).set_index("sha")
     for name, (dtype, _) in OUTCOME_COLUMNS.items():
         if dtype.startswith("datetime64"):
@@ -53,8 +63,10 @@ def require_outcomes(frame: pd.DataFrame) -> None:
     """UserError naming what to do when ``frame`` lacks the outcome columns a rate or a model reads."""
     missing = [c for c in ("later_reverted", "later_fixed", "days_to_fix", "outcome_horizon") if c not in frame]
     if missing:
-        raise UserError(f"the frame has no outcome columns ({', '.join(missing)}): label its commits first "
-                        f"(label_outcomes, or load_range(..., outcomes=True) on a clone or mirror)")
+        raise UserError(
+            f"the frame has no outcome columns ({', '.join(missing)}): label its commits first "
+            f"(label_outcomes, or load_range(..., outcomes=True) on a clone or mirror)"
+        )
 
 
 def observed_until(frame: pd.DataFrame, days: float = OBSERVATION_DAYS) -> pd.Series:

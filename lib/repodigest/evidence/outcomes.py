@@ -113,8 +113,9 @@ def _source_path(source) -> Path:
     try:
         return repository_root(where)
     except UserError as exc:
-        raise UserError(f"outcomes need a local clone or mirror (a GitHub repository: set mirror = true): "
-                        f"{exc}") from None
+        raise UserError(
+            f"outcomes need a local clone or mirror (a GitHub repository: set mirror = true): {exc}"
+        ) from None
 
 
 def _first_parent_line(path: Path, revision: str, wanted: set[str]) -> Iterator[_Entry]:
@@ -140,8 +141,17 @@ def _entry(record: bytes) -> _Entry:
     return _Entry(sha.strip(), tuple(parents.split()), datetime.fromisoformat(when), message)
 
 
-def _scan_fixes(path: Path, fixes: list[_Entry], bound: str | None, order: dict[str, int], first: int,
-                cache: Cache | None, workers: int, progress: bool, stats: ScanStats) -> dict[str, dict[str, int]]:
+def _scan_fixes(
+    path: Path,
+    fixes: list[_Entry],
+    bound: str | None,
+    order: dict[str, int],
+    first: int,
+    cache: Cache | None,
+    workers: int,
+    progress: bool,
+    stats: ScanStats,
+) -> dict[str, dict[str, int]]:
     """fix sha -> {commit that wrote a line the fix deletes: lines}, for the fix commits among ``fixes``
     (from the cache, else read and blamed forward from ``bound``; ``first`` is the oldest labelled
     commit's place on the line)."""
@@ -162,8 +172,13 @@ def _scan_fixes(path: Path, fixes: list[_Entry], bound: str | None, order: dict[
         if fix is None:  # git could not read it, or a shallow clone's boundary: no parent to blame in
             stats.unreadable += 1
             continue
-        values[entry.sha] = {"fix": fix.fix, "bound": bound, "blamed": {}, "skipped": fix.skipped,
-                             "lines": fix.lines if fix.fix else {}}
+        values[entry.sha] = {
+            "fix": fix.fix,
+            "bound": bound,
+            "blamed": {},
+            "skipped": fix.skipped,
+            "lines": fix.lines if fix.fix else {},
+        }
     wanted = {sha: value.pop("lines") for sha, value in values.items()}
     wanted = {sha: lines for sha, lines in wanted.items() if lines}
     stats.blamed_fixes = len(wanted)
@@ -222,18 +237,31 @@ def _on_line(wanted: set[str], index: dict[str, int]) -> dict[str, str]:
     return found
 
 
-def _outcome(entry: _Entry, horizon: datetime, closed: bool, fixers: list[_Entry],
-             reverters: list[_Entry]) -> Outcome:
+def _outcome(entry: _Entry, horizon: datetime, closed: bool, fixers: list[_Entry], reverters: list[_Entry]) -> Outcome:
     first = min((e.when for e in fixers + reverters), default=None)
     status = "open" if not closed else "reverted" if reverters else "fixed" if fixers else "clean"
-    return Outcome(sha=entry.sha, later_reverted=bool(reverters), reverted_by=tuple(r.sha for r in reverters),
-                   later_fixed=bool(fixers), fixed_by=tuple(f.sha for f in fixers),
-                   days_to_fix=(first - entry.when).total_seconds() / 86400 if first else None,
-                   outcome_horizon=horizon, status=status)
+    return Outcome(
+        sha=entry.sha,
+        later_reverted=bool(reverters),
+        reverted_by=tuple(r.sha for r in reverters),
+        later_fixed=bool(fixers),
+        fixed_by=tuple(f.sha for f in fixers),
+        days_to_fix=(first - entry.when).total_seconds() / 86400 if first else None,
+        outcome_horizon=horizon,
+        status=status,
+    )
 
 
-def label_outcomes(source, commits: Iterable, *, revision: str = "HEAD", horizon_days: float | None = None,
-                   cache: Cache | None = None, progress: bool = True, workers: int | None = None) -> Outcomes:
+def label_outcomes(
+    source,
+    commits: Iterable,
+    *,
+    revision: str = "HEAD",
+    horizon_days: float | None = None,
+    cache: Cache | None = None,
+    progress: bool = True,
+    workers: int | None = None,
+) -> Outcomes:
     """The :class:`Outcome` of each of ``commits`` (shas or objects with ``.sha``) on the first-parent
     line of ``revision`` in ``source`` (a local clone or mirror: a path, or a source with ``.path``),
     by the module's rules; keyed as asked. Commits not on that line are left out (``stats.not_on_line``)."""
@@ -254,14 +282,16 @@ def label_outcomes(source, commits: Iterable, *, revision: str = "HEAD", horizon
     first = index[labelled[0].sha]
     newest = line[-1].when
     period = timedelta(days=horizon_days if horizon_days is not None else OBSERVATION_DAYS)
-    horizons = {e.sha: newest if horizon_days is None else min(newest, e.when + timedelta(days=horizon_days))
-                for e in labelled}
+    horizons = {
+        e.sha: newest if horizon_days is None else min(newest, e.when + timedelta(days=horizon_days)) for e in labelled
+    }
     last_seen = max(horizons.values())
-    later = [e for e in line[first + 1:] if e.when <= last_seen]
+    later = [e for e in line[first + 1 :] if e.when <= last_seen]
     fixes = [e for e in later if is_fix_title(e.message)]
     bound = labelled[0].parents[0] if labelled[0].parents else None
-    blamed = _scan_fixes(path, fixes, bound, index, first, cache, workers or min(8, os.cpu_count() or 2),
-                         progress, stats)
+    blamed = _scan_fixes(
+        path, fixes, bound, index, first, cache, workers or min(8, os.cpu_count() or 2), progress, stats
+    )
     fixed_by: dict[str, list[_Entry]] = {}
     for entry in fixes:
         for who, n in blamed.get(entry.sha, {}).items():
@@ -273,8 +303,11 @@ def label_outcomes(source, commits: Iterable, *, revision: str = "HEAD", horizon
     for entry in labelled:
         horizon = horizons[entry.sha]
         result[found[entry.sha]] = _outcome(
-            entry, horizon, closed=entry.when + period <= newest,
+            entry,
+            horizon,
+            closed=entry.when + period <= newest,
             fixers=[f for f in fixed_by.get(entry.sha, []) if f.when <= horizon],
-            reverters=[r for r in reverted_by.get(entry.sha, []) if r.when <= horizon])
+            reverters=[r for r in reverted_by.get(entry.sha, []) if r.when <= horizon],
+        )
     stats.labelled = len(result)
     return result

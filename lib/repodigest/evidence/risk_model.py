@@ -80,8 +80,9 @@ class RiskModel:
         x = model_features(frame, metrics)[list(self.features)].to_numpy(dtype=float)
         return pd.Series(_predict_rows(self, x), index=frame.index, name="risk")
 
-    def levels(self, frame: pd.DataFrame, metrics: pd.DataFrame | None = None,
-               risk: pd.Series | None = None) -> pd.Series:
+    def levels(
+        self, frame: pd.DataFrame, metrics: pd.DataFrame | None = None, risk: pd.Series | None = None
+    ) -> pd.Series:
         """The level of each commit from its ``risk`` and the thresholds (module docstring)."""
         risk = self.predict(frame, metrics) if risk is None else risk
         return level_of_risk(risk, self.thresholds)
@@ -128,11 +129,20 @@ def cutoff_moment(day: date | datetime | str, tz: str = "UTC") -> pd.Timestamp:
     return moment.tz_convert("UTC")
 
 
-def fit_risk_model(frame: pd.DataFrame, outcomes_known_before: date | datetime | str, *, tz: str = "UTC",
-                   days: float = OBSERVATION_DAYS, features: str | tuple[str, ...] = "all", C: float = 0.1,
-                   train_months: int | None = None, test_months: int = 3, max_test_months: int = 12,
-                   min_test_positives: int = MIN_TEST_POSITIVES,
-                   metrics: pd.DataFrame | None = None) -> RiskModel:
+def fit_risk_model(
+    frame: pd.DataFrame,
+    outcomes_known_before: date | datetime | str,
+    *,
+    tz: str = "UTC",
+    days: float = OBSERVATION_DAYS,
+    features: str | tuple[str, ...] = "all",
+    C: float = 0.1,
+    train_months: int | None = None,
+    test_months: int = 3,
+    max_test_months: int = 12,
+    min_test_positives: int = MIN_TEST_POSITIVES,
+    metrics: pd.DataFrame | None = None,
+) -> RiskModel:
     """The model of the module docstring, fitted on ``frame``'s commits whose outcome over ``days`` was
     known before the first moment of ``outcomes_known_before`` (a day in ``tz``), and evaluated on the
     closed months before it. ``frame``: a commit frame with the outcome columns
@@ -142,12 +152,20 @@ def fit_risk_model(frame: pd.DataFrame, outcomes_known_before: date | datetime |
     cutoff = cutoff_moment(outcomes_known_before, tz)
     names = FEATURE_SETS[features] if isinstance(features, str) else tuple(features)
     table = model_features(frame, metrics)[list(names)]
-    data = _Data(table, went_wrong(frame, days), outcome_known(frame, days), observed_until(frame, days),
-                 pd.to_datetime(frame["committed_at"], utc=True), frame)
+    data = _Data(
+        table,
+        went_wrong(frame, days),
+        outcome_known(frame, days),
+        observed_until(frame, days),
+        pd.to_datetime(frame["committed_at"], utc=True),
+        frame,
+    )
     model = _fit(data, cutoff, C, train_months)
-    model.evaluation = {**_evaluate(data, cutoff, C, train_months, days, test_months, max_test_months,
-                                    min_test_positives), "train": len(model.trained_on),
-                        "train_went_wrong": int(model.trained_on["went_wrong"].sum())}
+    model.evaluation = {
+        **_evaluate(data, cutoff, C, train_months, days, test_months, max_test_months, min_test_positives),
+        "train": len(model.trained_on),
+        "train_went_wrong": int(model.trained_on["went_wrong"].sum()),
+    }
     return model
 
 
@@ -183,16 +201,30 @@ def _fit(data: _Data, cutoff: pd.Timestamp, C: float, train_months: int | None) 
     if positives < MIN_POSITIVES or negatives < MIN_POSITIVES:
         raise InsufficientHistory(
             f"too little known history before {cutoff:%Y-%m-%d}: {len(y)} commits with a known outcome, "
-            f"{positives} later fixed or reverted (at least {MIN_POSITIVES} needed; label outcomes of a longer history)")
+            f"{positives} later fixed or reverted (at least {MIN_POSITIVES} needed; label outcomes of a longer history)"
+        )
     x = data.x[mask].to_numpy(dtype=float)
     scaler = StandardScaler().fit(x)
     fitted = LogisticRegression(C=C, class_weight="balanced", max_iter=2000).fit(scaler.transform(x), y)
     # Balanced weights fit as if half the commits went wrong: move the intercept back to the real rate.
     intercept = float(fitted.intercept_[0]) + float(np.log(positives / negatives))
-    model = RiskModel(features=tuple(data.x.columns), mean=scaler.mean_, scale=scaler.scale_,
-                      coef=fitted.coef_[0].copy(), intercept=intercept, thresholds=(np.inf, np.inf), cutoff=cutoff,
-                      trained_on=pd.DataFrame({"sha": data.frame["sha"][mask], "committed_at": data.at[mask],
-                                               "observed_until": data.until[mask], "went_wrong": data.y[mask]}))
+    model = RiskModel(
+        features=tuple(data.x.columns),
+        mean=scaler.mean_,
+        scale=scaler.scale_,
+        coef=fitted.coef_[0].copy(),
+        intercept=intercept,
+        thresholds=(np.inf, np.inf),
+        cutoff=cutoff,
+        trained_on=pd.DataFrame(
+            {
+                "sha": data.frame["sha"][mask],
+                "committed_at": data.at[mask],
+                "observed_until": data.until[mask],
+                "went_wrong": data.y[mask],
+            }
+        ),
+    )
     risk = pd.Series(_predict_rows(model, x), index=data.x.index[mask])
     model.thresholds = _thresholds(risk, data.frame["rules_level"][mask])
     return model
@@ -206,8 +238,10 @@ def _thresholds(risk: pd.Series, rules_levels: pd.Series) -> tuple[float, float]
     """The risks above which the shares of high and of high-or-medium match the rules' shares."""
     high = float((rules_levels == Level.HIGH.value).mean())
     upper = high + float((rules_levels == Level.MEDIUM.value).mean())
-    return (float(np.quantile(risk, 1 - high)) if high > 0 else np.inf,
-            float(np.quantile(risk, 1 - upper)) if upper > 0 else np.inf)
+    return (
+        float(np.quantile(risk, 1 - high)) if high > 0 else np.inf,
+        float(np.quantile(risk, 1 - upper)) if upper > 0 else np.inf,
+    )
 
 
 def _closed_months(data: _Data, cutoff: pd.Timestamp, days: float) -> list[pd.Period]:
@@ -218,8 +252,16 @@ def _closed_months(data: _Data, cutoff: pd.Timestamp, days: float) -> list[pd.Pe
     return sorted((m for m, end in ends.items() if end < cutoff), reverse=True)
 
 
-def _evaluate(data: _Data, cutoff: pd.Timestamp, C: float, train_months: int | None, days: float,
-              test_months: int, max_test_months: int, min_test_positives: int) -> dict:
+def _evaluate(
+    data: _Data,
+    cutoff: pd.Timestamp,
+    C: float,
+    train_months: int | None,
+    days: float,
+    test_months: int,
+    max_test_months: int,
+    min_test_positives: int,
+) -> dict:
     """The held-out evaluation of the module docstring."""
     months = data.at.dt.tz_localize(None).dt.to_period("M")
     pooled, rows = [], []
@@ -231,26 +273,71 @@ def _evaluate(data: _Data, cutoff: pd.Timestamp, C: float, train_months: int | N
         try:
             model = _fit(data, start, C, train_months)
         except InsufficientHistory:
-            rows.append({"month": str(month), "commits": int(inside.sum()), "went_wrong": int(data.y[inside].sum()),
-                         "train": 0, "model_auc": np.nan, "rules_auc": np.nan})
+            rows.append(
+                {
+                    "month": str(month),
+                    "commits": int(inside.sum()),
+                    "went_wrong": int(data.y[inside].sum()),
+                    "train": 0,
+                    "model_auc": np.nan,
+                    "rules_auc": np.nan,
+                }
+            )
             continue
         risk = pd.Series(_predict_rows(model, data.x[inside].to_numpy(dtype=float)), index=data.x.index[inside])
         rows_in = data.frame[inside]
-        part = pd.DataFrame({"sha": rows_in["sha"], "month": str(month), "went_wrong": data.y[inside], "risk": risk,
-                             "score": rows_in["score"], "lines": rows_in["lines_added"] + rows_in["lines_deleted"],
-                             "rules_level": rows_in["rules_level"], "model_level": level_of_risk(risk, model.thresholds),
-                             **{c: rows_in[c] for c in HELD_OUT_OUTCOMES}})
+        part = pd.DataFrame(
+            {
+                "sha": rows_in["sha"],
+                "month": str(month),
+                "went_wrong": data.y[inside],
+                "risk": risk,
+                "score": rows_in["score"],
+                "lines": rows_in["lines_added"] + rows_in["lines_deleted"],
+                "rules_level": rows_in["rules_level"],
+                "model_level": level_of_risk(risk, model.thresholds),
+                **{c: rows_in[c] for c in HELD_OUT_OUTCOMES},
+            }
+        )
         pooled.append(part)
-        rows.append({"month": str(month), "commits": len(part), "went_wrong": int(part["went_wrong"].sum()),
-                     "train": len(model.trained_on), "model_auc": roc_auc(part["went_wrong"], part["risk"]),
-                     "rules_auc": roc_auc(part["went_wrong"], part["score"])})
-    held_out = pd.concat(pooled) if pooled else pd.DataFrame(
-        columns=["sha", "month", "went_wrong", "risk", "score", "lines", "rules_level", "model_level",
-                 *HELD_OUT_OUTCOMES])
+        rows.append(
+            {
+                "month": str(month),
+                "commits": len(part),
+                "went_wrong": int(part["went_wrong"].sum()),
+                "train": len(model.trained_on),
+                "model_auc": roc_auc(part["went_wrong"], part["risk"]),
+                "rules_auc": roc_auc(part["went_wrong"], part["score"]),
+            }
+        )
+    held_out = (
+        pd.concat(pooled)
+        if pooled
+        else pd.DataFrame(
+            columns=[
+                "sha",
+                "month",
+                "went_wrong",
+                "risk",
+                "score",
+                "lines",
+                "rules_level",
+                "model_level",
+                *HELD_OUT_OUTCOMES,
+            ]
+        )
+    )
     y = held_out["went_wrong"].astype(bool)
-    result = {"model_auc": roc_auc(y, held_out["risk"]), "rules_auc": roc_auc(y, held_out["score"]),
-              "lines_auc": roc_auc(y, held_out["lines"]), "test": len(held_out), "test_went_wrong": int(y.sum()),
-              "months": rows, "held_out": held_out}
-    result["beats_rules"] = bool(result["test_went_wrong"] >= min_test_positives
-                                 and result["model_auc"] > result["rules_auc"])
+    result = {
+        "model_auc": roc_auc(y, held_out["risk"]),
+        "rules_auc": roc_auc(y, held_out["score"]),
+        "lines_auc": roc_auc(y, held_out["lines"]),
+        "test": len(held_out),
+        "test_went_wrong": int(y.sum()),
+        "months": rows,
+        "held_out": held_out,
+    }
+    result["beats_rules"] = bool(
+        result["test_went_wrong"] >= min_test_positives and result["model_auc"] > result["rules_auc"]
+    )
     return result

@@ -5,7 +5,7 @@ words of the model's prompts."""
 from __future__ import annotations
 
 import tomllib
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from ..errors import UserError
@@ -14,7 +14,7 @@ LANGS = ("zh", "en")
 _DIR = Path(__file__).resolve().parent
 
 
-@lru_cache(maxsize=None)
+@cache
 def strings(lang: str) -> dict:
     """The catalogue of ``lang`` (zh or en); its tables (``chart``, ``history``, ``prompt``...) serve one part each."""
     if lang not in LANGS:

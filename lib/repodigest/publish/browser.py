@@ -70,8 +70,10 @@ class BrowserSession:
         """Render kaleido's batch ``specs`` (fig, path, opts), once the browser is open; returns
         kaleido's per-figure errors, raises what kept the browser from opening, or TimeoutError."""
         browser = self._wait(self._opened, "start")
-        return self._wait(asyncio.run_coroutine_threadsafe(browser.write_fig_from_object(specs), self._loop),
-                          f"render {len(specs)} chart(s)")
+        return self._wait(
+            asyncio.run_coroutine_threadsafe(browser.write_fig_from_object(specs), self._loop),
+            f"render {len(specs)} chart(s)",
+        )
 
     def _wait(self, future: Future, what: str, seconds: float | None = None):
         try:  # not cancelled on timeout: the kill in close() ends it, and its error is read there

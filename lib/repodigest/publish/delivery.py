@@ -60,22 +60,36 @@ def summarize(folder: str | os.PathLike, lang: str = "zh", report_url: str | Non
     shown = report_rows(frame)
     words = strings(lang)
     days = status["days"]
-    title = words["title"].format(date=days[-1]) if len(days) == 1 else \
-        words["title_range"].format(first=days[0], last=days[-1])
+    title = (
+        words["title"].format(date=days[-1])
+        if len(days) == 1
+        else words["title_range"].format(first=days[0], last=days[-1])
+    )
     high = shown[shown["level"] == "high"].sort_values("score", ascending=False)
     links = {r["sha"]: _link(r) for r in shown.to_dict("records")}
     overview = folder / "overview.json"
     glance = json.loads(overview.read_text(encoding="utf-8")) if overview.is_file() else None
     return Summary(
-        title=title, total=int(len(shown)),
+        title=title,
+        total=int(len(shown)),
         counts={lvl.value: int((shown["level"] == lvl).sum()) for lvl in LEVELS},
-        high=[{"repo": r["repo"], "title": truncate(one_line(r["title"]), 200), "sha": r["short_sha"], "url": _link(r)}
-              for r in high.head(_MAX_TITLES).to_dict("records")],
+        high=[
+            {"repo": r["repo"], "title": truncate(one_line(r["title"]), 200), "sha": r["short_sha"], "url": _link(r)}
+            for r in high.head(_MAX_TITLES).to_dict("records")
+        ],
         report_url=report_url.replace("{folder}", folder.name) if report_url else None,
         headline=one_line(glance["headline"]) if glance else None,
-        highlights=[{"level": h["level"], "line": truncate(one_line(h["line"]), 300),
-                     "commits": [{"sha": c["short_sha"], "url": links.get(c["sha"]) or c.get("url")} for c in h["commits"]]}
-                    for h in glance["highlights"]] if glance else [])
+        highlights=[
+            {
+                "level": h["level"],
+                "line": truncate(one_line(h["line"]), 300),
+                "commits": [{"sha": c["short_sha"], "url": links.get(c["sha"]) or c.get("url")} for c in h["commits"]],
+            }
+            for h in glance["highlights"]
+        ]
+        if glance
+        else [],
+    )
 
 
 def _link(row) -> str | None:
@@ -92,6 +106,7 @@ def _counts_line(summary: Summary, lang: str) -> str:
 
 def slack_payload(summary: Summary, lang: str = "zh") -> dict:
     """Slack incoming-webhook message (mrkdwn text)."""
+
     def esc(text: str) -> str:  # Slack's three control characters
         return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
@@ -115,17 +130,24 @@ def feishu_payload(summary: Summary, lang: str = "zh", secret: str | None = None
     for h in summary.highlights:
         line = [{"tag": "text", "text": f"{_DOT.get(h['level'], '•')} {h['line']} "}]
         for c in h["commits"]:
-            line.append({"tag": "a", "text": c["sha"], "href": c["url"]} if c["url"] else {"tag": "text", "text": c["sha"]})
+            line.append(
+                {"tag": "a", "text": c["sha"], "href": c["url"]} if c["url"] else {"tag": "text", "text": c["sha"]}
+            )
         content.append(line)
     for item in [] if summary.highlights else summary.high:
         line = [{"tag": "text", "text": "🔴 "}]
-        line.append({"tag": "a", "text": item["title"], "href": item["url"]} if item["url"]
-                    else {"tag": "text", "text": item["title"]})
+        line.append(
+            {"tag": "a", "text": item["title"], "href": item["url"]}
+            if item["url"]
+            else {"tag": "text", "text": item["title"]}
+        )
         content.append(line)
     if summary.report_url:
         content.append([{"tag": "a", "text": "report.html", "href": summary.report_url}])
-    payload = {"msg_type": "post",
-               "content": {"post": {"zh_cn" if lang == "zh" else "en_us": {"title": summary.title, "content": content}}}}
+    payload = {
+        "msg_type": "post",
+        "content": {"post": {"zh_cn" if lang == "zh" else "en_us": {"title": summary.title, "content": content}}},
+    }
     if secret:
         timestamp = str(now if now is not None else int(time.time()))
         # Feishu's rule: HMAC-SHA256 keyed by "timestamp\nsecret" over an empty message, base64.
@@ -136,12 +158,21 @@ def feishu_payload(summary: Summary, lang: str = "zh", secret: str | None = None
 
 def webhook_payload(summary: Summary, lang: str = "zh") -> dict:
     """A plain JSON document for any receiver."""
-    return {"title": summary.title, "headline": summary.headline, "highlights": summary.highlights,
-            "total": summary.total, "counts": summary.counts, "high": summary.high,
-            "report_url": summary.report_url, "lang": lang}
+    return {
+        "title": summary.title,
+        "headline": summary.headline,
+        "highlights": summary.highlights,
+        "total": summary.total,
+        "counts": summary.counts,
+        "high": summary.high,
+        "report_url": summary.report_url,
+        "lang": lang,
+    }
 
 
-def post_json(url: str, payload: dict, retries: int = 3, timeout: float = 10.0, backoff: float = 0.5) -> tuple[int, str | None]:
+def post_json(
+    url: str, payload: dict, retries: int = 3, timeout: float = 10.0, backoff: float = 0.5
+) -> tuple[int, str | None]:
     """POST ``payload``; retry 5xx and network errors (bounded), give up at once on 4xx.
 
     Returns (attempts, error or None). The URL never appears in the error: it is a secret.

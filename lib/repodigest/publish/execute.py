@@ -47,8 +47,7 @@ def stderr_to(path: Path):
         terminal.close()
 
 
-def run_notebook(notebook: Path, executed_path: Path, parameters: dict, kernel, *, log: Path,
-                 progress=None) -> None:
+def run_notebook(notebook: Path, executed_path: Path, parameters: dict, kernel, *, log: Path, progress=None) -> None:
     """Execute ``notebook`` with ``parameters`` on ``kernel`` (a :class:`~repodigest.publish.kernel.Kernel`,
     stopped in the background when done) into ``executed_path``. ``progress``: a file to show the
     kernel's progress bars on, or None. Raises the recorded failure, or SourceError naming the log."""
@@ -57,17 +56,26 @@ def run_notebook(notebook: Path, executed_path: Path, parameters: dict, kernel, 
 
     check_parameters(parameters)
     try:
-        papermill.execute_notebook(str(notebook), str(executed_path), parameters=parameters, progress_bar=False,
-                                   log_output=progress is not None, stderr_file=progress, cwd=os.getcwd(),
-                                   kernel_name="python3", km=kernel.manager)
+        papermill.execute_notebook(
+            str(notebook),
+            str(executed_path),
+            parameters=parameters,
+            progress_bar=False,
+            log_output=progress is not None,
+            stderr_file=progress,
+            cwd=os.getcwd(),
+            kernel_name="python3",
+            km=kernel.manager,
+        )
     except PapermillExecutionError as exc:
         raise failure_of(executed_path, exc) from None
     except (RepodigestError, KeyboardInterrupt):
         raise
     except Exception as exc:  # the kernel died or timed out: papermill/nbclient raise their own types
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else "no detail"
-        raise SourceError(f"the report notebook did not finish: {type(exc).__name__}: {first} "
-                          f"(kernel log: {log})") from None
+        raise SourceError(
+            f"the report notebook did not finish: {type(exc).__name__}: {first} (kernel log: {log})"
+        ) from None
     finally:
         kernel.stop()
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .execute import ReportFailed
-from .pngs import charts_section, write_pngs
 from .glue import is_record, read_outputs
+from .pngs import charts_section, write_pngs
 
 TEMPLATES = Path(__file__).resolve().parent / "nbconvert"
 
@@ -43,9 +43,15 @@ class Exporters:
         from nbformat.v4 import new_notebook
         from traitlets.config import Config
 
-        self._made["html"] = HTMLExporter(template_name="repodigest", extra_template_basedirs=[str(TEMPLATES)],
-                                          exclude_input=True, exclude_markdown=True, exclude_input_prompt=True,
-                                          exclude_output_prompt=True, embed_images=True)
+        self._made["html"] = HTMLExporter(
+            template_name="repodigest",
+            extra_template_basedirs=[str(TEMPLATES)],
+            exclude_input=True,
+            exclude_markdown=True,
+            exclude_input_prompt=True,
+            exclude_output_prompt=True,
+            embed_images=True,
+        )
         # Markdown outputs first: the report's outputs carry text/markdown beside any HTML.
         config = Config({"NbConvertBase": {"display_data_priority": ["text/markdown", "image/png", "text/plain"]}})
         self._made["markdown"] = MarkdownExporter(config=config, exclude_input=True, exclude_markdown=True)
@@ -65,13 +71,19 @@ def report_view(notebook):
     and warnings are the run's log, kept in report.ipynb only) and without records."""
     notebook = copy.deepcopy(notebook)
     for cell in notebook.cells:
-        cell["outputs"] = [o for o in cell.get("outputs", [])
-                           if o.get("output_type") != "stream" and not is_record(o)]
+        cell["outputs"] = [o for o in cell.get("outputs", []) if o.get("output_type") != "stream" and not is_record(o)]
     return notebook
 
 
-def publish_notebook(executed: str | Path, folder: str | Path, *, title: str = "repodigest", session=None,
-                     exporters: Exporters | None = None, images: bool | None = None) -> Published:
+def publish_notebook(
+    executed: str | Path,
+    folder: str | Path,
+    *,
+    title: str = "repodigest",
+    session=None,
+    exporters: Exporters | None = None,
+    images: bool | None = None,
+) -> Published:
     """Publish the executed daily notebook ``executed`` into ``folder``: the chart PNGs from its charts
     output (``session``: a browser already started; ``images``: None as the run's config says, False
     none), its charts section filled in, report.ipynb, report.html, report.md, status.json and
@@ -85,8 +97,9 @@ def publish_notebook(executed: str | Path, folder: str | Path, *, title: str = "
     node = nbformat.read(executed, as_version=4)
     found = read_outputs(node)
     if found.failure is not None:  # the run stopped: nothing to publish but the reason
-        raise ReportFailed(str(found.failure.get("message") or "the report notebook failed"),
-                           int(found.failure.get("exit_code") or 3))
+        raise ReportFailed(
+            str(found.failure.get("message") or "the report notebook failed"), int(found.failure.get("exit_code") or 3)
+        )
     status = found.report.get("status") or {}
     view = report_view(node)
     wanted = bool(status.get("images", True)) if images is None else images
@@ -109,8 +122,12 @@ def publish_notebook(executed: str | Path, folder: str | Path, *, title: str = "
         source = Path(name)
         if source.is_file() and source.resolve().parent != folder.resolve():
             shutil.copy2(source, folder / source.name)
-    return Published(folder=folder, files=sorted(p for p in folder.iterdir() if p.is_file()),
-                     partial=bool(status.get("partial")), warnings=list(status.get("warnings") or []))
+    return Published(
+        folder=folder,
+        files=sorted(p for p in folder.iterdir() if p.is_file()),
+        partial=bool(status.get("partial")),
+        warnings=list(status.get("warnings") or []),
+    )
 
 
 class _PngExport:
@@ -126,8 +143,9 @@ class _PngExport:
         self._wanted = wanted
         self._lang = self._charts.get("lang") or lang or "zh"
         if self._wanted and self._charts.get("charts"):
-            self._thread = threading.Thread(target=self._run, args=(folder, session),
-                                            name="repodigest-pngs", daemon=True)
+            self._thread = threading.Thread(
+                target=self._run, args=(folder, session), name="repodigest-pngs", daemon=True
+            )
             self._thread.start()
 
     def _run(self, folder: Path, session) -> None:

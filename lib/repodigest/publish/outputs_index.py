@@ -73,11 +73,16 @@ def collect_reports(outputs_dir: str | os.PathLike) -> list[ReportEntry]:
             continue
         status = _read_status(folder)
         levels = status.get("levels") if isinstance(status.get("levels"), dict) else {}
-        entries.append(ReportEntry(
-            name=folder.name, days=_strings(status.get("days")), repos=_strings(status.get("repos")),
-            commits=_int(status.get("commits")),
-            levels={k.value: v for k in LEVELS if (v := _int(levels.get(k))) is not None},
-            has_markdown=(folder / "report.md").is_file()))
+        entries.append(
+            ReportEntry(
+                name=folder.name,
+                days=_strings(status.get("days")),
+                repos=_strings(status.get("repos")),
+                commits=_int(status.get("commits")),
+                levels={k.value: v for k in LEVELS if (v := _int(levels.get(k))) is not None},
+                has_markdown=(folder / "report.md").is_file(),
+            )
+        )
     return sorted(entries, key=lambda e: e.sort_key, reverse=True)
 
 
@@ -92,8 +97,9 @@ def render_index(entries: list[ReportEntry], lang: str = "zh") -> str:
     rows = []
     for e in entries:
         days = ", ".join(e.days) if e.days else ""
-        levels = " ".join(f'<span class="{k}">{escape(T[k])} {e.levels[k]}</span>' for k in map(str, LEVELS)
-                          if k in e.levels)
+        levels = " ".join(
+            f'<span class="{k}">{escape(T[k])} {e.levels[k]}</span>' for k in map(str, LEVELS) if k in e.levels
+        )
         md = f' · <a href="{_href(e.name, "report.md")}">md</a>' if e.has_markdown else ""
         rows.append(
             "<tr>"
@@ -102,16 +108,24 @@ def render_index(entries: list[ReportEntry], lang: str = "zh") -> str:
             f"<td>{escape(', '.join(e.repos))}</td>"
             f'<td class="n">{"" if e.commits is None else e.commits}</td>'
             f"<td>{levels}</td>"
-            "</tr>")
-    head = (f"<tr><th>{escape(T['report'])}</th><th>{escape(T['days'])}</th><th>{escape(T['repos'])}</th>"
-            f"<th>{escape(T['commits'])}</th><th></th></tr>")
-    body = (f"<table>\n<thead>{head}</thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>"
-            if rows else f'<p class="muted">{escape(T["none"])}</p>')
-    return ("<!DOCTYPE html>\n"
-            f'<html lang="{"en" if lang == "en" else "zh-CN"}">\n<head>\n<meta charset="utf-8">\n'
-            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f"<title>{escape(T['title'])}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
-            f"<h1>{escape(T['title'])}</h1>\n{body}\n</body>\n</html>\n")
+            "</tr>"
+        )
+    head = (
+        f"<tr><th>{escape(T['report'])}</th><th>{escape(T['days'])}</th><th>{escape(T['repos'])}</th>"
+        f"<th>{escape(T['commits'])}</th><th></th></tr>"
+    )
+    body = (
+        f"<table>\n<thead>{head}</thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>"
+        if rows
+        else f'<p class="muted">{escape(T["none"])}</p>'
+    )
+    return (
+        "<!DOCTYPE html>\n"
+        f'<html lang="{"en" if lang == "en" else "zh-CN"}">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{escape(T['title'])}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
+        f"<h1>{escape(T['title'])}</h1>\n{body}\n</body>\n</html>\n"
+    )
 
 
 def write_index(outputs_dir: str | os.PathLike, lang: str = "zh") -> Path:

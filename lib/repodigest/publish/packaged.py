@@ -27,8 +27,7 @@ def _shipped(name: str):
     return resources.files("repodigest") / "notebooks" / f"{name}.ipynb"
 
 
-def copy_notebooks(folder: str | os.PathLike, names: tuple[str, ...] = ("explore",),
-                   force: bool = False) -> list[Path]:
+def copy_notebooks(folder: str | os.PathLike, names: tuple[str, ...] = ("explore",), force: bool = False) -> list[Path]:
     """Copy the shipped notebooks ``names`` into ``folder`` (made if missing) and return the copies' paths.
 
     An existing file is replaced only with ``force``; otherwise nothing is written."""

@@ -27,14 +27,30 @@ def _specs(charts: Sequence[dict], out: Path, scale: float) -> list[dict]:
     specs = []
     for chart in charts:
         layout = chart["figure"].get("layout", {})
-        specs.append(dict(fig=chart["figure"], path=out / png_name(chart["name"]),
-                          opts=dict(format="png", width=int(layout.get("width") or 900),
-                                    height=int(layout.get("height") or 500), scale=scale)))
+        specs.append(
+            dict(
+                fig=chart["figure"],
+                path=out / png_name(chart["name"]),
+                opts=dict(
+                    format="png",
+                    width=int(layout.get("width") or 900),
+                    height=int(layout.get("height") or 500),
+                    scale=scale,
+                ),
+            )
+        )
     return specs
 
 
-def write_pngs(charts: Sequence[dict], out_dir: str | Path, *, session=None, browser_path: str | None = None,
-               timeout: float = 90, scale: float = 1) -> tuple[list[Path], str | None]:
+def write_pngs(
+    charts: Sequence[dict],
+    out_dir: str | Path,
+    *,
+    session=None,
+    browser_path: str | None = None,
+    timeout: float = 90,
+    scale: float = 1,
+) -> tuple[list[Path], str | None]:
     """Write ``chart-<name>.png`` for every chart (``{name, figure}``, the figure as plotly JSON) in ONE
     browser session (``session``, else one opened here). Returns (paths written, None), or (paths written,
     reason) when kaleido, Chrome/Chromium or a render failed. Kaleido finds Chrome/Chromium on PATH;
@@ -64,8 +80,10 @@ def write_pngs(charts: Sequence[dict], out_dir: str | Path, *, session=None, bro
             finally:
                 own.close()
     except ChromeNotFoundError:
-        return [], ("no Chrome/Chromium browser found for kaleido (install chromium, run "
-                    "`plotly_get_chrome`, or set BROWSER_PATH)")
+        return [], (
+            "no Chrome/Chromium browser found for kaleido (install chromium, run "
+            "`plotly_get_chrome`, or set BROWSER_PATH)"
+        )
     except Exception as exc:  # a browser that crashes or hangs must not stop the report
         return [p for p in paths if is_png(p)], f"image export failed: {type(exc).__name__}: {exc}"
     log.info("exported %d chart images in %.2fs", len(specs), time.perf_counter() - started)
@@ -86,8 +104,9 @@ def is_png(path: Path) -> bool:
         return False
 
 
-def charts_section(charts: Sequence[dict], written: Sequence[Path], lang: str = "zh", error: str | None = None,
-                   off: bool = False) -> str:
+def charts_section(
+    charts: Sequence[dict], written: Sequence[Path], lang: str = "zh", error: str | None = None, off: bool = False
+) -> str:
     """The body of the report's charts section: one relative image link per chart whose PNG was
     ``written`` (the images sit next to report.md); when export failed or images are off (``off``),
     a line pointing at report.html; without charts, a line saying there is nothing to chart."""

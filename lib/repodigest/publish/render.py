@@ -63,9 +63,15 @@ def move_into_place(tmp: Path, final: Path) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
-def render_report(parameters: dict, out_root: str | os.PathLike = "outputs", folder: str | None = None,
-                  notebook: str | os.PathLike | None = None, title: str = "repodigest",
-                  progress: bool | None = None, images: bool = True) -> RenderResult:
+def render_report(
+    parameters: dict,
+    out_root: str | os.PathLike = "outputs",
+    folder: str | None = None,
+    notebook: str | os.PathLike | None = None,
+    title: str = "repodigest",
+    progress: bool | None = None,
+    images: bool = True,
+) -> RenderResult:
     """Execute the daily notebook with ``parameters`` and publish it as ``out_root/<folder>/``.
 
     ``progress``: show the kernel's progress bars on stderr (default: when stderr is a terminal).
@@ -99,8 +105,14 @@ def render_report(parameters: dict, out_root: str | os.PathLike = "outputs", fol
             import papermill  # noqa: F401 - first: nbconvert's warm-up then does not wait on its imports
 
             exporters = Exporters()
-            run_notebook(notebook, executed, {**parameters, "out_dir": str(tmp)}, kernel, log=log,
-                         progress=terminal if show else None)
+            run_notebook(
+                notebook,
+                executed,
+                {**parameters, "out_dir": str(tmp)},
+                kernel,
+                log=log,
+                progress=terminal if show else None,
+            )
         seconds["execute"] = time.perf_counter() - started
         started = time.perf_counter()
         published = publish_notebook(executed, tmp, title=title, session=session, exporters=exporters)
@@ -116,8 +128,9 @@ def render_report(parameters: dict, out_root: str | os.PathLike = "outputs", fol
             log.unlink(missing_ok=True)
         raise
     files = sorted(p for p in final.iterdir() if p.is_file())
-    return RenderResult(folder=final, files=files, partial=published.partial, warnings=published.warnings,
-                        seconds=seconds)
+    return RenderResult(
+        folder=final, files=files, partial=published.partial, warnings=published.warnings, seconds=seconds
+    )
 
 
 def _early_browser():

@@ -60,39 +60,57 @@ def related_index(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, pd.DataF
     """What :func:`related_context` looks rows up in: the frame by sha, and each series' members in order
     (built once per report, not once per entry)."""
     members = frame[frame["series"].notna()]
-    return (frame.set_index("sha", drop=False),
-            {sid: group.sort_values("series_index")[["sha", "url", "series", "series_index", "series_size"]]
-             .to_dict("records") for sid, group in members.groupby("series")})
+    return (
+        frame.set_index("sha", drop=False),
+        {
+            sid: group.sort_values("series_index")[["sha", "url", "series", "series_index", "series_size"]].to_dict(
+                "records"
+            )
+            for sid, group in members.groupby("series")
+        },
+    )
 
 
 SERIES_SHOWN = 8  # the other members an entry cites, the nearest in the series; a count for the rest
 
 
-def related_context(row: Mapping, index: tuple[pd.DataFrame, dict[str, list[dict]]], anchor_of: Mapping[str, str],
-                    words: Mapping) -> dict | None:
+def related_context(
+    row: Mapping, index: tuple[pd.DataFrame, dict[str, list[dict]]], anchor_of: Mapping[str, str], words: Mapping
+) -> dict | None:
     """The relation lines of ``row``'s entry (what it reverts, what reverts it, its series), or None;
     ``index`` is :func:`related_index` of the frame."""
     by_sha, series = index
     related = {"reverts": None, "reverts_unknown": None, "reverted_by": [], "series": None}
     target, day, quoted = reverted_of(row)
     if target is not None:
-        related["reverts"] = {"commit": cite(target["sha"], anchor_of, target.get("url")), "title": target["title"],
-                              "date": day, "lived": lived_text(row["revert_lived_hours"], words)}
+        related["reverts"] = {
+            "commit": cite(target["sha"], anchor_of, target.get("url")),
+            "title": target["title"],
+            "date": day,
+            "lived": lived_text(row["revert_lived_hours"], words),
+        }
     elif row["is_revert"]:
         related["reverts_unknown"] = quoted
     for sha in row["reverted_by"]:
         other = by_sha.loc[sha]
-        related["reverted_by"].append({"commit": cite(sha, anchor_of, other["url"]), "date": other["committed_local"][:10],
-                                       "lived": lived_text(other["revert_lived_hours"], words)})
+        related["reverted_by"].append(
+            {
+                "commit": cite(sha, anchor_of, other["url"]),
+                "date": other["committed_local"][:10],
+                "lived": lived_text(other["revert_lived_hours"], words),
+            }
+        )
     if isinstance(row["series"], str):
         members = series[row["series"]]
         here = next(i for i, m in enumerate(members) if m["sha"] == row["sha"])
         first = max(0, min(here - SERIES_SHOWN // 2, len(members) - SERIES_SHOWN - 1))
-        near = [m for m in members[first:first + SERIES_SHOWN + 1] if m["sha"] != row["sha"]][:SERIES_SHOWN]
-        related["series"] = {"place": series_place(row), "rule": words[f"rel_rule_{row['series_rule']}"],
-                             "others": [{"commit": cite(m["sha"], anchor_of, m["url"]), "place": series_place(m)}
-                                        for m in near],
-                             "more": len(members) - 1 - len(near)}
+        near = [m for m in members[first : first + SERIES_SHOWN + 1] if m["sha"] != row["sha"]][:SERIES_SHOWN]
+        related["series"] = {
+            "place": series_place(row),
+            "rule": words[f"rel_rule_{row['series_rule']}"],
+            "others": [{"commit": cite(m["sha"], anchor_of, m["url"]), "place": series_place(m)} for m in near],
+            "more": len(members) - 1 - len(near),
+        }
     if not (related["reverts"] or related["reverts_unknown"] or related["reverted_by"] or related["series"]):
         return None
     return related
@@ -115,24 +133,50 @@ def overview_context(overview, anchor: str, anchor_of: Mapping[str, str], words:
 
     watch = []
     for w in overview.watch:
-        item = {"kind": w.kind, "commit": cited(w.commit), "title": w.commit.title, "reverted": None,
-                "reverted_title": "", "date": "", "lived": lived_text(w.lived_hours, words), "quoted": w.quoted or "",
-                "paths": list(w.paths), "rules": "", "model": ""}
+        item = {
+            "kind": w.kind,
+            "commit": cited(w.commit),
+            "title": w.commit.title,
+            "reverted": None,
+            "reverted_title": "",
+            "date": "",
+            "lived": lived_text(w.lived_hours, words),
+            "quoted": w.quoted or "",
+            "paths": list(w.paths),
+            "rules": "",
+            "model": "",
+        }
         if w.reverted is not None:
             item.update(reverted=cited(w.reverted), reverted_title=w.reverted.title, date=w.reverted_day or "")
         if w.levels:
             item.update(rules=words[f"level_{w.levels[0]}"], model=words[f"level_{w.levels[1]}"])
         watch.append(item)
     return {
-        "anchor": anchor, "heading": words["ov_title_range" if len(overview.days) > 1 else "ov_title"],
-        "headline": overview.headline, "note": overview.note, "source": overview.source,
-        "highlights": [{"rank": h.rank, "level": h.level,
-                        "line": (f"{h.commits[0].repo}: " if multi_repo else "") + h.line,
-                        "commits": [cited(c) for c in h.commits]} for h in overview.highlights],
+        "anchor": anchor,
+        "heading": words["ov_title_range" if len(overview.days) > 1 else "ov_title"],
+        "headline": overview.headline,
+        "note": overview.note,
+        "source": overview.source,
+        "highlights": [
+            {
+                "rank": h.rank,
+                "level": h.level,
+                "line": (f"{h.commits[0].repo}: " if multi_repo else "") + h.line,
+                "commits": [cited(c) for c in h.commits],
+            }
+            for h in overview.highlights
+        ],
         "multi_repo": multi_repo,
-        "themes": [{"repo": t.repo, "area": t.area, "count": t.count,
-                    "average": "–" if t.daily_average is None else f"{t.daily_average:.1f}",
-                    "flag": _theme_flag(t, overview.baseline_days, words)} for t in overview.themes],
+        "themes": [
+            {
+                "repo": t.repo,
+                "area": t.area,
+                "count": t.count,
+                "average": "–" if t.daily_average is None else f"{t.daily_average:.1f}",
+                "flag": _theme_flag(t, overview.baseline_days, words),
+            }
+            for t in overview.themes
+        ],
         "average_label": words["ov_average"].format(days=overview.baseline_days),
         "more_themes": words["ov_more_themes"].format(count=overview.more_themes) if overview.more_themes else "",
         "watch": watch,

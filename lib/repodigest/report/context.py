@@ -45,6 +45,7 @@ from .anchors import AnchorSet
 from .citations import overview_context, related_context, related_index, series_place
 from .overview import build_overview
 from .text import first_paragraph, shorten
+
 _MAX_SCOPE_AREAS = 6
 _FILES_PER_AREA = 3
 # A title is a line of a table and a heading: a megabyte-long first line must not become one.
@@ -76,12 +77,14 @@ def _scope_from_files(changes: Sequence[Mapping], areas: Sequence[str], path_are
     for area in order[:_MAX_SCOPE_AREAS]:
         files = []
         for change in by_area[area][:_FILES_PER_AREA]:
-            stat = words["binary"] if change.get("binary") else _lines(change.get("added") or 0,
-                                                                         change.get("deleted") or 0, words)
+            stat = (
+                words["binary"]
+                if change.get("binary")
+                else _lines(change.get("added") or 0, change.get("deleted") or 0, words)
+            )
             files.append({"path": change["path"], "stat": stat, "old_path": change.get("old_path")})
         rest = len(by_area[area]) - len(files)
-        scope.append({"area": area, "files": files,
-                      "more": words["more_files"].format(count=rest) if rest > 0 else ""})
+        scope.append({"area": area, "files": files, "more": words["more_files"].format(count=rest) if rest > 0 else ""})
     hidden = sum(len(by_area[a]) for a in order[_MAX_SCOPE_AREAS:])
     if hidden:
         scope.append({"area": "…", "files": [], "more": words["more_files"].format(count=hidden)})
@@ -90,18 +93,23 @@ def _scope_from_files(changes: Sequence[Mapping], areas: Sequence[str], path_are
 
 def _rule_parts(row: Mapping, words: Mapping) -> dict:
     """The risks and the advice the rules found (scoring.findings), worded: for entries without the model's."""
+
     def paths(items) -> str:
         return ", ".join(f"`{p}`" for p in items)
 
-    risks = [words["risk"][f["code"]].format(paths=paths(f["paths"]), lines=f["lines"], files=f["files"])
-             for f in row["rule_risks"]]
+    risks = [
+        words["risk"][f["code"]].format(paths=paths(f["paths"]), lines=f["lines"], files=f["files"])
+        for f in row["rule_risks"]
+    ]
     tips = [words["tips"][code] for code in row["rule_advice"]]
-    return {"risks": [{"title": r, "details": []} for r in risks],
-            "advice": [{"title": t[0], "text": t[1]} for t in tips]}
+    return {
+        "risks": [{"title": r, "details": []} for r in risks],
+        "advice": [{"title": t[0], "text": t[1]} for t in tips],
+    }
 
 
 def _type_text(kind: str, detail: str | None, words: Mapping) -> str:
-    """"kind (detail)" in the report's language; a detail that repeats the kind stands alone."""
+    """ "kind (detail)" in the report's language; a detail that repeats the kind stands alone."""
     kind, detail = (kind or "").strip(), (detail or "").strip()
     if not detail or detail == kind:
         return kind
@@ -115,11 +123,19 @@ def _pull(row: Mapping) -> dict | None:
     if row.get("pr_source") not in ("graphql", "rest") or pd.isna(row.get("pr_number")):
         return None
     text = lambda value: value if isinstance(value, str) and value else None  # noqa: E731 - missing is NA or None
-    return {"number": int(row["pr_number"]), "url": text(row.get("pr_url")), "title": text(row.get("pr_title")),
-            "labels": list(row.get("pr_labels") or []), "approvers": list(row.get("approvers") or []),
-            "merged_by": text(row.get("merged_by")), "source": row["pr_source"],
-            "closes": [{"number": i.get("number"), "url": i.get("url"), "title": i.get("title") or ""}
-                       for i in row.get("closes_issues") or []]}
+    return {
+        "number": int(row["pr_number"]),
+        "url": text(row.get("pr_url")),
+        "title": text(row.get("pr_title")),
+        "labels": list(row.get("pr_labels") or []),
+        "approvers": list(row.get("approvers") or []),
+        "merged_by": text(row.get("merged_by")),
+        "source": row["pr_source"],
+        "closes": [
+            {"number": i.get("number"), "url": i.get("url"), "title": i.get("title") or ""}
+            for i in row.get("closes_issues") or []
+        ],
+    }
 
 
 _NEEDS = {"high": ("risks", "advice"), "medium": ("advice",), "low": ()}  # data-derived sections by level
@@ -134,10 +150,14 @@ def _landed(row: Mapping, words: Mapping) -> dict | None:
         return None
     by = row.get("merged_by") if row.get("pr_source") not in ("graphql", "rest") else None
     rest = len(merged) - LANDED_SHOWN
-    return {"count": len(merged), "by": by if isinstance(by, str) and by else None,
-            "commits": [{"title": m["title"], "author": m["author"], "short_sha": m["sha"][:7]}
-                      for m in merged[:LANDED_SHOWN]],
-            "more": words["landed_more"].format(count=rest) if rest > 0 else ""}
+    return {
+        "count": len(merged),
+        "by": by if isinstance(by, str) and by else None,
+        "commits": [
+            {"title": m["title"], "author": m["author"], "short_sha": m["sha"][:7]} for m in merged[:LANDED_SHOWN]
+        ],
+        "more": words["landed_more"].format(count=rest) if rest > 0 else "",
+    }
 
 
 def build_entry(row: Mapping, words: Mapping, anchor: str, analysis: Mapping | None, path_area) -> dict:
@@ -148,49 +168,89 @@ def build_entry(row: Mapping, words: Mapping, anchor: str, analysis: Mapping | N
     the data and the rules (``_rule_parts``)."""
     title = shorten(row["title"], MAX_TITLE) or "(no title)"
     body = row["message"].split("\n", 1)[1] if "\n" in (row["message"] or "") else ""
-    stats = words["data_summary"].format(files=row["file_count"], added=row["lines_added"],
-                                          deleted=row["lines_deleted"],
-                                          areas=", ".join(list(row["areas"])[:4]) or "-")
+    stats = words["data_summary"].format(
+        files=row["file_count"],
+        added=row["lines_added"],
+        deleted=row["lines_deleted"],
+        areas=", ".join(list(row["areas"])[:4]) or "-",
+    )
     shown = [r for r in row["reasons"] if r["code"] == "type" or abs(r["points"]) >= 3][:5]
     shown += [r for r in row["reasons"] if r["code"] in HISTORY_REASONS and r not in shown]
     reasons = [_reason_text(r, words) for r in shown]
     if isinstance(row.get("model_level"), str) and row["model_level"]:
-        reasons.append(words["reason"]["blend"].format(heuristic=words[f"level_{row['rules_level']}"],
-                                                        llm=words[f"level_{row['model_level']}"]))
+        reasons.append(
+            words["reason"]["blend"].format(
+                heuristic=words[f"level_{row['rules_level']}"], llm=words[f"level_{row['model_level']}"]
+            )
+        )
     level = row["level"]
     ungrounded = list(row.get("ungrounded_names") or [])
     if analysis and ungrounded:  # a name found nowhere carries the mark the legend explains
         analysis = mark_analysis(analysis, ungrounded)
     entry = {
-        "sha": row["sha"], "short_sha": row["short_sha"], "anchor": anchor, "title": title,
-        "url": row["url"] if isinstance(row["url"], str) else None, "level": level,
+        "sha": row["sha"],
+        "short_sha": row["short_sha"],
+        "anchor": anchor,
+        "title": title,
+        "url": row["url"] if isinstance(row["url"], str) else None,
+        "level": level,
         "change_type": row["change_type"],
-        "type_text": _type_text(words["types"].get(row["change_type"], row["change_type"]),
-                                words["rules"].get(row["type_rule"], ""), words),
-        "model_reason": None, "reasons": reasons, "stats": stats, "scope": [],
+        "type_text": _type_text(
+            words["types"].get(row["change_type"], row["change_type"]), words["rules"].get(row["type_rule"], ""), words
+        ),
+        "model_reason": None,
+        "reasons": reasons,
+        "stats": stats,
+        "scope": [],
         "files": _scope_from_files(row["file_changes"], row["areas"], path_area, words),
         "files_truncated": words["files_truncated"].format(count=row["file_count"]) if row["files_truncated"] else None,
-        "insight": [], "risks": [], "advice": [], "closing": "", "coverage": None, "note": None,
-        "source": "heuristic", "pr": _pull(row), "landed": _landed(row, words),
+        "insight": [],
+        "risks": [],
+        "advice": [],
+        "closing": "",
+        "coverage": None,
+        "note": None,
+        "source": "heuristic",
+        "pr": _pull(row),
+        "landed": _landed(row, words),
         "gap": words[f"gap_{row['incomplete']}"] if isinstance(row.get("incomplete"), str) else None,
     }
     if analysis:
         insight = analysis.get("insight") or {}
         entry.update(
-            source="llm", type_text=_type_text(analysis.get("change_type") or "", analysis.get("change_type_detail"),
-                                               words) or entry["type_text"],
+            source="llm",
+            type_text=_type_text(analysis.get("change_type") or "", analysis.get("change_type_detail"), words)
+            or entry["type_text"],
             model_reason=analysis.get("importance_reason") or None,
-            summary=list(analysis.get("summary") or []) or [title], scope=list(analysis.get("scope") or []),
-            insight=[{"dimension": words["dims"][d], "text": insight.get(d) or words["insight_none"]}
-                     for d in words["dims"] if d in insight] if any(insight.values()) else [],
+            summary=list(analysis.get("summary") or []) or [title],
+            scope=list(analysis.get("scope") or []),
+            insight=[
+                {"dimension": words["dims"][d], "text": insight.get(d) or words["insight_none"]}
+                for d in words["dims"]
+                if d in insight
+            ]
+            if any(insight.values())
+            else [],
             risks=[{"title": r["title"], "details": list(r.get("details") or [])} for r in analysis.get("risks") or []],
             advice=[{"title": a["title"], "text": a.get("text") or ""} for a in analysis.get("advice") or []],
             closing=analysis.get("closing") or "",
-            coverage=words["grounding"]["parts_sep"].join(part for part in (
-                analysis.get("coverage"),
-                grounding_note(ungrounded, list(row.get("number_mismatches") or []), words["lang"],
-                               files=row["file_count"], added=row["lines_added"], deleted=row["lines_deleted"]))
-                if part) or None)
+            coverage=words["grounding"]["parts_sep"].join(
+                part
+                for part in (
+                    analysis.get("coverage"),
+                    grounding_note(
+                        ungrounded,
+                        list(row.get("number_mismatches") or []),
+                        words["lang"],
+                        files=row["file_count"],
+                        added=row["lines_added"],
+                        deleted=row["lines_deleted"],
+                    ),
+                )
+                if part
+            )
+            or None,
+        )
         lacking = [part for part in _NEEDS[level] if not entry[part]]
         if lacking:  # the model's follow-up for this level failed: the data fills in, and the entry says so
             parts = _rule_parts(row, words)
@@ -221,18 +281,32 @@ def track_record_line(record: Mapping | None, words: Mapping) -> str | None:
 
     parts = []
     if record.get("count"):
-        parts.append(history["track_record_line"].format(days=record["days"], count=record["count"],
-                                                         **{lvl.value: share(record.get(lvl.value)) for lvl in LEVELS}))
+        parts.append(
+            history["track_record_line"].format(
+                days=record["days"],
+                count=record["count"],
+                **{lvl.value: share(record.get(lvl.value)) for lvl in LEVELS},
+            )
+        )
     if "model_auc" in record:
         which = history["levels_by_model" if record.get("learned") else "levels_by_rules"]
         parts.append(which.format(model_auc=f"{record['model_auc']:.2f}", rules_auc=f"{record['rules_auc']:.2f}"))
     return " ".join(parts) or None
 
 
-def build_context(frame: pd.DataFrame, repos: Sequence[str], days: Sequence[str], lang: str = "zh",
-                  analyses: Mapping[str, Mapping] | None = None, notes: Sequence[str] = (),
-                  usage: Mapping | None = None, charts_markdown: str | None = None,
-                  path_area=None, overview=None, track_records: Mapping[str, Mapping] | None = None) -> dict:
+def build_context(
+    frame: pd.DataFrame,
+    repos: Sequence[str],
+    days: Sequence[str],
+    lang: str = "zh",
+    analyses: Mapping[str, Mapping] | None = None,
+    notes: Sequence[str] = (),
+    usage: Mapping | None = None,
+    charts_markdown: str | None = None,
+    path_area=None,
+    overview=None,
+    track_records: Mapping[str, Mapping] | None = None,
+) -> dict:
     """Build the report context for ``days`` from the rows of ``frame`` in those days.
 
     ``overview`` (a :class:`~repodigest.report.overview.Overview`) is built from the frame when not
@@ -244,11 +318,22 @@ def build_context(frame: pd.DataFrame, repos: Sequence[str], days: Sequence[str]
     overview_anchor = anchors.make("overview")
     shown = report_rows(frame, days)
     multi_day = len(days) > 1
-    title = (words["title"].format(date=days[-1]) if not multi_day
-             else words["title_range"].format(first=days[0], last=days[-1]))
-    context = {"lang": lang, "title": title, "days": list(days), "strings": words, "notes": list(notes),
-               "usage": dict(usage) if usage else None, "repos": [], "multi_repo": len(repos) > 1,
-               "multi_day": multi_day}
+    title = (
+        words["title"].format(date=days[-1])
+        if not multi_day
+        else words["title_range"].format(first=days[0], last=days[-1])
+    )
+    context = {
+        "lang": lang,
+        "title": title,
+        "days": list(days),
+        "strings": words,
+        "notes": list(notes),
+        "usage": dict(usage) if usage else None,
+        "repos": [],
+        "multi_repo": len(repos) > 1,
+        "multi_day": multi_day,
+    }
     # Headings' ids are handed out first so that commit ids (short shas) never shift them.
     repo_rows = []
     for name in repos:
@@ -259,22 +344,36 @@ def build_context(frame: pd.DataFrame, repos: Sequence[str], days: Sequence[str]
     context["charts"] = {"anchor": charts_anchor, "markdown": charts_markdown} if charts_markdown is not None else None
     for name, rows, base in repo_rows:
         counts = {lvl.value: int((rows["level"] == lvl).sum()) for lvl in LEVELS}
-        repo = {"name": name, "anchor": base, "summary_anchor": anchors.make(f"{base}-summary"),
-                "details_anchor": anchors.make(f"{base}-details"), "total": len(rows), "counts": counts,
-                "per_day": [{"day": d, "count": int((rows["day"] == d).sum())} for d in days] if multi_day else [],
-                "rows": [{"time": r["committed_local"], "author": r["author"],
-                          "title": shorten(r["title"], MAX_TITLE),
-                          "pr_number": None if pd.isna(r["pr_number"]) else int(r["pr_number"]),
-                          "pr_url": r["pr_url"] if isinstance(r["pr_url"], str) else None}
-                         for r in rows.to_dict("records")],
-                "groups": [], "track_record": track_record_line((track_records or {}).get(name), words),
-                "method_url": METHOD_URL}
+        repo = {
+            "name": name,
+            "anchor": base,
+            "summary_anchor": anchors.make(f"{base}-summary"),
+            "details_anchor": anchors.make(f"{base}-details"),
+            "total": len(rows),
+            "counts": counts,
+            "per_day": [{"day": d, "count": int((rows["day"] == d).sum())} for d in days] if multi_day else [],
+            "rows": [
+                {
+                    "time": r["committed_local"],
+                    "author": r["author"],
+                    "title": shorten(r["title"], MAX_TITLE),
+                    "pr_number": None if pd.isna(r["pr_number"]) else int(r["pr_number"]),
+                    "pr_url": r["pr_url"] if isinstance(r["pr_url"], str) else None,
+                }
+                for r in rows.to_dict("records")
+            ],
+            "groups": [],
+            "track_record": track_record_line((track_records or {}).get(name), words),
+            "method_url": METHOD_URL,
+        }
         groups = []
         for level in LEVELS:
-            level_rows = rows[rows["level"] == level].sort_values(["score", "committed_at"], ascending=[False, False],
-                                                                   kind="stable")
-            repo["groups"].append({"level": level, "anchor": anchors.make(f"{base}-{level}"),
-                                   "count": len(level_rows), "entries": []})
+            level_rows = rows[rows["level"] == level].sort_values(
+                ["score", "committed_at"], ascending=[False, False], kind="stable"
+            )
+            repo["groups"].append(
+                {"level": level, "anchor": anchors.make(f"{base}-{level}"), "count": len(level_rows), "entries": []}
+            )
             groups.append((repo["groups"][-1], level_rows))
         context["repos"].append((repo, groups))
     built = []
@@ -291,8 +390,9 @@ def build_context(frame: pd.DataFrame, repos: Sequence[str], days: Sequence[str]
     return context
 
 
-def _link_commits(context: dict, built: list, frame: pd.DataFrame, repos, days, lang: str, overview, anchor: str,
-                  words: Mapping) -> None:
+def _link_commits(
+    context: dict, built: list, frame: pd.DataFrame, repos, days, lang: str, overview, anchor: str, words: Mapping
+) -> None:
     """Cross-links, once every entry has its anchor: the overview's citations and each entry's relation
     lines (``related``, ``toc_marks``)."""
     anchor_of = {row["sha"]: entry["anchor"] for entry, row in built}
@@ -300,8 +400,10 @@ def _link_commits(context: dict, built: list, frame: pd.DataFrame, repos, days, 
     for entry, row in built:
         entry["related"] = related_context(row, index, anchor_of, words)
         place = series_place(row)
-        entry["toc_marks"] = " ".join(([words["toc_revert"]] if len(row["reverts"]) or row["is_revert"] else [])
-                                      + ([words["toc_series"].format(place=place)] if place else []))
+        entry["toc_marks"] = " ".join(
+            ([words["toc_revert"]] if len(row["reverts"]) or row["is_revert"] else [])
+            + ([words["toc_series"].format(place=place)] if place else [])
+        )
     if overview is None:
         overview = build_overview(frame, repos, days, lang)
     context["overview"] = overview_context(overview, anchor, anchor_of, words) if overview is not False else None

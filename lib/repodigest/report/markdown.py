@@ -22,24 +22,38 @@ def title_cell(title: str, pr_number: int | None = None, pr_url: str | None = No
         marker = f"(#{pr_number})"
         at = out.rfind(marker)
         if at >= 0:
-            out = f"{out[:at]}([#{pr_number}]({url})){out[at + len(marker):]}"
+            out = f"{out[:at]}([#{pr_number}]({url})){out[at + len(marker) :]}"
     return out
 
 
 @lru_cache(maxsize=4)
 def environment(template_dir: str = str(TEMPLATES)) -> jinja2.Environment:
     """The Jinja2 environment with the Markdown-safety filters registered."""
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(template_dir), trim_blocks=True,
-                             lstrip_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined,
-                             autoescape=False)
-    env.filters.update(inline=text.inline, cell=text.cell, code=text.code, link_text=text.link_text,
-                       block=text.block, item=text.item,
-                       url=text.safe_url, toc_title=text.shorten, title_cell=title_cell)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(template_dir),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+    )
+    env.filters.update(
+        inline=text.inline,
+        cell=text.cell,
+        code=text.code,
+        link_text=text.link_text,
+        block=text.block,
+        item=text.item,
+        url=text.safe_url,
+        toc_title=text.shorten,
+        title_cell=title_cell,
+    )
     return env
 
 
-def render_markdown(context: Mapping, template: str = "report.md.j2", template_dir: str | None = None,
-                    part: str | None = None) -> str:
+def render_markdown(
+    context: Mapping, template: str = "report.md.j2", template_dir: str | None = None, part: str | None = None
+) -> str:
     """Render ``context`` (see :mod:`repodigest.report.context`) to the report's Markdown; ``part``
     ("head", "repos" or "tail") renders that part alone (the template says what each holds)."""
     env = environment(template_dir or str(TEMPLATES))

@@ -27,8 +27,10 @@ def gap_notes(read, sources: Mapping[str, object], lang: str) -> list[str]:
         if commit.incomplete:
             counts[(commit.repo, commit.incomplete)] = counts.get((commit.repo, commit.incomplete), 0) + 1
     words = strings(lang)
-    return [words[f"gap_note_{kind}"].format(repo=repo, count=count, path=getattr(sources[repo], "path", repo))
-            for (repo, kind), count in counts.items()]
+    return [
+        words[f"gap_note_{kind}"].format(repo=repo, count=count, path=getattr(sources[repo], "path", repo))
+        for (repo, kind), count in counts.items()
+    ]
 
 
 def pull_request_notes(lookup, repo: str, lang: str) -> list[str]:

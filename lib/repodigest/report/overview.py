@@ -30,11 +30,11 @@ from dataclasses import asdict, dataclass, field, replace
 
 import pandas as pd
 
-from ..scoring.heuristic import is_breaking_label
-from .citations import reverted_of
 from ..frame import report_rows
 from ..i18n import strings
 from ..levels import LEVELS, Level
+from ..scoring.heuristic import is_breaking_label
+from .citations import reverted_of
 
 MAX_HIGHLIGHTS = 5
 MAX_THEMES = 8
@@ -119,8 +119,13 @@ class Overview:
 
 
 def _cite(row: Mapping) -> Cite:
-    return Cite(repo=row["repo"], sha=row["sha"], short_sha=row["short_sha"], title=row["title"],
-                url=row["url"] if isinstance(row["url"], str) else None)
+    return Cite(
+        repo=row["repo"],
+        sha=row["sha"],
+        short_sha=row["short_sha"],
+        title=row["title"],
+        url=row["url"] if isinstance(row["url"], str) else None,
+    )
 
 
 def _ranked(shown: pd.DataFrame) -> pd.DataFrame:
@@ -140,9 +145,19 @@ def _highlights(shown: pd.DataFrame, words: Mapping) -> list[Highlight]:
             members += mates.sort_values("series_index").to_dict("records")
         used.update(m["sha"] for m in members)
         size = len(members) if len(members) > 1 else None
-        picked.append(Highlight(rank=len(picked) + 1, level=row["level"], score=int(row["score"]), line="",
-                                data_line="", change_type=row["change_type"], area=row["primary_area"],
-                                commits=[_cite(m) for m in members], series_size=size))
+        picked.append(
+            Highlight(
+                rank=len(picked) + 1,
+                level=row["level"],
+                score=int(row["score"]),
+                line="",
+                data_line="",
+                change_type=row["change_type"],
+                area=row["primary_area"],
+                commits=[_cite(m) for m in members],
+                series_size=size,
+            )
+        )
         picked[-1].line = picked[-1].data_line = highlight_line(picked[-1], words)
         if len(picked) == MAX_HIGHLIGHTS:
             break
@@ -169,8 +184,17 @@ def _themes(shown: pd.DataFrame, baseline: pd.DataFrame, baseline_days: int, rep
             ratio = count / expected if expected else None
             unusual = count >= UNUSUAL_MIN and count >= UNUSUAL_RATIO * expected
             new = unusual and expected == 0
-        themes.append(Theme(repo=repo, area=area, count=int(count), daily_average=average,
-                            ratio=None if ratio is None else round(ratio, 1), unusual=unusual, new=new))
+        themes.append(
+            Theme(
+                repo=repo,
+                area=area,
+                count=int(count),
+                daily_average=average,
+                ratio=None if ratio is None else round(ratio, 1),
+                unusual=unusual,
+                new=new,
+            )
+        )
     return sorted(themes, key=lambda t: (-t.count, t.repo, t.area))
 
 
@@ -185,12 +209,29 @@ def _watch(shown: pd.DataFrame) -> list[Watch]:
         cite = _cite(row)
         if row["is_revert"] or len(row["reverts"]):
             target, day, quoted = reverted_of(row)
-            reverted = None if target is None else Cite(
-                repo=row["repo"], sha=target["sha"], short_sha=target["sha"][:7], title=target["title"],
-                url=target.get("url"), in_report=target["sha"] in in_report)
+            reverted = (
+                None
+                if target is None
+                else Cite(
+                    repo=row["repo"],
+                    sha=target["sha"],
+                    short_sha=target["sha"][:7],
+                    title=target["title"],
+                    url=target.get("url"),
+                    in_report=target["sha"] in in_report,
+                )
+            )
             lived = row["revert_lived_hours"]
-            items.append(Watch("revert", cite, reverted=reverted, reverted_day=day, quoted=quoted,
-                               lived_hours=None if pd.isna(lived) else float(lived)))
+            items.append(
+                Watch(
+                    "revert",
+                    cite,
+                    reverted=reverted,
+                    reverted_day=day,
+                    quoted=quoted,
+                    lived_hours=None if pd.isna(lived) else float(lived),
+                )
+            )
         if _breaking(row):
             items.append(Watch("breaking", cite))
         if len(row["security_paths"]):
@@ -200,8 +241,9 @@ def _watch(shown: pd.DataFrame) -> list[Watch]:
     return sorted(items, key=lambda w: _WATCH_ORDER.index(w.kind))
 
 
-def _headline(total: int, counts: Mapping, themes: list[Theme], watch: list[Watch], multi_day: bool,
-              words: Mapping) -> str:
+def _headline(
+    total: int, counts: Mapping, themes: list[Theme], watch: list[Watch], multi_day: bool, words: Mapping
+) -> str:
     if not total:
         return words["ov_empty_range" if multi_day else "ov_empty"]
     parts = [words["ov_head_range" if multi_day else "ov_head"].format(total=total, high=counts["high"])]
@@ -212,8 +254,13 @@ def _headline(total: int, counts: Mapping, themes: list[Theme], watch: list[Watc
         parts.append(words["ov_head_busiest"].format(area=themes[0].area, count=themes[0].count))
     kinds = [k for k in _WATCH_ORDER if any(w.kind == k for w in watch)]
     if kinds:
-        parts.append(words["ov_head_watch"].format(items=words["ov_sep"].join(
-            words[f"ov_count_{k}"].format(count=sum(w.kind == k for w in watch)) for k in kinds)))
+        parts.append(
+            words["ov_head_watch"].format(
+                items=words["ov_sep"].join(
+                    words[f"ov_count_{k}"].format(count=sum(w.kind == k for w in watch)) for k in kinds
+                )
+            )
+        )
     return words["ov_head_join"].join(parts) + words["ov_head_end"]
 
 
@@ -225,8 +272,9 @@ def baseline_of(frame: pd.DataFrame, days: Sequence[str]) -> int:
     return (pd.Timestamp(min(days)) - pd.Timestamp(earlier.min())).days
 
 
-def build_overview(frame: pd.DataFrame, repos: Sequence[str], days: Sequence[str], lang: str = "zh",
-                   baseline_days: int | None = None) -> Overview:
+def build_overview(
+    frame: pd.DataFrame, repos: Sequence[str], days: Sequence[str], lang: str = "zh", baseline_days: int | None = None
+) -> Overview:
     """The overview of ``days`` from ``frame`` (report and trend rows); ``baseline_days`` is the
     number of trend-window days before the report's first day (default: counted from the frame)."""
     words = strings(lang)
@@ -241,15 +289,28 @@ def build_overview(frame: pd.DataFrame, repos: Sequence[str], days: Sequence[str
     cited = {c.sha for h in highlights for c in h.commits}
     rest = shown[~shown["sha"].isin(cited)]["change_type"].value_counts()
     headline = _headline(len(shown), counts, themes, watch, len(days) > 1, words)
-    return Overview(lang=lang, days=days, repos=list(repos), total=int(len(shown)), counts=counts,
-                    headline=headline, data_headline=headline, highlights=highlights, themes=themes[:MAX_THEMES],
-                    more_themes=max(0, len(themes) - MAX_THEMES), baseline_days=int(baseline_days),
-                    watch=watch[:MAX_WATCH], more_watch=max(0, len(watch) - MAX_WATCH),
-                    also_landed={str(k): int(v) for k, v in rest.items()}, note=words["ov_note_data"])
+    return Overview(
+        lang=lang,
+        days=days,
+        repos=list(repos),
+        total=int(len(shown)),
+        counts=counts,
+        headline=headline,
+        data_headline=headline,
+        highlights=highlights,
+        themes=themes[:MAX_THEMES],
+        more_themes=max(0, len(themes) - MAX_THEMES),
+        baseline_days=int(baseline_days),
+        watch=watch[:MAX_WATCH],
+        more_watch=max(0, len(watch) - MAX_WATCH),
+        also_landed={str(k): int(v) for k, v in rest.items()},
+        note=words["ov_note_data"],
+    )
 
 
-def worded(overview: Overview, headline: str | None, lines: Mapping[int, str], *, failed: str | None = None,
-           rejected: int = 0) -> Overview:
+def worded(
+    overview: Overview, headline: str | None, lines: Mapping[int, str], *, failed: str | None = None, rejected: int = 0
+) -> Overview:
     """``overview`` with the model's wording where it has some (``lines`` by highlight rank), and the
     note saying who wrote what: the model, the data (no model), or the data after a failed request."""
     words = strings(overview.lang)
@@ -260,5 +321,6 @@ def worded(overview: Overview, headline: str | None, lines: Mapping[int, str], *
     if not used:
         return replace(overview, note=words["ov_note_rejected"])
     note = words["ov_note_llm"] + (words["ov_note_some_rejected"].format(count=rejected) if rejected else "")
-    return replace(overview, headline=headline or overview.data_headline, highlights=highlights, source="llm",
-                   note=note)
+    return replace(
+        overview, headline=headline or overview.data_headline, highlights=highlights, source="llm", note=note
+    )

@@ -49,8 +49,11 @@ def inline(text: str | None, pipes: bool = False) -> str:
     value = one_line(text)
     parts, last = [], 0
     for match in _CODE_SPAN.finditer(value):
-        parts.append(_escape_prose(value[last:match.start()]).replace("|", "\\|") if pipes
-                     else _escape_prose(value[last:match.start()]))
+        parts.append(
+            _escape_prose(value[last : match.start()]).replace("|", "\\|")
+            if pipes
+            else _escape_prose(value[last : match.start()])
+        )
         span = match.group(0)
         parts.append(_html_code(match.group(2).strip() or match.group(2)) if pipes and "|" in span else span)
         last = match.end()
@@ -140,8 +143,11 @@ def code(text: str | None) -> str:
 def first_paragraph(body: str, limit: int = 600) -> str:
     """The commit body's first meaningful paragraph, cleaned: no trailers, no bullets' markup."""
     for block in re.split(r"\n\s*\n", body.replace("\r\n", "\n")):
-        lines = [ln for ln in block.split("\n") if ln.strip() and not _TRAILER.match(ln)
-                 and not ln.strip().startswith(("<!--", "---", "```", "#"))]
+        lines = [
+            ln
+            for ln in block.split("\n")
+            if ln.strip() and not _TRAILER.match(ln) and not ln.strip().startswith(("<!--", "---", "```", "#"))
+        ]
         if not lines:
             continue
         text = one_line(" ".join(re.sub(r"^\s*([-*+]|\d+[.)])\s+", "", ln) for ln in lines))

@@ -12,29 +12,111 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections import Counter
-from functools import lru_cache
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from ..config import AreaRule
 from . import paths
 
 # Directory names that hold code but name no feature. "srt" (SGLang runtime) and "layers" are
 # listed because the first users' monorepo nests every feature under them.
-GENERIC_DIRS = frozenset({"src", "lib", "libs", "python", "crates", "packages", "pkg", "pkgs", "internal",
-                          "source", "sources", "srt", "layers", "modules", "main", "java", "kotlin",
-                          "scala", "go", "cmd", "csrc", "include"})
+GENERIC_DIRS = frozenset(
+    {
+        "src",
+        "lib",
+        "libs",
+        "python",
+        "crates",
+        "packages",
+        "pkg",
+        "pkgs",
+        "internal",
+        "source",
+        "sources",
+        "srt",
+        "layers",
+        "modules",
+        "main",
+        "java",
+        "kotlin",
+        "scala",
+        "go",
+        "cmd",
+        "csrc",
+        "include",
+    }
+)
 # Top-level directories whose role is the area, whatever lies below them.
-ROLE_DIRS = {"test": "tests", "tests": "tests", "testing": "tests", "docs": "docs", "doc": "docs",
-             ".github": "ci", ".circleci": "ci", "ci": "ci", "docker": "docker", "benchmark": "benchmark",
-             "benchmarks": "benchmark", "bench": "benchmark", "examples": "examples", "example": "examples",
-             "scripts": "scripts", "tools": "tools", "third_party": "third_party", "3rdparty": "third_party"}
+ROLE_DIRS = {
+    "test": "tests",
+    "tests": "tests",
+    "testing": "tests",
+    "docs": "docs",
+    "doc": "docs",
+    ".github": "ci",
+    ".circleci": "ci",
+    "ci": "ci",
+    "docker": "docker",
+    "benchmark": "benchmark",
+    "benchmarks": "benchmark",
+    "bench": "benchmark",
+    "examples": "examples",
+    "example": "examples",
+    "scripts": "scripts",
+    "tools": "tools",
+    "third_party": "third_party",
+    "3rdparty": "third_party",
+}
 # Bracket tags and conventional-commit words that state a change type, not an area.
-TYPE_WORDS = frozenset({"fix", "fixes", "fixed", "bugfix", "bug", "hotfix", "feat", "feature", "features",
-                        "perf", "performance", "refactor", "refactoring", "doc", "docs", "documentation",
-                        "test", "tests", "ci", "build", "chore", "misc", "minor", "style", "revert",
-                        "security", "wip", "deps", "dependencies", "release", "breaking", "new", "cleanup",
-                        "improvement", "enhancement", "opt", "optimization", "update", "draft", "rfc", "nit",
-                        "typo", "lint", "format", "auto sync"})
+TYPE_WORDS = frozenset(
+    {
+        "fix",
+        "fixes",
+        "fixed",
+        "bugfix",
+        "bug",
+        "hotfix",
+        "feat",
+        "feature",
+        "features",
+        "perf",
+        "performance",
+        "refactor",
+        "refactoring",
+        "doc",
+        "docs",
+        "documentation",
+        "test",
+        "tests",
+        "ci",
+        "build",
+        "chore",
+        "misc",
+        "minor",
+        "style",
+        "revert",
+        "security",
+        "wip",
+        "deps",
+        "dependencies",
+        "release",
+        "breaking",
+        "new",
+        "cleanup",
+        "improvement",
+        "enhancement",
+        "opt",
+        "optimization",
+        "update",
+        "draft",
+        "rfc",
+        "nit",
+        "typo",
+        "lint",
+        "format",
+        "auto sync",
+    }
+)
 _LEADING_TAGS = re.compile(r"^\s*((?:\[[^\]\n]{1,40}\]\s*)+)")
 _ONE_TAG = re.compile(r"\[([^\]\n]{1,40})\]")
 _CONVENTIONAL = re.compile(r"^\s*([A-Za-z]+)(?:\(([^)\n]{1,40})\))?(!)?:\s")
@@ -52,7 +134,7 @@ def title_areas(title: str) -> list[str]:
     leading = _LEADING_TAGS.match(title)
     if leading:
         found += _ONE_TAG.findall(leading.group(1))
-    conventional = _CONVENTIONAL.match(title[leading.end():] if leading else title)
+    conventional = _CONVENTIONAL.match(title[leading.end() :] if leading else title)
     if conventional and conventional.group(2):
         found += re.split(r"[,/]\s*", conventional.group(2))
     areas = []
@@ -122,8 +204,9 @@ def order_areas(title: str, weights: Counter[str]) -> list[str]:
     return ordered
 
 
-def commit_areas(title: str, files: Iterable[tuple[str, int]], rules: Sequence[AreaRule] = (),
-                 repo_short_name: str = "") -> list[str]:
+def commit_areas(
+    title: str, files: Iterable[tuple[str, int]], rules: Sequence[AreaRule] = (), repo_short_name: str = ""
+) -> list[str]:
     """Areas of a commit, most significant first: title tags, then path areas by lines changed.
 
     ``files`` holds ``(path, lines changed)`` pairs.

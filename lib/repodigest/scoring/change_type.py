@@ -18,40 +18,111 @@ from collections.abc import Sequence
 
 from . import paths
 
-CHANGE_TYPES = ("feat", "fix", "perf", "refactor", "security", "revert", "docs", "test", "ci", "build",
-                "deps", "chore", "other")
+CHANGE_TYPES = (
+    "feat",
+    "fix",
+    "perf",
+    "refactor",
+    "security",
+    "revert",
+    "docs",
+    "test",
+    "ci",
+    "build",
+    "deps",
+    "chore",
+    "other",
+)
 
 # Words as people write them in prefixes and tags -> our type.
 _WORD_TYPE = {
-    "feat": "feat", "feature": "feat", "features": "feat", "new": "feat", "model": "feat", "enhancement": "feat",
-    "fix": "fix", "fixes": "fix", "fixed": "fix", "bugfix": "fix", "bug": "fix", "hotfix": "fix",
-    "perf": "perf", "performance": "perf", "opt": "perf", "optimization": "perf", "optimize": "perf",
-    "refactor": "refactor", "refactoring": "refactor", "cleanup": "refactor", "style": "chore",
-    "doc": "docs", "docs": "docs", "documentation": "docs", "typo": "docs",
-    "test": "test", "tests": "test", "ci": "ci", "build": "build", "deps": "deps", "dependencies": "deps",
-    "chore": "chore", "misc": "chore", "minor": "chore", "lint": "chore", "format": "chore", "release": "chore",
-    "revert": "revert", "security": "security", "sec": "security",
+    "feat": "feat",
+    "feature": "feat",
+    "features": "feat",
+    "new": "feat",
+    "model": "feat",
+    "enhancement": "feat",
+    "fix": "fix",
+    "fixes": "fix",
+    "fixed": "fix",
+    "bugfix": "fix",
+    "bug": "fix",
+    "hotfix": "fix",
+    "perf": "perf",
+    "performance": "perf",
+    "opt": "perf",
+    "optimization": "perf",
+    "optimize": "perf",
+    "refactor": "refactor",
+    "refactoring": "refactor",
+    "cleanup": "refactor",
+    "style": "chore",
+    "doc": "docs",
+    "docs": "docs",
+    "documentation": "docs",
+    "typo": "docs",
+    "test": "test",
+    "tests": "test",
+    "ci": "ci",
+    "build": "build",
+    "deps": "deps",
+    "dependencies": "deps",
+    "chore": "chore",
+    "misc": "chore",
+    "minor": "chore",
+    "lint": "chore",
+    "format": "chore",
+    "release": "chore",
+    "revert": "revert",
+    "security": "security",
+    "sec": "security",
 }
 _CONVENTIONAL = re.compile(r"^\s*(?:\[[^\]\n]{1,40}\]\s*)*([A-Za-z]+)(?:\([^)\n]{0,40}\))?(!)?:\s")
 _TAGS = re.compile(r"\[([^\]\n]{1,40})\]")
 _REVERT = re.compile(r"^\s*(revert\b|\[revert\])", re.IGNORECASE)
 # git's own merge titles; "Merge pull request #N from owner/branch" is not one (GitHub's, and its
 # branch name is all the title says).
-_GIT_MERGE = re.compile(r"^\s*Merge (?:remote-tracking )?(?:branch(?:es)? '[^']*'(?:,? (?:and )?'[^']*')*"
-                        r"(?: of \S+)?|\S+)(?: into \S+)?(?::\s*(?P<text>.*))?$")
+_GIT_MERGE = re.compile(
+    r"^\s*Merge (?:remote-tracking )?(?:branch(?:es)? '[^']*'(?:,? (?:and )?'[^']*')*"
+    r"(?: of \S+)?|\S+)(?: into \S+)?(?::\s*(?P<text>.*))?$"
+)
 # Keyword rules, most specific first: "fix perf regression" is a fix.
 _KEYWORDS: Sequence[tuple[str, re.Pattern]] = [
     ("security", re.compile(r"\b(cve-\d+|vulnerab\w*|security|xss|csrf|ssrf|rce|injection|exploit)\b", re.I)),
-    ("fix", re.compile(r"\b(fix\w*|bug\w*|crash\w*|hang\w*|deadlock\w*|regression|broken|incorrect|wrong|"
-                       r"leak\w*|nan|oom|race|error|failure|fail\w*|issue)\b", re.I)),
-    ("perf", re.compile(r"\b(perf|performance|speed\w*|faster|optimi[sz]\w*|accelerat\w*|latency|throughput|"
-                        r"\d+(\.\d+)?x)\b", re.I)),
-    ("refactor", re.compile(r"\b(refactor\w*|clean\s?up|cleanup|rename\w*|mov(e|es|ed|ing)|simplif\w*|"
-                            r"restructur\w*|reorganiz\w*|split\w*|extract\w*|remove\w*|deprecat\w*|unify)\b", re.I)),
+    (
+        "fix",
+        re.compile(
+            r"\b(fix\w*|bug\w*|crash\w*|hang\w*|deadlock\w*|regression|broken|incorrect|wrong|"
+            r"leak\w*|nan|oom|race|error|failure|fail\w*|issue)\b",
+            re.I,
+        ),
+    ),
+    (
+        "perf",
+        re.compile(
+            r"\b(perf|performance|speed\w*|faster|optimi[sz]\w*|accelerat\w*|latency|throughput|"
+            r"\d+(\.\d+)?x)\b",
+            re.I,
+        ),
+    ),
+    (
+        "refactor",
+        re.compile(
+            r"\b(refactor\w*|clean\s?up|cleanup|rename\w*|mov(e|es|ed|ing)|simplif\w*|"
+            r"restructur\w*|reorganiz\w*|split\w*|extract\w*|remove\w*|deprecat\w*|unify)\b",
+            re.I,
+        ),
+    ),
     ("chore", re.compile(r"\b(pre-commit|lint\w*|reformat\w*|formatting|code style|bump version)\b", re.I)),
     ("deps", re.compile(r"\b(bump\w*|upgrade\w*|pin|unpin|dependenc\w*)\b", re.I)),
-    ("feat", re.compile(r"\b(add\w*|support\w*|implement\w*|introduc\w*|enabl\w*|new|allow\w*|improv\w*|"
-                        r"enhanc\w*|expos\w*|collect\w*|extend\w*)\b", re.I)),
+    (
+        "feat",
+        re.compile(
+            r"\b(add\w*|support\w*|implement\w*|introduc\w*|enabl\w*|new|allow\w*|improv\w*|"
+            r"enhanc\w*|expos\w*|collect\w*|extend\w*)\b",
+            re.I,
+        ),
+    ),
     ("docs", re.compile(r"\b(docs?|readme|documentation|typo\w*|comment\w*)\b", re.I)),
 ]
 # The same rules without IGNORECASE, for a lowered title (faster): they match alike wherever the title has

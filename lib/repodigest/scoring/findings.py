@@ -44,8 +44,9 @@ class Finding:
         return {"code": self.code, "paths": list(self.paths), "lines": self.lines, "files": self.files}
 
 
-def findings(commit: Commit, change_type: str, signals, areas: Sequence[str]) -> tuple[tuple[Finding, ...],
-                                                                                        tuple[Finding, ...]]:
+def findings(
+    commit: Commit, change_type: str, signals, areas: Sequence[str]
+) -> tuple[tuple[Finding, ...], tuple[Finding, ...]]:
     """The risks and the advice of a commit by the table in this module's docstring, in that order."""
     risks: list[Finding] = []
     advice: list[Finding] = []

@@ -51,25 +51,49 @@ HIGH_AT = 64
 MEDIUM_AT = 25
 
 # Base points by change type: how much a reader of the daily report needs to know about it.
-TYPE_POINTS = {"security": 30, "feat": 14, "perf": 14, "fix": 12, "revert": 12, "refactor": 10,
-               "other": 8, "build": 6, "deps": 6, "ci": 4, "chore": 3, "test": 2, "docs": 1}
+TYPE_POINTS = {
+    "security": 30,
+    "feat": 14,
+    "perf": 14,
+    "fix": 12,
+    "revert": 12,
+    "refactor": 10,
+    "other": 8,
+    "build": 6,
+    "deps": 6,
+    "ci": 4,
+    "chore": 3,
+    "test": 2,
+    "docs": 1,
+}
 POINTS = {
-    "size_per_doubling": 7, "size_floor_lines": 8, "size_cap": 35,  # 8 lines -> 0, 1k lines -> ~35
-    "files_per_doubling": 4, "files_cap": 12,
-    "area_each": 4, "areas_cap": 12,  # per area beyond the first
+    "size_per_doubling": 7,
+    "size_floor_lines": 8,
+    "size_cap": 35,  # 8 lines -> 0, 1k lines -> ~35
+    "files_per_doubling": 4,
+    "files_cap": 12,
+    "area_each": 4,
+    "areas_cap": 12,  # per area beyond the first
     "entropy": 6,  # at perfectly even spread over >= 2 files
-    "public_api": 8, "security_path": 12, "build_path": 4, "ci_path": 3,
+    "public_api": 8,
+    "security_path": 12,
+    "build_path": 4,
+    "ci_path": 3,
     "breaking": 20,
     # Files the loaded history flags (History): named in the reasons, weighed 0 (see the docstring).
-    "hotspot": 0, "knowledge_island": 0,
-    "bot_cap": 15, "support_only_cap": MEDIUM_AT + 10,
+    "hotspot": 0,
+    "knowledge_island": 0,
+    "bot_cap": 15,
+    "support_only_cap": MEDIUM_AT + 10,
 }
 # Pull-request labels a maintainer sets when a change matters; keys are normalized (see _label_key).
 LABEL_POINTS = {"breaking": 20, "breaking change": 20, "security": 20, "high priority": 15, "bug": 6}
 LABELS_CAP = 30
 _BREAKING_LABELS = {"breaking", "breaking change"}
-_BREAKING = re.compile(r"(^\s*\w+(\([^)]*\))?!:|BREAKING[ -]CHANGE|\[breaking\]|\bbackward[s]?[- ]incompatible\b)",
-                       re.IGNORECASE | re.MULTILINE)
+_BREAKING = re.compile(
+    r"(^\s*\w+(\([^)]*\))?!:|BREAKING[ -]CHANGE|\[breaking\]|\bbackward[s]?[- ]incompatible\b)",
+    re.IGNORECASE | re.MULTILINE,
+)
 # The non-ASCII letters that re.IGNORECASE matches to ASCII ones (İ ı ſ K): a text without them holds a
 # case-insensitive match of an ASCII word only where its lower() holds the word.
 _FOLDS_TO_ASCII = ("\u0130", "\u0131", "\u017f", "\u212a")
@@ -184,8 +208,13 @@ def _has_breaking_marker(message: str) -> bool:
 @lru_cache(maxsize=1 << 16)  # a history changes the same files again and again
 def _path_kinds(path: str) -> tuple[bool, bool, bool, bool, bool]:
     """(test, public API, security-sensitive, build, CI) of one path (scoring.paths)."""
-    return (paths.is_test(path), paths.is_public_api(path), paths.is_security_sensitive(path), paths.is_build(path),
-            paths.is_ci(path))
+    return (
+        paths.is_test(path),
+        paths.is_public_api(path),
+        paths.is_security_sensitive(path),
+        paths.is_build(path),
+        paths.is_ci(path),
+    )
 
 
 def signals_of(commit: Commit, change_type: str) -> Signals:
@@ -200,7 +229,9 @@ def signals_of(commit: Commit, change_type: str) -> Signals:
         added, deleted, binary = added + a, deleted + d, binary + (1 if f.binary else 0)
         churns.append(a + d)
     return Signals(
-        lines_added=added, lines_deleted=deleted, files=len(files),
+        lines_added=added,
+        lines_deleted=deleted,
+        files=len(files),
         binary_files=binary,
         directories=len({n.rsplit("/", 1)[0] if "/" in n else "" for n in names}),
         subsystems=len({n.split("/", 1)[0] if "/" in n else "" for n in names}),
@@ -226,8 +257,9 @@ def is_breaking_label(label: str) -> bool:
     return _label_key(label) in _BREAKING_LABELS
 
 
-def label_reasons(labels: Sequence[str], extra: Mapping[str, float] | None = None,
-                  breaking_marker: bool = False) -> list[Reason]:
+def label_reasons(
+    labels: Sequence[str], extra: Mapping[str, float] | None = None, breaking_marker: bool = False
+) -> list[Reason]:
     """One ``pr_label`` reason per label worth points (``LABEL_POINTS`` merged with ``extra``),
     the positive ones capped at ``LABELS_CAP`` in all."""
     table = {**LABEL_POINTS, **{_label_key(k): float(v) for k, v in (extra or {}).items()}}
@@ -258,15 +290,25 @@ def measure(commit: Commit, rules: RepoRules = RepoRules()) -> Measured:
     file_areas = tuple(file_area(f.path, rules.areas, rules.short_name) for f in commit.files)
     weights = area_weights(zip(file_areas, (f.churn for f in commit.files)))
     authored = commit.authored
-    authored_areas = (file_areas,) if authored == (commit,) else tuple(
-        tuple(file_area(f.path, rules.areas, rules.short_name) for f in c.files) for c in authored)
-    return Measured(change_type=change_type, type_rule=type_rule, signals=signals_of(commit, change_type),
-                    areas=tuple(order_areas(commit.title, weights)), file_areas=file_areas, area_count=len(weights),
-                    authored_areas=authored_areas)
+    authored_areas = (
+        (file_areas,)
+        if authored == (commit,)
+        else tuple(tuple(file_area(f.path, rules.areas, rules.short_name) for f in c.files) for c in authored)
+    )
+    return Measured(
+        change_type=change_type,
+        type_rule=type_rule,
+        signals=signals_of(commit, change_type),
+        areas=tuple(order_areas(commit.title, weights)),
+        file_areas=file_areas,
+        area_count=len(weights),
+        authored_areas=authored_areas,
+    )
 
 
-def judge(commit: Commit, measured: Measured, rules: RepoRules = RepoRules(),
-          history: History | None = None) -> Assessment:
+def judge(
+    commit: Commit, measured: Measured, rules: RepoRules = RepoRules(), history: History | None = None
+) -> Assessment:
     """Score one measured commit and say why, by the rule in this module's docstring."""
     s, change_type, type_rule = measured.signals, measured.change_type, measured.type_rule
     p = POINTS
@@ -278,14 +320,22 @@ def judge(commit: Commit, measured: Measured, rules: RepoRules = RepoRules(),
     if s.files > 1:
         reasons.append(Reason("files", min(p["files_cap"], p["files_per_doubling"] * math.log2(s.files)), str(s.files)))
     if measured.area_count > 1:
-        reasons.append(Reason("areas", min(p["areas_cap"], p["area_each"] * (measured.area_count - 1)),
-                              str(measured.area_count)))
+        reasons.append(
+            Reason("areas", min(p["areas_cap"], p["area_each"] * (measured.area_count - 1)), str(measured.area_count))
+        )
     if s.entropy > 0:
         reasons.append(Reason("entropy", p["entropy"] * s.entropy, f"{s.entropy:.2f}"))
-    for code, found in (("public_api", s.public_api_paths), ("security_path", s.security_paths),
-                        ("build_path", s.build_paths), ("ci_path", s.ci_paths)):
-        if found and not (code == "build_path" and change_type in ("build", "deps")) \
-                and not (code == "ci_path" and change_type == "ci"):
+    for code, found in (
+        ("public_api", s.public_api_paths),
+        ("security_path", s.security_paths),
+        ("build_path", s.build_paths),
+        ("ci_path", s.ci_paths),
+    ):
+        if (
+            found
+            and not (code == "build_path" and change_type in ("build", "deps"))
+            and not (code == "ci_path" and change_type == "ci")
+        ):
             reasons.append(Reason(code, p[code], found[0]))
     if s.breaking:
         reasons.append(Reason("breaking", p["breaking"]))
@@ -297,17 +347,29 @@ def judge(commit: Commit, measured: Measured, rules: RepoRules = RepoRules(),
     if s.bot and score > p["bot_cap"]:
         reasons.append(Reason("bot", p["bot_cap"] - score, commit.author_login or commit.author_name))
         score = p["bot_cap"]
-    elif (change_type in ("docs", "test", "ci", "chore") and (type_rule == "paths" or change_type == "chore")
-          and score > p["support_only_cap"]):
+    elif (
+        change_type in ("docs", "test", "ci", "chore")
+        and (type_rule == "paths" or change_type == "chore")
+        and score > p["support_only_cap"]
+    ):
         reasons.append(Reason("support_only", p["support_only_cap"] - score, change_type))
         score = p["support_only_cap"]
     score = int(round(max(0.0, min(100.0, score))))
     ordered = sorted(reasons, key=lambda r: -abs(r.points))
     risks, advice = findings(commit, change_type, s, measured.areas)
-    return Assessment(areas=measured.areas, change_type=change_type, type_rule=type_rule, signals=s,
-                      score=score, level=level_of_score(score), reasons=tuple(ordered),
-                      file_areas=measured.file_areas, risks=risks, advice=advice,
-                      authored_areas=measured.authored_areas)
+    return Assessment(
+        areas=measured.areas,
+        change_type=change_type,
+        type_rule=type_rule,
+        signals=s,
+        score=score,
+        level=level_of_score(score),
+        reasons=tuple(ordered),
+        file_areas=measured.file_areas,
+        risks=risks,
+        advice=advice,
+        authored_areas=measured.authored_areas,
+    )
 
 
 def assess(commit: Commit, rules: RepoRules = RepoRules(), history: History | None = None) -> Assessment:

@@ -11,33 +11,121 @@ from functools import lru_cache
 from pathlib import PurePosixPath
 
 _DOC_EXT = {".md", ".rst", ".txt", ".adoc", ".ipynb"}
-_DOC_NAMES = {"readme", "changelog", "changes", "license", "licence", "authors", "contributing",
-              "code_of_conduct", "notice", "history", "security"}
+_DOC_NAMES = {
+    "readme",
+    "changelog",
+    "changes",
+    "license",
+    "licence",
+    "authors",
+    "contributing",
+    "code_of_conduct",
+    "notice",
+    "history",
+    "security",
+}
 _DOC_DIRS = {"docs", "doc", "documentation"}
-_TEST_DIRS = {"test", "tests", "testing", "__tests__", "spec", "specs", "snapshots", "mdtest", "e2e",
-              "fixtures", "testdata", "test_data"}
+_TEST_DIRS = {
+    "test",
+    "tests",
+    "testing",
+    "__tests__",
+    "spec",
+    "specs",
+    "snapshots",
+    "mdtest",
+    "e2e",
+    "fixtures",
+    "testdata",
+    "test_data",
+}
 _TEST_FILE = re.compile(r"(^test_.*|.*_test\.[a-z]+$|.*\.test\.[a-z]+$|.*\.spec\.[a-z]+$|^conftest\.py$|.*\.snap$)")
-_CI_PREFIXES = (".github/", ".gitlab-ci", ".circleci/", ".buildkite/", "scripts/ci/", "ci/", ".ci/", "azure-pipelines",
-                ".travis.yml", "jenkinsfile", ".pre-commit-config")
-_LOCKFILES = {"cargo.lock", "poetry.lock", "uv.lock", "pdm.lock", "pipfile.lock", "package-lock.json",
-              "yarn.lock", "pnpm-lock.yaml", "go.sum", "gemfile.lock", "composer.lock", "flake.lock"}
-_BUILD_FILES = {"pyproject.toml", "setup.py", "setup.cfg", "cargo.toml", "package.json", "cmakelists.txt",
-                "makefile", "go.mod", "build.gradle", "pom.xml", "meson.build", "build.rs", "manifest.in",
-                "environment.yml", "tox.ini", "noxfile.py", "dockerfile", ".dockerignore", "justfile"}
+_CI_PREFIXES = (
+    ".github/",
+    ".gitlab-ci",
+    ".circleci/",
+    ".buildkite/",
+    "scripts/ci/",
+    "ci/",
+    ".ci/",
+    "azure-pipelines",
+    ".travis.yml",
+    "jenkinsfile",
+    ".pre-commit-config",
+)
+_LOCKFILES = {
+    "cargo.lock",
+    "poetry.lock",
+    "uv.lock",
+    "pdm.lock",
+    "pipfile.lock",
+    "package-lock.json",
+    "yarn.lock",
+    "pnpm-lock.yaml",
+    "go.sum",
+    "gemfile.lock",
+    "composer.lock",
+    "flake.lock",
+}
+_BUILD_FILES = {
+    "pyproject.toml",
+    "setup.py",
+    "setup.cfg",
+    "cargo.toml",
+    "package.json",
+    "cmakelists.txt",
+    "makefile",
+    "go.mod",
+    "build.gradle",
+    "pom.xml",
+    "meson.build",
+    "build.rs",
+    "manifest.in",
+    "environment.yml",
+    "tox.ini",
+    "noxfile.py",
+    "dockerfile",
+    ".dockerignore",
+    "justfile",
+}
 _BUILD_DIRS = {"docker", "cmake", "packaging", ".devcontainer"}
-_GENERATED = re.compile(r"(\.min\.(js|css)$|\.pb\.go$|_pb2(_grpc)?\.py$|\.generated\.|\.schema\.json$|"
-                        r"(^|/)generated/|(^|/)dist/|\.snap$|\.svg$)")
-_VENDORED_DIRS = {"vendor", "vendored", "third_party", "third-party", "thirdparty", "node_modules", "external", "3rdparty"}
+_GENERATED = re.compile(
+    r"(\.min\.(js|css)$|\.pb\.go$|_pb2(_grpc)?\.py$|\.generated\.|\.schema\.json$|"
+    r"(^|/)generated/|(^|/)dist/|\.snap$|\.svg$)"
+)
+_VENDORED_DIRS = {
+    "vendor",
+    "vendored",
+    "third_party",
+    "third-party",
+    "thirdparty",
+    "node_modules",
+    "external",
+    "3rdparty",
+}
 # Places where a small change can break many users or open a hole: named, so a reason can say so.
-_PUBLIC_API = re.compile(r"(^|/)(__init__\.py|api/|apis/|openai_api|entrypoints/|include/.*\.h(pp)?$|"
-                         r".*\.proto$|.*\.pyi$|server_args\.py$|cli\.py$|lib\.rs$|public/|protocol)")
+_PUBLIC_API = re.compile(
+    r"(^|/)(__init__\.py|api/|apis/|openai_api|entrypoints/|include/.*\.h(pp)?$|"
+    r".*\.proto$|.*\.pyi$|server_args\.py$|cli\.py$|lib\.rs$|public/|protocol)"
+)
 # Security words as whole words of a path (split at "/", "_", "-", "." and case changes): "token"
 # alone is text in an LLM server (tokenizer, token_dispatcher, per_token_group), a credential only
 # next to an auth word (auth_token, access_token, api_token).
-_SECURITY_WORDS = re.compile(r"^(auth[nz]?|authenticat\w*|authori[sz]\w*|oauth\w*|escape|\w*crypt\w*|secrets?|passwords?|passwd|permissions?|sandbox\w*|"
-                             r"security|ssl|tls|credentials?|saniti[sz]\w*|cve|csrf|xss|jwt|apikeys?)$")
-_CREDENTIAL_PAIRS = {("access", "token"), ("api", "token"), ("api", "key"), ("api", "keys"), ("auth", "token"),
-                     ("refresh", "token"), ("bearer", "token"), ("id", "token"), ("session", "token")}
+_SECURITY_WORDS = re.compile(
+    r"^(auth[nz]?|authenticat\w*|authori[sz]\w*|oauth\w*|escape|\w*crypt\w*|secrets?|passwords?|passwd|permissions?|sandbox\w*|"
+    r"security|ssl|tls|credentials?|saniti[sz]\w*|cve|csrf|xss|jwt|apikeys?)$"
+)
+_CREDENTIAL_PAIRS = {
+    ("access", "token"),
+    ("api", "token"),
+    ("api", "key"),
+    ("api", "keys"),
+    ("auth", "token"),
+    ("refresh", "token"),
+    ("bearer", "token"),
+    ("id", "token"),
+    ("session", "token"),
+}
 _WORD_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
 
 
@@ -104,7 +192,9 @@ def is_security_sensitive(path: str) -> bool:
     if is_test(path) or is_doc(path):
         return False
     words = [w.lower() for w in _WORD_SPLIT.split(path) if w]
-    return any(_SECURITY_WORDS.match(w) for w in words) or any(pair in _CREDENTIAL_PAIRS for pair in zip(words, words[1:]))
+    return any(_SECURITY_WORDS.match(w) for w in words) or any(
+        pair in _CREDENTIAL_PAIRS for pair in zip(words, words[1:])
+    )
 
 
 @_cached

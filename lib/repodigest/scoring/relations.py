@@ -53,8 +53,10 @@ from .heuristic import Assessment
 RUN_GAP = timedelta(hours=4)
 RUN_MIN = 3
 SUPPORT_AREAS = frozenset({"tests", "ci", "root"})  # shared by unrelated work: never what ties a run
-_MARKER = re.compile(r"[\[(][^\[\]()]*?\b(\d{1,3})\s*/\s*(\d{1,3}|n)\b[^\[\]()]*[\])]|^\s*(\d{1,3})\s*/\s*(\d{1,3}|n)\s*[:.\-]",
-                     re.IGNORECASE)
+_MARKER = re.compile(
+    r"[\[(][^\[\]()]*?\b(\d{1,3})\s*/\s*(\d{1,3}|n)\b[^\[\]()]*[\])]|^\s*(\d{1,3})\s*/\s*(\d{1,3}|n)\s*[:.\-]",
+    re.IGNORECASE,
+)
 _TAGS = re.compile(r"^\s*((?:[\[(][^\[\]()]*[\])]\s*)+)")
 
 Find = Callable[..., "CommitRef | None"]  # find(repo, sha=..., title=..., before=...)
@@ -75,7 +77,9 @@ class SeriesPlace:
 class Relations:
     """What the loaded commits say of each other, by sha (see the module docstring)."""
 
-    reverts: Mapping[str, dict] = field(default_factory=dict)  # revert -> the commit it reverts (a frame ``reverts`` item)
+    reverts: Mapping[str, dict] = field(
+        default_factory=dict
+    )  # revert -> the commit it reverts (a frame ``reverts`` item)
     reverted_by: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # reverted commit -> its reverts
     lived_hours: Mapping[str, float] = field(default_factory=dict)  # revert -> hours the reverted change lived
     series: Mapping[str, SeriesPlace] = field(default_factory=dict)
@@ -92,7 +96,7 @@ def part_marker(title: str) -> tuple[int, str, str] | None:
         return None
     span = match.span(1) if match.group(1) else match.span(3)
     end = (match.span(2) if match.group(1) else match.span(4))[1]
-    rest = re.sub(r"[\[(]\s*[\])]", "", title[:span[0]] + title[end:])  # "[2/N] x" leaves "[] x"
+    rest = re.sub(r"[\[(]\s*[\])]", "", title[: span[0]] + title[end:])  # "[2/N] x" leaves "[] x"
     return int(k), total, " ".join(rest.split())
 
 
@@ -107,8 +111,14 @@ def _local(moment: datetime, tz) -> str:
 
 
 def _target(sha: str, title: str, committed_at: datetime, url: str | None, found_by: str, tz) -> dict:
-    return {"sha": sha, "title": title, "committed_at": committed_at.isoformat(),
-            "committed_local": _local(committed_at, tz), "url": url, "found_by": found_by}
+    return {
+        "sha": sha,
+        "title": title,
+        "committed_at": committed_at.isoformat(),
+        "committed_local": _local(committed_at, tz),
+        "url": url,
+        "found_by": found_by,
+    }
 
 
 class _History:
@@ -125,8 +135,11 @@ class _History:
         return next((c for c in self.commits if c.sha.startswith(prefix) and c.sha != other_than), None)
 
     def newest_titled(self, quoted: str, before: datetime, other_than: str) -> Commit | None:
-        older = [c for c in self.by_title.get(quoted, ()) if c.committer_date < before and c.sha != other_than
-                 and same_title(c.title, quoted)]
+        older = [
+            c
+            for c in self.by_title.get(quoted, ())
+            if c.committer_date < before and c.sha != other_than and same_title(c.title, quoted)
+        ]
         return max(older, key=lambda c: c.committer_date, default=None)
 
 
@@ -150,8 +163,9 @@ def _find_reverted(commit: Commit, history: _History, find: Find | None, tz) -> 
     return None
 
 
-def _reverts(commits: Sequence[tuple[Commit, Assessment]], shown: set[str], find: Find | None,
-             tz) -> tuple[dict, dict, dict]:
+def _reverts(
+    commits: Sequence[tuple[Commit, Assessment]], shown: set[str], find: Find | None, tz
+) -> tuple[dict, dict, dict]:
     """sha -> reverted commit, sha -> reverting shas, sha -> hours lived."""
     reverts, reverted_by, lived = {}, {}, {}
     histories: dict[str, _History] = {}
@@ -180,7 +194,8 @@ def _marked(by_date: Sequence[tuple[Commit, Assessment]]) -> list[list[tuple[str
             continue
         k, total, rest = marker
         groups.setdefault((commit.repo, total, _stem(rest, commit.main_author.author_name)), []).append(
-            (commit.sha, k, None if total == "N" else int(total)))
+            (commit.sha, k, None if total == "N" else int(total))
+        )
     return list(groups.values())
 
 
@@ -218,8 +233,9 @@ def _series(by_date: Sequence[tuple[Commit, Assessment]]) -> dict[str, SeriesPla
     return found
 
 
-def relate(scored: Sequence[tuple[Commit, Assessment]], shown: set[str], find: Find | None = None,
-           tz=None) -> Relations:
+def relate(
+    scored: Sequence[tuple[Commit, Assessment]], shown: set[str], find: Find | None = None, tz=None
+) -> Relations:
     """The relations among ``scored`` (every loaded commit, newest first within a repository) by the
     module's rules; reverts are looked for among the commits whose shas are in ``shown`` (the report's).
 

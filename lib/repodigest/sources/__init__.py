@@ -10,9 +10,10 @@ New backends register a factory in ``SOURCES`` keyed by the kind :func:`repo_kin
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Protocol
 
 from ..config import RepoConfig, Settings, repo_kind
 from ..errors import UserError
@@ -32,8 +33,9 @@ class Source(Protocol):
 
     def diff(self, commit: Commit) -> str: ...
 
-    def find_commit(self, sha: str | None = None, title: str | None = None,
-                    before: datetime | None = None) -> CommitRef | None: ...
+    def find_commit(
+        self, sha: str | None = None, title: str | None = None, before: datetime | None = None
+    ) -> CommitRef | None: ...
 
 
 def _local(repo: RepoConfig, location: str, settings: Settings, **_) -> Source:
@@ -69,8 +71,10 @@ def open_sources(settings: Settings, **source_options) -> tuple[list[RepoConfig]
     names = [s.name for s in sources]
     for name in {n for n in names if names.count(n) > 1}:
         specs = [r.spec for r, s in zip(repo_configs, sources) if s.name == name]
-        raise UserError(f"two repositories share the display name {name!r} ({', '.join(specs)}): "
-                        f"set 'name' for one of them in the config")
+        raise UserError(
+            f"two repositories share the display name {name!r} ({', '.join(specs)}): "
+            f"set 'name' for one of them in the config"
+        )
     return repo_configs, sources
 
 

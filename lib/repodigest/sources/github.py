@@ -57,7 +57,7 @@ from __future__ import annotations
 import logging
 import warnings
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import requests
 from github import GithubException
@@ -90,11 +90,11 @@ UNAUTHENTICATED_WARNING = (
 
 def _aware(moment: datetime) -> datetime:
     """PyGithub returns UTC datetimes, naive in some versions."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _utc_text(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class GitHubSource:
@@ -102,8 +102,16 @@ class GitHubSource:
 
     kind = "github"
 
-    def __init__(self, repo: RepoConfig, full_name: str, settings: Settings, *, refresh: bool = False,
-                 cache: Cache | None = None, progress: bool = True):
+    def __init__(
+        self,
+        repo: RepoConfig,
+        full_name: str,
+        settings: Settings,
+        *,
+        refresh: bool = False,
+        cache: Cache | None = None,
+        progress: bool = True,
+    ):
         self.full_name = full_name
         self.github_repo = full_name  # pull-request lookups go to the same repository
         self.name = repo.name or full_name
@@ -117,7 +125,7 @@ class GitHubSource:
             cache = Cache(cache.dir, refresh=True)
         self.cache = cache
         self.progress = progress
-        self.run_started = datetime.now(timezone.utc)
+        self.run_started = datetime.now(UTC)
         if self.api.auth is None:
             warnings.warn(UNAUTHENTICATED_WARNING, stacklevel=3)
             log.warning(UNAUTHENTICATED_WARNING)
@@ -142,15 +150,21 @@ class GitHubSource:
         read as a PyGithub object would fetch its details to give a field the listing left out."""
         requester = self.api.github(LIST_PER_PAGE).requester
         url: str | None = f"/repos/{self.full_name}/commits"
-        query: dict | None = {"since": _utc_text(since), "until": _utc_text(until), "per_page": LIST_PER_PAGE,
-                              **({"sha": self.branch} if self.branch else {})}
+        query: dict | None = {
+            "since": _utc_text(since),
+            "until": _utc_text(until),
+            "per_page": LIST_PER_PAGE,
+            **({"sha": self.branch} if self.branch else {}),
+        }
         entries: list[dict] = []
         try:
             while url:
                 headers, page = requester.requestJsonAndCheck("GET", url, parameters=query)
                 if not isinstance(page, list):
-                    raise SourceError(f"GitHub answered something that is not a commit listing for "
-                                      f"'{self.full_name}' ({self.api_url}); try again later")
+                    raise SourceError(
+                        f"GitHub answered something that is not a commit listing for "
+                        f"'{self.full_name}' ({self.api_url}); try again later"
+                    )
                 entries += [trim_listed(c) for c in page]
                 url, query = _next_page(headers), None  # the next page's URL carries the query
         except Exception as exc:  # noqa: BLE001 - translated to one line
@@ -162,8 +176,10 @@ class GitHubSource:
         finished day is cached on its own, so a 14-day trend window that moves by a day lists only the new
         day; the days not cached are listed in one go. ``fresh``: list every day again."""
         bounds = {d: Window(d, 1, tz) for d in days}
-        keys = {d: self._window_key(b.start.astimezone(timezone.utc),
-                                    (b.end - timedelta(seconds=1)).astimezone(timezone.utc)) for d, b in bounds.items()}
+        keys = {
+            d: self._window_key(b.start.astimezone(UTC), (b.end - timedelta(seconds=1)).astimezone(UTC))
+            for d, b in bounds.items()
+        }
         cached = {} if fresh else self.cache.get_many(WINDOW_TABLE, list(keys.values()))
         by_day: dict[date, list[dict]] = {}
         for day in days:
@@ -172,9 +188,11 @@ class GitHubSource:
                 by_day[day] = value["commits"]
         missing = [d for d in days if d not in by_day]
         if missing:
-            span = days[days.index(missing[0]):days.index(missing[-1]) + 1]
-            listed = self._list_span(bounds[span[0]].start.astimezone(timezone.utc),
-                                     (bounds[span[-1]].end - timedelta(seconds=1)).astimezone(timezone.utc))
+            span = days[days.index(missing[0]) : days.index(missing[-1]) + 1]
+            listed = self._list_span(
+                bounds[span[0]].start.astimezone(UTC),
+                (bounds[span[-1]].end - timedelta(seconds=1)).astimezone(UTC),
+            )
             for day in span:
                 by_day[day] = []
             for entry in listed:
@@ -204,8 +222,11 @@ class GitHubSource:
             if fresh or not cached or not history.stops_above(line, window.end):
                 break
             fresh = True  # a cached day misses a commit pushed after it was listed: list them again
-        log.info("%s: merges in the window: the first-parent line from the head read from %d days after it",
-                 self.name, len(after_days))
+        log.info(
+            "%s: merges in the window: the first-parent line from the head read from %d days after it",
+            self.name,
+            len(after_days),
+        )
         on_line = {e["sha"] for e in line}
         return line, {e["sha"]: e for e in later + inside if e["sha"] not in on_line}
 
@@ -222,8 +243,10 @@ class GitHubSource:
             raise self._translate(exc, f"fetching commit {sha[:12]}") from None
         if not isinstance(data, dict) or data.get("sha") != sha or not isinstance(data.get("commit"), dict):
             # A proxy's error page or a truncated body: never cache it, never guess from it.
-            raise SourceError(f"GitHub answered something that is not commit {sha[:12]} for '{self.full_name}' "
-                              f"({self.api_url}); try again later")
+            raise SourceError(
+                f"GitHub answered something that is not commit {sha[:12]} for '{self.full_name}' "
+                f"({self.api_url}); try again later"
+            )
         return trim(data, files)
 
     def _details(self, shas: list[str]) -> dict[str, dict]:
@@ -234,8 +257,9 @@ class GitHubSource:
         if not missing:
             return result
         workers = min(self.settings.github.concurrency, len(missing))
-        bar = tqdm(total=len(missing), desc=f"{self.name}: commits", unit="commit", disable=not self.progress,
-                   leave=False)
+        bar = tqdm(
+            total=len(missing), desc=f"{self.name}: commits", unit="commit", disable=not self.progress, leave=False
+        )
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="github")
         futures: dict = {}
         error: BaseException | None = None
@@ -271,8 +295,10 @@ class GitHubSource:
         line, side = self._line(window, inside)
         rows = [e for e in line if window.contains(history.committed(e))]
         merges = [e for e in reversed(rows) if len(e["parents"]) > 1]  # oldest first
-        landed = {sha: tuple(to_commit(e, self.name, self.full_name) for e in found)
-                  for sha, found in history.landed(merges, side).items()}
+        landed = {
+            sha: tuple(to_commit(e, self.name, self.full_name) for e in found)
+            for sha, found in history.landed(merges, side).items()
+        }
         raws = self._details([e["sha"] for e in rows])
         commits = [to_commit(raws[e["sha"]], self.name, self.full_name, merged=landed.get(e["sha"], ())) for e in rows]
         commits.sort(key=lambda c: c.committer_date, reverse=True)  # stable: keeps GitHub's order on ties
@@ -303,8 +329,9 @@ class GitHubSource:
                 files = tuple(file_change(f) for f in raw["files"])
         return render_diff(files)
 
-    def find_commit(self, sha: str | None = None, title: str | None = None,
-                    before: datetime | None = None) -> CommitRef | None:
+    def find_commit(
+        self, sha: str | None = None, title: str | None = None, before: datetime | None = None
+    ) -> CommitRef | None:
         """The commit ``sha`` names (the commit cache, else one REST request), else the newest commit
         before ``before`` whose title is ``title`` (one request to GitHub's commit search, its answer
         cached). None when GitHub does not know it or the request fails: a lookup never stops a report."""
@@ -322,17 +349,24 @@ class GitHubSource:
                 if hit is None:
                     hit = self._search_title(title, before)
                     self.cache.put(TITLE_TABLE, key, hit)
-                return CommitRef(hit["sha"], hit["title"], parse_date(hit["date"]), hit["url"]) if hit.get("sha") else None
+                return (
+                    CommitRef(hit["sha"], hit["title"], parse_date(hit["date"]), hit["url"]) if hit.get("sha") else None
+                )
         except Exception as exc:  # noqa: BLE001 - the revert's entry then says the target was not found
-            log.info("looking up %s in %s failed: %s", sha or repr(title), self.full_name,
-                     self._translate(exc, "looking up a reverted commit"))
+            log.info(
+                "looking up %s in %s failed: %s",
+                sha or repr(title),
+                self.full_name,
+                self._translate(exc, "looking up a reverted commit"),
+            )
         return None
 
     def _search_title(self, title: str, before: datetime | None) -> dict:
         """The newest commit before ``before`` titled ``title``, by one commit search ({} when none)."""
         phrase = " ".join(title.replace('"', " ").split())[:200]  # GitHub search has no quote escape
-        found = self.api.github(SEARCH_PER_PAGE).search_commits(f'repo:{self.full_name} "{phrase}"',
-                                                                sort="committer-date", order="desc")
+        found = self.api.github(SEARCH_PER_PAGE).search_commits(
+            f'repo:{self.full_name} "{phrase}"', sort="committer-date", order="desc"
+        )
         for item in found.get_page(0):
             subject = (item.commit.message or "").split("\n", 1)[0].strip()
             when = _aware(item.commit.committer.date)
@@ -347,10 +381,18 @@ def _next_page(headers: dict) -> str | None:
     return next((item["url"] for item in requests.utils.parse_header_links(link) if item.get("rel") == "next"), None)
 
 
-def open_github_source(repo: RepoConfig, full_name: str, settings: Settings, *, refresh: bool = False,
-                       cache: Cache | None = None, progress: bool = True) -> GitHubSource:
+def open_github_source(
+    repo: RepoConfig,
+    full_name: str,
+    settings: Settings,
+    *,
+    refresh: bool = False,
+    cache: Cache | None = None,
+    progress: bool = True,
+) -> GitHubSource:
     """The source for GitHub repository ``full_name`` ("owner/name"); no request is made here."""
     if repo.mirror:
         from .mirror import open_mirror_source
+
         return open_mirror_source(repo, full_name, settings)  # type: ignore[return-value]
     return GitHubSource(repo, full_name, settings, refresh=refresh, cache=cache, progress=progress)

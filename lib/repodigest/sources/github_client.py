@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import os
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import requests
@@ -27,8 +27,8 @@ import urllib3
 from github import Auth, Github, GithubException, GithubRetry
 from github.GithubException import (
     BadCredentialsException,
-    RateLimitExceededException,
     RateLimitExceededExceedsMaxWait,
+    RateLimitExceededException,
     UnknownObjectException,
 )
 
@@ -47,8 +47,9 @@ class _BoundedRetry(GithubRetry):
     def get_retry_after(self, response):  # noqa: D102 - urllib3 hook
         value = super().get_retry_after(response)
         if value is not None and self.max_rate_limit_wait is not None and value > self.max_rate_limit_wait:
-            raise RateLimitExceededExceedsMaxWait(response.status, {"message": f"Retry-After: {value:g}s"},
-                                                  dict(response.headers), wait=value)
+            raise RateLimitExceededExceedsMaxWait(
+                response.status, {"message": f"Retry-After: {value:g}s"}, dict(response.headers), wait=value
+            )
         return value
 
 
@@ -119,13 +120,23 @@ class GitHubClient:
             clients = self._local.clients = {}
         if per_page not in clients:
             gh = self.settings.github
-            retry = _BoundedRetry(total=RETRY_TOTAL, backoff_factor=RETRY_BACKOFF,
-                                  secondary_rate_wait=min(60.0, gh.max_rate_limit_wait),
-                                  max_rate_limit_wait=gh.max_rate_limit_wait)
-            clients[per_page] = Github(auth=self.auth, base_url=self.api_url, per_page=per_page,
-                                       timeout=max(1, math.ceil(gh.timeout)), retry=retry,
-                                       seconds_between_requests=0, seconds_between_writes=0,
-                                       lazy=True, user_agent="repodigest")
+            retry = _BoundedRetry(
+                total=RETRY_TOTAL,
+                backoff_factor=RETRY_BACKOFF,
+                secondary_rate_wait=min(60.0, gh.max_rate_limit_wait),
+                max_rate_limit_wait=gh.max_rate_limit_wait,
+            )
+            clients[per_page] = Github(
+                auth=self.auth,
+                base_url=self.api_url,
+                per_page=per_page,
+                timeout=max(1, math.ceil(gh.timeout)),
+                retry=retry,
+                seconds_between_requests=0,
+                seconds_between_writes=0,
+                lazy=True,
+                user_agent="repodigest",
+            )
         return clients[per_page]
 
     def repo(self, per_page: int):
@@ -140,33 +151,48 @@ class GitHubClient:
         if isinstance(exc, GithubException):
             message = message_of(exc)
             if isinstance(exc, BadCredentialsException) or exc.status == 401:
-                return UserError("GitHub rejected the token (401): check GITHUB_TOKEN "
-                                 "(expired, revoked or for another GitHub host?)")
+                return UserError(
+                    "GitHub rejected the token (401): check GITHUB_TOKEN (expired, revoked or for another GitHub host?)"
+                )
             if is_rate_limit(exc):
                 return SourceError(self.rate_limit_text(exc, doing))
-            if exc.status in (404, 409, 422) and self.branch and ("sha" in message.lower() or "branch" in message.lower()):
+            if (
+                exc.status in (404, 409, 422)
+                and self.branch
+                and ("sha" in message.lower() or "branch" in message.lower())
+            ):
                 return UserError(f"branch {self.branch!r} not found in GitHub repository '{name}'")
             if exc.status in (404, 422) and doing.startswith("fetching commit"):
-                return SourceError(f"GitHub no longer has the listed commit while {doing} for '{name}' "
-                                   f"(force-pushed away?): {message or exc.status}")
+                return SourceError(
+                    f"GitHub no longer has the listed commit while {doing} for '{name}' "
+                    f"(force-pushed away?): {message or exc.status}"
+                )
             if isinstance(exc, UnknownObjectException) or exc.status == 404:
-                return UserError(f"GitHub repository '{name}' not found or not visible with the current token "
-                                 f"(private repositories need GITHUB_TOKEN with read access) [{self.api_url}]")
+                return UserError(
+                    f"GitHub repository '{name}' not found or not visible with the current token "
+                    f"(private repositories need GITHUB_TOKEN with read access) [{self.api_url}]"
+                )
             if exc.status == 403:
                 return SourceError(f"GitHub refused {doing} for '{name}' (403): {message or 'forbidden'}")
             if exc.status is not None and exc.status >= 500:
-                return SourceError(f"GitHub answered {exc.status} while {doing} for '{name}' after retries: "
-                                   f"{message or 'server error'}")
+                return SourceError(
+                    f"GitHub answered {exc.status} while {doing} for '{name}' after retries: "
+                    f"{message or 'server error'}"
+                )
             return SourceError(f"GitHub error {exc.status} while {doing} for '{name}': {message or exc}")
         if isinstance(exc, requests.exceptions.RetryError):
-            return SourceError(f"GitHub kept failing while {doing} for '{name}' ({self.api_url}): "
-                               f"server errors persisted after {RETRY_TOTAL} retries")
+            return SourceError(
+                f"GitHub kept failing while {doing} for '{name}' ({self.api_url}): "
+                f"server errors persisted after {RETRY_TOTAL} retries"
+            )
         if isinstance(exc, requests.exceptions.RequestException):
             reason = _root_cause(exc)
             timed_out = isinstance(reason, (requests.exceptions.Timeout, urllib3.exceptions.TimeoutError, TimeoutError))
             if timed_out and not isinstance(reason, urllib3.exceptions.NewConnectionError):  # a subclass, oddly
-                return SourceError(f"GitHub did not answer within {self.settings.github.timeout:g}s while {doing} "
-                                   f"for '{name}' ({self.api_url}), also after {RETRY_TOTAL} retries")
+                return SourceError(
+                    f"GitHub did not answer within {self.settings.github.timeout:g}s while {doing} "
+                    f"for '{name}' ({self.api_url}), also after {RETRY_TOTAL} retries"
+                )
             text = str(reason).splitlines()[0] if str(reason) else type(reason).__name__
             if "Failed to establish a new connection" in text or isinstance(reason, ConnectionRefusedError):
                 text = text.split("Failed to establish a new connection:", 1)[-1].strip()
@@ -177,10 +203,10 @@ class GitHubClient:
         """The rate-limit line, with the reset time in UTC when GitHub sent it."""
         reset = header(exc.headers, "x-ratelimit-reset")
         retry_after = header(exc.headers, "retry-after")
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         when = None
         if reset and reset.isdigit():
-            when = datetime.fromtimestamp(int(reset), timezone.utc)
+            when = datetime.fromtimestamp(int(reset), UTC)
         elif retry_after and retry_after.isdigit():
             when = now + timedelta(seconds=int(retry_after))
         limit = self.settings.github.max_rate_limit_wait
@@ -189,5 +215,7 @@ class GitHubClient:
             return f"GitHub rate limit exceeded ({exc.status}) while {doing} for '{self.full_name}'{hint}"
         seconds = max(0, int((when - now).total_seconds()))
         beyond = f", more than github.max_rate_limit_wait={limit:g}s" if seconds > limit else ""
-        return (f"GitHub rate limit exceeded ({exc.status}) while {doing} for '{self.full_name}': it resets at "
-                f"{when.replace(microsecond=0).isoformat().replace('+00:00', 'Z')} (in {seconds}s{beyond}){hint}")
+        return (
+            f"GitHub rate limit exceeded ({exc.status}) while {doing} for '{self.full_name}': it resets at "
+            f"{when.replace(microsecond=0).isoformat().replace('+00:00', 'Z')} (in {seconds}s{beyond}){hint}"
+        )

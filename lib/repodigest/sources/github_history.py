@@ -67,5 +67,7 @@ def landed(merges: Iterable[dict], side: dict[str, dict]) -> dict[str, list[dict
     """merge sha -> the ``side`` commits it landed (:func:`~repodigest.sources.landing.landed_by`), newest
     first (committer date, then sha). ``merges``: the line's merges, oldest first."""
     found = landed_by([(m["sha"], m["parents"]) for m in merges], {sha: e["parents"] for sha, e in side.items()})
-    return {sha: sorted((side[s] for s in shas), key=lambda e: (committed(e), e["sha"]), reverse=True)
-            for sha, shas in found.items()}
+    return {
+        sha: sorted((side[s] for s in shas), key=lambda e: (committed(e), e["sha"]), reverse=True)
+        for sha, shas in found.items()
+    }

@@ -61,10 +61,13 @@ def file_change(f: dict) -> FileChange:
     patch = f.get("patch")
     binary = patch is None and not f.get("changes") and status != "renamed"
     return FileChange(
-        path=f["filename"], status=status,
+        path=f["filename"],
+        status=status,
         added_lines=None if binary else int(f.get("additions") or 0),
         deleted_lines=None if binary else int(f.get("deletions") or 0),
-        old_path=f.get("previous_filename"), binary=binary, patch=patch,
+        old_path=f.get("previous_filename"),
+        binary=binary,
+        patch=patch,
     )
 
 
@@ -111,13 +114,24 @@ def to_commit(raw: dict, repo_name: str, full_name: str, merged: tuple[Commit, .
     files = tuple(file_change(f) for f in raw.get("files", []))
     author, committer = info.get("author") or {}, info.get("committer") or {}
     return Commit(
-        repo=repo_name, sha=raw["sha"], parents=parents,
-        author_name=author.get("name") or "", author_email=author.get("email") or "",
+        repo=repo_name,
+        sha=raw["sha"],
+        parents=parents,
+        author_name=author.get("name") or "",
+        author_email=author.get("email") or "",
         author_date=parse_date(author["date"]),
-        committer_name=committer.get("name") or "", committer_email=committer.get("email") or "",
+        committer_name=committer.get("name") or "",
+        committer_email=committer.get("email") or "",
         committer_date=parse_date(committer["date"]),
-        message=message, title=landed[0] if landed else subject, pr_number=pr,
-        co_authors=parse_co_authors(message), files=files,
-        author_login=raw.get("author_login"), url=html_url, pr_url=pr_url,
-        files_truncated=raw.get("total_files", len(files)) >= FILES_CAP, merged=merged, subject=subject,
+        message=message,
+        title=landed[0] if landed else subject,
+        pr_number=pr,
+        co_authors=parse_co_authors(message),
+        files=files,
+        author_login=raw.get("author_login"),
+        url=html_url,
+        pr_url=pr_url,
+        files_truncated=raw.get("total_files", len(files)) >= FILES_CAP,
+        merged=merged,
+        subject=subject,
     )

@@ -11,18 +11,49 @@ from ..models import FileChange
 # A record starts with this token; it cannot be mistaken for a raw (":...") or numstat
 # ("N\tN\t...") token, which is what keeps the sequential parse unambiguous.
 RECORD_MARK = "\x1eREPODIGEST"
-_FIELDS = ("sha", "parents", "author_name", "author_email", "author_date",
-           "committer_name", "committer_email", "committer_date", "message")
+_FIELDS = (
+    "sha",
+    "parents",
+    "author_name",
+    "author_email",
+    "author_date",
+    "committer_name",
+    "committer_email",
+    "committer_date",
+    "message",
+)
 # %aN/%aE/%cN/%cE apply .mailmap; %aI/%cI keep each commit's own offset.
 LOG_FORMAT = "%x1eREPODIGEST%x00%H%x00%P%x00%aN%x00%aE%x00%aI%x00%cN%x00%cE%x00%cI%x00%B"
 
-_STATUS = {"A": "added", "M": "modified", "D": "deleted", "R": "renamed", "C": "copied",
-           "T": "type_changed", "U": "unmerged", "X": "unknown"}
+_STATUS = {
+    "A": "added",
+    "M": "modified",
+    "D": "deleted",
+    "R": "renamed",
+    "C": "copied",
+    "T": "type_changed",
+    "U": "unmerged",
+    "X": "unknown",
+}
 
 
-_LOG = ["-c", "core.quotepath=off", "-c", "log.showSignature=false", "log", "--diff-merges=first-parent", "-z",
-        "--raw", "--numstat", "-M", "--no-color", "--no-ext-diff", "--no-textconv", "--no-abbrev",
-        f"--format={LOG_FORMAT}"]
+_LOG = [
+    "-c",
+    "core.quotepath=off",
+    "-c",
+    "log.showSignature=false",
+    "log",
+    "--diff-merges=first-parent",
+    "-z",
+    "--raw",
+    "--numstat",
+    "-M",
+    "--no-color",
+    "--no-ext-diff",
+    "--no-textconv",
+    "--no-abbrev",
+    f"--format={LOG_FORMAT}",
+]
 
 
 def range_args(tip: str, exclude: tuple[str, ...] = (), numstat: bool = True) -> list[str]:
@@ -40,8 +71,9 @@ def listed_args() -> list[str]:
     return [*_LOG, "--no-walk", "--stdin", "--"]
 
 
-def log_args(revision: str, since: datetime | None = None, until: datetime | None = None,
-             max_count: int | None = None) -> list[str]:
+def log_args(
+    revision: str, since: datetime | None = None, until: datetime | None = None, max_count: int | None = None
+) -> list[str]:
     """The ``git log`` arguments: first-parent history of ``revision`` with raw status and numstat."""
     args = [*_LOG[:5], "--first-parent", *_LOG[5:]]
     # git's --until is inclusive at second resolution; callers pass the last second of the window.
@@ -93,7 +125,7 @@ def parse_log(output: bytes) -> list[RawCommit]:
         if token != mark:
             i += 1  # trailing newline/empty tokens between records
             continue
-        fields = [_decode(t) for t in tokens[i + 1:i + 1 + len(_FIELDS)]]
+        fields = [_decode(t) for t in tokens[i + 1 : i + 1 + len(_FIELDS)]]
         i += 1 + len(_FIELDS)
         rec = dict(zip(_FIELDS, fields))
         raw_entries: list[tuple[str, str, str | None]] = []  # (status letter, path, old path)
@@ -121,15 +153,30 @@ def parse_log(output: bytes) -> list[RawCommit]:
         for k, (letter, path, old) in enumerate(raw_entries):
             added, deleted = numstats[k] if k < len(numstats) else (None, None)
             binary = added is None and deleted is None and k < len(numstats)
-            files.append(FileChange(path=path, status=_STATUS.get(letter, "unknown"), added_lines=added,
-                                    deleted_lines=deleted, old_path=old, binary=binary))
-        commits.append(RawCommit(
-            sha=rec["sha"], parents=tuple(rec["parents"].split()),
-            author_name=rec["author_name"], author_email=rec["author_email"],
-            author_date=datetime.fromisoformat(rec["author_date"]),
-            committer_name=rec["committer_name"], committer_email=rec["committer_email"],
-            committer_date=datetime.fromisoformat(rec["committer_date"]),
-            message=rec["message"].rstrip("\n"), files=files))
+            files.append(
+                FileChange(
+                    path=path,
+                    status=_STATUS.get(letter, "unknown"),
+                    added_lines=added,
+                    deleted_lines=deleted,
+                    old_path=old,
+                    binary=binary,
+                )
+            )
+        commits.append(
+            RawCommit(
+                sha=rec["sha"],
+                parents=tuple(rec["parents"].split()),
+                author_name=rec["author_name"],
+                author_email=rec["author_email"],
+                author_date=datetime.fromisoformat(rec["author_date"]),
+                committer_name=rec["committer_name"],
+                committer_email=rec["committer_email"],
+                committer_date=datetime.fromisoformat(rec["committer_date"]),
+                message=rec["message"].rstrip("\n"),
+                files=files,
+            )
+        )
     return commits
 
 

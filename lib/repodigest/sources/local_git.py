@@ -98,8 +98,11 @@ def grep_words(path: str | Path, rev: str, words: Iterable[str], max_lines: int 
         for word in sorted(pending):
             args += ["-e", word]
         matches = _grep_matches(path, [*args, rev, "--"], pending, max_lines)
-        hits = {w for w in pending if w in matches or any(
-            w in m and re.search(rf"(?<!\w){re.escape(w)}(?!\w)", m) for m in matches)}
+        hits = {
+            w
+            for w in pending
+            if w in matches or any(w in m and re.search(rf"(?<!\w){re.escape(w)}(?!\w)", m) for m in matches)
+        }
         if not hits:  # every line read is a word found, so a pass without hits read everything
             break
         found |= hits
@@ -158,22 +161,34 @@ def github_full_name(path: str | Path) -> str | None:
     return f"{found.group(1)}/{found.group(2)}" if found else None
 
 
-def to_commit(raw: RawCommit, repo: str, base_url: str | None, merged: tuple[Commit, ...] = (),
-              incomplete: str | None = None) -> Commit:
+def to_commit(
+    raw: RawCommit, repo: str, base_url: str | None, merged: tuple[Commit, ...] = (), incomplete: str | None = None
+) -> Commit:
     """Turn a parsed log record into a Commit, deriving title, PR number and trailers; a merge is titled
     with what it landed (:func:`~repodigest.sources.message.merge_title`)."""
     subject, body = split_message(raw.message)
     pr = parse_pr_number(subject)
     landed = merge_title(subject, body) if len(raw.parents) > 1 else None
     return Commit(
-        repo=repo, sha=raw.sha, parents=raw.parents,
-        author_name=raw.author_name, author_email=raw.author_email, author_date=raw.author_date,
-        committer_name=raw.committer_name, committer_email=raw.committer_email,
-        committer_date=raw.committer_date, message=raw.message, title=landed[0] if landed else subject,
+        repo=repo,
+        sha=raw.sha,
+        parents=raw.parents,
+        author_name=raw.author_name,
+        author_email=raw.author_email,
+        author_date=raw.author_date,
+        committer_name=raw.committer_name,
+        committer_email=raw.committer_email,
+        committer_date=raw.committer_date,
+        message=raw.message,
+        title=landed[0] if landed else subject,
         # The trailer's words hold no letter that re.IGNORECASE folds from non-ASCII: lower() finds them all.
-        pr_number=pr, co_authors=parse_co_authors(raw.message) if "co-authored-by:" in raw.message.lower() else (),
-        files=tuple(raw.files), url=f"{base_url}/commit/{raw.sha}" if base_url else None,
-        pr_url=f"{base_url}/pull/{pr}" if base_url and pr else None, merged=merged, subject=subject,
+        pr_number=pr,
+        co_authors=parse_co_authors(raw.message) if "co-authored-by:" in raw.message.lower() else (),
+        files=tuple(raw.files),
+        url=f"{base_url}/commit/{raw.sha}" if base_url else None,
+        pr_url=f"{base_url}/pull/{pr}" if base_url and pr else None,
+        merged=merged,
+        subject=subject,
         incomplete=incomplete,
     )
 
@@ -187,20 +202,27 @@ class LocalGitSource:
 
     kind = "local"
 
-    def __init__(self, path: str | Path, branch: str | None = None, name: str | None = None,
-                 base_url: str | None = None):
+    def __init__(
+        self, path: str | Path, branch: str | None = None, name: str | None = None, base_url: str | None = None
+    ):
         self.path = repository_root(path)
         self.branch = branch
         self.revision = self._resolve_revision(branch)
         self.github_repo = github_full_name(self.path) if base_url is None else None
         self.name = name or self.github_repo or self.path.name.removesuffix(".git")
-        self.base_url = base_url if base_url is not None else (
-            f"https://github.com/{self.github_repo}" if self.github_repo else None)
+        self.base_url = (
+            base_url
+            if base_url is not None
+            else (f"https://github.com/{self.github_repo}" if self.github_repo else None)
+        )
 
     def _resolve_revision(self, branch: str | None) -> str:
         rev = branch or "HEAD"
-        proc = subprocess.run(["git", "-C", str(self.path), "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"],
-                              capture_output=True, text=True)
+        proc = subprocess.run(
+            ["git", "-C", str(self.path), "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"],
+            capture_output=True,
+            text=True,
+        )
         if proc.returncode != 0:
             if branch:
                 raise UserError(f"branch {branch!r} does not exist in {self.path}")
@@ -224,18 +246,26 @@ class LocalGitSource:
         oldest_parents = [p for p in shown[-1][1] if self._has(p)]
         tip, exclude = shown[0][0], tuple(oldest_parents[:1])
         wanted = {sha: parents for sha, parents in shown}
-        landed = self._landed_sets(tip, exclude, [(sha, parents) for sha, parents in shown if len(parents) > 1],
-                                   on_line)
+        landed = self._landed_sets(
+            tip, exclude, [(sha, parents) for sha, parents in shown if len(parents) > 1], on_line
+        )
         waiting = {sha: set(shas) for sha, shas in landed.items()}  # what each merge still waits for
         merges, side, yielded = {}, {}, set()
 
         def whole(raw: RawCommit) -> Commit:
-            commits = sorted((side[sha] for sha in landed[raw.sha] if sha in side),  # sha: one order on ties
-                             key=lambda r: (r.committer_date, r.sha), reverse=True)
+            commits = sorted(
+                (side[sha] for sha in landed[raw.sha] if sha in side),  # sha: one order on ties
+                key=lambda r: (r.committer_date, r.sha),
+                reverse=True,
+            )
             beyond = any(c.sha in boundary for c in commits)  # a landed commit's own parents are not here
-            return to_commit(raw, self.name, self.base_url,
-                             merged=tuple(to_commit(c, self.name, self.base_url) for c in commits),
-                             incomplete="parent" if beyond else raw.incomplete)
+            return to_commit(
+                raw,
+                self.name,
+                self.base_url,
+                merged=tuple(to_commit(c, self.name, self.base_url) for c in commits),
+                incomplete="parent" if beyond else raw.incomplete,
+            )
 
         for raw in self._read(tip, exclude, yielded):
             if raw.sha in boundary:  # diffed against nothing: its changes are not known here
@@ -256,22 +286,34 @@ class LocalGitSource:
         for raw in merges.values():  # what a damaged clone could not give
             yield whole(raw)
 
-    def _landed_sets(self, tip: str, exclude: tuple[str, ...], merges: list[tuple[str, tuple[str, ...]]],
-                     on_line: set[str]) -> dict[str, set[str]]:
+    def _landed_sets(
+        self, tip: str, exclude: tuple[str, ...], merges: list[tuple[str, tuple[str, ...]]], on_line: set[str]
+    ) -> dict[str, set[str]]:
         """Each merge's landed commits (:func:`~repodigest.sources.landing.landed_by`), from the range's
         graph: one ``git rev-list``, no diffs."""
         if not merges:
             return {}
         out = run_git(self.path, "rev-list", "--parents", tip, *(["--not", *exclude] if exclude else []), "--")
-        side = {sha: parents for sha, *parents in (row.split() for row in out.decode().splitlines() if row)
-                if sha not in on_line}
+        side = {
+            sha: parents
+            for sha, *parents in (row.split() for row in out.decode().splitlines() if row)
+            if sha not in on_line
+        }
         return {sha: set(found) for sha, found in landed_by(merges[::-1], side).items()}  # oldest merge first
 
     def _first_parent_line(self, since: datetime) -> list[tuple[str, float, tuple[str, ...]]]:
         """(sha, committer time, parents) of the branch's first-parent line down to ``since``, newest first
         (git stops at the first older commit it meets; callers test the window exactly)."""
-        out = run_git(self.path, "rev-list", "--first-parent", "--parents", "--timestamp",
-                      f"--since={since.isoformat()}", self.revision, "--").decode()
+        out = run_git(
+            self.path,
+            "rev-list",
+            "--first-parent",
+            "--parents",
+            "--timestamp",
+            f"--since={since.isoformat()}",
+            self.revision,
+            "--",
+        ).decode()
         line = []
         for row in out.splitlines():
             stamp, sha, *parents = row.split()
@@ -312,9 +354,19 @@ class LocalGitSource:
 
     def _blobs(self, raws: list[RawCommit]) -> dict[str, set[str]]:
         """sha -> the blob ids its diff reads (from ``git log --raw`` without renames)."""
-        out = run_git(self.path, "log", "--no-walk", "--stdin", "--raw", "--no-abbrev", "--no-renames",
-                      "--diff-merges=first-parent", "--format=%x00%H", "--",
-                      stdin="\n".join(raw.sha for raw in raws).encode()).decode("utf-8", "replace")
+        out = run_git(
+            self.path,
+            "log",
+            "--no-walk",
+            "--stdin",
+            "--raw",
+            "--no-abbrev",
+            "--no-renames",
+            "--diff-merges=first-parent",
+            "--format=%x00%H",
+            "--",
+            stdin="\n".join(raw.sha for raw in raws).encode(),
+        ).decode("utf-8", "replace")
         found: dict[str, set[str]] = {}
         current = None
         for row in out.splitlines():
@@ -327,8 +379,13 @@ class LocalGitSource:
 
     def _partial_clone(self) -> bool:
         """The clone was made with a filter (blobless, treeless): it may miss objects a remote would give."""
-        out = run_git(self.path, "config", "--get-regexp", r"^(extensions\.partialclone|remote\..*\.promisor)$",
-                      check=False).decode().split()
+        out = (
+            run_git(
+                self.path, "config", "--get-regexp", r"^(extensions\.partialclone|remote\..*\.promisor)$", check=False
+            )
+            .decode()
+            .split()
+        )
         return bool(out) and out[-1].lower() not in ("false", "")
 
     def _has(self, sha: str) -> bool:
@@ -337,8 +394,16 @@ class LocalGitSource:
 
     def revision_at(self, moment: datetime) -> str | None:
         """The branch's newest first-parent commit committed before ``moment`` (what the line was then)."""
-        out = run_git(self.path, "rev-list", "-1", "--first-parent", f"--before={moment.isoformat()}", self.revision,
-                      "--", check=False)
+        out = run_git(
+            self.path,
+            "rev-list",
+            "-1",
+            "--first-parent",
+            f"--before={moment.isoformat()}",
+            self.revision,
+            "--",
+            check=False,
+        )
         return out.decode().strip() or None
 
     def latest_commit_time(self) -> datetime | None:
@@ -352,8 +417,20 @@ class LocalGitSource:
         its blobs are not in the clone (reading them would fetch each one from a partial clone's remote)."""
         if commit.incomplete == "blobs":
             return ""
-        out = run_git(self.path, "-c", "core.quotepath=off", "show", "--diff-merges=first-parent", "--format=",
-                      "--patch", "-M", "--no-color", "--no-ext-diff", commit.sha, "--")
+        out = run_git(
+            self.path,
+            "-c",
+            "core.quotepath=off",
+            "show",
+            "--diff-merges=first-parent",
+            "--format=",
+            "--patch",
+            "-M",
+            "--no-color",
+            "--no-ext-diff",
+            commit.sha,
+            "--",
+        )
         return out.decode("utf-8", errors="replace")
 
     def tree_lookup(self, sha: str) -> Callable[[Sequence[str]], tuple[list[str], set[str]]]:
@@ -367,10 +444,12 @@ class LocalGitSource:
                 out = run_git(self.path, "-c", "core.quotepath=off", "ls-tree", "-r", "--name-only", "-z", sha, "--")
                 paths.extend(p for p in out.decode("utf-8", "replace").split("\0") if p)
             return paths, grep_words(self.path, sha, words)
+
         return lookup
 
-    def find_commit(self, sha: str | None = None, title: str | None = None,
-                    before: datetime | None = None) -> CommitRef | None:
+    def find_commit(
+        self, sha: str | None = None, title: str | None = None, before: datetime | None = None
+    ) -> CommitRef | None:
         """The commit ``sha`` names, else the newest commit before ``before`` whose title is ``title``
         (:func:`~repodigest.sources.message.same_title`), anywhere in the history; one git process."""
         if sha:
@@ -379,14 +458,28 @@ class LocalGitSource:
             out = run_git(self.path, "show", "-s", "--no-color", _REF_FORMAT, f"{sha}^{{commit}}", "--", check=False)
         elif title:
             until = [f"--until={(before - timedelta(seconds=1)).isoformat()}"] if before else []
-            out = run_git(self.path, "log", "--no-color", "-F", f"--grep={title}", *until, _REF_FORMAT,
-                          self.revision, "--", check=False)
+            out = run_git(
+                self.path,
+                "log",
+                "--no-color",
+                "-F",
+                f"--grep={title}",
+                *until,
+                _REF_FORMAT,
+                self.revision,
+                "--",
+                check=False,
+            )
         else:
             return None
         fields = out.decode("utf-8", "replace").split("\0")
         for i in range(0, len(fields) - 3, 3):
             full, when, subject = fields[i].strip(), fields[i + 1], fields[i + 2]
             if sha or same_title(subject, title or ""):
-                return CommitRef(sha=full, title=subject, committed_at=datetime.fromisoformat(when),
-                                 url=f"{self.base_url}/commit/{full}" if self.base_url else None)
+                return CommitRef(
+                    sha=full,
+                    title=subject,
+                    committed_at=datetime.fromisoformat(when),
+                    url=f"{self.base_url}/commit/{full}" if self.base_url else None,
+                )
         return None

@@ -29,8 +29,10 @@ def parse_pr_number(title: str) -> int | None:
 
 # GitHub's merge button and git's own merge titles: what they name is what the merge landed.
 MERGE_PULL = re.compile(r"^Merge pull request #(\d{1,9}) from (\S+)\s*$")
-_MERGE_BRANCH = re.compile(r"^Merge (?:remote-tracking )?(?:branch(?:es)?|tags?) ((?:'[^']+'(?:, | and |,? and )?)+)"
-                           r"(?: of \S+)?(?: into \S+)?(?::\s*(.*))?$")
+_MERGE_BRANCH = re.compile(
+    r"^Merge (?:remote-tracking )?(?:branch(?:es)?|tags?) ((?:'[^']+'(?:, | and |,? and )?)+)"
+    r"(?: of \S+)?(?: into \S+)?(?::\s*(.*))?$"
+)
 _MERGE_REF = re.compile(r"^Merge (\S+) into (\S+)$")
 _QUOTED = re.compile(r"'([^']+)'")
 

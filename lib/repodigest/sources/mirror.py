@@ -60,13 +60,16 @@ def update_mirror(path: Path, remote_url: str) -> Path:
     if (path / "HEAD").is_file():
         _git(["-C", str(path), "remote", "set-url", "origin", remote_url], f"updating the mirror remote of {path}")
         # a bare clone has no fetch refspec: fetch branches into refs/heads, drop deleted ones
-        _git(["-C", str(path), "fetch", "--prune", "--quiet", "origin", "+refs/heads/*:refs/heads/*"],
-             f"git fetch of {remote_url} into {path}")
+        _git(
+            ["-C", str(path), "fetch", "--prune", "--quiet", "origin", "+refs/heads/*:refs/heads/*"],
+            f"git fetch of {remote_url} into {path}",
+        )
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(path.name + ".partial")
         if partial.exists():
             import shutil
+
             shutil.rmtree(partial)
         _git(["clone", "--bare", "--quiet", remote_url, str(partial)], f"git clone --bare of {remote_url}")
         partial.rename(path)  # a half-finished clone never looks like a mirror
@@ -96,8 +99,9 @@ class MirrorSource(LocalGitSource):
             self.base_url = base_url
 
 
-def open_mirror_source(repo: RepoConfig, full_name: str, settings: Settings,
-                       remote_url: str | None = None) -> LocalGitSource:
+def open_mirror_source(
+    repo: RepoConfig, full_name: str, settings: Settings, remote_url: str | None = None
+) -> LocalGitSource:
     """Clone or fetch the mirror of ``full_name``, then read it like a local clone.
 
     ``remote_url`` defaults to ``https://github.com/{full_name}.git``; tests pass a local path.

@@ -35,7 +35,7 @@ import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from github import GithubException
 from tqdm import tqdm
@@ -54,6 +54,7 @@ CACHE_VERSION = 2  # 2: with the pull request's commits
 REST_PER_PAGE = 30  # the commit's pull requests: one page is plenty
 REFUSED = {"FORBIDDEN", "INSUFFICIENT_SCOPES"}
 DOING = "reading pull requests"
+
 
 @dataclass(frozen=True)
 class Gap:
@@ -87,10 +88,16 @@ class PullRequestLookup:
 
     def figures(self) -> dict:
         """The cost and the outcome as plain numbers (status.json, logs)."""
-        return {"with_pr": len(self.found), "without_pr": len(self.without), "cached": self.cached,
-                "graphql_requests": self.graphql_requests, "graphql_points": self.points,
-                "graphql_remaining": self.remaining, "rest_requests": self.rest_requests,
-                "missing": sum(len(g.shas) for g in self.gaps if g.reason in ("failed", "not_on_github"))}
+        return {
+            "with_pr": len(self.found),
+            "without_pr": len(self.without),
+            "cached": self.cached,
+            "graphql_requests": self.graphql_requests,
+            "graphql_points": self.points,
+            "graphql_remaining": self.remaining,
+            "rest_requests": self.rest_requests,
+            "missing": sum(len(g.shas) for g in self.gaps if g.reason in ("failed", "not_on_github")),
+        }
 
 
 @dataclass
@@ -125,11 +132,13 @@ def can_look_up() -> bool:
 
 # -- lookups -----------------------------------------------------------------------------------------
 
+
 class PullRequestFetcher:
     """Pull requests of one GitHub repository's commits; see the module docstring."""
 
-    def __init__(self, full_name: str, settings: Settings, cache: Cache, *, progress: bool = True,
-                 label: str | None = None):
+    def __init__(
+        self, full_name: str, settings: Settings, cache: Cache, *, progress: bool = True, label: str | None = None
+    ):
         self.api = GitHubClient(full_name, settings)
         self.full_name = full_name
         self.owner, self.name = full_name.split("/", 1)
@@ -159,20 +168,39 @@ class PullRequestFetcher:
         if rest:
             self._rest(rest, result, others)
         if others:
-            result.gaps.append(Gap("other_repo", tuple(s for s, _ in others), ", ".join(dict.fromkeys(o for _, o in others))))
-        log.info("%s: pull requests of %d commits: %d found, %d cached, %d GraphQL requests (%d points, %s left), "
-                 "%d REST requests", self.label, len(shas), len(result.found), result.cached, result.graphql_requests,
-                 result.points, result.remaining, result.rest_requests)
+            result.gaps.append(
+                Gap("other_repo", tuple(s for s, _ in others), ", ".join(dict.fromkeys(o for _, o in others)))
+            )
+        log.info(
+            "%s: pull requests of %d commits: %d found, %d cached, %d GraphQL requests (%d points, %s left), "
+            "%d REST requests",
+            self.label,
+            len(shas),
+            len(result.found),
+            result.cached,
+            result.graphql_requests,
+            result.points,
+            result.remaining,
+            result.rest_requests,
+        )
         return result
 
-    def _keep(self, result: PullRequestLookup, sha: str, pr: PullRequest | None, other: str | None,
-              others: list, store: bool = False) -> None:
+    def _keep(
+        self,
+        result: PullRequestLookup,
+        sha: str,
+        pr: PullRequest | None,
+        other: str | None,
+        others: list,
+        store: bool = False,
+    ) -> None:
         """Record one answer; ``store`` writes it to the cache (answers GitHub gave, never failures)."""
         if pr is not None and pr.base_repo and pr.base_repo.lower() != self.full_name.lower():
             other, pr = f"{pr.base_repo}#{pr.number}", None
         if store:
-            self.cache.put(PULL_TABLE, self.key(sha), {"v": CACHE_VERSION, "pr": to_json(pr) if pr else None,
-                                                       "other": other})
+            self.cache.put(
+                PULL_TABLE, self.key(sha), {"v": CACHE_VERSION, "pr": to_json(pr) if pr else None, "other": other}
+            )
         if pr is not None:
             result.found[sha] = pr
         else:
@@ -183,12 +211,13 @@ class PullRequestFetcher:
     # -- GraphQL -------------------------------------------------------------------------------------
     def _graphql(self, shas: list[str], result: PullRequestLookup, others: list) -> list[str]:
         """Ask in batches; return the shas left for the REST fallback."""
-        batches = [shas[i:i + BATCH] for i in range(0, len(shas), BATCH)]
-        bar = tqdm(total=len(shas), desc=f"{self.label}: pull requests", unit="commit", disable=not self.progress,
-                   leave=False)
+        batches = [shas[i : i + BATCH] for i in range(0, len(shas), BATCH)]
+        bar = tqdm(
+            total=len(shas), desc=f"{self.label}: pull requests", unit="commit", disable=not self.progress, leave=False
+        )
         try:
             for index, batch in enumerate(batches):
-                later = [s for b in batches[index + 1:] for s in b]
+                later = [s for b in batches[index + 1 :] for s in b]
                 try:
                     answer = self._ask(batch, result)
                 except _Refused as exc:
@@ -206,7 +235,7 @@ class PullRequestFetcher:
             bar.close()
         return []
 
-    def _ask(self, batch: list[str], result: PullRequestLookup) -> "_Answer":
+    def _ask(self, batch: list[str], result: PullRequestLookup) -> _Answer:
         """One GraphQL request for up to BATCH commits."""
         variables = {"owner": self.owner, "name": self.name, **{f"o{i}": sha for i, sha in enumerate(batch)}}
         requester = self.api.github(REST_PER_PAGE).requester
@@ -218,8 +247,9 @@ class PullRequestFetcher:
             body = exc.data if isinstance(exc.data, dict) else None
             if body is None or "errors" not in body:  # an HTTP error, not a GraphQL answer
                 if exc.status in (401, 403, 404) and not is_rate_limit(exc):
-                    raise _Refused(f"HTTP {exc.status} from {self.api.api_url} GraphQL: "
-                                   f"{message_of(exc) or 'refused'}") from None
+                    raise _Refused(
+                        f"HTTP {exc.status} from {self.api.api_url} GraphQL: {message_of(exc) or 'refused'}"
+                    ) from None
                 raise _Stop(str(self.api.translate(exc, DOING))) from None
             headers = exc.headers or {}
             errors = [e for e in body.get("errors") or [] if isinstance(e, dict)]
@@ -263,12 +293,19 @@ class PullRequestFetcher:
             return _Refused(f"GraphQL {first}")
         if "RATE_LIMITED" in types:
             reset = header(headers, "x-ratelimit-reset")
-            when = (datetime.fromtimestamp(int(reset), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-                    if reset and reset.isdigit() else "an unknown time")
-            return _Stop(f"GitHub GraphQL rate limit exceeded while {DOING} for '{self.full_name}': it resets at {when}")
+            when = (
+                datetime.fromtimestamp(int(reset), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+                if reset and reset.isdigit()
+                else "an unknown time"
+            )
+            return _Stop(
+                f"GitHub GraphQL rate limit exceeded while {DOING} for '{self.full_name}': it resets at {when}"
+            )
         if "NOT_FOUND" in types:
-            return _Stop(f"GitHub repository '{self.full_name}' not found or not visible with the current token "
-                         f"[{self.api.api_url}]")
+            return _Stop(
+                f"GitHub repository '{self.full_name}' not found or not visible with the current token "
+                f"[{self.api.api_url}]"
+            )
         if errors:
             return _Stop(f"GitHub's GraphQL API answered errors while {DOING} for '{self.full_name}': {first}")
         what = "no repository data" if isinstance(data, dict) else "not GraphQL data"
@@ -281,14 +318,20 @@ class PullRequestFetcher:
             if isinstance(rate.get("remaining"), int):
                 result.remaining = rate["remaining"]
 
-    def _read(self, answer: "_Answer", result: PullRequestLookup, others: list) -> None:
+    def _read(self, answer: _Answer, result: PullRequestLookup, others: list) -> None:
         for sha, pr in answer.prs.items():
             self._keep(result, sha, pr, None, others, store=True)
         if answer.partial:
             result.gaps.append(Gap("partial", tuple(answer.partial), next(iter(answer.partial.values()))))
         if answer.failed:
-            result.gaps.append(Gap("failed", tuple(answer.failed), f"GitHub's GraphQL API answered errors for "
-                                   f"'{self.full_name}': {next(iter(answer.failed.values()))}"))
+            result.gaps.append(
+                Gap(
+                    "failed",
+                    tuple(answer.failed),
+                    f"GitHub's GraphQL API answered errors for "
+                    f"'{self.full_name}': {next(iter(answer.failed.values()))}",
+                )
+            )
         if answer.unknown:
             result.gaps.append(Gap("not_on_github", tuple(answer.unknown)))
 
@@ -318,9 +361,16 @@ class PullRequestFetcher:
 
         workers = max(1, min(self.settings.github.concurrency, len(shas)))
         unknown, failed, error = [], [], None
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="github-pulls") as pool, \
-                tqdm(total=len(shas), desc=f"{self.label}: pull requests (REST)", unit="commit",
-                     disable=not self.progress, leave=False) as bar:
+        with (
+            ThreadPoolExecutor(max_workers=workers, thread_name_prefix="github-pulls") as pool,
+            tqdm(
+                total=len(shas),
+                desc=f"{self.label}: pull requests (REST)",
+                unit="commit",
+                disable=not self.progress,
+                leave=False,
+            ) as bar,
+        ):
             for sha, outcome in zip(shas, pool.map(one, shas)):
                 bar.update(1)
                 if isinstance(outcome, PullRequest):
@@ -338,8 +388,15 @@ class PullRequestFetcher:
             result.gaps.append(Gap("failed", tuple(failed), str(error or "not asked after an earlier failure")))
 
 
-def look_up_pull_requests(full_name: str, shas: list[str], settings: Settings, cache: Cache, *,
-                          progress: bool = True, label: str | None = None) -> PullRequestLookup:
+def look_up_pull_requests(
+    full_name: str,
+    shas: list[str],
+    settings: Settings,
+    cache: Cache,
+    *,
+    progress: bool = True,
+    label: str | None = None,
+) -> PullRequestLookup:
     """The pull requests of ``shas`` in GitHub repository ``full_name`` ("owner/name"); never raises
     for GitHub's failures (they become gaps)."""
     return PullRequestFetcher(full_name, settings, cache, progress=progress, label=label).lookup(shas)

@@ -39,12 +39,15 @@ def build_query(count: int) -> str:
     """The GraphQL query for ``count`` commits (variables ``owner``, ``name``, ``o0`` .. ``o{count-1}``)."""
     params = "".join(f", $o{i}: GitObjectID!" for i in range(count))
     aliases = "\n    ".join(f"c{i}: object(oid: $o{i}) {{ ...PullRequestOfCommit }}" for i in range(count))
-    return (f"query PullRequestsOfCommits($owner: String!, $name: String!{params}) {{\n"
-            f"  rateLimit {{ cost remaining resetAt }}\n"
-            f"  repository(owner: $owner, name: $name) {{\n    {aliases}\n  }}\n}}\n{FRAGMENT}\n")
+    return (
+        f"query PullRequestsOfCommits($owner: String!, $name: String!{params}) {{\n"
+        f"  rateLimit {{ cost remaining resetAt }}\n"
+        f"  repository(owner: $owner, name: $name) {{\n    {aliases}\n  }}\n}}\n{FRAGMENT}\n"
+    )
 
 
 # -- shapes ------------------------------------------------------------------------------------------
+
 
 def _login(actor) -> str | None:
     return actor.get("login") if isinstance(actor, dict) and isinstance(actor.get("login"), str) else None
@@ -69,28 +72,44 @@ def _pull_commit(node: dict) -> PullCommit | None:
     authored, committed = _when(commit.get("authoredDate")), _when(commit.get("committedDate"))
     if not isinstance(commit.get("oid"), str) or authored is None or committed is None:
         return None
-    return PullCommit(sha=commit["oid"], title=str(commit.get("messageHeadline") or ""),
-                      author_name=str(author.get("name") or ""), author_email=str(author.get("email") or ""),
-                      author_login=_login(author.get("user")), authored_at=authored, committed_at=committed,
-                      added_lines=int(commit.get("additions") or 0), deleted_lines=int(commit.get("deletions") or 0))
+    return PullCommit(
+        sha=commit["oid"],
+        title=str(commit.get("messageHeadline") or ""),
+        author_name=str(author.get("name") or ""),
+        author_email=str(author.get("email") or ""),
+        author_login=_login(author.get("user")),
+        authored_at=authored,
+        committed_at=committed,
+        added_lines=int(commit.get("additions") or 0),
+        deleted_lines=int(commit.get("deletions") or 0),
+    )
 
 
 def from_graphql(node: dict) -> PullRequest:
     """A ``PullRequest`` GraphQL node -> PullRequest (missing or odd fields become empty)."""
     approvers = dict.fromkeys(a for a in (_login(r.get("author")) for r in _nodes(node.get("reviews"))) if a)
-    issues = tuple(IssueRef(int(i["number"]), str(i.get("url") or ""), str(i.get("title") or ""))
-                   for i in _nodes(node.get("closingIssuesReferences")) if isinstance(i.get("number"), int))
+    issues = tuple(
+        IssueRef(int(i["number"]), str(i.get("url") or ""), str(i.get("title") or ""))
+        for i in _nodes(node.get("closingIssuesReferences"))
+        if isinstance(i.get("number"), int)
+    )
     return PullRequest(
-        number=int(node["number"]), url=str(node.get("url") or ""), title=str(node.get("title") or ""),
+        number=int(node["number"]),
+        url=str(node.get("url") or ""),
+        title=str(node.get("title") or ""),
         body=str(node.get("body") or ""),
         labels=tuple(str(n["name"]) for n in _nodes(node.get("labels")) if isinstance(n.get("name"), str)),
-        author=_login(node.get("author")), merged_by=_login(node.get("mergedBy")),
+        author=_login(node.get("author")),
+        merged_by=_login(node.get("mergedBy")),
         merged_at=_when(node.get("mergedAt")),
         review_decision=node.get("reviewDecision") if isinstance(node.get("reviewDecision"), str) else None,
-        approvers=tuple(approvers), closes_issues=issues,
-        base_repo=str((node.get("baseRepository") or {}).get("nameWithOwner") or ""), source="graphql",
+        approvers=tuple(approvers),
+        closes_issues=issues,
+        base_repo=str((node.get("baseRepository") or {}).get("nameWithOwner") or ""),
+        source="graphql",
         commits=tuple(c for c in map(_pull_commit, _nodes(node.get("commits"))) if c is not None),
-        commit_count=(node.get("commits") or {}).get("totalCount") if isinstance(node.get("commits"), dict) else None)
+        commit_count=(node.get("commits") or {}).get("totalCount") if isinstance(node.get("commits"), dict) else None,
+    )
 
 
 def first_pull(connection: dict) -> PullRequest | None:
@@ -103,10 +122,17 @@ def from_rest(pull) -> PullRequest:
     """A PyGithub ``PullRequest`` of the commit's ``/pulls`` listing -> PullRequest (only listed fields:
     reading any other would cost one more request)."""
     base = pull.base.repo.full_name if pull.base is not None and pull.base.repo is not None else ""
-    return PullRequest(number=pull.number, url=pull.html_url or "", title=pull.title or "", body=pull.body or "",
-                       labels=tuple(label.name for label in pull.labels or ()),
-                       author=pull.user.login if pull.user is not None else None, merged_at=pull.merged_at,
-                       base_repo=base or "", source="rest")
+    return PullRequest(
+        number=pull.number,
+        url=pull.html_url or "",
+        title=pull.title or "",
+        body=pull.body or "",
+        labels=tuple(label.name for label in pull.labels or ()),
+        author=pull.user.login if pull.user is not None else None,
+        merged_at=pull.merged_at,
+        base_repo=base or "",
+        source="rest",
+    )
 
 
 def to_json(pr: PullRequest) -> dict:
@@ -114,17 +140,30 @@ def to_json(pr: PullRequest) -> dict:
     data = asdict(pr)
     data["merged_at"] = pr.merged_at.isoformat() if pr.merged_at else None
     for commit in data["commits"]:
-        commit["authored_at"], commit["committed_at"] = commit["authored_at"].isoformat(), commit["committed_at"].isoformat()
+        commit["authored_at"], commit["committed_at"] = (
+            commit["authored_at"].isoformat(),
+            commit["committed_at"].isoformat(),
+        )
     return data
 
 
 def from_json(data: dict) -> PullRequest:
     """The cache's JSON -> PullRequest."""
     issues = tuple(IssueRef(**i) for i in data.get("closes_issues") or ())
-    commits = tuple(PullCommit(**{**c, "authored_at": _when(c["authored_at"]), "committed_at": _when(c["committed_at"])})
-                    for c in data.get("commits") or ())
-    return PullRequest(**{**data, "labels": tuple(data.get("labels") or ()), "approvers": tuple(data.get("approvers") or ()),
-                          "closes_issues": issues, "merged_at": _when(data.get("merged_at")), "commits": commits})
+    commits = tuple(
+        PullCommit(**{**c, "authored_at": _when(c["authored_at"]), "committed_at": _when(c["committed_at"])})
+        for c in data.get("commits") or ()
+    )
+    return PullRequest(
+        **{
+            **data,
+            "labels": tuple(data.get("labels") or ()),
+            "approvers": tuple(data.get("approvers") or ()),
+            "closes_issues": issues,
+            "merged_at": _when(data.get("merged_at")),
+            "commits": commits,
+        }
+    )
 
 
 def with_pull_request(commit: Commit, pr: PullRequest) -> Commit:
@@ -149,9 +188,23 @@ def landed_from_pull(merge: Commit, pr: PullRequest) -> tuple[Commit, ...]:
                 found[pc.sha] = replace(known, line_counts=counts)
         elif merge_title(pc.title, "") is None:
             found[pc.sha] = Commit(
-                repo=merge.repo, sha=pc.sha, parents=(), author_name=pc.author_name, author_email=pc.author_email,
-                author_date=pc.authored_at, committer_name="", committer_email="", committer_date=pc.committed_at,
-                message=pc.title, title=pc.title, pr_number=None, co_authors=(), files=(),
-                author_login=pc.author_login, url=f"{page}/commit/{pc.sha}" if page else None, subject=pc.title,
-                line_counts=counts)
+                repo=merge.repo,
+                sha=pc.sha,
+                parents=(),
+                author_name=pc.author_name,
+                author_email=pc.author_email,
+                author_date=pc.authored_at,
+                committer_name="",
+                committer_email="",
+                committer_date=pc.committed_at,
+                message=pc.title,
+                title=pc.title,
+                pr_number=None,
+                co_authors=(),
+                files=(),
+                author_login=pc.author_login,
+                url=f"{page}/commit/{pc.sha}" if page else None,
+                subject=pc.title,
+                line_counts=counts,
+            )
     return tuple(sorted(found.values(), key=lambda c: (c.committer_date, c.sha), reverse=True))
