@@ -82,6 +82,16 @@ def test_commit_areas_rules_tags_then_churn():
     assert areas == ["amd", "moe", "hicache"]
 
 
+def test_a_fix_is_in_the_area_of_its_source_files_whatever_its_tests_change():
+    files = [("src/_pytest/pathlib.py", 4, 2), ("testing/test_pathlib.py", 40, 0), ("changelog/1.bugfix.rst", 1, 0)]
+    fix = assess(make_commit("Fix rm_rf on read-only symlinks", files), RepoRules(short_name="pytest"))
+    assert fix.change_type == "fix" and fix.areas == ("_pytest", "tests", "changelog")
+    feature = assess(make_commit("Add a symlink option", files), RepoRules(short_name="pytest"))
+    assert feature.areas == ("tests", "_pytest", "changelog")  # by lines changed: the rule is a fix's
+    tagged = assess(make_commit("fix(testing): flaky tmp_path", files), RepoRules(short_name="pytest"))
+    assert tagged.areas[0] == "testing"  # the title's own word comes first
+
+
 @pytest.mark.parametrize(
     "title,files,expected",
     [

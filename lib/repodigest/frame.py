@@ -86,8 +86,11 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "entropy": ("float64", "normalized change entropy over files, 0..1"),
     "files_truncated": ("bool", "the source capped the file list (GitHub stops at 3,000)"),
     "file_changes": ("object", "per file: path, old_path, status, added, deleted, binary, area"),
-    "areas": ("object", "areas touched, most significant first"),
-    "primary_area": ("string", "first of areas"),
+    "areas": (
+        "object",
+        "areas touched, most significant first: title tags, then by lines changed (a fix: its source files first)",
+    ),
+    "primary_area": ("string", "first of areas: the one area in which every count by area counts the commit"),
     "change_type": ("string", "feat, fix, perf, refactor, security, revert, docs, test, ci, build, deps, chore, other"),
     "type_rule": ("string", "what decided the change type: revert, prefix, tag, paths, keyword, none"),
     "is_fix": ("bool", "the change type is fix (Kamei's FIX)"),
