@@ -119,6 +119,19 @@ def test_a_bots_branch_is_a_bots_row(make_repo):
     )
 
 
+def test_a_bots_capped_row_names_the_bot_not_the_merger(make_repo):
+    repo = make_repo("big-bot")
+    repo.commit("base", "2026-02-15T10:00:00+08:00", {"requirements.txt": "a==1\n"}, author=MAINTAINER)
+    repo.git("checkout", "-q", "-b", "dependabot/pip/many")
+    files = {f"src/api/v{i}.py": lines(80, f"v{i}") for i in range(12)}
+    repo.commit("Bump everything", "2026-02-16T08:00:00+08:00", files, author=shapes.DEPENDABOT)
+    repo.git("checkout", "-q", "main")
+    merge(repo, "dependabot/pip/many", "Merge pull request #9 from o/dependabot/pip/many", "2026-02-16T09:00:00+08:00")
+    row = build_digest(date="2026-02-16", repos=[str(repo.path)]).report_frame.iloc[0]
+    [bot] = [r for r in row["reasons"] if r["code"] == "bot"]
+    assert bot["detail"] == shapes.DEPENDABOT[0] and row["merged_by"] == MAINTAINER[0]
+
+
 def test_octopus_empty_nested_conflict_and_back_merges(make_repo):
     repo = make_repo("shapes")
     shas = shapes.octopus_empty_nested_conflict(repo)

@@ -346,6 +346,37 @@ def test_a_clone_with_a_github_origin_is_that_repository(server, clone, monkeypa
     assert [(r["detail"], r["points"]) for r in labels] == [("high priority", 15.0), ("bug", 6.0)]
 
 
+def test_a_cherry_picked_merge_is_titled_by_its_pull_request(server, tmp_path, monkeypatch):
+    """A single-parent commit titled ``Merge pull request #N from ...`` (a cherry-picked merge): the pull
+    request's title with its context, else the merge-title rule (the body's first line), from either source."""
+    message = "Merge pull request #77 from ann/fix-paths\n\nFix the path check\n\nDetails."
+    picked, plain = (
+        make_commit("pick", datetime(2026, 2, 16, 9, tzinfo=SHANGHAI), message=message),
+        make_commit("plain", datetime(2026, 2, 16, 10, tzinfo=SHANGHAI), message="Merge pull request #78 from b/x"),
+    )
+    server.add_commits([picked, plain])
+    server.add_known([plain["sha"]])
+    without = digest_of(github_settings(server, tmp_path)).report_frame.set_index("sha")  # no token: no context
+    assert without.loc[picked["sha"], "title"] == "Fix the path check" and without.loc[plain["sha"], "title"] == "x"
+    server.add_pull(make_pull(77, "Fix path handling on Windows"), [picked["sha"]])
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    rows = digest_of(github_settings(server, tmp_path / "token")).report_frame.set_index("sha")
+    assert rows.loc[picked["sha"], "title"] == "Fix path handling on Windows"
+    assert rows.loc[plain["sha"], "title"] == "x"  # GitHub knows no pull request of it
+
+
+def test_a_clone_titles_a_cherry_picked_merge_by_the_merge_title_rule(make_repo):
+    repo = make_repo("picked")
+    sha = repo.commit(
+        "Merge pull request #77 from ann/fix-paths\n\nFix the path check",
+        "2026-02-16T09:00:00+08:00",
+        {"src/p.py": "x = 1\n"},
+    )
+    digest = build_digest(date="2026-02-16", repos=[str(repo.path)], tz="Asia/Shanghai", progress=False)
+    row = digest.report_frame.set_index("sha").loc[sha]
+    assert (row["title"], row["pr_number"]) == ("Fix the path check", 77)
+
+
 def test_a_clone_makes_no_request_without_a_token_or_with_pr_context_off(server, clone, monkeypatch, tmp_path):
     repo, (fixed, *_rest) = clone
     server.add_pull(make_pull(41), [fixed])

@@ -23,7 +23,7 @@ import pandas as pd
 
 from .evidence.labels import OUTCOME_COLUMNS
 from .levels import is_level
-from .models import Commit
+from .models import Commit, author_key
 from .scoring.blend import blend_levels
 from .scoring.heuristic import Assessment, Measured, is_bot
 from .scoring.relations import Relations
@@ -299,13 +299,13 @@ def _row(
     reverted = relations.reverts.get(sha)
     main = commit.main_author
     authored_at = (
-        max(c.author_date for c in commit.authored if c.author_name == main.author_name)
+        max(c.author_date for c in commit.authored if author_key(c) == author_key(main))
         if commit.authored != (commit,)
         else commit.author_date
     )
     pr_columns = _pr_columns(commit)
     if pr_columns["merged_by"] is None and commit.is_merge:
-        pr_columns["merged_by"] = commit.author_login or commit.author_name
+        pr_columns["merged_by"] = author_key(commit)
     return {
         "repo": commit.repo,
         "sha": sha,

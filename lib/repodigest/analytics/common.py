@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..models import person_key
+
 ENTITIES = ("path", "area")  # what the file-level analyses group by
 
 
 def contributor(frame: pd.DataFrame) -> pd.Series:
-    """A contributor's identity: the GitHub login when the source knows it, else the author's name. Both
-    sources apply ``.mailmap`` (git's ``%aN``), so one person's several addresses are one contributor."""
-    login = frame["author_login"].astype("string")
-    return login.where(login.notna() & (login != ""), frame["author"].astype("string"))
+    """A contributor's identity (:func:`repodigest.models.person_key`: the GitHub login when the source
+    knows it, else the author's name). Both sources apply ``.mailmap`` (git's ``%aN``), so one person's
+    several addresses are one contributor."""
+    keys = [person_key(login, name) for login, name in zip(frame["author_login"], frame["author"])]
+    return pd.Series(keys, index=frame.index, dtype="string")
 
 
 def contributions(frame: pd.DataFrame) -> pd.DataFrame:
@@ -45,7 +48,7 @@ def contributions(frame: pd.DataFrame) -> pd.DataFrame:
                     "repo": [r for r, *_ in landed],
                     "sha": [s for _, s, *_ in landed],
                     "day": [d for _, _, d, _, _ in landed],
-                    "who": [m["author_login"] or m["author"] for *_, m in landed],
+                    "who": [person_key(m["author_login"], m["author"]) for *_, m in landed],
                     "is_bot": [bool(m["is_bot"]) for *_, m in landed],
                     "area": [a for _, _, _, a, _ in landed],
                     "local": [m["authored_local"] for *_, m in landed],

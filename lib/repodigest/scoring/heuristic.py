@@ -41,7 +41,7 @@ from functools import lru_cache
 
 from ..config import AreaRule
 from ..levels import Level
-from ..models import Commit
+from ..models import Commit, author_key
 from . import paths
 from .areas import area_weights, file_area, order_areas
 from .change_type import classify
@@ -351,7 +351,7 @@ def judge(
         reasons += history_reasons([f.path for f in commit.files], history)
     score = sum(r.points for r in reasons)
     if s.bot and score > p["bot_cap"]:
-        reasons.append(Reason("bot", p["bot_cap"] - score, commit.author_login or commit.author_name))
+        reasons.append(Reason("bot", p["bot_cap"] - score, author_key(commit.main_author)))  # the bot, not the merger
         score = p["bot_cap"]
     elif (
         change_type in ("docs", "test", "ci", "chore")

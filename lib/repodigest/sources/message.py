@@ -56,6 +56,13 @@ def merge_title(title: str, body: str) -> tuple[str, str] | None:
     return None
 
 
+def landed_title(subject: str, body: str) -> str:
+    """The title a commit is shown by: what its merge title landed (:func:`merge_title`), else its
+    subject. The rule reads the message alone: a cherry-picked merge keeps its merge title on one parent."""
+    landed = merge_title(subject, body)
+    return landed[0] if landed else subject
+
+
 def parse_co_authors(message: str) -> tuple[str, ...]:
     """The ``Co-authored-by:`` trailers, as written (``Name <email>``), without duplicates."""
     seen: dict[str, None] = {}
