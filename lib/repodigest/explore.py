@@ -25,15 +25,23 @@ def load_range(
     config: str | None = None,
     default_days: int = 14,
     analyze: bool = False,
-    **options,
+    *,
+    lang: str | None = None,
+    refresh: bool = False,
+    progress: bool = True,
+    overview: bool = False,
+    outcomes: bool = False,
+    horizon_days: float | None = None,
+    risk_model: str | None = None,
+    track_record: bool | None = None,
 ) -> Digest:
     """Every commit from ``start`` to ``end`` (inclusive), scored and framed. Default ``end``: the latest
     day with commits; default ``start``: ``default_days`` before it. Any length: a local clone is read
     with one ``git log`` for the whole range, GitHub day by day from the cache. Never starts an LLM
     request unless ``analyze=True``, which first states how many it will make (``digest.llm_plan``);
     otherwise the analyses the cache holds are shown. The day-at-a-glance overview is left out
-    (``overview=True`` builds it)."""
-    settings = load_settings(config, repos=repos, tz=tz)
+    (``overview=True`` builds it); the other options are :func:`repodigest.build_digest`'s."""
+    settings = load_settings(config, repos=repos, tz=tz, lang=lang)
     zone = resolve_tz(settings.tz)
     last = resolve_day(settings, end)
     first = parse_date(start, zone) or last - timedelta(days=default_days - 1)
@@ -44,9 +52,15 @@ def load_range(
         date=last,
         days=days,
         settings=settings.model_copy(update={"window_days": days}),
+        refresh=refresh,
+        progress=progress,
         analyze=analyze,
         max_days=days,
-        **{"overview": False, **options},
+        overview=overview,
+        outcomes=outcomes,
+        horizon_days=horizon_days,
+        risk_model=risk_model,
+        track_record=track_record,
     )
 
 

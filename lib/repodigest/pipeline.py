@@ -22,7 +22,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date as Date
-from datetime import timedelta
+from datetime import datetime, timedelta
 from operator import itemgetter
 
 import pandas as pd
@@ -497,7 +497,6 @@ def build_digest(
     horizon_days: float | None = None,
     risk_model: str | None = None,
     track_record: bool | None = None,
-    **source_options,
 ) -> Digest:
     """Load, score and frame the commits of the report's days (and the trend window before them).
 
@@ -510,10 +509,14 @@ def build_digest(
     config's ``[scoring] risk_model``); ``track_record``: the report's line on how past levels held
     (default: the config's, when the overview is built).
     """
+    given = {"repos": repos, "tz": tz, "lang": lang, "window_days": window_days, "config": config}
+    if settings is not None and any(value is not None for value in given.values()):
+        named = ", ".join(name for name, value in given.items() if value is not None)
+        raise TypeError(f"build_digest takes settings or {named}, not both: set them in the settings")
     settings = settings or load_settings(config, repos=repos, tz=tz, lang=lang, window_days=window_days)
     report_days = check_days(days, "days", max_days)
     cache = Cache(settings.cache_dir, refresh=refresh)
-    repo_configs, opened = open_sources(settings, cache=cache, refresh=refresh, progress=progress, **source_options)
+    repo_configs, opened = open_sources(settings, cache=cache, refresh=refresh, progress=progress)
     sources = {s.name: s for s in opened}
     configs = {s.name: r for r, s in zip(repo_configs, opened)}
     last_day = resolve_day(settings, date, opened)
@@ -584,8 +587,10 @@ def _short_name(repo: RepoConfig, settings: Settings, source: Source) -> str:
 def _finder(sources: Mapping[str, Source]):
     """``find(repo, sha=, title=, before=)`` over the sources' ``find_commit`` (scoring.relations)."""
 
-    def find(repo: str, **what):
+    def find(repo: str, *, sha: str | None = None, title: str | None = None, before: datetime | None = None):
         source = sources.get(repo)
-        return source.find_commit(**what) if source is not None and hasattr(source, "find_commit") else None
+        if source is None or not hasattr(source, "find_commit"):
+            return None
+        return source.find_commit(sha=sha, title=title, before=before)
 
     return find
