@@ -11,7 +11,9 @@ import pytest
 from repodigest import build_digest, daily_report
 from repodigest.config import RepoConfig, Settings, load_settings
 from repodigest.explore import load_range
-from repodigest.sources import SOURCES, open_source, open_sources
+from repodigest.sources import SOURCES, CloneBacked, LocalGitSource, Source, open_source, open_sources
+from repodigest.sources.github import GitHubSource
+from repodigest.sources.mirror import open_mirror_source
 
 PACKAGE = Path(__file__).resolve().parents[1] / "lib" / "repodigest"
 # Functions whose ``**`` holds data, not options: each forwards it whole to a callee that checks it.
@@ -65,3 +67,33 @@ def test_settings_and_the_options_they_hold_are_not_both_taken(clone):
     with pytest.raises(TypeError, match="settings or lang, not both"):
         build_digest(date="2026-02-16", settings=settings, lang="en", progress=False)
     assert build_digest(date="2026-02-16", settings=settings, progress=False).settings is settings
+
+
+CAPABILITIES = {"path", "revision", "revision_at", "tree_lookup", "iter_commits", "github_repo", "find_commit"}
+
+
+def test_no_caller_asks_a_source_by_hasattr_or_getattr():
+    asked = []
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in ("hasattr", "getattr")
+                and len(node.args) > 1
+                and isinstance(node.args[1], ast.Constant)
+                and node.args[1].value in CAPABILITIES
+            ):
+                asked.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
+    assert not asked, "ask isinstance(source, Source / CloneBacked) (repodigest.sources.capabilities)"
+
+
+def test_each_source_states_what_it_offers(clone, tmp_path, monkeypatch):
+    settings = Settings(cache_dir=str(tmp_path / "cache"), base_dir=str(tmp_path))
+    local = LocalGitSource(clone.path)
+    mirror = open_mirror_source(RepoConfig(spec="o/r", mirror=True), "o/r", settings, remote_url=str(clone.path))
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_contracts")
+    github = GitHubSource(RepoConfig(spec="o/r"), "o/r", settings)  # no request is made here
+    assert all(isinstance(source, Source) for source in (local, mirror, github))
+    assert isinstance(local, CloneBacked) and isinstance(mirror, CloneBacked) and not isinstance(github, CloneBacked)
+    assert (local.github_repo, mirror.github_repo, github.github_repo) == (None, "o/r", "o/r")

@@ -48,7 +48,7 @@ from .report.notes import gap_notes, heuristic_note, pull_request_notes
 from .report.overview import Overview, build_overview, worded
 from .scoring import Assessment, History, Measured, RepoRules, judge, measure
 from .scoring.relations import Relations, relate
-from .sources import Source, open_sources, resolve_day
+from .sources import CloneBacked, Source, open_sources, resolve_day
 from .window import MAX_WINDOW_DAYS, Window, check_days, resolve_tz
 
 log = logging.getLogger(__name__)
@@ -185,7 +185,7 @@ def load(
         ignored = {a.lower() for a in repo.ignore_authors}
         read += [
             (c, measure(c, rule))
-            for c in getattr(source, "iter_commits", source.commits)(window)
+            for c in (source.iter_commits if isinstance(source, CloneBacked) else source.commits)(window)
             if c.author_name.lower() not in ignored and (c.author_login or "").lower() not in ignored
         ]
     read = in_frame_order(read, itemgetter(0))
@@ -206,7 +206,7 @@ def with_pull_requests(loaded: Loaded, repos: Mapping[str, RepoConfig], *, cache
     notes, figures, found = list(loaded.notes), dict(loaded.pull_requests), {}
     settings = loaded.settings
     for name, source in loaded.sources.items():
-        full_name, repo = getattr(source, "github_repo", None), repos[name]
+        full_name, repo = source.github_repo, repos[name]
         enabled = repo.pr_context if repo.pr_context is not None else settings.github.pr_context
         shas = [c.sha for c, _ in loaded.commits if c.repo == name and loaded.shown.contains(c.committer_date)]
         if not full_name or not enabled or not shas:
@@ -298,7 +298,7 @@ def gather_evidence(
     learned = risk_model == "learned"
     if not (outcomes or track_record or learned):
         return Evidence()
-    clones = {name: s for name, s in loaded.sources.items() if hasattr(s, "path")}
+    clones = {name: s for name, s in loaded.sources.items() if isinstance(s, CloneBacked)}
     notes = [
         words["evidence_needs_clone"].format(repo=name)
         for name in loaded.sources
@@ -581,7 +581,7 @@ def build_digest(
 def _short_name(repo: RepoConfig, settings: Settings, source: Source) -> str:
     """The repository's own name (``python/<it>/`` is no area): GitHub's when known, else the folder's."""
     _, location = repo_kind(repo.spec, settings.base_dir)
-    return (getattr(source, "github_repo", None) or location).rsplit("/", 1)[-1].removesuffix(".git")
+    return (source.github_repo or location).rsplit("/", 1)[-1].removesuffix(".git")
 
 
 def _finder(sources: Mapping[str, Source]):
@@ -589,8 +589,6 @@ def _finder(sources: Mapping[str, Source]):
 
     def find(repo: str, *, sha: str | None = None, title: str | None = None, before: datetime | None = None):
         source = sources.get(repo)
-        if source is None or not hasattr(source, "find_commit"):
-            return None
-        return source.find_commit(sha=sha, title=title, before=before)
+        return source.find_commit(sha=sha, title=title, before=before) if source is not None else None
 
     return find

@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ..cache import Cache
 from ..models import Commit
+from ..sources import CloneBacked
 from .grounding import RULES_VERSION, ground_analysis
 from .prompt import PROMPT_VERSION
 
@@ -37,7 +38,8 @@ def check_claims(
         source = sources[commit.repo]
         pr = commit.pull_request
         message = "\n\n".join(t for t in (commit.message, pr and pr.title, pr and pr.body) if t)
-        tree = source.tree_lookup(commit.sha) if hasattr(source, "tree_lookup") and commit.incomplete is None else None
+        clone = isinstance(source, CloneBacked) and commit.incomplete is None
+        tree = source.tree_lookup(commit.sha) if clone else None
         diff = diffs[commit.sha] if diffs and commit.sha in diffs else source.diff(commit)
         found = ground_analysis(
             analysis,

@@ -52,6 +52,7 @@ from pathlib import Path
 
 from ..cache import Cache
 from ..errors import SourceError, UserError
+from ..sources import CloneBacked
 from ..sources.local_git import repository_root, run_git, shallow_boundary, stream_git
 from ..sources.message import revert_target, same_title, split_message
 from .annotate import line_origins
@@ -107,11 +108,11 @@ class _Entry:
 
 
 def _source_path(source) -> Path:
-    where = getattr(source, "path", source)
+    where = source.path if isinstance(source, CloneBacked) else source
     if not isinstance(where, (str, os.PathLike)):
         raise UserError("outcomes need a local clone or mirror (a GitHub repository: set mirror = true)")
     try:
-        return repository_root(where)
+        return repository_root(Path(where))
     except UserError as exc:
         raise UserError(
             f"outcomes need a local clone or mirror (a GitHub repository: set mirror = true): {exc}"

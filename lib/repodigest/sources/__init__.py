@@ -4,38 +4,24 @@ A source has a ``name``, ``commits(window)``, ``latest_commit_time()``, ``diff(c
 ``find_commit(sha=, title=, before=)`` (one cheap lookup of a commit outside the window: the one a
 revert names), and ``github_repo``: ``owner/name`` when the repository is on GitHub (a GitHub source, a mirror, a
 clone whose ``origin`` is on github.com), for the pull-request lookups of
-:mod:`.pull_requests`; else None.
+:mod:`.pull_requests`; else None: the protocol :class:`Source`. A clone or a mirror is also
+:class:`CloneBacked` (a path, revisions, trees, streamed commits): see :mod:`.capabilities`.
 New backends register a factory in ``SOURCES`` keyed by the kind :func:`repo_kind` returns.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Protocol
 
 from ..cache import Cache
 from ..config import RepoConfig, Settings, repo_kind
 from ..errors import UserError
-from ..models import Commit, CommitRef
-from ..window import Window, parse_date, resolve_tz
+from ..window import parse_date, resolve_tz
+from .capabilities import CloneBacked as CloneBacked
+from .capabilities import Source
 from .local_git import LocalGitSource, repository_root
-
-
-class Source(Protocol):
-    name: str
-    kind: str
-    github_repo: str | None
-
-    def commits(self, window: Window) -> list[Commit]: ...
-
-    def latest_commit_time(self) -> datetime | None: ...
-
-    def diff(self, commit: Commit) -> str: ...
-
-    def find_commit(
-        self, sha: str | None = None, title: str | None = None, before: datetime | None = None
-    ) -> CommitRef | None: ...
 
 
 class SourceFactory(Protocol):

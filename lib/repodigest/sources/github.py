@@ -69,6 +69,7 @@ from ..errors import RepodigestError, SourceError
 from ..models import Commit, CommitRef
 from ..window import Window
 from . import github_history as history
+from .capabilities import Source
 from .github_client import GitHubClient
 from .github_shape import file_change, parse_date, render_diff, to_commit, trim, trim_listed
 from .message import same_title
@@ -97,7 +98,7 @@ def _utc_text(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-class GitHubSource:
+class GitHubSource(Source):
     """One GitHub repository, read through the REST API; see the module docstring."""
 
     kind = "github"

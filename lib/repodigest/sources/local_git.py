@@ -22,6 +22,7 @@ from pathlib import Path
 from ..errors import SourceError, UserError
 from ..models import Commit, CommitRef
 from ..window import Window
+from .capabilities import CloneBacked, Source
 from .gitlog import RawCommit, listed_args, parse_log, parse_stream, range_args
 from .landing import landed_by
 from .message import landed_title, parse_co_authors, parse_pr_number, same_title, split_message
@@ -192,7 +193,7 @@ def to_commit(
     )
 
 
-class LocalGitSource:
+class LocalGitSource(Source, CloneBacked):
     """A local clone (work tree or bare), read on one branch, first-parent history.
 
     A clone whose ``origin`` is on GitHub is that repository: it is named ``owner/name`` (unless
