@@ -159,7 +159,7 @@ def test_a_warm_run_blames_nothing(history, tmp_path):
     assert cold.stats.blamed_files == 1 and warm.stats.blamed_files == 0 and warm.stats.cached_fixes == 1
     assert dict(warm) == dict(cold) and warm[feature].fixed_by == (fix,)
     key = f"{repo.path.resolve()}|"
-    stored = [v for k, v in cache.get_many(TABLE, [f"{key}1|{fix}"]).items()]
+    stored = [v for k, v in cache.get_many(TABLE, [f"{key}{fix}"]).items()]
     assert stored and stored[0]["blamed"] == {feature: 1}
 
 

@@ -9,13 +9,13 @@ import json
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-from ..cache import Cache
+from ..cache import Cache, Table
 from ..models import Commit
 from ..sources import CloneBacked
 from .grounding import RULES_VERSION, ground_analysis
 from .prompt import PROMPT_VERSION
 
-TABLE = "llm_grounding"
+TABLE = Table("llm_grounding", f"{PROMPT_VERSION}+{RULES_VERSION}")
 
 
 def check_claims(
@@ -29,7 +29,7 @@ def check_claims(
 ) -> dict[str, dict]:
     """sha -> ``Grounding.as_record()`` of each (commit, its analysis); ``sources`` by repository name;
     ``diffs``: sha -> a diff already read (the analysis's), else the source reads it."""
-    keys = {c.sha: json.dumps([c.repo, c.sha, model, PROMPT_VERSION, lang, RULES_VERSION]) for c, _ in analysed}
+    keys = {c.sha: json.dumps([c.repo, c.sha, model, lang]) for c, _ in analysed}
     stored = cache.get_many(TABLE, list(keys.values())) if cache is not None else {}
     records = {c.sha: stored[keys[c.sha]] for c, _ in analysed if keys[c.sha] in stored}
 

@@ -36,7 +36,7 @@ Cost and cache: one ``git log`` lists the first-parent line (messages only, stop
 labelled commit); for the fix commits not cached, two ``git log --no-walk`` per batch of 200 read
 their files and their source patches, one ``git log -p`` per group of files (``workers`` groups, in
 parallel) blames them forward. A fix commit's blame result is immutable: it is cached per fix (table
-``szz_fixes``, keyed by the repository's path, ``RULES_VERSION`` and the fix's sha; the horizon only
+``szz_fixes`` at ``RULES_VERSION``, keyed by the repository's path and the fix's sha; the horizon only
 chooses which fixes count, so it is no part of the key) with the bound it was blamed from, and reused
 whenever that bound is as old as the one needed or older; a fix git could not read is not cached.
 Labels are composed in memory, so a warm run reads the line and the cache only.
@@ -50,7 +50,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from ..cache import Cache
+from ..cache import Cache, Table
 from ..errors import SourceError, UserError
 from ..sources import CloneBacked
 from ..sources.local_git import repository_root, run_git, shallow_boundary, stream_git
@@ -59,8 +59,8 @@ from .annotate import line_origins
 from .fixlines import change_message, is_fix_title, read_fixes
 
 OBSERVATION_DAYS = 90
-RULES_VERSION = 1  # bump when the fix rule, the skipped lines or the blame options change
-TABLE = "szz_fixes"
+RULES_VERSION = "1"  # bump when the fix rule, the skipped lines or the blame options change
+TABLE = Table("szz_fixes", RULES_VERSION)
 _LINE_FORMAT = "--format=\x1e%H%x00%P%x00%cI%x00%B%x00"
 
 
@@ -156,7 +156,7 @@ def _scan_fixes(
     """fix sha -> {commit that wrote a line the fix deletes: lines}, for the fix commits among ``fixes``
     (from the cache, else read and blamed forward from ``bound``; ``first`` is the oldest labelled
     commit's place on the line)."""
-    keys = {e.sha: f"{path}|{RULES_VERSION}|{e.sha}" for e in fixes}
+    keys = {e.sha: f"{path}|{e.sha}" for e in fixes}
     cached = cache.get_many(TABLE, list(keys.values())) if cache is not None else {}
     results: dict[str, dict] = {}
     for entry in fixes:

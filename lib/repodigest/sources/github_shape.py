@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from ..models import Commit, FileChange
 from .message import landed_title, parse_co_authors, parse_pr_number, split_message
 
-CACHE_VERSION = 1  # bump when the trimmed shape changes
+SHAPE_VERSION = "1"  # the version of the cached commit and listing tables: bump when the trimmed shape changes
 FILES_CAP = 3000  # GitHub returns at most this many files of one commit
 
 _STATUS = {
@@ -36,7 +36,6 @@ def trim(data: dict, files: list[dict]) -> dict:
     """The part of GitHub's commit JSON the Commit needs, patches included (what the cache stores)."""
     info = data.get("commit") or {}
     return {
-        "v": CACHE_VERSION,
         "sha": data["sha"],
         "html_url": data.get("html_url"),
         "parents": [p["sha"] for p in data.get("parents") or []],
