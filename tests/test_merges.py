@@ -16,7 +16,6 @@ import pytest
 
 import shapes  # tests/ is on sys.path (tests/conftest.py)
 from repodigest import analytics, build_digest
-from repodigest.frame import to_file_frame
 from repodigest.sources.local_git import LocalGitSource
 from repodigest.window import Window, resolve_tz
 from shapes import ANN, BOB, MAINTAINER, lines, merge
@@ -96,7 +95,6 @@ def test_the_maintainers_ownership_share_is_the_share_of_lines_they_wrote(topics
     assert set(analytics.absence_factor(digest.report_frame, by=None)["top"].iloc[0]) <= {ANN[0], BOB[0], MAINTAINER[0]}
     joined = analytics.new_contributors(digest.frame, freq="M")
     assert set(joined["new_contributors"].iloc[-1]) >= {ANN[0], BOB[0]}
-    pd.testing.assert_frame_equal(to_file_frame(digest.frame), digest.file_frame)  # the saved frame says the same
 
 
 def test_activity_by_hour_counts_each_landed_commit_at_its_own_author_time(topics):

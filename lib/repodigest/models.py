@@ -6,7 +6,7 @@ reads like the question it answers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 
@@ -103,7 +103,6 @@ class Commit:
     incomplete: str | None = None  # "parent" (not in a shallow clone) or "blobs" (not in the clone): see files
     # (added, deleted) when the source knows the counts but not the files (a pull request's commits on GitHub)
     line_counts: tuple[int, int] | None = None
-    extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def short_sha(self) -> str:

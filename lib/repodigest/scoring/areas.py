@@ -204,13 +204,3 @@ def order_areas(title: str, weights: Counter[str], lead: Counter[str] | None = N
             if area not in ordered:
                 ordered.append(area)
     return ordered
-
-
-def commit_areas(
-    title: str, files: Iterable[tuple[str, int]], rules: Sequence[AreaRule] = (), repo_short_name: str = ""
-) -> list[str]:
-    """Areas of a commit, most significant first: title tags, then path areas by lines changed.
-
-    ``files`` holds ``(path, lines changed)`` pairs.
-    """
-    return order_areas(title, area_weights((file_area(path, rules, repo_short_name), churn) for path, churn in files))

@@ -71,11 +71,6 @@ def parse_co_authors(message: str) -> tuple[str, ...]:
     return tuple(seen)
 
 
-def co_author_name(trailer: str) -> str:
-    """``Jane Doe <jane@x>`` -> ``Jane Doe``."""
-    return trailer.split("<", 1)[0].strip() or trailer.strip()
-
-
 # git's own revert message, and GitHub's "Revert" button / `git revert` title.
 _REVERTS_SHA = re.compile(r"\bThis reverts commit ([0-9a-f]{7,40})\b")
 _REVERT_TITLE = re.compile(r'^\s*Revert\s+"(.+)"', re.IGNORECASE)
