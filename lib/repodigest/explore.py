@@ -100,7 +100,8 @@ def filter_commits(
     path: str | None = None,
     repo: str | None = None,
 ) -> pd.DataFrame:
-    """Rows matching every given filter: author (substring, any case), area, level(s), path glob, repository."""
+    """Rows matching every given filter: author (substring, any case), area (commits touching it, among
+    their ``areas``; counts by area use ``primary_area``), level(s), path glob, repository."""
     mask = pd.Series(True, index=frame.index)
     if author:
         mask &= frame["author"].str.contains(author, case=False, regex=False) | frame["author_login"].fillna(
