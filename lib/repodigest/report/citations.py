@@ -19,6 +19,7 @@ Shapes::
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -80,7 +81,7 @@ def related_context(
     """The relation lines of ``row``'s entry (what it reverts, what reverts it, its series), or None;
     ``index`` is :func:`related_index` of the frame."""
     by_sha, series = index
-    related = {"reverts": None, "reverts_unknown": None, "reverted_by": [], "series": None}
+    related: dict[str, Any] = {"reverts": None, "reverts_unknown": None, "reverted_by": [], "series": None}
     target, day, quoted = reverted_of(row)
     if target is not None:
         related["reverts"] = {
