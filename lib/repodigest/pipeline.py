@@ -48,7 +48,7 @@ from .report.notes import gap_notes, heuristic_note, pull_request_notes
 from .report.overview import Overview, build_overview, worded
 from .scoring import Assessment, History, Measured, RepoRules, judge, measure
 from .scoring.relations import Relations, relate
-from .sources import Source, open_sources, resolve_day
+from .sources import LocalGitSource, Source, open_sources, resolve_day
 from .window import MAX_WINDOW_DAYS, Window, check_days, resolve_tz
 
 log = logging.getLogger(__name__)
@@ -298,7 +298,7 @@ def gather_evidence(
     learned = risk_model == "learned"
     if not (outcomes or track_record or learned):
         return Evidence()
-    clones = {name: s for name, s in loaded.sources.items() if hasattr(s, "path")}
+    clones = {name: s for name, s in loaded.sources.items() if isinstance(s, LocalGitSource)}
     notes = [
         words["evidence_needs_clone"].format(repo=name)
         for name in loaded.sources

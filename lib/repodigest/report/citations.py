@@ -57,7 +57,7 @@ def reverted_of(row: Mapping) -> tuple[Mapping | None, str | None, str | None]:
     return None, None, revert_target(row["message"], row["title"])[1] or None
 
 
-def related_index(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+def related_index(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, list[dict]]]:
     """What :func:`related_context` looks rows up in: the frame by sha, and each series' members in order
     (built once per report, not once per entry)."""
     members = frame[frame["series"].notna()]

@@ -11,6 +11,7 @@ clone, a damaged object store) get their files from the trees, their line counts
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import tempfile
@@ -140,7 +141,7 @@ def _grep_matches(path: str | Path, args: list[str], wanted: set[str], max_lines
     return matches
 
 
-def repository_root(path: str | Path) -> Path:
+def repository_root(path: str | os.PathLike[str]) -> Path:
     """The top of the work tree (or the bare repository) containing ``path``; UserError if none."""
     path = Path(path)
     if not path.exists():
