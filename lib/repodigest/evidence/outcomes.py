@@ -58,7 +58,7 @@ from .annotate import line_origins
 from .fixlines import change_message, is_fix_title, read_fixes
 
 OBSERVATION_DAYS = 90
-RULES_VERSION = 1  # bump when the fix rule, the skipped lines or the blame options change
+RULES_VERSION = 2  # bump when the fix rule, the skipped lines or the blame options change
 TABLE = "szz_fixes"
 _LINE_FORMAT = "--format=\x1e%H%x00%P%x00%cI%x00%B%x00"
 
