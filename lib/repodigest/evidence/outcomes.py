@@ -4,11 +4,11 @@ Source: a local clone or bare mirror, on the first-parent line of a revision (a 
 it lands, read as its diff against its first parent). For each labelled commit ``c``, the *later*
 commits are those after it on that line whose committer date is at most ``c``'s outcome horizon.
 
-- **Reverted**: a later commit's message (:func:`~repodigest.evidence.fixlines.change_message`: for
-  a GitHub merge, the pull request's title) says ``This reverts commit <sha>`` naming ``c``, or its
-  title is ``Revert "<title>"`` where ``<title>`` is ``c``'s title, equal or equal but for GitHub's
-  `` (#N)`` (:func:`~repodigest.sources.message.revert_target`, ``same_title``); a title names the
-  newest earlier commit with that title.
+- **Reverted**: a later commit reverts ``c`` by the report's own rule
+  (:func:`~repodigest.scoring.reverts.reverted_commit`: ``This reverts commit <sha>`` naming ``c``,
+  else ``Revert "<title>"`` quoting ``c``'s title, equal or equal but for GitHub's `` (#N)``, when
+  ``c`` is the newest earlier labelled commit with that title), read in the change's own words
+  (:func:`~repodigest.evidence.fixlines.change_message`: for a GitHub merge, the pull request's title).
 - **Fixed** (SZZ: Śliwerski, Zimmermann and Zeller 2005): each later fix commit (the rule and the
   lines skipped are in :mod:`repodigest.evidence.fixlines`) has the lines it deletes or modifies
   blamed in its first parent; the commits blame names are fixed by it. The blame is
@@ -52,8 +52,9 @@ from pathlib import Path
 
 from ..cache import Cache
 from ..errors import SourceError, UserError
+from ..scoring.reverts import reverted_commit
 from ..sources.local_git import repository_root, run_git, shallow_boundary, stream_git
-from ..sources.message import revert_target, same_title, split_message
+from ..sources.message import revert_target, split_message
 from .annotate import line_origins
 from .fixlines import change_message, is_fix_title, read_fixes
 
@@ -205,21 +206,27 @@ def _scan_fixes(
     return out
 
 
+@dataclass(frozen=True)
+class _Titled:
+    sha: str
+    title: str  # the change's title (change_message: a GitHub merge's pull request)
+
+
 def _reverts(later: list[_Entry], labelled: list[_Entry], order: dict[str, int]) -> dict[str, list[_Entry]]:
-    """labelled sha -> the ``later`` commits that revert it (module rules), oldest first; ``order`` is
-    each commit's place on the first-parent line."""
-    titles = [(e, split_message(change_message(e.message))[0]) for e in labelled]
+    """labelled sha -> the ``later`` commits that revert it (scoring.reverts: the report's rule), oldest
+    first; ``order`` is each commit's place on the first-parent line."""
+    # Newest first as the frame orders a repository's rows: by committer date, ties in line order.
+    ranked = sorted(labelled, key=lambda e: (e.when, order[e.sha]), reverse=True)
+    titled = [(order[e.sha], _Titled(e.sha, split_message(change_message(e.message))[0])) for e in ranked]
     found: dict[str, list[_Entry]] = {}
     for entry in later:
-        sha, quoted = revert_target(change_message(entry.message))
-        target = None
-        if sha:
-            target = next((e for e, _ in titles if e.sha.startswith(sha)), None)
-        if target is None and quoted:
-            older = [e for e, title in titles if order[e.sha] < order[entry.sha] and same_title(title, quoted)]
-            target = older[-1] if older else None
-        if target is not None and order[target.sha] < order[entry.sha]:
-            found.setdefault(target.sha, []).append(entry)
+        message = change_message(entry.message)
+        if revert_target(message) == (None, None):
+            continue
+        place = order[entry.sha]
+        hit = reverted_commit(message, [t for at, t in titled if at < place])
+        if hit is not None:
+            found.setdefault(hit[0].sha, []).append(entry)
     return found
 
 
