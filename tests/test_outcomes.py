@@ -8,7 +8,7 @@ import pytest
 from gitrepo import fast_import_commits
 from repodigest.cache import Cache
 from repodigest.errors import UserError
-from repodigest.evidence import label_outcomes
+from repodigest.evidence import NEWEST, blamed_commits, label_outcomes, observation_point
 from repodigest.evidence.annotate import line_origins
 from repodigest.evidence.fixlines import is_fix
 from repodigest.evidence.outcomes import RULES_VERSION, TABLE
@@ -349,3 +349,27 @@ def test_a_merge_that_says_nothing_is_no_fix_whatever_its_branch_is_called(make_
     repo.commit("Merge branch 'bugfix-b'", day(3), {"src/a.py": "a = 1\nb = 5\n"})
     out = labels(repo, [change])
     assert not out[change].later_fixed and out.stats.fix_commits == 0
+
+
+def test_the_point_of_observation_is_the_lines_newest_commit_at_the_moment_asked(history):
+    repo, base, feature, src = history
+    fix = repo.commit("Fix wrong factor in f3", day(30), {"src/app.py": edit(src, "return x * 3", "return x * 4")})
+    tip = repo.commit("Add docs page", day(200), {"docs/more.md": "more\n"})
+    assert observation_point(repo.path).sha == tip and observation_point(repo.path, NEWEST).sha == tip
+    assert observation_point(repo.path, (START + timedelta(days=30)).date()).sha == fix  # the end of that day
+    assert observation_point(repo.path, (START + timedelta(days=29)).date().isoformat()).sha == feature
+    assert observation_point(repo.path, day(29.9)).sha == feature and observation_point(repo.path, fix[:10]).sha == fix
+    assert observation_point(repo.path, "2024-12-31") is None  # before the first commit
+    seen = labels(repo, [feature], as_of=day(29.9))
+    assert not seen[feature].later_fixed and seen.observed.sha == feature and seen.cut_short() == [feature]
+    assert labels(repo, [feature], as_of=fix)[feature].fixed_by == (fix,)
+
+
+def test_what_a_fix_repairs_is_the_same_blame_on_its_own(history, tmp_path):
+    repo, base, feature, src = history
+    fix = repo.commit("Fix wrong factor in f3", day(30), {"src/app.py": edit(src, "return x * 3", "return x * 4")})
+    other = repo.commit("Add a docs page", day(31), {"docs/more.md": "more\n"})
+    cache = Cache(tmp_path / "c")
+    assert blamed_commits(repo.path, [fix, other], since=START, cache=cache) == {fix: {feature: 1}, other: {}}
+    assert blamed_commits(repo.path, [fix], since=START + timedelta(days=11), cache=cache) == {fix: {}}  # too old
+    assert labels(repo, [feature], cache=cache).stats.cached_fixes == 1  # the outcomes reuse its blame

@@ -161,8 +161,8 @@ def observation_point(
     path = _source_path(source)
     line = revision or getattr(source, "revision", None) or "HEAD"
     moment = None if as_of is None or as_of == NEWEST else _moment(as_of, tz or UTC)
-    point = line if as_of is None or as_of == NEWEST else as_of if moment is None else None
-    if point is not None:
+    if moment is None:  # the line's newest commit, or a revision
+        point = line if as_of is None or as_of == NEWEST else str(as_of)
         sha = run_git(path, "rev-parse", "--verify", "--quiet", f"{point}^{{commit}}", check=False).decode().strip()
         if not sha:
             raise UserError(f"revision {point!r} does not exist in {path}")
