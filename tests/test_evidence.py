@@ -109,6 +109,8 @@ def test_the_track_record_line_reads_its_figures_in_both_languages():
     assert "Levels from the model learned from this repository's history (ROC AUC 0.71" in track_record_line(
         learned, en
     )
+    unmeasured = {**learned, "model_auc": float("nan"), "rules_auc": float("nan"), "learned": False}
+    assert "Levels from the rules (ROC AUC –; the learned model: –" in track_record_line(unmeasured, en)
 
 
 def test_a_repository_with_no_known_history_says_there_is_nothing_to_judge(make_repo):

@@ -310,8 +310,13 @@ def track_record_line(record: Mapping | None, words: Mapping) -> str | None:
         parts.append(history["track_record_how"].format(days=days))
     if "model_auc" in record:
         which = history["levels_by_model" if record.get("learned") else "levels_by_rules"]
-        parts.append(which.format(model_auc=f"{record['model_auc']:.2f}", rules_auc=f"{record['rules_auc']:.2f}"))
+        parts.append(which.format(model_auc=_auc(record["model_auc"]), rules_auc=_auc(record["rules_auc"])))
     return " ".join(parts) or None
+
+
+def _auc(value) -> str:
+    """An AUC to two places; a dash when it could not be measured (one class only)."""
+    return "–" if value is None or value != value else f"{value:.2f}"
 
 
 def levels_held(levels: Mapping[str, Mapping]) -> bool | None:
