@@ -103,7 +103,9 @@ class Evidence:
     outcomes: pd.DataFrame | None = None  # evidence.outcome_table of the frame's commits
     risk: pd.Series | None = None  # sha -> the learned model's risk
     levels: pd.Series | None = None  # sha -> the learned level, where the model beat the rules
-    records: Mapping[str, dict] = field(default_factory=dict)  # repo -> the track-record line's figures
+    # repo -> the track-record line's figures: {days, count (commits whose outcome is known), went_wrong,
+    # levels: {level: {commits, went_wrong}}}, with {model_auc, rules_auc, learned} when the model ran
+    records: Mapping[str, dict] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
 
 
@@ -347,11 +349,21 @@ def gather_evidence(
             older = earlier_history(loaded, name, repos, span, cache=cache, progress=progress)
         shas = [*frame["sha"]] if outcomes or learned else []
         shas += list(older["sha"]) if older is not None else []
-        found = label_outcomes(
-            source, shas, as_of=point, tz=loaded.window.tz, horizon_days=horizon_days, cache=cache, progress=progress
+        found = (
+            label_outcomes(
+                source,
+                shas,
+                as_of=point,
+                tz=loaded.window.tz,
+                horizon_days=horizon_days,
+                cache=cache,
+                progress=progress,
+            )
+            if shas
+            else None
         )
-        labelled = outcome_table(found) if shas else None
-        if outcomes and labelled is not None:
+        labelled = outcome_table(found) if found is not None else None
+        if outcomes and found is not None and labelled is not None:
             tables.append(labelled[labelled.index.isin(frame["sha"])])
             notes += cut_short_notes(
                 found, name, list(frame["sha"]), horizon_days or days, loaded.settings.lang, loaded.window.tz
