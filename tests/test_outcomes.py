@@ -10,7 +10,7 @@ from repodigest.cache import Cache
 from repodigest.errors import UserError
 from repodigest.evidence import NEWEST, blamed_commits, label_outcomes, observation_point
 from repodigest.evidence.annotate import line_origins
-from repodigest.evidence.fixlines import is_fix
+from repodigest.evidence.fixlines import block_comment_lines, is_fix
 from repodigest.evidence.outcomes import RULES_VERSION, TABLE
 
 START = datetime.fromisoformat("2025-01-01T10:00:00+00:00")
@@ -373,3 +373,17 @@ def test_what_a_fix_repairs_is_the_same_blame_on_its_own(history, tmp_path):
     assert blamed_commits(repo.path, [fix, other], since=START, cache=cache) == {fix: {feature: 1}, other: {}}
     assert blamed_commits(repo.path, [fix], since=START + timedelta(days=11), cache=cache) == {fix: {}}  # too old
     assert labels(repo, [feature], cache=cache).stats.cached_fixes == 1  # the outcomes reuse its blame
+
+
+@pytest.mark.parametrize(
+    "lines, expected",
+    [
+        (["/*", " * Add two numbers.", " */", "int add(int a, int b);"], [True, True, True, False]),
+        ([" * a continuation whose opening is above the hunk", " * more */"], [True, True]),
+        (["/* one */ int y;", "/** doc */", "*p = 1;", "x = a */ b;"], [False, True, False, False]),
+        (["int y; /* opens here", "   plain words", "*/"], [False, True, True]),
+        (['const glob = "src/*.c";', "x = 1;"], [False, False]),  # a "/*" inside a string opens nothing
+    ],
+)
+def test_block_comment_lines(lines, expected):
+    assert block_comment_lines(lines) == expected

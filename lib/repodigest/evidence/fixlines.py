@@ -186,7 +186,12 @@ def block_comment_lines(lines: list[str]) -> list[bool]:
         else:
             found.append(False)
             opened = s.rfind("/*")
-            inside = opened >= 0 and "*/" not in s[opened + 2 :]  # code, then a comment that stays open
+            inside = (  # code, then a comment that stays open (not a "/*" inside a string: "src/*.c")
+                opened >= 0
+                and "*/" not in s[opened + 2 :]
+                and s[:opened].count('"') % 2 == 0
+                and s[:opened].count("`") % 2 == 0
+            )
     return found
 
 
