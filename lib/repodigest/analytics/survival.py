@@ -171,6 +171,14 @@ def survival(
     path = repository_root(getattr(repo, "path", repo))  # type: ignore[arg-type]
     zone = resolve_tz(tz)
     store = Cache() if cache is True else (cache or None)
+    try:
+        return _survival(path, zone, store, start, end, every, cohort_by, breakdown, revision, area_rules)
+    finally:
+        if cache is True and store is not None:
+            store.close()
+
+
+def _survival(path, zone, store, start, end, every, cohort_by, breakdown, revision, area_rules) -> pd.DataFrame:
     line = first_parent_line(path, revision)
     days = _sample_days(line, zone, start, end, every)
     at = _sample_commits(line, days, zone)
@@ -203,7 +211,10 @@ def survival(
     table = pd.DataFrame([snapshots[i] for i in at.tolist()], index=days).fillna(0).astype("int64")
     table = table.reindex(columns=sorted(table.columns))
     if breakdown is not None:
-        table.columns = pd.MultiIndex.from_tuples(list(table.columns), names=["cohort", breakdown])
+        pairs = list(table.columns)
+        table.columns = pd.MultiIndex.from_arrays(
+            [[c for c, _ in pairs], [b for _, b in pairs]], names=["cohort", breakdown]
+        )
     else:
         table.columns.name = "cohort"
     table.attrs["commits"] = [line.shas[i] if i >= 0 else None for i in at.tolist()]
