@@ -99,7 +99,10 @@ def history(tmp_path_factory):
         remove=("tab\tname.txt",),
         author=MAIN,
     )
-    repo.commit("more", "2025-07-01T10:00:00+00:00", {"notes.md": _lines(2, "n") + "end\n"}, author=MAIN)
+    # A whitespace-only edit is a change: the re-indented line is 2025's.
+    repo.commit(
+        "more", "2025-07-01T10:00:00+00:00", {"notes.md": _lines(2, "n") + "end\n", "no newline.txt": "one\n  two\n"}
+    )
     return repo, merge
 
 
