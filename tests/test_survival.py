@@ -14,6 +14,7 @@ from gitrepo import GitRepo
 from repodigest import analytics
 from repodigest.cache import Cache
 from repodigest.charts.history import survival_figure
+from repodigest.errors import UserError
 from repodigest.scoring.areas import file_area
 
 MAIN, FEATURE = ("Main Author", "main@example.com"), ("Feature Author", "feature@example.com")
@@ -213,6 +214,10 @@ def test_options_are_checked(history):
         analytics.survival(repo.path, by="month", cache=False)
     with pytest.raises(ValueError, match="breakdown|by must be one of"):
         analytics.survival(repo.path, breakdown="file", cache=False)
+    with pytest.raises(UserError, match="pandas frequency"):
+        analytics.survival(repo.path, every="fortnightly", cache=False)
+    with pytest.raises(UserError, match="does not exist"):
+        analytics.survival(repo.path, revision="no-such-branch", cache=False)
     with pytest.raises(TypeError):
         analytics.survival(repo.path, cohort="year")  # type: ignore[call-arg]
 
