@@ -167,7 +167,8 @@ def survival(
     ``cache`` (True: the default cache; False: none); ``attrs["replayed"]`` counts the commits read.
     """
     cohort_by = check_by(by, COHORTS) or "year"
-    breakdown = check_by(breakdown, BREAKDOWNS)
+    if breakdown not in BREAKDOWNS:
+        raise ValueError(f"breakdown must be one of None, 'author', 'area', not {breakdown!r}")
     path = repository_root(getattr(repo, "path", repo))  # type: ignore[arg-type]
     zone = resolve_tz(tz)
     store = Cache() if cache is True else (cache or None)
