@@ -16,7 +16,9 @@ import pytest
 
 from repodigest.cache import SCHEMA_VERSION, Cache, Table
 
-COMMITS, ANALYSES, T, OTHER = (Table(name, "1") for name in ("github_commit", "llm_analysis", "t", "other"))
+COMMITS, ANALYSES, T, OTHER, DELTAS = (
+    Table(name, "1") for name in ("github_commit", "llm_analysis", "t", "other", "survival_deltas")
+)
 
 
 def _writer(directory: str, worker: int, count: int) -> None:
@@ -57,13 +59,13 @@ def test_refresh_reads_nothing_but_writes(tmp_path):
 
 def test_put_many_stores_every_value_in_one_transaction(tmp_path):
     cache = Cache(tmp_path)
-    cache.put_many("survival_deltas", {f"k{i}": {"a.py": [i, 1]} for i in range(1200)})
-    cache.put_many("survival_deltas", {})
-    stored = Cache(tmp_path).get_many("survival_deltas", [f"k{i}" for i in range(1200)])
+    cache.put_many(DELTAS, {f"k{i}": {"a.py": [i, 1]} for i in range(1200)})
+    cache.put_many(DELTAS, {})
+    stored = Cache(tmp_path).get_many(DELTAS, [f"k{i}" for i in range(1200)])
     assert len(stored) == 1200 and stored["k7"] == {"a.py": [7, 1]}
     with pytest.raises(TypeError):  # a value that is not JSON writes none of them
-        cache.put_many("survival_deltas", {"x1": [1], "x2": {1, 2}})
-    assert Cache(tmp_path).get_many("survival_deltas", ["x1", "x2"]) == {}
+        cache.put_many(DELTAS, {"x1": [1], "x2": {1, 2}})
+    assert Cache(tmp_path).get_many(DELTAS, ["x1", "x2"]) == {}
 
 
 # A damaged, foreign or newer cache file never stops a run: it is set aside and a fresh one started.
@@ -351,6 +353,8 @@ def test_a_value_of_another_table_version_is_never_read(tmp_path):
 
 def test_every_cached_table_is_declared_once_with_a_version():
     from repodigest.analysis import claims, overview_wording, run
+    from repodigest.analytics.survival import DELTAS as SURVIVAL_DELTAS
+    from repodigest.analytics.survival import STATE as SURVIVAL_STATE
     from repodigest.evidence import outcomes
     from repodigest.sources import github, pull_requests
 
@@ -363,6 +367,8 @@ def test_every_cached_table_is_declared_once_with_a_version():
         claims.TABLE,
         overview_wording.OVERVIEW_TABLE,
         outcomes.TABLE,
+        SURVIVAL_DELTAS,
+        SURVIVAL_STATE,
     ]
     assert all(isinstance(t, Table) for t in tables) and len({t.name for t in tables}) == len(tables)
     with pytest.raises(ValueError, match="needs a version"):

@@ -300,12 +300,16 @@ class Cache:
 
         self._run(action, writing=True)
 
-    def put_many(self, table: str, items: dict[str, object]) -> None:
-        """Store each value of ``items`` under its key, in one transaction (one disk sync for them all)."""
+    def put_many(self, table: Table, items: dict[str, object]) -> None:
+        """Store each value of ``items`` under its key in ``table`` at its version, in one transaction (one
+        disk sync for them all)."""
         if not items:
             return
-        rows = [(key, json.dumps(value, ensure_ascii=False, separators=(",", ":"))) for key, value in items.items()]
-        name = self._table(table)
+        rows = [
+            (table.stored(key), json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+            for key, value in items.items()
+        ]
+        name = table.name
 
         def action(conn):
             if name not in self._tables:
