@@ -63,7 +63,7 @@ class ReportEntry:
 
     @property
     def sort_key(self) -> tuple[str, int, str]:
-        """Newest first: the last day, then the longer period, then the name."""
+        """Newest first: the last day, then the kind (month, week, day, range of days), then the name."""
         return (self.last_day, -KINDS.index(self.kind), self.name)
 
 
@@ -117,7 +117,7 @@ def classify(name: str, status: dict) -> tuple[str, tuple[str, ...]]:
         return period, days
     if period in (None, "day"):
         for kind in ("week", "month"):  # a rollup written before its status said so
-            if kind in matched and period is None:
+            if kind in matched and period is None and days:
                 return kind, days
         if "range" in matched or len(days) > 1:
             return "range", days

@@ -49,11 +49,13 @@ def write_atomic(path: Path, data: bytes | str) -> Path:
     return path
 
 
-def _counts(name: str, frame: pd.DataFrame) -> dict[tuple[str, str], tuple[int, dict[str, int]]]:
+def _counts(entry: ReportEntry, frame: pd.DataFrame) -> dict[tuple[str, str], tuple[int, dict[str, int]]]:
+    """(commits, per level) of each repository in a report, from its frame: 0 for a repository it lists
+    without a commit."""
     out = {}
-    for repo, rows in frame.groupby("repo", sort=False):
-        levels = rows["level"].value_counts()
-        out[(name, str(repo))] = (len(rows), {str(k): int(levels.get(str(k), 0)) for k in LEVELS})
+    for repo in dict.fromkeys([*entry.repos, *frame["repo"].dropna().astype(str)]):
+        levels = frame.loc[frame["repo"] == repo, "level"].value_counts()
+        out[(entry.name, repo)] = (int(levels.sum()), {str(k): int(levels.get(str(k), 0)) for k in LEVELS})
     return out
 
 
@@ -85,7 +87,7 @@ def build_site(outputs_dir: str | os.PathLike, lang: str | None = None) -> SiteR
         except (OSError, ValueError, KeyError) as exc:
             warnings.append(f"site: cannot read the commits of {folder}: {exc}")
             continue
-        counts.update(_counts(entry.name, frame))
+        counts.update(_counts(entry, frame))
         highlights[entry.name] = _highlights(read_json(folder / "overview.json"))
     docs = search_documents(entries, commits, highlights, site_words(lang))
     search = build_search(docs)

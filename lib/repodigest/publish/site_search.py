@@ -99,7 +99,7 @@ def _cap(text: str, cap: int) -> str:
 class SearchData:
     """What the search page loads: lunr's serialized index and the documents' display data, by ref."""
 
-    index: dict
+    index: dict | None  # None for no document (lunr cannot index none)
     docs: list[dict]
     separator: str = SEPARATOR
     cjk: str = CJK
@@ -187,6 +187,8 @@ def search_documents(
 def build_search(docs: Sequence[Mapping]) -> SearchData:
     """The lunr index of ``docs`` (from :func:`search_documents`) and their display data; a document's ref
     is its position."""
+    if not docs:
+        return SearchData(index=None, docs=[])
     rows = [{"id": str(i), **{name: words(_text(doc.get(name))) for name in FIELDS}} for i, doc in enumerate(docs)]
     fields = [{"field_name": name, "boost": boost} for name, boost in FIELDS.items()]
     index = lunr(ref="id", fields=fields, documents=rows)

@@ -12,7 +12,7 @@
   if (!data || !root || !window.lunr) {
     return;
   }
-  var index = lunr.Index.load(data.index);
+  var index = data.index ? lunr.Index.load(data.index) : null; // null: no report yet
   var separator = new RegExp(data.separator);
   var cjk = new RegExp(data.cjk, "g");
   // the index's own pipeline minus the trimmer (the separator has removed punctuation already)
@@ -32,7 +32,7 @@
 
   function search(query) {
     var words = terms(query);
-    if (!words.length) {
+    if (!words.length || !index) {
       return [];
     }
     return index.query(function (q) {
