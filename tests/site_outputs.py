@@ -39,38 +39,42 @@ FOLDERS = {
 
 
 def build_repos(work: Path) -> tuple[GitRepo, GitRepo, dict[str, str]]:
-    """Two repositories (alpha, beta) with a commit or two a day; the shas of the commits named by role."""
+    """Two repositories (alpha, beta) with a commit or two a day, in date order (git log's date limits
+    assume it); the shas of the commits named by role."""
     alpha, beta = GitRepo(work / "alpha"), GitRepo(work / "beta")
     shas: dict[str, str] = {}
     day = FIRST
     while day <= LAST:
-        n = (day - FIRST).days
+        n, stamp = (day - FIRST).days, day.isoformat()
         alpha.commit(
             f"feat(sched): teach the scheduler step {n}\n\nThe scheduler learns step {n} of the plan.",
-            f"{day.isoformat()}T10:00:00+08:00",
+            f"{stamp}T10:00:00+08:00",
             {f"src/sched/step{n}.py": "x\n" * (n + 1)},
         )
         if n % 3 == 0:
-            beta.commit(f"docs: 修复内存泄漏说明 {n}", f"{day.isoformat()}T11:00:00+08:00", {f"docs/mem{n}.md": "m\n"})
+            beta.commit(f"docs: 修复内存泄漏说明 {n}", f"{stamp}T11:00:00+08:00", {f"docs/mem{n}.md": "m\n"})
+        if stamp == "2026-01-20":
+            shas["january"] = alpha.commit(
+                "perf: vectorise the tokenizer's merge loop",
+                f"{stamp}T16:00:00+08:00",
+                {"src/tok/merge.py": "v\n"},
+                author=("Ada Quinn", "ada@example.com"),
+            )
+        if stamp == "2026-02-15":
+            shas["leak"] = alpha.commit(
+                "fix(cache): plug the eviction leak in the radix cache\n\nEvicted nodes kept their pages pinned.",
+                f"{stamp}T15:00:00+08:00",
+                {"src/cache/radix.py": "fixed\n" * 5},
+                author=("Lin Wei", "lin@example.com"),
+            )
+        if stamp == "2026-02-16":
+            shas["hostile"] = alpha.commit(
+                f"{HOSTILE_TITLE}\n\nbody {CANARY}",
+                f"{stamp}T12:00:00+08:00",
+                {f"src/{HOSTILE_DIR}/x.py": "h\n"},
+                author=(HOSTILE_AUTHOR, "eve@example.com"),
+            )
         day += timedelta(days=1)
-    shas["leak"] = alpha.commit(
-        "fix(cache): plug the eviction leak in the radix cache\n\nEvicted nodes kept their pages pinned.",
-        "2026-02-15T15:00:00+08:00",
-        {"src/cache/radix.py": "fixed\n" * 5},
-        author=("Lin Wei", "lin@example.com"),
-    )
-    shas["hostile"] = alpha.commit(
-        f"{HOSTILE_TITLE}\n\nbody {CANARY}",
-        "2026-02-16T09:00:00+08:00",
-        {f"src/{HOSTILE_DIR}/x.py": "h\n"},
-        author=(HOSTILE_AUTHOR, "eve@example.com"),
-    )
-    shas["january"] = alpha.commit(
-        "perf: vectorise the tokenizer's merge loop",
-        "2026-01-20T16:00:00+08:00",
-        {"src/tok/merge.py": "v\n"},
-        author=("Ada Quinn", "ada@example.com"),
-    )
     return alpha, beta, shas
 
 
