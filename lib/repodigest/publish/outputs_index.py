@@ -15,6 +15,7 @@ import calendar
 import json
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -137,7 +138,8 @@ def read_report(folder: Path) -> ReportEntry:
     """The entry of one report folder (which holds ``report.html``)."""
     status = read_json(folder / "status.json")
     overview = read_json(folder / "overview.json")
-    levels = status.get("levels") if isinstance(status.get("levels"), dict) else {}
+    levels = status.get("levels")
+    levels = levels if isinstance(levels, dict) else {}
     kind, days = classify(folder.name, status)
     headline = overview.get("headline")
     lang = overview.get("lang")
@@ -171,7 +173,7 @@ def report_href(name: str, anchor: str | None = None, file: str = "report.html")
     return quote(name, safe="") + "/" + file + (f"#{anchor}" if anchor else "")
 
 
-def entry_label(entry: ReportEntry, words: dict) -> str:
+def entry_label(entry: ReportEntry, words: Mapping[str, str]) -> str:
     """How a report is named on the site (``words``: the site's strings): its day, week, month or days."""
     if not entry.days:
         return words["entry_other"].format(name=entry.name)

@@ -101,4 +101,6 @@ def build_site(outputs_dir: str | os.PathLike, lang: str | None = None) -> SiteR
         write_atomic(root / ".nojekyll", b""),
         write_atomic(root / "index.html", render_index_page(entries, counts, lang)),
     ]
-    return SiteResult(index=root / "index.html", files=files, reports=len(entries), documents=len(docs), warnings=warnings)
+    return SiteResult(
+        index=root / "index.html", files=files, reports=len(entries), documents=len(docs), warnings=warnings
+    )

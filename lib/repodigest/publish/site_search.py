@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow.parquet as pq
@@ -121,8 +122,8 @@ def search_documents(
     """One document per report and one per commit (by repository and sha, with every report it appears in,
     the day's report first). ``commits`` maps a report's name to :func:`report_commits`; ``highlights`` to the
     lines of its overview's highlights; ``words`` are the site's strings (the reports' names)."""
-    docs: list[dict] = []
-    by_commit: dict[tuple[str, str], dict] = {}
+    docs: list[dict[str, Any]] = []
+    by_commit: dict[tuple[str, str], dict[str, Any]] = {}
     for entry in entries:
         label = entry_label(entry, words)
         where = {"kind": entry.kind, "report": entry.name, "label": label}
@@ -158,7 +159,7 @@ def search_documents(
                 t for t in (_text(row["model_reason"]), first_paragraph(body) if body.strip() else "") if t
             )
             authors = list(dict.fromkeys([_text(row["author"]), *_list(row["authors"]), _text(row["author_login"])]))
-            doc = {
+            doc: dict[str, Any] = {
                 "title": " ".join(t for t in (title, _text(row["pr_title"])) if t),
                 "summary": _cap(summary, SUMMARY_CAP),
                 "authors": " ".join(a for a in authors if a),
