@@ -16,6 +16,7 @@ from urllib.parse import unquote
 import feedparser
 import lunr
 import pytest
+import yaml
 from bs4 import BeautifulSoup
 
 import published
@@ -310,3 +311,19 @@ def test_report_refreshes_the_site(make_repo, tmp_path, monkeypatch, capsys):
     ]
     assert f'id="{sha[:7]}"' in (out / "2026-02-17" / "report.html").read_text(encoding="utf-8")
     assert len(feedparser.parse((out / "feed.xml").read_bytes()).entries) == 2
+
+
+def test_the_pages_workflow_rebuilds_the_site_over_the_published_archive():
+    """In CI each run starts from a fresh checkout: the published branch must be in the outputs folder
+    before the report, or the site would list the day's report alone."""
+    workflow = yaml.safe_load(
+        (Path(__file__).resolve().parents[1] / "examples" / "github-actions-daily.yml").read_text()
+    )
+    steps = workflow["jobs"]["report"]["steps"]
+    archive = next(i for i, s in enumerate(steps) if s.get("with", {}).get("ref") == "gh-pages")
+    assert steps[archive]["uses"].startswith("actions/checkout") and steps[archive]["with"]["path"] == "outputs"
+    assert steps[archive]["continue-on-error"] is True  # the first run has no branch to check out
+    report = next(i for i, s in enumerate(steps) if "make report" in s.get("run", ""))
+    publish = next(i for i, s in enumerate(steps) if "gh-pages" in s.get("uses", ""))
+    assert archive < report < publish and steps[publish]["with"]["publish_dir"] == "outputs"
+    assert "--out-dir" not in steps[report]["run"]  # the default, ./outputs: where the archive is
