@@ -24,7 +24,7 @@ from isolation import isolate
 from repodigest.cli import main
 from repodigest.frame import read_frame
 from repodigest.publish.site_build import build_site
-from site_outputs import CANARY, FOLDERS, HOSTILE_AUTHOR, HOSTILE_DIR, HOSTILE_TITLE, PWN, build_outputs
+from site_outputs import CANARY, FOLDERS, HOSTILE_AUTHOR, HOSTILE_TITLE, PWN, build_outputs
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 HOSTILE_FOLDER = f'<img src=x onerror="{PWN}"> & "q"'  # a folder name cannot hold "/"
@@ -50,11 +50,18 @@ def _soup(path: Path) -> BeautifulSoup:
     return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
 
 
-def _search_data(out: Path) -> dict:
-    script = (out / "assets" / "search-index.js").read_text(encoding="utf-8")
-    prefix = "window.repodigestSearch = "
-    assert script.startswith(prefix) and script.rstrip().endswith(";")
-    return json.loads(script[len(prefix) :].rstrip().rstrip(";"))
+def _shards(out: Path) -> dict[str, dict]:
+    """Each report's search data, by report, from the scripts search.html includes."""
+    found = {}
+    for script in _soup(out / "search.html").find_all("script"):
+        if not script["src"].startswith("assets/search/"):
+            continue
+        text = (out / script["src"]).read_text(encoding="utf-8")
+        prefix = "(window.repodigestShards = window.repodigestShards || []).push("
+        assert text.startswith(prefix) and text.endswith(");\n")
+        shard = json.loads(text[len(prefix) : -len(");\n")])
+        found[shard["report"]] = shard
+    return found
 
 
 def _rows(section) -> list[str]:
@@ -66,8 +73,10 @@ def test_site_files_are_written_beside_the_reports(site):
     assert result.index == out / "index.html" and result.reports == len(FOLDERS) + 1 and not result.warnings
     for name in ("index.html", "search.html", "feed.xml", ".nojekyll"):
         assert (out / name).is_file(), name
-    for name in ("lunr.min.js", "lunr.LICENSE", "search.js", "search-index.js", "site.css"):
+    for name in ("lunr.min.js", "lunr.LICENSE", "search.js", "site.css"):
         assert (out / "assets" / name).stat().st_size > 0, name
+    scripts = sorted(p.name for p in (out / "assets" / "search").iterdir())
+    assert len(scripts) == len(FOLDERS) + 2 and "manifest.json" in scripts  # one per report
     lunr_js = (out / "assets" / "lunr.min.js").read_text(encoding="utf-8")
     assert "2.3.9" in lunr_js.split("*/", 1)[0] and "@license MIT" in lunr_js.split("*/", 1)[0]
     assert not [p for p in out.rglob(".*") if p.name != ".nojekyll"]  # no temporary file left behind
@@ -140,11 +149,11 @@ def test_everything_from_repositories_is_escaped_in_the_pages(site):
     assert "&lt;img src=x onerror=&#34;" in html or "&lt;img src=x onerror=&quot;" in html
     assert HOSTILE_TITLE in page.get_text()  # the headline is there, as text
     search = _soup(out / "search.html")
-    assert [s["src"] for s in search.find_all("script")] == [
-        "assets/lunr.min.js",
-        "assets/search-index.js",
-        "assets/search.js",
-    ]
+    sources = [s["src"] for s in search.find_all("script")]
+    assert sources[0] == "assets/lunr.min.js" and sources[-1] == "assets/search.js"
+    assert len(sources) == len(FOLDERS) + 3 and all(
+        re.fullmatch(r"assets/search/[0-9a-f]{16}\.js", s) for s in sources[1:-1]
+    )
     assert all(not s.string for s in search.find_all("script"))  # no inline script: the CSP allows none
     csp = search.find("meta", attrs={"http-equiv": "Content-Security-Policy"})["content"]
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp
@@ -212,34 +221,61 @@ def test_feed_ids_are_stable_and_the_feed_updates_with_its_newest_report(site, t
     assert newest.link.endswith("week-2026-02-08/report.html") and after.feed.updated == newest.updated
 
 
-def test_search_data_holds_every_commit_once_with_the_reports_it_is_in(site):
+def test_each_report_s_search_holds_its_commits_linked_at_their_entries(site):
     out, shas, _ = site
-    data = _search_data(out)
-    commits = [d for d in data["docs"] if d["type"] == "commit"]
-    assert len({(d["repo"], d["sha"]) for d in commits}) == len(commits)
-    leak = next(d for d in commits if d["sha"] == shas["leak"][:7])
-    assert leak["title"] == "fix(cache): plug the eviction leak in the radix cache"
-    assert leak["author"] == "Lin Wei" and leak["day"] == "2026-02-15" and leak["repo"] == "alpha"
-    assert leak["text"] == "Evicted nodes kept their pages pinned."
+    shards = _shards(out)
+    assert set(shards) == {*FOLDERS, HOSTILE_FOLDER}
+    for shard in shards.values():
+        commits = [d for d in shard["docs"] if d["type"] == "commit"]
+        assert len({d["key"] for d in commits}) == len(commits)  # a commit once per report
+        assert shard["docs"][0]["type"] == "report" and shard["docs"][0]["in"][0]["report"] == shard["report"]
     anchor = shas["leak"][:7]
-    assert [p["href"] for p in leak["in"]] == [  # the day first: where a search for the commit leads
-        f"2026-02-15/report.html#{anchor}",
-        f"2026-02-10_2026-02-16/report.html#{anchor}",
-        f"week-2026-02-15/report.html#{anchor}",
-    ]
+    leak = {name: d for name, s in shards.items() for d in s["docs"] if d.get("sha") == anchor}
+    assert sorted(leak) == ["2026-02-10_2026-02-16", "2026-02-15", "week-2026-02-15"]
+    assert len({d["key"] for d in leak.values()}) == 1  # the page merges them into one result
+    day = leak["2026-02-15"]
+    assert day["title"] == "fix(cache): plug the eviction leak in the radix cache"
+    assert day["author"] == "Lin Wei" and day["day"] == "2026-02-15" and day["repo"] == "alpha"
+    assert day["text"] == "Evicted nodes kept their pages pinned."
+    assert {name: d["in"][0]["href"] for name, d in leak.items()} == {
+        "2026-02-15": f"2026-02-15/report.html#{anchor}",
+        "2026-02-10_2026-02-16": f"2026-02-10_2026-02-16/report.html#{anchor}",
+        "week-2026-02-15": f"week-2026-02-15/report.html#{anchor}",
+    }
     assert f'id="{anchor}"' in (out / "2026-02-15" / "report.html").read_text(encoding="utf-8")
-    january = next(d for d in commits if d["sha"] == shas["january"][:7])
-    assert [p["label"] for p in january["in"]] == ["month 2026-01"]
-    reports = [d for d in data["docs"] if d["type"] == "report"]
-    assert len(reports) == len(FOLDERS) + 1
+    january = [name for name, s in shards.items() for d in s["docs"] if d.get("sha") == shas["january"][:7]]
+    assert january == ["month-2026-01"]
+    month = shards["month-2026-01"]["docs"][0]
+    assert month["title"] == "month 2026-01" and month["in"][0]["label"] == "month 2026-01"
     # the index is lunr's: the Python port loads it back and finds the commit by its sha and its words
-    index = lunr.index.Index.load(data["index"])
-    ref = str(data["docs"].index(leak))
-    assert [r["ref"] for r in index.search(shas["leak"][:7] + "*")] == [ref]
+    index = lunr.index.Index.load(shards["2026-02-15"]["index"])
+    ref = str(shards["2026-02-15"]["docs"].index(day))
+    assert [r["ref"] for r in index.search(anchor + "*")] == [ref]
     assert ref in [r["ref"] for r in index.search("+eviction +radix")]
-    hostile = next(d for d in commits if d["sha"] == shas["hostile"][:7])
+    hostile = next(d for d in shards["2026-02-16"]["docs"] if d.get("sha") == shas["hostile"][:7])
     assert hostile["title"].startswith(HOSTILE_TITLE.split(CANARY)[0].strip()) and hostile["author"] == HOSTILE_AUTHOR
-    assert any(HOSTILE_DIR.strip("<>").split()[0] in t for t in data["index"]["invertedIndex"])  # the area, as words
+    terms = shards["2026-02-16"]["index"]["invertedIndex"]
+    assert any(term == "svg" for term, _ in terms)  # the hostile area, as words
+
+
+def test_a_report_is_indexed_again_only_when_its_files_change(site, tmp_path):
+    out, _, _ = site
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    again = build_site(copy)
+    assert again.indexed == [] and again.documents == site[2].documents
+    assert _shards(copy) == _shards(out)
+    status = copy / "week-2026-02-08" / "status.json"
+    status.write_text(status.read_text(encoding="utf-8").replace('"period": "week"', '"period": "week" '), "utf-8")
+    assert build_site(copy).indexed == ["week-2026-02-08"]
+    shutil.rmtree(copy / "2026-02-14")
+    before = set((copy / "assets" / "search").iterdir())
+    assert build_site(copy).indexed == []
+    gone = before - set((copy / "assets" / "search").iterdir())
+    assert len(gone) == 1 and "2026-02-14" not in _shards(copy)  # its script is removed
+    rebuilt = build_site(copy, lang="zh")  # the labels are the language's: every report again
+    assert len(rebuilt.indexed) == rebuilt.reports
+    assert _shards(copy)["month-2026-01"]["docs"][0]["title"] == "月报 2026-01"
 
 
 def test_search_words_split_chinese_and_punctuation():
@@ -304,11 +340,9 @@ def test_report_refreshes_the_site(make_repo, tmp_path, monkeypatch, capsys):
     page = _soup(out / "index.html")
     assert page.html["lang"] == "en"
     assert [a["href"] for a in page.select("td.name > a:first-child")] == ["2026-02-17/report.html", "old/report.html"]
-    docs = _search_data(out)["docs"]
-    fix = next(d for d in docs if d.get("sha") == sha[:7])
-    assert fix["in"] == [
-        {"kind": "day", "report": "2026-02-17", "label": "2026-02-17", "href": f"2026-02-17/report.html#{sha[:7]}"}
-    ]
+    (fix,) = [d for d in _shards(out)["2026-02-17"]["docs"] if d.get("sha") == sha[:7]]
+    place = {"kind": "day", "report": "2026-02-17", "label": "2026-02-17", "day": "2026-02-17"}
+    assert fix["in"] == [{**place, "href": f"2026-02-17/report.html#{sha[:7]}"}]
     assert f'id="{sha[:7]}"' in (out / "2026-02-17" / "report.html").read_text(encoding="utf-8")
     assert len(feedparser.parse((out / "feed.xml").read_bytes()).entries) == 2
 

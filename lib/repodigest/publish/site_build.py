@@ -1,5 +1,6 @@
 """``repodigest site``: the outputs folder as a static site, in place. Beside the report folders it writes
-``index.html`` (:mod:`.site_pages`), ``search.html`` with ``assets/search-index.js`` (:mod:`.site_search`),
+``index.html`` (:mod:`.site_pages`), ``search.html`` with a script of each report's search index in
+``assets/search/`` (:mod:`.site_search`, kept between builds by :mod:`.site_shards`),
 ``feed.xml`` (:mod:`.site_feed`), the page assets (lunr.js, the search script, the style sheet) and
 ``.nojekyll`` (GitHub Pages then serves the folders as they are). Each file is replaced atomically; the
 report folders are only read."""
@@ -8,17 +9,13 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
-
-from ..levels import LEVELS
-from .outputs_index import ReportEntry, collect_reports, read_json, site_words
+from .outputs_index import ReportEntry, collect_reports
 from .site_feed import render_feed
 from .site_pages import FILES, render_index_page, render_search_page
-from .site_search import build_search, report_commits, search_documents
+from .site_shards import update_shards
 
 ASSETS = ("lunr.min.js", "lunr.LICENSE", "search.js", "site.css")  # copied from site_files/ to assets/
 
@@ -30,7 +27,8 @@ class SiteResult:
     index: Path  # index.html
     files: list[Path]
     reports: int
-    documents: int
+    documents: int  # in the search
+    indexed: list[str] = field(default_factory=list)  # reports (re)indexed by this build
     warnings: list[str] = field(default_factory=list)
 
 
@@ -49,25 +47,6 @@ def write_atomic(path: Path, data: bytes | str) -> Path:
     return path
 
 
-def _counts(entry: ReportEntry, frame: pd.DataFrame) -> dict[tuple[str, str], tuple[int, dict[str, int]]]:
-    """(commits, per level) of each repository in a report, from its frame: 0 for a repository it lists
-    without a commit."""
-    out = {}
-    for repo in dict.fromkeys([*entry.repos, *frame["repo"].dropna().astype(str)]):
-        levels = frame.loc[frame["repo"] == repo, "level"].value_counts()
-        out[(entry.name, repo)] = (int(levels.sum()), {str(k): int(levels.get(str(k), 0)) for k in LEVELS})
-    return out
-
-
-def _highlights(overview: Mapping) -> list[str]:
-    items = overview.get("highlights")
-    return (
-        [h["line"] for h in items if isinstance(h, dict) and isinstance(h.get("line"), str)]
-        if isinstance(items, list)
-        else []
-    )
-
-
 def build_site(outputs_dir: str | os.PathLike, lang: str | None = None) -> SiteResult:
     """Write the archive site into ``outputs_dir`` from the report folders in it. ``lang`` (zh or en) defaults
     to the newest report's language, else zh. A report whose commit data cannot be read is listed without
@@ -76,31 +55,21 @@ def build_site(outputs_dir: str | os.PathLike, lang: str | None = None) -> SiteR
     root.mkdir(parents=True, exist_ok=True)
     entries: list[ReportEntry] = collect_reports(root)
     lang = lang or next((e.lang for e in entries if e.lang), None) or "zh"
-    warnings: list[str] = []
-    commits: dict[str, pd.DataFrame] = {}
-    counts: dict[tuple[str, str], tuple[int, dict[str, int]]] = {}
-    highlights: dict[str, list[str]] = {}
-    for entry in entries:
-        folder = root / entry.name
-        try:
-            commits[entry.name] = frame = report_commits(folder)
-        except (OSError, ValueError, KeyError) as exc:
-            warnings.append(f"site: cannot read the commits of {folder}: {exc}")
-            continue
-        counts.update(_counts(entry, frame))
-        highlights[entry.name] = _highlights(read_json(folder / "overview.json"))
-    docs = search_documents(entries, commits, highlights, site_words(lang))
-    search = build_search(docs)
+    shards = update_shards(root, entries, lang, write_atomic)
     assets = root / "assets"
     assets.mkdir(exist_ok=True)
     files = [write_atomic(assets / name, (FILES / name).read_bytes()) for name in ASSETS]
     files += [
-        write_atomic(assets / "search-index.js", search.script()),
-        write_atomic(root / "search.html", render_search_page(lang)),
+        write_atomic(root / "search.html", render_search_page(shards.scripts, lang)),
         write_atomic(root / "feed.xml", render_feed(entries, lang)),
         write_atomic(root / ".nojekyll", b""),
-        write_atomic(root / "index.html", render_index_page(entries, counts, lang)),
+        write_atomic(root / "index.html", render_index_page(entries, shards.counts, lang)),
     ]
     return SiteResult(
-        index=root / "index.html", files=files, reports=len(entries), documents=len(docs), warnings=warnings
+        index=root / "index.html",
+        files=files,
+        reports=len(entries),
+        documents=shards.documents,
+        indexed=shards.built,
+        warnings=shards.warnings,
     )

@@ -15,10 +15,10 @@ import jinja2
 from ..levels import LEVELS
 from ..report.anchors import AnchorSet
 from .outputs_index import KINDS, ReportEntry, entry_label, report_href, site_words
+from .site_search import CJK, LINK_ORDER, SEPARATOR
 
 FILES = Path(__file__).resolve().parent / "site_files"
-# (commits, {level: count}) of one repository in one report, from the report's commit frame
-Counts = tuple[int, dict[str, int]]
+Counts = tuple[int, dict[str, int]]  # (commits, {level: count}) of one repository in one report
 
 
 @cache
@@ -83,7 +83,19 @@ def render_index_page(
     return _environment().get_template("index.html.j2").render(index_view(entries, counts or {}, lang))
 
 
-def render_search_page(lang: str = "zh") -> str:
-    """``search.html``: the form, and the results of ``?q=`` drawn by ``assets/search.js``."""
-    words = site_words(lang)
-    return _environment().get_template("search.html.j2").render(lang=lang, words=words, levels=LEVELS)
+def render_search_page(scripts: Sequence[str], lang: str = "zh") -> str:
+    """``search.html``: the form, the reports' search ``scripts`` (relative paths), and the results of ``?q=``
+    drawn by ``assets/search.js``."""
+    return (
+        _environment()
+        .get_template("search.html.j2")
+        .render(
+            lang=lang,
+            words=site_words(lang),
+            levels=LEVELS,
+            scripts=scripts,
+            separator=SEPARATOR,
+            cjk=CJK,
+            order=" ".join(LINK_ORDER),
+        )
+    )

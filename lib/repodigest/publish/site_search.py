@@ -1,19 +1,20 @@
-"""The archive's search: one document per commit (its title, summary, authors, sha, areas, repository,
-and the reports it appears in) and one per report (its headline and highlights), indexed ahead of time
-by the ``lunr`` package into the index lunr.js 2.3 loads, and written as a script the search page
-includes (a page opened from disk cannot fetch a JSON file).
+"""The archive's search: for each report, one document per commit it shows (title, summary, authors, sha,
+areas, repository) and one for the report itself (its headline and highlights), indexed ahead of time by
+the ``lunr`` package into the index lunr.js 2.3 loads. Each report's index is a script of its own
+(a page opened from disk cannot fetch a JSON file), built once and kept while the report's files are
+unchanged (:mod:`.site_shards`); the search page queries them all and merges a commit's reports into one
+result.
 
-Words are cut the same way here and in the page: the page receives :data:`SEPARATOR` and :data:`CJK`
-with the index. Every character of a CJK run is a word of its own (lunr's own tokenizer splits on
-spaces only), so a Chinese title is found by any of its characters.
+Words are cut the same way here and in the page: the page receives :data:`SEPARATOR` and :data:`CJK`.
+Every character of a CJK run is a word of its own (lunr's own tokenizer splits on spaces only), so a
+Chinese title is found by any of its characters.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -33,11 +34,11 @@ SEPARATOR = (
 )
 CJK = r"([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af])"
 _SEPARATOR, _CJK = re.compile(SEPARATOR), re.compile(CJK)
-# A commit's fields, and how much a match in each counts.
+# A document's fields, and how much a match in each counts.
 FIELDS = {"title": 10, "sha": 8, "authors": 4, "areas": 3, "repo": 2, "summary": 1}
 SUMMARY_CAP = 300  # characters of a commit's summary that are indexed and shown
 TITLE_CAP = 200
-_LINK_ORDER = ("day", "range", "week", "month", "other")
+LINK_ORDER = ("day", "range", "week", "month", "other")  # a commit's reports, as a result lists them
 _COLUMNS = (
     "repo",
     "sha",
@@ -61,6 +62,11 @@ def words(text: str) -> str:
     return " ".join(w for w in _SEPARATOR.split(_CJK.sub(r" \1 ", text.lower())) if w)
 
 
+def no_commits() -> pd.DataFrame:
+    """An empty frame of the columns :func:`report_commits` gives."""
+    return pd.DataFrame(columns=list(_COLUMNS))
+
+
 def report_commits(folder: Path) -> pd.DataFrame:
     """The commits a report shows (``in_report`` rows of its ``commits.parquet``, else ``commits.csv``), with
     the columns the site reads; an empty frame when the folder has neither. Raises OSError or ValueError
@@ -72,7 +78,7 @@ def report_commits(folder: Path) -> pd.DataFrame:
     elif csv.is_file():
         frame = read_frame(csv)
     else:
-        return pd.DataFrame(columns=list(_COLUMNS))
+        return no_commits()
     for name in _COLUMNS:
         if name not in frame.columns:
             frame[name] = None
@@ -96,70 +102,43 @@ def _cap(text: str, cap: int) -> str:
     return text if len(text) <= cap else text[: cap - 1].rstrip() + "…"
 
 
-@dataclass
-class SearchData:
-    """What the search page loads: lunr's serialized index and the documents' display data, by ref."""
-
-    index: dict | None  # None for no document (lunr cannot index none)
-    docs: list[dict]
-    separator: str = SEPARATOR
-    cjk: str = CJK
-    extra: dict = field(default_factory=dict)
-
-    def script(self) -> str:
-        """The data as a script that sets ``window.repodigestSearch`` (ASCII JSON: nothing in it can end
-        the string or the script)."""
-        payload = {"separator": self.separator, "cjk": self.cjk, "index": self.index, "docs": self.docs}
-        return "window.repodigestSearch = " + json.dumps(payload, ensure_ascii=True, separators=(",", ":")) + ";\n"
-
-
-def search_documents(
-    entries: Sequence[ReportEntry],
-    commits: Mapping[str, pd.DataFrame],
-    highlights: Mapping[str, list[str]],
-    words: Mapping[str, str],
-) -> list[dict]:
-    """One document per report and one per commit (by repository and sha, with every report it appears in,
-    the day's report first). ``commits`` maps a report's name to :func:`report_commits`; ``highlights`` to the
-    lines of its overview's highlights; ``words`` are the site's strings (the reports' names)."""
-    docs: list[dict[str, Any]] = []
-    by_commit: dict[tuple[str, str], dict[str, Any]] = {}
-    for entry in entries:
-        label = entry_label(entry, words)
-        where = {"kind": entry.kind, "report": entry.name, "label": label}
+def report_documents(
+    entry: ReportEntry, frame: pd.DataFrame, highlights: list[str], words: Mapping[str, str]
+) -> list[dict[str, Any]]:
+    """The documents of one report: the report (its headline and ``highlights``), then each commit of
+    ``frame`` (:func:`report_commits`) once, linked at its entry (the short sha: the report's anchor).
+    ``words`` are the site's strings (the report's name). A document's ``show`` is what a result displays."""
+    label = entry_label(entry, words)
+    place = {"kind": entry.kind, "report": entry.name, "label": label, "day": entry.last_day}
+    docs: list[dict[str, Any]] = [
+        {
+            "title": label,
+            "summary": " ".join([entry.headline or "", *highlights]),
+            "repo": " ".join(entry.repos),
+            "show": {
+                "type": "report",
+                "key": f"report {entry.name}",
+                "title": label,
+                "repo": ", ".join(entry.repos),
+                "text": _cap(entry.headline or "", SUMMARY_CAP),
+                "in": [{**place, "href": report_href(entry.name)}],
+            },
+        }
+    ]
+    seen: set[tuple[str, str]] = set()
+    for row in frame.to_dict("records"):
+        sha, repo = _text(row["sha"]), _text(row["repo"])
+        if not sha or (repo, sha) in seen:
+            continue
+        seen.add((repo, sha))
+        short = _text(row["short_sha"]) or sha[:7]
+        title = _text(row["title"])
+        message = _text(row["message"])
+        body = message.split("\n", 1)[1] if "\n" in message else ""
+        summary = " ".join(t for t in (_text(row["model_reason"]), first_paragraph(body) if body.strip() else "") if t)
+        authors = dict.fromkeys([_text(row["author"]), *_list(row["authors"]), _text(row["author_login"])])
         docs.append(
             {
-                "title": label,
-                "summary": " ".join([entry.headline or "", *highlights.get(entry.name, [])]),
-                "repo": " ".join(entry.repos),
-                "show": {
-                    "type": "report",
-                    "title": label,
-                    "repo": ", ".join(entry.repos),
-                    "text": _cap(entry.headline or "", SUMMARY_CAP),
-                    "in": [{**where, "href": report_href(entry.name)}],
-                },
-            }
-        )
-        frame = commits.get(entry.name)
-        for row in [] if frame is None else frame.to_dict("records"):
-            sha, repo = _text(row["sha"]), _text(row["repo"])
-            if not sha:
-                continue
-            short = _text(row["short_sha"]) or sha[:7]
-            place = {**where, "href": report_href(entry.name, slug(short) or None)}
-            key = (repo, sha)
-            if key in by_commit:
-                by_commit[key]["show"]["in"].append(place)
-                continue
-            title = _text(row["title"])
-            message = _text(row["message"])
-            body = message.split("\n", 1)[1] if "\n" in message else ""
-            summary = " ".join(
-                t for t in (_text(row["model_reason"]), first_paragraph(body) if body.strip() else "") if t
-            )
-            authors = list(dict.fromkeys([_text(row["author"]), *_list(row["authors"]), _text(row["author_login"])]))
-            doc: dict[str, Any] = {
                 "title": " ".join(t for t in (title, _text(row["pr_title"])) if t),
                 "summary": _cap(summary, SUMMARY_CAP),
                 "authors": " ".join(a for a in authors if a),
@@ -168,6 +147,7 @@ def search_documents(
                 "repo": repo,
                 "show": {
                     "type": "commit",
+                    "key": f"commit {repo} {sha}",
                     "title": _cap(title, TITLE_CAP),
                     "repo": repo,
                     "sha": short,
@@ -175,22 +155,20 @@ def search_documents(
                     "day": _text(row["day"]),
                     "level": _text(row["level"]),
                     "text": _cap(summary, SUMMARY_CAP),
-                    "in": [place],
+                    "in": [{**place, "href": report_href(entry.name, slug(short) or None)}],
                 },
             }
-            by_commit[key] = doc
-            docs.append(doc)
-    for doc in docs:  # the shortest report first: a commit's link goes to its day
-        doc["show"]["in"].sort(key=lambda p: (_LINK_ORDER.index(p["kind"]), p["report"]))
+        )
     return docs
 
 
-def build_search(docs: Sequence[Mapping]) -> SearchData:
-    """The lunr index of ``docs`` (from :func:`search_documents`) and their display data; a document's ref
-    is its position."""
-    if not docs:
-        return SearchData(index=None, docs=[])
+def shard_script(report: str, docs: list[dict[str, Any]]) -> str:
+    """One report's search data as a script that appends it to ``window.repodigestShards``: lunr's serialized
+    index of ``docs`` (a document's ref is its position) and what each displays. ASCII JSON: nothing in it
+    can end the string or the script."""
     rows = [{"id": str(i), **{name: words(_text(doc.get(name))) for name in FIELDS}} for i, doc in enumerate(docs)]
     fields = [{"field_name": name, "boost": boost} for name, boost in FIELDS.items()]
-    index = lunr(ref="id", fields=fields, documents=rows)
-    return SearchData(index=index.serialize(), docs=[doc["show"] for doc in docs])
+    index = lunr(ref="id", fields=fields, documents=rows).serialize()
+    payload = {"report": report, "index": index, "docs": [doc["show"] for doc in docs]}
+    data = json.dumps(payload, ensure_ascii=True, separators=(",", ":"))
+    return f"(window.repodigestShards = window.repodigestShards || []).push({data});\n"

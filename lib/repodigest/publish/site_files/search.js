@@ -1,20 +1,23 @@
-/* repodigest's archive search: the query of search.html?q=... over the index that
- * assets/search-index.js sets (window.repodigestSearch, built by repodigest.publish.site_search).
- * Every word of the query must match the start of a word of the document. Results are built with
+/* repodigest's archive search: the query of search.html?q=... over each report's index (the scripts in
+ * assets/search/ push them to window.repodigestShards; built by repodigest.publish.site_search). Every
+ * word of the query must match the start of a word of the entry. A commit found in several reports is one
+ * result that links each, in the order the page gives (its day first). Results are built with
  * createElement and textContent only: the documents are commit data, never markup. */
 (function () {
   "use strict";
-  var data = window.repodigestSearch;
   var root = document.getElementById("search");
   var input = document.getElementById("q");
   var list = document.getElementById("results");
   var count = document.getElementById("count");
-  if (!data || !root || !window.lunr) {
+  if (!root || !window.lunr) {
     return;
   }
-  var index = data.index ? lunr.Index.load(data.index) : null; // null: no report yet
-  var separator = new RegExp(data.separator);
-  var cjk = new RegExp(data.cjk, "g");
+  var shards = (window.repodigestShards || []).map(function (shard) {
+    return { index: lunr.Index.load(shard.index), docs: shard.docs };
+  });
+  var separator = new RegExp(root.getAttribute("data-separator"));
+  var cjk = new RegExp(root.getAttribute("data-cjk"), "g");
+  var order = root.getAttribute("data-order").split(" ");
   // the index's own pipeline minus the trimmer (the separator has removed punctuation already)
   var pipeline = new lunr.Pipeline();
   pipeline.add(lunr.stopWordFilter, lunr.stemmer);
@@ -32,17 +35,40 @@
 
   function search(query) {
     var words = terms(query);
-    if (!words.length || !index) {
-      return [];
+    var found = {};
+    var results = [];
+    if (!words.length) {
+      return results;
     }
-    return index.query(function (q) {
-      words.forEach(function (word) {
-        q.term(word, {
-          usePipeline: false,
-          wildcard: lunr.Query.wildcard.TRAILING,
-          presence: lunr.Query.presence.REQUIRED
+    shards.forEach(function (shard) {
+      shard.index.query(function (q) {
+        words.forEach(function (word) {
+          q.term(word, {
+            usePipeline: false,
+            wildcard: lunr.Query.wildcard.TRAILING,
+            presence: lunr.Query.presence.REQUIRED
+          });
         });
+      }).forEach(function (hit) {
+        var doc = shard.docs[Number(hit.ref)];
+        var seen = found[doc.key];
+        if (!seen) {
+          seen = found[doc.key] = { doc: doc, score: hit.score, places: [] };
+          results.push(seen);
+        }
+        seen.score = Math.max(seen.score, hit.score);
+        seen.places = seen.places.concat(doc["in"]);
       });
+    });
+    results.forEach(function (result) {
+      result.places.sort(function (a, b) {
+        return order.indexOf(a.kind) - order.indexOf(b.kind) || (a.report < b.report ? -1 : a.report > b.report ? 1 : 0);
+      });
+    });
+    return results.sort(function (a, b) {
+      var day = a.doc.day || a.places[0].day;
+      var other = b.doc.day || b.places[0].day;
+      return b.score - a.score || (day < other ? 1 : day > other ? -1 : 0);
     });
   }
 
@@ -62,17 +88,17 @@
     return a;
   }
 
-  function item(doc) {
+  function item(result) {
+    var doc = result.doc;
     var li = document.createElement("li");
     li.className = "result " + doc.type;
-    var first = doc["in"][0];
-    var title = link(first.href, doc.title || doc.sha || first.report);
+    var title = link(result.places[0].href, doc.title || doc.sha || result.places[0].label);
     title.className = "title";
     li.appendChild(title);
-    var meta = [doc.repo, doc.sha, doc.author, doc.day].filter(Boolean).join(" · ");
     if (doc.level) {
       li.appendChild(text("span", "level " + doc.level, root.getAttribute("data-level-" + doc.level) || doc.level));
     }
+    var meta = [doc.repo, doc.sha, doc.author, doc.day].filter(Boolean).join(" · ");
     if (meta) {
       li.appendChild(text("div", "meta", meta));
     }
@@ -82,7 +108,7 @@
     var places = document.createElement("div");
     places.className = "in";
     places.appendChild(text("span", "muted", root.getAttribute("data-in") + " "));
-    doc["in"].forEach(function (place, i) {
+    result.places.forEach(function (place, i) {
       if (i) {
         places.appendChild(document.createTextNode(" · "));
       }
@@ -104,8 +130,8 @@
     count.textContent = found.length
       ? root.getAttribute("data-count").replace("{count}", String(found.length))
       : root.getAttribute("data-none");
-    found.slice(0, MAX).forEach(function (hit) {
-      list.appendChild(item(data.docs[Number(hit.ref)]));
+    found.slice(0, MAX).forEach(function (result) {
+      list.appendChild(item(result));
     });
     if (found.length > MAX) {
       list.appendChild(text("li", "muted", root.getAttribute("data-more").replace("{count}", String(found.length - MAX))));
