@@ -23,6 +23,7 @@ import published
 from isolation import isolate
 from repodigest.cli import main
 from repodigest.frame import read_frame
+from repodigest.publish.outputs_index import report_href
 from repodigest.publish.site_build import build_site
 from site_outputs import CANARY, FOLDERS, HOSTILE_AUTHOR, HOSTILE_TITLE, PWN, build_outputs
 
@@ -60,7 +61,7 @@ def _shards(out: Path) -> dict[str, dict]:
         prefix = "(window.repodigestShards = window.repodigestShards || []).push("
         assert text.startswith(prefix) and text.endswith(");\n")
         shard = json.loads(text[len(prefix) : -len(");\n")])
-        found[shard["report"]] = shard
+        found[shard["place"]["report"]] = shard
     return found
 
 
@@ -225,28 +226,31 @@ def test_each_report_s_search_holds_its_commits_linked_at_their_entries(site):
     out, shas, _ = site
     shards = _shards(out)
     assert set(shards) == {*FOLDERS, HOSTILE_FOLDER}
-    for shard in shards.values():
-        commits = [d for d in shard["docs"] if d["type"] == "commit"]
-        assert len({d["key"] for d in commits}) == len(commits)  # a commit once per report
-        assert shard["docs"][0]["type"] == "report" and shard["docs"][0]["in"][0]["report"] == shard["report"]
+    for name, shard in shards.items():
+        commits = [(d["repo"], d["sha"]) for d in shard["docs"] if d["type"] == "commit"]
+        assert len(set(commits)) == len(commits)  # a commit once per report
+        assert shard["docs"][0]["type"] == "report" and shard["place"]["href"] == report_href(name)
     anchor = shas["leak"][:7]
     leak = {name: d for name, s in shards.items() for d in s["docs"] if d.get("sha") == anchor}
     assert sorted(leak) == ["2026-02-10_2026-02-16", "2026-02-15", "week-2026-02-15"]
-    assert len({d["key"] for d in leak.values()}) == 1  # the page merges them into one result
     day = leak["2026-02-15"]
     assert day["title"] == "fix(cache): plug the eviction leak in the radix cache"
     assert day["author"] == "Lin Wei" and day["day"] == "2026-02-15" and day["repo"] == "alpha"
     assert day["text"] == "Evicted nodes kept their pages pinned."
-    assert {name: d["in"][0]["href"] for name, d in leak.items()} == {
-        "2026-02-15": f"2026-02-15/report.html#{anchor}",
-        "2026-02-10_2026-02-16": f"2026-02-10_2026-02-16/report.html#{anchor}",
-        "week-2026-02-15": f"week-2026-02-15/report.html#{anchor}",
-    }
+    assert {d["anchor"] for d in leak.values()} == {anchor}  # the link: the report's page at the entry
+    assert [shards[name]["place"]["kind"] for name in sorted(leak)] == ["range", "day", "week"]
     assert f'id="{anchor}"' in (out / "2026-02-15" / "report.html").read_text(encoding="utf-8")
     january = [name for name, s in shards.items() for d in s["docs"] if d.get("sha") == shas["january"][:7]]
     assert january == ["month-2026-01"]
-    month = shards["month-2026-01"]["docs"][0]
-    assert month["title"] == "month 2026-01" and month["in"][0]["label"] == "month 2026-01"
+    month = shards["month-2026-01"]
+    assert month["docs"][0]["title"] == month["place"]["label"] == "month 2026-01"
+    assert month["place"] == {
+        "kind": "month",
+        "report": "month-2026-01",
+        "label": "month 2026-01",
+        "day": "2026-01-31",
+        "href": "month-2026-01/report.html",
+    }
     # the index is lunr's: the Python port loads it back and finds the commit by its sha and its words
     index = lunr.index.Index.load(shards["2026-02-15"]["index"])
     ref = str(shards["2026-02-15"]["docs"].index(day))
@@ -340,9 +344,9 @@ def test_report_refreshes_the_site(make_repo, tmp_path, monkeypatch, capsys):
     page = _soup(out / "index.html")
     assert page.html["lang"] == "en"
     assert [a["href"] for a in page.select("td.name > a:first-child")] == ["2026-02-17/report.html", "old/report.html"]
-    (fix,) = [d for d in _shards(out)["2026-02-17"]["docs"] if d.get("sha") == sha[:7]]
-    place = {"kind": "day", "report": "2026-02-17", "label": "2026-02-17", "day": "2026-02-17"}
-    assert fix["in"] == [{**place, "href": f"2026-02-17/report.html#{sha[:7]}"}]
+    shard = _shards(out)["2026-02-17"]
+    (fix,) = [d for d in shard["docs"] if d.get("sha") == sha[:7]]
+    assert fix["anchor"] == sha[:7] and shard["place"]["href"] == "2026-02-17/report.html"
     assert f'id="{sha[:7]}"' in (out / "2026-02-17" / "report.html").read_text(encoding="utf-8")
     assert len(feedparser.parse((out / "feed.xml").read_bytes()).entries) == 2
 

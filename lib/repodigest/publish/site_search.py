@@ -34,9 +34,11 @@ SEPARATOR = (
 )
 CJK = r"([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af])"
 _SEPARATOR, _CJK = re.compile(SEPARATOR), re.compile(CJK)
-# A document's fields, and how much a match in each counts.
-FIELDS = {"title": 10, "sha": 8, "authors": 4, "areas": 3, "repo": 2, "summary": 1}
-SUMMARY_CAP = 300  # characters of a commit's summary that are indexed and shown
+# A document's fields, and how much a match in each counts: the title (a commit's, and its pull request's),
+# the sha, and the rest (the summary, authors, areas, repository). Few fields keep each index small.
+FIELDS = {"title": 10, "sha": 8, "text": 1}
+SUMMARY_CAP = 300  # characters of a commit's summary that are indexed
+SHOWN_CAP = 200  # ... and shown in a result
 TITLE_CAP = 200
 LINK_ORDER = ("day", "range", "week", "month", "other")  # a commit's reports, as a result lists them
 _COLUMNS = (
@@ -104,24 +106,22 @@ def _cap(text: str, cap: int) -> str:
 
 def report_documents(
     entry: ReportEntry, frame: pd.DataFrame, highlights: list[str], words: Mapping[str, str]
-) -> list[dict[str, Any]]:
-    """The documents of one report: the report (its headline and ``highlights``), then each commit of
-    ``frame`` (:func:`report_commits`) once, linked at its entry (the short sha: the report's anchor).
-    ``words`` are the site's strings (the report's name). A document's ``show`` is what a result displays."""
+) -> tuple[dict[str, str], list[dict[str, Any]]]:
+    """Where one report is (``place``: its kind, name, label, last day, link) and its documents: the report
+    (its headline and ``highlights``), then each commit of ``frame`` (:func:`report_commits`) once, with the
+    anchor of its entry (the short sha, as in the report's table of contents). ``words`` are the site's
+    strings (the report's name). A document's ``show`` is what a result displays."""
     label = entry_label(entry, words)
     place = {"kind": entry.kind, "report": entry.name, "label": label, "day": entry.last_day}
     docs: list[dict[str, Any]] = [
         {
             "title": label,
-            "summary": " ".join([entry.headline or "", *highlights]),
-            "repo": " ".join(entry.repos),
+            "text": " ".join([entry.headline or "", *highlights, *entry.repos]),
             "show": {
                 "type": "report",
-                "key": f"report {entry.name}",
                 "title": label,
                 "repo": ", ".join(entry.repos),
-                "text": _cap(entry.headline or "", SUMMARY_CAP),
-                "in": [{**place, "href": report_href(entry.name)}],
+                "text": _cap(entry.headline or "", SHOWN_CAP),
             },
         }
     ]
@@ -140,35 +140,31 @@ def report_documents(
         docs.append(
             {
                 "title": " ".join(t for t in (title, _text(row["pr_title"])) if t),
-                "summary": _cap(summary, SUMMARY_CAP),
-                "authors": " ".join(a for a in authors if a),
                 "sha": sha,
-                "areas": " ".join(_list(row["areas"])),
-                "repo": repo,
+                "text": " ".join([_cap(summary, SUMMARY_CAP), *authors, *_list(row["areas"]), repo]),
                 "show": {
                     "type": "commit",
-                    "key": f"commit {repo} {sha}",
                     "title": _cap(title, TITLE_CAP),
                     "repo": repo,
                     "sha": short,
                     "author": _text(row["author"]),
                     "day": _text(row["day"]),
                     "level": _text(row["level"]),
-                    "text": _cap(summary, SUMMARY_CAP),
-                    "in": [{**place, "href": report_href(entry.name, slug(short) or None)}],
+                    "text": _cap(summary, SHOWN_CAP),
+                    "anchor": slug(short),
                 },
             }
         )
-    return docs
+    return {**place, "href": report_href(entry.name)}, docs
 
 
-def shard_script(report: str, docs: list[dict[str, Any]]) -> str:
-    """One report's search data as a script that appends it to ``window.repodigestShards``: lunr's serialized
-    index of ``docs`` (a document's ref is its position) and what each displays. ASCII JSON: nothing in it
-    can end the string or the script."""
+def shard_script(place: Mapping[str, str], docs: list[dict[str, Any]]) -> str:
+    """One report's search data as a script that appends it to ``window.repodigestShards``: its ``place``,
+    lunr's serialized index of ``docs`` (a document's ref is its position) and what each displays. ASCII
+    JSON: nothing in it can end the string or the script."""
     rows = [{"id": str(i), **{name: words(_text(doc.get(name))) for name in FIELDS}} for i, doc in enumerate(docs)]
     fields = [{"field_name": name, "boost": boost} for name, boost in FIELDS.items()]
     index = lunr(ref="id", fields=fields, documents=rows).serialize()
-    payload = {"report": report, "index": index, "docs": [doc["show"] for doc in docs]}
+    payload = {"place": dict(place), "index": index, "docs": [doc["show"] for doc in docs]}
     data = json.dumps(payload, ensure_ascii=True, separators=(",", ":"))
     return f"(window.repodigestShards = window.repodigestShards || []).push({data});\n"

@@ -18,7 +18,7 @@ from ..levels import LEVELS
 from .outputs_index import ReportEntry, read_json, site_words
 from .site_search import no_commits, report_commits, report_documents, shard_script
 
-FORMAT = 1  # of the scripts and the manifest: a change rebuilds every report's script
+FORMAT = 2  # of the scripts and the manifest: a change rebuilds every report's script
 _SOURCES = ("commits.parquet", "commits.csv", "status.json", "overview.json")
 # (commits, {level: count}) of one repository in one report
 Counts = tuple[int, dict[str, int]]
@@ -85,8 +85,8 @@ def update_shards(root: Path, entries: Sequence[ReportEntry], lang: str, write) 
             except (OSError, ValueError, KeyError) as exc:
                 result.warnings.append(f"site: cannot read the commits of {source}: {exc}")
                 frame, stamp = no_commits(), None  # indexed without its commits, and read again next time
-            docs = report_documents(entry, frame, _highlights(read_json(source / "overview.json")), words)
-            write(folder / script, shard_script(entry.name, docs))
+            place, docs = report_documents(entry, frame, _highlights(read_json(source / "overview.json")), words)
+            write(folder / script, shard_script(place, docs))
             record = {"stamp": stamp, "script": script, "documents": len(docs), "counts": _counts(entry, frame)}
             result.built.append(entry.name)
         records[entry.name] = record

@@ -13,7 +13,7 @@
     return;
   }
   var shards = (window.repodigestShards || []).map(function (shard) {
-    return { index: lunr.Index.load(shard.index), docs: shard.docs };
+    return { index: lunr.Index.load(shard.index), docs: shard.docs, place: shard.place };
   });
   var separator = new RegExp(root.getAttribute("data-separator"));
   var cjk = new RegExp(root.getAttribute("data-cjk"), "g");
@@ -51,13 +51,18 @@
         });
       }).forEach(function (hit) {
         var doc = shard.docs[Number(hit.ref)];
-        var seen = found[doc.key];
+        var key = doc.type === "commit" ? "commit " + doc.repo + " " + doc.sha : "report " + shard.place.report;
+        var place = Object.assign({}, shard.place);
+        if (doc.anchor) {
+          place.href += "#" + doc.anchor;
+        }
+        var seen = found[key];
         if (!seen) {
-          seen = found[doc.key] = { doc: doc, score: hit.score, places: [] };
+          seen = found[key] = { doc: doc, score: hit.score, places: [] };
           results.push(seen);
         }
         seen.score = Math.max(seen.score, hit.score);
-        seen.places = seen.places.concat(doc["in"]);
+        seen.places.push(place);
       });
     });
     results.forEach(function (result) {
