@@ -30,6 +30,8 @@ from .prompt import (
     render_followup,
     render_prompt,
 )
+from .pushback import AGAIN_MAX, Pushback
+from .reasoning import split_reply
 from .records import AnalysisRequest, CommitAnalysis
 from .schema import Analysis, completion_schema, schema_for, to_entry_dict, validate_analysis, validate_completion
 
@@ -41,6 +43,7 @@ MAX_TOKENS = {"high": 3000, "medium": 1500, "low": 500}  # first answer's output
 INVALID_RETRIES = 2  # invalid answers (bad JSON, missing fields) asked again at most this many times
 BUDGET_SHRINKS = 2  # after a truncated answer with doubled max_tokens: halve the diff budget this often
 MAX_ATTEMPTS = 10  # hard cap of requests per commit
+THINKING_ROOM_MAX = 16000  # output tokens added, at most, for the thought of a model that reasons first
 _SCHEMA_ERROR_WORDS = (
     "response_format",
     "json_schema",
@@ -70,15 +73,23 @@ def llm_available(cfg: LLMConfig) -> tuple[bool, str]:
     return True, f"model {resolve_model(cfg)}"
 
 
-def make_client(cfg: LLMConfig):
-    """An ``openai.OpenAI`` client from the environment (the key never leaves it but for the header)."""
+def make_client(cfg: LLMConfig, *, pushback: Pushback | None = None):
+    """An ``openai.OpenAI`` client from the environment (the key never leaves it but for the header);
+    with ``pushback``, every request and answer goes through it (rate limits: :mod:`.pushback`)."""
     import openai
 
+    http_client = None
+    if pushback is not None:
+        http_client = openai.DefaultHttpxClient(
+            event_hooks={"request": [pushback.on_request], "response": [pushback.on_response]}
+        )
+        pushback.watching = True
     return openai.OpenAI(
         api_key=os.environ["OPENAI_API_KEY"],
         base_url=os.environ.get("OPENAI_BASE_URL"),
         timeout=cfg.timeout,
         max_retries=cfg.max_retries,
+        http_client=http_client,
     )
 
 
@@ -88,7 +99,12 @@ class _EndpointState:
 
     mode_index: int = 0
     token_param: str = "max_tokens"
+    thinking: int = 0  # the longest thought (tokens) an answer spent before answering: room in the output limit
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def thought(self, tokens: int) -> None:
+        with self.lock:
+            self.thinking = min(THINKING_ROOM_MAX, max(self.thinking, tokens))
 
     def demote(self, index: int) -> None:
         with self.lock:
@@ -133,10 +149,11 @@ def _status_error(exc) -> str:
 
 @dataclass
 class _Answer:
-    content: str | None
+    content: str | None  # the answer after the model's thought (reasoning.split_reply)
     finish_reason: str | None
     tokens_in: int
-    tokens_out: int
+    tokens_out: int  # the thought's tokens included
+    reasoning_tokens: int = 0
 
 
 @dataclass
@@ -150,13 +167,13 @@ class _Outcome:
     text: str | None  # the answer's JSON, as the model's turn of a follow-up conversation
 
 
-def _usage(body: dict, messages: list[dict], content: str | None) -> tuple[int, int]:
+def _usage(body: dict, messages: list[dict], content: str | None, thought: str) -> tuple[int, int]:
     usage = body.get("usage") or {}
     tin, tout = usage.get("prompt_tokens"), usage.get("completion_tokens")
     if tin is None:
         tin = sum(estimate_tokens(m["content"]) for m in messages)
     if tout is None:
-        tout = estimate_tokens(content or "")
+        tout = estimate_tokens(content or "") + estimate_tokens(thought)
     return int(tin), int(tout)
 
 
@@ -172,15 +189,34 @@ class _Rejected(Exception):
 class Analyzer:
     """One endpoint and model: sends the requests of one run, and learns what the endpoint accepts."""
 
-    def __init__(self, client, model: str, cfg: LLMConfig, lang: str):
+    def __init__(self, client, model: str, cfg: LLMConfig, lang: str, *, pushback: Pushback | None = None):
         self.client = client
         self.model = model
         self.cfg = cfg
         self.lang = lang
         self.state = endpoint_state(str(client.base_url), model)
         self.secret = os.environ.get("OPENAI_API_KEY") or None
+        self.pushback = pushback or Pushback(cfg.concurrency, cfg.patience)
 
     def _call(self, mode: str, messages: list[dict], model_cls, max_tokens: int, token_param: str) -> _Answer:
+        """One request, in one of the run's slots; asked again after a 429 the client gave up on, while
+        the run's patience lasts (:mod:`.pushback`)."""
+        import openai
+
+        for again in range(AGAIN_MAX + 1):
+            with self.pushback.slot():
+                try:
+                    answer = self._send(mode, messages, model_cls, max_tokens, token_param)
+                except openai.RateLimitError as exc:
+                    if again == AGAIN_MAX or not self.pushback.again(exc.response):
+                        raise
+                    continue
+                if not self.pushback.watching:
+                    self.pushback.observe(200, {})
+                return answer
+        raise AssertionError("unreachable")  # the loop returns or raises
+
+    def _send(self, mode: str, messages: list[dict], model_cls, max_tokens: int, token_param: str) -> _Answer:
         import openai
 
         kwargs = {"model": self.model, "messages": messages, token_param: max_tokens}
@@ -203,11 +239,9 @@ class Analyzer:
             ) from None
         body = raw.http_response.json()
         choice = (body.get("choices") or [{}])[0]
-        message = choice.get("message") or {}
-        content = message.get("content")
-        finish = choice.get("finish_reason")
-        tin, tout = _usage(body, messages, content)
-        return _Answer(content=content, finish_reason=finish, tokens_in=tin, tokens_out=tout)
+        reply = split_reply(choice.get("message") or {}, body.get("usage"))
+        tin, tout = _usage(body, messages, reply.answer, reply.thought)
+        return _Answer(reply.answer, choice.get("finish_reason"), tin, tout, reply.reasoning_tokens)
 
     def ask(
         self,
@@ -238,8 +272,9 @@ class Analyzer:
             if note:
                 messages.append({"role": "user", "content": note})
             sent_param = self.state.token_param
+            limit = max_tokens + self.state.thinking  # the limit covers the thought and the answer
             try:
-                answer = self._call(mode, messages, model_cls, max_tokens, sent_param)
+                answer = self._call(mode, messages, model_cls, limit, sent_param)
             except _Rejected as exc:
                 result.requests += 1
                 error = str(exc)
@@ -260,7 +295,11 @@ class Analyzer:
                 break
             except openai.APIStatusError as exc:
                 result.requests += 1
-                error = error_line(_status_error(exc), self.secret)
+                error = _status_error(exc)
+                if exc.status_code == 429:
+                    waited, patience = self.pushback.waited, self.pushback.patience
+                    error += f" (rate limited: {waited:.1f} s waited of a patience of {patience:g} s)"
+                error = error_line(error, self.secret)
                 break
             except openai.APIConnectionError as exc:
                 result.requests += 1
@@ -269,17 +308,19 @@ class Analyzer:
             result.requests += 1
             result.tokens_in += answer.tokens_in
             result.tokens_out += answer.tokens_out
+            result.tokens_reasoning += answer.reasoning_tokens
+            if answer.reasoning_tokens:
+                self.state.thought(answer.reasoning_tokens)
             if answer.finish_reason == "length":
-                error = "answer truncated (finish_reason=length)"
+                cut = "thought cut short" if answer.content is None and answer.reasoning_tokens else "answer truncated"
+                error = f"{cut} (finish_reason=length)"
                 if not grown:
                     max_tokens, grown = max_tokens * 2, True
                     continue
                 if shrinks < BUDGET_SHRINKS and budget > 0:
                     budget, shrinks = budget // 2, shrinks + 1
                     continue
-                error = (
-                    f"answer truncated (finish_reason=length) even with max_tokens={max_tokens}, diff budget={budget}"
-                )
+                error = f"{cut} (finish_reason=length) even with max_tokens={limit}, diff budget={budget}"
                 break
             value = None
             data = extract_json(answer.content)
