@@ -27,27 +27,27 @@ from contextlib import contextmanager
 
 BACKOFF_START = 0.5  # seconds: the pause after a 429 that names no delay, doubled per 429 in a row
 BACKOFF_MAX = 8.0
-AGAIN_MAX = 8  # times one request is asked again after the client gave up on a 429
+AGAIN_MAX = 5  # times one request is asked again after the client gave up on a 429
 
 
 def retry_delay(headers: Mapping[str, str]) -> float | None:
     """The delay a 429's headers ask for, in seconds: ``retry-after-ms``, else ``Retry-After`` (seconds or
-    an HTTP date); None when they name none. The openai client reads the same headers the same way."""
+    an HTTP date); None when they name none, or none above 0 (the openai client then backs off: so do we)."""
+    seconds: float | None = None
     for name, divisor in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
         value = headers.get(name)
         if value is None:
             continue
         try:
             seconds = float(value) / divisor
+            break
         except ValueError:
             continue
-        if seconds == seconds and seconds != float("inf"):  # not NaN, not infinite
-            return max(0.0, seconds)
-    when = headers.get("retry-after")
-    parsed = email.utils.parsedate_tz(when) if when else None
-    if parsed is None:
-        return None
-    return max(0.0, email.utils.mktime_tz(parsed) - time.time())
+    if seconds is None:
+        when = headers.get("retry-after")
+        parsed = email.utils.parsedate_tz(when) if when else None
+        seconds = email.utils.mktime_tz(parsed) - time.time() if parsed else None
+    return seconds if seconds is not None and 0 < seconds < float("inf") else None
 
 
 class Pushback:
