@@ -11,8 +11,8 @@ from repodigest.analysis import AnalysisRequest, analyze_commits, llm_available
 from repodigest.analysis import client as llm_module
 from repodigest.analysis import run as run_module
 from repodigest.analysis.client import BUDGET_SHRINKS, INVALID_RETRIES, MAX_TOKENS
-from repodigest.analysis.pushback import AGAIN_MAX
 from repodigest.analysis.prompt import PROMPT_VERSION, extract_json
+from repodigest.analysis.pushback import AGAIN_MAX
 from repodigest.analysis.run import CACHE_TABLE
 from repodigest.analysis.schema import DIMENSIONS, schema_for
 from repodigest.cache import Cache
