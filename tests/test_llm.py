@@ -678,3 +678,56 @@ def test_a_thought_that_never_ends_is_never_the_answer(serve):
     assert result.status == "failed" and result.analysis is None
     assert result.error.startswith("thought cut short (finish_reason=length)")
     assert server.count == 2 + BUDGET_SHRINKS
+
+
+# ------------------------------------------------------------------------------------------------
+# Rate limits: the server's pauses honoured for the whole run, fewer requests in flight, a patience
+
+
+def chats(server: OpenAIServer) -> list[dict]:
+    return [r for r in server.requests if r["path"].endswith("/chat/completions")]
+
+
+def test_retry_after_pauses_the_run_and_the_wait_is_counted(serve):
+    server = serve("schema", throttle=2, retry_after="1")  # every other request: 429, Retry-After: 1
+    reqs = [make_request(i, "low") for i in range(2)]
+    run = analyze_commits(reqs, cfg(concurrency=1, max_retries=2), "en", None, progress=False)
+    assert [r.status for r in run.results.values()] == ["ok", "ok"]
+    sent = chats(server)
+    assert [r["status"] for r in sent] == [200, 429, 200]
+    assert sent[2]["at"] - sent[1]["at"] >= 1.0  # the client's own retry waited what the server asked
+    assert run.rate_limited == 1 and 1.0 <= run.waited < 1.1
+    assert run.usage()["waited"] == round(run.waited, 1) and run.usage()["rate_limited"] == 1
+
+
+def test_retry_after_ms_is_preferred(serve):
+    server = serve("schema", throttle=2, retry_after="30", retry_after_ms="150")
+    reqs = [make_request(i, "low") for i in range(2)]
+    run = analyze_commits(reqs, cfg(concurrency=1), "en", None, progress=False)
+    assert [r.status for r in run.results.values()] == ["ok", "ok"]
+    sent = chats(server)
+    assert 0.15 <= sent[2]["at"] - sent[1]["at"] < 5 and 0.15 <= run.waited < 0.2
+
+
+def test_no_request_waits_beyond_the_runs_patience(serve):
+    server = serve("schema", throttle=2, retry_after="1")
+    reqs = [make_request(i, "low") for i in range(2)]
+    run = analyze_commits(reqs, cfg(concurrency=1, max_retries=2, patience=0.5), "en", None, progress=False)
+    assert [r.status for r in run.results.values()] == ["ok", "failed"]
+    error = run.results[reqs[1].commit.sha].error
+    assert error.startswith("HTTP 429") and "patience of 0.5 s" in error
+    assert server.count == 2  # told not to retry, the client did not
+    assert run.waited == 0 and run.rate_limited == 1 and run.seconds < 1
+
+
+def test_a_server_that_pushes_back_gets_fewer_requests_in_flight(serve):
+    server = serve("schema", throttle=2, retry_after_ms="200", delay=0.2)
+    reqs = [make_request(i) for i in range(12)]
+    run = analyze_commits(reqs, cfg(concurrency=8, max_retries=2), "en", None, progress=False)
+    assert run.failed == 0 and len(run.analyses) == 12
+    sent = chats(server)
+    assert max(r["inflight"] for r in sent) == 8  # all eight at first
+    pushed_at = min(r["at"] for r in sent if r["status"] == 429) + 0.2  # answered after the server's delay
+    later = [r["inflight"] for r in sent if r["at"] > pushed_at]
+    assert later and max(later) <= 4  # halved by the first pause
+    assert run.rate_limited == sum(r["status"] == 429 for r in sent)

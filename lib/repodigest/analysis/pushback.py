@@ -21,13 +21,13 @@ from __future__ import annotations
 import email.utils
 import threading
 import time
-import weakref
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 BACKOFF_START = 0.5  # seconds: the pause after a 429 that names no delay, doubled per 429 in a row
 BACKOFF_MAX = 8.0
 AGAIN_MAX = 5  # times one request is asked again after the client gave up on a 429
+DECIDED = "x-repodigest-pushback"  # set on a 429 answer by the response hook: "again" or "stop"
 
 
 def retry_delay(headers: Mapping[str, str]) -> float | None:
@@ -66,7 +66,6 @@ class Pushback:
         self._quiet = 0  # answers since the last 429
         self._spent = False
         self.watching = False  # set by client.make_client: the client's hooks observe every answer
-        self._decided: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # response -> ask again?
         self._cond = threading.Condition()
 
     # -- what the server says ----------------------------------------------------------------
@@ -103,8 +102,8 @@ class Pushback:
     def on_response(self, response) -> None:
         """httpx response hook: every answer, the client's own retries included, is observed once."""
         again = self.observe(response.status_code, response.headers)
-        if response.status_code == 429:
-            self._decided[response] = again
+        if response.status_code == 429:  # the decision travels with the answer, to the client and to again()
+            response.headers[DECIDED] = "again" if again else "stop"
             if not again:
                 response.headers["x-should-retry"] = "false"  # the openai client obeys it: no retry
 
@@ -114,10 +113,11 @@ class Pushback:
 
     def again(self, response) -> bool:
         """Whether a request the client gave up on (its last answer: ``response``, a 429) is asked again."""
-        decided = self._decided.get(response) if response is not None else None
+        headers = response.headers if response is not None else {}
+        decided = headers.get(DECIDED)
         if decided is None:  # a client without the hooks: observe it here
-            decided = self.observe(429, response.headers if response is not None else {})
-        return decided
+            return self.observe(429, headers)
+        return decided == "again"
 
     # -- what the run does -------------------------------------------------------------------
     def _wait_pause(self) -> None:
