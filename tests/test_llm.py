@@ -5,12 +5,17 @@ import logging
 import re
 from datetime import datetime, timedelta, timezone
 
+import pandas as pd
 import pytest
 
+from published import save
+from realistic_day import build_realistic_day, load_answers, load_overview
+from repodigest import build_digest
 from repodigest.analysis import AnalysisRequest, analyze_commits, llm_available
 from repodigest.analysis import client as llm_module
 from repodigest.analysis import run as run_module
 from repodigest.analysis.client import BUDGET_SHRINKS, INVALID_RETRIES, MAX_TOKENS
+from repodigest.analysis.grounding import MARK
 from repodigest.analysis.prompt import PROMPT_VERSION, extract_json
 from repodigest.analysis.pushback import AGAIN_MAX
 from repodigest.analysis.run import CACHE_TABLE
@@ -731,3 +736,53 @@ def test_a_server_that_pushes_back_gets_fewer_requests_in_flight(serve):
     later = [r["inflight"] for r in sent if r["at"] > pushed_at]
     assert later and max(later) <= 4  # halved by the first pause
     assert run.rate_limited == sum(r["status"] == 429 for r in sent)
+
+
+# ------------------------------------------------------------------------------------------------
+# A realistic day replayed (tests/realistic_day.py): per-commit answers, through the whole report
+
+
+@pytest.fixture(scope="module")
+def realistic(tmp_path_factory):
+    return build_realistic_day(tmp_path_factory.mktemp("realistic") / "repo")
+
+
+def replayed(day, folder, lang: str) -> tuple[str, dict, pd.DataFrame]:
+    """report.md, status.json and commits.csv of the day, built and published in-process as `repodigest report`."""
+    save(build_digest(date="2026-02-16", repos=[str(day.path)], tz="Asia/Shanghai", lang=lang, progress=False), folder)
+    status = json.loads((folder / "status.json").read_text())
+    return (folder / "report.md").read_text(encoding="utf-8"), status, pd.read_csv(folder / "commits.csv")
+
+
+def squashed(text: str) -> str:
+    """``text`` without its list marker (the report numbers items itself), the claims' marks and spaces."""
+    return re.sub(r"\s+", "", re.sub(r"^\s*(?:[-*•]|\d+[.)、])\s*", "", text).replace(MARK, ""))
+
+
+def test_a_day_from_a_model_that_drafts_first_reports_only_its_answers(realistic, serve, tmp_path):
+    # every shape of thought in one day: <think>...</think>, an open thought, reasoning_content, reasoning
+    answers = load_answers("zh")
+    server = serve("recorded", answers=answers, overview=load_overview("zh"), think="mixed")
+    md, status, rows = replayed(realistic, tmp_path / "out", "zh")
+    assert status["partial"] is False and server.count > len(answers)
+    assert md.count(DRAFT) == 0  # the drafts: every one of their strings starts with DRAFT
+    levels = dict(zip(rows["title"], rows["model_level"], strict=True))
+    assert {t: levels[t] for t in answers} == {t: a["importance"] for t, a in answers.items()}  # drafts rate otherwise
+    flat = squashed(md)
+    assert all(squashed(a["summary"][0]) in flat for a in answers.values())
+    assert status["usage"]["reasoning"] > 0
+
+
+def test_a_day_against_a_server_that_refuses_every_other_request_completes(realistic, serve, tmp_path):
+    answers = load_answers("en")
+    # a low-tier key on a busy day; retry-after-ms keeps the test short, and is what the client reads first
+    server = serve(
+        "recorded", answers=answers, overview=load_overview("en"), throttle=2, retry_after="1", retry_after_ms="100"
+    )
+    md, status, rows = replayed(realistic, tmp_path / "out", "en")
+    refused = sum(r["status"] == 429 for r in server.requests)
+    assert status["partial"] is False and rows["model_level"].notna().sum() == len(answers) >= 10
+    assert refused >= len(answers) and status["usage"]["rate_limited"] == refused
+    waited = status["usage"]["waited"]
+    assert 0.1 * refused / 2 <= waited <= 0.1 * refused + 0.1  # pauses that overlap count once
+    assert f"waited {waited} s on rate limits ({refused} × HTTP 429)" in md
