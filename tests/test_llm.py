@@ -14,7 +14,7 @@ from published import save
 from realistic_day import build_realistic_day, load_answers, load_overview
 from repodigest import build_digest
 from repodigest.analysis import AnalysisRequest, analyze_commits, llm_available
-from repodigest.analysis import client as llm_module
+from repodigest.analysis import endpoint as llm_module
 from repodigest.analysis import run as run_module
 from repodigest.analysis.client import BUDGET_SHRINKS, INVALID_RETRIES, MAX_TOKENS
 from repodigest.analysis.grounding import MARK

@@ -42,7 +42,7 @@ texts sent), :mod:`.schema` (the answer's shape), :mod:`.diff_budget` (what of t
 :mod:`.reasoning` (the answer after a thought), :mod:`.pushback` (rate limits).
 """
 
-from .client import DEFAULT_MODEL, llm_available, make_client, resolve_model
+from .endpoint import DEFAULT_MODEL, llm_available, make_client, resolve_model
 from .prompt import PROMPT_VERSION
 from .records import AnalysisRequest, AnalysisRun, CommitAnalysis, reason_lines, request_for
 from .run import CACHE_TABLE, analyze_commits, cache_key, cached_analyses

@@ -1,5 +1,5 @@
-"""The model's side of an analysis: the openai client, what an endpoint accepts, and one commit's
-requests with their fallbacks (structured output modes, truncated and invalid answers).
+"""One commit's requests with their fallbacks (structured output modes, truncated and invalid answers,
+reasoning models' thoughts, rate limits); the client and what an endpoint accepts are :mod:`.endpoint`'s.
 
 See :mod:`repodigest.analysis` for the whole contract.
 """
@@ -9,9 +9,8 @@ from __future__ import annotations
 import json
 import logging
 import os
-import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from pydantic import ValidationError
 
@@ -19,8 +18,8 @@ from ..config import LLMConfig
 from ..i18n import strings
 from ..levels import Level, highest, is_level
 from ..scoring.blend import blend_levels
-from ..textcut import one_line, truncate
 from .diff_budget import BudgetedDiff, budget_diff, estimate_tokens
+from .endpoint import MODES, endpoint_state, error_line, status_error
 from .prompt import (
     PullRequestText,
     coverage_text,
@@ -37,13 +36,10 @@ from .schema import Analysis, completion_schema, schema_for, to_entry_dict, vali
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MODEL = "gpt-4o-mini"
-MODES = ("json_schema", "json_object", "text")
 MAX_TOKENS = {"high": 3000, "medium": 1500, "low": 500}  # first answer's output limit, by detail level
 INVALID_RETRIES = 2  # invalid answers (bad JSON, missing fields) asked again at most this many times
 BUDGET_SHRINKS = 2  # after a truncated answer with doubled max_tokens: halve the diff budget this often
 MAX_ATTEMPTS = 10  # hard cap of requests per commit
-THINKING_ROOM_MAX = 16000  # output tokens added, at most, for the thought of a model that reasons first
 _SCHEMA_ERROR_WORDS = (
     "response_format",
     "json_schema",
@@ -54,97 +50,6 @@ _SCHEMA_ERROR_WORDS = (
     "structured",
     "format",
 )
-
-
-# ----------------------------------------------------------------------------------------------
-# Client, model, availability
-
-
-def resolve_model(cfg: LLMConfig) -> str:
-    return cfg.model or os.environ.get("OPENAI_MODEL") or DEFAULT_MODEL
-
-
-def llm_available(cfg: LLMConfig) -> tuple[bool, str]:
-    """Whether an analysis can run, and why not (or which model it will use)."""
-    if not cfg.enabled:
-        return False, "LLM analysis is disabled in the config"
-    if not os.environ.get("OPENAI_API_KEY"):
-        return False, "OPENAI_API_KEY is not set"
-    return True, f"model {resolve_model(cfg)}"
-
-
-def make_client(cfg: LLMConfig, *, pushback: Pushback | None = None):
-    """An ``openai.OpenAI`` client from the environment (the key never leaves it but for the header);
-    with ``pushback``, every request and answer goes through it (rate limits: :mod:`.pushback`)."""
-    import openai
-
-    http_client = None
-    if pushback is not None:
-        http_client = openai.DefaultHttpxClient(
-            event_hooks={"request": [pushback.on_request], "response": [pushback.on_response]}
-        )
-        pushback.watching = True
-    return openai.OpenAI(
-        api_key=os.environ["OPENAI_API_KEY"],
-        base_url=os.environ.get("OPENAI_BASE_URL"),
-        timeout=cfg.timeout,
-        max_retries=cfg.max_retries,
-        http_client=http_client,
-    )
-
-
-@dataclass
-class _EndpointState:
-    """What this endpoint accepts, learned from earlier requests."""
-
-    mode_index: int = 0
-    token_param: str = "max_tokens"
-    thinking: int = 0  # the longest thought (tokens) an answer spent before answering: room in the output limit
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def thought(self, tokens: int) -> None:
-        with self.lock:
-            self.thinking = min(THINKING_ROOM_MAX, max(self.thinking, tokens))
-
-    def demote(self, index: int) -> None:
-        with self.lock:
-            if self.mode_index <= index < len(MODES) - 1:
-                self.mode_index = index + 1
-
-
-_STATES: dict[tuple[str, str], _EndpointState] = {}
-_STATES_LOCK = threading.Lock()
-
-
-def endpoint_state(base_url: str, model: str) -> _EndpointState:
-    """The remembered modes of (base URL, model), shared by every client of that endpoint."""
-    with _STATES_LOCK:
-        return _STATES.setdefault((base_url.rstrip("/"), model), _EndpointState())
-
-
-# ----------------------------------------------------------------------------------------------
-# Answers
-
-
-def error_line(text: str, secret: str | None = None, limit: int = 200) -> str:
-    """An error message as one line of at most ``limit`` characters, with ``secret`` (the API key) redacted."""
-    text = one_line(str(text))
-    if secret:
-        text = text.replace(secret, "***")
-    return truncate(text, limit - 1)
-
-
-def _status_error(exc) -> str:
-    """``HTTP 429: <the server's message>`` from an ``openai.APIStatusError``."""
-    body = getattr(exc, "body", None)
-    message = None
-    if isinstance(body, dict):
-        inner = body.get("error") if isinstance(body.get("error"), dict) else body
-        message = inner.get("message") if isinstance(inner, dict) else None
-    if not message:
-        message = str(getattr(exc, "message", "") or exc)
-        message = message.split(" - ", 1)[1] if message.startswith("Error code:") and " - " in message else message
-    return f"HTTP {exc.status_code}: {message}"
 
 
 @dataclass
@@ -233,7 +138,7 @@ class Analyzer:
             text = str(exc).lower()
             about_tokens = "max_tokens" in text and "max_completion_tokens" in text
             raise _Rejected(
-                error_line(_status_error(exc), self.secret),
+                error_line(status_error(exc), self.secret),
                 schema_related=any(w in text for w in _SCHEMA_ERROR_WORDS),
                 token_param=about_tokens,
             ) from None
@@ -295,7 +200,7 @@ class Analyzer:
                 break
             except openai.APIStatusError as exc:
                 result.requests += 1
-                error = _status_error(exc)
+                error = status_error(exc)
                 if exc.status_code == 429:
                     waited, patience = self.pushback.waited, self.pushback.patience
                     error += f" (rate limited: {waited:.1f} s waited of a patience of {patience:g} s)"

@@ -31,7 +31,8 @@ from pydantic import Field
 
 from ..cache import Cache
 from ..config import LLMConfig
-from .client import Analyzer, error_line, make_client, resolve_model
+from .client import Analyzer
+from .endpoint import error_line, make_client, resolve_model
 from .prompt import PROMPT_VERSION, render_template
 from .pushback import Pushback
 from .records import AnalysisRun

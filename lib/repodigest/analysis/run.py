@@ -18,7 +18,8 @@ from pydantic import ValidationError
 from ..cache import Cache
 from ..config import LLMConfig
 from ..errors import UserError
-from .client import Analyzer, depth_needed, error_line, llm_available, make_client, resolve_model
+from .client import Analyzer, depth_needed
+from .endpoint import error_line, llm_available, make_client, resolve_model
 from .prompt import PROMPT_VERSION
 from .pushback import Pushback
 from .records import AnalysisRequest, AnalysisRun, CommitAnalysis
