@@ -204,8 +204,11 @@ def word_overview(
             pass  # an unreadable entry is asked again
     spent = OverviewWording(status="failed")
     pushback = Pushback(1, cfg.patience - waited)
+    made = None
     try:
-        analyzer = Analyzer(client or make_client(cfg, pushback=pushback), model, cfg, lang, pushback=pushback)
+        if client is None:
+            client = made = make_client(cfg, pushback=pushback)
+        analyzer = Analyzer(client, model, cfg, lang, pushback=pushback)
         outcome = analyzer.ask(
             lambda schema, _budget: _messages(facts, lang, schema),
             OverviewAnswer,
@@ -219,6 +222,8 @@ def word_overview(
         return spent
     finally:
         spent.waited, spent.rate_limited = pushback.waited, pushback.pushed
+        if made is not None:
+            made.close()
     if outcome.value is None:
         spent.error = outcome.error
         return spent

@@ -98,6 +98,7 @@ def analyze_commits(
     model = run.model
     if pending:
         pushback = Pushback(cfg.concurrency, cfg.patience)
+        made = client is None
         if client is None:
             available, why = llm_available(cfg)
             if not available:
@@ -133,6 +134,8 @@ def analyze_commits(
                     bar.update(1)
         finally:
             bar.close()
+            if made:
+                client.close()  # its connections; a caller's client is the caller's
         run.waited, run.rate_limited = pushback.waited, pushback.pushed
     for result in run.results.values():
         run.requests += result.requests
