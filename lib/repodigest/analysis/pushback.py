@@ -57,7 +57,6 @@ class Pushback:
         self.concurrency = max(1, concurrency)
         self.patience = max(0.0, patience)
         self.limit = self.concurrency  # requests allowed in flight now
-        self.lowest = self.concurrency  # the fewest allowed during the run
         self.waited = 0.0  # seconds the run was paused (overlapping pauses once)
         self.pushed = 0  # 429 answers seen
         self.in_flight = 0
@@ -88,7 +87,7 @@ class Pushback:
             now = time.monotonic()
             fresh = now >= self._until  # the first 429 of a pause lowers the limit; the rest of it do not
             end = now + delay
-            more = max(0.0, end - max(now, self._until))
+            more = delay if fresh else max(0.0, end - self._until)  # a pause within a pause adds what it outlasts
             if self._spent or self.waited + more > self.patience:
                 self._spent = True
                 return False
@@ -96,7 +95,6 @@ class Pushback:
             self._until = max(self._until, end)
             if fresh:
                 self.limit = max(1, self.limit // 2)
-                self.lowest = min(self.lowest, self.limit)
             return True
 
     def on_response(self, response) -> None:
