@@ -4,6 +4,7 @@ and what a source offers is a type callers check with isinstance."""
 from __future__ import annotations
 
 import ast
+import json
 from pathlib import Path
 
 import pytest
@@ -72,10 +73,19 @@ def test_settings_and_the_options_they_hold_are_not_both_taken(clone):
 CAPABILITIES = {"path", "revision", "revision_at", "tree_lookup", "iter_commits", "github_repo", "find_commit"}
 
 
+def _code(path: Path) -> str:
+    """A module's text, or a notebook's code cells (its magics left out)."""
+    if path.suffix != ".ipynb":
+        return path.read_text(encoding="utf-8")
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    lines = [line for c in cells if c["cell_type"] == "code" for line in "".join(c["source"]).splitlines()]
+    return "\n".join(line for line in lines if not line.lstrip().startswith(("%", "!")))
+
+
 def test_no_caller_asks_a_source_by_hasattr_or_getattr():
     asked = []
-    for path in PACKAGE.rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for path in [*PACKAGE.rglob("*.py"), *PACKAGE.rglob("*.ipynb")]:
+        for node in ast.walk(ast.parse(_code(path))):
             if (
                 isinstance(node, ast.Call)
                 and isinstance(node.func, ast.Name)
