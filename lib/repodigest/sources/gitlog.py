@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from ..errors import SourceError
 from ..models import FileChange
@@ -143,7 +143,7 @@ def git_time(text: str) -> tuple[datetime, str | None]:
     local, sign, hours, minutes = found.groups()
     # git shows the local time as UTC plus HH hours and MM minutes, whatever their size.
     offset = timedelta(hours=int(hours), minutes=int(minutes)) * (1 if sign == "+" else -1)
-    instant = datetime.fromisoformat(local).replace(tzinfo=timezone.utc) - offset
+    instant = datetime.fromisoformat(local).replace(tzinfo=UTC) - offset
     clamped = max(-_LIMIT, min(_LIMIT, offset))
     return instant.astimezone(timezone(clamped)), f"{sign}{hours}{minutes}"
 
@@ -177,7 +177,9 @@ def _records(tokens: Iterator[bytes]) -> Iterator[RawCommit]:
             continue
         values = [next(tokens, None) for _ in _FIELDS]
         if values[-1] is None or not _SHA.match(values[0] or b""):
-            raise SourceError("git log output ends inside a record" if values[-1] is None else "git log record without a sha")
+            raise SourceError(
+                "git log output ends inside a record" if values[-1] is None else "git log record without a sha"
+            )
         rec = dict(zip(_FIELDS, (_decode(v or b"") for v in values)))
         raw_entries: list[tuple[str, str, str | None]] = []  # (status letter, path, old path)
         numstats: list[tuple[int | None, int | None]] = []
@@ -235,7 +237,7 @@ def _raw_commit(
         committer_date=committer_date,
         message=rec["message"].rstrip("\n"),
         files=files,
-        clamped_offsets=tuple(o for o in (author_offset, committer_offset) if o),
+        clamped_offsets=tuple(dict.fromkeys(o for o in (author_offset, committer_offset) if o)),
     )
 
 

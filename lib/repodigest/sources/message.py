@@ -77,8 +77,10 @@ def co_author_name(trailer: str) -> str:
 # git's own revert message, and GitHub's "Revert" button / `git revert` title.
 _REVERTS_SHA = re.compile(r"\bThis reverts commit ([0-9a-f]{7,40})\b")
 _REVERT_TITLE = re.compile(r'^\s*Revert\s+"(.+)"', re.IGNORECASE)
-_CONVENTIONAL_REVERT = re.compile(r"^\s*revert(?:\([^)\n]{0,40}\))?!?:\s*(.+?)\s*$", re.IGNORECASE)
-_PR_SUFFIX = re.compile(r"\s*\(#\d{1,9}\)\s*$")
+# No pattern here has two adjacent quantifiers that can take the same characters (``\s*(.+?)\s*$``): such a
+# pair backtracks in time quadratic in a padded title; the text around a match is stripped instead.
+_CONVENTIONAL_REVERT = re.compile(r"^\s*revert(?:\([^)\n]{0,40}\))?!?:(.+)$", re.IGNORECASE)
+_PR_SUFFIX = re.compile(r"\(#\d{1,9}\)\s*$")
 
 
 def revert_target(message: str, title: str | None = None) -> tuple[str | None, str | None]:
@@ -91,13 +93,14 @@ def revert_target(message: str, title: str | None = None) -> tuple[str | None, s
     text = message or ""
     sha = _REVERTS_SHA.search(text)
     title = title if title is not None else split_message(text)[0]
-    quoted = _REVERT_TITLE.match(_PR_SUFFIX.sub("", title)) or _CONVENTIONAL_REVERT.match(title)
+    quoted = _REVERT_TITLE.match(without_pr_suffix(title)) or _CONVENTIONAL_REVERT.match(title)
     return (sha.group(1) if sha else None), (quoted.group(1).strip() if quoted else None)
 
 
 def without_pr_suffix(title: str) -> str:
     """``title`` without the squash-merge ``(#N)`` that GitHub appends to a pull request's title."""
-    return _PR_SUFFIX.sub("", title)
+    found = _PR_SUFFIX.search(title)
+    return title[: found.start()].rstrip() if found else title
 
 
 def same_title(title: str, quoted: str) -> bool:
