@@ -148,7 +148,7 @@ def git_time(text: str) -> tuple[datetime, str | None]:
     return instant.astimezone(timezone(clamped)), f"{sign}{hours}{minutes}"
 
 
-def _tokens(chunks: Iterable[bytes]) -> Iterator[bytes]:
+def git_tokens(chunks: Iterable[bytes]) -> Iterator[bytes]:
     """The NUL-terminated tokens of ``chunks``, each whole whatever the pieces (a last unterminated one too)."""
     pending: list[bytes] = []
     for chunk in chunks:
@@ -241,6 +241,32 @@ def _raw_commit(
     )
 
 
+_STATUS_TOKEN = re.compile(rb"^[A-Z][0-9]*$")
+
+
+def parse_name_status(output: bytes, mark: str = "") -> list[tuple[str, list[tuple[str, str | None, str]]]]:
+    """Parse ``git log --name-status -z --format=<mark>%H`` output: (sha, [(status letter, path before a
+    rename or copy or None, path)]) per commit, in git's order. Read token by token, paths by count, so no
+    path can pass for a sha or a status."""
+    head = re.compile(b"^" + re.escape(mark.encode()) + rb"([0-9a-f]{40}|[0-9a-f]{64})$")
+    found: list[tuple[str, list[tuple[str, str | None, str]]]] = []
+    tokens = iter(output.split(b"\0"))
+    for token in tokens:
+        token = token.lstrip(b"\n")
+        if commit := head.match(token):
+            found.append((commit.group(1).decode(), []))
+        elif _STATUS_TOKEN.match(token) and found:
+            letter = token[:1].decode()
+            first = _decode(next(tokens, b""))
+            if letter in ("R", "C"):
+                found[-1][1].append((letter, first, _decode(next(tokens, b""))))
+            else:
+                found[-1][1].append((letter, None, first))
+        elif token:
+            raise SourceError(f"git log output not understood at {token[:40]!r}")
+    return found
+
+
 def parse_log(output: bytes) -> list[RawCommit]:
     """Parse the output of ``git log`` run with :func:`log_args`."""
     return list(_records(iter(output.split(b"\0"))))
@@ -249,4 +275,4 @@ def parse_log(output: bytes) -> list[RawCommit]:
 def parse_stream(chunks: Iterable[bytes]) -> Iterator[RawCommit]:
     """Parse :func:`log_args` output arriving in pieces (a pipe), whatever their boundaries: each commit is
     yielded once the next record starts, so that parsing and scoring overlap git's own work."""
-    return _records(_tokens(chunks))
+    return _records(git_tokens(chunks))
