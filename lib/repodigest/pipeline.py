@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date as Date
 from datetime import timedelta
 from operator import itemgetter
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -48,8 +49,11 @@ from .report.notes import gap_notes, heuristic_note, pull_request_notes
 from .report.overview import Overview, build_overview, worded
 from .scoring import Assessment, History, Measured, RepoRules, judge, measure
 from .scoring.relations import Relations, relate
-from .sources import Source, open_sources, resolve_day
+from .sources import LocalGitSource, Source, open_sources, resolve_day
 from .window import MAX_WINDOW_DAYS, Window, check_days, resolve_tz
+
+if TYPE_CHECKING:  # the analysis stage is imported when a run asks for it (it loads openai)
+    from .analysis.records import AnalysisRun
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +90,7 @@ class Signals:
 class Analysed:
     """The model's step: the run (None when no analysis was shown), and what the report says of it."""
 
-    run: object | None = None  # analysis.AnalysisRun
+    run: AnalysisRun | None = None
     plan: str | None = None  # the step in one line: cached analyses, requests made or to make
     usage: Mapping | None = None
     partial: bool = False
@@ -225,7 +229,7 @@ def with_pull_requests(loaded: Loaded, repos: Mapping[str, RepoConfig], *, cache
         return replace(loaded, notes=tuple(notes), pull_requests=figures)
     from .sources.pull_shape import with_pull_request
 
-    commits = []
+    commits: list[tuple[Commit, Measured]] = []
     for commit, measured in loaded.commits:
         attached = (
             with_pull_request(commit, found[(commit.repo, commit.sha)])
@@ -235,8 +239,7 @@ def with_pull_requests(loaded: Loaded, repos: Mapping[str, RepoConfig], *, cache
         if attached.merged != commit.merged:  # the pull request told what the merge landed: measure that too
             measured = measure(attached, loaded.rules[commit.repo])
         commits.append((attached, measured))
-    commits = tuple(commits)
-    return replace(loaded, commits=commits, notes=tuple(notes), pull_requests=figures)
+    return replace(loaded, commits=tuple(commits), notes=tuple(notes), pull_requests=figures)
 
 
 def history_signals(loaded: Loaded) -> Signals:
@@ -298,7 +301,7 @@ def gather_evidence(
     learned = risk_model == "learned"
     if not (outcomes or track_record or learned):
         return Evidence()
-    clones = {name: s for name, s in loaded.sources.items() if hasattr(s, "path")}
+    clones = {name: s for name, s in loaded.sources.items() if isinstance(s, LocalGitSource)}
     notes = [
         words["evidence_needs_clone"].format(repo=name)
         for name in loaded.sources
@@ -452,7 +455,7 @@ def check_claims(loaded: Loaded, scored, analysed: Analysed, *, cache: Cache) ->
         return {}
     from .analysis.claims import check_claims as check
 
-    todo = [(c, run.results[c.sha].analysis) for c, _ in scored if c.sha in run.results and run.results[c.sha].analysis]
+    todo = [(c, analysis) for c, _ in scored if c.sha in run.results and (analysis := run.results[c.sha].analysis)]
     return check(todo, loaded.sources, model=run.model, lang=loaded.settings.lang, cache=cache, diffs=analysed.diffs)
 
 

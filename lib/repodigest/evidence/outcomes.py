@@ -49,6 +49,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from ..cache import Cache
 from ..errors import SourceError, UserError
@@ -170,7 +171,7 @@ def _scan_fixes(
     stats.cached_fixes = len(results)
     todo = [e for e in fixes if e.sha not in results]
     read = read_fixes(path, {e.sha: e.message for e in todo if e.parents}, workers) if todo else {}
-    values = {}
+    values: dict[str, dict[str, Any]] = {}
     for entry in todo:
         fix = read.get(entry.sha)
         if fix is None:  # git could not read it, or a shallow clone's boundary: no parent to blame in
@@ -183,7 +184,7 @@ def _scan_fixes(
             "skipped": fix.skipped,
             "lines": fix.lines if fix.fix else {},
         }
-    wanted = {sha: value.pop("lines") for sha, value in values.items()}
+    wanted: dict[str, dict[str, list[int]]] = {sha: value.pop("lines") for sha, value in values.items()}
     wanted = {sha: lines for sha, lines in wanted.items() if lines}
     stats.blamed_fixes = len(wanted)
     stats.blamed_files = sum(len(lines) for lines in wanted.values())

@@ -43,13 +43,13 @@ class Kernel:
         except RuntimeError:  # the kernel died already (nbclient reported it): only resources are left
             run_sync(self.manager.cleanup_resources)()
 
-    def stop(self) -> None:
-        """Start shutting the kernel down (asks it to exit, waits for it) in the background."""
+    def stop(self) -> threading.Thread:
+        """Start shutting the kernel down (asks it to exit, waits for it) in the background: the thread doing it."""
         if self._stopping is None:
             self._stopping = threading.Thread(target=self._shutdown, name="kernel-shutdown")
             self._stopping.start()
+        return self._stopping
 
     def join(self) -> None:
         """Wait until the kernel has exited (stopping it first if nobody did)."""
-        self.stop()
-        self._stopping.join()
+        self.stop().join()

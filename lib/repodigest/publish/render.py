@@ -66,7 +66,8 @@ def move_into_place(tmp: Path, final: Path) -> None:
 def render_report(
     parameters: dict,
     out_root: str | os.PathLike = "outputs",
-    folder: str | None = None,
+    *,
+    folder: str,
     notebook: str | os.PathLike | None = None,
     title: str = "repodigest",
     progress: bool | None = None,

@@ -33,6 +33,7 @@ Shape::
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -344,7 +345,7 @@ def build_context(
     context["charts"] = {"anchor": charts_anchor, "markdown": charts_markdown} if charts_markdown is not None else None
     for name, rows, base in repo_rows:
         counts = {lvl.value: int((rows["level"] == lvl).sum()) for lvl in LEVELS}
-        repo = {
+        repo: dict[str, Any] = {
             "name": name,
             "anchor": base,
             "summary_anchor": anchors.make(f"{base}-summary"),
@@ -398,7 +399,7 @@ def _link_commits(
     anchor_of = {row["sha"]: entry["anchor"] for entry, row in built}
     index = related_index(frame) if built else None
     for entry, row in built:
-        entry["related"] = related_context(row, index, anchor_of, words)
+        entry["related"] = related_context(row, index, anchor_of, words) if index is not None else None
         place = series_place(row)
         entry["toc_marks"] = " ".join(
             ([words["toc_revert"]] if len(row["reverts"]) or row["is_revert"] else [])

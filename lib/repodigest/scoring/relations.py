@@ -101,7 +101,7 @@ def part_marker(title: str) -> tuple[int, str, str] | None:
 
 
 def _stem(rest: str, author: str) -> str:
-    head = rest.split(":", 1)[0] if ":" in rest else (_TAGS.match(rest).group(1) if _TAGS.match(rest) else "")
+    head = rest.split(":", 1)[0] if ":" in rest else (tag.group(1) if (tag := _TAGS.match(rest)) else "")
     words = re.sub(r"[^\w]+", " ", head.lower()).split()
     return " ".join(words) or f"author:{author}"
 
@@ -167,7 +167,9 @@ def _reverts(
     commits: Sequence[tuple[Commit, Assessment]], shown: set[str], find: Find | None, tz
 ) -> tuple[dict, dict, dict]:
     """sha -> reverted commit, sha -> reverting shas, sha -> hours lived."""
-    reverts, reverted_by, lived = {}, {}, {}
+    reverts: dict[str, dict] = {}
+    reverted_by: dict[str, list[str]] = {}
+    lived: dict[str, float] = {}
     histories: dict[str, _History] = {}
     for commit, assessment in commits:
         if commit.sha not in shown:
@@ -206,10 +208,12 @@ def _runs(by_date: Sequence[tuple[Commit, Assessment]], taken: set[str]) -> list
             by_author.setdefault((commit.repo, commit.main_author.author_name), []).append((commit, assessment))
     runs = []
     for members in by_author.values():
-        run, shared, last = [], set(), None
+        run: list[str] = []
+        shared: set[str] = set()
+        last: datetime | None = None
         for commit, assessment in members:
             areas = set(assessment.areas) - SUPPORT_AREAS
-            if run and commit.committer_date - last <= RUN_GAP and shared & areas:
+            if run and last is not None and commit.committer_date - last <= RUN_GAP and shared & areas:
                 run.append(commit.sha)
                 shared &= areas
             else:

@@ -194,8 +194,8 @@ def _records(tokens: Iterator[bytes]) -> Iterator[RawCommit]:
                 else:
                     raw_entries.append((letter, first, None))
             elif head[:1].isdigit() or head.startswith(b"-\t"):
-                added, deleted, path = _decode(head).split("\t", 2)
-                numstats.append((_count(added), _count(deleted)))
+                added_text, deleted_text, path = _decode(head).split("\t", 2)
+                numstats.append((_count(added_text), _count(deleted_text)))
                 if not path:  # a rename or copy: old and new paths are the next two tokens
                     next(tokens, None)
                     next(tokens, None)
