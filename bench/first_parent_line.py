@@ -4,7 +4,7 @@ commit and so can miss rows) and against the window's own ``git log`` read that 
 
     python bench/first_parent_line.py                # the two real clones of ../shared/data, unpacked to /tmp
     python bench/first_parent_line.py PATH [PATH...] # any clones
-    python bench/first_parent_line.py --synthetic N  # also a seeded N-commit history (fast-import)
+    python bench/first_parent_line.py --synthetic N  # also a linear N-commit history (fast-import)
 
 For each clone and a trend window of ``--days`` ending on its newest commit's day, interleaved, best
 of ``--repeat``: the whole line, the ``--since`` walk, the window's ``git log`` (``range_args``, what
@@ -26,7 +26,6 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
-from corpus import synthetic  # noqa: E402
 from repodigest.sources.gitlog import range_args  # noqa: E402
 from repodigest.sources.local_git import LocalGitSource, run_git  # noqa: E402
 from repodigest.window import Window, resolve_tz  # noqa: E402
@@ -42,6 +41,26 @@ def unpacked(archive: Path, into: Path) -> Path:
         if not (into / top).exists():
             tar.extractall(into, filter="data")
     return into / top
+
+
+def linear(count: int, target: Path) -> Path:
+    """A history of ``count`` small commits, one an hour, written by ``git fast-import`` (the walk reads
+    commits only, never their trees, so their size does not matter here)."""
+    subprocess.run(["git", "init", "-q", "-b", "main", str(target)], check=True)
+    proc = subprocess.Popen(["git", "-C", str(target), "fast-import", "--quiet"], stdin=subprocess.PIPE)
+    assert proc.stdin is not None
+    start = 1_600_000_000
+    for i in range(count):
+        ident = f"Dev {i % 50} <dev{i % 50}@example.com> {start + 3600 * i} +0000"
+        data, body = f"commit {i}".encode(), f"{i}\n".encode()
+        lines = [b"commit refs/heads/main", f"author {ident}".encode(), f"committer {ident}".encode()]
+        lines += [b"data %d" % len(data), data, f"M 100644 inline f{i % 100}.txt".encode()]
+        lines += [b"data %d" % len(body), body, b""]
+        proc.stdin.write(b"\n".join(lines))
+    proc.stdin.close()
+    if proc.wait() != 0:
+        raise RuntimeError("git fast-import failed")
+    return target
 
 
 def timed(fn) -> float:
@@ -91,9 +110,9 @@ def main() -> None:
         args.unpack.mkdir(parents=True, exist_ok=True)
         paths = [unpacked(DATA / name, args.unpack) for name in ARCHIVES if (DATA / name).is_file()]
     if args.synthetic:
-        target = args.unpack / f"synthetic-{args.synthetic}"
+        target = args.unpack / f"linear-{args.synthetic}"
         if not target.exists():
-            synthetic(args.synthetic, target)
+            linear(args.synthetic, target)
         paths.append(target)
     if not paths:
         sys.exit("no clone given and none in ../shared/data: pass a PATH or --synthetic N")
