@@ -40,6 +40,7 @@ _LOG = (
     "--no-color",
     "--no-ext-diff",
     "--no-textconv",
+    "--submodule=short",
 )
 
 
