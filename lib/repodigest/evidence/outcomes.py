@@ -64,6 +64,7 @@ from ..cache import Cache, Table
 from ..errors import SourceError, UserError
 from ..scoring.reverts import reverted_commit
 from ..sources import CloneBacked
+from ..sources.gitlog import git_time, git_tokens
 from ..sources.local_git import repository_root, run_git, shallow_boundary, stream_git
 from ..sources.message import revert_target, split_message
 from .annotate import line_origins
@@ -73,7 +74,10 @@ OBSERVATION_DAYS = 90
 RULES_VERSION = "2"  # bump when the fix rule, the skipped lines or the blame options change
 TABLE = Table("szz_fixes", RULES_VERSION)
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_LINE_FORMAT = "--format=\x1e%H%x00%P%x00%cI%x00%B%x00"
+# Four NUL-terminated fields a commit (``-z`` ends each record with one more NUL): no field can hold a NUL,
+# a message included, so no commit content can shift the count.
+_LINE_FORMAT = "--format=%H%x00%P%x00%cI%x00%B"
+_LINE_FIELDS = 4
 
 
 @dataclass(frozen=True)
@@ -175,7 +179,7 @@ def observation_point(
         if not sha:
             return None
     when = run_git(path, "log", "-1", "--format=%cI", sha, "--").decode().strip()
-    return Observed(sha, datetime.fromisoformat(when))
+    return Observed(sha, git_time(when)[0])
 
 
 def _check_revision(path: Path, revision: str) -> None:
@@ -198,25 +202,25 @@ def _source_path(source) -> Path:
 def _first_parent_line(path: Path, revision: str, wanted: set[str] | None) -> Iterator[_Entry]:
     """The first-parent line of ``revision``, newest first; stops once every ``wanted`` sha was seen
     (None: the whole line)."""
-    missing, buffer = set(wanted or ()), b""
-    args = ("-c", "log.showSignature=false", "log", "--first-parent", "--no-color", _LINE_FORMAT, revision, "--")
-    for chunk in stream_git(path, *args):
-        records = (buffer + chunk).split(b"\x1e")
-        buffer = records.pop()
-        for record in records:
-            if record.strip():
-                entry = _entry(record)
-                yield entry
-                missing.discard(entry.sha)
-                if wanted is not None and not missing:
-                    return
-    if buffer.strip():
-        yield _entry(buffer)
+    missing = set(wanted or ())
+    args = ("-c", "log.showSignature=false", "log", "-z", "--first-parent", "--no-color", _LINE_FORMAT, revision, "--")
+    fields: list[bytes] = []
+    for token in git_tokens(stream_git(path, *args)):
+        if not fields and not token:
+            continue  # the NUL that ends a record
+        fields.append(token)
+        if len(fields) == _LINE_FIELDS:
+            entry = _entry(fields)
+            fields = []
+            yield entry
+            missing.discard(entry.sha)
+            if wanted is not None and not missing:
+                return
 
 
-def _entry(record: bytes) -> _Entry:
-    sha, parents, when, message = record.decode("utf-8", "replace").split("\0")[:4]
-    return _Entry(sha.strip(), tuple(parents.split()), datetime.fromisoformat(when), message)
+def _entry(fields: list[bytes]) -> _Entry:
+    sha, parents, when, message = (f.decode("utf-8", "replace") for f in fields)
+    return _Entry(sha, tuple(parents.split()), git_time(when)[0], message)
 
 
 def _scan_fixes(

@@ -16,7 +16,7 @@ Shape::
 
     entry = {sha, short_sha, anchor, title, url, level, change_type (the rule's), type_text (the line:
              the model's type and detail when analysed, else the rule's), model_reason: str | None (the
-             model's importance reason), reasons: [str], summary: [str], stats: str (from the data),
+             model's importance reason), reasons: [str], summary: [str], stats: str (from the data: file and line counts, area names),
              scope: [str] (the model's items), files: [{area, files: [{path, stat, old_path}], more}]
              (from git), files_truncated, insight: [{dimension, text}], risks: [{title, details: [str]}],
              advice: [{title, text}], closing: str, coverage: str | None, note: str | None,
