@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import sys
+from contextlib import contextmanager, redirect_stderr
 from datetime import date, timedelta
 
 import pandas as pd
@@ -25,6 +27,7 @@ def load_range(
     config: str | None = None,
     default_days: int = 14,
     analyze: bool = False,
+    lang: str | None = None,
     **options,
 ) -> Digest:
     """Every commit from ``start`` to ``end`` (inclusive), scored and framed. Default ``end``: the latest
@@ -32,22 +35,35 @@ def load_range(
     with one ``git log`` for the whole range, GitHub day by day from the cache. Never starts an LLM
     request unless ``analyze=True``, which first states how many it will make (``digest.llm_plan``);
     otherwise the analyses the cache holds are shown. The day-at-a-glance overview is left out
-    (``overview=True`` builds it)."""
-    settings = load_settings(config, repos=repos, tz=tz)
+    (``overview=True`` builds it). ``lang``: the language of the digest's charts and words (default: the
+    config's, else the locale's)."""
+    settings = load_settings(config, repos=repos, tz=tz, lang=lang)
     zone = resolve_tz(settings.tz)
     last = resolve_day(settings, end)
     first = parse_date(start, zone) or last - timedelta(days=default_days - 1)
     if first > last:
         raise UserError(f"start {start!r} must be a day on or before {last}")
     days = (last - first).days + 1
-    return build_digest(
-        date=last,
-        days=days,
-        settings=settings.model_copy(update={"window_days": days}),
-        analyze=analyze,
-        max_days=days,
-        **{"overview": False, **options},
-    )
+    with _bars_on_stdout():
+        return build_digest(
+            date=last,
+            days=days,
+            settings=settings.model_copy(update={"window_days": days}),
+            analyze=analyze,
+            max_days=days,
+            **{"overview": False, **options},
+        )
+
+
+@contextmanager
+def _bars_on_stdout():
+    """In a Jupyter kernel, the progress bars (tqdm writes them to stderr) go to stdout: JupyterLab draws
+    stderr as an error, in red, and a finished bar erases itself into an empty red box."""
+    if type(sys.stderr).__module__.startswith("ipykernel"):
+        with redirect_stderr(sys.stdout):
+            yield
+    else:
+        yield
 
 
 _PLOTLYJS = {"inlined": False}  # plotly.js goes into the first figure output of the kernel, once

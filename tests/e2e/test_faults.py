@@ -17,11 +17,12 @@ from repodigest.publish.render import render_report
 from servers.github_api import GitHubServer, make_commit
 
 BIN = Path(sys.executable).with_name("repodigest")
+ZH = ["--tz", "Asia/Shanghai", "--lang", "zh"]  # the days and the words these tests expect
 
 
 def cli(*args, cwd, env=None, **kw):
     return subprocess.run(
-        [str(BIN), "report", *args],
+        [str(BIN), "report", *ZH, *args],
         cwd=cwd,
         capture_output=True,
         text=True,
@@ -114,7 +115,7 @@ def test_ctrl_c_leaves_the_previous_report(tmp_path):
         out = tmp_path / "out"
         previous = previous_report(out)
         proc = subprocess.Popen(
-            [str(BIN), "report", "--config", str(cfg), "--date", "2026-02-16", "--out-dir", str(out)],
+            [str(BIN), "report", *ZH, "--config", str(cfg), "--date", "2026-02-16", "--out-dir", str(out)],
             cwd=tmp_path,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -134,7 +135,7 @@ def test_ctrl_c_leaves_the_previous_report(tmp_path):
 
 def test_two_runs_for_the_same_date_at_once(small_repo, tmp_path):
     out = tmp_path / "out"
-    args = [str(BIN), "report", "--repo", str(small_repo.path), "--date", "2026-02-16", "--out-dir", str(out)]
+    args = [str(BIN), "report", *ZH, "--repo", str(small_repo.path), "--date", "2026-02-16", "--out-dir", str(out)]
     procs = [
         subprocess.Popen(args, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for _ in range(2)
@@ -188,7 +189,9 @@ def test_a_damaged_cache_is_set_aside_and_the_report_completes(tmp_path, monkeyp
         assert server.counts["detail"] == 5
         server.reset_counts()
         monkeypatch.setenv("GITHUB_TOKEN", "t")  # the fresh cache answers everything (in-process: no kernel needed)
-        second = build_digest(date="2026-02-16", config=str(tmp_path / "github.toml"), progress=False)
+        second = build_digest(
+            date="2026-02-16", config=str(tmp_path / "github.toml"), progress=False, tz="Asia/Shanghai", lang="zh"
+        )
         assert len(second.report_frame) == 5 and not second.warnings
         assert server.total == 0 and len(list(cache_dir.glob("cache.sqlite3.corrupt-*"))) == 1
 
