@@ -341,6 +341,8 @@ def test_a_first_run_inside_a_checkout_named_like_its_dependencies(make_repo, tm
     (dead / "report.ipynb").write_text("half written")
     older = out / ".tmp-2026-01-01-0badf00d"
     older.mkdir()
+    replaced = out / ".old-2026-01-02-77-1234"  # a report a killed run was replacing
+    replaced.write_text("x")
     live = out / f".tmp-{today}-a11ve000"  # a concurrent run's: it holds the folder's lock
     live.mkdir()
     handle = os.open(live, os.O_RDONLY)
@@ -368,7 +370,7 @@ def test_a_first_run_inside_a_checkout_named_like_its_dependencies(make_repo, tm
     assert "| Time (Europe/Berlin) | Author | Commit |" in md and "work of the day" in md
     assert "a clock set a day ahead" not in md
     assert stat.S_IMODE(folder.stat().st_mode) == 0o755  # as the umask makes any new folder
-    assert not dead.exists() and not older.exists() and live.exists()
+    assert not dead.exists() and not older.exists() and not replaced.exists() and live.exists()
 
 
 def test_sha_and_what_a_merge_landed_are_lines_of_their_own(make_repo, tmp_path):
@@ -433,5 +435,5 @@ def test_a_replaced_report_of_any_kind_leaves_nothing_behind(tmp_path):
         new.mkdir()
         (new / "report.md").write_text("new")
         move_into_place(new, final)
-        assert sorted(p.name for p in root.iterdir()) == [".2026-02-16.lock", "2026-02-16"], previous
+        assert sorted(p.name for p in root.iterdir()) == ["2026-02-16"], previous
         assert (final / "report.md").read_text() == "new" and tmp_path.exists()

@@ -153,7 +153,7 @@ def test_a_stopped_run_leaves_the_previous_report_and_nothing_else(tmp_path, sig
     assert proc.returncode == code, stderr
     assert stderr.startswith(said) and len(stderr.strip().splitlines()) == 1, stderr
     assert (previous / "report.md").read_text() == "yesterday's good report\n"
-    assert sorted(p.name for p in out.iterdir() if p.suffix != ".lock") == ["2026-02-16"]  # no temporary folder
+    assert sorted(p.name for p in out.iterdir()) == ["2026-02-16"]  # no temporary folder
     assert not _kernels_of(scratch)  # the kernel stopped (a zombie has no command line)
     assert not list(scratch.iterdir())  # neither its connection file nor its log is left
 

@@ -1,10 +1,10 @@
 """Where a report is written before it is complete: a temporary folder beside its final place, moved
 into place only when done, so a failed, interrupted or killed run never leaves half a report.
 
-A run holds an ``flock`` on its temporary folder for as long as it lives. The kernel drops such a lock
-when its process ends, however it ends (SIGKILL, a power cut of the machine's own processes), so a
-temporary folder nobody holds belongs to a run that is gone, and the next run removes it; one that a
-live run holds, even a concurrent one for the same day, is never touched.
+A run holds an ``flock`` on its temporary folder for as long as it lives. The operating system drops
+such a lock when the process ends, however it ends (SIGKILL included), so a temporary folder nobody
+holds belongs to a run that is gone, and the next run removes it; one that a live run holds, even a
+concurrent one for the same day, is never touched.
 """
 
 from __future__ import annotations
@@ -25,14 +25,15 @@ REPLACED = ".old-"  # .old-<folder>-<pid>-<ns>: the previous report, while the n
 
 
 @contextmanager
-def folder_lock(root: Path, folder: str):
-    """Hold ``root/.<folder>.lock``: claiming, clearing and moving into place of one folder take turns."""
-    with open(root / f".{folder}.lock", "w") as handle:
+def root_lock(root: Path):
+    """Hold the lock of the folder ``root`` itself (no lock file is left beside the reports): claiming,
+    clearing and moving into place take turns."""
+    handle = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    try:
         fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+        yield
+    finally:
+        os.close(handle)
 
 
 class Staging:
@@ -63,8 +64,8 @@ def claim(root: Path, folder: str) -> Staging:
         root.mkdir(parents=True, exist_ok=True)
         if final.exists() and not final.is_dir():
             raise UserError(f"cannot write the report to {final}: a file of that name is in the way")
-        clear_stale(root)
-        with folder_lock(root, folder):
+        with root_lock(root):
+            _clear(root)
             while True:
                 path = root / f"{STAGING}{folder}-{secrets.token_hex(4)}"
                 try:
@@ -82,30 +83,26 @@ def claim(root: Path, folder: str) -> Staging:
 def clear_stale(root: Path) -> list[Path]:
     """Remove the temporary folders (and replaced reports) that runs now gone left in ``root``: those no
     live process holds. Returns what was removed."""
+    with root_lock(root):
+        return _clear(root)
+
+
+def _clear(root: Path) -> list[Path]:
     removed = []
     for path in sorted(root.iterdir()):
-        folder = _folder_of(path.name)
-        if folder is None or not path.is_dir():
+        if path.name.startswith(REPLACED) and (path.is_symlink() or not path.is_dir()):
+            path.unlink(missing_ok=True)  # a replaced file: nothing holds it
+        elif path.name.startswith((STAGING, REPLACED)) and path.is_dir() and _unheld(path):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
             continue
-        with folder_lock(root, folder):
-            if _unheld(path):
-                shutil.rmtree(path, ignore_errors=True)
-                removed.append(path)
+        removed.append(path)
     return removed
 
 
-def _folder_of(name: str) -> str | None:
-    """The report folder a leftover belongs to, from its name; None for anything else."""
-    if name.startswith(STAGING) and name.count("-") >= 2:
-        return name[len(STAGING) :].rsplit("-", 1)[0]
-    if name.startswith(REPLACED) and name.count("-") >= 3:
-        return name[len(REPLACED) :].rsplit("-", 2)[0]
-    return None
-
-
 def _unheld(path: Path) -> bool:
-    """Whether no process holds ``path``'s lock. A replaced report is never locked: under its folder's
-    lock, the run that moved it aside is done with it."""
+    """Whether no process holds ``path``'s lock. A replaced report is never locked: under the root's lock,
+    the run that moved it aside is done with it."""
     try:
         handle = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
     except OSError:
@@ -123,7 +120,7 @@ def _unheld(path: Path) -> bool:
 
 def move_into_place(tmp: Path, final: Path) -> None:
     """Move the complete ``tmp`` folder to ``final``, replacing what was there only at the end."""
-    with folder_lock(final.parent, final.name):
+    with root_lock(final.parent):
         old = None
         if final.exists() or final.is_symlink():
             old = final.parent / f"{REPLACED}{final.name}-{os.getpid()}-{time.monotonic_ns()}"
