@@ -17,7 +17,7 @@ LANGS = ("zh", "en")
 _OWNER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9_.-]+$")
 
 
-def locale_lang() -> str:
+def locale_lang() -> Literal["zh", "en"]:
     """The report language the locale asks for: ``zh`` when the first of ``$LANGUAGE``, ``$LC_ALL``,
     ``$LC_MESSAGES`` and ``$LANG`` that is set (gettext's order) names Chinese, else ``en``."""
     for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):

@@ -80,8 +80,8 @@ def copy_parameters(
             raise UserError(f"unknown language {lang!r}: use one of {', '.join(LANGS)}")
         found["lang"] = lang
     zone = resolve_tz(tz)
-    days = {name: parse_date(value, zone) for name, value in (("start", start), ("end", end)) if value is not None}
-    if "start" in days and "end" in days and days["start"] > days["end"]:
+    first, last = parse_date(start, zone), parse_date(end, zone)
+    if first is not None and last is not None and first > last:
         raise UserError(f"start {start!r} must be a day on or before end {end!r}")
     found.update({name: value for name, value in (("start", start), ("end", end)) if value is not None})
     if repos:

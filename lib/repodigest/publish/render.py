@@ -47,7 +47,8 @@ def render_report(
     progress: bool | None = None,
     images: bool = True,
 ) -> RenderResult:
-    """Execute the daily notebook with ``parameters`` and publish it as ``out_root/<folder>/``.
+    """Execute the daily notebook with ``parameters`` and publish it as ``out_root/<folder>/`` (default
+    folder: the ``date`` parameter).
 
     ``progress``: show the kernel's progress bars on stderr (default: when stderr is a terminal).
     ``images``: the config wants chart PNGs, so a browser starts before the kernel (its start-up
@@ -57,6 +58,7 @@ def render_report(
     if not notebook.is_file():
         raise UserError(f"report notebook not found: {notebook}")
     root = Path(out_root)
+    folder = folder or str(parameters.get("date") or "report")
     staging = claim(root, folder)
     tmp = staging.path
     seconds: dict[str, float] = {}
