@@ -22,6 +22,7 @@ def test_dates():
         ("16/02/2026", "expected YYYY-MM-DD"),
         ("2026-02-30", "no such day"),
         ("2026-02-18", "in the future"),
+        ("", "expected YYYY-MM-DD"),
     ]:
         with pytest.raises(UserError, match=message):
             parse_date(bad, SH, now=NOW)

@@ -63,8 +63,9 @@ def today_in(tz: ZoneInfo, now: datetime | None = None) -> date:
 
 
 def parse_date(value: str | date | None, tz: ZoneInfo, *, now: datetime | None = None) -> date | None:
-    """Parse ``YYYY-MM-DD``, ``today`` or ``yesterday`` (in ``tz``); None stays None (= latest day)."""
-    if value is None or value == "":
+    """Parse ``YYYY-MM-DD``, ``today`` or ``yesterday`` (in ``tz``); None stays None (= latest day), and an
+    empty string is an invalid date, never the default."""
+    if value is None:
         return None
     if isinstance(value, datetime):
         value = value.date()

@@ -388,6 +388,7 @@ def test_sha_and_what_a_merge_landed_are_lines_of_their_own(make_repo, tmp_path)
     [
         (["--repo", ""], "repository '' is empty"),
         (["--tz", ""], "unknown time zone ''"),
+        (["--date", ""], "invalid date ''"),
         (["--date", "0001-01-01"], "date 0001-01-01 is out of range"),
         (["--repo", "{plain}"], "not a git repository: {plain}"),
         (["--repo", "a/b/c"], "neither an existing path nor a GitHub 'owner/name'"),
