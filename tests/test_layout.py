@@ -9,8 +9,11 @@ errors, lazy, levels, i18n, textcut) may be imported from anywhere.
 import ast
 import re
 from pathlib import Path
+from typing import get_args
 
 import pytest
+
+from repodigest.levels import LEVELS, LevelName
 
 PACKAGE = Path(__file__).resolve().parents[1] / "lib" / "repodigest"
 STAGES = {
@@ -106,9 +109,11 @@ def test_module_names_say_one_thing_each():
 
 
 def test_the_level_order_is_written_once():
-    """Only repodigest.levels spells the three levels out in a row; everything else uses LEVELS or Level."""
+    """Only repodigest.levels spells the three levels out in a row (LevelName, for the type checkers, in
+    LEVELS' order); everything else uses LEVELS, Level or LevelName."""
     pattern = re.compile(
         r"""["']high["'],\s*["']medium["'],\s*["']low["']|["']low["'],\s*["']medium["'],\s*["']high["']"""
     )
     spelled = [p.relative_to(PACKAGE).as_posix() for p in PACKAGE.rglob("*.py") if pattern.search(p.read_text())]
-    assert spelled == [], spelled
+    assert spelled == ["levels.py"], spelled
+    assert get_args(LevelName) == LEVELS  # the type checkers' spelling of the order is the order

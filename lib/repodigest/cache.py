@@ -176,6 +176,7 @@ class Cache:
         self.dir.mkdir(parents=True, exist_ok=True)
         with _file_lock(self.dir / f"{FILE_NAME}.lock"):
             inode = _inode(self.path)
+            why: str | None
             if failed and failed[0] == inode:
                 why = f"damaged ({failed[1]})"
             else:  # another process may have set it aside and started a fresh one meanwhile

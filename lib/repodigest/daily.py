@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from .charts.daily_charts import chart_words
@@ -77,7 +78,7 @@ class DailyReport:
     """A digest shown as the daily report: the title and the overview first, then each repository's
     table, the charts, the entries; last, the record of the run (status, overview, data files)."""
 
-    def __init__(self, digest: Digest, data_files: list[Path] = ()):
+    def __init__(self, digest: Digest, data_files: Sequence[Path] = ()):
         self.digest = digest
         self.data_files = [str(p) for p in data_files]
 

@@ -7,13 +7,14 @@ import fnmatch
 import json
 import sys
 from contextlib import contextmanager, redirect_stderr
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 
 from .charts.html import figure_html
 from .config import load_settings
 from .errors import UserError
+from .evidence.outcomes import NEWEST
 from .pipeline import Digest, build_digest
 from .sources import resolve_day
 from .window import parse_date, resolve_tz
@@ -27,6 +28,7 @@ def load_range(
     config: str | None = None,
     default_days: int = 14,
     analyze: bool = False,
+    as_of: str | date | datetime | None = NEWEST,
     lang: str | None = None,
     **options,
 ) -> Digest:
@@ -35,8 +37,10 @@ def load_range(
     with one ``git log`` for the whole range, GitHub day by day from the cache. Never starts an LLM
     request unless ``analyze=True``, which first states how many it will make (``digest.llm_plan``);
     otherwise the analyses the cache holds are shown. The day-at-a-glance overview is left out
-    (``overview=True`` builds it). ``lang``: the language of the digest's charts and words (default: the
-    config's, else the locale's)."""
+    (``overview=True`` builds it). Outcomes (``outcomes=True``) are observed ``as_of`` the clone's newest
+    commit (what is known now); ``as_of`` takes a date, a datetime or a revision instead
+    (evidence.observation_point), and a note names the commits whose observation period it cuts short.
+    ``lang``: the language of the digest's charts and words (default: the config's, else the locale's)."""
     settings = load_settings(config, repos=repos, tz=tz, lang=lang)
     zone = resolve_tz(settings.tz)
     last = resolve_day(settings, end)
@@ -50,6 +54,7 @@ def load_range(
             days=days,
             settings=settings.model_copy(update={"window_days": days}),
             analyze=analyze,
+            as_of=as_of,
             max_days=days,
             **{"overview": False, **options},
         )

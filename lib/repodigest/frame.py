@@ -12,6 +12,7 @@ measured commits (:func:`to_file_frame` derives it again from a commit frame rea
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from operator import itemgetter
@@ -498,7 +499,7 @@ def file_frame_of(
     def repeated(values) -> np.ndarray:
         return np.repeat(np.array(list(values), dtype=object), counts)
 
-    columns = {
+    columns: dict[str, np.ndarray | list] = {
         "repo": repeated(c.repo for c, *_ in groups),
         "sha": repeated(c.sha for c, *_ in groups),
         "day": repeated(d for _, _, d, _, _ in groups),
@@ -569,7 +570,7 @@ def _typed(frame: pd.DataFrame, schema: dict[str, tuple[str, str]] = COLUMNS) ->
     return frame
 
 
-def write_frame(frame: pd.DataFrame, out_dir: str | Path, kind: str = "commits") -> list[Path]:
+def write_frame(frame: pd.DataFrame, out_dir: str | os.PathLike[str], kind: str = "commits") -> list[Path]:
     """Write ``commits.csv`` and ``commits.parquet`` into ``out_dir`` (``files.*`` for ``kind="files"``,
     the file frame); return their paths."""
     out = Path(out_dir)

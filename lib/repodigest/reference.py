@@ -21,7 +21,7 @@ import sys
 import tokenize
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -52,7 +52,7 @@ POINT_MEANINGS = {
 }
 
 
-def table(header: list[str], rows: list[list[object]]) -> str:
+def table(header: list[str], rows: Sequence[Sequence[object]]) -> str:
     """A GitHub Markdown table; ``|`` and line breaks in cells are escaped."""
 
     def cell(value: object) -> str:
@@ -123,7 +123,7 @@ def _constants(module) -> Callable[[str], str]:
 def _docstring_table(module) -> list[list[str]]:
     """The rows of the Markdown table in ``module``'s docstring (header row first, no rule row)."""
     rows = []
-    for line in inspect.getdoc(module).splitlines():
+    for line in (inspect.getdoc(module) or "").splitlines():
         if line.startswith("|") and not set(line) <= set("|- "):
             rows.append([cell.strip() for cell in line.strip().strip("|").split("|")])
     return rows
@@ -225,9 +225,10 @@ def field_comments(module) -> dict[str, dict[str, str]]:
         fields = found.setdefault(node.name, {})
         for item in node.body:
             if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
-                text = comments.get(item.end_lineno)
+                text = comments.get(item.end_lineno or item.lineno)
                 if text is None:
-                    above, at = [], item.lineno - 1
+                    above: list[str] = []
+                    at = item.lineno - 1
                     while at in comments and lines[at - 1].lstrip().startswith("#"):
                         above.insert(0, comments[at])
                         at -= 1
@@ -289,7 +290,7 @@ def config_page() -> str:
     from . import config
 
     comments = field_comments(config)
-    sections = [
+    sections: list[tuple[str, type[BaseModel], str]] = [
         ("top level", config.Settings, "The file's own keys."),
         (
             "[[repos]]",
@@ -350,8 +351,9 @@ def cli_page() -> str:
     from .cli import EXIT_CODES, build_parser
 
     parser = build_parser()
-    # argparse keeps its actions in ``_actions``: the one way to read them back from a built parser.
-    commands = next(a for a in parser._actions if isinstance(a.choices, dict))
+    # argparse keeps its actions in ``_actions``, the commands in a ``_SubParsersAction``: the one way to
+    # read them back from a built parser.
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     helps = {c.dest: c.help for c in commands._choices_actions}
     parts = [f"`repodigest --help` in tables ({parser.description})."]
     for name, sub in commands.choices.items():

@@ -12,6 +12,7 @@ import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Generic, Protocol, TypeVar
 
 from pydantic import ValidationError
 
@@ -131,6 +132,17 @@ def _status_error(exc) -> str:
     return f"HTTP {exc.status_code}: {message}"
 
 
+T = TypeVar("T")  # what an answer is read into
+
+
+class _Tally(Protocol):
+    """What :meth:`Analyzer.ask` adds its requests and tokens to (a CommitAnalysis, the overview's wording)."""
+
+    requests: int
+    tokens_in: int
+    tokens_out: int
+
+
 @dataclass
 class _Answer:
     content: str | None
@@ -140,10 +152,10 @@ class _Answer:
 
 
 @dataclass
-class _Outcome:
+class _Outcome(Generic[T]):
     """One answer after its fallbacks: the validated value (None when none came), and how."""
 
-    value: object | None
+    value: T | None
     mode: str | None
     budget: int  # the diff budget the answer was given
     error: str | None
@@ -213,11 +225,11 @@ class Analyzer:
         self,
         messages_for: Callable[[str | None, int], list[dict]],
         model_cls,
-        read: Callable[[dict], object],
+        read: Callable[[dict], T],
         max_tokens: int,
         budget: int,
-        result: CommitAnalysis,
-    ) -> _Outcome:
+        result: _Tally,
+    ) -> _Outcome[T]:
         """One answer, with every fallback: structured-output modes, the token parameter, truncated
         answers (more room, then a smaller diff budget) and invalid ones (asked again with the reason).
 
@@ -281,7 +293,7 @@ class Analyzer:
                     f"answer truncated (finish_reason=length) even with max_tokens={max_tokens}, diff budget={budget}"
                 )
                 break
-            value = None
+            value: T | None = None
             data = extract_json(answer.content)
             if answer.content is None:
                 error = "empty answer (refusal or no content)"
@@ -330,7 +342,7 @@ class Analyzer:
             # the pull request's description comes first, within its share; the diff gets the rest
             if budget not in budgets:
                 budgets[budget] = budget_diff(
-                    diff_text, max(0, budget - (pull(budget).tokens if c.pull_request else 0))
+                    diff_text, max(0, budget - (pr_text.tokens if (pr_text := pull(budget)) is not None else 0))
                 )
             return budgets[budget]
 
@@ -394,9 +406,9 @@ class Analyzer:
                 result.error = f"follow-up for {', '.join(missing)} failed: {follow.error}"
         result.status = "ok"
         if prior is not None:
-            text = prior.analysis.get("coverage") or ""
+            text = (prior.analysis or {}).get("coverage") or ""
         else:
-            text = coverage_text(budgeted(budget), self.lang, result.coverage, pull(budget))
+            text = coverage_text(budgeted(budget), self.lang, coverage, pull(budget))
         result.analysis = to_entry_dict(analysis, text)
         result.model_level = analysis.importance
         result.model_reason = analysis.importance_reason

@@ -129,7 +129,7 @@ def _path(text: str, bare: str) -> ParsedName | None:
     bare = _LINE_SUFFIX.sub("", bare)
     if not _NAME_CHARS.fullmatch(bare) or not re.search(r"[A-Za-z]", bare):
         return None
-    readings = [(("path", bare.strip("/")),), (("word", bare.rstrip("/")),)]
+    readings: list[tuple[tuple[str, str], ...]] = [(("path", bare.strip("/")),), (("word", bare.rstrip("/")),)]
     head, _, ext = bare.rpartition(".")
     if "/" not in bare and ext.lower() in AMBIGUOUS_EXTENSIONS and re.fullmatch(r"[A-Za-z_]\w*", head):
         readings.append(_words(*[w for w in (head, ext) if w not in NOT_NAMES]))  # `mock.patch`: an attribute too

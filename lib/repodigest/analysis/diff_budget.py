@@ -137,8 +137,9 @@ def parse_diff(text: str) -> list[FileDiff]:
     for line in (text or "").splitlines():
         match = _DIFF_GIT.match(line)
         cc = None if match else _DIFF_CC.match(line)
-        if match or cc:
-            path = match.group(2) if match else cc.group(1).strip('"')
+        header = match or cc
+        if header:
+            path = match.group(2) if match else header.group(1).strip('"')
             current = FileDiff(path=path, header=[line])
             if match and match.group(1) != match.group(2):
                 current.old_path, current.status = match.group(1), "renamed"
@@ -198,7 +199,7 @@ def _render(f: FileDiff, max_lines: int | None, max_tokens: int | None) -> tuple
         for i, raw in enumerate(hunk.lines):
             line = _cut(raw)
             cost = estimate_tokens(line) + 1
-            if (room_lines is not None and shown_lines >= max_lines) or (
+            if (max_lines is not None and shown_lines >= max_lines) or (
                 max_tokens is not None and used + cost > max_tokens
             ):
                 rest = sum(1 for x in hunk.lines[i:] if hunk.is_change(x))

@@ -59,6 +59,8 @@ def _lacking(result: CommitAnalysis, req: AnalysisRequest) -> bool:
 
 
 def _to_cache(result: CommitAnalysis) -> dict:
+    if result.analysis is None:
+        raise ValueError("only an answered analysis is cached")
     return {
         "detail_level": result.analysis["detail_level"],
         "analysis": result.analysis,

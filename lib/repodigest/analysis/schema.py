@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model
 
@@ -143,7 +143,7 @@ RiskItem = Annotated[Risk, BeforeValidator(_risk)]
 AdviceItem = Annotated[Advice, BeforeValidator(_advice)]
 
 # name -> (type, description); descriptions are what the model reads in the JSON schema.
-_SPECS: dict[str, tuple[object, str]] = {
+_SPECS: dict[str, tuple[Any, str]] = {  # Any: a type form
     "change_type": (Line, "the kind of change in a few words, e.g. 'Performance' or 'Architecture / refactor'"),
     "change_type_detail": (Line | None, "a few words of detail shown in parentheses after the kind, or null"),
     "importance": (LevelName, "your judgement of the commit's importance"),
@@ -165,7 +165,7 @@ _SUMMARY = {
 
 
 def _model(name: str, fields: tuple[str, ...], summary: str | None = None) -> type[Shape]:
-    specs = {}
+    specs: dict[str, Any] = {}  # field name -> (type, FieldInfo)
     for field in fields:
         kind, description = _SPECS[field]
         required = None if field == "change_type_detail" else ...

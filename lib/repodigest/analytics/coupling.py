@@ -32,7 +32,7 @@ def coupling(
     ``average_revs >= min_revs``, ``shared_revs >= min_shared_revs`` and ``degree >= min_coupling``
     (code-maat's defaults: 5, 5, 30 %, 30 files). Per repository, strongest first.
     """
-    by = check_by(by)
+    check_by(by)
     other = f"coupled_{by}"
     columns = ["repo", by, other, "degree", "shared_revs", "average_revs", "revs", "coupled_revs", "rank"]
     sets = files.loc[files["commit_file_count"] <= max_changeset_size, ["repo", "sha", by]]

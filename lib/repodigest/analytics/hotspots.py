@@ -18,7 +18,7 @@ def hotspots(files: pd.DataFrame, by: str = "path", top: int | None = None) -> p
     commit from outranking a file that is changed again and again. Per repository, best first
     (``rank`` 1), over every row of ``files`` (the file frame).
     """
-    by = check_by(by)
+    check_by(by)
     columns = [
         "repo",
         by,

@@ -21,7 +21,7 @@ def ownership(files: pd.DataFrame, by: str = "path", island_min_revs: int = ISLA
     knowledge islands, at their strictest). Contributors are logins or ``.mailmap`` names; bot commits
     are left out. Per repository, the most changed entities first.
     """
-    by = check_by(by)
+    check_by(by)
     columns = [
         "repo",
         by,

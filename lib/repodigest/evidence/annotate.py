@@ -39,6 +39,7 @@ _LOG = (
     "--no-color",
     "--no-ext-diff",
     "--no-textconv",
+    "--submodule=short",
 )
 
 
@@ -124,7 +125,7 @@ def _read(
     fixes: list[tuple[int, str]],
     wanted: dict[str, dict[str, list[int]]],
     order: dict[str, int],
-    done: Callable[[], None],
+    done: Callable[[], object],
 ) -> dict[str, dict[str, int]]:
     """One pass over ``files``: fix sha -> {writer: lines} for the lines of ``wanted`` in these files."""
     mine = set(files)
@@ -180,12 +181,14 @@ def _read(
             old = diff_path(line[4:].decode("utf-8", "replace"))
         elif line.startswith(b"+++ "):
             current = diff_path(line[4:].decode("utf-8", "replace")) or old
-            if old is None:  # a new file: nothing of an earlier file of that name survives
+            if old is None and current is not None:  # a new file: nothing of an earlier file of that name survives
                 state.lines[current] = []
         elif line.startswith(b"rename from "):
             old = unquote(line[12:].decode("utf-8", "replace"))
         elif line.startswith(b"rename to "):
-            state.lines[unquote(line[10:].decode("utf-8", "replace"))] = state.lines.pop(old, [])
+            state.lines[unquote(line[10:].decode("utf-8", "replace"))] = (
+                state.lines.pop(old, []) if old is not None else []
+            )
 
     for chunk in stream_git(path, *args):
         lines = (buffer + chunk).split(b"\n")

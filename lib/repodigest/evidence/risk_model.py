@@ -264,7 +264,8 @@ def _evaluate(
 ) -> dict:
     """The held-out evaluation of the module docstring."""
     months = data.at.dt.tz_localize(None).dt.to_period("M")
-    pooled, rows = [], []
+    pooled: list[pd.DataFrame] = []
+    rows: list[dict] = []
     for month in _closed_months(data, cutoff, days)[:max_test_months]:
         if len(rows) >= test_months and sum(int(p["went_wrong"].sum()) for p in pooled) >= min_test_positives:
             break

@@ -17,6 +17,7 @@ import os
 import signal
 import threading
 from concurrent.futures import Future
+from typing import Any
 
 CLOSE_SECONDS = 15  # kaleido asks Chromium to close, then terminates it after 3 s and kills it after 6 s
 
@@ -48,7 +49,7 @@ class BrowserSession:
 
     def __init__(self, timeout: float = 90, path: str | None = None):
         self._timeout = timeout
-        self._browser = None  # the kaleido.Kaleido, once made: what close() kills if it hangs
+        self._browser: Any = None  # the kaleido.Kaleido (untyped), once made: what close() kills if it hangs
         self._hung = False  # a wait timed out: close() kills at once
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="kaleido", daemon=True)

@@ -109,7 +109,9 @@ def publish_notebook(
     section = pngs.section()
     if section is not None:  # the notebook and report.md say the same of the charts
         for notebook in (node, view):
-            read_outputs(notebook).charts_output.setdefault("data", {})["text/markdown"] = section
+            output = read_outputs(notebook).charts_output
+            if output is not None:  # a section is made only for a notebook with a charts output
+                output.setdefault("data", {})["text/markdown"] = section
     nbformat.write(node, folder / "report.ipynb")
     md, _ = exporters.get("markdown").from_notebook_node(view, resources={"metadata": {"name": title}})
     # Outputs are joined with blank lines; the report's own spacing is one blank line at most.

@@ -46,15 +46,14 @@ class Kernel:
         except RuntimeError:  # the kernel died already (nbclient reported it): only resources are left
             run_sync(self.manager.cleanup_resources)()
 
-    def stop(self, now: bool = False) -> None:
+    def stop(self, now: bool = False) -> threading.Thread:
         """Start shutting the kernel down in the background: ask it to exit and wait for it, or with
-        ``now`` (an interrupted run) kill it. Either way its connection file is removed."""
+        ``now`` (an interrupted run) kill it; either way its connection file is removed. The thread doing it."""
         if self._stopping is None:
             self._stopping = threading.Thread(target=self._shutdown, args=(now,), name="kernel-shutdown")
             self._stopping.start()
+        return self._stopping
 
     def join(self, now: bool = False) -> None:
         """Wait until the kernel has exited (stopping it first, as :meth:`stop` does, if nobody did)."""
-        self.stop(now=now)
-        assert self._stopping is not None
-        self._stopping.join()
+        self.stop(now=now).join()

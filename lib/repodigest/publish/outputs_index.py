@@ -72,7 +72,7 @@ def collect_reports(outputs_dir: str | os.PathLike) -> list[ReportEntry]:
         if not folder.is_dir() or not (folder / "report.html").is_file():
             continue
         status = _read_status(folder)
-        levels = status.get("levels") if isinstance(status.get("levels"), dict) else {}
+        levels = found if isinstance(found := status.get("levels"), dict) else {}
         entries.append(
             ReportEntry(
                 name=folder.name,

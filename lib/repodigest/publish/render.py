@@ -41,14 +41,14 @@ class RenderResult(Published):
 def render_report(
     parameters: dict,
     out_root: str | os.PathLike = "outputs",
-    folder: str | None = None,
+    *,
+    folder: str,
     notebook: str | os.PathLike | None = None,
     title: str = "repodigest",
     progress: bool | None = None,
     images: bool = True,
 ) -> RenderResult:
-    """Execute the daily notebook with ``parameters`` and publish it as ``out_root/<folder>/`` (default
-    folder: the ``date`` parameter).
+    """Execute the daily notebook with ``parameters`` and publish it as ``out_root/<folder>/``.
 
     ``progress``: show the kernel's progress bars on stderr (default: when stderr is a terminal).
     ``images``: the config wants chart PNGs, so a browser starts before the kernel (its start-up
@@ -58,7 +58,6 @@ def render_report(
     if not notebook.is_file():
         raise UserError(f"report notebook not found: {notebook}")
     root = Path(out_root)
-    folder = folder or str(parameters.get("date") or "report")
     staging = claim(root, folder)
     tmp = staging.path
     seconds: dict[str, float] = {}

@@ -19,6 +19,7 @@ Shapes::
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -56,7 +57,7 @@ def reverted_of(row: Mapping) -> tuple[Mapping | None, str | None, str | None]:
     return None, None, revert_target(row["message"], row["title"])[1] or None
 
 
-def related_index(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+def related_index(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, list[dict]]]:
     """What :func:`related_context` looks rows up in: the frame by sha, and each series' members in order
     (built once per report, not once per entry)."""
     members = frame[frame["series"].notna()]
@@ -80,7 +81,7 @@ def related_context(
     """The relation lines of ``row``'s entry (what it reverts, what reverts it, its series), or None;
     ``index`` is :func:`related_index` of the frame."""
     by_sha, series = index
-    related = {"reverts": None, "reverts_unknown": None, "reverted_by": [], "series": None}
+    related: dict[str, Any] = {"reverts": None, "reverts_unknown": None, "reverted_by": [], "series": None}
     target, day, quoted = reverted_of(row)
     if target is not None:
         related["reverts"] = {

@@ -27,7 +27,9 @@ from .local_git import LocalGitSource, repository_root
 class Source(Protocol):
     name: str
     kind: str
-    github_repo: str | None
+
+    @property
+    def github_repo(self) -> str | None: ...  # read-only here: a source may declare it str
 
     def commits(self, window: Window) -> list[Commit]: ...
 

@@ -71,6 +71,7 @@ from ..window import Window
 from . import github_history as history
 from .github_client import GitHubClient
 from .github_shape import file_change, parse_date, render_diff, to_commit, trim, trim_listed
+from .local_git import LocalGitSource
 from .message import same_title
 
 log = logging.getLogger(__name__)
@@ -389,10 +390,10 @@ def open_github_source(
     refresh: bool = False,
     cache: Cache | None = None,
     progress: bool = True,
-) -> GitHubSource:
+) -> GitHubSource | LocalGitSource:
     """The source for GitHub repository ``full_name`` ("owner/name"); no request is made here."""
     if repo.mirror:
         from .mirror import open_mirror_source
 
-        return open_mirror_source(repo, full_name, settings)  # type: ignore[return-value]
+        return open_mirror_source(repo, full_name, settings)
     return GitHubSource(repo, full_name, settings, refresh=refresh, cache=cache, progress=progress)

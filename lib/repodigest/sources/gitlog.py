@@ -135,15 +135,15 @@ def parse_log(output: bytes) -> list[RawCommit]:
             if token.startswith(b":"):
                 letter = _decode(token).split(" ")[-1][:1]
                 if letter in ("R", "C"):
-                    old, new = _decode(tokens[i + 1]), _decode(tokens[i + 2])
-                    raw_entries.append((letter, new, old))
+                    source, target = _decode(tokens[i + 1]), _decode(tokens[i + 2])
+                    raw_entries.append((letter, target, source))
                     i += 3
                 else:
                     raw_entries.append((letter, _decode(tokens[i + 1]), None))
                     i += 2
             elif token[:1].isdigit() or token.startswith(b"-\t"):
-                added, deleted, path = _decode(token).split("\t", 2)
-                numstats.append((_count(added), _count(deleted)))
+                added_text, deleted_text, path = _decode(token).split("\t", 2)
+                numstats.append((_count(added_text), _count(deleted_text)))
                 i += 1 if path else 3  # a rename puts old and new paths in the next two tokens
             elif token == mark:
                 break

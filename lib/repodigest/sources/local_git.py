@@ -18,7 +18,9 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
+from io import BufferedReader
 from pathlib import Path
+from typing import IO, cast
 
 from ..errors import SourceError, UserError
 from ..models import Commit, CommitRef
@@ -67,15 +69,16 @@ def stream_git(path: str | Path, *args: str, chunk_size: int = 1 << 16) -> Itera
             proc = subprocess.Popen(["git", "-C", str(path), *args], stdout=subprocess.PIPE, stderr=errors)
         except FileNotFoundError:
             raise SourceError("git is not installed or not on PATH") from None
+        stdout = cast(BufferedReader, proc.stdout)  # stdout=PIPE with the default buffering
         finished = False
         try:
-            while chunk := proc.stdout.read1(chunk_size):
+            while chunk := stdout.read1(chunk_size):
                 yield chunk
             finished = True
         finally:
             if not finished:  # the reader stopped early
                 proc.kill()
-            proc.stdout.close()
+            stdout.close()
             code = proc.wait()
         if code != 0:
             errors.seek(0)
@@ -122,8 +125,8 @@ def _grep_matches(path: str | Path, args: list[str], wanted: set[str], max_lines
         except FileNotFoundError:
             raise SourceError("git is not installed or not on PATH") from None
         stopped = False
-        with proc.stdout:
-            for count, raw in enumerate(proc.stdout, start=1):
+        with cast(IO[bytes], proc.stdout) as stdout:  # stdout=PIPE
+            for count, raw in enumerate(stdout, start=1):
                 line = raw.decode("utf-8", "replace").rstrip("\n")
                 matches.add(line)
                 missing.discard(line)
@@ -138,7 +141,7 @@ def _grep_matches(path: str | Path, args: list[str], wanted: set[str], max_lines
     return matches
 
 
-def repository_root(path: str | Path) -> Path:
+def repository_root(path: str | os.PathLike[str]) -> Path:
     """The top of the work tree (or the bare repository) containing ``path``; UserError if none, or if
     this user may not read it ("permission denied: PATH")."""
     path = Path(path)
@@ -263,7 +266,9 @@ class LocalGitSource:
             tip, exclude, [(sha, parents) for sha, parents in shown if len(parents) > 1], on_line
         )
         waiting = {sha: set(shas) for sha, shas in landed.items()}  # what each merge still waits for
-        merges, side, yielded = {}, {}, set()
+        merges: dict[str, RawCommit] = {}
+        side: dict[str, RawCommit] = {}
+        yielded: set[str] = set()
 
         def whole(raw: RawCommit) -> Commit:
             commits = sorted(

@@ -36,6 +36,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from github import GithubException
 from tqdm import tqdm
@@ -241,6 +242,7 @@ class PullRequestFetcher:
         requester = self.api.github(REST_PER_PAGE).requester
         result.graphql_requests += 1
         errors: list = []
+        body: dict[str, Any] | None
         try:
             headers, body = requester.graphql_query(build_query(len(batch)), variables)
         except GithubException as exc:  # PyGithub raises for any "errors", partial answers included

@@ -67,8 +67,8 @@ def _when(text) -> datetime | None:
 
 def _pull_commit(node: dict) -> PullCommit | None:
     """A ``PullRequestCommit`` node -> PullCommit (None when a field it needs is missing)."""
-    commit = node.get("commit") if isinstance(node.get("commit"), dict) else {}
-    author = commit.get("author") if isinstance(commit.get("author"), dict) else {}
+    commit = found if isinstance(found := node.get("commit"), dict) else {}
+    author = found if isinstance(found := commit.get("author"), dict) else {}
     authored, committed = _when(commit.get("authoredDate")), _when(commit.get("committedDate"))
     if not isinstance(commit.get("oid"), str) or authored is None or committed is None:
         return None
