@@ -6,7 +6,6 @@ from __future__ import annotations
 import fnmatch
 import json
 import sys
-from contextlib import contextmanager, redirect_stderr
 from datetime import date, datetime, timedelta
 
 import pandas as pd
@@ -40,7 +39,8 @@ def load_range(
     (``overview=True`` builds it). Outcomes (``outcomes=True``) are observed ``as_of`` the clone's newest
     commit (what is known now); ``as_of`` takes a date, a datetime or a revision instead
     (evidence.observation_point), and a note names the commits whose observation period it cuts short.
-    ``lang``: the language of the digest's charts and words (default: the config's, else the locale's)."""
+    ``lang``: the language of the digest's charts and words (default: the config's, else the locale's).
+    Progress bars show on a terminal, not in a notebook (``progress=True`` asks for them)."""
     settings = load_settings(config, repos=repos, tz=tz, lang=lang)
     zone = resolve_tz(settings.tz)
     last = resolve_day(settings, end)
@@ -48,27 +48,22 @@ def load_range(
     if first > last:
         raise UserError(f"start {start!r} must be a day on or before {last}")
     days = (last - first).days + 1
-    with _bars_on_stdout():
-        return build_digest(
-            date=last,
-            days=days,
-            settings=settings.model_copy(update={"window_days": days}),
-            analyze=analyze,
-            as_of=as_of,
-            max_days=days,
-            **{"overview": False, **options},
-        )
+    return build_digest(
+        date=last,
+        days=days,
+        settings=settings.model_copy(update={"window_days": days}),
+        analyze=analyze,
+        as_of=as_of,
+        max_days=days,
+        **{"overview": False, "progress": not _in_a_notebook(), **options},
+    )
 
 
-@contextmanager
-def _bars_on_stdout():
-    """In a Jupyter kernel, the progress bars (tqdm writes them to stderr) go to stdout: JupyterLab draws
-    stderr as an error, in red, and a finished bar erases itself into an empty red box."""
-    if type(sys.stderr).__module__.startswith("ipykernel"):
-        with redirect_stderr(sys.stdout):
-            yield
-    else:
-        yield
+def _in_a_notebook() -> bool:
+    """Whether this runs in a Jupyter kernel: there the progress bars stay off unless asked for
+    (``progress=True``). They are drawn for a terminal: JupyterLab shows their stderr as an error box,
+    which a finished bar leaves empty, and the saved notebook keeps their text."""
+    return type(sys.stderr).__module__.startswith("ipykernel")
 
 
 _PLOTLYJS = {"inlined": False}  # plotly.js goes into the first figure output of the kernel, once
