@@ -66,7 +66,7 @@ def folder(make_repo, tmp_path):
     )
     repo.commit("docs: typo", "2026-02-16T10:00:00+08:00", {"docs/a.md": "t\n"})
     out = tmp_path / "out" / "2026-02-16"
-    save(build_digest(date="2026-02-16", repos=[str(repo.path)]), out)
+    save(build_digest(date="2026-02-16", repos=[str(repo.path)], tz="Asia/Shanghai", lang="zh"), out)
     return out
 
 
@@ -132,7 +132,7 @@ def test_a_week_sends_the_overview_of_the_week(make_repo, tmp_path, receiver, mo
             {f"src/w/{a}/d{day}.py": "x\n" * 300 for a in ("api", "core", "io")},
         )
     out = tmp_path / "out" / "2026-02-10_2026-02-16"
-    save(build_digest(date="2026-02-16", repos=[str(repo.path)], days=7), out)
+    save(build_digest(date="2026-02-16", repos=[str(repo.path)], days=7, tz="Asia/Shanghai", lang="zh"), out)
     monkeypatch.setenv("HOOK_URL", receiver.url)
     deliver(out, [DeliveryConfig(kind="webhook", url_env="HOOK_URL")], "zh")
     [plain] = receiver.bodies

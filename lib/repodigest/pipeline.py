@@ -159,6 +159,7 @@ class Digest:
             charts_markdown=charts_markdown,
             overview=self.glance(),
             track_records=self.track_records,
+            tz=self.settings.tz,
         )
 
     def markdown(self, charts_markdown: str | None = None) -> str:
@@ -560,7 +561,8 @@ def build_digest(
     repo_configs, opened = open_sources(settings, cache=cache, refresh=refresh, progress=progress)
     sources = {s.name: s for s in opened}
     configs = {s.name: r for r, s in zip(repo_configs, opened)}
-    last_day = resolve_day(settings, date, opened)
+    day_notes: list[str] = []  # the newest commit dated in the future, when the day is chosen here
+    last_day = resolve_day(settings, date, opened, notes=day_notes)
 
     loaded = load(settings, last_day, report_days, sources, configs)
     loaded = with_pull_requests(loaded, configs, cache=cache, progress=progress)
@@ -604,7 +606,7 @@ def build_digest(
         frame=commit_frame,
         file_frame=file_frame,
         sources=sources,
-        notes=((note,) if note else ()) + loaded.notes + evidence.notes,
+        notes=((note,) if note else ()) + tuple(day_notes) + loaded.notes + evidence.notes,
         analyses=analysed.run.analyses if analysed.run is not None else {},
         usage=usage,
         partial=analysed.partial,

@@ -6,7 +6,7 @@ Strings are raw: the templates escape them with the filters of :mod:`repodigest.
 
 Shape::
 
-    {lang, title, days: [YYYY-MM-DD], strings (repodigest.i18n), notes: [str], usage: {...} | None,
+    {lang, title, days: [YYYY-MM-DD], tz: str | None (the time zone of the rows' times), strings (repodigest.i18n), notes: [str], usage: {...} | None,
      legend: str | None (the meaning of the mark after a name the model wrote that is nowhere),
      charts: {anchor, markdown} | None, overview: {...} | None (see report.citations),
      repos: [{name, anchor, summary_anchor, details_anchor, total, counts: {high, medium, low},
@@ -346,11 +346,12 @@ def build_context(
     path_area=None,
     overview=None,
     track_records: Mapping[str, Mapping] | None = None,
+    tz: str | None = None,
 ) -> dict:
     """Build the report context for ``days`` from the rows of ``frame`` in those days.
 
     ``overview`` (a :class:`~repodigest.report.overview.Overview`) is built from the frame when not
-    given; ``False`` leaves the section out."""
+    given; ``False`` leaves the section out. ``tz``: the report's time zone, named in the commit table's head."""
     words = strings(lang)
     path_area = path_area or default_path_area
     analyses = analyses or {}
@@ -373,6 +374,7 @@ def build_context(
         "repos": [],
         "multi_repo": len(repos) > 1,
         "multi_day": multi_day,
+        "tz": tz,
     }
     # Headings' ids are handed out first so that commit ids (short shas) never shift them.
     repo_rows = []

@@ -143,20 +143,32 @@ def _grep_matches(path: str | Path, args: list[str], wanted: set[str], max_lines
 
 
 def repository_root(path: str | os.PathLike[str]) -> Path:
-    """The top of the work tree (or the bare repository) containing ``path``; UserError if none."""
+    """The top of the work tree (or the bare repository) containing ``path``; UserError if none, or if
+    this user may not read it ("permission denied: PATH")."""
     path = Path(path)
-    if not path.exists():
+    try:
+        exists = path.exists()
+    except PermissionError:  # a folder on the way cannot be traversed
+        raise UserError(f"permission denied: {path}") from None
+    if not exists:
         raise UserError(f"repository path does not exist: {path}")
+    if not os.access(path, os.R_OK | os.X_OK):
+        raise UserError(f"permission denied: {path}")
     # Two calls: with git 2.39, --show-toplevel fails outright in a bare repository.
     bare = subprocess.run(["git", "-C", str(path), "rev-parse", "--is-bare-repository"], capture_output=True, text=True)
     if bare.returncode != 0:
-        raise UserError(f"not a git repository: {path}")
+        raise UserError(_not_a_repository(path, bare.stderr))
     if bare.stdout.strip() == "true":
         return path.resolve()
     top = subprocess.run(["git", "-C", str(path), "rev-parse", "--show-toplevel"], capture_output=True, text=True)
     if top.returncode != 0 or not top.stdout.strip():
-        raise UserError(f"not a git repository: {path}")
+        raise UserError(_not_a_repository(path, top.stderr))
     return Path(top.stdout.strip()).resolve()
+
+
+def _not_a_repository(path: Path, stderr: str) -> str:
+    # git names an unreadable .git (or a folder above it) "Permission denied" in its message.
+    return f"permission denied: {path}" if "Permission denied" in stderr else f"not a git repository: {path}"
 
 
 def github_full_name(path: str | Path) -> str | None:
