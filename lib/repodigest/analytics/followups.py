@@ -20,7 +20,7 @@ report's days' from ``frame``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 import pandas as pd
 
@@ -58,17 +58,30 @@ STATUS_COLUMNS = {
 
 
 def as_judged(
-    frame: pd.DataFrame, earlier: pd.DataFrame | None = None, days: Sequence[str] | None = None
+    frame: pd.DataFrame,
+    earlier: pd.DataFrame | None = None,
+    days: Sequence[str] | None = None,
+    *,
+    since: str | None = None,
+    shas: Collection[str] | None = None,
 ) -> pd.DataFrame:
     """One row per commit, as the report of its day judged it: ``earlier``'s rows before the first of
     ``days`` (default: the frame's report days), then ``frame``'s rows of ``days``; without ``earlier``, the
-    frame's own rows before them. Newest first within a repository, as the frame orders them."""
+    frame's own rows before them. Only the days from ``since`` on, and only the commits ``shas``, when
+    given. Newest first within a repository, as the frame orders them."""
     shown = report_rows(frame, days)
     first = min(shown["day"]) if len(shown) else (min(days) if days else None)
     before = earlier if earlier is not None else frame
     if first is not None:
         before = before[before["day"] < first]
-    parts = [part for part in (shown, before) if len(part)]
+    parts = []
+    for part in (shown, before):
+        if since is not None:
+            part = part[part["day"] >= since]
+        if shas is not None:
+            part = part[part["sha"].isin(list(shas))]
+        if len(part):
+            parts.append(part)
     if not parts:
         return frame.iloc[:0]
     joined = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
@@ -114,8 +127,10 @@ def follow_ups(
     history read lists (an ignored author's is not); a revert, the commit it reverts. The repaired commit's
     levels are the ones given on its day (:func:`as_judged`); a reverted commit older than the history read
     keeps what the revert's relation knows (no level)."""
-    judged = as_judged(frame, earlier, days).set_index("sha", drop=False)
     shown = report_rows(frame, days)
+    wanted = {sha for shas in shown["repairs"] for sha in shas}
+    wanted |= {target["sha"] for targets in shown["reverts"] for target in list(targets)[:1]}
+    judged = as_judged(frame, earlier, days, shas=wanted).set_index("sha", drop=False)
     report = set(shown["sha"])
     rows = []
     for row in shown.to_dict("records"):
@@ -177,41 +192,37 @@ def watch_statuses(
     *,
     through: str,
     days: Sequence[str] | None = None,
+    since: str | None = None,
 ) -> pd.DataFrame:
     """The status of each watched commit of ``items`` (shas) as of the end of day ``through`` (YYYY-MM-DD), by
     the module's rules, from the commits after it up to that day (:func:`as_judged` of ``frame`` and
-    ``earlier``); columns ``STATUS_COLUMNS``, one row per item found, in the order asked."""
-    judged = as_judged(frame, earlier, days)
-    judged = judged[judged["day"] <= through]
+    ``earlier``; ``since``: the first day to read, at most the oldest item's); columns ``STATUS_COLUMNS``,
+    one row per item found, in the order asked."""
+    judged = as_judged(frame, earlier, days, since=since)
+    judged = judged[judged["day"] <= through].iloc[::-1]  # oldest first within a repository
+    found = set(items) & set(judged["sha"])
+    if not found:
+        return pd.DataFrame([], columns=list(STATUS_COLUMNS))
+    frames = [frame] + ([earlier] if earlier is not None else [])
+    mates = _series_mates([part[part["day"] >= since] if since is not None else part for part in frames])
+    paths = {sha: source_paths(changes) for sha, changes in zip(judged["sha"], judged["file_changes"])}
+    reverts = {sha: targets[0]["sha"] for sha, targets in zip(judged["sha"], judged["reverts"]) if len(targets)}
     by_sha = judged.set_index("sha", drop=False)
-    mates = _series_mates([frame] + ([earlier] if earlier is not None else []))
-    reverts = {
-        sha: target[0]["sha"] for sha, target in zip(judged["sha"], judged["reverts"]) if len(target)
-    }  # revert -> the commit it reverts
     rows = []
-    for sha in items:
-        if sha not in by_sha.index:
-            continue
+    for sha in [s for s in items if s in found]:
         item = by_sha.loc[sha]
         later = judged[(judged["repo"] == item["repo"]) & (judged["committed_at"] > item["committed_at"])]
-        later = later.iloc[::-1]  # oldest first
         reverted = [s for s in later["sha"] if reverts.get(s) == sha]
         fixed = [s for s, r in zip(later["sha"], later["repairs"]) if sha in r and s not in reverted]
-        paths = source_paths(item["file_changes"])
-        series = mates.get(sha, set())
-        taken = set(reverted) | set(fixed)
-        follow = [
-            s
-            for s, changes in zip(later["sha"], later["file_changes"])
-            if s not in taken and (s in series or (paths and paths & source_paths(changes)))
-        ]
-        found = {"reverted": reverted, "fixed": fixed, "follow_up": follow}
-        status = next((name for name in STATUSES[:-1] if found[name]), "open")
+        taken, series = set(reverted) | set(fixed), mates.get(sha, set())
+        follow = [s for s in later["sha"] if s not in taken and (s in series or paths[sha] & paths[s])]
+        by = {"reverted": reverted, "fixed": fixed, "follow_up": follow}
+        status = next((name for name in STATUSES[:-1] if by[name]), "open")
         rows.append(
             {
                 "sha": sha,
                 "status": status,
-                "by": found.get(status, []),
+                "by": by.get(status, []),
                 "reverted_by": reverted,
                 "fixed_by": fixed,
                 "follow_ups": follow,

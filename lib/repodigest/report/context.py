@@ -451,8 +451,8 @@ def _link_commits(
     lines (``related``, ``repairs``, ``toc_marks``)."""
     anchor_of = {row["sha"]: entry["anchor"] for entry, row in built}
     index = related_index(frame) if built else None
-    repairing = any(len(row["repairs"]) for _, row in built)
-    judged = as_judged(frame, earlier, days).set_index("sha", drop=False) if repairing else None
+    repaired = {sha for _, row in built for sha in row["repairs"]}
+    judged = as_judged(frame, earlier, days, shas=repaired).set_index("sha", drop=False) if repaired else None
     for entry, row in built:
         entry["related"] = related_context(row, index, anchor_of, words) if index is not None else None
         entry["repairs"] = repairs_context(row, judged, anchor_of, words) if judged is not None else []

@@ -209,8 +209,9 @@ def followed_up(
     if not days:
         return [], 0
     first, last = min(days), max(days)
-    judged = as_judged(frame, earlier, days)
-    watched = judged[(judged["day"] < first) & (judged["day"] >= _day_before(first, WATCH_DAYS))]
+    since = _day_before(first, WATCH_DAYS)
+    judged = as_judged(frame, earlier, days, since=since)
+    watched = judged[judged["day"] < first]
     if not len(watched):
         return [], 0
     kinds: dict[str, list[str]] = {sha: ["high"] for sha in watched.loc[watched["level"] == Level.HIGH, "sha"]}
@@ -221,8 +222,9 @@ def followed_up(
     if not kinds:
         return [], 0
     items = list(kinds)
-    now = watch_statuses(items, frame, earlier, through=last, days=days).set_index("sha", drop=False)
-    before = watch_statuses(items, frame, earlier, through=_day_before(first), days=days).set_index("sha", drop=False)
+    now = watch_statuses(items, frame, earlier, through=last, days=days, since=since).set_index("sha", drop=False)
+    before = watch_statuses(items, frame, earlier, through=_day_before(first), days=days, since=since)
+    before = before.set_index("sha", drop=False)
     fresh = _day_before(first, len(days))  # the previous report's first day
     rows = judged.set_index("sha", drop=False)
     report = set(report_rows(frame, days)["sha"])
