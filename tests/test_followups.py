@@ -21,6 +21,7 @@ from repodigest.report.watch import followed_up
 from repodigest.scoring.paths import file_kind
 from servers.from_git import branch_heads, github_commits
 from servers.github_api import GitHubServer
+from servers.openai_api import OpenAIServer
 
 TZ = "Asia/Shanghai"
 DAYS = ("2026-03-03", "2026-03-04", "2026-03-05", "2026-03-06", "2026-03-07")
@@ -227,6 +228,23 @@ def test_both_languages_word_the_parts(week):
         md = render_markdown(context)
         for word in words:
             assert word in md, word
+
+
+def test_the_level_given_then_includes_the_models_when_the_cache_holds_its_analysis(tmp_path, monkeypatch):
+    repo = build_history(tmp_path / "proj")
+    shas = repo.shas
+    with OpenAIServer(mode="schema", importance="low") as server:  # the model rated the tokenizer low
+        monkeypatch.setenv("OPENAI_API_KEY", "test-key")
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        then = build_digest(date="2026-03-02", repos=[str(repo.path)], lang="en", tz=TZ, progress=False)
+    monkeypatch.delenv("OPENAI_API_KEY")  # the later report runs without a key: the cache still holds it
+    row = then.frame.set_index("sha").loc[shas["tokenizer"]]
+    assert (row["rules_level"], row["model_level"]) == ("high", "low")
+    digest = build_digest(date="2026-03-05", repos=[str(repo.path)], lang="en", tz=TZ, progress=False)
+    rated = f"{LEVEL[row['level']]} (rules 🔴 High, model 🟢 Low)"
+    assert f"feat!: a faster tokenizer (landed 2026-03-02, rated {rated} then)" in digest.markdown()
+    [item] = [f for f in digest.glance().followed if f.commit.sha == shas["tokenizer"]]
+    assert "disagreement" in item.kinds and item.status == "fixed"  # the watch list of that day had it
 
 
 def test_repository_titles_are_escaped_in_the_follow_ups(make_repo):
