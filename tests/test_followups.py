@@ -215,19 +215,20 @@ def test_a_report_knows_nothing_after_its_day(week):
     assert {f.commit.sha: (f.status, [c.sha for c in f.by]) for f in shown} == followed(before) and not more
 
 
-def test_both_languages_word_the_parts(week):
+def test_the_parts_are_worded_in_chinese_too(week):
     repo, digests = week
     digest = digests["2026-03-05"]
-    for lang, words in (
-        ("zh", ("🩹 后续修复", "今日有 1 个提交修复了此前的工作。", "🔁 跟进", "✅ 已由", "🩹 修复了")),
-    ):
-        overview = build_overview(digest.frame, digest.repos, digest.days, lang, earlier=digest.earlier)
-        context = build_context(
-            digest.frame, digest.repos, digest.days, lang, overview=overview, earlier=digest.earlier
-        )
-        md = render_markdown(context)
-        for word in words:
-            assert word in md, word
+    overview = build_overview(digest.frame, digest.repos, digest.days, "zh", earlier=digest.earlier)
+    md = render_markdown(
+        build_context(digest.frame, digest.repos, digest.days, "zh", overview=overview, earlier=digest.earlier)
+    )
+    fix, tokenizer = repo.shas["fix"][:7], repo.shas["tokenizer"][:7]
+    assert (
+        f"**🩹 后续修复**\n\n今日有 1 个提交修复了此前的工作。\n- `{tokenizer}` feat!: a faster tokenizer（2026-03-02 提交，当时评为 🔴高）：由 [`{fix}`](#{fix}) 修复"
+        in md
+    )
+    assert "**🔁 跟进**" in md and f"（🔴 高、不兼容变更，2026-03-02）：✅ 已由 [`{fix}`](#{fix}) 修复" in md
+    assert f"**🩹 修复了**：`{tokenizer}` feat!: a faster tokenizer（2026-03-02 提交，当时评为 🔴高）" in md
 
 
 def test_the_level_given_then_includes_the_models_when_the_cache_holds_its_analysis(tmp_path, monkeypatch):
