@@ -205,17 +205,20 @@ def watch_statuses(
         return pd.DataFrame([], columns=list(STATUS_COLUMNS))
     frames = [frame] + ([earlier] if earlier is not None else [])
     mates = _series_mates([part[part["day"] >= since] if since is not None else part for part in frames])
-    paths = {sha: source_paths(changes) for sha, changes in zip(judged["sha"], judged["file_changes"])}
-    reverts = {sha: targets[0]["sha"] for sha, targets in zip(judged["sha"], judged["reverts"]) if len(targets)}
-    by_sha = judged.set_index("sha", drop=False)
+    # plain lists: one pass per item over the later commits, without a frame filter per item
+    shas, repos, moments = list(judged["sha"]), list(judged["repo"]), list(judged["committed_at"])
+    repairs = [set(r) for r in judged["repairs"]]
+    paths = [source_paths(changes) for changes in judged["file_changes"]]
+    reverts = [targets[0]["sha"] if len(targets) else None for targets in judged["reverts"]]
+    place = {sha: i for i, sha in enumerate(shas)}
     rows = []
     for sha in [s for s in items if s in found]:
-        item = by_sha.loc[sha]
-        later = judged[(judged["repo"] == item["repo"]) & (judged["committed_at"] > item["committed_at"])]
-        reverted = [s for s in later["sha"] if reverts.get(s) == sha]
-        fixed = [s for s, r in zip(later["sha"], later["repairs"]) if sha in r and s not in reverted]
+        at = place[sha]
+        later = [i for i in range(len(shas)) if repos[i] == repos[at] and moments[i] > moments[at]]
+        reverted = [shas[i] for i in later if reverts[i] == sha]
+        fixed = [shas[i] for i in later if sha in repairs[i] and shas[i] not in reverted]
         taken, series = set(reverted) | set(fixed), mates.get(sha, set())
-        follow = [s for s in later["sha"] if s not in taken and (s in series or paths[sha] & paths[s])]
+        follow = [shas[i] for i in later if shas[i] not in taken and (shas[i] in series or paths[at] & paths[i])]
         by = {"reverted": reverted, "fixed": fixed, "follow_up": follow}
         status = next((name for name in STATUSES[:-1] if by[name]), "open")
         rows.append(
