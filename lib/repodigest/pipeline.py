@@ -460,8 +460,8 @@ def follow_up(
     progress: bool,
 ) -> FollowUps:
     """What the report's days repair, and the earlier days it is read beside (report.watch reads both):
-    per repository, the commits of the ``observation_days`` before the report (``WATCH_DAYS`` without a
-    clone) as the reports of their days judged them (earlier_history, the evidence's when it read them,
+    per repository, the commits of the ``observation_days`` before the report (without a clone, the
+    ``WATCH_DAYS`` the window holds) as the reports of their days judged them (earlier_history, the evidence's when it read them,
     with the model's level where the cache holds its analysis); for each fix of the report's days and of the
     ``WATCH_DAYS`` before them, the earlier commits it repairs (evidence.blamed_commits: its lines blamed in its
     first parent, kept within the observation period; clones and mirrors; one blame per fix, cached by sha).
@@ -478,13 +478,16 @@ def follow_up(
     notes: list[str] = []
     repairs: dict[str, tuple[str, ...]] = {}
     earlier = []
+    trend_days = (first - loaded.window.first_day).days
     for name, source in loaded.sources.items():
         clone = isinstance(source, LocalGitSource)
+        # without a clone, only the watch days the window already read: no request for older days
+        days = period if clone else min(WATCH_DAYS, trend_days)
         older = evidence.history.get(name)
+        if older is None and days > 0:
+            older = earlier_history(loaded, name, repos, days, cache=cache, progress=progress)
         if older is None:
-            older = earlier_history(
-                loaded, name, repos, period if clone else WATCH_DAYS, cache=cache, progress=progress
-            )
+            older = commit_frame.iloc[:0]
         if settings.llm.enabled:  # the model's levels the reports of those days showed
             older = with_analyses(older, stored_analyses(name, list(older["sha"]), settings.llm, settings.lang, cache))
         earlier.append(older)
