@@ -149,7 +149,8 @@ COLUMNS: dict[str, tuple[str, str]] = {
         "object",
         "the earlier commits this fix repairs: the source lines it deletes or modifies, blamed in its first "
         "parent (SZZ: evidence.blamed_commits), kept when committed at most [scoring] observation_days "
-        "before it; shas, oldest first; empty when it is no fix, nothing was found, or no clone was read",
+        "before it; shas, oldest first; filled by the report (follow-ups) for its days and the 7 before; empty "
+        "when it is no fix, nothing was found, or no clone was read",
     ),
     "risk": (
         "float64",
