@@ -408,6 +408,7 @@ def blamed_commits(
     fixes: Iterable,
     *,
     since: datetime,
+    within: timedelta | None = None,
     revision: str | None = None,
     cache: Cache | None = None,
     progress: bool = False,
@@ -415,9 +416,11 @@ def blamed_commits(
 ) -> dict[str, dict[str, int]]:
     """What each of ``fixes`` (shas, or objects with ``.sha``, on the first-parent line of ``revision``,
     default the source's branch) repairs, by the module's SZZ rules: fix sha -> {earlier commit its
-    deleted or modified lines are blamed on: lines}. Blame reads the line back to the newest commit
-    before ``since`` only, so older commits are never named; a commit the fix-commit rule does not take
-    for a fix maps to {}. Each fix is blamed in its own first parent: the answer is as of the fix."""
+    deleted or modified lines are blamed on: lines}, oldest first on the line. Blame reads the line back
+    to the newest commit before ``since`` only, so older commits are never named; ``within`` keeps the
+    commits committed at most that long before the fix (the observation period). A commit the fix-commit
+    rule does not take for a fix maps to {}. Each fix is blamed in its own first parent: the answer is
+    as of the fix."""
     path = _source_path(source)
     line_tip = revision or (source.revision if isinstance(source, CloneBacked) else None) or "HEAD"
     _check_revision(path, line_tip)
@@ -439,9 +442,16 @@ def blamed_commits(
     todo = [e for e in entries if index[e.sha] >= first and is_fix_title(e.message)]
     blamed = _scan_fixes(path, todo, bound, index, first, cache, _workers(workers), progress, ScanStats())
     shallow = shallow_boundary(path)
+
+    def kept(who: str, fix: _Entry) -> bool:
+        at = index.get(who, -1)
+        return at >= first and who not in shallow and (within is None or line[at].when >= fix.when - within)
+
     return {
         found[e.sha]: {
-            who: n for who, n in blamed.get(e.sha, {}).items() if index.get(who, -1) >= first and who not in shallow
+            who: n
+            for who, n in sorted(blamed.get(e.sha, {}).items(), key=lambda item: index.get(item[0], -1))
+            if kept(who, e)
         }
         for e in entries
     }
