@@ -70,6 +70,34 @@ def _has_browser() -> bool:
         return shutil.which("chromium") is not None or shutil.which("google-chrome") is not None
 
 
+def _kaleidos_own(shown: list[dict], out) -> list[bytes]:
+    """The PNGs as kaleido draws them on its own: its page reloaded after every figure."""
+    import asyncio
+
+    import kaleido
+
+    from repodigest.publish.pngs import png_name
+
+    async def draw():
+        browser = kaleido.Kaleido(mathjax=False)
+        await browser.open()
+        try:
+            return await browser.write_fig_from_object(
+                [
+                    dict(
+                        fig=c["figure"], path=out / png_name(c["name"]), opts=dict(format="png", width=900, height=500)
+                    )
+                    for c in shown
+                ]
+            )
+        finally:
+            await browser.close()
+
+    out.mkdir(parents=True)
+    assert asyncio.run(draw()) == ()
+    return [(out / png_name(c["name"])).read_bytes() for c in shown]
+
+
 @pytest.mark.skipif(not _has_browser(), reason="no Chrome/Chromium for kaleido (apt-get install chromium)")
 def test_pngs_in_one_session_keep_each_figures_size(tmp_path, small):
     figures = charts.report_charts(small, None, "zh")
@@ -85,6 +113,27 @@ def test_pngs_in_one_session_keep_each_figures_size(tmp_path, small):
     finally:
         early.close()
     assert error is None and [p.read_bytes() for p in again] == [p.read_bytes() for p in paths]
+
+
+@pytest.mark.skipif(not _has_browser(), reason="no Chrome/Chromium for kaleido (apt-get install chromium)")
+def test_one_page_draws_every_figure_as_kaleidos_fresh_pages_do(tmp_path, small):
+    # The session keeps its page from one figure to the next, across batches; a figure that fails gets
+    # the page reloaded. Each image is byte for byte the one kaleido draws with a page reloaded per figure.
+    shown = [
+        {**c, "figure": {**c["figure"], "layout": {**c["figure"]["layout"], "width": 900, "height": 500}}}
+        for c in specs(charts.report_charts(small, None, "en"))
+    ]
+    fresh = _kaleidos_own(shown, tmp_path / "fresh")
+    broken = {"name": "broken", "title": "broken", "figure": {"data": "not a list", "layout": {}}}
+    session = BrowserSession()
+    try:
+        first, error = write_pngs([*shown[:2], broken, *shown[2:]], tmp_path / "first", session=session)
+        second, again = write_pngs(shown, tmp_path / "second", session=session)
+    finally:
+        session.close()
+    assert error and error.startswith("1 of 6 chart images failed") and again is None
+    assert len(fresh) == len(shown) >= 3
+    assert [p.read_bytes() for p in first] == fresh and [p.read_bytes() for p in second] == fresh
 
 
 def test_a_browser_that_cannot_start_early_is_reported_not_waited_for(tmp_path, small, monkeypatch):

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from .cache import Cache
-from .config import RepoConfig, Settings, load_settings, repo_kind
+from .config import RepoConfig, Settings, github_token, load_settings, repo_kind
 from .errors import UserError
 from .frame import (
     file_frame_of,
@@ -243,12 +243,12 @@ def with_pull_requests(loaded: Loaded, repos: Mapping[str, RepoConfig], *, cache
         shas = [c.sha for c, _ in loaded.commits if c.repo == name and loaded.shown.contains(c.committer_date)]
         if not full_name or not enabled or not shas:
             continue
-        from .sources.pull_requests import can_look_up, look_up_pull_requests  # imports PyGithub
-
-        if not can_look_up():
+        if not github_token():  # GitHub's GraphQL API needs one; PyGithub is imported only with one
             if source.kind == "github":
                 notes.append(strings(settings.lang)["pr_notes"]["no_token"].format(repo=name))
             continue
+        from .sources.pull_requests import look_up_pull_requests  # imports PyGithub
+
         lookup = look_up_pull_requests(full_name, shas, settings, label=name, cache=cache, progress=progress)
         notes += pull_request_notes(lookup, name, settings.lang)
         figures[name] = lookup.figures()

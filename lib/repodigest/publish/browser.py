@@ -15,6 +15,7 @@ import atexit
 import logging
 import os
 import signal
+import sys
 import threading
 from concurrent.futures import Future
 from typing import Any
@@ -42,8 +43,27 @@ def quiet_browser_exit() -> None:
     logging.getLogger("choreographer.channels.pipe").addFilter(_BYE_FILTER)  # once: addFilter skips a repeat
 
 
+def _page_reusing_kaleido():
+    """kaleido's browser, its page kept from one figure to the next. kaleido reloads the page after every
+    figure, which parses plotly.js again (most of a figure's time); Plotly.toImage draws each figure in
+    an element of its own that it removes, so a page that drew a figure draws the next one the same.
+    After a figure that failed or timed out the page may still be busy: it is reloaded, as kaleido does."""
+    import kaleido
+
+    class PageReusingKaleido(kaleido.Kaleido):
+        async def _return_kaleido_tab(self, tab) -> None:
+            # kaleido calls this in the `finally` of a figure's render: an exception under way is the figure's
+            if sys.exc_info()[1] is not None:
+                await super()._return_kaleido_tab(tab)
+            else:
+                await self.tabs_ready.put(tab)
+
+    return PageReusingKaleido
+
+
 class BrowserSession:
-    """A kaleido browser opening in the background; :meth:`write` renders, :meth:`close` ends it.
+    """A kaleido browser opening in the background; :meth:`write` renders, :meth:`close` ends it. Its one
+    page draws every figure of every batch (:func:`_page_reusing_kaleido`).
 
     ``timeout`` bounds the browser's start and each batch of renders (seconds)."""
 
@@ -58,12 +78,11 @@ class BrowserSession:
         atexit.register(self.close)  # a browser left open would outlive the process
 
     async def _open(self, timeout: float, path: str | None):
-        import kaleido
-
+        browser_class = _page_reusing_kaleido()
         quiet_browser_exit()
         # mathjax=False: no script fetched from a CDN (the page uses the plotly.js bundled with
         # plotly.py); plotly.io.write_images cannot turn MathJax off.
-        self._browser = kaleido.Kaleido(mathjax=False, timeout=timeout, **({"path": path} if path else {}))
+        self._browser = browser_class(mathjax=False, timeout=timeout, **({"path": path} if path else {}))
         await self._browser.open()
         return self._browser
 

@@ -66,6 +66,9 @@ def run_notebook(notebook: Path, executed_path: Path, parameters: dict, kernel, 
             cwd=os.getcwd(),
             kernel_name="python3",
             km=kernel.manager,
+            # Written once, when the run ends (or fails): a save after every cell serialises the whole
+            # notebook, plotly.js and figures included, while the command waits for the kernel's last output.
+            request_save_on_cell_execute=False,
         )
     except PapermillExecutionError as exc:
         raise failure_of(executed_path, exc) from None
