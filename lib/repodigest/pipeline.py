@@ -537,9 +537,12 @@ def run_analysis(loaded: Loaded, scored, *, mode: bool | None, cache: Cache, pro
     """The model's analyses of the report's commits. ``mode``: None asks the model when a key is set
     (the daily report); False only shows what the cache holds (no request, key or not); True first
     states how many requests it will make, then makes them."""
-    from .analysis import analyze_commits, cached_analyses, llm_available, request_for
+    # the model's client, prompts and answer schema load only where a run uses them (a rules-only day does not)
+    from .analysis import llm_available, request_for
 
     settings = loaded.settings
+    if mode is None and not llm_available(settings.llm)[0]:
+        return Analysed()
     diffs: dict[str, str] = {}
 
     def diff_of(commit: Commit, source: Source) -> str:
@@ -551,6 +554,8 @@ def run_analysis(loaded: Loaded, scored, *, mode: bool | None, cache: Cache, pro
         for c, a in scored
         if loaded.shown.contains(c.committer_date)
     ]  # diffs are read only when sent
+    from .analysis import analyze_commits, cached_analyses
+
     if mode is False:
         run, pending = cached_analyses(items, settings.llm, settings.lang, cache)
         for req, prior in pending:  # shown as it is, though the commit's level now asks for more of it
@@ -562,8 +567,6 @@ def run_analysis(loaded: Loaded, scored, *, mode: bool | None, cache: Cache, pro
             plan=f"LLM analysis: {run.cached} of {len(items)} commits cached; analyze=True would "
             f"make {len(pending)} requests (model {run.model})",
         )
-    if mode is None and not llm_available(settings.llm)[0]:
-        return Analysed()
     prepared, plan = None, None
     if mode:
         available, why = llm_available(settings.llm)
