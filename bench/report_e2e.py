@@ -371,11 +371,10 @@ def main() -> None:
     warm_real = None
     for round_ in range(args.rounds):
         base = floor(work, env)
-        print(
-            f"\n{'round ' + str(round_ + 1) + ': ' if args.rounds > 1 else ''}framework floor (papermill CLI + "
-            f"2 nbconvert CLI exports): {base['wall']:.2f} s, peak {base['peak']:.0f} MB; load {os.getloadavg()[0]:.2f}"
-        )
-        print(f"{'case':<14} {'wall':>7} {'x floor':>7} {'peak':>9}   split (s)")
+        round_name = f"round {round_ + 1}, " if args.rounds > 1 else ""
+        print(f"\n{round_name}load average {os.getloadavg()[0]:.2f}; floor: papermill CLI + 2 nbconvert CLI exports")
+        print(f"{'case':<14} {'wall':>7} {'x floor':>7} {'CPU':>7} {'x floor':>6} {'peak':>9}   split (s)")
+        show("floor", base, base)
         for case, options in cases.items():
             out, cache = work / f"out-{case}-{round_}", work / f"cache-{case}-{round_}"
             for state in ("cold", "warm"):

@@ -12,6 +12,7 @@ import shutil
 import termios
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -107,9 +108,14 @@ def test_pngs_in_one_session_keep_each_figures_size(tmp_path, small):
     assert all(p.read_bytes()[:8] == PNG for p in paths)
     height = int.from_bytes(paths[0].read_bytes()[20:24], "big")  # the PNG's IHDR
     assert height == figures[0][1].layout.height
-    early = BrowserSession()  # a session started before the figures exist draws the same images
+    early = BrowserSession(once=True)  # a session started before the figures exist draws the same images
     try:
         again, error = write_pngs(specs(figures, "zh"), tmp_path / "again", session=early)
+        browsers = _browsers()
+        deadline = time.monotonic() + 15  # made for one batch, the browser closes by itself
+        while any(_alive(pid) for pid in browsers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert browsers and not any(_alive(pid) for pid in browsers)
     finally:
         early.close()
     assert error is None and [p.read_bytes() for p in again] == [p.read_bytes() for p in paths]
@@ -144,6 +150,21 @@ def test_a_browser_that_cannot_start_early_is_reported_not_waited_for(tmp_path, 
     finally:
         early.close()
     assert paths == [] and "Chrome" in error
+
+
+def _browsers() -> list[int]:
+    """The browser's processes: kaleido's wrapper of Chromium (a child of this process, in a session of its
+    own) and every process of that session (Chromium and its helpers)."""
+    stats = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        stats[int(stat.parent.name)] = (int(fields[1]), int(fields[3]), cmdline)  # ppid, session, command
+    sessions = {pid for pid, (ppid, _, cmd) in stats.items() if ppid == os.getpid() and b"chrom" in cmd}
+    return [pid for pid, (_, session, _) in stats.items() if session in sessions]
 
 
 def _alive(pid: int) -> bool:

@@ -65,10 +65,13 @@ class BrowserSession:
     """A kaleido browser opening in the background; :meth:`write` renders, :meth:`close` ends it. Its one
     page draws every figure of every batch (:func:`_page_reusing_kaleido`).
 
-    ``timeout`` bounds the browser's start and each batch of renders (seconds)."""
+    ``timeout`` bounds the browser's start and each batch of renders (seconds). ``once``: the browser draws
+    one batch, then closes in the background while the caller goes on; :meth:`close` waits for that."""
 
-    def __init__(self, timeout: float = 90, path: str | None = None):
+    def __init__(self, timeout: float = 90, path: str | None = None, *, once: bool = False):
         self._timeout = timeout
+        self._once = once
+        self._closing: threading.Thread | None = None
         self._browser: Any = None  # the kaleido.Kaleido (untyped), once made: what close() kills if it hangs
         self._hung = False  # a wait timed out: close() kills at once
         self._loop = asyncio.new_event_loop()
@@ -89,11 +92,16 @@ class BrowserSession:
     def write(self, specs: list[dict]):
         """Render kaleido's batch ``specs`` (fig, path, opts), once the browser is open; returns
         kaleido's per-figure errors, raises what kept the browser from opening, or TimeoutError."""
-        browser = self._wait(self._opened, "start")
-        return self._wait(
-            asyncio.run_coroutine_threadsafe(browser.write_fig_from_object(specs), self._loop),
-            f"render {len(specs)} chart(s)",
-        )
+        try:
+            browser = self._wait(self._opened, "start")
+            return self._wait(
+                asyncio.run_coroutine_threadsafe(browser.write_fig_from_object(specs), self._loop),
+                f"render {len(specs)} chart(s)",
+            )
+        finally:
+            if self._once and self._closing is None:
+                self._closing = threading.Thread(target=self._close, name="kaleido-close", daemon=True)
+                self._closing.start()
 
     def _wait(self, future: Future, what: str, seconds: float | None = None):
         try:  # not cancelled on timeout: the kill in close() ends it, and its error is read there
@@ -105,6 +113,11 @@ class BrowserSession:
     def close(self) -> None:
         """Close the browser (waiting a bounded time for it to have opened) and stop the loop;
         a browser that does not close in time is killed. Idempotent."""
+        if self._closing is not None:  # closing already, after its one batch
+            self._closing.join()
+        self._close()
+
+    def _close(self) -> None:
         if not self._thread.is_alive():
             return
         atexit.unregister(self.close)

@@ -116,7 +116,7 @@ def _early_browser():
         return None
     from .browser import BrowserSession
 
-    return BrowserSession()
+    return BrowserSession(once=True)  # closing once the PNGs are drawn, while the Markdown is written
 
 
 def _close(session, kernel, now: bool = False) -> None:
