@@ -17,28 +17,35 @@
 | did the levels hold? | ``track_record(frame, by="level")``, ``discrimination(frame, score=...)``, ``calibration(frame)``, ``misses(frame)`` | commits with outcomes | SZZ (Śliwerski et al. 2005), Kamei et al. 2013 |
 """
 
-from ..lazy import lazy_exports
+from .activity import activity, busiest
+from .churn import churn
+from .contributors import absence_factor, new_contributors
+from .coupling import coupling
+from .flags import flagged_files
+from .followups import follow_ups, watch_statuses
+from .hotspots import hotspots
+from .ownership import knowledge_islands, ownership
+from .rates import fix_revert_rates
+from .survival import survival
+from .track_record import calibration, discrimination, misses, track_record
 
-_LAZY = {
-    "absence_factor": "contributors",
-    "activity": "activity",
-    "busiest": "activity",
-    "calibration": "track_record",
-    "churn": "churn",
-    "coupling": "coupling",
-    "discrimination": "track_record",
-    "fix_revert_rates": "rates",
-    "flagged_files": "flags",
-    "follow_ups": "followups",
-    "hotspots": "hotspots",
-    "knowledge_islands": "ownership",
-    "misses": "track_record",
-    "new_contributors": "contributors",
-    "ownership": "ownership",
-    "survival": "survival",
-    "track_record": "track_record",
-    "watch_statuses": "followups",
-}
-__all__ = list(_LAZY)
-
-__getattr__ = lazy_exports(__name__, _LAZY, globals())
+__all__ = [
+    "absence_factor",
+    "activity",
+    "busiest",
+    "calibration",
+    "churn",
+    "coupling",
+    "discrimination",
+    "fix_revert_rates",
+    "flagged_files",
+    "follow_ups",
+    "hotspots",
+    "knowledge_islands",
+    "misses",
+    "new_contributors",
+    "ownership",
+    "survival",
+    "track_record",
+    "watch_statuses",
+]
