@@ -2,6 +2,7 @@
 then where its time goes.
 
     python bench/report_e2e.py [--clone PATH] [--date YYYY-MM-DD] [--rounds K] [--no-images] [--no-breakdown]
+                               [--compare OTHER_CHECKOUT/lib]
 
 Each round measures, in turn (each ratio against the floor of its own round):
 
@@ -19,6 +20,8 @@ from the executed notebook's cell times: until the kernel runs the first cell (c
 start, papermill), the library's imports (the notebook's import cell), the pipeline, the display (charts
 and Markdown), and after the last cell (papermill's end, publishing: HTML, PNGs, Markdown; the site; exit).
 
+``--compare LIB`` runs every case a second time, in turn, with the library of another checkout (its
+``lib/`` folder first on ``PYTHONPATH``, the kernel's too): before and after a change, in one paired run.
 ``--no-images`` sets ``REPODIGEST_CHART_IMAGES=0`` (no browser). The breakdown that follows measures
 the parts one by one in fresh processes: a kernel's start, the imports, each pipeline stage cold and warm
 (``repodigest.pipeline``'s stage functions, timed around each call), the report's outputs, and, on the
@@ -339,6 +342,9 @@ def main() -> None:
     parser.add_argument("--no-images", action="store_true", help="no chart PNGs (REPODIGEST_CHART_IMAGES=0)")
     parser.add_argument("--no-breakdown", action="store_true", help="only the paired runs")
     parser.add_argument("--no-default", action="store_true", help="leave out the checkout's own latest day")
+    parser.add_argument(
+        "--compare", metavar="LIB", help="also run each case with the library in LIB (another checkout's lib/), in turn"
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -353,10 +359,15 @@ def main() -> None:
         return
     work = Path(tempfile.mkdtemp(prefix="repodigest-e2e-"))
     env = {**os.environ, "REPODIGEST_CHART_IMAGES": "0" if args.no_images else "1"}
+    variants = {"": env}
+    if args.compare:
+        variants["base"] = {**env, "PYTHONPATH": str(Path(args.compare).resolve())}
     if sys.flags.dont_write_bytecode:  # an installed package has its bytecode; each process would compile it
         import repodigest
 
         compileall.compile_dir(repodigest.__path__[0], quiet=1)
+        if args.compare:
+            compileall.compile_dir(str(Path(args.compare) / "repodigest"), quiet=1)
     clone = Path(args.clone) if args.clone else unpacked(ARCHIVE, Path(tempfile.gettempdir()) / "repodigest-bench")
     day, count = (args.date, None) if args.date else busiest_day(clone)
     load = os.getloadavg()[0]
@@ -373,17 +384,19 @@ def main() -> None:
         base = floor(work, env)
         round_name = f"round {round_ + 1}, " if args.rounds > 1 else ""
         print(f"\n{round_name}load average {os.getloadavg()[0]:.2f}; floor: papermill CLI + 2 nbconvert CLI exports")
-        print(f"{'case':<14} {'wall':>7} {'x floor':>7} {'CPU':>7} {'x floor':>6} {'peak':>9}   split (s)")
+        print(f"{'case':<18} {'wall':>7} {'x floor':>7} {'CPU':>7} {'x floor':>6} {'peak':>9}   split (s)")
         show("floor", base, base)
         for case, options in cases.items():
-            out, cache = work / f"out-{case}-{round_}", work / f"cache-{case}-{round_}"
-            for state in ("cold", "warm"):
-                run = report_case(options, CHECKOUT, out, cache, env)
-                name = f"{case} {state}"
-                ratios.setdefault(name, []).append(run["wall"] / base["wall"])
-                show(name, run, base)
-                if case == "real" and state == "warm":
-                    warm_real = run
+            for variant, variant_env in variants.items():
+                tag = f"-{variant}" if variant else ""
+                out, cache = work / f"out-{case}{tag}-{round_}", work / f"cache-{case}{tag}-{round_}"
+                for state in ("cold", "warm"):
+                    run = report_case(options, CHECKOUT, out, cache, variant_env)
+                    name = f"{case} {state}{' ' + variant if variant else ''}"
+                    ratios.setdefault(name, []).append(run["wall"] / base["wall"])
+                    show(name, run, base)
+                    if case == "real" and state == "warm" and not variant:
+                        warm_real = run
         print(f"(real: {warm_real['day']}, {warm_real['commits']} commits in the report)")
     if args.rounds > 1:
         for name, values in ratios.items():

@@ -72,7 +72,8 @@ def render_report(
             from .kernel import Kernel
 
             try:
-                kernel = Kernel(os.getcwd())  # before papermill is imported: the two overlap
+                # before papermill is imported: the two overlap, and so does the library's import in the kernel
+                kernel = Kernel(os.getcwd(), preload=("repodigest.daily",) if notebook == daily_notebook() else ())
             except Exception as exc:  # noqa: BLE001 - no python3 kernel spec, or it cannot be launched
                 raise SourceError(f"the report kernel did not start: {type(exc).__name__}: {exc}") from None
             import papermill  # noqa: F401 - first: nbconvert's warm-up then does not wait on its imports
