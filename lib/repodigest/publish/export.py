@@ -11,6 +11,8 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nbformat import NotebookNode
+
 from .execute import ReportFailed
 from .glue import CHARTS_KEY, is_record, read_outputs
 from .pngs import charts_section, write_pngs
@@ -92,7 +94,7 @@ def report_view(notebook, drop: tuple[str, ...] = ()):
 
 
 def publish_notebook(
-    executed: str | Path,
+    executed: str | Path | NotebookNode,
     folder: str | Path,
     *,
     title: str = "repodigest",
@@ -100,17 +102,18 @@ def publish_notebook(
     exporters: Exporters | None = None,
     images: bool | None = None,
 ) -> Published:
-    """Publish the executed daily notebook ``executed`` into ``folder``: the chart PNGs from its charts
+    """Publish the executed daily notebook ``executed`` (its file, or the notebook papermill returned) into
+    ``folder``: the chart PNGs from its charts
     output (``session``: a browser already started; ``images``: None as the run's config says, False
     none), its charts section filled in, report.ipynb, report.html, report.md, status.json and
     overview.json from its report record, and the data files it lists (copied when they were written
     elsewhere)."""
     import nbformat
 
-    executed, folder = Path(executed), Path(folder)
+    folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     exporters = exporters or Exporters()
-    node = nbformat.read(executed, as_version=4)
+    node = executed if isinstance(executed, NotebookNode) else nbformat.read(executed, as_version=4)
     found = read_outputs(node)
     if found.failure is not None:  # the run stopped: nothing to publish but the reason
         raise ReportFailed(

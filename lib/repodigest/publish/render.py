@@ -79,7 +79,7 @@ def render_report(
             import papermill  # noqa: F401 - first: nbconvert's warm-up then does not wait on its imports
 
             exporters = Exporters()
-            run_notebook(
+            node = run_notebook(
                 notebook,
                 executed,
                 {**parameters, "out_dir": str(tmp.absolute())},
@@ -89,7 +89,8 @@ def render_report(
             )
         seconds["execute"] = time.perf_counter() - started
         started = time.perf_counter()
-        published = publish_notebook(executed, tmp, title=title, session=session, exporters=exporters)
+        # the notebook papermill returns is the file it wrote: not read back
+        published = publish_notebook(node, tmp, title=title, session=session, exporters=exporters)
         seconds["export"] = time.perf_counter() - started
         final = root / folder
         _close(session, kernel)
