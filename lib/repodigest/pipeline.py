@@ -9,6 +9,8 @@
                -> evidence (gather_evidence: outcomes of past commits, the levels' track record, a learned risk)
                -> model analysis (run_analysis), blended into the levels; its claims checked (check_claims)
                -> overview (day_overview: the day at a glance, worded by the model when it ran)
+               -> rollup (period_rollup, a week or a month only: the same stages over the period's days and
+                  the period before, then what the period amounted to, worded by the model once per repository)
 
 Each stage is a plain function of the previous stage's value and returns its own; nothing is
 changed in place. ``build_digest`` is what the daily notebook and the exploration notebook call.
@@ -47,10 +49,11 @@ from .models import Commit
 from .report import build_context, render_markdown
 from .report.notes import cut_short_notes, gap_notes, heuristic_note, pull_request_notes
 from .report.overview import Overview, build_overview, worded
+from .report.rollup import Rollup, build_rollup
 from .scoring import Assessment, History, Measured, RepoRules, judge, measure
 from .scoring.relations import Relations, relate
 from .sources import LocalGitSource, Source, open_sources, resolve_day
-from .window import MAX_WINDOW_DAYS, Window, check_days, resolve_tz
+from .window import MAX_WINDOW_DAYS, Window, check_days, check_period, period_window, previous_window, resolve_tz
 
 if TYPE_CHECKING:  # the analysis stage is imported when a run asks for it (it loads openai)
     from .analysis.records import AnalysisRun
@@ -134,6 +137,8 @@ class Digest:
     llm_plan: str | None = None
     overview: Overview | None = None  # the day at a glance; None when loading left it out (exploration)
     track_records: Mapping[str, dict] = field(default_factory=dict)  # repo -> how its past levels held
+    period: str = "day"  # day, or the rollup's week or month
+    rollup: Rollup | None = None  # what the week or the month amounted to (period_rollup)
 
     @property
     def report_frame(self) -> pd.DataFrame:
@@ -147,7 +152,13 @@ class Digest:
         )
 
     def context(self, charts_markdown: str | None = None) -> dict:
-        """The documented report context (repodigest.report.context)."""
+        """The documented report context (repodigest.report.context; a rollup's: report.rollup_context)."""
+        if self.rollup is not None:
+            from .report.rollup_context import rollup_context
+
+            return rollup_context(
+                self.rollup, notes=self.notes, usage=self.usage, plan=self.llm_plan, charts_markdown=charts_markdown
+            )
         return build_context(
             self.frame,
             self.repos,
@@ -161,12 +172,21 @@ class Digest:
             track_records=self.track_records,
         )
 
+    @property
+    def template(self) -> str:
+        """The report's template: the day's, or the rollup's."""
+        return "report.md.j2" if self.rollup is None else "rollup.md.j2"
+
     def markdown(self, charts_markdown: str | None = None) -> str:
         """The report as Markdown."""
-        return render_markdown(self.context(charts_markdown))
+        return render_markdown(self.context(charts_markdown), template=self.template)
 
     def charts(self) -> list:
         """The report's plotly figures as (name, figure), in report order."""
+        if self.rollup is not None:
+            from .charts.rollup_charts import rollup_charts
+
+            return rollup_charts(self.frame, self.days, self.settings.lang)
         from .charts import report_charts
 
         return report_charts(self.frame, self.settings.charts, self.settings.lang)
@@ -436,20 +456,11 @@ def run_analysis(loaded: Loaded, scored, *, mode: bool | None, cache: Cache, pro
     """The model's analyses of the report's commits. ``mode``: None asks the model when a key is set
     (the daily report); False only shows what the cache holds (no request, key or not); True first
     states how many requests it will make, then makes them."""
-    from .analysis import analyze_commits, cached_analyses, llm_available, request_for
+    from .analysis import analyze_commits, cached_analyses, llm_available
 
     settings = loaded.settings
     diffs: dict[str, str] = {}
-
-    def diff_of(commit: Commit, source: Source) -> str:
-        diffs[commit.sha] = source.diff(commit)
-        return diffs[commit.sha]
-
-    items = [
-        request_for(c, a, (lambda c=c, s=loaded.sources[c.repo]: diff_of(c, s)))
-        for c, a in scored
-        if loaded.shown.contains(c.committer_date)
-    ]  # diffs are read only when sent
+    items = _requests(loaded, [(c, a) for c, a in scored if loaded.shown.contains(c.committer_date)], diffs)
     if mode is False:
         run, pending = cached_analyses(items, settings.llm, settings.lang, cache)
         for req, prior in pending:  # shown as it is, though the commit's level now asks for more of it
@@ -477,6 +488,40 @@ def run_analysis(loaded: Loaded, scored, *, mode: bool | None, cache: Cache, pro
         print(plan, file=sys.stderr, flush=True)
     run = analyze_commits(items, settings.llm, settings.lang, cache, progress=progress, prepared=prepared)
     plan = plan or f"LLM analysis: {run.requests} requests made, {run.cached} of {len(items)} commits cached"
+    return Analysed(run=run, plan=plan, usage=run.usage(), partial=run.failed > 0, diffs=diffs)
+
+
+def period_analysis(loaded: Loaded, scored, previous: Window, *, cache: Cache, progress: bool) -> Analysed:
+    """A rollup's analyses, without a key none: the ones the cache holds for the period's commits and the
+    previous period's (as the reports of their days showed them, whatever the commits' levels now ask
+    for), and one request for each commit of the period the cache has none of, announced first (to
+    stderr and in ``plan``, as exploration's ``analyze=True``): none when its days were reported."""
+    from .analysis import analyze_commits, cached_analyses, llm_available
+
+    settings = loaded.settings
+    if not llm_available(settings.llm)[0]:
+        return Analysed()
+    diffs: dict[str, str] = {}
+    wanted = [
+        (c, a) for c, a in scored if loaded.shown.contains(c.committer_date) or previous.contains(c.committer_date)
+    ]
+    items = _requests(loaded, wanted, diffs)
+    run, pending = cached_analyses(items, settings.llm, settings.lang, cache)
+    missing = []
+    for req, prior in pending:
+        if prior is not None:
+            run.results[req.commit.sha] = prior
+            run.cached += 1
+        elif loaded.shown.contains(req.commit.committer_date):
+            missing.append((req, None))
+    shown = sum(loaded.shown.contains(req.commit.committer_date) for req in items)
+    plan = (
+        f"LLM analysis: {len(missing)} requests to make for {len(missing)} of the period's {shown} commits "
+        f"({run.cached} analyses cached, model {run.model}; a retry or a follow-up for a deeper entry adds one)"
+    )
+    log.info(plan)
+    print(plan, file=sys.stderr, flush=True)
+    run = analyze_commits(items, settings.llm, settings.lang, cache, progress=progress, prepared=(run, missing))
     return Analysed(run=run, plan=plan, usage=run.usage(), partial=run.failed > 0, diffs=diffs)
 
 
@@ -511,6 +556,58 @@ def day_overview(
     return glance, add_usage(analysed.run, wording, settings.llm)
 
 
+def period_rollup(
+    loaded: Loaded,
+    frame: pd.DataFrame,
+    analysed: Analysed,
+    evidence: Evidence,
+    period: str,
+    *,
+    earlier: pd.DataFrame | None,
+    word: bool,
+    cache: Cache,
+) -> tuple[Rollup, Mapping | None]:
+    """What the week or the month amounted to, from the frame (report.rollup: the period against the
+    previous one, threads, 🔴 commits, fixes and reverts, contributors, the track record); when ``word``
+    and the analysis ran, one request (cached) per repository for the model's wording of it. Returns it
+    and the usage with those requests added."""
+    settings = loaded.settings
+    days = [d.isoformat() for d in loaded.shown.day_list()]
+    before = [d.isoformat() for d in previous_window(period, loaded.shown).day_list()]
+    analyses = analysed.run.analyses if analysed.run is not None else {}
+    rollup = build_rollup(
+        frame,
+        list(loaded.sources),
+        period,
+        days,
+        before,
+        settings.lang,
+        analyses=analyses,
+        track_records=evidence.records,
+        earlier=earlier,
+    )
+    if not (word and analysed.run is not None and settings.llm.overview):
+        return rollup, analysed.usage
+    from .analysis.overview_wording import OverviewWording, add_usage
+    from .analysis.rollup_wording import rollup_facts, word_rollup
+    from .report.rollup import worded as rollup_worded
+
+    spent = OverviewWording(status="cached")
+    for part in rollup.to_dict()["repos"]:
+        if not part["current"]["commits"]:
+            continue
+        wording = word_rollup(rollup_facts(part, period, days, analyses), settings.llm, settings.lang, cache)
+        rollup = rollup_worded(
+            rollup, part["repo"], wording.headline, wording.lines, failed=wording.error, rejected=len(wording.rejected)
+        )
+        spent.requests += wording.requests
+        spent.tokens_in += wording.tokens_in
+        spent.tokens_out += wording.tokens_out
+        spent.rejected += wording.rejected
+        spent.status = wording.status if wording.status != "cached" else spent.status
+    return rollup, add_usage(analysed.run, spent, settings.llm)
+
+
 # ---------------------------------------------------------------------------------------------------
 # The whole run
 
@@ -534,6 +631,7 @@ def build_digest(
     as_of: str | Date | datetime | None = None,
     risk_model: str | None = None,
     track_record: bool | None = None,
+    period: str = "day",
     **source_options,
 ) -> Digest:
     """Load, score and frame the commits of the report's days (and the trend window before them).
@@ -548,15 +646,26 @@ def build_digest(
     report knows nothing later); ``"newest"``, the clone's newest commit; a date, a datetime or a
     revision; ``risk_model``: "rules" or "learned" (default: the config's ``[scoring] risk_model``);
     ``track_record``: the report's line on how past levels held (default: the config's, when the
-    overview is built).
+    overview is built); ``period``: "day", or a rollup of the "week" (the 7 days ending on ``date``) or the
+    "month" (its calendar month up to ``date``): the stages over the period's days and the previous
+    period's, the days' cached analyses read (one request per commit of the period
+    the cache lacks, announced first), then the rollup stage (``Digest.rollup``).
     """
     settings = settings or load_settings(config, repos=repos, tz=tz, lang=lang, window_days=window_days)
     report_days = check_days(days, "days", max_days)
+    if check_period(period) != "day" and days != 1:
+        raise UserError(f"a {period}'s days are set by the period: leave days at 1")
     cache = Cache(settings.cache_dir, refresh=refresh)
     repo_configs, opened = open_sources(settings, cache=cache, refresh=refresh, progress=progress, **source_options)
     sources = {s.name: s for s in opened}
     configs = {s.name: r for r, s in zip(repo_configs, opened)}
     last_day = resolve_day(settings, date, opened)
+    rollup_of = period if period != "day" else None
+    if rollup_of:  # the period and the one before it, loaded as one window
+        shown = period_window(period, last_day, resolve_tz(settings.tz))
+        report_days = shown.days
+        span = report_days + previous_window(period, shown).days
+        settings = settings.model_copy(update={"window_days": max(settings.window_days, span)})
 
     loaded = load(settings, last_day, report_days, sources, configs)
     loaded = with_pull_requests(loaded, configs, cache=cache, progress=progress)
@@ -580,17 +689,28 @@ def build_digest(
         commit_frame = with_outcomes(commit_frame, evidence.outcomes)
     if evidence.risk is not None:
         commit_frame = with_risk(commit_frame, evidence.risk, evidence.levels)
-    analysed = run_analysis(loaded, scored, mode=analyze, cache=cache, progress=progress)
-    if analysed.run is not None and analysed.run.results:
+    analysed = (
+        period_analysis(loaded, scored, previous_window(rollup_of, loaded.shown), cache=cache, progress=progress)
+        if rollup_of and analyze is None
+        else run_analysis(loaded, scored, mode=analyze, cache=cache, progress=progress)
+    )
+    if rollup_of and analysed.run is not None:  # the days' levels; no entry, so no claims to check
+        commit_frame = with_analyses(commit_frame, analysed.run.results)
+    elif analysed.run is not None and analysed.run.results:
         commit_frame = with_grounding(
             with_analyses(commit_frame, analysed.run.results), check_claims(loaded, scored, analysed, cache=cache)
         )
     # Exploration's analyze=True makes exactly the requests it announced: no overview wording.
     glance, usage = (
-        day_overview(loaded, commit_frame, analysed, word=analyze is None, cache=cache)
+        day_overview(loaded, commit_frame, analysed, word=analyze is None and not rollup_of, cache=cache)
         if overview
         else (None, analysed.usage)
     )
+    rollup = None
+    if rollup_of:
+        rollup, usage = period_rollup(
+            loaded, commit_frame, analysed, evidence, rollup_of, earlier=None, word=analyze is None, cache=cache
+        )
     note = heuristic_note(settings)
     return Digest(
         settings=settings,
@@ -609,11 +729,24 @@ def build_digest(
         llm_plan=analysed.plan,
         overview=glance,
         track_records=evidence.records,
+        period=period,
+        rollup=rollup,
     )
 
 
 # ---------------------------------------------------------------------------------------------------
 # Helpers of the stages
+
+
+def _requests(loaded: Loaded, scored, diffs: dict[str, str]) -> list:
+    """The analysis requests of ``scored``; a diff is read only when its request is sent, and kept in ``diffs``."""
+    from .analysis import request_for
+
+    def diff_of(commit: Commit, source: Source) -> str:
+        diffs[commit.sha] = source.diff(commit)
+        return diffs[commit.sha]
+
+    return [request_for(c, a, (lambda c=c, s=loaded.sources[c.repo]: diff_of(c, s))) for c, a in scored]
 
 
 def _short_name(repo: RepoConfig, settings: Settings, source: Source) -> str:
