@@ -15,8 +15,8 @@ a commit joins one thread at most, and bots' commits join none.
 3. **files**: commits that change the same source file (:func:`repodigest.scoring.paths.file_kind`
    ``"source"``; commits of more than ``MAX_CHANGESET_SIZE`` files are left out, as in
    :func:`~repodigest.analytics.coupling.coupling`, so a sweep ties nothing). Files are taken in turn,
-   the one whose remaining commits span the most days first (then the most commits, then the path), and
-   each takes the commits not yet in a thread.
+   the one whose remaining commits span the most days first (then the most commits, the most lines they
+   changed in it, the path), and each takes the commits not yet in a thread.
 
 The days are the commits' days in the report's time zone; nothing beyond the rows given is read, so
 a thread found in a period and the one before is found the same way by every run over those rows.
@@ -106,8 +106,10 @@ def _series(part: pd.DataFrame, taken: set[str]) -> list[dict]:
 
 
 def _series_key(title: str) -> str:
+    """What a series is about: its title without the part marker, up to its first colon."""
     marked = part_marker(title)
-    return marked[2] if marked else title
+    rest = marked[2] if marked else title
+    return rest.split(":", 1)[0].strip() or rest
 
 
 def _topics(part: pd.DataFrame, taken: set[str]) -> list[dict]:
@@ -152,6 +154,7 @@ def _topics(part: pd.DataFrame, taken: set[str]) -> list[dict]:
 def _files(part: pd.DataFrame, taken: set[str]) -> list[dict]:
     """File threads: each source file in turn takes the commits not yet in a thread (module docstring)."""
     touching: dict[str, set[str]] = {}
+    churn: dict[tuple[str, str], int] = {}
     day_of = dict(zip(part["sha"], part["day"]))
     for sha, count, changes in zip(part["sha"], part["file_count"], part["file_changes"]):
         if sha in taken or count > MAX_CHANGESET_SIZE:
@@ -159,11 +162,16 @@ def _files(part: pd.DataFrame, taken: set[str]) -> list[dict]:
         for change in changes:
             if file_kind(change["path"]) == "source":
                 touching.setdefault(change["path"], set()).add(sha)
+                churn[(change["path"], sha)] = (change.get("added") or 0) + (change.get("deleted") or 0)
     out = []
     while touching:
         left = {path: shas - taken for path, shas in touching.items()}
-        ranked = {path: (len({day_of[s] for s in shas}), len(shas)) for path, shas in left.items() if len(shas) >= 2}
-        best = min(ranked, key=lambda p: (-ranked[p][0], -ranked[p][1], p), default=None)
+        ranked = {
+            path: (len({day_of[s] for s in shas}), len(shas), sum(churn[(path, s)] for s in shas))
+            for path, shas in left.items()
+            if len(shas) >= 2
+        }
+        best = min(ranked, key=lambda p: (-ranked[p][0], -ranked[p][1], -ranked[p][2], p), default=None)
         if best is None or ranked[best][0] < 2:
             break
         touching.pop(best)
