@@ -62,14 +62,14 @@ def closed_issues(message: str, closes: Iterable | None = ()) -> set[int]:
 def threads(frame: pd.DataFrame) -> pd.DataFrame:
     """The threads of ``frame``'s rows (module docstring): one row per thread, columns ``COLUMNS``; ``shas``
     oldest first, ``days`` the distinct days, ``authors`` in order of appearance. Per repository in the
-    frame's order, the threads spanning the most days first, then the most commits."""
+    frame's order, the threads spanning the most days first, then the most commits, the earliest, the key."""
     rows = frame[~frame["is_bot"].astype(bool)] if len(frame) else frame
     found: list[dict] = []
     for repo in pd.unique(rows["repo"]) if len(rows) else ():
         part = rows[rows["repo"] == repo].sort_values("committed_at", kind="stable")
         taken: set[str] = set()
         per_repo = _series(part, taken) + _topics(part, taken) + _files(part, taken)
-        found += sorted(per_repo, key=lambda t: (-len(t["days"]), -t["commits"], t["days"][0], t["thread"]))
+        found += sorted(per_repo, key=lambda t: (-len(t["days"]), -t["commits"], t["days"][0], t["key"]))
     return pd.DataFrame(found, columns=COLUMNS)
 
 
