@@ -551,7 +551,8 @@ def day_overview(
         return glance, analysed.usage
     from .analysis.overview_wording import add_usage, overview_facts, word_overview
 
-    wording = word_overview(overview_facts(glance.to_dict(), analysed.run.analyses), settings.llm, settings.lang, cache)
+    facts = overview_facts(glance.to_dict(), analysed.run.analyses)
+    wording = word_overview(facts, settings.llm, settings.lang, cache, waited=analysed.run.waited)
     glance = worded(glance, wording.headline, wording.lines, failed=wording.error, rejected=len(wording.rejected))
     return glance, add_usage(analysed.run, wording, settings.llm)
 
@@ -596,13 +597,17 @@ def period_rollup(
     for part in rollup.to_dict()["repos"]:
         if not part["current"]["commits"]:
             continue
-        wording = word_rollup(rollup_facts(part, period, days, analyses), settings.llm, settings.lang, cache)
+        facts = rollup_facts(part, period, days, analyses)
+        wording = word_rollup(facts, settings.llm, settings.lang, cache, waited=analysed.run.waited + spent.waited)
         rollup = rollup_worded(
             rollup, part["repo"], wording.headline, wording.lines, failed=wording.error, rejected=len(wording.rejected)
         )
         spent.requests += wording.requests
         spent.tokens_in += wording.tokens_in
         spent.tokens_out += wording.tokens_out
+        spent.tokens_reasoning += wording.tokens_reasoning
+        spent.waited += wording.waited
+        spent.rate_limited += wording.rate_limited
         spent.rejected += wording.rejected
         spent.status = wording.status if wording.status != "cached" else spent.status
     return rollup, add_usage(analysed.run, spent, settings.llm)

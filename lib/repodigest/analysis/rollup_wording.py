@@ -6,8 +6,8 @@ period's and the previous period's counts, the areas, the threads with their com
 cached per-commit analyses, the 🔴 commits and the fixes and reverts, never a diff. The approach is the
 overview's (:mod:`.overview_wording`):
 
-- **One request** per repository through the client machinery of :mod:`.client` (structured-output
-  modes, retries of invalid answers, truncated answers asked again with more room), answer schema
+- **One request** per repository, the overview's (:func:`.overview_wording.ask_wording`: the client
+  machinery of :mod:`.client`, rate limits waited on within the run's patience), answer schema
   :class:`RollupAnswer`.
 - **Cached** in the overview's cache table by (the facts' hash, model, ``PROMPT_VERSION``,
   ``ROLLUP_VERSION``, language): a warm re-run sends no request.
@@ -21,15 +21,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Mapping
 
 from pydantic import Field
 
 from ..cache import Cache
 from ..config import LLMConfig
-from .client import Analyzer, error_line, make_client, resolve_model
-from .overview_wording import MAX_TOKENS, OVERVIEW_TABLE, HighlightLine, OverviewWording, unsupported_numbers
+from .endpoint import resolve_model
+from .overview_wording import HighlightLine, OverviewWording, ask_wording, unsupported_numbers
 from .prompt import PROMPT_VERSION, render_template
 from .schema import Line, Shape
 
@@ -155,40 +154,22 @@ def cache_key(facts: Mapping, model: str, lang: str) -> str:
     return json.dumps([digest, model, PROMPT_VERSION, ROLLUP_VERSION, lang])
 
 
-def word_rollup(facts: Mapping, cfg: LLMConfig, lang: str, cache: Cache | None = None, client=None) -> OverviewWording:
-    """The checked wording of ``facts`` (:func:`rollup_facts`): from the cache, else one request.
+def word_rollup(
+    facts: Mapping, cfg: LLMConfig, lang: str, cache: Cache | None = None, client=None, *, waited: float = 0.0
+) -> OverviewWording:
+    """The checked wording of ``facts`` (:func:`rollup_facts`): from the cache, else one request, which
+    waits on rate limits for what is left of ``cfg.patience`` after the run's ``waited`` seconds.
 
     Never raises for the model's failures: the wording then has ``status == "failed"`` and ``error``."""
-    model = resolve_model(cfg)
-    key = cache_key(facts, model, lang)
-    stored = cache.get(OVERVIEW_TABLE, key) if cache is not None else None
-    if isinstance(stored, dict):
-        try:
-            wording = checked(RollupAnswer.model_validate(stored), facts)
-            wording.status = "cached"
-            return wording
-        except ValueError:
-            pass  # an unreadable entry is asked again
-    spent = OverviewWording(status="failed")
-    try:
-        analyzer = Analyzer(client or make_client(cfg), model, cfg, lang)
-        outcome = analyzer.ask(
-            lambda schema, _budget: _messages(facts, lang, schema),
-            RollupAnswer,
-            RollupAnswer.model_validate,
-            MAX_TOKENS,
-            0,
-            spent,
-        )
-    except Exception as exc:  # noqa: BLE001 - the data's wording stands
-        spent.error = error_line(f"{type(exc).__name__}: {exc}", os.environ.get("OPENAI_API_KEY"), 160)
-        return spent
-    if outcome.value is None:
-        spent.error = outcome.error
-        return spent
-    if cache is not None:
-        cache.put(OVERVIEW_TABLE, key, outcome.value.model_dump())
-    wording = checked(outcome.value, facts)
-    wording.status, wording.requests = "ok", spent.requests
-    wording.tokens_in, wording.tokens_out = spent.tokens_in, spent.tokens_out
-    return wording
+    return ask_wording(
+        facts,
+        RollupAnswer,
+        lambda schema: _messages(facts, lang, schema),
+        checked,
+        cache_key(facts, resolve_model(cfg), lang),
+        cfg,
+        lang,
+        cache,
+        client,
+        waited=waited,
+    )
