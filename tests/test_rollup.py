@@ -21,6 +21,7 @@ from isolation import isolate
 from published import save
 from realistic_week import build_realistic_week, load_answers, load_commits, load_rollups, week_days
 from repodigest.errors import UserError
+from repodigest.publish.outputs_index import read_report
 from repodigest.report.text import inline
 from repodigest.window import period_folder, period_window, previous_window
 from servers.openai_api import OVERVIEW, ROLLUP, OpenAIServer
@@ -222,6 +223,11 @@ def test_published_folder_says_it_is_a_week(week, tmp_path):
     assert status["period"] == "week" and status["days"][0] == FIRST and status["commits"] == 16
     rollup = json.loads((folder / "rollup.json").read_text())
     assert rollup["period"] == "week" and len(rollup["repos"][0]["threads"]) == 4
+    # the outputs index and the feed read the headline from overview.json: the rollup's, as the model worded it
+    overview = json.loads((folder / "overview.json").read_text())
+    assert overview["headline"] == load_rollups("en")[PERIOD]["headline"] and overview["source"] == "llm"
+    entry = read_report(folder)
+    assert (entry.kind, entry.days[0], entry.days[-1], entry.headline) == ("week", FIRST, LAST, overview["headline"])
     md = (folder / "report.md").read_text()
     assert md.startswith(f"# Weekly Report ({FIRST} to {LAST})\n")
     html = (folder / "report.html").read_text()

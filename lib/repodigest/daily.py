@@ -80,6 +80,19 @@ def status(digest: Digest) -> dict:
     }
 
 
+def overview_record(digest: Digest) -> dict:
+    """What ``overview.json`` holds: the overview of the report's days; a rollup's headline is the rollup's
+    (each repository's, named when there are several), which the outputs index and the feed show."""
+    record = digest.glance().to_dict()
+    if digest.rollup is not None and digest.rollup.repos:
+        parts = digest.rollup.repos
+        record["headline"] = (
+            parts[0].headline if len(parts) == 1 else " ".join(f"{p.repo}: {p.headline}" for p in parts)
+        )
+        record["source"] = "llm" if any(p.source == "llm" for p in parts) else "data"
+    return record
+
+
 class DailyReport:
     """A digest shown as the daily report: the title and the overview first, then each repository's
     table, the charts, the entries; last, the record of the run (status, overview, data files)."""
@@ -100,7 +113,7 @@ class DailyReport:
         ]
         report = {
             "status": {**status(digest), "lang": settings.lang, "images": settings.charts.images},
-            "overview": digest.glance().to_dict(),
+            "overview": overview_record(digest),
             "data_files": self.data_files,
             **({"rollup": digest.rollup.to_dict()} if digest.rollup is not None else {}),
         }
