@@ -49,7 +49,8 @@ from .models import Commit
 from .report import build_context, render_markdown
 from .report.notes import cut_short_notes, gap_notes, heuristic_note, pull_request_notes
 from .report.overview import Overview, build_overview, worded
-from .report.rollup import Rollup, build_rollup
+from .report.rollup import build_rollup
+from .report.rollup_data import Rollup
 from .scoring import Assessment, History, Measured, RepoRules, judge, measure
 from .scoring.relations import Relations, relate
 from .sources import LocalGitSource, Source, open_sources, resolve_day

@@ -1,8 +1,8 @@
 """The rollup of a period (a week, a month): what it amounted to, from the commit frame alone.
 
 :func:`build_rollup` is a pure function of the frame (the period and the period before it, as the
-pipeline loads them), the analyses the cache held and the track records; it returns a :class:`Rollup`,
-one :class:`RepoRollup` per repository. The model may word its headline and its thread lines afterwards
+pipeline loads them), the analyses the cache held and the track records; it returns a
+:class:`~.rollup_data.Rollup`, one :class:`~.rollup_data.RepoRollup` per repository. The model may word its headline and its thread lines afterwards
 (:func:`worded`, with :mod:`repodigest.analysis.rollup_wording`); it never picks what is shown.
 
 - **At a glance**: the period's commits, contributors and levels beside the previous period's (a week:
@@ -31,7 +31,7 @@ or a revert of this period repaired.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import replace
 
 import pandas as pd
 
@@ -41,122 +41,13 @@ from ..i18n import strings
 from ..levels import LEVELS, Level
 from .context import reason_text
 from .overview import UNUSUAL_MIN, UNUSUAL_RATIO, Cite
+from .rollup_data import AreaChange, Cited, Figures, People, Red, Repair, RepoRollup, Rollup, Thread
 
 MAX_THREADS = 12  # threads shown per repository; the rest are counted
 MAX_AREAS = 10  # areas in the comparison table
 MAX_ACTIVE = 8  # most active contributors named
 MAX_PEOPLE_AREAS = 5  # areas whose people are named
 PEOPLE_PER_AREA = 3
-
-
-@dataclass
-class Figures:
-    """One period's figures: its days and, per repository, commits, contributors and levels."""
-
-    first: str
-    last: str
-    days: int
-    commits: int = 0
-    contributors: int = 0
-    levels: dict[str, int] = field(default_factory=dict)
-
-
-@dataclass
-class AreaChange:
-    area: str
-    commits: int
-    previous: int
-    grew: bool
-    new: bool
-
-
-@dataclass
-class Cited:
-    """A commit cited with its day and level (the level its report showed: the model's where cached)."""
-
-    commit: Cite
-    day: str
-    level: str | None = None
-    author: str = ""
-
-
-@dataclass
-class Thread:
-    rank: int
-    kind: str  # series | branch | issue | files (analytics.threads)
-    key: str  # the series' title, the branch, the issue (#N) or the file's path
-    area: str
-    days: list[str]  # the period's days it has commits on
-    commits: list[Cited]  # the period's commits, oldest first
-    authors: list[str]
-    earlier: int  # its commits before the period (in the previous rollup's rows), not listed again
-    earlier_days: list[str]
-    line: str = ""  # the model's wording when it passed the checks, else data_line
-    data_line: str = ""
-
-
-@dataclass
-class Red:
-    """A 🔴 commit of the period and what followed it up to the period's end."""
-
-    commit: Cited
-    area: str
-    reason: str  # the model's importance reason when cached, else the rules' strongest reasons
-    followed: list[dict] = field(default_factory=list)  # [{kind: revert | fix, by: Cited}]
-
-
-@dataclass
-class Repair:
-    """A fix or a revert of the period and the earlier commits it repaired."""
-
-    kind: str  # fix | revert
-    fix: Cited
-    repaired: list[dict] = field(default_factory=list)  # [{commit: Cited, previous_red: bool}]
-
-
-@dataclass
-class People:
-    new: list[str]
-    history_days: int  # the days before the period the "new" are judged against
-    active: list[tuple[str, int]]
-    by_area: list[tuple[str, list[str]]]
-
-
-@dataclass
-class RepoRollup:
-    repo: str
-    current: Figures
-    previous: Figures
-    areas: list[AreaChange]
-    more_areas: int
-    threads: list[Thread]
-    more_threads: int
-    red: list[Red]
-    repairs: list[Repair]
-    people: People
-    track_record: dict | None
-    headline: str
-    data_headline: str
-    source: str = "data"  # data | llm
-    note: str = ""
-
-
-@dataclass
-class Rollup:
-    """The rollup of ``days`` (see the module docstring for every rule)."""
-
-    period: str  # week | month
-    lang: str
-    days: list[str]
-    previous_days: list[str]
-    repos: list[RepoRollup]
-
-    def to_dict(self) -> dict:
-        """The rollup as JSON-ready data (what ``rollup.json`` holds)."""
-        return asdict(self)
-
-    def repo(self, name: str) -> RepoRollup:
-        return next(r for r in self.repos if r.repo == name)
 
 
 def build_rollup(

@@ -1,4 +1,5 @@
-"""The rollup's context: the documented dict ``templates/rollup.md.j2`` places, built from a :class:`Rollup`.
+"""The rollup's context: the documented dict ``templates/rollup.md.j2`` places, built from a
+:class:`~.rollup_data.Rollup`.
 
 Strings stay raw (the template escapes them); a cited commit is ``{short_sha, anchor, url}`` as in
 :mod:`.citations`: ``anchor`` is its 🔴 item's id when the rollup lists it there, else None and the
@@ -29,7 +30,7 @@ from ..levels import LEVELS
 from .anchors import AnchorSet
 from .citations import cite
 from .context import track_record_line
-from .rollup import Cited, RepoRollup, Rollup
+from .rollup_data import Cited, RepoRollup, Rollup
 
 
 def rollup_context(
