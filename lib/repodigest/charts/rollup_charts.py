@@ -22,7 +22,10 @@ def area_days_chart(frame: pd.DataFrame, days: Sequence[str], lang: str = "zh") 
     """Commits per day of the period by area, stacked (the daily report's trend chart over the period
     alone, every day of ``days`` on the axis, none shaded)."""
     fig = area_trend_chart(report_rows(frame), lang, days=list(days), report_days=[])
-    return fig.update_layout(title_text=strings(lang)["rollup"]["chart_areas"])
+    title = str(fig.layout.title.text or "")  # the trend chart's title, and its note on how areas count
+    return fig.update_layout(
+        title_text=title.replace(chart_words(lang)["area-trend"], strings(lang)["rollup"]["chart_areas"], 1)
+    )
 
 
 def level_days_chart(frame: pd.DataFrame, days: Sequence[str], lang: str = "zh") -> go.Figure:
