@@ -299,3 +299,56 @@ def test_periods_and_their_folders():
 def test_a_period_sets_its_own_days(week):
     with pytest.raises(UserError, match="leave days at 1"):
         build(week.repo, date=LAST, period="week", days=3)
+
+
+def test_one_narrative_request_per_repository_with_commits(make_repo, monkeypatch):
+    repos = {name: make_repo(name) for name in ("alpha", "beta", "quiet")}
+    for name in ("alpha", "beta"):
+        repo = repos[name]
+        repo.commit(f"[1/2] {name}: add the store", "2026-03-10T10:00:00+00:00", {f"src/{name}/store.py": "s\n" * 20})
+        repo.commit(f"[2/2] {name}: read through it", "2026-03-12T10:00:00+00:00", {f"src/{name}/read.py": "r\n" * 9})
+    repos["quiet"].commit("Old work", "2026-02-20T10:00:00+00:00", {"src/quiet.py": "q\n"})
+    server = OpenAIServer(mode="schema").start()  # answers built from each request's schema
+    monkeypatch.setenv("OPENAI_API_KEY", "test-key")
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    try:
+        paths = [str(r.path) for r in repos.values()]
+        options = dict(date="2026-03-15", repos=paths, tz="UTC", lang="en", progress=False, period="week")
+        digest = repodigest.build_digest(**options)
+        asked = [a["title"] for a in server.asked]
+        start = len(server.asked)
+        again = repodigest.build_digest(**options)
+        assert server.asked[start:] == []  # warm: analyses and narratives from the cache
+    finally:
+        server.stop()
+    assert asked.count(ROLLUP) == 2  # alpha and beta; the quiet repository has nothing to word
+    assert len([a for a in asked if a != ROLLUP]) >= 4
+    by_repo = {p.repo: p for p in digest.rollup.repos}
+    assert [p.source for p in by_repo.values()] == ["llm", "llm", "data"]
+    assert [t.key for t in by_repo["alpha"].threads] == ["alpha"] and [t.key for t in by_repo["beta"].threads] == [
+        "beta"
+    ]
+    md = digest.markdown()
+    assert "### alpha" in md and "## alpha" in md and "## quiet" in md and "No commits in this period." in md
+    assert again.rollup.to_dict() == digest.rollup.to_dict()
+
+
+def test_repository_text_is_data_in_the_rollup(make_repo, tmp_path):
+    repo = make_repo("hostile")
+    evil = "src/a`b|c<img src=x onerror=alert(1)>.py"
+    author = ("<script>alert(1)</script> | Mallory", "m@example.com")
+    repo.commit(
+        "[1/2] <b>Pool</b>: add [x](javascript:alert(1))", "2026-03-10T10:00:00+00:00", {evil: "1\n"}, author=author
+    )
+    repo.commit("[2/2] <b>Pool</b>: ## heading | cell", "2026-03-12T10:00:00+00:00", {evil: "2\n"}, author=author)
+    digest = repodigest.build_digest(
+        date="2026-03-15", repos=[str(repo.path)], tz="UTC", lang="en", progress=False, period="week"
+    )
+    (thread,) = digest.rollup.repos[0].threads
+    assert thread.key == "<b>Pool</b>"
+    md = digest.markdown()
+    assert "\n## heading" not in md
+    assert f"**🔗 Series** `{thread.key}`" in md  # a code span: literal text wherever it renders
+    html = (save(digest, tmp_path / "week").folder / "report.html").read_text()
+    assert "<b>Pool" not in html and "<img src=x" not in html and "<script>alert" not in html
+    assert 'href="javascript:' not in html and "&lt;b&gt;Pool&lt;/b&gt;" in html
