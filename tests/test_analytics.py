@@ -72,7 +72,9 @@ def history(tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("REPODIGEST_CACHE_DIR", str(root / "cache"))
         patch.delenv("OPENAI_API_KEY", raising=False)
-        digest = load_range("2026-02-01", "2026-02-17", repos=[str(repo.path)], progress=False)
+        digest = load_range(
+            "2026-02-01", "2026-02-17", repos=[str(repo.path)], progress=False, tz="Asia/Shanghai", lang="zh"
+        )
     return digest, repo
 
 
@@ -156,7 +158,9 @@ def test_new_contributors_and_absence_factor(history):
     assert weekly["new_contributors"].tolist() == [["Ann Lee", "Bob"], ["Cid"], ["Dan"]]
     per_area = analytics.absence_factor(digest.frame).set_index("area")
     assert per_area.loc["core", ["commits", "absence_factor", "top"]].tolist() == [10, 1, ["Ann Lee"]]
-    assert per_area.loc["io", ["commits", "contributors", "absence_factor"]].tolist() == [7, 3, 2]
+    # each commit once, in its primary area: Dan's 500-file commit counts in gen, not in io
+    assert per_area.loc["io", ["commits", "contributors", "absence_factor"]].tolist() == [6, 2, 1]
+    assert per_area.loc["gen", ["commits", "top"]].tolist() == [1, ["Dan"]]
     whole = analytics.absence_factor(digest.frame, by=None)
     assert whole[["commits", "contributors", "absence_factor", "top"]].values.tolist() == [[20, 4, 1, ["Ann Lee"]]]
 
@@ -175,7 +179,8 @@ def test_activity_by_weekday_and_hour_in_the_report_time_zone(history):
 def test_fix_and_revert_rates_per_area(history):
     digest, _ = history
     table = analytics.fix_revert_rates(digest.frame, freq="M").set_index("area")
-    assert table.loc["io", ["commits", "fixes", "fix_rate"]].tolist() == [7, 3, 0.429]
+    assert table.loc["io", ["commits", "fixes", "fix_rate"]].tolist() == [6, 3, 0.5]  # Dan's commit is in gen
+    assert table["commits"].sum() == 21  # each commit once
     assert table.loc["core", ["commits", "fixes", "fix_rate"]].tolist() == [10, 1, 0.1]
     assert table.loc["big", ["commits", "reverts", "revert_rate"]].tolist() == [2, 1, 0.5]
     whole = analytics.fix_revert_rates(digest.frame, by=None, freq="W")
@@ -202,7 +207,9 @@ def test_every_figure_draws_its_table(history):
 def test_analyses_of_an_empty_range_are_empty_tables(make_repo):
     repo = make_repo()
     repo.commit("only", "2026-02-10T09:00:00+08:00", {"a.py": "a\n"})
-    digest = load_range("2026-02-01", "2026-02-05", repos=[str(repo.path)], progress=False)
+    digest = load_range(
+        "2026-02-01", "2026-02-05", repos=[str(repo.path)], progress=False, tz="Asia/Shanghai", lang="zh"
+    )
     frame, files = digest.frame, digest.file_frame
     assert frame.empty and files.empty
     for table in (
@@ -238,7 +245,9 @@ def test_bad_groupings_are_refused(history):
 
 def test_daily_report_names_hotspots_and_knowledge_islands_of_its_window(tmp_path):
     repo = build_history(tmp_path / "repo")
-    digest = build_digest(date="2026-02-16", repos=[str(repo.path)], window_days=15, lang="en", progress=False)
+    digest = build_digest(
+        date="2026-02-16", repos=[str(repo.path)], window_days=15, lang="en", progress=False, tz="Asia/Shanghai"
+    )
     day = digest.report_frame
     assert len(day) == 2 and set(day["title"]) == {"feat: hot step 8", "feat: hot step 9"}
     for reasons in day["reasons"]:
@@ -251,6 +260,8 @@ def test_daily_report_names_hotspots_and_knowledge_islands_of_its_window(tmp_pat
     assert f"hotspot `{HOT}`" in markdown and f"knowledge island `{HOT}`" in markdown
     # The trend commits keep their reasons; a one-day window has no history to flag (2 changes < 3).
     assert not any(r["code"] == "hotspot" for rs in digest.frame.loc[~digest.frame["in_report"], "reasons"] for r in rs)
-    alone = build_digest(date="2026-02-16", repos=[str(repo.path)], window_days=1, lang="en", progress=False)
+    alone = build_digest(
+        date="2026-02-16", repos=[str(repo.path)], window_days=1, lang="en", progress=False, tz="Asia/Shanghai"
+    )
     assert not any(r["code"] in ("hotspot", "knowledge_island") for rs in alone.frame["reasons"] for r in rs)
     assert alone.frame["score"].tolist() == day["score"].tolist()  # named, not weighed (0 points)

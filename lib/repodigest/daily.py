@@ -33,8 +33,12 @@ def daily_report(
     config=None,
     refresh: bool = False,
     data_dir: str | os.PathLike | None = None,
+    *,
     period: str = "day",
-    **options,
+    progress: bool = True,
+    analyze: bool | None = None,
+    track_record: bool | None = None,
+    risk_model: str | None = None,
 ) -> DailyReport:
     """The digest of the report's days (``repodigest.build_digest`` with these parameters; ``period``
     "week" or "month": the rollup of the period ending on ``date``); with ``data_dir``, its commit and
@@ -51,7 +55,10 @@ def daily_report(
             config=config,
             refresh=refresh,
             period=period,
-            **options,
+            progress=progress,
+            analyze=analyze,
+            track_record=track_record,
+            risk_model=risk_model,
         )
         written = write_data(digest, data_dir) if data_dir else []
     except RepodigestError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import sys
 from datetime import date, datetime, timedelta
 
 import pandas as pd
@@ -26,8 +27,16 @@ def load_range(
     config: str | None = None,
     default_days: int = 14,
     analyze: bool = False,
+    *,
     as_of: str | date | datetime | None = NEWEST,
-    **options,
+    lang: str | None = None,
+    refresh: bool = False,
+    progress: bool | None = None,
+    overview: bool = False,
+    outcomes: bool = False,
+    horizon_days: float | None = None,
+    risk_model: str | None = None,
+    track_record: bool | None = None,
 ) -> Digest:
     """Every commit from ``start`` to ``end`` (inclusive), scored and framed. Default ``end``: the latest
     day with commits; default ``start``: ``default_days`` before it. Any length: a local clone is read
@@ -36,8 +45,11 @@ def load_range(
     otherwise the analyses the cache holds are shown. The day-at-a-glance overview is left out
     (``overview=True`` builds it). Outcomes (``outcomes=True``) are observed ``as_of`` the clone's newest
     commit (what is known now); ``as_of`` takes a date, a datetime or a revision instead
-    (evidence.observation_point), and a note names the commits whose observation period it cuts short."""
-    settings = load_settings(config, repos=repos, tz=tz)
+    (evidence.observation_point), and a note names the commits whose observation period it cuts short.
+    The other options are :func:`repodigest.build_digest`'s; ``lang``: the language of the digest's charts and
+    words (default: the config's, else the locale's). Progress bars show on a terminal, not in a notebook
+    (``progress=True`` asks for them)."""
+    settings = load_settings(config, repos=repos, tz=tz, lang=lang)
     zone = resolve_tz(settings.tz)
     last = resolve_day(settings, end)
     first = parse_date(start, zone) or last - timedelta(days=default_days - 1)
@@ -48,11 +60,24 @@ def load_range(
         date=last,
         days=days,
         settings=settings.model_copy(update={"window_days": days}),
+        refresh=refresh,
         analyze=analyze,
         as_of=as_of,
         max_days=days,
-        **{"overview": False, **options},
+        overview=overview,
+        progress=not _in_a_notebook() if progress is None else progress,
+        outcomes=outcomes,
+        horizon_days=horizon_days,
+        risk_model=risk_model,
+        track_record=track_record,
     )
+
+
+def _in_a_notebook() -> bool:
+    """Whether this runs in a Jupyter kernel: there the progress bars stay off unless asked for
+    (``progress=True``). They are drawn for a terminal: JupyterLab shows their stderr as an error box,
+    which a finished bar leaves empty, and the saved notebook keeps their text."""
+    return type(sys.stderr).__module__.startswith("ipykernel")
 
 
 _PLOTLYJS = {"inlined": False}  # plotly.js goes into the first figure output of the kernel, once
@@ -91,7 +116,8 @@ def filter_commits(
     path: str | None = None,
     repo: str | None = None,
 ) -> pd.DataFrame:
-    """Rows matching every given filter: author (substring, any case), area, level(s), path glob, repository."""
+    """Rows matching every given filter: author (substring, any case), area (commits touching it, among
+    their ``areas``; counts by area use ``primary_area``), level(s), path glob, repository."""
     mask = pd.Series(True, index=frame.index)
     if author:
         mask &= frame["author"].str.contains(author, case=False, regex=False) | frame["author_login"].fillna(

@@ -23,7 +23,7 @@ second one when the entry must be deeper than the first answer:
 - **Budgeted**: the diff goes through :func:`repodigest.analysis.diff_budget.budget_diff`
   (``cfg.diff_token_budget`` tokens); the prompt says what was left out, and the result carries
   the coverage.
-- **Cached**: by (repo, sha, model, ``PROMPT_VERSION``, lang) in the cache table ``llm_analysis``;
+- **Cached**: by (repo, sha, model, lang) in the cache table ``llm_analysis`` at ``PROMPT_VERSION``;
   a warm re-run sends no request. A cached analysis written for a lower detail level than the
   commit now needs is redone.
 - **Safe**: the API key is read from ``OPENAI_API_KEY`` and handed to the client only; it is never
@@ -45,7 +45,7 @@ texts sent), :mod:`.schema` (the answer's shape), :mod:`.diff_budget` (what of t
 from .endpoint import DEFAULT_MODEL, llm_available, make_client, resolve_model
 from .prompt import PROMPT_VERSION
 from .records import AnalysisRequest, AnalysisRun, CommitAnalysis, reason_lines, request_for
-from .run import CACHE_TABLE, analyze_commits, cache_key, cached_analyses
+from .run import CACHE_TABLE, analyze_commits, cache_key, cached_analyses, stored_analyses
 
 __all__ = [
     "CACHE_TABLE",
@@ -62,4 +62,5 @@ __all__ = [
     "reason_lines",
     "request_for",
     "resolve_model",
+    "stored_analyses",
 ]

@@ -4,7 +4,8 @@ Every chart is a plain function of the frame (``frame.COLUMNS``) plus options an
 ``plotly.graph_objects.Figure``; nothing here reads or writes files (figures as HTML:
 :mod:`repodigest.charts.html`; as PNG files: :mod:`repodigest.publish.pngs`).
 Charts about "the report" use the rows with ``in_report``; trend charts use every row (the
-trend window). One color per area (``area_colors``) is shared by all charts of a report.
+trend window). One color per area (``area_colors``) is shared by all charts of a report. A chart by
+area counts each commit once, in its ``primary_area``, as the overview's themes do.
 """
 
 from __future__ import annotations
@@ -44,36 +45,34 @@ OTHERS_LABELS = frozenset(strings(lang)["chart"][key] for lang in LANGS for key 
 def chart_words(lang: str) -> dict[str, str]:
     """The charts' words in ``lang`` (the catalogue's ``[chart]`` table, the level words added)."""
     words = strings(lang)
-    return {**words["chart"], **{level.value: words[f"level_word_{level}"] for level in LEVELS}}
+    return {
+        **words["chart"],
+        **{level.value: words[f"level_word_{level}"] for level in LEVELS},
+        "area_rule": words["area_rule"],
+    }
 
 
 # ---------------------------------------------------------------- data helpers
 
 
-def _exploded(frame: pd.DataFrame) -> pd.DataFrame:
-    """One row per (commit, area): columns cid, area, author, is_bot, day, added, deleted."""
-    rows = []
-    for cid, (areas, primary, author, bot, day, added, deleted) in enumerate(
-        zip(
-            frame["areas"],
-            frame["primary_area"],
-            frame["author"],
-            frame["is_bot"],
-            frame["day"],
-            frame["lines_added"],
-            frame["lines_deleted"],
+def _by_area(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per commit, in its ``primary_area`` with all its lines (the report's one counting rule,
+    as the overview's themes count): columns cid, area, author, is_bot, day, added, deleted."""
+    rows = [
+        (cid, primary if isinstance(primary, str) and primary else "root", _author_name(author), bool(bot), str(day))
+        + (int(added), int(deleted))
+        for cid, (primary, author, bot, day, added, deleted) in enumerate(
+            zip(
+                frame["primary_area"],
+                frame["author"],
+                frame["is_bot"],
+                frame["day"],
+                frame["lines_added"],
+                frame["lines_deleted"],
+            )
         )
-    ):
-        names = [str(a) for a in (areas if _is_listlike(areas) else ()) if isinstance(a, str) and a]
-        if not names:
-            names = [primary if isinstance(primary, str) and primary else "root"]
-        for area in dict.fromkeys(names):  # once per area, order kept
-            rows.append((cid, area, _author_name(author), bool(bot), str(day), int(added), int(deleted)))
+    ]
     return pd.DataFrame(rows, columns=["cid", "area", "author", "is_bot", "day", "added", "deleted"])
-
-
-def _is_listlike(value) -> bool:
-    return isinstance(value, (list, tuple)) or (hasattr(value, "__len__") and hasattr(value, "dtype"))
 
 
 def _author_name(value) -> str:
@@ -85,6 +84,13 @@ def _ranked(counts: pd.Series) -> list:
     return sorted(counts.index, key=lambda k: (-counts[k], str(k)))
 
 
+def label(text: object) -> str:
+    """Repository text (a name, an area, a path) as a chart shows it: plotly reads a label, a legend entry
+    and hover text as HTML of its own (``<b>``, ``<a href>``, ``<br>``, entities), so the text is escaped
+    to show as written; the charts' own words and markup are not."""
+    return html.escape(str(text), quote=False)
+
+
 def short_label(text: object, width: int = LABEL_WIDTH) -> str:
     """``text`` cut to ``width`` characters, ending in "…" when cut."""
     return truncate(str(text), width - 1)
@@ -94,12 +100,12 @@ def _unique_short(names: Sequence[object], width: int = LABEL_WIDTH) -> list[str
     seen: dict[str, int] = {}
     out = []
     for name in names:
-        label = short_label(name, width)
-        if label in seen:
-            seen[label] += 1
-            label = f"{short_label(name, width - 3)}~{seen[label]}"
-        seen.setdefault(label, 1)
-        out.append(label)
+        text = short_label(name, width)
+        if text in seen:
+            seen[text] += 1
+            text = f"{short_label(name, width - 3)}~{seen[text]}"
+        seen.setdefault(text, 1)
+        out.append(text)
     return out
 
 
@@ -129,7 +135,7 @@ def area_colors(frame: pd.DataFrame) -> dict[str, str]:
     in order, cycling past its end; the "others" buckets are grey."""
     colors: dict[str, str] = {}
     if not frame.empty:
-        counts = _exploded(frame).groupby("area")["cid"].nunique()
+        counts = _by_area(frame).groupby("area")["cid"].nunique()
         for i, area in enumerate(_ranked(counts)):
             colors[area] = PALETTE[i % len(PALETTE)]
     for label in OTHERS_LABELS:
@@ -190,7 +196,7 @@ def authors_chart(frame: pd.DataFrame, top: int = 12, bots: str = "apart", lang:
         )
     else:
         rows = _author_rows(df, keep, L["others"], False)
-    names = _unique_short([r["name"] for r in rows])
+    names = [label(n) for n in _unique_short([r["name"] for r in rows])]
     fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.04, column_widths=[0.4, 0.6])
     for bot in (False, True):
         group = [(n, r) for n, r in zip(names, rows) if r["bot"] == bot]
@@ -201,7 +207,7 @@ def authors_chart(frame: pd.DataFrame, top: int = 12, bots: str = "apart", lang:
                 orientation="h",
                 y=[n for n, _ in group],
                 x=[r["commits"] for _, r in group],
-                customdata=[r["name"] for _, r in group],
+                customdata=[label(r["name"]) for _, r in group],
                 name=f"{L['commits']} ({L['bots']})" if bot else L["commits"],
                 marker_color="#8c6bb1" if bot else "#4c78a8",
                 hovertemplate="%{customdata}<br>%{x} " + L["commits"] + "<extra></extra>",
@@ -215,7 +221,7 @@ def authors_chart(frame: pd.DataFrame, top: int = 12, bots: str = "apart", lang:
                 orientation="h",
                 y=names,
                 x=[r[key] for r in rows],
-                customdata=[r["name"] for r in rows],
+                customdata=[label(r["name"]) for r in rows],
                 name=L[key],
                 marker_color=color,
                 hovertemplate="%{customdata}<br>%{x} " + L[key] + "<extra></extra>",
@@ -239,11 +245,11 @@ def authors_chart(frame: pd.DataFrame, top: int = 12, bots: str = "apart", lang:
 
 
 def areas_chart(frame: pd.DataFrame, lang: str = "zh", *, colors: Mapping[str, str] | None = None) -> go.Figure:
-    """Commits and lines changed per area on the report days. A commit touching several areas
-    counts once in each; beyond ``MAX_AREA_ROWS`` areas the rest fold into "others"."""
+    """Commits and lines changed per area on the report days, each commit once, in its primary area;
+    beyond ``MAX_AREA_ROWS`` areas the rest fold into "others"."""
     L = chart_words(lang)
     colors = area_colors(frame) if colors is None else colors
-    ex = _exploded(report_rows(frame)) if not frame.empty else pd.DataFrame()
+    ex = _by_area(report_rows(frame)) if not frame.empty else pd.DataFrame()
     if ex.empty:
         return _empty(L["areas"])
     agg = ex.groupby("area").agg(commits=("cid", "nunique"), added=("added", "sum"), deleted=("deleted", "sum"))
@@ -253,11 +259,11 @@ def areas_chart(frame: pd.DataFrame, lang: str = "zh", *, colors: Mapping[str, s
     )
     rows = [(a, int(agg.at[a, "commits"]), int(agg.at[a, "added"]), int(agg.at[a, "deleted"])) for a in kept]
     if rest:
-        folded = ex[ex["area"].isin(rest)].drop_duplicates("cid")
+        folded = ex[ex["area"].isin(rest)]
         rows.append((L["others"], len(folded), int(folded["added"].sum()), int(folded["deleted"].sum())))
-    names = _unique_short([r[0] for r in rows])
+    names = [label(n) for n in _unique_short([r[0] for r in rows])]
     marker = [_color(colors, r[0]) for r in rows]
-    full = [r[0] if r[0] != L["others"] else f"{L['others']} ({len(rest)})" for r in rows]
+    full = [label(r[0]) if r[0] != L["others"] else f"{L['others']} ({len(rest)})" for r in rows]
     fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.04)
     fig.add_trace(
         go.Bar(
@@ -289,7 +295,7 @@ def areas_chart(frame: pd.DataFrame, lang: str = "zh", *, colors: Mapping[str, s
     )
     styled(
         fig,
-        title=dict(text=f"{L['areas']}<br><sup>{L['multi_area']}</sup>"),
+        title=dict(text=f"{L['areas']}<br><sup>{L['area_rule']}</sup>"),
         height=_height(len(rows)),
         margin=dict(l=10, r=10, t=80, b=50),
     )
@@ -315,7 +321,7 @@ def levels_chart(frame: pd.DataFrame, lang: str = "zh") -> go.Figure:
         table.loc[f"{L['others']} ({len(rest)})"] = table.loc[rest].sum()
         order = order[: MAX_REPOS - 1] + [f"{L['others']} ({len(rest)})"]
     table = table.loc[order]
-    names = _unique_short(order)
+    names = [label(n) for n in _unique_short(order)]
     fig = go.Figure()
     for level, color in LEVEL_COLORS.items():
         fig.add_trace(
@@ -325,7 +331,7 @@ def levels_chart(frame: pd.DataFrame, lang: str = "zh") -> go.Figure:
                 x=table[level].tolist(),
                 name=L[level],
                 marker_color=color,
-                customdata=order,
+                customdata=[label(r) for r in order],
                 hovertemplate="%{customdata}<br>" + L[level] + ": %{x}<extra></extra>",
             )
         )
@@ -383,7 +389,7 @@ def area_trend_chart(
     if report_days is None:
         report_days = sorted(set(report_rows(frame)["day"].astype(str)))
     all_days = _day_range([*frame["day"].astype(str), *(days or ()), *report_days])
-    ex = _exploded(frame)
+    ex = _by_area(frame)
     counts = ex.groupby("area")["cid"].nunique()
     order = _ranked(counts)
     if len(order) > MAX_TREND_AREAS:
@@ -391,11 +397,7 @@ def area_trend_chart(
         ex["area"] = ex["area"].where(~ex["area"].isin(rest), L["others"])
         order = order[: MAX_TREND_AREAS - 1] + [L["others"]]
     table = (
-        ex.drop_duplicates(["cid", "area"])
-        .groupby(["day", "area"])
-        .size()
-        .unstack(fill_value=0)
-        .reindex(index=all_days, columns=order, fill_value=0)
+        ex.groupby(["day", "area"]).size().unstack(fill_value=0).reindex(index=all_days, columns=order, fill_value=0)
     )
     fig = go.Figure()
     for area in order:
@@ -404,10 +406,12 @@ def area_trend_chart(
             go.Bar(
                 x=all_days,
                 y=table[area].astype(int).tolist(),
-                name=short_label(area),
+                name=label(short_label(area)),
                 marker_color=_color(colors, area),
                 width=0.8 * 86_400_000,
-                hovertemplate=f"{html.escape(str(area))}<br>%{{x|%Y-%m-%d}}: %{{y}}<extra></extra>",
+                # the name as data, never as part of the template: "%{...}" in a name stays text
+                customdata=[label(area)] * len(all_days),
+                hovertemplate="%{customdata}<br>%{x|%Y-%m-%d}: %{y}<extra></extra>",
             )
         )
     for first, last in _spans([d for d in report_days if d in set(all_days)]):
@@ -425,7 +429,7 @@ def area_trend_chart(
         )
     styled(
         fig,
-        title=dict(text=f"{L['area-trend']}<br><sup>{L['multi_area']}</sup>"),
+        title=dict(text=f"{L['area-trend']}<br><sup>{L['area_rule']}</sup>"),
         barmode="stack",
         height=440,
         xaxis_title=L["day"],
@@ -440,19 +444,20 @@ def area_trend_chart(
 
 def author_area_heatmap(frame: pd.DataFrame, top: int = 20, lang: str = "zh", *, bots: str = "show") -> go.Figure:
     """Commits per author (rows, the ``top`` authors, at most ``MAX_ROWS``, + others) and area (columns, the first
-    ``MAX_HEATMAP_AREAS`` + others) over the whole frame. ``bots="hide"`` leaves bots out."""
+    ``MAX_HEATMAP_AREAS`` + others) over the whole frame, each commit in its primary area. ``bots="hide"``
+    leaves bots out."""
     L = chart_words(lang)
     df = frame if frame.empty or bots != "hide" else frame[~frame["is_bot"].astype(bool)]
-    ex = _exploded(df) if not df.empty else pd.DataFrame()
+    ex = _by_area(df) if not df.empty else pd.DataFrame()
     if ex.empty:
         return _empty(L["author-area"])
     keep = max(1, min(int(top), MAX_ROWS))
     authors = _ranked(ex.groupby("author")["cid"].nunique())
     if len(authors) > keep:
         rest = set(authors[keep:])
-        label = f"{L['others']} ({len(rest)})"
-        ex["author"] = ex["author"].where(~ex["author"].isin(rest), label)
-        authors = authors[:keep] + [label]
+        others = f"{L['others']} ({len(rest)})"
+        ex["author"] = ex["author"].where(~ex["author"].isin(rest), others)
+        authors = authors[:keep] + [others]
     areas = _ranked(ex.groupby("area")["cid"].nunique())
     if len(areas) > MAX_HEATMAP_AREAS:
         rest = set(areas[MAX_HEATMAP_AREAS - 1 :])
@@ -472,14 +477,14 @@ def author_area_heatmap(frame: pd.DataFrame, top: int = 20, lang: str = "zh", *,
     fig = go.Figure(
         go.Heatmap(
             z=z,
-            x=_unique_short(areas, 20),
-            y=_unique_short(authors),
+            x=[label(a) for a in _unique_short(areas, 20)],
+            y=[label(a) for a in _unique_short(authors)],
             colorscale="Blues",
             zmin=0,
             zmax=zmax,
             text=[[str(v) if v else "" for v in row] for row in z],
             texttemplate="%{text}" if table.size <= 600 else None,
-            customdata=[[[a, b] for b in areas] for a in authors],
+            customdata=[[[label(a), label(b)] for b in areas] for a in authors],
             colorbar_title_text=L["commits"],
             hovertemplate="%{customdata[0]} × %{customdata[1]}: %{z}<extra></extra>",
             xgap=1,
@@ -489,7 +494,7 @@ def author_area_heatmap(frame: pd.DataFrame, top: int = 20, lang: str = "zh", *,
     width = max(700, 260 + 48 * len(areas))
     styled(
         fig,
-        title=L["author-area"],
+        title=dict(text=f"{L['author-area']}<br><sup>{L['area_rule']}</sup>"),
         height=_height(len(authors), base=220),
         width=width if len(areas) > 10 else None,
         xaxis_title=L["area"],

@@ -26,7 +26,7 @@ diff against its first parent, ``-U0 -M``; a merge's diff against its first pare
 their numbers in the parent, where the parent's path is the one before a rename. Skipped:
 
 - files that are not source (tests, docs, CI, build and dependency files, lockfiles, generated and
-  vendored files: :func:`repodigest.scoring.paths.file_kind`), binary files;
+  vendored files: :func:`repodigest.scoring.paths.is_source`), binary files;
 - a fix with lines to blame in more than ``MAX_FIX_FILES`` source files (a sweep across the code,
   whatever its title says; on pytest no fix reaches it: the largest blames 7 files, and the two lint
   sweeps of 17 and 22 files are already out by their words);
@@ -54,6 +54,7 @@ from pathlib import Path, PurePosixPath
 from ..errors import SourceError
 from ..scoring import paths
 from ..scoring.change_type import classify
+from ..sources.gitlog import parse_name_status
 from ..sources.local_git import run_git
 from ..sources.message import merge_title, split_message
 
@@ -238,7 +239,7 @@ def _parse_one(sha: str, text: str) -> FixLines:
             header = False
             if gitlink and old is not None:
                 fix.skipped["files"] += 1
-            if old is not None and (gitlink or paths.file_kind(old) != "source"):
+            if old is not None and (gitlink or not paths.is_source(old)):
                 old = None
         elif header and line.startswith("Binary files "):
             header = False
@@ -280,25 +281,14 @@ BATCH = 200  # commits per git process (the batches run in parallel)
 
 def _changes(output: bytes) -> dict[str, list[tuple[str | None, str]]]:
     """Parse ``--name-status -z`` output: sha -> (path before a rename or copy, path) per file."""
-    found: dict[str, list[tuple[str | None, str]]] = {}
-    for record in output.decode("utf-8", "replace").split(RECORD)[1:]:
-        tokens = [t.strip("\n") for t in record.split("\0")]
-        files = found[tokens[0].strip()] = []
-        i = 1
-        while i < len(tokens) and tokens[i]:
-            if tokens[i][:1] in ("R", "C"):
-                files.append((tokens[i + 1], tokens[i + 2]))
-                i += 3
-            else:
-                files.append((None, tokens[i + 1]))
-                i += 2
-    return found
+    return {sha: [(old, new) for _, old, new in files] for sha, files in parse_name_status(output, RECORD)}
 
 
 def _parse_diffs(output: bytes) -> dict[str, FixLines]:
     text = output.decode("utf-8", errors="replace")
     found = {}
-    for record in text.split(RECORD)[1:]:
+    # A record starts a line: a patch's own lines start with a diff marker, and git quotes a path's control bytes.
+    for record in ("\n" + text).split("\n" + RECORD)[1:]:
         sha, _, diff = record.partition("\n")
         found[sha.strip()] = _parse_one(sha.strip(), diff)
     return found
@@ -333,16 +323,10 @@ def read_fixes(path: Path, messages: dict[str, str], workers: int) -> dict[str, 
     for sha, files in changes.items():
         fix = fixes[sha] = FixLines(sha, files=[new for _, new in files])
         fix.fix = is_fix(messages[sha], fix.files)
-        fix.skipped["files"] = sum(1 for old, new in files if paths.file_kind(old or new) != "source")
+        fix.skipped["files"] = sum(1 for old, new in files if not paths.is_source(old or new))
     wanted = [sha for sha, fix in fixes.items() if fix.fix]
     sources = sorted(
-        {
-            p
-            for sha in wanted
-            for old, new in changes[sha]
-            for p in (old, new)
-            if p and paths.file_kind(old or new) == "source"
-        }
+        {p for sha in wanted for old, new in changes[sha] for p in (old, new) if p and paths.is_source(old or new)}
     )
     if wanted and sources:
 

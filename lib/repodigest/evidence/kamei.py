@@ -30,6 +30,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..models import person_key
+
 METRICS = ("ns", "nd", "nf", "entropy", "la", "ld", "lt", "fix", "ndev", "age", "nuc", "exp", "rexp", "sexp")
 # The frame's columns each diffusion, size and purpose metric is read from.
 FROM_FRAME = {
@@ -46,9 +48,10 @@ _YEAR = 365.25 * _DAY
 
 
 def developer(frame: pd.DataFrame) -> pd.Series:
-    """Who made each commit: the GitHub login when the source knows it, else the author's name."""
-    login = frame["author_login"].astype("string")
-    return login.where(login.notna() & (login != ""), frame["author"].astype("string")).fillna("")
+    """Who made each commit (:func:`repodigest.models.person_key`: the GitHub login when the source knows
+    it, else the author's name)."""
+    keys = [person_key(login, name) for login, name in zip(frame["author_login"], frame["author"])]
+    return pd.Series(keys, index=frame.index, dtype="string")
 
 
 def subsystem(path: str) -> str:

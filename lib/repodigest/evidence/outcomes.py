@@ -44,7 +44,7 @@ Cost and cache: one ``git log`` lists the first-parent line (messages only, stop
 labelled commit); for the fix commits not cached, two ``git log --no-walk`` per batch of 200 read
 their files and their source patches, one ``git log -p`` per group of files (``workers`` groups, in
 parallel) blames them forward. A fix commit's blame result is immutable: it is cached per fix (table
-``szz_fixes``, keyed by the repository's path, ``RULES_VERSION`` and the fix's sha; the horizon only
+``szz_fixes`` at ``RULES_VERSION``, keyed by the repository's path and the fix's sha; the horizon only
 chooses which fixes count, so it is no part of the key) with the bound it was blamed from, and reused
 whenever that bound is as old as the one needed or older; a fix git could not read is not cached.
 Labels are composed in memory, so a warm run reads the line and the cache only.
@@ -60,19 +60,24 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
-from ..cache import Cache
+from ..cache import Cache, Table
 from ..errors import SourceError, UserError
 from ..scoring.reverts import reverted_commit
+from ..sources import CloneBacked
+from ..sources.gitlog import git_time, git_tokens
 from ..sources.local_git import repository_root, run_git, shallow_boundary, stream_git
 from ..sources.message import revert_target, split_message
 from .annotate import line_origins
 from .fixlines import change_message, is_fix_title, read_fixes
 
 OBSERVATION_DAYS = 90
-RULES_VERSION = 2  # bump when the fix rule, the skipped lines or the blame options change
-TABLE = "szz_fixes"
+RULES_VERSION = "2"  # bump when the fix rule, the skipped lines or the blame options change
+TABLE = Table("szz_fixes", RULES_VERSION)
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_LINE_FORMAT = "--format=\x1e%H%x00%P%x00%cI%x00%B%x00"
+# Four NUL-terminated fields a commit (``-z`` ends each record with one more NUL): no field can hold a NUL,
+# a message included, so no commit content can shift the count.
+_LINE_FORMAT = "--format=%H%x00%P%x00%cI%x00%B"
+_LINE_FIELDS = 4
 
 
 @dataclass(frozen=True)
@@ -160,7 +165,7 @@ def observation_point(
     a ``datetime`` (or an ISO 8601 string) that moment; any other string a revision (a sha, a tag), which
     is the point itself. None when the line holds no commit by then; a UserError for an unknown revision."""
     path = _source_path(source)
-    line = revision or getattr(source, "revision", None) or "HEAD"
+    line = revision or (source.revision if isinstance(source, CloneBacked) else None) or "HEAD"
     moment = None if as_of is None or as_of == NEWEST else _moment(as_of, tz or UTC)
     if moment is None:  # the line's newest commit, or a revision
         point = line if as_of is None or as_of == NEWEST else str(as_of)
@@ -174,7 +179,7 @@ def observation_point(
         if not sha:
             return None
     when = run_git(path, "log", "-1", "--format=%cI", sha, "--").decode().strip()
-    return Observed(sha, datetime.fromisoformat(when))
+    return Observed(sha, git_time(when)[0])
 
 
 def _check_revision(path: Path, revision: str) -> None:
@@ -183,11 +188,11 @@ def _check_revision(path: Path, revision: str) -> None:
 
 
 def _source_path(source) -> Path:
-    where = getattr(source, "path", source)
+    where = source.path if isinstance(source, CloneBacked) else source
     if not isinstance(where, (str, os.PathLike)):
         raise UserError("outcomes need a local clone or mirror (a GitHub repository: set mirror = true)")
     try:
-        return repository_root(where)
+        return repository_root(Path(where))
     except UserError as exc:
         raise UserError(
             f"outcomes need a local clone or mirror (a GitHub repository: set mirror = true): {exc}"
@@ -197,25 +202,25 @@ def _source_path(source) -> Path:
 def _first_parent_line(path: Path, revision: str, wanted: set[str] | None) -> Iterator[_Entry]:
     """The first-parent line of ``revision``, newest first; stops once every ``wanted`` sha was seen
     (None: the whole line)."""
-    missing, buffer = set(wanted or ()), b""
-    args = ("-c", "log.showSignature=false", "log", "--first-parent", "--no-color", _LINE_FORMAT, revision, "--")
-    for chunk in stream_git(path, *args):
-        records = (buffer + chunk).split(b"\x1e")
-        buffer = records.pop()
-        for record in records:
-            if record.strip():
-                entry = _entry(record)
-                yield entry
-                missing.discard(entry.sha)
-                if wanted is not None and not missing:
-                    return
-    if buffer.strip():
-        yield _entry(buffer)
+    missing = set(wanted or ())
+    args = ("-c", "log.showSignature=false", "log", "-z", "--first-parent", "--no-color", _LINE_FORMAT, revision, "--")
+    fields: list[bytes] = []
+    for token in git_tokens(stream_git(path, *args)):
+        if not fields and not token:
+            continue  # the NUL that ends a record
+        fields.append(token)
+        if len(fields) == _LINE_FIELDS:
+            entry = _entry(fields)
+            fields = []
+            yield entry
+            missing.discard(entry.sha)
+            if wanted is not None and not missing:
+                return
 
 
-def _entry(record: bytes) -> _Entry:
-    sha, parents, when, message = record.decode("utf-8", "replace").split("\0")[:4]
-    return _Entry(sha.strip(), tuple(parents.split()), datetime.fromisoformat(when), message)
+def _entry(fields: list[bytes]) -> _Entry:
+    sha, parents, when, message = (f.decode("utf-8", "replace") for f in fields)
+    return _Entry(sha, tuple(parents.split()), git_time(when)[0], message)
 
 
 def _scan_fixes(
@@ -232,7 +237,7 @@ def _scan_fixes(
     """fix sha -> {commit that wrote a line the fix deletes: lines}, for the fix commits among ``fixes``
     (from the cache, else read and blamed forward from ``bound``; ``first`` is the oldest labelled
     commit's place on the line)."""
-    keys = {e.sha: f"{path}|{RULES_VERSION}|{e.sha}" for e in fixes}
+    keys = {e.sha: f"{path}|{e.sha}" for e in fixes}
     cached = cache.get_many(TABLE, list(keys.values())) if cache is not None else {}
     results: dict[str, dict] = {}
     for entry in fixes:
@@ -403,6 +408,7 @@ def blamed_commits(
     fixes: Iterable,
     *,
     since: datetime,
+    within: timedelta | None = None,
     revision: str | None = None,
     cache: Cache | None = None,
     progress: bool = False,
@@ -410,11 +416,13 @@ def blamed_commits(
 ) -> dict[str, dict[str, int]]:
     """What each of ``fixes`` (shas, or objects with ``.sha``, on the first-parent line of ``revision``,
     default the source's branch) repairs, by the module's SZZ rules: fix sha -> {earlier commit its
-    deleted or modified lines are blamed on: lines}. Blame reads the line back to the newest commit
-    before ``since`` only, so older commits are never named; a commit the fix-commit rule does not take
-    for a fix maps to {}. Each fix is blamed in its own first parent: the answer is as of the fix."""
+    deleted or modified lines are blamed on: lines}, oldest first on the line. Blame reads the line back
+    to the newest commit before ``since`` only, so older commits are never named; ``within`` keeps the
+    commits committed at most that long before the fix (the observation period). A commit the fix-commit
+    rule does not take for a fix maps to {}. Each fix is blamed in its own first parent: the answer is
+    as of the fix."""
     path = _source_path(source)
-    line_tip = revision or getattr(source, "revision", None) or "HEAD"
+    line_tip = revision or (source.revision if isinstance(source, CloneBacked) else None) or "HEAD"
     _check_revision(path, line_tip)
     wanted = {getattr(f, "sha", f) for f in fixes}
     line: list[_Entry] = []
@@ -434,9 +442,16 @@ def blamed_commits(
     todo = [e for e in entries if index[e.sha] >= first and is_fix_title(e.message)]
     blamed = _scan_fixes(path, todo, bound, index, first, cache, _workers(workers), progress, ScanStats())
     shallow = shallow_boundary(path)
+
+    def kept(who: str, fix: _Entry) -> bool:
+        at = index.get(who, -1)
+        return at >= first and who not in shallow and (within is None or line[at].when >= fix.when - within)
+
     return {
         found[e.sha]: {
-            who: n for who, n in blamed.get(e.sha, {}).items() if index.get(who, -1) >= first and who not in shallow
+            who: n
+            for who, n in sorted(blamed.get(e.sha, {}).items(), key=lambda item: index.get(item[0], -1))
+            if kept(who, e)
         }
         for e in entries
     }

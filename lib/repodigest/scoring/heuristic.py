@@ -41,7 +41,7 @@ from functools import lru_cache
 
 from ..config import AreaRule
 from ..levels import Level
-from ..models import Commit
+from ..models import Commit, author_key
 from . import paths
 from .areas import area_weights, file_area, order_areas
 from .change_type import classify
@@ -289,6 +289,12 @@ def measure(commit: Commit, rules: RepoRules = RepoRules()) -> Measured:
     change_type, type_rule = classify(commit.title, names, commit.subject or None)
     file_areas = tuple(file_area(f.path, rules.areas, rules.short_name) for f in commit.files)
     weights = area_weights(zip(file_areas, (f.churn for f in commit.files)))
+    # a fix's primary area is where the fix is: its source files before the tests and docs that come with it
+    lead = (
+        area_weights((area, f.churn) for area, f in zip(file_areas, commit.files) if paths.is_source(f.path))
+        if change_type == "fix"
+        else None
+    )
     authored = commit.authored
     authored_areas = (
         (file_areas,)
@@ -299,7 +305,7 @@ def measure(commit: Commit, rules: RepoRules = RepoRules()) -> Measured:
         change_type=change_type,
         type_rule=type_rule,
         signals=signals_of(commit, change_type),
-        areas=tuple(order_areas(commit.title, weights)),
+        areas=tuple(order_areas(commit.title, weights, lead)),
         file_areas=file_areas,
         area_count=len(weights),
         authored_areas=authored_areas,
@@ -345,7 +351,7 @@ def judge(
         reasons += history_reasons([f.path for f in commit.files], history)
     score = sum(r.points for r in reasons)
     if s.bot and score > p["bot_cap"]:
-        reasons.append(Reason("bot", p["bot_cap"] - score, commit.author_login or commit.author_name))
+        reasons.append(Reason("bot", p["bot_cap"] - score, author_key(commit.main_author)))  # the bot, not the merger
         score = p["bot_cap"]
     elif (
         change_type in ("docs", "test", "ci", "chore")
