@@ -87,10 +87,10 @@ def build_realistic_week(path: Path) -> GitRepo:
     content: dict[str, list[str]] = {}
     serial = 0
 
-    def fresh(name: str, count: int) -> list[str]:
+    def fresh(name: str, count: int) -> list[str]:  # code, not comments: SZZ blames code lines only
         nonlocal serial
         serial += count
-        return [f"# {name}: line {i}" for i in range(serial - count, serial)]
+        return [f"line_{i} = {i}" for i in range(serial - count, serial)]
 
     setup = week["setup"]
     content = {p: fresh(p, n) for p, n in sorted(_setup_sizes(commits).items())}

@@ -172,9 +172,15 @@ def test_the_revert_names_the_commit_it_repaired_and_that_the_previous_rollup_li
     md = week.weekly.markdown()
     short = week.repo.shas["offload-buffer-reuse"][:7]
     assert re.search(rf"↩️ Revert .*: `{short}` .*\(2026-02-13, 🔴 High\) \(🔴 in the previous rollup\)", md)
-    # the period's other fixes are listed too, with what was found of them
-    fixes = {r.fix.commit.sha for r in part.repairs if r.kind == "fix"}
-    assert set(shas(week.repo, "deepseek-shared-expert", "diffusion-warmup-output")) <= fixes
+    # a fix names the commits its changed lines were blamed on (the daily reports' repairs): last week's
+    # shared-expert fusion, whose first lines the fix rewrites; the setup's, for the warm-up fix
+    repaired = {r.fix.commit.sha: [y["commit"].commit.sha for y in r.repaired] for r in part.repairs if r.kind == "fix"}
+    assert repaired[week.repo.shas["deepseek-shared-expert"]] == shas(week.repo, "deepseek-ep-fusion")
+    assert repaired[week.repo.shas["diffusion-warmup-output"]] == shas(week.repo, "setup")
+    assert repaired[week.repo.shas["typo-spec-log"]] == []  # a typo fix is no fix to the labelling's rules
+    fusion = week.repo.shas["deepseek-ep-fusion"][:7]
+    assert re.search(rf"🔧 Fix .*Fix shared expert scaling.*: `{fusion}` \[DeepSeek\] Fuse the shared expert", md)
+    assert "Fixes and reverts with no earlier commit found that they repair: " in md  # the typo fix
 
 
 def test_the_period_against_the_one_before(week):
