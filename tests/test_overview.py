@@ -102,7 +102,7 @@ def test_themes_count_what_the_frame_counts_against_the_baseline(busy):
 
 
 def test_themes_and_the_charts_by_area_count_by_one_rule_and_say_it(busy):
-    digest = build_digest(date="2026-02-16", repos=[str(busy.path)])
+    digest = build_digest(date="2026-02-16", repos=[str(busy.path)], tz="Asia/Shanghai", lang="zh")
     themes = {t.area: t.count for t in digest.overview.themes}
     several = digest.report_frame[digest.report_frame["areas"].map(len) > 1]
     assert len(several) and set(several["areas"].iloc[0][1:]) - set(themes)  # a second area is not counted
