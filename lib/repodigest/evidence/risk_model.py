@@ -40,15 +40,21 @@ import pandas as pd
 
 from ..errors import UserError
 from ..levels import Level
-from .kamei import METRICS, change_metrics
+from .kamei import KAMEI_METRICS, METRICS, change_metrics
 from .labels import observed_until, outcome_known, roc_auc, went_wrong
 from .outcomes import OBSERVATION_DAYS
 
 INSTALL = "pip install 'repodigest[risk]'"
-RAW_METRICS = ("entropy", "fix")  # every other metric enters as log1p
+RAW_METRICS = ("entropy", "fix", "no_src")  # every other metric enters as log1p
 REASON_FLAGS = ("public_api", "security_path", "build_path", "ci_path", "breaking", "bot", "support_only")
 RULE_FEATURES = ("score", *(f"reason_{code}" for code in REASON_FLAGS))
-FEATURE_SETS = {"kamei": METRICS, "rules": RULE_FEATURES, "all": (*METRICS, *RULE_FEATURES)}
+FEATURE_SETS = {
+    "kamei": KAMEI_METRICS,
+    "metrics": METRICS,
+    "rules": RULE_FEATURES,
+    "kamei+rules": (*KAMEI_METRICS, *RULE_FEATURES),
+    "all": (*METRICS, *RULE_FEATURES),
+}
 MIN_POSITIVES = 5  # commits that went wrong, fewest a fit learns from
 MIN_TEST_POSITIVES = 10
 # The held-out commits keep their outcome columns, so the analytics read them (track record by model_level).

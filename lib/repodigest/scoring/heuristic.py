@@ -46,6 +46,7 @@ from . import paths
 from .areas import area_weights, file_area, order_areas
 from .change_type import classify
 from .findings import Finding, findings
+from .fix_history import change_paths, source_files
 
 HIGH_AT = 64
 MEDIUM_AT = 25
@@ -137,6 +138,10 @@ class Signals:
     security_paths: tuple[str, ...] = ()
     build_paths: tuple[str, ...] = ()
     ci_paths: tuple[str, ...] = ()
+    # The same in source files only (scoring.paths.file_kind: the files a later fix can be traced to)
+    source_lines_added: int = 0
+    source_lines_deleted: int = 0
+    source_files: int = 0
 
 
 @dataclass(frozen=True)
@@ -222,12 +227,14 @@ def signals_of(commit: Commit, change_type: str) -> Signals:
     files = commit.files
     names = [f.path for f in files]
     kinds = [_path_kinds(n) for n in names]
-    added = deleted = binary = 0
+    added = deleted = binary = source_added = source_deleted = sources = 0
     churns = []
     for f in files:
         a, d = f.added_lines or 0, f.deleted_lines or 0
         added, deleted, binary = added + a, deleted + d, binary + (1 if f.binary else 0)
         churns.append(a + d)
+        if source_files([change_paths(f.path, f.old_path, f.status)]):
+            source_added, source_deleted, sources = source_added + a, source_deleted + d, sources + 1
     return Signals(
         lines_added=added,
         lines_deleted=deleted,
@@ -245,6 +252,9 @@ def signals_of(commit: Commit, change_type: str) -> Signals:
         security_paths=tuple(n for n, k in zip(names, kinds) if k[2])[:20],
         build_paths=tuple(n for n, k in zip(names, kinds) if k[3])[:20],
         ci_paths=tuple(n for n, k in zip(names, kinds) if k[4])[:20],
+        source_lines_added=source_added,
+        source_lines_deleted=source_deleted,
+        source_files=sources,
     )
 
 
