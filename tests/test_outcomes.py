@@ -5,12 +5,13 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from gitrepo import fast_import_commits
 from repodigest.cache import Cache
 from repodigest.errors import UserError
-from repodigest.evidence import label_outcomes
+from repodigest.evidence import NEWEST, blamed_commits, label_outcomes, observation_point
 from repodigest.evidence.annotate import line_origins
-from repodigest.evidence.fixlines import is_fix
-from repodigest.evidence.outcomes import TABLE
+from repodigest.evidence.fixlines import block_comment_lines, is_fix
+from repodigest.evidence.outcomes import RULES_VERSION, TABLE
 
 START = datetime.fromisoformat("2025-01-01T10:00:00+00:00")
 BODY = "".join(f"def f{i}(x):\n    return x + {i}\n\n" for i in range(10))
@@ -159,7 +160,7 @@ def test_a_warm_run_blames_nothing(history, tmp_path):
     assert cold.stats.blamed_files == 1 and warm.stats.blamed_files == 0 and warm.stats.cached_fixes == 1
     assert dict(warm) == dict(cold) and warm[feature].fixed_by == (fix,)
     key = f"{repo.path.resolve()}|"
-    stored = [v for k, v in cache.get_many(TABLE, [f"{key}1|{fix}"]).items()]
+    stored = [v for k, v in cache.get_many(TABLE, [f"{key}{RULES_VERSION}|{fix}"]).items()]
     assert stored and stored[0]["blamed"] == {feature: 1}
 
 
@@ -287,3 +288,102 @@ def test_a_missing_object_on_the_way_back_is_counted_too(history):
     (repo.path / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
     out = labels(repo, [feature])
     assert not out[feature].later_fixed and out.stats.unreadable == 1
+
+
+def test_a_submodule_pointer_is_never_blamed(make_repo):
+    repo = make_repo()
+    fast_import_commits(
+        repo.path,
+        [
+            {
+                "message": "Initial",
+                "date": 1735725600,
+                "files": {"src/app.py": BODY},
+                "gitlinks": {"vendored-meson/meson": "a" * 40},
+            },
+            {"message": "Update meson", "date": 1735812000, "gitlinks": {"vendored-meson/meson": "b" * 40}},
+            {
+                "message": "Fix the build with the new meson",
+                "date": 1736676000,
+                "files": {"src/app.py": edit(BODY, "return x + 3", "return x - 3")},
+                "gitlinks": {"vendored-meson/meson": "c" * 40},
+            },
+        ],
+    )
+    shas = repo.git("rev-list", "--reverse", "HEAD").split()
+    out = labels(repo, shas[:2])
+    assert not out[shas[1]].later_fixed  # its one line is the pointer the fix moved on
+    assert out[shas[0]].fixed_by == (shas[2],)  # the code line still counts
+    assert out.stats.skipped["files"] == 1 and out.stats.blamed_files == 1
+
+
+C_BODY = "/*\n * Add two numbers.\n * Overflow is the caller's.\n */\nint add(int a, int b)\n{\n    return a + b;\n}\n"
+
+
+def test_lines_of_a_c_block_comment_are_not_blamed(make_repo):
+    repo = make_repo()
+    repo.commit("Initial", day(0), {"src/add.c": "int zero = 0;\n"})
+    code = repo.commit("Add add()", day(1), {"src/add.c": "int zero = 0;\n" + C_BODY})
+    wording = "int zero = 0;\n" + edit(edit(C_BODY, "Add two", "Sum two"), "caller's.", "caller's, see add.h.\n */")
+    comment = repo.commit("Reword the comment", day(2), {"src/add.c": wording.replace(" */\n */", " */")})
+    reworded = (repo.path / "src/add.c").read_text()
+    fixed = edit(edit(reworded, "/*\n * Sum two", "/* Sum two"), " * Overflow is the caller's, see add.h.\n */\n", "")
+    fix = repo.commit("Fix the comment of add()", day(3), {"src/add.c": fixed})
+    out = labels(repo, [code, comment])
+    assert not out[comment].later_fixed and not out[code].later_fixed  # a fix of comments blames no code
+    assert out.stats.skipped["lines"] >= 3
+    wrong = edit(fixed, "return a + b;", "return a + b + 0;")
+    real = repo.commit("Fix add() off by zero", day(4), {"src/add.c": wrong})
+    assert labels(repo, [code])[code].fixed_by == (real,)
+    assert fix not in labels(repo, [code])[code].fixed_by
+
+
+def test_a_merge_that_says_nothing_is_no_fix_whatever_its_branch_is_called(make_repo):
+    for title in ("Merge pull request #28642 from someone/issue-28641", "Merge branch 'issue-28641'"):
+        assert not is_fix(title, ["src/a.py"]) and not is_fix(title + "\n\n", ["src/a.py"])
+        assert is_fix(title + "\n\nBUG: fix the overflow in add", ["src/a.py"])  # its body is what it says
+    repo = make_repo()
+    repo.commit("Initial", day(0), {"src/a.py": "a = 1\nb = 2\n"})
+    change = repo.commit("Change b", day(1), {"src/a.py": "a = 1\nb = 3\n"})
+    repo.commit("Merge pull request #9 from someone/fix-b", day(2), {"src/a.py": "a = 1\nb = 4\n"})
+    repo.commit("Merge branch 'bugfix-b'", day(3), {"src/a.py": "a = 1\nb = 5\n"})
+    out = labels(repo, [change])
+    assert not out[change].later_fixed and out.stats.fix_commits == 0
+
+
+def test_the_point_of_observation_is_the_lines_newest_commit_at_the_moment_asked(history):
+    repo, base, feature, src = history
+    fix = repo.commit("Fix wrong factor in f3", day(30), {"src/app.py": edit(src, "return x * 3", "return x * 4")})
+    tip = repo.commit("Add docs page", day(200), {"docs/more.md": "more\n"})
+    assert observation_point(repo.path).sha == tip and observation_point(repo.path, NEWEST).sha == tip
+    assert observation_point(repo.path, (START + timedelta(days=30)).date()).sha == fix  # the end of that day
+    assert observation_point(repo.path, (START + timedelta(days=29)).date().isoformat()).sha == feature
+    assert observation_point(repo.path, day(29.9)).sha == feature and observation_point(repo.path, fix[:10]).sha == fix
+    assert observation_point(repo.path, "2024-12-31") is None  # before the first commit
+    seen = labels(repo, [feature], as_of=day(29.9))
+    assert not seen[feature].later_fixed and seen.observed.sha == feature and seen.cut_short() == [feature]
+    assert labels(repo, [feature], as_of=fix)[feature].fixed_by == (fix,)
+
+
+def test_what_a_fix_repairs_is_the_same_blame_on_its_own(history, tmp_path):
+    repo, base, feature, src = history
+    fix = repo.commit("Fix wrong factor in f3", day(30), {"src/app.py": edit(src, "return x * 3", "return x * 4")})
+    other = repo.commit("Add a docs page", day(31), {"docs/more.md": "more\n"})
+    cache = Cache(tmp_path / "c")
+    assert blamed_commits(repo.path, [fix, other], since=START, cache=cache) == {fix: {feature: 1}, other: {}}
+    assert blamed_commits(repo.path, [fix], since=START + timedelta(days=11), cache=cache) == {fix: {}}  # too old
+    assert labels(repo, [feature], cache=cache).stats.cached_fixes == 1  # the outcomes reuse its blame
+
+
+@pytest.mark.parametrize(
+    "lines, expected",
+    [
+        (["/*", " * Add two numbers.", " */", "int add(int a, int b);"], [True, True, True, False]),
+        ([" * a continuation whose opening is above the hunk", " * more */"], [True, True]),
+        (["/* one */ int y;", "/** doc */", "*p = 1;", "x = a */ b;"], [False, True, False, False]),
+        (["int y; /* opens here", "   plain words", "*/"], [False, True, True]),
+        (['const glob = "src/*.c";', "x = 1;"], [False, False]),  # a "/*" inside a string opens nothing
+    ],
+)
+def test_block_comment_lines(lines, expected):
+    assert block_comment_lines(lines) == expected

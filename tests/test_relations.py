@@ -20,6 +20,7 @@ from mdcheck import anchors_resolve
 from published import save
 from repodigest import build_digest
 from repodigest.config import RepoConfig, Settings
+from repodigest.explore import load_range
 from repodigest.frame import read_frame
 from repodigest.scoring import assess
 from repodigest.scoring.relations import RUN_GAP, part_marker, relate
@@ -101,6 +102,23 @@ def test_one_lookup_per_revert_and_none_when_the_window_holds_the_reverted_commi
     assert related(repo.path, find, window_days=30).reverted_by[old] == (revert,) and calls == []
     wide = build_digest(date="2026-02-16", repos=[str(repo.path)], window_days=30)
     assert wide.frame.set_index("sha").loc[old, "reverted_by"] == [revert]
+
+
+def test_the_report_and_the_outcomes_name_the_same_reverted_commit(make_repo):
+    """Two commits share a title and the line's committer dates do not rise: the reverted one is the
+    newest by committer date, in the related commits and in the outcomes alike (scoring.reverts)."""
+    repo = make_repo()
+    repo.commit("Initial", "2026-02-01T10:00:00+08:00", {"src/a.py": "a = 1\n"})
+    first = repo.commit("Add the cache", "2026-02-10T10:00:00+08:00", {"src/a.py": "a = 1\ncache = {}\n"})
+    second = repo.commit("Add the cache", "2026-02-08T10:00:00+08:00", {"src/b.py": "cache = []\n"})  # dated back
+    revert = repo.commit('Revert "Add the cache"', "2026-02-12T10:00:00+08:00", {"src/a.py": "a = 1\n"})
+    digest = load_range(
+        "2026-02-01", "2026-02-12", repos=[str(repo.path)], tz="Asia/Shanghai", outcomes=True, progress=False
+    )
+    frame = digest.frame.set_index("sha")
+    assert frame.loc[revert, "reverts"][0]["sha"] == first
+    assert frame.loc[first, "reverted_by"] == [revert] and bool(frame.loc[first, "later_reverted"])
+    assert frame.loc[second, "reverted_by"] == [] and not bool(frame.loc[second, "later_reverted"])
 
 
 def test_gits_own_message_names_the_commit_by_sha(make_repo):

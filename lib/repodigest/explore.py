@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import fnmatch
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 
 from .charts.html import figure_html
 from .config import load_settings
 from .errors import UserError
+from .evidence.outcomes import NEWEST
 from .pipeline import Digest, build_digest
 from .sources import resolve_day
 from .window import parse_date, resolve_tz
@@ -25,6 +26,7 @@ def load_range(
     config: str | None = None,
     default_days: int = 14,
     analyze: bool = False,
+    as_of: str | date | datetime | None = NEWEST,
     **options,
 ) -> Digest:
     """Every commit from ``start`` to ``end`` (inclusive), scored and framed. Default ``end``: the latest
@@ -32,7 +34,9 @@ def load_range(
     with one ``git log`` for the whole range, GitHub day by day from the cache. Never starts an LLM
     request unless ``analyze=True``, which first states how many it will make (``digest.llm_plan``);
     otherwise the analyses the cache holds are shown. The day-at-a-glance overview is left out
-    (``overview=True`` builds it)."""
+    (``overview=True`` builds it). Outcomes (``outcomes=True``) are observed ``as_of`` the clone's newest
+    commit (what is known now); ``as_of`` takes a date, a datetime or a revision instead
+    (evidence.observation_point), and a note names the commits whose observation period it cuts short."""
     settings = load_settings(config, repos=repos, tz=tz)
     zone = resolve_tz(settings.tz)
     last = resolve_day(settings, end)
@@ -45,6 +49,7 @@ def load_range(
         days=days,
         settings=settings.model_copy(update={"window_days": days}),
         analyze=analyze,
+        as_of=as_of,
         max_days=days,
         **{"overview": False, **options},
     )

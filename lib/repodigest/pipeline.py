@@ -22,7 +22,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date as Date
-from datetime import timedelta
+from datetime import datetime, timedelta
 from operator import itemgetter
 from typing import TYPE_CHECKING
 
@@ -45,7 +45,7 @@ from .i18n import strings
 from .levels import LEVELS
 from .models import Commit
 from .report import build_context, render_markdown
-from .report.notes import gap_notes, heuristic_note, pull_request_notes
+from .report.notes import cut_short_notes, gap_notes, heuristic_note, pull_request_notes
 from .report.overview import Overview, build_overview, worded
 from .scoring import Assessment, History, Measured, RepoRules, judge, measure
 from .scoring.relations import Relations, relate
@@ -107,7 +107,9 @@ class Evidence:
     outcomes: pd.DataFrame | None = None  # evidence.outcome_table of the frame's commits
     risk: pd.Series | None = None  # sha -> the learned model's risk
     levels: pd.Series | None = None  # sha -> the learned level, where the model beat the rules
-    records: Mapping[str, dict] = field(default_factory=dict)  # repo -> the track-record line's figures
+    # repo -> the track-record line's figures: {days, count (commits whose outcome is known), went_wrong,
+    # levels: {level: {commits, went_wrong}}}, with {model_auc, rules_auc, learned} when the model ran
+    records: Mapping[str, dict] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
 
 
@@ -275,6 +277,34 @@ def score(loaded: Loaded, signals: Signals) -> tuple[tuple[Commit, Assessment], 
     )
 
 
+def earlier_history(
+    loaded: Loaded, name: str, repos: Mapping[str, RepoConfig], days: int, *, cache: Cache, progress: bool
+) -> pd.DataFrame:
+    """The commit frame of repository ``name`` over the ``days`` before the report's first day, judged by
+    the report's own stages over that span as one window (load, with_pull_requests, history_signals,
+    score), so its levels are the ones the report showed: the trend days the report's window already
+    read are reused, only older days are read. (Its hotspots and islands are the span's, not each day's
+    window's; they weigh no points.)"""
+    span = Window(loaded.shown.first_day - timedelta(days=1), days, loaded.window.tz)
+    source, start = loaded.sources[name], loaded.window.first_day
+    commits = [(c, m) for c, m in loaded.commits if c.repo == name and span.contains(c.committer_date)]
+    if span.first_day < start:
+        older = (start - span.first_day).days
+        settings = loaded.settings.model_copy(update={"window_days": older})
+        commits += load(settings, start - timedelta(days=1), older, {name: source}, {name: repos[name]}).commits
+    history = Loaded(
+        settings=loaded.settings,
+        window=span,
+        shown=span,
+        sources={name: source},
+        rules={name: loaded.rules[name]},
+        commits=tuple(in_frame_order(commits, itemgetter(0))),
+    )
+    history = with_pull_requests(history, repos, cache=cache, progress=progress)
+    signals = history_signals(history)
+    return frames(history, score(history, signals), Relations(), signals)[0]
+
+
 def gather_evidence(
     loaded: Loaded,
     repos: Mapping[str, RepoConfig],
@@ -282,18 +312,21 @@ def gather_evidence(
     *,
     outcomes: bool,
     horizon_days: float | None,
+    as_of: str | Date | datetime | None,
     risk_model: str,
     track_record: bool,
     cache: Cache,
     progress: bool,
 ) -> Evidence:
-    """The evidence behind the levels, from each clone's or mirror's own history (evidence.outcomes: SZZ):
-    with ``outcomes``, the outcomes of the frame's commits (up to the source's newest commit, or
-    ``horizon_days`` after each); with ``track_record``, how the rules' levels of the ``observation_days``
-    before the report held (the report's line); with ``risk_model="learned"``, a model fitted on the
-    ``evidence_days`` before the report (only outcomes known before its first day), its risk for the frame's
-    commits, and its levels when it beats the rules on the last closed months."""
-    from .analytics import discrimination
+    """The evidence behind the levels, from each clone's or mirror's own history (evidence.outcomes: SZZ),
+    seen from the point of observation ``as_of`` (evidence.observation_point; None: the end of the
+    report's last day, so the report knows nothing later): with ``outcomes``, the outcomes of the frame's
+    commits (up to that point, or ``horizon_days`` after each; a note names the commits whose period it
+    cuts short); with ``track_record``, how the rules' levels of the ``observation_days`` before the
+    report held (the report's line), those commits judged by the report's own stages (earlier_history);
+    with ``risk_model="learned"``, a model fitted on the ``evidence_days`` before the report (only
+    outcomes known before its first day), its risk for the frame's commits, and its levels when it beats
+    the rules on the last closed months."""
     from .analytics import track_record as record_of
     from .evidence import InsufficientHistory, change_metrics, fit_risk_model, label_outcomes, outcome_table
 
@@ -309,56 +342,56 @@ def gather_evidence(
     ]
     first = loaded.shown.first_day
     days = scoring.observation_days
+    point = loaded.shown.last_day if as_of is None else as_of
     tables, risks, levels, records = [], [], [], {}
     for name, source in clones.items():
-        revision = source.revision_at(loaded.shown.end) or source.revision
         frame = commit_frame[commit_frame["repo"] == name]
         older = None
         if track_record or learned:  # the history whose outcomes were known by the report's first day
-            span = scoring.evidence_days if learned else days
-            history = load(
-                loaded.settings.model_copy(update={"window_days": days + span}),
-                first - timedelta(days=1),
-                1,
-                {name: source},
-                {name: repos[name]},
-            )
-            older = to_frame([(c, judge(c, m, history.rules[name])) for c, m in history.commits], loaded.window.tz)
-            older = older[~older["sha"].isin(frame["sha"])]
+            span = days + (scoring.evidence_days if learned else days)
+            older = earlier_history(loaded, name, repos, span, cache=cache, progress=progress)
         shas = [*frame["sha"]] if outcomes or learned else []
         shas += list(older["sha"]) if older is not None else []
-        labelled = (
-            outcome_table(
-                label_outcomes(
-                    source, shas, revision=revision, horizon_days=horizon_days, cache=cache, progress=progress
-                )
+        found = (
+            label_outcomes(
+                source,
+                shas,
+                as_of=point,
+                tz=loaded.window.tz,
+                horizon_days=horizon_days,
+                cache=cache,
+                progress=progress,
             )
             if shas
             else None
         )
-        if outcomes and labelled is not None:
+        labelled = outcome_table(found) if found is not None else None
+        if outcomes and found is not None and labelled is not None:
             tables.append(labelled[labelled.index.isin(frame["sha"])])
-        if older is None or labelled is None:
+            notes += cut_short_notes(
+                found, name, list(frame["sha"]), horizon_days or days, loaded.settings.lang, loaded.window.tz
+            )
+        if older is None:
             continue
-        older = with_outcomes(older, labelled)
+        older = with_outcomes(older, labelled) if labelled is not None else older
         if track_record:
-            known = record_of(older, by="rules_level", days=days, last_days=days).set_index("rules_level")
-            if int(known["commits"].sum()):
-                records[name] = {
-                    "days": days,
-                    "count": int(known["commits"].sum()),
-                    **{
-                        lvl.value: (
-                            None
-                            if lvl.value not in known.index or not known.at[lvl.value, "commits"]
-                            else float(known.at[lvl.value, "share"])
-                        )
-                        for lvl in LEVELS
-                    },
-                    "rules_auc": discrimination(older, days=days),
-                }
-        if learned:
-            both = pd.concat([older, with_outcomes(frame, labelled)], ignore_index=True)
+            table = record_of(older, by="rules_level", days=days, last_days=days).set_index("rules_level")
+            records[name] = {
+                "days": days,
+                "count": int(table["commits"].sum()),
+                "went_wrong": int(table["went_wrong"].sum()),
+                "levels": {
+                    lvl.value: {
+                        key: int(table.at[lvl.value, key]) if lvl.value in table.index else 0
+                        for key in ("commits", "went_wrong")
+                    }
+                    for lvl in LEVELS
+                },
+            }
+        if learned and labelled is not None:
+            both = pd.concat(
+                [older, with_outcomes(frame[~frame["sha"].isin(older["sha"])], labelled)], ignore_index=True
+            )
             metrics = change_metrics(both)  # once: the fit, the risk and the levels all read them
             try:
                 model = fit_risk_model(both, first, tz=loaded.settings.tz, days=days, metrics=metrics)
@@ -498,6 +531,7 @@ def build_digest(
     overview: bool = True,
     outcomes: bool = False,
     horizon_days: float | None = None,
+    as_of: str | Date | datetime | None = None,
     risk_model: str | None = None,
     track_record: bool | None = None,
     **source_options,
@@ -508,10 +542,13 @@ def build_digest(
     analyses the cache holds (no request, key or not); True states how many requests it will make
     (``Digest.llm_plan``, printed to stderr), then makes them. ``max_days`` bounds ``days``;
     ``overview=False`` leaves the day at a glance out (exploration of long ranges). ``outcomes``: label
-    the frame's commits with what happened to them later (clones and mirrors: SZZ), up to the source's
-    newest commit or ``horizon_days`` after each; ``risk_model``: "rules" or "learned" (default: the
-    config's ``[scoring] risk_model``); ``track_record``: the report's line on how past levels held
-    (default: the config's, when the overview is built).
+    the frame's commits with what happened to them later (clones and mirrors: SZZ), up to the point of
+    observation or ``horizon_days`` after each; ``as_of``: that point for the outcomes, the track record
+    and the learned model (evidence.observation_point): None, the end of the report's last day (a
+    report knows nothing later); ``"newest"``, the clone's newest commit; a date, a datetime or a
+    revision; ``risk_model``: "rules" or "learned" (default: the config's ``[scoring] risk_model``);
+    ``track_record``: the report's line on how past levels held (default: the config's, when the
+    overview is built).
     """
     settings = settings or load_settings(config, repos=repos, tz=tz, lang=lang, window_days=window_days)
     report_days = check_days(days, "days", max_days)
@@ -533,6 +570,7 @@ def build_digest(
         commit_frame,
         outcomes=outcomes,
         horizon_days=horizon_days,
+        as_of=as_of,
         risk_model=risk_model or settings.scoring.risk_model,
         cache=cache,
         progress=progress,

@@ -39,6 +39,7 @@ _LOG = (
     "--no-color",
     "--no-ext-diff",
     "--no-textconv",
+    "--submodule=short",
 )
 
 

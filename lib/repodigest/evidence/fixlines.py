@@ -2,8 +2,10 @@
 modifies, read for many commits at once (``git log --no-walk``: their files, then their patches).
 
 **The change's own words.** GitHub's merge button titles a merge ``Merge pull request #N from
-owner/branch`` and puts the pull request's title in the body: for such a merge the body is the
-message that counts (:func:`change_message`), so a merged ``Revert "x"`` or ``Fix y`` reads as one.
+owner/branch`` and puts the pull request's title in the body; git titles one ``Merge branch 'topic'``.
+For a merge title the body is the message that counts (:func:`change_message`), so a merged
+``Revert "x"`` or ``Fix y`` reads as one, and a merge with an empty body says nothing: its branch name
+(``issue-28641``, ``fix-ci``) is a label, never read as a fix or a revert.
 
 **Fix commits** (:func:`is_fix_title`, then :func:`is_fix`): the change type of
 :func:`repodigest.scoring.change_type.classify` is ``fix`` for the change's title and paths (a
@@ -30,9 +32,13 @@ their numbers in the parent, where the parent's path is the one before a rename.
   sweeps of 17 and 22 files are already out by their words);
 - hunks that delete more than ``MAX_HUNK_LINES`` lines (a rewrite or a deleted file says which code
   was replaced, not which line was wrong);
-- blank lines, comment-only lines (``#`` in Python and shell-like files, ``//`` in C-like ones), and
-  lines whose text returns among the hunk's added lines once whitespace is removed (re-indented or
-  re-wrapped, not changed).
+- submodule pointers (gitlinks, mode 160000: ``Subproject commit <sha>`` is no line of code);
+- blank lines, comment-only lines (``#`` in Python and shell-like files; ``//`` in C-like ones, and
+  there lines of a block comment: a line opening ``/*`` with no code after the comment, a `` * ``
+  continuation, a line closing ``*/`` with nothing after it, and the lines between an opening and a
+  closing within the hunk; a block comment's plain lines whose opening lies before the hunk are not
+  recognised), and lines whose text returns among the hunk's added lines once whitespace is removed
+  (re-indented or re-wrapped, not changed).
 A fix's own added lines are never blamed: they are not in its parent.
 """
 
@@ -49,7 +55,7 @@ from ..errors import SourceError
 from ..scoring import paths
 from ..scoring.change_type import classify
 from ..sources.local_git import run_git
-from ..sources.message import MERGE_PULL, split_message
+from ..sources.message import merge_title, split_message
 
 MAX_HUNK_LINES = 100
 MAX_FIX_FILES = 20
@@ -59,6 +65,10 @@ MECHANICAL = re.compile(
     re.IGNORECASE,
 )
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+\d+(?:,\d+)? @@")
+# A diff header naming mode 160000: the file is a submodule pointer (a gitlink), before or after.
+GITLINK = re.compile(
+    r"^(?:index [0-9a-f]+\.\.[0-9a-f]+ 160000|(?:new|deleted) file mode 160000|(?:old|new) mode 160000)$"
+)
 _COMMENT = {
     "#": {".py", ".pyi", ".pyx", ".sh", ".bash", ".rb", ".pl", ".r", ".jl", ".cmake"},
     "//": {
@@ -89,10 +99,12 @@ _COMMENT = {
 
 
 def change_message(message: str) -> str:
-    """The message that describes the change: a GitHub merge's body (the pull request's title first),
-    else the message itself."""
+    """The message that describes the change: for a merge title (GitHub's ``Merge pull request #N from
+    owner/branch``, git's ``Merge branch 'topic'``: :func:`~repodigest.sources.message.merge_title`) its
+    body (the pull request's title first), which is empty when the merge says nothing, since a branch
+    name is a label, not a sentence; else the message itself."""
     title, body = split_message(message or "")
-    return body if MERGE_PULL.match(title) and body.strip() else (message or "")
+    return body if merge_title(title, "") is not None else (message or "")
 
 
 def is_fix_title(message: str) -> bool:
@@ -141,6 +153,48 @@ def _ignorable(text: str, suffix: str) -> bool:
     return any(stripped.startswith(mark) and suffix in exts for mark, exts in _COMMENT.items())
 
 
+def _after_close(text: str, at: int) -> tuple[bool, bool]:
+    """(only comment follows the ``*/`` at ``at``, a new block comment opens and stays open)."""
+    rest = text[at + 2 :].strip()
+    if not rest or rest.startswith("//"):
+        return True, False
+    if rest.startswith("/*"):
+        return True, "*/" not in rest[2:]
+    return False, False
+
+
+def block_comment_lines(lines: list[str]) -> list[bool]:
+    """Which of ``lines`` (consecutive lines of a C-like file) are block-comment lines, by the module's
+    rule: opened by ``/*`` with no code after the comment, a `` * `` continuation, closed by ``*/`` with
+    nothing after it, or between an opening and its closing."""
+    found, inside = [], False
+    for text in lines:
+        s = text.strip()
+        close = s.find("*/")
+        if inside or s.startswith("/*"):
+            start = 0 if inside else 2
+            close = s.find("*/", start)
+            if close < 0:
+                found.append(True)
+                inside = True
+            else:
+                only, inside = _after_close(s, close)
+                found.append(only)
+        elif s == "*" or s.startswith("* ") or (close >= 0 and "/*" not in s[:close]):
+            only = True if close < 0 else _after_close(s, close)[0]
+            found.append(only)
+        else:
+            found.append(False)
+            opened = s.rfind("/*")
+            inside = (  # code, then a comment that stays open (not a "/*" inside a string: "src/*.c")
+                opened >= 0
+                and "*/" not in s[opened + 2 :]
+                and s[:opened].count('"') % 2 == 0
+                and s[:opened].count("`") % 2 == 0
+            )
+    return found
+
+
 class _Hunk:
     def __init__(self, start: int, count: int):
         self.start, self.count = start, count
@@ -155,9 +209,10 @@ def _close(fix: FixLines, path: str | None, hunk: _Hunk | None) -> None:
         fix.skipped["hunks"] += 1
         return
     suffix = PurePosixPath(path).suffix.lower()
+    blocks = block_comment_lines(hunk.deleted) if suffix in _COMMENT["//"] else [False] * len(hunk.deleted)
     kept = []
     for offset, text in enumerate(hunk.deleted):
-        if _ignorable(text, suffix) or "".join(text.split()) in hunk.added:
+        if blocks[offset] or _ignorable(text, suffix) or "".join(text.split()) in hunk.added:
             fix.skipped["lines"] += 1
         else:
             kept.append(hunk.start + offset)
@@ -170,15 +225,20 @@ def _parse_one(sha: str, text: str) -> FixLines:
     old: str | None = None  # the parent's path of the current file, None when it is skipped
     hunk: _Hunk | None = None
     header = False  # between "diff --git" and the first hunk
+    gitlink = False  # the file is a submodule pointer
     for line in text.split("\n"):
         if line.startswith("diff --git "):
             _close(fix, old, hunk)
-            old, hunk, header = None, None, True
+            old, hunk, header, gitlink = None, None, True, False
+        elif header and GITLINK.match(line):
+            gitlink = True
         elif header and line.startswith("--- "):
             old = diff_path(line[4:])
         elif header and line.startswith("+++ "):
             header = False
-            if old is not None and paths.file_kind(old) != "source":
+            if gitlink and old is not None:
+                fix.skipped["files"] += 1
+            if old is not None and (gitlink or paths.file_kind(old) != "source"):
                 old = None
         elif header and line.startswith("Binary files "):
             header = False
@@ -212,6 +272,7 @@ _SHOW = (
     "--no-color",
     "--no-ext-diff",
     "--no-textconv",
+    "--submodule=short",  # a gitlink as its two shas, whatever diff.submodule says
     f"--format={RECORD}%H",
 )
 BATCH = 200  # commits per git process (the batches run in parallel)
@@ -295,6 +356,6 @@ def read_fixes(path: Path, messages: dict[str, str], workers: int) -> dict[str, 
                 del fixes[sha]
                 continue
             read[sha].fix, read[sha].files = True, fixes[sha].files
-            read[sha].skipped["files"] = fixes[sha].skipped["files"]
+            read[sha].skipped["files"] += fixes[sha].skipped["files"]  # and the gitlinks the patch showed
             fixes[sha] = read[sha]
     return fixes

@@ -1,14 +1,18 @@
 """Outcomes of past commits: was a commit later reverted, or later fixed (SZZ), and how soon.
 
-Source: a local clone or bare mirror, on the first-parent line of a revision (a merge is the change
-it lands, read as its diff against its first parent). For each labelled commit ``c``, the *later*
-commits are those after it on that line whose committer date is at most ``c``'s outcome horizon.
+Source: a local clone or bare mirror, on the first-parent line of a branch (a merge is the change
+it lands, read as its diff against its first parent), seen from a **point of observation**
+(``as_of``, :func:`observation_point`): the newest commit on the line at a moment (a date, a
+datetime) or a revision; nothing after it is read. Exploration observes from the clone's newest
+commit, the daily report from the end of its day (it knows nothing later). For each labelled commit
+``c``, the *later* commits are those after it on that line, up to the point of observation, whose
+committer date is at most ``c``'s outcome horizon.
 
-- **Reverted**: a later commit's message (:func:`~repodigest.evidence.fixlines.change_message`: for
-  a GitHub merge, the pull request's title) says ``This reverts commit <sha>`` naming ``c``, or its
-  title is ``Revert "<title>"`` where ``<title>`` is ``c``'s title, equal or equal but for GitHub's
-  `` (#N)`` (:func:`~repodigest.sources.message.revert_target`, ``same_title``); a title names the
-  newest earlier commit with that title.
+- **Reverted**: a later commit reverts ``c`` by the report's own rule
+  (:func:`~repodigest.scoring.reverts.reverted_commit`: ``This reverts commit <sha>`` naming ``c``,
+  else ``Revert "<title>"`` quoting ``c``'s title, equal or equal but for GitHub's `` (#N)``, when
+  ``c`` is the newest earlier labelled commit with that title), read in the change's own words
+  (:func:`~repodigest.evidence.fixlines.change_message`: for a GitHub merge, the pull request's title).
 - **Fixed** (SZZ: Śliwerski, Zimmermann and Zeller 2005): each later fix commit (the rule and the
   lines skipped are in :mod:`repodigest.evidence.fixlines`) has the lines it deletes or modifies
   blamed in its first parent; the commits blame names are fixed by it. The blame is
@@ -25,12 +29,16 @@ commits are those after it on that line whose committer date is at most ``c``'s 
   older line, so a boundary commit is never labelled fixed (those lines are counted in
   ``boundary_lines``).
 - ``days_to_fix``: days from ``c``'s committer date to its first fix or revert.
-- ``outcome_horizon``: the last moment an outcome could be seen: the source's newest commit date
-  (the revision's tip), or ``c`` + ``horizon_days`` when given, whichever is earlier.
+- ``outcome_horizon``: the last moment an outcome could be seen: the point of observation's committer
+  date, or ``c`` + ``horizon_days`` when given, whichever is earlier.
 - ``status``: ``open`` while the observation period (``horizon_days``, default
-  ``OBSERVATION_DAYS`` = 90: about three months) has not passed by the newest commit, whatever was
-  seen so far (so a rate over the closed commits is not inflated by young commits that were fixed
-  early while their young clean peers are left out); else ``reverted``, ``fixed`` or ``clean``.
+  ``OBSERVATION_DAYS`` = 90: about three months) has not passed by the point of observation, whatever
+  was seen so far (so a rate over the closed commits is not inflated by young commits that were fixed
+  early while their young clean peers are left out); else ``reverted``, ``fixed`` or ``clean``. An
+  open commit's horizon is *cut short* by the point of observation (:meth:`Outcomes.cut_short`).
+
+What one fix repairs (:func:`blamed_commits`: fix -> the earlier commits its lines are blamed on) is
+the same SZZ step on its own, for a day's fixes.
 
 Cost and cache: one ``git log`` lists the first-parent line (messages only, stopping at the oldest
 labelled commit); for the fix commits not cached, two ``git log --no-walk`` per batch of 200 read
@@ -45,22 +53,25 @@ Labels are composed in memory, so a warm run reads the line and the cache only.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
 from ..cache import Cache
 from ..errors import SourceError, UserError
+from ..scoring.reverts import reverted_commit
 from ..sources.local_git import repository_root, run_git, shallow_boundary, stream_git
-from ..sources.message import revert_target, same_title, split_message
+from ..sources.message import revert_target, split_message
 from .annotate import line_origins
 from .fixlines import change_message, is_fix_title, read_fixes
 
 OBSERVATION_DAYS = 90
-RULES_VERSION = 1  # bump when the fix rule, the skipped lines or the blame options change
+RULES_VERSION = 2  # bump when the fix rule, the skipped lines or the blame options change
 TABLE = "szz_fixes"
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _LINE_FORMAT = "--format=\x1e%H%x00%P%x00%cI%x00%B%x00"
 
 
@@ -93,10 +104,26 @@ class ScanStats:
     boundary_lines: int = 0  # lines blame gave to a shallow clone's boundary commit
 
 
+@dataclass(frozen=True)
+class Observed:
+    """The point of observation: the newest commit on the branch's first-parent line at the moment
+    asked for (``as_of``), and its committer date; nothing after it is seen."""
+
+    sha: str
+    when: datetime
+
+
 class Outcomes(dict):
-    """sha -> :class:`Outcome`, with the run's :class:`ScanStats` as ``stats``."""
+    """sha -> :class:`Outcome`, with the run's :class:`ScanStats` as ``stats`` and the point of
+    observation as ``observed`` (None when the line held no commit at that point)."""
 
     stats: ScanStats
+    observed: Observed | None = None
+
+    def cut_short(self) -> list[str]:
+        """The keys of the commits whose observation period the point of observation cuts short (``open``),
+        oldest first."""
+        return [key for key, o in self.items() if o.status == "open"]  # labelled oldest first
 
 
 @dataclass
@@ -105,6 +132,54 @@ class _Entry:
     parents: tuple[str, ...]
     when: datetime
     message: str
+
+
+NEWEST = "newest"  # as_of: the branch's newest commit
+
+
+def _moment(value: datetime | date | str, tz: tzinfo) -> datetime | None:
+    """``as_of`` as a moment (a date: the end of that day in ``tz``; a naive datetime: in ``tz``), or None
+    when it is a revision."""
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            value = date.fromisoformat(text) if _ISO_DAY.match(text) else datetime.fromisoformat(text)
+        except ValueError:
+            return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo is not None else value.replace(tzinfo=tz)
+    return datetime.combine(value + timedelta(days=1), time(0), tz) - timedelta(seconds=1)
+
+
+def observation_point(
+    source, as_of: datetime | date | str | None = None, *, revision: str | None = None, tz: tzinfo | None = None
+) -> Observed | None:
+    """The point outcomes are observed from: on the first-parent line of ``revision`` (default: the
+    source's branch, else ``HEAD``), the newest commit at ``as_of``: None or ``"newest"`` (:data:`NEWEST`)
+    the line's newest commit; a ``date`` (or ``YYYY-MM-DD``) the end of that day in ``tz`` (default UTC);
+    a ``datetime`` (or an ISO 8601 string) that moment; any other string a revision (a sha, a tag), which
+    is the point itself. None when the line holds no commit by then; a UserError for an unknown revision."""
+    path = _source_path(source)
+    line = revision or getattr(source, "revision", None) or "HEAD"
+    moment = None if as_of is None or as_of == NEWEST else _moment(as_of, tz or UTC)
+    if moment is None:  # the line's newest commit, or a revision
+        point = line if as_of is None or as_of == NEWEST else str(as_of)
+        sha = run_git(path, "rev-parse", "--verify", "--quiet", f"{point}^{{commit}}", check=False).decode().strip()
+        if not sha:
+            raise UserError(f"revision {point!r} does not exist in {path}")
+    else:
+        _check_revision(path, line)
+        before = f"--before={moment.isoformat()}"
+        sha = run_git(path, "rev-list", "-1", "--first-parent", before, line, "--", check=False).decode().strip()
+        if not sha:
+            return None
+    when = run_git(path, "log", "-1", "--format=%cI", sha, "--").decode().strip()
+    return Observed(sha, datetime.fromisoformat(when))
+
+
+def _check_revision(path: Path, revision: str) -> None:
+    if not run_git(path, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}", check=False).strip():
+        raise UserError(f"revision {revision!r} does not exist in {path}")
 
 
 def _source_path(source) -> Path:
@@ -119,9 +194,10 @@ def _source_path(source) -> Path:
         ) from None
 
 
-def _first_parent_line(path: Path, revision: str, wanted: set[str]) -> Iterator[_Entry]:
-    """The first-parent line of ``revision``, newest first; stops once every ``wanted`` sha was seen."""
-    missing, buffer = set(wanted), b""
+def _first_parent_line(path: Path, revision: str, wanted: set[str] | None) -> Iterator[_Entry]:
+    """The first-parent line of ``revision``, newest first; stops once every ``wanted`` sha was seen
+    (None: the whole line)."""
+    missing, buffer = set(wanted or ()), b""
     args = ("-c", "log.showSignature=false", "log", "--first-parent", "--no-color", _LINE_FORMAT, revision, "--")
     for chunk in stream_git(path, *args):
         records = (buffer + chunk).split(b"\x1e")
@@ -131,7 +207,7 @@ def _first_parent_line(path: Path, revision: str, wanted: set[str]) -> Iterator[
                 entry = _entry(record)
                 yield entry
                 missing.discard(entry.sha)
-                if not missing:
+                if wanted is not None and not missing:
                     return
     if buffer.strip():
         yield _entry(buffer)
@@ -206,21 +282,27 @@ def _scan_fixes(
     return out
 
 
+@dataclass(frozen=True)
+class _Titled:
+    sha: str
+    title: str  # the change's title (change_message: a GitHub merge's pull request)
+
+
 def _reverts(later: list[_Entry], labelled: list[_Entry], order: dict[str, int]) -> dict[str, list[_Entry]]:
-    """labelled sha -> the ``later`` commits that revert it (module rules), oldest first; ``order`` is
-    each commit's place on the first-parent line."""
-    titles = [(e, split_message(change_message(e.message))[0]) for e in labelled]
+    """labelled sha -> the ``later`` commits that revert it (scoring.reverts: the report's rule), oldest
+    first; ``order`` is each commit's place on the first-parent line."""
+    # Newest first as the frame orders a repository's rows: by committer date, ties in line order.
+    ranked = sorted(labelled, key=lambda e: (e.when, order[e.sha]), reverse=True)
+    titled = [(order[e.sha], _Titled(e.sha, split_message(change_message(e.message))[0])) for e in ranked]
     found: dict[str, list[_Entry]] = {}
     for entry in later:
-        sha, quoted = revert_target(change_message(entry.message))
-        target = None
-        if sha:
-            target = next((e for e, _ in titles if e.sha.startswith(sha)), None)
-        if target is None and quoted:
-            older = [e for e, title in titles if order[e.sha] < order[entry.sha] and same_title(title, quoted)]
-            target = older[-1] if older else None
-        if target is not None and order[target.sha] < order[entry.sha]:
-            found.setdefault(target.sha, []).append(entry)
+        message = change_message(entry.message)
+        if revert_target(message) == (None, None):
+            continue
+        place = order[entry.sha]
+        hit = reverted_commit(message, [t for at, t in titled if at < place])
+        if hit is not None:
+            found.setdefault(hit[0].sha, []).append(entry)
     return found
 
 
@@ -257,23 +339,27 @@ def label_outcomes(
     source,
     commits: Iterable,
     *,
-    revision: str = "HEAD",
+    as_of: datetime | date | str | None = None,
+    revision: str | None = None,
+    tz: tzinfo | None = None,
     horizon_days: float | None = None,
     cache: Cache | None = None,
     progress: bool = True,
     workers: int | None = None,
 ) -> Outcomes:
     """The :class:`Outcome` of each of ``commits`` (shas or objects with ``.sha``) on the first-parent
-    line of ``revision`` in ``source`` (a local clone or mirror: a path, or a source with ``.path``),
-    by the module's rules; keyed as asked. Commits not on that line are left out (``stats.not_on_line``)."""
+    line of ``revision`` (default: the source's branch, else ``HEAD``) in ``source`` (a local clone or
+    mirror: a path, or a source with ``.path``), by the module's rules, as seen from the point of
+    observation ``as_of`` (:func:`observation_point`; default: the line's newest commit); keyed as
+    asked. Commits not on the line at that point are left out (``stats.not_on_line``)."""
     path = _source_path(source)
-    if not run_git(path, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}", check=False).strip():
-        raise UserError(f"revision {revision!r} does not exist in {path}")
+    observed = observation_point(source, as_of, revision=revision, tz=tz)
     wanted = {getattr(c, "sha", c) for c in commits}
     shallow = shallow_boundary(path)
     result = Outcomes()
     result.stats = stats = ScanStats()
-    line = list(_first_parent_line(path, revision, wanted))[::-1]  # oldest first
+    result.observed = observed
+    line = list(_first_parent_line(path, observed.sha, wanted))[::-1] if observed else []  # oldest first
     index = {e.sha: i for i, e in enumerate(line)}
     found = _on_line(wanted, index)
     stats.not_on_line = len(wanted) - len(found)
@@ -290,9 +376,7 @@ def label_outcomes(
     later = [e for e in line[first + 1 :] if e.when <= last_seen]
     fixes = [e for e in later if is_fix_title(e.message)]
     bound = labelled[0].parents[0] if labelled[0].parents else None
-    blamed = _scan_fixes(
-        path, fixes, bound, index, first, cache, workers or min(8, os.cpu_count() or 2), progress, stats
-    )
+    blamed = _scan_fixes(path, fixes, bound, index, first, cache, _workers(workers), progress, stats)
     fixed_by: dict[str, list[_Entry]] = {}
     for entry in fixes:
         for who, n in blamed.get(entry.sha, {}).items():
@@ -312,3 +396,51 @@ def label_outcomes(
         )
     stats.labelled = len(result)
     return result
+
+
+def blamed_commits(
+    source,
+    fixes: Iterable,
+    *,
+    since: datetime,
+    revision: str | None = None,
+    cache: Cache | None = None,
+    progress: bool = False,
+    workers: int | None = None,
+) -> dict[str, dict[str, int]]:
+    """What each of ``fixes`` (shas, or objects with ``.sha``, on the first-parent line of ``revision``,
+    default the source's branch) repairs, by the module's SZZ rules: fix sha -> {earlier commit its
+    deleted or modified lines are blamed on: lines}. Blame reads the line back to the newest commit
+    before ``since`` only, so older commits are never named; a commit the fix-commit rule does not take
+    for a fix maps to {}. Each fix is blamed in its own first parent: the answer is as of the fix."""
+    path = _source_path(source)
+    line_tip = revision or getattr(source, "revision", None) or "HEAD"
+    _check_revision(path, line_tip)
+    wanted = {getattr(f, "sha", f) for f in fixes}
+    line: list[_Entry] = []
+    seen = set()
+    for entry in _first_parent_line(path, line_tip, None):
+        line.append(entry)
+        seen.add(entry.sha)
+        if entry.when < since and wanted <= seen:
+            break
+    line.reverse()  # oldest first
+    index = {e.sha: i for i, e in enumerate(line)}
+    found = _on_line(wanted, index)
+    bound_at = next((i for i in range(len(line) - 1, -1, -1) if line[i].when < since), None)
+    bound = line[bound_at].sha if bound_at is not None else None
+    first = bound_at + 1 if bound_at is not None else 0
+    entries = [line[index[sha]] for sha in found]
+    todo = [e for e in entries if index[e.sha] >= first and is_fix_title(e.message)]
+    blamed = _scan_fixes(path, todo, bound, index, first, cache, _workers(workers), progress, ScanStats())
+    shallow = shallow_boundary(path)
+    return {
+        found[e.sha]: {
+            who: n for who, n in blamed.get(e.sha, {}).items() if index.get(who, -1) >= first and who not in shallow
+        }
+        for e in entries
+    }
+
+
+def _workers(workers: int | None) -> int:
+    return workers or min(8, os.cpu_count() or 2)

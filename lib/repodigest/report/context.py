@@ -10,7 +10,7 @@ Shape::
      legend: str | None (the meaning of the mark after a name the model wrote that is nowhere),
      charts: {anchor, markdown} | None, overview: {...} | None (see report.citations),
      repos: [{name, anchor, summary_anchor, details_anchor, total, counts: {high, medium, low},
-              track_record: str | None (how past levels held: the statistics line), method_url,
+              track_record: str | None (how past levels held: the statistics line),
               per_day: [{day, count}], rows: [{time, author, title, pr_number, pr_url}],
               groups: [{level, anchor, count, entries: [entry]}]}]}
 
@@ -267,32 +267,71 @@ def build_entry(row: Mapping, words: Mapping, anchor: str, analysis: Mapping | N
     return entry
 
 
-METHOD_URL = "https://github.com/repodigest/repodigest/blob/main/docs/analytics.md#did-the-levels-hold"
-
-
 def track_record_line(record: Mapping | None, words: Mapping) -> str | None:
     """The statistics section's line on how a repository's past levels held (pipeline.gather_evidence's
-    figures): the share later fixed or reverted per level, and which levels are in use with both AUCs."""
+    figures): per level of the rules, how many of the commits whose outcome is known were later fixed or
+    reverted, whether 🔴 > 🟡 > 🟢 held, or that nothing can be judged yet; then which judgement the
+    report's levels come from (the rules or the learned model) with both AUCs, when the model ran."""
     if not record:
         return None
     history = words["history"]
-
-    def share(value) -> str:
-        return "–" if value is None else f"{value:.0%}"
-
     parts = []
-    if record.get("count"):
-        parts.append(
-            history["track_record_line"].format(
-                days=record["days"],
-                count=record["count"],
-                **{lvl.value: share(record.get(lvl.value)) for lvl in LEVELS},
+    if "levels" in record:
+        days, count, levels = record["days"], record["count"], record["levels"]
+        if not count:
+            parts.append(history["track_record_none_known"].format(days=days))
+        elif not record["went_wrong"]:
+            parts.append(history["track_record_nothing_wrong"].format(days=days, count=count))
+        else:
+
+            def share(figures: Mapping) -> str:
+                if not figures["commits"]:
+                    return history["track_record_no_commits"]
+                return history["track_record_share"].format(
+                    went_wrong=figures["went_wrong"],
+                    commits=figures["commits"],
+                    share=f"{figures['went_wrong'] / figures['commits']:.0%}",
+                )
+
+            parts.append(
+                history["track_record_line"].format(
+                    days=days, count=count, **{lvl.value: share(levels[lvl.value]) for lvl in LEVELS}
+                )
             )
-        )
+            held = levels_held(levels)
+            parts.append(
+                history[
+                    "track_record_one_level"
+                    if held is None
+                    else "track_record_held"
+                    if held
+                    else "track_record_not_held"
+                ]
+            )
+        parts.append(history["track_record_how"].format(days=days))
     if "model_auc" in record:
         which = history["levels_by_model" if record.get("learned") else "levels_by_rules"]
-        parts.append(which.format(model_auc=f"{record['model_auc']:.2f}", rules_auc=f"{record['rules_auc']:.2f}"))
+        parts.append(which.format(model_auc=_auc(record["model_auc"]), rules_auc=_auc(record["rules_auc"])))
     return " ".join(parts) or None
+
+
+def _auc(value) -> str:
+    """An AUC to two places; a dash when it could not be measured (one class only)."""
+    return "–" if value is None or value != value else f"{value:.2f}"
+
+
+def levels_held(levels: Mapping[str, Mapping]) -> bool | None:
+    """Whether 🔴 > 🟡 > 🟢 held: among the levels with commits whose outcome is known (``levels``: level ->
+    {commits, went_wrong}), each higher level's share later fixed or reverted is above every lower one's
+    (strictly); None when fewer than two levels have such commits."""
+    shares = [
+        levels[lvl.value]["went_wrong"] / levels[lvl.value]["commits"]
+        for lvl in LEVELS
+        if levels.get(lvl.value, {}).get("commits")
+    ]
+    if len(shares) < 2:
+        return None
+    return all(higher > lower for higher, lower in zip(shares, shares[1:]))
 
 
 def build_context(
@@ -365,7 +404,6 @@ def build_context(
             ],
             "groups": [],
             "track_record": track_record_line((track_records or {}).get(name), words),
-            "method_url": METHOD_URL,
         }
         groups = []
         for level in LEVELS:

@@ -37,3 +37,40 @@ def pull_request_notes(lookup, repo: str, lang: str) -> list[str]:
     """One line per kind of gap in the pull-request context of ``repo``."""
     wording = strings(lang)["pr_notes"]
     return [wording[gap.reason].format(repo=repo, count=len(gap.shas), detail=gap.detail) for gap in lookup.gaps]
+
+
+def cut_short_notes(outcomes, repo: str, shas, days: float, lang: str, tz=None) -> list[str]:
+    """What the point of observation of ``outcomes`` (evidence.label_outcomes) leaves unknown among the
+    commits ``shas`` of ``repo``: those whose ``days`` of observation it cuts short (outcome open), and
+    those not on the branch's line by then (no outcome); each named briefly, at most ``NAMED`` shas."""
+    words = strings(lang)["outcome_notes"]
+    wanted = list(dict.fromkeys(shas))
+    observed = outcomes.observed
+    point = (
+        words["point"].format(when=observed.when.astimezone(tz).strftime("%Y-%m-%d %H:%M"), sha=observed.sha[:7])
+        if observed is not None
+        else words["no_point"]
+    )
+    kept = set(wanted)
+    notes = []
+    cut = [sha for sha in outcomes.cut_short() if sha in kept]
+    if cut:
+        notes.append(
+            words["cut_short"].format(
+                repo=repo, point=point, count=len(cut), total=len(wanted), days=f"{days:g}", shas=_named(cut, words)
+            )
+        )
+    missing = [sha for sha in wanted if sha not in outcomes]
+    if missing:
+        notes.append(
+            words["not_on_line"].format(repo=repo, point=point, count=len(missing), shas=_named(missing, words))
+        )
+    return notes
+
+
+NAMED = 3  # shas a note names before it counts the rest
+
+
+def _named(shas: list[str], words: Mapping) -> str:
+    named = ", ".join(sha[:7] for sha in shas[:NAMED])
+    return named if len(shas) <= NAMED else words["and_more"].format(named=named, count=len(shas) - NAMED)

@@ -4,22 +4,16 @@ A function of the scored commits (:func:`relate`) plus one lookup per revert of 
 it returns :class:`Relations`, which the frame keeps in its relation columns (``reverts``,
 ``reverted_by``, ``revert_lived_hours``, ``series``, ``series_index``, ``series_size``, ``series_rule``).
 
-**Reverts.** A commit of the report's days whose message names what it reverts:
-
-1. ``This reverts commit <sha>`` (git's own message) names the commit by sha: it is taken from the
-   frame (same repository, sha prefix), else looked up in the source (one ``git show`` / one REST
-   request or the commit cache).
-2. Else the quoted title of ``Revert "<title>"`` (GitHub's revert button, ``git revert``'s title;
-   ``Revert "Revert "x""`` names the revert ``Revert "x"``), or of a conventional ``revert: <title>``,
-   is matched against the titles of older commits of the same repository, equal or equal but
-   for a squash-merge ``(#N)`` suffix (:func:`~repodigest.sources.message.same_title`): the newest
-   match in the frame, else one lookup in the source's whole history (``git log -F --grep``, or
-   GitHub's commit search), so a revert of a commit from before the trend window is found too.
-3. ``reverts`` holds the reverted commit ``[{sha, title, committed_at, committed_local, url,
-   found_by}]`` (``committed_local`` in the report's time zone; the list is empty
-   when not found), ``reverted_by`` on the reverted commit's row (when it is in the frame) the shas
-   that revert it, and ``revert_lived_hours`` how long the reverted change lived: the revert's
-   committer date minus the reverted commit's.
+**Reverts.** A commit of the report's days that names what it reverts (the rule is
+:mod:`.reverts`, shared with the outcomes of past commits): the reverted commit is taken from the
+loaded commits below it (same repository), else looked up in the source's whole history by the same
+rule (one ``git show`` / one REST request or the commit cache by sha, else ``git log -F --grep`` or
+GitHub's commit search by title), so a revert of a commit from before the trend window is found too.
+``reverts`` holds the reverted commit ``[{sha, title, committed_at, committed_local, url,
+found_by}]`` (``committed_local`` in the report's time zone; the list is empty when not found),
+``reverted_by`` on the reverted commit's row (when it is in the frame) the shas that revert it, and
+``revert_lived_hours`` how long the reverted change lived: the revert's committer date minus the
+reverted commit's.
 
 **Series.** Commits that belong together, numbered in order (``series`` is the sha of the first
 member in the frame, ``series_index`` the member's place, ``series_size`` the count when known):
@@ -47,8 +41,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from ..models import Commit, CommitRef
-from ..sources.message import revert_target, same_title, without_pr_suffix
+from ..sources.message import revert_target
 from .heuristic import Assessment
+from .reverts import reverted_commit
 
 RUN_GAP = timedelta(hours=4)
 RUN_MIN = 3
@@ -121,46 +116,20 @@ def _target(sha: str, title: str, committed_at: datetime, url: str | None, found
     }
 
 
-class _History:
-    """One repository's loaded commits, looked up by sha prefix and by title (built once per relate)."""
-
-    def __init__(self, commits: Sequence[Commit]):
-        self.commits = commits  # newest first
-        self.by_title: dict[str, list[Commit]] = {}
-        for commit in commits:
-            for key in dict.fromkeys((commit.title, without_pr_suffix(commit.title))):
-                self.by_title.setdefault(key, []).append(commit)
-
-    def by_sha(self, prefix: str, other_than: str) -> Commit | None:
-        return next((c for c in self.commits if c.sha.startswith(prefix) and c.sha != other_than), None)
-
-    def newest_titled(self, quoted: str, before: datetime, other_than: str) -> Commit | None:
-        older = [
-            c
-            for c in self.by_title.get(quoted, ())
-            if c.committer_date < before and c.sha != other_than and same_title(c.title, quoted)
-        ]
-        return max(older, key=lambda c: c.committer_date, default=None)
-
-
-def _find_reverted(commit: Commit, history: _History, find: Find | None, tz) -> dict | None:
-    """The commit ``commit`` reverts, by the module's rules 1-2: from the loaded history first, else one lookup."""
+def _find_reverted(commit: Commit, earlier: Sequence[Commit], find: Find | None, tz) -> dict | None:
+    """The commit ``commit`` reverts (scoring.reverts): among the loaded ``earlier`` ones first, else by
+    the same rule in the source's whole history (one lookup by sha, else one by title)."""
+    found = reverted_commit(commit.message, earlier, title=commit.title)
+    if found is not None:
+        hit, how = found
+        return _target(hit.sha, hit.title, hit.committer_date, hit.url, how, tz)
+    if find is None:
+        return None
     sha, quoted = revert_target(commit.message, commit.title)
-    if sha:
-        hit = history.by_sha(sha, commit.sha)
-        if hit is not None:
-            return _target(hit.sha, hit.title, hit.committer_date, hit.url, "sha", tz)
-        ref = find(commit.repo, sha=sha) if find else None
-        if ref is not None:
-            return _target(ref.sha, ref.title, ref.committed_at, ref.url, "sha", tz)
-    if quoted:
-        hit = history.newest_titled(quoted, commit.committer_date, commit.sha)
-        if hit is not None:
-            return _target(hit.sha, hit.title, hit.committer_date, hit.url, "title", tz)
-        ref = find(commit.repo, title=quoted, before=commit.committer_date) if find else None
-        if ref is not None:
-            return _target(ref.sha, ref.title, ref.committed_at, ref.url, "title", tz)
-    return None
+    ref, how = (find(commit.repo, sha=sha) if sha else None), "sha"
+    if ref is None and quoted:
+        ref, how = find(commit.repo, title=quoted, before=commit.committer_date), "title"
+    return _target(ref.sha, ref.title, ref.committed_at, ref.url, how, tz) if ref is not None else None
 
 
 def _reverts(
@@ -170,15 +139,14 @@ def _reverts(
     reverts: dict[str, dict] = {}
     reverted_by: dict[str, list[str]] = {}
     lived: dict[str, float] = {}
-    histories: dict[str, _History] = {}
-    for commit, assessment in commits:
-        if commit.sha not in shown:
+    lines: dict[str, list[Commit]] = {}  # repo -> its commits in frame order (newest first)
+    for commit, _ in commits:
+        lines.setdefault(commit.repo, []).append(commit)
+    place = {c.sha: i for line in lines.values() for i, c in enumerate(line)}
+    for commit, _ in commits:
+        if commit.sha not in shown or revert_target(commit.message, commit.title) == (None, None):
             continue
-        if not (assessment.signals.revert or "This reverts commit" in commit.message):
-            continue
-        if commit.repo not in histories:
-            histories[commit.repo] = _History([c for c, _ in commits if c.repo == commit.repo])
-        target = _find_reverted(commit, histories[commit.repo], find, tz)
+        target = _find_reverted(commit, lines[commit.repo][place[commit.sha] + 1 :], find, tz)
         if target is None:
             continue
         reverts[commit.sha] = target
