@@ -82,7 +82,10 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "lines_added": ("int64", "lines added (LA), binary files not counted"),
     "lines_deleted": ("int64", "lines deleted (LD), binary files not counted"),
     "binary_files": ("int64", "binary files touched"),
-    "source_file_count": ("int64", "source files touched (scoring.paths.file_kind: not tests, docs, CI, build, lockfiles, generated or vendored files)"),
+    "source_file_count": (
+        "int64",
+        "source files touched (scoring.paths.file_kind: not tests, docs, CI, build, lockfiles, generated or vendored files)",
+    ),
     "source_lines_added": ("int64", "lines added to source files"),
     "source_lines_deleted": ("int64", "lines deleted from source files"),
     "directories": ("int64", "distinct directories touched (ND)"),

@@ -43,7 +43,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..scoring.fix_history import change_paths, recent_history
+from ..scoring.fix_history import change_paths, oldest_first, recent_history
 
 KAMEI_METRICS = ("ns", "nd", "nf", "entropy", "la", "ld", "lt", "fix", "ndev", "age", "nuc", "exp", "rexp", "sexp")
 ADDED_METRICS = ("la_src", "ld_src", "nf_src", "no_src", "rfix", "rdev")
@@ -80,9 +80,7 @@ def subsystem(path: str) -> str:
 def time_order(frame: pd.DataFrame) -> np.ndarray:
     """Positions of ``frame``'s rows oldest first by committer date; equal dates keep git's order (the
     frame lists a repository newest first, so ties are read bottom-up)."""
-    seconds = pd.to_datetime(frame["committed_at"], utc=True).astype("int64").to_numpy()
-    backwards = np.arange(len(frame))[::-1]
-    return backwards[np.argsort(seconds[::-1], kind="stable")]
+    return oldest_first(pd.to_datetime(frame["committed_at"], utc=True).astype("int64").to_numpy())
 
 
 def change_metrics(frame: pd.DataFrame) -> pd.DataFrame:

@@ -27,6 +27,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from ..models import Commit
 from .paths import file_kind
 
 RECENT_DAYS = 90
@@ -35,6 +36,14 @@ _DAY = 86400.0
 # One change as the history reads it: when (POSIX seconds), who, whether it is a fix, and per file its
 # path before the change and after it (None when the change deletes the file).
 Change = tuple[float, str, bool, Sequence[tuple[str, str | None]]]
+
+
+def oldest_first(seconds: Sequence[float]) -> np.ndarray:
+    """Positions of commits listed newest first (a frame's order, git's) sorted oldest first by their
+    committer ``seconds``; equal dates keep git's order (read bottom-up)."""
+    values = np.asarray(seconds, dtype=float)
+    backwards = np.arange(len(values))[::-1]
+    return backwards[np.argsort(values[::-1], kind="stable")]
 
 
 def change_paths(path: str, old_path: str | None, status: str | None) -> tuple[str, str | None]:
@@ -76,3 +85,23 @@ def recent_history(changes: Iterable[Change], days: float = RECENT_DAYS) -> np.n
                 history.append((when, i, who, fix))
                 events[after] = history
     return np.array(rows, dtype=int).reshape(-1, 2)
+
+
+def recent_fixes(commits: Sequence[Commit], fixes: Sequence[bool], days: float = RECENT_DAYS) -> dict[str, int]:
+    """sha -> recent fixes (module docstring) of each of one repository's ``commits``, listed newest first
+    (the frame's order), whose fix flags are ``fixes``."""
+    order = oldest_first([c.committer_date.timestamp() for c in commits])
+    # The rules weigh the fixes only: every change is credited to one person.
+    counts = recent_history(
+        (
+            (
+                commits[i].committer_date.timestamp(),
+                "",
+                fixes[i],
+                [change_paths(f.path, f.old_path, f.status) for f in commits[i].files],
+            )
+            for i in order
+        ),
+        days,
+    )
+    return {commits[i].sha: int(n) for i, n in zip(order, counts[:, 0])}
