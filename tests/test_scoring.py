@@ -256,7 +256,6 @@ def rules_day(tmp_path_factory):
     2026-01-20 (before the 14-day window: read from the clone's 90 days before it) and on 2026-02-10.
     """
     from gitrepo import GitRepo
-
     from repodigest import build_digest
 
     root = tmp_path_factory.mktemp("rules")
@@ -287,8 +286,10 @@ def rules_day(tmp_path_factory):
         repo.commit(title, f"2026-02-16T{9 + hour:02d}:00:00+00:00", files)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("REPODIGEST_CACHE_DIR", str(root / "cache"))
-        frame = build_digest(date="2026-02-16", repos=[str(repo.path)], tz="UTC", progress=False).frame
-    return frame.set_index("title")
+        digest = build_digest(date="2026-02-16", repos=[str(repo.path)], tz="UTC", lang="en", progress=False)
+    frame = digest.frame.set_index("title")
+    frame.attrs["markdown"] = digest.markdown()
+    return frame
 
 
 def reason(row, code):
@@ -301,6 +302,8 @@ def test_a_change_touching_no_source_file_is_never_high_by_size(rules_day):
     assert reason(row, "size") == [] and reason(row, "no_source") == [("+8200/-0", 0.0)]
     assert row["rules_level"] != "high"
     assert sum(r["points"] for r in row["reasons"]) == row["score"]  # every point has its reason
+    # The entry says why its 8,200 lines weigh nothing.
+    assert "no source file changed: its +8200/-0 lines (tests, docs, CI, build" in rules_day.attrs["markdown"]
 
 
 def test_source_lines_drive_the_size_points(rules_day):
@@ -318,4 +321,5 @@ def test_recent_fixes_of_the_source_files_add_points_with_their_reason(rules_day
     assert reason(fixed, "recent_fixes") == [("2", 10.0)] and reason(fresh, "recent_fixes") == []
     assert reason(fixed, "size") == reason(fresh, "size")
     assert fixed["score"] - fresh["score"] == 10
+    assert "2 fix commits changed its source files in the 90 days before" in rules_day.attrs["markdown"]
     assert reason(rules_day.loc["fix: engine bug 2"], "recent_fixes") == [("1", 5.0)]  # a trend day's commit too

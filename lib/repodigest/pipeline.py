@@ -355,8 +355,10 @@ def gather_evidence(
     with ``risk_model="learned"``, a model fitted on the ``evidence_days`` before the report (only
     outcomes known before its first day), its risk for the frame's commits, and its levels when it beats
     the rules on the last closed months."""
+    from .analytics import ranking
     from .analytics import track_record as record_of
     from .evidence import InsufficientHistory, change_metrics, fit_risk_model, label_outcomes, outcome_table
+    from .evidence.risk_model import MIN_TEST_POSITIVES
 
     scoring, words = loaded.settings.scoring, strings(loaded.settings.lang)
     learned = risk_model == "learned"
@@ -416,6 +418,14 @@ def gather_evidence(
                     for lvl in LEVELS
                 },
             }
+            rules = ranking(older, as_of=pd.Timestamp(loaded.shown.start), days=days).iloc[0]
+            records[name]["judged"] = {
+                "months": rules["months"],
+                "commits": int(rules["commits"]),
+                "went_wrong": int(rules["went_wrong"]),
+                "rules_auc": float(rules["roc_auc"]),
+                "learned": False,
+            }
         if learned and labelled is not None:
             both = pd.concat(
                 [older, with_outcomes(frame[~frame["sha"].isin(older["sha"])], labelled)], ignore_index=True
@@ -433,11 +443,17 @@ def gather_evidence(
                 levels.append(
                     pd.Series(model.levels(both, metrics, risk=risk)[shown].to_numpy(), index=both.loc[shown, "sha"])
                 )
-            records.setdefault(name, {}).update(
-                model_auc=model.evaluation["model_auc"],
-                rules_auc=model.evaluation["rules_auc"],
-                learned=bool(model.beats_rules),
-            )
+            judged = model.evaluation
+            months = [m["month"] for m in judged["months"]]
+            records.setdefault(name, {})["judged"] = {
+                "months": " – ".join(dict.fromkeys([min(months), max(months)])) if months else "",
+                "commits": int(judged["test"]),
+                "went_wrong": int(judged["test_went_wrong"]),
+                "rules_auc": float(judged["rules_auc"]),
+                "model_auc": float(judged["model_auc"]),
+                "learned": bool(model.beats_rules),
+                "least": MIN_TEST_POSITIVES,
+            }
     return Evidence(
         outcomes=pd.concat(tables) if tables else None,
         risk=pd.concat(risks) if risks else None,

@@ -12,7 +12,7 @@
 | how many people does it lean on? | ``absence_factor(frame, by="area"/None)`` | commits | CHAOSS Contributor Absence Factor |
 | when do people work? | ``activity(frame, tz=...)``, ``busiest(table)`` | commits | OSS Insight, CHAOSS |
 | how much repairs earlier work? | ``fix_revert_rates(frame, by=..., freq=...)`` | commits | Kamei's FIX, reverts |
-| did the levels hold? | ``track_record(frame, by="level")``, ``discrimination(frame, score=...)``, ``calibration(frame)``, ``misses(frame)`` | commits with outcomes | SZZ (Śliwerski et al. 2005), Kamei et al. 2013 |
+| did the levels hold? | ``track_record(frame, by="level")``, ``discrimination(frame, score=...)``, ``calibration(frame)``, ``misses(frame)``, ``ranking(frame)`` | commits with outcomes | SZZ (Śliwerski et al. 2005), Kamei et al. 2013 |
 """
 
 from .activity import activity, busiest
@@ -23,7 +23,7 @@ from .flags import flagged_files
 from .hotspots import hotspots
 from .ownership import knowledge_islands, ownership
 from .rates import fix_revert_rates
-from .track_record import calibration, discrimination, misses, track_record
+from .track_record import calibration, discrimination, misses, ranking, track_record
 
 __all__ = [
     "absence_factor",
@@ -40,5 +40,6 @@ __all__ = [
     "misses",
     "new_contributors",
     "ownership",
+    "ranking",
     "track_record",
 ]

@@ -51,7 +51,7 @@ import pandas as pd
 from ..errors import UserError
 from ..levels import Level
 from .kamei import ADDED_METRICS, KAMEI_METRICS, METRICS, change_metrics
-from .labels import observed_until, outcome_known, roc_auc, went_wrong
+from .labels import closed_months, observed_until, outcome_known, roc_auc, went_wrong
 from .outcomes import OBSERVATION_DAYS
 
 INSTALL = "pip install 'repodigest[risk]'"
@@ -296,14 +296,6 @@ def _thresholds(risk: pd.Series, rules_levels: pd.Series) -> tuple[float, float]
     )
 
 
-def _closed_months(data: _Data, cutoff: pd.Timestamp) -> list[pd.Period]:
-    """Calendar months (UTC) whose last moment plus ``days`` is before ``cutoff`` and that hold known
-    commits, newest first: every outcome of theirs was settled by then."""
-    months = data.at.dt.tz_localize(None).dt.to_period("M")
-    ends = {m: pd.Timestamp(m.end_time, tz="UTC") + pd.Timedelta(days=data.days) for m in months[data.known].unique()}
-    return sorted((m for m, end in ends.items() if end < cutoff), reverse=True)
-
-
 def _evaluate(
     data: _Data,
     cutoff: pd.Timestamp,
@@ -317,9 +309,15 @@ def _evaluate(
     months = data.at.dt.tz_localize(None).dt.to_period("M")
     pooled: list[pd.DataFrame] = []
     rows: list[dict] = []
-    for month in _closed_months(data, cutoff)[:max_test_months]:
-        if len(rows) >= test_months and sum(int(p["went_wrong"].sum()) for p in pooled) >= min_test_positives:
-            break
+    chosen = closed_months(
+        data.frame,
+        cutoff,
+        data.days,
+        months=test_months,
+        max_months=max_test_months,
+        min_went_wrong=min_test_positives,
+    )
+    for month in chosen:
         inside = (months == month) & data.known
         start = pd.Timestamp(month.start_time, tz="UTC")
         try:
