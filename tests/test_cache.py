@@ -53,6 +53,17 @@ def test_refresh_reads_nothing_but_writes(tmp_path):
     assert Cache(tmp_path).get("t", "a") == [2]
 
 
+def test_put_many_stores_every_value_in_one_transaction(tmp_path):
+    cache = Cache(tmp_path)
+    cache.put_many("survival_deltas", {f"k{i}": {"a.py": [i, 1]} for i in range(1200)})
+    cache.put_many("survival_deltas", {})
+    stored = Cache(tmp_path).get_many("survival_deltas", [f"k{i}" for i in range(1200)])
+    assert len(stored) == 1200 and stored["k7"] == {"a.py": [7, 1]}
+    with pytest.raises(TypeError):  # a value that is not JSON writes none of them
+        cache.put_many("survival_deltas", {"x1": [1], "x2": {1, 2}})
+    assert Cache(tmp_path).get_many("survival_deltas", ["x1", "x2"]) == {}
+
+
 # A damaged, foreign or newer cache file never stops a run: it is set aside and a fresh one started.
 
 

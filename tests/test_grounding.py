@@ -234,6 +234,104 @@ def test_forms_read_two_ways_are_found_either_way(project):
     assert where(g) == {"run/warmup": "diff", ".environ": "diff", "os.bin": "nowhere", "warmup/nothing": "nowhere"}
 
 
+@pytest.fixture(scope="module")
+def kernels(tmp_path_factory):
+    """A commit that adds a CUDA kernel and its header, edits the rotary embedding and a config with
+    four switches; the release workflow's Docker Hub secrets are in the tree, untouched."""
+    repo = GitRepo(tmp_path_factory.mktemp("kernels"))
+    repo.commit(
+        "setup",
+        "2026-02-15T10:00:00+08:00",
+        {
+            ".github/workflows/release.yml": "jobs:\n  push:\n    steps:\n      - uses: docker/login-action@v3\n"
+            "        with:\n          username: ${{ secrets.DOCKERHUB_USERNAME }}\n"
+            "          password: ${{ secrets.DOCKERHUB_TOKEN }}\n",
+            "srt/layers/rotary.py": "def rotate(x):\n    return x\n",
+            "srt/config.py": "class Config:\n    pass\n",
+        },
+    )
+    repo.commit(
+        "Add the fused rotary kernel (#18893)",
+        "2026-02-16T10:00:00+08:00",
+        {
+            "csrc/rotary/fused_rotary.cu": '#include "fused_rotary.cuh"\n__global__ void fused_rotary() {}\n',
+            "csrc/rotary/fused_rotary.cuh": "#pragma once\n",
+            "srt/layers/rotary.py": "def rotate(x):\n    return x\n\n\n"
+            "def apply_rotary(q, k, positions, cos_sin_cache):\n    return rotate(q), rotate(k)\n",
+            "srt/config.py": "class Config:\n    enable_value = True\n    enable_grad = False\n"
+            "    enable_model_value = True\n    enable_model_grad = False\n",
+        },
+    )
+    source = LocalGitSource(repo.path)
+    commit = source.commits(Window(date(2026, 2, 16), 1, resolve_tz("Asia/Shanghai")))[0]
+    return source, commit, source.diff(commit)
+
+
+COMPOUNDS = {
+    # slash lists: every item is a name of the tree or the diff; a later item may share the first's prefix
+    "secrets.DOCKERHUB_USERNAME/TOKEN": "tree",
+    "enable_value/enable_grad/enable_model_value/enable_model_grad": "diff",
+    "q/k/positions/cos_sin_cache": "diff",
+    "apply_rotary/rotate": "diff",
+    # extension lists: files of each kind
+    ".cu/.cuh": "diff",
+    ".cuh": "diff",
+    ".yml/.cu": "tree",
+    "csrc/rotary/fused_rotary.cu/.cuh": "diff",
+    "rotary/fused_rotary.cuh/.cu": "diff",
+    # the true marks stay: an item in neither, a made-up key, a path that is not there
+    "include_parallel_meta=False": "nowhere",
+    "secrets.DOCKERHUB_USERNAME/PASSWORD": "nowhere",
+    "enable_value/enable_magic": "nowhere",
+    "q/k/v_cache": "nowhere",
+    ".cu/.mm": "nowhere",
+    "csrc/rotary/missing.cu": "nowhere",
+    "srt/layers/attention": "nowhere",
+    "csrc/rotary/fused_rotary.cu/.h": "nowhere",
+}
+
+
+def test_names_written_as_lists_are_found_when_every_item_is(kernels):
+    source, commit, diff = kernels
+    analysis = {"summary": [f"Touches `{name}`." for name in COMPOUNDS]}
+    g = ground_analysis(analysis, diff, files=commit.files, tree_lookup=source.tree_lookup(commit.sha))
+    assert where(g) == COMPOUNDS
+    assert g.ungrounded == tuple(n for n, w in COMPOUNDS.items() if w == "nowhere")
+    marked = mark_analysis(analysis, g.ungrounded)["summary"]
+    assert marked[0] == "Touches `secrets.DOCKERHUB_USERNAME/TOKEN`."
+    assert marked[9] == f"Touches `include_parallel_meta=False`{MARK}."
+
+
+@pytest.mark.parametrize(
+    "span, items",
+    [
+        ("secrets.DOCKERHUB_USERNAME/TOKEN", ["secrets.DOCKERHUB_USERNAME", "TOKEN"]),
+        ("get/set_value", ["get", "set_value"]),
+        ("match/case", ["match", "case"]),
+        (".cu/.cuh", [".cu", ".cuh"]),
+        ("csrc/x.cu/.cuh", ["csrc/x.cu", "csrc/x.cuh"]),
+        ("schemes/base.py", []),  # a file in it: a path only
+        ("mem_cache/", []),
+        ("/v1/chat/completions", []),
+        (".cu/x", []),
+        (".cu/.notanextension", []),
+    ],
+)
+def test_which_paths_are_also_lists(span, items):
+    assert [item.text for item in parse_name(span).items] == items
+
+
+def test_an_item_shares_the_first_items_prefix_or_the_last_items_suffix():
+    tree = ([], set())
+    found_in = {"secrets.DOCKERHUB_TOKEN x secrets.DOCKERHUB_USERNAME": "secrets.DOCKERHUB_USERNAME/TOKEN"}
+    found_in["get_value(); set_value()"] = "get/set_value"
+    for text, span in found_in.items():
+        g = ground_analysis({"summary": [f"`{span}`"]}, text, files=(), tree_lookup=lambda words: tree)
+        assert where(g) == {span: "diff"}, span
+    g = ground_analysis({"summary": ["`get/set_value`"]}, "set_value()", files=(), tree_lookup=lambda words: tree)
+    assert where(g) == {"get/set_value": "nowhere"}  # `get` and `get_value` are nowhere
+
+
 def test_a_call_on_an_attribute_named_like_an_extension_is_not_a_missing_file(project):
     # `Engine.run` exists; `environ.get()` and `os.environ.json` are attribute-like, not files
     g = ground(project, {"summary": ["`os.environ.get()`, `mock.patch` vs `os.path.json()`"]})

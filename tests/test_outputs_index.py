@@ -1,14 +1,23 @@
-"""outputs/index.html from real folders under a temp dir."""
+"""What the outputs folder holds, from real folders under a temp dir: each report's kind, days, numbers and
+headline, newest first. The pages built from it: tests/test_site.py."""
 
 from __future__ import annotations
 
 import json
-import re
 
-from repodigest.publish.outputs_index import collect_reports, write_index
+import pytest
+
+from repodigest.publish.outputs_index import (
+    ReportEntry,
+    classify,
+    collect_reports,
+    entry_label,
+    report_href,
+    site_words,
+)
 
 
-def _report(root, name, status=None, md=False):
+def _report(root, name, status=None, overview=None, md=False):
     folder = root / name
     folder.mkdir(parents=True)
     (folder / "report.html").write_text("<html></html>", encoding="utf-8")
@@ -16,63 +25,93 @@ def _report(root, name, status=None, md=False):
         (folder / "report.md").write_text("# r\n", encoding="utf-8")
     if status is not None:
         (folder / "status.json").write_text(status if isinstance(status, str) else json.dumps(status), encoding="utf-8")
+    if overview is not None:
+        (folder / "overview.json").write_text(json.dumps(overview), encoding="utf-8")
     return folder
 
 
-def test_index_lists_reports_newest_first_with_counts(tmp_path):
+@pytest.mark.parametrize(
+    "name,status,kind,first,last,count",
+    [
+        ("2026-02-16", {}, "day", "2026-02-16", "2026-02-16", 1),
+        ("2026-02-16", {"period": "day", "days": ["2026-02-16"]}, "day", "2026-02-16", "2026-02-16", 1),
+        ("week-2026-02-15", {}, "week", "2026-02-09", "2026-02-15", 7),
+        (
+            "week-2026-02-15",
+            {"period": "week", "days": ["2026-02-09", "2026-02-15"]},
+            "week",
+            "2026-02-09",
+            "2026-02-15",
+            2,
+        ),
+        ("month-2026-02", {}, "month", "2026-02-01", "2026-02-28", 28),
+        ("month-2024-02", {"period": "month"}, "month", "2024-02-01", "2024-02-29", 29),
+        ("2026-02-10_2026-02-16", {}, "range", "2026-02-10", "2026-02-16", 7),
+        ("weekly", {"days": ["2026-02-09", "2026-02-15"]}, "range", "2026-02-09", "2026-02-15", 2),
+        ("rollup", {"period": "week", "days": ["2026-02-15", "2026-02-09"]}, "week", "2026-02-09", "2026-02-15", 2),
+        ("2026-02-16", {"period": "quarter"}, "other", "2026-02-16", "2026-02-16", 1),
+        ("2026-13-45", {}, "other", "", "", 0),
+        ("month-2026-13", {}, "other", "", "", 0),
+        ("2026-02-16_2026-02-10", {}, "range", "", "", 0),
+        ("scratch", {"days": "2026-02-16"}, "other", "", "", 0),
+    ],
+)
+def test_kind_comes_from_the_status_period_else_the_folder_name(name, status, kind, first, last, count):
+    got_kind, days = classify(name, status)
+    assert got_kind == kind and len(days) == count
+    assert (days[0] if days else "", days[-1] if days else "") == (first, last)
+
+
+def test_reports_newest_first_with_numbers_and_headline(tmp_path):
     _report(
         tmp_path,
         "2026-02-14",
         {"days": ["2026-02-14"], "repos": ["o/a"], "commits": 3, "levels": {"high": 1, "medium": 0, "low": 2}},
+        {"headline": "3 commits today.", "lang": "en"},
     )
     _report(
         tmp_path,
         "2026-02-16",
-        {
-            "days": ["2026-02-16"],
-            "repos": ["o/a", "o/b"],
-            "commits": 41,
-            "levels": {"high": 6, "medium": 20, "low": 15},
-        },
+        {"days": ["2026-02-16"], "repos": ["o/a", "o/b"], "commits": 41, "levels": {"high": 6, "low": 15, "x": 1}},
         md=True,
     )
-    _report(tmp_path, "2026-02-15")  # no status.json: listed without numbers
+    _report(tmp_path, "2026-02-15")  # no status.json: listed by its name
+    _report(tmp_path, "week-2026-02-15", {"period": "week", "repos": ["o/a"]})
+    _report(tmp_path, "month-2026-02", overview={"headline": "  ", "lang": "xx"})
+    _report(tmp_path, "2026-02-10", '{"broken json')
+    _report(tmp_path, "scratch")  # no date anywhere: last
     (tmp_path / "2026-02-17").mkdir()  # no report.html: not a report
     (tmp_path / "README.md").write_text("x")
 
-    path = write_index(tmp_path, lang="en")
-    assert path == tmp_path / "index.html"
-    page = path.read_text(encoding="utf-8")
-    links = re.findall(r'href="([^"]+)/report\.html"', page)
-    assert links == ["2026-02-16", "2026-02-15", "2026-02-14"]
-    assert "2026-02-17" not in page
-    row16 = page[page.index('href="2026-02-16/report.html"') :].split("</tr>")[0]
-    assert ">41<" in row16 and "o/a, o/b" in row16 and "high 6" in row16 and "low 15" in row16
-    assert 'href="2026-02-16/report.md"' in page
-    assert "<script" not in page and "http" not in page  # self-contained
-    assert not list(tmp_path.glob(".index-*"))  # no temp file left behind
+    entries = collect_reports(tmp_path)
+    assert [e.name for e in entries] == [
+        "month-2026-02",  # its last day is the 28th
+        "2026-02-16",
+        "week-2026-02-15",  # the same last day as 2026-02-15: the longer period first
+        "2026-02-15",
+        "2026-02-14",
+        "2026-02-10",
+        "scratch",
+    ]
+    by_name = {e.name: e for e in entries}
+    e16 = by_name["2026-02-16"]
+    assert e16.kind == "day" and e16.repos == ("o/a", "o/b") and e16.commits == 41
+    assert e16.levels == {"high": 6, "low": 15} and e16.has_markdown and e16.headline is None
+    e14 = by_name["2026-02-14"]
+    assert e14.headline == "3 commits today." and e14.lang == "en" and e14.updated is not None
+    assert by_name["month-2026-02"].headline is None and by_name["month-2026-02"].lang is None
+    assert by_name["2026-02-10"].kind == "day" and by_name["2026-02-10"].commits is None
+    assert by_name["scratch"].kind == "other" and by_name["scratch"].days == ()
+    assert collect_reports(tmp_path / "missing") == []
 
 
-def test_index_escapes_folder_names_and_status_text(tmp_path):
-    evil = '2026-02-18 <script>alert("x")<\\script> & "q"'  # no "/" in a folder name
-    _report(tmp_path, evil, {"days": ["2026-02-18"], "repos": ["<img src=x onerror=alert(1)>"], "commits": 1})
-    _report(tmp_path, "2026-02-10", '{"broken json')
-    page = write_index(tmp_path).read_text(encoding="utf-8")
-    assert "<script>" not in page and "<img" not in page
-    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;\\script&gt; &amp; &quot;q&quot;" in page
-    assert "&lt;img src=x onerror=alert(1)&gt;" in page
-    # the link is URL-encoded and still resolves to the folder
-    assert 'href="2026-02-18%20%3Cscript%3Ealert%28%22x%22%29%3C%5Cscript%3E%20%26%20%22q%22/report.html"' in page
-    names = [e.name for e in collect_reports(tmp_path)]
-    assert names == [evil, "2026-02-10"]
-
-
-def test_index_sorts_by_status_days_then_name_and_handles_empty(tmp_path):
-    _report(tmp_path, "weekly", {"days": ["2026-02-09", "2026-02-15"], "commits": 9})
-    _report(tmp_path, "2026-02-12")
-    _report(tmp_path, "scratch")  # no date anywhere: last
-    assert [e.name for e in collect_reports(tmp_path)] == ["weekly", "2026-02-12", "scratch"]
-
-    empty = tmp_path / "empty"
-    page = write_index(empty).read_text(encoding="utf-8")
-    assert "还没有报告" in page and "<table" not in page
+def test_labels_and_links():
+    words = site_words("en")
+    assert report_href('a b/<"c">', "abc1234") == "a%20b%2F%3C%22c%22%3E/report.html#abc1234"
+    assert report_href("2026-02-16", file="report.md") == "2026-02-16/report.md"
+    month = ReportEntry(name="month-2026-02", kind="month", days=("2026-02-01", "2026-02-28"))
+    assert entry_label(month, words) == "month 2026-02"
+    assert entry_label(month, site_words("zh")) == "月报 2026-02"
+    week = ReportEntry(name="w", kind="week", days=("2026-02-09", "2026-02-15"))
+    assert entry_label(week, words) == "week 2026-02-09 to 2026-02-15"
+    assert entry_label(ReportEntry(name="x y"), words) == "x y"

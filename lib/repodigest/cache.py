@@ -279,6 +279,23 @@ class Cache:
 
         self._run(action, writing=True)
 
+    def put_many(self, table: str, items: dict[str, object]) -> None:
+        """Store each value of ``items`` under its key, in one transaction (one disk sync for them all)."""
+        if not items:
+            return
+        rows = [(key, json.dumps(value, ensure_ascii=False, separators=(",", ":"))) for key, value in items.items()]
+        name = self._table(table)
+
+        def action(conn):
+            if name not in self._tables:
+                conn.execute(f"CREATE TABLE IF NOT EXISTS {name} (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+                self._tables.add(name)
+            with conn:  # BEGIN ... COMMIT, or ROLLBACK on an error
+                conn.execute("BEGIN")
+                conn.executemany(f"INSERT OR REPLACE INTO {name} (key, value) VALUES (?, ?)", rows)
+
+        self._run(action, writing=True)
+
     def close(self) -> None:
         with self._lock:
             self._close()

@@ -50,6 +50,10 @@ def build_parser() -> argparse.ArgumentParser:
     publish.add_argument("notebook", help="the executed notebook (papermill's output)")
     publish.add_argument("--out-dir", help="the report's folder (default: the notebook's folder)")
     publish.add_argument("--debug", action="store_true", help="show tracebacks")
+    site = sub.add_parser("site", help="turn an outputs folder into a static site: index.html, search.html, feed.xml")
+    site.add_argument("out_dir", metavar="OUT_DIR", help="the outputs folder (its report folders are only read)")
+    site.add_argument("--lang", choices=("zh", "en"), help="the pages' language (default: the newest report's)")
+    site.add_argument("--debug", action="store_true", help="show tracebacks")
     explore = sub.add_parser("explore", help="copy the explore notebook to a folder, to open in JupyterLab")
     explore.add_argument("--copy", required=True, metavar="DIR", help="the folder for the copy (made if missing)")
     explore.add_argument(
@@ -90,7 +94,7 @@ def _report(args) -> int:
     result = render_report(
         parameters, out_root=args.out_dir, folder=folder, title=f"repodigest {folder}", images=settings.charts.images
     )
-    _write_index(args.out_dir)
+    _write_site(args.out_dir, settings.lang)
     total = time.perf_counter() - started
     for line in result.warnings:  # e.g. a damaged cache set aside: the kernel's stderr goes to a log
         print(f"warning: {line}", file=sys.stderr)
@@ -154,12 +158,22 @@ def _deliver(folder, settings) -> None:
         print(f"{outcome.kind}: {state}", file=sys.stderr)
 
 
-def _write_index(out_dir: str) -> None:
-    try:
-        from .publish.outputs_index import write_index
-    except ImportError:
-        return
-    write_index(out_dir)
+def _write_site(out_dir: str, lang: str | None = None):
+    from .publish.site_build import build_site
+
+    result = build_site(out_dir, lang=lang)
+    for line in result.warnings:
+        print(f"warning: {line}", file=sys.stderr)
+    return result
+
+
+def _site(args) -> int:
+    if not Path(args.out_dir).is_dir():
+        raise UserError(f"not a folder: {args.out_dir}")
+    result = _write_site(args.out_dir, args.lang)
+    print(result.index)
+    print(f"{result.reports} reports, {result.documents} search entries", file=sys.stderr)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -173,6 +187,8 @@ def main(argv: list[str] | None = None) -> int:
             return _publish(args)
         if args.command == "explore":
             return _explore(args)
+        if args.command == "site":
+            return _site(args)
         parser.error(f"unknown command {args.command}")
     except RepodigestError as exc:
         if getattr(args, "debug", False):

@@ -53,6 +53,7 @@ class LLMConfig(_Strict):
     concurrency: int = Field(8, ge=1, le=64)  # requests at once
     timeout: float = Field(120.0, gt=0)  # seconds for one request
     max_retries: int = Field(2, ge=0, le=10)  # the openai client's retries of a failed request (429, 5xx, network)
+    patience: float = Field(300.0, ge=0)  # seconds a run may wait, in all, on rate limits (429, Retry-After)
     diff_token_budget: int = Field(6000, ge=0)  # tokens of diff (and pull-request text) a prompt holds, estimated
     enabled: bool = True  # false: no analysis even with OPENAI_API_KEY set
     overview: bool = True  # one request per report words the overview's headline and highlights

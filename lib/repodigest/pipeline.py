@@ -550,7 +550,8 @@ def day_overview(
         return glance, analysed.usage
     from .analysis.overview_wording import add_usage, overview_facts, word_overview
 
-    wording = word_overview(overview_facts(glance.to_dict(), analysed.run.analyses), settings.llm, settings.lang, cache)
+    facts = overview_facts(glance.to_dict(), analysed.run.analyses)
+    wording = word_overview(facts, settings.llm, settings.lang, cache, waited=analysed.run.waited)
     glance = worded(glance, wording.headline, wording.lines, failed=wording.error, rejected=len(wording.rejected))
     return glance, add_usage(analysed.run, wording, settings.llm)
 

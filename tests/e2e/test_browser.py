@@ -222,7 +222,8 @@ def test_exported_workbench_draws_every_chart(tmp_path):
     dump = chromium("--virtual-time-budget=15000", "--dump-dom", page.as_uri(), user_dir=tmp_path / "profile")
     dom = Dom()
     dom.feed(dump.stdout)
-    assert len(dom.plots) == 14  # 9 analyses (the track record among them) + the report's 5 charts
+    # 9 analyses (the track record among them) + code survival by cohort and by author + the report's 5 charts
+    assert len(dom.plots) == 16
     assert all(count >= 1 for count in dom.svgs_in_plot.values()), dom.svgs_in_plot
     # nbconvert's own template links require.js and MathJax (unreachable here); plotly.js is inline
     assert not [src for src in dom.script_srcs if "plotly" in src]

@@ -145,8 +145,12 @@ def test_two_runs_for_the_same_date_at_once(small_repo, tmp_path):
     assert {"report.md", "report.html", "report.ipynb", "commits.parquet"} <= {p.name for p in folder.iterdir()}
     assert "本日共 1 个提交" in (folder / "report.md").read_text()
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".2026-02-16.lock")) == [
+        ".nojekyll",
         "2026-02-16",
+        "assets",
+        "feed.xml",
         "index.html",
+        "search.html",
     ]
 
 

@@ -17,10 +17,29 @@ Modes (``mode``, or ``script``: one mode per request, in order, then ``mode``):
 - ``length``      ``finish_reason: "length"`` with the JSON cut in half; with ``min_tokens``, only
                   when the request's max_tokens / max_completion_tokens is below it
 - ``new_params``  HTTP 400 for ``max_tokens`` (like OpenAI's reasoning models): wants ``max_completion_tokens``
-- ``429``         HTTP 429 with ``retry-after`` (``retry_after`` seconds)
+- ``429``         HTTP 429 with ``retry-after`` (``retry_after`` seconds) and, when set, ``retry-after-ms``
+                  (``retry_after_ms``)
 - ``500``         HTTP 500; ``500_echo`` also echoes the Authorization header in the error text
 - ``slow``        like ``schema`` after ``delay`` seconds (``delay`` applies to every mode)
 - ``recorded``    like ``schema``, answering with the recorded answer of the commit (see below)
+
+Rate limits (``throttle=N``): whatever the mode, every N-th chat request (the 2nd, 4th, ... for 2) is
+answered like ``429``, as a busy server does to a low-tier key.
+
+Reasoning models (``think``): the answer comes after a thought that drafts it first (every string of
+the draft starts with ``DRAFT``, its importance differs), the way a model that thinks aloud answers:
+
+- ``tags``    ``<think>`` thought ``</think>`` then the answer, in the content (DeepSeek-R1, QwQ served
+              by vLLM, SGLang or Ollama without a reasoning parser)
+- ``open``    the thought then ``</think>`` (Qwen3's and R1's chat templates open the tag in the prompt)
+- ``field``   the thought in ``message.reasoning_content``, counted in ``usage.completion_tokens_details
+              .reasoning_tokens`` (vLLM, SGLang with a reasoning parser; DeepSeek's API)
+- ``ollama``  the thought in ``message.reasoning`` (Ollama, OpenRouter)
+- ``mixed``   one of the four per commit (by its title), so one day's answers take every shape
+
+The output limit (``max_tokens`` / ``max_completion_tokens``) covers thought and answer: a request whose
+limit is below both ends in ``finish_reason: "length"`` inside the thought, which never closes.
+``thinking=N`` makes every thought at least N tokens long (a model that deliberates).
 
 Recorded answers (``answers``: commit title -> answer dict, e.g. ``realistic_day.load_answers("zh")``):
 the commit is found by its title (the first line of the prompt's untrusted commit message); an
@@ -43,8 +62,9 @@ fails, the commits' analyses do not); otherwise they take their turn in ``script
 Token usage: ``prompt_tokens`` is the prompt's characters / 4; ``completion_tokens`` counts one
 token per CJK character and one per 4 other characters, so Chinese answers cost what they would.
 
-It counts requests and records their bodies and headers (:attr:`requests`), and the largest
-number of requests in flight at once (:attr:`max_inflight`).
+It counts requests and records their bodies and headers (:attr:`requests`; for a chat request also
+``inflight``, the requests in flight when it arrived, itself included, ``at`` and ``status``), and the
+largest number of requests in flight at once (:attr:`max_inflight`).
 
 Usage::
 
@@ -54,6 +74,7 @@ Usage::
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import threading
@@ -83,6 +104,10 @@ class OpenAIServer(LoopbackServer):
         script: list[str] | None = None,
         min_tokens: int | None = None,
         retry_after: str = "0.05",
+        retry_after_ms: str | None = None,
+        throttle: int = 0,
+        think: str | None = None,
+        thinking: int = 0,
         model: str = "test-model",
         answers: dict[str, dict] | None = None,
         strict: bool = True,
@@ -97,6 +122,13 @@ class OpenAIServer(LoopbackServer):
         self.script = list(script or [])
         self.min_tokens = min_tokens
         self.retry_after = retry_after
+        self.retry_after_ms = retry_after_ms
+        self.throttle = throttle
+        if think not in (None, *THINK_SHAPES, "mixed"):
+            raise ValueError(f"unknown think shape {think!r}")
+        self.think = think
+        self.thinking = thinking
+        self._chats = 0  # chat requests received, for ``throttle``
         self.model = model
         self.answers = answers
         self.strict = strict
@@ -134,6 +166,7 @@ class OpenAIServer(LoopbackServer):
             self.requests.clear()
             self.asked.clear()
             self.max_inflight = 0
+            self._chats = 0
             if mode is not None:
                 self.mode = mode
             if script is not None:
@@ -213,21 +246,30 @@ class OpenAIServer(LoopbackServer):
             "highlights": [{"id": h["id"], "line": h["commits"][0]["title"]} for h in facts["highlights"]],
         }
 
+    def think_shape(self, title: str) -> str | None:
+        """How the answer to the commit titled ``title`` carries its thought (``think``), or None."""
+        if self.think != "mixed":
+            return self.think
+        return THINK_SHAPES[int(hashlib.sha256(title.encode()).hexdigest(), 16) % len(THINK_SHAPES)]
+
     def respond(self, body: dict, headers: dict) -> tuple[int, dict, dict]:
         """(status, headers, JSON body) for one chat-completions request."""
         facts_block = _FACTS_BLOCK.search(self.prompt_text(body))
         mode = self.overview_mode if facts_block and self.overview_mode else self._next_mode()
+        with self._lock:
+            self._chats += 1
+            if self.throttle and self._chats % self.throttle == 0:
+                mode = "429"
         rf_type = (body.get("response_format") or {}).get("type")
         title = OVERVIEW if facts_block else self.facts(body)["title"]
         schema = self.requested_schema(body)
         with self._lock:
             self.asked.append({"title": title, "fields": list(schema.get("properties") or {}) if schema else None})
         if mode == "429":
-            return (
-                429,
-                {"retry-after": self.retry_after},
-                _error("Rate limit reached, retry later", "rate_limit_exceeded"),
-            )
+            waits = {"retry-after": self.retry_after}
+            if self.retry_after_ms is not None:
+                waits["retry-after-ms"] = self.retry_after_ms
+            return 429, waits, _error("Rate limit reached, retry later", "rate_limit_exceeded")
         if mode in ("500", "500_echo"):
             text = "The server had an error while processing your request."
             if mode == "500_echo":
@@ -278,8 +320,35 @@ class OpenAIServer(LoopbackServer):
             limit = body.get("max_completion_tokens") or body.get("max_tokens") or 0
             if self.min_tokens is None or limit < self.min_tokens:
                 content, finish = content[: max(1, len(content) // 2)], "length"
-        prompt_tokens = max(1, len(self.prompt_text(body)) // 4)
+        message: dict = {"role": "assistant", "content": content, "refusal": None}
         completion_tokens = max(1, _tokens(content))
+        details = None
+        shape = self.think_shape(title)
+        if shape and finish == "stop":
+            limit = body.get("max_completion_tokens") or body.get("max_tokens") or 0
+            thought = _thought(title, obj, fenced=shape in ("open", "ollama"), at_least=self.thinking)
+            spent = _tokens(thought)
+            if limit and spent + completion_tokens > limit:  # the limit ran out while thinking
+                thought, content, finish, spent, completion_tokens = _prefix(thought, limit), None, "length", limit, 0
+            if shape == "tags":
+                content = f"<think>\n{thought}" + ("" if content is None else f"\n</think>\n\n{content}")
+            elif shape == "open":
+                content = thought + ("" if content is None else f"\n</think>\n\n{content}")
+            elif shape == "field":
+                message["reasoning_content"] = thought
+                details = {"reasoning_tokens": spent}
+            else:
+                message["reasoning"] = thought
+            message["content"] = content
+            completion_tokens += spent
+        prompt_tokens = max(1, len(self.prompt_text(body)) // 4)
+        usage = {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        }
+        if details:
+            usage["completion_tokens_details"] = details
         answer = {
             "id": f"chatcmpl-{len(self.requests)}",
             "object": "chat.completion",
@@ -290,16 +359,59 @@ class OpenAIServer(LoopbackServer):
                     "index": 0,
                     "finish_reason": finish,
                     "logprobs": None,
-                    "message": {"role": "assistant", "content": content, "refusal": None},
+                    "message": message,
                 }
             ],
-            "usage": {
-                "prompt_tokens": prompt_tokens,
-                "completion_tokens": completion_tokens,
-                "total_tokens": prompt_tokens + completion_tokens,
-            },
+            "usage": usage,
         }
         return 200, {}, answer
+
+
+THINK_SHAPES = ("tags", "open", "field", "ollama")
+DRAFT = "DRAFT"  # every string of a drafted answer starts with it
+_REVISED = {"high": "low", "medium": "low", "low": "high"}
+
+
+def _draft(value, key: str = ""):
+    """A first draft of an answer: the same shape, every string marked, the importance another."""
+    if isinstance(value, dict):
+        return {k: _draft(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_draft(v, key) for v in value]
+    if key == "importance" and value in _REVISED:
+        return _REVISED[value]
+    if isinstance(value, str):
+        return f"{DRAFT} {value}"
+    return value
+
+
+def _thought(title: str, answer: dict, fenced: bool, at_least: int = 0) -> str:
+    """What a model thinking aloud writes before its answer: it reads the commit, drafts the JSON, revises
+    (and deliberates until the thought holds ``at_least`` tokens)."""
+    draft = json.dumps(_draft(answer), ensure_ascii=False, indent=2 if fenced else None)
+    if fenced:
+        draft = f"```json\n{draft}\n```"
+    thought = (
+        f'Okay, the user wants a JSON analysis of the commit "{title}". Let me look at the diff first: '
+        "which files change, and what the rules said about it.\n\n"
+        f"A first draft:\n{draft}\n\n"
+        "Hmm, wait. The importance in that draft does not match the diff, and the summary is too vague. "
+    )
+    pondering = "Let me weigh each changed file against the rules' reasons once more. "
+    short = at_least - _tokens(thought)
+    if short > 0:
+        thought += pondering * -(-short // _tokens(pondering))
+    return thought + "Let me check the numbers again and revise before answering."
+
+
+def _prefix(text: str, tokens: int) -> str:
+    """The longest start of ``text`` that counts at most ``tokens`` tokens (:func:`_tokens`)."""
+    cost = 0.0
+    for i, ch in enumerate(text):
+        cost += 1 if _CJK.match(ch) else 0.25
+        if cost > tokens:
+            return text[:i]
+    return text
 
 
 def _tokens(text: str) -> int:
@@ -443,11 +555,18 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(400, {}, _error("body is not JSON", "invalid_request_error"))
             return
         with owner._lock:
-            owner.requests.append(
-                {"path": self.path, "headers": headers, "body": body, "raw": raw.decode("utf-8", "replace")}
-            )
             owner.inflight += 1
             owner.max_inflight = max(owner.max_inflight, owner.inflight)
+            record = {
+                "path": self.path,
+                "headers": headers,
+                "body": body,
+                "raw": raw.decode("utf-8", "replace"),
+                "inflight": owner.inflight,
+                "at": time.monotonic(),
+                "status": None,
+            }
+            owner.requests.append(record)
         try:
             if not self.path.rstrip("/").endswith("/chat/completions"):
                 self._send(404, {}, _error("Not found", "not_found"))
@@ -455,6 +574,7 @@ class _Handler(BaseHTTPRequestHandler):
             if owner.delay:
                 time.sleep(owner.delay)
             status, extra, payload = owner.respond(body, headers)
+            record["status"], record["answer"] = status, payload
             self._send(status, extra, payload)
         finally:
             with owner._lock:

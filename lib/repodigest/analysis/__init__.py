@@ -11,11 +11,15 @@ second one when the entry must be deeper than the first answer:
   model of the commit's level>)``. Servers that reject ``json_schema`` (HTTP 400/422) or ignore it
   (prose around the JSON) are handled by a fallback chain: ``json_schema`` -> ``{"type": "json_object"}``
   -> plain text with the JSON schema in the prompt, taking the first JSON object out of the prose.
+  A model that reasons first is answered by what follows its thought (``<think>...</think>``, or a
+  ``reasoning_content`` field), never by a draft inside it (:mod:`.reasoning`).
   The mode that works is remembered per endpoint (base URL + model), so later requests skip the
   modes that failed. Every answer is validated with pydantic; an invalid one is asked again
   (``INVALID_RETRIES`` times).
 - **Never truncated**: an answer with ``finish_reason == "length"`` is never used. It is asked again
   with twice the output tokens, then with half the diff budget (twice), then the commit fails.
+- **Patient with rate limits**: a 429 pauses the whole run for the time the server names and halves
+  the requests in flight; the pauses add up against ``cfg.patience`` (:mod:`.pushback`).
 - **Budgeted**: the diff goes through :func:`repodigest.analysis.diff_budget.budget_diff`
   (``cfg.diff_token_budget`` tokens); the prompt says what was left out, and the result carries
   the coverage.
@@ -34,10 +38,11 @@ A commit whose analysis fails after the retries gets ``status == "failed"`` and 
 
 Modules: :mod:`.records` (requests and results), :mod:`.client` (the client, endpoint modes, one
 commit's requests), :mod:`.run` (the cached, concurrent run), :mod:`.prompt` and ``prompts/`` (the
-texts sent), :mod:`.schema` (the answer's shape), :mod:`.diff_budget` (what of the diff fits).
+texts sent), :mod:`.schema` (the answer's shape), :mod:`.diff_budget` (what of the diff fits),
+:mod:`.reasoning` (the answer after a thought), :mod:`.pushback` (rate limits).
 """
 
-from .client import DEFAULT_MODEL, llm_available, make_client, resolve_model
+from .endpoint import DEFAULT_MODEL, llm_available, make_client, resolve_model
 from .prompt import PROMPT_VERSION
 from .records import AnalysisRequest, AnalysisRun, CommitAnalysis, reason_lines, request_for
 from .run import CACHE_TABLE, analyze_commits, cache_key, cached_analyses

@@ -1,5 +1,5 @@
-"""The model's side of an analysis: the openai client, what an endpoint accepts, and one commit's
-requests with their fallbacks (structured output modes, truncated and invalid answers).
+"""One commit's requests with their fallbacks (structured output modes, truncated and invalid answers,
+reasoning models' thoughts, rate limits); the client and what an endpoint accepts are :mod:`.endpoint`'s.
 
 See :mod:`repodigest.analysis` for the whole contract.
 """
@@ -9,9 +9,8 @@ from __future__ import annotations
 import json
 import logging
 import os
-import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
 from pydantic import ValidationError
@@ -20,8 +19,8 @@ from ..config import LLMConfig
 from ..i18n import strings
 from ..levels import Level, highest, is_level
 from ..scoring.blend import blend_levels
-from ..textcut import one_line, truncate
 from .diff_budget import BudgetedDiff, budget_diff, estimate_tokens
+from .endpoint import MODES, endpoint_state, error_line, status_error
 from .prompt import (
     PullRequestText,
     coverage_text,
@@ -31,13 +30,13 @@ from .prompt import (
     render_followup,
     render_prompt,
 )
+from .pushback import AGAIN_MAX, Pushback
+from .reasoning import split_reply
 from .records import AnalysisRequest, CommitAnalysis
 from .schema import Analysis, completion_schema, schema_for, to_entry_dict, validate_analysis, validate_completion
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MODEL = "gpt-4o-mini"
-MODES = ("json_schema", "json_object", "text")
 MAX_TOKENS = {"high": 3000, "medium": 1500, "low": 500}  # first answer's output limit, by detail level
 INVALID_RETRIES = 2  # invalid answers (bad JSON, missing fields) asked again at most this many times
 BUDGET_SHRINKS = 2  # after a truncated answer with doubled max_tokens: halve the diff budget this often
@@ -54,84 +53,6 @@ _SCHEMA_ERROR_WORDS = (
 )
 
 
-# ----------------------------------------------------------------------------------------------
-# Client, model, availability
-
-
-def resolve_model(cfg: LLMConfig) -> str:
-    return cfg.model or os.environ.get("OPENAI_MODEL") or DEFAULT_MODEL
-
-
-def llm_available(cfg: LLMConfig) -> tuple[bool, str]:
-    """Whether an analysis can run, and why not (or which model it will use)."""
-    if not cfg.enabled:
-        return False, "LLM analysis is disabled in the config"
-    if not os.environ.get("OPENAI_API_KEY"):
-        return False, "OPENAI_API_KEY is not set"
-    return True, f"model {resolve_model(cfg)}"
-
-
-def make_client(cfg: LLMConfig):
-    """An ``openai.OpenAI`` client from the environment (the key never leaves it but for the header)."""
-    import openai
-
-    return openai.OpenAI(
-        api_key=os.environ["OPENAI_API_KEY"],
-        base_url=os.environ.get("OPENAI_BASE_URL"),
-        timeout=cfg.timeout,
-        max_retries=cfg.max_retries,
-    )
-
-
-@dataclass
-class _EndpointState:
-    """What this endpoint accepts, learned from earlier requests."""
-
-    mode_index: int = 0
-    token_param: str = "max_tokens"
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def demote(self, index: int) -> None:
-        with self.lock:
-            if self.mode_index <= index < len(MODES) - 1:
-                self.mode_index = index + 1
-
-
-_STATES: dict[tuple[str, str], _EndpointState] = {}
-_STATES_LOCK = threading.Lock()
-
-
-def endpoint_state(base_url: str, model: str) -> _EndpointState:
-    """The remembered modes of (base URL, model), shared by every client of that endpoint."""
-    with _STATES_LOCK:
-        return _STATES.setdefault((base_url.rstrip("/"), model), _EndpointState())
-
-
-# ----------------------------------------------------------------------------------------------
-# Answers
-
-
-def error_line(text: str, secret: str | None = None, limit: int = 200) -> str:
-    """An error message as one line of at most ``limit`` characters, with ``secret`` (the API key) redacted."""
-    text = one_line(str(text))
-    if secret:
-        text = text.replace(secret, "***")
-    return truncate(text, limit - 1)
-
-
-def _status_error(exc) -> str:
-    """``HTTP 429: <the server's message>`` from an ``openai.APIStatusError``."""
-    body = getattr(exc, "body", None)
-    message = None
-    if isinstance(body, dict):
-        inner = body.get("error") if isinstance(body.get("error"), dict) else body
-        message = inner.get("message") if isinstance(inner, dict) else None
-    if not message:
-        message = str(getattr(exc, "message", "") or exc)
-        message = message.split(" - ", 1)[1] if message.startswith("Error code:") and " - " in message else message
-    return f"HTTP {exc.status_code}: {message}"
-
-
 T = TypeVar("T")  # what an answer is read into
 
 
@@ -141,14 +62,16 @@ class _Tally(Protocol):
     requests: int
     tokens_in: int
     tokens_out: int
+    tokens_reasoning: int
 
 
 @dataclass
 class _Answer:
-    content: str | None
+    content: str | None  # the answer after the model's thought (reasoning.split_reply)
     finish_reason: str | None
     tokens_in: int
-    tokens_out: int
+    tokens_out: int  # the thought's tokens included
+    reasoning_tokens: int = 0
 
 
 @dataclass
@@ -162,13 +85,13 @@ class _Outcome(Generic[T]):
     text: str | None  # the answer's JSON, as the model's turn of a follow-up conversation
 
 
-def _usage(body: dict, messages: list[dict], content: str | None) -> tuple[int, int]:
+def _usage(body: dict, messages: list[dict], content: str | None, thought: str) -> tuple[int, int]:
     usage = body.get("usage") or {}
     tin, tout = usage.get("prompt_tokens"), usage.get("completion_tokens")
     if tin is None:
         tin = sum(estimate_tokens(m["content"]) for m in messages)
     if tout is None:
-        tout = estimate_tokens(content or "")
+        tout = estimate_tokens(content or "") + estimate_tokens(thought)
     return int(tin), int(tout)
 
 
@@ -184,15 +107,34 @@ class _Rejected(Exception):
 class Analyzer:
     """One endpoint and model: sends the requests of one run, and learns what the endpoint accepts."""
 
-    def __init__(self, client, model: str, cfg: LLMConfig, lang: str):
+    def __init__(self, client, model: str, cfg: LLMConfig, lang: str, *, pushback: Pushback | None = None):
         self.client = client
         self.model = model
         self.cfg = cfg
         self.lang = lang
         self.state = endpoint_state(str(client.base_url), model)
         self.secret = os.environ.get("OPENAI_API_KEY") or None
+        self.pushback = pushback or Pushback(cfg.concurrency, cfg.patience)
 
     def _call(self, mode: str, messages: list[dict], model_cls, max_tokens: int, token_param: str) -> _Answer:
+        """One request, in one of the run's slots; asked again after a 429 the client gave up on, while
+        the run's patience lasts (:mod:`.pushback`)."""
+        import openai
+
+        for again in range(AGAIN_MAX + 1):
+            with self.pushback.slot():
+                try:
+                    answer = self._send(mode, messages, model_cls, max_tokens, token_param)
+                except openai.RateLimitError as exc:
+                    if again == AGAIN_MAX or not self.pushback.again(exc.response):
+                        raise
+                    continue
+                if not self.pushback.watching:
+                    self.pushback.observe(200, {})
+                return answer
+        raise AssertionError("unreachable")  # the loop returns or raises
+
+    def _send(self, mode: str, messages: list[dict], model_cls, max_tokens: int, token_param: str) -> _Answer:
         import openai
 
         kwargs = {"model": self.model, "messages": messages, token_param: max_tokens}
@@ -209,17 +151,15 @@ class Analyzer:
             text = str(exc).lower()
             about_tokens = "max_tokens" in text and "max_completion_tokens" in text
             raise _Rejected(
-                error_line(_status_error(exc), self.secret),
+                error_line(status_error(exc), self.secret),
                 schema_related=any(w in text for w in _SCHEMA_ERROR_WORDS),
                 token_param=about_tokens,
             ) from None
         body = raw.http_response.json()
         choice = (body.get("choices") or [{}])[0]
-        message = choice.get("message") or {}
-        content = message.get("content")
-        finish = choice.get("finish_reason")
-        tin, tout = _usage(body, messages, content)
-        return _Answer(content=content, finish_reason=finish, tokens_in=tin, tokens_out=tout)
+        reply = split_reply(choice.get("message") or {}, body.get("usage"))
+        tin, tout = _usage(body, messages, reply.answer, reply.thought)
+        return _Answer(reply.answer, choice.get("finish_reason"), tin, tout, reply.reasoning_tokens)
 
     def ask(
         self,
@@ -250,8 +190,9 @@ class Analyzer:
             if note:
                 messages.append({"role": "user", "content": note})
             sent_param = self.state.token_param
+            limit = max_tokens + self.state.thinking  # the limit covers the thought and the answer
             try:
-                answer = self._call(mode, messages, model_cls, max_tokens, sent_param)
+                answer = self._call(mode, messages, model_cls, limit, sent_param)
             except _Rejected as exc:
                 result.requests += 1
                 error = str(exc)
@@ -272,7 +213,11 @@ class Analyzer:
                 break
             except openai.APIStatusError as exc:
                 result.requests += 1
-                error = error_line(_status_error(exc), self.secret)
+                error = status_error(exc)
+                if exc.status_code == 429:
+                    waited, patience = self.pushback.waited, self.pushback.patience
+                    error += f" (rate limited: {waited:.1f} s waited of a patience of {patience:g} s)"
+                error = error_line(error, self.secret)
                 break
             except openai.APIConnectionError as exc:
                 result.requests += 1
@@ -281,17 +226,19 @@ class Analyzer:
             result.requests += 1
             result.tokens_in += answer.tokens_in
             result.tokens_out += answer.tokens_out
+            result.tokens_reasoning += answer.reasoning_tokens
+            if answer.reasoning_tokens:
+                self.state.thought(answer.reasoning_tokens)
             if answer.finish_reason == "length":
-                error = "answer truncated (finish_reason=length)"
+                cut = "thought cut short" if answer.content is None and answer.reasoning_tokens else "answer truncated"
+                error = f"{cut} (finish_reason=length)"
                 if not grown:
                     max_tokens, grown = max_tokens * 2, True
                     continue
                 if shrinks < BUDGET_SHRINKS and budget > 0:
                     budget, shrinks = budget // 2, shrinks + 1
                     continue
-                error = (
-                    f"answer truncated (finish_reason=length) even with max_tokens={max_tokens}, diff budget={budget}"
-                )
+                error = f"{cut} (finish_reason=length) even with max_tokens={limit}, diff budget={budget}"
                 break
             value: T | None = None
             data = extract_json(answer.content)

@@ -24,7 +24,15 @@ as a word in a text.
 - an identifier is also found with one or two leading underscores (``register_fixture`` names
   ``_register_fixture``: the underscore marks the name private, it is the same name);
 - a few forms read two ways: ``mock.patch`` (a file ``.patch``, or two words), ``.stash`` (a
-  dotfile, or an attribute), ``match/case`` (a folder, or two words).
+  dotfile, or an attribute), ``match/case`` (a folder, or two words); ``.cu`` is also any file with
+  that extension;
+- lists written as one name, read as a path and as the list: names joined by ``/``
+  (``enable_value/enable_grad``, ``q/k/positions/cos_sin_cache``) or extensions (``.cu/.cuh``) are
+  found when every item is; an item may share the first item's prefix or the last one's suffix
+  (``secrets.DOCKERHUB_USERNAME/TOKEN`` is ``secrets.DOCKERHUB_USERNAME`` and
+  ``secrets.DOCKERHUB_TOKEN``; ``get/set_value`` is ``get_value`` and ``set_value``; ``x/y.cu/.cuh``
+  is ``x/y.cu`` and ``x/y.cuh``). A path with a file in it (``schemes/base.py``), a leading or
+  trailing ``/`` is a path only.
 
 **What is not checked** (it is not a name of the repository, or cannot be told from prose):
 text with spaces that is not a flag with its value (shell commands such as ``pip install x``,
@@ -74,13 +82,25 @@ _DUNDER = re.compile(r"__\w+__")  # the language's: __init__, __package__
 _IDENTIFIER = re.compile(r"[A-Za-z]\w*")
 
 
+Lookup = tuple[str, str]  # ("word" | "path" | "ext", key)
+
+
 @dataclass(frozen=True)
 class ParsedName:
-    """A name as :func:`parse_name` reads it: found when every lookup of one reading is found."""
+    """A name as :func:`parse_name` reads it: found when every lookup of one reading is found, or,
+    for a list written as one name, when every item is."""
 
     text: str  # as written between the backticks
     kind: str  # path | flag | name
-    readings: tuple[tuple[tuple[str, str], ...], ...]  # ((("word"|"path", key), ...), ...)
+    readings: tuple[tuple[Lookup, ...], ...]  # ((("word"|"path"|"ext", key), ...), ...)
+    items: tuple[ParsedName, ...] = ()  # a list's items (``a/b``, ``.cu/.cuh``), each read on its own
+
+    def lookups(self) -> Iterator[Lookup]:
+        """Every lookup of every reading, the items' included."""
+        for reading in self.readings:
+            yield from reading
+        for item in self.items:
+            yield from item.lookups()
 
 
 def span_content(m: re.Match) -> str:
@@ -118,8 +138,55 @@ def analysis_texts(analysis: Mapping) -> Iterator[tuple[str, str]]:
         yield "closing", analysis["closing"]
 
 
-def _words(*keys: str) -> tuple[tuple[str, str], ...]:
+def _words(*keys: str) -> tuple[Lookup, ...]:
     return tuple(("word", k) for k in keys)
+
+
+_LIST_ITEM = re.compile(r"[A-Za-z_][\w.\-]*|\.[A-Za-z0-9]+")
+_SIBLINGS = re.compile(r"([\w.\-/]*[\w\-])(\.[A-Za-z0-9]+)((?:/\.[A-Za-z0-9]+)+)")
+_JOINT = re.compile(r"[_.]")  # where an item's shared prefix ends, or its shared suffix starts
+
+
+def _list_items(bare: str) -> tuple[ParsedName, ...]:
+    """The items of ``bare`` read as a list (module doc), or () when it is not one."""
+    sibling = _SIBLINGS.fullmatch(bare)
+    if sibling:  # `csrc/x.cu/.cuh`: the file, and the same file with each other extension
+        stem, first, others = sibling.group(1), sibling.group(2), sibling.group(3).split("/")[1:]
+        if all(e[1:].lower() in EXTENSIONS for e in (first, *others)):
+            return tuple(p for p in (parse_name(stem + e) for e in (first, *others)) if p is not None)
+    parts = bare.split("/")
+    if len(parts) < 2 or len(parts) > 16 or not all(_LIST_ITEM.fullmatch(p) for p in parts):
+        return ()
+    dotted = [p.startswith(".") for p in parts]
+    if any(dotted):  # extensions only: `.cu/.cuh`
+        if not all(dotted) or any(p[1:].lower() not in EXTENSIONS for p in parts):
+            return ()
+        return tuple(p for p in (parse_name(part) for part in parts) if p is not None)
+    first, last = parts[0], parts[-1]
+    cut = [m.end() for m in _JOINT.finditer(first)]
+    prefix = first[: cut[-1]] if cut else ""
+    start = _JOINT.search(last)
+    suffix = last[start.start() :] if start else ""
+    items = []
+    for i, part in enumerate(parts):
+        if _is_path(part) and part.rpartition(".")[2].lower() not in AMBIGUOUS_EXTENSIONS:
+            return ()  # a file name: `schemes/base.py` is a path, not a list
+        spelled = [part]
+        if i > 0 and prefix and not _JOINT.search(part):
+            spelled.append(prefix + part)  # `DOCKERHUB_USERNAME/TOKEN`: DOCKERHUB_TOKEN
+        if i < len(parts) - 1 and suffix and not _JOINT.search(part):
+            spelled.append(part + suffix)  # `get/set_value`: get_value
+        readings: list[tuple[Lookup, ...]] = []
+        for text in spelled:
+            parsed = parse_name(text)
+            if parsed is not None:
+                readings += parsed.readings
+            elif _IDENTIFIER.fullmatch(text):
+                readings.append(_words(text))  # a keyword (`match/case`) is a word here
+        if not readings:
+            return ()
+        items.append(ParsedName(part, "name", tuple(dict.fromkeys(readings))))
+    return tuple(items)
 
 
 def _path(text: str, bare: str) -> ParsedName | None:
@@ -129,15 +196,15 @@ def _path(text: str, bare: str) -> ParsedName | None:
     bare = _LINE_SUFFIX.sub("", bare)
     if not _NAME_CHARS.fullmatch(bare) or not re.search(r"[A-Za-z]", bare):
         return None
-    readings: list[tuple[tuple[str, str], ...]] = [(("path", bare.strip("/")),), (("word", bare.rstrip("/")),)]
+    readings: list[tuple[Lookup, ...]] = [(("path", bare.strip("/")),), (("word", bare.rstrip("/")),)]
     head, _, ext = bare.rpartition(".")
     if "/" not in bare and ext.lower() in AMBIGUOUS_EXTENSIONS and re.fullmatch(r"[A-Za-z_]\w*", head):
         readings.append(_words(*[w for w in (head, ext) if w not in NOT_NAMES]))  # `mock.patch`: an attribute too
     if re.fullmatch(r"\.[A-Za-z_]\w*", bare):
         readings.append(_words(bare[1:]))  # `.stash`: an attribute as much as a dotfile
-    if re.fullmatch(r"[A-Za-z_]\w*/[A-Za-z_]\w*", bare):
-        readings.append(_words(*bare.split("/")))  # `match/case`, `read/write`: two words as much as a folder
-    return ParsedName(text, "path", tuple(r for r in readings if r))
+    if re.fullmatch(r"\.[A-Za-z0-9]+", bare) and ext.lower() in EXTENSIONS:
+        readings.append((("ext", bare),))  # `.cu`: the files of that kind
+    return ParsedName(text, "path", tuple(r for r in readings if r), _list_items(bare))
 
 
 def _is_path(text: str) -> bool:

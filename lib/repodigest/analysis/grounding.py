@@ -29,10 +29,20 @@ from functools import cached_property
 
 from ..i18n import strings
 from ..models import FileChange
-from .code_names import CODE_SPAN, analysis_texts, code_spans, parse_name, span_content, spellings, word_pattern
+from .code_names import (
+    CODE_SPAN,
+    Lookup,
+    ParsedName,
+    analysis_texts,
+    code_spans,
+    parse_name,
+    span_content,
+    spellings,
+    word_pattern,
+)
 from .number_claims import number_mismatches
 
-RULES_VERSION = "2026-12-06.1"  # bump when a rule here, in .code_names or .number_claims changes
+RULES_VERSION = "2026-12-08.1"  # bump when a rule here, in .code_names or .number_claims changes
 WHERE = ("diff", "tree", "message", "nowhere", "unknown")
 MARK = "(?)"  # plain text: it reads the same in Markdown, HTML, chat and a terminal
 
@@ -109,6 +119,10 @@ class _Place:
     def _stems(self) -> set[str]:
         return {part.split(".", 1)[0] for part in self._by_part} | set(self._by_part)
 
+    @cached_property
+    def _extensions(self) -> set[str]:
+        return {"." + name.rsplit(".", 1)[1] for name in self._by_part if "." in name.lstrip(".")}
+
     def has_path(self, query: str) -> bool:
         parts = [p for p in query.split("/") if p]
         if not parts:
@@ -125,8 +139,10 @@ class _Place:
         # the substring test first: it is fast, and most lookups that fail fail there
         return word in self.text and re.search(word_pattern(word), self.text) is not None
 
-    def has(self, lookup: tuple[str, str]) -> bool:
+    def has(self, lookup: Lookup) -> bool:
         kind, key = lookup
+        if kind == "ext":
+            return key in self._extensions
         return self.has_path(key) if kind == "path" else self.has_word(key)
 
 
@@ -148,7 +164,7 @@ def diff_paths(diff: str) -> list[str]:
     return list(dict.fromkeys(paths))
 
 
-def _resolve(lookups: set[tuple[str, str]], places: list[tuple[str, _Place]], found: dict) -> None:
+def _resolve(lookups: set[Lookup], places: list[tuple[str, _Place]], found: dict) -> None:
     """Record in ``found`` the first place (in order) holding each lookup it lacks."""
     for where, place in places:
         for lookup in lookups - found.keys():
@@ -174,9 +190,9 @@ def ground_analysis(
     written = [(span, field) for field, text in texts for span in code_spans(text)]
     parsed_of = {span: parse_name(span) for span, _ in written}
     parsed = [p for p in parsed_of.values() if p is not None]
-    lookups = {lk for p in parsed for reading in p.readings for lk in reading}
+    lookups = {lk for p in parsed for lk in p.lookups()}
     in_diff = _Place(diff, [*diff_paths(diff), *(f.path for f in files), *(f.old_path or "" for f in files)])
-    found: dict[tuple[str, str], str] = {}
+    found: dict[Lookup, str] = {}
     _resolve(lookups, [("diff", in_diff)], found)
     places: list[tuple[str, _Place]] = []
     missing = lookups - found.keys()
@@ -191,17 +207,26 @@ def ground_analysis(
     if message:
         places.append(("message", _Place(message)))
     _resolve(lookups, places, found)
-    rank = {w: i for i, w in enumerate(WHERE)}
     fallback = "nowhere" if tree_lookup is not None else "unknown"
     names: list[NameCheck] = []
     for span, field in dict.fromkeys(written):
         p = parsed_of[span]
-        if p is None:
-            continue
-        reached = [max((found.get(lk, fallback) for lk in reading), key=rank.__getitem__) for reading in p.readings]
-        names.append(NameCheck(p.text, field, min(reached, key=rank.__getitem__), p.kind))
+        if p is not None:
+            names.append(NameCheck(p.text, field, _where(p, found, fallback), p.kind))
     mismatches = number_mismatches((t for _, t in texts), files) if check_numbers else []
     return Grounding(tuple(names), tuple(mismatches), tree_lookup is not None)
+
+
+_RANK = {w: i for i, w in enumerate(WHERE)}
+
+
+def _where(p: ParsedName, found: Mapping[Lookup, str], fallback: str) -> str:
+    """The nearest place (``WHERE`` order) where ``p`` is found: its best reading (a reading is as far
+    as its farthest lookup), or, for a list, its farthest item."""
+    reached = [max((found.get(lk, fallback) for lk in reading), key=_RANK.__getitem__) for reading in p.readings]
+    if p.items:
+        reached.append(max((_where(item, found, fallback) for item in p.items), key=_RANK.__getitem__))
+    return min(reached, key=_RANK.__getitem__)
 
 
 # ------------------------------------------------------------------------------------------------

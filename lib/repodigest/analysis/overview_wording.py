@@ -31,8 +31,10 @@ from pydantic import Field
 
 from ..cache import Cache
 from ..config import LLMConfig
-from .client import Analyzer, error_line, make_client, resolve_model
+from .client import Analyzer
+from .endpoint import error_line, make_client, resolve_model
 from .prompt import PROMPT_VERSION, render_template
+from .pushback import Pushback
 from .records import AnalysisRun
 from .run import set_cost
 from .schema import Line, Shape
@@ -67,6 +69,9 @@ class OverviewWording:
     requests: int = 0
     tokens_in: int = 0
     tokens_out: int = 0
+    tokens_reasoning: int = 0
+    waited: float = 0.0  # seconds paused on rate limits (HTTP 429)
+    rate_limited: int = 0  # 429 answers
 
 
 def _analysis_facts(analysis: Mapping | None) -> dict | None:
@@ -181,9 +186,10 @@ def cache_key(facts: Mapping, model: str, lang: str) -> str:
 
 
 def word_overview(
-    facts: Mapping, cfg: LLMConfig, lang: str, cache: Cache | None = None, client=None
+    facts: Mapping, cfg: LLMConfig, lang: str, cache: Cache | None = None, client=None, *, waited: float = 0.0
 ) -> OverviewWording:
-    """The checked wording of ``facts`` (:func:`overview_facts`): from the cache, else one request.
+    """The checked wording of ``facts`` (:func:`overview_facts`): from the cache, else one request, which
+    waits on rate limits for what is left of ``cfg.patience`` after the run's ``waited`` seconds.
 
     Never raises for the model's failures: the wording then has ``status == "failed"`` and ``error``."""
     model = resolve_model(cfg)
@@ -197,8 +203,12 @@ def word_overview(
         except ValueError:
             pass  # an unreadable entry is asked again
     spent = OverviewWording(status="failed")
+    pushback = Pushback(1, cfg.patience - waited)
+    made = None
     try:
-        analyzer = Analyzer(client or make_client(cfg), model, cfg, lang)
+        if client is None:
+            client = made = make_client(cfg, pushback=pushback)
+        analyzer = Analyzer(client, model, cfg, lang, pushback=pushback)
         outcome = analyzer.ask(
             lambda schema, _budget: _messages(facts, lang, schema),
             OverviewAnswer,
@@ -210,6 +220,10 @@ def word_overview(
     except Exception as exc:  # noqa: BLE001 - the data's overview stands
         spent.error = error_line(f"{type(exc).__name__}: {exc}", os.environ.get("OPENAI_API_KEY"), 160)
         return spent
+    finally:
+        spent.waited, spent.rate_limited = pushback.waited, pushback.pushed
+        if made is not None:
+            made.close()
     if outcome.value is None:
         spent.error = outcome.error
         return spent
@@ -217,7 +231,12 @@ def word_overview(
         cache.put(OVERVIEW_TABLE, key, outcome.value.model_dump())
     wording = checked(outcome.value, facts)
     wording.status, wording.requests = "ok", spent.requests
-    wording.tokens_in, wording.tokens_out = spent.tokens_in, spent.tokens_out
+    wording.tokens_in, wording.tokens_out, wording.tokens_reasoning = (
+        spent.tokens_in,
+        spent.tokens_out,
+        spent.tokens_reasoning,
+    )
+    wording.waited, wording.rate_limited = spent.waited, spent.rate_limited
     return wording
 
 
@@ -226,6 +245,9 @@ def add_usage(run: AnalysisRun, wording: OverviewWording, cfg: LLMConfig) -> dic
     run.requests += wording.requests
     run.input_tokens += wording.tokens_in
     run.output_tokens += wording.tokens_out
+    run.reasoning_tokens += wording.tokens_reasoning
+    run.waited += wording.waited
+    run.rate_limited += wording.rate_limited
     set_cost(run, cfg)
     usage = run.usage()
     usage["overview"] = {

@@ -31,7 +31,8 @@ class CommitAnalysis:
     analysis: dict | None = None  # report.context.build_entry's shape (plus importance keys)
     error: str | None = None  # one line, when failed
     tokens_in: int = 0  # spent in this run (0 when cached)
-    tokens_out: int = 0
+    tokens_out: int = 0  # the thought's included
+    tokens_reasoning: int = 0  # of tokens_out, the model's thought before its answer
     coverage: float | None = None  # share of the diff's changed lines the model saw
     model_level: str | None = None  # the model's importance
     model_reason: str | None = None  # its one-line reason
@@ -50,11 +51,14 @@ class AnalysisRun:
     requests: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
+    reasoning_tokens: int = 0  # of output_tokens, thought before the answers
     cached: int = 0
     failed: int = 0
     completions: int = 0  # follow-up requests for the fields of a level the first answer did not hold
     cost: float | None = None  # USD estimate from cfg.prices[model]; None without a price
     seconds: float = 0.0
+    waited: float = 0.0  # seconds the run paused because the server pushed back (HTTP 429)
+    rate_limited: int = 0  # 429 answers
 
     @property
     def analyses(self) -> dict[str, dict]:
@@ -62,16 +66,20 @@ class AnalysisRun:
         return {sha: r.analysis for sha, r in self.results.items() if r.analysis}
 
     def usage(self) -> dict:
-        """The report's usage line: {requests, input, output, cost, cached, failed, completions, model}."""
+        """The report's usage line: {requests, input, output, reasoning, cost, cached, failed, completions,
+        model, waited (seconds, one decimal), rate_limited}."""
         return {
             "requests": self.requests,
             "input": self.input_tokens,
             "output": self.output_tokens,
+            "reasoning": self.reasoning_tokens,
             "cost": "n/a" if self.cost is None else f"${self.cost:.4f}",
             "cached": self.cached,
             "failed": self.failed,
             "completions": self.completions,
             "model": self.model,
+            "waited": round(self.waited, 1),
+            "rate_limited": self.rate_limited,
         }
 
 

@@ -18,8 +18,10 @@ from pydantic import ValidationError
 from ..cache import Cache
 from ..config import LLMConfig
 from ..errors import UserError
-from .client import Analyzer, depth_needed, error_line, llm_available, make_client, resolve_model
+from .client import Analyzer, depth_needed
+from .endpoint import error_line, llm_available, make_client, resolve_model
 from .prompt import PROMPT_VERSION
+from .pushback import Pushback
 from .records import AnalysisRequest, AnalysisRun, CommitAnalysis
 from .schema import Analysis
 
@@ -84,11 +86,12 @@ def analyze_commits(
     client=None,
     prepared=None,
 ) -> AnalysisRun:
-    """Analyse ``items`` concurrently (``cfg.concurrency``); cached ones send no request.
+    """Analyse ``items`` concurrently (``cfg.concurrency``, fewer while the server pushes back, waiting
+    at most ``cfg.patience`` seconds in all on rate limits); cached ones send no request.
 
-    ``client`` (an ``openai.OpenAI``) is made from the environment when not given; ``prepared`` is
-    what :func:`cached_analyses` already said of these items. Raises only for a run that cannot
-    start (no ``OPENAI_API_KEY``); a commit that fails gets status "failed".
+        ``client`` (an ``openai.OpenAI``) is made from the environment when not given; ``prepared`` is
+        what :func:`cached_analyses` already said of these items. Raises only for a run that cannot
+        start (no ``OPENAI_API_KEY``); a commit that fails gets status "failed".
     """
     if lang not in ("zh", "en"):
         raise ValueError(f"unknown language {lang!r}")
@@ -96,12 +99,14 @@ def analyze_commits(
     run, pending = prepared or cached_analyses(items, cfg, lang, cache)
     model = run.model
     if pending:
+        pushback = Pushback(cfg.concurrency, cfg.patience)
+        made = client is None
         if client is None:
             available, why = llm_available(cfg)
             if not available:
                 raise UserError(f"cannot run the LLM analysis: {why}")
-            client = make_client(cfg)
-        analyzer = Analyzer(client, model, cfg, lang)
+            client = make_client(cfg, pushback=pushback)
+        analyzer = Analyzer(client, model, cfg, lang, pushback=pushback)
 
         def work(req: AnalysisRequest, prior: CommitAnalysis | None) -> CommitAnalysis:
             try:
@@ -131,10 +136,14 @@ def analyze_commits(
                     bar.update(1)
         finally:
             bar.close()
+            if made:
+                client.close()  # its connections; a caller's client is the caller's
+        run.waited, run.rate_limited = pushback.waited, pushback.pushed
     for result in run.results.values():
         run.requests += result.requests
         run.input_tokens += result.tokens_in
         run.output_tokens += result.tokens_out
+        run.reasoning_tokens += result.tokens_reasoning
         run.failed += result.status == "failed"
         run.completions += result.completed
     set_cost(run, cfg)

@@ -12,6 +12,7 @@
 | how many people does it lean on? | ``absence_factor(frame, by="area"/None)`` | commits | CHAOSS Contributor Absence Factor |
 | when do people work? | ``activity(frame, tz=...)``, ``busiest(table)`` | commits | OSS Insight, CHAOSS |
 | how much repairs earlier work? | ``fix_revert_rates(frame, by=..., freq=...)`` | commits | Kamei's FIX, reverts |
+| how much code lives on, from when? | ``survival(clone, every="30D", by="year", breakdown=None/"author"/"area")`` | a clone's first-parent diffs | Hercules burndown, git-of-theseus |
 | did the levels hold? | ``track_record(frame, by="level")``, ``discrimination(frame, score=...)``, ``calibration(frame)``, ``misses(frame)``, ``ranking(frame)`` | commits with outcomes | SZZ (Śliwerski et al. 2005), Kamei et al. 2013 |
 """
 
@@ -23,6 +24,7 @@ from .flags import flagged_files
 from .hotspots import hotspots
 from .ownership import knowledge_islands, ownership
 from .rates import fix_revert_rates
+from .survival import survival
 from .track_record import calibration, discrimination, misses, ranking, track_record
 
 __all__ = [
@@ -41,5 +43,6 @@ __all__ = [
     "new_contributors",
     "ownership",
     "ranking",
+    "survival",
     "track_record",
 ]

@@ -235,3 +235,27 @@ def calibration_figure(table: pd.DataFrame, lang: str = "en") -> go.Figure:
     fig.update_xaxes(title=w["predicted"], tickformat=".0%", rangemode="tozero")
     fig.update_yaxes(title=w["observed"], tickformat=".0%", rangemode="tozero")
     return fig
+
+
+def survival_figure(table: pd.DataFrame, level: str = "cohort", top: int = 8, lang: str = "en") -> go.Figure:
+    """Stacked areas of lines alive per sample date (:func:`~repodigest.analytics.survival`): one area per
+    cohort (``level="cohort"``), or per author or area of a breakdown, the ``top`` largest at the last
+    sample and the rest as "others"."""
+    w = strings(lang)["history"]
+    fig = _figure(w["survival"].format(entity=w[level]))
+    series = table if table.columns.nlevels == 1 else table.T.groupby(level=level).sum().T
+    if level != "cohort" and len(series.columns) > top:
+        leaders = series.iloc[-1].sort_values(ascending=False, kind="stable").index[:top]
+        series = series[leaders].assign(**{w["others"]: series.drop(columns=leaders).sum(axis=1)})
+    for i, name in enumerate(series.columns):
+        fig.add_scatter(
+            x=series.index,
+            y=series[name],
+            name=short_label(str(name), 28),
+            mode="lines",
+            stackgroup="one",
+            line=dict(width=0.5, color="#9e9e9e" if name == w["others"] else PALETTE[i % len(PALETTE)]),
+            hovertemplate=f"%{{x|%Y-%m-%d}}: %{{y}} {w['lines']}<extra>{short_label(str(name), 28)}</extra>",
+        )
+    fig.update_yaxes(title=w["lines_alive"], rangemode="tozero")
+    return fig

@@ -1,5 +1,5 @@
 """Everything a reader sees, per language: one catalogue each (``zh.toml``, ``en.toml`` beside this
-module) for the report, the overview, the charts, the outputs index, chat messages and the fixed
+module) for the report, the overview, the charts, the archive site, chat messages and the fixed
 words of the model's prompts."""
 
 from __future__ import annotations

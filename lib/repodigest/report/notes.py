@@ -11,7 +11,7 @@ from ..i18n import strings
 
 def heuristic_note(settings: Settings) -> str | None:
     """One line saying the report has no LLM analysis, and why; None when one will run."""
-    from ..analysis.client import llm_available  # openai itself is imported only when a client is made
+    from ..analysis.endpoint import llm_available  # openai itself is imported only when a client is made
 
     if llm_available(settings.llm)[0]:
         return None
