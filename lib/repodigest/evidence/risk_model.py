@@ -1,5 +1,6 @@
 """A risk model learned from a repository's own history: the chance that a commit is later fixed or
-reverted, from the rules' score and the change metrics the rules do not weigh the repository's way.
+reverted, from the rules' score and change metrics (Kamei et al.'s, and six on source files and their
+recent fixes), weighed the repository's way.
 
 Method (just-in-time defect prediction, Kamei et al. 2013, fitted per repository):
 
@@ -10,12 +11,12 @@ Method (just-in-time defect prediction, Kamei et al. 2013, fitted per repository
   lines deleted and files changed in source files, the no-source flag, recent fixes and recent
   developers of the source files). Counts enter as ``log1p`` (Kamei's transformation), ``entropy``,
   ``fix`` and ``no_src`` as they are. Other sets: ``"kamei"`` (the fourteen), ``"metrics"`` (the twenty),
-  ``"rules"`` (the score and one 0/1 flag per reason code of ``REASON_FLAGS``), ``"all"``. On pytest and
-  pydantic (a few hundred commits that went wrong each) the compact set ranks as well as ``"all"`` or
-  better month by month: the full sets' twenty-odd weights over-fit a repository's few commits that went
-  wrong (``bench/risk_model.py``). The hotspot and knowledge-island reasons are left out (they read the
-  whole loaded window, later days included), and so are pull request labels (looked up for the report's
-  days only, so history never has them).
+  ``"rules"`` (the score and one 0/1 flag per reason code of ``REASON_FLAGS``), ``"all"``. On the
+  month-by-month backtest of pytest and pydantic (``bench/risk_model.py``) the compact set ranks better
+  than the larger ones: with few commits that went wrong a year, twenty-odd weights over-fit. The
+  hotspot and knowledge-island reasons are left out (they read the whole loaded window, later days
+  included), and so are pull request labels (looked up for the report's days only, so history never
+  has them).
 - **Training commits**: every commit of ``frame`` that landed before the cut-off, as known then: a
   commit younger than ``days`` counts as went wrong when its first fix or revert came before the cut-off,
   and weighs ``observed days / days`` (a commit watched for 9 of 90 days weighs 0.1: it had little time
@@ -29,11 +30,11 @@ Method (just-in-time defect prediction, Kamei et al. 2013, fitted per repository
   (the cut-off, or the end of the observation period when that came first). The fit checks it and keeps
   what it trained on (``RiskModel.trained_on``: each commit's label, weight and when it was settled).
 - **Evaluation** (:func:`fit_risk_model`): the most recent closed calendar months (UTC) before the
-  cut-off (the month's end plus ``days`` is before it), their known commits each predicted by a model
-  trained as it would have been on that month's first day (the same rule); the months are pooled, and
-  ``test_months`` (3) is extended back, up to ``max_test_months`` (12), until they hold
-  ``min_test_positives`` (10) commits that went wrong. On them: the ROC AUC of the model, of the
-  rules' score and of lines changed alone, pooled and per month. The model **beats the rules** when its
+  cut-off (:func:`~repodigest.evidence.labels.closed_months`: the month's end plus ``days`` is before
+  it; ``test_months`` (3) of them, extended back up to ``max_test_months`` (12) until they hold
+  ``min_test_positives`` (10) commits that went wrong), their known commits each predicted by a model
+  trained as it would have been on that month's first day (the same rule); the months are pooled. On
+  them: the ROC AUC of the model, of the rules' score and of lines changed alone, pooled and per month. The model **beats the rules** when its
   pooled AUC is higher with at least ``min_test_positives`` such commits.
 - **Levels** (:meth:`RiskModel.levels`): two thresholds on ``risk`` taken at the rules' own level shares
   among the training commits (the top ``share of high`` of their risks is high, the next ``share of
