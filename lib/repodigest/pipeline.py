@@ -354,10 +354,13 @@ def gather_evidence(
     report held (the report's line), those commits judged by the report's own stages (earlier_history);
     with ``risk_model="learned"``, a model fitted on the ``evidence_days`` before the report (only
     outcomes known before its first day), its risk for the frame's commits, and its levels when it beats
-    the rules on the last closed months."""
+    the rules on the last closed months. The line's figures end with which judgement the levels come
+    from and how it ranked on the last closed months (``judged``: the rules' ranking, or the model's
+    evaluation when it ran)."""
     from .analytics import ranking
     from .analytics import track_record as record_of
     from .evidence import InsufficientHistory, change_metrics, fit_risk_model, label_outcomes, outcome_table
+    from .evidence.labels import month_span
     from .evidence.risk_model import MIN_TEST_POSITIVES
 
     scoring, words = loaded.settings.scoring, strings(loaded.settings.lang)
@@ -444,9 +447,8 @@ def gather_evidence(
                     pd.Series(model.levels(both, metrics, risk=risk)[shown].to_numpy(), index=both.loc[shown, "sha"])
                 )
             judged = model.evaluation
-            months = [m["month"] for m in judged["months"]]
             records.setdefault(name, {})["judged"] = {
-                "months": " – ".join(dict.fromkeys([min(months), max(months)])) if months else "",
+                "months": month_span(m["month"] for m in judged["months"]),
                 "commits": int(judged["test"]),
                 "went_wrong": int(judged["test_went_wrong"]),
                 "rules_auc": float(judged["rules_auc"]),

@@ -16,7 +16,15 @@ from datetime import timedelta
 import numpy as np
 import pandas as pd
 
-from ..evidence.labels import OUTCOME_COLUMNS, closed_months, outcome_known, roc_auc, went_wrong, wilson_interval
+from ..evidence.labels import (
+    OUTCOME_COLUMNS,
+    closed_months,
+    month_span,
+    outcome_known,
+    roc_auc,
+    went_wrong,
+    wilson_interval,
+)
 from ..evidence.outcomes import OBSERVATION_DAYS
 from ..levels import LEVELS, Level
 
@@ -138,7 +146,7 @@ def ranking(
     month_of = pd.to_datetime(frame["committed_at"], utc=True).dt.tz_localize(None).dt.to_period("M")
     inside = month_of.isin(chosen) & outcome_known(frame, days)
     wrong = went_wrong(frame, days)[inside]
-    span = " – ".join(dict.fromkeys([str(min(chosen)), str(max(chosen))])) if chosen else ""
+    span = month_span(chosen)
     by = frame["level_by"] if "level_by" in frame else pd.Series("rules", index=frame.index)
     rows = []
     for name, column, source in JUDGEMENTS:

@@ -116,6 +116,13 @@ def closed_months(
     return chosen
 
 
+def month_span(months) -> str:
+    """The first and last of ``months`` as the report writes them (``2025-10 – 2025-12``, or one month);
+    "" for none."""
+    names = sorted(str(m) for m in months)
+    return " – ".join(dict.fromkeys([names[0], names[-1]])) if names else ""
+
+
 def _flag(column: pd.Series) -> pd.Series:
     return column.astype("boolean").fillna(False).astype(bool)
 
