@@ -81,10 +81,10 @@ def labelled_frame(clone: Path, cache_dir: Path) -> pd.DataFrame:
 
 
 def no_source(frame: pd.DataFrame) -> pd.Series:
-    """The commits that touch no source file (scoring.paths.file_kind, the labelling's rule)."""
-    from repodigest.scoring.paths import file_kind
+    """The commits that touch no source file (scoring.paths.is_source, the labelling's rule)."""
+    from repodigest.scoring.paths import is_source
 
-    return frame["file_changes"].map(lambda files: not any(file_kind(f["path"]) == "source" for f in files))
+    return frame["file_changes"].map(lambda files: not any(is_source(f["path"]) for f in files))
 
 
 def size_points(frame: pd.DataFrame) -> pd.Series:

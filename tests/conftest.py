@@ -24,3 +24,11 @@ def make_repo(tmp_path):
 def _isolated_env(monkeypatch, tmp_path):
     """No real keys, and a private cache, in every test (tests/isolation.py)."""
     isolate(monkeypatch, tmp_path / "cache")
+
+
+@pytest.fixture
+def fast_retries(monkeypatch):
+    """GitHub's client retries without pausing between attempts."""
+    from repodigest.sources import github_client
+
+    monkeypatch.setattr(github_client, "RETRY_BACKOFF", 0.0)

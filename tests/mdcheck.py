@@ -9,3 +9,9 @@ def anchors_resolve(md: str) -> int:
     links = re.findall(r"\]\(#([^)]+)\)", md)
     assert links and set(links) <= ids, set(links) - ids
     return len(links)
+
+
+def entry_of(md: str, short_sha: str) -> str:
+    """The entry of a commit: from its anchor to the rule that ends it."""
+    start = md.index(f'<a id="{short_sha}"></a>')
+    return md[start : md.index("\n---\n", start)]

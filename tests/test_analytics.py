@@ -156,7 +156,9 @@ def test_new_contributors_and_absence_factor(history):
     assert weekly["new_contributors"].tolist() == [["Ann Lee", "Bob"], ["Cid"], ["Dan"]]
     per_area = analytics.absence_factor(digest.frame).set_index("area")
     assert per_area.loc["core", ["commits", "absence_factor", "top"]].tolist() == [10, 1, ["Ann Lee"]]
-    assert per_area.loc["io", ["commits", "contributors", "absence_factor"]].tolist() == [7, 3, 2]
+    # each commit once, in its primary area: Dan's 500-file commit counts in gen, not in io
+    assert per_area.loc["io", ["commits", "contributors", "absence_factor"]].tolist() == [6, 2, 1]
+    assert per_area.loc["gen", ["commits", "top"]].tolist() == [1, ["Dan"]]
     whole = analytics.absence_factor(digest.frame, by=None)
     assert whole[["commits", "contributors", "absence_factor", "top"]].values.tolist() == [[20, 4, 1, ["Ann Lee"]]]
 
@@ -175,7 +177,8 @@ def test_activity_by_weekday_and_hour_in_the_report_time_zone(history):
 def test_fix_and_revert_rates_per_area(history):
     digest, _ = history
     table = analytics.fix_revert_rates(digest.frame, freq="M").set_index("area")
-    assert table.loc["io", ["commits", "fixes", "fix_rate"]].tolist() == [7, 3, 0.429]
+    assert table.loc["io", ["commits", "fixes", "fix_rate"]].tolist() == [6, 3, 0.5]  # Dan's commit is in gen
+    assert table["commits"].sum() == 21  # each commit once
     assert table.loc["core", ["commits", "fixes", "fix_rate"]].tolist() == [10, 1, 0.1]
     assert table.loc["big", ["commits", "reverts", "revert_rate"]].tolist() == [2, 1, 0.5]
     whole = analytics.fix_revert_rates(digest.frame, by=None, freq="W")

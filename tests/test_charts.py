@@ -119,13 +119,15 @@ def test_levels_chart_stacks_per_repo(small):
     assert high == {"o/r": 1, "o/other": 0} and low == {"o/r": 1, "o/other": 1}
 
 
-def test_areas_chart_counts_a_commit_once_per_area(small):
+def test_areas_chart_counts_a_commit_once_in_its_primary_area(small):
     fig = charts.areas_chart(small, "en")
     assert len(fig.data) == 2
     commits = dict(zip(fig.data[0].y, fig.data[0].x))
-    assert commits == {"core": 2, "docs": 2, "deps": 1}  # report days only
+    assert commits == {"core": 2, "docs": 1, "deps": 1}  # report days only; alice's core+docs commit in core
+    assert sum(commits.values()) == int(small["in_report"].sum())
     lines = dict(zip(fig.data[1].y, fig.data[1].x))
-    assert lines["core"] == 120 + 12
+    assert lines["core"] == 120 + 12 and lines["docs"] == 12
+    assert fig.layout.title.text.endswith("<sup>each commit counts once, in its primary area</sup>")
     assert fig.layout.xaxis.title.text == "commits" and fig.layout.xaxis2.title.text == "lines changed"
 
 

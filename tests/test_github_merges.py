@@ -24,7 +24,7 @@ from repodigest.sources.pull_requests import BATCH, look_up_pull_requests
 from repodigest.sources.pull_shape import build_query, with_pull_request
 from repodigest.window import Window, resolve_tz
 from servers.from_git import branch_heads, github_commits
-from servers.github_api import GitHubServer
+from servers.github_api import GitHubServer, github_settings
 from servers.github_graphql import cost_and_limits, make_pull
 from shapes import ANN, BOB, MAINTAINER, lines, merge
 
@@ -50,7 +50,7 @@ def served():
 
 
 def github(server, tmp_path, now: datetime = NEXT_DAY, cache: str = "gh-cache"):
-    settings = Settings(github={"api_url": server.url}, cache_dir=str(tmp_path / cache))
+    settings = github_settings(server, tmp_path, cache=cache)
     source = open_github_source(RepoConfig(spec="o/r"), "o/r", settings, progress=False)
     source.run_started = now
     return source
@@ -193,7 +193,7 @@ def test_a_pull_requests_older_commits_come_with_the_pull_request(make_repo, ser
     [local] = LocalGitSource(repo.path).commits(DAY)
     [row] = github(server, tmp_path).commits(DAY)
     assert [c.sha for c in row.merged] == [shas["second"]]  # the listing holds the window's only
-    settings = Settings(github={"api_url": server.url}, cache_dir=str(tmp_path / "gh-cache"))
+    settings = github_settings(server, tmp_path, cache="gh-cache")
     lookup = look_up_pull_requests("o/r", [row.sha], settings, Cache(tmp_path / "gh-cache"), progress=False)
     assert lookup.graphql_requests == 1 and server.graphql_points == 1
     row = with_pull_request(row, lookup.found[row.sha])

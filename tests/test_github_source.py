@@ -3,24 +3,19 @@
 from __future__ import annotations
 
 import math
-import sys
 import time
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # so "tests.servers" imports like in bench/
-
-from tests.servers.github_api import GitHubServer, fake_sha, make_commit, make_file  # noqa: E402
-
-from repodigest.cache import Cache  # noqa: E402
-from repodigest.config import RepoConfig, Settings  # noqa: E402
-from repodigest.errors import SourceError, UserError  # noqa: E402
-from repodigest.sources import github_client as gh_client  # noqa: E402
-from repodigest.sources import open_source  # noqa: E402
-from repodigest.sources.github import GitHubSource, open_github_source  # noqa: E402
-from repodigest.window import Window, resolve_tz  # noqa: E402
+from repodigest.cache import Cache
+from repodigest.config import RepoConfig
+from repodigest.errors import SourceError, UserError
+from repodigest.sources import github_client as gh_client
+from repodigest.sources import open_source
+from repodigest.sources.github import GitHubSource, open_github_source
+from repodigest.window import Window, resolve_tz
+from servers.github_api import GitHubServer, fake_sha, github_settings, make_commit, make_file
 
 TOKEN = "ghp_TESTtoken0123456789abcdefSECRET"
 SHANGHAI = resolve_tz("Asia/Shanghai")
@@ -38,18 +33,9 @@ def github_server():
         server.stop()
 
 
-@pytest.fixture
-def fast_retries(monkeypatch):
-    monkeypatch.setattr(gh_client, "RETRY_BACKOFF", 0.0)
-
-
-def settings_for(server: GitHubServer, tmp_path: Path, **github) -> Settings:
-    return Settings(github={"api_url": server.url, **github}, cache_dir=str(tmp_path / "cache"), base_dir=str(tmp_path))
-
-
 def open_src(server, tmp_path, *, spec="o/r", branch=None, refresh=False, **github) -> GitHubSource:
     repo = RepoConfig(spec=spec, branch=branch)
-    return open_github_source(repo, spec, settings_for(server, tmp_path, **github), refresh=refresh, progress=False)
+    return open_github_source(repo, spec, github_settings(server, tmp_path, **github), refresh=refresh, progress=False)
 
 
 def day_commits(n: int, day: date = DAY, big: dict[int, int] | None = None) -> list[dict]:
@@ -148,7 +134,7 @@ def test_a_trend_window_moving_by_a_day_lists_only_the_new_day(github_server, tm
 def test_open_source_passes_cache_and_refresh_through_the_registry(github_server, tmp_path, monkeypatch):
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
     github_server.add_commits(day_commits(3))
-    settings = settings_for(github_server, tmp_path)
+    settings = github_settings(github_server, tmp_path)
     cache = Cache(tmp_path / "shared-cache")
     source = open_source(RepoConfig(spec="o/r", name="Team repo"), settings, cache=cache, progress=False)
     assert source.kind == "github" and source.name == "Team repo"
@@ -397,10 +383,9 @@ def test_slow_server_times_out_with_a_source_error(github_server, tmp_path, monk
     assert time.monotonic() - started < 6
 
 
-def test_unreachable_server_is_a_source_error(tmp_path, monkeypatch):
+def test_unreachable_server_is_a_source_error(tmp_path, monkeypatch, fast_retries):
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
     monkeypatch.setattr(gh_client, "RETRY_TOTAL", 1)
-    monkeypatch.setattr(gh_client, "RETRY_BACKOFF", 0.0)
     dead = GitHubServer().start()
     dead.stop()  # the port is now closed
     with pytest.raises(SourceError, match="connection to GitHub failed|GitHub"):

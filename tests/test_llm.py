@@ -15,14 +15,13 @@ from realistic_day import build_realistic_day, load_answers, load_overview
 from repodigest import build_digest
 from repodigest.analysis import AnalysisRequest, analyze_commits, llm_available
 from repodigest.analysis import endpoint as llm_module
-from repodigest.analysis import run as run_module
 from repodigest.analysis.client import BUDGET_SHRINKS, INVALID_RETRIES, MAX_TOKENS
 from repodigest.analysis.grounding import MARK
 from repodigest.analysis.prompt import PROMPT_VERSION, extract_json
 from repodigest.analysis.pushback import AGAIN_MAX, retry_delay
 from repodigest.analysis.run import CACHE_TABLE
 from repodigest.analysis.schema import DIMENSIONS, schema_for
-from repodigest.cache import Cache
+from repodigest.cache import Cache, Table
 from repodigest.config import LLMConfig
 from repodigest.errors import UserError
 from repodigest.models import Commit, FileChange
@@ -276,8 +275,8 @@ def test_warm_rerun_makes_no_request(serve, tmp_path):
     analyze_commits(reqs[:1], cfg(), "zh", cache, progress=False)
     analyze_commits(reqs[:1], cfg(model="other-model"), "en", cache, progress=False)
     assert server.count == 6
-    key = json.dumps(["o/r", reqs[0].commit.sha, "test-model", PROMPT_VERSION, "en"])
-    assert cache.get(CACHE_TABLE, key)["llm_level"] == "high"
+    key = json.dumps(["o/r", reqs[0].commit.sha, "test-model", "en"])
+    assert CACHE_TABLE.version == PROMPT_VERSION and cache.get(CACHE_TABLE, key)["llm_level"] == "high"
 
 
 def asked_fields(body: dict) -> set[str]:
@@ -350,13 +349,18 @@ def test_a_failed_follow_up_keeps_the_first_answer_and_is_completed_next_time(se
     assert asked_fields(chat_bodies(server)[2]) == {"insight", "risks"}
 
 
-def test_prompt_version_change_misses_the_cache(serve, tmp_path, monkeypatch):
+def test_an_analysis_cached_under_another_prompt_version_is_not_read(serve, tmp_path):
     server = serve("schema")
-    cache = Cache(tmp_path / "c")
-    analyze_commits([make_request(1)], cfg(), "en", cache, progress=False)
-    monkeypatch.setattr(run_module, "PROMPT_VERSION", PROMPT_VERSION + "-next")
-    analyze_commits([make_request(1)], cfg(), "en", cache, progress=False)
+    req = make_request(1)
+    key = json.dumps(["o/r", req.commit.sha, "test-model", "en"])
+    analyze_commits([req], cfg(), "en", Cache(tmp_path / "c"), progress=False)
+    answer = Cache(tmp_path / "c").get(CACHE_TABLE, key)
+    older = Cache(tmp_path / "older")  # the same answer, written by a release with another prompt
+    older.put(Table(CACHE_TABLE.name, PROMPT_VERSION + "-before"), key, answer)
+    analyze_commits([req], cfg(), "en", older, progress=False)
     assert server.count == 2
+    analyze_commits([req], cfg(), "en", older, progress=False)
+    assert server.count == 2  # now cached at this version
 
 
 def test_requests_run_concurrently(serve):

@@ -11,7 +11,7 @@ from repodigest.errors import UserError
 from repodigest.evidence import NEWEST, blamed_commits, label_outcomes, observation_point
 from repodigest.evidence.annotate import line_origins
 from repodigest.evidence.fixlines import block_comment_lines, is_fix
-from repodigest.evidence.outcomes import RULES_VERSION, TABLE
+from repodigest.evidence.outcomes import TABLE
 
 START = datetime.fromisoformat("2025-01-01T10:00:00+00:00")
 BODY = "".join(f"def f{i}(x):\n    return x + {i}\n\n" for i in range(10))
@@ -160,7 +160,7 @@ def test_a_warm_run_blames_nothing(history, tmp_path):
     assert cold.stats.blamed_files == 1 and warm.stats.blamed_files == 0 and warm.stats.cached_fixes == 1
     assert dict(warm) == dict(cold) and warm[feature].fixed_by == (fix,)
     key = f"{repo.path.resolve()}|"
-    stored = [v for k, v in cache.get_many(TABLE, [f"{key}{RULES_VERSION}|{fix}"]).items()]
+    stored = [v for k, v in cache.get_many(TABLE, [f"{key}{fix}"]).items()]
     assert stored and stored[0]["blamed"] == {feature: 1}
 
 

@@ -101,6 +101,22 @@ def test_themes_count_what_the_frame_counts_against_the_baseline(busy):
     assert "| cache | 4 | 0.0 | 🆕 此前 13 天没有提交 |" in table and "| 模块 | 提交数 | 近 13 天日均 | 对比 |" in table
 
 
+def test_themes_and_the_charts_by_area_count_by_one_rule_and_say_it(busy):
+    digest = build_digest(date="2026-02-16", repos=[str(busy.path)])
+    themes = {t.area: t.count for t in digest.overview.themes}
+    several = digest.report_frame[digest.report_frame["areas"].map(len) > 1]
+    assert len(several) and set(several["areas"].iloc[0][1:]) - set(themes)  # a second area is not counted
+    charts = dict(digest.charts())
+    bars = charts["areas"]
+    assert dict(zip(bars.data[0].y, bars.data[0].x)) == themes
+    heat = charts["author-area"].data[0]
+    assert sum(map(sum, heat.z)) == len(digest.frame)  # each commit of the window once
+    rule = load_labels("zh")["area_rule"]
+    for name in ("areas", "area-trend", "author-area"):
+        assert rule in charts[name].layout.title.text
+    assert rule in section(digest.markdown())
+
+
 def test_watch_list_and_also_landed(busy):
     digest = build_digest(date="2026-02-16", repos=[str(busy.path)])
     overview = digest.overview

@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gitrepo import GitRepo
-from mdcheck import anchors_resolve
+from mdcheck import anchors_resolve, entry_of
 from published import save
 from repodigest import build_digest
 from repodigest.config import RepoConfig, Settings
@@ -29,13 +29,7 @@ from repodigest.sources.local_git import LocalGitSource
 from repodigest.sources.message import revert_target
 from repodigest.sources.mirror import open_mirror_source
 from repodigest.window import Window, resolve_tz
-from servers.github_api import GitHubServer, make_commit
-
-
-def entry_of(md: str, short_sha: str) -> str:
-    """The entry of a commit: from its anchor to the rule that ends it."""
-    start = md.index(f'<a id="{short_sha}"></a>')
-    return md[start : md.index("\n---", start)]
+from servers.github_api import GitHubServer, github_settings, make_commit
 
 
 def code(n: int) -> str:
@@ -308,7 +302,7 @@ def test_github_source_finds_by_sha_once_then_from_the_cache_and_by_title_with_o
     other = make_commit("other", "2026-02-01T02:00:00Z", message="Cache parsed configs for workers (#120)")
     with GitHubServer([old, other], full_name="o/r", token="t0k") as server:
         monkeypatch.setenv("GITHUB_TOKEN", "t0k")
-        settings = Settings(github={"api_url": server.url}, cache_dir=str(tmp_path / "cache"))
+        settings = github_settings(server, tmp_path)
         source = open_github_source(RepoConfig(spec="o/r"), "o/r", settings, progress=False)
         ref = source.find_commit(sha=old["sha"])
         assert ref.title == "Cache parsed configs (#101)" and ref.url == old["html_url"]

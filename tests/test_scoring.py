@@ -4,7 +4,7 @@ import pytest
 
 from repodigest.config import AreaRule
 from repodigest.models import Commit, FileChange
-from repodigest.scoring.areas import commit_areas, path_area, title_areas
+from repodigest.scoring.areas import path_area, title_areas
 from repodigest.scoring.change_type import classify
 from repodigest.scoring.heuristic import HIGH_AT, MEDIUM_AT, RepoRules, assess, change_entropy, is_bot
 from repodigest.sources.message import parse_co_authors, parse_pr_number, split_message
@@ -72,14 +72,19 @@ def test_title_areas(title, areas):
 
 
 def test_commit_areas_rules_tags_then_churn():
-    rules = [AreaRule(pattern="python/sglang/srt/mem_cache/**", area="HiCache")]
-    areas = commit_areas(
-        "[AMD] tune",
-        [("python/sglang/srt/mem_cache/radix.py", 5), ("python/sglang/srt/layers/moe/a.py", 50)],
-        rules,
-        "sglang",
-    )
-    assert areas == ["amd", "moe", "hicache"]
+    rules = RepoRules((AreaRule(pattern="python/sglang/srt/mem_cache/**", area="HiCache"),), "sglang")
+    files = [("python/sglang/srt/mem_cache/radix.py", 3, 2), ("python/sglang/srt/layers/moe/a.py", 40, 10)]
+    assert assess(make_commit("[AMD] tune", files), rules).areas == ("amd", "moe", "hicache")
+
+
+def test_a_fix_is_in_the_area_of_its_source_files_whatever_its_tests_change():
+    files = [("src/_pytest/pathlib.py", 4, 2), ("testing/test_pathlib.py", 40, 0), ("changelog/1.bugfix.rst", 1, 0)]
+    fix = assess(make_commit("Fix rm_rf on read-only symlinks", files), RepoRules(short_name="pytest"))
+    assert fix.change_type == "fix" and fix.areas == ("_pytest", "tests", "changelog")
+    feature = assess(make_commit("Add a symlink option", files), RepoRules(short_name="pytest"))
+    assert feature.areas == ("tests", "_pytest", "changelog")  # by lines changed: the rule is a fix's
+    tagged = assess(make_commit("fix(testing): flaky tmp_path", files), RepoRules(short_name="pytest"))
+    assert tagged.areas[0] == "testing"  # the title's own word comes first
 
 
 @pytest.mark.parametrize(

@@ -1,9 +1,12 @@
 """The embedded cache: one SQLite file of immutable JSON values, shared by every stage.
 
 Commit details are keyed by (repo, sha) and never change; LLM analyses by (repo, sha, model,
-prompt version, language). Values are written once and read forever, so concurrent runs only
-ever race to write the same value: WAL mode, a busy timeout and ``INSERT OR REPLACE`` make two
-runs at once safe.
+language). Values are written once and read forever, so concurrent runs only ever race to write the
+same value: WAL mode, a busy timeout and ``INSERT OR REPLACE`` make two runs at once safe.
+
+Every table is declared once as a :class:`Table`: its name and the version of what its values mean
+(their shape, and the rules or prompts that made them). The cache stores each key with its table's
+version, so a value written under another version is never read: one way to version every table.
 
 The cache holds nothing that cannot be fetched again, so it never stops a run. A file that is
 damaged, not a repodigest cache, or written by a newer schema is moved aside (with its -wal,
@@ -23,6 +26,7 @@ import sqlite3
 import threading
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -125,6 +129,25 @@ def _move_aside(path: Path) -> Path:
         except FileNotFoundError:
             pass
     return aside
+
+
+@dataclass(frozen=True)
+class Table:
+    """A cached table: its ``name`` (lowercase letters and "_") and the ``version`` of what its values
+    mean. Bump the version when their shape, or a rule or prompt that made them, changes."""
+
+    name: str
+    version: str
+
+    def __post_init__(self) -> None:
+        if not self.name or not set(self.name) <= _TABLE_NAME_OK:
+            raise ValueError(f"bad cache table name {self.name!r}")
+        if not self.version or "|" in self.version:
+            raise ValueError(f"cache table {self.name!r} needs a version without '|', not {self.version!r}")
+
+    def stored(self, key: str) -> str:
+        """``key`` as the table stores it: with the version, so another version's value never matches."""
+        return f"{self.version}|{key}"
 
 
 @contextmanager
@@ -230,11 +253,6 @@ class Cache:
                     self._turn_off(exc, False)
                     return None
 
-    def _table(self, table: str) -> str:
-        if not table or not set(table) <= _TABLE_NAME_OK:
-            raise ValueError(f"bad cache table name {table!r}")
-        return table
-
     def _select(self, sql: str, args) -> list:
         def action(conn):
             try:
@@ -246,45 +264,52 @@ class Cache:
 
         return self._run(action, writing=False) or []
 
-    def get(self, table: str, key: str):
-        """The JSON value stored under ``key``, or None (always None when refreshing)."""
+    def get(self, table: Table, key: str):
+        """The JSON value stored under ``key`` in ``table`` at its version, or None (always None when
+        refreshing)."""
         if self.refresh:
             return None
-        name = self._table(table)
-        rows = self._select(f"SELECT key, value FROM {name} WHERE key = ?", (key,))
-        return _decoded(rows).get(key)
+        rows = self._select(f"SELECT key, value FROM {table.name} WHERE key = ?", (table.stored(key),))
+        return _decoded(rows).get(table.stored(key))
 
-    def get_many(self, table: str, keys: list[str]) -> dict:
-        """The stored values of those ``keys`` that are present."""
+    def get_many(self, table: Table, keys: list[str]) -> dict:
+        """The stored values (at ``table``'s version) of those ``keys`` that are present, by key."""
         if self.refresh or not keys:
             return {}
-        found = {}
-        name = self._table(table)
-        for start in range(0, len(keys), 500):  # SQLite's bound-parameter limit
-            chunk = keys[start : start + 500]
+        found: dict = {}
+        stored = {table.stored(key): key for key in keys}
+        names = list(stored)
+        for start in range(0, len(names), 500):  # SQLite's bound-parameter limit
+            chunk = names[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            found.update(_decoded(self._select(f"SELECT key, value FROM {name} WHERE key IN ({marks})", chunk)))
+            rows = self._select(f"SELECT key, value FROM {table.name} WHERE key IN ({marks})", chunk)
+            found.update((stored[name], value) for name, value in _decoded(rows).items())
         return found
 
-    def put(self, table: str, key: str, value) -> None:
-        """Store ``value`` (JSON-serialisable) under ``key``; skipped once writing has failed."""
+    def put(self, table: Table, key: str, value) -> None:
+        """Store ``value`` (JSON-serialisable) under ``key`` in ``table`` at its version; skipped once
+        writing has failed."""
         text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-        name = self._table(table)
+        name = table.name
 
         def action(conn):
             if name not in self._tables:
                 conn.execute(f"CREATE TABLE IF NOT EXISTS {name} (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
                 self._tables.add(name)
-            conn.execute(f"INSERT OR REPLACE INTO {name} (key, value) VALUES (?, ?)", (key, text))
+            conn.execute(f"INSERT OR REPLACE INTO {name} (key, value) VALUES (?, ?)", (table.stored(key), text))
 
         self._run(action, writing=True)
 
-    def put_many(self, table: str, items: dict[str, object]) -> None:
-        """Store each value of ``items`` under its key, in one transaction (one disk sync for them all)."""
+    def put_many(self, table: Table, items: dict[str, object]) -> None:
+        """Store each value of ``items`` under its key in ``table`` at its version, in one transaction (one
+        disk sync for them all)."""
         if not items:
             return
-        rows = [(key, json.dumps(value, ensure_ascii=False, separators=(",", ":"))) for key, value in items.items()]
-        name = self._table(table)
+        rows = [
+            (table.stored(key), json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+            for key, value in items.items()
+        ]
+        name = table.name
 
         def action(conn):
             if name not in self._tables:

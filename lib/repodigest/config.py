@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -120,8 +121,17 @@ def _format_validation(err: ValidationError, where: str) -> str:
 _FLAGS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
 
 
-def load_settings(config: str | os.PathLike | None = None, **overrides) -> Settings:
-    """Read the TOML ``config`` (optional) and apply non-None ``overrides`` on top."""
+def load_settings(
+    config: str | os.PathLike | None = None,
+    *,
+    repos: str | Sequence[str] | None = None,
+    tz: str | None = None,
+    lang: str | None = None,
+    window_days: int | None = None,
+) -> Settings:
+    """Read the TOML ``config`` (optional) and apply the options that are not None on top."""
+    listed = [repos] if isinstance(repos, str) else list(repos or ())
+    overrides = {"repos": listed or None, "tz": tz, "lang": lang, "window_days": window_days}
     data: dict = {}
     if config:
         path = Path(config).expanduser()
@@ -134,14 +144,7 @@ def load_settings(config: str | os.PathLike | None = None, **overrides) -> Setti
         except UnicodeDecodeError:
             raise UserError(f"config file {path} is not UTF-8 text") from None
         data.setdefault("base_dir", str(path.resolve().parent))
-    for key, value in overrides.items():
-        if value is None:
-            continue
-        if key == "repos":
-            value = [value] if isinstance(value, str) else list(value)
-            if not value:
-                continue
-        data[key] = value
+    data.update((key, value) for key, value in overrides.items() if value is not None)
     images = os.environ.get("REPODIGEST_CHART_IMAGES", "").strip().lower()
     if images and "images" not in data.get("charts", {}):  # the config's own choice wins
         if images not in _FLAGS:

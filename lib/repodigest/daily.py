@@ -32,7 +32,11 @@ def daily_report(
     config=None,
     refresh: bool = False,
     data_dir: str | os.PathLike | None = None,
-    **options,
+    *,
+    progress: bool = True,
+    analyze: bool | None = None,
+    track_record: bool | None = None,
+    risk_model: str | None = None,
 ) -> DailyReport:
     """The digest of the report's days (``repodigest.build_digest`` with these parameters); with
     ``data_dir``, its commit and file frames are written there as CSV and Parquet. What stops the run
@@ -47,7 +51,10 @@ def daily_report(
             days=days,
             config=config,
             refresh=refresh,
-            **options,
+            progress=progress,
+            analyze=analyze,
+            track_record=track_record,
+            risk_model=risk_model,
         )
         written = write_data(digest, data_dir) if data_dir else []
     except RepodigestError as exc:

@@ -26,8 +26,16 @@ def load_range(
     config: str | None = None,
     default_days: int = 14,
     analyze: bool = False,
+    *,
     as_of: str | date | datetime | None = NEWEST,
-    **options,
+    lang: str | None = None,
+    refresh: bool = False,
+    progress: bool = True,
+    overview: bool = False,
+    outcomes: bool = False,
+    horizon_days: float | None = None,
+    risk_model: str | None = None,
+    track_record: bool | None = None,
 ) -> Digest:
     """Every commit from ``start`` to ``end`` (inclusive), scored and framed. Default ``end``: the latest
     day with commits; default ``start``: ``default_days`` before it. Any length: a local clone is read
@@ -36,8 +44,9 @@ def load_range(
     otherwise the analyses the cache holds are shown. The day-at-a-glance overview is left out
     (``overview=True`` builds it). Outcomes (``outcomes=True``) are observed ``as_of`` the clone's newest
     commit (what is known now); ``as_of`` takes a date, a datetime or a revision instead
-    (evidence.observation_point), and a note names the commits whose observation period it cuts short."""
-    settings = load_settings(config, repos=repos, tz=tz)
+    (evidence.observation_point), and a note names the commits whose observation period it cuts short.
+    The other options are :func:`repodigest.build_digest`'s."""
+    settings = load_settings(config, repos=repos, tz=tz, lang=lang)
     zone = resolve_tz(settings.tz)
     last = resolve_day(settings, end)
     first = parse_date(start, zone) or last - timedelta(days=default_days - 1)
@@ -48,10 +57,16 @@ def load_range(
         date=last,
         days=days,
         settings=settings.model_copy(update={"window_days": days}),
+        refresh=refresh,
+        progress=progress,
         analyze=analyze,
         as_of=as_of,
         max_days=days,
-        **{"overview": False, **options},
+        overview=overview,
+        outcomes=outcomes,
+        horizon_days=horizon_days,
+        risk_model=risk_model,
+        track_record=track_record,
     )
 
 
@@ -91,7 +106,8 @@ def filter_commits(
     path: str | None = None,
     repo: str | None = None,
 ) -> pd.DataFrame:
-    """Rows matching every given filter: author (substring, any case), area, level(s), path glob, repository."""
+    """Rows matching every given filter: author (substring, any case), area (commits touching it, among
+    their ``areas``; counts by area use ``primary_area``), level(s), path glob, repository."""
     mask = pd.Series(True, index=frame.index)
     if author:
         mask &= frame["author"].str.contains(author, case=False, regex=False) | frame["author_login"].fillna(

@@ -4,7 +4,7 @@ file-level frame (a row per commit and file), which the analytics read.
 ``COLUMNS`` and ``FILE_COLUMNS`` declare every column once: its dtype and what it holds. This module
 writes every column: :func:`to_frame` from the scored commits and their relations,
 :func:`with_analyses` from the model's answers; :func:`file_frame_of` builds the file frame from the
-measured commits (:func:`to_file_frame` derives it again from a commit frame read back from disk).
+measured commits.
 ``write_frame``/``read_frame`` keep them as ``commits.csv`` (list columns as JSON) and
 ``commits.parquet`` (``files.csv`` and ``files.parquet`` with ``kind="files"``).
 """
@@ -24,7 +24,7 @@ import pandas as pd
 
 from .evidence.labels import OUTCOME_COLUMNS
 from .levels import is_level
-from .models import Commit
+from .models import Commit, author_key
 from .scoring.blend import blend_levels
 from .scoring.heuristic import Assessment, Measured, is_bot
 from .scoring.relations import Relations
@@ -84,7 +84,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "binary_files": ("int64", "binary files touched"),
     "source_file_count": (
         "int64",
-        "source files touched (scoring.paths.file_kind: not tests, docs, CI, build, lockfiles, generated or vendored files)",
+        "source files touched (scoring.paths.is_source: not tests, docs, CI, build, lockfiles, generated or vendored files)",
     ),
     "source_lines_added": ("int64", "lines added to source files"),
     "source_lines_deleted": ("int64", "lines deleted from source files"),
@@ -93,8 +93,11 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "entropy": ("float64", "normalized change entropy over files, 0..1"),
     "files_truncated": ("bool", "the source capped the file list (GitHub stops at 3,000)"),
     "file_changes": ("object", "per file: path, old_path, status, added, deleted, binary, area"),
-    "areas": ("object", "areas touched, most significant first"),
-    "primary_area": ("string", "first of areas"),
+    "areas": (
+        "object",
+        "areas touched, most significant first: title tags, then by lines changed (a fix: its source files first)",
+    ),
+    "primary_area": ("string", "first of areas: the one area in which every count by area counts the commit"),
     "change_type": ("string", "feat, fix, perf, refactor, security, revert, docs, test, ci, build, deps, chore, other"),
     "type_rule": ("string", "what decided the change type: revert, prefix, tag, paths, keyword, none"),
     "is_fix": ("bool", "the change type is fix (Kamei's FIX)"),
@@ -303,13 +306,13 @@ def _row(
     reverted = relations.reverts.get(sha)
     main = commit.main_author
     authored_at = (
-        max(c.author_date for c in commit.authored if c.author_name == main.author_name)
+        max(c.author_date for c in commit.authored if author_key(c) == author_key(main))
         if commit.authored != (commit,)
         else commit.author_date
     )
     pr_columns = _pr_columns(commit)
     if pr_columns["merged_by"] is None and commit.is_merge:
-        pr_columns["merged_by"] = commit.author_login or commit.author_name
+        pr_columns["merged_by"] = author_key(commit)
     return {
         "repo": commit.repo,
         "sha": sha,
@@ -535,37 +538,6 @@ def file_frame_of(
         binary=[f.binary for f in files],
     )
     return _typed(pd.DataFrame(columns, columns=list(FILE_COLUMNS)), FILE_COLUMNS)
-
-
-_PERSON = ("author", "author_email", "author_login", "is_bot")
-
-
-def to_file_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """The file frame (``FILE_COLUMNS``) derived from a commit frame read back from disk, in its order:
-    its ``file_changes``, or for a merge the files of the commits it landed (``merged``), as
-    :func:`file_frame_of` makes it."""
-    commit_columns = [n for n in FILE_COLUMNS if n in COLUMNS]
-    per_row = [
-        [(None, c) for c in changes] if not len(landed) else [(m, c) for m in landed for c in m["files"]]
-        for changes, landed in zip(frame["file_changes"], frame["merged"])
-    ]
-    counts = np.array([len(items) for items in per_row], dtype=int)
-    rows = frame.loc[frame.index.repeat(counts), commit_columns].reset_index(drop=True)
-    flat = [item for items in per_row for item in items]
-    for name in _PERSON:  # a landed commit's file is its own author's
-        rows[name] = [row if m is None else m[name] for row, (m, _) in zip(rows[name], flat)]
-    changes = pd.DataFrame(
-        [c for _, c in flat], columns=["path", "old_path", "status", "added", "deleted", "binary", "area"]
-    )
-    rows["path"], rows["old_path"], rows["area"] = changes["path"], changes["old_path"], changes["area"]
-    rows["status"] = changes["status"]
-    rows["lines_added"] = changes["added"].astype("Int64")
-    rows["lines_deleted"] = changes["deleted"].astype("Int64")
-    rows["churn"] = rows["lines_added"].fillna(0) + rows["lines_deleted"].fillna(0)
-    rows["binary"] = changes["binary"].astype(bool)
-    rows["commit_file_count"] = np.repeat(frame["file_count"].to_numpy(), counts)
-    rows["author_login"] = rows["author_login"].astype(object).where(rows["author_login"].notna(), None)
-    return _typed(rows[list(FILE_COLUMNS)], FILE_COLUMNS)
 
 
 def _typed(frame: pd.DataFrame, schema: dict[str, tuple[str, str]] = COLUMNS) -> pd.DataFrame:

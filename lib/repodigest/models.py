@@ -6,7 +6,7 @@ reads like the question it answers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 
@@ -103,7 +103,6 @@ class Commit:
     incomplete: str | None = None  # "parent" (not in a shallow clone) or "blobs" (not in the clone): see files
     # (added, deleted) when the source knows the counts but not the files (a pull request's commits on GitHub)
     line_counts: tuple[int, int] | None = None
-    extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def short_sha(self) -> str:
@@ -147,17 +146,28 @@ class Commit:
 
     @property
     def authors(self) -> tuple[str, ...]:
-        """Every author of :attr:`authored`, the main author first, then by commits."""
-        counts: dict[str, int] = {}
+        """The name of every author of :attr:`authored` (one per :func:`author_key`, as
+        :attr:`main_author` counts them), the main author first, then by commits."""
+        counts: dict[str, list] = {}
         for commit in self.authored:
-            counts[commit.author_name] = counts.get(commit.author_name, 0) + 1
-        main = self.main_author.author_name
-        return (main, *sorted((a for a in counts if a != main), key=lambda a: -counts[a]))
+            entry = counts.setdefault(author_key(commit), [0, commit.author_name])
+            entry[0] += 1
+        main = author_key(self.main_author)
+        others = sorted((key for key in counts if key != main), key=lambda key: -counts[key][0])
+        return (self.main_author.author_name, *(counts[key][1] for key in others))
+
+
+def person_key(login: object, name: object) -> str:
+    """One person's identity: the login when the source knows it, else the name (after .mailmap); the
+    one rule for commits (:func:`author_key`) and frame rows alike (a missing value is no login)."""
+    if isinstance(login, str) and login:
+        return login
+    return name if isinstance(name, str) else ""
 
 
 def author_key(commit: Commit) -> str:
-    """One author's identity: the login when the source knows it, else the name (after .mailmap)."""
-    return commit.author_login or commit.author_name
+    """A commit's author, by :func:`person_key`."""
+    return person_key(commit.author_login, commit.author_name)
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,7 @@ from .report.overview import Overview, build_overview, worded
 from .scoring import Assessment, History, Measured, RepoRules, judge, measure
 from .scoring.fix_history import RECENT_DAYS, recent_fixes
 from .scoring.relations import Relations, relate
-from .sources import LocalGitSource, Source, open_sources, resolve_day
+from .sources import CloneBacked, Source, open_sources, resolve_day
 from .window import MAX_WINDOW_DAYS, Window, check_days, resolve_tz
 
 if TYPE_CHECKING:  # the analysis stage is imported when a run asks for it (it loads openai)
@@ -200,12 +200,12 @@ def load(
         def kept(span: Window, source: Source = source, rule: RepoRules = rule, ignored: set[str] = ignored) -> list:
             return [
                 (c, measure(c, rule))
-                for c in getattr(source, "iter_commits", source.commits)(span)
+                for c in (source.iter_commits if isinstance(source, CloneBacked) else source.commits)(span)
                 if c.author_name.lower() not in ignored and (c.author_login or "").lower() not in ignored
             ]
 
         read += kept(window)
-        if isinstance(source, LocalGitSource):
+        if isinstance(source, CloneBacked):
             before += kept(lookback)
     read = in_frame_order(read, itemgetter(0))
     return Loaded(
@@ -226,7 +226,7 @@ def with_pull_requests(loaded: Loaded, repos: Mapping[str, RepoConfig], *, cache
     notes, figures, found = list(loaded.notes), dict(loaded.pull_requests), {}
     settings = loaded.settings
     for name, source in loaded.sources.items():
-        full_name, repo = getattr(source, "github_repo", None), repos[name]
+        full_name, repo = source.github_repo, repos[name]
         enabled = repo.pr_context if repo.pr_context is not None else settings.github.pr_context
         shas = [c.sha for c, _ in loaded.commits if c.repo == name and loaded.shown.contains(c.committer_date)]
         if not full_name or not enabled or not shas:
@@ -367,7 +367,7 @@ def gather_evidence(
     learned = risk_model == "learned"
     if not (outcomes or track_record or learned):
         return Evidence()
-    clones = {name: s for name, s in loaded.sources.items() if isinstance(s, LocalGitSource)}
+    clones = {name: s for name, s in loaded.sources.items() if isinstance(s, CloneBacked)}
     notes = [
         words["evidence_needs_clone"].format(repo=name)
         for name in loaded.sources
@@ -581,7 +581,6 @@ def build_digest(
     as_of: str | Date | datetime | None = None,
     risk_model: str | None = None,
     track_record: bool | None = None,
-    **source_options,
 ) -> Digest:
     """Load, score and frame the commits of the report's days (and the trend window before them).
 
@@ -597,10 +596,14 @@ def build_digest(
     ``track_record``: the report's line on how past levels held (default: the config's, when the
     overview is built).
     """
+    given = {"repos": repos, "tz": tz, "lang": lang, "window_days": window_days, "config": config}
+    if settings is not None and any(value is not None for value in given.values()):
+        named = ", ".join(name for name, value in given.items() if value is not None)
+        raise TypeError(f"build_digest takes settings or {named}, not both: set them in the settings")
     settings = settings or load_settings(config, repos=repos, tz=tz, lang=lang, window_days=window_days)
     report_days = check_days(days, "days", max_days)
     cache = Cache(settings.cache_dir, refresh=refresh)
-    repo_configs, opened = open_sources(settings, cache=cache, refresh=refresh, progress=progress, **source_options)
+    repo_configs, opened = open_sources(settings, cache=cache, refresh=refresh, progress=progress)
     sources = {s.name: s for s in opened}
     configs = {s.name: r for r, s in zip(repo_configs, opened)}
     last_day = resolve_day(settings, date, opened)
@@ -666,14 +669,14 @@ def build_digest(
 def _short_name(repo: RepoConfig, settings: Settings, source: Source) -> str:
     """The repository's own name (``python/<it>/`` is no area): GitHub's when known, else the folder's."""
     _, location = repo_kind(repo.spec, settings.base_dir)
-    return (getattr(source, "github_repo", None) or location).rsplit("/", 1)[-1].removesuffix(".git")
+    return (source.github_repo or location).rsplit("/", 1)[-1].removesuffix(".git")
 
 
 def _finder(sources: Mapping[str, Source]):
     """``find(repo, sha=, title=, before=)`` over the sources' ``find_commit`` (scoring.relations)."""
 
-    def find(repo: str, **what):
+    def find(repo: str, *, sha: str | None = None, title: str | None = None, before: datetime | None = None):
         source = sources.get(repo)
-        return source.find_commit(**what) if source is not None and hasattr(source, "find_commit") else None
+        return source.find_commit(sha=sha, title=title, before=before) if source is not None else None
 
     return find

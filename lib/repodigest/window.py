@@ -93,8 +93,5 @@ class Window:
     def contains(self, moment: datetime) -> bool:
         return self.start <= moment < self.end
 
-    def day_of(self, moment: datetime) -> date:
-        return moment.astimezone(self.tz).date()
-
     def day_list(self) -> list[date]:
         return [self.first_day + timedelta(days=i) for i in range(self.days)]

@@ -39,7 +39,7 @@ commits and heads come from :mod:`.from_git`.
 Usage::
 
     with GitHubServer([make_commit(1, "2026-02-16T10:00:00Z")], full_name="o/r") as server:
-        settings = Settings(github={"api_url": server.url})
+        settings = github_settings(server, tmp_path)
 """
 
 from __future__ import annotations
@@ -54,7 +54,10 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
+from pathlib import Path
 from urllib.parse import parse_qs, quote, unquote, urlsplit
+
+from repodigest.config import RepoConfig, Settings
 
 from .github_graphql import PullRequestsMixin, github_error
 from .loopback import LoopbackServer
@@ -71,6 +74,14 @@ _MESSAGES = {
     502: "Bad Gateway",
     503: "Service Unavailable",
 }
+
+
+def github_settings(server: GitHubServer, folder: Path, *repos: RepoConfig, cache: str = "cache", **github) -> Settings:
+    """Settings whose GitHub requests go to ``server`` (``github``: more of the ``[github]`` table), with
+    ``repos``, the cache in ``folder / cache`` and ``folder`` as the base folder."""
+    return Settings(
+        repos=repos, github={"api_url": server.url, **github}, cache_dir=str(folder / cache), base_dir=str(folder)
+    )
 
 
 def _iso(value) -> str:

@@ -23,7 +23,7 @@ second one when the entry must be deeper than the first answer:
 - **Budgeted**: the diff goes through :func:`repodigest.analysis.diff_budget.budget_diff`
   (``cfg.diff_token_budget`` tokens); the prompt says what was left out, and the result carries
   the coverage.
-- **Cached**: by (repo, sha, model, ``PROMPT_VERSION``, lang) in the cache table ``llm_analysis``;
+- **Cached**: by (repo, sha, model, lang) in the cache table ``llm_analysis`` at ``PROMPT_VERSION``;
   a warm re-run sends no request. A cached analysis written for a lower detail level than the
   commit now needs is redone.
 - **Safe**: the API key is read from ``OPENAI_API_KEY`` and handed to the client only; it is never

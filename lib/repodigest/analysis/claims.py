@@ -9,12 +9,13 @@ import json
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-from ..cache import Cache
+from ..cache import Cache, Table
 from ..models import Commit
+from ..sources import CloneBacked
 from .grounding import RULES_VERSION, ground_analysis
 from .prompt import PROMPT_VERSION
 
-TABLE = "llm_grounding"
+TABLE = Table("llm_grounding", f"{PROMPT_VERSION}+{RULES_VERSION}")
 
 
 def check_claims(
@@ -28,7 +29,7 @@ def check_claims(
 ) -> dict[str, dict]:
     """sha -> ``Grounding.as_record()`` of each (commit, its analysis); ``sources`` by repository name;
     ``diffs``: sha -> a diff already read (the analysis's), else the source reads it."""
-    keys = {c.sha: json.dumps([c.repo, c.sha, model, PROMPT_VERSION, lang, RULES_VERSION]) for c, _ in analysed}
+    keys = {c.sha: json.dumps([c.repo, c.sha, model, lang]) for c, _ in analysed}
     stored = cache.get_many(TABLE, list(keys.values())) if cache is not None else {}
     records = {c.sha: stored[keys[c.sha]] for c, _ in analysed if keys[c.sha] in stored}
 
@@ -37,7 +38,8 @@ def check_claims(
         source = sources[commit.repo]
         pr = commit.pull_request
         message = "\n\n".join(t for t in (commit.message, pr and pr.title, pr and pr.body) if t)
-        tree = source.tree_lookup(commit.sha) if hasattr(source, "tree_lookup") and commit.incomplete is None else None
+        clone = isinstance(source, CloneBacked) and commit.incomplete is None
+        tree = source.tree_lookup(commit.sha) if clone else None
         diff = diffs[commit.sha] if diffs and commit.sha in diffs else source.diff(commit)
         found = ground_analysis(
             analysis,

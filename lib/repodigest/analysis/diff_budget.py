@@ -112,13 +112,6 @@ class BudgetedDiff:
         return 1.0 if self.lines_changed == 0 else round(self.lines_seen / self.lines_changed, 4)
 
     @property
-    def reviewable_coverage(self) -> float:
-        """Like ``coverage``, but over the lines of files worth reading (lock/generated/vendored excluded)."""
-        noise = sum(f.lines for f in self.left_out if f.reason in SKIPPED_KINDS)
-        total = self.lines_changed - noise
-        return 1.0 if total <= 0 else round(self.lines_seen / total, 4)
-
-    @property
     def skipped(self) -> tuple[LeftOut, ...]:
         """Files not shown at all."""
         return tuple(f for f in self.left_out if f.reason != "clipped")

@@ -8,8 +8,8 @@ analyses (type, importance reason, summary, risk titles), never a diff.
 - **One request**, through the client machinery of :mod:`.client` (structured-output modes,
   retries of invalid answers, truncated answers asked again with more room), answer schema
   :class:`OverviewAnswer`.
-- **Cached** in the cache table ``llm_overview`` by (the facts' hash, model, ``PROMPT_VERSION``,
-  ``OVERVIEW_VERSION``, language): a warm re-run sends no request.
+- **Cached** in the cache table ``llm_overview`` by (the facts' hash, model, language), at
+  ``PROMPT_VERSION`` and ``OVERVIEW_VERSION``: a warm re-run sends no request.
 - **No number the data does not hold**: every number in the headline and in each line (digit runs,
   with their decimals, after NFKC) must appear as a number in the facts given to the model;
   a headline or a line that fails keeps the data's wording (:attr:`OverviewWording.rejected` says
@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 from pydantic import Field
 
-from ..cache import Cache
+from ..cache import Cache, Table
 from ..config import LLMConfig
 from .client import Analyzer
 from .endpoint import error_line, make_client, resolve_model
@@ -39,8 +39,8 @@ from .records import AnalysisRun
 from .run import set_cost
 from .schema import Line, Shape
 
-OVERVIEW_TABLE = "llm_overview"
 OVERVIEW_VERSION = "2026-11-26.1"  # bump when overview.*.j2 or OverviewAnswer changes
+OVERVIEW_TABLE = Table("llm_overview", f"{PROMPT_VERSION}+{OVERVIEW_VERSION}")
 MAX_TOKENS = 1200
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
@@ -182,7 +182,7 @@ def _messages(facts: Mapping, lang: str, schema: str | None) -> list[dict]:
 
 def cache_key(facts: Mapping, model: str, lang: str) -> str:
     digest = hashlib.sha256(json.dumps(facts, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
-    return json.dumps([digest, model, PROMPT_VERSION, OVERVIEW_VERSION, lang])
+    return json.dumps([digest, model, lang])
 
 
 def word_overview(

@@ -1,6 +1,6 @@
 """An analysis run: cached analyses first, the rest asked concurrently, totals and cost.
 
-Cached by (repo, sha, model, ``PROMPT_VERSION``, lang) in the cache table ``llm_analysis``; a warm
+Cached by (repo, sha, model, lang) in the cache table ``llm_analysis`` at ``PROMPT_VERSION``; a warm
 re-run sends no request. A cached analysis that holds less than the commit now needs (its level
 rose since) is completed with one follow-up request, not redone.
 """
@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from pydantic import ValidationError
 
-from ..cache import Cache
+from ..cache import Cache, Table
 from ..config import LLMConfig
 from ..errors import UserError
 from .client import Analyzer, depth_needed
@@ -27,11 +27,11 @@ from .schema import Analysis
 
 log = logging.getLogger(__name__)
 
-CACHE_TABLE = "llm_analysis"
+CACHE_TABLE = Table("llm_analysis", PROMPT_VERSION)
 
 
 def cache_key(repo: str, sha: str, model: str, lang: str) -> str:
-    return json.dumps([repo, sha, model, PROMPT_VERSION, lang], ensure_ascii=False)
+    return json.dumps([repo, sha, model, lang], ensure_ascii=False)
 
 
 def _from_cache(value: dict, req: AnalysisRequest) -> CommitAnalysis | None:

@@ -4,22 +4,25 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..models import person_key
+
 ENTITIES = ("path", "area")  # what the file-level analyses group by
 
 
 def contributor(frame: pd.DataFrame) -> pd.Series:
-    """A contributor's identity: the GitHub login when the source knows it, else the author's name. Both
-    sources apply ``.mailmap`` (git's ``%aN``), so one person's several addresses are one contributor."""
-    login = frame["author_login"].astype("string")
-    return login.where(login.notna() & (login != ""), frame["author"].astype("string"))
+    """A contributor's identity (:func:`repodigest.models.person_key`: the GitHub login when the source
+    knows it, else the author's name). Both sources apply ``.mailmap`` (git's ``%aN``), so one person's
+    several addresses are one contributor."""
+    keys = [person_key(login, name) for login, name in zip(frame["author_login"], frame["author"])]
+    return pd.Series(keys, index=frame.index, dtype="string")
 
 
 def contributions(frame: pd.DataFrame) -> pd.DataFrame:
     """One row per change someone wrote, from a commit frame: a commit, or for a merge each commit it
     landed (``merged``), credited to its own author. Columns: repo, sha (the frame's row), day (when it
-    landed on the line), who (:func:`contributor`), is_bot, areas (the row's), local (a local time in the
+    landed on the line), who (:func:`contributor`), is_bot, area (the row's ``primary_area``), local (a local time in the
     report's time zone: the commit's committer time, a landed commit's author time)."""
-    columns = ["repo", "sha", "day", "who", "is_bot", "areas", "local"]
+    columns = ["repo", "sha", "day", "who", "is_bot", "area", "local"]
     if frame.empty:
         return pd.DataFrame(columns=columns)
     own = frame["merged"].map(len) == 0
@@ -32,12 +35,12 @@ def contributions(frame: pd.DataFrame) -> pd.DataFrame:
                 "day": mine["day"],
                 "who": contributor(mine),
                 "is_bot": mine["is_bot"].astype(bool),
-                "areas": mine["areas"],
+                "area": mine["primary_area"],
                 "local": mine["committed_local"],
             }
         )
     ]
-    landed = [(row.repo, row.sha, row.day, row.areas, m) for row in frame[~own].itertuples() for m in row.merged]
+    landed = [(row.repo, row.sha, row.day, row.primary_area, m) for row in frame[~own].itertuples() for m in row.merged]
     if landed:
         parts.append(
             pd.DataFrame(
@@ -45,9 +48,9 @@ def contributions(frame: pd.DataFrame) -> pd.DataFrame:
                     "repo": [r for r, *_ in landed],
                     "sha": [s for _, s, *_ in landed],
                     "day": [d for _, _, d, _, _ in landed],
-                    "who": [m["author_login"] or m["author"] for *_, m in landed],
+                    "who": [person_key(m["author_login"], m["author"]) for *_, m in landed],
                     "is_bot": [bool(m["is_bot"]) for *_, m in landed],
-                    "areas": [a for _, _, _, a, _ in landed],
+                    "area": [a for _, _, _, a, _ in landed],
                     "local": [m["authored_local"] for *_, m in landed],
                 }
             )

@@ -42,8 +42,8 @@ def absence_factor(frame: pd.DataFrame, by: str | None = "area", share: float = 
     (``by=None``): the smallest number of contributors responsible for ``share`` (50 %) of the commits.
 
     Contributors are counted by commits, most first, until their sum reaches the share; ``top`` lists
-    them. A commit counts once in each of its ``areas`` (title tags and path areas, as in the report); a
-    merge's landed commits count for their own authors, in the merge's areas. Bots are left out;
+    them. A commit counts once, in its ``primary_area`` (as in the report); a merge's landed commits
+    count for their own authors, in the merge's primary area. Bots are left out;
     contributors are logins or ``.mailmap`` names.
     """
     keys = ["repo"] + (["area"] if check_by(by, ("area", None)) else [])
@@ -51,8 +51,7 @@ def absence_factor(frame: pd.DataFrame, by: str | None = "area", share: float = 
     people = without_bots(contributions(frame))
     if people.empty:
         return pd.DataFrame(columns=columns)
-    data = pd.DataFrame({"repo": people["repo"], "who": people["who"], "area": people["areas"]})
-    data = data.explode("area").dropna(subset=["area"]) if by == "area" else data
+    data = pd.DataFrame({"repo": people["repo"], "who": people["who"], "area": people["area"]})
     per = data.groupby([*keys, "who"]).size().rename("commits").reset_index()
     per = per.sort_values([*keys, "commits", "who"], ascending=[True] * len(keys) + [False, True], kind="stable")
     grouped = per.groupby(keys, sort=False)["commits"]

@@ -13,8 +13,8 @@ def fix_revert_rates(frame: pd.DataFrame, by: str | None = "area", freq: str = "
 
     Definition: ``fix_rate = fixes / commits`` with a fix as the scoring's change type ``fix``
     (Kamei et al.'s FIX keyword, classified from the title); ``revert_rate = reverts / commits`` with a
-    revert as git's "Revert ..." title. A commit counts once in each of its ``areas`` (title tags and
-    path areas, as in the report). Bots included: their fixes are fixes too.
+    revert as git's "Revert ..." title. A commit counts once, in its ``primary_area`` (as in the report).
+    Bots included: their fixes are fixes too.
     """
     keys = ["period", "repo"] + (["area"] if check_by(by, ("area", None)) else [])
     columns = [*keys, "commits", "fixes", "reverts", "fix_rate", "revert_rate"]
@@ -24,13 +24,11 @@ def fix_revert_rates(frame: pd.DataFrame, by: str | None = "area", freq: str = "
         {
             "period": period(frame["day"], freq),
             "repo": frame["repo"],
-            "area": frame["areas"],
+            "area": frame["primary_area"],
             "fix": frame["is_fix"].astype(int),
             "revert": frame["is_revert"].astype(int),
         }
     )
-    if by == "area":
-        data = data.explode("area").dropna(subset=["area"])
     table = (
         data.groupby(keys).agg(commits=("fix", "size"), fixes=("fix", "sum"), reverts=("revert", "sum")).reset_index()
     )

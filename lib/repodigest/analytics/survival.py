@@ -13,10 +13,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..cache import Cache
+from ..cache import Cache, Table
 from ..config import AreaRule
 from ..errors import SourceError, UserError
 from ..scoring.areas import file_area
+from ..sources import CloneBacked
 from ..sources.local_git import repository_root, run_git, shallow_boundary
 from ..window import parse_date, resolve_tz
 from .common import check_by
@@ -25,7 +26,7 @@ from .line_replay import Delta, LineState, Replayer
 COHORTS = ("year", "quarter")
 BREAKDOWNS = (None, "author", "area")
 VERSION = "1"  # bump when the replay's deltas or state change meaning
-DELTAS, STATE = "survival_deltas", "survival_state"
+DELTAS, STATE = Table("survival_deltas", VERSION), Table("survival_state", VERSION)
 BATCH = 500  # commits per cache read or write
 
 
@@ -61,7 +62,7 @@ def first_parent_line(path: Path, revision: str) -> Line:
 def _deltas(path: Path, line: Line, last: int, cache: Cache | None, stats: dict) -> Iterator[tuple[int, Delta]]:
     """(origin, delta) of the commits 0 .. ``last`` of ``line``: from the cache up to where its saved
     state stands, then replayed from that state (or, when the cache has a gap, from the first commit)."""
-    key = f"{VERSION}:{line.shas[0]}"
+    key = line.shas[0]
     saved = cache.get(STATE, key) if cache is not None else None
     known = -1  # the last commit whose delta the cache holds with the state after it
     if saved and 0 <= saved["index"] < len(line.shas) and line.shas[saved["index"]] == saved["at"]:
@@ -133,7 +134,7 @@ def _cohorts(line: Line, zone, by: str) -> np.ndarray:
 
 
 def survival(
-    repo: str | os.PathLike | object,
+    repo: str | os.PathLike | CloneBacked,
     start: str | date | None = None,
     end: str | date | None = None,
     every: str = "30D",
@@ -169,7 +170,7 @@ def survival(
     cohort_by = check_by(by, COHORTS) or "year"
     if breakdown not in BREAKDOWNS:
         raise ValueError(f"breakdown must be one of None, 'author', 'area', not {breakdown!r}")
-    path = repository_root(getattr(repo, "path", repo))  # type: ignore[arg-type]
+    path = repository_root(Path(repo.path if isinstance(repo, CloneBacked) else repo))
     zone = resolve_tz(tz)
     store = Cache() if cache is True else (cache or None)
     try:

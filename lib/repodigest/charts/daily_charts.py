@@ -4,7 +4,8 @@ Every chart is a plain function of the frame (``frame.COLUMNS``) plus options an
 ``plotly.graph_objects.Figure``; nothing here reads or writes files (figures as HTML:
 :mod:`repodigest.charts.html`; as PNG files: :mod:`repodigest.publish.pngs`).
 Charts about "the report" use the rows with ``in_report``; trend charts use every row (the
-trend window). One color per area (``area_colors``) is shared by all charts of a report.
+trend window). One color per area (``area_colors``) is shared by all charts of a report. A chart by
+area counts each commit once, in its ``primary_area``, as the overview's themes do.
 """
 
 from __future__ import annotations
@@ -44,36 +45,34 @@ OTHERS_LABELS = frozenset(strings(lang)["chart"][key] for lang in LANGS for key 
 def chart_words(lang: str) -> dict[str, str]:
     """The charts' words in ``lang`` (the catalogue's ``[chart]`` table, the level words added)."""
     words = strings(lang)
-    return {**words["chart"], **{level.value: words[f"level_word_{level}"] for level in LEVELS}}
+    return {
+        **words["chart"],
+        **{level.value: words[f"level_word_{level}"] for level in LEVELS},
+        "area_rule": words["area_rule"],
+    }
 
 
 # ---------------------------------------------------------------- data helpers
 
 
-def _exploded(frame: pd.DataFrame) -> pd.DataFrame:
-    """One row per (commit, area): columns cid, area, author, is_bot, day, added, deleted."""
-    rows = []
-    for cid, (areas, primary, author, bot, day, added, deleted) in enumerate(
-        zip(
-            frame["areas"],
-            frame["primary_area"],
-            frame["author"],
-            frame["is_bot"],
-            frame["day"],
-            frame["lines_added"],
-            frame["lines_deleted"],
+def _by_area(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per commit, in its ``primary_area`` with all its lines (the report's one counting rule,
+    as the overview's themes count): columns cid, area, author, is_bot, day, added, deleted."""
+    rows = [
+        (cid, primary if isinstance(primary, str) and primary else "root", _author_name(author), bool(bot), str(day))
+        + (int(added), int(deleted))
+        for cid, (primary, author, bot, day, added, deleted) in enumerate(
+            zip(
+                frame["primary_area"],
+                frame["author"],
+                frame["is_bot"],
+                frame["day"],
+                frame["lines_added"],
+                frame["lines_deleted"],
+            )
         )
-    ):
-        names = [str(a) for a in (areas if _is_listlike(areas) else ()) if isinstance(a, str) and a]
-        if not names:
-            names = [primary if isinstance(primary, str) and primary else "root"]
-        for area in dict.fromkeys(names):  # once per area, order kept
-            rows.append((cid, area, _author_name(author), bool(bot), str(day), int(added), int(deleted)))
+    ]
     return pd.DataFrame(rows, columns=["cid", "area", "author", "is_bot", "day", "added", "deleted"])
-
-
-def _is_listlike(value) -> bool:
-    return isinstance(value, (list, tuple)) or (hasattr(value, "__len__") and hasattr(value, "dtype"))
 
 
 def _author_name(value) -> str:
@@ -129,7 +128,7 @@ def area_colors(frame: pd.DataFrame) -> dict[str, str]:
     in order, cycling past its end; the "others" buckets are grey."""
     colors: dict[str, str] = {}
     if not frame.empty:
-        counts = _exploded(frame).groupby("area")["cid"].nunique()
+        counts = _by_area(frame).groupby("area")["cid"].nunique()
         for i, area in enumerate(_ranked(counts)):
             colors[area] = PALETTE[i % len(PALETTE)]
     for label in OTHERS_LABELS:
@@ -239,11 +238,11 @@ def authors_chart(frame: pd.DataFrame, top: int = 12, bots: str = "apart", lang:
 
 
 def areas_chart(frame: pd.DataFrame, lang: str = "zh", *, colors: Mapping[str, str] | None = None) -> go.Figure:
-    """Commits and lines changed per area on the report days. A commit touching several areas
-    counts once in each; beyond ``MAX_AREA_ROWS`` areas the rest fold into "others"."""
+    """Commits and lines changed per area on the report days, each commit once, in its primary area;
+    beyond ``MAX_AREA_ROWS`` areas the rest fold into "others"."""
     L = chart_words(lang)
     colors = area_colors(frame) if colors is None else colors
-    ex = _exploded(report_rows(frame)) if not frame.empty else pd.DataFrame()
+    ex = _by_area(report_rows(frame)) if not frame.empty else pd.DataFrame()
     if ex.empty:
         return _empty(L["areas"])
     agg = ex.groupby("area").agg(commits=("cid", "nunique"), added=("added", "sum"), deleted=("deleted", "sum"))
@@ -253,7 +252,7 @@ def areas_chart(frame: pd.DataFrame, lang: str = "zh", *, colors: Mapping[str, s
     )
     rows = [(a, int(agg.at[a, "commits"]), int(agg.at[a, "added"]), int(agg.at[a, "deleted"])) for a in kept]
     if rest:
-        folded = ex[ex["area"].isin(rest)].drop_duplicates("cid")
+        folded = ex[ex["area"].isin(rest)]
         rows.append((L["others"], len(folded), int(folded["added"].sum()), int(folded["deleted"].sum())))
     names = _unique_short([r[0] for r in rows])
     marker = [_color(colors, r[0]) for r in rows]
@@ -289,7 +288,7 @@ def areas_chart(frame: pd.DataFrame, lang: str = "zh", *, colors: Mapping[str, s
     )
     styled(
         fig,
-        title=dict(text=f"{L['areas']}<br><sup>{L['multi_area']}</sup>"),
+        title=dict(text=f"{L['areas']}<br><sup>{L['area_rule']}</sup>"),
         height=_height(len(rows)),
         margin=dict(l=10, r=10, t=80, b=50),
     )
@@ -383,7 +382,7 @@ def area_trend_chart(
     if report_days is None:
         report_days = sorted(set(report_rows(frame)["day"].astype(str)))
     all_days = _day_range([*frame["day"].astype(str), *(days or ()), *report_days])
-    ex = _exploded(frame)
+    ex = _by_area(frame)
     counts = ex.groupby("area")["cid"].nunique()
     order = _ranked(counts)
     if len(order) > MAX_TREND_AREAS:
@@ -391,11 +390,7 @@ def area_trend_chart(
         ex["area"] = ex["area"].where(~ex["area"].isin(rest), L["others"])
         order = order[: MAX_TREND_AREAS - 1] + [L["others"]]
     table = (
-        ex.drop_duplicates(["cid", "area"])
-        .groupby(["day", "area"])
-        .size()
-        .unstack(fill_value=0)
-        .reindex(index=all_days, columns=order, fill_value=0)
+        ex.groupby(["day", "area"]).size().unstack(fill_value=0).reindex(index=all_days, columns=order, fill_value=0)
     )
     fig = go.Figure()
     for area in order:
@@ -425,7 +420,7 @@ def area_trend_chart(
         )
     styled(
         fig,
-        title=dict(text=f"{L['area-trend']}<br><sup>{L['multi_area']}</sup>"),
+        title=dict(text=f"{L['area-trend']}<br><sup>{L['area_rule']}</sup>"),
         barmode="stack",
         height=440,
         xaxis_title=L["day"],
@@ -440,10 +435,11 @@ def area_trend_chart(
 
 def author_area_heatmap(frame: pd.DataFrame, top: int = 20, lang: str = "zh", *, bots: str = "show") -> go.Figure:
     """Commits per author (rows, the ``top`` authors, at most ``MAX_ROWS``, + others) and area (columns, the first
-    ``MAX_HEATMAP_AREAS`` + others) over the whole frame. ``bots="hide"`` leaves bots out."""
+    ``MAX_HEATMAP_AREAS`` + others) over the whole frame, each commit in its primary area. ``bots="hide"``
+    leaves bots out."""
     L = chart_words(lang)
     df = frame if frame.empty or bots != "hide" else frame[~frame["is_bot"].astype(bool)]
-    ex = _exploded(df) if not df.empty else pd.DataFrame()
+    ex = _by_area(df) if not df.empty else pd.DataFrame()
     if ex.empty:
         return _empty(L["author-area"])
     keep = max(1, min(int(top), MAX_ROWS))
@@ -489,7 +485,7 @@ def author_area_heatmap(frame: pd.DataFrame, top: int = 20, lang: str = "zh", *,
     width = max(700, 260 + 48 * len(areas))
     styled(
         fig,
-        title=L["author-area"],
+        title=dict(text=f"{L['author-area']}<br><sup>{L['area_rule']}</sup>"),
         height=_height(len(authors), base=220),
         width=width if len(areas) > 10 else None,
         xaxis_title=L["area"],

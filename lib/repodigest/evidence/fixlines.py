@@ -26,7 +26,7 @@ diff against its first parent, ``-U0 -M``; a merge's diff against its first pare
 their numbers in the parent, where the parent's path is the one before a rename. Skipped:
 
 - files that are not source (tests, docs, CI, build and dependency files, lockfiles, generated and
-  vendored files: :func:`repodigest.scoring.paths.file_kind`), binary files;
+  vendored files: :func:`repodigest.scoring.paths.is_source`), binary files;
 - a fix with lines to blame in more than ``MAX_FIX_FILES`` source files (a sweep across the code,
   whatever its title says; on pytest no fix reaches it: the largest blames 7 files, and the two lint
   sweeps of 17 and 22 files are already out by their words);
@@ -238,7 +238,7 @@ def _parse_one(sha: str, text: str) -> FixLines:
             header = False
             if gitlink and old is not None:
                 fix.skipped["files"] += 1
-            if old is not None and (gitlink or paths.file_kind(old) != "source"):
+            if old is not None and (gitlink or not paths.is_source(old)):
                 old = None
         elif header and line.startswith("Binary files "):
             header = False
@@ -333,16 +333,10 @@ def read_fixes(path: Path, messages: dict[str, str], workers: int) -> dict[str, 
     for sha, files in changes.items():
         fix = fixes[sha] = FixLines(sha, files=[new for _, new in files])
         fix.fix = is_fix(messages[sha], fix.files)
-        fix.skipped["files"] = sum(1 for old, new in files if paths.file_kind(old or new) != "source")
+        fix.skipped["files"] = sum(1 for old, new in files if not paths.is_source(old or new))
     wanted = [sha for sha, fix in fixes.items() if fix.fix]
     sources = sorted(
-        {
-            p
-            for sha in wanted
-            for old, new in changes[sha]
-            for p in (old, new)
-            if p and paths.file_kind(old or new) == "source"
-        }
+        {p for sha in wanted for old, new in changes[sha] for p in (old, new) if p and paths.is_source(old or new)}
     )
     if wanted and sources:
 

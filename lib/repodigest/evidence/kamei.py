@@ -22,7 +22,7 @@ Just-in-Time Quality Assurance" (IEEE TSE 2013), Table 1: fourteen metrics in fi
   author's earlier changes in any of the subsystems this one touches.
 
 Added (``ADDED_METRICS``), because the outcome labels trace a fix only to source files (SZZ skips
-tests, docs, CI, build, lockfiles, generated and vendored files, :func:`repodigest.scoring.paths.file_kind`),
+tests, docs, CI, build, lockfiles, generated and vendored files, :func:`repodigest.scoring.paths.is_source`),
 so what a commit does elsewhere cannot be found to go wrong:
 
 - Source size: ``la_src``, ``ld_src``, ``nf_src``: lines added, lines deleted and files changed in source
@@ -43,6 +43,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..models import person_key
 from ..scoring.fix_history import change_paths, oldest_first, recent_history
 
 KAMEI_METRICS = ("ns", "nd", "nf", "entropy", "la", "ld", "lt", "fix", "ndev", "age", "nuc", "exp", "rexp", "sexp")
@@ -67,9 +68,10 @@ _YEAR = 365.25 * _DAY
 
 
 def developer(frame: pd.DataFrame) -> pd.Series:
-    """Who made each commit: the GitHub login when the source knows it, else the author's name."""
-    login = frame["author_login"].astype("string")
-    return login.where(login.notna() & (login != ""), frame["author"].astype("string")).fillna("")
+    """Who made each commit (:func:`repodigest.models.person_key`: the GitHub login when the source knows
+    it, else the author's name)."""
+    keys = [person_key(login, name) for login, name in zip(frame["author_login"], frame["author"])]
+    return pd.Series(keys, index=frame.index, dtype="string")
 
 
 def subsystem(path: str) -> str:

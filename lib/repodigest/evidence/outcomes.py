@@ -44,7 +44,7 @@ Cost and cache: one ``git log`` lists the first-parent line (messages only, stop
 labelled commit); for the fix commits not cached, two ``git log --no-walk`` per batch of 200 read
 their files and their source patches, one ``git log -p`` per group of files (``workers`` groups, in
 parallel) blames them forward. A fix commit's blame result is immutable: it is cached per fix (table
-``szz_fixes``, keyed by the repository's path, ``RULES_VERSION`` and the fix's sha; the horizon only
+``szz_fixes`` at ``RULES_VERSION``, keyed by the repository's path and the fix's sha; the horizon only
 chooses which fixes count, so it is no part of the key) with the bound it was blamed from, and reused
 whenever that bound is as old as the one needed or older; a fix git could not read is not cached.
 Labels are composed in memory, so a warm run reads the line and the cache only.
@@ -60,17 +60,18 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
-from ..cache import Cache
+from ..cache import Cache, Table
 from ..errors import SourceError, UserError
 from ..scoring.reverts import reverted_commit
+from ..sources import CloneBacked
 from ..sources.local_git import repository_root, run_git, shallow_boundary, stream_git
 from ..sources.message import revert_target, split_message
 from .annotate import line_origins
 from .fixlines import change_message, is_fix_title, read_fixes
 
 OBSERVATION_DAYS = 90
-RULES_VERSION = 2  # bump when the fix rule, the skipped lines or the blame options change
-TABLE = "szz_fixes"
+RULES_VERSION = "2"  # bump when the fix rule, the skipped lines or the blame options change
+TABLE = Table("szz_fixes", RULES_VERSION)
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _LINE_FORMAT = "--format=\x1e%H%x00%P%x00%cI%x00%B%x00"
 
@@ -160,7 +161,7 @@ def observation_point(
     a ``datetime`` (or an ISO 8601 string) that moment; any other string a revision (a sha, a tag), which
     is the point itself. None when the line holds no commit by then; a UserError for an unknown revision."""
     path = _source_path(source)
-    line = revision or getattr(source, "revision", None) or "HEAD"
+    line = revision or (source.revision if isinstance(source, CloneBacked) else None) or "HEAD"
     moment = None if as_of is None or as_of == NEWEST else _moment(as_of, tz or UTC)
     if moment is None:  # the line's newest commit, or a revision
         point = line if as_of is None or as_of == NEWEST else str(as_of)
@@ -183,11 +184,11 @@ def _check_revision(path: Path, revision: str) -> None:
 
 
 def _source_path(source) -> Path:
-    where = getattr(source, "path", source)
+    where = source.path if isinstance(source, CloneBacked) else source
     if not isinstance(where, (str, os.PathLike)):
         raise UserError("outcomes need a local clone or mirror (a GitHub repository: set mirror = true)")
     try:
-        return repository_root(where)
+        return repository_root(Path(where))
     except UserError as exc:
         raise UserError(
             f"outcomes need a local clone or mirror (a GitHub repository: set mirror = true): {exc}"
@@ -232,7 +233,7 @@ def _scan_fixes(
     """fix sha -> {commit that wrote a line the fix deletes: lines}, for the fix commits among ``fixes``
     (from the cache, else read and blamed forward from ``bound``; ``first`` is the oldest labelled
     commit's place on the line)."""
-    keys = {e.sha: f"{path}|{RULES_VERSION}|{e.sha}" for e in fixes}
+    keys = {e.sha: f"{path}|{e.sha}" for e in fixes}
     cached = cache.get_many(TABLE, list(keys.values())) if cache is not None else {}
     results: dict[str, dict] = {}
     for entry in fixes:
@@ -414,7 +415,7 @@ def blamed_commits(
     before ``since`` only, so older commits are never named; a commit the fix-commit rule does not take
     for a fix maps to {}. Each fix is blamed in its own first parent: the answer is as of the fix."""
     path = _source_path(source)
-    line_tip = revision or getattr(source, "revision", None) or "HEAD"
+    line_tip = revision or (source.revision if isinstance(source, CloneBacked) else None) or "HEAD"
     _check_revision(path, line_tip)
     wanted = {getattr(f, "sha", f) for f in fixes}
     line: list[_Entry] = []

@@ -468,8 +468,3 @@ def _link_commits(
     if overview is None:
         overview = build_overview(frame, repos, days, lang)
     context["overview"] = overview_context(overview, anchor, anchor_of, words) if overview is not False else None
-
-
-def toc_title(title: str) -> str:
-    """The title as the TOC shows it (about 57 characters, then ...)."""
-    return shorten(title)

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 from ..config import Settings
 from ..i18n import strings
+from ..sources import CloneBacked
 
 
 def heuristic_note(settings: Settings) -> str | None:
@@ -28,9 +29,14 @@ def gap_notes(read, sources: Mapping[str, object], lang: str) -> list[str]:
             counts[(commit.repo, commit.incomplete)] = counts.get((commit.repo, commit.incomplete), 0) + 1
     words = strings(lang)
     return [
-        words[f"gap_note_{kind}"].format(repo=repo, count=count, path=getattr(sources[repo], "path", repo))
+        words[f"gap_note_{kind}"].format(repo=repo, count=count, path=_where(sources[repo], repo))
         for (repo, kind), count in counts.items()
     ]
+
+
+def _where(source: object, repo: str) -> str:
+    """Where a gap can be mended: the clone's folder, else the repository's name."""
+    return str(source.path) if isinstance(source, CloneBacked) else repo
 
 
 def pull_request_notes(lookup, repo: str, lang: str) -> list[str]:

@@ -195,20 +195,12 @@ def area_weights(areas_churns: Iterable[tuple[str, int]]) -> Counter[str]:
     return Counter(weight)
 
 
-def order_areas(title: str, weights: Counter[str]) -> list[str]:
-    """Title tags first, then path areas by lines changed (ties by name)."""
+def order_areas(title: str, weights: Counter[str], lead: Counter[str] | None = None) -> list[str]:
+    """Title tags first, then the areas of ``lead`` by its lines changed (a fix's source files: a fix's
+    area is where the fix is), then the other path areas by lines changed (ties by name)."""
     ordered = title_areas(title)
-    for area, _ in sorted(weights.items(), key=lambda kv: (-kv[1], kv[0])):
-        if area not in ordered:
-            ordered.append(area)
+    for counts in (lead or Counter(), weights):
+        for area, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+            if area not in ordered:
+                ordered.append(area)
     return ordered
-
-
-def commit_areas(
-    title: str, files: Iterable[tuple[str, int]], rules: Sequence[AreaRule] = (), repo_short_name: str = ""
-) -> list[str]:
-    """Areas of a commit, most significant first: title tags, then path areas by lines changed.
-
-    ``files`` holds ``(path, lines changed)`` pairs.
-    """
-    return order_areas(title, area_weights((file_area(path, rules, repo_short_name), churn) for path, churn in files))

@@ -18,22 +18,6 @@ from collections.abc import Sequence
 
 from . import paths
 
-CHANGE_TYPES = (
-    "feat",
-    "fix",
-    "perf",
-    "refactor",
-    "security",
-    "revert",
-    "docs",
-    "test",
-    "ci",
-    "build",
-    "deps",
-    "chore",
-    "other",
-)
-
 # Words as people write them in prefixes and tags -> our type.
 _WORD_TYPE = {
     "feat": "feat",

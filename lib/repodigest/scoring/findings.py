@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..models import Commit
-from .paths import file_kind
+from .paths import is_source
 
 UNTESTED_LINES = 20
 LARGE_FILES = 20
@@ -61,7 +61,7 @@ def findings(
         advice.append(Finding("security"))
     if signals.revert:
         risks.append(Finding("revert"))
-    source = [f for f in commit.files if file_kind(f.path) == "source"]
+    source = [f for f in commit.files if is_source(f.path)]
     source_lines = sum(f.churn for f in source)
     if source and not signals.tests_touched and source_lines >= UNTESTED_LINES:
         risks.append(Finding("no_tests", lines=source_lines))

@@ -3,7 +3,7 @@ changed them, in the ``RECENT_DAYS`` (90) before the change.
 
 Definition (one pass over a repository's commits, oldest first; nothing later is read):
 
-- a change's **files** are its source files (:func:`repodigest.scoring.paths.file_kind` is ``source``:
+- a change's **files** are its source files (:func:`repodigest.scoring.paths.is_source`:
   not tests, docs, CI, build, lockfiles, generated or vendored files, the files the outcome labelling
   traces fixes to), each by its path before the change (the old path of a rename);
 - **recent fixes**: the distinct earlier commits of the ``RECENT_DAYS`` before the change that are fix
@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from ..models import Commit
-from .paths import file_kind
+from .paths import is_source
 
 RECENT_DAYS = 90
 _DAY = 86400.0
@@ -57,7 +57,7 @@ def change_paths(path: str, old_path: str | None, status: str | None) -> tuple[s
 def source_files(files: Iterable[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
     """The (before, after) paths of ``files`` that are source files, judged by the path after the change
     (before it, for a deleted file)."""
-    return [(before, after) for before, after in files if file_kind(after or before) == "source"]
+    return [(before, after) for before, after in files if is_source(after or before)]
 
 
 def recent_history(changes: Iterable[Change], days: float = RECENT_DAYS) -> np.ndarray:

@@ -47,12 +47,11 @@ from functools import lru_cache
 
 from ..config import AreaRule
 from ..levels import Level
-from ..models import Commit
+from ..models import Commit, author_key
 from . import paths
 from .areas import area_weights, file_area, order_areas
 from .change_type import classify
 from .findings import Finding, findings
-from .fix_history import change_paths, source_files
 
 HIGH_AT = 64
 MEDIUM_AT = 25
@@ -146,7 +145,7 @@ class Signals:
     security_paths: tuple[str, ...] = ()
     build_paths: tuple[str, ...] = ()
     ci_paths: tuple[str, ...] = ()
-    # The same in source files only (scoring.paths.file_kind: the files a later fix can be traced to)
+    # The same in source files only (scoring.paths.is_source: the files a later fix can be traced to)
     source_lines_added: int = 0
     source_lines_deleted: int = 0
     source_files: int = 0
@@ -243,7 +242,7 @@ def signals_of(commit: Commit, change_type: str) -> Signals:
         a, d = f.added_lines or 0, f.deleted_lines or 0
         added, deleted, binary = added + a, deleted + d, binary + (1 if f.binary else 0)
         churns.append(a + d)
-        if source_files([change_paths(f.path, f.old_path, f.status)]):
+        if paths.is_source(f.path):
             source_added, source_deleted, sources = source_added + a, source_deleted + d, sources + 1
     return Signals(
         lines_added=added,
@@ -309,6 +308,12 @@ def measure(commit: Commit, rules: RepoRules = RepoRules()) -> Measured:
     change_type, type_rule = classify(commit.title, names, commit.subject or None)
     file_areas = tuple(file_area(f.path, rules.areas, rules.short_name) for f in commit.files)
     weights = area_weights(zip(file_areas, (f.churn for f in commit.files)))
+    # a fix's primary area is where the fix is: its source files before the tests and docs that come with it
+    lead = (
+        area_weights((area, f.churn) for area, f in zip(file_areas, commit.files) if paths.is_source(f.path))
+        if change_type == "fix"
+        else None
+    )
     authored = commit.authored
     authored_areas = (
         (file_areas,)
@@ -319,7 +324,7 @@ def measure(commit: Commit, rules: RepoRules = RepoRules()) -> Measured:
         change_type=change_type,
         type_rule=type_rule,
         signals=signals_of(commit, change_type),
-        areas=tuple(order_areas(commit.title, weights)),
+        areas=tuple(order_areas(commit.title, weights, lead)),
         file_areas=file_areas,
         area_count=len(weights),
         authored_areas=authored_areas,
@@ -370,7 +375,7 @@ def judge(
             reasons.append(Reason("recent_fixes", min(p["recent_fixes_cap"], p["recent_fix_each"] * fixed), str(fixed)))
     score = sum(r.points for r in reasons)
     if s.bot and score > p["bot_cap"]:
-        reasons.append(Reason("bot", p["bot_cap"] - score, commit.author_login or commit.author_name))
+        reasons.append(Reason("bot", p["bot_cap"] - score, author_key(commit.main_author)))  # the bot, not the merger
         score = p["bot_cap"]
     elif (
         change_type in ("docs", "test", "ci", "chore")

@@ -215,3 +215,9 @@ def file_kind(path: str) -> str:
     if is_build(path):
         return "build"
     return "source"
+
+
+def is_source(path: str) -> bool:
+    """A source file: none of the other kinds of :func:`file_kind` (the one definition SZZ, the findings
+    and a fix's area share)."""
+    return file_kind(path) == "source"

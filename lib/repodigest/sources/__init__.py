@@ -4,61 +4,86 @@ A source has a ``name``, ``commits(window)``, ``latest_commit_time()``, ``diff(c
 ``find_commit(sha=, title=, before=)`` (one cheap lookup of a commit outside the window: the one a
 revert names), and ``github_repo``: ``owner/name`` when the repository is on GitHub (a GitHub source, a mirror, a
 clone whose ``origin`` is on github.com), for the pull-request lookups of
-:mod:`.pull_requests`; else None.
+:mod:`.pull_requests`; else None: the protocol :class:`Source`. A clone or a mirror is also
+:class:`CloneBacked` (a path, revisions, trees, streamed commits): see :mod:`.capabilities`.
 New backends register a factory in ``SOURCES`` keyed by the kind :func:`repo_kind` returns.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Protocol
 
+from ..cache import Cache
 from ..config import RepoConfig, Settings, repo_kind
 from ..errors import UserError
-from ..models import Commit, CommitRef
-from ..window import Window, parse_date, resolve_tz
+from ..window import parse_date, resolve_tz
+from .capabilities import CloneBacked as CloneBacked
+from .capabilities import Source
 from .local_git import LocalGitSource, repository_root
 
 
-class Source(Protocol):
-    name: str
-    kind: str
+class SourceFactory(Protocol):
+    """What ``SOURCES`` holds: a source of one kind from its configuration, with every option named (a
+    source that has no use for one takes it all the same, so a typo raises TypeError for every kind)."""
 
-    @property
-    def github_repo(self) -> str | None: ...  # read-only here: a source may declare it str
-
-    def commits(self, window: Window) -> list[Commit]: ...
-
-    def latest_commit_time(self) -> datetime | None: ...
-
-    def diff(self, commit: Commit) -> str: ...
-
-    def find_commit(
-        self, sha: str | None = None, title: str | None = None, before: datetime | None = None
-    ) -> CommitRef | None: ...
+    def __call__(
+        self,
+        repo: RepoConfig,
+        location: str,
+        settings: Settings,
+        *,
+        cache: Cache | None = None,
+        refresh: bool = False,
+        progress: bool = True,
+    ) -> Source: ...
 
 
-def _local(repo: RepoConfig, location: str, settings: Settings, **_) -> Source:
+def _local(
+    repo: RepoConfig,
+    location: str,
+    settings: Settings,
+    *,
+    cache: Cache | None = None,
+    refresh: bool = False,
+    progress: bool = True,
+) -> Source:
+    # git is its own cache and reads fast: the options of the sources that fetch have no effect here
     return LocalGitSource(location, branch=repo.branch, name=repo.name)
 
 
-def _github(repo: RepoConfig, location: str, settings: Settings, **options) -> Source:
+def _github(
+    repo: RepoConfig,
+    location: str,
+    settings: Settings,
+    *,
+    cache: Cache | None = None,
+    refresh: bool = False,
+    progress: bool = True,
+) -> Source:
     try:
         from .github import open_github_source
     except ImportError as exc:  # pragma: no cover - PyGithub is a core dependency
         raise UserError(f"GitHub repositories need PyGithub: pip install PyGithub ({exc})") from None
-    return open_github_source(repo, location, settings, **options)
+    return open_github_source(repo, location, settings, cache=cache, refresh=refresh, progress=progress)
 
 
-SOURCES: dict[str, Callable[..., Source]] = {"local": _local, "github": _github}
+SOURCES: dict[str, SourceFactory] = {"local": _local, "github": _github}
 
 
-def open_source(repo: RepoConfig, settings: Settings, **options) -> Source:
-    """Build the source for one configured repository."""
+def open_source(
+    repo: RepoConfig,
+    settings: Settings,
+    *,
+    cache: Cache | None = None,
+    refresh: bool = False,
+    progress: bool = True,
+) -> Source:
+    """Build the source for one configured repository: ``cache`` and ``refresh`` for the sources that
+    fetch (GitHub), ``progress`` for their progress bars."""
     kind, location = repo_kind(repo.spec, settings.base_dir)
-    return SOURCES[kind](repo, location, settings, **options)
+    return SOURCES[kind](repo, location, settings, cache=cache, refresh=refresh, progress=progress)
 
 
 def default_repo() -> RepoConfig:
@@ -66,10 +91,13 @@ def default_repo() -> RepoConfig:
     return RepoConfig(spec=str(repository_root(Path.cwd())))
 
 
-def open_sources(settings: Settings, **source_options) -> tuple[list[RepoConfig], list[Source]]:
-    """The configured repositories (default: the checkout the run is started in) and their sources."""
+def open_sources(
+    settings: Settings, *, cache: Cache | None = None, refresh: bool = False, progress: bool = True
+) -> tuple[list[RepoConfig], list[Source]]:
+    """The configured repositories (default: the checkout the run is started in) and their sources
+    (options as for :func:`open_source`)."""
     repo_configs = list(settings.repos) or [default_repo()]
-    sources = [open_source(r, settings, **source_options) for r in repo_configs]
+    sources = [open_source(r, settings, cache=cache, refresh=refresh, progress=progress) for r in repo_configs]
     names = [s.name for s in sources]
     for name in {n for n in names if names.count(n) > 1}:
         specs = [r.spec for r, s in zip(repo_configs, sources) if s.name == name]

@@ -63,26 +63,27 @@ import requests
 from github import GithubException
 from tqdm import tqdm  # plain text: the bar is forwarded to the CLI user's terminal
 
-from ..cache import Cache
+from ..cache import Cache, Table
 from ..config import RepoConfig, Settings
 from ..errors import RepodigestError, SourceError
 from ..models import Commit, CommitRef
 from ..window import Window
 from . import github_history as history
+from .capabilities import Source
 from .github_client import GitHubClient
-from .github_shape import file_change, parse_date, render_diff, to_commit, trim, trim_listed
+from .github_shape import SHAPE_VERSION, file_change, parse_date, render_diff, to_commit, trim, trim_listed
 from .local_git import LocalGitSource
 from .message import same_title
 
 log = logging.getLogger(__name__)
 
-COMMIT_TABLE = "github_commit"
-WINDOW_TABLE = "github_window"
-LISTING_VERSION = 2  # a day's cached listing: {"v", "commits": [trim_listed entries]} (1 was a sha list)
+COMMIT_TABLE = Table("github_commit", SHAPE_VERSION)
+# a day's listing, {"commits": [trim_listed entries]}: its own version (1 was a sha list), then the shape's
+WINDOW_TABLE = Table("github_window", f"2.{SHAPE_VERSION}")
 LIST_PER_PAGE = 100  # GitHub's maximum for the commit listing
 FILES_PER_PAGE = 300  # GitHub's maximum (and default) for a commit's files
 SEARCH_PER_PAGE = 20  # commit search results read (one page) when a revert names a title
-TITLE_TABLE = "github_title_lookup"  # a reverted commit found by its title: cached like commit details
+TITLE_TABLE = Table("github_title_lookup", "1")  # a reverted commit found by its title: cached like commit details
 UNAUTHENTICATED_WARNING = (
     "GITHUB_TOKEN is not set: unauthenticated GitHub API access is limited to 60 requests per hour "
     "(a token allows 5000); set GITHUB_TOKEN in the environment"
@@ -98,7 +99,7 @@ def _utc_text(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-class GitHubSource:
+class GitHubSource(Source):
     """One GitHub repository, read through the REST API; see the module docstring."""
 
     kind = "github"
@@ -185,7 +186,7 @@ class GitHubSource:
         by_day: dict[date, list[dict]] = {}
         for day in days:
             value = cached.get(keys[day])
-            if isinstance(value, dict) and value.get("v") == LISTING_VERSION:
+            if isinstance(value, dict) and isinstance(value.get("commits"), list):
                 by_day[day] = value["commits"]
         missing = [d for d in days if d not in by_day]
         if missing:
@@ -202,7 +203,7 @@ class GitHubSource:
                     by_day[day].append(entry)
             for day in span:
                 if bounds[day].end <= self.run_started:  # a day still running may get more commits
-                    self.cache.put(WINDOW_TABLE, keys[day], {"v": LISTING_VERSION, "commits": by_day[day]})
+                    self.cache.put(WINDOW_TABLE, keys[day], {"commits": by_day[day]})
         return by_day, len(missing) < len(days)
 
     def _line(self, window: Window, inside: list[dict]) -> tuple[list[dict], dict[str, dict]]:

@@ -10,9 +10,9 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from ..models import Commit, FileChange
-from .message import merge_title, parse_co_authors, parse_pr_number, split_message
+from .message import landed_title, parse_co_authors, parse_pr_number, split_message
 
-CACHE_VERSION = 1  # bump when the trimmed shape changes
+SHAPE_VERSION = "1"  # the version of the cached commit and listing tables: bump when the trimmed shape changes
 FILES_CAP = 3000  # GitHub returns at most this many files of one commit
 
 _STATUS = {
@@ -36,7 +36,6 @@ def trim(data: dict, files: list[dict]) -> dict:
     """The part of GitHub's commit JSON the Commit needs, patches included (what the cache stores)."""
     info = data.get("commit") or {}
     return {
-        "v": CACHE_VERSION,
         "sha": data["sha"],
         "html_url": data.get("html_url"),
         "parents": [p["sha"] for p in data.get("parents") or []],
@@ -98,14 +97,13 @@ def render_diff(files) -> str:
 
 def to_commit(raw: dict, repo_name: str, full_name: str, merged: tuple[Commit, ...] = ()) -> Commit:
     """A cached (trimmed) GitHub commit -> Commit; the PR link is built on the commit page's host. A merge
-    is titled with what it landed (:func:`~repodigest.sources.message.merge_title`) and carries
+    title names what it landed (:func:`~repodigest.sources.message.landed_title`) and carries
     ``merged``; a listed commit (no ``files`` key) has no files."""
     info = raw["commit"]
     message = info.get("message") or ""
     subject, body = split_message(message)
     pr = parse_pr_number(subject)
     parents = tuple(raw.get("parents", ()))
-    landed = merge_title(subject, body) if len(parents) > 1 else None
     html_url = raw.get("html_url")
     pr_url = None
     if pr and html_url:
@@ -124,7 +122,7 @@ def to_commit(raw: dict, repo_name: str, full_name: str, merged: tuple[Commit, .
         committer_email=committer.get("email") or "",
         committer_date=parse_date(committer["date"]),
         message=message,
-        title=landed[0] if landed else subject,
+        title=landed_title(subject, body),
         pr_number=pr,
         co_authors=parse_co_authors(message),
         files=files,

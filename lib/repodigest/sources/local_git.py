@@ -25,9 +25,10 @@ from typing import IO, cast
 from ..errors import SourceError, UserError
 from ..models import Commit, CommitRef
 from ..window import Window
+from .capabilities import CloneBacked, Source
 from .gitlog import RawCommit, listed_args, parse_log, parse_stream, range_args
 from .landing import landed_by
-from .message import merge_title, parse_co_authors, parse_pr_number, same_title, split_message
+from .message import landed_title, parse_co_authors, parse_pr_number, same_title, split_message
 
 _HEX = re.compile(r"^[0-9a-f]{4,40}$")
 _REF_FORMAT = "--format=%H%x00%cI%x00%s%x00"
@@ -168,11 +169,10 @@ def github_full_name(path: str | Path) -> str | None:
 def to_commit(
     raw: RawCommit, repo: str, base_url: str | None, merged: tuple[Commit, ...] = (), incomplete: str | None = None
 ) -> Commit:
-    """Turn a parsed log record into a Commit, deriving title, PR number and trailers; a merge is titled
-    with what it landed (:func:`~repodigest.sources.message.merge_title`)."""
+    """Turn a parsed log record into a Commit, deriving title, PR number and trailers; a merge title
+    names what it landed (:func:`~repodigest.sources.message.landed_title`)."""
     subject, body = split_message(raw.message)
     pr = parse_pr_number(subject)
-    landed = merge_title(subject, body) if len(raw.parents) > 1 else None
     return Commit(
         repo=repo,
         sha=raw.sha,
@@ -184,7 +184,7 @@ def to_commit(
         committer_email=raw.committer_email,
         committer_date=raw.committer_date,
         message=raw.message,
-        title=landed[0] if landed else subject,
+        title=landed_title(subject, body),
         # The trailer's words hold no letter that re.IGNORECASE folds from non-ASCII: lower() finds them all.
         pr_number=pr,
         co_authors=parse_co_authors(raw.message) if "co-authored-by:" in raw.message.lower() else (),
@@ -197,7 +197,7 @@ def to_commit(
     )
 
 
-class LocalGitSource:
+class LocalGitSource(Source, CloneBacked):
     """A local clone (work tree or bare), read on one branch, first-parent history.
 
     A clone whose ``origin`` is on GitHub is that repository: it is named ``owner/name`` (unless

@@ -56,17 +56,19 @@ def merge_title(title: str, body: str) -> tuple[str, str] | None:
     return None
 
 
+def landed_title(subject: str, body: str) -> str:
+    """The title a commit is shown by: what its merge title landed (:func:`merge_title`), else its
+    subject. The rule reads the message alone: a cherry-picked merge keeps its merge title on one parent."""
+    landed = merge_title(subject, body)
+    return landed[0] if landed else subject
+
+
 def parse_co_authors(message: str) -> tuple[str, ...]:
     """The ``Co-authored-by:`` trailers, as written (``Name <email>``), without duplicates."""
     seen: dict[str, None] = {}
     for value in _CO_AUTHOR.findall(message):
         seen.setdefault(value, None)
     return tuple(seen)
-
-
-def co_author_name(trailer: str) -> str:
-    """``Jane Doe <jane@x>`` -> ``Jane Doe``."""
-    return trailer.split("<", 1)[0].strip() or trailer.strip()
 
 
 # git's own revert message, and GitHub's "Revert" button / `git revert` title.

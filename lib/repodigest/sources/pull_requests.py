@@ -41,7 +41,7 @@ from typing import Any
 from github import GithubException
 from tqdm import tqdm
 
-from ..cache import Cache
+from ..cache import Cache, Table
 from ..config import Settings
 from ..models import PullRequest
 from .github_client import GitHubClient, github_token, header, is_rate_limit, message_of
@@ -50,8 +50,7 @@ from .pull_shape import build_query, first_pull, from_json, from_rest, to_json
 log = logging.getLogger(__name__)
 
 BATCH = 50  # commits per GraphQL request
-PULL_TABLE = "github_pull"
-CACHE_VERSION = 2  # 2: with the pull request's commits
+PULL_TABLE = Table("github_pull", "2")  # 2: with the pull request's commits
 REST_PER_PAGE = 30  # the commit's pull requests: one page is plenty
 REFUSED = {"FORBIDDEN", "INSUFFICIENT_SCOPES"}
 DOING = "reading pull requests"
@@ -160,7 +159,7 @@ class PullRequestFetcher:
         missing = []
         for sha in shas:
             value = stored.get(self.key(sha))
-            if isinstance(value, dict) and value.get("v") == CACHE_VERSION:
+            if isinstance(value, dict) and "pr" in value:
                 result.cached += 1
                 self._keep(result, sha, from_json(value["pr"]) if value.get("pr") else None, value.get("other"), others)
             else:
@@ -199,9 +198,7 @@ class PullRequestFetcher:
         if pr is not None and pr.base_repo and pr.base_repo.lower() != self.full_name.lower():
             other, pr = f"{pr.base_repo}#{pr.number}", None
         if store:
-            self.cache.put(
-                PULL_TABLE, self.key(sha), {"v": CACHE_VERSION, "pr": to_json(pr) if pr else None, "other": other}
-            )
+            self.cache.put(PULL_TABLE, self.key(sha), {"pr": to_json(pr) if pr else None, "other": other})
         if pr is not None:
             result.found[sha] = pr
         else:

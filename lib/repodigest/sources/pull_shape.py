@@ -167,10 +167,14 @@ def from_json(data: dict) -> PullRequest:
 
 
 def with_pull_request(commit: Commit, pr: PullRequest) -> Commit:
-    """``commit`` with its pull request attached; its number and page replace the title's. A merge also
+    """``commit`` with its pull request attached; its number and page replace the title's, and its title
+    replaces a merge title's guess (a merge's, or a cherry-picked merge's on one parent). A merge also
     takes the pull request's commits as commits it landed (:func:`landed_from_pull`)."""
     merged = landed_from_pull(commit, pr) if commit.is_merge else commit.merged
-    return replace(commit, pull_request=pr, pr_number=pr.number, pr_url=pr.url or commit.pr_url, merged=merged)
+    title = pr.title if pr.title.strip() and merge_title(commit.subject, "") is not None else commit.title
+    return replace(
+        commit, pull_request=pr, pr_number=pr.number, pr_url=pr.url or commit.pr_url, merged=merged, title=title
+    )
 
 
 def landed_from_pull(merge: Commit, pr: PullRequest) -> tuple[Commit, ...]:

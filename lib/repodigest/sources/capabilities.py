@@ -1,0 +1,49 @@
+"""What a source offers, as types: every source is a :class:`Source`; one backed by a git repository on
+disk (a clone, a mirror) is also :class:`CloneBacked`. Each source class names the protocols it
+implements, and callers ask ``isinstance(source, CloneBacked)``, never ``hasattr``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from ..models import Commit, CommitRef
+from ..window import Window
+
+
+@runtime_checkable
+class Source(Protocol):
+    """Every source: the window's commits, a commit's diff, one cheap lookup of a commit outside the
+    window (the one a revert names), and ``github_repo`` ("owner/name" on GitHub, for pull-request
+    lookups; else None)."""
+
+    name: str
+    kind: str  # "local" | "github": which notes and notices apply
+    github_repo: str | None
+
+    def commits(self, window: Window) -> list[Commit]: ...
+
+    def latest_commit_time(self) -> datetime | None: ...
+
+    def diff(self, commit: Commit) -> str: ...
+
+    def find_commit(
+        self, sha: str | None = None, title: str | None = None, before: datetime | None = None
+    ) -> CommitRef | None: ...
+
+
+@runtime_checkable
+class CloneBacked(Protocol):
+    """A source read from a git repository on disk (a clone or a mirror): its path and revision, the
+    revision at a moment, the tree at a commit, and the window's commits as git streams them."""
+
+    path: Path
+    revision: str  # the branch's newest commit, as resolved when the source was opened
+
+    def revision_at(self, moment: datetime) -> str | None: ...
+
+    def tree_lookup(self, sha: str) -> Callable[[Sequence[str]], tuple[list[str], set[str]]]: ...
+
+    def iter_commits(self, window: Window) -> Iterator[Commit]: ...
