@@ -72,7 +72,9 @@ def history(tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("REPODIGEST_CACHE_DIR", str(root / "cache"))
         patch.delenv("OPENAI_API_KEY", raising=False)
-        digest = load_range("2026-02-01", "2026-02-17", repos=[str(repo.path)], progress=False)
+        digest = load_range(
+            "2026-02-01", "2026-02-17", repos=[str(repo.path)], progress=False, tz="Asia/Shanghai", lang="zh"
+        )
     return digest, repo
 
 
@@ -205,7 +207,9 @@ def test_every_figure_draws_its_table(history):
 def test_analyses_of_an_empty_range_are_empty_tables(make_repo):
     repo = make_repo()
     repo.commit("only", "2026-02-10T09:00:00+08:00", {"a.py": "a\n"})
-    digest = load_range("2026-02-01", "2026-02-05", repos=[str(repo.path)], progress=False)
+    digest = load_range(
+        "2026-02-01", "2026-02-05", repos=[str(repo.path)], progress=False, tz="Asia/Shanghai", lang="zh"
+    )
     frame, files = digest.frame, digest.file_frame
     assert frame.empty and files.empty
     for table in (
@@ -241,7 +245,9 @@ def test_bad_groupings_are_refused(history):
 
 def test_daily_report_names_hotspots_and_knowledge_islands_of_its_window(tmp_path):
     repo = build_history(tmp_path / "repo")
-    digest = build_digest(date="2026-02-16", repos=[str(repo.path)], window_days=15, lang="en", progress=False)
+    digest = build_digest(
+        date="2026-02-16", repos=[str(repo.path)], window_days=15, lang="en", progress=False, tz="Asia/Shanghai"
+    )
     day = digest.report_frame
     assert len(day) == 2 and set(day["title"]) == {"feat: hot step 8", "feat: hot step 9"}
     for reasons in day["reasons"]:
@@ -254,6 +260,8 @@ def test_daily_report_names_hotspots_and_knowledge_islands_of_its_window(tmp_pat
     assert f"hotspot `{HOT}`" in markdown and f"knowledge island `{HOT}`" in markdown
     # The trend commits keep their reasons; a one-day window has no history to flag (2 changes < 3).
     assert not any(r["code"] == "hotspot" for rs in digest.frame.loc[~digest.frame["in_report"], "reasons"] for r in rs)
-    alone = build_digest(date="2026-02-16", repos=[str(repo.path)], window_days=1, lang="en", progress=False)
+    alone = build_digest(
+        date="2026-02-16", repos=[str(repo.path)], window_days=1, lang="en", progress=False, tz="Asia/Shanghai"
+    )
     assert not any(r["code"] in ("hotspot", "knowledge_island") for rs in alone.frame["reasons"] for r in rs)
     assert alone.frame["score"].tolist() == day["score"].tolist()  # named, not weighed (0 points)

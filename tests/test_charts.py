@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from repodigest import charts
+from repodigest.charts.history import churn_figure, hotspots_figure
 from repodigest.config import ChartsConfig
 from repodigest.errors import UserError
 from repodigest.frame import COLUMNS
@@ -227,3 +228,41 @@ def test_figures_html_embeds_plotlyjs_once_inline(small):
     assert 'src="https://cdn.plot.ly' not in fragment
     assert "<html" not in fragment
     assert charts.figures_html([]) == ""
+
+
+def _shown_text(fig) -> list[str]:
+    """Every string a figure's traces show as a label, legend entry or hover value."""
+    found = []
+
+    def walk(value):
+        if isinstance(value, str):
+            found.append(value)
+        elif hasattr(value, "__iter__") and not isinstance(value, (bytes, dict)):
+            for item in value:
+                walk(item)
+
+    for trace in fig.data:
+        for name in ("x", "y", "name", "customdata", "text", "meta"):
+            walk(getattr(trace, name, None))
+        assert "<img" not in (trace.hovertemplate or "")  # names are data, never part of a template
+    return found
+
+
+def test_names_from_the_repository_are_escaped_for_plotly():
+    # plotly reads chart text as HTML of its own (<b>, <a href>, <br>, entities): names are escaped.
+    name = '<a href="https://evil.example">x</a><img src=x onerror=alert(1)> & co'
+    frame = make_frame(
+        [
+            dict(author=name, areas=[name, "core"], level="high", repo=name),
+            dict(author="bob", areas=[name], day="2026-02-14", in_report=False),
+        ]
+    )
+    for chart_name, fig in charts.report_charts(frame, lang="en"):
+        texts = _shown_text(fig)
+        assert not any("<" in t for t in texts), chart_name
+        assert any("&lt;a href=" in t and "&amp; co" in t for t in texts), chart_name
+    table = pd.DataFrame({"area": [name], "revisions": [3], "churn": [10], "authors": [2], "score": [1.0]})
+    hot = hotspots_figure(table)
+    churn = churn_figure(pd.DataFrame({"area": [name], "period": ["2026-02"], "churn": [5]}))
+    for fig in (hot, churn):
+        assert not any("<" in t for t in _shown_text(fig)) and any("&lt;" in t for t in _shown_text(fig))

@@ -5,6 +5,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import subprocess
 import sys
 from http.server import BaseHTTPRequestHandler
@@ -15,7 +16,7 @@ import pytest
 from published import save
 from repodigest import build_digest
 from repodigest.config import DeliveryConfig
-from repodigest.publish.delivery import deliver, feishu_payload, post_json, summarize
+from repodigest.publish.delivery import Summary, deliver, feishu_payload, post_json, slack_payload, summarize
 from servers.loopback import LoopbackServer
 
 
@@ -65,7 +66,7 @@ def folder(make_repo, tmp_path):
     )
     repo.commit("docs: typo", "2026-02-16T10:00:00+08:00", {"docs/a.md": "t\n"})
     out = tmp_path / "out" / "2026-02-16"
-    save(build_digest(date="2026-02-16", repos=[str(repo.path)]), out)
+    save(build_digest(date="2026-02-16", repos=[str(repo.path)], tz="Asia/Shanghai", lang="zh"), out)
     return out
 
 
@@ -131,7 +132,7 @@ def test_a_week_sends_the_overview_of_the_week(make_repo, tmp_path, receiver, mo
             {f"src/w/{a}/d{day}.py": "x\n" * 300 for a in ("api", "core", "io")},
         )
     out = tmp_path / "out" / "2026-02-10_2026-02-16"
-    save(build_digest(date="2026-02-16", repos=[str(repo.path)], days=7), out)
+    save(build_digest(date="2026-02-16", repos=[str(repo.path)], days=7, tz="Asia/Shanghai", lang="zh"), out)
     monkeypatch.setenv("HOOK_URL", receiver.url)
     deliver(out, [DeliveryConfig(kind="webhook", url_env="HOOK_URL")], "zh")
     [plain] = receiver.bodies
@@ -183,3 +184,35 @@ def test_a_failed_delivery_never_fails_the_report(make_repo, tmp_path, receiver)
     assert proc.returncode == 0, proc.stderr
     assert "webhook: not delivered: HTTP 500 after 2 attempts" in proc.stderr and receiver.url not in proc.stderr
     assert (tmp_path / "o" / "2026-02-16" / "report.md").exists() and len(receiver.bodies) == 2
+
+
+def test_chat_payloads_carry_repository_text_as_text_and_link_only_http():
+    evil = "<!channel> <https://evil.example|click> & done"
+    commits = [
+        {"sha": "abc1234", "url": "https://github.com/o/r/pull/1"},
+        {"sha": "def5678", "url": "https://github.com/o/r/commit/d|<!here>"},
+        {"sha": "0123456", "url": "javascript:alert(1)"},
+    ]
+    with_overview = Summary(
+        title="t",
+        total=3,
+        counts={"high": 1, "medium": 0, "low": 2},
+        high=[],
+        report_url=None,
+        headline=evil,
+        highlights=[{"level": "high", "line": evil, "commits": commits}],
+    )
+    titles_only = Summary(
+        title="t",
+        total=1,
+        counts={"high": 1, "medium": 0, "low": 0},
+        high=[{"repo": "o/r", "title": evil, "sha": c["sha"], "url": c["url"]} for c in commits],
+        report_url=None,
+    )
+    for summary in (with_overview, titles_only):
+        text = slack_payload(summary, "en")["text"]
+        assert "&lt;!channel&gt; &lt;https://evil.example|click&gt; &amp; done" in text.replace("¦", "|")
+        links = re.findall(r"<([^|>]*)\|[^>]*>", text)  # Slack's links: <url|text>
+        assert links == ["https://github.com/o/r/pull/1"] and text.count("<") == 1
+        post = json.dumps(feishu_payload(summary, "en"))
+        assert re.findall(r'"href": "([^"]*)"', post) == ["https://github.com/o/r/pull/1"]

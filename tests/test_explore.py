@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from repodigest.errors import UserError
@@ -80,3 +82,18 @@ def test_figures_show_in_jupyterlab_and_in_exported_html(monkeypatch):
     assert [b["application/vnd.plotly.v1+json"]["data"][0]["y"] for b in bundles] == [[2], [4]]
     assert [b["text/html"].count("plotly.js v") for b in bundles] == [1, 0]  # plotly.js inlined once
     assert all("Plotly.newPlot" in b["text/html"] for b in bundles) and bundles[0]["text/plain"] == "<figure: first>"
+
+
+def test_the_range_s_charts_follow_its_language(make_repo):
+    repo = make_repo()
+    repo.commit("feat: core", "2026-02-12T09:00:00+08:00", {"src/p/core/a.py": "a\n" * 20}, author=("Ann", "a@x"))
+    repo.commit("docs: guide", "2026-02-14T09:00:00+08:00", {"docs/guide.md": "g\n"}, author=("Bob", "b@x"))
+    titles = {
+        lang: [
+            figure.layout.title.text
+            for _, figure in load_range(repos=[str(repo.path)], tz="Asia/Shanghai", lang=lang, progress=False).charts()
+        ]
+        for lang in ("en", "zh")
+    }
+    assert titles["en"] and not [t for t in titles["en"] if re.search("[\u4e00-\u9fff]", t)]
+    assert all(re.search("[\u4e00-\u9fff]", t) for t in titles["zh"])

@@ -1,11 +1,13 @@
 import subprocess
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from gitrepo import fast_import_commits
 from repodigest.errors import SourceError, UserError
-from repodigest.sources.gitlog import log_args, parse_log, parse_stream
-from repodigest.sources.local_git import LocalGitSource, grep_words, run_git, stream_git
+from repodigest.report.notes import gap_notes
+from repodigest.sources.gitlog import git_time, log_args, parse_log, parse_stream
+from repodigest.sources.local_git import READ_THROUGH, LocalGitSource, grep_words, run_git, stream_git, stretches
 from repodigest.window import Window, resolve_tz
 
 SH = resolve_tz("Asia/Shanghai")
@@ -231,3 +233,91 @@ def test_grep_words_starts_again_without_the_frequent_words(make_repo):
         "rare_two",
         "x.rare_two",
     }
+
+
+@pytest.mark.parametrize("between", [1, READ_THROUGH + 1])
+def test_commits_of_the_window_behind_an_older_first_parent_commit_are_read(make_repo, between):
+    # Rebased or imported history: first-parent commits dated before the trend window sit between two
+    # commits of the day (one read, or two reads when more than READ_THROUGH lie between).
+    repo = make_repo()
+    repo.commit("base", "2026-09-01T09:00:00+08:00", {"a": "0\n"})
+    first = repo.commit("first of the day", "2026-11-10T09:00:00+08:00", {"a": "1\n"})
+    old = int(datetime(2026, 9, 2, tzinfo=UTC).timestamp())
+    fast_import_commits(
+        repo.path,
+        [{"message": f"imported {i}", "date": old + i, "files": {"old.txt": f"{i}\n"}} for i in range(between)],
+    )
+    repo.git("checkout", "-q", "-b", "topic")
+    side = repo.commit("side work", "2026-11-10T10:00:00+08:00", {"b": "1\n"})
+    repo.git("checkout", "-q", "main")
+    when = {"GIT_COMMITTER_DATE": "2026-11-10T11:00:00+08:00", "GIT_AUTHOR_DATE": "2026-11-10T11:00:00+08:00"}
+    repo.git("merge", "-q", "--no-ff", "-m", "Merge branch 'topic'", "topic", env=when)
+    commits = LocalGitSource(repo.path).commits(day("2026-11-10", days=28))
+    assert [c.title for c in commits] == ["topic", "first of the day"]
+    assert commits[1].sha == first and [f.path for f in commits[1].files] == ["a"]
+    assert [c.sha for c in commits[0].merged] == [side] and [f.path for f in commits[0].files] == ["b"]
+
+
+def test_stretches_of_the_line_split_where_more_than_the_gap_lies_between():
+    assert stretches([0, 1, 3, 7, 8, 20], 3) == [[0, 1, 3, 7, 8], [20]]
+    assert stretches([5], 0) == [[5]] and stretches([2, 3, 5], 0) == [[2, 3], [5]]
+
+
+def _verbatim(repo, message: bytes, date: str) -> str:
+    """Commit the work tree with ``message`` byte for byte (git's cleanup would end it with a newline)."""
+    repo.git("add", "-A")
+    repo.git(
+        "commit",
+        "-q",
+        "--cleanup=verbatim",
+        "-F",
+        "-",
+        env={"GIT_COMMITTER_DATE": date, "GIT_AUTHOR_DATE": date},
+        input=message,
+    )
+    return repo.head()
+
+
+def test_a_message_that_ends_in_the_record_mark_cannot_cut_its_record(make_repo):
+    repo = make_repo()
+    repo.commit("before", "2026-02-16T08:00:00+08:00", {"a.txt": "a\n"})
+    for i in range(32):
+        repo.write(f"pkg/f{i:02d}.py", f"x = {i}\n")
+    repo.write("\x1eREPODIGEST", "a path like the mark\n")
+    message = b"add 33 files\n\nbody\x1eREPODIGEST"
+    sha = _verbatim(repo, message, "2026-02-16T09:00:00+08:00")
+    output = run_git(repo.path, *log_args("HEAD"))
+    assert output.count(b"\x1eREPODIGEST\0") == 5  # two records, the message's forged one, the path twice
+    for size in [*range(1, 40), 64, 1000, len(output)]:
+        pieces = (output[i : i + size] for i in range(0, len(output), size))
+        newest, oldest = parse_stream(pieces)
+        assert newest.sha == sha and len(newest.files) == 33 and newest.message == message.decode(), size
+        assert oldest.message == "before" and [f.path for f in oldest.files] == ["a.txt"], size
+    commit, _ = LocalGitSource(repo.path).commits(day("2026-02-16"))
+    assert len(commit.files) == 33 and "\x1eREPODIGEST" in {f.path for f in commit.files}
+
+
+def test_output_that_breaks_the_framing_is_an_error_not_a_guess(make_repo):
+    repo = make_repo()
+    repo.commit("one", "2026-02-16T08:00:00+08:00", {"a.txt": "a\n"})
+    output = run_git(repo.path, *log_args("HEAD"))
+    with pytest.raises(SourceError, match="not understood"):
+        parse_log(output[output.index(b"\0") + 1 :])  # a record without its mark
+    with pytest.raises(SourceError, match="ends inside a record"):
+        parse_log(output[: output.index(b"\0") + 1 + 41])
+
+
+def test_an_offset_beyond_any_clock_keeps_the_moment_and_is_named(make_repo):
+    repo = make_repo()
+    moment = datetime(2026, 2, 16, 4, 0, tzinfo=UTC)  # noon in Shanghai; git fsck --strict accepts +9959
+    sha = repo.commit("odd clock", f"@{int(moment.timestamp())} +9959", {"a.txt": "1\n"})
+    repo.git("fsck", "--strict")
+    source = LocalGitSource(repo.path)
+    [commit] = source.commits(day("2026-02-16"))
+    assert commit.sha == sha and commit.committer_date == moment and commit.author_date == moment
+    assert commit.committer_date.utcoffset() == timedelta(hours=23, minutes=59)
+    assert commit.clamped_offsets == ("+9959",)
+    assert source.latest_commit_time() == moment and source.find_commit(sha=sha).committed_at == moment
+    [note] = gap_notes([(commit, None)], {commit.repo: source}, "en")
+    assert commit.short_sha in note and "+9959" in note
+    assert git_time("2026-02-16T12:00:00-99:59") == (moment + timedelta(hours=99 + 8, minutes=59), "-9959")

@@ -41,7 +41,7 @@ def test_a_merged_pull_request_reads_as_its_title_author_and_merger(button):
     assert row.title == "MAINT: soft-deprecate the allocator in favour of the raw API"
     assert [c.sha for c in row.merged] == [button.shas["second"], button.shas["first"]]
     assert row.main_author.author_name == ANN[0] and row.authors == (ANN[0],)
-    frame = build_digest(date="2026-02-16", repos=[str(button.path)]).frame
+    frame = build_digest(date="2026-02-16", repos=[str(button.path)], tz="Asia/Shanghai", lang="zh").frame
     shown = frame[frame["in_report"]].iloc[0]
     assert (shown["title"], shown["author"], shown["merged_by"], shown["merged_commits"]) == (
         row.title,
@@ -57,7 +57,7 @@ def test_a_merged_pull_request_reads_as_its_title_author_and_merger(button):
 
 
 def test_the_entry_lists_what_the_merge_landed(button):
-    md = build_digest(date="2026-02-16", repos=[str(button.path)], lang="en").markdown()
+    md = build_digest(date="2026-02-16", repos=[str(button.path)], lang="en", tz="Asia/Shanghai").markdown()
     assert "### MAINT: soft-deprecate the allocator in favour of the raw API" in md
     assert (
         f"**🔀 Landed 2 commit(s)** (merged by {MAINTAINER[0]}): `{button.shas['second'][:7]}` Add a note to "
@@ -79,12 +79,12 @@ def test_topic_merges_are_titled_by_their_branch_and_credited_to_its_authors(top
     assert [r.title for r in rows] == ["ann/docs", "mia/cleanup", "bob/cache", "ann/writev"]
     assert [r.main_author.author_name for r in rows] == [ANN[0], MAINTAINER[0], BOB[0], ANN[0]]
     assert all(r.is_merge and r.subject.startswith("Merge branch") for r in rows)
-    digest = build_digest(date="2026-02-16", repos=[str(topics.path)])
+    digest = build_digest(date="2026-02-16", repos=[str(topics.path)], tz="Asia/Shanghai", lang="zh")
     assert digest.frame.loc[digest.frame["in_report"], "change_type"].tolist() == ["docs", "other", "other", "other"]
 
 
 def test_the_maintainers_ownership_share_is_the_share_of_lines_they_wrote(topics):
-    digest = build_digest(date="2026-02-16", repos=[str(topics.path)])
+    digest = build_digest(date="2026-02-16", repos=[str(topics.path)], tz="Asia/Shanghai", lang="zh")
     files = digest.file_frame[digest.file_frame["in_report"]]
     mine = files.groupby("author")["lines_added"].sum().to_dict()
     assert mine == {k: v for k, v in topics.written.items() if v}  # each line credited to who wrote it
@@ -98,7 +98,7 @@ def test_the_maintainers_ownership_share_is_the_share_of_lines_they_wrote(topics
 
 
 def test_activity_by_hour_counts_each_landed_commit_at_its_own_author_time(topics):
-    digest = build_digest(date="2026-02-16", repos=[str(topics.path)])
+    digest = build_digest(date="2026-02-16", repos=[str(topics.path)], tz="Asia/Shanghai", lang="zh")
     hours = analytics.activity(digest.report_frame)
     monday = hours.loc["Mon"]  # 2026-02-16 is a Monday
     assert monday[1] == 1 and monday[2] == 2 and monday[3] == 1 and monday[4] == 1  # the five landed commits
@@ -108,7 +108,7 @@ def test_activity_by_hour_counts_each_landed_commit_at_its_own_author_time(topic
 def test_a_bots_branch_is_a_bots_row(make_repo):
     repo = make_repo("bots")
     shapes.bots(repo)
-    row = build_digest(date="2026-02-16", repos=[str(repo.path)]).report_frame.iloc[0]
+    row = build_digest(date="2026-02-16", repos=[str(repo.path)], tz="Asia/Shanghai", lang="zh").report_frame.iloc[0]
     assert (row["author"], bool(row["is_bot"]), row["merged_by"], row["level"]) == (
         "dependabot[bot]",
         True,
@@ -145,7 +145,9 @@ def test_octopus_empty_nested_conflict_and_back_merges(make_repo):
     assert mainline in rows and all(c.sha != mainline for c in landed)
     assert [f.path for f in rows[resolved].files] == ["conflict.txt"]  # the resolution against the first parent
     assert (rows[resolved].files[0].added_lines, rows[resolved].files[0].deleted_lines) == (2, 1)
-    frame = build_digest(date="2026-02-16", repos=[str(repo.path)]).report_frame.set_index("sha")
+    frame = build_digest(
+        date="2026-02-16", repos=[str(repo.path)], tz="Asia/Shanghai", lang="zh"
+    ).report_frame.set_index("sha")
     assert frame.loc[empty, "merged_commits"] == 0 and frame.loc[octopus, "merged_commits"] == 3
     assert frame.loc[nested, "merged_commits"] == 2 and set(frame.loc[nested, "authors"]) == {ANN[0], BOB[0]}
 
@@ -161,7 +163,7 @@ def test_a_shallow_clone_reports_what_it_holds(make_repo, tmp_path):
     landed = merge(repo, "long-topic", "Merge branch 'long-topic'", "2026-02-16T09:00:00+08:00")
     clone = tmp_path / "shallow"  # as actions/checkout makes it: the merge, its parents, nothing older
     subprocess.run(["git", "clone", "-q", "--depth", "2", f"file://{repo.path}", str(clone)], check=True)
-    digest = build_digest(date="2026-02-16", repos=[str(clone)], lang="en")
+    digest = build_digest(date="2026-02-16", repos=[str(clone)], lang="en", tz="Asia/Shanghai")
     frame = digest.report_frame.set_index("sha")
     boundary = repo.git("rev-parse", "main~1").strip()  # "day 2": its parent is not in the clone
     assert sorted(frame.index) == sorted([landed, boundary])
@@ -184,7 +186,7 @@ def test_a_missing_blob_costs_its_line_counts_not_the_report(make_repo, tmp_path
     (repo.path / ".git" / "objects" / blob[:2] / blob[2:]).unlink()  # a damaged object store
     with pytest.raises(subprocess.CalledProcessError):  # what git log --numstat does with it
         repo.git("log", "--numstat", "-1", lost)
-    digest = build_digest(date="2026-02-16", repos=[str(repo.path)], lang="en")
+    digest = build_digest(date="2026-02-16", repos=[str(repo.path)], lang="en", tz="Asia/Shanghai")
     frame = digest.report_frame.set_index("sha")
     assert frame.loc[lost, "incomplete"] == "blobs" and frame.loc[lost, "file_changes"][0]["path"] == "lost.txt"
     assert frame.loc[lost, "file_changes"][0]["added"] is None  # not counted, like a binary file
@@ -207,7 +209,7 @@ def test_a_partial_clone_is_read_from_what_it_holds_without_fetching(make_repo, 
         return subprocess.run(["git", "-C", str(clone), "count-objects", "-v"], capture_output=True, text=True).stdout
 
     before = objects()
-    digest = build_digest(date="2026-02-16", repos=[str(clone)], lang="en")
+    digest = build_digest(date="2026-02-16", repos=[str(clone)], lang="en", tz="Asia/Shanghai")
     assert objects() == before  # nothing fetched from the reachable upstream
     frame = digest.report_frame
     assert len(frame) == 3 and frame["incomplete"].eq("blobs").all()

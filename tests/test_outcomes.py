@@ -9,7 +9,7 @@ from gitrepo import fast_import_commits
 from repodigest.cache import Cache
 from repodigest.errors import UserError
 from repodigest.evidence import NEWEST, blamed_commits, label_outcomes, observation_point
-from repodigest.evidence.annotate import line_origins
+from repodigest.evidence.annotate import line_origins, renames
 from repodigest.evidence.fixlines import block_comment_lines, is_fix
 from repodigest.evidence.outcomes import TABLE
 
@@ -387,3 +387,33 @@ def test_what_a_fix_repairs_is_the_same_blame_on_its_own(history, tmp_path):
 )
 def test_block_comment_lines(lines, expected):
     assert block_comment_lines(lines) == expected
+
+
+def test_record_separator_bytes_in_a_message_and_an_offset_beyond_any_clock_are_read(history):
+    repo, base, feature, src = history
+    message = "Fix wrong factor in f3\n\nseen in \x1elogs\x1e\nThis reverts commit 0000000."
+    fix = repo.commit(message, day(15.5), {"src/app.py": edit(src, "return x * 3", "return x * 3.0")})
+    tip = int(datetime.fromisoformat(day(200)).timestamp())
+    repo.commit("Add docs page", f"@{tip} +9959", {"docs/more.md": "more\n"})
+    out = labels(repo, [base, feature], horizon_days=90)
+    assert out[feature].fixed_by == (fix,) and out[feature].days_to_fix == pytest.approx(5.5)
+    assert out[feature].status == "fixed" and out[base].status == "clean"
+
+
+def test_bytes_like_a_record_mark_in_a_patch_line_or_a_path_cannot_cut_a_fix(make_repo):
+    repo = make_repo()
+    base = repo.commit("Initial code", day(0), {"src/app.py": "s = '\x1eFIX x'\n" + BODY})
+    src = "s = '\x1eFIX x'\n" + edit(BODY, "return x + 3", "return x * 3")
+    feature = repo.commit("Add multiply mode", day(10), {"src/app.py": src})
+    fixed = edit(edit(src, "\x1eFIX x", "\x1eFIX y"), "return x * 3", "return x * 3.0")
+    fix = repo.commit("Fix wrong factor in f3", day(15), {"src/app.py": fixed, "notes/\x1eFIX n.txt": "n\n"})
+    out = labels(repo, [base, feature])
+    assert out[feature].fixed_by == (fix,) and out[base].fixed_by == (fix,)
+
+
+def test_renames_are_read_whatever_bytes_their_paths_hold(make_repo):
+    repo = make_repo()
+    repo.commit("Initial", day(0), {"src/x\x1ey.py": BODY})
+    repo.git("mv", "src/x\x1ey.py", "src/\x1eR100\n.py")
+    moved = repo.commit("Move", day(1))
+    assert renames(repo.path, None, moved) == [("src/x\x1ey.py", "src/\x1eR100\n.py")]

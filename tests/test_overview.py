@@ -58,7 +58,7 @@ def busy(make_repo):
 
 
 def test_highlights_are_the_top_commits_by_final_level_and_score(busy):
-    digest = build_digest(date="2026-02-16", repos=[str(busy.path)])
+    digest = build_digest(date="2026-02-16", repos=[str(busy.path)], tz="Asia/Shanghai", lang="zh")
     shown = digest.report_frame
     ranked = (
         shown[shown["level"] != "low"]
@@ -83,7 +83,7 @@ def test_highlights_are_the_top_commits_by_final_level_and_score(busy):
 
 
 def test_themes_count_what_the_frame_counts_against_the_baseline(busy):
-    digest = build_digest(date="2026-02-16", repos=[str(busy.path)])
+    digest = build_digest(date="2026-02-16", repos=[str(busy.path)], tz="Asia/Shanghai", lang="zh")
     overview, frame = digest.overview, digest.frame
     assert overview.baseline_days == 13  # the 14-day trend window minus the report's day
     counts = digest.report_frame["primary_area"].value_counts()
@@ -118,7 +118,7 @@ def test_themes_and_the_charts_by_area_count_by_one_rule_and_say_it(busy):
 
 
 def test_watch_list_and_also_landed(busy):
-    digest = build_digest(date="2026-02-16", repos=[str(busy.path)])
+    digest = build_digest(date="2026-02-16", repos=[str(busy.path)], tz="Asia/Shanghai", lang="zh")
     overview = digest.overview
     kinds = {(w.kind, w.commit.title.split(" (#")[0]) for w in overview.watch}
     assert ("breaking", "feat!: new public API") in kinds
@@ -140,7 +140,7 @@ def test_several_repositories_in_one_overview(busy, make_repo):
         "2026-02-16T12:30:00+08:00",
         {f"src/tool/cmd/c{i}.py": lines(300, "c") for i in range(5)},
     )
-    digest = build_digest(date="2026-02-16", repos=[str(busy.path), str(other.path)], lang="en")
+    digest = build_digest(date="2026-02-16", repos=[str(busy.path), str(other.path)], lang="en", tz="Asia/Shanghai")
     overview = digest.overview
     assert overview.total == len(digest.report_frame) == 12 and {t.repo for t in overview.themes} == {"proj", "tool"}
     md = digest.markdown()
@@ -152,7 +152,7 @@ def test_several_repositories_in_one_overview(busy, make_repo):
 
 
 def test_a_week_gets_an_overview_of_the_week(busy):
-    digest = build_digest(date="2026-02-16", repos=[str(busy.path)], days=7)
+    digest = build_digest(date="2026-02-16", repos=[str(busy.path)], days=7, tz="Asia/Shanghai", lang="zh")
     overview = digest.overview
     assert overview.days[0] == "2026-02-10" and overview.total == len(digest.report_frame) == 11 + 6
     assert overview.baseline_days == 14 - 7
@@ -163,12 +163,16 @@ def test_a_week_gets_an_overview_of_the_week(busy):
 
 
 def test_an_empty_day_says_so(busy):
-    overview = build_overview(build_digest(date="2026-02-16", repos=[str(busy.path)]).frame, ["proj"], ["2026-02-17"])
+    overview = build_overview(
+        build_digest(date="2026-02-16", repos=[str(busy.path)], tz="Asia/Shanghai", lang="zh").frame,
+        ["proj"],
+        ["2026-02-17"],
+    )
     assert overview.total == 0 and overview.headline == "本日没有提交。" and not overview.highlights
 
 
 def test_overview_is_data_for_the_notebook_and_the_chat(busy, tmp_path):
-    digest = build_digest(date="2026-02-16", repos=[str(busy.path)])
+    digest = build_digest(date="2026-02-16", repos=[str(busy.path)], tz="Asia/Shanghai", lang="zh")
     data = digest.overview.to_dict()
     assert data["headline"] == digest.overview.headline and data["source"] == "data"
     assert [h["commits"][0]["sha"] for h in data["highlights"]] == [

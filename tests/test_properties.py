@@ -12,7 +12,8 @@ from repodigest.models import Commit, FileChange
 from repodigest.report import build_context, render_markdown
 from repodigest.scoring import assess
 from repodigest.scoring.areas import path_area, title_areas
-from repodigest.sources.local_git import LocalGitSource
+from repodigest.sources.gitlog import log_args, parse_stream
+from repodigest.sources.local_git import LocalGitSource, run_git
 from repodigest.sources.message import parse_co_authors, parse_pr_number, split_message
 from repodigest.window import Window, resolve_tz
 
@@ -137,3 +138,27 @@ def test_any_text_renders_valid_tables_and_resolving_anchors(items, lang):
     assert not re.search(r"(?<!\\)\]\((?!#|https://github\.com/o/r/)", md)
     headings = [ln for ln in md.splitlines() if ln.startswith("#")]
     assert sum(1 for h in headings if h.startswith("### ") and not h.startswith("### 📊")) >= len(commits)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    message=st.lists(st.one_of(text, st.just("\x1eREPODIGEST"), st.just("\n")), min_size=1, max_size=6).map("".join),
+    names=st.lists(st.one_of(segment, st.just("\x1eREPODIGEST")), min_size=1, max_size=4, unique=True),
+    size=st.integers(1, 97),
+)
+def test_no_message_or_path_can_cut_a_log_record_whatever_the_pieces(make_repo, message, names, size):
+    if len({n.lower() for n in names}) < len(names):
+        return
+    repo = make_repo()
+    repo.commit("first", "2026-02-16T10:00:00+08:00", {"a.txt": "a\n"})
+    for i, name in enumerate(names):
+        repo.write(f"d/{name}", f"{i}\n")
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "--allow-empty-message", "--cleanup=verbatim", "-F", "-", input=message.encode())
+    output = run_git(repo.path, *log_args("HEAD"))
+    pieces = [output[i : i + size] for i in range(0, len(output), size)]
+    newest, oldest = parse_stream(pieces)
+    assert newest.message == message.rstrip("\n") and sorted(f.path for f in newest.files) == sorted(
+        f"d/{n}" for n in names
+    )
+    assert oldest.message == "first" and [f.path for f in oldest.files] == ["a.txt"]

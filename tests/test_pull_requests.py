@@ -291,7 +291,7 @@ def test_unknown_repository_in_graphql_is_a_note(server, tmp_path, monkeypatch, 
     repo = make_repo("clone")
     repo.git("remote", "add", "origin", "https://github.com/o/private.git")
     repo.commit("Add thing (#3)", "2026-02-16T10:00:00+08:00", {"a.py": "1\n"})
-    digest = build_digest(date="2026-02-16", repos=[str(repo.path)], lang="en", progress=False)
+    digest = build_digest(date="2026-02-16", repos=[str(repo.path)], lang="en", progress=False, tz="Asia/Shanghai")
     assert list(digest.repos) == ["o/private"] and len(digest.report_frame) == 1
     assert any("'o/private' not found or not visible" in n for n in digest.notes)
 
@@ -317,7 +317,7 @@ def test_a_clone_with_a_github_origin_is_that_repository(server, clone, monkeypa
     server.add_known([direct])
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
     monkeypatch.setenv("GITHUB_API_URL", server.url)
-    digest = build_digest(date="2026-02-16", repos=[str(repo.path)], lang="en", progress=False)
+    digest = build_digest(date="2026-02-16", repos=[str(repo.path)], lang="en", progress=False, tz="Asia/Shanghai")
     assert list(digest.repos) == ["o/r"] and set(digest.frame["repo"]) == {"o/r"}
     assert server.counts == {"graphql": 1}
     rows = digest.report_frame.set_index("sha")
@@ -367,7 +367,9 @@ def test_a_clone_makes_no_request_without_a_token_or_with_pr_context_off(server,
     repo, (fixed, *_rest) = clone
     server.add_pull(make_pull(41), [fixed])
     monkeypatch.setenv("GITHUB_API_URL", server.url)
-    without_token = build_digest(date="2026-02-16", repos=[str(repo.path)], progress=False)
+    without_token = build_digest(
+        date="2026-02-16", repos=[str(repo.path)], progress=False, tz="Asia/Shanghai", lang="zh"
+    )
     assert server.total == 0 and list(without_token.repos) == ["o/r"]
     assert without_token.report_frame["pr_title"].isna().all()
     assert not any("GITHUB_TOKEN" in n for n in without_token.notes)  # a local run stays quiet, as before
@@ -379,10 +381,10 @@ def test_a_clone_makes_no_request_without_a_token_or_with_pr_context_off(server,
     ):
         config = tmp_path / "repodigest.toml"
         config.write_text(text)
-        build_digest(date="2026-02-16", config=str(config), progress=False)
+        build_digest(date="2026-02-16", config=str(config), progress=False, tz="Asia/Shanghai", lang="zh")
         assert server.total == 0, text
     config.write_text(f'[github]\npr_context = false\n[[repos]]\nspec = "{repo.path}"\npr_context = true\n')
-    build_digest(date="2026-02-16", config=str(config), progress=False)
+    build_digest(date="2026-02-16", config=str(config), progress=False, tz="Asia/Shanghai", lang="zh")
     assert server.counts == {"graphql": 1}  # the repository's own setting wins
 
 
@@ -392,7 +394,9 @@ def test_two_clones_of_one_repository_are_refused_by_name(clone, make_repo):
     other.git("remote", "add", "origin", "https://github.com/o/r")
     other.commit("x", "2026-02-16T10:00:00+08:00", {"a": "1\n"})
     with pytest.raises(UserError, match=r"share the display name 'o/r' \(.*work-folder, .*second\): set 'name'"):
-        build_digest(date="2026-02-16", repos=[str(repo.path), str(other.path)], progress=False)
+        build_digest(
+            date="2026-02-16", repos=[str(repo.path), str(other.path)], progress=False, tz="Asia/Shanghai", lang="zh"
+        )
     named = load_settings(None, repos=[str(repo.path)]).model_copy(
         update={"repos": (RepoConfig(spec=str(repo.path)), RepoConfig(spec=str(other.path), name="o/r (fork)"))}
     )

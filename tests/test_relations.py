@@ -53,7 +53,7 @@ def old_revert(make_repo):
 
 def test_a_revert_of_a_commit_from_three_weeks_earlier_names_it(old_revert):
     repo, old, revert = old_revert
-    digest = build_digest(date="2026-02-16", repos=[str(repo.path)])
+    digest = build_digest(date="2026-02-16", repos=[str(repo.path)], tz="Asia/Shanghai", lang="zh")
     assert old not in set(digest.frame["sha"])  # before the trend window: found by one lookup
     row = digest.frame.set_index("sha").loc[revert]
     [target] = row["reverts"]
@@ -94,7 +94,7 @@ def test_one_lookup_per_revert_and_none_when_the_window_holds_the_reverted_commi
     calls.clear()
     # with a 30-day trend window the reverted commit is loaded: no lookup at all
     assert related(repo.path, find, window_days=30).reverted_by[old] == (revert,) and calls == []
-    wide = build_digest(date="2026-02-16", repos=[str(repo.path)], window_days=30)
+    wide = build_digest(date="2026-02-16", repos=[str(repo.path)], window_days=30, tz="Asia/Shanghai", lang="zh")
     assert wide.frame.set_index("sha").loc[old, "reverted_by"] == [revert]
 
 
@@ -123,7 +123,11 @@ def test_gits_own_message_names_the_commit_by_sha(make_repo):
         "2026-02-16T09:00:00+08:00",
         {"src/proj/tok/t.py": code(2)},
     )
-    row = build_digest(date="2026-02-16", repos=[str(repo.path)]).frame.set_index("sha").loc[revert]
+    row = (
+        build_digest(date="2026-02-16", repos=[str(repo.path)], tz="Asia/Shanghai", lang="zh")
+        .frame.set_index("sha")
+        .loc[revert]
+    )
     assert row["reverts"][0]["sha"] == old and row["reverts"][0]["found_by"] == "sha"
     assert row["reverts"][0]["title"] == "Speed up the tokenizer"
 
@@ -133,7 +137,7 @@ def test_a_revert_whose_commit_is_nowhere_says_so(make_repo):
     revert = repo.commit(
         'Revert "Something from a fork (#77)" (#78)', "2026-02-16T09:00:00+08:00", {"src/proj/a.py": code(1)}
     )
-    digest = build_digest(date="2026-02-16", repos=[str(repo.path)])
+    digest = build_digest(date="2026-02-16", repos=[str(repo.path)], tz="Asia/Shanghai", lang="zh")
     assert digest.frame.set_index("sha").loc[revert, "reverts"] == []
     entry = entry_of(digest.markdown(), revert[:7])
     assert "**↩️ 回滚了**：历史中未找到被回滚的提交「Something from a fork (#77)」" in entry
@@ -145,7 +149,7 @@ def test_both_entries_link_each_other_when_both_are_in_the_report(make_repo, tmp
     revert = repo.commit(
         'Revert "feat: add widget cache" (#11)', "2026-02-16T15:30:00+08:00", {"src/proj/w/cache.py": code(2)}
     )
-    digest = build_digest(date="2026-02-16", repos=[str(repo.path)])
+    digest = build_digest(date="2026-02-16", repos=[str(repo.path)], tz="Asia/Shanghai", lang="zh")
     md = digest.markdown()
     assert (
         f"**↩️ 回滚了**：[`{change[:7]}`](#{change[:7]}) feat: add widget cache (#10)（2026-02-16 提交，存活 6.5 小时）"
@@ -197,7 +201,7 @@ def dumper_day(make_repo):
 
 def test_a_series_of_four_is_marked_and_linked(dumper_day):
     repo, shas, late = dumper_day
-    digest = build_digest(date="2026-02-16", repos=[str(repo.path)])
+    digest = build_digest(date="2026-02-16", repos=[str(repo.path)], tz="Asia/Shanghai", lang="zh")
     frame = digest.frame.set_index("sha")
     assert frame.loc[shas, "series"].tolist() == [shas[0]] * 4
     assert frame.loc[shas, "series_index"].tolist() == [1, 2, 3, 4] and set(frame.loc[shas, "series_size"]) == {4}
@@ -238,7 +242,7 @@ def test_marked_parts_are_one_series_across_authors_and_days(make_repo):
         {"src/proj/router/c.py": code(3)},
         author=("Ann", "a@x"),
     )
-    digest = build_digest(date="2026-02-16", repos=[str(repo.path)])
+    digest = build_digest(date="2026-02-16", repos=[str(repo.path)], tz="Asia/Shanghai", lang="zh")
     frame = digest.frame.set_index("sha")
     assert frame.loc[[first, second, third], "series_index"].tolist() == [1, 2, 3]
     assert set(frame.loc[[first, second, third], "series_rule"]) == {"marker"}
@@ -324,12 +328,12 @@ def test_a_github_repository_finds_an_old_reverted_commit_once(tmp_path, monkeyp
         monkeypatch.setenv("GITHUB_TOKEN", "t0k")
         config = tmp_path / "repodigest.toml"
         config.write_text(f'repos = ["o/r"]\n[github]\napi_url = "{server.url}"\npr_context = false\n')
-        digest = build_digest(date="2026-02-16", config=str(config), progress=False)
+        digest = build_digest(date="2026-02-16", config=str(config), progress=False, tz="Asia/Shanghai", lang="zh")
         target = digest.frame.set_index("sha").loc[revert["sha"], "reverts"][0]
         assert target["sha"] == old["sha"] and target["url"] == old["html_url"] and server.counts["search"] == 1
         assert f"[`{old['sha'][:7]}`]({old['html_url']})" in digest.markdown()  # not in the report: its page
         server.reset_counts()
-        again = build_digest(date="2026-02-16", config=str(config), progress=False)
+        again = build_digest(date="2026-02-16", config=str(config), progress=False, tz="Asia/Shanghai", lang="zh")
         assert server.total == 0 and again.frame.set_index("sha").loc[revert["sha"], "reverts"][0]["sha"] == old["sha"]
 
 
@@ -341,7 +345,7 @@ def test_a_long_series_cites_the_nearest_members_and_counts_the_rest(make_repo):
         )
         for i in range(12)
     ]
-    md = build_digest(date="2026-02-16", repos=[str(repo.path)], lang="en").markdown()
+    md = build_digest(date="2026-02-16", repos=[str(repo.path)], lang="en", tz="Asia/Shanghai").markdown()
     first, middle = entry_of(md, shas[0][:7]), entry_of(md, shas[6][:7])
     # the eight nearest others, in series order, then how many are left
     assert re.findall(r"\(#(\w{7})\) (\d+)/12", first.split("the others: ")[1]) == [

@@ -25,14 +25,18 @@ def day_repo(make_repo):
 
 
 def test_report_follows_the_format_section_by_section(day_repo):
-    md = build_digest(date="2026-02-16", repos=[str(day_repo.path)]).markdown()
+    digest = build_digest(date="2026-02-16", repos=[str(day_repo.path)], tz="Asia/Shanghai", lang="zh")
+    md = digest.markdown(charts_markdown="(the charts)")
     lines = md.splitlines()
     assert lines[0] == "# 每日更新报告（2026-02-16）"
     order = [
         lines.index("## proj"),
-        lines.index("| 提交时间 | 作者 | 提交信息 |"),
+        lines.index("| 提交时间（Asia/Shanghai） | 作者 | 提交信息 |"),  # the table names its times' zone
         lines.index("### 📊 统计摘要"),
-        lines.index("## 📋 目录"),
+        lines.index("## 📋 目录"),  # the contents come before the charts and the entries
+        lines.index("## 📈 活动图表"),
+        lines.index("(the charts)"),
+        next(i for i, ln in enumerate(lines) if ln.startswith("#### ")),
     ]
     assert order == sorted(order)
     rows = [ln for ln in lines if re.match(r"^\| 2026-02-16 \d\d:\d\d:\d\d \|", ln)]
@@ -56,7 +60,7 @@ def test_report_follows_the_format_section_by_section(day_repo):
 
 
 def test_numbers_in_entries_come_from_the_data(day_repo):
-    digest = build_digest(date="2026-02-16", repos=[str(day_repo.path)])
+    digest = build_digest(date="2026-02-16", repos=[str(day_repo.path)], tz="Asia/Shanghai", lang="zh")
     row = digest.report_frame.set_index("short_sha").loc[
         digest.report_frame["title"]
         .str.startswith("[Perf]")
@@ -69,7 +73,7 @@ def test_numbers_in_entries_come_from_the_data(day_repo):
 
 
 def test_hostile_message_cannot_inject_markup(day_repo):
-    md = build_digest(date="2026-02-16", repos=[str(day_repo.path)]).markdown()
+    md = build_digest(date="2026-02-16", repos=[str(day_repo.path)], tz="Asia/Shanghai", lang="zh").markdown()
     assert "<script" not in md and "<img" not in md
     assert "javascript:" in md and not re.search(r"(?<!\\)\]\(javascript:", md)
     table_rows = [ln for ln in md.splitlines() if ln.startswith("| 2026-02-16")]
@@ -79,14 +83,14 @@ def test_hostile_message_cannot_inject_markup(day_repo):
 
 
 def test_english_labels_and_empty_day(day_repo):
-    md = build_digest(date="2026-02-14", repos=[str(day_repo.path)], lang="en").markdown()
+    md = build_digest(date="2026-02-14", repos=[str(day_repo.path)], lang="en", tz="Asia/Shanghai").markdown()
     assert md.startswith("# Daily Update Report (2026-02-14)")
-    assert "No commits on this day." in md and "> 0 commits today | 🔴High 0 | 🟡Medium 0 | 🟢Low 0" in md
+    assert "No commits on this day." in md and "> 0 commits on this day | 🔴High 0 | 🟡Medium 0 | 🟢Low 0" in md
     anchors_resolve(md)
 
 
 def test_without_a_key_the_report_says_so_in_one_line(day_repo):
-    md = build_digest(date="2026-02-16", repos=[str(day_repo.path)]).markdown()
+    md = build_digest(date="2026-02-16", repos=[str(day_repo.path)], tz="Asia/Shanghai", lang="zh").markdown()
     assert md.count("OPENAI_API_KEY") == 1
 
 

@@ -22,7 +22,7 @@ def test_a_day_with_2000_commits(make_repo):
             for i in range(2000)
         ],
     )
-    digest = build_digest(date="2026-02-16", repos=[str(repo.path)], window_days=1)
+    digest = build_digest(date="2026-02-16", repos=[str(repo.path)], window_days=1, tz="Asia/Shanghai", lang="zh")
     assert len(digest.report_frame) == 2000
     md = digest.markdown()
     assert "本日共 2000 个提交" in md and len([ln for ln in md.splitlines() if ln.startswith("| 2026-02-16 ")]) == 2000
@@ -44,7 +44,7 @@ def test_ten_thousand_files_huge_empty_and_submodule(make_repo):
             {"message": "bump submodule (#3)", "date": T0 + 180, "gitlinks": {"deps/sub": "a" * 40}},
         ],
     )
-    digest = build_digest(date="2026-02-16", repos=[str(repo.path)], window_days=1)
+    digest = build_digest(date="2026-02-16", repos=[str(repo.path)], window_days=1, tz="Asia/Shanghai", lang="zh")
     frame = digest.report_frame.set_index("pr_number", drop=False)
     assert frame.loc[1, "file_count"] == 10_000 and frame.loc[1, "lines_added"] == 10_000
     submodule = digest.report_frame[digest.report_frame["title"].str.startswith("bump")].iloc[0]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -11,7 +13,11 @@ from .errors import PartialReportError, RepodigestError, UserError
 
 EXIT_CODES = """exit codes: 0 report written | 2 bad input (date, repository, config...) |
 3 a source failed (git, GitHub) | 4 report written but partial (some LLM analyses failed) |
-130 interrupted"""
+130 interrupted (Ctrl-C) | 143 terminated (SIGTERM)"""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``timeout``, systemd, a cancelled CI job): unwinds the run as Ctrl-C does."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -34,8 +40,10 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH|OWNER/NAME",
         help="a repository to follow; repeat for several (default: the config's, else this checkout)",
     )
-    report.add_argument("--tz", help="IANA time zone of the report's day (default Asia/Shanghai)")
-    report.add_argument("--lang", help="zh (default) or en")
+    report.add_argument(
+        "--tz", help="IANA time zone of the report's day (default: the config's, else the machine's, as git log shows)"
+    )
+    report.add_argument("--lang", help="zh or en (default: the config's, else zh for a Chinese locale, else en)")
     report.add_argument("--window-days", type=int, help="days of history for the trend charts (default 14)")
     report.add_argument("--days", type=int, default=1, help="days covered by the report (7 = weekly digest)")
     report.add_argument("--config", help="path to a repodigest.toml")
@@ -57,6 +65,17 @@ def build_parser() -> argparse.ArgumentParser:
     explore = sub.add_parser("explore", help="copy the explore notebook to a folder, to open in JupyterLab")
     explore.add_argument("--copy", required=True, metavar="DIR", help="the folder for the copy (made if missing)")
     explore.add_argument(
+        "--repo",
+        action="append",
+        dest="repos",
+        metavar="PATH|OWNER/NAME",
+        help="a repository for the copy's parameters; repeat for several (default: this checkout)",
+    )
+    explore.add_argument("--start", help="the range's first day, YYYY-MM-DD (default: 14 days before --end)")
+    explore.add_argument("--end", help="the range's last day, YYYY-MM-DD, today or yesterday (default: the latest day)")
+    explore.add_argument("--tz", help="IANA time zone the days are read in (default: the machine's)")
+    explore.add_argument("--lang", help="zh or en, for the charts (default: zh for a Chinese locale, else en)")
+    explore.add_argument(
         "--daily",
         action="store_true",
         help="also copy daily_report.ipynb (the report's notebook, to run with papermill)",
@@ -69,16 +88,21 @@ def build_parser() -> argparse.ArgumentParser:
 def _report(args) -> int:
     from .config import load_settings
     from .publish.render import render_report
+    from .sources import check_repositories
     from .window import check_days, parse_date, resolve_tz
 
     started = time.perf_counter()
     settings = load_settings(args.config, repos=args.repos, tz=args.tz, lang=args.lang, window_days=args.window_days)
     days = check_days(args.days, "days")
     last = parse_date(args.date, resolve_tz(settings.tz))
+    check_repositories(settings)  # before the kernel starts: a typo costs no kernel start-up
     if last is None:  # the latest day with commits: only then does this process open the sources
         from .sources import resolve_day
 
-        last = resolve_day(settings, None)
+        notes: list[str] = []
+        last = resolve_day(settings, None, notes=notes)
+        for note in notes:
+            print(f"note: {note}", file=sys.stderr)
     first = last.fromordinal(last.toordinal() - days + 1)
     folder = last.isoformat() if days == 1 else f"{first.isoformat()}_{last.isoformat()}"
     parameters = {
@@ -129,23 +153,24 @@ def _publish(args) -> int:
 
 
 def _explore(args) -> int:
-    from .publish.packaged import copy_notebooks, has_jupyterlab, lab_command
+    from .publish.packaged import copy_notebooks, copy_parameters, has_jupyterlab, lab_command, lab_install_hint
 
     names = ("explore", "daily_report") if args.daily else ("explore",)
-    copies = copy_notebooks(args.copy, names, force=args.force)
+    parameters = copy_parameters(repos=args.repos, start=args.start, end=args.end, tz=args.tz, lang=args.lang)
+    copies = copy_notebooks(args.copy, names, force=args.force, parameters=parameters)
     for path in copies:
         print(path)
     print(f"open it with JupyterLab: {lab_command(copies[0])}", file=sys.stderr)
-    print(
-        "its first code cell picks the repositories (default: the git repository the notebook is in) and the dates",
-        file=sys.stderr,
-    )
-    if not has_jupyterlab():
+    if "repos" in parameters:
+        print(f"its first code cell reads {', '.join(parameters['repos'])}; edit it to change", file=sys.stderr)
+    else:
         print(
-            "JupyterLab is not installed here: it comes with the lab extra (pip install 'repodigest[lab]', "
-            "or '.[lab]' from a checkout)",
+            "no git repository here: set repos in its first code cell (or copy again with --repo); "
+            "left as None, it reads the checkout the notebook runs in",
             file=sys.stderr,
         )
+    if not has_jupyterlab():
+        print(f"JupyterLab is not installed here: {lab_install_hint()}", file=sys.stderr)
     return 0
 
 
@@ -176,10 +201,26 @@ def _site(args) -> int:
     return 0
 
 
+def _terminate(signum, frame) -> None:
+    # Once: the unwinding that follows (temporary folder, kernel, browser) is not cut short by a second one.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise Terminated()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``repodigest`` console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if threading.current_thread() is not threading.main_thread():  # only the main thread may take signals
+        return _run(parser, args)
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        return _run(parser, args)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _run(parser, args) -> int:
     try:
         if args.command == "report":
             return _report(args)
@@ -195,6 +236,9 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except Terminated:
+        print("error: terminated (SIGTERM); the previous report, if any, is untouched", file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
         print("error: interrupted; the previous report, if any, is untouched", file=sys.stderr)
         return 130

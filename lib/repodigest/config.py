@@ -12,9 +12,20 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import UserError
+from .window import machine_tz, resolve_tz
 
 LANGS = ("zh", "en")
 _OWNER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9_.-]+$")
+
+
+def locale_lang() -> Literal["zh", "en"]:
+    """The report language the locale asks for: ``zh`` when the first of ``$LANGUAGE``, ``$LC_ALL``,
+    ``$LC_MESSAGES`` and ``$LANG`` that is set (gettext's order) names Chinese, else ``en``."""
+    for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(variable, "").split(":")[0].strip()
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
 
 
 class _Strict(BaseModel):
@@ -92,8 +103,10 @@ class Settings(_Strict):
     """Everything a run needs, after the config file and the parameters are merged."""
 
     repos: tuple[RepoConfig, ...] = ()  # the followed repositories, in the report's order; none: the current checkout
-    tz: str = "Asia/Shanghai"  # IANA time zone: a report date is a calendar day there
-    lang: Literal["zh", "en"] = "zh"  # the language of the report, the overview, the charts and the prompts
+    # IANA time zone: a report date is a calendar day there; default: the machine's ($TZ, else the system's)
+    tz: str = Field(default_factory=machine_tz)
+    # the language of the report, the overview, the charts and the prompts; default: zh for a Chinese locale, else en
+    lang: Literal["zh", "en"] = Field(default_factory=locale_lang)
     window_days: int = Field(14, ge=1, le=366)  # days of history loaded: the report's days and the trend days before
     cache_dir: str | None = None  # default: $REPODIGEST_CACHE_DIR, else ~/.cache/repodigest
     github: GitHubConfig = GitHubConfig()
@@ -152,6 +165,8 @@ def load_settings(
         data["charts"] = {**data.get("charts", {}), "images": _FLAGS[images]}
     if "lang" in data and data["lang"] not in LANGS:
         raise UserError(f"unknown language {data['lang']!r}: use one of {', '.join(LANGS)}")
+    if "tz" in data:
+        resolve_tz(data["tz"])  # an unknown or empty name is an error, never the default
     try:
         return Settings.model_validate(data)
     except ValidationError as exc:
@@ -161,10 +176,16 @@ def load_settings(
 def repo_kind(spec: str, base_dir: str | os.PathLike = ".") -> tuple[str, str]:
     """Classify a repository spec: ("local", absolute path) or ("github", "owner/name")."""
     text = str(spec).strip()
+    if not text:
+        raise UserError(f"repository {spec!r} is empty: give a path or a GitHub 'owner/name'")
     path = Path(text).expanduser()
     if not path.is_absolute():
         path = Path(base_dir) / path
-    if path.exists():
+    try:
+        exists = path.exists()
+    except PermissionError:  # a folder on the way cannot be traversed
+        raise UserError(f"permission denied: {path}") from None
+    if exists:
         if not path.is_dir():
             raise UserError(f"repository path {text!r} is a file, not a directory")
         return "local", str(path.resolve())

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import sys
 from datetime import date, datetime, timedelta
 
 import pandas as pd
@@ -30,7 +31,7 @@ def load_range(
     as_of: str | date | datetime | None = NEWEST,
     lang: str | None = None,
     refresh: bool = False,
-    progress: bool = True,
+    progress: bool | None = None,
     overview: bool = False,
     outcomes: bool = False,
     horizon_days: float | None = None,
@@ -45,7 +46,9 @@ def load_range(
     (``overview=True`` builds it). Outcomes (``outcomes=True``) are observed ``as_of`` the clone's newest
     commit (what is known now); ``as_of`` takes a date, a datetime or a revision instead
     (evidence.observation_point), and a note names the commits whose observation period it cuts short.
-    The other options are :func:`repodigest.build_digest`'s."""
+    The other options are :func:`repodigest.build_digest`'s; ``lang``: the language of the digest's charts and
+    words (default: the config's, else the locale's). Progress bars show on a terminal, not in a notebook
+    (``progress=True`` asks for them)."""
     settings = load_settings(config, repos=repos, tz=tz, lang=lang)
     zone = resolve_tz(settings.tz)
     last = resolve_day(settings, end)
@@ -58,16 +61,23 @@ def load_range(
         days=days,
         settings=settings.model_copy(update={"window_days": days}),
         refresh=refresh,
-        progress=progress,
         analyze=analyze,
         as_of=as_of,
         max_days=days,
         overview=overview,
+        progress=not _in_a_notebook() if progress is None else progress,
         outcomes=outcomes,
         horizon_days=horizon_days,
         risk_model=risk_model,
         track_record=track_record,
     )
+
+
+def _in_a_notebook() -> bool:
+    """Whether this runs in a Jupyter kernel: there the progress bars stay off unless asked for
+    (``progress=True``). They are drawn for a terminal: JupyterLab shows their stderr as an error box,
+    which a finished bar leaves empty, and the saved notebook keeps their text."""
+    return type(sys.stderr).__module__.startswith("ipykernel")
 
 
 _PLOTLYJS = {"inlined": False}  # plotly.js goes into the first figure output of the kernel, once

@@ -3,8 +3,8 @@ file-level frame (a row per commit and file), which the analytics read.
 
 ``COLUMNS`` and ``FILE_COLUMNS`` declare every column once: its dtype and what it holds. This module
 writes every column: :func:`to_frame` from the scored commits and their relations,
-:func:`with_analyses` from the model's answers; :func:`file_frame_of` builds the file frame from the
-measured commits.
+:func:`with_analyses` from the model's answers, :func:`with_repairs` from the follow-ups;
+:func:`file_frame_of` builds the file frame from the measured commits.
 ``write_frame``/``read_frame`` keep them as ``commits.csv`` (list columns as JSON) and
 ``commits.parquet`` (``files.csv`` and ``files.parquet`` with ``kind="files"``).
 """
@@ -153,6 +153,13 @@ COLUMNS: dict[str, tuple[str, str]] = {
     ),
     # outcomes (evidence.outcomes: SZZ over a clone; <NA> where not labelled) and the learned risk
     **{name: spec for name, spec in OUTCOME_COLUMNS.items() if name != "reverted_by"},
+    "repairs": (
+        "object",
+        "the earlier commits this fix repairs: the source lines it deletes or modifies, blamed in its first "
+        "parent (SZZ: evidence.blamed_commits), kept when committed at most [scoring] observation_days "
+        "before it; shas, oldest first; filled by the report (follow-ups) for its days and the 7 before; empty "
+        "when it is no fix, nothing was found, or no clone was read",
+    ),
     "risk": (
         "float64",
         "the learned model's chance that the commit is later fixed or reverted (evidence.risk_model), "
@@ -390,6 +397,7 @@ def _row(
         "days_to_fix": None,
         "outcome_horizon": None,
         "outcome": None,
+        "repairs": [],
         "risk": None,
         "level_by": "rules",
     }
@@ -466,6 +474,15 @@ def with_outcomes(frame: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:
         else:
             out.loc[rows, name] = outcomes.loc[shas, name].to_numpy()
     return _typed(out)
+
+
+def with_repairs(frame: pd.DataFrame, repairs: Mapping[str, Sequence[str]]) -> pd.DataFrame:
+    """A copy of ``frame`` with ``repairs`` from ``repairs`` (fix sha -> the earlier commits it repairs,
+    oldest first); other rows keep theirs."""
+    out = frame.copy()
+    if repairs:
+        out["repairs"] = [list(repairs[s]) if s in repairs else list(r) for s, r in zip(out["sha"], out["repairs"])]
+    return out
 
 
 def with_risk(frame: pd.DataFrame, risk: pd.Series, levels: pd.Series | None = None) -> pd.DataFrame:

@@ -103,6 +103,9 @@ class Commit:
     incomplete: str | None = None  # "parent" (not in a shallow clone) or "blobs" (not in the clone): see files
     # (added, deleted) when the source knows the counts but not the files (a pull request's commits on GitHub)
     line_counts: tuple[int, int] | None = None
+    # Time-zone offsets git holds for this commit beyond +-23:59, as written ("+9959"): its dates keep the
+    # instant, with the offset clamped (sources.gitlog.git_time).
+    clamped_offsets: tuple[str, ...] = ()
 
     @property
     def short_sha(self) -> str:

@@ -7,6 +7,7 @@
                -> related commits (reverts, series)
                -> frames (the commit frame and the file frame)
                -> evidence (gather_evidence: outcomes of past commits, the levels' track record, a learned risk)
+               -> follow-ups (follow_up: what the days' fixes repair, the earlier days as judged then)
                -> model analysis (run_analysis), blended into the levels; its claims checked (check_claims)
                -> overview (day_overview: the day at a glance, worded by the model when it ran)
 
@@ -22,7 +23,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date as Date
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from operator import itemgetter
 from typing import TYPE_CHECKING
 
@@ -39,6 +40,7 @@ from .frame import (
     with_analyses,
     with_grounding,
     with_outcomes,
+    with_repairs,
     with_risk,
 )
 from .i18n import strings
@@ -115,6 +117,20 @@ class Evidence:
     # levels: {level: {commits, went_wrong}}}, with {model_auc, rules_auc, learned} when the model ran
     records: Mapping[str, dict] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    # repo -> the commits of the days before the report, judged by the report's stages (earlier_history),
+    # when the track record or the learned model read them (with their outcomes)
+    history: Mapping[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+
+
+@dataclass(frozen=True)
+class FollowUps:
+    """What the report's fixes repair, and the earlier work the report is read beside."""
+
+    # fix sha -> the earlier commits it repairs, oldest first: the fixes of the report's days and of the
+    # WATCH_DAYS before them (clones and mirrors)
+    repairs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    earlier: pd.DataFrame | None = None  # the days before the report as their reports judged them (with repairs)
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -138,6 +154,9 @@ class Digest:
     llm_plan: str | None = None
     overview: Overview | None = None  # the day at a glance; None when loading left it out (exploration)
     track_records: Mapping[str, dict] = field(default_factory=dict)  # repo -> how its past levels held
+    # the commits of the days before the report as their own reports judged them (FollowUps.earlier): the
+    # follow-ups' levels then and the watch items followed up; None: the frame's trend rows stand in
+    earlier: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
     def report_frame(self) -> pd.DataFrame:
@@ -147,7 +166,12 @@ class Digest:
     def glance(self) -> Overview:
         """The overview: the one built while loading, else the data's, built now."""
         return self.overview or build_overview(
-            self.frame, self.repos, self.days, self.settings.lang, baseline_days=self.window.days - len(self.days)
+            self.frame,
+            self.repos,
+            self.days,
+            self.settings.lang,
+            baseline_days=self.window.days - len(self.days),
+            earlier=self.earlier,
         )
 
     def context(self, charts_markdown: str | None = None) -> dict:
@@ -163,6 +187,8 @@ class Digest:
             charts_markdown=charts_markdown,
             overview=self.glance(),
             track_records=self.track_records,
+            tz=self.settings.tz,
+            earlier=self.earlier,
         )
 
     def markdown(self, charts_markdown: str | None = None) -> str:
@@ -330,7 +356,10 @@ def earlier_history(
     )
     history = with_pull_requests(history, repos, cache=cache, progress=progress)
     signals = history_signals(history)
-    return frames(history, score(history, signals), Relations(), signals)[0]
+    scored = score(history, signals)
+    # reverts and series among the span's own commits (no lookup beyond it)
+    relations = relate(scored, {c.sha for c, _ in scored}, None, loaded.window.tz)
+    return frames(history, scored, relations, signals)[0]
 
 
 def gather_evidence(
@@ -351,7 +380,8 @@ def gather_evidence(
     report's last day, so the report knows nothing later): with ``outcomes``, the outcomes of the frame's
     commits (up to that point, or ``horizon_days`` after each; a note names the commits whose period it
     cuts short); with ``track_record``, how the rules' levels of the ``observation_days`` before the
-    report held (the report's line), those commits judged by the report's own stages (earlier_history);
+    report held (the report's line), those commits judged by the report's own stages (earlier_history,
+    kept in ``Evidence.history`` for the follow-ups);
     with ``risk_model="learned"``, a model fitted on the ``evidence_days`` before the report (only
     outcomes known before its first day), its risk for the frame's commits, and its levels when it beats
     the rules on the last closed months. The line's figures end with which judgement the levels come
@@ -376,7 +406,7 @@ def gather_evidence(
     first = loaded.shown.first_day
     days = scoring.observation_days
     point = loaded.shown.last_day if as_of is None else as_of
-    tables, risks, levels, records = [], [], [], {}
+    tables, risks, levels, records, histories = [], [], [], {}, {}
     for name, source in clones.items():
         frame = commit_frame[commit_frame["repo"] == name]
         older = None
@@ -407,6 +437,7 @@ def gather_evidence(
         if older is None:
             continue
         older = with_outcomes(older, labelled) if labelled is not None else older
+        histories[name] = older
         if track_record:
             table = record_of(older, by="rules_level", days=days, last_days=days).set_index("rules_level")
             records[name] = {
@@ -461,6 +492,76 @@ def gather_evidence(
         risk=pd.concat(risks) if risks else None,
         levels=pd.concat(levels) if levels else None,
         records=records,
+        notes=tuple(notes),
+        history=histories,
+    )
+
+
+def follow_up(
+    loaded: Loaded,
+    repos: Mapping[str, RepoConfig],
+    commit_frame: pd.DataFrame,
+    evidence: Evidence,
+    *,
+    cache: Cache,
+    progress: bool,
+) -> FollowUps:
+    """What the report's days repair, and the earlier days it is read beside (report.watch reads both):
+    per repository, the commits of the ``observation_days`` before the report (without a clone, the
+    ``WATCH_DAYS`` the window holds) as the reports of their days judged them (earlier_history, the evidence's when it read them,
+    with the model's level where the cache holds its analysis); for each fix of the report's days and of the
+    ``WATCH_DAYS`` before them, the earlier commits it repairs (evidence.blamed_commits: its lines blamed in its
+    first parent, kept within the observation period; clones and mirrors; one blame per fix, cached by sha).
+    Blame reads the first-parent line as of the end of the report's last day: nothing later is known."""
+    from .analysis import stored_analyses
+    from .analytics.followups import WATCH_DAYS
+    from .evidence import blamed_commits, observation_point
+
+    settings, tz = loaded.settings, loaded.window.tz
+    period = settings.scoring.observation_days
+    first = loaded.shown.first_day
+    watched_from = (first - timedelta(days=WATCH_DAYS)).isoformat()
+    since = datetime.combine(first - timedelta(days=WATCH_DAYS + period), time(0), tz)
+    notes: list[str] = []
+    repairs: dict[str, tuple[str, ...]] = {}
+    earlier = []
+    trend_days = (first - loaded.window.first_day).days
+    for name, source in loaded.sources.items():
+        clone = isinstance(source, CloneBacked)
+        # without a clone, only the watch days the window already read: no request for older days
+        days = period if clone else min(WATCH_DAYS, trend_days)
+        older = evidence.history.get(name)
+        if older is None and days > 0:
+            older = earlier_history(loaded, name, repos, days, cache=cache, progress=progress)
+        if older is None:
+            older = commit_frame.iloc[:0]
+        if settings.llm.enabled:  # the model's levels the reports of those days showed
+            older = with_analyses(older, stored_analyses(name, list(older["sha"]), settings.llm, settings.lang, cache))
+        earlier.append(older)
+        if not clone:
+            notes.append(strings(settings.lang)["followups_need_clone"].format(repo=name))
+            continue
+        point = observation_point(source, loaded.shown.last_day, tz=tz)
+        recent = [
+            part.loc[(part["repo"] == name) & (part["day"] >= watched_from), "sha"] for part in (commit_frame, older)
+        ]
+        fixes = list(dict.fromkeys(sha for part in recent for sha in part))
+        if point is None or not fixes:
+            continue
+        blamed = blamed_commits(
+            source,
+            fixes,
+            since=since,
+            within=timedelta(days=period),
+            revision=point.sha,
+            cache=cache,
+            progress=progress,
+        )
+        repairs.update({fix: tuple(found) for fix, found in blamed.items() if found})
+    joined = pd.concat(earlier, ignore_index=True) if earlier else None
+    return FollowUps(
+        repairs=repairs,
+        earlier=with_repairs(joined, repairs) if joined is not None else None,
         notes=tuple(notes),
     )
 
@@ -539,14 +640,26 @@ def check_claims(loaded: Loaded, scored, analysed: Analysed, *, cache: Cache) ->
 
 
 def day_overview(
-    loaded: Loaded, frame: pd.DataFrame, analysed: Analysed, *, word: bool, cache: Cache
+    loaded: Loaded,
+    frame: pd.DataFrame,
+    analysed: Analysed,
+    *,
+    earlier: pd.DataFrame | None,
+    word: bool,
+    cache: Cache,
 ) -> tuple[Overview, Mapping | None]:
-    """The day at a glance from the data; when ``word`` (the daily report's analysis ran), one request
-    (cached) for the model's wording of it. Returns it and the usage with that request added."""
+    """The day at a glance from the data (``earlier``: the days before as judged then, for the follow-ups);
+    when ``word`` (the daily report's analysis ran), one request (cached) for the model's wording of it.
+    Returns it and the usage with that request added."""
     settings = loaded.settings
     days = [d.isoformat() for d in loaded.shown.day_list()]
     glance = build_overview(
-        frame, list(loaded.sources), days, settings.lang, baseline_days=loaded.window.days - len(days)
+        frame,
+        list(loaded.sources),
+        days,
+        settings.lang,
+        baseline_days=loaded.window.days - len(days),
+        earlier=earlier,
     )
     if not (word and analysed.run is not None and settings.llm.overview and glance.total):
         return glance, analysed.usage
@@ -581,6 +694,7 @@ def build_digest(
     as_of: str | Date | datetime | None = None,
     risk_model: str | None = None,
     track_record: bool | None = None,
+    follow_ups: bool | None = None,
 ) -> Digest:
     """Load, score and frame the commits of the report's days (and the trend window before them).
 
@@ -594,7 +708,8 @@ def build_digest(
     report knows nothing later); ``"newest"``, the clone's newest commit; a date, a datetime or a
     revision; ``risk_model``: "rules" or "learned" (default: the config's ``[scoring] risk_model``);
     ``track_record``: the report's line on how past levels held (default: the config's, when the
-    overview is built).
+    overview is built); ``follow_ups``: what the report's fixes repair and what became of the watch items
+    of the days before (default: when the overview is built).
     """
     given = {"repos": repos, "tz": tz, "lang": lang, "window_days": window_days, "config": config}
     if settings is not None and any(value is not None for value in given.values()):
@@ -606,7 +721,8 @@ def build_digest(
     repo_configs, opened = open_sources(settings, cache=cache, refresh=refresh, progress=progress)
     sources = {s.name: s for s in opened}
     configs = {s.name: r for r, s in zip(repo_configs, opened)}
-    last_day = resolve_day(settings, date, opened)
+    day_notes: list[str] = []  # the newest commit dated in the future, when the day is chosen here
+    last_day = resolve_day(settings, date, opened, notes=day_notes)
 
     loaded = load(settings, last_day, report_days, sources, configs)
     loaded = with_pull_requests(loaded, configs, cache=cache, progress=progress)
@@ -630,6 +746,12 @@ def build_digest(
         commit_frame = with_outcomes(commit_frame, evidence.outcomes)
     if evidence.risk is not None:
         commit_frame = with_risk(commit_frame, evidence.risk, evidence.levels)
+    followed = (
+        follow_up(loaded, configs, commit_frame, evidence, cache=cache, progress=progress)
+        if (overview if follow_ups is None else follow_ups)
+        else FollowUps()
+    )
+    commit_frame = with_repairs(commit_frame, followed.repairs)
     analysed = run_analysis(loaded, scored, mode=analyze, cache=cache, progress=progress)
     if analysed.run is not None and analysed.run.results:
         commit_frame = with_grounding(
@@ -637,7 +759,7 @@ def build_digest(
         )
     # Exploration's analyze=True makes exactly the requests it announced: no overview wording.
     glance, usage = (
-        day_overview(loaded, commit_frame, analysed, word=analyze is None, cache=cache)
+        day_overview(loaded, commit_frame, analysed, earlier=followed.earlier, word=analyze is None, cache=cache)
         if overview
         else (None, analysed.usage)
     )
@@ -650,7 +772,7 @@ def build_digest(
         frame=commit_frame,
         file_frame=file_frame,
         sources=sources,
-        notes=((note,) if note else ()) + loaded.notes + evidence.notes,
+        notes=((note,) if note else ()) + tuple(day_notes) + loaded.notes + evidence.notes + followed.notes,
         analyses=analysed.run.analyses if analysed.run is not None else {},
         usage=usage,
         partial=analysed.partial,
@@ -659,6 +781,7 @@ def build_digest(
         llm_plan=analysed.plan,
         overview=glance,
         track_records=evidence.records,
+        earlier=followed.earlier,
     )
 
 

@@ -259,6 +259,8 @@ def type_name(annotation) -> str:
 
 
 def _default(field) -> str:
+    if field.default_factory is not None:
+        return "from the environment"  # the machine's zone, the locale's language: the meaning says which
     if field.default is PydanticUndefined:
         return "required"
     value = field.default

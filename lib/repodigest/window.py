@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -9,20 +10,51 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import UserError
 
-DEFAULT_TZ = "Asia/Shanghai"
 # The longest window a report may load; exploration (explore.load_range) reads longer ranges.
 MAX_WINDOW_DAYS = 366
 
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# git stores commit dates as seconds since 1970: no day before it has commits, and days near year 1
+# overflow the window's arithmetic.
+EARLIEST_DAY = date(1970, 1, 1)
+
+
+def machine_tz() -> str:
+    """The machine's IANA time zone, the one ``git log --date=local`` shows dates in: ``$TZ`` (a name,
+    ``:name`` or a zoneinfo file), else the system's zone; UTC where neither names a known zone (as the C
+    library reads an unknown ``$TZ``)."""
+    value = os.environ.get("TZ")
+    if value is not None:
+        name = value.removeprefix(":")
+        if "zoneinfo/" in name:  # TZ=/usr/share/zoneinfo/Europe/Berlin
+            name = name.rsplit("zoneinfo/", 1)[1]
+        return name if _known_zone(name) else "UTC"
+    try:
+        import tzlocal
+
+        name = tzlocal.get_localzone_name()
+    except Exception:  # noqa: BLE001 - tzlocal raises for a damaged system configuration: UTC, as the C library
+        return "UTC"
+    return name if name and _known_zone(name) else "UTC"
+
+
+def _known_zone(name: str) -> bool:
+    if not name:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 def resolve_tz(name: str | None) -> ZoneInfo:
-    """The IANA time zone ``name`` (default Asia/Shanghai), or a UserError naming it."""
-    name = name or DEFAULT_TZ
-    try:
-        return ZoneInfo(str(name))
-    except (ZoneInfoNotFoundError, ValueError, TypeError):
-        raise UserError(f"unknown time zone {name!r}: use an IANA name such as 'Asia/Shanghai' or 'UTC'") from None
+    """The IANA time zone ``name`` (None: the machine's, :func:`machine_tz`), or a UserError naming it."""
+    if name is None:
+        name = machine_tz()
+    if not isinstance(name, str) or not _known_zone(name):
+        raise UserError(f"unknown time zone {name!r}: use an IANA name such as 'Asia/Shanghai' or 'UTC'")
+    return ZoneInfo(name)
 
 
 def today_in(tz: ZoneInfo, now: datetime | None = None) -> date:
@@ -31,8 +63,9 @@ def today_in(tz: ZoneInfo, now: datetime | None = None) -> date:
 
 
 def parse_date(value: str | date | None, tz: ZoneInfo, *, now: datetime | None = None) -> date | None:
-    """Parse ``YYYY-MM-DD``, ``today`` or ``yesterday`` (in ``tz``); None stays None (= latest day)."""
-    if value is None or value == "":
+    """Parse ``YYYY-MM-DD``, ``today`` or ``yesterday`` (in ``tz``); None stays None (= latest day), and an
+    empty string is an invalid date, never the default."""
+    if value is None:
         return None
     if isinstance(value, datetime):
         value = value.date()
@@ -54,6 +87,8 @@ def parse_date(value: str | date | None, tz: ZoneInfo, *, now: datetime | None =
             raise UserError(f"invalid date {value!r}: expected YYYY-MM-DD, 'today' or 'yesterday'")
     if day > today_in(tz, now):
         raise UserError(f"date {day.isoformat()} is in the future in {tz.key}")
+    if day < EARLIEST_DAY:
+        raise UserError(f"date {day.isoformat()} is out of range: git's dates start on {EARLIEST_DAY.isoformat()}")
     return day
 
 

@@ -27,6 +27,10 @@ HOSTILE = [
     f"| broken | table ` {CANARY}",
     f"# heading {CANARY} ##",
 ]
+# A directory (an area: 12 files) and a title whose handlers would set the body's id if they ran.
+BODY_DIR = "<img src=x onerror=\"document.body.id='pwn'\">"
+TITLE_AREA = '<img src=x onerror="document.body.id=1">'
+BODY_TITLE = f"[{TITLE_AREA}] add core"
 
 
 def chromium(*args: str, user_dir: Path) -> subprocess.CompletedProcess:
@@ -60,10 +64,14 @@ class Dom(HTMLParser):
         self.handlers, self.js_links, self.scripts, self.script_srcs = [], [], [], []
         self._in_script = False
         self.pwned = False
+        self.body: dict = {}
+        self.text: list[str] = []  # the page's text, as a reader sees it (scripts left out)
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         self.pwned = self.pwned or "data-pwned" in attrs
+        if tag == "body":
+            self.body = attrs
         classes = (attrs.get("class") or "").split()
         current_plot = next((p for p in reversed(self.stack) if p), None)
         if tag == "div" and "plotly-graph-div" in classes:
@@ -96,6 +104,8 @@ class Dom(HTMLParser):
     def handle_data(self, data):
         if self._in_script:
             self.scripts[-1] += data
+        else:
+            self.text.append(data)
 
 
 @pytest.fixture(scope="module")
@@ -116,6 +126,7 @@ def rendered(tmp_path_factory):
         {"src/pkg/z.py": "z\n"},
         author=(f"</script><script>{PWN}</script>", "evil@example.com"),
     )
+    repo.commit(BODY_TITLE, "2026-02-16T21:00:00+08:00", {f"{BODY_DIR}/core{i}.py": "x = 1\n" * 30 for i in range(12)})
     folder = work / "out" / "2026-02-16"
     with pytest.MonkeyPatch.context() as env:  # module-scoped: the per-test isolation is not in place yet
         isolate(env, work / "cache", images=True)
@@ -162,6 +173,16 @@ def test_commit_text_never_becomes_script_handler_or_link(rendered):
     assert not any(script.lstrip().startswith(PWN) for script in dom.scripts)
     html = (folder / "report.html").read_text()
     assert html.count(CANARY) >= len(HOSTILE)  # the text is there, as text
+
+
+def test_names_from_the_repository_run_nothing_and_read_as_written(rendered):
+    folder, dom, _ = rendered
+    assert not dom.body.get("id")  # set by either handler, had it run
+    text = "".join(dom.text)
+    assert text.count(BODY_DIR) >= 3 and text.count(BODY_TITLE) >= 3  # the areas line, the files, the TOC...
+    # The entry's "areas:" line names both areas (the directory, the title's [...]), escaped.
+    md = (folder / "report.md").read_text()
+    assert any(all(f"&lt;{name[1:]}" in line for name in (BODY_DIR, TITLE_AREA)) for line in md.splitlines())
 
 
 def test_embedded_default_report_draws_every_chart(tmp_path):

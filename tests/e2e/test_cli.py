@@ -1,24 +1,32 @@
 """Whole runs of ``repodigest report``: papermill executes the notebook, nbconvert exports it. Where the
 content is the point and not the process, the report is built and published in-process (tests/published.py)."""
 
+import fcntl
 import json
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
+from datetime import datetime, time, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+from bs4 import BeautifulSoup
 
 import published
+import shapes
 from published import save
 from repodigest import build_digest
 from repodigest.cli import main
 
 BIN = Path(sys.executable).with_name("repodigest")
 IMAGES = {"REPODIGEST_CHART_IMAGES": "1"}  # the tests about chart PNGs ask for them (conftest turns them off)
+ZH = ("--tz", "Asia/Shanghai", "--lang", "zh")  # the days and the words these tests expect
+SHADOWED = ("numpy", "pandas", "jinja2")  # dependencies of the report's kernel
 
 
 def run(*args, cwd, env=None):
@@ -59,7 +67,9 @@ def busy_repo(make_repo):
 
 def test_report_writes_html_md_data_and_notebook(busy_repo, tmp_path):
     out = tmp_path / "outputs"
-    proc = run("report", "--repo", str(busy_repo.path), "--date", "2026-02-16", "--out-dir", str(out), cwd=tmp_path)
+    proc = run(
+        "report", *ZH, "--repo", str(busy_repo.path), "--date", "2026-02-16", "--out-dir", str(out), cwd=tmp_path
+    )
     assert proc.returncode == 0, proc.stderr
     folder = out / "2026-02-16"
     assert proc.stdout.strip() == str(folder / "report.md")
@@ -80,14 +90,17 @@ def test_report_writes_html_md_data_and_notebook(busy_repo, tmp_path):
     assert not [p for p in out.iterdir() if p.name.startswith(".tmp-")]
     # the in-process publication that the content tests use writes what the command writes
     alone = tmp_path / "in-process"
-    save(build_digest(date="2026-02-16", repos=[str(busy_repo.path)], tz="Asia/Shanghai", progress=False), alone)
+    save(
+        build_digest(date="2026-02-16", repos=[str(busy_repo.path)], tz="Asia/Shanghai", progress=False, lang="zh"),
+        alone,
+    )
     assert {p.name for p in alone.iterdir()} == {p.name for p in folder.iterdir()}
     for name in ("report.md", "status.json", "overview.json", "commits.csv", "files.csv"):
         assert (alone / name).read_bytes() == (folder / name).read_bytes(), name
 
 
 def test_default_is_the_latest_day_of_the_checkout(busy_repo, tmp_path):
-    proc = run("report", "--out-dir", str(tmp_path / "o"), "--lang", "en", cwd=busy_repo.path)
+    proc = run("report", "--out-dir", str(tmp_path / "o"), "--lang", "en", "--tz", "Asia/Shanghai", cwd=busy_repo.path)
     assert proc.returncode == 0, proc.stderr
     md = Path(proc.stdout.strip()).read_text()
     assert md.startswith("# Daily Update Report (2026-02-17)") and "next day" in md
@@ -158,7 +171,18 @@ def test_seven_day_digest_counts_every_day(make_repo, tmp_path, monkeypatch, cap
     # the command's own arguments and folder, the notebook's call made in-process (no kernel)
     monkeypatch.setattr("repodigest.publish.render.render_report", published.render_report)
     code = main(
-        ["report", "--repo", str(repo.path), "--date", "2026-02-16", "--days", "7", "--out-dir", str(tmp_path / "o")]
+        [
+            "report",
+            *ZH,
+            "--repo",
+            str(repo.path),
+            "--date",
+            "2026-02-16",
+            "--days",
+            "7",
+            "--out-dir",
+            str(tmp_path / "o"),
+        ]
     )
     said = capsys.readouterr()
     assert code == 0, said.err
@@ -186,7 +210,11 @@ def test_report_without_a_browser_says_where_the_charts_are(busy_repo, tmp_path,
     monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "no-such-chrome"))
     monkeypatch.setenv("REPODIGEST_CHART_IMAGES", "1")
     folder = tmp_path / "o" / "2026-02-16"
-    save(build_digest(date="2026-02-16", repos=[str(busy_repo.path)], progress=False), folder, images=True)
+    save(
+        build_digest(date="2026-02-16", repos=[str(busy_repo.path)], progress=False, tz="Asia/Shanghai", lang="zh"),
+        folder,
+        images=True,
+    )
     section = _charts_section((folder / "report.md").read_text())
     assert "![" not in section and "Chrome" in section and "report.html" in section
     assert not list(folder.glob("chart-*")) and not list(folder.glob(".chart-images*"))
@@ -215,6 +243,12 @@ def test_a_notebook_run_by_papermill_publishes_as_the_cli_does(busy_repo, tmp_pa
             "-p",
             "out_dir",
             str(alone),
+            "-p",
+            "tz",
+            "Asia/Shanghai",
+            "-p",
+            "lang",
+            "zh",
             "--no-progress-bar",
         ],
         cwd=tmp_path,
@@ -238,6 +272,7 @@ def test_a_notebook_run_by_papermill_publishes_as_the_cli_does(busy_repo, tmp_pa
         pytest.skip("Debian's chromium is not installed (make browser): the PNGs are not compared")
     proc = run(
         "report",
+        *ZH,
         "--repo",
         str(busy_repo.path),
         "--date",
@@ -287,3 +322,119 @@ def test_publishing_a_failed_notebook_says_why_with_its_exit_code(tmp_path):
     proc = run("publish", str(executed), cwd=tmp_path)
     assert proc.returncode == 2 and proc.stderr.startswith("error: repository") and "nowhere" in proc.stderr
     assert not (tmp_path / "report.md").exists()
+
+
+def test_a_first_run_inside_a_checkout_named_like_its_dependencies(make_repo, tmp_path):
+    """A new user's first run, no option given: inside a checkout whose top-level folders are named numpy,
+    pandas and jinja2, on a machine in Berlin with a German locale, the newest commit's clock a day ahead,
+    and an out dir holding what a killed run left and what a live run holds."""
+    berlin = ZoneInfo("Europe/Berlin")
+    today = datetime.now(berlin).date()
+    repo = make_repo("checkout")
+    shadows = {f"{name}/__init__.py": "raise ImportError('the checkout was imported')\n" for name in SHADOWED}
+    repo.commit("feat: work of the day", datetime.combine(today, time(0, 0, 1), berlin).isoformat(), shadows)
+    tomorrow = datetime.combine(today + timedelta(days=1), time(12), berlin).isoformat()
+    repo.commit("fix: a clock set a day ahead", tomorrow, {"src/app.py": "x = 2\n"})
+    out = tmp_path / "out"
+    dead = out / f".tmp-{today}-deadbeef"  # a killed run's temporary folder
+    dead.mkdir(parents=True)
+    (dead / "report.ipynb").write_text("half written")
+    older = out / ".tmp-2026-01-01-0badf00d"
+    older.mkdir()
+    replaced = out / ".old-2026-01-02-77-1234"  # a report a killed run was replacing
+    replaced.write_text("x")
+    live = out / f".tmp-{today}-a11ve000"  # a concurrent run's: it holds the folder's lock
+    live.mkdir()
+    handle = os.open(live, os.O_RDONLY)
+    fcntl.flock(handle, fcntl.LOCK_EX)
+    try:
+        proc = subprocess.run(
+            [str(BIN), "report", "--out-dir", str(out)],
+            cwd=repo.path,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "TZ": "Europe/Berlin", "LANG": "de_DE.UTF-8"},
+            umask=0o022,
+            timeout=300,
+        )
+    finally:
+        os.close(handle)
+    assert proc.returncode == 0, proc.stderr
+    folder = out / today.isoformat()
+    assert proc.stdout.strip() == str(folder / "report.md")
+    assert f"note: checkout: the newest commit is dated {tomorrow[:10]} 12:00, in the future in Europe/Berlin" in (
+        proc.stderr
+    )
+    md = (folder / "report.md").read_text()
+    assert md.startswith(f"# Daily Update Report ({today})")  # the locale is not Chinese: English
+    assert "| Time (Europe/Berlin) | Author | Commit |" in md and "work of the day" in md
+    assert "a clock set a day ahead" not in md
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o755  # as the umask makes any new folder
+    assert not dead.exists() and not older.exists() and not replaced.exists() and live.exists()
+
+
+def test_sha_and_what_a_merge_landed_are_lines_of_their_own(make_repo, tmp_path):
+    repo = make_repo("button")
+    shapes.button(repo)
+    digest = build_digest(date="2026-02-16", repos=[str(repo.path)], tz="Asia/Shanghai", lang="en", progress=False)
+    save(digest, tmp_path / "o")
+    paragraphs = [p.get_text() for p in BeautifulSoup((tmp_path / "o" / "report.html").read_text(), "html.parser")("p")]
+    sha = next(p for p in paragraphs if p.startswith("SHA: "))
+    assert "Landed" not in sha and any(p.startswith("🔀 Landed 2 commit(s) (merged by") for p in paragraphs)
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--repo", ""], "repository '' is empty"),
+        (["--tz", ""], "unknown time zone ''"),
+        (["--date", ""], "invalid date ''"),
+        (["--date", "0001-01-01"], "date 0001-01-01 is out of range"),
+        (["--repo", "{plain}"], "not a git repository: {plain}"),
+        (["--repo", "a/b/c"], "neither an existing path nor a GitHub 'owner/name'"),
+        (["--repo", "{busy}", "--repo", "{plain}"], "not a git repository: {plain}"),
+    ],
+)
+def test_bad_input_is_refused_before_the_kernel_starts(busy_repo, tmp_path, monkeypatch, capsys, args, message):
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    monkeypatch.chdir(busy_repo.path)
+    out = tmp_path / "o"
+    values = {"plain": plain, "busy": busy_repo.path}
+    code = main(["report", "--date", "2026-02-16", "--out-dir", str(out), *(a.format(**values) for a in args)])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("error: ") and message.format(**values) in err, err
+    assert len(err.strip().splitlines()) == 1
+    assert not out.exists()  # refused before the report's folder (and its kernel) was set up
+
+
+def test_a_file_where_the_report_goes_is_refused_and_left_alone(busy_repo, tmp_path, capsys):
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "2026-02-16").write_text("mine")
+    code = main(["report", *ZH, "--repo", str(busy_repo.path), "--date", "2026-02-16", "--out-dir", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and f"cannot write the report to {out / '2026-02-16'}: a file of that name is in the way" in err
+    assert (out / "2026-02-16").read_text() == "mine" and sorted(p.name for p in out.iterdir()) == ["2026-02-16"]
+
+
+def test_a_replaced_report_of_any_kind_leaves_nothing_behind(tmp_path):
+    from repodigest.publish.staging import move_into_place
+
+    for previous in ("file", "folder", "link"):
+        root = tmp_path / previous
+        root.mkdir()
+        final = root / "2026-02-16"
+        if previous == "file":
+            final.write_text("x")
+        elif previous == "folder":
+            final.mkdir()
+            (final / "report.md").write_text("old")
+        else:
+            final.symlink_to(tmp_path)
+        new = root / ".tmp-2026-02-16-0000"
+        new.mkdir()
+        (new / "report.md").write_text("new")
+        move_into_place(new, final)
+        assert sorted(p.name for p in root.iterdir()) == ["2026-02-16"], previous
+        assert (final / "report.md").read_text() == "new" and tmp_path.exists()

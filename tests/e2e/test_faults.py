@@ -1,6 +1,7 @@
 """Faults while writing and running: the previous report survives, the message is one line."""
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -11,17 +12,19 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from gitrepo import GitRepo
 from repodigest import build_digest
 from repodigest.errors import SourceError, UserError
 from repodigest.publish.render import render_report
 from servers.github_api import GitHubServer, make_commit
 
 BIN = Path(sys.executable).with_name("repodigest")
+ZH = ["--tz", "Asia/Shanghai", "--lang", "zh"]  # the days and the words these tests expect
 
 
 def cli(*args, cwd, env=None, **kw):
     return subprocess.run(
-        [str(BIN), "report", *args],
+        [str(BIN), "report", *ZH, *args],
         cwd=cwd,
         capture_output=True,
         text=True,
@@ -106,7 +109,27 @@ def test_secret_parameters_are_refused_before_anything_runs(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def test_ctrl_c_leaves_the_previous_report(tmp_path):
+def _kernels_of(folder: Path) -> list[int]:
+    """Process ids whose command line names a file in ``folder`` (kernels whose connection file is there)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            command = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if entry.name.isdigit() and str(folder).encode() in command:
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.parametrize(
+    "signum,code,said",
+    [(signal.SIGINT, 130, "error: interrupted;"), (signal.SIGTERM, 143, "error: terminated (SIGTERM);")],
+    ids=["ctrl-c", "sigterm"],
+)
+def test_a_stopped_run_leaves_the_previous_report_and_nothing_else(tmp_path, signum, code, said):
+    scratch = tmp_path / "scratch"  # TMPDIR: the kernel's connection file and its log go there
+    scratch.mkdir()
     commits = [make_commit(i, f"2026-02-16T{1 + i % 20:02d}:{i:02d}:00Z") for i in range(20)]
     with GitHubServer(commits, full_name="o/r", latency=0.4) as server:
         cfg = tmp_path / "c.toml"
@@ -114,27 +137,30 @@ def test_ctrl_c_leaves_the_previous_report(tmp_path):
         out = tmp_path / "out"
         previous = previous_report(out)
         proc = subprocess.Popen(
-            [str(BIN), "report", "--config", str(cfg), "--date", "2026-02-16", "--out-dir", str(out)],
+            [str(BIN), "report", *ZH, "--config", str(cfg), "--date", "2026-02-16", "--out-dir", str(out)],
             cwd=tmp_path,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            env={**os.environ, "GITHUB_TOKEN": "t"},
+            env={**os.environ, "GITHUB_TOKEN": "t", "TMPDIR": str(scratch)},
         )
         deadline = time.monotonic() + 60
         while server.counts.get("detail", 0) < 2 and time.monotonic() < deadline:  # the run is under way
             time.sleep(0.1)
-        proc.send_signal(signal.SIGINT)
+        assert _kernels_of(scratch) and list(scratch.glob("*.json")) and list(scratch.glob("repodigest-kernel-*.log"))
+        proc.send_signal(signum)
         _, stderr = proc.communicate(timeout=120)
-    assert proc.returncode == 130, stderr
-    assert "interrupted" in stderr and "Traceback" not in stderr
+    assert proc.returncode == code, stderr
+    assert stderr.startswith(said) and len(stderr.strip().splitlines()) == 1, stderr
     assert (previous / "report.md").read_text() == "yesterday's good report\n"
-    assert sorted(p.name for p in out.iterdir()) == ["2026-02-16"]
+    assert sorted(p.name for p in out.iterdir()) == ["2026-02-16"]  # no temporary folder
+    assert not _kernels_of(scratch)  # the kernel stopped (a zombie has no command line)
+    assert not list(scratch.iterdir())  # neither its connection file nor its log is left
 
 
 def test_two_runs_for_the_same_date_at_once(small_repo, tmp_path):
     out = tmp_path / "out"
-    args = [str(BIN), "report", "--repo", str(small_repo.path), "--date", "2026-02-16", "--out-dir", str(out)]
+    args = [str(BIN), "report", *ZH, "--repo", str(small_repo.path), "--date", "2026-02-16", "--out-dir", str(out)]
     procs = [
         subprocess.Popen(args, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for _ in range(2)
@@ -192,7 +218,9 @@ def test_a_damaged_cache_is_set_aside_and_the_report_completes(tmp_path, monkeyp
         assert server.counts["detail"] == 5
         server.reset_counts()
         monkeypatch.setenv("GITHUB_TOKEN", "t")  # the fresh cache answers everything (in-process: no kernel needed)
-        second = build_digest(date="2026-02-16", config=str(tmp_path / "github.toml"), progress=False)
+        second = build_digest(
+            date="2026-02-16", config=str(tmp_path / "github.toml"), progress=False, tz="Asia/Shanghai", lang="zh"
+        )
         assert len(second.report_frame) == 5 and not second.warnings
         assert server.total == 0 and len(list(cache_dir.glob("cache.sqlite3.corrupt-*"))) == 1
 
@@ -262,3 +290,47 @@ def test_the_kernel_has_exited_when_the_report_returns(tmp_path, monkeypatch, th
         assert {"report.md", "report.html", "report.ipynb"} <= {p.name for p in result.files}
     assert _gone(int((tmp_path / "pid").read_text()))  # shut down and reaped, not left running
     assert not list(tmp_path.glob("repodigest-kernel-*.log"))  # a log nothing points at is not left behind
+
+
+def _unprivileged(command: list[str]) -> list[str]:
+    """``command`` run as a user whom permissions stop: as is when the tests do not run as root, else as
+    nobody through ``setpriv`` (root reads every folder, so only another user meets a permission)."""
+    if os.geteuid() != 0:
+        return command
+    if not shutil.which("setpriv"):
+        pytest.skip("the tests run as root and setpriv (util-linux) is missing: no user whom permissions stop")
+    nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"]
+    probe = subprocess.run([*nobody, sys.executable, "-c", "import repodigest.cli"], capture_output=True, text=True)
+    if probe.returncode != 0:
+        pytest.skip(f"nobody cannot run this environment's Python: {probe.stderr.strip()[-200:]}")
+    return [*nobody, *command]
+
+
+@pytest.fixture
+def shared_tmp():
+    """A folder every user may traverse (pytest's own is private to its user)."""
+    folder = Path(tempfile.mkdtemp(prefix="repodigest-perm-"))
+    folder.chmod(0o755)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_repositories_this_user_may_not_read_are_named(shared_tmp):
+    closed = GitRepo(shared_tmp / "closed")  # its folder unreadable
+    closed.commit("feat: one", "2026-02-16T09:00:00+08:00", {"a.py": "1\n"})
+    closed.path.chmod(0o700)
+    (shared_tmp / "locked").mkdir()
+    inside = GitRepo(shared_tmp / "locked" / "repo")  # in a folder that cannot be traversed
+    inside.commit("feat: one", "2026-02-16T09:00:00+08:00", {"a.py": "1\n"})
+    (shared_tmp / "locked").chmod(0o700)
+    env = {**os.environ, "HOME": str(shared_tmp), "REPODIGEST_CACHE_DIR": str(shared_tmp / "cache")}
+    for repo in (closed.path, inside.path):
+        proc = subprocess.run(
+            _unprivileged([str(BIN), "report", "--repo", str(repo), "--out-dir", str(shared_tmp / "out")]),
+            cwd=shared_tmp,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+        assert proc.returncode == 2 and proc.stderr == f"error: permission denied: {repo}\n", proc.stderr

@@ -23,8 +23,9 @@ N = 7
 
 
 def run(*args, cwd, env):
+    zh = ["--tz", "Asia/Shanghai", "--lang", "zh"]  # the days and the words these tests expect
     return subprocess.run(
-        [str(Path(sys.executable).with_name("repodigest")), "report", *args],
+        [str(Path(sys.executable).with_name("repodigest")), "report", *zh, *args],
         cwd=cwd,
         capture_output=True,
         text=True,
@@ -79,7 +80,7 @@ def all_text_under(*roots: Path) -> str:
 
 def report(cfg: Path, folder: Path) -> Path:
     """The day's report of ``cfg``, built and published in-process into ``folder``."""
-    save(build_digest(date="2026-02-16", config=str(cfg), progress=False), folder)
+    save(build_digest(date="2026-02-16", config=str(cfg), progress=False, tz="Asia/Shanghai", lang="zh"), folder)
     return folder
 
 
@@ -202,10 +203,14 @@ def test_prompt_injection_stays_inside_its_own_entry(make_repo, monkeypatch):
     with OpenAIServer(mode="schema") as llm:
         monkeypatch.setenv("OPENAI_API_KEY", AI_CANARY)
         monkeypatch.setenv("OPENAI_BASE_URL", llm.base_url)
-        before = build_digest(date="2026-02-16", repos=[str(repo.path)], refresh=True, progress=False)
+        before = build_digest(
+            date="2026-02-16", repos=[str(repo.path)], refresh=True, progress=False, tz="Asia/Shanghai", lang="zh"
+        )
         a = before.frame.loc[0, "short_sha"]
         repo.commit(f"docs: tweak (#2)\n\n{INJECTION}", "2026-02-16T10:00:00+08:00", {"docs/x.md": "d\n"})
-        after = build_digest(date="2026-02-16", repos=[str(repo.path)], refresh=True, progress=False)
+        after = build_digest(
+            date="2026-02-16", repos=[str(repo.path)], refresh=True, progress=False, tz="Asia/Shanghai", lang="zh"
+        )
         bodies = [json.dumps(r["body"], ensure_ascii=False) for r in llm.requests]
     assert sum(INJECTION in b for b in bodies) == 1  # only the injected commit's own request carries it
     assert entry_of(after.markdown(), a) == entry_of(before.markdown(), a)

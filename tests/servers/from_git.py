@@ -50,7 +50,7 @@ def _patches(path: Path) -> dict[str, list[str | None]]:
     """sha -> each file's patch (the hunks, GitHub's ``patch``; None for a binary file or no hunk)."""
     out = _git(path, "log", "--all", "-p", *_DIFF, f"--format={PATCH_MARK}%H").decode("utf-8", "replace")
     found: dict[str, list[str | None]] = {}
-    for record in out.split(PATCH_MARK)[1:]:
+    for record in ("\n" + out).split("\n" + PATCH_MARK)[1:]:  # a record starts a line; a patch line cannot
         sha, _, text = record.partition("\n")
         patches = found[sha.strip()] = []
         for section in re.split(r"^diff --git .*$\n?", text, flags=re.MULTILINE)[1:]:

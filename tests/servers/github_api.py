@@ -76,11 +76,25 @@ _MESSAGES = {
 }
 
 
-def github_settings(server: GitHubServer, folder: Path, *repos: RepoConfig, cache: str = "cache", **github) -> Settings:
+def github_settings(
+    server: GitHubServer,
+    folder: Path,
+    *repos: RepoConfig,
+    cache: str = "cache",
+    tz: str = "Asia/Shanghai",
+    lang: str = "zh",
+    **github,
+) -> Settings:
     """Settings whose GitHub requests go to ``server`` (``github``: more of the ``[github]`` table), with
-    ``repos``, the cache in ``folder / cache`` and ``folder`` as the base folder."""
+    ``repos``, the cache in ``folder / cache`` and ``folder`` as the base folder; the report's zone and
+    language are the tests' fixtures' (the team's zh and Asia/Shanghai), never the machine's."""
     return Settings(
-        repos=repos, github={"api_url": server.url, **github}, cache_dir=str(folder / cache), base_dir=str(folder)
+        repos=repos,
+        github={"api_url": server.url, **github},
+        cache_dir=str(folder / cache),
+        base_dir=str(folder),
+        tz=tz,
+        lang=lang,
     )
 
 

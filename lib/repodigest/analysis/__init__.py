@@ -45,7 +45,7 @@ texts sent), :mod:`.schema` (the answer's shape), :mod:`.diff_budget` (what of t
 from .endpoint import DEFAULT_MODEL, llm_available, make_client, resolve_model
 from .prompt import PROMPT_VERSION
 from .records import AnalysisRequest, AnalysisRun, CommitAnalysis, reason_lines, request_for
-from .run import CACHE_TABLE, analyze_commits, cache_key, cached_analyses
+from .run import CACHE_TABLE, analyze_commits, cache_key, cached_analyses, stored_analyses
 
 __all__ = [
     "CACHE_TABLE",
@@ -62,4 +62,5 @@ __all__ = [
     "reason_lines",
     "request_for",
     "resolve_model",
+    "stored_analyses",
 ]

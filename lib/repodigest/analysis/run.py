@@ -34,11 +34,11 @@ def cache_key(repo: str, sha: str, model: str, lang: str) -> str:
     return json.dumps([repo, sha, model, lang], ensure_ascii=False)
 
 
-def _from_cache(value: dict, req: AnalysisRequest) -> CommitAnalysis | None:
-    """The cached result of ``req``'s commit (status "cached"), or None when there is none that reads."""
+def _from_cache(value: dict, sha: str) -> CommitAnalysis | None:
+    """The cached result of commit ``sha`` (status "cached"), or None when there is none that reads."""
     try:
         return CommitAnalysis(
-            sha=req.commit.sha,
+            sha=sha,
             status="cached",
             analysis=value["analysis"],
             coverage=value.get("coverage"),
@@ -172,10 +172,25 @@ def cached_analyses(
     pending: list[tuple[AnalysisRequest, CommitAnalysis | None]] = []
     for req in items:
         hit = stored.get(keys[req.commit.sha])
-        result = _from_cache(hit, req) if isinstance(hit, dict) else None
+        result = _from_cache(hit, req.commit.sha) if isinstance(hit, dict) else None
         if result is not None and not _lacking(result, req):
             run.results[req.commit.sha] = result
             run.cached += 1
         else:
             pending.append((req, result))
     return run, pending
+
+
+def stored_analyses(
+    repo: str, shas: list[str], cfg: LLMConfig, lang: str, cache: Cache | None
+) -> dict[str, CommitAnalysis]:
+    """The analyses ``cache`` holds for ``shas`` of ``repo`` with the configured model (status "cached"),
+    at whatever depth they were written: what the reports of those commits' days showed. No request is
+    sent and no key is needed."""
+    if cache is None or not shas:
+        return {}
+    model = resolve_model(cfg)
+    keys = {sha: cache_key(repo, sha, model, lang) for sha in shas}
+    stored = cache.get_many(CACHE_TABLE, list(keys.values()))
+    found = {sha: _from_cache(stored[key], sha) for sha, key in keys.items() if isinstance(stored.get(key), dict)}
+    return {sha: result for sha, result in found.items() if result is not None}

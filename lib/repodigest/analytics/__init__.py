@@ -12,6 +12,7 @@
 | how many people does it lean on? | ``absence_factor(frame, by="area"/None)`` | commits | CHAOSS Contributor Absence Factor |
 | when do people work? | ``activity(frame, tz=...)``, ``busiest(table)`` | commits | OSS Insight, CHAOSS |
 | how much repairs earlier work? | ``fix_revert_rates(frame, by=..., freq=...)`` | commits | Kamei's FIX, reverts |
+| what did a day's fixes repair? what became of a watched commit? | ``follow_ups(frame, earlier)``, ``watch_statuses(shas, frame, earlier, through=day)`` | commits as judged then | SZZ on the fix (Śliwerski et al. 2005), reverts |
 | how much code lives on, from when? | ``survival(clone, every="30D", by="year", breakdown=None/"author"/"area")`` | a clone's first-parent diffs | Hercules burndown, git-of-theseus |
 | did the levels hold? | ``track_record(frame, by="level")``, ``discrimination(frame, score=...)``, ``calibration(frame)``, ``misses(frame)``, ``ranking(frame)`` | commits with outcomes | SZZ (Śliwerski et al. 2005), Kamei et al. 2013 |
 """
@@ -21,6 +22,7 @@ from .churn import churn
 from .contributors import absence_factor, new_contributors
 from .coupling import coupling
 from .flags import flagged_files
+from .followups import follow_ups, watch_statuses
 from .hotspots import hotspots
 from .ownership import knowledge_islands, ownership
 from .rates import fix_revert_rates
@@ -37,6 +39,7 @@ __all__ = [
     "discrimination",
     "fix_revert_rates",
     "flagged_files",
+    "follow_ups",
     "hotspots",
     "knowledge_islands",
     "misses",
@@ -45,4 +48,5 @@ __all__ = [
     "ranking",
     "survival",
     "track_record",
+    "watch_statuses",
 ]

@@ -158,7 +158,7 @@ def survival(
     ``repo``: a clone's path (or a local or mirror source); its first-parent line of ``revision``.
     Index: the sample days (``every`` pandas frequency from ``start``, default the first commit's day,
     to ``end``, default the last's, which is always sampled), each read at the line's last commit
-    committed before that day ended in ``tz`` (default Asia/Shanghai); ``attrs["commits"]`` holds
+    committed before that day ended in ``tz`` (default: the machine's zone); ``attrs["commits"]`` holds
     them. Columns: the cohorts, oldest first; with ``breakdown="author"`` or ``"area"`` a MultiIndex
     (cohort, author or area): an author is the cohort commit's author after ``.mailmap`` (a merge's:
     the author of the branch it merged), an area the file's (``area_rules``, else its path).

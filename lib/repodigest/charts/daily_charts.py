@@ -84,6 +84,13 @@ def _ranked(counts: pd.Series) -> list:
     return sorted(counts.index, key=lambda k: (-counts[k], str(k)))
 
 
+def label(text: object) -> str:
+    """Repository text (a name, an area, a path) as a chart shows it: plotly reads a label, a legend entry
+    and hover text as HTML of its own (``<b>``, ``<a href>``, ``<br>``, entities), so the text is escaped
+    to show as written; the charts' own words and markup are not."""
+    return html.escape(str(text), quote=False)
+
+
 def short_label(text: object, width: int = LABEL_WIDTH) -> str:
     """``text`` cut to ``width`` characters, ending in "…" when cut."""
     return truncate(str(text), width - 1)
@@ -93,12 +100,12 @@ def _unique_short(names: Sequence[object], width: int = LABEL_WIDTH) -> list[str
     seen: dict[str, int] = {}
     out = []
     for name in names:
-        label = short_label(name, width)
-        if label in seen:
-            seen[label] += 1
-            label = f"{short_label(name, width - 3)}~{seen[label]}"
-        seen.setdefault(label, 1)
-        out.append(label)
+        text = short_label(name, width)
+        if text in seen:
+            seen[text] += 1
+            text = f"{short_label(name, width - 3)}~{seen[text]}"
+        seen.setdefault(text, 1)
+        out.append(text)
     return out
 
 
@@ -189,7 +196,7 @@ def authors_chart(frame: pd.DataFrame, top: int = 12, bots: str = "apart", lang:
         )
     else:
         rows = _author_rows(df, keep, L["others"], False)
-    names = _unique_short([r["name"] for r in rows])
+    names = [label(n) for n in _unique_short([r["name"] for r in rows])]
     fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.04, column_widths=[0.4, 0.6])
     for bot in (False, True):
         group = [(n, r) for n, r in zip(names, rows) if r["bot"] == bot]
@@ -200,7 +207,7 @@ def authors_chart(frame: pd.DataFrame, top: int = 12, bots: str = "apart", lang:
                 orientation="h",
                 y=[n for n, _ in group],
                 x=[r["commits"] for _, r in group],
-                customdata=[r["name"] for _, r in group],
+                customdata=[label(r["name"]) for _, r in group],
                 name=f"{L['commits']} ({L['bots']})" if bot else L["commits"],
                 marker_color="#8c6bb1" if bot else "#4c78a8",
                 hovertemplate="%{customdata}<br>%{x} " + L["commits"] + "<extra></extra>",
@@ -214,7 +221,7 @@ def authors_chart(frame: pd.DataFrame, top: int = 12, bots: str = "apart", lang:
                 orientation="h",
                 y=names,
                 x=[r[key] for r in rows],
-                customdata=[r["name"] for r in rows],
+                customdata=[label(r["name"]) for r in rows],
                 name=L[key],
                 marker_color=color,
                 hovertemplate="%{customdata}<br>%{x} " + L[key] + "<extra></extra>",
@@ -254,9 +261,9 @@ def areas_chart(frame: pd.DataFrame, lang: str = "zh", *, colors: Mapping[str, s
     if rest:
         folded = ex[ex["area"].isin(rest)]
         rows.append((L["others"], len(folded), int(folded["added"].sum()), int(folded["deleted"].sum())))
-    names = _unique_short([r[0] for r in rows])
+    names = [label(n) for n in _unique_short([r[0] for r in rows])]
     marker = [_color(colors, r[0]) for r in rows]
-    full = [r[0] if r[0] != L["others"] else f"{L['others']} ({len(rest)})" for r in rows]
+    full = [label(r[0]) if r[0] != L["others"] else f"{L['others']} ({len(rest)})" for r in rows]
     fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.04)
     fig.add_trace(
         go.Bar(
@@ -314,7 +321,7 @@ def levels_chart(frame: pd.DataFrame, lang: str = "zh") -> go.Figure:
         table.loc[f"{L['others']} ({len(rest)})"] = table.loc[rest].sum()
         order = order[: MAX_REPOS - 1] + [f"{L['others']} ({len(rest)})"]
     table = table.loc[order]
-    names = _unique_short(order)
+    names = [label(n) for n in _unique_short(order)]
     fig = go.Figure()
     for level, color in LEVEL_COLORS.items():
         fig.add_trace(
@@ -324,7 +331,7 @@ def levels_chart(frame: pd.DataFrame, lang: str = "zh") -> go.Figure:
                 x=table[level].tolist(),
                 name=L[level],
                 marker_color=color,
-                customdata=order,
+                customdata=[label(r) for r in order],
                 hovertemplate="%{customdata}<br>" + L[level] + ": %{x}<extra></extra>",
             )
         )
@@ -399,10 +406,12 @@ def area_trend_chart(
             go.Bar(
                 x=all_days,
                 y=table[area].astype(int).tolist(),
-                name=short_label(area),
+                name=label(short_label(area)),
                 marker_color=_color(colors, area),
                 width=0.8 * 86_400_000,
-                hovertemplate=f"{html.escape(str(area))}<br>%{{x|%Y-%m-%d}}: %{{y}}<extra></extra>",
+                # the name as data, never as part of the template: "%{...}" in a name stays text
+                customdata=[label(area)] * len(all_days),
+                hovertemplate="%{customdata}<br>%{x|%Y-%m-%d}: %{y}<extra></extra>",
             )
         )
     for first, last in _spans([d for d in report_days if d in set(all_days)]):
@@ -446,9 +455,9 @@ def author_area_heatmap(frame: pd.DataFrame, top: int = 20, lang: str = "zh", *,
     authors = _ranked(ex.groupby("author")["cid"].nunique())
     if len(authors) > keep:
         rest = set(authors[keep:])
-        label = f"{L['others']} ({len(rest)})"
-        ex["author"] = ex["author"].where(~ex["author"].isin(rest), label)
-        authors = authors[:keep] + [label]
+        others = f"{L['others']} ({len(rest)})"
+        ex["author"] = ex["author"].where(~ex["author"].isin(rest), others)
+        authors = authors[:keep] + [others]
     areas = _ranked(ex.groupby("area")["cid"].nunique())
     if len(areas) > MAX_HEATMAP_AREAS:
         rest = set(areas[MAX_HEATMAP_AREAS - 1 :])
@@ -468,14 +477,14 @@ def author_area_heatmap(frame: pd.DataFrame, top: int = 20, lang: str = "zh", *,
     fig = go.Figure(
         go.Heatmap(
             z=z,
-            x=_unique_short(areas, 20),
-            y=_unique_short(authors),
+            x=[label(a) for a in _unique_short(areas, 20)],
+            y=[label(a) for a in _unique_short(authors)],
             colorscale="Blues",
             zmin=0,
             zmax=zmax,
             text=[[str(v) if v else "" for v in row] for row in z],
             texttemplate="%{text}" if table.size <= 600 else None,
-            customdata=[[[a, b] for b in areas] for a in authors],
+            customdata=[[[label(a), label(b)] for b in areas] for a in authors],
             colorbar_title_text=L["commits"],
             hovertemplate="%{customdata[0]} × %{customdata[1]}: %{z}<extra></extra>",
             xgap=1,

@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 
 from ..i18n import strings
 from ..textcut import truncate
-from .daily_charts import LEVEL_COLORS, PALETTE, short_label, styled
+from .daily_charts import LEVEL_COLORS, PALETTE, label, short_label, styled
 
 LABEL_WIDTH = 48
 
@@ -20,12 +20,12 @@ def _figure(title: str, rows: int = 0, **layout) -> go.Figure:
 
 
 def _names(table: pd.DataFrame, column: str) -> list[str]:
-    """Labels of ``column``, prefixed by the repository when the table holds several; a long path keeps
-    its end (the file's name) and loses its start."""
+    """Labels of ``column`` (:func:`~repodigest.charts.daily_charts.label`), prefixed by the repository when
+    the table holds several; a long path keeps its end (the file's name) and loses its start."""
     several = table["repo"].nunique() > 1 if "repo" in table else False
     names = [truncate(str(name), LABEL_WIDTH - 1, keep_end=True) for name in table[column]]
     return [
-        f"{short_label(repo, 20)}: {name}" if several else name
+        label(f"{short_label(repo, 20)}: {name}" if several else name)
         for repo, name in zip(table["repo"] if several else [None] * len(table), names)
     ]
 
@@ -86,7 +86,7 @@ def churn_figure(table: pd.DataFrame, top: int = 8, lang: str = "en") -> go.Figu
             fig.add_bar(
                 x=part["period"],
                 y=part["churn"],
-                name=short_label(name, 28),
+                name=label(short_label(name, 28)),
                 marker_color="#9e9e9e" if name == w["others"] else PALETTE[i % len(PALETTE)],
             )
     fig.update_yaxes(title=w["lines"])
@@ -103,7 +103,7 @@ def new_contributors_figure(table: pd.DataFrame, lang: str = "en") -> go.Figure:
         y=table["new"],
         name=w["new"],
         marker_color=PALETTE[2],
-        customdata=[", ".join(names[:10]) for names in table["new_contributors"]],
+        customdata=[label(", ".join(names[:10])) for names in table["new_contributors"]],
         hovertemplate=f"%{{x}}: %{{y}} {w['new']}<br>%{{customdata}}<extra></extra>",
     )
     fig.add_scatter(x=table["period"], y=table["active"], name=w["active"], mode="lines+markers", line_color=PALETTE[0])
@@ -119,11 +119,11 @@ def absence_factor_figure(table: pd.DataFrame, top: int = 25, lang: str = "en") 
     w = strings(lang)["history"]
     fig = _figure(w["absence"], len(rows))
     fig.add_bar(
-        y=_names(rows, entity) if entity == "area" else rows["repo"],
+        y=_names(rows, entity) if entity == "area" else [label(r) for r in rows["repo"]],
         x=rows["absence_factor"],
         orientation="h",
         marker_color=[PALETTE[1] if v == 1 else PALETTE[0] for v in rows["absence_factor"]],
-        customdata=[[c, ", ".join(t[:5])] for c, t in zip(rows["commits"], rows["top"])],
+        customdata=[[c, label(", ".join(t[:5]))] for c, t in zip(rows["commits"], rows["top"])],
         hovertemplate=f"%{{y}}: %{{x}}<br>%{{customdata[0]}} {w['commits']}<br>%{{customdata[1]}}<extra></extra>",
     )
     fig.update_xaxes(title=w["contributors_axis"], dtick=1, rangemode="tozero")
@@ -161,7 +161,7 @@ def rates_figure(table: pd.DataFrame, top: int = 6, rate: str = "fix_rate", lang
         fig.add_scatter(
             x=part.index,
             y=counted / part["commits"],
-            name=short_label(name, 28),
+            name=label(short_label(name, 28)),
             mode="lines+markers",
             line_color=PALETTE[i % len(PALETTE)],
         )
@@ -180,7 +180,7 @@ def track_record_figure(table: pd.DataFrame, lang: str = "en", days: int = 90) -
         return fig
     level = next((k for k in keys if table[k].isin(list(LEVEL_COLORS)).all()), None)
     names = [
-        " · ".join(words[f"level_word_{v}"] if k == level else str(v) for k, v in zip(keys, row))
+        " · ".join(words[f"level_word_{v}"] if k == level else label(v) for k, v in zip(keys, row))
         for row in table[keys].itertuples(index=False)
     ]
     counts = [f"{k}/{n}" for k, n in zip(table["went_wrong"], table["commits"])]

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from ..sources.gitlog import parse_name_status
 from ..sources.local_git import run_git, stream_git
 from .fixlines import diff_path, unquote
 
@@ -57,17 +58,11 @@ def renames(path: Path, bound: str | None, last: str) -> list[tuple[str, str]]:
         "--diff-filter=R",
         "--name-status",
         "-z",
-        "--format=%x1e%H",
+        "--format=%H",
         _revs(bound, last),
         "--",
     )
-    found = []
-    for record in out.decode("utf-8", "replace").split("\x1e")[1:]:
-        tokens = [t.strip("\n") for t in record.split("\0")][1:]  # after the sha: status, old, new, ...
-        for i in range(0, len(tokens) - 2, 3):
-            if tokens[i].startswith("R"):
-                found.append((tokens[i + 1], tokens[i + 2]))
-    return found
+    return [(old, new) for _, files in parse_name_status(out) for letter, old, new in files if letter == "R" and old]
 
 
 def _groups(paths: set[str], moves: list[tuple[str, str]], weight: dict[str, int], count: int) -> list[list[str]]:

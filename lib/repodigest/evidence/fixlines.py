@@ -54,6 +54,7 @@ from pathlib import Path, PurePosixPath
 from ..errors import SourceError
 from ..scoring import paths
 from ..scoring.change_type import classify
+from ..sources.gitlog import parse_name_status
 from ..sources.local_git import run_git
 from ..sources.message import merge_title, split_message
 
@@ -280,25 +281,14 @@ BATCH = 200  # commits per git process (the batches run in parallel)
 
 def _changes(output: bytes) -> dict[str, list[tuple[str | None, str]]]:
     """Parse ``--name-status -z`` output: sha -> (path before a rename or copy, path) per file."""
-    found: dict[str, list[tuple[str | None, str]]] = {}
-    for record in output.decode("utf-8", "replace").split(RECORD)[1:]:
-        tokens = [t.strip("\n") for t in record.split("\0")]
-        files = found[tokens[0].strip()] = []
-        i = 1
-        while i < len(tokens) and tokens[i]:
-            if tokens[i][:1] in ("R", "C"):
-                files.append((tokens[i + 1], tokens[i + 2]))
-                i += 3
-            else:
-                files.append((None, tokens[i + 1]))
-                i += 2
-    return found
+    return {sha: [(old, new) for _, old, new in files] for sha, files in parse_name_status(output, RECORD)}
 
 
 def _parse_diffs(output: bytes) -> dict[str, FixLines]:
     text = output.decode("utf-8", errors="replace")
     found = {}
-    for record in text.split(RECORD)[1:]:
+    # A record starts a line: a patch's own lines start with a diff marker, and git quotes a path's control bytes.
+    for record in ("\n" + text).split("\n" + RECORD)[1:]:
         sha, _, diff = record.partition("\n")
         found[sha.strip()] = _parse_one(sha.strip(), diff)
     return found

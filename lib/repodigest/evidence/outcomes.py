@@ -64,6 +64,7 @@ from ..cache import Cache, Table
 from ..errors import SourceError, UserError
 from ..scoring.reverts import reverted_commit
 from ..sources import CloneBacked
+from ..sources.gitlog import git_time, git_tokens
 from ..sources.local_git import repository_root, run_git, shallow_boundary, stream_git
 from ..sources.message import revert_target, split_message
 from .annotate import line_origins
@@ -73,7 +74,10 @@ OBSERVATION_DAYS = 90
 RULES_VERSION = "2"  # bump when the fix rule, the skipped lines or the blame options change
 TABLE = Table("szz_fixes", RULES_VERSION)
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_LINE_FORMAT = "--format=\x1e%H%x00%P%x00%cI%x00%B%x00"
+# Four NUL-terminated fields a commit (``-z`` ends each record with one more NUL): no field can hold a NUL,
+# a message included, so no commit content can shift the count.
+_LINE_FORMAT = "--format=%H%x00%P%x00%cI%x00%B"
+_LINE_FIELDS = 4
 
 
 @dataclass(frozen=True)
@@ -175,7 +179,7 @@ def observation_point(
         if not sha:
             return None
     when = run_git(path, "log", "-1", "--format=%cI", sha, "--").decode().strip()
-    return Observed(sha, datetime.fromisoformat(when))
+    return Observed(sha, git_time(when)[0])
 
 
 def _check_revision(path: Path, revision: str) -> None:
@@ -198,25 +202,25 @@ def _source_path(source) -> Path:
 def _first_parent_line(path: Path, revision: str, wanted: set[str] | None) -> Iterator[_Entry]:
     """The first-parent line of ``revision``, newest first; stops once every ``wanted`` sha was seen
     (None: the whole line)."""
-    missing, buffer = set(wanted or ()), b""
-    args = ("-c", "log.showSignature=false", "log", "--first-parent", "--no-color", _LINE_FORMAT, revision, "--")
-    for chunk in stream_git(path, *args):
-        records = (buffer + chunk).split(b"\x1e")
-        buffer = records.pop()
-        for record in records:
-            if record.strip():
-                entry = _entry(record)
-                yield entry
-                missing.discard(entry.sha)
-                if wanted is not None and not missing:
-                    return
-    if buffer.strip():
-        yield _entry(buffer)
+    missing = set(wanted or ())
+    args = ("-c", "log.showSignature=false", "log", "-z", "--first-parent", "--no-color", _LINE_FORMAT, revision, "--")
+    fields: list[bytes] = []
+    for token in git_tokens(stream_git(path, *args)):
+        if not fields and not token:
+            continue  # the NUL that ends a record
+        fields.append(token)
+        if len(fields) == _LINE_FIELDS:
+            entry = _entry(fields)
+            fields = []
+            yield entry
+            missing.discard(entry.sha)
+            if wanted is not None and not missing:
+                return
 
 
-def _entry(record: bytes) -> _Entry:
-    sha, parents, when, message = record.decode("utf-8", "replace").split("\0")[:4]
-    return _Entry(sha.strip(), tuple(parents.split()), datetime.fromisoformat(when), message)
+def _entry(fields: list[bytes]) -> _Entry:
+    sha, parents, when, message = (f.decode("utf-8", "replace") for f in fields)
+    return _Entry(sha, tuple(parents.split()), git_time(when)[0], message)
 
 
 def _scan_fixes(
@@ -404,6 +408,7 @@ def blamed_commits(
     fixes: Iterable,
     *,
     since: datetime,
+    within: timedelta | None = None,
     revision: str | None = None,
     cache: Cache | None = None,
     progress: bool = False,
@@ -411,9 +416,11 @@ def blamed_commits(
 ) -> dict[str, dict[str, int]]:
     """What each of ``fixes`` (shas, or objects with ``.sha``, on the first-parent line of ``revision``,
     default the source's branch) repairs, by the module's SZZ rules: fix sha -> {earlier commit its
-    deleted or modified lines are blamed on: lines}. Blame reads the line back to the newest commit
-    before ``since`` only, so older commits are never named; a commit the fix-commit rule does not take
-    for a fix maps to {}. Each fix is blamed in its own first parent: the answer is as of the fix."""
+    deleted or modified lines are blamed on: lines}, oldest first on the line. Blame reads the line back
+    to the newest commit before ``since`` only, so older commits are never named; ``within`` keeps the
+    commits committed at most that long before the fix (the observation period). A commit the fix-commit
+    rule does not take for a fix maps to {}. Each fix is blamed in its own first parent: the answer is
+    as of the fix."""
     path = _source_path(source)
     line_tip = revision or (source.revision if isinstance(source, CloneBacked) else None) or "HEAD"
     _check_revision(path, line_tip)
@@ -435,9 +442,16 @@ def blamed_commits(
     todo = [e for e in entries if index[e.sha] >= first and is_fix_title(e.message)]
     blamed = _scan_fixes(path, todo, bound, index, first, cache, _workers(workers), progress, ScanStats())
     shallow = shallow_boundary(path)
+
+    def kept(who: str, fix: _Entry) -> bool:
+        at = index.get(who, -1)
+        return at >= first and who not in shallow and (within is None or line[at].when >= fix.when - within)
+
     return {
         found[e.sha]: {
-            who: n for who, n in blamed.get(e.sha, {}).items() if index.get(who, -1) >= first and who not in shallow
+            who: n
+            for who, n in sorted(blamed.get(e.sha, {}).items(), key=lambda item: index.get(item[0], -1))
+            if kept(who, e)
         }
         for e in entries
     }

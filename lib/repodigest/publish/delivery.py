@@ -25,6 +25,7 @@ from ..config import DeliveryConfig
 from ..frame import read_frame, report_rows
 from ..i18n import strings
 from ..levels import LEVELS
+from ..report.text import safe_url
 from ..textcut import one_line, truncate
 
 _MAX_TITLES = 10
@@ -104,23 +105,38 @@ def _counts_line(summary: Summary, lang: str) -> str:
     return strings(lang)["summary_line_range"].format(total=summary.total, **summary.counts)
 
 
+def _esc(text: str) -> str:
+    """Text for Slack's mrkdwn: its three control characters escaped, so that no ``<...>`` (a link, a
+    ``<!channel>`` mention) can come from a commit."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _slack_link(url: str | None, text: str) -> str:
+    """``<url|text>`` for an http(s) URL (:func:`~repodigest.report.text.safe_url`), else the text alone."""
+    safe = safe_url(url)
+    text = _esc(text).replace("|", "¦")
+    return f"<{safe.replace('|', '%7C')}|{text}>" if safe else text
+
+
 def slack_payload(summary: Summary, lang: str = "zh") -> dict:
-    """Slack incoming-webhook message (mrkdwn text)."""
-
-    def esc(text: str) -> str:  # Slack's three control characters
-        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-    lines = [f"*{esc(summary.title)}*"] + ([esc(summary.headline)] if summary.headline else [])
-    lines.append(esc(_counts_line(summary, lang)))
+    """Slack incoming-webhook message (mrkdwn text); every text from the repository escaped, every link
+    an http(s) URL."""
+    lines = [f"*{_esc(summary.title)}*"] + ([_esc(summary.headline)] if summary.headline else [])
+    lines.append(_esc(_counts_line(summary, lang)))
     for h in summary.highlights:
-        shas = " ".join(f"<{c['url']}|{c['sha']}>" if c["url"] else c["sha"] for c in h["commits"])
-        lines.append(f"{_DOT.get(h['level'], '•')} {esc(h['line'])} ({shas})")
+        shas = " ".join(_slack_link(c["url"], c["sha"]) for c in h["commits"])
+        lines.append(f"{_DOT.get(h['level'], '•')} {_esc(h['line'])} ({shas})")
     for item in [] if summary.highlights else summary.high:
-        title = esc(item["title"]).replace("|", "¦")
-        lines.append(f"• <{item['url']}|{title}>" if item["url"] else f"• {title}")
+        lines.append(f"• {_slack_link(item['url'], item['title'])}")
     if summary.report_url:
-        lines.append(f"<{summary.report_url}|report.html>")
+        lines.append(_slack_link(summary.report_url, "report.html"))
     return {"text": "\n".join(lines)}
+
+
+def _feishu_link(url: str | None, text: str) -> dict:
+    """A Feishu ``a`` element for an http(s) URL, else a ``text`` element (Feishu shows text as written)."""
+    safe = safe_url(url)
+    return {"tag": "a", "text": text, "href": safe} if safe else {"tag": "text", "text": text}
 
 
 def feishu_payload(summary: Summary, lang: str = "zh", secret: str | None = None, now: int | None = None) -> dict:
@@ -129,21 +145,12 @@ def feishu_payload(summary: Summary, lang: str = "zh", secret: str | None = None
     content.append([{"tag": "text", "text": _counts_line(summary, lang)}])
     for h in summary.highlights:
         line = [{"tag": "text", "text": f"{_DOT.get(h['level'], '•')} {h['line']} "}]
-        for c in h["commits"]:
-            line.append(
-                {"tag": "a", "text": c["sha"], "href": c["url"]} if c["url"] else {"tag": "text", "text": c["sha"]}
-            )
+        line += [_feishu_link(c["url"], c["sha"]) for c in h["commits"]]
         content.append(line)
     for item in [] if summary.highlights else summary.high:
-        line = [{"tag": "text", "text": "🔴 "}]
-        line.append(
-            {"tag": "a", "text": item["title"], "href": item["url"]}
-            if item["url"]
-            else {"tag": "text", "text": item["title"]}
-        )
-        content.append(line)
+        content.append([{"tag": "text", "text": "🔴 "}, _feishu_link(item["url"], item["title"])])
     if summary.report_url:
-        content.append([{"tag": "a", "text": "report.html", "href": summary.report_url}])
+        content.append([_feishu_link(summary.report_url, "report.html")])
     payload = {
         "msg_type": "post",
         "content": {"post": {"zh_cn" if lang == "zh" else "en_us": {"title": summary.title, "content": content}}},

@@ -69,7 +69,10 @@ def run_notebook(notebook: Path, executed_path: Path, parameters: dict, kernel, 
         )
     except PapermillExecutionError as exc:
         raise failure_of(executed_path, exc) from None
-    except (RepodigestError, KeyboardInterrupt):
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the run stops, its kernel too, at once
+        kernel.stop(now=True)
+        raise
+    except RepodigestError:
         raise
     except Exception as exc:  # the kernel died or timed out: papermill/nbclient raise their own types
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else "no detail"

@@ -12,8 +12,11 @@ import threading
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 
-# What nbclient passes to the kernels it starts itself: no IPython history file on disk.
-_ARGUMENTS = ["--HistoryManager.hist_file=:memory:"]
+# What nbclient passes to the kernels it starts itself: no IPython history file on disk. And the
+# current folder kept off the kernel's import path: run inside a checkout of numpy (or of anything
+# with a top-level folder named like a dependency), the checkout's folder would shadow the installed
+# package. The kernel still starts in the current folder, so relative paths keep their meaning.
+_ARGUMENTS = ["--HistoryManager.hist_file=:memory:", "--IPKernelApp.ignore_cwd=True"]
 
 
 class _Manager(AsyncKernelManager):
@@ -34,22 +37,23 @@ class Kernel:
         run_sync(self.manager.start_kernel)(cwd=cwd, extra_arguments=list(_ARGUMENTS))
         self._stopping: threading.Thread | None = None
 
-    def _shutdown(self) -> None:
+    def _shutdown(self, now: bool) -> None:
         for kc in getattr(self.manager, "clients", []):
             kc.stop_channels()
         try:
             # A loop of this thread's own: jupyter_client re-binds the control socket to it.
-            run_sync(self.manager.shutdown_kernel)()
+            run_sync(self.manager.shutdown_kernel)(now=now)
         except RuntimeError:  # the kernel died already (nbclient reported it): only resources are left
             run_sync(self.manager.cleanup_resources)()
 
-    def stop(self) -> threading.Thread:
-        """Start shutting the kernel down (asks it to exit, waits for it) in the background: the thread doing it."""
+    def stop(self, now: bool = False) -> threading.Thread:
+        """Start shutting the kernel down in the background: ask it to exit and wait for it, or with
+        ``now`` (an interrupted run) kill it; either way its connection file is removed. The thread doing it."""
         if self._stopping is None:
-            self._stopping = threading.Thread(target=self._shutdown, name="kernel-shutdown")
+            self._stopping = threading.Thread(target=self._shutdown, args=(now,), name="kernel-shutdown")
             self._stopping.start()
         return self._stopping
 
-    def join(self) -> None:
-        """Wait until the kernel has exited (stopping it first if nobody did)."""
-        self.stop().join()
+    def join(self, now: bool = False) -> None:
+        """Wait until the kernel has exited (stopping it first, as :meth:`stop` does, if nobody did)."""
+        self.stop(now=now).join()

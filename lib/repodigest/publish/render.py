@@ -1,20 +1,17 @@
 """``repodigest report``'s work: run the daily notebook, then publish it, with nothing half-written.
 
 Everything is written into a temporary folder beside the final one and moved into place only
-when complete, so a failed run never leaves half a report and never touches the last good one.
-While the kernel runs, a browser for the chart PNGs starts and nbconvert's exporters get ready;
-the kernel shuts down while the notebook is published.
+when complete (:mod:`.staging`), so a failed or stopped run never leaves half a report and never
+touches the last good one. While the kernel runs, a browser for the chart PNGs starts and nbconvert's
+exporters get ready; the kernel shuts down while the notebook is published.
 """
 
 from __future__ import annotations
 
-import fcntl
 import os
-import shutil
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +19,7 @@ from ..errors import SourceError, UserError
 from .execute import check_parameters, run_notebook, stderr_to
 from .export import Exporters, Published, publish_notebook
 from .packaged import packaged_notebook
+from .staging import claim, move_into_place
 
 
 def daily_notebook() -> Path:
@@ -38,29 +36,6 @@ class RenderResult(Published):
     @property
     def out_dir(self) -> Path:
         return self.folder
-
-
-@contextmanager
-def _lock(path: Path):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def move_into_place(tmp: Path, final: Path) -> None:
-    """Move the complete ``tmp`` folder to ``final``, replacing what was there only at the end."""
-    with _lock(final.parent / f".{final.name}.lock"):
-        old = None
-        if final.exists():
-            old = final.parent / f".old-{final.name}-{os.getpid()}-{time.monotonic_ns()}"
-            os.replace(final, old)
-        os.replace(tmp, final)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
 
 
 def render_report(
@@ -83,11 +58,8 @@ def render_report(
     if not notebook.is_file():
         raise UserError(f"report notebook not found: {notebook}")
     root = Path(out_root)
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{folder}-", dir=root))
-    except OSError as exc:
-        raise UserError(f"cannot write to {root}: {exc.strerror}") from None
+    staging = claim(root, folder)
+    tmp = staging.path
     seconds: dict[str, float] = {}
     session = kernel = None
     log = Path(tempfile.gettempdir()) / f"repodigest-kernel-{os.getpid()}.log"
@@ -109,7 +81,7 @@ def render_report(
             run_notebook(
                 notebook,
                 executed,
-                {**parameters, "out_dir": str(tmp)},
+                {**parameters, "out_dir": str(tmp.absolute())},
                 kernel,
                 log=log,
                 progress=terminal if show else None,
@@ -122,9 +94,11 @@ def render_report(
         _close(session, kernel)
         log.unlink(missing_ok=True)
         move_into_place(tmp, final)
+        staging.release()
     except BaseException as exc:
-        _close(session, kernel)  # before the folder goes: an export under way writes into it
-        shutil.rmtree(tmp, ignore_errors=True)
+        # Before the folder goes (an export under way writes into it); a stopped run stops its kernel at once.
+        _close(session, kernel, now=isinstance(exc, KeyboardInterrupt))
+        staging.discard()
         if str(log) not in str(exc):  # kept only where the error message points at it
             log.unlink(missing_ok=True)
         raise
@@ -145,8 +119,8 @@ def _early_browser():
     return BrowserSession()
 
 
-def _close(session, kernel) -> None:
+def _close(session, kernel, now: bool = False) -> None:
     if session is not None:
         session.close()
     if kernel is not None:
-        kernel.join()
+        kernel.join(now=now)

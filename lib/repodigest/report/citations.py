@@ -9,11 +9,16 @@ Shapes::
     overview = {anchor, heading, headline, note, source, highlights: [{rank, level, line, commits: [cite]}],
                 themes: [{repo, area, count, average: str, flag: str}], average_label, more_themes: str,
                 watch: [{kind, commit: cite, title, reverted: cite | None, reverted_title, date, lived,
-                         quoted, paths: [str], rules, model}], more_watch: str, also: [{label, count}]}
+                         quoted, paths: [str], rules, model}], more_watch: str, also: [{label, count}],
+                repairs: {count_line, lines: [{commit: cite, title, date, level: str | None (given then),
+                          by: [{kind: fix | revert, commit: cite}]}], more: str} | None,
+                followed: {intro, lines: [{commit: cite, title, date, why: str, status, by: [cite]}],
+                           more: str} | None}
 
     entry["related"] = {reverts: {commit: cite, title, date, lived} | None, reverts_unknown: str | None,
                         reverted_by: [{commit: cite, date, lived}],
                         series: {place, rule, others: [{commit: cite, place}]} | None}
+    entry["repairs"] = [{commit: cite, title, date, level: str | None (given on its day)}]
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from typing import Any
 
 import pandas as pd
 
+from ..analytics.followups import WATCH_DAYS
+from ..levels import is_level
 from ..sources.message import revert_target
 
 
@@ -117,6 +124,38 @@ def related_context(
     return related
 
 
+def level_then(level, rules_level, model_level, words: Mapping) -> str | None:
+    """The level a commit was given on its day, worded: the final one, and the rules' and the model's when
+    the model judged it; None when unknown."""
+    if not is_level(level):
+        return None
+    text = words[f"level_{level}"]
+    if is_level(model_level) and is_level(rules_level):
+        text = words["level_then_model"].format(
+            level=text, rules=words[f"level_{rules_level}"], model=words[f"level_{model_level}"]
+        )
+    return text
+
+
+def repairs_context(row: Mapping, judged: pd.DataFrame, anchor_of: Mapping[str, str], words: Mapping) -> list[dict]:
+    """The lines of ``row``'s entry on the earlier commits it repairs (its ``repairs``, oldest first), each as
+    it was judged on its day (``judged``: analytics.followups.as_judged, indexed by sha)."""
+    lines = []
+    for sha in row["repairs"]:
+        if sha not in judged.index:
+            continue
+        then = judged.loc[sha]
+        lines.append(
+            {
+                "commit": cite(sha, anchor_of, then["url"]),
+                "title": then["title"],
+                "date": then["day"],
+                "level": level_then(then["level"], then["rules_level"], then["model_level"], words),
+            }
+        )
+    return lines
+
+
 def _theme_flag(theme, baseline_days: int, words: Mapping) -> str:
     if theme.new:
         return words["ov_new"].format(days=baseline_days)
@@ -183,4 +222,48 @@ def overview_context(overview, anchor: str, anchor_of: Mapping[str, str], words:
         "watch": watch,
         "more_watch": words["ov_more_watch"].format(count=overview.more_watch) if overview.more_watch else "",
         "also": [{"label": words["types"].get(kind, kind), "count": n} for kind, n in overview.also_landed.items()],
+        "repairs": _repairs(overview, cited, words),
+        "followed": _followed(overview, cited, words),
+    }
+
+
+def _repairs(overview, cited, words: Mapping) -> dict | None:
+    part = overview.repairs
+    if not part.count:
+        return None
+    return {
+        "count_line": words["ov_repairs_count_range" if len(overview.days) > 1 else "ov_repairs_count"].format(
+            count=part.count
+        ),
+        "lines": [
+            {
+                "commit": cited(r.commit),
+                "title": r.commit.title,
+                "date": r.day,
+                "level": level_then(r.level, r.rules_level, r.model_level, words),
+                "by": [{"kind": b.kind, "commit": cited(b.commit)} for b in r.by],
+            }
+            for r in part.repaired
+        ],
+        "more": words["ov_more_repaired"].format(count=part.more) if part.more else "",
+    }
+
+
+def _followed(overview, cited, words: Mapping) -> dict | None:
+    if not overview.followed:
+        return None
+    return {
+        "intro": words["ov_followed_intro"].format(days=WATCH_DAYS),
+        "lines": [
+            {
+                "commit": cited(f.commit),
+                "title": f.commit.title,
+                "date": f.day,
+                "why": words["ov_sep"].join(words[f"ov_why_{kind}"] for kind in f.kinds),
+                "status": f.status,
+                "by": [cited(c) for c in f.by],
+            }
+            for f in overview.followed
+        ],
+        "more": words["ov_more_followed"].format(count=overview.more_followed) if overview.more_followed else "",
     }

@@ -6,7 +6,7 @@ Strings are raw: the templates escape them with the filters of :mod:`repodigest.
 
 Shape::
 
-    {lang, title, days: [YYYY-MM-DD], strings (repodigest.i18n), notes: [str], usage: {...} | None,
+    {lang, title, days: [YYYY-MM-DD], tz: str | None (the time zone of the rows' times), strings (repodigest.i18n), notes: [str], usage: {...} | None,
      legend: str | None (the meaning of the mark after a name the model wrote that is nowhere),
      charts: {anchor, markdown} | None, overview: {...} | None (see report.citations),
      repos: [{name, anchor, summary_anchor, details_anchor, total, counts: {high, medium, low},
@@ -16,7 +16,7 @@ Shape::
 
     entry = {sha, short_sha, anchor, title, url, level, change_type (the rule's), type_text (the line:
              the model's type and detail when analysed, else the rule's), model_reason: str | None (the
-             model's importance reason), reasons: [str], summary: [str], stats: str (from the data),
+             model's importance reason), reasons: [str], summary: [str], stats: str (from the data: file and line counts, area names),
              scope: [str] (the model's items), files: [{area, files: [{path, stat, old_path}], more}]
              (from git), files_truncated, insight: [{dimension, text}], risks: [{title, details: [str]}],
              advice: [{title, text}], closing: str, coverage: str | None, note: str | None,
@@ -24,7 +24,9 @@ Shape::
              closes: [{number, url, title}]} | None (when GitHub told us about the pull request),
              landed: {count, by, commits: [{title, author, short_sha}], more} | None (a merge: what it landed),
              gap: str | None (what the clone could not give: row ``incomplete``),
-             related: {...} | None (reverts, series: see report.citations), toc_marks: str}
+             related: {...} | None (reverts, series: see report.citations), repairs: [{commit: cite, title, date,
+             level}] (a fix: the earlier commits it repairs, as judged on their days: see report.citations),
+             toc_marks: str}
 
     Model text is carried whole: multi-line fields keep their line breaks and inner lists; every
     section that has content is rendered, and a section without content is never rendered.
@@ -38,12 +40,13 @@ from typing import Any
 import pandas as pd
 
 from ..analysis.grounding import grounding_note, mark_analysis
+from ..analytics.followups import as_judged
 from ..frame import report_rows
 from ..i18n import strings
 from ..levels import LEVELS
 from ..scoring.areas import path_area as default_path_area
 from .anchors import AnchorSet
-from .citations import overview_context, related_context, related_index, series_place
+from .citations import overview_context, related_context, related_index, repairs_context, series_place
 from .overview import build_overview
 from .text import first_paragraph, shorten
 
@@ -217,6 +220,7 @@ def build_entry(row: Mapping, words: Mapping, anchor: str, analysis: Mapping | N
         "pr": _pull(row),
         "landed": _landed(row, words),
         "gap": words[f"gap_{row['incomplete']}"] if isinstance(row.get("incomplete"), str) else None,
+        "repairs": [],  # set with the cross-links (report.citations.repairs_context)
     }
     if analysis:
         insight = analysis.get("insight") or {}
@@ -368,11 +372,15 @@ def build_context(
     path_area=None,
     overview=None,
     track_records: Mapping[str, Mapping] | None = None,
+    tz: str | None = None,
+    earlier: pd.DataFrame | None = None,
 ) -> dict:
     """Build the report context for ``days`` from the rows of ``frame`` in those days.
 
     ``overview`` (a :class:`~repodigest.report.overview.Overview`) is built from the frame when not
-    given; ``False`` leaves the section out."""
+    given; ``False`` leaves the section out. ``tz``: the report's time zone, named in the commit table's head.. ``earlier``: the commits of the days
+    before the report as their own reports judged them (``Digest.earlier``), for the levels of the commits a
+    fix repairs."""
     words = strings(lang)
     path_area = path_area or default_path_area
     analyses = analyses or {}
@@ -395,6 +403,7 @@ def build_context(
         "repos": [],
         "multi_repo": len(repos) > 1,
         "multi_day": multi_day,
+        "tz": tz,
     }
     # Headings' ids are handed out first so that commit ids (short shas) never shift them.
     repo_rows = []
@@ -447,24 +456,36 @@ def build_context(
     context["repos"] = [repo for repo, _ in context["repos"]]
     marked = any(len(row.get("ungrounded_names") or ()) and analyses.get(row["sha"]) for _, row in built)
     context["legend"] = words["grounding"]["legend"] if marked else None
-    _link_commits(context, built, frame, repos, days, lang, overview, overview_anchor, words)
+    _link_commits(context, built, frame, repos, days, lang, overview, overview_anchor, words, earlier)
     return context
 
 
 def _link_commits(
-    context: dict, built: list, frame: pd.DataFrame, repos, days, lang: str, overview, anchor: str, words: Mapping
+    context: dict,
+    built: list,
+    frame: pd.DataFrame,
+    repos,
+    days,
+    lang: str,
+    overview,
+    anchor: str,
+    words: Mapping,
+    earlier: pd.DataFrame | None,
 ) -> None:
     """Cross-links, once every entry has its anchor: the overview's citations and each entry's relation
-    lines (``related``, ``toc_marks``)."""
+    lines (``related``, ``repairs``, ``toc_marks``)."""
     anchor_of = {row["sha"]: entry["anchor"] for entry, row in built}
     index = related_index(frame) if built else None
+    repaired = {sha for _, row in built for sha in row["repairs"]}
+    judged = as_judged(frame, earlier, days, shas=repaired).set_index("sha", drop=False) if repaired else None
     for entry, row in built:
         entry["related"] = related_context(row, index, anchor_of, words) if index is not None else None
+        entry["repairs"] = repairs_context(row, judged, anchor_of, words) if judged is not None else []
         place = series_place(row)
         entry["toc_marks"] = " ".join(
             ([words["toc_revert"]] if len(row["reverts"]) or row["is_revert"] else [])
             + ([words["toc_series"].format(place=place)] if place else [])
         )
     if overview is None:
-        overview = build_overview(frame, repos, days, lang)
+        overview = build_overview(frame, repos, days, lang, earlier=earlier)
     context["overview"] = overview_context(overview, anchor, anchor_of, words) if overview is not False else None

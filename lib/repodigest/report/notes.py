@@ -21,17 +21,33 @@ def heuristic_note(settings: Settings) -> str | None:
     return words["heuristic_only"].format(why=why)
 
 
+NAMED = 5  # commits named in a note; the rest are counted
+
+
 def gap_notes(read, sources: Mapping[str, object], lang: str) -> list[str]:
-    """One line per repository and kind of gap in what its clone could give (Commit.incomplete)."""
+    """One line per repository and kind of gap in what its clone could give (Commit.incomplete), and one
+    per repository naming the commits whose time-zone offsets were clamped (Commit.clamped_offsets)."""
     counts: dict[tuple[str, str], int] = {}
+    clamped: dict[str, dict[str, set[str]]] = {}  # repo -> short sha -> offsets as written
     for commit, _ in read:
         if commit.incomplete:
             counts[(commit.repo, commit.incomplete)] = counts.get((commit.repo, commit.incomplete), 0) + 1
+        for one in (commit, *commit.merged):
+            if one.clamped_offsets:
+                clamped.setdefault(commit.repo, {}).setdefault(one.short_sha, set()).update(one.clamped_offsets)
     words = strings(lang)
-    return [
+    notes = [
         words[f"gap_note_{kind}"].format(repo=repo, count=count, path=_where(sources[repo], repo))
         for (repo, kind), count in counts.items()
     ]
+    for repo, commits in clamped.items():
+        shas = sorted(commits)
+        named = ", ".join(shas[:NAMED]) + (
+            words["landed_more"].format(count=len(shas) - NAMED) if len(shas) > NAMED else ""
+        )
+        offsets = ", ".join(sorted(set().union(*commits.values())))
+        notes.append(words["offset_note"].format(repo=repo, commits=named, offsets=offsets))
+    return notes
 
 
 def _where(source: object, repo: str) -> str:

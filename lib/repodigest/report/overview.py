@@ -15,9 +15,13 @@
   day. *Unusual* means ``count >= UNUSUAL_MIN`` (3) and ``count >= UNUSUAL_RATIO`` (2) times the
   expected count (the daily average times the report's days); an unusual area with no commit in
   the baseline is *new*. Without baseline days nothing is flagged.
-- **Watch list**: reverts (with the commit they revert and how long it lived, see
-  :mod:`repodigest.scoring.relations`), breaking-change markers (message or a ``breaking`` label),
-  security-sensitive paths, and level disagreements between the rules and the model (high vs low).
+- **Watch list**: reverts, breaking changes, security-sensitive paths, level disagreements
+  (:func:`~.watch.watch_items`).
+- **Follow-ups**: the report's commits that repair earlier work (fixes by SZZ, reverts), with the level
+  each repaired commit was given on its day (:func:`~.watch.repairs_part`).
+- **Followed up**: the watch items and the 🔴 commits of the 7 days before, with what became of them:
+  reverted, fixed, follow-up commits, or nothing yet; shown once, then when it changes
+  (:func:`~.watch.followed_up`).
 - **Also landed**: the commits not cited by a highlight, counted by change type (the rule's).
 - **Headline**: one sentence from the counts, the unusual (else the busiest) areas and the watch
   list; every number in it is a count of the frame.
@@ -33,27 +37,14 @@ import pandas as pd
 from ..frame import report_rows
 from ..i18n import strings
 from ..levels import LEVELS, Level
-from ..scoring.heuristic import is_breaking_label
-from .citations import reverted_of
+from .watch import WATCH_ORDER, Cite, Followed, Repairs, Watch, cite_row, followed_up, ranked, repairs_part, watch_items
 
 MAX_HIGHLIGHTS = 5
 MAX_THEMES = 8
 MAX_WATCH = 12
 UNUSUAL_MIN = 3
 UNUSUAL_RATIO = 2.0
-_WATCH_ORDER = ("revert", "breaking", "security", "disagreement")
-
-
-@dataclass
-class Cite:
-    """A commit the overview names: enough to link it (to its entry, or to its page)."""
-
-    repo: str
-    sha: str
-    short_sha: str
-    title: str
-    url: str | None = None
-    in_report: bool = True
+__all__ = ["Cite", "Highlight", "Overview", "Theme", "Watch", "build_overview", "highlight_line", "worded"]
 
 
 @dataclass
@@ -81,18 +72,6 @@ class Theme:
 
 
 @dataclass
-class Watch:
-    kind: str  # revert | breaking | security | disagreement
-    commit: Cite
-    reverted: Cite | None = None  # revert: the reverted commit, when found
-    reverted_day: str | None = None  # revert: the reverted commit's day (report time zone)
-    quoted: str | None = None  # revert: what its message names, when the commit was not found
-    lived_hours: float | None = None  # revert: how long the reverted change lived
-    paths: list[str] = field(default_factory=list)  # security: the sensitive paths
-    levels: tuple[str, str] | None = None  # disagreement: (rules, model)
-
-
-@dataclass
 class Overview:
     """The overview of the report's days (see the module docstring for every rule)."""
 
@@ -110,6 +89,9 @@ class Overview:
     watch: list[Watch]
     more_watch: int
     also_landed: dict[str, int]  # change type -> commits not cited by a highlight
+    repairs: Repairs = field(default_factory=lambda: Repairs(0, []))  # the follow-ups part
+    followed: list[Followed] = field(default_factory=list)  # the watch items of the days before, followed up
+    more_followed: int = 0
     source: str = "data"  # data | llm (the model worded the headline or a highlight)
     note: str = ""  # one line: who wrote the wording, and why not the model
 
@@ -118,25 +100,10 @@ class Overview:
         return asdict(self)
 
 
-def _cite(row: Mapping) -> Cite:
-    return Cite(
-        repo=row["repo"],
-        sha=row["sha"],
-        short_sha=row["short_sha"],
-        title=row["title"],
-        url=row["url"] if isinstance(row["url"], str) else None,
-    )
-
-
-def _ranked(shown: pd.DataFrame) -> pd.DataFrame:
-    order = shown.assign(_rank=shown["level"].map(lambda level: -Level(level).rank))
-    return order.sort_values(["_rank", "score", "committed_at"], ascending=[True, False, False], kind="stable")
-
-
 def _highlights(shown: pd.DataFrame, words: Mapping) -> list[Highlight]:
     picked: list[Highlight] = []
     used: set[str] = set()
-    for row in _ranked(shown[shown["level"].isin([Level.HIGH, Level.MEDIUM])]).to_dict("records"):
+    for row in ranked(shown[shown["level"].isin([Level.HIGH, Level.MEDIUM])]).to_dict("records"):
         if row["sha"] in used:
             continue
         members = [row]
@@ -154,7 +121,7 @@ def _highlights(shown: pd.DataFrame, words: Mapping) -> list[Highlight]:
                 data_line="",
                 change_type=row["change_type"],
                 area=row["primary_area"],
-                commits=[_cite(m) for m in members],
+                commits=[cite_row(m) for m in members],
                 series_size=size,
             )
         )
@@ -198,49 +165,6 @@ def _themes(shown: pd.DataFrame, baseline: pd.DataFrame, baseline_days: int, rep
     return sorted(themes, key=lambda t: (-t.count, t.repo, t.area))
 
 
-def _breaking(row: Mapping) -> bool:
-    return bool(row["is_breaking"]) or any(is_breaking_label(str(x)) for x in row["pr_labels"] or ())
-
-
-def _watch(shown: pd.DataFrame) -> list[Watch]:
-    items: list[Watch] = []
-    in_report = set(shown["sha"])
-    for row in _ranked(shown).to_dict("records"):
-        cite = _cite(row)
-        if row["is_revert"] or len(row["reverts"]):
-            target, day, quoted = reverted_of(row)
-            reverted = (
-                None
-                if target is None
-                else Cite(
-                    repo=row["repo"],
-                    sha=target["sha"],
-                    short_sha=target["sha"][:7],
-                    title=target["title"],
-                    url=target.get("url"),
-                    in_report=target["sha"] in in_report,
-                )
-            )
-            lived = row["revert_lived_hours"]
-            items.append(
-                Watch(
-                    "revert",
-                    cite,
-                    reverted=reverted,
-                    reverted_day=day,
-                    quoted=quoted,
-                    lived_hours=None if pd.isna(lived) else float(lived),
-                )
-            )
-        if _breaking(row):
-            items.append(Watch("breaking", cite))
-        if len(row["security_paths"]):
-            items.append(Watch("security", cite, paths=list(row["security_paths"])[:3]))
-        if row["level_disagreement"] and isinstance(row["model_level"], str):
-            items.append(Watch("disagreement", cite, levels=(row["rules_level"], row["model_level"])))
-    return sorted(items, key=lambda w: _WATCH_ORDER.index(w.kind))
-
-
 def _headline(
     total: int, counts: Mapping, themes: list[Theme], watch: list[Watch], multi_day: bool, words: Mapping
 ) -> str:
@@ -252,7 +176,7 @@ def _headline(
         parts.append(words["ov_head_unusual"].format(areas=words["ov_sep"].join(unusual)))
     elif themes:
         parts.append(words["ov_head_busiest"].format(area=themes[0].area, count=themes[0].count))
-    kinds = [k for k in _WATCH_ORDER if any(w.kind == k for w in watch)]
+    kinds = [k for k in WATCH_ORDER if any(w.kind == k for w in watch)]
     if kinds:
         parts.append(
             words["ov_head_watch"].format(
@@ -273,10 +197,17 @@ def baseline_of(frame: pd.DataFrame, days: Sequence[str]) -> int:
 
 
 def build_overview(
-    frame: pd.DataFrame, repos: Sequence[str], days: Sequence[str], lang: str = "zh", baseline_days: int | None = None
+    frame: pd.DataFrame,
+    repos: Sequence[str],
+    days: Sequence[str],
+    lang: str = "zh",
+    baseline_days: int | None = None,
+    earlier: pd.DataFrame | None = None,
 ) -> Overview:
     """The overview of ``days`` from ``frame`` (report and trend rows); ``baseline_days`` is the
-    number of trend-window days before the report's first day (default: counted from the frame)."""
+    number of trend-window days before the report's first day (default: counted from the frame);
+    ``earlier``: the commits of the days before the report as their own reports judged them
+    (``Digest.earlier``), for the follow-ups and the watch items followed up (default: the frame's trend rows)."""
     words = strings(lang)
     days = list(days)
     shown = report_rows(frame, days)
@@ -285,10 +216,11 @@ def build_overview(
     counts = {lvl.value: int((shown["level"] == lvl).sum()) for lvl in LEVELS}
     highlights = _highlights(shown, words)
     themes = _themes(shown, baseline, baseline_days, len(days))
-    watch = _watch(shown)
+    watch = watch_items(shown)
     cited = {c.sha for h in highlights for c in h.commits}
     rest = shown[~shown["sha"].isin(cited)]["change_type"].value_counts()
     headline = _headline(len(shown), counts, themes, watch, len(days) > 1, words)
+    followed, more_followed = followed_up(frame, days, earlier)
     return Overview(
         lang=lang,
         days=days,
@@ -304,6 +236,9 @@ def build_overview(
         watch=watch[:MAX_WATCH],
         more_watch=max(0, len(watch) - MAX_WATCH),
         also_landed={str(k): int(v) for k, v in rest.items()},
+        repairs=repairs_part(frame, days, earlier),
+        followed=followed,
+        more_followed=more_followed,
         note=words["ov_note_data"],
     )
 

@@ -11,14 +11,16 @@ New backends register a factory in ``SOURCES`` keyed by the kind :func:`repo_kin
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from operator import itemgetter
 from pathlib import Path
 from typing import Protocol
 
 from ..cache import Cache
 from ..config import RepoConfig, Settings, repo_kind
 from ..errors import UserError
-from ..window import parse_date, resolve_tz
+from ..i18n import strings
+from ..window import parse_date, resolve_tz, today_in
 from .capabilities import CloneBacked as CloneBacked
 from .capabilities import Source
 from .local_git import LocalGitSource, repository_root
@@ -108,18 +110,52 @@ def open_sources(
     return repo_configs, sources
 
 
-def latest_day(sources: list[Source], tz) -> date:
-    """The most recent day (in ``tz``) on which any of the sources has a commit."""
-    times = [t for t in (s.latest_commit_time() for s in sources) if t is not None]
+def check_repositories(settings: Settings) -> list[RepoConfig]:
+    """The repositories a run reads (default: the checkout it is started in), each checked without
+    opening it: a local path must be a git repository this user can read, anything else a GitHub
+    ``owner/name``. A UserError names the first that is not."""
+    repo_configs = list(settings.repos) or [default_repo()]
+    for repo in repo_configs:
+        kind, location = repo_kind(repo.spec, settings.base_dir)
+        if kind == "local":
+            repository_root(location)
+    return repo_configs
+
+
+def latest_day(
+    sources: list[Source], tz, *, now: datetime | None = None, notes: list[str] | None = None, lang: str = "en"
+) -> date:
+    """The most recent day (in ``tz``) on which any of the sources has a commit, and not after today: a
+    newest commit dated in the future (a clock set wrong) gives today, and a line in ``notes`` (in ``lang``)
+    says so."""
+    times = [(t, s) for s, t in ((s, s.latest_commit_time()) for s in sources) if t is not None]
     if not times:
         raise UserError("none of the repositories has any commit")
-    return max(times).astimezone(tz).date()
+    newest, source = max(times, key=itemgetter(0))
+    day, today = newest.astimezone(tz).date(), today_in(tz, now)
+    if day <= today:
+        return day
+    if notes is not None:
+        notes.append(
+            strings(lang)["future_head"].format(
+                repo=source.name, when=f"{newest.astimezone(tz):%Y-%m-%d %H:%M}", tz=tz.key, day=today.isoformat()
+            )
+        )
+    return today
 
 
-def resolve_day(settings: Settings, date: str | date | None, sources: list[Source] | None = None) -> date:
-    """The report's (last) day: ``date`` parsed in the settings' time zone, else the latest day with commits."""
+def resolve_day(
+    settings: Settings,
+    date: str | date | None,
+    sources: list[Source] | None = None,
+    *,
+    notes: list[str] | None = None,
+) -> date:
+    """The report's (last) day: ``date`` parsed in the settings' time zone, else the latest day with commits
+    that is not in the future (:func:`latest_day`, which adds to ``notes`` when it had to choose today)."""
     zone = resolve_tz(settings.tz)
     day = parse_date(date, zone)
     if day is None:
-        day = latest_day(sources if sources is not None else open_sources(settings)[1], zone)
+        found = sources if sources is not None else open_sources(settings)[1]
+        day = latest_day(found, zone, notes=notes, lang=settings.lang)
     return day

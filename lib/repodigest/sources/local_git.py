@@ -26,7 +26,7 @@ from ..errors import SourceError, UserError
 from ..models import Commit, CommitRef
 from ..window import Window
 from .capabilities import CloneBacked, Source
-from .gitlog import RawCommit, listed_args, parse_log, parse_stream, range_args
+from .gitlog import RawCommit, git_time, listed_args, parse_log, parse_stream, range_args
 from .landing import landed_by
 from .message import landed_title, parse_co_authors, parse_pr_number, same_title, split_message
 
@@ -143,20 +143,32 @@ def _grep_matches(path: str | Path, args: list[str], wanted: set[str], max_lines
 
 
 def repository_root(path: str | os.PathLike[str]) -> Path:
-    """The top of the work tree (or the bare repository) containing ``path``; UserError if none."""
+    """The top of the work tree (or the bare repository) containing ``path``; UserError if none, or if
+    this user may not read it ("permission denied: PATH")."""
     path = Path(path)
-    if not path.exists():
+    try:
+        exists = path.exists()
+    except PermissionError:  # a folder on the way cannot be traversed
+        raise UserError(f"permission denied: {path}") from None
+    if not exists:
         raise UserError(f"repository path does not exist: {path}")
+    if not os.access(path, os.R_OK | os.X_OK):
+        raise UserError(f"permission denied: {path}")
     # Two calls: with git 2.39, --show-toplevel fails outright in a bare repository.
     bare = subprocess.run(["git", "-C", str(path), "rev-parse", "--is-bare-repository"], capture_output=True, text=True)
     if bare.returncode != 0:
-        raise UserError(f"not a git repository: {path}")
+        raise UserError(_not_a_repository(path, bare.stderr))
     if bare.stdout.strip() == "true":
         return path.resolve()
     top = subprocess.run(["git", "-C", str(path), "rev-parse", "--show-toplevel"], capture_output=True, text=True)
     if top.returncode != 0 or not top.stdout.strip():
-        raise UserError(f"not a git repository: {path}")
+        raise UserError(_not_a_repository(path, top.stderr))
     return Path(top.stdout.strip()).resolve()
+
+
+def _not_a_repository(path: Path, stderr: str) -> str:
+    # git names an unreadable .git (or a folder above it) "Permission denied" in its message.
+    return f"permission denied: {path}" if "Permission denied" in stderr else f"not a git repository: {path}"
 
 
 def github_full_name(path: str | Path) -> str | None:
@@ -194,7 +206,24 @@ def to_commit(
         merged=merged,
         subject=subject,
         incomplete=incomplete,
+        clamped_offsets=raw.clamped_offsets,
     )
+
+
+# How many commits of the line between two of the window's are read (and left out) rather than the read split
+# in two: reading a few diffs more costs less than starting another git process.
+READ_THROUGH = 32
+
+
+def stretches(places: list[int], gap: int) -> list[list[int]]:
+    """``places`` (ascending) cut into runs wherever more than ``gap`` places lie between two of them."""
+    runs: list[list[int]] = []
+    for place in places:
+        if runs and place - runs[-1][-1] <= gap + 1:
+            runs[-1].append(place)
+        else:
+            runs.append([place])
+    return runs
 
 
 class LocalGitSource(Source, CloneBacked):
@@ -239,14 +268,23 @@ class LocalGitSource(Source, CloneBacked):
 
     def iter_commits(self, window: Window) -> Iterator[Commit]:
         """The commits of :meth:`commits`: a commit as soon as git has read it, a merge once the commits it
-        landed are read too (one ``git log`` for the window)."""
-        line = self._first_parent_line(window.start)
+        landed are read too (one ``git log`` per stretch of the line that holds the window's commits)."""
+        line = self._first_parent_line()
         start, end = window.start.timestamp(), window.end.timestamp()
-        shown = [(sha, parents) for sha, stamp, parents in line if start <= stamp < end]
-        if not shown:
+        places = [i for i, (_, stamp, _) in enumerate(line) if start <= stamp < end]
+        if not places:
             return
         on_line = {sha for sha, _, _ in line}
         boundary = shallow_boundary(self.path)
+        for run in stretches(places, READ_THROUGH):
+            shown = [(line[i][0], line[i][2]) for i in run]  # (sha, parents)
+            yield from self._iter_stretch(shown, on_line, boundary)
+
+    def _iter_stretch(
+        self, shown: list[tuple[str, tuple[str, ...]]], on_line: set[str], boundary: frozenset[str]
+    ) -> Iterator[Commit]:
+        """The commits ``shown`` (newest first, on the line), read with one ``git log`` from the newest down
+        to the oldest's first parent; what lies between them on the line is read and left out."""
         oldest_parents = [p for p in shown[-1][1] if self._has(p)]
         tip, exclude = shown[0][0], tuple(oldest_parents[:1])
         wanted = {sha: parents for sha, parents in shown}
@@ -307,21 +345,14 @@ class LocalGitSource(Source, CloneBacked):
         }
         return {sha: set(found) for sha, found in landed_by(merges[::-1], side).items()}  # oldest merge first
 
-    def _first_parent_line(self, since: datetime) -> list[tuple[str, float, tuple[str, ...]]]:
-        """(sha, committer time, parents) of the branch's first-parent line down to ``since``, newest first
-        (git stops at the first older commit it meets; callers test the window exactly)."""
-        out = run_git(
-            self.path,
-            "rev-list",
-            "--first-parent",
-            "--parents",
-            "--timestamp",
-            f"--since={since.isoformat()}",
-            self.revision,
-            "--",
-        ).decode()
+    def _first_parent_line(self) -> list[tuple[str, float, tuple[str, ...]]]:
+        """(sha, committer time, parents) of the branch's whole first-parent line, newest first: one
+        ``git rev-list`` (no diffs). Whole, because its dates need not decrease (rebases, imported history,
+        wrong clocks): ``--since`` would stop at the first older commit and miss the window's commits
+        behind it."""
+        out = run_git(self.path, "rev-list", "--first-parent", "--parents", "--timestamp", self.revision, "--")
         line = []
-        for row in out.splitlines():
+        for row in out.decode().splitlines():
             stamp, sha, *parents = row.split()
             line.append((sha, float(stamp), tuple(parents)))
         return line
@@ -416,7 +447,7 @@ class LocalGitSource(Source, CloneBacked):
         """Committer date of the newest commit on the branch."""
         out = run_git(self.path, "log", "-1", "--first-parent", "--format=%cI", self.revision, "--")
         text = out.decode().strip()
-        return datetime.fromisoformat(text) if text else None
+        return git_time(text)[0] if text else None
 
     def diff(self, commit: Commit) -> str:
         """The commit's patch against its first parent (text for the LLM; binary files summarised); empty when
@@ -485,7 +516,7 @@ class LocalGitSource(Source, CloneBacked):
                 return CommitRef(
                     sha=full,
                     title=subject,
-                    committed_at=datetime.fromisoformat(when),
+                    committed_at=git_time(when)[0],
                     url=f"{self.base_url}/commit/{full}" if self.base_url else None,
                 )
         return None

@@ -8,7 +8,7 @@ import re
 # so "Revert "x (#1)" (#2)" points at the revert's own PR.
 _PR_IN_TITLE = re.compile(r"\(#(\d{1,9})\)")
 _MERGE_PR = re.compile(r"^Merge pull request #(\d{1,9})\b")
-_CO_AUTHOR = re.compile(r"^\s*co-authored-by:\s*(.+?)\s*$", re.IGNORECASE | re.MULTILINE)
+_CO_AUTHOR = "co-authored-by:"
 
 
 def split_message(message: str) -> tuple[str, str]:
@@ -64,18 +64,25 @@ def landed_title(subject: str, body: str) -> str:
 
 
 def parse_co_authors(message: str) -> tuple[str, ...]:
-    """The ``Co-authored-by:`` trailers, as written (``Name <email>``), without duplicates."""
+    """The ``Co-authored-by:`` trailers, as written (``Name <email>``), without duplicates. Line by line with
+    string methods, no pattern: linear in the message's length, however it is padded."""
     seen: dict[str, None] = {}
-    for value in _CO_AUTHOR.findall(message):
-        seen.setdefault(value, None)
+    for line in message.split("\n"):
+        line = line.strip()
+        if line[: len(_CO_AUTHOR)].lower() == _CO_AUTHOR:
+            value = line[len(_CO_AUTHOR) :].strip()
+            if value:
+                seen.setdefault(value, None)
     return tuple(seen)
 
 
 # git's own revert message, and GitHub's "Revert" button / `git revert` title.
 _REVERTS_SHA = re.compile(r"\bThis reverts commit ([0-9a-f]{7,40})\b")
 _REVERT_TITLE = re.compile(r'^\s*Revert\s+"(.+)"', re.IGNORECASE)
-_CONVENTIONAL_REVERT = re.compile(r"^\s*revert(?:\([^)\n]{0,40}\))?!?:\s*(.+?)\s*$", re.IGNORECASE)
-_PR_SUFFIX = re.compile(r"\s*\(#\d{1,9}\)\s*$")
+# No pattern here has two adjacent quantifiers that can take the same characters (``\s*(.+?)\s*$``): such a
+# pair backtracks in time quadratic in a padded title; the text around a match is stripped instead.
+_CONVENTIONAL_REVERT = re.compile(r"^\s*revert(?:\([^)\n]{0,40}\))?!?:(.+)$", re.IGNORECASE)
+_PR_SUFFIX = re.compile(r"\(#\d{1,9}\)\s*$")
 
 
 def revert_target(message: str, title: str | None = None) -> tuple[str | None, str | None]:
@@ -88,13 +95,14 @@ def revert_target(message: str, title: str | None = None) -> tuple[str | None, s
     text = message or ""
     sha = _REVERTS_SHA.search(text)
     title = title if title is not None else split_message(text)[0]
-    quoted = _REVERT_TITLE.match(_PR_SUFFIX.sub("", title)) or _CONVENTIONAL_REVERT.match(title)
+    quoted = _REVERT_TITLE.match(without_pr_suffix(title)) or _CONVENTIONAL_REVERT.match(title)
     return (sha.group(1) if sha else None), (quoted.group(1).strip() if quoted else None)
 
 
 def without_pr_suffix(title: str) -> str:
     """``title`` without the squash-merge ``(#N)`` that GitHub appends to a pull request's title."""
-    return _PR_SUFFIX.sub("", title)
+    found = _PR_SUFFIX.search(title)
+    return title[: found.start()].rstrip() if found else title
 
 
 def same_title(title: str, quoted: str) -> bool:
