@@ -46,7 +46,7 @@ def busy(make_repo):
             {"src/proj/__init__.py": lines(30, "api"), "src/proj/api/v2.py": lines(300, "v")},
         ),
         ("fix(auth): check tokens in constant time (#6)", {"src/proj/auth/token_check.py": lines(40, "a")}),
-        ("router: retry once (#7)", {"src/proj/router/retry.py": lines(25, "rr")}),
+        ("router: retry once (#7)", {"src/proj/router/retry.py": lines(60, "rr")}),
         ("docs: cache guide (#8)", {"docs/cache.md": lines(50, "d")}),
         ("test: more router cases (#9)", {"tests/test_router.py": lines(80, "tr")}),
         ("chore: bump pre-commit (#10)", {".pre-commit-config.yaml": "rev: 2\n"}),

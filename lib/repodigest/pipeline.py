@@ -54,6 +54,7 @@ from .report.overview import Overview, build_overview, worded
 from .report.rollup import build_rollup
 from .report.rollup_data import Rollup
 from .scoring import Assessment, History, Measured, RepoRules, judge, measure
+from .scoring.fix_history import RECENT_DAYS, recent_fixes
 from .scoring.relations import Relations, relate
 from .sources import CloneBacked, Source, open_sources, resolve_day
 from .window import MAX_WINDOW_DAYS, Window, check_days, check_period, period_window, previous_window, resolve_tz
@@ -81,6 +82,9 @@ class Loaded:
     commits: tuple[tuple[Commit, Measured], ...]
     notes: tuple[str, ...] = ()  # one line each for the report's top
     pull_requests: Mapping[str, dict] = field(default_factory=dict)  # repo -> lookup figures
+    # The commits of the RECENT_DAYS before the window, of the repositories read from a clone or mirror:
+    # the rules' recent fixes read them (history_signals); no row of the frame.
+    before: tuple[tuple[Commit, Measured], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -228,19 +232,28 @@ def load(
 ) -> Loaded:
     """Read every source's commits of the window (the trend days and ``report_days`` ending on
     ``last_day``), leaving out ignored authors; each commit is measured as it is read (a local clone
-    streams, so the rules' facts are read while git still runs)."""
+    streams, so the rules' facts are read while git still runs). A clone or mirror is also read over the
+    ``RECENT_DAYS`` before the window (``Loaded.before``: the rules' recent fixes); a GitHub source is
+    not (that would cost a request per commit): its recent fixes are the window's."""
     zone = resolve_tz(settings.tz)
     window = Window(last_day, max(settings.window_days, report_days), zone)
-    rules, read = {}, []
+    lookback = Window(window.first_day - timedelta(days=1), RECENT_DAYS, zone)
+    rules, read, before = {}, [], []
     for name, source in sources.items():
         repo = repos[name]
         rules[name] = rule = RepoRules(repo.areas, _short_name(repo, settings, source), repo.label_points)
         ignored = {a.lower() for a in repo.ignore_authors}
-        read += [
-            (c, measure(c, rule))
-            for c in (source.iter_commits if isinstance(source, CloneBacked) else source.commits)(window)
-            if c.author_name.lower() not in ignored and (c.author_login or "").lower() not in ignored
-        ]
+
+        def kept(span: Window, source: Source = source, rule: RepoRules = rule, ignored: set[str] = ignored) -> list:
+            return [
+                (c, measure(c, rule))
+                for c in (source.iter_commits if isinstance(source, CloneBacked) else source.commits)(span)
+                if c.author_name.lower() not in ignored and (c.author_login or "").lower() not in ignored
+            ]
+
+        read += kept(window)
+        if isinstance(source, CloneBacked):
+            before += kept(lookback)
     read = in_frame_order(read, itemgetter(0))
     return Loaded(
         settings=settings,
@@ -250,6 +263,7 @@ def load(
         rules=rules,
         commits=tuple(read),
         notes=tuple(gap_notes(read, sources, settings.lang)),
+        before=tuple(in_frame_order(before, itemgetter(0))),
     )
 
 
@@ -293,23 +307,32 @@ def with_pull_requests(loaded: Loaded, repos: Mapping[str, RepoConfig], *, cache
 
 def history_signals(loaded: Loaded) -> Signals:
     """The window's file changes, and per repository its hotspots and knowledge islands
-    (repodigest.analytics.flagged_files), which the rules name in the reasons of the commits touching them."""
+    (repodigest.analytics.flagged_files), which the rules name in the reasons of the commits touching them,
+    and each commit's recent fixes (scoring.fix_history, over the window and ``Loaded.before``)."""
     from .analytics import flagged_files
 
     rows = file_frame_of(loaded.commits, loaded.window.tz, loaded.shown.day_list())
     flags = flagged_files(rows)
     history = {}
-    for repo, part in flags.groupby("repo"):
+    for repo in loaded.sources:
+        part = flags[flags["repo"] == repo]
         hot, islands = part[part["flag"] == "hotspot"], part[part["flag"] == "knowledge_island"]
+        commits = in_frame_order(
+            [item for item in (*loaded.commits, *loaded.before) if item[0].repo == repo], itemgetter(0)
+        )
         history[repo] = History(
-            hotspots=dict(zip(hot["path"], hot["revisions"])), islands=dict(zip(islands["path"], islands["author"]))
+            hotspots=dict(zip(hot["path"], hot["revisions"])),
+            islands=dict(zip(islands["path"], islands["author"])),
+            recent_fixes=recent_fixes([c for c, _ in commits], [m.signals.fix for _, m in commits]),
         )
     return Signals(file_frame=rows, history=history)
 
 
 def score(loaded: Loaded, signals: Signals) -> tuple[tuple[Commit, Assessment], ...]:
-    """Every commit judged once by the rules, with its pull request and the window's history; the
-    history reasons go to the report's commits (a trend day's commit is never shown with reasons)."""
+    """Every commit judged once by the rules, with its pull request and the window's history: the hotspot
+    and knowledge-island reasons go to the report's commits (a trend day's commit is never shown with
+    them); recent fixes weigh on every commit (they read only the commits before it)."""
+    trend = {repo: History(recent_fixes=h.recent_fixes) for repo, h in signals.history.items()}
     return tuple(
         (
             c,
@@ -317,7 +340,7 @@ def score(loaded: Loaded, signals: Signals) -> tuple[tuple[Commit, Assessment], 
                 c,
                 m,
                 loaded.rules[c.repo],
-                signals.history.get(c.repo) if loaded.shown.contains(c.committer_date) else None,
+                (signals.history if loaded.shown.contains(c.committer_date) else trend).get(c.repo),
             ),
         )
         for c, m in loaded.commits
@@ -335,10 +358,14 @@ def earlier_history(
     span = Window(loaded.shown.first_day - timedelta(days=1), days, loaded.window.tz)
     source, start = loaded.sources[name], loaded.window.first_day
     commits = [(c, m) for c, m in loaded.commits if c.repo == name and span.contains(c.committer_date)]
+    # What came before the span, for the rules' recent fixes: the older read's lookback, else the window's.
+    before = [(c, m) for c, m in (*loaded.commits, *loaded.before) if c.repo == name and c.committer_date < span.start]
     if span.first_day < start:
         older = (start - span.first_day).days
         settings = loaded.settings.model_copy(update={"window_days": older})
-        commits += load(settings, start - timedelta(days=1), older, {name: source}, {name: repos[name]}).commits
+        read = load(settings, start - timedelta(days=1), older, {name: source}, {name: repos[name]})
+        commits += read.commits
+        before = list(read.before)
     history = Loaded(
         settings=loaded.settings,
         window=span,
@@ -346,6 +373,7 @@ def earlier_history(
         sources={name: source},
         rules={name: loaded.rules[name]},
         commits=tuple(in_frame_order(commits, itemgetter(0))),
+        before=tuple(in_frame_order(before, itemgetter(0))),
     )
     history = with_pull_requests(history, repos, cache=cache, progress=progress)
     signals = history_signals(history)
@@ -377,9 +405,14 @@ def gather_evidence(
     kept in ``Evidence.history`` for the follow-ups);
     with ``risk_model="learned"``, a model fitted on the ``evidence_days`` before the report (only
     outcomes known before its first day), its risk for the frame's commits, and its levels when it beats
-    the rules on the last closed months."""
+    the rules on the last closed months. The line's figures end with which judgement the levels come
+    from and how it ranked on the last closed months (``judged``: the rules' ranking, or the model's
+    evaluation when it ran)."""
+    from .analytics import ranking
     from .analytics import track_record as record_of
     from .evidence import InsufficientHistory, change_metrics, fit_risk_model, label_outcomes, outcome_table
+    from .evidence.labels import month_span
+    from .evidence.risk_model import MIN_TEST_POSITIVES
 
     scoring, words = loaded.settings.scoring, strings(loaded.settings.lang)
     learned = risk_model == "learned"
@@ -440,6 +473,14 @@ def gather_evidence(
                     for lvl in LEVELS
                 },
             }
+            rules = ranking(older, as_of=pd.Timestamp(loaded.shown.start), days=days).iloc[0]
+            records[name]["judged"] = {
+                "months": rules["months"],
+                "commits": int(rules["commits"]),
+                "went_wrong": int(rules["went_wrong"]),
+                "rules_auc": float(rules["roc_auc"]),
+                "learned": False,
+            }
         if learned and labelled is not None:
             both = pd.concat(
                 [older, with_outcomes(frame[~frame["sha"].isin(older["sha"])], labelled)], ignore_index=True
@@ -457,11 +498,16 @@ def gather_evidence(
                 levels.append(
                     pd.Series(model.levels(both, metrics, risk=risk)[shown].to_numpy(), index=both.loc[shown, "sha"])
                 )
-            records.setdefault(name, {}).update(
-                model_auc=model.evaluation["model_auc"],
-                rules_auc=model.evaluation["rules_auc"],
-                learned=bool(model.beats_rules),
-            )
+            judged = model.evaluation
+            records.setdefault(name, {})["judged"] = {
+                "months": month_span(m["month"] for m in judged["months"]),
+                "commits": int(judged["test"]),
+                "went_wrong": int(judged["test_went_wrong"]),
+                "rules_auc": float(judged["rules_auc"]),
+                "model_auc": float(judged["model_auc"]),
+                "learned": bool(model.beats_rules),
+                "least": MIN_TEST_POSITIVES,
+            }
     return Evidence(
         outcomes=pd.concat(tables) if tables else None,
         risk=pd.concat(risks) if risks else None,
