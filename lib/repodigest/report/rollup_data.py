@@ -6,6 +6,7 @@ report shows it. The rules that fill it are :mod:`.rollup`'s.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 
 from .overview import Cite
@@ -114,8 +115,17 @@ class Rollup:
     repos: list[RepoRollup]
 
     def to_dict(self) -> dict:
-        """The rollup as JSON-ready data (what ``rollup.json`` holds)."""
-        return asdict(self)
+        """The rollup as JSON-ready data (what ``rollup.json`` holds): a figure that could not be measured
+        (an AUC of one class) is None, not NaN."""
+        return _no_nan(asdict(self))
 
     def repo(self, name: str) -> RepoRollup:
         return next(r for r in self.repos if r.repo == name)
+
+
+def _no_nan(value):
+    if isinstance(value, dict):
+        return {k: _no_nan(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_no_nan(v) for v in value]
+    return None if isinstance(value, float) and math.isnan(value) else value
