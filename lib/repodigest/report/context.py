@@ -60,7 +60,8 @@ HISTORY_REASONS = ("hotspot", "knowledge_island")
 ALWAYS_SHOWN = (*HISTORY_REASONS, "no_source")
 
 
-def _reason_text(reason: Mapping, words: Mapping) -> str:
+def reason_text(reason: Mapping, words: Mapping) -> str:
+    """One of the rules' reasons (a frame ``reasons`` item) in the report's words."""
     code, detail = reason["code"], reason.get("detail", "")
     template = words["reason"].get(code)
     if code == "type":
@@ -182,7 +183,7 @@ def build_entry(row: Mapping, words: Mapping, anchor: str, analysis: Mapping | N
     )
     shown = [r for r in row["reasons"] if r["code"] == "type" or abs(r["points"]) >= 3][:5]
     shown += [r for r in row["reasons"] if r["code"] in ALWAYS_SHOWN and r not in shown]
-    reasons = [_reason_text(r, words) for r in shown]
+    reasons = [reason_text(r, words) for r in shown]
     if isinstance(row.get("model_level"), str) and row["model_level"]:
         reasons.append(
             words["reason"]["blend"].format(
