@@ -17,8 +17,8 @@ Each round measures, in turn (each ratio against the floor of its own round):
 
 Each run prints its wall time and CPU (all its processes: kernel, browser, git), their ratios, peak memory (the largest process: the kernel) and its split, read
 from the executed notebook's cell times: until the kernel runs the first cell (command start, kernel
-start, papermill), the library's imports (the notebook's import cell), the pipeline, the display (charts
-and Markdown), and after the last cell (papermill's end, publishing: HTML, PNGs, Markdown; the site; exit).
+start, papermill), the notebook's call (the library's imports, begun as the kernel starts, and the
+pipeline), the display (charts and Markdown), and after the last cell (papermill's end, publishing: HTML, PNGs, Markdown; the site; exit).
 
 ``--compare LIB`` runs every case a second time, in turn, with the library of another checkout (its
 ``lib/`` folder first on ``PYTHONPATH``, the kernel's too): before and after a change, in one paired run.
@@ -155,7 +155,6 @@ def split(report_folder: Path, run: dict) -> dict:
 
     return {
         "first cell": spans[0][0] - run["began"],
-        "imports": part("from repodigest import"),
         "pipeline": part("daily_report("),
         "display": part("display(report)"),
         "after": run["ended"] - spans[-1][1],

@@ -182,4 +182,5 @@ class _PngExport:
 
 
 def _write_json(path: Path, data: dict) -> None:
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+    # keys sorted, as a notebook file holds them: the same bytes from papermill's notebook or its file
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True), encoding="utf-8")
