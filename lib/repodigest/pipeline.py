@@ -410,7 +410,7 @@ def gather_evidence(
     evaluation when it ran)."""
     from .analytics import ranking
     from .analytics import track_record as record_of
-    from .evidence import InsufficientHistory, change_metrics, fit_risk_model, label_outcomes, outcome_table
+    from .evidence import label_outcomes, outcome_table  # the learned model's modules load only when it is asked for
     from .evidence.labels import month_span
     from .evidence.risk_model import MIN_TEST_POSITIVES
 
@@ -485,6 +485,8 @@ def gather_evidence(
             both = pd.concat(
                 [older, with_outcomes(frame[~frame["sha"].isin(older["sha"])], labelled)], ignore_index=True
             )
+            from .evidence import InsufficientHistory, change_metrics, fit_risk_model
+
             metrics = change_metrics(both)  # once: the fit, the risk and the levels all read them
             try:
                 model = fit_risk_model(both, first, tz=loaded.settings.tz, days=days, metrics=metrics)

@@ -40,6 +40,8 @@ Modules: :mod:`.records` (requests and results), :mod:`.client` (the client, end
 commit's requests), :mod:`.run` (the cached, concurrent run), :mod:`.prompt` and ``prompts/`` (the
 texts sent), :mod:`.schema` (the answer's shape), :mod:`.diff_budget` (what of the diff fits),
 :mod:`.reasoning` (the answer after a thought), :mod:`.pushback` (rate limits).
+
+Names load on first use, each from its module (importing one, e.g. :mod:`.grounding`, loads no other).
 """
 
 from ..lazy import lazy_exports

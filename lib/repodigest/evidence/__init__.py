@@ -1,5 +1,8 @@
 """Evidence behind judgements: what happened to past commits (reverted, or fixed: SZZ), and a risk model
-learned from them (Kamei et al.'s change metrics, logistic regression)."""
+learned from them (Kamei et al.'s change metrics, logistic regression).
+
+Names load on first use, each from its module: a report without the learned model never loads it.
+"""
 
 from ..lazy import lazy_exports
 
