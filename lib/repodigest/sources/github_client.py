@@ -32,7 +32,7 @@ from github.GithubException import (
     UnknownObjectException,
 )
 
-from ..config import Settings
+from ..config import Settings, github_token
 from ..errors import RepodigestError, SourceError, UserError
 
 DEFAULT_API_URL = "https://api.github.com"
@@ -57,11 +57,6 @@ def api_base_url(settings: Settings) -> str:
     """``settings.github.api_url``, else ``$GITHUB_API_URL``, else https://api.github.com."""
     url = settings.github.api_url or os.environ.get("GITHUB_API_URL") or DEFAULT_API_URL
     return url.rstrip("/")
-
-
-def github_token() -> str:
-    """``$GITHUB_TOKEN`` (stripped), or "" when it is not set."""
-    return os.environ.get("GITHUB_TOKEN", "").strip()
 
 
 def header(headers, name: str) -> str | None:
