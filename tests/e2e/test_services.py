@@ -162,21 +162,21 @@ def test_bad_token_and_unknown_repository_are_one_line_user_errors(tmp_path, git
     assert code == 2 and "o/missing" in err and "not found" in err, err
 
 
-def test_exhausted_rate_limit_names_the_reset_time(tmp_path, github, local_repo):
+def test_exhausted_rate_limit_names_the_reset_time(tmp_path, github, local_repo, monkeypatch, capsys):
+    # The command's own handling of the kernel's error, called in-process (the kernel still runs).
+    from repodigest.cli import main
+
     cfg = config(tmp_path, github, local_repo)
     github.add_fault(403, kind="list", reset=4102444800)  # 2100-01-01: far beyond max_rate_limit_wait
-    proc = run(
-        "--config",
-        str(cfg),
-        "--date",
-        "2026-02-16",
-        "--out-dir",
-        str(tmp_path / "out"),
-        cwd=tmp_path,
-        env={"GITHUB_TOKEN": GH_CANARY},
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GITHUB_TOKEN", GH_CANARY)
+    code = main(
+        ["report", "--tz", "Asia/Shanghai", "--lang", "zh", "--config", str(cfg), "--date", "2026-02-16"]
+        + ["--out-dir", str(tmp_path / "out")]
     )
-    assert proc.returncode == 3, proc.stderr
-    assert re.search(r"2100-01-01T00:00:00", proc.stderr) and GH_CANARY not in proc.stderr
+    said = capsys.readouterr()
+    assert code == 3, said.err
+    assert re.search(r"2100-01-01T00:00:00", said.err) and GH_CANARY not in said.err + said.out
     assert not (tmp_path / "out" / "2026-02-16").exists()
 
 
