@@ -23,7 +23,8 @@ from ..i18n import strings
 from ..window import parse_date, resolve_tz, today_in
 from .capabilities import CloneBacked as CloneBacked
 from .capabilities import Source
-from .local_git import LocalGitSource, repository_root
+from .git_process import repository_root
+from .local_git import LocalGitSource
 
 
 class SourceFactory(Protocol):

@@ -2,7 +2,8 @@
 
 One ``git rev-list --first-parent`` finds the window's line (no diffs), one ``git log`` reads every commit
 from the window's newest down to the parent of its oldest (all parents: the line and what its merges
-landed), parsed while git runs. A clone that cannot give everything still gives a report: a shallow
+landed), parsed while git runs; a long range is cut into pieces along the line, one ``git log`` per core
+at once. A clone that cannot give everything still gives a report: a shallow
 clone's boundary commit (its parent is not there) and a merge whose other side is beyond the boundary
 are marked ``incomplete = "parent"``; commits whose blobs are not in the clone (a blobless partial
 clone, a damaged object store) get their files from the trees, their line counts not counted, and
@@ -14,168 +15,30 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
-from io import BufferedReader
 from pathlib import Path
-from typing import IO, cast
 
 from ..errors import SourceError, UserError
 from ..models import Commit, CommitRef
 from ..window import Window
 from .capabilities import CloneBacked, Source
+from .git_process import (
+    git_outputs,
+    github_full_name,
+    grep_words,
+    missing_object,
+    repository_root,
+    run_git,
+    shallow_boundary,
+)
 from .gitlog import RawCommit, git_time, listed_args, parse_log, parse_stream, range_args
 from .landing import landed_by
 from .message import landed_title, parse_co_authors, parse_pr_number, same_title, split_message
 
 _HEX = re.compile(r"^[0-9a-f]{4,40}$")
 _REF_FORMAT = "--format=%H%x00%cI%x00%s%x00"
-_GITHUB_REMOTE = re.compile(r"github\.com[:/]+([^/\s]+)/([^/\s]+?)(?:\.git)?/?$")
-
-
-def run_git(path: str | Path, *args: str, check: bool = True, stdin: bytes | None = None) -> bytes:
-    """Run git in ``path`` and return stdout; failures become SourceError with git's message."""
-    try:
-        proc = subprocess.run(["git", "-C", str(path), *args], capture_output=True, check=False, input=stdin)
-    except FileNotFoundError:
-        raise SourceError("git is not installed or not on PATH") from None
-    if check and proc.returncode != 0:
-        raise _failed(path, args, proc.stderr, proc.returncode)
-    return proc.stdout
-
-
-def shallow_boundary(path: str | Path) -> frozenset[str]:
-    """The commits whose parents a shallow clone does not hold (none in a full clone)."""
-    where = Path(run_git(path, "rev-parse", "--git-path", "shallow").decode().strip())
-    where = where if where.is_absolute() else Path(path) / where
-    return frozenset(where.read_text().split()) if where.is_file() else frozenset()
-
-
-def _missing_object(message: str) -> bool:
-    """git stopped because an object it needed is not in the clone."""
-    return any(words in message for words in ("unable to read", "missing blob", "bad object", "could not read"))
-
-
-def _failed(path: str | Path, args: tuple[str, ...], stderr: bytes, code: int) -> SourceError:
-    message = stderr.decode("utf-8", "replace").strip().splitlines()
-    return SourceError(f"git {args[0] if args else ''} failed in {path}: {message[-1] if message else code}")
-
-
-def stream_git(path: str | Path, *args: str, chunk_size: int = 1 << 16) -> Iterator[bytes]:
-    """Run git in ``path`` and yield its stdout as it comes; a failure becomes SourceError at the end."""
-    with tempfile.TemporaryFile() as errors:  # a file, not a pipe: a chatty stderr can never block git
-        try:
-            proc = subprocess.Popen(["git", "-C", str(path), *args], stdout=subprocess.PIPE, stderr=errors)
-        except FileNotFoundError:
-            raise SourceError("git is not installed or not on PATH") from None
-        stdout = cast(BufferedReader, proc.stdout)  # stdout=PIPE with the default buffering
-        finished = False
-        try:
-            while chunk := stdout.read1(chunk_size):
-                yield chunk
-            finished = True
-        finally:
-            if not finished:  # the reader stopped early
-                proc.kill()
-            stdout.close()
-            code = proc.wait()
-        if code != 0:
-            errors.seek(0)
-            raise _failed(path, args, errors.read(), code)
-
-
-GREP_LINES = 500  # matches read from one git grep before it starts again without the words found (-o is slow on many)
-
-
-def grep_words(path: str | Path, rev: str, words: Iterable[str], max_lines: int = GREP_LINES) -> set[str]:
-    """Those of ``words`` that occur as whole words (``git grep -w -F``) in a text file of ``rev``.
-
-    ``-o`` prints each match, so a frequent word can print thousands of lines: a pass reads at most
-    ``max_lines`` of them, or until every word is found, and the words still missing get a pass of
-    their own. A word inside a longer match at the same place (``b`` in ``a.b``: ``-o`` prints the
-    longer) is looked for in the matches, and gets its own pass too."""
-    pending = {w for w in words if w and "\n" not in w}
-    found: set[str] = set()
-    while pending:
-        args = ["grep", "-o", "-h", "-w", "-F", "-I", "--no-color", "--no-textconv"]
-        for word in sorted(pending):
-            args += ["-e", word]
-        matches = _grep_matches(path, [*args, rev, "--"], pending, max_lines)
-        hits = {
-            w
-            for w in pending
-            if w in matches or any(w in m and re.search(rf"(?<!\w){re.escape(w)}(?!\w)", m) for m in matches)
-        }
-        if not hits:  # every line read is a word found, so a pass without hits read everything
-            break
-        found |= hits
-        pending -= hits
-    return found
-
-
-def _grep_matches(path: str | Path, args: list[str], wanted: set[str], max_lines: int) -> set[str]:
-    """The distinct lines ``git grep`` prints, read until every one of ``wanted`` is among them or
-    ``max_lines`` are read."""
-    missing = set(wanted)
-    matches: set[str] = set()
-    with tempfile.TemporaryFile() as errors:
-        try:
-            proc = subprocess.Popen(["git", "-C", str(path), *args], stdout=subprocess.PIPE, stderr=errors)
-        except FileNotFoundError:
-            raise SourceError("git is not installed or not on PATH") from None
-        stopped = False
-        with cast(IO[bytes], proc.stdout) as stdout:  # stdout=PIPE
-            for count, raw in enumerate(stdout, start=1):
-                line = raw.decode("utf-8", "replace").rstrip("\n")
-                matches.add(line)
-                missing.discard(line)
-                if not missing or count >= max_lines:
-                    proc.kill()
-                    stopped = True
-                    break
-        code = proc.wait()
-        if code not in (0, 1) and not stopped:  # 1: nothing matched
-            errors.seek(0)
-            raise _failed(path, tuple(args), errors.read(), code)
-    return matches
-
-
-def repository_root(path: str | os.PathLike[str]) -> Path:
-    """The top of the work tree (or the bare repository) containing ``path``; UserError if none, or if
-    this user may not read it ("permission denied: PATH")."""
-    path = Path(path)
-    try:
-        exists = path.exists()
-    except PermissionError:  # a folder on the way cannot be traversed
-        raise UserError(f"permission denied: {path}") from None
-    if not exists:
-        raise UserError(f"repository path does not exist: {path}")
-    if not os.access(path, os.R_OK | os.X_OK):
-        raise UserError(f"permission denied: {path}")
-    # Two calls: with git 2.39, --show-toplevel fails outright in a bare repository.
-    bare = subprocess.run(["git", "-C", str(path), "rev-parse", "--is-bare-repository"], capture_output=True, text=True)
-    if bare.returncode != 0:
-        raise UserError(_not_a_repository(path, bare.stderr))
-    if bare.stdout.strip() == "true":
-        return path.resolve()
-    top = subprocess.run(["git", "-C", str(path), "rev-parse", "--show-toplevel"], capture_output=True, text=True)
-    if top.returncode != 0 or not top.stdout.strip():
-        raise UserError(_not_a_repository(path, top.stderr))
-    return Path(top.stdout.strip()).resolve()
-
-
-def _not_a_repository(path: Path, stderr: str) -> str:
-    # git names an unreadable .git (or a folder above it) "Permission denied" in its message.
-    return f"permission denied: {path}" if "Permission denied" in stderr else f"not a git repository: {path}"
-
-
-def github_full_name(path: str | Path) -> str | None:
-    """``owner/name`` when the ``origin`` remote is on github.com, else None."""
-    proc = subprocess.run(["git", "-C", str(path), "remote", "get-url", "origin"], capture_output=True, text=True)
-    found = _GITHUB_REMOTE.search(proc.stdout.strip()) if proc.returncode == 0 else None
-    return f"{found.group(1)}/{found.group(2)}" if found else None
 
 
 def to_commit(
@@ -213,6 +76,9 @@ def to_commit(
 # How many commits of the line between two of the window's are read (and left out) rather than the read split
 # in two: reading a few diffs more costs less than starting another git process.
 READ_THROUGH = 32
+# The fewest commits one git process reads when a stretch is read by several at once: below it, starting one
+# costs more than it saves.
+PART_MIN = 200
 
 
 def stretches(places: list[int], gap: int) -> list[list[int]]:
@@ -226,20 +92,52 @@ def stretches(places: list[int], gap: int) -> list[list[int]]:
     return runs
 
 
+def cut_points(weights: Sequence[int], parts: int, least: int = PART_MIN) -> list[int]:
+    """Where to cut a stretch of the line (its commits' ``weights``, newest first: each commit and what it
+    landed) into at most ``parts`` pieces of about equal weight, none under ``least``: the places (indexes
+    of ``weights``) that start the second piece, the third, ..."""
+    total = sum(weights)
+    parts = max(1, min(parts, total // max(1, least)))
+    cuts, reached, place = [], 0, 0
+    for k in range(1, parts):
+        while place < len(weights) and reached < total * k / parts:
+            reached += weights[place]
+            place += 1
+        if 0 < place < len(weights) and (not cuts or place > cuts[-1]):
+            cuts.append(place)
+    return cuts
+
+
+def usable_cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
 class LocalGitSource(Source, CloneBacked):
     """A local clone (work tree or bare), read on one branch, first-parent history.
 
     A clone whose ``origin`` is on GitHub is that repository: it is named ``owner/name`` (unless
     ``name`` is given), links to GitHub, and ``github_repo`` lets the digest look up pull requests.
+    ``readers``: how many ``git log`` a long range is read with at once (default: one per core).
     """
 
     kind = "local"
 
     def __init__(
-        self, path: str | Path, branch: str | None = None, name: str | None = None, base_url: str | None = None
+        self,
+        path: str | Path,
+        branch: str | None = None,
+        name: str | None = None,
+        base_url: str | None = None,
+        *,
+        readers: int | None = None,
     ):
         self.path = repository_root(path)
         self.branch = branch
+        self.readers = readers or usable_cores()
         self.revision = self._resolve_revision(branch)
         self.github_repo = github_full_name(self.path) if base_url is None else None
         self.name = name or self.github_repo or self.path.name.removesuffix(".git")
@@ -278,20 +176,32 @@ class LocalGitSource(Source, CloneBacked):
         boundary = shallow_boundary(self.path)
         for run in stretches(places, READ_THROUGH):
             shown = [(line[i][0], line[i][2]) for i in run]  # (sha, parents)
-            yield from self._iter_stretch(shown, on_line, boundary)
+            span = [sha for sha, _, _ in line[run[0] : run[-1] + 1]]
+            yield from self._iter_stretch(shown, span, on_line, boundary)
 
     def _iter_stretch(
-        self, shown: list[tuple[str, tuple[str, ...]]], on_line: set[str], boundary: frozenset[str]
+        self,
+        shown: list[tuple[str, tuple[str, ...]]],
+        span: list[str],
+        on_line: set[str],
+        boundary: frozenset[str],
     ) -> Iterator[Commit]:
-        """The commits ``shown`` (newest first, on the line), read with one ``git log`` from the newest down
-        to the oldest's first parent; what lies between them on the line is read and left out."""
+        """The commits ``shown`` (newest first, on the line), read from the newest down to the oldest's first
+        parent; what lies between them on the line (``span`` is the whole stretch of the line) is read and
+        left out. A long stretch is read by one ``git log`` per core at once, each from one commit of the
+        line down to the next piece's (:func:`cut_points`): what a merge landed is never reachable from the
+        commits below it on the line, so each piece holds its merges whole."""
         oldest_parents = [p for p in shown[-1][1] if self._has(p)]
         tip, exclude = shown[0][0], tuple(oldest_parents[:1])
         wanted = {sha: parents for sha, parents in shown}
         landed = self._landed_sets(
             tip, exclude, [(sha, parents) for sha, parents in shown if len(parents) > 1], on_line
         )
+        cuts = [span[i] for i in cut_points([1 + len(landed.get(sha, ())) for sha in span], self.readers)]
+        ends = [tip, *cuts]
+        parts = [(top, (bottom,)) for top, bottom in zip(ends, cuts)] + [(ends[-1], exclude)]
         waiting = {sha: set(shas) for sha, shas in landed.items()}  # what each merge still waits for
+        awaited_by = {side_sha: merge for merge, shas in landed.items() for side_sha in shas}
         merges: dict[str, RawCommit] = {}
         side: dict[str, RawCommit] = {}
         yielded: set[str] = set()
@@ -311,7 +221,7 @@ class LocalGitSource(Source, CloneBacked):
                 incomplete="parent" if beyond else raw.incomplete,
             )
 
-        for raw in self._read(tip, exclude, yielded):
+        for raw in self._read(parts, yielded):
             if raw.sha in boundary:  # diffed against nothing: its changes are not known here
                 raw.files, raw.incomplete = [], "parent"
             if raw.sha in wanted and len(raw.parents) > 1:
@@ -321,8 +231,8 @@ class LocalGitSource(Source, CloneBacked):
                 yield to_commit(raw, self.name, self.base_url, incomplete=raw.incomplete)
             elif raw.sha not in on_line:
                 side[raw.sha] = raw
-                for merge in [m for m, rest in waiting.items() if raw.sha in rest]:
-                    waiting[merge].discard(raw.sha)
+                if raw.sha in awaited_by:
+                    waiting.get(awaited_by[raw.sha], set()).discard(raw.sha)
             for sha in [m for m in merges if not waiting.get(m)]:  # read whole: out it goes, while git runs on
                 yielded.add(sha)
                 waiting.pop(sha, None)
@@ -357,16 +267,20 @@ class LocalGitSource(Source, CloneBacked):
             line.append((sha, float(stamp), tuple(parents)))
         return line
 
-    def _read(self, tip: str, exclude: tuple[str, ...], yielded: set[str]) -> Iterator[RawCommit]:
-        """The commits of the range, parsed as git writes them; where blobs are missing, the files from the
-        trees instead (never fetching), skipping what was already yielded."""
+    def _read(self, parts: list[tuple[str, tuple[str, ...]]], yielded: set[str]) -> Iterator[RawCommit]:
+        """The commits of the range, newest piece first: ``parts`` are its pieces (tip, exclude), each read by
+        a ``git log`` of its own, all at once, and parsed as git writes them; where blobs are missing, the
+        whole range's files from the trees instead (never fetching), skipping what was already yielded."""
         if not self._partial_clone():
             try:
-                yield from parse_stream(stream_git(self.path, *range_args(tip, exclude)))
+                with git_outputs(self.path, [range_args(tip, exclude) for tip, exclude in parts]) as outputs:
+                    for output in outputs:
+                        yield from parse_stream(output)
                 return
             except SourceError as exc:
-                if not _missing_object(str(exc)):
+                if not missing_object(str(exc)):
                     raise
+        tip, exclude = parts[0][0], parts[-1][1]
         yield from (raw for raw in self._read_without_blobs(tip, exclude) if raw.sha not in yielded)
 
     def _read_without_blobs(self, tip: str, exclude: tuple[str, ...]) -> Iterator[RawCommit]:
