@@ -52,6 +52,7 @@ from .report.overview import Overview, build_overview, worded
 from .scoring import Assessment, History, Measured, RepoRules, judge, measure
 from .scoring.relations import Relations, relate
 from .sources import CloneBacked, Source, open_sources, resolve_day
+from .sources.github_auth import can_look_up
 from .window import MAX_WINDOW_DAYS, Window, check_days, resolve_tz
 
 if TYPE_CHECKING:  # the analysis stage is imported when a run asks for it (it loads openai)
@@ -243,12 +244,12 @@ def with_pull_requests(loaded: Loaded, repos: Mapping[str, RepoConfig], *, cache
         shas = [c.sha for c, _ in loaded.commits if c.repo == name and loaded.shown.contains(c.committer_date)]
         if not full_name or not enabled or not shas:
             continue
-        from .sources.pull_requests import can_look_up, look_up_pull_requests  # imports PyGithub
-
         if not can_look_up():
             if source.kind == "github":
                 notes.append(strings(settings.lang)["pr_notes"]["no_token"].format(repo=name))
             continue
+        from .sources.pull_requests import look_up_pull_requests  # imports PyGithub
+
         lookup = look_up_pull_requests(full_name, shas, settings, label=name, cache=cache, progress=progress)
         notes += pull_request_notes(lookup, name, settings.lang)
         figures[name] = lookup.figures()
@@ -750,10 +751,10 @@ def _short_name(repo: RepoConfig, settings: Settings, source: Source) -> str:
 
 
 def _finder(sources: Mapping[str, Source]):
-    """``find(repo, sha=, title=, before=)`` over the sources' ``find_commit`` (scoring.relations)."""
+    """``find(repo, queries)`` over the sources' ``find_commits`` (scoring.relations)."""
 
-    def find(repo: str, *, sha: str | None = None, title: str | None = None, before: datetime | None = None):
+    def find(repo: str, queries):
         source = sources.get(repo)
-        return source.find_commit(sha=sha, title=title, before=before) if source is not None else None
+        return source.find_commits(queries) if source is not None else [None] * len(queries)
 
     return find

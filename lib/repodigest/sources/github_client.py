@@ -34,6 +34,7 @@ from github.GithubException import (
 
 from ..config import Settings
 from ..errors import RepodigestError, SourceError, UserError
+from .github_auth import github_token
 
 DEFAULT_API_URL = "https://api.github.com"
 # Retries for 5xx answers, read timeouts and connection errors (urllib3 backoff: 0, 2B, 4B ... s).
@@ -57,11 +58,6 @@ def api_base_url(settings: Settings) -> str:
     """``settings.github.api_url``, else ``$GITHUB_API_URL``, else https://api.github.com."""
     url = settings.github.api_url or os.environ.get("GITHUB_API_URL") or DEFAULT_API_URL
     return url.rstrip("/")
-
-
-def github_token() -> str:
-    """``$GITHUB_TOKEN`` (stripped), or "" when it is not set."""
-    return os.environ.get("GITHUB_TOKEN", "").strip()
 
 
 def header(headers, name: str) -> str | None:

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from ..errors import SourceError, UserError
-from ..models import Commit, CommitRef
+from ..models import Commit, CommitQuery, CommitRef
 from ..window import Window
 from .capabilities import CloneBacked, Source
 from .git_process import (
@@ -98,7 +98,8 @@ def cut_points(weights: Sequence[int], parts: int, least: int = PART_MIN) -> lis
     of ``weights``) that start the second piece, the third, ..."""
     total = sum(weights)
     parts = max(1, min(parts, total // max(1, least)))
-    cuts, reached, place = [], 0, 0
+    cuts: list[int] = []
+    reached = place = 0
     for k in range(1, parts):
         while place < len(weights) and reached < total * k / parts:
             reached += weights[place]
@@ -427,10 +428,95 @@ class LocalGitSource(Source, CloneBacked):
         for i in range(0, len(fields) - 3, 3):
             full, when, subject = fields[i].strip(), fields[i + 1], fields[i + 2]
             if sha or same_title(subject, title or ""):
-                return CommitRef(
-                    sha=full,
-                    title=subject,
-                    committed_at=git_time(when)[0],
-                    url=f"{self.base_url}/commit/{full}" if self.base_url else None,
-                )
+                return self._ref(full, when, subject)
         return None
+
+    def find_commits(self, queries: Sequence[CommitQuery]) -> list[CommitRef | None]:
+        """:meth:`find_commit` of each of ``queries``, in order, with one ``git log`` for those by sha and one
+        for those by title, whatever their number (a short sha that two of them may name is looked up alone)."""
+        found: list[CommitRef | None] = [None] * len(queries)
+        named = {q.sha for q in queries if q.sha and _HEX.match(q.sha)}
+        by_sha = self._by_sha(sorted(named))
+        for place, query in enumerate(queries):
+            if query.sha:
+                hit = by_sha.get(query.sha)
+                if query.sha in named and hit is None and any(r.sha.startswith(query.sha) for r in by_sha.values()):
+                    hit = self.find_commit(sha=query.sha)  # the same commit as another's, or an ambiguous prefix
+                found[place] = hit
+        titled = [(place, q) for place, q in enumerate(queries) if not q.sha and q.title]
+        for (place, _), hit in zip(titled, self._by_title([q for _, q in titled])):
+            found[place] = hit
+        return found
+
+    def _by_sha(self, shas: list[str]) -> dict[str, CommitRef]:
+        """The commits ``shas`` name (full or short), by the name given: one ``git log --no-walk``, which
+        leaves out the names that are not a commit here, and prints a commit named twice once (``%S``: the
+        name it was given by)."""
+        if not shas:
+            return {}
+        out = run_git(
+            self.path,
+            "log",
+            "--no-walk=unsorted",
+            "--ignore-missing",
+            "--no-color",
+            "--format=%S%x00%H%x00%cI%x00%s%x00",
+            *(f"{sha}^{{commit}}" for sha in shas),
+            "--",
+            check=False,
+        )
+        fields = out.decode("utf-8", "replace").split("\0")
+        return {
+            fields[i].strip().removesuffix("^{commit}"): self._ref(fields[i + 1], fields[i + 2], fields[i + 3])
+            for i in range(0, len(fields) - 4, 4)
+        }
+
+    def _by_title(self, queries: list[CommitQuery]) -> list[CommitRef | None]:
+        """Each query's commit by title, as :meth:`find_commit` finds it, from one ``git log`` with a ``--grep``
+        per title: for each, the first commit (in git's order) committed before its ``before``, titled as it
+        asks, whose message holds the title within one line (what its own ``--grep`` would have matched)."""
+        if not queries:
+            return []
+        befores = [q.before for q in queries]
+        until = [f"--until={(max(b for b in befores if b) - timedelta(seconds=1)).isoformat()}"] if all(befores) else []
+        out = run_git(
+            self.path,
+            "log",
+            "--no-color",
+            "-F",
+            *(f"--grep={title}" for title in dict.fromkeys(q.title for q in queries)),
+            *until,
+            "--format=%H%x00%cI%x00%s%x00%B%x00",
+            self.revision,
+            "--",
+            check=False,
+        )
+        fields = out.decode("utf-8", "replace").split("\0")
+        records = [
+            (fields[i].strip(), fields[i + 1], git_time(fields[i + 1])[0], fields[i + 2], fields[i + 3].split("\n"))
+            for i in range(0, len(fields) - 4, 4)
+        ]
+        found: list[CommitRef | None] = []
+        for query in queries:
+            title, last = query.title or "", query.before - timedelta(seconds=1) if query.before else None
+            hit = next(
+                (
+                    (full, when, subject)
+                    for full, when, moment, subject, lines in records
+                    if (last is None or moment <= last)
+                    and same_title(subject, title)
+                    and any(title in line for line in lines)
+                ),
+                None,
+            )
+            found.append(self._ref(*hit) if hit else None)
+        return found
+
+    def _ref(self, sha: str, when: str, subject: str) -> CommitRef:
+        full = sha.strip()
+        return CommitRef(
+            sha=full,
+            title=subject,
+            committed_at=git_time(when)[0],
+            url=f"{self.base_url}/commit/{full}" if self.base_url else None,
+        )

@@ -44,7 +44,7 @@ from tqdm import tqdm
 from ..cache import Cache, Table
 from ..config import Settings
 from ..models import PullRequest
-from .github_client import GitHubClient, github_token, header, is_rate_limit, message_of
+from .github_client import GitHubClient, header, is_rate_limit, message_of
 from .pull_shape import build_query, first_pull, from_json, from_rest, to_json
 
 log = logging.getLogger(__name__)
@@ -123,11 +123,6 @@ class _Refused(Exception):
 
 class _Stop(Exception):
     """Further lookups would fail the same way (rate limit, outage): stop, keep what we have."""
-
-
-def can_look_up() -> bool:
-    """GitHub's GraphQL API needs a token: without ``$GITHUB_TOKEN`` no lookup is tried."""
-    return bool(github_token())
 
 
 # -- lookups -----------------------------------------------------------------------------------------
