@@ -514,25 +514,28 @@ def file_frame_of(
         for (commit, m), day in zip(ordered, days)
         for author, areas in zip(commit.authored, m.authored_areas)
     ]
-    counts = np.array([len(author.files) for *_, author, _ in groups], dtype=int)
+    # each group's values typed once, then repeated over its files (arrow strings are taken, not rebuilt)
+    at = np.repeat(np.arange(len(groups)), [len(author.files) for *_, author, _ in groups])
 
-    def repeated(values) -> np.ndarray:
-        return np.repeat(np.array(list(values), dtype=object), counts)
+    def repeated(values, name: str):
+        dtype = FILE_COLUMNS[name][0]
+        typed = pd.to_datetime(list(values), utc=True) if dtype.startswith("datetime64") else list(values)
+        return pd.array(typed, dtype=dtype).take(at)
 
-    columns: dict[str, np.ndarray | list] = {
-        "repo": repeated(c.repo for c, *_ in groups),
-        "sha": repeated(c.sha for c, *_ in groups),
-        "day": repeated(d for _, _, d, _, _ in groups),
-        "in_report": repeated(d in wanted for _, _, d, _, _ in groups),
-        "committed_at": repeated(c.committer_date for c, *_ in groups),
-        "commit_file_count": repeated(len(c.files) for c, *_ in groups),
-        "change_type": repeated(m.change_type for _, m, *_ in groups),
-        "is_fix": repeated(m.signals.fix for _, m, *_ in groups),
-        "is_revert": repeated(m.signals.revert for _, m, *_ in groups),
-        "author": repeated(a.author_name for *_, a, _ in groups),
-        "author_email": repeated(a.author_email for *_, a, _ in groups),
-        "author_login": repeated(a.author_login for *_, a, _ in groups),
-        "is_bot": repeated(is_bot(a.author_name, a.author_login) for *_, a, _ in groups),
+    columns: dict[str, object] = {
+        "repo": repeated((c.repo for c, *_ in groups), "repo"),
+        "sha": repeated((c.sha for c, *_ in groups), "sha"),
+        "day": repeated((d for _, _, d, _, _ in groups), "day"),
+        "in_report": repeated((d in wanted for _, _, d, _, _ in groups), "in_report"),
+        "committed_at": repeated((c.committer_date for c, *_ in groups), "committed_at"),
+        "commit_file_count": repeated((len(c.files) for c, *_ in groups), "commit_file_count"),
+        "change_type": repeated((m.change_type for _, m, *_ in groups), "change_type"),
+        "is_fix": repeated((m.signals.fix for _, m, *_ in groups), "is_fix"),
+        "is_revert": repeated((m.signals.revert for _, m, *_ in groups), "is_revert"),
+        "author": repeated((a.author_name for *_, a, _ in groups), "author"),
+        "author_email": repeated((a.author_email for *_, a, _ in groups), "author_email"),
+        "author_login": repeated((a.author_login for *_, a, _ in groups), "author_login"),
+        "is_bot": repeated((is_bot(a.author_name, a.author_login) for *_, a, _ in groups), "is_bot"),
     }
     files = [f for *_, author, _ in groups for f in author.files]
     columns.update(
