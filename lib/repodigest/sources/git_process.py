@@ -8,8 +8,10 @@ import os
 import re
 import subprocess
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from io import BufferedReader
 from pathlib import Path
 from typing import IO, cast
@@ -44,77 +46,109 @@ def missing_object(message: str) -> bool:
 
 def _failed(path: str | Path, args: tuple[str, ...], stderr: bytes, code: int) -> SourceError:
     message = stderr.decode("utf-8", "replace").strip().splitlines()
-    return SourceError(f"git {args[0] if args else ''} failed in {path}: {message[-1] if message else code}")
+    command = next((a for a, before in zip(args, ("", *args)) if not a.startswith("-") and before != "-c"), "")
+    return SourceError(f"git {command} failed in {path}: {message[-1] if message else code}")
 
 
 def stream_git(path: str | Path, *args: str, chunk_size: int = 1 << 16) -> Iterator[bytes]:
     """Run git in ``path`` and yield its stdout as it comes; a failure becomes SourceError at the end."""
-    with git_outputs(path, [args], chunk_size=chunk_size) as (output,):
-        yield from output
+    with tempfile.TemporaryFile() as errors:  # a file, not a pipe: a chatty stderr can never block git
+        try:
+            proc = subprocess.Popen(["git", "-C", str(path), *args], stdout=subprocess.PIPE, stderr=errors)
+        except FileNotFoundError:
+            raise SourceError("git is not installed or not on PATH") from None
+        stdout = cast(BufferedReader, proc.stdout)  # stdout=PIPE with the default buffering
+        finished = False
+        try:
+            while chunk := stdout.read1(chunk_size):
+                yield chunk
+            finished = True
+        finally:
+            if not finished:  # the reader stopped early
+                proc.kill()
+            stdout.close()
+            code = proc.wait()
+        if code != 0:
+            errors.seek(0)
+            raise _failed(path, args, errors.read(), code)
+
+
+@dataclass
+class _Run:
+    """One git of :func:`git_outputs`: its arguments, the files it writes, its process once started."""
+
+    args: tuple[str, ...]
+    out: Path
+    errors: Path
+    ended: threading.Event = field(default_factory=threading.Event)
+    proc: subprocess.Popen | None = None
+    missing: bool = False  # git could not be started
 
 
 @contextmanager
 def git_outputs(
-    path: str | Path, arglists: Sequence[Sequence[str]], chunk_size: int = 1 << 16
+    path: str | Path, arglists: Sequence[Sequence[str]], at_once: int | None = None, chunk_size: int = 1 << 16
 ) -> Iterator[list[Iterator[bytes]]]:
-    """git run in ``path`` once per argument list, all at once (one core each): the outputs, in order, each
-    yielding its stdout in pieces. The first is read as git writes it (a pipe); the others are written to
-    temporary files while they run, so that no git waits for a reader, and are read once theirs has ended.
-    A failure becomes SourceError when its output is read to the end; leaving the block stops any git still
-    running."""
-    with ExitStack() as files:
-        started: list[tuple[subprocess.Popen, IO[bytes], IO[bytes] | None]] = []
+    """git run in ``path`` once per argument list, ``at_once`` at a time (default: all together), in order, the
+    next starting as one ends: the outputs, in order, each yielding its stdout in pieces as git writes it.
+    Each git writes to a temporary file, so that none waits for a reader while the others are read. A
+    failure becomes SourceError when its output is read to the end; leaving the block stops every git."""
+    with tempfile.TemporaryDirectory(prefix="repodigest-git-") as folder:
+        runs = [
+            _Run(tuple(args), Path(folder) / f"{i}.out", Path(folder) / f"{i}.err") for i, args in enumerate(arglists)
+        ]
+        for run in runs:
+            run.out.touch()
+        pending = iter(runs)
+        lock, stopping = threading.Lock(), threading.Event()
+
+        def runner() -> None:
+            while not stopping.is_set():
+                with lock:
+                    run = next(pending, None)
+                    if run is None:
+                        return
+                    try:
+                        with open(run.out, "wb") as out, open(run.errors, "wb") as errors:
+                            run.proc = subprocess.Popen(["git", "-C", str(path), *run.args], stdout=out, stderr=errors)
+                    except FileNotFoundError:
+                        run.missing = True
+                if run.proc is not None:
+                    run.proc.wait()
+                run.ended.set()
+
+        runners = [threading.Thread(target=runner, daemon=True) for _ in range(min(at_once or len(runs), len(runs)))]
+        for thread in runners:
+            thread.start()
         try:
-            for place, args in enumerate(arglists):
-                # stderr to a file, not a pipe: a chatty stderr can never block git
-                errors = files.enter_context(tempfile.TemporaryFile())
-                written = None if place == 0 else files.enter_context(tempfile.TemporaryFile())
-                proc = subprocess.Popen(
-                    ["git", "-C", str(path), *args],
-                    stdout=subprocess.PIPE if written is None else written,
-                    stderr=errors,
-                )
-                started.append((proc, errors, written))
-        except FileNotFoundError:
-            raise SourceError("git is not installed or not on PATH") from None
-        try:
-            yield [
-                _read_output(path, tuple(args), proc, errors, written, chunk_size)
-                for (proc, errors, written), args in zip(started, arglists)
-            ]
+            yield [_follow(path, run, chunk_size) for run in runs]
         finally:
-            for proc, _, _ in started:
-                if proc.poll() is None:  # the reader stopped early
-                    proc.kill()
-                if proc.stdout is not None:
-                    proc.stdout.close()
-                proc.wait()
+            with lock:  # no git starts after this
+                stopping.set()
+                for run in runs:
+                    if run.proc is not None and run.proc.poll() is None:  # the reader stopped early
+                        run.proc.kill()
+            for thread in runners:
+                thread.join()
 
 
-def _read_output(
-    path: str | Path,
-    args: tuple[str, ...],
-    proc: subprocess.Popen,
-    errors: IO[bytes],
-    written: IO[bytes] | None,
-    chunk_size: int,
-) -> Iterator[bytes]:
-    """The stdout of one git of :func:`git_outputs`, in pieces: from its pipe as it comes, or from its file
-    once it has ended; SourceError with git's message when it failed."""
-    if written is None:
-        stdout = cast(BufferedReader, proc.stdout)  # stdout=PIPE with the default buffering
-        while chunk := stdout.read1(chunk_size):
-            yield chunk
-        code = proc.wait()
-    else:
-        code = proc.wait()
-        if code == 0:
-            written.seek(0)
-            while chunk := written.read(chunk_size):
+def _follow(path: str | Path, run: _Run, chunk_size: int) -> Iterator[bytes]:
+    """The stdout of one git of :func:`git_outputs` in pieces, read from its file while git writes it (waiting
+    a moment when git has not written more yet); SourceError with git's message when it failed."""
+    with open(run.out, "rb") as out:  # a reader of its own, apart from git's writing end
+        while True:
+            ended = run.ended.is_set()  # before reading: all git wrote by then is read below
+            if chunk := out.read(chunk_size):
                 yield chunk
+            elif ended:
+                break
+            else:
+                run.ended.wait(0.005)
+    if run.missing:
+        raise SourceError("git is not installed or not on PATH")
+    code = run.proc.wait() if run.proc is not None else -1
     if code != 0:
-        errors.seek(0)
-        raise _failed(path, args, errors.read(), code)
+        raise _failed(path, run.args, run.errors.read_bytes(), code)
 
 
 GREP_LINES = 500  # matches read from one git grep before it starts again without the words found (-o is slow on many)

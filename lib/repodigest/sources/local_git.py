@@ -32,6 +32,7 @@ from .git_process import (
     repository_root,
     run_git,
     shallow_boundary,
+    stream_git,
 )
 from .gitlog import RawCommit, git_time, listed_args, parse_log, parse_stream, range_args
 from .landing import landed_by
@@ -76,9 +77,12 @@ def to_commit(
 # How many commits of the line between two of the window's are read (and left out) rather than the read split
 # in two: reading a few diffs more costs less than starting another git process.
 READ_THROUGH = 32
-# The fewest commits one git process reads when a stretch is read by several at once: below it, starting one
-# costs more than it saves.
+# The fewest commits one git process reads when a stretch is read in pieces: below it, starting one costs more
+# than it saves.
 PART_MIN = 200
+# Pieces per reader: the pieces' costs differ (diffs grow with the tree), so a reader that ends early takes the
+# next piece while the others still run.
+PIECES_PER_READER = 2
 
 
 def stretches(places: list[int], gap: int) -> list[list[int]]:
@@ -189,16 +193,17 @@ class LocalGitSource(Source, CloneBacked):
     ) -> Iterator[Commit]:
         """The commits ``shown`` (newest first, on the line), read from the newest down to the oldest's first
         parent; what lies between them on the line (``span`` is the whole stretch of the line) is read and
-        left out. A long stretch is read by one ``git log`` per core at once, each from one commit of the
-        line down to the next piece's (:func:`cut_points`): what a merge landed is never reachable from the
-        commits below it on the line, so each piece holds its merges whole."""
+        left out. A long stretch is read in pieces, ``readers`` at once, each by a ``git log`` from one commit
+        of the line down to the next piece's (:func:`cut_points`): what a merge landed is never reachable
+        from the commits below it on the line, so each piece holds its merges whole."""
         oldest_parents = [p for p in shown[-1][1] if self._has(p)]
         tip, exclude = shown[0][0], tuple(oldest_parents[:1])
         wanted = {sha: parents for sha, parents in shown}
         landed = self._landed_sets(
             tip, exclude, [(sha, parents) for sha, parents in shown if len(parents) > 1], on_line
         )
-        cuts = [span[i] for i in cut_points([1 + len(landed.get(sha, ())) for sha in span], self.readers)]
+        weights = [1 + len(landed.get(sha, ())) for sha in span]
+        cuts = [span[i] for i in cut_points(weights, self.readers * PIECES_PER_READER)] if self.readers > 1 else []
         ends = [tip, *cuts]
         parts = [(top, (bottom,)) for top, bottom in zip(ends, cuts)] + [(ends[-1], exclude)]
         waiting = {sha: set(shas) for sha, shas in landed.items()}  # what each merge still waits for
@@ -270,11 +275,15 @@ class LocalGitSource(Source, CloneBacked):
 
     def _read(self, parts: list[tuple[str, tuple[str, ...]]], yielded: set[str]) -> Iterator[RawCommit]:
         """The commits of the range, newest piece first: ``parts`` are its pieces (tip, exclude), each read by
-        a ``git log`` of its own, all at once, and parsed as git writes them; where blobs are missing, the
-        whole range's files from the trees instead (never fetching), skipping what was already yielded."""
+        a ``git log`` of its own, ``readers`` at once, and parsed as git writes them; where blobs are missing,
+        the whole range's files from the trees instead (never fetching), skipping what was already yielded."""
         if not self._partial_clone():
             try:
-                with git_outputs(self.path, [range_args(tip, exclude) for tip, exclude in parts]) as outputs:
+                if len(parts) == 1:
+                    yield from parse_stream(stream_git(self.path, *range_args(*parts[0])))
+                    return
+                arglists = [range_args(tip, exclude) for tip, exclude in parts]
+                with git_outputs(self.path, arglists, at_once=self.readers) as outputs:
                     for output in outputs:
                         yield from parse_stream(output)
                 return
