@@ -8,7 +8,7 @@ from repodigest.errors import SourceError, UserError
 from repodigest.report.notes import gap_notes
 from repodigest.sources.git_process import grep_words, run_git, stream_git
 from repodigest.sources.gitlog import git_time, parse_log, parse_stream, range_args
-from repodigest.sources.local_git import PART_MIN, READ_THROUGH, LocalGitSource, cut_points, stretches
+from repodigest.sources.local_git import PART_MIN, READ_THROUGH, LocalGitSource, deal, stretches
 from repodigest.window import Window, resolve_tz
 
 SH = resolve_tz("Asia/Shanghai")
@@ -264,12 +264,10 @@ def test_stretches_of_the_line_split_where_more_than_the_gap_lies_between():
     assert stretches([5], 0) == [[5]] and stretches([2, 3, 5], 0) == [[2, 3], [5]]
 
 
-def test_cut_points_share_the_weight_and_keep_each_piece_big_enough():
-    assert cut_points([1] * 600, 3) == [200, 400]
-    assert cut_points([1] * 600, 3, least=250) == [300]  # two pieces of 300, not three of 200
-    assert cut_points([1] * 100, 4) == []  # too small to share
-    # a merge that landed much is one piece's weight: the cut falls beside it, never inside
-    assert cut_points([1, 1, 598, 1, 1, 1, 1], 2) == [3]
+def test_commits_are_dealt_to_the_readers_in_blocks_in_turn():
+    items = [f"c{i}" for i in range(11)]
+    assert deal(items, 3, block=2) == [["c0", "c1", "c6", "c7"], ["c2", "c3", "c8", "c9"], ["c4", "c5", "c10"]]
+    assert deal(items, 1) == [items] and deal([], 2) == [[], []]
 
 
 def _merged_history(path, line: int) -> list[dict]:
@@ -309,8 +307,8 @@ def _merged_history(path, line: int) -> list[dict]:
 
 
 def test_a_range_read_in_pieces_at_once_equals_one_read(make_repo):
-    # Enough commits for three pieces (cut_points): each git log reads from one commit of the line down to
-    # the next piece's, and the merges of each piece keep every commit they landed.
+    # Enough commits for three readers: the commits to read are dealt to three git log in blocks, and every
+    # merge keeps the commits it landed, whichever reader read them.
     repo = make_repo()
     line = 3 * PART_MIN + 30
     fast_import_commits(repo.path, _merged_history(repo.path, line))
@@ -321,9 +319,10 @@ def test_a_range_read_in_pieces_at_once_equals_one_read(make_repo):
     merges = [c for c in one if c.is_merge]
     assert len(merges) == line // 4 and all(len(c.merged) == 2 for c in merges)
     assert {a.author_name for c in merges for a in c.merged} == {"Ann"}
-    # a window's part of the line: the pieces are cut within it, and nothing outside it is shown
-    middle = Window(date(2026, 3, 1), 1, resolve_tz("UTC"))
-    assert LocalGitSource(repo.path, readers=3).commits(middle) == LocalGitSource(repo.path, readers=1).commits(middle)
+    # a day in New York holds the first 300 (UTC 05:00 is midnight there): only they are shown
+    first = Window(date(2026, 2, 28), 1, resolve_tz("America/New_York"))
+    part = LocalGitSource(repo.path, readers=3).commits(first)
+    assert len(part) == 300 and part == LocalGitSource(repo.path, readers=1).commits(first) == one[-300:]
 
 
 def _verbatim(repo, message: bytes, date: str) -> str:

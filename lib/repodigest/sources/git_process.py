@@ -10,7 +10,7 @@ import subprocess
 import tempfile
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from io import BufferedReader
 from pathlib import Path
@@ -75,9 +75,11 @@ def stream_git(path: str | Path, *args: str, chunk_size: int = 1 << 16) -> Itera
 
 @dataclass
 class _Run:
-    """One git of :func:`git_outputs`: its arguments, the files it writes, its process once started."""
+    """One git of :func:`git_outputs`: its arguments, its files (standard input, output, errors), its process
+    once started."""
 
     args: tuple[str, ...]
+    given: Path | None
     out: Path
     errors: Path
     ended: threading.Event = field(default_factory=threading.Event)
@@ -87,30 +89,43 @@ class _Run:
 
 @contextmanager
 def git_outputs(
-    path: str | Path, arglists: Sequence[Sequence[str]], at_once: int | None = None, chunk_size: int = 1 << 16
+    path: str | Path,
+    arglists: Sequence[Sequence[str]],
+    inputs: Sequence[bytes] | None = None,
+    at_once: int | None = None,
+    chunk_size: int = 1 << 16,
 ) -> Iterator[list[Iterator[bytes]]]:
-    """git run in ``path`` once per argument list, ``at_once`` at a time (default: all together), in order, the
-    next starting as one ends: the outputs, in order, each yielding its stdout in pieces as git writes it.
-    Each git writes to a temporary file, so that none waits for a reader while the others are read. A
-    failure becomes SourceError when its output is read to the end; leaving the block stops every git."""
+    """git run in ``path`` once per argument list (``inputs``: the bytes each reads on its standard input),
+    ``at_once`` at a time (default: all together), in order, the next starting as one ends: the outputs, in
+    order, each yielding its stdout in pieces as git writes it. Each git writes to a temporary file, so that
+    none waits for a reader while the others are read. A failure becomes SourceError when its output is read
+    to the end; leaving the block stops every git."""
     with tempfile.TemporaryDirectory(prefix="repodigest-git-") as folder:
-        runs = [
-            _Run(tuple(args), Path(folder) / f"{i}.out", Path(folder) / f"{i}.err") for i, args in enumerate(arglists)
-        ]
-        for run in runs:
+        runs = []
+        for i, args in enumerate(arglists):
+            run = _Run(tuple(args), None, Path(folder) / f"{i}.out", Path(folder) / f"{i}.err")
             run.out.touch()
+            if inputs is not None:
+                run.given = Path(folder) / f"{i}.in"
+                run.given.write_bytes(inputs[i])
+            runs.append(run)
         pending = iter(runs)
         lock, stopping = threading.Lock(), threading.Event()
 
         def runner() -> None:
             while not stopping.is_set():
-                with lock:
+                with lock:  # no git starts once the reader has stopped
                     run = next(pending, None)
                     if run is None:
                         return
                     try:
-                        with open(run.out, "wb") as out, open(run.errors, "wb") as errors:
-                            run.proc = subprocess.Popen(["git", "-C", str(path), *run.args], stdout=out, stderr=errors)
+                        with ExitStack() as files:
+                            run.proc = subprocess.Popen(
+                                ["git", "-C", str(path), *run.args],
+                                stdin=files.enter_context(open(run.given, "rb")) if run.given else subprocess.DEVNULL,
+                                stdout=files.enter_context(open(run.out, "wb")),
+                                stderr=files.enter_context(open(run.errors, "wb")),
+                            )
                     except FileNotFoundError:
                         run.missing = True
                 if run.proc is not None:
@@ -123,7 +138,7 @@ def git_outputs(
         try:
             yield [_follow(path, run, chunk_size) for run in runs]
         finally:
-            with lock:  # no git starts after this
+            with lock:
                 stopping.set()
                 for run in runs:
                     if run.proc is not None and run.proc.poll() is None:  # the reader stopped early

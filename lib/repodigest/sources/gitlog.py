@@ -78,8 +78,9 @@ def range_args(tip: str, exclude: tuple[str, ...] = (), numstat: bool = True) ->
 
 
 def listed_args() -> list[str]:
-    """The ``git log`` arguments for the commits named on its standard input, one sha a line."""
-    return [*_LOG, "--no-walk", "--stdin", "--"]
+    """The ``git log`` arguments for the commits named on its standard input, one sha a line, in that order,
+    merges diffed against their first parent."""
+    return [*_LOG, "--no-walk=unsorted", "--stdin", "--"]
 
 
 @dataclass

@@ -18,6 +18,7 @@ import subprocess
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
+from itertools import islice
 from pathlib import Path
 
 from ..errors import SourceError, UserError
@@ -32,7 +33,6 @@ from .git_process import (
     repository_root,
     run_git,
     shallow_boundary,
-    stream_git,
 )
 from .gitlog import RawCommit, git_time, listed_args, parse_log, parse_stream, range_args
 from .landing import landed_by
@@ -77,12 +77,12 @@ def to_commit(
 # How many commits of the line between two of the window's are read (and left out) rather than the read split
 # in two: reading a few diffs more costs less than starting another git process.
 READ_THROUGH = 32
-# The fewest commits one git process reads when a stretch is read in pieces: below it, starting one costs more
-# than it saves.
+# The fewest commits one git process reads when a stretch is read by several: below it, starting one costs
+# more than it saves.
 PART_MIN = 200
-# Pieces per reader: the pieces' costs differ (diffs grow with the tree), so a reader that ends early takes the
-# next piece while the others still run.
-PIECES_PER_READER = 2
+# Commits a reader reads in a row before the next reader's turn: dealt in blocks, every reader gets old and new
+# commits alike (a newer diff costs more: the tree grew), and consecutive commits share their blobs.
+BLOCK = 50
 
 
 def stretches(places: list[int], gap: int) -> list[list[int]]:
@@ -96,21 +96,12 @@ def stretches(places: list[int], gap: int) -> list[list[int]]:
     return runs
 
 
-def cut_points(weights: Sequence[int], parts: int, least: int = PART_MIN) -> list[int]:
-    """Where to cut a stretch of the line (its commits' ``weights``, newest first: each commit and what it
-    landed) into at most ``parts`` pieces of about equal weight, none under ``least``: the places (indexes
-    of ``weights``) that start the second piece, the third, ..."""
-    total = sum(weights)
-    parts = max(1, min(parts, total // max(1, least)))
-    cuts: list[int] = []
-    reached = place = 0
-    for k in range(1, parts):
-        while place < len(weights) and reached < total * k / parts:
-            reached += weights[place]
-            place += 1
-        if 0 < place < len(weights) and (not cuts or place > cuts[-1]):
-            cuts.append(place)
-    return cuts
+def deal(items: Sequence[str], hands: int, block: int = BLOCK) -> list[list[str]]:
+    """``items`` dealt to ``hands`` in turn, ``block`` at a time: hand k gets blocks k, k + hands, ..."""
+    dealt: list[list[str]] = [[] for _ in range(hands)]
+    for turn, start in enumerate(range(0, len(items), block)):
+        dealt[turn % hands].extend(items[start : start + block])
+    return dealt
 
 
 def usable_cores() -> int:
@@ -181,31 +172,17 @@ class LocalGitSource(Source, CloneBacked):
         boundary = shallow_boundary(self.path)
         for run in stretches(places, READ_THROUGH):
             shown = [(line[i][0], line[i][2]) for i in run]  # (sha, parents)
-            span = [sha for sha, _, _ in line[run[0] : run[-1] + 1]]
-            yield from self._iter_stretch(shown, span, on_line, boundary)
+            yield from self._iter_stretch(shown, on_line, boundary)
 
     def _iter_stretch(
-        self,
-        shown: list[tuple[str, tuple[str, ...]]],
-        span: list[str],
-        on_line: set[str],
-        boundary: frozenset[str],
+        self, shown: list[tuple[str, tuple[str, ...]]], on_line: set[str], boundary: frozenset[str]
     ) -> Iterator[Commit]:
-        """The commits ``shown`` (newest first, on the line), read from the newest down to the oldest's first
-        parent; what lies between them on the line (``span`` is the whole stretch of the line) is read and
-        left out. A long stretch is read in pieces, ``readers`` at once, each by a ``git log`` from one commit
-        of the line down to the next piece's (:func:`cut_points`): what a merge landed is never reachable
-        from the commits below it on the line, so each piece holds its merges whole."""
+        """The commits ``shown`` (newest first, on the line), each merge with the commits it landed, read by
+        ``git log`` from the list of those commits (:meth:`_read`)."""
         oldest_parents = [p for p in shown[-1][1] if self._has(p)]
         tip, exclude = shown[0][0], tuple(oldest_parents[:1])
         wanted = {sha: parents for sha, parents in shown}
-        landed = self._landed_sets(
-            tip, exclude, [(sha, parents) for sha, parents in shown if len(parents) > 1], on_line
-        )
-        weights = [1 + len(landed.get(sha, ())) for sha in span]
-        cuts = [span[i] for i in cut_points(weights, self.readers * PIECES_PER_READER)] if self.readers > 1 else []
-        ends = [tip, *cuts]
-        parts = [(top, (bottom,)) for top, bottom in zip(ends, cuts)] + [(ends[-1], exclude)]
+        landed = self._landed(tip, exclude, [(sha, parents) for sha, parents in shown if len(parents) > 1], on_line)
         waiting = {sha: set(shas) for sha, shas in landed.items()}  # what each merge still waits for
         awaited_by = {side_sha: merge for merge, shas in landed.items() for side_sha in shas}
         merges: dict[str, RawCommit] = {}
@@ -214,7 +191,7 @@ class LocalGitSource(Source, CloneBacked):
 
         def whole(raw: RawCommit) -> Commit:
             commits = sorted(
-                (side[sha] for sha in landed[raw.sha] if sha in side),  # sha: one order on ties
+                (side.pop(sha) for sha in landed[raw.sha] if sha in side),  # sha: one order on ties
                 key=lambda r: (r.committer_date, r.sha),
                 reverse=True,
             )
@@ -227,7 +204,8 @@ class LocalGitSource(Source, CloneBacked):
                 incomplete="parent" if beyond else raw.incomplete,
             )
 
-        for raw in self._read(parts, yielded):
+        listed = [commit for sha, _ in shown for commit in (sha, *landed.get(sha, ()))]
+        for raw in self._read(listed, tip, exclude, yielded):
             if raw.sha in boundary:  # diffed against nothing: its changes are not known here
                 raw.files, raw.incomplete = [], "parent"
             if raw.sha in wanted and len(raw.parents) > 1:
@@ -235,10 +213,9 @@ class LocalGitSource(Source, CloneBacked):
             elif raw.sha in wanted:
                 yielded.add(raw.sha)
                 yield to_commit(raw, self.name, self.base_url, incomplete=raw.incomplete)
-            elif raw.sha not in on_line:
+            elif raw.sha in awaited_by:
                 side[raw.sha] = raw
-                if raw.sha in awaited_by:
-                    waiting.get(awaited_by[raw.sha], set()).discard(raw.sha)
+                waiting.get(awaited_by[raw.sha], set()).discard(raw.sha)
             for sha in [m for m in merges if not waiting.get(m)]:  # read whole: out it goes, while git runs on
                 yielded.add(sha)
                 waiting.pop(sha, None)
@@ -246,9 +223,9 @@ class LocalGitSource(Source, CloneBacked):
         for raw in merges.values():  # what a damaged clone could not give
             yield whole(raw)
 
-    def _landed_sets(
+    def _landed(
         self, tip: str, exclude: tuple[str, ...], merges: list[tuple[str, tuple[str, ...]]], on_line: set[str]
-    ) -> dict[str, set[str]]:
+    ) -> dict[str, list[str]]:
         """Each merge's landed commits (:func:`~repodigest.sources.landing.landed_by`), from the range's
         graph: one ``git rev-list``, no diffs."""
         if not merges:
@@ -259,7 +236,7 @@ class LocalGitSource(Source, CloneBacked):
             for sha, *parents in (row.split() for row in out.decode().splitlines() if row)
             if sha not in on_line
         }
-        return {sha: set(found) for sha, found in landed_by(merges[::-1], side).items()}  # oldest merge first
+        return landed_by(merges[::-1], side)  # oldest merge first
 
     def _first_parent_line(self) -> list[tuple[str, float, tuple[str, ...]]]:
         """(sha, committer time, parents) of the branch's whole first-parent line, newest first: one
@@ -273,24 +250,28 @@ class LocalGitSource(Source, CloneBacked):
             line.append((sha, float(stamp), tuple(parents)))
         return line
 
-    def _read(self, parts: list[tuple[str, tuple[str, ...]]], yielded: set[str]) -> Iterator[RawCommit]:
-        """The commits of the range, newest piece first: ``parts`` are its pieces (tip, exclude), each read by
-        a ``git log`` of its own, ``readers`` at once, and parsed as git writes them; where blobs are missing,
-        the whole range's files from the trees instead (never fetching), skipping what was already yielded."""
+    def _read(self, listed: list[str], tip: str, exclude: tuple[str, ...], yielded: set[str]) -> Iterator[RawCommit]:
+        """The ``listed`` commits, parsed as git writes them: a long list dealt in blocks to ``readers`` ``git
+        log --no-walk`` at once, read block by block in turn (:func:`deal`), so that parsing keeps pace with
+        every reader. Where blobs are missing, the range ``tip`` .. ``exclude`` from its trees instead (never
+        fetching), skipping what was already yielded."""
         if not self._partial_clone():
+            hands = deal(listed, max(1, min(self.readers, len(listed) // PART_MIN)))
             try:
-                if len(parts) == 1:
-                    yield from parse_stream(stream_git(self.path, *range_args(*parts[0])))
-                    return
-                arglists = [range_args(tip, exclude) for tip, exclude in parts]
-                with git_outputs(self.path, arglists, at_once=self.readers) as outputs:
-                    for output in outputs:
-                        yield from parse_stream(output)
+                with git_outputs(
+                    self.path, [listed_args()] * len(hands), inputs=["\n".join(hand).encode() for hand in hands]
+                ) as outputs:
+                    parsers = [parse_stream(output) for output in outputs]
+                    while parsers:
+                        for parser in list(parsers):
+                            block = list(islice(parser, BLOCK))
+                            yield from block
+                            if len(block) < BLOCK:
+                                parsers.remove(parser)
                 return
             except SourceError as exc:
                 if not missing_object(str(exc)):
                     raise
-        tip, exclude = parts[0][0], parts[-1][1]
         yield from (raw for raw in self._read_without_blobs(tip, exclude) if raw.sha not in yielded)
 
     def _read_without_blobs(self, tip: str, exclude: tuple[str, ...]) -> Iterator[RawCommit]:
