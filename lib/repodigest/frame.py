@@ -407,7 +407,7 @@ def to_frame(
     for name, (dtype, _) in COLUMNS.items():  # the model's, the outcomes' and the later stages' columns
         if name not in columns:
             columns[name] = _empty(dtype, n)
-    return _typed(pd.DataFrame(columns, columns=list(COLUMNS)))
+    return _built(columns)
 
 
 def with_analyses(frame: pd.DataFrame, results: Mapping) -> pd.DataFrame:
@@ -548,7 +548,24 @@ def file_frame_of(
         churn=[f.churn for f in files],
         binary=[f.binary for f in files],
     )
-    return _typed(pd.DataFrame(columns, columns=list(FILE_COLUMNS)), FILE_COLUMNS)
+    return _built(columns, FILE_COLUMNS)
+
+
+def _built(columns: Mapping[str, object], schema: dict[str, tuple[str, str]] = COLUMNS) -> pd.DataFrame:
+    """A frame of ``schema``'s columns from their values (lists, or arrays already of the column's dtype), each
+    typed as :func:`_typed` types it, before the frame is made (one frame, no column replaced after)."""
+    typed = {}
+    for name, (dtype, _) in schema.items():
+        values = columns[name]
+        if dtype.startswith("datetime64"):
+            typed[name] = pd.Series(pd.to_datetime(values, utc=True)).astype(dtype)
+        elif dtype == "float64":
+            typed[name] = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").astype("float64")
+        elif dtype == "object":
+            typed[name] = pd.Series(values, dtype=object)
+        else:
+            typed[name] = pd.Series(values).astype(dtype) if isinstance(values, list) else pd.Series(values)
+    return pd.DataFrame(typed, columns=list(schema))
 
 
 def _typed(frame: pd.DataFrame, schema: dict[str, tuple[str, str]] = COLUMNS) -> pd.DataFrame:
