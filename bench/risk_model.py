@@ -1,33 +1,36 @@
-"""Did the levels hold, and does a model learned from the repository's own history rank risk better?
+"""Do the levels predict? A month-by-month backtest of the rules, the learned model and lines changed alone
+on real clones.
 
-    python bench/risk_model.py [--no-replay] [--ruff-months N]
+    python bench/risk_model.py [--months 6] [--rounds 1000] [--only NAME] [--variants]
 
 Needs ``../shared/data`` (skipped with a message without it) and scikit-learn (``repodigest[risk]``).
-Measured in this one run:
+For each clone (``pytest-since-2021``, ``pydantic-since-2022``: real shallow bare clones, unpacked to a
+temporary folder), measured in this one run:
 
-1. pytest (``pytest-since-2021.git.tar.gz``, a real shallow bare clone, unpacked to a temporary folder):
-   its whole first-parent history loaded (``repodigest.explore.load_range``, UTC) and labelled
-   (``label_outcomes``, 90-day horizon) cold and warm;
-2. the track record per level (``analytics.track_record``): all closed history, and the daily report's
-   line (the last 90 days whose outcome is known); the ROC AUC of the rules' score and of lines changed;
-3. the learned model (``fit_risk_model``) as the daily report would fit it the day after the tip: its
-   held-out months, the AUCs of model, rules and lines on them, the learned levels' track record
-   there, calibration; then, on a longer evaluation (36 held-out months, for enough commits that went
-   wrong), what helps: feature sets, regularisation, months of training, with a paired bootstrap
-   interval of the model's AUC minus the rules';
-4. the ruff history replayed from ``ruff-2023-08-to-2026-07.jsonl.gz`` (``bench/corpus.py``: real
-   paths, titles, authors, dates and line counts, synthetic line contents, so a fix's deleted lines
-   are the oldest lines of its files and SZZ's blame only approximates the real one), its last
-   ``--ruff-months`` (12) months: the same track record and model evaluation.
+1. its whole first-parent history loaded (``repodigest.explore.load_range``, UTC) and labelled
+   (``label_outcomes``, as of the clone's newest commit: later fixed or reverted within 90 days);
+2. each of the last ``--months`` (6) closed months (the month's end plus 90 days is before the newest
+   commit, so every outcome of its commits is known): the ROC AUC of the rules' score, of the learned
+   model's risk and of lines changed alone over the month's commits, each with a bootstrap 95%
+   interval (``--rounds`` resamples of those commits); the model is fitted as on the month's first day
+   (``fit_risk_model``: only what was known then); the share that went wrong per level, of the rules'
+   levels and of the learned levels; the commits that touch no source file, how many of them are 🔴,
+   and how many are 🔴 by size alone (🔴, and below ``HIGH_AT`` without their size points);
+3. the mean of each AUC over the months (a month where nothing went wrong has none), the AUCs of the
+   months pooled, the CPU seconds of one fit (median over the months) and of the daily report's fit
+   with its evaluation as on the day after the newest commit.
+
+``--variants``: the learned model's mean AUC for each feature set of ``FEATURE_SETS``.
+The script reads only what every version of the library has: run it on another checkout's code with
+``PYTHONPATH=<checkout>/lib`` (the before/after table of docs/analytics.md: main's code before the change).
 """
 
 from __future__ import annotations
 
-import gzip
-import json
 import os
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from datetime import timedelta
@@ -36,162 +39,175 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-TARBALL = DATA / "pytest-since-2021.git.tar.gz"
-RUFF = DATA / "ruff-2023-08-to-2026-07.jsonl.gz"
-HORIZON = 90
+# ../shared/data from the checkout (a worktree may sit one folder deeper)
+DATA = next(
+    (p / "shared" / "data" for p in Path(__file__).resolve().parents[1:4] if (p / "shared" / "data").is_dir()),
+    Path(__file__).resolve().parents[2] / "shared" / "data",
+)
+CLONES = {"pytest": "pytest-since-2021.git.tar.gz", "pydantic": "pydantic-since-2022.git.tar.gz"}
+DAYS = 90
 MARK = {"high": "🔴", "medium": "🟡", "low": "🟢"}
 
 
-def timed(fn):
-    start = time.perf_counter()
-    result = fn()
-    return result, time.perf_counter() - start
+def unpack(tarball: Path, into: Path) -> Path:
+    with tarfile.open(tarball) as archive:
+        archive.extractall(into, filter="data")
+    return next(p for p in into.rglob("*") if p.is_dir() and (p / "HEAD").is_file())
 
 
-def labelled_frame(path: Path, first: str, last: str, cache_dir: Path):
-    """The commit frame of ``first .. last`` with the outcome columns, and the seconds each step took."""
+def labelled_frame(clone: Path, cache_dir: Path) -> pd.DataFrame:
+    """The clone's whole first-parent history, scored and labelled as of its newest commit."""
     from repodigest.cache import Cache
     from repodigest.evidence import label_outcomes, outcome_table
     from repodigest.explore import load_range
+    from repodigest.frame import with_outcomes
 
-    digest, load_s = timed(lambda: load_range(first, last, repos=[str(path)], tz="UTC", progress=False))
-    shas = digest.frame["sha"].tolist()
-    cache = Cache(cache_dir)
-    outcomes, cold_s = timed(lambda: label_outcomes(path, shas, horizon_days=HORIZON, cache=cache, progress=False))
-    _, warm_s = timed(lambda: label_outcomes(path, shas, horizon_days=HORIZON, cache=cache, progress=False))
-    # The window's own revert relation is replaced by the outcome's (the lead reconciles the two).
-    frame = digest.frame.drop(columns=["reverted_by"]).join(outcome_table(outcomes), on="sha")
-    s = outcomes.stats
+    dates = subprocess.run(
+        ["git", "-C", str(clone), "log", "--first-parent", "--format=%cs", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    start = time.perf_counter()
+    digest = load_range(dates[-1], dates[0], repos=[str(clone)], tz="UTC", progress=False)
+    loaded = time.perf_counter() - start
+    outcomes = label_outcomes(clone, digest.frame["sha"].tolist(), cache=Cache(cache_dir), progress=False)
+    labelled = time.perf_counter() - start - loaded
     print(
-        f"   {len(frame)} commits loaded in {load_s:.1f} s; labelled {s.labelled} ({s.fix_commits} fix commits, "
-        f"{s.blamed_files} files blamed) cold {cold_s:.1f} s, warm {warm_s:.2f} s"
+        f"   {dates[-1]} .. {dates[0]}: {len(digest.frame)} commits loaded in {loaded:.0f} s, labelled in "
+        f"{labelled:.0f} s"
     )
-    return frame
+    return with_outcomes(digest.frame, outcome_table(outcomes))
 
 
-def show_track_record(frame: pd.DataFrame, title: str, last_days: float | None = None, by: str = "level") -> None:
-    from repodigest import analytics
+def no_source(frame: pd.DataFrame) -> pd.Series:
+    """The commits that touch no source file (scoring.paths.is_source, the labelling's rule)."""
+    from repodigest.scoring.paths import is_source
 
-    table = analytics.track_record(frame, by=by, last_days=last_days)
-    cells = [
-        f"{MARK[r[by]]} {r['share']:.1%} [{r['ci_low']:.1%}, {r['ci_high']:.1%}] ({r['went_wrong']}/{r['commits']})"
-        for _, r in table.iterrows()
-    ]
-    print(f"   {title}: {'; '.join(cells)}; open {int(table['open'].sum())}")
+    return frame["file_changes"].map(lambda files: not any(is_source(f["path"]) for f in files))
 
 
-def aucs(frame: pd.DataFrame) -> str:
-    from repodigest import analytics
+def size_points(frame: pd.DataFrame) -> pd.Series:
+    return frame["reasons"].map(lambda reasons: sum(r["points"] for r in reasons if r["code"] == "size"))
 
-    lines = frame.assign(lines=frame["lines_added"] + frame["lines_deleted"])
-    return (
-        f"ROC AUC: score {analytics.discrimination(frame):.3f}, lines changed "
-        f"{analytics.discrimination(lines, 'lines'):.3f}"
+
+def bootstrap(y: np.ndarray, score: np.ndarray, rounds: int, rng: np.random.Generator) -> tuple[float, float]:
+    """95% percentile interval of the ROC AUC over ``rounds`` resamples of the commits (with replacement;
+    resamples with one class only are left out); NaN without both classes."""
+    from scipy.stats import rankdata
+
+    if y.all() or not y.any():
+        return float("nan"), float("nan")
+    pick = rng.integers(0, len(y), (rounds, len(y)))
+    ys, ranks = y[pick], rankdata(score[pick], axis=1)
+    positives = ys.sum(axis=1)
+    negatives = len(y) - positives
+    ok = (positives > 0) & (negatives > 0)
+    auc = ((ranks * ys).sum(axis=1)[ok] - positives[ok] * (positives[ok] + 1) / 2) / (positives[ok] * negatives[ok])
+    low, high = np.quantile(auc, [0.025, 0.975])
+    return float(low), float(high)
+
+
+def shares(levels: pd.Series, wrong: pd.Series) -> str:
+    cells = []
+    for level in ("high", "medium", "low"):
+        mine = levels == level
+        n, k = int(mine.sum()), int(wrong[mine].sum())
+        cells.append(f"{MARK[level]} {k}/{n}" + (f" {k / n:.0%}" if n else ""))
+    return " ".join(cells)
+
+
+def closed_months(frame: pd.DataFrame, count: int) -> list[pd.Period]:
+    at = pd.to_datetime(frame["committed_at"], utc=True)
+    newest = at.max()
+    months = at.dt.tz_localize(None).dt.to_period("M").unique()
+    closed = [m for m in months if pd.Timestamp(m.end_time, tz="UTC") + timedelta(days=DAYS) < newest]
+    return sorted(closed)[-count:]
+
+
+def backtest(frame: pd.DataFrame, months: int, rounds: int, variants: bool) -> None:
+    from repodigest.evidence import change_metrics, fit_risk_model, outcome_known, roc_auc, went_wrong
+    from repodigest.scoring.heuristic import HIGH_AT
+
+    rng = np.random.default_rng(0)
+    metrics = change_metrics(frame)
+    month_of = pd.to_datetime(frame["committed_at"], utc=True).dt.tz_localize(None).dt.to_period("M")
+    wrong, known = went_wrong(frame, DAYS), outcome_known(frame, DAYS)
+    lines = (frame["lines_added"] + frame["lines_deleted"]).astype(float)
+    sourceless, size = no_source(frame), size_points(frame)
+    rows, pooled, fits = [], [], []
+    header = (
+        f"   {'month':7s} {'commits':>7s} {'wrong':>5s}  {'rules AUC':20s} {'model AUC':20s} {'lines AUC':20s}  "
+        "went wrong by the rules' levels | by the learned levels | no source: commits, 🔴, 🔴 by size alone"
     )
-
-
-def paired_bootstrap(held: pd.DataFrame, rounds: int = 1000, seed: int = 0) -> tuple[float, float]:
-    """95% interval of AUC(risk) - AUC(score) over the held-out commits, resampled with replacement."""
-    from repodigest.evidence import roc_auc
-
-    rng = np.random.default_rng(seed)
-    y, risk, score = (held[c].to_numpy() for c in ("went_wrong", "risk", "score"))
-    y = y.astype(bool)
-    diffs = []
-    for _ in range(rounds):
-        pick = rng.integers(0, len(y), len(y))
-        if 0 < y[pick].sum() < len(pick):
-            diffs.append(roc_auc(y[pick], risk[pick]) - roc_auc(y[pick], score[pick]))
-    return float(np.quantile(diffs, 0.025)), float(np.quantile(diffs, 0.975))
-
-
-def model_report(frame: pd.DataFrame, cutoff: str, variants: bool) -> None:
-    from repodigest import analytics
-    from repodigest.evidence import change_metrics, fit_risk_model
-
-    metrics, metrics_s = timed(lambda: change_metrics(frame))
-    model, fit_s = timed(lambda: fit_risk_model(frame, cutoff, metrics=metrics))
-    e = model.evaluation
-    print(
-        f"   Kamei's metrics of {len(frame)} commits {metrics_s:.2f} s; fit and evaluation {fit_s:.2f} s "
-        f"(trained on {e['train']} commits, {e['train_went_wrong']} went wrong)"
-    )
-    print(
-        f"   held out {', '.join(m['month'] for m in e['months'])}: {e['test']} commits, {e['test_went_wrong']} "
-        f"went wrong; ROC AUC model {e['model_auc']:.3f}, rules {e['rules_auc']:.3f}, lines {e['lines_auc']:.3f}; "
-        f"beats the rules: {e['beats_rules']}"
-    )
-    for m in e["months"]:
+    print(header)
+    for month in closed_months(frame, months):
+        inside = (month_of == month) & known
+        start = pd.Timestamp(month.start_time, tz="UTC")
+        cpu = time.process_time()
+        model = fit_risk_model(frame, start, metrics=metrics, test_months=0, max_test_months=0)
+        fits.append(time.process_time() - cpu)
+        risk = model.predict(frame, metrics)
+        learned = model.levels(frame, metrics, risk=risk)
+        y = wrong[inside].to_numpy(dtype=bool)
+        scores = {"rules": frame["score"][inside], "model": risk[inside], "lines": lines[inside]}
+        row = {"month": str(month), "commits": int(inside.sum()), "wrong": int(y.sum())}
+        cells = []
+        for name, values in scores.items():
+            auc = roc_auc(y, values)
+            low, high = bootstrap(y, values.to_numpy(dtype=float), rounds, rng)
+            row[name] = auc
+            cells.append(f"{auc:.2f} [{low:.2f}, {high:.2f}]" if auc == auc else "–")
+        mine = sourceless & inside
+        red = mine & (frame["rules_level"] == "high")
+        by_size = red & (frame["score"] - size < HIGH_AT)
         print(
-            f"     {m['month']}: {m['commits']} commits, {m['went_wrong']} went wrong, trained on {m['train']}; "
-            f"AUC model {m['model_auc']:.2f}, rules {m['rules_auc']:.2f}"
+            f"   {row['month']:7s} {row['commits']:7d} {row['wrong']:5d}  {cells[0]:20s} {cells[1]:20s} {cells[2]:20s}  "
+            f"{shares(frame['rules_level'][inside], wrong[inside])} | {shares(learned[inside], wrong[inside])} | "
+            f"{int(mine.sum())}, {int(red.sum())}, {int(by_size.sum())}"
         )
-    held = e["held_out"]
-    show_track_record(held, "held out, rules' levels", by="rules_level")
-    show_track_record(held, "held out, learned levels", by="model_level")
-    table = analytics.calibration(held, bins=5)
+        rows.append(row)
+        pooled.append(pd.DataFrame({"y": y, **{k: v.to_numpy(dtype=float) for k, v in scores.items()}}))
+    table = pd.DataFrame(rows)
+    both = pd.concat(pooled)
+    means = {name: table[name].mean() for name in ("rules", "model", "lines")}
+    counted = int(table["rules"].notna().sum())
     print(
-        "   calibration (held out): "
-        + "; ".join(f"predicted {r.predicted:.1%} observed {r.observed:.1%} ({r.commits})" for r in table.itertuples())
+        f"   mean over the {counted} months with a commit that went wrong: rules {means['rules']:.3f}, "
+        f"model {means['model']:.3f}, lines {means['lines']:.3f}; the months pooled ({len(both)} commits, "
+        f"{int(both['y'].sum())} went wrong): rules {roc_auc(both['y'], both['rules']):.3f}, "
+        f"model {roc_auc(both['y'], both['model']):.3f}, lines {roc_auc(both['y'], both['lines']):.3f}"
     )
-    print("   largest coefficients: " + ", ".join(f"{k} {v:+.2f}" for k, v in model.coefficients().head(6).items()))
+    tip = (pd.to_datetime(frame["committed_at"], utc=True).max() + timedelta(days=1)).date().isoformat()
+    cpu = time.process_time()
+    model = fit_risk_model(frame, tip, metrics=metrics)
+    daily = time.process_time() - cpu
+    print(
+        f"   one fit: {np.median(fits):.2f} CPU s (median over the months); the daily report's fit as on {tip} "
+        f"with its evaluation ({len(model.evaluation['months'])} months): {daily:.2f} CPU s; "
+        f"beats the rules there: {model.beats_rules}"
+    )
     if not variants:
         return
-    print("   what helps (36 held-out months, each predicted by a model trained before it):")
-    grid = [(f, c, None) for f in ("kamei", "rules", "all") for c in (0.01, 0.1, 1.0)] + [
-        ("all", 0.1, 12),
-        ("all", 0.1, 24),
-    ]
-    for features, C, months in grid:
-        fitted = fit_risk_model(
-            frame,
-            cutoff,
-            features=features,
-            C=C,
-            train_months=months,
-            metrics=metrics,
-            test_months=36,
-            max_test_months=36,
-        )
-        v = fitted.evaluation
-        line = (
-            f"     features {features:5s} C={C:<4} training {months or 'all':>3} months: model {v['model_auc']:.3f}, "
-            f"rules {v['rules_auc']:.3f}, lines {v['lines_auc']:.3f} ({v['test']} commits, "
-            f"{v['test_went_wrong']} went wrong)"
-        )
-        if (features, C, months) == ("all", 0.1, None):
-            low, high = paired_bootstrap(v["held_out"])
-            line += f"; model - rules 95% interval [{low:+.3f}, {high:+.3f}]"
-        print(line)
+    from repodigest.evidence.risk_model import FEATURE_SETS
+
+    for features in FEATURE_SETS:
+        aucs = []
+        for month in closed_months(frame, months):
+            inside = (month_of == month) & known
+            fitted = fit_risk_model(
+                frame,
+                pd.Timestamp(month.start_time, tz="UTC"),
+                metrics=metrics,
+                features=features,
+                test_months=0,
+                max_test_months=0,
+            )
+            aucs.append(roc_auc(wrong[inside], fitted.predict(frame, metrics)[inside]))
+        print(f"   features {features:12s}: mean AUC {np.nanmean(aucs):.3f} ({', '.join(f'{a:.2f}' for a in aucs)})")
 
 
-def unpack(into: Path) -> Path:
-    import tarfile
-
-    with tarfile.open(TARBALL) as archive:
-        archive.extractall(into, filter="data")
-    return next(p for p in into.iterdir() if (p / "HEAD").is_file())
-
-
-def replay_ruff(into: Path, months: int) -> tuple[Path, str, str, str]:
-    """The last ``months`` months of the ruff data replayed as a git repository."""
-    from corpus import from_jsonl
-
-    with gzip.open(RUFF, "rt", encoding="utf-8") as lines:
-        commits = [json.loads(line) for line in lines if line.strip()]
-    last = max(c["commit"]["committer"]["date"] for c in commits)[:10]
-    first = (pd.Period(last[:7], "M") - (months - 1)).start_time.date().isoformat()
-    kept = [c for c in commits if c["commit"]["committer"]["date"][:10] >= first]
-    source = into / "ruff-slice.jsonl"
-    source.write_text("".join(json.dumps(c) + "\n" for c in kept))
-    built, build_s = timed(lambda: from_jsonl(source, into / "ruff-replay"))
-    return built, first, last, f"{len(kept)} commits replayed in {build_s:.0f} s"
-
-
-def main(replay: bool = True, ruff_months: int = 12) -> None:
+def main(months: int = 6, rounds: int = 1000, only: str | None = None, variants: bool = False) -> None:
     if not DATA.is_dir():
         print(f"skipped: {DATA} is not there (the shared data sets)")
         return
@@ -200,36 +216,30 @@ def main(replay: bool = True, ruff_months: int = 12) -> None:
     except ImportError:
         print("skipped: the learned model needs scikit-learn: pip install 'repodigest[risk]'")
         return
-    with tempfile.TemporaryDirectory(prefix="risk-bench-") as tmp:
-        tmp = Path(tmp)
-        os.environ["REPODIGEST_CACHE_DIR"] = str(tmp / "load-cache")
-        clone = unpack(tmp)
-        dates = subprocess.run(
-            ["git", "-C", str(clone), "log", "--first-parent", "--format=%cs", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.split()
-        print(f"1. pytest, first-parent line {dates[-1]} .. {dates[0]}, {os.cpu_count()} cores, horizon {HORIZON} days")
-        frame = labelled_frame(clone, dates[-1], dates[0], tmp / "szz")
-        print("\n2. did the levels hold? (rules' levels; known outcomes only)")
-        show_track_record(frame, "all closed history")
-        show_track_record(frame, "the report's line (last 90 days whose outcome is known)", last_days=90)
-        print(f"   {aucs(frame)}")
-        cutoff = (pd.Timestamp(dates[0]) + timedelta(days=1)).date().isoformat()
-        print(f"\n3. the learned model, fitted as on {cutoff} (outcomes known before it):")
-        model_report(frame, cutoff, variants=True)
-        if not replay:
-            return
-        built, first, last, what = replay_ruff(tmp, ruff_months)
-        print(f"\n4. ruff replay {first} .. {last} ({what}; synthetic contents: SZZ approximate)")
-        ruff = labelled_frame(built, first, last, tmp / "szz-ruff")
-        show_track_record(ruff, "all closed history")
-        print(f"   {aucs(ruff)}")
-        model_report(ruff, (pd.Timestamp(last) + timedelta(days=1)).date().isoformat(), variants=False)
+    import repodigest
+
+    print(f"library: {Path(repodigest.__file__).parent}; {os.cpu_count()} cores; last {months} closed months")
+    with tempfile.TemporaryDirectory(prefix="risk-bench-", dir="/tmp") as tmp:
+        folder = Path(tmp)
+        os.environ["REPODIGEST_CACHE_DIR"] = str(folder / "load-cache")
+        for name, tarball in CLONES.items():
+            if only and name != only:
+                continue
+            print(f"\n{name}")
+            clone = unpack(DATA / tarball, folder / name)
+            frame = labelled_frame(clone, folder / f"szz-{name}")
+            backtest(frame, months, rounds, variants)
 
 
 if __name__ == "__main__":
     args = sys.argv[1:]
-    months = int(args[args.index("--ruff-months") + 1]) if "--ruff-months" in args else 12
-    main(replay="--no-replay" not in args, ruff_months=months)
+
+    def option(flag: str, default):
+        return type(default)(args[args.index(flag) + 1]) if flag in args else default
+
+    main(
+        months=option("--months", 6),
+        rounds=option("--rounds", 1000),
+        only=args[args.index("--only") + 1] if "--only" in args else None,
+        variants="--variants" in args,
+    )

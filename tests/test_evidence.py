@@ -3,9 +3,12 @@ line, and the learned risk model's place, on repositories built here."""
 
 from __future__ import annotations
 
+import re
+
+import pandas as pd
 import pytest
 
-from repodigest import build_digest
+from repodigest import analytics, build_digest
 from repodigest.errors import UserError
 from repodigest.explore import load_range
 from repodigest.i18n import strings
@@ -57,6 +60,23 @@ def test_outcomes_fill_the_frame_when_asked(history):
     assert plain["later_fixed"].isna().all() and plain["outcome"].isna().all()  # not asked: not labelled
 
 
+def test_the_workbench_says_which_judgement_the_levels_come_from_and_how_it_ranked(history):
+    frame = load_range(
+        "2026-01-01", "2026-05-10", repos=[str(history.path)], tz=TZ, outcomes=True, progress=False
+    ).frame
+    table = analytics.ranking(frame).set_index("judgement")
+    assert list(table.index) == ["rules"]  # no learned risk in this frame: the levels are the rules'
+    rules = table.loc["rules"]
+    # As of the newest commit (May 10) only January is closed: its four commits, the tokenizer fixed.
+    assert (rules["months"], rules["commits"], rules["went_wrong"], rules["levels"]) == ("2026-01", 4, 1, 1.0)
+    january = frame[frame["committed_at"] < "2026-02-01"]
+    assert rules["roc_auc"] == analytics.discrimination(january)
+    later = analytics.ranking(frame, as_of=pd.Timestamp("2026-06-01", tz="UTC")).iloc[0]
+    assert (later["months"], later["commits"]) == ("2026-01 – 2026-02", 5)  # February closed by June
+    unlabelled = load_range("2026-01-01", "2026-05-10", repos=[str(history.path)], tz=TZ, progress=False).frame
+    assert analytics.ranking(unlabelled)[["months", "commits"]].values.tolist() == [["", 0]]
+
+
 def test_the_report_says_how_past_levels_held(history):
     digest = build_digest(date="2026-05-10", repos=[str(history.path)], lang="en", tz=TZ, progress=False)
     record = digest.track_records["proj"]
@@ -74,6 +94,16 @@ def test_the_report_says_how_past_levels_held(history):
     assert "found with SZZ" in line
     held = "🔴 > 🟡 > 🟢 held" in line or "did not hold" in line or "cannot be judged" in line
     assert held
+    # Which judgement the levels come from, and how it ranked on the last closed month (January: the
+    # four commits, the tokenizer later fixed).
+    assert re.search(
+        r"The levels come from the rules: over the last closed months \(2026-01; 4 commits, 1 later fixed or "
+        r"reverted\) they ranked the commits that went wrong with ROC AUC (0|1)\.\d\d ",
+        line,
+    )
+    assert record["judged"]["rules_auc"] == analytics.discrimination(
+        load_range("2026-01-01", "2026-01-31", repos=[str(history.path)], tz="UTC", outcomes=True, progress=False).frame
+    )
 
 
 def test_the_track_record_line_reads_its_figures_in_both_languages():
@@ -105,12 +135,30 @@ def test_the_track_record_line_reads_its_figures_in_both_languages():
     assert young.startswith("No commit has a known outcome yet") and "还没有结果已知的提交" in track_record_line(
         record(), zh
     )
-    learned = {**record(high=(12, 2), low=(33, 1)), "model_auc": 0.71, "rules_auc": 0.62, "learned": True}
-    assert "Levels from the model learned from this repository's history (ROC AUC 0.71" in track_record_line(
-        learned, en
+    judged = {"months": "2025-10 – 2025-12", "commits": 120, "went_wrong": 11, "rules_auc": 0.62}
+    by_rules = track_record_line({**record(low=(33, 1)), "judged": {**judged, "learned": False}}, en)
+    assert (
+        "The levels come from the rules: over the last closed months (2025-10 – 2025-12; 120 commits, 11 later "
+        "fixed or reverted) they ranked the commits that went wrong with ROC AUC 0.62 (0.5 is chance"
+    ) in by_rules and "model" not in by_rules
+    assert "等级来自规则：在最近已结束的月份（2025-10 – 2025-12；120 个提交，11 个后来被修复或回滚）上" in (
+        track_record_line({**record(low=(33, 1)), "judged": {**judged, "learned": False}}, zh)
     )
-    unmeasured = {**learned, "model_auc": float("nan"), "rules_auc": float("nan"), "learned": False}
-    assert "Levels from the rules (ROC AUC –; the learned model: –" in track_record_line(unmeasured, en)
+    learned = {**record(high=(12, 2), low=(33, 1)), "judged": {**judged, "model_auc": 0.71, "learned": True}}
+    assert (
+        "The levels come from the model learned from this repository's history: over the last closed months "
+        "(2025-10 – 2025-12; 120 commits, 11 later fixed or reverted) it ranked the commits that went wrong with "
+        "ROC AUC 0.71, the rules with 0.62"
+    ) in track_record_line(learned, en)
+    unmeasured = {
+        **learned,
+        "judged": {**judged, "rules_auc": float("nan"), "model_auc": float("nan"), "learned": False, "least": 10},
+    }
+    beside = track_record_line(unmeasured, en)
+    assert "The levels come from the rules: " in beside and "ROC AUC –, the model learned" in beside
+    assert "with – (0.5 is chance" in beside and "on at least 10 commits that went wrong" in beside
+    unranked = track_record_line({**record(), "judged": {**judged, "months": "", "learned": False}}, en)
+    assert "holds no closed month yet" in unranked
 
 
 def test_a_repository_with_no_known_history_says_there_is_nothing_to_judge(make_repo):

@@ -160,7 +160,7 @@ def test_the_follow_ups_part_counts_the_repairing_commits_and_puts_the_high_ones
     assert [r.commit.sha for r in part.repaired] == [shas["tokenizer"], shas["parser"]]  # the 🔴 first
     assert [(b.kind, b.commit.sha) for b in part.repaired[0].by] == [("fix", shas["fix"])]
     md = digests["2026-03-05"].markdown()
-    assert "**🩹 Follow-ups**\n\n1 of today's commits repair earlier work.\n" in md
+    assert "**🩹 Follow-ups**\n\n1 of the day's commits repair earlier work.\n" in md
     assert (
         f"- `{shas['tokenizer'][:7]}` feat!: a faster tokenizer (landed 2026-03-02, rated 🔴 High then): fixed by [`{shas['fix'][:7]}`](#{shas['fix'][:7]})"
         in md
@@ -224,7 +224,7 @@ def test_the_parts_are_worded_in_chinese_too(week):
     )
     fix, tokenizer = repo.shas["fix"][:7], repo.shas["tokenizer"][:7]
     assert (
-        f"**🩹 后续修复**\n\n今日有 1 个提交修复了此前的工作。\n- `{tokenizer}` feat!: a faster tokenizer（2026-03-02 提交，当时评为 🔴高）：由 [`{fix}`](#{fix}) 修复"
+        f"**🩹 后续修复**\n\n本日有 1 个提交修复了此前的工作。\n- `{tokenizer}` feat!: a faster tokenizer（2026-03-02 提交，当时评为 🔴高）：由 [`{fix}`](#{fix}) 修复"
         in md
     )
     assert "**🔁 跟进**" in md and f"（🔴 高、不兼容变更，2026-03-02）：✅ 已由 [`{fix}`](#{fix}) 修复" in md

@@ -20,7 +20,7 @@ def lines(n: int, tag: str) -> str:
     return "".join(f"{tag}_{i} = {i}\n" for i in range(n))
 
 
-def section(md: str, heading: str = "## 🧭 今日概览") -> str:
+def section(md: str, heading: str = "## 🧭 本日概览") -> str:
     start = md.index(heading)
     return md[start : md.index('<a id="', start)]
 
@@ -46,7 +46,7 @@ def busy(make_repo):
             {"src/proj/__init__.py": lines(30, "api"), "src/proj/api/v2.py": lines(300, "v")},
         ),
         ("fix(auth): check tokens in constant time (#6)", {"src/proj/auth/token_check.py": lines(40, "a")}),
-        ("router: retry once (#7)", {"src/proj/router/retry.py": lines(25, "rr")}),
+        ("router: retry once (#7)", {"src/proj/router/retry.py": lines(60, "rr")}),
         ("docs: cache guide (#8)", {"docs/cache.md": lines(50, "d")}),
         ("test: more router cases (#9)", {"tests/test_router.py": lines(80, "tr")}),
         ("chore: bump pre-commit (#10)", {".pre-commit-config.yaml": "rev: 2\n"}),
@@ -79,7 +79,7 @@ def test_highlights_are_the_top_commits_by_final_level_and_score(busy):
         sha = h.commits[0].short_sha
         assert f"{h.rank}. {'🔴高' if h.level == 'high' else '🟡 中'} [`{sha}`](#{sha}) {inline(h.line)}" in overview
     anchors_resolve(md)
-    assert md.index("## 🧭 今日概览") < md.index("## proj") and "- [🧭 今日概览](#overview)" in md
+    assert md.index("## 🧭 本日概览") < md.index("## proj") and "- [🧭 本日概览](#overview)" in md
 
 
 def test_themes_count_what_the_frame_counts_against_the_baseline(busy):
@@ -102,7 +102,7 @@ def test_themes_count_what_the_frame_counts_against_the_baseline(busy):
 
 
 def test_themes_and_the_charts_by_area_count_by_one_rule_and_say_it(busy):
-    digest = build_digest(date="2026-02-16", repos=[str(busy.path)])
+    digest = build_digest(date="2026-02-16", repos=[str(busy.path)], tz="Asia/Shanghai", lang="zh")
     themes = {t.area: t.count for t in digest.overview.themes}
     several = digest.report_frame[digest.report_frame["areas"].map(len) > 1]
     assert len(several) and set(several["areas"].iloc[0][1:]) - set(themes)  # a second area is not counted
@@ -179,4 +179,4 @@ def test_overview_is_data_for_the_notebook_and_the_chat(busy, tmp_path):
         h.commits[0].sha for h in digest.overview.highlights
     ]
     first = DailyReport(digest).outputs()[0][0]["text/markdown"]
-    assert first.startswith("# 每日更新报告（2026-02-16）") and "## 🧭 今日概览" in first and "## proj" not in first
+    assert first.startswith("# 每日更新报告（2026-02-16）") and "## 🧭 本日概览" in first and "## proj" not in first

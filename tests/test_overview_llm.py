@@ -52,7 +52,7 @@ def overview_asked(server: OpenAIServer) -> int:
 
 
 def glance(md: str, lang: str = "zh") -> str:
-    start = md.index("## 🧭 今日概览" if lang == "zh" else "## 🧭 The day at a glance")
+    start = md.index("## 🧭 本日概览" if lang == "zh" else "## 🧭 The day at a glance")
     return md[start : md.index('<a id="', start)]
 
 

@@ -64,7 +64,7 @@ def test_a_revert_of_a_commit_from_three_weeks_earlier_names_it(old_revert):
     md = digest.markdown()
     entry = entry_of(md, revert[:7])
     assert f"**↩️ 回滚了**：`{old[:7]}` [core] Cache parsed configs (#101)（2026-01-26 提交，存活 21 天）" in entry
-    overview = md[md.index("## 🧭 今日概览") : md.index("## proj")]
+    overview = md[md.index("## 🧭 本日概览") : md.index("## proj")]
     assert (
         f"- ↩️ 回滚：[`{revert[:7]}`](#{revert[:7]}) 撤销了 `{old[:7]}` [core] Cache parsed configs (#101)"
         f"（2026-01-26 提交，存活 21 天）"

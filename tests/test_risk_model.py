@@ -11,7 +11,7 @@ import pytest
 from repodigest import analytics
 from repodigest.errors import UserError
 from repodigest.evidence import InsufficientHistory, fit_risk_model, roc_auc
-from repodigest.evidence.labels import outcome_known, went_wrong
+from repodigest.evidence.labels import outcome_known
 
 START = pd.Timestamp("2023-01-01T09:00:00Z")
 CUTOFF = "2024-08-01"
@@ -31,6 +31,7 @@ def history(days: int = 720, seed: int = 3, signal: float = 1.2) -> pd.DataFrame
         added = [int(rng.lognormal(2.5, 1.3)) for _ in paths]
         deleted = [int(a * rng.uniform(0, 0.5)) for a in added]
         la, ld = sum(added), sum(deleted)
+        source = [not p.startswith("docs/") for p in paths]
         wrong = rng.random() < 1 / (1 + np.exp(-(signal * np.log1p(la) - 7.5)))
         days_to_fix = float(rng.uniform(1, 60)) if wrong else np.nan
         score = int(np.clip(8 * np.log1p(la) + rng.normal(0, 20), 0, 100))
@@ -45,6 +46,9 @@ def history(days: int = 720, seed: int = 3, signal: float = 1.2) -> pd.DataFrame
                 "file_count": len(paths),
                 "lines_added": la,
                 "lines_deleted": ld,
+                "source_file_count": sum(source),
+                "source_lines_added": sum(a for a, s in zip(added, source) if s),
+                "source_lines_deleted": sum(d for d, s in zip(deleted, source) if s),
                 "directories": len({p.rsplit("/", 1)[0] for p in paths}),
                 "subsystems": len({p.split("/")[0] for p in paths}),
                 "entropy": 0.5 if len(paths) > 1 else 0.0,
@@ -88,22 +92,43 @@ def model(frame):
     return fit_risk_model(frame, CUTOFF, test_months=3, max_test_months=4)
 
 
-def test_the_model_never_sees_a_label_settled_after_the_cutoff(frame, model):
+def test_the_model_never_reads_an_outcome_after_the_cutoff(frame, model):
     cutoff = pd.Timestamp(CUTOFF, tz="UTC")
     trained = model.trained_on
-    assert (trained["observed_until"] < cutoff).all()
-    settled = frame[frame["committed_at"] + timedelta(days=90) < cutoff]
-    assert set(trained["sha"]) == set(settled["sha"]) and len(trained) > 900
-    # Every label settled on or after the cut-off turned around (and sizes changed): the same model.
-    late = frame["committed_at"] + timedelta(days=90) >= cutoff
-    assert late.sum() > 300 and went_wrong(frame[late]).any()
+    assert (trained["observed_until"] <= cutoff).all()
+    assert set(trained["sha"]) == set(frame.loc[frame["committed_at"] < cutoff, "sha"]) and len(trained) > 1100
+    # Whatever happened on or after the cut-off is turned around: fixes seen then vanish, commits clean
+    # until then are fixed the day after, later commits change their sizes and scores. The same model.
+    first_fix = frame["committed_at"] + pd.to_timedelta(frame["days_to_fix"], unit="D")
+    fixed_late = frame["later_fixed"] & (first_fix >= cutoff)
+    clean_then = ~frame["later_fixed"] & (frame["committed_at"] < cutoff)
+    after = frame["committed_at"] >= cutoff
+    assert fixed_late.sum() > 10 and clean_then.sum() > 500 and after.sum() > 100
     poisoned = frame.copy()
-    poisoned.loc[late, "later_fixed"] = ~frame.loc[late, "later_fixed"]
-    poisoned.loc[late, "days_to_fix"] = 1.0
-    poisoned.loc[late, "score"] = 100 - frame.loc[late, "score"]
+    poisoned.loc[fixed_late, ["later_fixed", "days_to_fix"]] = [False, np.nan]
+    poisoned.loc[clean_then, "later_fixed"] = True
+    poisoned.loc[clean_then, "days_to_fix"] = (cutoff + timedelta(days=1) - frame["committed_at"]) / timedelta(days=1)
+    poisoned.loc[after, "score"] = 100 - frame.loc[after, "score"]
+    poisoned.loc[after, "source_lines_added"] = 1
     again = fit_risk_model(poisoned, CUTOFF, test_months=3, max_test_months=4)
     assert np.array_equal(again.coef, model.coef) and again.intercept == model.intercept
     assert again.thresholds == model.thresholds
+
+
+def test_young_commits_weigh_the_days_they_were_observed(frame, model):
+    cutoff = pd.Timestamp(CUTOFF, tz="UTC")
+    trained = model.trained_on.set_index("sha")
+    age = (cutoff - trained["committed_at"]) / timedelta(days=90)
+    assert trained["weight"].to_numpy() == pytest.approx(age.clip(upper=1).to_numpy())
+    young = age < 1
+    assert young.sum() > 150 and (trained.loc[~young, "weight"] == 1).all()
+    # A young commit counts as gone wrong only when its first fix came before the cut-off.
+    rows = frame.set_index("sha").loc[trained.index[young]]
+    fixed_by_then = rows["later_fixed"] & (
+        rows["committed_at"] + pd.to_timedelta(rows["days_to_fix"], unit="D") < cutoff
+    )
+    assert trained.loc[young, "went_wrong"].equals(fixed_by_then.astype(bool))
+    assert 0 < fixed_by_then.sum() < rows["later_fixed"].sum()
 
 
 def test_each_held_out_month_is_predicted_by_a_model_trained_before_it(frame, model):
@@ -111,8 +136,8 @@ def test_each_held_out_month_is_predicted_by_a_model_trained_before_it(frame, mo
     assert 3 <= len(months) <= 4 and [m["month"] for m in months][:3] == ["2024-04", "2024-03", "2024-02"]
     for month in months:
         start = pd.Timestamp(month["month"] + "-01", tz="UTC")
-        before = (frame["committed_at"] + timedelta(days=90) < start).sum()
-        assert month["train"] == before  # the month's own commits, and the three before it, unseen
+        before = (frame["committed_at"] < start).sum()
+        assert month["train"] == before  # the month's own commits unseen, the younger ones as known then
     held = model.evaluation["held_out"]
     assert len(held) == model.evaluation["test"] == sum(m["commits"] for m in months)
     by_level = analytics.track_record(held, by="model_level")  # the learned levels on months they did not see
@@ -124,14 +149,15 @@ def test_the_model_learns_what_the_rules_read_with_noise(model):
     assert evaluation["test_went_wrong"] >= 10
     assert evaluation["model_auc"] > evaluation["rules_auc"] and model.beats_rules
     assert evaluation["lines_auc"] > 0.75
-    assert model.coefficients().index[0] == "la"
+    assert model.coefficients().index[0] == "la_src"
 
 
 def test_risk_is_a_probability_at_the_training_rate(frame, model):
-    risk = model.predict(frame)
-    trained = frame["sha"].isin(model.trained_on["sha"])
+    risk = model.predict(frame).set_axis(frame["sha"])
+    trained = model.trained_on
     assert risk.between(0, 1).all() and risk.name == "risk"
-    assert risk[trained].mean() == pytest.approx(model.trained_on["went_wrong"].mean(), abs=0.02)
+    weighted = np.average(trained["went_wrong"], weights=trained["weight"])
+    assert np.average(risk[trained["sha"]], weights=trained["weight"]) == pytest.approx(weighted, abs=0.02)
 
 
 def test_learned_levels_keep_the_rules_shares(frame, model):
@@ -143,7 +169,7 @@ def test_learned_levels_keep_the_rules_shares(frame, model):
 
 
 def test_too_little_history_is_a_clear_error(frame):
-    with pytest.raises(InsufficientHistory, match="too little known history"):
+    with pytest.raises(InsufficientHistory, match="too little history"):
         fit_risk_model(frame.assign(later_fixed=False), CUTOFF)
     with pytest.raises(InsufficientHistory):  # nothing is settled before the first commit
         fit_risk_model(frame, "2023-01-01")

@@ -148,7 +148,9 @@ def test_typo_is_low_and_bot_is_capped():
 
 def test_docs_only_never_high():
     docs = assess(make_commit("Rewrite the manual", [(f"docs/p{i}.md", 500, 400) for i in range(40)]))
-    assert docs.level == "medium" and docs.score < HIGH_AT and docs.score >= MEDIUM_AT
+    # 36,000 lines of docs weigh no size points (no source file): type, files and spread only.
+    assert docs.level == "low" and docs.score < MEDIUM_AT
+    assert [r.detail for r in docs.reasons if r.code == "no_source"] == ["+20000/-16000"]
 
 
 def test_message_parsing():
@@ -245,3 +247,84 @@ def test_breaking_markers_in_any_case_and_script(message, breaking):
 )
 def test_keyword_rules_ignore_case_in_any_script(title, expected):
     assert classify(title, ["src/x.py"]) == (expected, "keyword")
+
+
+def lines(n: int, tag: str) -> str:
+    return "".join(f"{tag} {i}\n" for i in range(n))
+
+
+@pytest.fixture(scope="module")
+def rules_day(tmp_path_factory):
+    """A report day (2026-02-16, UTC) whose commits differ in one thing each, judged by the whole pipeline.
+
+    Before it: src/core/engine.py written (2025-09-01), fixed on 2025-10-01 (over 90 days before), on
+    2026-01-20 (before the 14-day window: read from the clone's 90 days before it) and on 2026-02-10.
+    """
+    from gitrepo import GitRepo
+    from repodigest import build_digest
+
+    root = tmp_path_factory.mktemp("rules")
+    repo = GitRepo(root / "repo")
+    engine = lines(100, "engine")
+    repo.commit("feat: engine", "2025-09-01T10:00:00+00:00", {"src/core/engine.py": engine})
+    for n, day in enumerate(("2025-10-01", "2026-01-20", "2026-02-10")):
+        engine = engine.replace(f"engine {n}\n", f"engine {n} fixed\n")
+        repo.commit(f"fix: engine bug {n}", f"{day}T10:00:00+00:00", {"src/core/engine.py": engine})
+    repo.commit("feat: tests for the engine", "2026-02-11T10:00:00+00:00", {"tests/test_engine.py": lines(5, "t")})
+    day = [
+        ("feat: engine streaming", {"src/core/engine.py": engine + lines(40, "stream")}),
+        ("feat: widget", {"src/ui/widget.py": lines(40, "widget")}),
+        (
+            "feat: the big test and docs drop",
+            {
+                **{f"tests/suite{i}/test_{i}.py": lines(900, f"t{i}") for i in range(6)},
+                **{f"docs/guide{i}.md": lines(700, f"d{i}") for i in range(4)},
+            },
+        ),
+        ("feat: big source, small test", {"src/core/big.py": lines(300, "b"), "tests/test_big.py": lines(10, "tb")}),
+        (
+            "feat: small source, big test",
+            {"src/core/small.py": lines(10, "s"), "tests/test_small.py": lines(300, "ts")},
+        ),
+    ]
+    for hour, (title, files) in enumerate(day):
+        repo.commit(title, f"2026-02-16T{9 + hour:02d}:00:00+00:00", files)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("REPODIGEST_CACHE_DIR", str(root / "cache"))
+        digest = build_digest(date="2026-02-16", repos=[str(repo.path)], tz="UTC", lang="en", progress=False)
+    frame = digest.frame.set_index("title")
+    frame.attrs["markdown"] = digest.markdown()
+    return frame
+
+
+def reason(row, code):
+    return [(r["detail"], r["points"]) for r in row["reasons"] if r["code"] == code]
+
+
+def test_a_change_touching_no_source_file_is_never_high_by_size(rules_day):
+    row = rules_day.loc["feat: the big test and docs drop"]
+    assert row["lines_added"] == 8200 and row["source_file_count"] == 0
+    assert reason(row, "size") == [] and reason(row, "no_source") == [("+8200/-0", 0.0)]
+    assert row["rules_level"] != "high"
+    assert sum(r["points"] for r in row["reasons"]) == row["score"]  # every point has its reason
+    # The entry says why its 8,200 lines weigh nothing.
+    assert "no source file changed: its +8200/-0 lines (tests, docs, CI, build" in rules_day.attrs["markdown"]
+
+
+def test_source_lines_drive_the_size_points(rules_day):
+    big, small = rules_day.loc["feat: big source, small test"], rules_day.loc["feat: small source, big test"]
+    assert big["lines_added"] == small["lines_added"] == 310
+    assert reason(big, "size") == [("+300/-0", 35.0)]  # 7 per doubling above 8 lines, at most 35
+    assert reason(small, "size") == [("+10/-0", 2.3)]
+    assert big["score"] - small["score"] == pytest.approx(35 - 2.25, abs=1)
+
+
+def test_recent_fixes_of_the_source_files_add_points_with_their_reason(rules_day):
+    fixed, fresh = rules_day.loc["feat: engine streaming"], rules_day.loc["feat: widget"]
+    # Two fixes in the 90 days before (one read from before the window), the third too old; the
+    # test-only commit touched no source file of it.
+    assert reason(fixed, "recent_fixes") == [("2", 10.0)] and reason(fresh, "recent_fixes") == []
+    assert reason(fixed, "size") == reason(fresh, "size")
+    assert fixed["score"] - fresh["score"] == 10
+    assert "2 fix commits changed its source files in the 90 days before" in rules_day.attrs["markdown"]
+    assert reason(rules_day.loc["fix: engine bug 2"], "recent_fixes") == [("1", 5.0)]  # a trend day's commit too

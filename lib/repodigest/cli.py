@@ -46,6 +46,13 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--lang", help="zh or en (default: the config's, else zh for a Chinese locale, else en)")
     report.add_argument("--window-days", type=int, help="days of history for the trend charts (default 14)")
     report.add_argument("--days", type=int, default=1, help="days covered by the report (7 = weekly digest)")
+    report.add_argument(
+        "--period",
+        default="day",
+        choices=("day", "week", "month"),
+        help="day (default), or the rollup of the week or the month that ends on --date (outputs/week-<date>/, "
+        "outputs/month-<YYYY-MM>/)",
+    )
     report.add_argument("--config", help="path to a repodigest.toml")
     report.add_argument("--out-dir", default="outputs", help="where report folders go (default ./outputs)")
     report.add_argument("--refresh", action="store_true", help="ignore the cache and fetch again")
@@ -89,11 +96,13 @@ def _report(args) -> int:
     from .config import load_settings
     from .publish.render import render_report
     from .sources import check_repositories
-    from .window import check_days, parse_date, resolve_tz
+    from .window import check_days, parse_date, period_folder, resolve_tz
 
     started = time.perf_counter()
     settings = load_settings(args.config, repos=args.repos, tz=args.tz, lang=args.lang, window_days=args.window_days)
     days = check_days(args.days, "days")
+    if args.period != "day" and days != 1:
+        raise UserError("--days and --period exclude each other: a week's or a month's days are set by --date")
     last = parse_date(args.date, resolve_tz(settings.tz))
     check_repositories(settings)  # before the kernel starts: a typo costs no kernel start-up
     if last is None:  # the latest day with commits: only then does this process open the sources
@@ -104,7 +113,7 @@ def _report(args) -> int:
         for note in notes:
             print(f"note: {note}", file=sys.stderr)
     first = last.fromordinal(last.toordinal() - days + 1)
-    folder = last.isoformat() if days == 1 else f"{first.isoformat()}_{last.isoformat()}"
+    folder = period_folder(args.period, last) if days == 1 else f"{first.isoformat()}_{last.isoformat()}"
     parameters = {
         "date": last.isoformat(),
         "repos": list(args.repos) if args.repos else None,
@@ -114,6 +123,7 @@ def _report(args) -> int:
         "days": days,
         "config": str(Path(args.config).resolve()) if args.config else None,
         "refresh": bool(args.refresh),
+        "period": args.period,
     }
     result = render_report(
         parameters, out_root=args.out_dir, folder=folder, title=f"repodigest {folder}", images=settings.charts.images

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .charts.daily_charts import chart_words
 from .charts.html import figures_html
+from .charts.rollup_charts import rollup_chart_titles
 from .errors import RepodigestError
 from .frame import write_frame
 from .pipeline import Digest, build_digest
@@ -33,14 +34,16 @@ def daily_report(
     refresh: bool = False,
     data_dir: str | os.PathLike | None = None,
     *,
+    period: str = "day",
     progress: bool = True,
     analyze: bool | None = None,
     track_record: bool | None = None,
     risk_model: str | None = None,
 ) -> DailyReport:
-    """The digest of the report's days (``repodigest.build_digest`` with these parameters); with
-    ``data_dir``, its commit and file frames are written there as CSV and Parquet. What stops the run
-    is shown as a ``failure`` record, then raised."""
+    """The digest of the report's days (``repodigest.build_digest`` with these parameters; ``period``
+    "week" or "month": the rollup of the period ending on ``date``); with ``data_dir``, its commit and
+    file frames are written there as CSV and Parquet. What stops the run is shown as a ``failure``
+    record, then raised."""
     try:
         digest = build_digest(
             date=date,
@@ -51,6 +54,7 @@ def daily_report(
             days=days,
             config=config,
             refresh=refresh,
+            period=period,
             progress=progress,
             analyze=analyze,
             track_record=track_record,
@@ -69,6 +73,7 @@ def status(digest: Digest) -> dict:
     """The run in numbers and lines: what ``status.json`` holds, and what the command says at its end."""
     shown = digest.report_frame
     return {
+        "period": digest.period,
         "days": list(digest.days),
         "repos": list(digest.repos),
         "commits": int(len(shown)),
@@ -78,7 +83,21 @@ def status(digest: Digest) -> dict:
         "usage": dict(digest.usage) if digest.usage else None,
         "warnings": list(digest.warnings),
         "pull_requests": dict(digest.pull_requests),
+        **({"llm_plan": digest.llm_plan} if digest.rollup is not None and digest.llm_plan else {}),
     }
+
+
+def overview_record(digest: Digest) -> dict:
+    """What ``overview.json`` holds: the overview of the report's days; a rollup's headline is the rollup's
+    (each repository's, named when there are several), which the outputs index and the feed show."""
+    record = digest.glance().to_dict()
+    if digest.rollup is not None and digest.rollup.repos:
+        parts = digest.rollup.repos
+        record["headline"] = (
+            parts[0].headline if len(parts) == 1 else " ".join(f"{p.repo}: {p.headline}" for p in parts)
+        )
+        record["source"] = "llm" if any(p.source == "llm" for p in parts) else "data"
+    return record
 
 
 class DailyReport:
@@ -94,21 +113,23 @@ class DailyReport:
         digest, settings = self.digest, self.digest.settings
         figures = digest.charts()
         context = digest.context(charts_markdown="")
-        titles = chart_words(settings.lang)
+        titles = chart_words(settings.lang) if digest.rollup is None else rollup_chart_titles(settings.lang)
         charts = [
             {"name": name, "title": titles.get(name, name), "figure": json.loads(figure.to_json())}
             for name, figure in figures
         ]
         report = {
             "status": {**status(digest), "lang": settings.lang, "images": settings.charts.images},
-            "overview": digest.glance().to_dict(),
+            "overview": overview_record(digest),
             "data_files": self.data_files,
+            **({"rollup": digest.rollup.to_dict()} if digest.rollup is not None else {}),
         }
+        template = digest.template
         return [
-            ({"text/markdown": render_markdown(context, part="head")}, {}),
-            ({"text/markdown": render_markdown(context, part="repos")}, {}),
+            ({"text/markdown": render_markdown(context, template, part="head")}, {}),
+            ({"text/markdown": render_markdown(context, template, part="repos")}, {}),
             ({"text/html": figures_html(figures)}, charts_metadata(charts, settings.lang)),
-            ({"text/markdown": render_markdown(context, part="tail")}, {}),
+            ({"text/markdown": render_markdown(context, template, part="tail")}, {}),
             (record("report", report), {}),
         ]
 

@@ -10,6 +10,8 @@
                -> follow-ups (follow_up: what the days' fixes repair, the earlier days as judged then)
                -> model analysis (run_analysis), blended into the levels; its claims checked (check_claims)
                -> overview (day_overview: the day at a glance, worded by the model when it ran)
+               -> rollup (period_rollup, a week or a month only: the same stages over the period's days and
+                  the period before, then what the period amounted to, worded by the model once per repository)
 
 Each stage is a plain function of the previous stage's value and returns its own; nothing is
 changed in place. ``build_digest`` is what the daily notebook and the exploration notebook call.
@@ -51,11 +53,14 @@ from .models import Commit
 from .report import build_context, render_markdown
 from .report.notes import cut_short_notes, gap_notes, heuristic_note, pull_request_notes
 from .report.overview import Overview, build_overview, worded
+from .report.rollup import build_rollup
+from .report.rollup_data import Rollup
 from .scoring import Assessment, History, Measured, RepoRules, judge, measure
+from .scoring.fix_history import RECENT_DAYS, recent_fixes
 from .scoring.relations import Relations, relate
 from .sources import CloneBacked, Source, open_sources, resolve_day
 from .sources.github_auth import can_look_up
-from .window import MAX_WINDOW_DAYS, Window, check_days, resolve_tz
+from .window import MAX_WINDOW_DAYS, Window, check_days, check_period, period_window, previous_window, resolve_tz
 
 if TYPE_CHECKING:  # the analysis stage is imported when a run asks for it (it loads openai)
     from .analysis.records import AnalysisRun
@@ -80,6 +85,9 @@ class Loaded:
     commits: tuple[tuple[Commit, Measured], ...]
     notes: tuple[str, ...] = ()  # one line each for the report's top
     pull_requests: Mapping[str, dict] = field(default_factory=dict)  # repo -> lookup figures
+    # The commits of the RECENT_DAYS before the window, of the repositories read from a clone or mirror:
+    # the rules' recent fixes read them (history_signals); no row of the frame.
+    before: tuple[tuple[Commit, Measured], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -156,6 +164,8 @@ class Digest:
     # the commits of the days before the report as their own reports judged them (FollowUps.earlier): the
     # follow-ups' levels then and the watch items followed up; None: the frame's trend rows stand in
     earlier: pd.DataFrame | None = field(default=None, repr=False)
+    period: str = "day"  # day, or the rollup's week or month
+    rollup: Rollup | None = None  # what the week or the month amounted to (period_rollup)
 
     @property
     def report_frame(self) -> pd.DataFrame:
@@ -174,7 +184,13 @@ class Digest:
         )
 
     def context(self, charts_markdown: str | None = None) -> dict:
-        """The documented report context (repodigest.report.context)."""
+        """The documented report context (repodigest.report.context; a rollup's: report.rollup_context)."""
+        if self.rollup is not None:
+            from .report.rollup_context import rollup_context
+
+            return rollup_context(
+                self.rollup, notes=self.notes, usage=self.usage, plan=self.llm_plan, charts_markdown=charts_markdown
+            )
         return build_context(
             self.frame,
             self.repos,
@@ -190,12 +206,21 @@ class Digest:
             earlier=self.earlier,
         )
 
+    @property
+    def template(self) -> str:
+        """The report's template: the day's, or the rollup's."""
+        return "report.md.j2" if self.rollup is None else "rollup.md.j2"
+
     def markdown(self, charts_markdown: str | None = None) -> str:
         """The report as Markdown."""
-        return render_markdown(self.context(charts_markdown))
+        return render_markdown(self.context(charts_markdown), template=self.template)
 
     def charts(self) -> list:
         """The report's plotly figures as (name, figure), in report order."""
+        if self.rollup is not None:
+            from .charts.rollup_charts import rollup_charts
+
+            return rollup_charts(self.frame, self.days, self.settings.lang)
         from .charts import report_charts
 
         return report_charts(self.frame, self.settings.charts, self.settings.lang)
@@ -210,19 +235,28 @@ def load(
 ) -> Loaded:
     """Read every source's commits of the window (the trend days and ``report_days`` ending on
     ``last_day``), leaving out ignored authors; each commit is measured as it is read (a local clone
-    streams, so the rules' facts are read while git still runs)."""
+    streams, so the rules' facts are read while git still runs). A clone or mirror is also read over the
+    ``RECENT_DAYS`` before the window (``Loaded.before``: the rules' recent fixes); a GitHub source is
+    not (that would cost a request per commit): its recent fixes are the window's."""
     zone = resolve_tz(settings.tz)
     window = Window(last_day, max(settings.window_days, report_days), zone)
-    rules, read = {}, []
+    lookback = Window(window.first_day - timedelta(days=1), RECENT_DAYS, zone)
+    rules, read, before = {}, [], []
     for name, source in sources.items():
         repo = repos[name]
         rules[name] = rule = RepoRules(repo.areas, _short_name(repo, settings, source), repo.label_points)
         ignored = {a.lower() for a in repo.ignore_authors}
-        read += [
-            (c, measure(c, rule))
-            for c in (source.iter_commits if isinstance(source, CloneBacked) else source.commits)(window)
-            if c.author_name.lower() not in ignored and (c.author_login or "").lower() not in ignored
-        ]
+
+        def kept(span: Window, source: Source = source, rule: RepoRules = rule, ignored: set[str] = ignored) -> list:
+            return [
+                (c, measure(c, rule))
+                for c in (source.iter_commits if isinstance(source, CloneBacked) else source.commits)(span)
+                if c.author_name.lower() not in ignored and (c.author_login or "").lower() not in ignored
+            ]
+
+        read += kept(window)
+        if isinstance(source, CloneBacked):
+            before += kept(lookback)
     read = in_frame_order(read, itemgetter(0))
     return Loaded(
         settings=settings,
@@ -232,6 +266,7 @@ def load(
         rules=rules,
         commits=tuple(read),
         notes=tuple(gap_notes(read, sources, settings.lang)),
+        before=tuple(in_frame_order(before, itemgetter(0))),
     )
 
 
@@ -275,23 +310,32 @@ def with_pull_requests(loaded: Loaded, repos: Mapping[str, RepoConfig], *, cache
 
 def history_signals(loaded: Loaded) -> Signals:
     """The window's file changes, and per repository its hotspots and knowledge islands
-    (repodigest.analytics.flagged_files), which the rules name in the reasons of the commits touching them."""
+    (repodigest.analytics.flagged_files), which the rules name in the reasons of the commits touching them,
+    and each commit's recent fixes (scoring.fix_history, over the window and ``Loaded.before``)."""
     from .analytics import flagged_files
 
     rows = file_frame_of(loaded.commits, loaded.window.tz, loaded.shown.day_list())
     flags = flagged_files(rows)
     history = {}
-    for repo, part in flags.groupby("repo"):
+    for repo in loaded.sources:
+        part = flags[flags["repo"] == repo]
         hot, islands = part[part["flag"] == "hotspot"], part[part["flag"] == "knowledge_island"]
+        commits = in_frame_order(
+            [item for item in (*loaded.commits, *loaded.before) if item[0].repo == repo], itemgetter(0)
+        )
         history[repo] = History(
-            hotspots=dict(zip(hot["path"], hot["revisions"])), islands=dict(zip(islands["path"], islands["author"]))
+            hotspots=dict(zip(hot["path"], hot["revisions"])),
+            islands=dict(zip(islands["path"], islands["author"])),
+            recent_fixes=recent_fixes([c for c, _ in commits], [m.signals.fix for _, m in commits]),
         )
     return Signals(file_frame=rows, history=history)
 
 
 def score(loaded: Loaded, signals: Signals) -> tuple[tuple[Commit, Assessment], ...]:
-    """Every commit judged once by the rules, with its pull request and the window's history; the
-    history reasons go to the report's commits (a trend day's commit is never shown with reasons)."""
+    """Every commit judged once by the rules, with its pull request and the window's history: the hotspot
+    and knowledge-island reasons go to the report's commits (a trend day's commit is never shown with
+    them); recent fixes weigh on every commit (they read only the commits before it)."""
+    trend = {repo: History(recent_fixes=h.recent_fixes) for repo, h in signals.history.items()}
     return tuple(
         (
             c,
@@ -299,7 +343,7 @@ def score(loaded: Loaded, signals: Signals) -> tuple[tuple[Commit, Assessment], 
                 c,
                 m,
                 loaded.rules[c.repo],
-                signals.history.get(c.repo) if loaded.shown.contains(c.committer_date) else None,
+                (signals.history if loaded.shown.contains(c.committer_date) else trend).get(c.repo),
             ),
         )
         for c, m in loaded.commits
@@ -317,10 +361,14 @@ def earlier_history(
     span = Window(loaded.shown.first_day - timedelta(days=1), days, loaded.window.tz)
     source, start = loaded.sources[name], loaded.window.first_day
     commits = [(c, m) for c, m in loaded.commits if c.repo == name and span.contains(c.committer_date)]
+    # What came before the span, for the rules' recent fixes: the older read's lookback, else the window's.
+    before = [(c, m) for c, m in (*loaded.commits, *loaded.before) if c.repo == name and c.committer_date < span.start]
     if span.first_day < start:
         older = (start - span.first_day).days
         settings = loaded.settings.model_copy(update={"window_days": older})
-        commits += load(settings, start - timedelta(days=1), older, {name: source}, {name: repos[name]}).commits
+        read = load(settings, start - timedelta(days=1), older, {name: source}, {name: repos[name]})
+        commits += read.commits
+        before = list(read.before)
     history = Loaded(
         settings=loaded.settings,
         window=span,
@@ -328,6 +376,7 @@ def earlier_history(
         sources={name: source},
         rules={name: loaded.rules[name]},
         commits=tuple(in_frame_order(commits, itemgetter(0))),
+        before=tuple(in_frame_order(before, itemgetter(0))),
     )
     history = with_pull_requests(history, repos, cache=cache, progress=progress)
     signals = history_signals(history)
@@ -359,9 +408,14 @@ def gather_evidence(
     kept in ``Evidence.history`` for the follow-ups);
     with ``risk_model="learned"``, a model fitted on the ``evidence_days`` before the report (only
     outcomes known before its first day), its risk for the frame's commits, and its levels when it beats
-    the rules on the last closed months."""
+    the rules on the last closed months. The line's figures end with which judgement the levels come
+    from and how it ranked on the last closed months (``judged``: the rules' ranking, or the model's
+    evaluation when it ran)."""
+    from .analytics import ranking
     from .analytics import track_record as record_of
     from .evidence import InsufficientHistory, change_metrics, fit_risk_model, label_outcomes, outcome_table
+    from .evidence.labels import month_span
+    from .evidence.risk_model import MIN_TEST_POSITIVES
 
     scoring, words = loaded.settings.scoring, strings(loaded.settings.lang)
     learned = risk_model == "learned"
@@ -422,6 +476,14 @@ def gather_evidence(
                     for lvl in LEVELS
                 },
             }
+            rules = ranking(older, as_of=pd.Timestamp(loaded.shown.start), days=days).iloc[0]
+            records[name]["judged"] = {
+                "months": rules["months"],
+                "commits": int(rules["commits"]),
+                "went_wrong": int(rules["went_wrong"]),
+                "rules_auc": float(rules["roc_auc"]),
+                "learned": False,
+            }
         if learned and labelled is not None:
             both = pd.concat(
                 [older, with_outcomes(frame[~frame["sha"].isin(older["sha"])], labelled)], ignore_index=True
@@ -439,11 +501,16 @@ def gather_evidence(
                 levels.append(
                     pd.Series(model.levels(both, metrics, risk=risk)[shown].to_numpy(), index=both.loc[shown, "sha"])
                 )
-            records.setdefault(name, {}).update(
-                model_auc=model.evaluation["model_auc"],
-                rules_auc=model.evaluation["rules_auc"],
-                learned=bool(model.beats_rules),
-            )
+            judged = model.evaluation
+            records.setdefault(name, {})["judged"] = {
+                "months": month_span(m["month"] for m in judged["months"]),
+                "commits": int(judged["test"]),
+                "went_wrong": int(judged["test_went_wrong"]),
+                "rules_auc": float(judged["rules_auc"]),
+                "model_auc": float(judged["model_auc"]),
+                "learned": bool(model.beats_rules),
+                "least": MIN_TEST_POSITIVES,
+            }
     return Evidence(
         outcomes=pd.concat(tables) if tables else None,
         risk=pd.concat(risks) if risks else None,
@@ -540,20 +607,11 @@ def run_analysis(loaded: Loaded, scored, *, mode: bool | None, cache: Cache, pro
     """The model's analyses of the report's commits. ``mode``: None asks the model when a key is set
     (the daily report); False only shows what the cache holds (no request, key or not); True first
     states how many requests it will make, then makes them."""
-    from .analysis import analyze_commits, cached_analyses, llm_available, request_for
+    from .analysis import analyze_commits, cached_analyses, llm_available
 
     settings = loaded.settings
     diffs: dict[str, str] = {}
-
-    def diff_of(commit: Commit, source: Source) -> str:
-        diffs[commit.sha] = source.diff(commit)
-        return diffs[commit.sha]
-
-    items = [
-        request_for(c, a, (lambda c=c, s=loaded.sources[c.repo]: diff_of(c, s)))
-        for c, a in scored
-        if loaded.shown.contains(c.committer_date)
-    ]  # diffs are read only when sent
+    items = _requests(loaded, [(c, a) for c, a in scored if loaded.shown.contains(c.committer_date)], diffs)
     if mode is False:
         run, pending = cached_analyses(items, settings.llm, settings.lang, cache)
         for req, prior in pending:  # shown as it is, though the commit's level now asks for more of it
@@ -581,6 +639,40 @@ def run_analysis(loaded: Loaded, scored, *, mode: bool | None, cache: Cache, pro
         print(plan, file=sys.stderr, flush=True)
     run = analyze_commits(items, settings.llm, settings.lang, cache, progress=progress, prepared=prepared)
     plan = plan or f"LLM analysis: {run.requests} requests made, {run.cached} of {len(items)} commits cached"
+    return Analysed(run=run, plan=plan, usage=run.usage(), partial=run.failed > 0, diffs=diffs)
+
+
+def period_analysis(loaded: Loaded, scored, previous: Window, *, cache: Cache, progress: bool) -> Analysed:
+    """A rollup's analyses, without a key none: the ones the cache holds for the period's commits and the
+    previous period's (as the reports of their days showed them, whatever the commits' levels now ask
+    for), and one request for each commit of the period the cache has none of, announced first (to
+    stderr and in ``plan``, as exploration's ``analyze=True``): none when its days were reported."""
+    from .analysis import analyze_commits, cached_analyses, llm_available
+
+    settings = loaded.settings
+    if not llm_available(settings.llm)[0]:
+        return Analysed()
+    diffs: dict[str, str] = {}
+    wanted = [
+        (c, a) for c, a in scored if loaded.shown.contains(c.committer_date) or previous.contains(c.committer_date)
+    ]
+    items = _requests(loaded, wanted, diffs)
+    run, pending = cached_analyses(items, settings.llm, settings.lang, cache)
+    missing = []
+    for req, prior in pending:
+        if prior is not None:
+            run.results[req.commit.sha] = prior
+            run.cached += 1
+        elif loaded.shown.contains(req.commit.committer_date):
+            missing.append((req, None))
+    shown = sum(loaded.shown.contains(req.commit.committer_date) for req in items)
+    plan = (
+        f"LLM analysis: {len(missing)} requests to make for {len(missing)} of the period's {shown} commits "
+        f"({run.cached} analyses cached, model {run.model}; a retry or a follow-up for a deeper entry adds one)"
+    )
+    log.info(plan)
+    print(plan, file=sys.stderr, flush=True)
+    run = analyze_commits(items, settings.llm, settings.lang, cache, progress=progress, prepared=(run, missing))
     return Analysed(run=run, plan=plan, usage=run.usage(), partial=run.failed > 0, diffs=diffs)
 
 
@@ -628,6 +720,62 @@ def day_overview(
     return glance, add_usage(analysed.run, wording, settings.llm)
 
 
+def period_rollup(
+    loaded: Loaded,
+    frame: pd.DataFrame,
+    analysed: Analysed,
+    evidence: Evidence,
+    period: str,
+    *,
+    earlier: pd.DataFrame | None,
+    word: bool,
+    cache: Cache,
+) -> tuple[Rollup, Mapping | None]:
+    """What the week or the month amounted to, from the frame (report.rollup: the period against the
+    previous one, threads, 🔴 commits, fixes and reverts, contributors, the track record); when ``word``
+    and the analysis ran, one request (cached) per repository for the model's wording of it. Returns it
+    and the usage with those requests added."""
+    settings = loaded.settings
+    days = [d.isoformat() for d in loaded.shown.day_list()]
+    before = [d.isoformat() for d in previous_window(period, loaded.shown).day_list()]
+    analyses = analysed.run.analyses if analysed.run is not None else {}
+    rollup = build_rollup(
+        frame,
+        list(loaded.sources),
+        period,
+        days,
+        before,
+        settings.lang,
+        analyses=analyses,
+        track_records=evidence.records,
+        earlier=earlier,
+    )
+    if not (word and analysed.run is not None and settings.llm.overview):
+        return rollup, analysed.usage
+    from .analysis.overview_wording import OverviewWording, add_usage
+    from .analysis.rollup_wording import rollup_facts, word_rollup
+    from .report.rollup import worded as rollup_worded
+
+    spent = OverviewWording(status="cached")
+    for part in rollup.to_dict()["repos"]:
+        if not part["current"]["commits"]:
+            continue
+        facts = rollup_facts(part, period, days, analyses)
+        wording = word_rollup(facts, settings.llm, settings.lang, cache, waited=analysed.run.waited + spent.waited)
+        rollup = rollup_worded(
+            rollup, part["repo"], wording.headline, wording.lines, failed=wording.error, rejected=len(wording.rejected)
+        )
+        spent.requests += wording.requests
+        spent.tokens_in += wording.tokens_in
+        spent.tokens_out += wording.tokens_out
+        spent.tokens_reasoning += wording.tokens_reasoning
+        spent.waited += wording.waited
+        spent.rate_limited += wording.rate_limited
+        spent.rejected += wording.rejected
+        spent.status = wording.status if wording.status != "cached" else spent.status
+    return rollup, add_usage(analysed.run, spent, settings.llm)
+
+
 # ---------------------------------------------------------------------------------------------------
 # The whole run
 
@@ -671,6 +819,7 @@ def build_digest(
     risk_model: str | None = None,
     track_record: bool | None = None,
     follow_ups: bool | None = None,
+    period: str = "day",
 ) -> Digest:
     """Load, score and frame the commits of the report's days (and the trend window before them).
 
@@ -685,7 +834,10 @@ def build_digest(
     revision; ``risk_model``: "rules" or "learned" (default: the config's ``[scoring] risk_model``);
     ``track_record``: the report's line on how past levels held (default: the config's, when the
     overview is built); ``follow_ups``: what the report's fixes repair and what became of the watch items
-    of the days before (default: when the overview is built).
+    of the days before (default: when the overview is built); ``period``: "day", or a rollup of the "week"
+    (the 7 days ending on ``date``) or the "month" (its calendar month up to ``date``): the stages over
+    the period's days and the previous period's, the days' cached analyses read (one request per commit
+    of the period the cache lacks, announced first), then the rollup stage (``Digest.rollup``).
     """
     given = {"repos": repos, "tz": tz, "lang": lang, "window_days": window_days, "config": config}
     if settings is not None and any(value is not None for value in given.values()):
@@ -693,12 +845,20 @@ def build_digest(
         raise TypeError(f"build_digest takes settings or {named}, not both: set them in the settings")
     settings = settings or load_settings(config, repos=repos, tz=tz, lang=lang, window_days=window_days)
     report_days = check_days(days, "days", max_days)
+    if check_period(period) != "day" and days != 1:
+        raise UserError(f"a {period}'s days are set by the period: leave days at 1")
     cache = Cache(settings.cache_dir, refresh=refresh)
     repo_configs, opened = open_sources(settings, cache=cache, refresh=refresh, progress=progress)
     sources = {s.name: s for s in opened}
     configs = {s.name: r for r, s in zip(repo_configs, opened)}
     day_notes: list[str] = []  # the newest commit dated in the future, when the day is chosen here
     last_day = resolve_day(settings, date, opened, notes=day_notes)
+    rollup_of = period if period != "day" else None
+    if rollup_of:  # the period and the one before it, loaded as one window
+        shown = period_window(period, last_day, resolve_tz(settings.tz))
+        report_days = shown.days
+        span = report_days + previous_window(period, shown).days
+        settings = settings.model_copy(update={"window_days": max(settings.window_days, span)})
 
     loaded = load(settings, last_day, report_days, sources, configs)
     loaded = with_pull_requests(loaded, configs, cache=cache, progress=progress)
@@ -728,17 +888,42 @@ def build_digest(
         else FollowUps()
     )
     commit_frame = with_repairs(commit_frame, followed.repairs)
-    analysed = run_analysis(loaded, scored, mode=analyze, cache=cache, progress=progress)
-    if analysed.run is not None and analysed.run.results:
+    analysed = (
+        period_analysis(loaded, scored, previous_window(rollup_of, loaded.shown), cache=cache, progress=progress)
+        if rollup_of and analyze is None
+        else run_analysis(loaded, scored, mode=analyze, cache=cache, progress=progress)
+    )
+    if rollup_of and analysed.run is not None:  # the days' levels; no entry, so no claims to check
+        commit_frame = with_analyses(commit_frame, analysed.run.results)
+    elif analysed.run is not None and analysed.run.results:
         commit_frame = with_grounding(
             with_analyses(commit_frame, analysed.run.results), check_claims(loaded, scored, analysed, cache=cache)
         )
     # Exploration's analyze=True makes exactly the requests it announced: no overview wording.
     glance, usage = (
-        day_overview(loaded, commit_frame, analysed, earlier=followed.earlier, word=analyze is None, cache=cache)
+        day_overview(
+            loaded,
+            commit_frame,
+            analysed,
+            earlier=followed.earlier,
+            word=analyze is None and not rollup_of,
+            cache=cache,
+        )
         if overview
         else (None, analysed.usage)
     )
+    rollup = None
+    if rollup_of:
+        rollup, usage = period_rollup(
+            loaded,
+            commit_frame,
+            analysed,
+            evidence,
+            rollup_of,
+            earlier=followed.earlier,
+            word=analyze is None,
+            cache=cache,
+        )
     note = heuristic_note(settings)
     return Digest(
         settings=settings,
@@ -758,11 +943,24 @@ def build_digest(
         overview=glance,
         track_records=evidence.records,
         earlier=followed.earlier,
+        period=period,
+        rollup=rollup,
     )
 
 
 # ---------------------------------------------------------------------------------------------------
 # Helpers of the stages
+
+
+def _requests(loaded: Loaded, scored, diffs: dict[str, str]) -> list:
+    """The analysis requests of ``scored``; a diff is read only when its request is sent, and kept in ``diffs``."""
+    from .analysis import request_for
+
+    def diff_of(commit: Commit, source: Source) -> str:
+        diffs[commit.sha] = source.diff(commit)
+        return diffs[commit.sha]
+
+    return [request_for(c, a, (lambda c=c, s=loaded.sources[c.repo]: diff_of(c, s))) for c, a in scored]
 
 
 def _short_name(repo: RepoConfig, settings: Settings, source: Source) -> str:

@@ -32,8 +32,9 @@ GENERATED = f"> Generated from the code by `{COMMAND}`; do not edit."
 
 # What each of scoring.heuristic.POINTS means; generation fails when POINTS holds a key not described here.
 POINT_MEANINGS = {
-    "size_per_doubling": "size: points per doubling of lines changed (added + deleted) above `size_floor_lines`",
-    "size_floor_lines": "size: lines changed that earn no size points",
+    "size_per_doubling": "size: points per doubling of the lines changed (added + deleted) in source files "
+    "above `size_floor_lines` (tests, docs, CI, build, lockfiles, generated and vendored files count no line)",
+    "size_floor_lines": "size: source lines changed that earn no size points",
     "size_cap": "size: at most these points",
     "files_per_doubling": "files: points per doubling of the files touched (from 2 files)",
     "files_cap": "files: at most these points",
@@ -45,6 +46,9 @@ POINT_MEANINGS = {
     "build_path": "a build or dependency file changed (not for a build or deps change)",
     "ci_path": "a CI file changed (not for a ci change)",
     "breaking": "a breaking-change marker in the message",
+    "recent_fix_each": "recent fixes: points per fix commit of the 90 days before the change that changed one of "
+    "its source files (counted in the loaded history)",
+    "recent_fixes_cap": "recent fixes: at most these points",
     "hotspot": "touches a hotspot of the loaded window (named in the reasons)",
     "knowledge_island": "touches a knowledge island of the loaded window (named in the reasons)",
     "bot_cap": "a bot's commit scores at most this (low)",

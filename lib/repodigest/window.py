@@ -132,3 +132,36 @@ class Window:
 
     def day_list(self) -> list[date]:
         return [self.first_day + timedelta(days=i) for i in range(self.days)]
+
+
+# A report's period: one day, or a rollup of the week or the month that ends on the report's date.
+PERIODS = ("day", "week", "month")
+
+
+def check_period(period: str) -> str:
+    """``period`` when it is one of ``PERIODS``, else a UserError."""
+    if period not in PERIODS:
+        raise UserError(f"unknown period {period!r}: use one of {', '.join(PERIODS)}")
+    return period
+
+
+def period_window(period: str, last_day: date, tz: ZoneInfo) -> Window:
+    """The days of ``period`` ending on ``last_day``: ``day`` is that day, ``week`` the 7 days ending on
+    it, ``month`` its calendar month up to it."""
+    return Window(last_day, {"day": 1, "week": 7, "month": last_day.day}[check_period(period)], tz)
+
+
+def previous_window(period: str, window: Window) -> Window:
+    """The period before ``window``: the day or the 7 days before it, or the whole calendar month before
+    a month."""
+    last = window.first_day - timedelta(days=1)
+    return Window(last, last.day, window.tz) if period == "month" else Window(last, window.days, window.tz)
+
+
+def period_folder(period: str, last_day: date) -> str:
+    """The report folder's name: ``YYYY-MM-DD`` (a day), ``week-YYYY-MM-DD`` (its last day), ``month-YYYY-MM``."""
+    if check_period(period) == "week":
+        return f"week-{last_day.isoformat()}"
+    if period == "month":
+        return f"month-{last_day.strftime('%Y-%m')}"
+    return last_day.isoformat()

@@ -266,7 +266,7 @@ def test_a_notebook_run_by_papermill_publishes_as_the_cli_does(busy_repo, tmp_pa
     shown = "".join(outputs)
     assert "# 每日更新报告（2026-02-16）" in shown and "本日共 2 个提交" in shown
     # the first output is the day at a glance, under the title
-    assert outputs[0].startswith("# 每日更新报告（2026-02-16）") and "## 🧭 今日概览" in outputs[0]
+    assert outputs[0].startswith("# 每日更新报告（2026-02-16）") and "## 🧭 本日概览" in outputs[0]
     assert "本日 2 个提交" in outputs[0] and "| 提交时间 |" not in outputs[0]
     if not shutil.which("chromium"):
         pytest.skip("Debian's chromium is not installed (make browser): the PNGs are not compared")

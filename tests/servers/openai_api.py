@@ -59,6 +59,12 @@ headline, each highlight's first title); it is recorded in :attr:`asked` with th
 ``OVERVIEW``. ``overview_mode``, when set, is the mode of overview requests (``"500"``: the overview
 fails, the commits' analyses do not); otherwise they take their turn in ``script`` like any request.
 
+A rollup's wording (one request per repository, its prompt holds the ``ROLLUP_FACTS`` block) is answered
+with ``rollups[<the facts' period>]`` (a recorded answer, e.g. ``realistic_week.load_rollup("en")``;
+projected like the overview's), else with one built from the facts (the data's headline, each thread's
+first title); it is recorded in :attr:`asked` with the title ``ROLLUP``, and ``overview_mode`` applies
+to it too.
+
 Token usage: ``prompt_tokens`` is the prompt's characters / 4; ``completion_tokens`` counts one
 token per CJK character and one per 4 other characters, so Chinese answers cost what they would.
 
@@ -88,9 +94,10 @@ _LEVEL = re.compile(r"rules_level=(high|medium|low)")
 _TITLE = re.compile(r"<<<BEGIN_UNTRUSTED_COMMIT_MESSAGE [0-9a-f]+>>>\n([^\n]*)")
 _SCHEMA_BLOCK = re.compile(r"```json\n(.*?)\n```", re.DOTALL)
 _FACTS_BLOCK = re.compile(
-    r"<<<BEGIN_UNTRUSTED_OVERVIEW_FACTS [0-9a-f]+>>>\n(.*?)\n<<<END_UNTRUSTED_OVERVIEW_FACTS", re.DOTALL
+    r"<<<BEGIN_UNTRUSTED_(OVERVIEW|ROLLUP)_FACTS [0-9a-f]+>>>\n(.*?)\n<<<END_UNTRUSTED_\1_FACTS", re.DOTALL
 )
 OVERVIEW = "(overview)"  # the title asked[] records for the overview request
+ROLLUP = "(rollup)"  # ... and for a rollup's request (one per repository)
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 
 
@@ -113,6 +120,7 @@ class OpenAIServer(LoopbackServer):
         strict: bool = True,
         overview: dict | None = None,
         overview_mode: str | None = None,
+        rollups: dict[str, dict] | None = None,
     ):
         if mode == "recorded" and answers is None:
             raise ValueError("mode 'recorded' needs answers (commit title -> answer dict)")
@@ -134,6 +142,7 @@ class OpenAIServer(LoopbackServer):
         self.strict = strict
         self.overview = overview
         self.overview_mode = overview_mode
+        self.rollups = rollups or {}
         self.asked: list[dict] = []  # per chat request: {"title", "fields"}
         self.requests: list[dict] = []
         self.inflight = 0
@@ -246,6 +255,21 @@ class OpenAIServer(LoopbackServer):
             "highlights": [{"id": h["id"], "line": h["commits"][0]["title"]} for h in facts["highlights"]],
         }
 
+    def rollup_answer(self, body: dict, facts_text: str) -> dict:
+        """A rollup's answer: the one recorded for the facts' period (projected on the schema when strict),
+        else one built from the facts."""
+        facts = json.loads(facts_text)
+        recorded = self.rollups.get(facts["period"])
+        if recorded is not None:
+            schema = self.requested_schema(body)
+            if not self.strict or schema is None:
+                return dict(recorded)
+            return {key: recorded[key] for key in schema.get("properties") or {} if key in recorded}
+        return {
+            "headline": facts["data_headline"],
+            "threads": [{"id": t["id"], "line": t["commits"][0]["title"]} for t in facts["threads"]],
+        }
+
     def think_shape(self, title: str) -> str | None:
         """How the answer to the commit titled ``title`` carries its thought (``think``), or None."""
         if self.think != "mixed":
@@ -261,7 +285,8 @@ class OpenAIServer(LoopbackServer):
             if self.throttle and self._chats % self.throttle == 0:
                 mode = "429"
         rf_type = (body.get("response_format") or {}).get("type")
-        title = OVERVIEW if facts_block else self.facts(body)["title"]
+        kind = facts_block.group(1) if facts_block else None
+        title = {"OVERVIEW": OVERVIEW, "ROLLUP": ROLLUP}[kind] if kind else self.facts(body)["title"]
         schema = self.requested_schema(body)
         with self._lock:
             self.asked.append({"title": title, "fields": list(schema.get("properties") or {}) if schema else None})
@@ -296,8 +321,10 @@ class OpenAIServer(LoopbackServer):
                     param="response_format",
                 ),
             )
-        if facts_block:
-            obj = self.overview_answer(body, facts_block.group(1))
+        if kind == "ROLLUP":
+            obj = self.rollup_answer(body, facts_block.group(2))
+        elif facts_block:
+            obj = self.overview_answer(body, facts_block.group(2))
         elif self.answers is None:
             obj = self.analysis(body)
         else:

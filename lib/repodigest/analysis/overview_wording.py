@@ -24,7 +24,7 @@ import json
 import os
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from pydantic import Field
@@ -192,12 +192,42 @@ def word_overview(
     waits on rate limits for what is left of ``cfg.patience`` after the run's ``waited`` seconds.
 
     Never raises for the model's failures: the wording then has ``status == "failed"`` and ``error``."""
-    model = resolve_model(cfg)
-    key = cache_key(facts, model, lang)
+    return ask_wording(
+        facts,
+        OverviewAnswer,
+        lambda schema: _messages(facts, lang, schema),
+        checked,
+        cache_key(facts, resolve_model(cfg), lang),
+        cfg,
+        lang,
+        cache,
+        client,
+        waited=waited,
+    )
+
+
+def ask_wording(
+    facts: Mapping,
+    answer: type[Shape],
+    messages_for: Callable[[str | None], list[dict]],
+    check: Callable,
+    key: str,
+    cfg: LLMConfig,
+    lang: str,
+    cache: Cache | None = None,
+    client=None,
+    *,
+    waited: float = 0.0,
+) -> OverviewWording:
+    """One wording request, the overview's and the rollup's: ``check(answer, facts)`` of the ``answer`` cached
+    under ``key`` (table ``OVERVIEW_TABLE``), else of one request with the messages ``messages_for(schema)``,
+    waiting on rate limits for what is left of ``cfg.patience`` after ``waited`` seconds.
+
+    Never raises for the model's failures: the wording then has ``status == "failed"`` and ``error``."""
     stored = cache.get(OVERVIEW_TABLE, key) if cache is not None else None
     if isinstance(stored, dict):
         try:
-            wording = checked(OverviewAnswer.model_validate(stored), facts)
+            wording = check(answer.model_validate(stored), facts)
             wording.status = "cached"
             return wording
         except ValueError:
@@ -208,16 +238,11 @@ def word_overview(
     try:
         if client is None:
             client = made = make_client(cfg, pushback=pushback)
-        analyzer = Analyzer(client, model, cfg, lang, pushback=pushback)
+        analyzer = Analyzer(client, resolve_model(cfg), cfg, lang, pushback=pushback)
         outcome = analyzer.ask(
-            lambda schema, _budget: _messages(facts, lang, schema),
-            OverviewAnswer,
-            OverviewAnswer.model_validate,
-            MAX_TOKENS,
-            0,
-            spent,
+            lambda schema, _budget: messages_for(schema), answer, answer.model_validate, MAX_TOKENS, 0, spent
         )
-    except Exception as exc:  # noqa: BLE001 - the data's overview stands
+    except Exception as exc:  # noqa: BLE001 - the data's wording stands
         spent.error = error_line(f"{type(exc).__name__}: {exc}", os.environ.get("OPENAI_API_KEY"), 160)
         return spent
     finally:
@@ -229,7 +254,7 @@ def word_overview(
         return spent
     if cache is not None:
         cache.put(OVERVIEW_TABLE, key, outcome.value.model_dump())
-    wording = checked(outcome.value, facts)
+    wording = check(outcome.value, facts)
     wording.status, wording.requests = "ok", spent.requests
     wording.tokens_in, wording.tokens_out, wording.tokens_reasoning = (
         spent.tokens_in,

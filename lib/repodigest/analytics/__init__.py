@@ -14,7 +14,7 @@
 | how much repairs earlier work? | ``fix_revert_rates(frame, by=..., freq=...)`` | commits | Kamei's FIX, reverts |
 | what did a day's fixes repair? what became of a watched commit? | ``follow_ups(frame, earlier)``, ``watch_statuses(shas, frame, earlier, through=day)`` | commits as judged then | SZZ on the fix (Śliwerski et al. 2005), reverts |
 | how much code lives on, from when? | ``survival(clone, every="30D", by="year", breakdown=None/"author"/"area")`` | a clone's first-parent diffs | Hercules burndown, git-of-theseus |
-| did the levels hold? | ``track_record(frame, by="level")``, ``discrimination(frame, score=...)``, ``calibration(frame)``, ``misses(frame)`` | commits with outcomes | SZZ (Śliwerski et al. 2005), Kamei et al. 2013 |
+| did the levels hold? | ``track_record(frame, by="level")``, ``discrimination(frame, score=...)``, ``calibration(frame)``, ``misses(frame)``, ``ranking(frame)`` | commits with outcomes | SZZ (Śliwerski et al. 2005), Kamei et al. 2013 |
 """
 
 from .activity import activity, busiest
@@ -27,7 +27,7 @@ from .hotspots import hotspots
 from .ownership import knowledge_islands, ownership
 from .rates import fix_revert_rates
 from .survival import survival
-from .track_record import calibration, discrimination, misses, track_record
+from .track_record import calibration, discrimination, misses, ranking, track_record
 
 __all__ = [
     "absence_factor",
@@ -45,6 +45,7 @@ __all__ = [
     "misses",
     "new_contributors",
     "ownership",
+    "ranking",
     "survival",
     "track_record",
     "watch_statuses",

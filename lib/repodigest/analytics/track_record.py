@@ -16,7 +16,15 @@ from datetime import timedelta
 import numpy as np
 import pandas as pd
 
-from ..evidence.labels import outcome_known, roc_auc, went_wrong, wilson_interval
+from ..evidence.labels import (
+    OUTCOME_COLUMNS,
+    closed_months,
+    month_span,
+    outcome_known,
+    roc_auc,
+    went_wrong,
+    wilson_interval,
+)
 from ..evidence.outcomes import OBSERVATION_DAYS
 from ..levels import LEVELS, Level
 
@@ -103,6 +111,59 @@ def discrimination(frame: pd.DataFrame, score: str = "score", *, days: float = O
     values = pd.to_numeric(known[score], errors="coerce")
     present = values.notna()
     return roc_auc(went_wrong(known, days)[present], values[present])
+
+
+RANKING_COLUMNS = ["judgement", "roc_auc", "months", "commits", "went_wrong", "levels"]
+# Each judgement a level can come from: its name, its column in the frame, its level_by value.
+JUDGEMENTS = (("rules", "score", "rules"), ("model", "risk", "learned"))
+
+
+def ranking(
+    frame: pd.DataFrame,
+    *,
+    as_of: pd.Timestamp | None = None,
+    days: float = OBSERVATION_DAYS,
+    months: int = 3,
+    max_months: int = 12,
+    min_went_wrong: int = 10,
+) -> pd.DataFrame:
+    """How each judgement behind the levels ranked lately: over the last closed months before ``as_of``
+    (a moment; default the point of observation, the frame's latest outcome horizon), chosen as the
+    learned model's evaluation chooses them (:func:`~repodigest.evidence.labels.closed_months`), the
+    ROC AUC of the rules' ``score`` and, where the frame has one, of the learned ``risk``, over those
+    months' commits whose outcome is known. One row per judgement: ``roc_auc``, the ``months`` (first
+    and last), their ``commits`` and how many ``went_wrong``, and ``levels``: the share of the frame's
+    rows whose level comes from it (column ``level_by``)."""
+    if "outcome_horizon" not in frame:  # not labelled: nothing ranked, every level the rules'
+        frame = frame.assign(**{c: pd.Series(dtype="object") for c in OUTCOME_COLUMNS if c not in frame})
+    horizon = pd.to_datetime(frame["outcome_horizon"], utc=True).max()
+    cutoff = horizon if as_of is None else pd.Timestamp(as_of)
+    chosen = (
+        closed_months(frame, cutoff, days, months=months, max_months=max_months, min_went_wrong=min_went_wrong)
+        if pd.notna(cutoff)
+        else []
+    )
+    month_of = pd.to_datetime(frame["committed_at"], utc=True).dt.tz_localize(None).dt.to_period("M")
+    inside = month_of.isin(chosen) & outcome_known(frame, days)
+    wrong = went_wrong(frame, days)[inside]
+    span = month_span(chosen)
+    by = frame["level_by"] if "level_by" in frame else pd.Series("rules", index=frame.index)
+    rows = []
+    for name, column, source in JUDGEMENTS:
+        values = pd.to_numeric(frame[column], errors="coerce")[inside] if column in frame else pd.Series(dtype=float)
+        if values.notna().any() or name == "rules":
+            present = values.notna()
+            rows.append(
+                {
+                    "judgement": name,
+                    "roc_auc": roc_auc(wrong[present], values[present]),
+                    "months": span,
+                    "commits": int(present.sum()),
+                    "went_wrong": int(wrong[present].sum()),
+                    "levels": float((by == source).mean()) if len(by) else float("nan"),
+                }
+            )
+    return pd.DataFrame(rows, columns=RANKING_COLUMNS)
 
 
 def calibration(

@@ -1,7 +1,9 @@
-"""Kamei et al.'s change metrics of each commit of a commit frame, computed without looking ahead.
+"""Kamei et al.'s change metrics of each commit of a commit frame, and six more on its source files and
+their recent fix history, computed without looking ahead.
 
 Source: Kamei, Shihab, Adams, Hassan, Mockus, Sinha and Ubayashi, "A Large-Scale Empirical Study of
-Just-in-Time Quality Assurance" (IEEE TSE 2013), Table 1: fourteen metrics in five groups.
+Just-in-Time Quality Assurance" (IEEE TSE 2013), Table 1: fourteen metrics in five groups
+(``KAMEI_METRICS``).
 
 - Diffusion: ``ns`` subsystems (top-level directories), ``nd`` directories, ``nf`` files, ``entropy``
   (the spread of the changed lines over the files, normalised to 0..1): the frame's ``subsystems``,
@@ -19,6 +21,17 @@ Just-in-Time Quality Assurance" (IEEE TSE 2013), Table 1: fourteen metrics in fi
   ``rexp``, the same weighted by recency, each counting ``1 / (1 + years since it)``; ``sexp``, the
   author's earlier changes in any of the subsystems this one touches.
 
+Added (``ADDED_METRICS``), because the outcome labels trace a fix only to source files (SZZ skips
+tests, docs, CI, build, lockfiles, generated and vendored files, :func:`repodigest.scoring.paths.is_source`),
+so what a commit does elsewhere cannot be found to go wrong:
+
+- Source size: ``la_src``, ``ld_src``, ``nf_src``: lines added, lines deleted and files changed in source
+  files only (the frame's ``source_lines_added``, ``source_lines_deleted``, ``source_file_count``);
+  ``no_src``: 1 when the commit touches no source file, else 0.
+- Recent history (:mod:`repodigest.scoring.fix_history`, the rules' count too): ``rfix``, the fix
+  commits of the ``RECENT_DAYS`` (90) before the commit that changed one of its source files; ``rdev``,
+  the distinct developers who changed those files in that time.
+
 "Earlier" means before the commit in committer-date order within its repository (git's own order
 breaks ties), among the frame's commits: nothing later is read, so the metrics of a day do not
 change when later history is loaded. History metrics only see the loaded range: load months of
@@ -31,8 +44,11 @@ import numpy as np
 import pandas as pd
 
 from ..models import person_key
+from ..scoring.fix_history import change_paths, oldest_first, recent_history
 
-METRICS = ("ns", "nd", "nf", "entropy", "la", "ld", "lt", "fix", "ndev", "age", "nuc", "exp", "rexp", "sexp")
+KAMEI_METRICS = ("ns", "nd", "nf", "entropy", "la", "ld", "lt", "fix", "ndev", "age", "nuc", "exp", "rexp", "sexp")
+ADDED_METRICS = ("la_src", "ld_src", "nf_src", "no_src", "rfix", "rdev")
+METRICS = (*KAMEI_METRICS, *ADDED_METRICS)
 # The frame's columns each diffusion, size and purpose metric is read from.
 FROM_FRAME = {
     "ns": "subsystems",
@@ -42,7 +58,11 @@ FROM_FRAME = {
     "la": "lines_added",
     "ld": "lines_deleted",
     "fix": "is_fix",
+    "la_src": "source_lines_added",
+    "ld_src": "source_lines_deleted",
+    "nf_src": "source_file_count",
 }
+HISTORY_METRICS = ("lt", "ndev", "age", "nuc", "exp", "rexp", "sexp", "rfix", "rdev")
 _DAY = 86400.0
 _YEAR = 365.25 * _DAY
 
@@ -62,31 +82,34 @@ def subsystem(path: str) -> str:
 def time_order(frame: pd.DataFrame) -> np.ndarray:
     """Positions of ``frame``'s rows oldest first by committer date; equal dates keep git's order (the
     frame lists a repository newest first, so ties are read bottom-up)."""
-    seconds = pd.to_datetime(frame["committed_at"], utc=True).astype("int64").to_numpy()
-    backwards = np.arange(len(frame))[::-1]
-    return backwards[np.argsort(seconds[::-1], kind="stable")]
+    return oldest_first(pd.to_datetime(frame["committed_at"], utc=True).astype("int64").to_numpy())
 
 
 def change_metrics(frame: pd.DataFrame) -> pd.DataFrame:
-    """The fourteen metrics (``METRICS``, by this module's definitions) of every commit of ``frame``, a
-    commit frame with ``file_changes``; float columns, indexed like ``frame``."""
+    """The metrics (``METRICS``, by this module's definitions) of every commit of ``frame``, a commit frame
+    with ``file_changes``; float columns, indexed like ``frame``."""
     out = pd.DataFrame(index=frame.index, columns=list(METRICS), dtype="float64")
     for column, source in FROM_FRAME.items():
         out[column] = pd.to_numeric(frame[source]).astype("float64").to_numpy()
-    history = np.zeros((len(frame), 7))
+    out["no_src"] = (out["nf_src"] == 0).astype("float64")
+    history = np.zeros((len(frame), len(HISTORY_METRICS)))
     for _, positions in pd.Series(np.arange(len(frame))).groupby(frame["repo"].to_numpy(), sort=False):
         part = frame.iloc[positions.to_numpy()]
         order = time_order(part)
         values = _history_metrics(part.iloc[order])
         history[positions.to_numpy()[order]] = values
-    out[["lt", "ndev", "age", "nuc", "exp", "rexp", "sexp"]] = history
+    out[list(HISTORY_METRICS)] = history
     return out
 
 
 def _history_metrics(ordered: pd.DataFrame) -> np.ndarray:
-    """lt, ndev, age, nuc, exp, rexp, sexp of one repository's commits, given oldest first."""
+    """``HISTORY_METRICS`` of one repository's commits, given oldest first."""
     seconds = pd.to_datetime(ordered["committed_at"], utc=True).astype("int64").to_numpy() / 1e9
     developers = developer(ordered).to_numpy()
+    recent = recent_history(
+        (when, who, bool(fix), [change_paths(f["path"], f.get("old_path"), f.get("status")) for f in files])
+        for when, who, fix, files in zip(seconds, developers, ordered["is_fix"], ordered["file_changes"])
+    )
     ids: dict[str, int] = {}
     last: dict[str, float] = {}  # path -> when it last changed
     devs: dict[str, int] = {}  # path -> bit set of developer ids
@@ -94,7 +117,7 @@ def _history_metrics(ordered: pd.DataFrame) -> np.ndarray:
     lines: dict[str, int] = {}  # path -> lines it holds, as far as the history shows
     done: dict[str, list[float]] = {}  # developer -> when their earlier changes landed
     in_subsystem: dict[tuple[str, str], int] = {}  # (developer, subsystem) -> bit set of change positions
-    out = np.zeros((len(ordered), 7))
+    out = np.zeros((len(ordered), 7))  # lt .. sexp
     for i, (when, who, files) in enumerate(zip(seconds, developers, ordered["file_changes"])):
         before = [
             (f.get("old_path") or f["path"]) if f.get("status") in ("renamed", "copied") else f["path"] for f in files
@@ -134,4 +157,4 @@ def _history_metrics(ordered: pd.DataFrame) -> np.ndarray:
         times.append(when)
         for s in subsystems:
             in_subsystem[(who, s)] = in_subsystem.get((who, s), 0) | (1 << i)
-    return out
+    return np.hstack([out, recent])

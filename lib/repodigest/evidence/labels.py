@@ -88,6 +88,41 @@ def went_wrong(frame: pd.DataFrame, days: float = OBSERVATION_DAYS) -> pd.Series
     return either & (pd.to_numeric(frame["days_to_fix"], errors="coerce") <= days).fillna(False)
 
 
+def closed_months(
+    frame: pd.DataFrame,
+    cutoff: pd.Timestamp,
+    days: float = OBSERVATION_DAYS,
+    *,
+    months: int = 3,
+    max_months: int = 12,
+    min_went_wrong: int = 10,
+) -> list[pd.Period]:
+    """The last closed calendar months (UTC) before ``cutoff`` (a UTC moment), newest first: months whose
+    last moment plus ``days`` is before it (every outcome of their commits was settled by then) and that
+    hold commits whose outcome is known; ``months`` of them, extended back up to ``max_months`` until
+    their known commits hold ``min_went_wrong`` that went wrong. The months a judgement is ranked on,
+    the rules' and the learned model's alike."""
+    known = outcome_known(frame, days)
+    at = pd.to_datetime(frame["committed_at"], utc=True)
+    month_of = at.dt.tz_localize(None).dt.to_period("M")
+    ends = {m: pd.Timestamp(m.end_time, tz="UTC") + timedelta(days=days) for m in month_of[known].unique()}
+    closed = sorted((m for m, end in ends.items() if end < cutoff), reverse=True)[:max_months]
+    wrong = went_wrong(frame, days) & known
+    chosen: list[pd.Period] = []
+    for month in closed:
+        if len(chosen) >= months and int(wrong[month_of.isin(chosen)].sum()) >= min_went_wrong:
+            break
+        chosen.append(month)
+    return chosen
+
+
+def month_span(months) -> str:
+    """The first and last of ``months`` as the report writes them (``2025-10 – 2025-12``, or one month);
+    "" for none."""
+    names = sorted(str(m) for m in months)
+    return " – ".join(dict.fromkeys([names[0], names[-1]])) if names else ""
+
+
 def _flag(column: pd.Series) -> pd.Series:
     return column.astype("boolean").fillna(False).astype(bool)
 

@@ -1,30 +1,41 @@
 """A risk model learned from a repository's own history: the chance that a commit is later fixed or
-reverted, from Kamei et al.'s change metrics and the rules' own signals.
+reverted, from the rules' score and change metrics (Kamei et al.'s, and six on source files and their
+recent fixes), weighed the repository's way.
 
 Method (just-in-time defect prediction, Kamei et al. 2013, fitted per repository):
 
 - **Label**: later fixed (SZZ) or reverted within ``days`` (90) of landing
   (:func:`~repodigest.evidence.labels.went_wrong`).
-- **Features** (:func:`model_features`): the fourteen change metrics of :mod:`.kamei`, ``log1p`` of each
-  count, size and age as Kamei does (``entropy`` and ``fix`` as they are); the rules' ``score``; one
-  0/1 flag per reason code of ``REASON_FLAGS`` (the change type enters through ``fix`` and the score:
-  one flag per type over-fits the few commits that went wrong). The hotspot and knowledge-island
-  reasons are left out (they read the whole loaded window, later days included), and so are pull
-  request labels (looked up for the report's days only, so history never has them).
+- **Features** (:func:`model_features`; the set by name, ``FEATURE_SETS``; default ``"compact"``): the
+  rules' ``score`` and the six metrics :mod:`.kamei` adds to Kamei's (``ADDED_METRICS``: lines added,
+  lines deleted and files changed in source files, the no-source flag, recent fixes and recent
+  developers of the source files). Counts enter as ``log1p`` (Kamei's transformation), ``entropy``,
+  ``fix`` and ``no_src`` as they are. Other sets: ``"kamei"`` (the fourteen), ``"metrics"`` (the twenty),
+  ``"rules"`` (the score and one 0/1 flag per reason code of ``REASON_FLAGS``), ``"all"``. On the
+  month-by-month backtest of pytest and pydantic (``bench/risk_model.py``) the compact set ranks better
+  than the larger ones: with few commits that went wrong a year, twenty-odd weights over-fit. The
+  hotspot and knowledge-island reasons are left out (they read the whole loaded window, later days
+  included), and so are pull request labels (looked up for the report's days only, so history never
+  has them).
+- **Training commits**: every commit of ``frame`` that landed before the cut-off, as known then: a
+  commit younger than ``days`` counts as went wrong when its first fix or revert came before the cut-off,
+  and weighs ``observed days / days`` (a commit watched for 9 of 90 days weighs 0.1: it had little time
+  to go wrong); older commits weigh 1 with their full label.
 - **Fit**: standardised features, L2-regularised logistic regression (scikit-learn, strength ``C``)
-  with balanced class weights (later-fixed commits are rare); the intercept is then moved back to the
-  training set's own rate (the prior correction of King and Zeng 2001), so ``risk`` reads as a probability.
-- **No leakage**: a model trained before a cut-off day uses only the commits whose observation period
-  ended before it (``committed_at + days < cut-off``, and the outcome horizon reaches that end). The
-  fit checks it and keeps what it trained on (``RiskModel.trained_on``).
+  with balanced class weights (later-fixed commits are rare) times those weights; the intercept is then
+  moved back to the training set's own (weighted) rate (the prior correction of King and Zeng 2001), so
+  ``risk`` reads as a probability.
+- **No leakage**: a model trained before a cut-off moment reads no outcome settled after it: a label is
+  the first fix or revert before the cut-off, and only where the outcome horizon reaches what it claims
+  (the cut-off, or the end of the observation period when that came first). The fit checks it and keeps
+  what it trained on (``RiskModel.trained_on``: each commit's label, weight and when it was settled).
 - **Evaluation** (:func:`fit_risk_model`): the most recent closed calendar months (UTC) before the
-  cut-off (the month's end plus ``days`` is before it), their known commits each predicted by a model
-  trained as it would have been on that month's first day (the same rule: the month and the ``days``
-  before it are unseen); the months are pooled, and
-  ``test_months`` (3) is extended back, up to ``max_test_months`` (12), until they hold
-  ``min_test_positives`` (10) commits that went wrong. On them: the ROC AUC of the model, of the
-  rules' score and of lines changed alone. The model **beats the rules** when its AUC is higher with at
-  least ``min_test_positives`` such commits.
+  cut-off (:func:`~repodigest.evidence.labels.closed_months`: the month's end plus ``days`` is before
+  it; ``test_months`` (3) of them, extended back up to ``max_test_months`` (12) until they hold
+  ``min_test_positives`` (10) commits that went wrong), their known commits each predicted by a model
+  trained as it would have been on that month's first day (the same rule); the months are pooled. On
+  them: the ROC AUC of the model, of the rules' score and of lines changed alone, pooled and per month. The model **beats the rules** when its
+  pooled AUC is higher with at least ``min_test_positives`` such commits.
 - **Levels** (:meth:`RiskModel.levels`): two thresholds on ``risk`` taken at the rules' own level shares
   among the training commits (the top ``share of high`` of their risks is high, the next ``share of
   medium`` medium), so the learned levels keep about the rules' proportions while reordering who gets them.
@@ -40,15 +51,22 @@ import pandas as pd
 
 from ..errors import UserError
 from ..levels import Level
-from .kamei import METRICS, change_metrics
-from .labels import observed_until, outcome_known, roc_auc, went_wrong
+from .kamei import ADDED_METRICS, KAMEI_METRICS, METRICS, change_metrics
+from .labels import closed_months, observed_until, outcome_known, roc_auc, went_wrong
 from .outcomes import OBSERVATION_DAYS
 
 INSTALL = "pip install 'repodigest[risk]'"
-RAW_METRICS = ("entropy", "fix")  # every other metric enters as log1p
+RAW_METRICS = ("entropy", "fix", "no_src")  # every other metric enters as log1p
 REASON_FLAGS = ("public_api", "security_path", "build_path", "ci_path", "breaking", "bot", "support_only")
 RULE_FEATURES = ("score", *(f"reason_{code}" for code in REASON_FLAGS))
-FEATURE_SETS = {"kamei": METRICS, "rules": RULE_FEATURES, "all": (*METRICS, *RULE_FEATURES)}
+FEATURE_SETS = {
+    "compact": ("score", *ADDED_METRICS),
+    "kamei": KAMEI_METRICS,
+    "metrics": METRICS,
+    "rules": RULE_FEATURES,
+    "kamei+rules": (*KAMEI_METRICS, *RULE_FEATURES),
+    "all": (*METRICS, *RULE_FEATURES),
+}
 MIN_POSITIVES = 5  # commits that went wrong, fewest a fit learns from
 MIN_TEST_POSITIVES = 10
 # The held-out commits keep their outcome columns, so the analytics read them (track record by model_level).
@@ -135,7 +153,7 @@ def fit_risk_model(
     *,
     tz: str = "UTC",
     days: float = OBSERVATION_DAYS,
-    features: str | tuple[str, ...] = "all",
+    features: str | tuple[str, ...] = "compact",
     C: float = 0.1,
     train_months: int | None = None,
     test_months: int = 3,
@@ -143,26 +161,33 @@ def fit_risk_model(
     min_test_positives: int = MIN_TEST_POSITIVES,
     metrics: pd.DataFrame | None = None,
 ) -> RiskModel:
-    """The model of the module docstring, fitted on ``frame``'s commits whose outcome over ``days`` was
-    known before the first moment of ``outcomes_known_before`` (a day in ``tz``), and evaluated on the
-    closed months before it. ``frame``: a commit frame with the outcome columns
+    """The model of the module docstring, fitted on ``frame``'s commits that landed before the first
+    moment of ``outcomes_known_before`` (a day in ``tz``), with their outcomes as known then, and
+    evaluated on the closed months before it. ``frame``: a commit frame with the outcome columns
     (:data:`~repodigest.evidence.labels.OUTCOME_COLUMNS`). ``features``: a name of ``FEATURE_SETS`` or
-    feature names; ``train_months``: only the last months of known history (None: all of it).
+    feature names; ``train_months``: only the last months of history (None: all of it).
     Raises :class:`InsufficientHistory` when too few commits went wrong, UserError without scikit-learn."""
     cutoff = cutoff_moment(outcomes_known_before, tz)
     names = FEATURE_SETS[features] if isinstance(features, str) else tuple(features)
     table = model_features(frame, metrics)[list(names)]
+    horizon = pd.to_datetime(frame["outcome_horizon"], utc=True)
     data = _Data(
-        table,
-        went_wrong(frame, days),
-        outcome_known(frame, days),
-        observed_until(frame, days),
-        pd.to_datetime(frame["committed_at"], utc=True),
-        frame,
+        x=table,
+        y=went_wrong(frame, days),
+        known=outcome_known(frame, days),
+        until=observed_until(frame, days),
+        at=pd.to_datetime(frame["committed_at"], utc=True),
+        first_wrong=pd.to_datetime(frame["committed_at"], utc=True)
+        + pd.to_timedelta(
+            pd.to_numeric(frame["days_to_fix"], errors="coerce").where(went_wrong(frame, days)), unit="D"
+        ),
+        horizon=horizon,
+        days=days,
+        frame=frame,
     )
     model = _fit(data, cutoff, C, train_months)
     model.evaluation = {
-        **_evaluate(data, cutoff, C, train_months, days, test_months, max_test_months, min_test_positives),
+        **_evaluate(data, cutoff, C, train_months, test_months, max_test_months, min_test_positives),
         "train": len(model.trained_on),
         "train_went_wrong": int(model.trained_on["went_wrong"].sum()),
     }
@@ -171,11 +196,14 @@ def fit_risk_model(
 
 @dataclass
 class _Data:
-    x: pd.DataFrame
-    y: pd.Series
-    known: pd.Series
-    until: pd.Series
-    at: pd.Series
+    x: pd.DataFrame  # the features
+    y: pd.Series  # went wrong within ``days`` (the label of a known commit)
+    known: pd.Series  # the outcome over ``days`` is known
+    until: pd.Series  # when the label over ``days`` is settled
+    at: pd.Series  # committed_at
+    first_wrong: pd.Series  # the moment of the first fix or revert within ``days`` (NaT: none)
+    horizon: pd.Series  # the last moment an outcome could be seen
+    days: float
     frame: pd.DataFrame
 
 
@@ -188,26 +216,50 @@ def _logistic():
     return LogisticRegression, StandardScaler
 
 
+def as_known_at(data: _Data, cutoff: pd.Timestamp) -> pd.DataFrame:
+    """Each commit's training row as known at ``cutoff`` (module docstring): ``train`` (it landed before
+    and its outcome horizon reaches when its label is settled), ``settled`` (the end of its observation
+    period, or the cut-off when that comes first), ``went_wrong`` (a first fix or revert before then) and
+    ``weight`` (the share of the period observed)."""
+    settled = data.until.where(data.until < cutoff, cutoff)
+    observed = (settled - data.at).dt.total_seconds() / 86400
+    train = (data.at < cutoff) & (data.horizon >= settled).fillna(False)
+    return pd.DataFrame(
+        {
+            "train": train,
+            "settled": settled,
+            "went_wrong": ((data.first_wrong <= settled) & (data.first_wrong < cutoff)).fillna(False) & train,
+            "weight": (observed / data.days).clip(0, 1),
+        }
+    )
+
+
 def _fit(data: _Data, cutoff: pd.Timestamp, C: float, train_months: int | None) -> RiskModel:
-    """The model trained on the commits known before ``cutoff`` (within ``train_months`` of it)."""
+    """The model trained on the commits before ``cutoff`` (within ``train_months`` of it), as known then."""
     LogisticRegression, StandardScaler = _logistic()
-    mask = data.known & (data.until < cutoff)
+    rows = as_known_at(data, cutoff)
+    mask = rows["train"]
     if train_months is not None:
         mask &= data.at >= cutoff - pd.DateOffset(months=train_months)
-    if (data.until[mask] >= cutoff).any():  # no label settled on or after the cut-off, whatever the options
+    # No label read an outcome after the cut-off, whatever the options.
+    if (rows["settled"][mask] > cutoff).any() or (data.first_wrong[mask & rows["went_wrong"]] >= cutoff).any():
         raise AssertionError("a training label was settled after the cut-off")
-    y = data.y[mask].to_numpy(dtype=bool)
+    y = rows["went_wrong"][mask].to_numpy(dtype=bool)
+    weight = rows["weight"][mask].to_numpy(dtype=float)
     positives, negatives = int(y.sum()), int((~y).sum())
     if positives < MIN_POSITIVES or negatives < MIN_POSITIVES:
         raise InsufficientHistory(
-            f"too little known history before {cutoff:%Y-%m-%d}: {len(y)} commits with a known outcome, "
-            f"{positives} later fixed or reverted (at least {MIN_POSITIVES} needed; label outcomes of a longer history)"
+            f"too little history before {cutoff:%Y-%m-%d}: {len(y)} commits, {positives} of them later fixed "
+            f"or reverted by then (at least {MIN_POSITIVES} needed; label outcomes of a longer history)"
         )
     x = data.x[mask].to_numpy(dtype=float)
     scaler = StandardScaler().fit(x)
-    fitted = LogisticRegression(C=C, class_weight="balanced", max_iter=2000).fit(scaler.transform(x), y)
-    # Balanced weights fit as if half the commits went wrong: move the intercept back to the real rate.
-    intercept = float(fitted.intercept_[0]) + float(np.log(positives / negatives))
+    # Balanced by weight: each class weighs half of the fit.
+    wrong, right = float(weight[y].sum()), float(weight[~y].sum())
+    balanced = weight * np.where(y, (wrong + right) / (2 * wrong), (wrong + right) / (2 * right))
+    fitted = LogisticRegression(C=C, max_iter=2000).fit(scaler.transform(x), y, sample_weight=balanced)
+    # The balanced fit sees as many commits go wrong as not: move the intercept back to the real rate.
+    intercept = float(fitted.intercept_[0]) + float(np.log(wrong / right))
     model = RiskModel(
         features=tuple(data.x.columns),
         mean=scaler.mean_,
@@ -220,8 +272,9 @@ def _fit(data: _Data, cutoff: pd.Timestamp, C: float, train_months: int | None) 
             {
                 "sha": data.frame["sha"][mask],
                 "committed_at": data.at[mask],
-                "observed_until": data.until[mask],
-                "went_wrong": data.y[mask],
+                "observed_until": rows["settled"][mask],
+                "went_wrong": rows["went_wrong"][mask],
+                "weight": rows["weight"][mask],
             }
         ),
     )
@@ -244,20 +297,11 @@ def _thresholds(risk: pd.Series, rules_levels: pd.Series) -> tuple[float, float]
     )
 
 
-def _closed_months(data: _Data, cutoff: pd.Timestamp, days: float) -> list[pd.Period]:
-    """Calendar months (UTC) whose last moment plus ``days`` is before ``cutoff`` and that hold known
-    commits, newest first: every outcome of theirs was settled by then."""
-    months = data.at.dt.tz_localize(None).dt.to_period("M")
-    ends = {m: pd.Timestamp(m.end_time, tz="UTC") + pd.Timedelta(days=days) for m in months[data.known].unique()}
-    return sorted((m for m, end in ends.items() if end < cutoff), reverse=True)
-
-
 def _evaluate(
     data: _Data,
     cutoff: pd.Timestamp,
     C: float,
     train_months: int | None,
-    days: float,
     test_months: int,
     max_test_months: int,
     min_test_positives: int,
@@ -266,9 +310,15 @@ def _evaluate(
     months = data.at.dt.tz_localize(None).dt.to_period("M")
     pooled: list[pd.DataFrame] = []
     rows: list[dict] = []
-    for month in _closed_months(data, cutoff, days)[:max_test_months]:
-        if len(rows) >= test_months and sum(int(p["went_wrong"].sum()) for p in pooled) >= min_test_positives:
-            break
+    chosen = closed_months(
+        data.frame,
+        cutoff,
+        data.days,
+        months=test_months,
+        max_months=max_test_months,
+        min_went_wrong=min_test_positives,
+    )
+    for month in chosen:
         inside = (months == month) & data.known
         start = pd.Timestamp(month.start_time, tz="UTC")
         try:
@@ -282,6 +332,7 @@ def _evaluate(
                     "train": 0,
                     "model_auc": np.nan,
                     "rules_auc": np.nan,
+                    "lines_auc": np.nan,
                 }
             )
             continue
@@ -309,6 +360,7 @@ def _evaluate(
                 "train": len(model.trained_on),
                 "model_auc": roc_auc(part["went_wrong"], part["risk"]),
                 "rules_auc": roc_auc(part["went_wrong"], part["score"]),
+                "lines_auc": roc_auc(part["went_wrong"], part["lines"]),
             }
         )
     held_out = (

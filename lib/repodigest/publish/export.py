@@ -87,7 +87,7 @@ def publish_notebook(
     """Publish the executed daily notebook ``executed`` into ``folder``: the chart PNGs from its charts
     output (``session``: a browser already started; ``images``: None as the run's config says, False
     none), its charts section filled in, report.ipynb, report.html, report.md, status.json and
-    overview.json from its report record, and the data files it lists (copied when they were written
+    overview.json (and a rollup's rollup.json) from its report record, and the data files it lists (copied when they were written
     elsewhere)."""
     import nbformat
 
@@ -118,8 +118,9 @@ def publish_notebook(
     (folder / "report.md").write_text(re.sub(r"\n{3,}", "\n\n", md).strip() + "\n", encoding="utf-8")
     if status:
         _write_json(folder / "status.json", {k: v for k, v in status.items() if k not in ("lang", "images")})
-    if found.report.get("overview"):
-        _write_json(folder / "overview.json", found.report["overview"])
+    for name in ("overview", "rollup"):  # a rollup's record also holds what the period amounted to
+        if found.report.get(name):
+            _write_json(folder / f"{name}.json", found.report[name])
     for name in found.report.get("data_files") or []:
         source = Path(name)
         if source.is_file() and source.resolve().parent != folder.resolve():

@@ -56,9 +56,12 @@ _FILES_PER_AREA = 3
 MAX_TITLE = 200
 # Reasons from the loaded history, shown whatever their points (0 by default: scoring.heuristic).
 HISTORY_REASONS = ("hotspot", "knowledge_island")
+# Reasons an entry shows whatever their points: where a change lands, and why its lines weigh nothing.
+ALWAYS_SHOWN = (*HISTORY_REASONS, "no_source")
 
 
-def _reason_text(reason: Mapping, words: Mapping) -> str:
+def reason_text(reason: Mapping, words: Mapping) -> str:
+    """One of the rules' reasons (a frame ``reasons`` item) in the report's words."""
     code, detail = reason["code"], reason.get("detail", "")
     template = words["reason"].get(code)
     if code == "type":
@@ -179,8 +182,8 @@ def build_entry(row: Mapping, words: Mapping, anchor: str, analysis: Mapping | N
         areas=", ".join(list(row["areas"])[:4]) or "-",
     )
     shown = [r for r in row["reasons"] if r["code"] == "type" or abs(r["points"]) >= 3][:5]
-    shown += [r for r in row["reasons"] if r["code"] in HISTORY_REASONS and r not in shown]
-    reasons = [_reason_text(r, words) for r in shown]
+    shown += [r for r in row["reasons"] if r["code"] in ALWAYS_SHOWN and r not in shown]
+    reasons = [reason_text(r, words) for r in shown]
     if isinstance(row.get("model_level"), str) and row["model_level"]:
         reasons.append(
             words["reason"]["blend"].format(
@@ -275,7 +278,8 @@ def track_record_line(record: Mapping | None, words: Mapping) -> str | None:
     """The statistics section's line on how a repository's past levels held (pipeline.gather_evidence's
     figures): per level of the rules, how many of the commits whose outcome is known were later fixed or
     reverted, whether 🔴 > 🟡 > 🟢 held, or that nothing can be judged yet; then which judgement the
-    report's levels come from (the rules or the learned model) with both AUCs, when the model ran."""
+    report's levels come from (the rules or the learned model) and how it ranked the commits that went
+    wrong on the last closed months (ROC AUC; the model's too, when it ran)."""
     if not record:
         return None
     history = words["history"]
@@ -313,9 +317,28 @@ def track_record_line(record: Mapping | None, words: Mapping) -> str | None:
                 ]
             )
         parts.append(history["track_record_how"].format(days=days))
-    if "model_auc" in record:
-        which = history["levels_by_model" if record.get("learned") else "levels_by_rules"]
-        parts.append(which.format(model_auc=_auc(record["model_auc"]), rules_auc=_auc(record["rules_auc"])))
+    judged = record.get("judged")
+    if judged:
+        if not judged["months"]:
+            parts.append(history["levels_unranked"])
+        else:
+            which = (
+                "levels_by_model"
+                if judged.get("learned")
+                else "levels_by_rules_beside_model"
+                if "model_auc" in judged
+                else "levels_by_rules"
+            )
+            parts.append(
+                history[which].format(
+                    months=judged["months"],
+                    commits=judged["commits"],
+                    went_wrong=judged["went_wrong"],
+                    rules_auc=_auc(judged["rules_auc"]),
+                    model_auc=_auc(judged.get("model_auc")),
+                    least=judged.get("least", ""),
+                )
+            )
     return " ".join(parts) or None
 
 

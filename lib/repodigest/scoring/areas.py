@@ -117,8 +117,8 @@ TYPE_WORDS = frozenset(
         "auto sync",
     }
 )
-_LEADING_TAGS = re.compile(r"^\s*((?:\[[^\]\n]{1,40}\]\s*)+)")
-_ONE_TAG = re.compile(r"\[([^\]\n]{1,40})\]")
+_LEADING_TAGS = re.compile(r"^\s*((?:\[[^\[\]\n]{1,40}\]\s*)+)")
+_ONE_TAG = re.compile(r"\[([^\[\]\n]{1,40})\]")
 _CONVENTIONAL = re.compile(r"^\s*([A-Za-z]+)(?:\(([^)\n]{1,40})\))?(!)?:\s")
 _STEP = re.compile(r"^\d+\s*/\s*(\d+|n)$", re.IGNORECASE)
 

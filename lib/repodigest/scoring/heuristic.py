@@ -10,7 +10,10 @@ risky paths, reverts, breaking-change markers and bots.
 
 The score is a sum of points, each documented where it is defined (``POINTS``):
 - the change type sets a base (a security fix matters more than a typo);
-- size adds 7 points per doubling of lines changed above 8, up to 35;
+- size adds 7 points per doubling of the lines changed in source files above 8, up to 35 (tests,
+  docs, CI, build, lockfiles, generated and vendored files weigh nothing: a later fix cannot be traced
+  to them, so a change that touches no source file is never high on its size; a ``no_source`` reason
+  worth 0 points says so);
 - diffusion adds points for files, areas beyond the first and entropy (changes spread evenly
   over many files are harder to review than one big file);
 - risky paths (public API, security-sensitive, build, CI) and breaking markers add points;
@@ -19,6 +22,9 @@ The score is a sum of points, each documented where it is defined (``POINTS``):
   most 30 in all; a breaking label counts nothing more when the message already has a
   breaking-change marker). A repository's ``label_points`` in the config is merged over these
   (``{ "p0" = 25, "bug" = 0 }``); the labels are data on the Commit, looked up by the source;
+- recent fixes of its source files (:mod:`.fix_history`: fix commits of the 90 days before the change
+  that changed one of them, from the loaded history, ``History.recent_fixes``) add 5 points each, up
+  to 15: a file fixed lately is fixed again;
 - bots are capped at low; docs/test/CI-only changes are capped below high;
 - a commit touching a hotspot or a knowledge island of the loaded history (``History``, computed
   from the window's file changes before scoring) gets a ``hotspot`` / ``knowledge_island`` reason
@@ -80,6 +86,8 @@ POINTS = {
     "build_path": 4,
     "ci_path": 3,
     "breaking": 20,
+    "recent_fix_each": 5,
+    "recent_fixes_cap": 15,
     # Files the loaded history flags (History): named in the reasons, weighed 0 (see the docstring).
     "hotspot": 0,
     "knowledge_island": 0,
@@ -137,6 +145,10 @@ class Signals:
     security_paths: tuple[str, ...] = ()
     build_paths: tuple[str, ...] = ()
     ci_paths: tuple[str, ...] = ()
+    # The same in source files only (scoring.paths.is_source: the files a later fix can be traced to)
+    source_lines_added: int = 0
+    source_lines_deleted: int = 0
+    source_files: int = 0
 
 
 @dataclass(frozen=True)
@@ -178,6 +190,8 @@ class History:
 
     hotspots: Mapping[str, int] = field(default_factory=dict)  # path -> revisions, the top hotspots
     islands: Mapping[str, str] = field(default_factory=dict)  # path -> its only author
+    # sha -> fix commits of the RECENT_DAYS before it that changed its source files (fix_history)
+    recent_fixes: Mapping[str, int] = field(default_factory=dict)
 
 
 def is_bot(name: str, login: str | None = None) -> bool:
@@ -222,12 +236,14 @@ def signals_of(commit: Commit, change_type: str) -> Signals:
     files = commit.files
     names = [f.path for f in files]
     kinds = [_path_kinds(n) for n in names]
-    added = deleted = binary = 0
+    added = deleted = binary = source_added = source_deleted = sources = 0
     churns = []
     for f in files:
         a, d = f.added_lines or 0, f.deleted_lines or 0
         added, deleted, binary = added + a, deleted + d, binary + (1 if f.binary else 0)
         churns.append(a + d)
+        if paths.is_source(f.path):
+            source_added, source_deleted, sources = source_added + a, source_deleted + d, sources + 1
     return Signals(
         lines_added=added,
         lines_deleted=deleted,
@@ -245,6 +261,9 @@ def signals_of(commit: Commit, change_type: str) -> Signals:
         security_paths=tuple(n for n, k in zip(names, kinds) if k[2])[:20],
         build_paths=tuple(n for n, k in zip(names, kinds) if k[3])[:20],
         ci_paths=tuple(n for n, k in zip(names, kinds) if k[4])[:20],
+        source_lines_added=source_added,
+        source_lines_deleted=source_deleted,
+        source_files=sources,
     )
 
 
@@ -319,10 +338,12 @@ def judge(
     s, change_type, type_rule = measured.signals, measured.change_type, measured.type_rule
     p = POINTS
     reasons: list[Reason] = [Reason("type", TYPE_POINTS[change_type], change_type)]
-    churn = s.lines_added + s.lines_deleted
+    churn = s.source_lines_added + s.source_lines_deleted
     if churn > p["size_floor_lines"]:
         size = min(p["size_cap"], p["size_per_doubling"] * math.log2(churn / p["size_floor_lines"]))
-        reasons.append(Reason("size", size, f"+{s.lines_added}/-{s.lines_deleted}"))
+        reasons.append(Reason("size", size, f"+{s.source_lines_added}/-{s.source_lines_deleted}"))
+    elif not s.source_files and s.files:
+        reasons.append(Reason("no_source", 0, f"+{s.lines_added}/-{s.lines_deleted}"))
     if s.files > 1:
         reasons.append(Reason("files", min(p["files_cap"], p["files_per_doubling"] * math.log2(s.files)), str(s.files)))
     if measured.area_count > 1:
@@ -349,6 +370,9 @@ def judge(
         reasons += label_reasons(commit.pull_request.labels, rules.label_points, s.breaking)
     if history is not None:
         reasons += history_reasons([f.path for f in commit.files], history)
+        fixed = history.recent_fixes.get(commit.sha, 0)
+        if fixed:
+            reasons.append(Reason("recent_fixes", min(p["recent_fixes_cap"], p["recent_fix_each"] * fixed), str(fixed)))
     score = sum(r.points for r in reasons)
     if s.bot and score > p["bot_cap"]:
         reasons.append(Reason("bot", p["bot_cap"] - score, author_key(commit.main_author)))  # the bot, not the merger

@@ -2,7 +2,7 @@
 
 A source has a ``name``, ``commits(window)``, ``latest_commit_time()``, ``diff(commit)``,
 ``find_commit(sha=, title=, before=)`` (one cheap lookup of a commit outside the window: the one a
-revert names), and ``github_repo``: ``owner/name`` when the repository is on GitHub (a GitHub source, a mirror, a
+revert names; ``find_commits`` answers many at once), and ``github_repo``: ``owner/name`` when the repository is on GitHub (a GitHub source, a mirror, a
 clone whose ``origin`` is on github.com), for the pull-request lookups of
 :mod:`.pull_requests`; else None: the protocol :class:`Source`. A clone or a mirror is also
 :class:`CloneBacked` (a path, revisions, trees, streamed commits): see :mod:`.capabilities`.
