@@ -254,9 +254,12 @@ def load(
                 if c.author_name.lower() not in ignored and (c.author_login or "").lower() not in ignored
             ]
 
-        read += kept(window)
-        if isinstance(source, CloneBacked):
-            before += kept(lookback)
+        if isinstance(source, CloneBacked):  # one read of both: the lookback ends where the window starts
+            both = kept(Window(window.last_day, window.days + lookback.days, zone))
+            read += [item for item in both if window.contains(item[0].committer_date)]
+            before += [item for item in both if not window.contains(item[0].committer_date)]
+        else:
+            read += kept(window)
     read = in_frame_order(read, itemgetter(0))
     return Loaded(
         settings=settings,
