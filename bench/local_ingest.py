@@ -8,7 +8,9 @@ commits and the whole clone.
 For each, best of ``--repeat``:
 
 - **raw git log**: ``git log --first-parent --raw --numstat -M`` of the same first-parent commits, with the
-  source's output flags (``gitlog.range_args`` plus ``--first-parent``): the floor;
+  source's output flags (``gitlog.range_args`` plus ``--first-parent``): the floor; and without
+  ``--first-parent`` (every commit of the range, the line and what its merges landed, which the source
+  reads too): the floor of the same commits;
 - **the source**: ``LocalGitSource.commits`` of the window that starts on the day of the N-th newest
   first-parent commit (whole days: the count is printed), with one ``git log`` and with one per core:
   git, parsing and Commit records, each merge with the commits it landed (those are read too);
@@ -16,7 +18,7 @@ For each, best of ``--repeat``:
   first-parent walk), each with its files' line counts, up to ``--pydriller-max`` (it reads a few dozen
   commits a second, whatever their number).
 
-Printed: commits per second, the source's time over raw ``git log``'s (goal <= 1.3) and the source's
+Printed: commits per second, the source's time over raw ``git log``'s, first-parent and same commits (goal <= 1.3) and the source's
 commits per second over PyDriller's (goal >= 10). The load average is printed with each clone.
 """
 
@@ -59,9 +61,12 @@ def window_of(path: Path, n: int, zone) -> tuple[Window, str, tuple[str, ...], i
     return window, inside[0][1], tuple(parent) if here else (), len(inside)
 
 
-def raw_git(path: Path, tip: str, exclude: tuple[str, ...]) -> int:
+def raw_git(path: Path, tip: str, exclude: tuple[str, ...], first_parent: bool = True) -> int:
+    """Records of the raw ``git log`` of the range: the first-parent line, or (``first_parent=False``) every
+    commit of the range, the line and what its merges landed."""
     args = range_args(tip, exclude)
-    args.insert(args.index("log") + 1, "--first-parent")
+    if first_parent:
+        args.insert(args.index("log") + 1, "--first-parent")
     out = subprocess.run(["git", "-C", str(path), *args], capture_output=True, check=True).stdout
     return out.count(b"\x1eREPODIGEST")
 
@@ -112,13 +117,15 @@ def main() -> None:
         load = " ".join(f"{v:.1f}" for v in os.getloadavg())
         print(f"\n{path.name}: {total:,} first-parent commits, load average {load}, best of {args.repeat}")
         print(
-            f"{'newest':>7} | {'line':>5} | {'read':>5} | {'raw git log':>11} | {'source, 1 git':>13} | "
-            f"{f'source, {cores} git':>13} | {'PyDriller':>11} | {'source/raw':>10} | {'vs PyDriller':>12}"
+            f"{'newest':>7} | {'line':>5} | {'read':>5} | {'raw, line':>11} | {'raw, same':>11} | {'source, 1 git':>13} | "
+            f"{f'source, {cores} git':>13} | {'PyDriller':>11} | {'source/raw':>10} | {'source/same':>11} | "
+            f"{'vs PyDriller':>12}"
         )
-        print("-" * 112)
+        print("-" * 140)
         for n in (*(s for s in SIZES if s < total), total):
             window, tip, exclude, line = window_of(tree, n, zone)
             t_raw, records = timed(raw_git, tree, tip, exclude, repeat=args.repeat)
+            t_same, _ = timed(raw_git, tree, tip, exclude, False, repeat=args.repeat)
             t_one, read = timed(source, tree, window, 1, repeat=args.repeat)
             t_many, _ = timed(source, tree, window, cores, repeat=args.repeat)
             assert records == line, (records, line)
@@ -128,10 +135,13 @@ def main() -> None:
                 cells = [f"{got / t_pyd:7.0f} c/s", f"{(read / t_many) / (got / t_pyd):11.1f}x"]
             print(
                 f"{n if n < total else 'all':>7} | {line:>5,} | {read:>5,} | {line / t_raw:7.0f} c/s | "
-                f"{read / t_one:9.0f} c/s | {read / t_many:9.0f} c/s | {cells[0]:>11} | "
-                f"{t_many / t_raw:>10.2f} | {cells[1]:>12}"
+                f"{t_same:9.2f} s | {read / t_one:9.0f} c/s | {read / t_many:9.0f} c/s | {cells[0]:>11} | "
+                f"{t_many / t_raw:>10.2f} | {t_many / t_same:>11.2f} | {cells[1]:>12}"
             )
-    print("\n(c/s: commits a second; raw git log reads the line, the source the line and what its merges landed)")
+    print(
+        "\n(c/s: commits a second; raw, line reads the line, raw, same every commit of the range (its time), the "
+        "source the line and what its merges landed)"
+    )
     print("goals: source/raw <= 1.3 (same range); the source >= 10x PyDriller's commits a second")
 
 
