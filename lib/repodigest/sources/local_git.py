@@ -1,9 +1,9 @@
 """Commits of a local git clone: the branch's first-parent line, each merge with the commits it landed.
 
-One ``git rev-list --first-parent`` finds the window's line (no diffs), one ``git log`` reads every commit
-from the window's newest down to the parent of its oldest (all parents: the line and what its merges
-landed), parsed while git runs; a long range is cut into pieces along the line, one ``git log`` per core
-at once. A clone that cannot give everything still gives a report: a shallow
+One ``git rev-list --first-parent`` finds the window's line (no diffs), one ``git rev-list`` of the range's
+graph tells what each merge landed, and ``git log --no-walk --stdin`` reads those commits (the line and what
+its merges landed), parsed while git runs; a long list is dealt in blocks to one ``git log`` per core at
+once (``readers``). A clone that cannot give everything still gives a report: a shallow
 clone's boundary commit (its parent is not there) and a merge whose other side is beyond the boundary
 are marked ``incomplete = "parent"``; commits whose blobs are not in the clone (a blobless partial
 clone, a damaged object store) get their files from the trees, their line counts not counted, and
@@ -162,7 +162,7 @@ class LocalGitSource(Source, CloneBacked):
 
     def iter_commits(self, window: Window) -> Iterator[Commit]:
         """The commits of :meth:`commits`: a commit as soon as git has read it, a merge once the commits it
-        landed are read too (one ``git log`` per stretch of the line that holds the window's commits)."""
+        landed are read too (one read per stretch of the line that holds the window's commits: :meth:`_read`)."""
         line = self._first_parent_line()
         start, end = window.start.timestamp(), window.end.timestamp()
         places = [i for i, (_, stamp, _) in enumerate(line) if start <= stamp < end]
