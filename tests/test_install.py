@@ -189,6 +189,7 @@ def test_installed_wheel_writes_a_report_and_runs_the_explore_notebook_from_any_
                 "-y",
                 json.dumps({"repos": [str(repo.path)], "start": "2026-02-10", "end": "2026-02-16"}),
                 "--no-progress-bar",
+                "--no-request-save-on-cell-execute",  # saved once: not the whole notebook after each cell
             ],
             cwd=here,
             capture_output=True,

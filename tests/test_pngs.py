@@ -12,6 +12,7 @@ import shutil
 import termios
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -70,21 +71,56 @@ def _has_browser() -> bool:
         return shutil.which("chromium") is not None or shutil.which("google-chrome") is not None
 
 
+def _kaleidos_own(shown: list[dict], out) -> list[bytes]:
+    """The PNGs as kaleido draws them on its own: its page reloaded after every figure, each at its size."""
+    import asyncio
+
+    import kaleido
+
+    from repodigest.publish.pngs import png_name
+
+    def spec(chart: dict) -> dict:
+        layout = chart["figure"]["layout"]
+        size = dict(width=int(layout.get("width") or 900), height=int(layout.get("height") or 500))
+        return dict(fig=chart["figure"], path=out / png_name(chart["name"]), opts=dict(format="png", **size))
+
+    async def draw():
+        browser = kaleido.Kaleido(mathjax=False)
+        await browser.open()
+        try:
+            return await browser.write_fig_from_object([spec(c) for c in shown])
+        finally:
+            await browser.close()
+
+    out.mkdir(parents=True)
+    assert asyncio.run(draw()) == ()
+    return [(out / png_name(c["name"])).read_bytes() for c in shown]
+
+
 @pytest.mark.skipif(not _has_browser(), reason="no Chrome/Chromium for kaleido (apt-get install chromium)")
-def test_pngs_in_one_session_keep_each_figures_size(tmp_path, small):
+def test_one_page_draws_every_chart_as_kaleido_alone_would_then_the_browser_closes(tmp_path, small):
+    # A session started before the figures exist draws them all in one page (kaleido reloads its page
+    # after every figure; here only after one that failed): each PNG byte for byte kaleido's own, at its
+    # figure's size. Made for one batch, the browser then closes by itself.
     figures = charts.report_charts(small, None, "zh")
-    paths, error = write_pngs(specs(figures, "zh"), tmp_path / "out")
-    assert error is None
-    assert [p.name for p in paths] == [f"chart-{n}.png" for n, _ in figures]
-    assert all(p.read_bytes()[:8] == PNG for p in paths)
-    height = int.from_bytes(paths[0].read_bytes()[20:24], "big")  # the PNG's IHDR
-    assert height == figures[0][1].layout.height
-    early = BrowserSession()  # a session started before the figures exist draws the same images
+    shown = specs(figures, "zh")
+    early = BrowserSession(once=True)
+    fresh = _kaleidos_own(shown, tmp_path / "fresh")  # while the session's browser starts
+    broken = {"name": "broken", "title": "broken", "figure": {"data": "not a list", "layout": {}}}
     try:
-        again, error = write_pngs(specs(figures, "zh"), tmp_path / "again", session=early)
+        paths, error = write_pngs([*shown[:2], broken, *shown[2:]], tmp_path / "out", session=early)
+        browsers = _browsers()
+        deadline = time.monotonic() + 15
+        while any(_alive(pid) for pid in browsers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert browsers and not any(_alive(pid) for pid in browsers)
     finally:
         early.close()
-    assert error is None and [p.read_bytes() for p in again] == [p.read_bytes() for p in paths]
+    assert error and error.startswith("1 of 6 chart images failed")
+    assert [p.name for p in paths] == [f"chart-{n}.png" for n, _ in figures] and len(paths) >= 3
+    assert all(p.read_bytes()[:8] == PNG for p in paths) and [p.read_bytes() for p in paths] == fresh
+    height = int.from_bytes(paths[0].read_bytes()[20:24], "big")  # the PNG's IHDR
+    assert height == figures[0][1].layout.height
 
 
 def test_a_browser_that_cannot_start_early_is_reported_not_waited_for(tmp_path, small, monkeypatch):
@@ -95,6 +131,21 @@ def test_a_browser_that_cannot_start_early_is_reported_not_waited_for(tmp_path, 
     finally:
         early.close()
     assert paths == [] and "Chrome" in error
+
+
+def _browsers() -> list[int]:
+    """The browser's processes: kaleido's wrapper of Chromium (a child of this process, in a session of its
+    own) and every process of that session (Chromium and its helpers)."""
+    stats = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        stats[int(stat.parent.name)] = (int(fields[1]), int(fields[3]), cmdline)  # ppid, session, command
+    sessions = {pid for pid, (ppid, _, cmd) in stats.items() if ppid == os.getpid() and b"chrom" in cmd}
+    return [pid for pid, (_, session, _) in stats.items() if session in sessions]
 
 
 def _alive(pid: int) -> bool:

@@ -134,6 +134,11 @@ def _format_validation(err: ValidationError, where: str) -> str:
 _FLAGS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
 
 
+def github_token() -> str:
+    """``$GITHUB_TOKEN`` (stripped), or "" when it is not set: the only place a GitHub token comes from."""
+    return os.environ.get("GITHUB_TOKEN", "").strip()
+
+
 def load_settings(
     config: str | os.PathLike | None = None,
     *,

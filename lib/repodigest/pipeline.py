@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from .cache import Cache
-from .config import RepoConfig, Settings, load_settings, repo_kind
+from .config import RepoConfig, Settings, github_token, load_settings, repo_kind
 from .errors import UserError
 from .frame import (
     file_frame_of,
@@ -59,7 +59,6 @@ from .scoring import Assessment, History, Measured, RepoRules, judge, measure
 from .scoring.fix_history import RECENT_DAYS, recent_fixes
 from .scoring.relations import Relations, relate
 from .sources import CloneBacked, Source, open_sources, resolve_day
-from .sources.github_auth import can_look_up
 from .window import MAX_WINDOW_DAYS, Window, check_days, check_period, period_window, previous_window, resolve_tz
 
 if TYPE_CHECKING:  # the analysis stage is imported when a run asks for it (it loads openai)
@@ -284,7 +283,7 @@ def with_pull_requests(loaded: Loaded, repos: Mapping[str, RepoConfig], *, cache
         shas = [c.sha for c, _ in loaded.commits if c.repo == name and loaded.shown.contains(c.committer_date)]
         if not full_name or not enabled or not shas:
             continue
-        if not can_look_up():
+        if not github_token():  # GitHub's GraphQL API needs one; PyGithub is imported only with one
             if source.kind == "github":
                 notes.append(strings(settings.lang)["pr_notes"]["no_token"].format(repo=name))
             continue
@@ -416,7 +415,7 @@ def gather_evidence(
     evaluation when it ran)."""
     from .analytics import ranking
     from .analytics import track_record as record_of
-    from .evidence import InsufficientHistory, change_metrics, fit_risk_model, label_outcomes, outcome_table
+    from .evidence import label_outcomes, outcome_table  # the learned model's modules load only when it is asked for
     from .evidence.labels import month_span
     from .evidence.risk_model import MIN_TEST_POSITIVES
 
@@ -491,6 +490,8 @@ def gather_evidence(
             both = pd.concat(
                 [older, with_outcomes(frame[~frame["sha"].isin(older["sha"])], labelled)], ignore_index=True
             )
+            from .evidence import InsufficientHistory, change_metrics, fit_risk_model
+
             metrics = change_metrics(both)  # once: the fit, the risk and the levels all read them
             try:
                 model = fit_risk_model(both, first, tz=loaded.settings.tz, days=days, metrics=metrics)
@@ -610,11 +611,16 @@ def run_analysis(loaded: Loaded, scored, *, mode: bool | None, cache: Cache, pro
     """The model's analyses of the report's commits. ``mode``: None asks the model when a key is set
     (the daily report); False only shows what the cache holds (no request, key or not); True first
     states how many requests it will make, then makes them."""
-    from .analysis import analyze_commits, cached_analyses, llm_available
+    # the model's client, prompts and answer schema load only where a run uses them (a rules-only day does not)
+    from .analysis import llm_available
 
     settings = loaded.settings
+    if mode is None and not llm_available(settings.llm)[0]:
+        return Analysed()
     diffs: dict[str, str] = {}
     items = _requests(loaded, [(c, a) for c, a in scored if loaded.shown.contains(c.committer_date)], diffs)
+    from .analysis import analyze_commits, cached_analyses
+
     if mode is False:
         run, pending = cached_analyses(items, settings.llm, settings.lang, cache)
         for req, prior in pending:  # shown as it is, though the commit's level now asks for more of it
@@ -626,8 +632,6 @@ def run_analysis(loaded: Loaded, scored, *, mode: bool | None, cache: Cache, pro
             plan=f"LLM analysis: {run.cached} of {len(items)} commits cached; analyze=True would "
             f"make {len(pending)} requests (model {run.model})",
         )
-    if mode is None and not llm_available(settings.llm)[0]:
-        return Analysed()
     prepared, plan = None, None
     if mode:
         available, why = llm_available(settings.llm)

@@ -225,7 +225,7 @@ def test_report_without_a_browser_says_where_the_charts_are(busy_repo, tmp_path,
     assert "![" not in shown and "no Chrome/Chromium browser found" in shown
 
 
-def test_a_notebook_run_by_papermill_publishes_as_the_cli_does(busy_repo, tmp_path):
+def test_a_notebook_run_by_papermill_publishes_as_the_cli_does(busy_repo, tmp_path, monkeypatch, capsys):
     notebook = Path(__file__).resolve().parents[2] / "notebooks" / "daily_report.ipynb"
     alone = tmp_path / "alone"
     alone.mkdir()
@@ -284,8 +284,12 @@ def test_a_notebook_run_by_papermill_publishes_as_the_cli_does(busy_repo, tmp_pa
     )
     assert proc.returncode == 0, proc.stderr
     by_cli = tmp_path / "o" / "2026-02-16"
-    proc = run("publish", str(alone / "report.ipynb"), cwd=tmp_path, env=IMAGES)
-    assert proc.returncode == 0 and proc.stdout.strip() == str(alone / "report.md"), proc.stderr
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("REPODIGEST_CHART_IMAGES", "1")
+    capsys.readouterr()
+    code = main(["publish", str(alone / "report.ipynb")])  # the command's publishing, in-process
+    out, err = capsys.readouterr()
+    assert code == 0 and out.strip() == str(alone / "report.md"), err
     pngs = sorted(p.name for p in by_cli.glob("chart-*.png"))
     assert len(pngs) == 5 and sorted(p.name for p in alone.glob("chart-*.png")) == pngs
     assert all((alone / name).read_bytes() == (by_cli / name).read_bytes() for name in pngs)

@@ -334,3 +334,37 @@ def test_repositories_this_user_may_not_read_are_named(shared_tmp):
             timeout=120,
         )
         assert proc.returncode == 2 and proc.stderr == f"error: permission denied: {repo}\n", proc.stderr
+
+
+def test_a_preloaded_module_is_imported_once_and_a_failed_preload_is_the_cell_s_error(tmp_path, monkeypatch):
+    # The report's kernel imports the library from its start, while papermill gets ready: a cell importing
+    # a preloaded module gets the module imported then (not a second import), and one that failed says why.
+    from jupyter_core.utils import run_sync
+
+    from repodigest.publish.kernel import Kernel
+
+    (tmp_path / "mods").mkdir()
+    imports = tmp_path / "imports"
+    (tmp_path / "mods" / "rd_preloaded.py").write_text(f"open({str(imports)!r}, 'a').write('imported\\n')\n")
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path / "mods"))
+    kernel = Kernel(str(tmp_path), preload=("rd_preloaded", "rd_not_there"))
+    client = kernel.manager.client()
+    try:
+        client.start_channels()
+        run_sync(client.wait_for_ready)(timeout=120)
+        deadline = time.monotonic() + 60  # imported without any cell asking
+        while not imports.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert imports.read_text() == "imported\n"
+        outputs = []
+        for code in ("import rd_preloaded", "import rd_not_there"):
+            reply = run_sync(client.execute_interactive)(code, timeout=60, output_hook=outputs.append)
+            outputs.append(reply)
+        assert imports.read_text() == "imported\n"  # the cell reused the kernel's import
+        errors = [m["content"] for m in outputs if m["header"]["msg_type"] in ("error", "execute_reply")]
+        assert errors[0]["status"] == "ok"
+        assert any(e.get("ename") == "ModuleNotFoundError" and "rd_not_there" in e.get("evalue", "") for e in errors)
+    finally:
+        kernel.join(now=True)
+    with pytest.raises(ValueError, match="not module names"):
+        Kernel(str(tmp_path), preload=("os; import shutil",))

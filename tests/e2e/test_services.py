@@ -142,33 +142,24 @@ def test_failed_analyses_make_a_partial_report_and_secrets_stay_out(tmp_path, gi
     assert GH_CANARY not in leaked and AI_CANARY not in leaked
 
 
-def test_bad_token_and_unknown_repository_are_one_line_user_errors(tmp_path, github, local_repo):
+def test_bad_token_and_unknown_repository_are_one_line_user_errors(tmp_path, github, local_repo, monkeypatch, capsys):
+    # The command's own handling of the kernel's error, called in-process: one line, exit 2, no report.
+    from repodigest.cli import main
+
     cfg = config(tmp_path, github, local_repo)
-    proc = run(
-        "--config",
-        str(cfg),
-        "--date",
-        "2026-02-16",
-        "--out-dir",
-        str(tmp_path / "out"),
-        cwd=tmp_path,
-        env={"GITHUB_TOKEN": "wrong"},
-    )
-    assert proc.returncode == 2 and "401" in proc.stderr and "Traceback" not in proc.stderr
+    args = ["report", "--tz", "Asia/Shanghai", "--lang", "zh", "--config", str(cfg), "--date", "2026-02-16"]
+    args += ["--out-dir", str(tmp_path / "out")]
+    monkeypatch.setenv("GITHUB_TOKEN", "wrong")
+    code = main(args)
+    err = capsys.readouterr().err
+    assert code == 2 and "401" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1, err
     assert not (tmp_path / "out" / "2026-02-16").exists()
     assert not [p for p in (tmp_path / "out").glob(".tmp-*")]
     cfg.write_text(cfg.read_text().replace('"o/r"', '"o/missing"'))
-    proc = run(
-        "--config",
-        str(cfg),
-        "--date",
-        "2026-02-16",
-        "--out-dir",
-        str(tmp_path / "out"),
-        cwd=tmp_path,
-        env={"GITHUB_TOKEN": GH_CANARY},
-    )
-    assert proc.returncode == 2 and "o/missing" in proc.stderr and "not found" in proc.stderr
+    monkeypatch.setenv("GITHUB_TOKEN", GH_CANARY)
+    code = main(args)
+    err = capsys.readouterr().err
+    assert code == 2 and "o/missing" in err and "not found" in err, err
 
 
 def test_exhausted_rate_limit_names_the_reset_time(tmp_path, github, local_repo):

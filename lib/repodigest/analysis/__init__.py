@@ -40,27 +40,29 @@ Modules: :mod:`.records` (requests and results), :mod:`.client` (the client, end
 commit's requests), :mod:`.run` (the cached, concurrent run), :mod:`.prompt` and ``prompts/`` (the
 texts sent), :mod:`.schema` (the answer's shape), :mod:`.diff_budget` (what of the diff fits),
 :mod:`.reasoning` (the answer after a thought), :mod:`.pushback` (rate limits).
+
+Names load on first use, each from its module (importing one, e.g. :mod:`.grounding`, loads no other).
 """
 
-from .endpoint import DEFAULT_MODEL, llm_available, make_client, resolve_model
-from .prompt import PROMPT_VERSION
-from .records import AnalysisRequest, AnalysisRun, CommitAnalysis, reason_lines, request_for
-from .run import CACHE_TABLE, analyze_commits, cache_key, cached_analyses, stored_analyses
+from ..lazy import lazy_exports
 
-__all__ = [
-    "CACHE_TABLE",
-    "DEFAULT_MODEL",
-    "PROMPT_VERSION",
-    "AnalysisRequest",
-    "AnalysisRun",
-    "CommitAnalysis",
-    "analyze_commits",
-    "cache_key",
-    "cached_analyses",
-    "llm_available",
-    "make_client",
-    "reason_lines",
-    "request_for",
-    "resolve_model",
-    "stored_analyses",
-]
+_LAZY = {
+    "CACHE_TABLE": "run",
+    "DEFAULT_MODEL": "endpoint",
+    "PROMPT_VERSION": "prompt",
+    "AnalysisRequest": "records",
+    "AnalysisRun": "records",
+    "CommitAnalysis": "records",
+    "analyze_commits": "run",
+    "cache_key": "run",
+    "cached_analyses": "run",
+    "llm_available": "endpoint",
+    "make_client": "endpoint",
+    "reason_lines": "records",
+    "request_for": "records",
+    "resolve_model": "endpoint",
+    "stored_analyses": "run",
+}
+__all__ = list(_LAZY)
+
+__getattr__ = lazy_exports(__name__, _LAZY, globals())

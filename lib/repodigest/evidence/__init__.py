@@ -1,41 +1,34 @@
 """Evidence behind judgements: what happened to past commits (reverted, or fixed: SZZ), and a risk model
-learned from them (Kamei et al.'s change metrics, logistic regression)."""
+learned from them (Kamei et al.'s change metrics, logistic regression).
 
-from .kamei import METRICS, change_metrics
-from .labels import OUTCOME_COLUMNS, outcome_known, outcome_table, roc_auc, went_wrong, wilson_interval
-from .outcomes import (
-    NEWEST,
-    OBSERVATION_DAYS,
-    Observed,
-    Outcome,
-    Outcomes,
-    ScanStats,
-    blamed_commits,
-    label_outcomes,
-    observation_point,
-)
-from .risk_model import InsufficientHistory, RiskModel, fit_risk_model, model_features
+Names load on first use, each from its module: a report without the learned model never loads it.
+"""
 
-__all__ = [
-    "METRICS",
-    "NEWEST",
-    "OBSERVATION_DAYS",
-    "OUTCOME_COLUMNS",
-    "InsufficientHistory",
-    "Observed",
-    "Outcome",
-    "Outcomes",
-    "RiskModel",
-    "ScanStats",
-    "blamed_commits",
-    "change_metrics",
-    "fit_risk_model",
-    "label_outcomes",
-    "model_features",
-    "observation_point",
-    "outcome_known",
-    "outcome_table",
-    "roc_auc",
-    "went_wrong",
-    "wilson_interval",
-]
+from ..lazy import lazy_exports
+
+_LAZY = {
+    "METRICS": "kamei",
+    "NEWEST": "outcomes",
+    "OBSERVATION_DAYS": "outcomes",
+    "OUTCOME_COLUMNS": "labels",
+    "InsufficientHistory": "risk_model",
+    "Observed": "outcomes",
+    "Outcome": "outcomes",
+    "Outcomes": "outcomes",
+    "RiskModel": "risk_model",
+    "ScanStats": "outcomes",
+    "blamed_commits": "outcomes",
+    "change_metrics": "kamei",
+    "fit_risk_model": "risk_model",
+    "label_outcomes": "outcomes",
+    "model_features": "risk_model",
+    "observation_point": "outcomes",
+    "outcome_known": "labels",
+    "outcome_table": "labels",
+    "roc_auc": "labels",
+    "went_wrong": "labels",
+    "wilson_interval": "labels",
+}
+__all__ = list(_LAZY)
+
+__getattr__ = lazy_exports(__name__, _LAZY, globals())

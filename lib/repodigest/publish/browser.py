@@ -15,6 +15,7 @@ import atexit
 import logging
 import os
 import signal
+import sys
 import threading
 from concurrent.futures import Future
 from typing import Any
@@ -42,13 +43,35 @@ def quiet_browser_exit() -> None:
     logging.getLogger("choreographer.channels.pipe").addFilter(_BYE_FILTER)  # once: addFilter skips a repeat
 
 
+def _page_reusing_kaleido():
+    """kaleido's browser, its page kept from one figure to the next. kaleido reloads the page after every
+    figure, which parses plotly.js again (most of a figure's time); Plotly.toImage draws each figure in
+    an element of its own that it removes, so a page that drew a figure draws the next one the same.
+    After a figure that failed or timed out the page may still be busy: it is reloaded, as kaleido does."""
+    import kaleido
+
+    class PageReusingKaleido(kaleido.Kaleido):
+        async def _return_kaleido_tab(self, tab) -> None:
+            # kaleido calls this in the `finally` of a figure's render: an exception under way is the figure's
+            if sys.exc_info()[1] is not None:
+                await super()._return_kaleido_tab(tab)
+            else:
+                await self.tabs_ready.put(tab)
+
+    return PageReusingKaleido
+
+
 class BrowserSession:
-    """A kaleido browser opening in the background; :meth:`write` renders, :meth:`close` ends it.
+    """A kaleido browser opening in the background; :meth:`write` renders, :meth:`close` ends it. Its one
+    page draws every figure of every batch (:func:`_page_reusing_kaleido`).
 
-    ``timeout`` bounds the browser's start and each batch of renders (seconds)."""
+    ``timeout`` bounds the browser's start and each batch of renders (seconds). ``once``: the browser draws
+    one batch, then closes in the background while the caller goes on; :meth:`close` waits for that."""
 
-    def __init__(self, timeout: float = 90, path: str | None = None):
+    def __init__(self, timeout: float = 90, path: str | None = None, *, once: bool = False):
         self._timeout = timeout
+        self._once = once
+        self._closing: threading.Thread | None = None
         self._browser: Any = None  # the kaleido.Kaleido (untyped), once made: what close() kills if it hangs
         self._hung = False  # a wait timed out: close() kills at once
         self._loop = asyncio.new_event_loop()
@@ -58,23 +81,27 @@ class BrowserSession:
         atexit.register(self.close)  # a browser left open would outlive the process
 
     async def _open(self, timeout: float, path: str | None):
-        import kaleido
-
+        browser_class = _page_reusing_kaleido()
         quiet_browser_exit()
         # mathjax=False: no script fetched from a CDN (the page uses the plotly.js bundled with
         # plotly.py); plotly.io.write_images cannot turn MathJax off.
-        self._browser = kaleido.Kaleido(mathjax=False, timeout=timeout, **({"path": path} if path else {}))
+        self._browser = browser_class(mathjax=False, timeout=timeout, **({"path": path} if path else {}))
         await self._browser.open()
         return self._browser
 
     def write(self, specs: list[dict]):
         """Render kaleido's batch ``specs`` (fig, path, opts), once the browser is open; returns
         kaleido's per-figure errors, raises what kept the browser from opening, or TimeoutError."""
-        browser = self._wait(self._opened, "start")
-        return self._wait(
-            asyncio.run_coroutine_threadsafe(browser.write_fig_from_object(specs), self._loop),
-            f"render {len(specs)} chart(s)",
-        )
+        try:
+            browser = self._wait(self._opened, "start")
+            return self._wait(
+                asyncio.run_coroutine_threadsafe(browser.write_fig_from_object(specs), self._loop),
+                f"render {len(specs)} chart(s)",
+            )
+        finally:
+            if self._once and self._closing is None:
+                self._closing = threading.Thread(target=self._close, name="kaleido-close", daemon=True)
+                self._closing.start()
 
     def _wait(self, future: Future, what: str, seconds: float | None = None):
         try:  # not cancelled on timeout: the kill in close() ends it, and its error is read there
@@ -86,6 +113,11 @@ class BrowserSession:
     def close(self) -> None:
         """Close the browser (waiting a bounded time for it to have opened) and stop the loop;
         a browser that does not close in time is killed. Idempotent."""
+        if self._closing is not None:  # closing already, after its one batch
+            self._closing.join()
+        self._close()
+
+    def _close(self) -> None:
         if not self._thread.is_alive():
             return
         atexit.unregister(self.close)

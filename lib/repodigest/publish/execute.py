@@ -47,16 +47,17 @@ def stderr_to(path: Path):
         terminal.close()
 
 
-def run_notebook(notebook: Path, executed_path: Path, parameters: dict, kernel, *, log: Path, progress=None) -> None:
+def run_notebook(notebook: Path, executed_path: Path, parameters: dict, kernel, *, log: Path, progress=None):
     """Execute ``notebook`` with ``parameters`` on ``kernel`` (a :class:`~repodigest.publish.kernel.Kernel`,
-    stopped in the background when done) into ``executed_path``. ``progress``: a file to show the
-    kernel's progress bars on, or None. Raises the recorded failure, or SourceError naming the log."""
+    stopped in the background when done) into ``executed_path``, and return the executed notebook (what
+    the file holds). ``progress``: a file to show the kernel's progress bars on, or None. Raises the
+    recorded failure, or SourceError naming the log."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
     check_parameters(parameters)
     try:
-        papermill.execute_notebook(
+        return papermill.execute_notebook(
             str(notebook),
             str(executed_path),
             parameters=parameters,
@@ -66,6 +67,9 @@ def run_notebook(notebook: Path, executed_path: Path, parameters: dict, kernel, 
             cwd=os.getcwd(),
             kernel_name="python3",
             km=kernel.manager,
+            # Written once, when the run ends (or fails): a save after every cell serialises the whole
+            # notebook, plotly.js and figures included, while the command waits for the kernel's last output.
+            request_save_on_cell_execute=False,
         )
     except PapermillExecutionError as exc:
         raise failure_of(executed_path, exc) from None

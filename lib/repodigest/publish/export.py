@@ -4,7 +4,6 @@ chart PNGs, status.json and overview.json, all read from the notebook's own outp
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 import shutil
@@ -12,8 +11,10 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nbformat import NotebookNode
+
 from .execute import ReportFailed
-from .glue import is_record, read_outputs
+from .glue import CHARTS_KEY, is_record, read_outputs
 from .pngs import charts_section, write_pngs
 
 TEMPLATES = Path(__file__).resolve().parent / "nbconvert"
@@ -66,17 +67,34 @@ class Exporters:
         return self._made[kind]
 
 
-def report_view(notebook):
+def report_view(notebook, drop: tuple[str, ...] = ()):
     """A copy of the executed notebook as the report shows it: without stream outputs (progress bars
-    and warnings are the run's log, kept in report.ipynb only) and without records."""
-    notebook = copy.deepcopy(notebook)
-    for cell in notebook.cells:
-        cell["outputs"] = [o for o in cell.get("outputs", []) if o.get("output_type") != "stream" and not is_record(o)]
-    return notebook
+    and warnings are the run's log, kept in report.ipynb only), without records, without the charts'
+    figures (the charts output's metadata, which only publishing reads) and without the MIME types
+    ``drop`` (the Markdown export shows no HTML). Only what is kept is copied."""
+    import nbformat
+
+    def shown(output):
+        if "data" not in output:
+            return output
+        data = {kind: value for kind, value in output["data"].items() if kind not in drop}
+        metadata = {key: value for key, value in output.get("metadata", {}).items() if key != CHARTS_KEY}
+        return {**output, "data": data, "metadata": metadata}
+
+    cells = [
+        {
+            **cell,
+            "outputs": [
+                shown(o) for o in cell.get("outputs", []) if o.get("output_type") != "stream" and not is_record(o)
+            ],
+        }
+        for cell in notebook.cells
+    ]
+    return nbformat.from_dict({**notebook, "cells": cells})
 
 
 def publish_notebook(
-    executed: str | Path,
+    executed: str | Path | NotebookNode,
     folder: str | Path,
     *,
     title: str = "repodigest",
@@ -84,35 +102,35 @@ def publish_notebook(
     exporters: Exporters | None = None,
     images: bool | None = None,
 ) -> Published:
-    """Publish the executed daily notebook ``executed`` into ``folder``: the chart PNGs from its charts
+    """Publish the executed daily notebook ``executed`` (its file, or the notebook papermill returned) into
+    ``folder``: the chart PNGs from its charts
     output (``session``: a browser already started; ``images``: None as the run's config says, False
     none), its charts section filled in, report.ipynb, report.html, report.md, status.json and
     overview.json (and a rollup's rollup.json) from its report record, and the data files it lists (copied when they were written
     elsewhere)."""
     import nbformat
 
-    executed, folder = Path(executed), Path(folder)
+    folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     exporters = exporters or Exporters()
-    node = nbformat.read(executed, as_version=4)
+    node = executed if isinstance(executed, NotebookNode) else nbformat.read(executed, as_version=4)
     found = read_outputs(node)
     if found.failure is not None:  # the run stopped: nothing to publish but the reason
         raise ReportFailed(
             str(found.failure.get("message") or "the report notebook failed"), int(found.failure.get("exit_code") or 3)
         )
     status = found.report.get("status") or {}
-    view = report_view(node)
     wanted = bool(status.get("images", True)) if images is None else images
     pngs = _PngExport(found, wanted, status.get("lang"), folder, session)  # while the HTML is exported
-    html, _ = exporters.get("html").from_notebook_node(view, resources={"metadata": {"name": title}})
+    # The HTML shows the charts' own HTML, so the charts section (text/markdown beside it) is not waited for.
+    html, _ = exporters.get("html").from_notebook_node(report_view(node), resources={"metadata": {"name": title}})
     (folder / "report.html").write_text(html, encoding="utf-8")
     section = pngs.section()
-    if section is not None:  # the notebook and report.md say the same of the charts
-        for notebook in (node, view):
-            output = read_outputs(notebook).charts_output
-            if output is not None:  # a section is made only for a notebook with a charts output
-                output.setdefault("data", {})["text/markdown"] = section
+    if section is not None and found.charts_output is not None:  # the notebook and report.md say the same
+        found.charts_output.setdefault("data", {})["text/markdown"] = section
     nbformat.write(node, folder / "report.ipynb")
+    # The Markdown exporter shows no HTML; left in, nbconvert would still dedent plotly.js line by line.
+    view = report_view(node, drop=("text/html",))
     md, _ = exporters.get("markdown").from_notebook_node(view, resources={"metadata": {"name": title}})
     # Outputs are joined with blank lines; the report's own spacing is one blank line at most.
     (folder / "report.md").write_text(re.sub(r"\n{3,}", "\n\n", md).strip() + "\n", encoding="utf-8")
@@ -164,4 +182,5 @@ class _PngExport:
 
 
 def _write_json(path: Path, data: dict) -> None:
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+    # keys sorted, as a notebook file holds them: the same bytes from papermill's notebook or its file
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True), encoding="utf-8")

@@ -7,6 +7,7 @@ pandas, pyarrow and plotly) overlaps publishing. papermill runs the notebook on 
 
 from __future__ import annotations
 
+import re
 import threading
 
 from jupyter_client.manager import AsyncKernelManager
@@ -28,13 +29,31 @@ class _Manager(AsyncKernelManager):
         return kc
 
 
-class Kernel:
-    """A python3 kernel starting in ``cwd``; pass :attr:`manager` to papermill as ``km``."""
+def _preloading(modules: tuple[str, ...]) -> list[str]:
+    """The kernel argument that imports ``modules`` in a thread as the kernel starts (IPython's exec_lines)."""
+    if not modules:
+        return []
+    if not all(re.fullmatch(r"[A-Za-z_][\w.]*", name) for name in modules):
+        raise ValueError(f"not module names: {modules!r}")
+    code = (
+        "import importlib, threading; threading.Thread(target=lambda: [importlib.import_module(m) for m in "
+        f"{list(modules)!r}], name='preload', daemon=True).start()"
+    )
+    return [f"--IPKernelApp.exec_lines={code}"]
 
-    def __init__(self, cwd: str, kernel_name: str = "python3"):
+
+class Kernel:
+    """A python3 kernel starting in ``cwd``; pass :attr:`manager` to papermill as ``km``.
+
+    ``preload``: modules the kernel imports in a thread from its start, while papermill gets ready (it
+    imports for a second or so before the first cell runs); a cell importing one of them waits for that
+    import instead of starting its own, and sees its error if it failed."""
+
+    def __init__(self, cwd: str, kernel_name: str = "python3", *, preload: tuple[str, ...] = ()):
         self.manager = _Manager(kernel_name=kernel_name)
         # Returns once the process is launched; nbclient waits for it to answer.
-        run_sync(self.manager.start_kernel)(cwd=cwd, extra_arguments=list(_ARGUMENTS))
+        arguments = [*_ARGUMENTS, *_preloading(preload)]
+        run_sync(self.manager.start_kernel)(cwd=cwd, extra_arguments=arguments)
         self._stopping: threading.Thread | None = None
 
     def _shutdown(self, now: bool) -> None:

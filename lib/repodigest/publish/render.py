@@ -72,13 +72,14 @@ def render_report(
             from .kernel import Kernel
 
             try:
-                kernel = Kernel(os.getcwd())  # before papermill is imported: the two overlap
+                # before papermill is imported: the two overlap, and so does the library's import in the kernel
+                kernel = Kernel(os.getcwd(), preload=("repodigest.daily",) if notebook == daily_notebook() else ())
             except Exception as exc:  # noqa: BLE001 - no python3 kernel spec, or it cannot be launched
                 raise SourceError(f"the report kernel did not start: {type(exc).__name__}: {exc}") from None
             import papermill  # noqa: F401 - first: nbconvert's warm-up then does not wait on its imports
 
             exporters = Exporters()
-            run_notebook(
+            node = run_notebook(
                 notebook,
                 executed,
                 {**parameters, "out_dir": str(tmp.absolute())},
@@ -88,7 +89,8 @@ def render_report(
             )
         seconds["execute"] = time.perf_counter() - started
         started = time.perf_counter()
-        published = publish_notebook(executed, tmp, title=title, session=session, exporters=exporters)
+        # the notebook papermill returns is the file it wrote: not read back
+        published = publish_notebook(node, tmp, title=title, session=session, exporters=exporters)
         seconds["export"] = time.perf_counter() - started
         final = root / folder
         _close(session, kernel)
@@ -116,7 +118,7 @@ def _early_browser():
         return None
     from .browser import BrowserSession
 
-    return BrowserSession()
+    return BrowserSession(once=True)  # closing once the PNGs are drawn, while the Markdown is written
 
 
 def _close(session, kernel, now: bool = False) -> None:

@@ -18,11 +18,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-import pyarrow.parquet as pq
 from lunr import lunr
 
-from ..frame import read_frame
 from ..report.anchors import slug
 from ..report.text import first_paragraph
 from .outputs_index import ReportEntry, entry_label, report_href
@@ -64,29 +61,37 @@ def words(text: str) -> str:
     return " ".join(w for w in _SEPARATOR.split(_CJK.sub(r" \1 ", text.lower())) if w)
 
 
-def no_commits() -> pd.DataFrame:
-    """An empty frame of the columns :func:`report_commits` gives."""
-    return pd.DataFrame(columns=list(_COLUMNS))
+Row = dict[str, Any]  # one commit: the columns the site reads (None where a file has no value)
 
 
-def report_commits(folder: Path) -> pd.DataFrame:
+def no_commits() -> list[Row]:
+    """No commits: what :func:`report_commits` gives for a folder without commit data."""
+    return []
+
+
+def report_commits(folder: Path) -> list[Row]:
     """The commits a report shows (``in_report`` rows of its ``commits.parquet``, else ``commits.csv``), with
-    the columns the site reads; an empty frame when the folder has neither. Raises OSError or ValueError
-    for a damaged file."""
+    the columns the site reads; none when the folder has neither. Raises OSError or ValueError for a
+    damaged file. The Parquet file is read by pyarrow alone: a site rebuilt after each report does not
+    wait for pandas to load."""
     parquet, csv = folder / "commits.parquet", folder / "commits.csv"
     if parquet.is_file():
-        present = set(pq.read_schema(parquet).names)
-        frame = pd.read_parquet(parquet, columns=[c for c in _COLUMNS if c in present])
+        import pyarrow.parquet as pq
+
+        data = pq.ParquetFile(parquet)  # pq.read_table would import pandas for the file's pandas metadata
+        present = set(data.schema_arrow.names)
+        read = data.read(columns=[c for c in _COLUMNS if c in present]).to_pylist()
     elif csv.is_file():
+        from ..frame import read_frame
+
         frame = read_frame(csv)
+        read = frame.astype(object).where(frame.notna(), None).to_dict("records")
     else:
         return no_commits()
-    for name in _COLUMNS:
-        if name not in frame.columns:
-            frame[name] = None
-    if frame["in_report"].notna().any():
-        frame = frame[frame["in_report"].fillna(False).astype(bool)]
-    return frame[list(_COLUMNS)].reset_index(drop=True)
+    rows = [{name: row.get(name) for name in _COLUMNS} for row in read]
+    if any(row["in_report"] is not None for row in rows):
+        rows = [row for row in rows if row["in_report"]]
+    return rows
 
 
 def _text(value) -> str:
@@ -105,10 +110,10 @@ def _cap(text: str, cap: int) -> str:
 
 
 def report_documents(
-    entry: ReportEntry, frame: pd.DataFrame, highlights: list[str], words: Mapping[str, str]
+    entry: ReportEntry, rows: list[Row], highlights: list[str], words: Mapping[str, str]
 ) -> tuple[dict[str, str], list[dict[str, Any]]]:
     """Where one report is (``place``: its kind, name, label, last day, link) and its documents: the report
-    (its headline and ``highlights``), then each commit of ``frame`` (:func:`report_commits`) once, with the
+    (its headline and ``highlights``), then each commit of ``rows`` (:func:`report_commits`) once, with the
     anchor of its entry (the short sha, as in the report's table of contents). ``words`` are the site's
     strings (the report's name). A document's ``show`` is what a result displays."""
     label = entry_label(entry, words)
@@ -126,7 +131,7 @@ def report_documents(
         }
     ]
     seen: set[tuple[str, str]] = set()
-    for row in frame.to_dict("records"):
+    for row in rows:
         sha, repo = _text(row["sha"]), _text(row["repo"])
         if not sha or (repo, sha) in seen:
             continue

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
-
 from ..levels import LEVELS
 from .outputs_index import ReportEntry, read_json, site_words
-from .site_search import no_commits, report_commits, report_documents, shard_script
+from .site_search import Row, no_commits, report_commits, report_documents, shard_script
 
 FORMAT = 2  # of the scripts and the manifest: a change rebuilds every report's script
 _SOURCES = ("commits.parquet", "commits.csv", "status.json", "overview.json")
@@ -47,12 +46,12 @@ def _stamp(folder: Path) -> list | None:
     return stamp
 
 
-def _counts(entry: ReportEntry, frame: pd.DataFrame) -> dict[str, list]:
-    """Each repository's commits and levels in a report, from its frame: 0 for one it lists without a commit."""
+def _counts(entry: ReportEntry, rows: list[Row]) -> dict[str, list]:
+    """Each repository's commits and levels in a report, from its rows: 0 for one it lists without a commit."""
     out = {}
-    for repo in dict.fromkeys([*entry.repos, *frame["repo"].dropna().astype(str)]):
-        levels = frame.loc[frame["repo"] == repo, "level"].value_counts()
-        out[repo] = [int(levels.sum()), {str(k): int(levels.get(str(k), 0)) for k in LEVELS}]
+    for repo in dict.fromkeys([*entry.repos, *(str(row["repo"]) for row in rows if row["repo"] is not None)]):
+        levels = Counter(str(row["level"]) for row in rows if row["repo"] == repo and row["level"] is not None)
+        out[repo] = [sum(levels.values()), {str(k): levels.get(str(k), 0) for k in LEVELS}]
     return out
 
 
@@ -81,13 +80,13 @@ def update_shards(root: Path, entries: Sequence[ReportEntry], lang: str, write) 
         stamp = _stamp(source)
         if not (isinstance(record, dict) and record.get("stamp") == stamp and (folder / script).is_file()):
             try:
-                frame = report_commits(source)
+                rows = report_commits(source)
             except (OSError, ValueError, KeyError) as exc:
                 result.warnings.append(f"site: cannot read the commits of {source}: {exc}")
-                frame, stamp = no_commits(), None  # indexed without its commits, and read again next time
-            place, docs = report_documents(entry, frame, _highlights(read_json(source / "overview.json")), words)
+                rows, stamp = no_commits(), None  # indexed without its commits, and read again next time
+            place, docs = report_documents(entry, rows, _highlights(read_json(source / "overview.json")), words)
             write(folder / script, shard_script(place, docs))
-            record = {"stamp": stamp, "script": script, "documents": len(docs), "counts": _counts(entry, frame)}
+            record = {"stamp": stamp, "script": script, "documents": len(docs), "counts": _counts(entry, rows)}
             result.built.append(entry.name)
         records[entry.name] = record
         result.scripts.append(f"assets/search/{script}")

@@ -32,9 +32,8 @@ from github.GithubException import (
     UnknownObjectException,
 )
 
-from ..config import Settings
+from ..config import Settings, github_token
 from ..errors import RepodigestError, SourceError, UserError
-from .github_auth import github_token
 
 DEFAULT_API_URL = "https://api.github.com"
 # Retries for 5xx answers, read timeouts and connection errors (urllib3 backoff: 0, 2B, 4B ... s).
