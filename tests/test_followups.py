@@ -161,7 +161,7 @@ def test_the_follow_ups_part_counts_the_repairing_commits_and_puts_the_high_ones
     assert [r.commit.sha for r in part.repaired] == [shas["tokenizer"], shas["parser"]]  # the 🔴 first
     assert [(b.kind, b.commit.sha) for b in part.repaired[0].by] == [("fix", shas["fix"])]
     md = digests["2026-03-05"].markdown()
-    assert "**🩹 Follow-ups**\n\n1 of the day's commits repair earlier work.\n" in md
+    assert "**🩹 Follow-ups**\n\nCommits of the day that repair earlier work: 1.\n" in md
     assert (
         f"- `{shas['tokenizer'][:7]}` feat!: a faster tokenizer (landed 2026-03-02, rated 🔴 High then): fixed by [`{shas['fix'][:7]}`](#{shas['fix'][:7]})"
         in md
