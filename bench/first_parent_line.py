@@ -7,8 +7,8 @@ commit and so can miss rows) and against the window's own ``git log`` read that 
     python bench/first_parent_line.py --synthetic N  # also a linear N-commit history (fast-import)
 
 For each clone and a trend window of ``--days`` ending on its newest commit's day, interleaved, best
-of ``--repeat``: the whole line, the ``--since`` walk, the window's ``git log`` (``range_args``, what
-``LocalGitSource`` reads) and the whole ``LocalGitSource.commits`` call. Printed: milliseconds, the
+of ``--repeat``: the whole line, the ``--since`` walk, the window's ``git log`` (``range_args``: every
+commit of the window's range) and the whole ``LocalGitSource.commits`` call. Printed: milliseconds, the
 line's length, the cost per line commit and the ratios measured in this run (whole line / since walk,
 whole line / the source's whole read). The figures move with the machine's load; the ratios less.
 """

@@ -8,10 +8,10 @@ it is (squash merges: a linear line) and rewritten as topic branches of one comm
 merged into main by one maintainer at the commit's own time (24,246 commits, half of them merges).
 Both replays are kept in $TMPDIR and reused. For the last ``--years`` of each it prints, best of three:
 
-- raw git: the ``git log`` that reads every commit of the range (all parents, numstat: what the local
-  source runs, ``gitlog.range_args``), and the first-parent ``git log`` of the line alone;
+- raw git: the ``git log`` that reads every commit of the range (all parents, numstat, the source's output
+  flags: ``gitlog.range_args``), and the first-parent ``git log`` of the line alone;
 - load: ``explore.load_range`` over the range (the source, scoring, frames, history signals);
-- git processes started by the load (one ``rev-list`` and one ``log`` per range, whatever the merges);
+- git processes started by the load (a ``rev-list`` and one ``log`` per core, whatever the merges);
 - what the merges read as: rows, the maintainer's rows (0: every merge is credited to the commit's
   author) and the maintainer's share of the lines added in the file frame (0: they wrote none).
 """
@@ -25,14 +25,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpus import from_jsonl  # noqa: E402
 from repodigest.explore import load_range  # noqa: E402
-from repodigest.sources.gitlog import log_args, range_args  # noqa: E402
+from repodigest.sources.gitlog import range_args  # noqa: E402
 from repodigest.sources.local_git import LocalGitSource  # noqa: E402
 from repodigest.window import Window, resolve_tz  # noqa: E402
 
@@ -64,15 +63,13 @@ def best(fn, repeat: int = 3) -> tuple[float, object]:
 
 
 def raw_git(path: Path, window: Window, first_parent: bool) -> int:
-    source = LocalGitSource(path)
+    line = LocalGitSource(path)._first_parent_line()  # noqa: SLF001 - the bench reads the range the source reads
+    shown = [
+        (sha, parents) for sha, stamp, parents in line if window.start.timestamp() <= stamp < window.end.timestamp()
+    ]
+    args = range_args(shown[0][0], tuple(shown[-1][1][:1]))
     if first_parent:
-        args = log_args("HEAD", since=window.start, until=window.end - timedelta(seconds=1))
-    else:
-        line = source._first_parent_line(window.start)  # noqa: SLF001 - the bench reads what the source reads
-        shown = [
-            (sha, parents) for sha, stamp, parents in line if window.start.timestamp() <= stamp < window.end.timestamp()
-        ]
-        args = range_args(shown[0][0], tuple(shown[-1][1][:1]))
+        args.insert(args.index("log") + 1, "--first-parent")
     out = subprocess.run(["git", "-C", str(path), *args], capture_output=True, check=True).stdout
     return out.count(b"\x1eREPODIGEST")
 

@@ -66,21 +66,25 @@ class GitRepo:
 
 def fast_import_commits(path: Path, commits: list[dict]) -> None:
     """Append commits with ``git fast-import`` (thousands per second): each dict has message, date
-    (epoch seconds), tz ("+0800"), files {path: text}, and optional gitlinks {path: sha}."""
+    (epoch seconds), tz ("+0800"), files {path: text}, and optional gitlinks {path: sha}, author
+    ("Name <email>"), parent (the index in ``commits`` of its first parent; default the one before) and
+    merge (the indexes of its other parents). The branch ends at the last commit."""
     lines: list[bytes] = []
     for mark, c in enumerate(commits, start=1):
         message = c["message"].encode() if isinstance(c["message"], str) else c["message"]
-        ident = f"Load Tester <load@example.com> {c['date']} {c.get('tz', '+0800')}".encode()
+        when = f"{c['date']} {c.get('tz', '+0800')}"
+        ident = f"Load Tester <load@example.com> {when}".encode()
         lines += [
             b"commit refs/heads/main",
             b"mark :%d" % mark,
-            b"author " + ident,
+            f"author {c.get('author', 'Load Tester <load@example.com>')} {when}".encode(),
             b"committer " + ident,
             b"data %d" % len(message),
             message,
         ]
         if mark > 1:
-            lines.append(b"from :%d" % (mark - 1))
+            lines.append(b"from :%d" % (c["parent"] + 1 if "parent" in c else mark - 1))
+            lines += [b"merge :%d" % (other + 1) for other in c.get("merge", ())]
         else:
             head = subprocess.run(
                 ["git", "-C", str(path), "rev-parse", "--verify", "-q", "main"], capture_output=True, text=True

@@ -265,3 +265,23 @@ def test_daily_report_names_hotspots_and_knowledge_islands_of_its_window(tmp_pat
     )
     assert not any(r["code"] in ("hotspot", "knowledge_island") for rs in alone.frame["reasons"] for r in rs)
     assert alone.frame["score"].tolist() == day["score"].tolist()  # named, not weighed (0 points)
+
+
+def test_a_contributor_is_the_login_else_the_name_as_person_key_says():
+    from repodigest.analytics.common import contributor
+    from repodigest.models import person_key
+
+    frame = pd.DataFrame(
+        {
+            "author_login": pd.array(["ann-l", "", None, None, "bot[bot]"], dtype="string"),
+            "author": pd.array(["Ann Lee", "Bob", "Cid", None, "dependabot[bot]"], dtype="string"),
+        },
+        index=[5, 3, 9, 1, 0],
+    )
+    keys = contributor(frame)
+    expected = [
+        person_key(None if pd.isna(login) else login, None if pd.isna(name) else name)
+        for login, name in zip(frame["author_login"], frame["author"])
+    ]
+    assert keys.tolist() == expected == ["ann-l", "Bob", "Cid", "", "bot[bot]"]
+    assert list(keys.index) == [5, 3, 9, 1, 0] and str(keys.dtype) == "string"

@@ -23,6 +23,7 @@ DATA_KWARGS = {
     "charts/daily_charts.py:styled": "a plotly layout, validated by plotly",
     "charts/history.py:_figure": "a plotly layout, validated by plotly",
     "publish/kernel.py:client": "jupyter_client's own signature, overridden",
+    "pipeline.py:paused": "build_digest's options, forwarded whole to it (the collector paused around it)",
 }
 
 

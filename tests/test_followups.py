@@ -14,6 +14,7 @@ import pytest
 
 from gitrepo import GitRepo
 from repodigest import build_digest
+from repodigest.evidence.fixlines import RECORD as FIX_RECORD
 from repodigest.report import build_context, render_markdown
 from repodigest.report.overview import build_overview
 from repodigest.report.text import inline
@@ -160,7 +161,7 @@ def test_the_follow_ups_part_counts_the_repairing_commits_and_puts_the_high_ones
     assert [r.commit.sha for r in part.repaired] == [shas["tokenizer"], shas["parser"]]  # the 🔴 first
     assert [(b.kind, b.commit.sha) for b in part.repaired[0].by] == [("fix", shas["fix"])]
     md = digests["2026-03-05"].markdown()
-    assert "**🩹 Follow-ups**\n\n1 of the day's commits repair earlier work.\n" in md
+    assert "**🩹 Follow-ups**\n\nCommits of the day that repair earlier work: 1.\n" in md
     assert (
         f"- `{shas['tokenizer'][:7]}` feat!: a faster tokenizer (landed 2026-03-02, rated 🔴 High then): fixed by [`{shas['fix'][:7]}`](#{shas['fix'][:7]})"
         in md
@@ -277,7 +278,10 @@ def test_a_warm_rerun_blames_nothing_and_each_fix_is_blamed_once(week, tmp_path,
         monkeypatch.setenv("REPODIGEST_CACHE_DIR", str(tmp_path / cache))
         log.write_text("")
         digest = build_digest(date="2026-03-05", repos=[str(repo.path)], lang="en", tz=TZ, progress=False, **options)
-        return sum("--no-walk=unsorted" in call for call in log.read_text().splitlines()), digest
+        # A fix's reading (evidence.fixlines), told from the source's own git log --no-walk by its record mark;
+        # split on newlines alone: the mark holds \x1e, which str.splitlines takes for a line end.
+        calls = log.read_text().split("\n")
+        return sum("--no-walk=unsorted" in call and f"--format={FIX_RECORD}" in call for call in calls), digest
 
     alone, _ = blame_passes("a", track_record=False)  # the follow-ups alone blame the day's fix
     cold, digest = blame_passes("b")  # the track record's labelling blames it too: the cache is shared

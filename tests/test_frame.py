@@ -1,8 +1,14 @@
+from datetime import date
+
 import pandas as pd
 
 from published import save
 from repodigest import COLUMNS, build_digest, describe_columns, read_frame
-from repodigest.frame import FILE_COLUMNS
+from repodigest.frame import FILE_COLUMNS, to_frame
+from repodigest.scoring import assess
+from repodigest.scoring.relations import relate
+from repodigest.sources.local_git import LocalGitSource
+from repodigest.window import Window, resolve_tz
 
 
 def test_frame_has_every_documented_column_and_round_trips(make_repo, tmp_path):
@@ -74,3 +80,34 @@ def test_file_frame_has_a_row_per_commit_and_file_and_round_trips(make_repo, tmp
         back = read_frame(tmp_path / "out" / name)
         assert list(back.columns) == list(FILE_COLUMNS) and len(back) == 5
         pd.testing.assert_frame_equal(back, files, check_dtype=True)
+
+
+def test_the_frame_built_column_by_column_holds_each_commits_own_row(make_repo):
+    # Every column of every row comes from its own commit: the frame of a day equals the frames of its
+    # commits one by one, stacked (merges with landed commits of two authors, a revert, a series, a pull
+    # request number, co-authors, a binary file, an empty commit).
+    repo = make_repo()
+    old = repo.commit("feat: cache (#3)\n\nCo-authored-by: Z <z@x>", "2026-02-16T09:00:00+08:00", {"src/x/a.py": "1\n"})
+    repo.git("checkout", "-q", "-b", "topic")
+    repo.commit("part one", "2026-02-16T09:10:00+08:00", {"src/y/b.py": "b\n"}, author=("Ann", "ann@x"))
+    repo.commit("part two", "2026-02-16T09:20:00+08:00", {"src/y/c.bin": b"\0\1"}, author=("Bob", "bob@x"))
+    repo.git("checkout", "-q", "main")
+    when = {"GIT_COMMITTER_DATE": "2026-02-16T10:00:00+08:00", "GIT_AUTHOR_DATE": "2026-02-16T10:00:00+08:00"}
+    repo.git("merge", "-q", "--no-ff", "-m", "Merge pull request #4 from ann/topic", "topic", env=when)
+    for k in (1, 2, 3):
+        repo.commit(f"[{k}/3] Router: step {k}", f"2026-02-16T11:0{k}:00+08:00", {f"src/r/{k}.py": f"{k}\n"})
+    repo.commit('Revert "feat: cache" (#9)', "2026-02-16T12:00:00+08:00", {"src/x/a.py": "0\n"})
+    repo.commit("empty", "2026-02-15T12:00:00+08:00", allow_empty=True)
+    zone = resolve_tz("Asia/Shanghai")
+    scored = [(c, assess(c)) for c in LocalGitSource(repo.path).commits(Window(date(2026, 2, 16), 2, zone))]
+    relations = relate(scored, {c.sha for c, _ in scored}, None, zone)
+    frame = to_frame(scored, zone, ["2026-02-16"], relations)
+    assert len(frame) == 7 and frame["is_merge"].sum() == 1 and frame["series"].notna().sum() == 3
+    assert frame.set_index("sha").loc[old, "reverted_by"] != []
+    by_sha = {c.sha: (c, a) for c, a in scored}
+    stacked = pd.concat(
+        [to_frame([by_sha[sha]], zone, ["2026-02-16"], relations) for sha in frame["sha"]], ignore_index=True
+    )
+    pd.testing.assert_frame_equal(frame, stacked, check_dtype=True)
+    merge = frame[frame["is_merge"]].iloc[0]
+    assert [m["author"] for m in merge["merged"]] == ["Bob", "Ann"] and merge["merged_by"] == "Test User"

@@ -364,7 +364,7 @@ def test_an_analysis_cached_under_another_prompt_version_is_not_read(serve, tmp_
 
 
 def test_requests_run_concurrently(serve):
-    server = serve("schema", delay=0.3)
+    server = serve("schema", delay=1.0)  # long enough for eight threads to be under way on a busy machine
     reqs = [make_request(i, "low") for i in range(16)]
     run = analyze_commits(reqs, cfg(concurrency=8), "en", None, progress=False)
     assert all(r.status == "ok" for r in run.results.values())

@@ -6,8 +6,9 @@ import pytest
 from gitrepo import fast_import_commits
 from repodigest.errors import SourceError, UserError
 from repodigest.report.notes import gap_notes
-from repodigest.sources.gitlog import git_time, log_args, parse_log, parse_stream
-from repodigest.sources.local_git import READ_THROUGH, LocalGitSource, grep_words, run_git, stream_git, stretches
+from repodigest.sources.git_process import grep_words, run_git, stream_git
+from repodigest.sources.gitlog import git_time, parse_log, parse_stream, range_args
+from repodigest.sources.local_git import PART_MIN, READ_THROUGH, LocalGitSource, deal, stretches
 from repodigest.window import Window, resolve_tz
 
 SH = resolve_tz("Asia/Shanghai")
@@ -182,12 +183,12 @@ def test_streamed_log_parses_like_the_whole_output_whatever_the_pieces(make_repo
         )
     repo.git("mv", "d/f0.py", "d/g0.py")
     repo.commit("rename", "2026-02-16T09:00:00+08:00")
-    output = run_git(repo.path, *log_args("HEAD"))
+    output = run_git(repo.path, *range_args("HEAD"))
     whole = parse_log(output)
     for size in (1, 7, 64, len(output)):
         pieces = (output[i : i + size] for i in range(0, len(output), size))
         assert list(parse_stream(pieces)) == whole
-    assert list(parse_stream(stream_git(repo.path, *log_args("HEAD"), chunk_size=5))) == whole
+    assert list(parse_stream(stream_git(repo.path, *range_args("HEAD"), chunk_size=5))) == whole
     assert len(whole) == 6 and whole[0].files[0].status == "renamed"
 
 
@@ -196,7 +197,7 @@ def test_streamed_git_failures_and_early_stops(make_repo):
     repo.commit("one", "2026-02-10T09:00:00+08:00", {"a.py": "a\n"})
     with pytest.raises(SourceError, match="failed in .*bad revision|unknown revision"):
         list(stream_git(repo.path, "log", "no-such-branch", "--"))
-    stream = stream_git(repo.path, *log_args("HEAD"), chunk_size=1)
+    stream = stream_git(repo.path, *range_args("HEAD"), chunk_size=1)
     assert next(stream)
     stream.close()  # the reader stops: git is killed and reaped, nothing raises
 
@@ -263,6 +264,67 @@ def test_stretches_of_the_line_split_where_more_than_the_gap_lies_between():
     assert stretches([5], 0) == [[5]] and stretches([2, 3, 5], 0) == [[2, 3], [5]]
 
 
+def test_commits_are_dealt_to_the_readers_in_blocks_in_turn():
+    items = [f"c{i}" for i in range(11)]
+    assert deal(items, 3, block=2) == [["c0", "c1", "c6", "c7"], ["c2", "c3", "c8", "c9"], ["c4", "c5", "c10"]]
+    assert deal(items, 1) == [items] and deal([], 2) == [[], []]
+
+
+def _merged_history(path, line: int) -> list[dict]:
+    """``line`` first-parent commits a minute apart, every fourth a merge of a two-commit topic branch by
+    another author: the fast-import dicts (gitrepo.fast_import_commits)."""
+    start = int(datetime(2026, 3, 1, tzinfo=UTC).timestamp())
+    commits: list[dict] = []
+    last = None
+    for i in range(line):
+        when = start + 60 * i
+        if i % 4 == 3:  # a topic: two commits off the line, then the merge
+            base = last
+            for k in range(2):
+                commits.append(
+                    {
+                        "message": f"topic {i} part {k}",
+                        "date": when - 50 + k,
+                        "files": {f"topic/{i}.py": f"{k}\n" * (k + 1)},
+                        "author": "Ann <ann@example.com>",
+                        **({"parent": base} if k == 0 and base is not None else {}),
+                    }
+                )
+            side = len(commits) - 1
+            merge = {"message": f"Merge pull request #{i} from ann/topic-{i}\n\nTopic {i}", "date": when}
+            commits.append({**merge, "parent": last, "merge": [side], "files": {f"topic/{i}.py": "1\n1\n"}})
+        else:
+            commits.append(
+                {
+                    "message": f"line {i}",
+                    "date": when,
+                    "files": {f"src/m{i % 7}.py": f"{i}\n" * (i % 5 + 1)},
+                    **({"parent": last} if last is not None else {}),
+                }
+            )
+        last = len(commits) - 1
+    return commits
+
+
+def test_a_range_read_in_pieces_at_once_equals_one_read(make_repo):
+    # Enough commits for three readers: the commits to read are dealt to three git log in blocks, and every
+    # merge keeps the commits it landed, whichever reader read them.
+    repo = make_repo()
+    line = 3 * PART_MIN + 30
+    fast_import_commits(repo.path, _merged_history(repo.path, line))
+    window = day("2026-03-01", days=5, tz=resolve_tz("UTC"))
+    one = LocalGitSource(repo.path, readers=1).commits(window)
+    three = LocalGitSource(repo.path, readers=3).commits(window)
+    assert len(one) == line and three == one
+    merges = [c for c in one if c.is_merge]
+    assert len(merges) == line // 4 and all(len(c.merged) == 2 for c in merges)
+    assert {a.author_name for c in merges for a in c.merged} == {"Ann"}
+    # a day in New York holds the first 300 (UTC 05:00 is midnight there): only they are shown
+    first = Window(date(2026, 2, 28), 1, resolve_tz("America/New_York"))
+    part = LocalGitSource(repo.path, readers=3).commits(first)
+    assert len(part) == 300 and part == LocalGitSource(repo.path, readers=1).commits(first) == one[-300:]
+
+
 def _verbatim(repo, message: bytes, date: str) -> str:
     """Commit the work tree with ``message`` byte for byte (git's cleanup would end it with a newline)."""
     repo.git("add", "-A")
@@ -286,7 +348,7 @@ def test_a_message_that_ends_in_the_record_mark_cannot_cut_its_record(make_repo)
     repo.write("\x1eREPODIGEST", "a path like the mark\n")
     message = b"add 33 files\n\nbody\x1eREPODIGEST"
     sha = _verbatim(repo, message, "2026-02-16T09:00:00+08:00")
-    output = run_git(repo.path, *log_args("HEAD"))
+    output = run_git(repo.path, *range_args("HEAD"))
     assert output.count(b"\x1eREPODIGEST\0") == 5  # two records, the message's forged one, the path twice
     for size in [*range(1, 40), 64, 1000, len(output)]:
         pieces = (output[i : i + size] for i in range(0, len(output), size))
@@ -300,7 +362,7 @@ def test_a_message_that_ends_in_the_record_mark_cannot_cut_its_record(make_repo)
 def test_output_that_breaks_the_framing_is_an_error_not_a_guess(make_repo):
     repo = make_repo()
     repo.commit("one", "2026-02-16T08:00:00+08:00", {"a.txt": "a\n"})
-    output = run_git(repo.path, *log_args("HEAD"))
+    output = run_git(repo.path, *range_args("HEAD"))
     with pytest.raises(SourceError, match="not understood"):
         parse_log(output[output.index(b"\0") + 1 :])  # a record without its mark
     with pytest.raises(SourceError, match="ends inside a record"):

@@ -12,8 +12,9 @@ from repodigest.models import Commit, FileChange
 from repodigest.report import build_context, render_markdown
 from repodigest.scoring import assess
 from repodigest.scoring.areas import path_area, title_areas
-from repodigest.sources.gitlog import log_args, parse_stream
-from repodigest.sources.local_git import LocalGitSource, run_git
+from repodigest.sources.git_process import run_git
+from repodigest.sources.gitlog import parse_stream, range_args
+from repodigest.sources.local_git import LocalGitSource
 from repodigest.sources.message import parse_co_authors, parse_pr_number, split_message
 from repodigest.window import Window, resolve_tz
 
@@ -157,7 +158,7 @@ def test_no_message_or_path_can_cut_a_log_record_whatever_the_pieces(make_repo, 
         repo.write(f"d/{name}", f"{i}\n")
     repo.git("add", "-A")
     repo.git("commit", "-q", "--allow-empty-message", "--cleanup=verbatim", "-F", "-", input=message.encode())
-    output = run_git(repo.path, *log_args("HEAD"))
+    output = run_git(repo.path, *range_args("HEAD"))
     pieces = [output[i : i + size] for i in range(0, len(output), size)]
     newest, oldest = parse_stream(pieces)
     assert newest.message == message.rstrip("\n") and sorted(f.path for f in newest.files) == sorted(

@@ -1,7 +1,7 @@
 """Related commits (scoring/relations.py): reverts name what they undo, series are numbered and linked.
 
 Real git repositories (tests/gitrepo.py) and, for GitHub, the local REST server: the lookups of a
-reverted commit outside the trend window go through each source's ``find_commit``.
+reverted commit outside the trend window go through each source's ``find_commits``.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from repodigest import build_digest
 from repodigest.config import RepoConfig, Settings
 from repodigest.explore import load_range
 from repodigest.frame import read_frame
+from repodigest.models import CommitQuery
 from repodigest.scoring import assess
 from repodigest.scoring.relations import RUN_GAP, part_marker, relate
 from repodigest.sources.github import open_github_source
@@ -83,13 +84,13 @@ def test_one_lookup_per_revert_and_none_when_the_window_holds_the_reverted_commi
     repo, old, revert = old_revert
     source, calls = LocalGitSource(repo.path), []
 
-    def find(name, **what):
-        calls.append(what)
-        return source.find_commit(**what)
+    def find(name, queries):
+        calls.extend(queries)
+        return source.find_commits(queries)
 
     relations = related(repo.path, find)
-    assert len(calls) == 1 and calls[0]["title"] == "[core] Cache parsed configs"
-    assert calls[0]["before"] == datetime(2026, 2, 16, 8, tzinfo=UTC)
+    assert len(calls) == 1 and calls[0].title == "[core] Cache parsed configs"
+    assert calls[0].before == datetime(2026, 2, 16, 8, tzinfo=UTC)
     assert relations.reverts[revert]["sha"] == old
     calls.clear()
     # with a 30-day trend window the reverted commit is loaded: no lookup at all
@@ -299,6 +300,85 @@ def test_local_and_mirror_sources_find_by_sha_and_by_title(tmp_path):
         assert source.find_commit(title="Cache parsed configs", before=datetime(2026, 1, 1, tzinfo=UTC)) is None
         assert source.find_commit(sha="0123456789abcdef") is None and source.find_commit(sha="--all") is None
     assert mirror.find_commit(sha=old).url == f"https://github.com/o/r/commit/{old}"
+
+
+def test_a_clone_answers_every_lookup_of_a_day_with_two_git_processes_as_one_lookup_each_would(make_repo):
+    # Reverted commits before the window, named by full and short sha (the same commit twice), by a short
+    # sha two commits share, by a blob's sha, by nothing here, and by titles (one only in an older commit,
+    # one only within a wrapped first paragraph, one dated after the revert that asks).
+    repo = make_repo("proj")
+    early = {
+        "Cache parsed configs (#101)": "2026-01-05T10:00:00+08:00",
+        "Cache parsed configs (#102)": "2026-01-20T10:00:00+08:00",
+        "Speed up the tokenizer": "2026-01-06T10:00:00+08:00",
+        "Wrapped subject\nthat goes on": "2026-01-07T10:00:00+08:00",
+        "Add the router": "2026-01-08T10:00:00+08:00",
+    }
+    shas = {t: repo.commit(t, when, {f"src/f{i}.py": code(i)}) for i, (t, when) in enumerate(early.items())}
+    late = repo.commit("Move the router", "2026-02-16T18:00:00+08:00", {"src/r.py": code(9)})
+    blob = repo.git("rev-parse", "HEAD:src/r.py").strip()
+    token = shas["Speed up the tokenizer"]
+    prefixes = [s[:4] for s in repo.git("rev-list", "--all").split()]
+    shared = next((p for p in prefixes if prefixes.count(p) > 1), None)
+    before = datetime(2026, 2, 16, 8, tzinfo=UTC)
+    queries = [
+        CommitQuery(sha=token),
+        CommitQuery(sha=token[:9]),
+        CommitQuery(sha=blob),
+        CommitQuery(sha="0123456789abcdef"),
+        CommitQuery(sha="--all"),
+        *([CommitQuery(sha=shared)] if shared else []),
+        CommitQuery(title="Cache parsed configs", before=before),
+        CommitQuery(title="Cache parsed configs", before=datetime(2026, 1, 10, tzinfo=UTC)),
+        CommitQuery(title="Wrapped subject", before=before),  # its grep holds the wrapped commit in the answer
+        CommitQuery(title="Wrapped subject that goes on", before=before),
+        CommitQuery(title="Move the router", before=before),
+        CommitQuery(title="Move the router", before=datetime(2026, 3, 1, tzinfo=UTC)),
+        CommitQuery(title="Add the router"),
+        CommitQuery(title="Nothing by this name", before=before),
+    ]
+    source = LocalGitSource(repo.path)
+    one_each = [source.find_commit(sha=q.sha, title=q.title, before=q.before) for q in queries]
+    together = source.find_commits(queries)
+    assert together == one_each
+    found = [ref.sha if ref else None for ref in together]
+    assert found[:5] == [token, token, None, None, None]
+    assert found[-8:] == [
+        shas["Cache parsed configs (#102)"],
+        shas["Cache parsed configs (#101)"],
+        None,  # a title is the whole first paragraph
+        None,  # git's --grep reads the message line by line: the joined subject is no line of it
+        None,
+        late,
+        shas["Add the router"],
+        None,
+    ]
+
+
+def test_reverts_of_a_day_outside_the_window_are_found_with_at_most_two_lookups(make_repo):
+    repo = make_repo("proj")
+    by_sha = repo.commit("Speed up the tokenizer", "2026-01-06T10:00:00+08:00", {"src/t.py": code(1)})
+    by_title = repo.commit("[core] Cache parsed configs (#101)", "2026-01-05T10:00:00+08:00", {"src/c.py": code(2)})
+    nowhere = 'Revert "Something from a fork (#77)" (#78)'
+    reverts = [
+        repo.commit(
+            f'Revert "whatever"\n\nThis reverts commit {by_sha}.\n', "2026-02-16T09:00:00+08:00", {"src/t.py": "x\n"}
+        ),
+        repo.commit('Revert "[core] Cache parsed configs" (#150)', "2026-02-16T10:00:00+08:00", {"src/c.py": "x\n"}),
+        repo.commit(nowhere, "2026-02-16T11:00:00+08:00", {"src/n.py": "x\n"}),
+    ]
+    source, calls = LocalGitSource(repo.path), []
+
+    def find(name, queries):
+        calls.append(list(queries))
+        return source.find_commits(queries)
+
+    relations = related(repo.path, find)
+    assert [len(c) for c in calls] == [1, 2]  # by sha, then by title the two that the sha did not settle
+    assert relations.reverts[reverts[0]]["sha"] == by_sha and relations.reverts[reverts[0]]["found_by"] == "sha"
+    assert relations.reverts[reverts[1]]["sha"] == by_title and relations.reverts[reverts[1]]["found_by"] == "title"
+    assert reverts[2] not in relations.reverts
+    assert relations.reverted_by == {by_sha: (reverts[0],), by_title: (reverts[1],)}
 
 
 def test_github_source_finds_by_sha_once_then_from_the_cache_and_by_title_with_one_search(tmp_path, monkeypatch):

@@ -328,3 +328,5 @@ def test_recent_fixes_of_the_source_files_add_points_with_their_reason(rules_day
     assert fixed["score"] - fresh["score"] == 10
     assert "2 fix commits changed its source files in the 90 days before" in rules_day.attrs["markdown"]
     assert reason(rules_day.loc["fix: engine bug 2"], "recent_fixes") == [("1", 5.0)]  # a trend day's commit too
+    # the days before the window are read with it (one read) for the count, and are no rows of the frame
+    assert "fix: engine bug 1" not in rules_day.index and "fix: engine bug 2" in rules_day.index

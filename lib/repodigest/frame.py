@@ -235,31 +235,36 @@ def _days(commits: Sequence[Commit], tz: ZoneInfo) -> tuple[list[str], list[str]
     return [t.date().isoformat() for t in local], [t.strftime("%Y-%m-%d %H:%M:%S") for t in local]
 
 
-def _pr_columns(commit: Commit) -> dict:
+_PR_COLUMNS = (
+    "pr_source",
+    "pr_title",
+    "pr_labels",
+    "pr_body",
+    "pr_author",
+    "merged_by",
+    "approvers",
+    "review_decision",
+    "closes_issues",
+)
+
+
+def _pr_values(commit: Commit) -> tuple:
+    """The commit's values of ``_PR_COLUMNS``; ``merged_by`` of a merge without a pull request is its author."""
     pr = commit.pull_request
     if pr is None:
-        return {
-            "pr_source": "title" if commit.pr_number is not None else None,
-            "pr_title": None,
-            "pr_labels": [],
-            "pr_body": None,
-            "pr_author": None,
-            "merged_by": None,
-            "approvers": [],
-            "review_decision": None,
-            "closes_issues": [],
-        }
-    return {
-        "pr_source": pr.source,
-        "pr_title": pr.title,
-        "pr_labels": list(pr.labels),
-        "pr_body": capped_body(pr.body),
-        "pr_author": pr.author,
-        "merged_by": pr.merged_by,
-        "approvers": list(pr.approvers),
-        "review_decision": pr.review_decision,
-        "closes_issues": [{"number": i.number, "url": i.url, "title": i.title} for i in pr.closes_issues],
-    }
+        merged_by = author_key(commit) if commit.is_merge else None
+        return ("title" if commit.pr_number is not None else None, None, [], None, None, merged_by, [], None, [])
+    return (
+        pr.source,
+        pr.title,
+        list(pr.labels),
+        capped_body(pr.body),
+        pr.author,
+        pr.merged_by if pr.merged_by is not None or not commit.is_merge else author_key(commit),
+        list(pr.approvers),
+        pr.review_decision,
+        [{"number": i.number, "url": i.url, "title": i.title} for i in pr.closes_issues],
+    )
 
 
 def _changes(files, areas) -> list[dict]:
@@ -304,103 +309,17 @@ def _landed(commit: Commit, areas: Sequence[Sequence[str]], tz: ZoneInfo) -> lis
     ]
 
 
-def _row(
-    commit: Commit, a: Assessment, day: str, local: str, in_report: bool, relations: Relations, tz: ZoneInfo
-) -> dict:
-    s = a.signals
-    sha = commit.sha
-    place = relations.series.get(sha)
-    reverted = relations.reverts.get(sha)
-    main = commit.main_author
-    authored_at = (
-        max(c.author_date for c in commit.authored if author_key(c) == author_key(main))
-        if commit.authored != (commit,)
-        else commit.author_date
-    )
-    pr_columns = _pr_columns(commit)
-    if pr_columns["merged_by"] is None and commit.is_merge:
-        pr_columns["merged_by"] = author_key(commit)
-    return {
-        "repo": commit.repo,
-        "sha": sha,
-        "short_sha": commit.short_sha,
-        "day": day,
-        "in_report": in_report,
-        "committed_at": commit.committer_date,
-        "committed_local": local,
-        "authored_at": authored_at,
-        "author": main.author_name,
-        "author_email": main.author_email,
-        "author_login": main.author_login,
-        "authors": list(commit.authors),
-        "committer": commit.committer_name,
-        "co_authors": list(commit.co_authors),
-        "parents": list(commit.parents),
-        "is_merge": commit.is_merge,
-        "merged_commits": len(commit.authored) if commit.authored != (commit,) else 0,
-        "merged": _landed(commit, a.authored_areas, tz),
-        "incomplete": commit.incomplete,
-        "title": commit.title,
-        "message": commit.message,
-        "pr_number": commit.pr_number,
-        "pr_url": commit.pr_url,
-        **pr_columns,
-        "url": commit.url,
-        "file_count": s.files,
-        "lines_added": s.lines_added,
-        "lines_deleted": s.lines_deleted,
-        "binary_files": s.binary_files,
-        "source_file_count": s.source_files,
-        "source_lines_added": s.source_lines_added,
-        "source_lines_deleted": s.source_lines_deleted,
-        "directories": s.directories,
-        "subsystems": s.subsystems,
-        "entropy": s.entropy,
-        "files_truncated": commit.files_truncated,
-        "file_changes": _changes(commit.files, a.file_areas),
-        "areas": list(a.areas),
-        "primary_area": a.areas[0] if a.areas else "root",
-        "change_type": a.change_type,
-        "type_rule": a.type_rule,
-        "is_fix": s.fix,
-        "is_revert": s.revert,
-        "is_breaking": s.breaking,
-        "is_bot": s.bot,
-        "tests_touched": s.tests_touched,
-        "public_api_paths": list(s.public_api_paths),
-        "security_paths": list(s.security_paths),
-        "score": a.score,
-        "rules_level": a.level.value,
-        "reasons": [{"code": r.code, "detail": r.detail, "points": round(float(r.points), 1)} for r in a.reasons],
-        "rule_risks": [f.to_dict() for f in a.risks],
-        "rule_advice": [f.code for f in a.advice],
-        "model_level": None,
-        "model_reason": None,
-        "level": a.level.value,
-        "level_disagreement": False,
-        "analysis_status": "none",
-        "diff_coverage": None,
-        "tokens_in": None,
-        "tokens_out": None,
-        "ungrounded_names": [],
-        "number_mismatches": [],
-        "reverts": [reverted] if reverted else [],
-        "reverted_by": list(relations.reverted_by.get(sha, ())),
-        "revert_lived_hours": relations.lived_hours.get(sha),
-        "series": place.series if place else None,
-        "series_index": place.index if place else None,
-        "series_size": place.size if place else None,
-        "series_rule": place.rule if place else None,
-        "later_reverted": None,
-        "later_fixed": None,
-        "fixed_by": [],
-        "days_to_fix": None,
-        "outcome_horizon": None,
-        "outcome": None,
-        "repairs": [],
-        "risk": None,
-        "level_by": "rules",
-    }
+def _authored_at(commit: Commit):
+    """A merge's author date: its main author's newest landed commit's; else the commit's own."""
+    if commit.authored == (commit,):
+        return commit.author_date
+    main = author_key(commit.main_author)
+    return max(c.author_date for c in commit.authored if author_key(c) == main)
+
+
+def _empty(dtype: str, n: int) -> list:
+    """``n`` values of a column not filled yet: fresh empty lists for a list column, else missing values."""
+    return [[] for _ in range(n)] if dtype == "object" else [None] * n
 
 
 def to_frame(
@@ -410,13 +329,94 @@ def to_frame(
     relations: Relations | None = None,
 ) -> pd.DataFrame:
     """One row per commit, columns as in ``COLUMNS``, in :func:`in_frame_order`; the relation columns
-    from ``relations`` (none when not given)."""
+    from ``relations`` (none when not given). Built column by column."""
     wanted = {d.isoformat() if isinstance(d, date) else d for d in report_days}
     ordered = in_frame_order(scored, itemgetter(0))
-    days, local = _days([c for c, _ in ordered], tz)
+    commits = [c for c, _ in ordered]
+    judged = [a for _, a in ordered]
+    signals = [a.signals for a in judged]
+    mains = [c.main_author for c in commits]
+    shas = [c.sha for c in commits]
+    days, local = _days(commits, tz)
     relations = relations or Relations()
-    rows = [_row(c, a, day, at, day in wanted, relations, tz) for (c, a), day, at in zip(ordered, days, local)]
-    return _typed(pd.DataFrame(rows, columns=list(COLUMNS)))
+    places = [relations.series.get(sha) for sha in shas]
+    n = len(commits)
+    levels = [a.level.value for a in judged]
+    columns: dict[str, object] = {
+        "repo": [c.repo for c in commits],
+        "sha": shas,
+        "short_sha": [c.short_sha for c in commits],
+        "day": days,
+        "in_report": [day in wanted for day in days],
+        "committed_at": [c.committer_date for c in commits],
+        "committed_local": local,
+        "authored_at": [_authored_at(c) for c in commits],
+        "author": [m.author_name for m in mains],
+        "author_email": [m.author_email for m in mains],
+        "author_login": [m.author_login for m in mains],
+        "authors": [list(c.authors) for c in commits],
+        "committer": [c.committer_name for c in commits],
+        "co_authors": [list(c.co_authors) for c in commits],
+        "parents": [list(c.parents) for c in commits],
+        "is_merge": [c.is_merge for c in commits],
+        "merged_commits": [len(c.authored) if c.authored != (c,) else 0 for c in commits],
+        "merged": [_landed(c, a.authored_areas, tz) for c, a in ordered],
+        "incomplete": [c.incomplete for c in commits],
+        "title": [c.title for c in commits],
+        "message": [c.message for c in commits],
+        "pr_number": [c.pr_number for c in commits],
+        "pr_url": [c.pr_url for c in commits],
+        **dict(zip(_PR_COLUMNS, map(list, zip(*(_pr_values(c) for c in commits))))),
+        "url": [c.url for c in commits],
+        "file_count": [s.files for s in signals],
+        "lines_added": [s.lines_added for s in signals],
+        "lines_deleted": [s.lines_deleted for s in signals],
+        "binary_files": [s.binary_files for s in signals],
+        "source_file_count": [s.source_files for s in signals],
+        "source_lines_added": [s.source_lines_added for s in signals],
+        "source_lines_deleted": [s.source_lines_deleted for s in signals],
+        "directories": [s.directories for s in signals],
+        "subsystems": [s.subsystems for s in signals],
+        "entropy": [s.entropy for s in signals],
+        "files_truncated": [c.files_truncated for c in commits],
+        "file_changes": [_changes(c.files, a.file_areas) for c, a in ordered],
+        "areas": [list(a.areas) for a in judged],
+        "primary_area": [a.areas[0] if a.areas else "root" for a in judged],
+        "change_type": [a.change_type for a in judged],
+        "type_rule": [a.type_rule for a in judged],
+        "is_fix": [s.fix for s in signals],
+        "is_revert": [s.revert for s in signals],
+        "is_breaking": [s.breaking for s in signals],
+        "is_bot": [s.bot for s in signals],
+        "tests_touched": [s.tests_touched for s in signals],
+        "public_api_paths": [list(s.public_api_paths) for s in signals],
+        "security_paths": [list(s.security_paths) for s in signals],
+        "score": [a.score for a in judged],
+        "rules_level": levels,
+        "reasons": [
+            [{"code": r.code, "detail": r.detail, "points": round(float(r.points), 1)} for r in a.reasons]
+            for a in judged
+        ],
+        "rule_risks": [[f.to_dict() for f in a.risks] for a in judged],
+        "rule_advice": [[f.code for f in a.advice] for a in judged],
+        "level": list(levels),
+        "level_disagreement": [False] * n,
+        "analysis_status": ["none"] * n,
+        "reverts": [[reverted] if (reverted := relations.reverts.get(sha)) else [] for sha in shas],
+        "reverted_by": [list(relations.reverted_by.get(sha, ())) for sha in shas],
+        "revert_lived_hours": [relations.lived_hours.get(sha) for sha in shas],
+        "series": [p.series if p else None for p in places],
+        "series_index": [p.index if p else None for p in places],
+        "series_size": [p.size if p else None for p in places],
+        "series_rule": [p.rule if p else None for p in places],
+        "level_by": ["rules"] * n,
+    }
+    if n == 0:  # zip(*) of nothing gives no pull-request columns
+        columns.update({name: [] for name in _PR_COLUMNS})
+    for name, (dtype, _) in COLUMNS.items():  # the model's, the outcomes' and the later stages' columns
+        if name not in columns:
+            columns[name] = _empty(dtype, n)
+    return _built(columns)
 
 
 def with_analyses(frame: pd.DataFrame, results: Mapping) -> pd.DataFrame:
@@ -523,25 +523,28 @@ def file_frame_of(
         for (commit, m), day in zip(ordered, days)
         for author, areas in zip(commit.authored, m.authored_areas)
     ]
-    counts = np.array([len(author.files) for *_, author, _ in groups], dtype=int)
+    # each group's values typed once, then repeated over its files (arrow strings are taken, not rebuilt)
+    at = np.repeat(np.arange(len(groups)), [len(author.files) for *_, author, _ in groups])
 
-    def repeated(values) -> np.ndarray:
-        return np.repeat(np.array(list(values), dtype=object), counts)
+    def repeated(values, name: str):
+        dtype = FILE_COLUMNS[name][0]
+        typed = pd.to_datetime(list(values), utc=True) if dtype.startswith("datetime64") else list(values)
+        return pd.array(typed, dtype=dtype).take(at)
 
-    columns: dict[str, np.ndarray | list] = {
-        "repo": repeated(c.repo for c, *_ in groups),
-        "sha": repeated(c.sha for c, *_ in groups),
-        "day": repeated(d for _, _, d, _, _ in groups),
-        "in_report": repeated(d in wanted for _, _, d, _, _ in groups),
-        "committed_at": repeated(c.committer_date for c, *_ in groups),
-        "commit_file_count": repeated(len(c.files) for c, *_ in groups),
-        "change_type": repeated(m.change_type for _, m, *_ in groups),
-        "is_fix": repeated(m.signals.fix for _, m, *_ in groups),
-        "is_revert": repeated(m.signals.revert for _, m, *_ in groups),
-        "author": repeated(a.author_name for *_, a, _ in groups),
-        "author_email": repeated(a.author_email for *_, a, _ in groups),
-        "author_login": repeated(a.author_login for *_, a, _ in groups),
-        "is_bot": repeated(is_bot(a.author_name, a.author_login) for *_, a, _ in groups),
+    columns: dict[str, object] = {
+        "repo": repeated((c.repo for c, *_ in groups), "repo"),
+        "sha": repeated((c.sha for c, *_ in groups), "sha"),
+        "day": repeated((d for _, _, d, _, _ in groups), "day"),
+        "in_report": repeated((d in wanted for _, _, d, _, _ in groups), "in_report"),
+        "committed_at": repeated((c.committer_date for c, *_ in groups), "committed_at"),
+        "commit_file_count": repeated((len(c.files) for c, *_ in groups), "commit_file_count"),
+        "change_type": repeated((m.change_type for _, m, *_ in groups), "change_type"),
+        "is_fix": repeated((m.signals.fix for _, m, *_ in groups), "is_fix"),
+        "is_revert": repeated((m.signals.revert for _, m, *_ in groups), "is_revert"),
+        "author": repeated((a.author_name for *_, a, _ in groups), "author"),
+        "author_email": repeated((a.author_email for *_, a, _ in groups), "author_email"),
+        "author_login": repeated((a.author_login for *_, a, _ in groups), "author_login"),
+        "is_bot": repeated((is_bot(a.author_name, a.author_login) for *_, a, _ in groups), "is_bot"),
     }
     files = [f for *_, author, _ in groups for f in author.files]
     columns.update(
@@ -554,7 +557,24 @@ def file_frame_of(
         churn=[f.churn for f in files],
         binary=[f.binary for f in files],
     )
-    return _typed(pd.DataFrame(columns, columns=list(FILE_COLUMNS)), FILE_COLUMNS)
+    return _built(columns, FILE_COLUMNS)
+
+
+def _built(columns: Mapping[str, object], schema: dict[str, tuple[str, str]] = COLUMNS) -> pd.DataFrame:
+    """A frame of ``schema``'s columns from their values (lists, or arrays already of the column's dtype), each
+    typed as :func:`_typed` types it, before the frame is made (one frame, no column replaced after)."""
+    typed = {}
+    for name, (dtype, _) in schema.items():
+        values = columns[name]
+        if dtype.startswith("datetime64"):
+            typed[name] = pd.Series(pd.to_datetime(values, utc=True)).astype(dtype)
+        elif dtype == "float64":
+            typed[name] = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").astype("float64")
+        elif dtype == "object":
+            typed[name] = pd.Series(values, dtype=object)
+        else:
+            typed[name] = pd.Series(values).astype(dtype) if isinstance(values, list) else pd.Series(values)
+    return pd.DataFrame(typed, columns=list(schema))
 
 
 def _typed(frame: pd.DataFrame, schema: dict[str, tuple[str, str]] = COLUMNS) -> pd.DataFrame:

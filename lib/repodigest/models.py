@@ -174,6 +174,16 @@ def author_key(commit: Commit) -> str:
 
 
 @dataclass(frozen=True)
+class CommitQuery:
+    """A lookup of one commit outside the loaded ones (the commit a revert names): the commit ``sha``
+    names, else the newest commit before ``before`` titled ``title``."""
+
+    sha: str | None = None
+    title: str | None = None
+    before: datetime | None = None
+
+
+@dataclass(frozen=True)
 class CommitRef:
     """A commit named by another one (the commit a revert undoes), as a source's lookup finds it."""
 

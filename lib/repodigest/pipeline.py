@@ -19,6 +19,8 @@ changed in place. ``build_digest`` is what the daily notebook and the exploratio
 
 from __future__ import annotations
 
+import functools
+import gc
 import logging
 import os
 import sys
@@ -251,9 +253,12 @@ def load(
                 if c.author_name.lower() not in ignored and (c.author_login or "").lower() not in ignored
             ]
 
-        read += kept(window)
-        if isinstance(source, CloneBacked):
-            before += kept(lookback)
+        if isinstance(source, CloneBacked):  # one read of both: the lookback ends where the window starts
+            both = kept(Window(window.last_day, window.days + lookback.days, zone))
+            read += [item for item in both if window.contains(item[0].committer_date)]
+            before += [item for item in both if not window.contains(item[0].committer_date)]
+        else:
+            read += kept(window)
     read = in_frame_order(read, itemgetter(0))
     return Loaded(
         settings=settings,
@@ -782,6 +787,25 @@ def period_rollup(
 # The whole run
 
 
+def _collector_paused(run):
+    """``run`` with Python's cyclic garbage collector paused, and restored after: the stages build hundreds
+    of thousands of small objects that hold no reference cycles, and the collector's repeated full passes
+    over them are a large share of a long load's time. What cycles a run leaves are collected after it."""
+
+    @functools.wraps(run)
+    def paused(*args, **kwargs):
+        if not gc.isenabled():
+            return run(*args, **kwargs)
+        gc.disable()
+        try:
+            return run(*args, **kwargs)
+        finally:
+            gc.enable()
+
+    return paused
+
+
+@_collector_paused
 def build_digest(
     date: str | Date | None = None,
     repos: list[str] | str | None = None,
@@ -953,10 +977,10 @@ def _short_name(repo: RepoConfig, settings: Settings, source: Source) -> str:
 
 
 def _finder(sources: Mapping[str, Source]):
-    """``find(repo, sha=, title=, before=)`` over the sources' ``find_commit`` (scoring.relations)."""
+    """``find(repo, queries)`` over the sources' ``find_commits`` (scoring.relations)."""
 
-    def find(repo: str, *, sha: str | None = None, title: str | None = None, before: datetime | None = None):
+    def find(repo: str, queries):
         source = sources.get(repo)
-        return source.find_commit(sha=sha, title=title, before=before) if source is not None else None
+        return source.find_commits(queries) if source is not None else [None] * len(queries)
 
     return find

@@ -6,6 +6,7 @@ import os
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import UserError
@@ -111,16 +112,17 @@ class Window:
     days: int
     tz: ZoneInfo
 
-    @property
+    # cached: a long load asks each of its commits whether a window holds it
+    @cached_property
     def first_day(self) -> date:
         return self.last_day - timedelta(days=self.days - 1)
 
-    @property
+    @cached_property
     def start(self) -> datetime:
         """First instant of the window (inclusive)."""
         return datetime.combine(self.first_day, time(0), self.tz)
 
-    @property
+    @cached_property
     def end(self) -> datetime:
         """First instant after the window (exclusive)."""
         return datetime.combine(self.last_day + timedelta(days=1), time(0), self.tz)

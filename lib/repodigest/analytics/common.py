@@ -16,8 +16,9 @@ def contributor(frame: pd.DataFrame) -> pd.Series:
     """A contributor's identity (:func:`repodigest.models.person_key`: the GitHub login when the source
     knows it, else the author's name). Both sources apply ``.mailmap`` (git's ``%aN``), so one person's
     several addresses are one contributor."""
-    keys = [person_key(login, name) for login, name in zip(frame["author_login"], frame["author"])]
-    return pd.Series(keys, index=frame.index, dtype="string")
+    login, name = frame["author_login"].astype("string"), frame["author"].astype("string")
+    # person_key over the columns at once: a login that is there and not empty, else the name, else ""
+    return login.replace("", pd.NA).fillna(name).fillna("").astype("string")
 
 
 def contributions(frame: pd.DataFrame) -> pd.DataFrame:

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from ..errors import SourceError
 from ..evidence.fixlines import unquote
-from ..sources.local_git import run_git, stream_git
+from ..sources.git_process import run_git, stream_git
 
 _RECORD = b"\x1e"
 # The lines of a -U0 patch that are not a hunk's body (those start with +, -, space or a backslash):

@@ -18,7 +18,7 @@ from ..config import AreaRule
 from ..errors import SourceError, UserError
 from ..scoring.areas import file_area
 from ..sources import CloneBacked
-from ..sources.local_git import repository_root, run_git, shallow_boundary
+from ..sources.git_process import repository_root, run_git, shallow_boundary
 from ..window import parse_date, resolve_tz
 from .common import check_by
 from .line_replay import Delta, LineState, Replayer

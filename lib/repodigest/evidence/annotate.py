@@ -22,8 +22,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from ..sources.git_process import run_git, stream_git
 from ..sources.gitlog import parse_name_status
-from ..sources.local_git import run_git, stream_git
 from .fixlines import diff_path, unquote
 
 _RECORD = b"\x1eANNOTATE "

@@ -54,8 +54,8 @@ from pathlib import Path, PurePosixPath
 from ..errors import SourceError
 from ..scoring import paths
 from ..scoring.change_type import classify
+from ..sources.git_process import run_git
 from ..sources.gitlog import parse_name_status
-from ..sources.local_git import run_git
 from ..sources.message import merge_title, split_message
 
 MAX_HUNK_LINES = 100

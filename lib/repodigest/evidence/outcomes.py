@@ -64,8 +64,8 @@ from ..cache import Cache, Table
 from ..errors import SourceError, UserError
 from ..scoring.reverts import reverted_commit
 from ..sources import CloneBacked
+from ..sources.git_process import repository_root, run_git, shallow_boundary, stream_git
 from ..sources.gitlog import git_time, git_tokens
-from ..sources.local_git import repository_root, run_git, shallow_boundary, stream_git
 from ..sources.message import revert_target, split_message
 from .annotate import line_origins
 from .fixlines import change_message, is_fix_title, read_fixes

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..config import LANGS, repo_kind
 from ..errors import UserError
-from ..sources.local_git import repository_root
+from ..sources.git_process import repository_root
 from ..window import parse_date, resolve_tz
 
 NOTEBOOKS = ("explore", "daily_report")

@@ -1,14 +1,16 @@
 """Related commits: what a revert undoes, and series of commits that belong together.
 
-A function of the scored commits (:func:`relate`) plus one lookup per revert of the report's days;
+A function of the scored commits (:func:`relate`) plus the lookups of the commits that the reverts of the
+report's days name and the loaded commits do not hold (all of them at once);
 it returns :class:`Relations`, which the frame keeps in its relation columns (``reverts``,
 ``reverted_by``, ``revert_lived_hours``, ``series``, ``series_index``, ``series_size``, ``series_rule``).
 
 **Reverts.** A commit of the report's days that names what it reverts (the rule is
 :mod:`.reverts`, shared with the outcomes of past commits): the reverted commit is taken from the
 loaded commits below it (same repository), else looked up in the source's whole history by the same
-rule (one ``git show`` / one REST request or the commit cache by sha, else ``git log -F --grep`` or
-GitHub's commit search by title), so a revert of a commit from before the trend window is found too.
+rule (by sha: one ``git log --no-walk`` for all of a clone's reverts, one REST request each or the commit
+cache; else by title: one ``git log -F --grep`` for all, or GitHub's commit search each), so a revert of a
+commit from before the trend window is found too.
 ``reverts`` holds the reverted commit ``[{sha, title, committed_at, committed_local, url,
 found_by}]`` (``committed_local`` in the report's time zone; the list is empty when not found),
 ``reverted_by`` on the reverted commit's row (when it is in the frame) the shas that revert it, and
@@ -40,7 +42,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from ..models import Commit, CommitRef
+from ..models import Commit, CommitQuery, CommitRef
 from ..sources.message import revert_target
 from .heuristic import Assessment
 from .reverts import reverted_commit
@@ -54,7 +56,8 @@ _MARKER = re.compile(
 )
 _TAGS = re.compile(r"^\s*((?:[\[(][^\[\]()]*[\])]\s*)+)")
 
-Find = Callable[..., "CommitRef | None"]  # find(repo, sha=..., title=..., before=...)
+# find(repo, queries): each query's commit in the repository's whole history, in order (Source.find_commits)
+Find = Callable[[str, Sequence[CommitQuery]], Sequence["CommitRef | None"]]
 
 
 @dataclass(frozen=True)
@@ -116,37 +119,57 @@ def _target(sha: str, title: str, committed_at: datetime, url: str | None, found
     }
 
 
-def _find_reverted(commit: Commit, earlier: Sequence[Commit], find: Find | None, tz) -> dict | None:
-    """The commit ``commit`` reverts (scoring.reverts): among the loaded ``earlier`` ones first, else by
-    the same rule in the source's whole history (one lookup by sha, else one by title)."""
-    found = reverted_commit(commit.message, earlier, title=commit.title)
-    if found is not None:
-        hit, how = found
-        return _target(hit.sha, hit.title, hit.committer_date, hit.url, how, tz)
-    if find is None:
-        return None
-    sha, quoted = revert_target(commit.message, commit.title)
-    ref, how = (find(commit.repo, sha=sha) if sha else None), "sha"
-    if ref is None and quoted:
-        ref, how = find(commit.repo, title=quoted, before=commit.committer_date), "title"
-    return _target(ref.sha, ref.title, ref.committed_at, ref.url, how, tz) if ref is not None else None
+def _looked_up(repo: str, waiting: Sequence[tuple[Commit, str | None, str | None]], find: Find, tz) -> dict:
+    """revert sha -> the commit it reverts, for reverts whose target is not loaded: ``waiting`` holds each with
+    the sha and the title it names; by sha first, else by title, before the revert (two lookups at most, each
+    of every revert at once)."""
+    found: dict[str, dict] = {}
+    named = [(commit, sha) for commit, sha, _ in waiting if sha]
+    refs = dict(zip((c.sha for c, _ in named), find(repo, [CommitQuery(sha=sha) for _, sha in named]))) if named else {}
+    for commit, _ in named:
+        ref = refs[commit.sha]
+        if ref is not None:
+            found[commit.sha] = _target(ref.sha, ref.title, ref.committed_at, ref.url, "sha", tz)
+    quoted = [(commit, title) for commit, _, title in waiting if title and commit.sha not in found]
+    if quoted:
+        queries = [CommitQuery(title=title, before=commit.committer_date) for commit, title in quoted]
+        for (commit, _), ref in zip(quoted, find(repo, queries)):
+            if ref is not None:
+                found[commit.sha] = _target(ref.sha, ref.title, ref.committed_at, ref.url, "title", tz)
+    return found
 
 
 def _reverts(
     commits: Sequence[tuple[Commit, Assessment]], shown: set[str], find: Find | None, tz
 ) -> tuple[dict, dict, dict]:
-    """sha -> reverted commit, sha -> reverting shas, sha -> hours lived."""
-    reverts: dict[str, dict] = {}
-    reverted_by: dict[str, list[str]] = {}
-    lived: dict[str, float] = {}
+    """sha -> reverted commit, sha -> reverting shas, sha -> hours lived. The reverted commit is taken from
+    the loaded commits below the revert first (scoring.reverts), else looked up by the same rule in the
+    source's whole history (:func:`_looked_up`)."""
     lines: dict[str, list[Commit]] = {}  # repo -> its commits in frame order (newest first)
     for commit, _ in commits:
         lines.setdefault(commit.repo, []).append(commit)
     place = {c.sha: i for line in lines.values() for i, c in enumerate(line)}
+    reverting: list[Commit] = []
+    targets: dict[str, dict] = {}
+    waiting: dict[str, list[tuple[Commit, str | None, str | None]]] = {}  # repo -> reverts to look up
     for commit, _ in commits:
-        if commit.sha not in shown or revert_target(commit.message, commit.title) == (None, None):
+        named = revert_target(commit.message, commit.title) if commit.sha in shown else (None, None)
+        if named == (None, None):
             continue
-        target = _find_reverted(commit, lines[commit.repo][place[commit.sha] + 1 :], find, tz)
+        reverting.append(commit)
+        loaded = reverted_commit(commit.message, lines[commit.repo][place[commit.sha] + 1 :], title=commit.title)
+        if loaded is not None:
+            hit, how = loaded
+            targets[commit.sha] = _target(hit.sha, hit.title, hit.committer_date, hit.url, how, tz)
+        elif find is not None:
+            waiting.setdefault(commit.repo, []).append((commit, *named))
+    for repo, reverts_here in waiting.items():
+        targets.update(_looked_up(repo, reverts_here, find, tz) if find is not None else {})
+    reverts: dict[str, dict] = {}
+    reverted_by: dict[str, list[str]] = {}
+    lived: dict[str, float] = {}
+    for commit in reverting:
+        target = targets.get(commit.sha)
         if target is None:
             continue
         reverts[commit.sha] = target
@@ -211,8 +234,8 @@ def relate(
     """The relations among ``scored`` (every loaded commit, newest first within a repository) by the
     module's rules; reverts are looked for among the commits whose shas are in ``shown`` (the report's).
 
-    ``find(repo, sha=None, title=None, before=None)`` looks a commit up outside the loaded ones (a
-    source's ``find_commit``); without it only they are searched. ``tz`` (the report's time zone)
+    ``find(repo, queries)`` looks commits up outside the loaded ones (a source's ``find_commits``: every
+    revert of a repository at once); without it only they are searched. ``tz`` (the report's time zone)
     gives each reverted commit's ``committed_local``."""
     if not scored:
         return Relations()

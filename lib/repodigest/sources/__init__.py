@@ -2,7 +2,7 @@
 
 A source has a ``name``, ``commits(window)``, ``latest_commit_time()``, ``diff(commit)``,
 ``find_commit(sha=, title=, before=)`` (one cheap lookup of a commit outside the window: the one a
-revert names), and ``github_repo``: ``owner/name`` when the repository is on GitHub (a GitHub source, a mirror, a
+revert names; ``find_commits`` answers many at once), and ``github_repo``: ``owner/name`` when the repository is on GitHub (a GitHub source, a mirror, a
 clone whose ``origin`` is on github.com), for the pull-request lookups of
 :mod:`.pull_requests`; else None: the protocol :class:`Source`. A clone or a mirror is also
 :class:`CloneBacked` (a path, revisions, trees, streamed commits): see :mod:`.capabilities`.
@@ -23,7 +23,8 @@ from ..i18n import strings
 from ..window import parse_date, resolve_tz, today_in
 from .capabilities import CloneBacked as CloneBacked
 from .capabilities import Source
-from .local_git import LocalGitSource, repository_root
+from .git_process import repository_root
+from .local_git import LocalGitSource
 
 
 class SourceFactory(Protocol):

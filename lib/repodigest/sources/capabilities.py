@@ -9,14 +9,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from ..models import Commit, CommitRef
+from ..models import Commit, CommitQuery, CommitRef
 from ..window import Window
 
 
 @runtime_checkable
 class Source(Protocol):
-    """Every source: the window's commits, a commit's diff, one cheap lookup of a commit outside the
-    window (the one a revert names), and ``github_repo`` ("owner/name" on GitHub, for pull-request
+    """Every source: the window's commits, a commit's diff, cheap lookups of commits outside the
+    window (the ones reverts name), and ``github_repo`` ("owner/name" on GitHub, for pull-request
     lookups; else None)."""
 
     name: str
@@ -32,6 +32,11 @@ class Source(Protocol):
     def find_commit(
         self, sha: str | None = None, title: str | None = None, before: datetime | None = None
     ) -> CommitRef | None: ...
+
+    def find_commits(self, queries: Sequence[CommitQuery]) -> list[CommitRef | None]:
+        """:meth:`find_commit` of each of ``queries``, in order: one lookup each, unless the source answers
+        them together."""
+        return [self.find_commit(sha=q.sha, title=q.title, before=q.before) for q in queries]
 
 
 @runtime_checkable

@@ -78,24 +78,9 @@ def range_args(tip: str, exclude: tuple[str, ...] = (), numstat: bool = True) ->
 
 
 def listed_args() -> list[str]:
-    """The ``git log`` arguments for the commits named on its standard input, one sha a line."""
-    return [*_LOG, "--no-walk", "--stdin", "--"]
-
-
-def log_args(
-    revision: str, since: datetime | None = None, until: datetime | None = None, max_count: int | None = None
-) -> list[str]:
-    """The ``git log`` arguments: first-parent history of ``revision`` with raw status and numstat."""
-    args = [*_LOG[:5], "--first-parent", *_LOG[5:]]
-    # git's --until is inclusive at second resolution; callers pass the last second of the window.
-    if since is not None:
-        args.append(f"--since={since.isoformat()}")
-    if until is not None:
-        args.append(f"--until={until.isoformat()}")
-    if max_count is not None:
-        args.append(f"--max-count={max_count}")
-    args += [revision, "--"]
-    return args
+    """The ``git log`` arguments for the commits named on its standard input, one sha a line, in that order,
+    merges diffed against their first parent."""
+    return [*_LOG, "--no-walk=unsorted", "--stdin", "--"]
 
 
 @dataclass
@@ -165,7 +150,7 @@ def git_tokens(chunks: Iterable[bytes]) -> Iterator[bytes]:
 
 
 def _records(tokens: Iterator[bytes]) -> Iterator[RawCommit]:
-    """Parse :func:`log_args` output token by token; a record is yielded once the next one starts (or the
+    """Parse :func:`range_args` output token by token; a record is yielded once the next one starts (or the
     output ends). Output that breaks the framing (a cut or foreign stream) raises SourceError."""
     mark = RECORD_MARK.encode()
     token = next(tokens, None)
@@ -268,11 +253,11 @@ def parse_name_status(output: bytes, mark: str = "") -> list[tuple[str, list[tup
 
 
 def parse_log(output: bytes) -> list[RawCommit]:
-    """Parse the output of ``git log`` run with :func:`log_args`."""
+    """Parse the output of ``git log`` run with :func:`range_args` (or :func:`listed_args`)."""
     return list(_records(iter(output.split(b"\0"))))
 
 
 def parse_stream(chunks: Iterable[bytes]) -> Iterator[RawCommit]:
-    """Parse :func:`log_args` output arriving in pieces (a pipe), whatever their boundaries: each commit is
+    """Parse :func:`range_args` output arriving in pieces (a pipe), whatever their boundaries: each commit is
     yielded once the next record starts, so that parsing and scoring overlap git's own work."""
     return _records(git_tokens(chunks))

@@ -1,8 +1,9 @@
 """Commits of a local git clone: the branch's first-parent line, each merge with the commits it landed.
 
-One ``git rev-list --first-parent`` finds the window's line (no diffs), one ``git log`` reads every commit
-from the window's newest down to the parent of its oldest (all parents: the line and what its merges
-landed), parsed while git runs. A clone that cannot give everything still gives a report: a shallow
+One ``git rev-list --first-parent`` finds the window's line (no diffs), one ``git rev-list`` of the range's
+graph tells what each merge landed, and ``git log --no-walk --stdin`` reads those commits (the line and what
+its merges landed), parsed while git runs; a long list is dealt in blocks to one ``git log`` per core at
+once (``readers``). A clone that cannot give everything still gives a report: a shallow
 clone's boundary commit (its parent is not there) and a merge whose other side is beyond the boundary
 are marked ``incomplete = "parent"``; commits whose blobs are not in the clone (a blobless partial
 clone, a damaged object store) get their files from the trees, their line counts not counted, and
@@ -14,168 +15,31 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
-from io import BufferedReader
+from itertools import islice
 from pathlib import Path
-from typing import IO, cast
 
 from ..errors import SourceError, UserError
-from ..models import Commit, CommitRef
+from ..models import Commit, CommitQuery, CommitRef
 from ..window import Window
 from .capabilities import CloneBacked, Source
+from .git_process import (
+    git_outputs,
+    github_full_name,
+    grep_words,
+    missing_object,
+    repository_root,
+    run_git,
+    shallow_boundary,
+)
 from .gitlog import RawCommit, git_time, listed_args, parse_log, parse_stream, range_args
 from .landing import landed_by
 from .message import landed_title, parse_co_authors, parse_pr_number, same_title, split_message
 
 _HEX = re.compile(r"^[0-9a-f]{4,40}$")
 _REF_FORMAT = "--format=%H%x00%cI%x00%s%x00"
-_GITHUB_REMOTE = re.compile(r"github\.com[:/]+([^/\s]+)/([^/\s]+?)(?:\.git)?/?$")
-
-
-def run_git(path: str | Path, *args: str, check: bool = True, stdin: bytes | None = None) -> bytes:
-    """Run git in ``path`` and return stdout; failures become SourceError with git's message."""
-    try:
-        proc = subprocess.run(["git", "-C", str(path), *args], capture_output=True, check=False, input=stdin)
-    except FileNotFoundError:
-        raise SourceError("git is not installed or not on PATH") from None
-    if check and proc.returncode != 0:
-        raise _failed(path, args, proc.stderr, proc.returncode)
-    return proc.stdout
-
-
-def shallow_boundary(path: str | Path) -> frozenset[str]:
-    """The commits whose parents a shallow clone does not hold (none in a full clone)."""
-    where = Path(run_git(path, "rev-parse", "--git-path", "shallow").decode().strip())
-    where = where if where.is_absolute() else Path(path) / where
-    return frozenset(where.read_text().split()) if where.is_file() else frozenset()
-
-
-def _missing_object(message: str) -> bool:
-    """git stopped because an object it needed is not in the clone."""
-    return any(words in message for words in ("unable to read", "missing blob", "bad object", "could not read"))
-
-
-def _failed(path: str | Path, args: tuple[str, ...], stderr: bytes, code: int) -> SourceError:
-    message = stderr.decode("utf-8", "replace").strip().splitlines()
-    return SourceError(f"git {args[0] if args else ''} failed in {path}: {message[-1] if message else code}")
-
-
-def stream_git(path: str | Path, *args: str, chunk_size: int = 1 << 16) -> Iterator[bytes]:
-    """Run git in ``path`` and yield its stdout as it comes; a failure becomes SourceError at the end."""
-    with tempfile.TemporaryFile() as errors:  # a file, not a pipe: a chatty stderr can never block git
-        try:
-            proc = subprocess.Popen(["git", "-C", str(path), *args], stdout=subprocess.PIPE, stderr=errors)
-        except FileNotFoundError:
-            raise SourceError("git is not installed or not on PATH") from None
-        stdout = cast(BufferedReader, proc.stdout)  # stdout=PIPE with the default buffering
-        finished = False
-        try:
-            while chunk := stdout.read1(chunk_size):
-                yield chunk
-            finished = True
-        finally:
-            if not finished:  # the reader stopped early
-                proc.kill()
-            stdout.close()
-            code = proc.wait()
-        if code != 0:
-            errors.seek(0)
-            raise _failed(path, args, errors.read(), code)
-
-
-GREP_LINES = 500  # matches read from one git grep before it starts again without the words found (-o is slow on many)
-
-
-def grep_words(path: str | Path, rev: str, words: Iterable[str], max_lines: int = GREP_LINES) -> set[str]:
-    """Those of ``words`` that occur as whole words (``git grep -w -F``) in a text file of ``rev``.
-
-    ``-o`` prints each match, so a frequent word can print thousands of lines: a pass reads at most
-    ``max_lines`` of them, or until every word is found, and the words still missing get a pass of
-    their own. A word inside a longer match at the same place (``b`` in ``a.b``: ``-o`` prints the
-    longer) is looked for in the matches, and gets its own pass too."""
-    pending = {w for w in words if w and "\n" not in w}
-    found: set[str] = set()
-    while pending:
-        args = ["grep", "-o", "-h", "-w", "-F", "-I", "--no-color", "--no-textconv"]
-        for word in sorted(pending):
-            args += ["-e", word]
-        matches = _grep_matches(path, [*args, rev, "--"], pending, max_lines)
-        hits = {
-            w
-            for w in pending
-            if w in matches or any(w in m and re.search(rf"(?<!\w){re.escape(w)}(?!\w)", m) for m in matches)
-        }
-        if not hits:  # every line read is a word found, so a pass without hits read everything
-            break
-        found |= hits
-        pending -= hits
-    return found
-
-
-def _grep_matches(path: str | Path, args: list[str], wanted: set[str], max_lines: int) -> set[str]:
-    """The distinct lines ``git grep`` prints, read until every one of ``wanted`` is among them or
-    ``max_lines`` are read."""
-    missing = set(wanted)
-    matches: set[str] = set()
-    with tempfile.TemporaryFile() as errors:
-        try:
-            proc = subprocess.Popen(["git", "-C", str(path), *args], stdout=subprocess.PIPE, stderr=errors)
-        except FileNotFoundError:
-            raise SourceError("git is not installed or not on PATH") from None
-        stopped = False
-        with cast(IO[bytes], proc.stdout) as stdout:  # stdout=PIPE
-            for count, raw in enumerate(stdout, start=1):
-                line = raw.decode("utf-8", "replace").rstrip("\n")
-                matches.add(line)
-                missing.discard(line)
-                if not missing or count >= max_lines:
-                    proc.kill()
-                    stopped = True
-                    break
-        code = proc.wait()
-        if code not in (0, 1) and not stopped:  # 1: nothing matched
-            errors.seek(0)
-            raise _failed(path, tuple(args), errors.read(), code)
-    return matches
-
-
-def repository_root(path: str | os.PathLike[str]) -> Path:
-    """The top of the work tree (or the bare repository) containing ``path``; UserError if none, or if
-    this user may not read it ("permission denied: PATH")."""
-    path = Path(path)
-    try:
-        exists = path.exists()
-    except PermissionError:  # a folder on the way cannot be traversed
-        raise UserError(f"permission denied: {path}") from None
-    if not exists:
-        raise UserError(f"repository path does not exist: {path}")
-    if not os.access(path, os.R_OK | os.X_OK):
-        raise UserError(f"permission denied: {path}")
-    # Two calls: with git 2.39, --show-toplevel fails outright in a bare repository.
-    bare = subprocess.run(["git", "-C", str(path), "rev-parse", "--is-bare-repository"], capture_output=True, text=True)
-    if bare.returncode != 0:
-        raise UserError(_not_a_repository(path, bare.stderr))
-    if bare.stdout.strip() == "true":
-        return path.resolve()
-    top = subprocess.run(["git", "-C", str(path), "rev-parse", "--show-toplevel"], capture_output=True, text=True)
-    if top.returncode != 0 or not top.stdout.strip():
-        raise UserError(_not_a_repository(path, top.stderr))
-    return Path(top.stdout.strip()).resolve()
-
-
-def _not_a_repository(path: Path, stderr: str) -> str:
-    # git names an unreadable .git (or a folder above it) "Permission denied" in its message.
-    return f"permission denied: {path}" if "Permission denied" in stderr else f"not a git repository: {path}"
-
-
-def github_full_name(path: str | Path) -> str | None:
-    """``owner/name`` when the ``origin`` remote is on github.com, else None."""
-    proc = subprocess.run(["git", "-C", str(path), "remote", "get-url", "origin"], capture_output=True, text=True)
-    found = _GITHUB_REMOTE.search(proc.stdout.strip()) if proc.returncode == 0 else None
-    return f"{found.group(1)}/{found.group(2)}" if found else None
 
 
 def to_commit(
@@ -213,6 +77,12 @@ def to_commit(
 # How many commits of the line between two of the window's are read (and left out) rather than the read split
 # in two: reading a few diffs more costs less than starting another git process.
 READ_THROUGH = 32
+# The fewest commits one git process reads when a stretch is read by several: below it, starting one costs
+# more than it saves.
+PART_MIN = 200
+# Commits a reader reads in a row before the next reader's turn: dealt in blocks, every reader gets old and new
+# commits alike (a newer diff costs more: the tree grew), and consecutive commits share their blobs.
+BLOCK = 50
 
 
 def stretches(places: list[int], gap: int) -> list[list[int]]:
@@ -226,20 +96,44 @@ def stretches(places: list[int], gap: int) -> list[list[int]]:
     return runs
 
 
+def deal(items: Sequence[str], hands: int, block: int = BLOCK) -> list[list[str]]:
+    """``items`` dealt to ``hands`` in turn, ``block`` at a time: hand k gets blocks k, k + hands, ..."""
+    dealt: list[list[str]] = [[] for _ in range(hands)]
+    for turn, start in enumerate(range(0, len(items), block)):
+        dealt[turn % hands].extend(items[start : start + block])
+    return dealt
+
+
+def usable_cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
 class LocalGitSource(Source, CloneBacked):
     """A local clone (work tree or bare), read on one branch, first-parent history.
 
     A clone whose ``origin`` is on GitHub is that repository: it is named ``owner/name`` (unless
     ``name`` is given), links to GitHub, and ``github_repo`` lets the digest look up pull requests.
+    ``readers``: how many ``git log`` a long range is read with at once (default: one per core).
     """
 
     kind = "local"
 
     def __init__(
-        self, path: str | Path, branch: str | None = None, name: str | None = None, base_url: str | None = None
+        self,
+        path: str | Path,
+        branch: str | None = None,
+        name: str | None = None,
+        base_url: str | None = None,
+        *,
+        readers: int | None = None,
     ):
         self.path = repository_root(path)
         self.branch = branch
+        self.readers = readers or usable_cores()
         self.revision = self._resolve_revision(branch)
         self.github_repo = github_full_name(self.path) if base_url is None else None
         self.name = name or self.github_repo or self.path.name.removesuffix(".git")
@@ -268,7 +162,7 @@ class LocalGitSource(Source, CloneBacked):
 
     def iter_commits(self, window: Window) -> Iterator[Commit]:
         """The commits of :meth:`commits`: a commit as soon as git has read it, a merge once the commits it
-        landed are read too (one ``git log`` per stretch of the line that holds the window's commits)."""
+        landed are read too (one read per stretch of the line that holds the window's commits: :meth:`_read`)."""
         line = self._first_parent_line()
         start, end = window.start.timestamp(), window.end.timestamp()
         places = [i for i, (_, stamp, _) in enumerate(line) if start <= stamp < end]
@@ -283,22 +177,21 @@ class LocalGitSource(Source, CloneBacked):
     def _iter_stretch(
         self, shown: list[tuple[str, tuple[str, ...]]], on_line: set[str], boundary: frozenset[str]
     ) -> Iterator[Commit]:
-        """The commits ``shown`` (newest first, on the line), read with one ``git log`` from the newest down
-        to the oldest's first parent; what lies between them on the line is read and left out."""
+        """The commits ``shown`` (newest first, on the line), each merge with the commits it landed, read by
+        ``git log`` from the list of those commits (:meth:`_read`)."""
         oldest_parents = [p for p in shown[-1][1] if self._has(p)]
         tip, exclude = shown[0][0], tuple(oldest_parents[:1])
         wanted = {sha: parents for sha, parents in shown}
-        landed = self._landed_sets(
-            tip, exclude, [(sha, parents) for sha, parents in shown if len(parents) > 1], on_line
-        )
+        landed = self._landed(tip, exclude, [(sha, parents) for sha, parents in shown if len(parents) > 1], on_line)
         waiting = {sha: set(shas) for sha, shas in landed.items()}  # what each merge still waits for
+        awaited_by = {side_sha: merge for merge, shas in landed.items() for side_sha in shas}
         merges: dict[str, RawCommit] = {}
         side: dict[str, RawCommit] = {}
         yielded: set[str] = set()
 
         def whole(raw: RawCommit) -> Commit:
             commits = sorted(
-                (side[sha] for sha in landed[raw.sha] if sha in side),  # sha: one order on ties
+                (side.pop(sha) for sha in landed[raw.sha] if sha in side),  # sha: one order on ties
                 key=lambda r: (r.committer_date, r.sha),
                 reverse=True,
             )
@@ -311,7 +204,8 @@ class LocalGitSource(Source, CloneBacked):
                 incomplete="parent" if beyond else raw.incomplete,
             )
 
-        for raw in self._read(tip, exclude, yielded):
+        listed = [commit for sha, _ in shown for commit in (sha, *landed.get(sha, ()))]
+        for raw in self._read(listed, tip, exclude, yielded):
             if raw.sha in boundary:  # diffed against nothing: its changes are not known here
                 raw.files, raw.incomplete = [], "parent"
             if raw.sha in wanted and len(raw.parents) > 1:
@@ -319,10 +213,9 @@ class LocalGitSource(Source, CloneBacked):
             elif raw.sha in wanted:
                 yielded.add(raw.sha)
                 yield to_commit(raw, self.name, self.base_url, incomplete=raw.incomplete)
-            elif raw.sha not in on_line:
+            elif raw.sha in awaited_by:
                 side[raw.sha] = raw
-                for merge in [m for m, rest in waiting.items() if raw.sha in rest]:
-                    waiting[merge].discard(raw.sha)
+                waiting.get(awaited_by[raw.sha], set()).discard(raw.sha)
             for sha in [m for m in merges if not waiting.get(m)]:  # read whole: out it goes, while git runs on
                 yielded.add(sha)
                 waiting.pop(sha, None)
@@ -330,9 +223,9 @@ class LocalGitSource(Source, CloneBacked):
         for raw in merges.values():  # what a damaged clone could not give
             yield whole(raw)
 
-    def _landed_sets(
+    def _landed(
         self, tip: str, exclude: tuple[str, ...], merges: list[tuple[str, tuple[str, ...]]], on_line: set[str]
-    ) -> dict[str, set[str]]:
+    ) -> dict[str, list[str]]:
         """Each merge's landed commits (:func:`~repodigest.sources.landing.landed_by`), from the range's
         graph: one ``git rev-list``, no diffs."""
         if not merges:
@@ -343,7 +236,7 @@ class LocalGitSource(Source, CloneBacked):
             for sha, *parents in (row.split() for row in out.decode().splitlines() if row)
             if sha not in on_line
         }
-        return {sha: set(found) for sha, found in landed_by(merges[::-1], side).items()}  # oldest merge first
+        return landed_by(merges[::-1], side)  # oldest merge first
 
     def _first_parent_line(self) -> list[tuple[str, float, tuple[str, ...]]]:
         """(sha, committer time, parents) of the branch's whole first-parent line, newest first: one
@@ -357,15 +250,27 @@ class LocalGitSource(Source, CloneBacked):
             line.append((sha, float(stamp), tuple(parents)))
         return line
 
-    def _read(self, tip: str, exclude: tuple[str, ...], yielded: set[str]) -> Iterator[RawCommit]:
-        """The commits of the range, parsed as git writes them; where blobs are missing, the files from the
-        trees instead (never fetching), skipping what was already yielded."""
+    def _read(self, listed: list[str], tip: str, exclude: tuple[str, ...], yielded: set[str]) -> Iterator[RawCommit]:
+        """The ``listed`` commits, parsed as git writes them: a long list dealt in blocks to ``readers`` ``git
+        log --no-walk`` at once, read block by block in turn (:func:`deal`), so that parsing keeps pace with
+        every reader. Where blobs are missing, the range ``tip`` .. ``exclude`` from its trees instead (never
+        fetching), skipping what was already yielded."""
         if not self._partial_clone():
+            hands = deal(listed, max(1, min(self.readers, len(listed) // PART_MIN)))
             try:
-                yield from parse_stream(stream_git(self.path, *range_args(tip, exclude)))
+                with git_outputs(
+                    self.path, [listed_args()] * len(hands), inputs=["\n".join(hand).encode() for hand in hands]
+                ) as outputs:
+                    parsers = [parse_stream(output) for output in outputs]
+                    while parsers:
+                        for parser in list(parsers):
+                            block = list(islice(parser, BLOCK))
+                            yield from block
+                            if len(block) < BLOCK:
+                                parsers.remove(parser)
                 return
             except SourceError as exc:
-                if not _missing_object(str(exc)):
+                if not missing_object(str(exc)):
                     raise
         yield from (raw for raw in self._read_without_blobs(tip, exclude) if raw.sha not in yielded)
 
@@ -513,10 +418,95 @@ class LocalGitSource(Source, CloneBacked):
         for i in range(0, len(fields) - 3, 3):
             full, when, subject = fields[i].strip(), fields[i + 1], fields[i + 2]
             if sha or same_title(subject, title or ""):
-                return CommitRef(
-                    sha=full,
-                    title=subject,
-                    committed_at=git_time(when)[0],
-                    url=f"{self.base_url}/commit/{full}" if self.base_url else None,
-                )
+                return self._ref(full, when, subject)
         return None
+
+    def find_commits(self, queries: Sequence[CommitQuery]) -> list[CommitRef | None]:
+        """:meth:`find_commit` of each of ``queries``, in order, with one ``git log`` for those by sha and one
+        for those by title, whatever their number (a short sha that two of them may name is looked up alone)."""
+        found: list[CommitRef | None] = [None] * len(queries)
+        named = {q.sha for q in queries if q.sha and _HEX.match(q.sha)}
+        by_sha = self._by_sha(sorted(named))
+        for place, query in enumerate(queries):
+            if query.sha:
+                hit = by_sha.get(query.sha)
+                if query.sha in named and hit is None and any(r.sha.startswith(query.sha) for r in by_sha.values()):
+                    hit = self.find_commit(sha=query.sha)  # the same commit as another's, or an ambiguous prefix
+                found[place] = hit
+        titled = [(place, q) for place, q in enumerate(queries) if not q.sha and q.title]
+        for (place, _), hit in zip(titled, self._by_title([q for _, q in titled])):
+            found[place] = hit
+        return found
+
+    def _by_sha(self, shas: list[str]) -> dict[str, CommitRef]:
+        """The commits ``shas`` name (full or short), by the name given: one ``git log --no-walk``, which
+        leaves out the names that are not a commit here, and prints a commit named twice once (``%S``: the
+        name it was given by)."""
+        if not shas:
+            return {}
+        out = run_git(
+            self.path,
+            "log",
+            "--no-walk=unsorted",
+            "--ignore-missing",
+            "--no-color",
+            "--format=%S%x00%H%x00%cI%x00%s%x00",
+            *(f"{sha}^{{commit}}" for sha in shas),
+            "--",
+            check=False,
+        )
+        fields = out.decode("utf-8", "replace").split("\0")
+        return {
+            fields[i].strip().removesuffix("^{commit}"): self._ref(fields[i + 1], fields[i + 2], fields[i + 3])
+            for i in range(0, len(fields) - 4, 4)
+        }
+
+    def _by_title(self, queries: list[CommitQuery]) -> list[CommitRef | None]:
+        """Each query's commit by title, as :meth:`find_commit` finds it, from one ``git log`` with a ``--grep``
+        per title: for each, the first commit (in git's order) committed before its ``before``, titled as it
+        asks, whose message holds the title within one line (what its own ``--grep`` would have matched)."""
+        if not queries:
+            return []
+        befores = [q.before for q in queries]
+        until = [f"--until={(max(b for b in befores if b) - timedelta(seconds=1)).isoformat()}"] if all(befores) else []
+        out = run_git(
+            self.path,
+            "log",
+            "--no-color",
+            "-F",
+            *(f"--grep={title}" for title in dict.fromkeys(q.title for q in queries)),
+            *until,
+            "--format=%H%x00%cI%x00%s%x00%B%x00",
+            self.revision,
+            "--",
+            check=False,
+        )
+        fields = out.decode("utf-8", "replace").split("\0")
+        records = [
+            (fields[i].strip(), fields[i + 1], git_time(fields[i + 1])[0], fields[i + 2], fields[i + 3].split("\n"))
+            for i in range(0, len(fields) - 4, 4)
+        ]
+        found: list[CommitRef | None] = []
+        for query in queries:
+            title, last = query.title or "", query.before - timedelta(seconds=1) if query.before else None
+            hit = next(
+                (
+                    (full, when, subject)
+                    for full, when, moment, subject, lines in records
+                    if (last is None or moment <= last)
+                    and same_title(subject, title)
+                    and any(title in line for line in lines)
+                ),
+                None,
+            )
+            found.append(self._ref(*hit) if hit else None)
+        return found
+
+    def _ref(self, sha: str, when: str, subject: str) -> CommitRef:
+        full = sha.strip()
+        return CommitRef(
+            sha=full,
+            title=subject,
+            committed_at=git_time(when)[0],
+            url=f"{self.base_url}/commit/{full}" if self.base_url else None,
+        )
