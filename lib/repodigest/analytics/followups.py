@@ -198,12 +198,14 @@ def watch_statuses(
     through: str,
     days: Sequence[str] | None = None,
     since: str | None = None,
+    judged: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The status of each watched commit of ``items`` (shas) as of the end of day ``through`` (YYYY-MM-DD), by
     the module's rules, from the commits after it up to that day (:func:`as_judged` of ``frame`` and
     ``earlier``; ``since``: the first day to read, at most the oldest item's); columns ``STATUS_COLUMNS``,
-    one row per item found, in the order asked."""
-    judged = as_judged(frame, earlier, days, since=since)
+    one row per item found, in the order asked. ``judged``: that ``as_judged`` table, when the caller has it."""
+    if judged is None:
+        judged = as_judged(frame, earlier, days, since=since)
     judged = judged[judged["day"] <= through].iloc[::-1]  # oldest first within a repository
     found = set(items) & set(judged["sha"])
     if not found:

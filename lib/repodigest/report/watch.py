@@ -223,8 +223,9 @@ def followed_up(
     if not kinds:
         return [], 0
     items = list(kinds)
-    now = watch_statuses(items, frame, earlier, through=last, days=days, since=since).set_index("sha", drop=False)
-    before = watch_statuses(items, frame, earlier, through=_day_before(first), days=days, since=since)
+    now = watch_statuses(items, frame, earlier, through=last, days=days, since=since, judged=judged)
+    now = now.set_index("sha", drop=False)
+    before = watch_statuses(items, frame, earlier, through=_day_before(first), days=days, since=since, judged=judged)
     before = before.set_index("sha", drop=False)
     fresh = _day_before(first, len(days))  # the previous report's first day
     rows = judged.set_index("sha", drop=False)
