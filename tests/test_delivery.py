@@ -4,17 +4,19 @@ import base64
 import hashlib
 import hmac
 import json
-import os
 import re
-import subprocess
-import sys
+import shutil
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
+import published as published_report
+from gitrepo import GitRepo
+from isolation import isolate
 from published import save
 from repodigest import build_digest
+from repodigest.cli import main
 from repodigest.config import DeliveryConfig
 from repodigest.publish.delivery import Summary, deliver, feishu_payload, post_json, slack_payload, summarize
 from servers.loopback import LoopbackServer
@@ -55,9 +57,11 @@ def receiver():
         yield r
 
 
-@pytest.fixture
-def folder(make_repo, tmp_path):
-    repo = make_repo()
+@pytest.fixture(scope="module")
+def published(tmp_path_factory):
+    """The day's report folder, published once for the module."""
+    root = tmp_path_factory.mktemp("delivery")
+    repo = GitRepo(root / "repo")
     repo.git("remote", "add", "origin", "https://github.com/acme/widgets.git")
     repo.commit(
         "feat!: new public API <b> (#9)\n\nBREAKING CHANGE: all of it",
@@ -65,9 +69,17 @@ def folder(make_repo, tmp_path):
         {f"src/w/{a}/m.py": "x\n" * 400 for a in ("api", "core", "io")} | {"src/w/__init__.py": "v=2\n"},
     )
     repo.commit("docs: typo", "2026-02-16T10:00:00+08:00", {"docs/a.md": "t\n"})
-    out = tmp_path / "out" / "2026-02-16"
-    save(build_digest(date="2026-02-16", repos=[str(repo.path)], tz="Asia/Shanghai", lang="zh"), out)
+    out = root / "out" / "2026-02-16"
+    with pytest.MonkeyPatch.context() as env:  # module-scoped: the per-test isolation is not in place yet
+        isolate(env, root / "cache")
+        save(build_digest(date="2026-02-16", repos=[str(repo.path)], tz="Asia/Shanghai", lang="zh"), out)
     return out
+
+
+@pytest.fixture
+def folder(published, tmp_path):
+    """A test's own copy of the published folder (a test may change it)."""
+    return Path(shutil.copytree(published, tmp_path / "out" / published.name))
 
 
 def test_summary_is_read_from_the_published_folder(folder):
@@ -159,30 +171,19 @@ def test_feishu_signature_matches_the_documented_rule():
     assert payload["sign"] == base64.b64encode(hmac.new(string_to_sign, b"", hashlib.sha256).digest()).decode()
 
 
-def test_a_failed_delivery_never_fails_the_report(make_repo, tmp_path, receiver):
+def test_a_failed_delivery_never_fails_the_report(make_repo, tmp_path, receiver, monkeypatch, capsys):
     repo = make_repo()
     repo.commit("x", "2026-02-16T09:00:00+08:00", {"a.py": "1\n"})
     cfg = tmp_path / "c.toml"
     cfg.write_text(f'repos = ["{repo.path}"]\n[[delivery]]\nkind = "webhook"\nurl_env = "HOOK_URL"\nretries = 2\n')
     receiver.statuses = [500, 500]
-    proc = subprocess.run(
-        [
-            str(Path(sys.executable).with_name("repodigest")),
-            "report",
-            "--config",
-            str(cfg),
-            "--date",
-            "2026-02-16",
-            "--out-dir",
-            str(tmp_path / "o"),
-        ],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "HOOK_URL": receiver.url},
-        timeout=300,
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert "webhook: not delivered: HTTP 500 after 2 attempts" in proc.stderr and receiver.url not in proc.stderr
+    # the command's delivery after publishing, in-process; the notebook's call made without a kernel
+    monkeypatch.setattr("repodigest.publish.render.render_report", published_report.render_report)
+    monkeypatch.setenv("HOOK_URL", receiver.url)
+    code = main(["report", "--config", str(cfg), "--date", "2026-02-16", "--out-dir", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert "webhook: not delivered: HTTP 500 after 2 attempts" in err and receiver.url not in err
     assert (tmp_path / "o" / "2026-02-16" / "report.md").exists() and len(receiver.bodies) == 2
 
 

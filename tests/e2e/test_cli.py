@@ -99,10 +99,14 @@ def test_report_writes_html_md_data_and_notebook(busy_repo, tmp_path):
         assert (alone / name).read_bytes() == (folder / name).read_bytes(), name
 
 
-def test_default_is_the_latest_day_of_the_checkout(busy_repo, tmp_path):
-    proc = run("report", "--out-dir", str(tmp_path / "o"), "--lang", "en", "--tz", "Asia/Shanghai", cwd=busy_repo.path)
-    assert proc.returncode == 0, proc.stderr
-    md = Path(proc.stdout.strip()).read_text()
+def test_default_is_the_latest_day_of_the_checkout(busy_repo, tmp_path, monkeypatch, capsys):
+    # the command's choice of day, in-process; the notebook's call made without a kernel
+    monkeypatch.setattr("repodigest.publish.render.render_report", published.render_report)
+    monkeypatch.chdir(busy_repo.path)
+    code = main(["report", "--out-dir", str(tmp_path / "o"), "--lang", "en", "--tz", "Asia/Shanghai"])
+    said = capsys.readouterr()
+    assert code == 0, said.err
+    md = Path(said.out.strip()).read_text()
     assert md.startswith("# Daily Update Report (2026-02-17)") and "next day" in md
 
 
@@ -116,23 +120,27 @@ def test_default_is_the_latest_day_of_the_checkout(busy_repo, tmp_path):
         (["--window-days", "0"], "window_days"),
     ],
 )
-def test_user_errors_are_one_line_and_exit_2(busy_repo, tmp_path, args, message):
-    proc = run("report", "--out-dir", str(tmp_path / "o"), *args, cwd=busy_repo.path)
-    assert proc.returncode == 2
-    assert message in proc.stderr and "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+def test_user_errors_are_one_line_and_exit_2(busy_repo, tmp_path, monkeypatch, capsys, args, message):
+    # the command's handling of bad input, in-process (tests/e2e/test_faults.py runs the command itself)
+    monkeypatch.chdir(busy_repo.path)
+    code = main(["report", "--out-dir", str(tmp_path / "o"), *args])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
 
 
-def test_not_a_repository_and_missing_branch(tmp_path, make_repo):
+def test_not_a_repository_and_missing_branch(tmp_path, make_repo, monkeypatch, capsys):
     plain = tmp_path / "plain"
     plain.mkdir()
-    proc = run("report", "--repo", str(plain), cwd=tmp_path)
-    assert proc.returncode == 2 and "not a git repository" in proc.stderr
+    monkeypatch.chdir(tmp_path)
+    code = main(["report", "--repo", str(plain)])
+    assert code == 2 and "not a git repository" in capsys.readouterr().err
     repo = make_repo()
     repo.commit("x", "2026-02-16T09:00:00+08:00", {"a": "1\n"})
     cfg = tmp_path / "c.toml"
     cfg.write_text(f'repos = [{{spec = "{repo.path}", branch = "nope"}}]\n')
-    proc = run("report", "--config", str(cfg), cwd=tmp_path)
-    assert proc.returncode == 2 and "branch 'nope' does not exist" in proc.stderr
+    code = main(["report", "--config", str(cfg)])
+    assert code == 2 and "branch 'nope' does not exist" in capsys.readouterr().err
 
 
 def test_failed_run_keeps_the_previous_report(busy_repo, tmp_path):
@@ -301,7 +309,7 @@ def test_a_notebook_run_by_papermill_publishes_as_the_cli_does(busy_repo, tmp_pa
     ]
 
 
-def test_publishing_a_failed_notebook_says_why_with_its_exit_code(tmp_path):
+def test_publishing_a_failed_notebook_says_why_with_its_exit_code(tmp_path, monkeypatch, capsys):
     notebook = Path(__file__).resolve().parents[2] / "notebooks" / "daily_report.ipynb"
     executed = tmp_path / "failed.ipynb"
     proc = subprocess.run(
@@ -323,8 +331,10 @@ def test_publishing_a_failed_notebook_says_why_with_its_exit_code(tmp_path):
         timeout=300,
     )
     assert proc.returncode != 0 and executed.exists()
-    proc = run("publish", str(executed), cwd=tmp_path)
-    assert proc.returncode == 2 and proc.stderr.startswith("error: repository") and "nowhere" in proc.stderr
+    monkeypatch.chdir(tmp_path)
+    code = main(["publish", str(executed)])  # the command's publishing, in-process
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("error: repository") and "nowhere" in err
     assert not (tmp_path / "report.md").exists()
 
 

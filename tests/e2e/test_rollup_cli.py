@@ -49,10 +49,11 @@ def test_a_week_rollup_through_the_kernel(make_repo, tmp_path):
         assert f'id="{anchor}"' in html
 
 
-def test_days_and_a_period_exclude_each_other(make_repo, tmp_path):
+def test_days_and_a_period_exclude_each_other(make_repo, tmp_path, monkeypatch, capsys):
+    from repodigest.cli import main  # the command's refusal, in-process
+
     repo = make_repo("one")
     repo.commit("one", "2026-03-02T10:00:00+00:00", {"a.py": "a\n"})
-    proc = run(
-        "report", "--repo", str(repo.path), "--period", "month", "--days", "3", "--date", "2026-03-02", cwd=tmp_path
-    )
-    assert proc.returncode == 2 and proc.stderr.startswith("error: --days and --period exclude each other")
+    monkeypatch.chdir(tmp_path)
+    code = main(["report", "--repo", str(repo.path), "--period", "month", "--days", "3", "--date", "2026-03-02"])
+    assert code == 2 and capsys.readouterr().err.startswith("error: --days and --period exclude each other")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+from pandas.api.extensions import ExtensionDtype
+from pandas.api.types import is_bool, is_float, is_integer
 
 from ..models import person_key
 
@@ -87,3 +90,32 @@ def ranked(table: pd.DataFrame, repos: pd.Series, by: list[str], ascending: list
     table = table.sort_values(["_repo", *by], ascending=[True, *ascending], kind="stable")
     table["rank"] = table.groupby("_repo").cumcount() + 1
     return table.drop(columns="_repo").reset_index(drop=True)
+
+
+def records(frame: pd.DataFrame) -> list[dict]:
+    """``frame.to_dict("records")``, value for value, without its per-column ``iloc`` (a fixed cost per
+    column and call that dominates on the report's wide frames of a few rows): object and extension
+    columns give native scalars (``pd.NA`` as None), numpy columns their own items."""
+    if not frame.columns.is_unique:
+        return frame.to_dict("records")
+    names = frame.columns.tolist()
+    columns = [
+        map(_native, column) if dtype == np.dtype(object) or isinstance(dtype, ExtensionDtype) else column
+        for dtype, (_, column) in zip(frame.dtypes.to_numpy(), frame.items())
+    ]
+    return [dict(zip(names, row)) for row in zip(*columns)] if names else [{} for _ in range(len(frame))]
+
+
+def _native(value):
+    """pandas' own boxing of a ``to_dict`` value (``pandas.core.dtypes.cast.maybe_box_native``)."""
+    if is_float(value):
+        return float(value)
+    if is_integer(value):
+        return int(value)
+    if is_bool(value):
+        return bool(value)
+    if isinstance(value, np.datetime64):
+        return pd.Timestamp(value)
+    if isinstance(value, np.timedelta64):
+        return pd.Timedelta(value)
+    return None if value is pd.NA else value

@@ -3,6 +3,8 @@ loaded history."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pandas as pd
 
 from .hotspots import hotspots
@@ -22,6 +24,8 @@ def flagged_files(
     repository, with ``min_revs`` revisions or more) or ``knowledge_island`` (see :func:`ownership`);
     ``revisions`` over ``files``, ``author`` the island's only contributor."""
     columns = ["repo", "path", "flag", "revisions", "author"]
+    if _most_revisions(files) < min(min_revs, island_min_revs):  # no file could be flagged: skip the ranking
+        return pd.DataFrame(columns=columns)
     hot = hotspots(files, top=top)
     hot = hot[hot["revisions"] >= min_revs].assign(flag="hotspot", author=None)
     owned = ownership(files, island_min_revs=island_min_revs)
@@ -31,3 +35,12 @@ def flagged_files(
     if hot.empty and islands.empty:
         return pd.DataFrame(columns=columns)
     return pd.concat([hot[columns], islands[columns]], ignore_index=True)
+
+
+def _most_revisions(files: pd.DataFrame) -> int:
+    """An upper bound of any file's revisions (distinct commits per repository and path): a flag needs a
+    few, and on a small window counting them is much cheaper than ranking every file."""
+    if files.empty:
+        return 0
+    seen = Counter((repo, path) for repo, path, _ in set(zip(files["repo"], files["path"], files["sha"])))
+    return max(seen.values())

@@ -26,6 +26,7 @@ import pandas as pd
 
 from ..frame import report_rows
 from ..scoring.paths import file_kind
+from .common import records
 
 WATCH_DAYS = 7  # the days before a report whose watch items it follows up
 STATUSES = ("reverted", "fixed", "follow_up", "open")  # the order of precedence
@@ -69,6 +70,8 @@ def as_judged(
     ``days`` (default: the frame's report days), then ``frame``'s rows of ``days``; without ``earlier``, the
     frame's own rows before them. Only the days from ``since`` on, and only the commits ``shas``, when
     given. Newest first within a repository, as the frame orders them."""
+    if shas is not None and not shas:  # no commit asked for: nothing to join or sort
+        return frame.iloc[:0]
     shown = report_rows(frame, days)
     first = min(shown["day"]) if len(shown) else (min(days) if days else None)
     before = earlier if earlier is not None else frame
@@ -130,10 +133,12 @@ def follow_ups(
     shown = report_rows(frame, days)
     wanted = {sha for shas in shown["repairs"] for sha in shas}
     wanted |= {target["sha"] for targets in shown["reverts"] for target in list(targets)[:1]}
+    if not wanted:  # no fix names a commit and no revert one: no row
+        return pd.DataFrame([], columns=list(FOLLOW_UP_COLUMNS))
     judged = as_judged(frame, earlier, days, shas=wanted).set_index("sha", drop=False)
     report = set(shown["sha"])
     rows = []
-    for row in shown.to_dict("records"):
+    for row in records(shown):
         repaired: list[tuple[str, str, Mapping | None]] = [("fix", sha, None) for sha in row["repairs"]]
         repaired += [("revert", target["sha"], target) for target in list(row["reverts"])[:1]]
         for kind, sha, target in repaired:
@@ -193,12 +198,14 @@ def watch_statuses(
     through: str,
     days: Sequence[str] | None = None,
     since: str | None = None,
+    judged: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The status of each watched commit of ``items`` (shas) as of the end of day ``through`` (YYYY-MM-DD), by
     the module's rules, from the commits after it up to that day (:func:`as_judged` of ``frame`` and
     ``earlier``; ``since``: the first day to read, at most the oldest item's); columns ``STATUS_COLUMNS``,
-    one row per item found, in the order asked."""
-    judged = as_judged(frame, earlier, days, since=since)
+    one row per item found, in the order asked. ``judged``: that ``as_judged`` table, when the caller has it."""
+    if judged is None:
+        judged = as_judged(frame, earlier, days, since=since)
     judged = judged[judged["day"] <= through].iloc[::-1]  # oldest first within a repository
     found = set(items) & set(judged["sha"])
     if not found:

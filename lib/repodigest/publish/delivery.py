@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..analytics.common import records
 from ..config import DeliveryConfig
 from ..frame import read_frame, report_rows
 from ..i18n import strings
@@ -67,7 +68,7 @@ def summarize(folder: str | os.PathLike, lang: str = "zh", report_url: str | Non
         else words["title_range"].format(first=days[0], last=days[-1])
     )
     high = shown[shown["level"] == "high"].sort_values("score", ascending=False)
-    links = {r["sha"]: _link(r) for r in shown.to_dict("records")}
+    links = {r["sha"]: _link(r) for r in records(shown)}
     overview = folder / "overview.json"
     glance = json.loads(overview.read_text(encoding="utf-8")) if overview.is_file() else None
     return Summary(
@@ -76,7 +77,7 @@ def summarize(folder: str | os.PathLike, lang: str = "zh", report_url: str | Non
         counts={lvl.value: int((shown["level"] == lvl).sum()) for lvl in LEVELS},
         high=[
             {"repo": r["repo"], "title": truncate(one_line(r["title"]), 200), "sha": r["short_sha"], "url": _link(r)}
-            for r in high.head(_MAX_TITLES).to_dict("records")
+            for r in records(high.head(_MAX_TITLES))
         ],
         report_url=report_url.replace("{folder}", folder.name) if report_url else None,
         headline=one_line(glance["headline"]) if glance else None,

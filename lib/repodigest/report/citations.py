@@ -28,6 +28,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..analytics.common import records
 from ..analytics.followups import WATCH_DAYS
 from ..levels import is_level
 from ..sources.message import revert_target
@@ -71,9 +72,7 @@ def related_index(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, list[dic
     return (
         frame.set_index("sha", drop=False),
         {
-            sid: group.sort_values("series_index")[["sha", "url", "series", "series_index", "series_size"]].to_dict(
-                "records"
-            )
+            sid: records(group.sort_values("series_index")[["sha", "url", "series", "series_index", "series_size"]])
             for sid, group in members.groupby("series")
         },
     )

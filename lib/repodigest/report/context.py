@@ -40,6 +40,7 @@ from typing import Any
 import pandas as pd
 
 from ..analysis.grounding import grounding_note, mark_analysis
+from ..analytics.common import records
 from ..analytics.followups import as_judged
 from ..frame import report_rows
 from ..i18n import strings
@@ -432,7 +433,7 @@ def build_context(
                     "pr_number": None if pd.isna(r["pr_number"]) else int(r["pr_number"]),
                     "pr_url": r["pr_url"] if isinstance(r["pr_url"], str) else None,
                 }
-                for r in rows.to_dict("records")
+                for r in records(rows)
             ],
             "groups": [],
             "track_record": track_record_line((track_records or {}).get(name), words),
@@ -450,7 +451,7 @@ def build_context(
     built = []
     for _, groups in context["repos"]:
         for group, level_rows in groups:
-            for row in level_rows.to_dict("records"):
+            for row in records(level_rows):
                 anchor = anchors.make(row["short_sha"], "commit")
                 group["entries"].append(build_entry(row, words, anchor, analyses.get(row["sha"]), path_area))
                 built.append((group["entries"][-1], row))

@@ -34,6 +34,7 @@ from dataclasses import asdict, dataclass, field, replace
 
 import pandas as pd
 
+from ..analytics.common import records
 from ..frame import report_rows
 from ..i18n import strings
 from ..levels import LEVELS, Level
@@ -103,13 +104,13 @@ class Overview:
 def _highlights(shown: pd.DataFrame, words: Mapping) -> list[Highlight]:
     picked: list[Highlight] = []
     used: set[str] = set()
-    for row in ranked(shown[shown["level"].isin([Level.HIGH, Level.MEDIUM])]).to_dict("records"):
+    for row in records(ranked(shown[shown["level"].isin([Level.HIGH, Level.MEDIUM])])):
         if row["sha"] in used:
             continue
         members = [row]
         if isinstance(row["series"], str):
             mates = shown[(shown["series"] == row["series"]) & (shown["sha"] != row["sha"])]
-            members += mates.sort_values("series_index").to_dict("records")
+            members += records(mates.sort_values("series_index"))
         used.update(m["sha"] for m in members)
         size = len(members) if len(members) > 1 else None
         picked.append(

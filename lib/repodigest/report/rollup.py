@@ -35,7 +35,7 @@ from dataclasses import replace
 
 import pandas as pd
 
-from ..analytics.common import contributions, without_bots
+from ..analytics.common import contributions, records, without_bots
 from ..analytics.threads import threads as find_threads
 from ..i18n import strings
 from ..levels import LEVELS, Level
@@ -121,7 +121,7 @@ def _threads(rows: pd.DataFrame, days: Sequence[str], previous_days: Sequence[st
     span = rows[rows["day"].isin([*previous_days, *days])]
     by_sha = span.set_index("sha", drop=False)
     out: list[Thread] = []
-    for found in find_threads(span).to_dict("records"):
+    for found in records(find_threads(span)):
         now = [sha for sha in found["shas"] if by_sha.at[sha, "day"] in days]
         if not now:
             continue
@@ -177,7 +177,7 @@ def _red(now: pd.DataFrame, rows: pd.DataFrame, fixes: Mapping, analyses: Mappin
     by_sha = rows.set_index("sha", drop=False)
     out = []
     high = now[now["level"] == Level.HIGH].sort_values("committed_at", kind="stable")
-    for row in high.to_dict("records"):
+    for row in records(high):
         followed = [
             {"kind": kind, "by": _cite(by_sha.loc[sha])}
             for kind, shas in (("revert", row["reverted_by"]), ("fix", fixes.get(row["sha"], ())))
@@ -200,7 +200,7 @@ def _repairs(now: pd.DataFrame, lookup: pd.DataFrame, fixes: Mapping, previous_d
             repaired_by.setdefault(fix, []).append(sha)
     out = []
     picked = now[now["is_fix"].astype(bool) | now["is_revert"].astype(bool) | (now["reverts"].map(len) > 0)]
-    for row in picked.sort_values("committed_at", kind="stable").to_dict("records"):
+    for row in records(picked.sort_values("committed_at", kind="stable")):
         targets = {t["sha"]: t for t in row["reverts"]}
         repaired = []
         for sha in dict.fromkeys([*targets, *repaired_by.get(row["sha"], [])]):

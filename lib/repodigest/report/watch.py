@@ -25,6 +25,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
+from ..analytics.common import records
 from ..analytics.followups import STATUSES, WATCH_DAYS, as_judged, follow_ups, status_changed, watch_statuses
 from ..frame import report_rows
 from ..levels import Level, is_level
@@ -125,7 +126,7 @@ def watch_items(shown: pd.DataFrame, in_report: bool = True) -> list[Watch]:
     """The watch list of the rows ``shown`` (see the module docstring), by kind, then as :func:`ranked`."""
     items: list[Watch] = []
     shas = set(shown["sha"])
-    for row in ranked(shown).to_dict("records"):
+    for row in records(ranked(shown)):
         cite = cite_row(row, in_report)
         if row["is_revert"] or len(row["reverts"]):
             target, day, quoted = reverted_of(row)
@@ -169,7 +170,7 @@ def repairs_part(frame: pd.DataFrame, days: Sequence[str], earlier: pd.DataFrame
     """The follow-ups of ``days`` (see the module docstring); ``earlier``: the days before, as judged then."""
     table = follow_ups(frame, earlier, days)
     repaired: dict[str, Repaired] = {}
-    for row in table.to_dict("records"):
+    for row in records(table):
         item = repaired.get(row["repaired"])
         if item is None:
             item = repaired[row["repaired"]] = Repaired(
@@ -222,8 +223,9 @@ def followed_up(
     if not kinds:
         return [], 0
     items = list(kinds)
-    now = watch_statuses(items, frame, earlier, through=last, days=days, since=since).set_index("sha", drop=False)
-    before = watch_statuses(items, frame, earlier, through=_day_before(first), days=days, since=since)
+    now = watch_statuses(items, frame, earlier, through=last, days=days, since=since, judged=judged)
+    now = now.set_index("sha", drop=False)
+    before = watch_statuses(items, frame, earlier, through=_day_before(first), days=days, since=since, judged=judged)
     before = before.set_index("sha", drop=False)
     fresh = _day_before(first, len(days))  # the previous report's first day
     rows = judged.set_index("sha", drop=False)
