@@ -150,39 +150,54 @@ def unsupported_numbers(text: str, facts_text: str) -> list[str]:
     return sorted(n for n in _numbers(text) if n not in allowed)
 
 
-def checked(answer: OverviewAnswer, facts: Mapping) -> OverviewWording:
-    """The answer's headline and lines that hold only numbers of ``facts``; the rest is left out."""
+def checked_wording(
+    headline: str, lines: list[HighlightLine], ids: set[str], facts: Mapping, label: str
+) -> OverviewWording:
+    """The ``headline`` and the ``lines`` (of an id among ``ids``, first answer per id) that hold only
+    numbers of ``facts``; the rest is left out, named in ``rejected`` with its ``label``."""
     text = json.dumps(facts, ensure_ascii=False)
-    ids = {h["id"] for h in facts["highlights"]}
     wording = OverviewWording()
-    bad = unsupported_numbers(answer.headline, text)
+    bad = unsupported_numbers(headline, text)
     if bad:
         wording.rejected.append(f"headline: {', '.join(bad)}")
     else:
-        wording.headline = answer.headline
-    for item in answer.highlights:
+        wording.headline = headline
+    for item in lines:
         if item.id not in ids or item.id in wording.lines:
             continue
         bad = unsupported_numbers(item.line, text)
         if bad:
-            wording.rejected.append(f"highlight {item.id}: {', '.join(bad)}")
+            wording.rejected.append(f"{label} {item.id}: {', '.join(bad)}")
         else:
             wording.lines[item.id] = item.line
     return wording
 
 
-def _messages(facts: Mapping, lang: str, schema: str | None) -> list[dict]:
+def checked(answer: OverviewAnswer, facts: Mapping) -> OverviewWording:
+    """The answer's headline and lines that hold only numbers of ``facts``; the rest is left out."""
+    return checked_wording(
+        answer.headline, answer.highlights, {h["id"] for h in facts["highlights"]}, facts, "highlight"
+    )
+
+
+def wording_messages(facts: Mapping, template: str, lang: str, schema: str | None, **context) -> list[dict]:
+    """The system and user messages of ``template`` (``<template>_system.<lang>.j2`` and
+    ``<template>.<lang>.j2``), the facts fenced by a nonce that untrusted text cannot fake."""
     text = json.dumps(facts, ensure_ascii=False, indent=1)
     nonce = hashlib.sha256(text.encode()).hexdigest()[:16]
     text = text.replace("<<<", "<< <")  # untrusted text cannot fake the markers
-    system = render_template(f"overview_system.{lang}.j2")
-    user = render_template(f"overview.{lang}.j2", facts=text, nonce=nonce, period=facts["period"], schema=schema)
+    system = render_template(f"{template}_system.{lang}.j2")
+    user = render_template(f"{template}.{lang}.j2", facts=text, nonce=nonce, schema=schema, **context)
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 
+def facts_digest(facts: Mapping) -> str:
+    """The facts' hash, the part of a wording's cache key that changes with the data."""
+    return hashlib.sha256(json.dumps(facts, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+
 def cache_key(facts: Mapping, model: str, lang: str) -> str:
-    digest = hashlib.sha256(json.dumps(facts, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
-    return json.dumps([digest, model, lang])
+    return json.dumps([facts_digest(facts), model, lang])
 
 
 def word_overview(
@@ -195,7 +210,7 @@ def word_overview(
     return ask_wording(
         facts,
         OverviewAnswer,
-        lambda schema: _messages(facts, lang, schema),
+        lambda schema: wording_messages(facts, "overview", lang, schema, period=facts["period"]),
         checked,
         cache_key(facts, resolve_model(cfg), lang),
         cfg,

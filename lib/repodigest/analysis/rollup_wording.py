@@ -19,7 +19,6 @@ overview's (:mod:`.overview_wording`):
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping
 
@@ -28,8 +27,15 @@ from pydantic import Field
 from ..cache import Cache
 from ..config import LLMConfig
 from .endpoint import resolve_model
-from .overview_wording import HighlightLine, OverviewWording, ask_wording, unsupported_numbers
-from .prompt import PROMPT_VERSION, render_template
+from .overview_wording import (
+    HighlightLine,
+    OverviewWording,
+    ask_wording,
+    checked_wording,
+    facts_digest,
+    wording_messages,
+)
+from .prompt import PROMPT_VERSION
 from .schema import Line, Shape
 
 ROLLUP_VERSION = "2026-12-01.1"  # bump when rollup*.j2, RollupAnswer or rollup_facts change
@@ -113,45 +119,11 @@ def rollup_facts(repo: Mapping, period: str, days: list[str], analyses: Mapping[
 
 def checked(answer: RollupAnswer, facts: Mapping) -> OverviewWording:
     """The answer's headline and thread lines that hold only numbers of ``facts``; the rest is left out."""
-    text = json.dumps(facts, ensure_ascii=False)
-    ids = {t["id"] for t in facts["threads"]}
-    wording = OverviewWording()
-    bad = unsupported_numbers(answer.headline, text)
-    if bad:
-        wording.rejected.append(f"headline: {', '.join(bad)}")
-    else:
-        wording.headline = answer.headline
-    for item in answer.threads:
-        if item.id not in ids or item.id in wording.lines:
-            continue
-        bad = unsupported_numbers(item.line, text)
-        if bad:
-            wording.rejected.append(f"thread {item.id}: {', '.join(bad)}")
-        else:
-            wording.lines[item.id] = item.line
-    return wording
-
-
-def _messages(facts: Mapping, lang: str, schema: str | None) -> list[dict]:
-    text = json.dumps(facts, ensure_ascii=False, indent=1)
-    nonce = hashlib.sha256(text.encode()).hexdigest()[:16]
-    text = text.replace("<<<", "<< <")  # untrusted text cannot fake the markers
-    system = render_template(f"rollup_system.{lang}.j2")
-    user = render_template(
-        f"rollup.{lang}.j2",
-        facts=text,
-        nonce=nonce,
-        period=facts["period"],
-        kind=facts["kind"],
-        repository=facts["repository"],
-        schema=schema,
-    )
-    return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+    return checked_wording(answer.headline, answer.threads, {t["id"] for t in facts["threads"]}, facts, "thread")
 
 
 def cache_key(facts: Mapping, model: str, lang: str) -> str:
-    digest = hashlib.sha256(json.dumps(facts, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
-    return json.dumps([digest, model, PROMPT_VERSION, ROLLUP_VERSION, lang])
+    return json.dumps([facts_digest(facts), model, PROMPT_VERSION, ROLLUP_VERSION, lang])
 
 
 def word_rollup(
@@ -164,7 +136,9 @@ def word_rollup(
     return ask_wording(
         facts,
         RollupAnswer,
-        lambda schema: _messages(facts, lang, schema),
+        lambda schema: wording_messages(
+            facts, "rollup", lang, schema, period=facts["period"], kind=facts["kind"], repository=facts["repository"]
+        ),
         checked,
         cache_key(facts, resolve_model(cfg), lang),
         cfg,
