@@ -13,22 +13,26 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # ../shared/data beside the checkout (or beside the folder of worktrees that holds it)
-DATA = next((d for d in (ROOT.parent / "shared" / "data", ROOT.parent.parent / "shared" / "data") if d.is_dir()), ROOT)
+DATA = next((d for d in (ROOT.parent / "shared" / "data", ROOT.parent.parent / "shared" / "data") if d.is_dir()), ROOT.parent / "shared" / "data")
 CLONES = {"pytest": "pytest-since-2021.git.tar.gz", "pydantic": "pydantic-since-2022.git.tar.gz"}
 HOME = Path(tempfile.gettempdir()) / "repodigest-bench"
+
+
+def unpacked(archive: Path, into: Path = HOME) -> Path:
+    """The bare clone ``archive`` (a .git.tar.gz) holds, unpacked under ``into`` once."""
+    with tarfile.open(archive) as tar:
+        top = tar.getnames()[0].split("/")[0]
+        if not (into / top).exists():
+            tar.extractall(into, filter="data")
+    return into / top
 
 
 def unpack(name: str) -> Path:
     """The bare clone of ``name`` (a key of ``CLONES``) unpacked under /tmp (once)."""
     archive = DATA / CLONES[name]
-    target = HOME / name
-    if not target.exists():
-        if not archive.exists():
-            sys.exit(f"{archive} is missing: pass a clone's path")
-        target.mkdir(parents=True)
-        with tarfile.open(archive) as tar:
-            tar.extractall(target, filter="data")
-    return next(p for p in target.iterdir() if p.is_dir())
+    if not archive.exists():
+        sys.exit(f"{archive} is missing: pass a clone's path")
+    return unpacked(archive, HOME / name)
 
 
 def work_tree(path: Path) -> Path:

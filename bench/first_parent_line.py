@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from pathlib import Path
@@ -26,21 +25,10 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
+from clones import CLONES, DATA, unpacked  # noqa: E402
 from repodigest.sources.gitlog import range_args  # noqa: E402
 from repodigest.sources.local_git import LocalGitSource, run_git  # noqa: E402
 from repodigest.window import Window, resolve_tz  # noqa: E402
-
-DATA = BENCH.parent.parent / "shared" / "data"
-ARCHIVES = ("pydantic-since-2022.git.tar.gz", "pytest-since-2021.git.tar.gz")
-
-
-def unpacked(archive: Path, into: Path) -> Path:
-    """The clone an archive holds, unpacked once under ``into``."""
-    with tarfile.open(archive) as tar:
-        top = tar.getnames()[0].split("/")[0]
-        if not (into / top).exists():
-            tar.extractall(into, filter="data")
-    return into / top
 
 
 def linear(count: int, target: Path) -> Path:
@@ -108,7 +96,7 @@ def main() -> None:
     paths = list(args.paths)
     if not paths:
         args.unpack.mkdir(parents=True, exist_ok=True)
-        paths = [unpacked(DATA / name, args.unpack) for name in ARCHIVES if (DATA / name).is_file()]
+        paths = [unpacked(DATA / name, args.unpack) for name in CLONES.values() if (DATA / name).is_file()]
     if args.synthetic:
         target = args.unpack / f"linear-{args.synthetic}"
         if not target.exists():

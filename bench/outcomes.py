@@ -29,7 +29,6 @@ import os
 import re
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -41,6 +40,7 @@ from sklearn.metrics import roc_auc_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from clones import unpacked  # noqa: E402
 from corpus import from_jsonl  # noqa: E402
 from repodigest.cache import Cache  # noqa: E402
 from repodigest.evidence import label_outcomes  # noqa: E402
@@ -55,12 +55,6 @@ _PORCELAIN = re.compile(r"^([0-9a-f]{40}) \d+ (\d+)(?: \d+)?$")
 HORIZON = 90
 GOAL_FIXES = 1200
 LEVEL_MARK = {"high": "🔴", "medium": "🟡", "low": "🟢"}
-
-
-def unpack(tarball: Path, into: Path) -> Path:
-    with tarfile.open(tarball) as archive:
-        archive.extractall(into, filter="data")
-    return next(p for p in into.iterdir() if (p / "HEAD").is_file())
 
 
 def first_parent(clone: Path) -> pd.DataFrame:
@@ -250,7 +244,7 @@ def main(replay: bool = True) -> None:
     with tempfile.TemporaryDirectory(prefix="outcomes-bench-") as tmp:
         tmp = Path(tmp)
         os.environ["REPODIGEST_CACHE_DIR"] = str(tmp / "load-cache")  # load_range's own cache, thrown away
-        clone = unpack(TARBALL, tmp)
+        clone = unpacked(TARBALL, tmp)
         line = first_parent(clone)
         tip = line["when"].max()
         print(

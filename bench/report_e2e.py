@@ -41,20 +41,16 @@ import os
 import shutil
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from collections import Counter
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from clones import unpack
+
 BENCH = Path(__file__).resolve().parent
 CHECKOUT = BENCH.parent
-# ../shared/data beside the checkout (or beside a folder above it: a git worktree sits deeper)
-ARCHIVE = next(
-    (found for up in CHECKOUT.parents if (found := up / "shared" / "data" / "pytest-since-2021.git.tar.gz").is_file()),
-    CHECKOUT.parent / "shared" / "data" / "pytest-since-2021.git.tar.gz",
-)
 BIN = Path(sys.executable).parent
 # Runs a command; prints its exit code, the peak RSS (KiB) of its largest descendant (the kernel), and the
 # CPU seconds of all its descendants (kernel, browser, git): on a shared machine CPU moves less than wall time.
@@ -108,14 +104,6 @@ def floor(work: Path, env: dict) -> dict:
         measure(str(BIN / "jupyter"), "nbconvert", "--to", "markdown", "--no-input", "out.ipynb", cwd=work, env=env),
     ]
     return {key: sum(r[key] for r in runs) for key in ("wall", "cpu")} | {"peak": max(r["peak"] for r in runs)}
-
-
-def unpacked(archive: Path, into: Path) -> Path:
-    with tarfile.open(archive) as tar:
-        top = tar.getnames()[0].split("/")[0]
-        if not (into / top).exists():
-            tar.extractall(into, filter="data")
-    return into / top
 
 
 def busiest_day(clone: Path) -> tuple[str, int]:
@@ -367,7 +355,7 @@ def main() -> None:
         compileall.compile_dir(repodigest.__path__[0], quiet=1)
         if args.compare:
             compileall.compile_dir(str(Path(args.compare) / "repodigest"), quiet=1)
-    clone = Path(args.clone) if args.clone else unpacked(ARCHIVE, Path(tempfile.gettempdir()) / "repodigest-bench")
+    clone = Path(args.clone) if args.clone else unpack("pytest")
     day, count = (args.date, None) if args.date else busiest_day(clone)
     load = os.getloadavg()[0]
     print(

@@ -30,7 +30,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from datetime import timedelta
@@ -39,20 +38,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-# ../shared/data from the checkout (a worktree may sit one folder deeper)
-DATA = next(
-    (p / "shared" / "data" for p in Path(__file__).resolve().parents[1:4] if (p / "shared" / "data").is_dir()),
-    Path(__file__).resolve().parents[2] / "shared" / "data",
-)
-CLONES = {"pytest": "pytest-since-2021.git.tar.gz", "pydantic": "pydantic-since-2022.git.tar.gz"}
+from clones import CLONES, DATA, unpacked
+
 DAYS = 90
 MARK = {"high": "🔴", "medium": "🟡", "low": "🟢"}
-
-
-def unpack(tarball: Path, into: Path) -> Path:
-    with tarfile.open(tarball) as archive:
-        archive.extractall(into, filter="data")
-    return next(p for p in into.rglob("*") if p.is_dir() and (p / "HEAD").is_file())
 
 
 def labelled_frame(clone: Path, cache_dir: Path) -> pd.DataFrame:
@@ -226,7 +215,7 @@ def main(months: int = 6, rounds: int = 1000, only: str | None = None, variants:
             if only and name != only:
                 continue
             print(f"\n{name}")
-            clone = unpack(DATA / tarball, folder / name)
+            clone = unpacked(DATA / tarball, folder / name)
             frame = labelled_frame(clone, folder / f"szz-{name}")
             backtest(frame, months, rounds, variants)
 

@@ -28,18 +28,17 @@ import json
 import os
 import subprocess
 import sys
-import tarfile
 import tempfile
 import threading
 import time
 from collections import Counter
 from pathlib import Path
 
+from clones import unpack
+
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 # ../shared/data beside the checkout (or beside the folder of worktrees that holds it)
-DATA = next((d for d in (ROOT.parent / "shared" / "data", ROOT.parent.parent / "shared" / "data") if d.is_dir()), ROOT)
-CLONES = {"pydantic": "pydantic-since-2022.git.tar.gz", "pytest": "pytest-since-2021.git.tar.gz"}
 EVERY_DAYS = 30
 
 OURS = f"""
@@ -53,19 +52,6 @@ print(json.dumps({{"call": time.perf_counter() - started, "replayed": table.attr
                   "samples": len(table), "last": {{k: int(v) for k, v in table.iloc[-1].items()}},
                   "maxrss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
 """
-
-
-def unpack(name: str) -> Path:
-    """The clone of ``name`` unpacked under /tmp (once)."""
-    archive = DATA / CLONES[name]
-    target = Path(tempfile.gettempdir()) / "repodigest-bench" / name
-    if not target.exists():
-        if not archive.exists():
-            sys.exit(f"{archive} is missing: pass a clone's path")
-        target.mkdir(parents=True)
-        with tarfile.open(archive) as tar:
-            tar.extractall(target, filter="data")
-    return next(p for p in target.iterdir() if p.is_dir())
 
 
 def _tree_rss(root: int) -> int:
