@@ -13,7 +13,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # ../shared/data beside the checkout (or beside the folder of worktrees that holds it)
-DATA = next((d for d in (ROOT.parent / "shared" / "data", ROOT.parent.parent / "shared" / "data") if d.is_dir()), ROOT.parent / "shared" / "data")
+DATA = next(
+    (d for d in (ROOT.parent / "shared" / "data", ROOT.parent.parent / "shared" / "data") if d.is_dir()),
+    ROOT.parent / "shared" / "data",
+)
 CLONES = {"pytest": "pytest-since-2021.git.tar.gz", "pydantic": "pydantic-since-2022.git.tar.gz"}
 HOME = Path(tempfile.gettempdir()) / "repodigest-bench"
 
