@@ -772,14 +772,7 @@ def period_rollup(
         rollup = rollup_worded(
             rollup, part["repo"], wording.headline, wording.lines, failed=wording.error, rejected=len(wording.rejected)
         )
-        spent.requests += wording.requests
-        spent.tokens_in += wording.tokens_in
-        spent.tokens_out += wording.tokens_out
-        spent.tokens_reasoning += wording.tokens_reasoning
-        spent.waited += wording.waited
-        spent.rate_limited += wording.rate_limited
-        spent.rejected += wording.rejected
-        spent.status = wording.status if wording.status != "cached" else spent.status
+        spent.add_spent(wording)
     return rollup, add_usage(analysed.run, spent, settings.llm)
 
 

@@ -73,6 +73,18 @@ class OverviewWording:
     waited: float = 0.0  # seconds paused on rate limits (HTTP 429)
     rate_limited: int = 0  # 429 answers
 
+    def add_spent(self, other: OverviewWording) -> None:
+        """Count what ``other`` cost (requests, tokens, waits, rejections) into this one, and its status
+        unless it was answered from the cache."""
+        self.requests += other.requests
+        self.tokens_in += other.tokens_in
+        self.tokens_out += other.tokens_out
+        self.tokens_reasoning += other.tokens_reasoning
+        self.waited += other.waited
+        self.rate_limited += other.rate_limited
+        self.rejected += other.rejected
+        self.status = other.status if other.status != "cached" else self.status
+
 
 def _analysis_facts(analysis: Mapping | None) -> dict | None:
     if not analysis:
