@@ -11,6 +11,7 @@ holds, per commit, ``{"answer": <what the model wrote>, "covers": [<what the cas
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -93,7 +94,17 @@ def build_realistic_day(path: Path) -> GitRepo:
             {p: _text(lines) for p, lines in batch.items()},
             author=("Release Bot", "release@example.com"),
         )
-    repo.day_shas = {}
+    repo.day_shas = commit_declared(repo, commits, content, fresh)
+    return repo
+
+
+def commit_declared(
+    repo: GitRepo, commits: list[dict], content: dict[str, list[str]], fresh: Callable[[str, int], list[str]]
+) -> dict[str, str]:
+    """Commit each declared commit over ``content`` (path -> its lines, kept up to date): renames, then per
+    file its first ``deleted`` lines dropped and ``added`` new lines from ``fresh`` appended (put first
+    with ``head``), then removals. Returns commit id -> sha; a count the files cannot hold is an error."""
+    shas = {}
     for c in commits:
         for old, new in (c.get("rename") or {}).items():
             repo.git("mv", old, new)
@@ -107,15 +118,17 @@ def build_realistic_day(path: Path) -> GitRepo:
             lines = content.get(name, [])
             if counts["deleted"] > len(lines):
                 raise ValueError(f"{c['id']}: {name} has {len(lines)} lines, cannot delete {counts['deleted']}")
-            content[name] = lines[counts["deleted"] :] + fresh(name, counts["added"])
+            added = fresh(name, counts["added"])
+            kept = lines[counts["deleted"] :]
+            content[name] = added + kept if counts.get("head") else kept + added
             files[name] = _text(content[name])
         for name in c.get("remove") or ():
             content.pop(name, None)
         message = c["title"] + (f"\n\n{c['body']}" if c.get("body") else "") + "\n"
-        repo.day_shas[c["id"]] = repo.commit(
+        shas[c["id"]] = repo.commit(
             message, c["committed"], files, author=tuple(c["author"]), remove=tuple(c.get("remove") or ())
         )
-    return repo
+    return shas
 
 
 def _text(lines: list[str]) -> str:

@@ -17,6 +17,7 @@ from functools import cache
 from pathlib import Path
 
 from gitrepo import GitRepo
+from realistic_day import commit_declared
 from realistic_day import load_answers as day_answers
 from realistic_day import load_commits as day_commits
 
@@ -102,24 +103,7 @@ def build_realistic_week(path: Path) -> GitRepo:
             author=tuple(setup["author"]),
         )
     }
-    for c in commits:
-        for old, new in (c.get("rename") or {}).items():
-            repo.git("mv", old, new)
-            content[new] = content.pop(old)
-        files = {}
-        for name, counts in c["files"].items():
-            if name in (c.get("remove") or ()):
-                continue
-            lines = content.get(name, [])[counts["deleted"] :]
-            added = fresh(name, counts["added"])
-            content[name] = added + lines if counts.get("head") else lines + added
-            files[name] = _text(content[name])
-        for name in c.get("remove") or ():
-            content.pop(name, None)
-        message = c["title"] + (f"\n\n{c['body']}" if c.get("body") else "") + "\n"
-        repo.shas[c["id"]] = repo.commit(
-            message, c["committed"], files, author=tuple(c["author"]), remove=tuple(c.get("remove") or ())
-        )
+    repo.shas.update(commit_declared(repo, commits, content, fresh))
     return repo
 
 
