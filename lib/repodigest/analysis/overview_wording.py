@@ -192,9 +192,10 @@ def checked(answer: OverviewAnswer, facts: Mapping) -> OverviewWording:
     )
 
 
-def wording_messages(facts: Mapping, template: str, lang: str, schema: str | None, **context) -> list[dict]:
+def wording_messages(facts: Mapping, template: str, lang: str, schema: str | None, context: Mapping) -> list[dict]:
     """The system and user messages of ``template`` (``<template>_system.<lang>.j2`` and
-    ``<template>.<lang>.j2``), the facts fenced by a nonce that untrusted text cannot fake."""
+    ``<template>.<lang>.j2``, given ``context`` besides), the facts fenced by a nonce that untrusted text
+    cannot fake."""
     text = json.dumps(facts, ensure_ascii=False, indent=1)
     nonce = hashlib.sha256(text.encode()).hexdigest()[:16]
     text = text.replace("<<<", "<< <")  # untrusted text cannot fake the markers
@@ -222,7 +223,7 @@ def word_overview(
     return ask_wording(
         facts,
         OverviewAnswer,
-        lambda schema: wording_messages(facts, "overview", lang, schema, period=facts["period"]),
+        lambda schema: wording_messages(facts, "overview", lang, schema, {"period": facts["period"]}),
         checked,
         cache_key(facts, resolve_model(cfg), lang),
         cfg,

@@ -137,7 +137,7 @@ def word_rollup(
         facts,
         RollupAnswer,
         lambda schema: wording_messages(
-            facts, "rollup", lang, schema, period=facts["period"], kind=facts["kind"], repository=facts["repository"]
+            facts, "rollup", lang, schema, {k: facts[k] for k in ("period", "kind", "repository")}
         ),
         checked,
         cache_key(facts, resolve_model(cfg), lang),
