@@ -33,7 +33,11 @@ def test_outputs_come_in_order_whole_however_many_run_at_once(repo, at_once):
     assert got[2].split() == run_git(repo.path, "rev-list", "HEAD").split()
 
 
-def test_a_failed_git_is_a_source_error_when_its_output_is_read_and_an_early_stop_leaves_nothing(repo):
+def test_a_failed_git_is_a_source_error_when_its_output_is_read_and_an_early_stop_leaves_nothing(
+    repo, tmp_path, monkeypatch
+):
+    # a temporary folder of this test's own: other workers' gits come and go in the shared one
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     before = _folders()
     with git_outputs(repo.path, [["log", "--format=%H", "HEAD"], ["log", "no-such-branch", "--"]]) as outputs:
         assert b"".join(outputs[0]).split() == run_git(repo.path, "rev-list", "HEAD").split()
