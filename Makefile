@@ -35,8 +35,10 @@ check: $(STAMP)
 	$(BIN)/ruff format --check lib tests bench
 	$(BIN)/mypy
 
+# Bytecode caches are written whatever the environment says (PYTHONDONTWRITEBYTECODE): every kernel,
+# command and worker a test starts then reads the library and pytest's rewritten test modules compiled.
 test: check browser
-	$(BIN)/python -m pytest
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/

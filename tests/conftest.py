@@ -1,3 +1,4 @@
+import os
 import sys
 from pathlib import Path
 
@@ -32,3 +33,9 @@ def fast_retries(monkeypatch):
     from repodigest.sources import github_client
 
     monkeypatch.setattr(github_client, "RETRY_BACKOFF", 0.0)
+
+
+def pytest_xdist_auto_num_workers(config):
+    """``-n auto``: one worker more than the cores, since a worker spends much of its time waiting on the
+    kernels, gits, browsers and servers it starts, whose work the spare worker's tests fill in."""
+    return len(os.sched_getaffinity(0)) + 1
