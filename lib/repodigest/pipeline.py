@@ -85,7 +85,9 @@ class Loaded:
     notes: tuple[str, ...] = ()  # one line each for the report's top
     pull_requests: Mapping[str, dict] = field(default_factory=dict)  # repo -> lookup figures
     # The commits of the RECENT_DAYS before the window, of the repositories read from a clone or mirror:
-    # the rules' recent fixes read them (history_signals); no row of the frame.
+    # the rules' recent fixes read them (history_signals); no row of the frame. Their files carry paths and
+    # no line counts, a merge no landed commits (CloneBacked.iter_commits): only the fix flag of their
+    # Measured holds.
     before: tuple[tuple[Commit, Measured], ...] = ()
 
 
@@ -234,9 +236,10 @@ def load(
 ) -> Loaded:
     """Read every source's commits of the window (the trend days and ``report_days`` ending on
     ``last_day``), leaving out ignored authors; each commit is measured as it is read (a local clone
-    streams, so the rules' facts are read while git still runs). A clone or mirror is also read over the
-    ``RECENT_DAYS`` before the window (``Loaded.before``: the rules' recent fixes); a GitHub source is
-    not (that would cost a request per commit): its recent fixes are the window's."""
+    streams, so the rules' facts are read while git still runs). A clone or mirror also gives the
+    ``RECENT_DAYS`` before the window (``Loaded.before``: the rules' recent fixes), read beside the window
+    for their files' paths only; a GitHub source is not read before the window (that would cost a request
+    per commit): its recent fixes are the window's."""
     zone = resolve_tz(settings.tz)
     window = Window(last_day, max(settings.window_days, report_days), zone)
     lookback = Window(window.first_day - timedelta(days=1), RECENT_DAYS, zone)
@@ -245,20 +248,15 @@ def load(
         repo = repos[name]
         rules[name] = rule = RepoRules(repo.areas, _short_name(repo, settings, source), repo.label_points)
         ignored = {a.lower() for a in repo.ignore_authors}
-
-        def kept(span: Window, source: Source = source, rule: RepoRules = rule, ignored: set[str] = ignored) -> list:
-            return [
-                (c, measure(c, rule))
-                for c in (source.iter_commits if isinstance(source, CloneBacked) else source.commits)(span)
-                if c.author_name.lower() not in ignored and (c.author_login or "").lower() not in ignored
-            ]
-
-        if isinstance(source, CloneBacked):  # one read of both: the lookback ends where the window starts
-            both = kept(Window(window.last_day, window.days + lookback.days, zone))
-            read += [item for item in both if window.contains(item[0].committer_date)]
-            before += [item for item in both if not window.contains(item[0].committer_date)]
-        else:
-            read += kept(window)
+        commits = (
+            source.iter_commits(window, before=lookback) if isinstance(source, CloneBacked) else source.commits(window)
+        )
+        for item in (
+            (c, measure(c, rule))
+            for c in commits
+            if c.author_name.lower() not in ignored and (c.author_login or "").lower() not in ignored
+        ):
+            (read if window.contains(item[0].committer_date) else before).append(item)
     read = in_frame_order(read, itemgetter(0))
     return Loaded(
         settings=settings,

@@ -42,7 +42,8 @@ class Source(Protocol):
 @runtime_checkable
 class CloneBacked(Protocol):
     """A source read from a git repository on disk (a clone or a mirror): its path and revision, the
-    revision at a moment, the tree at a commit, and the window's commits as git streams them."""
+    revision at a moment, the tree at a commit, and the window's commits as git streams them (and the paths
+    the days before it changed)."""
 
     path: Path
     revision: str  # the branch's newest commit, as resolved when the source was opened
@@ -51,4 +52,7 @@ class CloneBacked(Protocol):
 
     def tree_lookup(self, sha: str) -> Callable[[Sequence[str]], tuple[list[str], set[str]]]: ...
 
-    def iter_commits(self, window: Window) -> Iterator[Commit]: ...
+    def iter_commits(self, window: Window, *, before: Window | None = None) -> Iterator[Commit]:
+        """The window's commits as git streams them; then those of ``before`` with their files' paths only
+        (no line counts, a merge without the commits it landed)."""
+        ...

@@ -112,6 +112,16 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
+def _places(line: list[tuple[str, float, tuple[str, ...]]], window: Window) -> list[int]:
+    """The places on ``line`` (newest first) of the commits committed inside ``window``."""
+    start, end = window.start.timestamp(), window.end.timestamp()
+    return [i for i, (_, stamp, _) in enumerate(line) if start <= stamp < end]
+
+
+def _lines(shas: Sequence[str]) -> bytes:
+    return "\n".join(shas).encode()
+
+
 class LocalGitSource(Source, CloneBacked):
     """A local clone (work tree or bare), read on one branch, first-parent history.
 
@@ -160,19 +170,39 @@ class LocalGitSource(Source, CloneBacked):
         """Every first-parent commit whose committer date falls inside ``window``, newest first."""
         return sorted(self.iter_commits(window), key=lambda c: c.committer_date, reverse=True)
 
-    def iter_commits(self, window: Window) -> Iterator[Commit]:
+    def iter_commits(self, window: Window, *, before: Window | None = None) -> Iterator[Commit]:
         """The commits of :meth:`commits`: a commit as soon as git has read it, a merge once the commits it
-        landed are read too (one read per stretch of the line that holds the window's commits: :meth:`_read`)."""
+        landed are read too (one read per stretch of the line that holds the window's commits: :meth:`_read`).
+        ``before``: after them, the first-parent commits of that span too (those outside ``window``), each with
+        its files but not their line counts, a merge without the commits it landed: what the rules' recent
+        fixes read of the days before a window, by a ``git log`` of its own that runs beside the window's read
+        (:meth:`_paths_only`)."""
         line = self._first_parent_line()
-        start, end = window.start.timestamp(), window.end.timestamp()
-        places = [i for i, (_, stamp, _) in enumerate(line) if start <= stamp < end]
-        if not places:
+        places = _places(line, window)
+        early = [i for i in _places(line, before) if i not in set(places)] if before is not None else []
+        if early and self._partial_clone():  # read whole, where the read without blobs is (_read)
+            places, early = sorted({*places, *early}), []
+        if not places and not early:
             return
         on_line = {sha for sha, _, _ in line}
         boundary = shallow_boundary(self.path)
-        for run in stretches(places, READ_THROUGH):
-            shown = [(line[i][0], line[i][2]) for i in run]  # (sha, parents)
-            yield from self._iter_stretch(shown, on_line, boundary)
+        shas = [line[i][0] for i in early]
+        with git_outputs(self.path, [listed_args(counts=False)] if shas else [], inputs=[_lines(shas)]) as outputs:
+            for run in stretches(places, READ_THROUGH):
+                yield from self._iter_stretch([(line[i][0], line[i][2]) for i in run], on_line, boundary)
+            yielded: set[str] = set()
+            try:
+                for raw in (raw for output in outputs for raw in parse_stream(output)):
+                    yielded.add(raw.sha)
+                    if raw.sha in boundary:  # diffed against nothing: its changes are not known here
+                        raw.files, raw.incomplete = [], "parent"
+                    yield to_commit(raw, self.name, self.base_url, incomplete=raw.incomplete)
+            except SourceError as exc:  # an object -M needs is not here: the rest read as a window is
+                if not missing_object(str(exc)):
+                    raise
+                rest = [i for i in early if line[i][0] not in yielded]
+                for run in stretches(rest, READ_THROUGH):
+                    yield from self._iter_stretch([(line[i][0], line[i][2]) for i in run], on_line, boundary)
 
     def _iter_stretch(
         self, shown: list[tuple[str, tuple[str, ...]]], on_line: set[str], boundary: frozenset[str]
@@ -259,7 +289,7 @@ class LocalGitSource(Source, CloneBacked):
             hands = deal(listed, max(1, min(self.readers, len(listed) // PART_MIN)))
             try:
                 with git_outputs(
-                    self.path, [listed_args()] * len(hands), inputs=["\n".join(hand).encode() for hand in hands]
+                    self.path, [listed_args()] * len(hands), inputs=[_lines(hand) for hand in hands]
                 ) as outputs:
                     parsers = [parse_stream(output) for output in outputs]
                     while parsers:
