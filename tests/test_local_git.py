@@ -1,4 +1,5 @@
 import subprocess
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -87,6 +88,51 @@ def test_merge_on_first_parent_and_side_commits_hidden(make_repo):
     assert merge.is_merge and merge.pr_number == 7 and merge.subject == "Merge pull request #7 from x/side"
     assert [c.sha for c in merge.merged] == [side] and merge.title == "side"  # no body: the branch names it
     assert [f.path for f in merge.files] == ["b"] and merge.files[0].added_lines == 2  # diff against first parent
+
+
+def test_the_days_before_a_window_come_after_it_with_their_paths_and_no_line_counts(make_repo):
+    # What the rules' recent fixes read of the days before a window: each first-parent commit with its files
+    # (renames found as in the window), no line counts, a merge without the commits it landed.
+    repo = make_repo()
+    base = repo.commit("base", "2026-01-10T08:00:00+08:00", {"src/a.py": "1\n2\n", "logo.bin": b"\x00\x01"})
+    repo.git("checkout", "-q", "-b", "side")
+    repo.commit("side work", "2026-01-10T09:00:00+08:00", {"src/b.py": "1\n"}, author=("Bob", "bob@x.org"))
+    repo.git("checkout", "-q", "main")
+    repo.git(
+        "merge",
+        "-q",
+        "--no-ff",
+        "side",
+        "-m",
+        "Merge pull request #3 from x/side",
+        env={"GIT_COMMITTER_DATE": "2026-01-10T10:00:00+08:00", "GIT_AUTHOR_DATE": "2026-01-10T10:00:00+08:00"},
+    )
+    merged = repo.head()
+    repo.git("mv", "src/a.py", "src/c.py")
+    fix = repo.commit("fix: a moves", "2026-01-11T08:00:00+08:00", {"logo.bin": b"\x00\x02"})
+    today = repo.commit("feat: c grows", "2026-02-16T08:00:00+08:00", {"src/c.py": "1\n2\n3\n"})
+    source = LocalGitSource(repo.path)
+    read = list(source.iter_commits(day("2026-02-16"), before=day("2026-02-15", days=90)))
+    whole = {c.sha: c for c in source.commits(day("2026-02-16", days=91))}
+    assert [c.sha for c in read] == [today, fix, merged, base]
+    assert read[0] == whole[today] and read[0].files[0].added_lines == 1
+    assert [(f.path, f.old_path, f.status, f.binary) for f in read[1].files] == [
+        ("logo.bin", None, "modified", False),
+        ("src/c.py", "src/a.py", "renamed", False),
+    ]
+    assert whole[fix].files[0].binary  # what only the line counts tell
+    for commit in read[1:]:
+        full = whole[commit.sha]
+        assert [(f.path, f.old_path, f.status) for f in commit.files] == [
+            (f.path, f.old_path, f.status) for f in full.files
+        ]
+        assert all(f.added_lines is None and f.deleted_lines is None for f in commit.files)
+        assert commit.merged == () and replace(commit, files=full.files, merged=full.merged) == full
+    assert len(whole[merged].merged) == 1 and [f.path for f in read[2].files] == ["src/b.py"]
+    # a window that holds them all leaves nothing before it
+    assert list(source.iter_commits(day("2026-02-16", days=91), before=day("2025-11-17", days=90))) == list(
+        source.iter_commits(day("2026-02-16", days=91))
+    )
 
 
 def test_non_utf8_message_and_mailmap(make_repo):
