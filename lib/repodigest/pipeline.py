@@ -243,7 +243,9 @@ def load(
     zone = resolve_tz(settings.tz)
     window = Window(last_day, max(settings.window_days, report_days), zone)
     lookback = Window(window.first_day - timedelta(days=1), RECENT_DAYS, zone)
-    rules, read, before = {}, [], []
+    rules: dict[str, RepoRules] = {}
+    read: list[tuple[Commit, Measured]] = []
+    before: list[tuple[Commit, Measured]] = []
     for name, source in sources.items():
         repo = repos[name]
         rules[name] = rule = RepoRules(repo.areas, _short_name(repo, settings, source), repo.label_points)
