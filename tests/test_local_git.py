@@ -135,6 +135,59 @@ def test_the_days_before_a_window_come_after_it_with_their_paths_and_no_line_cou
     )
 
 
+def test_merge_button_merges_read_as_git_diffs_them_whether_or_not_their_diff_is_their_commits(make_repo):
+    # A pull request of one commit on the tip of main, merged with the button: the merge's diff is its commit's
+    # (the same two trees), and the source has git diff it once. Beside it, a pull request main moved past and
+    # one of two commits: each merge's files, authors and titles are what git gives for them, whatever the read.
+    repo = make_repo()
+    repo.commit("base", "2026-02-16T08:00:00+08:00", {"src/a.py": "1\n2\n", "logo.bin": b"\x00\x01"})
+    merges = []
+    for k, (name, files) in enumerate(
+        [
+            ("tip", [{"src/a.py": "1\n2\n3\n", "logo.bin": b"\x00\x02"}]),  # on main's tip: the same diff
+            ("behind", [{"src/b.py": "b\n"}]),  # main moves on before it lands
+            ("two", [{"src/c.py": "c\n"}, {"src/c.py": "c\nd\n"}]),
+        ]
+    ):
+        repo.git("checkout", "-q", "-b", name, "main")
+        if name == "tip":
+            repo.git("mv", "src/a.py", "src/moved.py")
+            files = [{"src/moved.py": "1\n2\n3\n", "logo.bin": b"\x00\x02"}]
+        for i, change in enumerate(files):
+            repo.commit(f"{name}: part {i}", f"2026-02-16T{9 + k}:0{i}:00+08:00", change, author=("Ann", "ann@x.org"))
+        repo.git("checkout", "-q", "main")
+        if name == "behind":
+            repo.commit("main moves on", f"2026-02-16T{9 + k}:10:00+08:00", {"src/d.py": "d\n"})
+        repo.git(
+            "merge",
+            "-q",
+            "--no-ff",
+            name,
+            "-m",
+            f"Merge pull request #{k + 1} from ann/{name}\n\n{name} work",
+            env={
+                "GIT_COMMITTER_DATE": f"2026-02-16T{9 + k}:30:00+08:00",
+                "GIT_AUTHOR_DATE": "2026-02-16T00:00:00+08:00",
+            },
+        )
+        merges.append(repo.head())
+    raw = {r.sha: r for r in parse_log(run_git(repo.path, *range_args("HEAD")))}  # every commit, diffed by git
+    for readers in (1, 2):
+        commits = LocalGitSource(repo.path, readers=readers).commits(day("2026-02-16"))
+        by_sha = {c.sha: c for c in commits}
+        assert [c.sha for c in commits if c.is_merge] == merges[::-1]
+        for commit in (*commits, *(m for c in commits for m in c.merged)):
+            assert list(commit.files) == raw[commit.sha].files and commit.author_name == raw[commit.sha].author_name
+        tip = by_sha[merges[0]]
+        assert [(f.path, f.old_path, f.status, f.added_lines, f.binary) for f in tip.files] == [
+            ("logo.bin", None, "modified", None, True),
+            ("src/moved.py", "src/a.py", "renamed", 1, False),
+        ]
+        assert [(m.title, m.author_name) for m in tip.merged] == [("tip: part 0", "Ann")] and tip.title == "tip work"
+        assert [m.title for m in by_sha[merges[2]].merged] == ["two: part 1", "two: part 0"]
+        assert [f.path for f in by_sha[merges[1]].files] == ["src/b.py"]
+
+
 def test_non_utf8_message_and_mailmap(make_repo):
     repo = make_repo()
     repo.write(".mailmap", "Canonical Name <canon@x.org> <alias@x.org>\n")

@@ -77,10 +77,18 @@ def range_args(tip: str, exclude: tuple[str, ...] = (), numstat: bool = True) ->
     return [*args, "--topo-order", tip, *(["--not", *exclude] if exclude else []), "--"]
 
 
-def listed_args(counts: bool = True) -> list[str]:
+def listed_args(counts: bool = True, diffs: bool = True) -> list[str]:
     """The ``git log`` arguments for the commits named on its standard input, one sha a line, in that order,
     merges diffed against their first parent. Without ``counts``: the files (renames detected) without their
-    line counts, which spares git the diff of every file's lines."""
+    line counts, which spares git the diff of every file's lines; without ``diffs``: no files at all."""
+    if not diffs:
+        return [
+            *(a for a in _LOG if a not in ("--raw", "--numstat", "-M")),
+            "--no-patch",
+            "--no-walk=unsorted",
+            "--stdin",
+            "--",
+        ]
     return [*(_LOG if counts else [a for a in _LOG if a != "--numstat"]), "--no-walk=unsorted", "--stdin", "--"]
 
 

@@ -214,7 +214,19 @@ class LocalGitSource(Source, CloneBacked):
         oldest_parents = [p for p in shown[-1][1] if self._has(p)]
         tip, exclude = shown[0][0], tuple(oldest_parents[:1])
         wanted = {sha: parents for sha, parents in shown}
-        landed = self._landed(tip, exclude, [(sha, parents) for sha, parents in shown if len(parents) > 1], on_line)
+        landed, graph = self._landed(
+            tip, exclude, [(sha, parents) for sha, parents in shown if len(parents) > 1], on_line
+        )
+        # A merge whose one landed commit sits on the merge's first parent with the merge's tree: both diffs are the
+        # same pair of trees, so git diffs it once (the landed commit) and the merge is read without a diff.
+        twins = {
+            sha: landed[sha][0]
+            for sha, parents in shown
+            if len(landed.get(sha, ())) == 1
+            and tuple(graph[landed[sha][0]][1:]) == parents[:1]
+            and graph[landed[sha][0]][0] == graph.get(sha, [""])[0]
+            and not {sha, landed[sha][0]} & boundary
+        }
         waiting = {sha: set(shas) for sha, shas in landed.items()}  # what each merge still waits for
         awaited_by = {side_sha: merge for merge, shas in landed.items() for side_sha in shas}
         merges: dict[str, RawCommit] = {}
@@ -236,8 +248,10 @@ class LocalGitSource(Source, CloneBacked):
                 incomplete="parent" if beyond else raw.incomplete,
             )
 
-        listed = [commit for sha, _ in shown for commit in (sha, *landed.get(sha, ()))]
-        for raw in self._read(listed, tip, exclude, yielded):
+        listed = [
+            commit for sha, _ in shown for commit in (() if sha in twins else (sha,)) + tuple(landed.get(sha, ()))
+        ]
+        for raw in self._read(listed, tip, exclude, yielded, undiffed=list(twins)):
             if raw.sha in boundary:  # diffed against nothing: its changes are not known here
                 raw.files, raw.incomplete = [], "parent"
             if raw.sha in wanted and len(raw.parents) > 1:
@@ -251,24 +265,29 @@ class LocalGitSource(Source, CloneBacked):
             for sha in [m for m in merges if not waiting.get(m)]:  # read whole: out it goes, while git runs on
                 yielded.add(sha)
                 waiting.pop(sha, None)
-                yield whole(merges.pop(sha))
+                merge = merges.pop(sha)
+                if sha in twins and not merge.files and twins[sha] in side:  # read without its diff: the twin's
+                    merge.files = list(side[twins[sha]].files)
+                yield whole(merge)
         for raw in merges.values():  # what a damaged clone could not give
             yield whole(raw)
 
     def _landed(
         self, tip: str, exclude: tuple[str, ...], merges: list[tuple[str, tuple[str, ...]]], on_line: set[str]
-    ) -> dict[str, list[str]]:
-        """Each merge's landed commits (:func:`~repodigest.sources.landing.landed_by`), from the range's
-        graph: one ``git rev-list``, no diffs."""
+    ) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+        """Each merge's landed commits (:func:`~repodigest.sources.landing.landed_by`), and the range's graph
+        (sha -> its tree, then its parents): one ``git rev-list``, no diffs."""
         if not merges:
-            return {}
-        out = run_git(self.path, "rev-list", "--parents", tip, *(["--not", *exclude] if exclude else []), "--")
-        side = {
-            sha: parents
-            for sha, *parents in (row.split() for row in out.decode().splitlines() if row)
-            if sha not in on_line
+            return {}, {}
+        out = run_git(self.path, "rev-list", "--format=%H %T %P", tip, *(["--not", *exclude] if exclude else []), "--")
+        graph = {
+            sha: rest
+            for sha, *rest in (
+                row.split() for row in out.decode().splitlines() if row and not row.startswith("commit ")
+            )
         }
-        return landed_by(merges[::-1], side)  # oldest merge first
+        side = {sha: rest[1:] for sha, rest in graph.items() if sha not in on_line}
+        return landed_by(merges[::-1], side), graph  # oldest merge first
 
     def _first_parent_line(self) -> list[tuple[str, float, tuple[str, ...]]]:
         """(sha, committer time, parents) of the branch's whole first-parent line, newest first: one
@@ -282,17 +301,19 @@ class LocalGitSource(Source, CloneBacked):
             line.append((sha, float(stamp), tuple(parents)))
         return line
 
-    def _read(self, listed: list[str], tip: str, exclude: tuple[str, ...], yielded: set[str]) -> Iterator[RawCommit]:
+    def _read(
+        self, listed: list[str], tip: str, exclude: tuple[str, ...], yielded: set[str], undiffed: Sequence[str] = ()
+    ) -> Iterator[RawCommit]:
         """The ``listed`` commits, parsed as git writes them: a long list dealt in blocks to ``readers`` ``git
         log --no-walk`` at once, read block by block in turn (:func:`deal`), so that parsing keeps pace with
-        every reader. Where blobs are missing, the range ``tip`` .. ``exclude`` from its trees instead (never
-        fetching), skipping what was already yielded."""
+        every reader; and the ``undiffed`` commits, without their files, by one more. Where blobs are missing,
+        the range ``tip`` .. ``exclude`` from its trees instead (never fetching), skipping what was already
+        yielded."""
         if not self._partial_clone():
             hands = deal(listed, max(1, min(self.readers, len(listed) // PART_MIN)))
+            arglists = [listed_args()] * len(hands) + ([listed_args(diffs=False)] if undiffed else [])
             try:
-                with git_outputs(
-                    self.path, [listed_args()] * len(hands), inputs=[_lines(hand) for hand in hands]
-                ) as outputs:
+                with git_outputs(self.path, arglists, inputs=[_lines(hand) for hand in [*hands, undiffed]]) as outputs:
                     parsers = [parse_stream(output) for output in outputs]
                     while parsers:
                         for parser in list(parsers):
