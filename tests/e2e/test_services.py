@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+import published
 from mdcheck import entry_of
 from published import save
 from repodigest import build_digest
@@ -159,6 +160,8 @@ def test_bad_token_and_unknown_repository_are_one_line_user_errors(tmp_path, git
     assert not [p for p in (tmp_path / "out").glob(".tmp-*")]
     cfg.write_text(cfg.read_text().replace('"o/r"', '"o/missing"'))
     monkeypatch.setenv("GITHUB_TOKEN", GH_CANARY)
+    # the kernel's user error reaching the command is checked above: the notebook's call made without a kernel
+    monkeypatch.setattr("repodigest.publish.render.render_report", published.render_report)
     code = main(args)
     err = capsys.readouterr().err
     assert code == 2 and "o/missing" in err and "not found" in err, err
