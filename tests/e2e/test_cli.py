@@ -12,7 +12,6 @@ import sys
 from datetime import datetime, time, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
-from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -20,8 +19,6 @@ from bs4 import BeautifulSoup
 
 import published
 import shapes
-from gitrepo import GitRepo
-from isolation import isolate
 from published import save
 from repodigest import build_digest
 from repodigest.cli import main
@@ -53,7 +50,9 @@ class Ids(HTMLParser):
             self.scripts.append(attrs.get("src"))
 
 
-def busy_commits(repo: GitRepo) -> GitRepo:
+@pytest.fixture
+def busy_repo(make_repo):
+    repo = make_repo("busy")
     repo.commit(
         "[Perf] speed up core 3x (#101)\n\nCaches the core lookups.",
         "2026-02-16T09:00:00+08:00",
@@ -66,26 +65,11 @@ def busy_commits(repo: GitRepo) -> GitRepo:
     return repo
 
 
-@pytest.fixture
-def busy_repo(make_repo):
-    return busy_commits(make_repo("busy"))
-
-
-@pytest.fixture(scope="module")
-def busy_day(tmp_path_factory):
-    """The busy repository's 2026-02-16 as the command writes it (chart PNGs on), run once for the tests that
-    read what it wrote: its repository, the command's result and its out dir."""
-    work = tmp_path_factory.mktemp("busy-day")
-    repo = busy_commits(GitRepo(work / "busy"))
-    out = work / "outputs"
-    with pytest.MonkeyPatch.context() as env:  # module-scoped: the per-test isolation is not in place yet
-        isolate(env, work / "cache", images=True)
-        proc = run("report", *ZH, "--repo", str(repo.path), "--date", "2026-02-16", "--out-dir", str(out), cwd=work)
-    return SimpleNamespace(repo=repo, proc=proc, out=out)
-
-
-def test_report_writes_html_md_data_and_notebook(busy_day, tmp_path, monkeypatch):
-    proc, out = busy_day.proc, busy_day.out
+def test_report_writes_html_md_data_and_notebook(busy_repo, tmp_path):
+    out = tmp_path / "outputs"
+    proc = run(
+        "report", *ZH, "--repo", str(busy_repo.path), "--date", "2026-02-16", "--out-dir", str(out), cwd=tmp_path
+    )
     assert proc.returncode == 0, proc.stderr
     folder = out / "2026-02-16"
     assert proc.stdout.strip() == str(folder / "report.md")
@@ -105,12 +89,10 @@ def test_report_writes_html_md_data_and_notebook(busy_day, tmp_path, monkeypatch
     assert json.loads((folder / "status.json").read_text())["commits"] == 2
     assert not [p for p in out.iterdir() if p.name.startswith(".tmp-")]
     # the in-process publication that the content tests use writes what the command writes
-    monkeypatch.setenv("REPODIGEST_CHART_IMAGES", "1")
     alone = tmp_path / "in-process"
     save(
-        build_digest(date="2026-02-16", repos=[str(busy_day.repo.path)], tz="Asia/Shanghai", progress=False, lang="zh"),
+        build_digest(date="2026-02-16", repos=[str(busy_repo.path)], tz="Asia/Shanghai", progress=False, lang="zh"),
         alone,
-        images=True,
     )
     assert {p.name for p in alone.iterdir()} == {p.name for p in folder.iterdir()}
     for name in ("report.md", "status.json", "overview.json", "commits.csv", "files.csv"):
@@ -251,7 +233,7 @@ def test_report_without_a_browser_says_where_the_charts_are(busy_repo, tmp_path,
     assert "![" not in shown and "no Chrome/Chromium browser found" in shown
 
 
-def test_a_notebook_run_by_papermill_publishes_as_the_cli_does(busy_day, tmp_path, monkeypatch, capsys):
+def test_a_notebook_run_by_papermill_publishes_as_the_cli_does(busy_repo, tmp_path, monkeypatch, capsys):
     notebook = Path(__file__).resolve().parents[2] / "notebooks" / "daily_report.ipynb"
     alone = tmp_path / "alone"
     alone.mkdir()
@@ -265,7 +247,7 @@ def test_a_notebook_run_by_papermill_publishes_as_the_cli_does(busy_day, tmp_pat
             "2026-02-16",
             "-p",
             "repos",
-            str(busy_day.repo.path),
+            str(busy_repo.path),
             "-p",
             "out_dir",
             str(alone),
@@ -296,8 +278,20 @@ def test_a_notebook_run_by_papermill_publishes_as_the_cli_does(busy_day, tmp_pat
     assert "本日 2 个提交" in outputs[0] and "| 提交时间 |" not in outputs[0]
     if not shutil.which("chromium"):
         pytest.skip("Debian's chromium is not installed (make browser): the PNGs are not compared")
-    assert busy_day.proc.returncode == 0, busy_day.proc.stderr
-    by_cli = busy_day.out / "2026-02-16"
+    proc = run(
+        "report",
+        *ZH,
+        "--repo",
+        str(busy_repo.path),
+        "--date",
+        "2026-02-16",
+        "--out-dir",
+        str(tmp_path / "o"),
+        cwd=tmp_path,
+        env=IMAGES,
+    )
+    assert proc.returncode == 0, proc.stderr
+    by_cli = tmp_path / "o" / "2026-02-16"
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("REPODIGEST_CHART_IMAGES", "1")
     capsys.readouterr()
