@@ -1,6 +1,7 @@
-"""The HTML report in headless Chromium, offline: every chart draws and no commit text runs code. The reports are
-published in-process (tests/published.py, chart PNGs on): the hostile day's, and the command's default report of
-this checkout; the workbench is executed and exported by nbconvert, its one execution the notebook's Run All check."""
+"""The HTML report in headless Chromium, offline: every chart draws and no commit text runs code. The hostile day's
+report is published in-process (tests/published.py, chart PNGs on). The two notebooks run on this checkout, each
+once: the daily report by papermill (then published and drawn), the workbench by nbconvert (exported and drawn);
+each run is also its notebook's Run All check, in place of nbval's."""
 
 import os
 import shutil
@@ -11,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-import published
 from gitrepo import GitRepo
 from isolation import isolate
 from published import save
@@ -196,19 +196,48 @@ def test_names_from_the_repository_run_nothing_and_read_as_written(rendered):
     assert any(all(f"&lt;{name[1:]}" in line for name in (BODY_DIR, TITLE_AREA)) for line in md.splitlines())
 
 
-@needs_chromium
-def test_embedded_default_report_draws_every_chart(tmp_path, monkeypatch, capsys):
-    """What `make report` writes on a fresh clone: this checkout, its latest day, no keys. The command's choice of
-    day and parameters in-process, the notebook's call made without a kernel (tests/published.py): the HTML is
-    the one the kernel's outputs give (tests/e2e/test_cli.py runs the command in a checkout, nbval this notebook)."""
+@pytest.fixture(scope="module")
+def default_run(tmp_path_factory):
+    """notebooks/daily_report.ipynb as shipped, run all by papermill in its folder of this checkout with no
+    parameter (the checkout's latest day, no keys): the notebook's Run All check, and the default report that
+    the browser test publishes and draws. The executed notebook and papermill's result."""
     root = Path(__file__).resolve().parents[2]
-    monkeypatch.setattr("repodigest.publish.render.render_report", published.render_report)
-    monkeypatch.chdir(root)
+    out = tmp_path_factory.mktemp("default-report")
+    with pytest.MonkeyPatch.context() as env:  # module-scoped: the per-test isolation is not in place yet
+        isolate(env, out / "cache", images=True)  # the notebook's record asks publish for chart PNGs
+        proc = subprocess.run(
+            [
+                str(Path(sys.executable).with_name("papermill")),
+                str(root / "notebooks" / "daily_report.ipynb"),
+                str(out / "report.ipynb"),
+                "--no-progress-bar",
+                "--no-request-save-on-cell-execute",
+            ],
+            cwd=root / "notebooks",
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env=dict(os.environ),
+        )
+    return out / "report.ipynb", proc
+
+
+def test_the_daily_notebook_runs_all_its_cells(default_run):
+    executed, proc = default_run
+    assert proc.returncode == 0, proc.stderr[-2000:]  # papermill stops at a cell's error
+    assert executed.is_file()
+
+
+@needs_chromium
+def test_embedded_default_report_draws_every_chart(default_run, tmp_path, monkeypatch, capsys):
+    """What `make report` writes on a fresh clone (this checkout, its latest day, no keys), as papermill and
+    `repodigest publish` make it: the notebook's run above, published with chart PNGs, then drawn."""
+    executed, proc = default_run
+    assert proc.returncode == 0, proc.stderr[-2000:]
     monkeypatch.setenv("REPODIGEST_CHART_IMAGES", "1")
-    code = main(["report", "--out-dir", str(tmp_path / "out")])
-    said = capsys.readouterr()
-    assert code == 0, said.err
-    folder = Path(said.out.strip()).parent
+    folder = tmp_path / "report"
+    code = main(["publish", str(executed), "--out-dir", str(folder)])  # the command's publishing, in-process
+    assert code == 0, capsys.readouterr().err
     shot = ARTIFACTS / "embedded-default-report.png"
     shot.unlink(missing_ok=True)
     dom = rendered_and_shot(folder / "report.html", shot, user_dir=tmp_path / "profile", height=2400)
