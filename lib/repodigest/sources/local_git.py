@@ -4,14 +4,14 @@ One ``git rev-list --first-parent`` finds the window's line (no diffs), one ``gi
 graph tells what each merge landed, and ``git log --no-walk --stdin`` reads those commits (the line and what
 its merges landed), parsed while git runs; a long list is dealt in blocks to one ``git log`` per core at
 once (``readers``); a merge whose one landed commit sits on its first parent with the merge's tree (a
-branch of one commit, up to date, merged with a merge commit) is read without a diff and takes that commit's
-files, the diff of the same two trees. The days before a window that the rules' recent fixes read are read beside it by one
-more ``git log``, for the paths their first-parent commits changed (no line counts: git diffs no file's
-lines). A clone that cannot give everything still gives a report: a shallow
-clone's boundary commit (its parent is not there) and a merge whose other side is beyond the boundary
-are marked ``incomplete = "parent"``; commits whose blobs are not in the clone (a blobless partial
-clone, a damaged object store) get their files from the trees, their line counts not counted, and
-``incomplete = "blobs"``. A partial clone is read without ever fetching a missing object.
+branch of one commit, up to date, merged with a merge commit) is read without a diff and takes that
+commit's files, the diff of the same two trees. The days before a window that the rules' recent fixes
+read are read beside it by one more ``git log``, for the paths their first-parent commits changed (no
+line counts: git diffs no file's lines). A clone that cannot give everything still gives a report: a
+shallow clone's boundary commit (its parent is not there) and a merge whose other side is beyond the
+boundary are marked ``incomplete = "parent"``; commits whose blobs are not in the clone (a blobless
+partial clone, a damaged object store) get their files from the trees, their line counts not counted,
+and ``incomplete = "blobs"``. A partial clone is read without ever fetching a missing object.
 """
 
 from __future__ import annotations
