@@ -18,7 +18,8 @@ day the clone holds), interleaved, best of ``--repeat``:
 - **source read**: ``LocalGitSource.commits`` of the range (git, parsing, Commit records), with one
   reader (one ``git log``) and with one per core (the range cut along the line, ``readers``);
 - **load_range**: ``explore.load_range`` in a fresh process, timed from the call (what it imports on
-  the way counts); goal load / raw <= 1.30 (stretch 1.0), printed against both floors;
+  the way counts; it also reads the 90 days before the range, for their paths only, which the raw sides
+  do not); goal load / raw <= 1.30 (stretch 1.0), printed against both floors;
 - **hotspots + coupling + ownership**, each tool in its own process on the same work tree: repodigest is
   ``load_range`` then ``analytics.hotspots``, ``coupling`` and ``ownership`` of ``digest.file_frame``;
   gitfault is what ``gitfault markdown -C REPO --since START --until END`` computes (its git read,
