@@ -1,9 +1,10 @@
 """Compiled templates kept between processes (repodigest.templating): a fresh environment, as a later process
 makes, loads what an earlier one compiled and renders the same text; a changed template is compiled again;
-an environment set up differently never reads another's code; a folder that cannot be used changes nothing."""
+an environment set up differently never reads another's code; a folder that is not private changes nothing.
+The folder is ``templates/`` of the cache directory, which tests/isolation.py makes each test's own."""
 
 import os
-import tempfile
+from pathlib import Path
 
 import jinja2
 import pytest
@@ -14,11 +15,9 @@ from repodigest.templating import keep_compiled
 
 
 @pytest.fixture
-def private_tmp(tmp_path, monkeypatch):
-    """The temporary directory Jinja2 makes its private cache folder in, for this test alone."""
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
-    (tmp_path / "tmp").mkdir()
-    return tmp_path / "tmp" / f"_jinja2-cache-{os.getuid()}"
+def private_tmp():
+    """Where the compiled templates go: ``templates/`` of this test's cache directory."""
+    return Path(os.environ["REPODIGEST_CACHE_DIR"]) / "templates"
 
 
 def _fresh(folder, **options) -> jinja2.Environment:
@@ -48,13 +47,18 @@ def test_a_later_environment_renders_what_an_earlier_one_compiled(tmp_path, priv
     assert len(_kept(private_tmp)) == 4
 
 
-def test_a_folder_jinja_cannot_trust_means_compiling_every_time(tmp_path, private_tmp):
-    private_tmp.write_text("not a folder")  # Jinja2 refuses a cache folder that is not the user's own directory
+def test_a_folder_others_may_write_to_means_compiling_every_time(tmp_path, private_tmp):
+    private_tmp.mkdir(parents=True)
+    private_tmp.chmod(0o777)  # what it holds is run as code: only a folder of the user's alone is used
     folder = tmp_path / "templates"
     folder.mkdir()
     (folder / "t.j2").write_text("{{ 1 + 1 }}")
     env = _fresh(folder)
     assert env.bytecode_cache is None and env.get_template("t.j2").render() == "2"
+    assert not list(private_tmp.iterdir())
+    private_tmp.rmdir()
+    private_tmp.write_text("not a folder")
+    assert _fresh(folder).bytecode_cache is None and _fresh(folder).get_template("t.j2").render() == "2"
 
 
 def test_the_report_renders_the_same_from_kept_code(make_repo, private_tmp):
