@@ -4,6 +4,7 @@ import pandas as pd
 
 from published import save
 from repodigest import COLUMNS, build_digest, describe_columns, read_frame
+from repodigest.daily import write_data
 from repodigest.frame import FILE_COLUMNS, to_frame
 from repodigest.scoring import assess
 from repodigest.scoring.relations import relate
@@ -75,7 +76,7 @@ def test_file_frame_has_a_row_per_commit_and_file_and_round_trips(make_repo, tmp
     assert rows["b.bin"].binary and pd.isna(rows["b.bin"].lines_added) and rows["b.bin"].churn == 0
     assert rows["src/y/b.py"].commit_file_count == 3 and rows["src/x/a.py"].commit_file_count == 2
     assert files.loc[files["path"] == "src/x/a.py", "in_report"].tolist() == [False]
-    save(digest, tmp_path / "out")
+    write_data(digest, tmp_path / "out")  # the data files the report's publication writes
     for name in ("files.csv", "files.parquet"):
         back = read_frame(tmp_path / "out" / name)
         assert list(back.columns) == list(FILE_COLUMNS) and len(back) == 5

@@ -15,6 +15,8 @@ import pandas as pd
 import pytest
 
 import shapes  # tests/ is on sys.path (tests/conftest.py)
+from gitrepo import GitRepo
+from isolation import isolate
 from repodigest import analytics, build_digest
 from repodigest.sources.local_git import LocalGitSource
 from repodigest.window import Window, resolve_tz
@@ -66,25 +68,34 @@ def test_the_entry_lists_what_the_merge_landed(button):
     assert "Merge pull request" not in md.split("## 📋 Contents")[1].split("### ")[1].splitlines()[0]
 
 
-@pytest.fixture
-def topics(make_repo):
-    """git.git style: the maintainer merges topic branches; every main-line commit is a merge."""
-    repo = make_repo("topics")
+@pytest.fixture(scope="module")
+def topics(tmp_path_factory):
+    """git.git style: the maintainer merges topic branches; every main-line commit is a merge. Read, never
+    changed."""
+    repo = GitRepo(tmp_path_factory.mktemp("merges") / "topics")
     repo.written = shapes.topics(repo)["written"]
     return repo
 
 
-def test_topic_merges_are_titled_by_their_branch_and_credited_to_its_authors(topics):
+@pytest.fixture(scope="module")
+def topics_digest(topics, tmp_path_factory):
+    """The topics' day (zh, Asia/Shanghai), built once for the tests that only read it."""
+    with pytest.MonkeyPatch.context() as env:  # module-scoped: the per-test isolation is not in place yet
+        isolate(env, tmp_path_factory.mktemp("cache"))
+        return build_digest(date="2026-02-16", repos=[str(topics.path)], tz="Asia/Shanghai", lang="zh")
+
+
+def test_topic_merges_are_titled_by_their_branch_and_credited_to_its_authors(topics, topics_digest):
     rows = day(topics)
     assert [r.title for r in rows] == ["ann/docs", "mia/cleanup", "bob/cache", "ann/writev"]
     assert [r.main_author.author_name for r in rows] == [ANN[0], MAINTAINER[0], BOB[0], ANN[0]]
     assert all(r.is_merge and r.subject.startswith("Merge branch") for r in rows)
-    digest = build_digest(date="2026-02-16", repos=[str(topics.path)], tz="Asia/Shanghai", lang="zh")
+    digest = topics_digest
     assert digest.frame.loc[digest.frame["in_report"], "change_type"].tolist() == ["docs", "other", "other", "other"]
 
 
-def test_the_maintainers_ownership_share_is_the_share_of_lines_they_wrote(topics):
-    digest = build_digest(date="2026-02-16", repos=[str(topics.path)], tz="Asia/Shanghai", lang="zh")
+def test_the_maintainers_ownership_share_is_the_share_of_lines_they_wrote(topics, topics_digest):
+    digest = topics_digest
     files = digest.file_frame[digest.file_frame["in_report"]]
     mine = files.groupby("author")["lines_added"].sum().to_dict()
     assert mine == {k: v for k, v in topics.written.items() if v}  # each line credited to who wrote it
@@ -97,8 +108,8 @@ def test_the_maintainers_ownership_share_is_the_share_of_lines_they_wrote(topics
     assert set(joined["new_contributors"].iloc[-1]) >= {ANN[0], BOB[0]}
 
 
-def test_activity_by_hour_counts_each_landed_commit_at_its_own_author_time(topics):
-    digest = build_digest(date="2026-02-16", repos=[str(topics.path)], tz="Asia/Shanghai", lang="zh")
+def test_activity_by_hour_counts_each_landed_commit_at_its_own_author_time(topics_digest):
+    digest = topics_digest
     hours = analytics.activity(digest.report_frame)
     monday = hours.loc["Mon"]  # 2026-02-16 is a Monday
     assert monday[1] == 1 and monday[2] == 2 and monday[3] == 1 and monday[4] == 1  # the five landed commits

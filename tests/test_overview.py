@@ -6,6 +6,8 @@ import re
 
 import pytest
 
+from gitrepo import GitRepo
+from isolation import isolate
 from mdcheck import anchors_resolve
 from repodigest import build_digest
 from repodigest.daily import DailyReport
@@ -25,11 +27,11 @@ def section(md: str, heading: str = "## 🧭 本日概览") -> str:
     return md[start : md.index('<a id="', start)]
 
 
-@pytest.fixture
-def busy(make_repo):
+@pytest.fixture(scope="module")
+def busy(tmp_path_factory):
     """A report day of 11 commits of varied size and kind over several areas, with a baseline: the
-    router had one commit a day before, the cache none; today the cache has four."""
-    repo = make_repo("proj")
+    router had one commit a day before, the cache none; today the cache has four. Read, never changed."""
+    repo = GitRepo(tmp_path_factory.mktemp("overview") / "proj")
     for day in range(3, 16):
         repo.commit(
             f"router: tune day {day}",
@@ -57,8 +59,15 @@ def busy(make_repo):
     return repo
 
 
-def test_highlights_are_the_top_commits_by_final_level_and_score(busy):
-    digest = build_digest(date="2026-02-16", repos=[str(busy.path)], tz="Asia/Shanghai", lang="zh")
+@pytest.fixture(scope="module")
+def digest(busy, tmp_path_factory):
+    """The busy day's digest (zh, Asia/Shanghai), built once for the tests that only read it."""
+    with pytest.MonkeyPatch.context() as env:  # module-scoped: the per-test isolation is not in place yet
+        isolate(env, tmp_path_factory.mktemp("cache"))
+        return build_digest(date="2026-02-16", repos=[str(busy.path)], tz="Asia/Shanghai", lang="zh")
+
+
+def test_highlights_are_the_top_commits_by_final_level_and_score(digest):
     shown = digest.report_frame
     ranked = (
         shown[shown["level"] != "low"]
@@ -82,8 +91,7 @@ def test_highlights_are_the_top_commits_by_final_level_and_score(busy):
     assert md.index("## 🧭 本日概览") < md.index("## proj") and "- [🧭 本日概览](#overview)" in md
 
 
-def test_themes_count_what_the_frame_counts_against_the_baseline(busy):
-    digest = build_digest(date="2026-02-16", repos=[str(busy.path)], tz="Asia/Shanghai", lang="zh")
+def test_themes_count_what_the_frame_counts_against_the_baseline(digest):
     overview, frame = digest.overview, digest.frame
     assert overview.baseline_days == 13  # the 14-day trend window minus the report's day
     counts = digest.report_frame["primary_area"].value_counts()
@@ -101,8 +109,7 @@ def test_themes_count_what_the_frame_counts_against_the_baseline(busy):
     assert "| cache | 4 | 0.0 | 🆕 此前 13 天没有提交 |" in table and "| 模块 | 提交数 | 近 13 天日均 | 对比 |" in table
 
 
-def test_themes_and_the_charts_by_area_count_by_one_rule_and_say_it(busy):
-    digest = build_digest(date="2026-02-16", repos=[str(busy.path)], tz="Asia/Shanghai", lang="zh")
+def test_themes_and_the_charts_by_area_count_by_one_rule_and_say_it(digest):
     themes = {t.area: t.count for t in digest.overview.themes}
     several = digest.report_frame[digest.report_frame["areas"].map(len) > 1]
     assert len(several) and set(several["areas"].iloc[0][1:]) - set(themes)  # a second area is not counted
@@ -117,8 +124,7 @@ def test_themes_and_the_charts_by_area_count_by_one_rule_and_say_it(busy):
     assert rule in section(digest.markdown())
 
 
-def test_watch_list_and_also_landed(busy):
-    digest = build_digest(date="2026-02-16", repos=[str(busy.path)], tz="Asia/Shanghai", lang="zh")
+def test_watch_list_and_also_landed(digest):
     overview = digest.overview
     kinds = {(w.kind, w.commit.title.split(" (#")[0]) for w in overview.watch}
     assert ("breaking", "feat!: new public API") in kinds
@@ -162,17 +168,12 @@ def test_a_week_gets_an_overview_of_the_week(busy):
     assert router.count == int((digest.report_frame["primary_area"] == "router").sum())
 
 
-def test_an_empty_day_says_so(busy):
-    overview = build_overview(
-        build_digest(date="2026-02-16", repos=[str(busy.path)], tz="Asia/Shanghai", lang="zh").frame,
-        ["proj"],
-        ["2026-02-17"],
-    )
+def test_an_empty_day_says_so(digest):
+    overview = build_overview(digest.frame, ["proj"], ["2026-02-17"])
     assert overview.total == 0 and overview.headline == "本日没有提交。" and not overview.highlights
 
 
-def test_overview_is_data_for_the_notebook_and_the_chat(busy, tmp_path):
-    digest = build_digest(date="2026-02-16", repos=[str(busy.path)], tz="Asia/Shanghai", lang="zh")
+def test_overview_is_data_for_the_notebook_and_the_chat(digest):
     data = digest.overview.to_dict()
     assert data["headline"] == digest.overview.headline and data["source"] == "data"
     assert [h["commits"][0]["sha"] for h in data["highlights"]] == [

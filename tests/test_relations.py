@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 
 from gitrepo import GitRepo
 from mdcheck import anchors_resolve, entry_of
-from published import save
 from repodigest import build_digest
 from repodigest.config import RepoConfig, Settings
+from repodigest.daily import write_data
 from repodigest.explore import load_range
 from repodigest.frame import read_frame
 from repodigest.models import CommitQuery
@@ -158,7 +158,7 @@ def test_both_entries_link_each_other_when_both_are_in_the_report(make_repo, tmp
     assert f"**↩️ 已被回滚**：[`{revert[:7]}`](#{revert[:7]})（2026-02-16，存活 6.5 小时）" in entry_of(md, change[:7])
     assert re.search(rf"\]\(#{revert[:7]}\) ↩️$", md, re.M)  # the TOC marks the revert
     anchors_resolve(md)
-    save(digest, tmp_path / "out")  # the relation columns survive the CSV and parquet files
+    write_data(digest, tmp_path / "out")  # the relation columns survive the CSV and parquet files
     for name in ("commits.csv", "commits.parquet"):
         back = read_frame(tmp_path / "out" / name).set_index("sha")
         assert back.loc[revert, "reverts"][0]["sha"] == change and back.loc[change, "reverted_by"] == [revert]

@@ -2,6 +2,8 @@ import re
 
 import pytest
 
+from gitrepo import GitRepo
+from isolation import isolate
 from mdcheck import anchors_resolve
 from repodigest import build_digest
 from repodigest.report.text import cell, inline, link_text
@@ -9,9 +11,9 @@ from repodigest.report.text import cell, inline, link_text
 EVIL = "<script>alert(1)</script> [x](javascript:alert(2)) | `a|b` ### <img src=x onerror=alert(3)>"
 
 
-@pytest.fixture
-def day_repo(make_repo):
-    repo = make_repo("proj")
+@pytest.fixture(scope="module")
+def day_repo(tmp_path_factory):
+    repo = GitRepo(tmp_path_factory.mktemp("report") / "proj")  # read, never changed
     repo.commit("init", "2026-02-15T10:00:00+08:00", {"src/proj/core/a.py": "x\n"})
     repo.commit(
         "[Perf] faster core (#11)\n\nMakes the core path 2x faster by caching.\n",
@@ -24,8 +26,15 @@ def day_repo(make_repo):
     return repo
 
 
-def test_report_follows_the_format_section_by_section(day_repo):
-    digest = build_digest(date="2026-02-16", repos=[str(day_repo.path)], tz="Asia/Shanghai", lang="zh")
+@pytest.fixture(scope="module")
+def digest(day_repo, tmp_path_factory):
+    """The day's digest (zh, Asia/Shanghai, no key), built once for the tests that only read it."""
+    with pytest.MonkeyPatch.context() as env:  # module-scoped: the per-test isolation is not in place yet
+        isolate(env, tmp_path_factory.mktemp("cache"))
+        return build_digest(date="2026-02-16", repos=[str(day_repo.path)], tz="Asia/Shanghai", lang="zh")
+
+
+def test_report_follows_the_format_section_by_section(digest):
     md = digest.markdown(charts_markdown="(the charts)")
     lines = md.splitlines()
     assert lines[0] == "# 每日更新报告（2026-02-16）"
@@ -59,8 +68,7 @@ def test_report_follows_the_format_section_by_section(day_repo):
     anchors_resolve(md)
 
 
-def test_numbers_in_entries_come_from_the_data(day_repo):
-    digest = build_digest(date="2026-02-16", repos=[str(day_repo.path)], tz="Asia/Shanghai", lang="zh")
+def test_numbers_in_entries_come_from_the_data(digest):
     row = digest.report_frame.set_index("short_sha").loc[
         digest.report_frame["title"]
         .str.startswith("[Perf]")
@@ -72,8 +80,8 @@ def test_numbers_in_entries_come_from_the_data(day_repo):
     assert "`src/proj/io/b.py`（+300/−0 行）" in md
 
 
-def test_hostile_message_cannot_inject_markup(day_repo):
-    md = build_digest(date="2026-02-16", repos=[str(day_repo.path)], tz="Asia/Shanghai", lang="zh").markdown()
+def test_hostile_message_cannot_inject_markup(digest):
+    md = digest.markdown()
     assert "<script" not in md and "<img" not in md
     assert "javascript:" in md and not re.search(r"(?<!\\)\]\(javascript:", md)
     table_rows = [ln for ln in md.splitlines() if ln.startswith("| 2026-02-16")]
@@ -89,8 +97,8 @@ def test_english_labels_and_empty_day(day_repo):
     anchors_resolve(md)
 
 
-def test_without_a_key_the_report_says_so_in_one_line(day_repo):
-    md = build_digest(date="2026-02-16", repos=[str(day_repo.path)], tz="Asia/Shanghai", lang="zh").markdown()
+def test_without_a_key_the_report_says_so_in_one_line(digest):
+    md = digest.markdown()
     assert md.count("OPENAI_API_KEY") == 1
 
 

@@ -20,6 +20,7 @@ import cmarkgfm
 import pytest
 from bs4 import BeautifulSoup, Tag
 
+from isolation import isolate
 from published import save
 from realistic_day import build_realistic_day, load_commits, load_recordings
 from repodigest import build_digest
@@ -191,21 +192,35 @@ def day(tmp_path_factory):
     return build_realistic_day(tmp_path_factory.mktemp("realistic") / "repo")
 
 
+@pytest.fixture(scope="module")
+def reports(day, tmp_path_factory):
+    """``reports(lang, strict)``: the day's report folder against the recorded server in that mode, and the
+    requests the server was asked; rendered once per mode for the tests that read them."""
+    done: dict[tuple[str, bool], tuple[Path, list[dict]]] = {}
+
+    def report(lang: str, strict: bool) -> tuple[Path, list[dict]]:
+        if (lang, strict) not in done:
+            recordings = load_recordings(lang)
+            answers = {c["title"]: recordings[c["id"]]["answer"] for c in load_commits()}
+            work = tmp_path_factory.mktemp(f"{lang}-{'strict' if strict else 'lax'}")
+            with (
+                OpenAIServer(mode="recorded", answers=answers, strict=strict) as server,
+                pytest.MonkeyPatch.context() as env,
+            ):
+                isolate(env, work / "cache")
+                done[(lang, strict)] = render(work, day.path, lang, server, env), list(server.asked)
+        return done[(lang, strict)]
+
+    return report
+
+
 @pytest.mark.parametrize("lang,strict", [("zh", True), ("en", False)])
-def test_every_item_the_model_wrote_is_in_its_section(day, tmp_path, monkeypatch, lang, strict):
+def test_every_item_the_model_wrote_is_in_its_section(reports, lang, strict):
     recordings = load_recordings(lang)
-    by_title = {c["title"]: c for c in load_commits()}
-    with OpenAIServer(
-        mode="recorded",
-        answers={
-            by_title[t]["title"]: r["answer"] for t, r in ((c["title"], recordings[c["id"]]) for c in load_commits())
-        },
-        strict=strict,
-    ) as server:
-        folder = render(tmp_path, day.path, lang, server, monkeypatch)
-        asked: dict[str, set[str]] = {}
-        for request in server.asked:
-            asked.setdefault(request["title"], set()).update(request["fields"] or ())
+    folder, requests = reports(lang, strict)
+    asked: dict[str, set[str]] = {}
+    for request in requests:
+        asked.setdefault(request["title"], set()).update(request["fields"] or ())
     frame = json.loads((folder / "status.json").read_text())
     assert frame["partial"] is False
     labels = load_labels(lang)
@@ -234,7 +249,7 @@ def test_every_item_the_model_wrote_is_in_its_section(day, tmp_path, monkeypatch
     assert "-" * 3 in md and "<script>" not in md
 
 
-def test_a_commit_rated_two_levels_above_the_rules_gets_the_full_high_entry(day, tmp_path, monkeypatch):
+def test_a_commit_rated_two_levels_above_the_rules_gets_the_full_high_entry(reports):
     recordings = load_recordings("zh")
     two_up = [
         c
@@ -242,10 +257,8 @@ def test_a_commit_rated_two_levels_above_the_rules_gets_the_full_high_entry(day,
         if c["expected_rules_level"] == "low" and recordings[c["id"]]["answer"]["importance"] == "high"
     ]
     assert two_up, "the fixture has a commit rated low by the rules and high by the model"
-    answers = {c["title"]: recordings[c["id"]]["answer"] for c in load_commits()}
-    with OpenAIServer(mode="recorded", answers=answers, strict=True) as server:
-        folder = render(tmp_path, day.path, "zh", server, monkeypatch)
-        asked = [r for r in server.asked if r["title"] == two_up[0]["title"]]
+    folder, requests = reports("zh", True)  # the strict server: the deeper fields are asked for again
+    asked = [r for r in requests if r["title"] == two_up[0]["title"]]
     assert len(asked) == 2 and set(asked[1]["fields"]) == {"scope", "insight", "risks", "advice", "closing"}
     md = (folder / "report.md").read_text(encoding="utf-8")
     soup = github(md)

@@ -1,5 +1,7 @@
-"""The HTML report in headless Chromium, offline: every chart draws and no commit text runs code. The hostile
-day's report is published in-process (tests/published.py, chart PNGs on); the default report runs the command."""
+"""The HTML report in headless Chromium, offline: every chart draws and no commit text runs code. The hostile day's
+report is published in-process (tests/published.py, chart PNGs on). The two notebooks run on this checkout, each
+once: the daily report by papermill (then published and drawn), the workbench by nbconvert (exported and drawn);
+each run is also its notebook's Run All check, in place of nbval's."""
 
 import os
 import shutil
@@ -14,9 +16,10 @@ from gitrepo import GitRepo
 from isolation import isolate
 from published import save
 from repodigest import build_digest
+from repodigest.cli import main
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(not CHROMIUM, reason="Debian's chromium is not installed (make browser)")
+needs_chromium = pytest.mark.skipif(not CHROMIUM, reason="Debian's chromium is not installed (make browser)")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CANARY = "rd-canary-7731"
 PWN = "document.documentElement.setAttribute('data-pwned','1')"  # visible in the DOM if any of it runs
@@ -53,6 +56,23 @@ def chromium(*args: str, user_dir: Path) -> subprocess.CompletedProcess:
         text=True,
         timeout=120,
     )
+
+
+def rendered_and_shot(page: Path, shot: Path, *, user_dir: Path, budget: int = 10000, height: int = 3000) -> "Dom":
+    """The DOM of ``page`` once its scripts ran, and its screenshot in ``shot``: one browser run for both."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    result = chromium(
+        f"--virtual-time-budget={budget}",
+        f"--window-size=1280,{height}",
+        f"--screenshot={shot}",
+        "--dump-dom",
+        page.as_uri(),
+        user_dir=user_dir,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    dom = Dom()
+    dom.feed(result.stdout)
+    return dom
 
 
 class Dom(HTMLParser):
@@ -131,33 +151,22 @@ def rendered(tmp_path_factory):
     with pytest.MonkeyPatch.context() as env:  # module-scoped: the per-test isolation is not in place yet
         isolate(env, work / "cache", images=True)
         save(build_digest(date="2026-02-16", repos=[str(repo.path)], progress=False), folder, images=True)
-    dump = chromium(
-        "--virtual-time-budget=10000", "--dump-dom", (folder / "report.html").as_uri(), user_dir=work / "profile1"
-    )
-    assert dump.returncode == 0, dump.stderr[-2000:]
-    dom = Dom()
-    dom.feed(dump.stdout)
-    return folder, dom, work
+    shot = ARTIFACTS / "report-offline.png"
+    shot.unlink(missing_ok=True)
+    return folder, rendered_and_shot(folder / "report.html", shot, user_dir=work / "profile"), shot
 
 
+@needs_chromium
 def test_every_chart_draws_offline(rendered):
-    folder, dom, work = rendered
+    folder, dom, shot = rendered
     pngs = sorted(p.name for p in folder.glob("chart-*.png"))
     assert len(dom.plots) == 5 and len(pngs) == 5
     assert all(count >= 1 for count in dom.svgs_in_plot.values()), dom.svgs_in_plot
     assert not [src for src in dom.script_srcs if not src.startswith("data:")]  # everything inline
-    ARTIFACTS.mkdir(exist_ok=True)
-    shot = ARTIFACTS / "report-offline.png"
-    result = chromium(
-        "--virtual-time-budget=10000",
-        "--window-size=1280,3000",
-        f"--screenshot={shot}",
-        (folder / "report.html").as_uri(),
-        user_dir=work / "profile2",
-    )
-    assert result.returncode == 0 and shot.stat().st_size > 10_000
+    assert shot.stat().st_size > 10_000
 
 
+@needs_chromium
 def test_markdown_shows_the_same_charts_as_images(rendered):
     folder, dom, _ = rendered
     md = (folder / "report.md").read_text()
@@ -167,6 +176,7 @@ def test_markdown_shows_the_same_charts_as_images(rendered):
         assert (folder / line.rsplit("(", 1)[1].rstrip(")")).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@needs_chromium
 def test_commit_text_never_becomes_script_handler_or_link(rendered):
     folder, dom, _ = rendered
     assert dom.handlers == [] and dom.js_links == [] and not dom.pwned
@@ -175,6 +185,7 @@ def test_commit_text_never_becomes_script_handler_or_link(rendered):
     assert html.count(CANARY) >= len(HOSTILE)  # the text is there, as text
 
 
+@needs_chromium
 def test_names_from_the_repository_run_nothing_and_read_as_written(rendered):
     folder, dom, _ = rendered
     assert not dom.body.get("id")  # set by either handler, had it run
@@ -185,60 +196,96 @@ def test_names_from_the_repository_run_nothing_and_read_as_written(rendered):
     assert any(all(f"&lt;{name[1:]}" in line for name in (BODY_DIR, TITLE_AREA)) for line in md.splitlines())
 
 
-def test_embedded_default_report_draws_every_chart(tmp_path):
-    """What `make report` does on a fresh clone: this checkout, its latest day, no keys."""
+@pytest.fixture(scope="module")
+def default_run(tmp_path_factory):
+    """notebooks/daily_report.ipynb as shipped, run all by papermill in its folder of this checkout with no
+    parameter (the checkout's latest day, no keys): the notebook's Run All check, and the default report that
+    the browser test publishes and draws. The executed notebook and papermill's result."""
     root = Path(__file__).resolve().parents[2]
-    proc = subprocess.run(
-        [str(Path(sys.executable).with_name("repodigest")), "report", "--out-dir", str(tmp_path / "out")],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "REPODIGEST_CHART_IMAGES": "1"},
-    )
-    assert proc.returncode == 0, proc.stderr
-    folder = Path(proc.stdout.strip()).parent
-    dump = chromium(
-        "--virtual-time-budget=10000", "--dump-dom", (folder / "report.html").as_uri(), user_dir=tmp_path / "profile"
-    )
-    dom = Dom()
-    dom.feed(dump.stdout)
+    out = tmp_path_factory.mktemp("default-report")
+    with pytest.MonkeyPatch.context() as env:  # module-scoped: the per-test isolation is not in place yet
+        isolate(env, out / "cache", images=True)  # the notebook's record asks publish for chart PNGs
+        proc = subprocess.run(
+            [
+                str(Path(sys.executable).with_name("papermill")),
+                str(root / "notebooks" / "daily_report.ipynb"),
+                str(out / "report.ipynb"),
+                "--no-progress-bar",
+                "--no-request-save-on-cell-execute",
+            ],
+            cwd=root / "notebooks",
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env=dict(os.environ),
+        )
+    return out / "report.ipynb", proc
+
+
+def test_the_daily_notebook_runs_all_its_cells(default_run):
+    executed, proc = default_run
+    assert proc.returncode == 0, proc.stderr[-2000:]  # papermill stops at a cell's error
+    assert executed.is_file()
+
+
+@needs_chromium
+def test_embedded_default_report_draws_every_chart(default_run, tmp_path, monkeypatch, capsys):
+    """What `make report` writes on a fresh clone (this checkout, its latest day, no keys), as papermill and
+    `repodigest publish` make it: the notebook's run above, published with chart PNGs, then drawn."""
+    executed, proc = default_run
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    monkeypatch.setenv("REPODIGEST_CHART_IMAGES", "1")
+    folder = tmp_path / "report"
+    code = main(["publish", str(executed), "--out-dir", str(folder)])  # the command's publishing, in-process
+    assert code == 0, capsys.readouterr().err
+    shot = ARTIFACTS / "embedded-default-report.png"
+    shot.unlink(missing_ok=True)
+    dom = rendered_and_shot(folder / "report.html", shot, user_dir=tmp_path / "profile", height=2400)
     images = [ln for ln in (folder / "report.md").read_text().splitlines() if ln.startswith("![")]
     assert dom.plots and all(n >= 1 for n in dom.svgs_in_plot.values()) and len(images) == len(dom.plots)
-    ARTIFACTS.mkdir(exist_ok=True)
-    shot = ARTIFACTS / "embedded-default-report.png"
-    chromium(
-        "--virtual-time-budget=10000",
-        "--window-size=1280,2400",
-        f"--screenshot={shot}",
-        (folder / "report.html").as_uri(),
-        user_dir=tmp_path / "profile2",
-    )
     assert shot.stat().st_size > 10_000
 
 
-def test_exported_workbench_draws_every_chart(tmp_path):
-    """explore.ipynb on this checkout, executed and exported by nbconvert: every figure draws offline,
-    from the one plotly.js the first figure's output carries."""
+@pytest.fixture(scope="module")
+def workbench(tmp_path_factory):
+    """explore.ipynb on this checkout, executed and exported by nbconvert: the notebook's Run All, checked here
+    rather than by nbval too (pyproject's testpaths), so that the one execution serves both checks."""
     root = Path(__file__).resolve().parents[2]
-    proc = subprocess.run(
-        [
-            str(Path(sys.executable).with_name("jupyter")),
-            "nbconvert",
-            "--to",
-            "html",
-            "--execute",
-            str(root / "notebooks" / "explore.ipynb"),
-            "--output-dir",
-            str(tmp_path),
-        ],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    out = tmp_path_factory.mktemp("workbench")
+    with pytest.MonkeyPatch.context() as env:  # module-scoped: the per-test isolation is not in place yet
+        isolate(env, out / "cache")
+        proc = subprocess.run(
+            [
+                str(Path(sys.executable).with_name("jupyter")),
+                "nbconvert",
+                "--to",
+                "html",
+                "--execute",
+                str(root / "notebooks" / "explore.ipynb"),
+                "--output-dir",
+                str(out),
+            ],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env=dict(os.environ),
+        )
+    return proc, out / "explore.html"
+
+
+def test_the_workbench_runs_all_its_cells(workbench):
+    proc, page = workbench
+    assert proc.returncode == 0, proc.stderr[-2000:]  # nbconvert stops at a cell's error
+    assert page.is_file()
+
+
+@needs_chromium
+def test_exported_workbench_draws_every_chart(workbench, tmp_path):
+    """Every figure of the executed workbench draws offline, from the one plotly.js the first figure's output
+    carries."""
+    proc, page = workbench
     assert proc.returncode == 0, proc.stderr[-2000:]
-    page = tmp_path / "explore.html"
     assert page.read_text().count("plotly.js v") == 1
     dump = chromium("--virtual-time-budget=15000", "--dump-dom", page.as_uri(), user_dir=tmp_path / "profile")
     dom = Dom()

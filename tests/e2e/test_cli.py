@@ -97,6 +97,9 @@ def test_report_writes_html_md_data_and_notebook(busy_repo, tmp_path):
     assert {p.name for p in alone.iterdir()} == {p.name for p in folder.iterdir()}
     for name in ("report.md", "status.json", "overview.json", "commits.csv", "files.csv"):
         assert (alone / name).read_bytes() == (folder / name).read_bytes(), name
+    # the kernel's page holds the charts of the in-process one, which tests/e2e/test_browser.py draws
+    plots = 'class="plotly-graph-div"'
+    assert html.count(plots) == (alone / "report.html").read_text().count(plots) == 5
 
 
 def test_default_is_the_latest_day_of_the_checkout(busy_repo, tmp_path, monkeypatch, capsys):

@@ -12,8 +12,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
+import published
 from gitrepo import GitRepo
 from repodigest import build_digest
+from repodigest.cli import main
 from repodigest.errors import SourceError, UserError
 from repodigest.publish.render import render_report
 from servers.github_api import GitHubServer, make_commit
@@ -180,23 +182,27 @@ def test_two_runs_for_the_same_date_at_once(small_repo, tmp_path):
     ]
 
 
-def _github_run(tmp_path, server, env=None):
+def _github_config(tmp_path, server) -> Path:
     cfg = tmp_path / "github.toml"
     cfg.write_text(f'repos = ["o/r"]\nwindow_days = 1\n[github]\napi_url = "{server.url}"\n')
+    return cfg
+
+
+def _github_run(tmp_path, server):
     return cli(
         "--config",
-        str(cfg),
+        str(_github_config(tmp_path, server)),
         "--date",
         "2026-02-16",
         "--out-dir",
         str(tmp_path / "out"),
         cwd=tmp_path,
-        env={"GITHUB_TOKEN": "t", **(env or {})},
+        env={"GITHUB_TOKEN": "t"},
     )
 
 
-def _warnings(proc) -> list[str]:
-    return [line for line in proc.stderr.splitlines() if line.startswith("warning:")]
+def _warnings(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.startswith("warning:")]
 
 
 def test_a_damaged_cache_is_set_aside_and_the_report_completes(tmp_path, monkeypatch):
@@ -210,7 +216,7 @@ def test_a_damaged_cache_is_set_aside_and_the_report_completes(tmp_path, monkeyp
         [aside] = cache_dir.glob("cache.sqlite3.corrupt-*")
         assert aside.read_bytes() == b"written by another program\n" * 100
         # One line on the user's terminal, though the cache was opened inside the notebook's kernel.
-        assert _warnings(first) == [
+        assert _warnings(first.stderr) == [
             f"warning: cache file {cache_dir / 'cache.sqlite3'} is damaged (file is not a "
             f"database): moved aside to {aside}; starting a fresh cache"
         ]
@@ -226,7 +232,10 @@ def test_a_damaged_cache_is_set_aside_and_the_report_completes(tmp_path, monkeyp
 
 
 @pytest.mark.parametrize("fault", ["disk full", "read-only"])
-def test_a_cache_that_cannot_be_written_never_stops_the_report(tmp_path, tiny_fs, fault):
+def test_a_cache_that_cannot_be_written_never_stops_the_report(tmp_path, tiny_fs, fault, monkeypatch, capsys):
+    # The command in-process, the notebook's call made without a kernel (tests/published.py): how a warning of
+    # the kernel reaches the terminal is the damaged cache's test; this one is the cache's own handling.
+    monkeypatch.setattr("repodigest.publish.render.render_report", published.render_report)
     cache_dir = tiny_fs / "cache"
     cache_dir.mkdir()
     if fault == "read-only":
@@ -238,16 +247,21 @@ def test_a_cache_that_cannot_be_written_never_stops_the_report(tmp_path, tiny_fs
         )
         for i in range(40)
     ]
+    monkeypatch.setenv("REPODIGEST_CACHE_DIR", str(cache_dir))
+    monkeypatch.setenv("GITHUB_TOKEN", "t")
+    monkeypatch.chdir(tmp_path)
     with GitHubServer(commits, full_name="o/r") as server:
-        proc = _github_run(tmp_path, server, env={"REPODIGEST_CACHE_DIR": str(cache_dir)})
-    assert proc.returncode == 0, proc.stderr
+        cfg = _github_config(tmp_path, server)
+        code = main(["report", *ZH, "--config", str(cfg), "--date", "2026-02-16", "--out-dir", str(tmp_path / "out")])
+    said = capsys.readouterr()
+    assert code == 0, said.err
     path = cache_dir / "cache.sqlite3"
     expected = {
         "disk full": f"warning: cannot write to the cache {path} (database or disk is full): "
         "continuing without caching",
         "read-only": f"warning: cannot use the cache {path} (Read-only file system): continuing without a cache",
     }
-    assert _warnings(proc) == [expected[fault]] and "Traceback" not in proc.stderr
+    assert _warnings(said.err) == [expected[fault]] and "Traceback" not in said.err
     assert "本日共 40 个提交" in (tmp_path / "out" / "2026-02-16" / "report.md").read_text()
 
 
