@@ -285,3 +285,38 @@ def test_a_contributor_is_the_login_else_the_name_as_person_key_says():
     ]
     assert keys.tolist() == expected == ["ann-l", "Bob", "Cid", "", "bot[bot]"]
     assert list(keys.index) == [5, 3, 9, 1, 0] and str(keys.dtype) == "string"
+
+
+def test_records_give_to_dicts_values_for_every_column_kind():
+    """analytics.common.records converts each column at once: its rows equal ``to_dict("records")``, value
+    for value and type for type, missing values included, for every kind of column a frame holds."""
+    import numpy as np
+
+    from repodigest.analytics.common import records
+
+    frame = pd.DataFrame(
+        {
+            "count": [1, 2, 3],
+            "share": [1.5, np.nan, 2.0],
+            "flag": [True, False, True],
+            "title": pd.array(["a", None, "c"], dtype="string[pyarrow]"),
+            "title_nan": pd.array(["a", None, "c"], dtype=pd.StringDtype("pyarrow", na_value=np.nan)),
+            "title_python": pd.array(["a", None, "c"], dtype="string[python]"),
+            "pr_number": pd.array([1, None, 3], dtype="Int64"),
+            "ratio": pd.array([1.5, None, 3.0], dtype="Float64"),
+            "later_fixed": pd.array([True, None, False], dtype="boolean"),
+            "lists": pd.Series([[1], {"a": np.int64(2)}, None], dtype=object),
+            "numbers": pd.Series([np.float64(1.5), np.int64(2), np.bool_(True)], dtype=object),
+            "odd": pd.Series([pd.NA, np.nan, np.datetime64("2020-01-01")], dtype=object),
+            "naive": pd.to_datetime(["2020-01-01", None, "2021-01-01"]),
+            "committed_at": pd.to_datetime(["2020-01-01", None, "2021-01-01"]).tz_localize("UTC"),
+            "span": pd.to_timedelta([1, None, 3], unit="s"),
+            "area": pd.Categorical(["x", "y", "x"]),
+        }
+    )
+
+    def typed(rows):
+        return [{k: (type(v), "nan" if v != v else repr(v)) for k, v in row.items()} for row in rows]
+
+    for part in (frame, frame.iloc[[2, 0]], frame.iloc[:0]):
+        assert typed(records(part)) == typed(part.to_dict("records"))

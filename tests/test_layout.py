@@ -3,7 +3,7 @@ no private name crosses modules; module names are unique; the shared vocabulary 
 
 Stages, in flow order: sources -> scoring -> evidence -> analysis -> frame -> analytics -> charts / report
 -> publish -> pipeline -> daily / cli / explore / reference. The shared utilities (config, cache, window, models,
-errors, lazy, levels, i18n, textcut) may be imported from anywhere.
+errors, lazy, levels, i18n, textcut, templating) may be imported from anywhere.
 """
 
 import ast
@@ -32,7 +32,7 @@ STAGES = {
     "explore": 9,
     "reference": 9,
 }
-UTILITIES = {"config", "cache", "window", "models", "errors", "lazy", "levels", "i18n", "textcut", ""}
+UTILITIES = {"config", "cache", "window", "models", "errors", "lazy", "levels", "i18n", "textcut", "templating", ""}
 
 
 def _modules() -> dict[str, Path]:

@@ -25,6 +25,7 @@ import os
 import sqlite3
 import threading
 import time
+from collections.abc import Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -300,7 +301,7 @@ class Cache:
 
         self._run(action, writing=True)
 
-    def put_many(self, table: Table, items: dict[str, object]) -> None:
+    def put_many(self, table: Table, items: Mapping[str, object]) -> None:
         """Store each value of ``items`` under its key in ``table`` at its version, in one transaction (one
         disk sync for them all)."""
         if not items:

@@ -17,6 +17,7 @@ import jinja2
 from ..i18n import strings
 from ..models import Commit, PullRequest
 from ..scoring.paths import file_kind
+from ..templating import keep_compiled
 from ..textcut import truncate
 from .diff_budget import CHARS_PER_TOKEN, BudgetedDiff, estimate_tokens
 from .records import AnalysisRequest
@@ -36,11 +37,13 @@ _PROMPTS = Path(__file__).with_name("prompts")
 # Prompts
 
 
-_ENV = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(str(_PROMPTS)),
-    autoescape=False,
-    undefined=jinja2.StrictUndefined,
-    keep_trailing_newline=False,
+_ENV = keep_compiled(
+    jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(_PROMPTS)),
+        autoescape=False,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=False,
+    )
 )
 
 

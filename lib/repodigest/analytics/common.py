@@ -99,11 +99,26 @@ def records(frame: pd.DataFrame) -> list[dict]:
     if not frame.columns.is_unique:
         return frame.to_dict("records")
     names = frame.columns.tolist()
-    columns = [
-        map(_native, column) if dtype == np.dtype(object) or isinstance(dtype, ExtensionDtype) else column
-        for dtype, (_, column) in zip(frame.dtypes.to_numpy(), frame.items())
-    ]
+    columns = [_values(column) for _, column in frame.items()]
     return [dict(zip(names, row)) for row in zip(*columns)] if names else [{} for _ in range(len(frame))]
+
+
+# The types :func:`_native` gives back unchanged, looked up before calling it: most values of a frame are these.
+_AS_IS = frozenset({str, list, dict, tuple, bool, int, float, type(None)})
+_MASKED = (pd.arrays.IntegerArray, pd.arrays.FloatingArray, pd.arrays.BooleanArray)
+
+
+def _values(column: pd.Series) -> list:
+    """The values of ``column`` as :func:`records` gives them, converted at once where the array can: arrow's
+    ``to_pylist`` for nullable numbers and arrow strings (a missing value is None), ``tolist`` for numpy."""
+    array, dtype = column.array, column.dtype
+    if isinstance(array, _MASKED) or (isinstance(array, pd.arrays.ArrowStringArray) and dtype.na_value is pd.NA):
+        return array.__arrow_array__().to_pylist()
+    if dtype == np.dtype(object):
+        return [value if type(value) in _AS_IS else _native(value) for value in column.tolist()]
+    if isinstance(dtype, ExtensionDtype):
+        return [value if type(value) in _AS_IS else _native(value) for value in column]
+    return column.tolist()  # numpy's own scalars as Python's (datetimes as Timestamps), as iterating gives them
 
 
 def _native(value):

@@ -98,10 +98,11 @@ def _text(value) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _repaired(sha: str, judged: pd.DataFrame, target: Mapping | None) -> dict | None:
-    """The repaired commit's columns: as judged on its day, else what a revert's relation knows of it."""
-    if sha in judged.index:
-        then = judged.loc[sha]
+def _repaired(sha: str, judged: Mapping[str, Mapping], target: Mapping | None) -> dict | None:
+    """The repaired commit's columns: as judged on its day (``judged``: rows by sha), else what a revert's
+    relation knows of it."""
+    then = judged.get(sha)
+    if then is not None:
         return {
             "repaired_title": then["title"],
             "repaired_day": then["day"],
@@ -135,7 +136,7 @@ def follow_ups(
     wanted |= {target["sha"] for targets in shown["reverts"] for target in list(targets)[:1]}
     if not wanted:  # no fix names a commit and no revert one: no row
         return pd.DataFrame([], columns=list(FOLLOW_UP_COLUMNS))
-    judged = as_judged(frame, earlier, days, shas=wanted).set_index("sha", drop=False)
+    judged = {row["sha"]: row for row in records(as_judged(frame, earlier, days, shas=wanted))}
     report = set(shown["sha"])
     rows = []
     for row in records(shown):

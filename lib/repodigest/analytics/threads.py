@@ -74,10 +74,11 @@ def threads(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _thread(part: pd.DataFrame, shas: list[str], kind: str, key: str, taken: set[str]) -> dict | None:
-    members = part[part["sha"].isin(shas)]
-    days = sorted(set(members["day"]))
-    if len(members) < 2 or len(days) < 2:
+    mine = part["sha"].isin(shas)
+    days = sorted(set(part["day"][mine]))
+    if int(mine.sum()) < 2 or len(days) < 2:  # told by two columns: most candidates stop here
         return None
+    members = part[mine]
     taken.update(members["sha"])
     areas = members["primary_area"].value_counts()
     return {

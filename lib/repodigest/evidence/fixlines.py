@@ -325,13 +325,17 @@ def read_fixes(path: Path, messages: dict[str, str], workers: int) -> dict[str, 
         fix.fix = is_fix(messages[sha], fix.files)
         fix.skipped["files"] = sum(1 for old, new in files if not paths.is_source(old or new))
     wanted = [sha for sha, fix in fixes.items() if fix.fix]
-    sources = sorted(
-        {p for sha in wanted for old, new in changes[sha] for p in (old, new) if p and paths.is_source(old or new)}
-    )
-    if wanted and sources:
+    sources = {
+        sha: {p for old, new in changes[sha] for p in (old, new) if p and paths.is_source(old or new)} for sha in wanted
+    }
+    wanted = [sha for sha in wanted if sources[sha]]  # a fix of no source file has no patch to read
+    if wanted:
 
         def patches(part: list[str]) -> dict[str, FixLines]:
-            read = _parse_diffs(run_git(path, "--literal-pathspecs", *_SHOW, "-p", "-U0", *part, "--", *sources))
+            # The batch's own source files only: git matches every path of every commit against every
+            # pathspec, so the pathspecs of the whole scan would make each batch as slow as all of them.
+            named = sorted(set().union(*(sources[sha] for sha in part)))
+            read = _parse_diffs(run_git(path, "--literal-pathspecs", *_SHOW, "-p", "-U0", *part, "--", *named))
             return {sha: read.get(sha) or FixLines(sha) for sha in part}  # git leaves out a commit with no such file
 
         read = _batches(path, wanted, patches, workers)

@@ -270,13 +270,14 @@ def _scan_fixes(
     except SourceError:  # a missing object on the way: these fixes are not cached, and count as unreadable
         blamed = None
         stats.unreadable += len(wanted)
+    fresh = {}
     for sha, value in values.items():
         if blamed is None and sha in wanted:
             continue
         value["blamed"] = (blamed or {}).get(sha, {})
-        if cache is not None:
-            cache.put(TABLE, keys[sha], value)
-        results[sha] = value
+        fresh[keys[sha]] = results[sha] = value
+    if cache is not None:
+        cache.put_many(TABLE, fresh)
     out = {}
     for sha, value in results.items():
         if value["fix"]:

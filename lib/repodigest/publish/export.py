@@ -13,6 +13,7 @@ from pathlib import Path
 
 from nbformat import NotebookNode
 
+from ..templating import keep_compiled
 from .execute import ReportFailed
 from .glue import CHARTS_KEY, is_record, read_outputs
 from .pngs import charts_section, write_pngs
@@ -32,7 +33,8 @@ class Published:
 
 class Exporters:
     """nbconvert's HTML and Markdown exporters of the report, made ready (nbconvert imported, its
-    templates compiled and its lazy imports done) in a thread, so that this overlaps other work."""
+    templates compiled, or loaded compiled: :mod:`repodigest.templating`, and its lazy imports done) in a
+    thread, so that this overlaps other work."""
 
     def __init__(self):
         self._made: dict = {}
@@ -40,6 +42,7 @@ class Exporters:
         self._thread.start()
 
     def _make(self) -> None:
+        import nbconvert
         from nbconvert import HTMLExporter, MarkdownExporter
         from nbformat.v4 import new_notebook
         from traitlets.config import Config
@@ -57,6 +60,7 @@ class Exporters:
         config = Config({"NbConvertBase": {"display_data_priority": ["text/markdown", "image/png", "text/plain"]}})
         self._made["markdown"] = MarkdownExporter(config=config, exclude_input=True, exclude_markdown=True)
         for exporter in self._made.values():
+            keep_compiled(exporter.environment, tag=f"nbconvert {nbconvert.__version__}")
             exporter.from_notebook_node(new_notebook())  # the first export loads what the others reuse
 
     def get(self, kind: str):

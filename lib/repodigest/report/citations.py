@@ -24,7 +24,7 @@ Shapes::
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 
@@ -65,28 +65,35 @@ def reverted_of(row: Mapping) -> tuple[Mapping | None, str | None, str | None]:
     return None, None, revert_target(row["message"], row["title"])[1] or None
 
 
-def related_index(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, list[dict]]]:
-    """What :func:`related_context` looks rows up in: the frame by sha, and each series' members in order
-    (built once per report, not once per entry)."""
+class RelatedIndex(NamedTuple):
+    """What :func:`related_context` looks rows up in, built once per report, not once per entry."""
+
+    by_sha: pd.DataFrame  # the frame by sha
+    series: dict[str, list[dict]]  # each series' members in order
+    place: dict[tuple[str, str], int]  # (series, sha) -> the member's place in the series' list
+
+
+def related_index(frame: pd.DataFrame) -> RelatedIndex:
+    """The :class:`RelatedIndex` of ``frame``."""
     members = frame[frame["series"].notna()]
-    return (
-        frame.set_index("sha", drop=False),
-        {
-            sid: records(group.sort_values("series_index")[["sha", "url", "series", "series_index", "series_size"]])
-            for sid, group in members.groupby("series")
-        },
-    )
+    series = {
+        sid: records(group.sort_values("series_index")[["sha", "url", "series", "series_index", "series_size"]])
+        for sid, group in members.groupby("series")
+    }
+    place: dict[tuple[str, str], int] = {}
+    for sid, found in series.items():
+        for i, m in enumerate(found):
+            place.setdefault((sid, m["sha"]), i)
+    return RelatedIndex(frame.set_index("sha", drop=False), series, place)
 
 
 SERIES_SHOWN = 8  # the other members an entry cites, the nearest in the series; a count for the rest
 
 
-def related_context(
-    row: Mapping, index: tuple[pd.DataFrame, dict[str, list[dict]]], anchor_of: Mapping[str, str], words: Mapping
-) -> dict | None:
+def related_context(row: Mapping, index: RelatedIndex, anchor_of: Mapping[str, str], words: Mapping) -> dict | None:
     """The relation lines of ``row``'s entry (what it reverts, what reverts it, its series), or None;
     ``index`` is :func:`related_index` of the frame."""
-    by_sha, series = index
+    by_sha, series = index.by_sha, index.series
     related: dict[str, Any] = {"reverts": None, "reverts_unknown": None, "reverted_by": [], "series": None}
     target, day, quoted = reverted_of(row)
     if target is not None:
@@ -109,7 +116,7 @@ def related_context(
         )
     if isinstance(row["series"], str):
         members = series[row["series"]]
-        here = next(i for i, m in enumerate(members) if m["sha"] == row["sha"])
+        here = index.place[row["series"], row["sha"]]
         first = max(0, min(here - SERIES_SHOWN // 2, len(members) - SERIES_SHOWN - 1))
         near = [m for m in members[first : first + SERIES_SHOWN + 1] if m["sha"] != row["sha"]][:SERIES_SHOWN]
         related["series"] = {
@@ -136,14 +143,16 @@ def level_then(level, rules_level, model_level, words: Mapping) -> str | None:
     return text
 
 
-def repairs_context(row: Mapping, judged: pd.DataFrame, anchor_of: Mapping[str, str], words: Mapping) -> list[dict]:
+def repairs_context(
+    row: Mapping, judged: Mapping[str, Mapping], anchor_of: Mapping[str, str], words: Mapping
+) -> list[dict]:
     """The lines of ``row``'s entry on the earlier commits it repairs (its ``repairs``, oldest first), each as
-    it was judged on its day (``judged``: analytics.followups.as_judged, indexed by sha)."""
+    it was judged on its day (``judged``: the rows of analytics.followups.as_judged by sha)."""
     lines = []
     for sha in row["repairs"]:
-        if sha not in judged.index:
+        then = judged.get(sha)
+        if then is None:
             continue
-        then = judged.loc[sha]
         lines.append(
             {
                 "commit": cite(sha, anchor_of, then["url"]),

@@ -479,7 +479,7 @@ def _link_commits(
     anchor_of = {row["sha"]: entry["anchor"] for entry, row in built}
     index = related_index(frame) if built else None
     repaired = {sha for _, row in built for sha in row["repairs"]}
-    judged = as_judged(frame, earlier, days, shas=repaired).set_index("sha", drop=False) if repaired else None
+    judged = {r["sha"]: r for r in records(as_judged(frame, earlier, days, shas=repaired))} if repaired else None
     for entry, row in built:
         entry["related"] = related_context(row, index, anchor_of, words) if index is not None else None
         entry["repairs"] = repairs_context(row, judged, anchor_of, words) if judged is not None else []
