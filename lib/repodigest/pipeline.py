@@ -358,7 +358,7 @@ def earlier_history(
     """The commit frame of repository ``name`` over the ``days`` before the report's first day, judged by
     the report's own stages over that span as one window (load, with_pull_requests, history_signals,
     score), so its levels are the ones the report showed: the trend days the report's window already
-    read are reused (and a clone's lookback before them), only older days are read. (Its hotspots and islands are the span's, not each day's
+    read are reused, only older days are read. (Its hotspots and islands are the span's, not each day's
     window's; they weigh no points.)"""
     span = Window(loaded.shown.first_day - timedelta(days=1), days, loaded.window.tz)
     source, start = loaded.sources[name], loaded.window.first_day
@@ -367,12 +367,9 @@ def earlier_history(
     before = [(c, m) for c, m in (*loaded.commits, *loaded.before) if c.repo == name and c.committer_date < span.start]
     if span.first_day < start:
         older = (start - span.first_day).days
-        # A clone's RECENT_DAYS before the window were read with it (Loaded.before): only the days before those.
-        known = RECENT_DAYS if isinstance(source, CloneBacked) and older > RECENT_DAYS else 0
-        settings = loaded.settings.model_copy(update={"window_days": older - known})
-        read = load(settings, start - timedelta(days=known + 1), older - known, {name: source}, {name: repos[name]})
+        settings = loaded.settings.model_copy(update={"window_days": older})
+        read = load(settings, start - timedelta(days=1), older, {name: source}, {name: repos[name]})
         commits += read.commits
-        commits += [(c, m) for c, m in loaded.before if c.repo == name] if known else []
         before = list(read.before)
     history = Loaded(
         settings=loaded.settings,
