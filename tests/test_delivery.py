@@ -13,7 +13,7 @@ import pytest
 
 import published as published_report
 from gitrepo import GitRepo
-from isolation import isolate
+from isolation import isolated
 from published import save
 from repodigest import build_digest
 from repodigest.cli import main
@@ -70,8 +70,7 @@ def published(tmp_path_factory):
     )
     repo.commit("docs: typo", "2026-02-16T10:00:00+08:00", {"docs/a.md": "t\n"})
     out = root / "out" / "2026-02-16"
-    with pytest.MonkeyPatch.context() as env:  # module-scoped: the per-test isolation is not in place yet
-        isolate(env, root / "cache")
+    with isolated(root / "cache"):
         save(build_digest(date="2026-02-16", repos=[str(repo.path)], tz="Asia/Shanghai", lang="zh"), out)
     return out
 

@@ -16,7 +16,7 @@ import pytest
 
 import shapes  # tests/ is on sys.path (tests/conftest.py)
 from gitrepo import GitRepo
-from isolation import isolate
+from isolation import isolated
 from repodigest import analytics, build_digest
 from repodigest.sources.local_git import LocalGitSource
 from repodigest.window import Window, resolve_tz
@@ -80,8 +80,7 @@ def topics(tmp_path_factory):
 @pytest.fixture(scope="module")
 def topics_digest(topics, tmp_path_factory):
     """The topics' day (zh, Asia/Shanghai), built once for the tests that only read it."""
-    with pytest.MonkeyPatch.context() as env:  # module-scoped: the per-test isolation is not in place yet
-        isolate(env, tmp_path_factory.mktemp("cache"))
+    with isolated(tmp_path_factory.mktemp("cache")):
         return build_digest(date="2026-02-16", repos=[str(topics.path)], tz="Asia/Shanghai", lang="zh")
 
 

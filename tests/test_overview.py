@@ -7,7 +7,7 @@ import re
 import pytest
 
 from gitrepo import GitRepo
-from isolation import isolate
+from isolation import isolated
 from mdcheck import anchors_resolve
 from repodigest import build_digest
 from repodigest.daily import DailyReport
@@ -62,8 +62,7 @@ def busy(tmp_path_factory):
 @pytest.fixture(scope="module")
 def digest(busy, tmp_path_factory):
     """The busy day's digest (zh, Asia/Shanghai), built once for the tests that only read it."""
-    with pytest.MonkeyPatch.context() as env:  # module-scoped: the per-test isolation is not in place yet
-        isolate(env, tmp_path_factory.mktemp("cache"))
+    with isolated(tmp_path_factory.mktemp("cache")):
         return build_digest(date="2026-02-16", repos=[str(busy.path)], tz="Asia/Shanghai", lang="zh")
 
 

@@ -3,7 +3,7 @@ import re
 import pytest
 
 from gitrepo import GitRepo
-from isolation import isolate
+from isolation import isolated
 from mdcheck import anchors_resolve
 from repodigest import build_digest
 from repodigest.report.text import cell, inline, link_text
@@ -29,8 +29,7 @@ def day_repo(tmp_path_factory):
 @pytest.fixture(scope="module")
 def digest(day_repo, tmp_path_factory):
     """The day's digest (zh, Asia/Shanghai, no key), built once for the tests that only read it."""
-    with pytest.MonkeyPatch.context() as env:  # module-scoped: the per-test isolation is not in place yet
-        isolate(env, tmp_path_factory.mktemp("cache"))
+    with isolated(tmp_path_factory.mktemp("cache")):
         return build_digest(date="2026-02-16", repos=[str(day_repo.path)], tz="Asia/Shanghai", lang="zh")
 
 

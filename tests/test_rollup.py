@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 import repodigest
-from isolation import isolate
+from isolation import isolated
 from published import save
 from realistic_week import build_realistic_week, load_answers, load_commits, load_rollups, week_days
 from repodigest.errors import UserError
@@ -55,8 +55,7 @@ def week(tmp_path_factory):
     root = tmp_path_factory.mktemp("week")
     repo = build_realistic_week(root / "repo")
     server = OpenAIServer(mode="recorded", answers=load_answers("en"), rollups=load_rollups("en")).start()
-    with pytest.MonkeyPatch.context() as env:  # module-scoped: the per-test isolation is not in place yet
-        isolate(env, root / "cache")
+    with isolated(root / "cache") as env:
         env.setenv("OPENAI_API_KEY", "test-key")
         env.setenv("OPENAI_BASE_URL", server.base_url)
         days = [build(repo, date=day) for day in commit_days()]

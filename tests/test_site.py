@@ -21,7 +21,7 @@ import yaml
 from bs4 import BeautifulSoup
 
 import published
-from isolation import isolate
+from isolation import isolated
 from repodigest.cli import main
 from repodigest.frame import read_frame
 from repodigest.publish.outputs_index import report_href
@@ -35,8 +35,7 @@ HOSTILE_FOLDER = f'<img src=x onerror="{PWN}"> & "q"'  # a folder name cannot ho
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     work = tmp_path_factory.mktemp("site")
-    with pytest.MonkeyPatch.context() as env:  # module-scoped: the per-test isolation is not in place yet
-        isolate(env, work / "cache")
+    with isolated(work / "cache"):
         out, shas = build_outputs(work)
     odd = out / HOSTILE_FOLDER
     odd.mkdir()

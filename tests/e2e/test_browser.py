@@ -1,7 +1,7 @@
 """The HTML report in headless Chromium, offline: every chart draws and no commit text runs code. The hostile day's
 report is published in-process (tests/published.py, chart PNGs on). The two notebooks run on this checkout, each
 once: the daily report by papermill (then published and drawn), the workbench by nbconvert (exported and drawn);
-each run is also its notebook's Run All check, in place of nbval's."""
+each run also checks that its notebook runs all its cells without a browser (nbval runs them as shipped too)."""
 
 import os
 import shutil
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from gitrepo import GitRepo
-from isolation import isolate
+from isolation import isolated
 from published import save
 from repodigest import build_digest
 from repodigest.cli import main
@@ -148,8 +148,7 @@ def rendered(tmp_path_factory):
     )
     repo.commit(BODY_TITLE, "2026-02-16T21:00:00+08:00", {f"{BODY_DIR}/core{i}.py": "x = 1\n" * 30 for i in range(12)})
     folder = work / "out" / "2026-02-16"
-    with pytest.MonkeyPatch.context() as env:  # module-scoped: the per-test isolation is not in place yet
-        isolate(env, work / "cache", images=True)
+    with isolated(work / "cache", images=True):
         save(build_digest(date="2026-02-16", repos=[str(repo.path)], progress=False), folder, images=True)
     shot = ARTIFACTS / "report-offline.png"
     shot.unlink(missing_ok=True)
@@ -203,8 +202,7 @@ def default_run(tmp_path_factory):
     the browser test publishes and draws. The executed notebook and papermill's result."""
     root = Path(__file__).resolve().parents[2]
     out = tmp_path_factory.mktemp("default-report")
-    with pytest.MonkeyPatch.context() as env:  # module-scoped: the per-test isolation is not in place yet
-        isolate(env, out / "cache", images=True)  # the notebook's record asks publish for chart PNGs
+    with isolated(out / "cache", images=True):  # the notebook's record asks publish for chart PNGs
         proc = subprocess.run(
             [
                 str(Path(sys.executable).with_name("papermill")),
@@ -248,12 +246,11 @@ def test_embedded_default_report_draws_every_chart(default_run, tmp_path, monkey
 
 @pytest.fixture(scope="module")
 def workbench(tmp_path_factory):
-    """explore.ipynb on this checkout, executed and exported by nbconvert: the notebook's Run All, checked here
-    rather than by nbval too (pyproject's testpaths), so that the one execution serves both checks."""
+    """explore.ipynb on this checkout, executed and exported by nbconvert (as a user shares the workbench): its
+    Run All, and the page the browser test draws."""
     root = Path(__file__).resolve().parents[2]
     out = tmp_path_factory.mktemp("workbench")
-    with pytest.MonkeyPatch.context() as env:  # module-scoped: the per-test isolation is not in place yet
-        isolate(env, out / "cache")
+    with isolated(out / "cache"):
         proc = subprocess.run(
             [
                 str(Path(sys.executable).with_name("jupyter")),

@@ -15,7 +15,7 @@ from urllib.parse import quote
 import pytest
 from choreographer import Browser
 
-from isolation import isolate
+from isolation import isolated
 from repodigest.publish.site_build import build_site
 from servers.loopback import LoopbackServer
 from site_outputs import CANARY, HOSTILE_TITLE, build_outputs
@@ -83,8 +83,7 @@ class Page:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     work = tmp_path_factory.mktemp("site-browser")
-    with pytest.MonkeyPatch.context() as env:  # module-scoped: the per-test isolation is not in place yet
-        isolate(env, work / "cache")
+    with isolated(work / "cache"):
         out, shas = build_outputs(work, real=("2026-02-15",))
     build_site(out)
     with StaticFiles(out) as server:
