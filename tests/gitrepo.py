@@ -60,6 +60,13 @@ class GitRepo:
         self.git(*args, env=env, input=raw)
         return self.head()
 
+    def merge(self, branch: str, message: str, date: str, author_date: str | None = None) -> str:
+        """Merge ``branch`` into the checked-out branch with a merge commit (``--no-ff``) dated ``date``, as a
+        merge button does; return its sha."""
+        env = {"GIT_COMMITTER_DATE": date, "GIT_AUTHOR_DATE": author_date or date}
+        self.git("merge", "-q", "--no-ff", branch, "-m", message, env=env)
+        return self.head()
+
     def head(self) -> str:
         return self.git("rev-parse", "HEAD").strip()
 

@@ -73,15 +73,7 @@ def test_merge_on_first_parent_and_side_commits_hidden(make_repo):
     side = repo.commit("side work", "2026-02-16T09:00:00+08:00", {"b": "1\n2\n"})
     repo.git("checkout", "-q", "main")
     repo.commit("main work", "2026-02-16T10:00:00+08:00", {"c": "1\n"})
-    repo.git(
-        "merge",
-        "-q",
-        "--no-ff",
-        "side",
-        "-m",
-        "Merge pull request #7 from x/side",
-        env={"GIT_COMMITTER_DATE": "2026-02-16T11:00:00+08:00", "GIT_AUTHOR_DATE": "2026-02-16T11:00:00+08:00"},
-    )
+    repo.merge("side", "Merge pull request #7 from x/side", "2026-02-16T11:00:00+08:00")
     commits = LocalGitSource(repo.path).commits(day("2026-02-16"))
     assert side not in [c.sha for c in commits]
     merge = commits[0]
@@ -98,15 +90,7 @@ def test_the_days_before_a_window_come_after_it_with_their_paths_and_no_line_cou
     repo.git("checkout", "-q", "-b", "side")
     repo.commit("side work", "2026-01-10T09:00:00+08:00", {"src/b.py": "1\n"}, author=("Bob", "bob@x.org"))
     repo.git("checkout", "-q", "main")
-    repo.git(
-        "merge",
-        "-q",
-        "--no-ff",
-        "side",
-        "-m",
-        "Merge pull request #3 from x/side",
-        env={"GIT_COMMITTER_DATE": "2026-01-10T10:00:00+08:00", "GIT_AUTHOR_DATE": "2026-01-10T10:00:00+08:00"},
-    )
+    repo.merge("side", "Merge pull request #3 from x/side", "2026-01-10T10:00:00+08:00")
     merged = repo.head()
     repo.git("mv", "src/a.py", "src/c.py")
     fix = repo.commit("fix: a moves", "2026-01-11T08:00:00+08:00", {"logo.bin": b"\x00\x02"})
@@ -158,19 +142,8 @@ def test_merge_button_merges_read_as_git_diffs_them_whether_or_not_their_diff_is
         repo.git("checkout", "-q", "main")
         if name == "behind":
             repo.commit("main moves on", f"2026-02-16T{9 + k}:10:00+08:00", {"src/d.py": "d\n"})
-        repo.git(
-            "merge",
-            "-q",
-            "--no-ff",
-            name,
-            "-m",
-            f"Merge pull request #{k + 1} from ann/{name}\n\n{name} work",
-            env={
-                "GIT_COMMITTER_DATE": f"2026-02-16T{9 + k}:30:00+08:00",
-                "GIT_AUTHOR_DATE": "2026-02-16T00:00:00+08:00",
-            },
-        )
-        merges.append(repo.head())
+        message = f"Merge pull request #{k + 1} from ann/{name}\n\n{name} work"
+        merges.append(repo.merge(name, message, f"2026-02-16T{9 + k}:30:00+08:00", "2026-02-16T00:00:00+08:00"))
     raw = {r.sha: r for r in parse_log(run_git(repo.path, *range_args("HEAD")))}  # every commit, diffed by git
     for readers in (1, 2):
         commits = LocalGitSource(repo.path, readers=readers).commits(day("2026-02-16"))

@@ -241,15 +241,7 @@ def test_forward_blame_names_what_git_blame_names(make_repo):
     lines = current()
     lines[25] = "main_25 = 1\n"
     save("Main work", 4)
-    repo.git(
-        "merge",
-        "-q",
-        "--no-ff",
-        "topic",
-        "-m",
-        "Merge topic",
-        env={"GIT_COMMITTER_DATE": day(5), "GIT_AUTHOR_DATE": day(5)},
-    )
+    repo.merge("topic", "Merge topic", day(5))
     lines = current()
     lines[2] = "    " + lines[2]  # whitespace only: blame -w looks through it
     lines[15] = "late_15 = 1\n"
