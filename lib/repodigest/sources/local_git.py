@@ -183,7 +183,8 @@ class LocalGitSource(Source, CloneBacked):
         (:meth:`_paths_only`)."""
         line = self._first_parent_line()
         places = _places(line, window)
-        early = [i for i in _places(line, before) if i not in set(places)] if before is not None else []
+        inside = set(places)
+        early = [i for i in _places(line, before) if i not in inside] if before is not None else []
         if early and self._partial_clone():  # read whole, where the read without blobs is (_read)
             places, early = sorted({*places, *early}), []
         if not places and not early:
