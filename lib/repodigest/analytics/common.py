@@ -103,6 +103,12 @@ def records(frame: pd.DataFrame) -> list[dict]:
     return [dict(zip(names, row)) for row in zip(*columns)] if names else [{} for _ in range(len(frame))]
 
 
+def rows_by_sha(frame: pd.DataFrame) -> dict[str, dict]:
+    """The rows of ``frame`` (one per sha), as :func:`records` gives them, by sha: made once, where looking a
+    frame's row up by label costs as much per row as a whole column."""
+    return {row["sha"]: row for row in records(frame)}
+
+
 # The types :func:`_native` gives back unchanged, looked up before calling it: most values of a frame are these.
 _AS_IS = frozenset({str, list, dict, tuple, bool, int, float, type(None)})
 _MASKED = (pd.arrays.IntegerArray, pd.arrays.FloatingArray, pd.arrays.BooleanArray)

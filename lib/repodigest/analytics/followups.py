@@ -26,7 +26,7 @@ import pandas as pd
 
 from ..frame import report_rows
 from ..scoring.paths import file_kind
-from .common import records
+from .common import records, rows_by_sha
 
 WATCH_DAYS = 7  # the days before a report whose watch items it follows up
 STATUSES = ("reverted", "fixed", "follow_up", "open")  # the order of precedence
@@ -136,7 +136,7 @@ def follow_ups(
     wanted |= {target["sha"] for targets in shown["reverts"] for target in list(targets)[:1]}
     if not wanted:  # no fix names a commit and no revert one: no row
         return pd.DataFrame([], columns=list(FOLLOW_UP_COLUMNS))
-    judged = {row["sha"]: row for row in records(as_judged(frame, earlier, days, shas=wanted))}
+    judged = rows_by_sha(as_judged(frame, earlier, days, shas=wanted))
     report = set(shown["sha"])
     rows = []
     for row in records(shown):

@@ -40,7 +40,7 @@ from typing import Any
 import pandas as pd
 
 from ..analysis.grounding import grounding_note, mark_analysis
-from ..analytics.common import records
+from ..analytics.common import records, rows_by_sha
 from ..analytics.followups import as_judged
 from ..frame import report_rows
 from ..i18n import strings
@@ -479,7 +479,7 @@ def _link_commits(
     anchor_of = {row["sha"]: entry["anchor"] for entry, row in built}
     index = related_index(frame) if built else None
     repaired = {sha for _, row in built for sha in row["repairs"]}
-    judged = {r["sha"]: r for r in records(as_judged(frame, earlier, days, shas=repaired))} if repaired else None
+    judged = rows_by_sha(as_judged(frame, earlier, days, shas=repaired)) if repaired else None
     for entry, row in built:
         entry["related"] = related_context(row, index, anchor_of, words) if index is not None else None
         entry["repairs"] = repairs_context(row, judged, anchor_of, words) if judged is not None else []

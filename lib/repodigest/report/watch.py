@@ -25,7 +25,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from ..analytics.common import records
+from ..analytics.common import records, rows_by_sha
 from ..analytics.followups import STATUSES, WATCH_DAYS, as_judged, follow_ups, status_changed, watch_statuses
 from ..frame import report_rows
 from ..levels import Level, is_level
@@ -223,13 +223,13 @@ def followed_up(
     if not kinds:
         return [], 0
     items = list(kinds)
-    now = _by_sha(watch_statuses(items, frame, earlier, through=last, days=days, since=since, judged=judged))
-    before = _by_sha(
+    now = rows_by_sha(watch_statuses(items, frame, earlier, through=last, days=days, since=since, judged=judged))
+    before = rows_by_sha(
         watch_statuses(items, frame, earlier, through=_day_before(first), days=days, since=since, judged=judged)
     )
     fresh = _day_before(first, len(days))  # the previous report's first day
     cited = set(items).union(*(status["by"] for status in now.values()))
-    rows = _by_sha(judged[judged["sha"].isin(list(cited))])
+    rows = rows_by_sha(judged[judged["sha"].isin(list(cited))])
     report = set(report_rows(frame, days)["sha"])
     shown = []
     for sha in items:
@@ -249,12 +249,6 @@ def followed_up(
         )
     shown.sort(key=lambda f: (STATUSES.index(f.status), -_level_rank(f.level), _negated(f.day)))
     return shown[:MAX_FOLLOWED], max(0, len(shown) - MAX_FOLLOWED)
-
-
-def _by_sha(table: pd.DataFrame) -> dict[str, dict]:
-    """The rows of ``table`` (one per sha) as dicts by sha: made once, where looking a frame's row up by label
-    costs as much per row as a whole column."""
-    return {row["sha"]: row for row in records(table)}
 
 
 def _negated(day: str) -> int:
