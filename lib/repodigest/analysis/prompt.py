@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import jinja2
@@ -37,19 +38,22 @@ _PROMPTS = Path(__file__).with_name("prompts")
 # Prompts
 
 
-_ENV = keep_compiled(
-    jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(_PROMPTS)),
-        autoescape=False,
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=False,
+@cache
+def _environment() -> jinja2.Environment:
+    # made at the first prompt, not at import: its compiled templates go to the cache directory of that run
+    return keep_compiled(
+        jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(_PROMPTS)),
+            autoescape=False,
+            undefined=jinja2.StrictUndefined,
+            keep_trailing_newline=False,
+        )
     )
-)
 
 
 def render_template(name: str, **values) -> str:
     """The prompt template ``name`` (in ``prompts/``) rendered with ``values``, without surrounding whitespace."""
-    return _ENV.get_template(name).render(**values).strip()
+    return _environment().get_template(name).render(**values).strip()
 
 
 def _nonce(commit: Commit) -> str:
