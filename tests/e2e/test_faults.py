@@ -162,13 +162,24 @@ def test_a_stopped_run_leaves_the_previous_report_and_nothing_else(tmp_path, sig
 
 def test_two_runs_for_the_same_date_at_once(small_repo, tmp_path):
     out = tmp_path / "out"
+    scratch = tmp_path / "scratch"  # the kernels' connection files and logs: a failed run's log is kept there
+    scratch.mkdir()
     args = [str(BIN), "report", *ZH, "--repo", str(small_repo.path), "--date", "2026-02-16", "--out-dir", str(out)]
     procs = [
-        subprocess.Popen(args, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            args,
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "TMPDIR": str(scratch)},
+        )
         for _ in range(2)
     ]
-    codes = [p.wait(timeout=300) for p in procs]
-    assert codes == [0, 0], [p.stderr.read() for p in procs]
+    outcomes = [p.communicate(timeout=300) for p in procs]
+    logs = {path.name: path.read_text(errors="replace")[-4000:] for path in scratch.glob("repodigest-kernel-*.log")}
+    assert [p.returncode for p in procs] == [0, 0], ([stderr[-4000:] for _, stderr in outcomes], logs)
+    assert not logs and not list(scratch.iterdir())  # nothing of either kernel is left
     folder = out / "2026-02-16"
     assert {"report.md", "report.html", "report.ipynb", "commits.parquet"} <= {p.name for p in folder.iterdir()}
     assert "本日共 1 个提交" in (folder / "report.md").read_text()

@@ -3,12 +3,24 @@
 Started before papermill is imported, the kernel's start-up (a Python process importing IPython)
 overlaps that import; stopped in a thread of its own, its shutdown (the interpreter tearing down
 pandas, pyarrow and plotly) overlaps publishing. papermill runs the notebook on it unchanged (``km=``), as it would on its own kernel.
+
+Where the system has them, the kernel listens on Unix sockets in the temporary folder rather than on
+TCP ports of 127.0.0.1. A TCP port is chosen by binding it and letting it go before the kernel binds it
+again, and meanwhile another process can take it; a client that connects before the kernel listens can
+even connect to itself (libzmq#4588). Either way the kernel runs but never answers, and the run fails
+after the start-up timeout. A socket file named for this run has no such race.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import secrets
+import socket
+import sys
+import tempfile
 import threading
+from contextlib import suppress
 
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
@@ -18,6 +30,19 @@ from jupyter_core.utils import run_sync
 # with a top-level folder named like a dependency), the checkout's folder would shadow the installed
 # package. The kernel still starts in the current folder, so relative paths keep their meaning.
 _ARGUMENTS = ["--HistoryManager.hist_file=:memory:", "--IPKernelApp.ignore_cwd=True"]
+
+
+# A Unix socket's path holds at most 104 bytes on macOS, 108 on Linux (the terminating NUL included).
+_SOCKET_PATH_MAX = 103
+
+
+def _socket_prefix() -> str | None:
+    """The path of the kernel's Unix sockets less their "-N" suffix (one per channel), in the temporary
+    folder; None where TCP must do: no Unix sockets (Windows), or a temporary folder whose path is too long."""
+    if sys.platform == "win32" or not hasattr(socket, "AF_UNIX"):
+        return None
+    prefix = os.path.join(tempfile.gettempdir(), f"repodigest-kernel-{secrets.token_hex(4)}")
+    return prefix if len(os.fsencode(prefix)) + len("-99") <= _SOCKET_PATH_MAX else None
 
 
 class _Manager(AsyncKernelManager):
@@ -42,6 +67,15 @@ def _preloading(modules: tuple[str, ...]) -> list[str]:
     return [f"--IPKernelApp.exec_lines={code}"]
 
 
+async def _force_stop(manager: AsyncKernelManager) -> None:
+    """Kill the kernel's process, if any is left, and remove its connection file; each step whatever the other did."""
+    if manager.provisioner is not None:
+        with suppress(Exception):
+            await manager.provisioner.kill()
+    with suppress(Exception):
+        await manager.cleanup_resources()
+
+
 class Kernel:
     """A python3 kernel starting in ``cwd``; pass :attr:`manager` to papermill as ``km``.
 
@@ -50,7 +84,11 @@ class Kernel:
     import instead of starting its own, and sees its error if it failed."""
 
     def __init__(self, cwd: str, kernel_name: str = "python3", *, preload: tuple[str, ...] = ()):
-        self.manager = _Manager(kernel_name=kernel_name)
+        prefix = _socket_prefix()
+        if prefix is None:
+            self.manager = _Manager(kernel_name=kernel_name)
+        else:
+            self.manager = _Manager(kernel_name=kernel_name, transport="ipc", ip=prefix)
         # Returns once the process is launched; nbclient waits for it to answer.
         arguments = [*_ARGUMENTS, *_preloading(preload)]
         run_sync(self.manager.start_kernel)(cwd=cwd, extra_arguments=arguments)
@@ -62,8 +100,8 @@ class Kernel:
         try:
             # A loop of this thread's own: jupyter_client re-binds the control socket to it.
             run_sync(self.manager.shutdown_kernel)(now=now)
-        except RuntimeError:  # the kernel died already (nbclient reported it): only resources are left
-            run_sync(self.manager.cleanup_resources)()
+        except Exception:  # noqa: BLE001 - it died already, or never answered: kill what is left, remove its files
+            run_sync(_force_stop)(self.manager)
 
     def stop(self, now: bool = False) -> threading.Thread:
         """Start shutting the kernel down in the background: ask it to exit and wait for it, or with
