@@ -3,6 +3,7 @@ however its run ends."""
 
 import json
 import os
+import shutil
 import signal
 import sys
 import tempfile
@@ -17,14 +18,15 @@ from repodigest.publish.kernel import Kernel
 
 
 @pytest.fixture
-def scratch(tmp_path, monkeypatch):
-    """The temporary folder the kernel's files go to, and the exceptions its threads die of."""
-    folder = tmp_path / "t"
-    folder.mkdir()
+def scratch(monkeypatch):
+    """The temporary folder the kernel's files go to (in the system's, as a user's are: pytest's own
+    folders are too deep for a Unix socket's path), and the exceptions its threads die of."""
+    folder = Path(tempfile.mkdtemp(prefix="rdk"))
     monkeypatch.setattr(tempfile, "tempdir", str(folder))
     died = []
     monkeypatch.setattr(threading, "excepthook", lambda info: died.append(repr(info.exc_value)))
-    return folder, died
+    yield folder, died
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def _notebook(path: Path) -> Path:
@@ -48,7 +50,7 @@ def test_the_kernel_listens_on_unix_sockets_that_go_with_it(scratch, tmp_path):
     folder, died = scratch
     kernel = Kernel(str(tmp_path))
     info = json.loads(Path(kernel.manager.connection_file).read_text())
-    assert info["transport"] == "ipc" and info["ip"].startswith(str(folder / "repodigest-kernel-"))
+    assert info["transport"] == "ipc" and info["ip"].startswith(str(folder / "repodigest-"))
     done = papermill.execute_notebook(
         str(_notebook(tmp_path / "pid.ipynb")), str(tmp_path / "out.ipynb"), km=kernel.manager, progress_bar=False
     )

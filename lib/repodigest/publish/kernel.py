@@ -41,7 +41,7 @@ def _socket_prefix() -> str | None:
     folder; None where TCP must do: no Unix sockets (Windows), or a temporary folder whose path is too long."""
     if sys.platform == "win32" or not hasattr(socket, "AF_UNIX"):
         return None
-    prefix = os.path.join(tempfile.gettempdir(), f"repodigest-kernel-{secrets.token_hex(4)}")
+    prefix = os.path.join(tempfile.gettempdir(), f"repodigest-{secrets.token_hex(4)}")
     return prefix if len(os.fsencode(prefix)) + len("-99") <= _SOCKET_PATH_MAX else None
 
 
