@@ -241,3 +241,24 @@ def test_a_topic_begun_before_the_window_is_whole_not_incomplete(make_repo):
     [row] = day(repo)
     assert row.sha == landed and row.incomplete is None
     assert [c.sha for c in row.merged] == [late, early]  # both, though the first is a month older than the window
+
+
+@pytest.mark.parametrize("message", ["Merge main into topic", "Merge branch 'main' into topic"])
+def test_a_back_merge_fast_forwarded_onto_main_keeps_its_own_subject(make_repo, message):
+    """A topic branch merges main back in, then main fast-forwards to it: the back-merge is on the line.
+    It lands no topic, so it is not titled by the branch it names ("main")."""
+    repo = make_repo("back")
+    repo.commit("start", "2026-02-15T10:00:00+08:00", {"a.py": lines(3, "a")})
+    repo.git("checkout", "-q", "-b", "topic")
+    repo.commit("topic work", "2026-02-16T09:00:00+08:00", {"t.py": lines(4, "t")})
+    repo.git("checkout", "-q", "main")
+    repo.commit("fix the loader", "2026-02-16T09:30:00+08:00", {"a.py": lines(5, "b")})
+    repo.git("checkout", "-q", "topic")
+    back = repo.merge("main", message, "2026-02-16T10:00:00+08:00")
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--ff-only", "topic")
+    row = next(r for r in day(repo) if r.sha == back)
+    assert row.is_merge and row.title == message == row.subject
+    digest = build_digest(date="2026-02-16", repos=[str(repo.path)], tz="Asia/Shanghai", lang="en")
+    shown = digest.frame.set_index("sha").loc[back]
+    assert shown["title"] == message and shown["change_type"] == "other"

@@ -31,11 +31,11 @@ import pandas as pd
 
 from ..scoring.paths import file_kind
 from ..scoring.relations import part_marker
+from ..sources.message import is_trunk
 from .coupling import MAX_CHANGESET_SIZE
 
 KINDS = ("series", "branch", "issue", "files")
 COLUMNS = ["repo", "thread", "kind", "key", "area", "shas", "days", "authors", "commits"]
-NO_TOPIC = frozenset({"main", "master", "develop", "trunk", "dev"})
 _PULL = re.compile(r"^Merge pull request #\d+ from [^\s/]+/(\S+)")
 _BRANCH = re.compile(r"^Merge (?:remote-tracking )?branch '([^']+)'")
 _CLOSES = re.compile(r"\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s*:?\s+#(\d{1,7})\b", re.IGNORECASE)
@@ -47,8 +47,8 @@ def topic_branch(message: str) -> str | None:
     match = _PULL.match(first) or _BRANCH.match(first)
     if match is None:
         return None
-    name = match.group(1).removeprefix("origin/").removeprefix("upstream/")
-    return None if name.lower() in NO_TOPIC else name
+    name = match.group(1)
+    return None if is_trunk(name) else name.removeprefix("origin/").removeprefix("upstream/")
 
 
 def closed_issues(message: str, closes: Iterable | None = ()) -> set[int]:

@@ -35,23 +35,34 @@ _MERGE_BRANCH = re.compile(
 )
 _MERGE_REF = re.compile(r"^Merge (\S+) into (\S+)$")
 _QUOTED = re.compile(r"'([^']+)'")
+# Names of a line of development, not of a topic. A merge of one of them into a branch (a back-merge,
+# ``Merge main into topic``) lands no topic: it keeps its own subject as its title.
+TRUNK_NAMES = frozenset({"main", "master", "develop", "trunk", "dev"})
+
+
+def is_trunk(ref: str) -> bool:
+    """Whether the branch ``ref`` (``origin/main``, ``main``) is a line of development (:data:`TRUNK_NAMES`)."""
+    return ref.removeprefix("origin/").removeprefix("upstream/").lower() in TRUNK_NAMES
 
 
 def merge_title(title: str, body: str) -> tuple[str, str] | None:
     """What a merge commit landed, as (title, description): a GitHub pull request's title (the first line
     of the body of ``Merge pull request #N from owner/branch``, else the branch), a branch's name
     (``Merge branch 'topic'``, ``Merge branches 'a' and 'b'``, ``Merge x into y``) with the body as its
-    description. None when ``title`` is no merge title."""
+    description. None when ``title`` is no merge title, or a back-merge (every branch it names a trunk)."""
     pull = MERGE_PULL.match(title)
     if pull:
         landed, _, rest = body.strip("\n").partition("\n")
         return (landed.strip(), rest.strip("\n")) if landed.strip() else (pull.group(2).split("/", 1)[-1], "")
     branch = _MERGE_BRANCH.match(title)
     if branch:
-        topics = ", ".join(_QUOTED.findall(branch.group(1)))
+        names = _QUOTED.findall(branch.group(1))
+        if all(is_trunk(name) for name in names):
+            return None
+        topics = ", ".join(names)
         return (f"{topics}: {branch.group(2)}" if branch.group(2) else topics), body
     ref = _MERGE_REF.match(title)
-    if ref:
+    if ref and not is_trunk(ref.group(1)):
         return ref.group(1), body
     return None
 
