@@ -1,15 +1,18 @@
 """Faults while writing and running: the previous report survives, the message is one line."""
 
+import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 import nbformat
+import papermill
 import pytest
 
 import published
@@ -17,6 +20,7 @@ from gitrepo import GitRepo
 from repodigest import build_digest
 from repodigest.cli import main
 from repodigest.errors import SourceError, UserError
+from repodigest.publish.kernel import Kernel
 from repodigest.publish.render import render_report
 from servers.github_api import GitHubServer, make_commit
 
@@ -393,3 +397,65 @@ def test_a_preloaded_module_is_imported_once_and_a_failed_preload_is_the_cell_s_
         kernel.join(now=True)
     with pytest.raises(ValueError, match="not module names"):
         Kernel(str(tmp_path), preload=("os; import shutil",))
+
+
+# The report's kernel itself (repodigest.publish.kernel): how it listens, and that it is stopped cleanly.
+
+
+@pytest.fixture
+def kernel_scratch(monkeypatch):
+    """The temporary folder the kernel's files go to (in the system's, as a user's are: pytest's own
+    folders are too deep for a Unix socket's path), and the exceptions its threads die of."""
+    folder = Path(tempfile.mkdtemp(prefix="rdk"))
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    died = []
+    monkeypatch.setattr(threading, "excepthook", lambda info: died.append(repr(info.exc_value)))
+    yield folder, died
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _pid_cell_notebook(path: Path) -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("import os\nos.getpid()")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="Unix sockets")
+def test_the_kernel_listens_on_unix_sockets_that_go_with_it(kernel_scratch, tmp_path):
+    folder, died = kernel_scratch
+    kernel = Kernel(str(tmp_path))
+    info = json.loads(Path(kernel.manager.connection_file).read_text())
+    assert info["transport"] == "ipc" and info["ip"].startswith(str(folder / "repodigest-"))
+    done = papermill.execute_notebook(
+        str(_pid_cell_notebook(tmp_path / "pid.ipynb")),
+        str(tmp_path / "out.ipynb"),
+        km=kernel.manager,
+        progress_bar=False,
+    )
+    pid = int(done.cells[0].outputs[0]["data"]["text/plain"])
+    sockets = sorted(p.name for p in folder.iterdir() if not p.name.endswith(".json"))
+    channels = ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port")
+    assert sockets == sorted(f"{Path(info['ip']).name}-{info[name]}" for name in channels)  # one file per channel
+    kernel.join()
+    assert _gone(pid) and not list(folder.iterdir()) and not died
+
+
+def test_a_kernel_that_never_answers_is_stopped_without_a_stray_traceback(kernel_scratch, tmp_path):
+    folder, died = kernel_scratch
+    kernel = Kernel(str(tmp_path))
+    kernel.manager.shutdown_wait_time = 0.5  # it cannot answer a shutdown request either
+    pid = kernel.manager.provisioner.pid
+    os.kill(pid, signal.SIGSTOP)  # alive, silent: as a kernel whose client cannot reach it
+    with pytest.raises(RuntimeError, match="didn't respond"):
+        papermill.execute_notebook(
+            str(_pid_cell_notebook(tmp_path / "pid.ipynb")),
+            str(tmp_path / "out.ipynb"),
+            km=kernel.manager,
+            start_timeout=1,
+            progress_bar=False,
+        )
+    kernel.join()
+    assert not died  # the shutdown thread did not die with a traceback on the user's terminal
+    assert _gone(pid) and not list(folder.iterdir())  # killed; its connection file removed
