@@ -128,14 +128,22 @@ def _kernels_of(folder: Path) -> list[int]:
     return found
 
 
+@pytest.fixture
+def short_tmp():
+    """A folder in the system's temporary folder, for a run's TMPDIR: pytest's own folders are too deep for
+    a Unix socket's path, and there the kernel would listen on TCP instead, as no user's kernel does."""
+    folder = Path(tempfile.mkdtemp(prefix="rdk"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.mark.parametrize(
     "signum,code,said",
     [(signal.SIGINT, 130, "error: interrupted;"), (signal.SIGTERM, 143, "error: terminated (SIGTERM);")],
     ids=["ctrl-c", "sigterm"],
 )
-def test_a_stopped_run_leaves_the_previous_report_and_nothing_else(tmp_path, signum, code, said):
-    scratch = tmp_path / "scratch"  # TMPDIR: the kernel's connection file and its log go there
-    scratch.mkdir()
+def test_a_stopped_run_leaves_the_previous_report_and_nothing_else(tmp_path, short_tmp, signum, code, said):
+    scratch = short_tmp  # TMPDIR: the kernel's connection file, its sockets and its log go there
     commits = [make_commit(i, f"2026-02-16T{1 + i % 20:02d}:{i:02d}:00Z") for i in range(20)]
     with GitHubServer(commits, full_name="o/r", latency=0.4) as server:
         cfg = tmp_path / "c.toml"
@@ -164,10 +172,9 @@ def test_a_stopped_run_leaves_the_previous_report_and_nothing_else(tmp_path, sig
     assert not list(scratch.iterdir())  # neither its connection file nor its log is left
 
 
-def test_two_runs_for_the_same_date_at_once(small_repo, tmp_path):
+def test_two_runs_for_the_same_date_at_once(small_repo, tmp_path, short_tmp):
     out = tmp_path / "out"
-    scratch = tmp_path / "scratch"  # the kernels' connection files and logs: a failed run's log is kept there
-    scratch.mkdir()
+    scratch = short_tmp  # the kernels' connection files, sockets and logs: a failed run's log is kept there
     args = [str(BIN), "report", *ZH, "--repo", str(small_repo.path), "--date", "2026-02-16", "--out-dir", str(out)]
     procs = [
         subprocess.Popen(
@@ -403,15 +410,12 @@ def test_a_preloaded_module_is_imported_once_and_a_failed_preload_is_the_cell_s_
 
 
 @pytest.fixture
-def kernel_scratch(monkeypatch):
-    """The temporary folder the kernel's files go to (in the system's, as a user's are: pytest's own
-    folders are too deep for a Unix socket's path), and the exceptions its threads die of."""
-    folder = Path(tempfile.mkdtemp(prefix="rdk"))
-    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+def kernel_scratch(short_tmp, monkeypatch):
+    """The temporary folder the kernel's files go to (:func:`short_tmp`), and the exceptions its threads die of."""
+    monkeypatch.setattr(tempfile, "tempdir", str(short_tmp))
     died = []
     monkeypatch.setattr(threading, "excepthook", lambda info: died.append(repr(info.exc_value)))
-    yield folder, died
-    shutil.rmtree(folder, ignore_errors=True)
+    return short_tmp, died
 
 
 def _pid_cell_notebook(path: Path) -> Path:
