@@ -157,3 +157,28 @@ def octopus_empty_nested_conflict(repo) -> dict:
         "nested": nested,
         "resolved": repo.head(),
     }
+
+
+def imported(repo) -> dict:
+    """On 2026-02-16: another project's history (its own root commit, its files at its own root) brought in
+    under ``core/`` as ``git subtree add`` does it: a merge of unrelated histories whose tree holds that
+    project under a prefix. Both repositories have a ``pyproject.toml`` at their root."""
+    repo.commit("base", "2026-02-15T10:00:00+08:00", {"pyproject.toml": "[project]\n", "app.py": lines(3, "a")})
+    repo.git("checkout", "-q", "--orphan", "core")
+    repo.git("rm", "-rq", "--cached", ".")
+    for name in ("pyproject.toml", "app.py"):
+        (repo.path / name).unlink()
+    root = repo.commit("core: start", "2026-02-16T08:00:00+08:00", {"pyproject.toml": "[core]\n"}, author=BOB)
+    grown = repo.commit("core: engine", "2026-02-16T08:30:00+08:00", {"src/lib.rs": lines(5, "c")}, author=ANN)
+    repo.git("checkout", "-q", "-f", "main")
+    repo.git("merge", "-q", "-s", "ours", "--no-commit", "--allow-unrelated-histories", "core")
+    repo.git("read-tree", "--prefix=core/", "-u", "core")
+    env = {
+        "GIT_COMMITTER_DATE": "2026-02-16T09:00:00+08:00",
+        "GIT_AUTHOR_DATE": "2026-02-16T09:00:00+08:00",
+        "GIT_AUTHOR_NAME": MAINTAINER[0],
+        "GIT_AUTHOR_EMAIL": MAINTAINER[1],
+    }
+    repo.git("commit", "-q", "-m", f"Add 'core/' from commit '{grown}'\n\ngit-subtree-dir: core", env=env)
+    after = repo.commit("app: use core", "2026-02-16T10:00:00+08:00", {"app.py": lines(4, "a")})
+    return {"root": root, "grown": grown, "import": repo.git("rev-parse", "HEAD~1").strip(), "after": after}

@@ -234,3 +234,13 @@ def test_the_stand_in_lists_what_the_branch_reaches_as_github_does(make_repo, se
     alloc = next(f for f in detail["files"] if f["filename"] == "src/core/alloc.py")  # the diff against main
     assert (alloc["status"], alloc["additions"], alloc["deletions"]) == ("added", 30, 0)
     assert alloc["patch"].startswith("@@ -0,0 +1,30 @@\n+alloc line 0")
+
+
+def test_an_imported_history_is_one_change_from_every_source(make_repo, served, tmp_path):
+    repo = make_repo("imported")
+    shas = shapes.imported(repo)
+    rows = {r.sha: r for r in assert_same(read_three(repo, served(repo), tmp_path))}
+    assert set(rows) == {shas["import"], shas["after"]}  # the imported commits are no rows
+    row = rows[shas["import"]]
+    assert row.merged == () and row.main_author.author_name == MAINTAINER[0]  # it landed nothing: one change
+    assert sorted(f.path for f in row.files) == ["core/pyproject.toml", "core/src/lib.rs"]  # this tree's paths

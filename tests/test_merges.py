@@ -262,3 +262,18 @@ def test_a_back_merge_fast_forwarded_onto_main_keeps_its_own_subject(make_repo, 
     digest = build_digest(date="2026-02-16", repos=[str(repo.path)], tz="Asia/Shanghai", lang="en")
     shown = digest.frame.set_index("sha").loc[back]
     assert shown["title"] == message and shown["change_type"] == "other"
+
+
+def test_an_imported_history_lands_nothing_and_the_files_are_this_trees(make_repo):
+    """``git subtree add``: the imported project's commits name paths of its own tree (its pyproject.toml
+    is not this repository's) and record work done elsewhere; the merge is one change under ``core/``."""
+    repo = make_repo("imported")
+    shas = shapes.imported(repo)
+    digest = build_digest(date="2026-02-16", repos=[str(repo.path)], tz="Asia/Shanghai", lang="en")
+    row = digest.frame.set_index("sha").loc[shas["import"]]
+    assert row["merged_commits"] == 0 and row["author"] == MAINTAINER[0]
+    files = digest.file_frame[digest.file_frame["in_report"]]
+    tree = set(repo.git("ls-tree", "-r", "--name-only", "HEAD").split())
+    assert set(files["path"]) <= tree and "core/src/lib.rs" in set(files["path"])
+    assert files.loc[files["path"] == "pyproject.toml"].empty  # the imported project's own is not this one's
+    assert set(files.loc[files["sha"] == shas["import"], "author"]) == {MAINTAINER[0]}  # who brought it in

@@ -218,7 +218,7 @@ class LocalGitSource(Source, CloneBacked):
         tip, exclude = shown[0][0], tuple(oldest_parents[:1])
         wanted = {sha: parents for sha, parents in shown}
         landed, graph = self._landed(
-            tip, exclude, [(sha, parents) for sha, parents in shown if len(parents) > 1], on_line
+            tip, exclude, [(sha, parents) for sha, parents in shown if len(parents) > 1], on_line, boundary
         )
         # A merge whose one landed commit sits on the merge's first parent with the merge's tree: both diffs are the
         # same pair of trees, so git diffs it once (the landed commit) and the merge is read without a diff.
@@ -276,7 +276,12 @@ class LocalGitSource(Source, CloneBacked):
             yield whole(raw)
 
     def _landed(
-        self, tip: str, exclude: tuple[str, ...], merges: list[tuple[str, tuple[str, ...]]], on_line: set[str]
+        self,
+        tip: str,
+        exclude: tuple[str, ...],
+        merges: list[tuple[str, tuple[str, ...]]],
+        on_line: set[str],
+        boundary: frozenset[str],
     ) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
         """Each merge's landed commits (:func:`~repodigest.sources.landing.landed_by`), and the range's graph
         (sha -> its tree, then its parents): one ``git rev-list``, no diffs."""
@@ -290,7 +295,7 @@ class LocalGitSource(Source, CloneBacked):
             )
         }
         side = {sha: rest[1:] for sha, rest in graph.items() if sha not in on_line}
-        return landed_by(merges[::-1], side), graph  # oldest merge first
+        return landed_by(merges[::-1], side, boundary), graph  # oldest merge first
 
     def _first_parent_line(self) -> list[tuple[str, float, tuple[str, ...]]]:
         """(sha, committer time, parents) of the branch's whole first-parent line, newest first: one
