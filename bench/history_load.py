@@ -6,9 +6,9 @@ ownership against gitfault, over the last year and over the whole clone, measure
     python bench/history_load.py --replay         # and ruff's real metadata replayed into a repository, for scale
 
 The clones are real histories (contents, merges, renames): pytest lands pull requests with merge commits
-(the source reads each merge's landed commits too), pydantic squashes them (and once merged in
-pydantic-core's history, 1,501 commits under one merge). For each range (the last 365 days, and every
-day the clone holds), interleaved, best of ``--repeat``:
+(the source reads each merge's landed commits too), pydantic squashes them (and once brought in
+pydantic-core's history with ``git subtree add``: one change, landing nothing). For each range (the last
+365 days, and every day the clone holds), interleaved, best of ``--repeat``:
 
 - **raw git log**: ``git log --first-parent --raw --numstat -M`` of the range's first-parent commits,
   with the source's own output flags (``gitlog.range_args`` plus ``--first-parent``): issue 29's floor;
