@@ -446,6 +446,23 @@ def test_the_kernel_listens_on_unix_sockets_that_go_with_it(kernel_scratch, tmp_
     assert _gone(pid) and not list(folder.iterdir()) and not died
 
 
+def test_a_temporary_folder_too_deep_for_a_socket_path_gets_a_kernel_on_tcp(tmp_path, monkeypatch):
+    deep = tmp_path.joinpath(*["a-long-folder-name"] * 6)  # well past a Unix socket's 104-byte path
+    deep.mkdir(parents=True)
+    monkeypatch.setattr(tempfile, "tempdir", str(deep))
+    kernel = Kernel(str(tmp_path))
+    info = json.loads(Path(kernel.manager.connection_file).read_text())
+    assert info["transport"] == "tcp" and info["ip"] == "127.0.0.1"
+    done = papermill.execute_notebook(
+        str(_pid_cell_notebook(tmp_path / "pid.ipynb")),
+        str(tmp_path / "out.ipynb"),
+        km=kernel.manager,
+        progress_bar=False,
+    )
+    kernel.join()
+    assert _gone(int(done.cells[0].outputs[0]["data"]["text/plain"])) and not list(deep.iterdir())
+
+
 def test_a_kernel_that_never_answers_is_stopped_without_a_stray_traceback(kernel_scratch, tmp_path):
     folder, died = kernel_scratch
     kernel = Kernel(str(tmp_path))
