@@ -20,6 +20,7 @@ from gitrepo import GitRepo
 from repodigest import build_digest
 from repodigest.cli import main
 from repodigest.errors import SourceError, UserError
+from repodigest.publish.execute import run_notebook
 from repodigest.publish.kernel import Kernel
 from repodigest.publish.render import render_report
 from servers.github_api import GitHubServer, make_commit
@@ -377,8 +378,6 @@ def test_a_preloaded_module_is_imported_once_and_a_failed_preload_is_the_cell_s_
     # a preloaded module gets the module imported then (not a second import), and one that failed says why.
     from jupyter_core.utils import run_sync
 
-    from repodigest.publish.kernel import Kernel
-
     (tmp_path / "mods").mkdir()
     imports = tmp_path / "imports"
     (tmp_path / "mods" / "rd_preloaded.py").write_text(f"open({str(imports)!r}, 'a').write('imported\\n')\n")
@@ -480,3 +479,21 @@ def test_a_kernel_that_never_answers_is_stopped_without_a_stray_traceback(kernel
     kernel.join()
     assert not died  # the shutdown thread did not die with a traceback on the user's terminal
     assert _gone(pid) and not list(folder.iterdir())  # killed; its connection file removed
+
+
+def test_the_browser_starts_once_the_kernel_answers(kernel_scratch, tmp_path):
+    """``run_notebook(on_ready=...)``, which starts the chart browser (nbclient's ``on_notebook_start``): called
+    once, after the kernel answered and before the first cell runs."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("import time\ntime.time()"), nbformat.v4.new_code_cell("2")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, tmp_path / "t.ipynb")
+    called: list[float] = []
+    log = tmp_path / "kernel.log"
+    kernel = Kernel(str(tmp_path))
+    done = run_notebook(
+        tmp_path / "t.ipynb", tmp_path / "out.ipynb", {}, kernel, log=log, on_ready=lambda: called.append(time.time())
+    )
+    kernel.join()
+    first_cell = float(done.cells[0].outputs[0]["data"]["text/plain"])
+    assert len(called) == 1 and called[0] < first_cell

@@ -4,6 +4,7 @@ notebook recorded (repodigest.publish.glue), with its exit code and one-line mes
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -47,11 +48,21 @@ def stderr_to(path: Path):
         terminal.close()
 
 
-def run_notebook(notebook: Path, executed_path: Path, parameters: dict, kernel, *, log: Path, progress=None):
+def run_notebook(
+    notebook: Path,
+    executed_path: Path,
+    parameters: dict,
+    kernel,
+    *,
+    log: Path,
+    progress=None,
+    on_ready: Callable[[], None] | None = None,
+):
     """Execute ``notebook`` with ``parameters`` on ``kernel`` (a :class:`~repodigest.publish.kernel.Kernel`,
     stopped in the background when done) into ``executed_path``, and return the executed notebook (what
-    the file holds). ``progress``: a file to show the kernel's progress bars on, or None. Raises the
-    recorded failure, or SourceError naming the log."""
+    the file holds). ``progress``: a file to show the kernel's progress bars on, or None; ``on_ready``:
+    called once the kernel answers, before the first cell. Raises the recorded failure, or SourceError
+    naming the log."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -70,6 +81,8 @@ def run_notebook(notebook: Path, executed_path: Path, parameters: dict, kernel, 
             # Written once, when the run ends (or fails): a save after every cell serialises the whole
             # notebook, plotly.js and figures included, while the command waits for the kernel's last output.
             request_save_on_cell_execute=False,
+            # nbclient's hook, which papermill passes on to its client
+            on_notebook_start=(lambda notebook: on_ready()) if on_ready is not None else None,
         )
     except PapermillExecutionError as exc:
         raise failure_of(executed_path, exc) from None
