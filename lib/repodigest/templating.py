@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+from pathlib import Path
 
 import jinja2
 
@@ -58,6 +59,24 @@ class _Kept(jinja2.FileSystemBytecodeCache):
             super().dump_bytecode(bucket)
         except OSError:
             pass
+
+
+def folder_environment(
+    folder: str | Path, *, autoescape: bool, trim: bool, keep_trailing_newline: bool
+) -> jinja2.Environment:
+    """The templates of ``folder``, as every environment of repodigest's own templates has them: an undefined
+    name an error, the compiled templates kept (:func:`keep_compiled`). ``trim``: a block tag's line leaves
+    nothing in the output (Jinja2's ``trim_blocks`` and ``lstrip_blocks``)."""
+    return keep_compiled(
+        jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(folder)),
+            autoescape=autoescape,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=trim,
+            lstrip_blocks=trim,
+            keep_trailing_newline=keep_trailing_newline,
+        )
+    )
 
 
 def keep_compiled(env: jinja2.Environment, tag: str = "") -> jinja2.Environment:

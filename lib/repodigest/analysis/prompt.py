@@ -18,7 +18,7 @@ import jinja2
 from ..i18n import strings
 from ..models import Commit, PullRequest
 from ..scoring.paths import file_kind
-from ..templating import keep_compiled
+from ..templating import folder_environment
 from ..textcut import truncate
 from .diff_budget import CHARS_PER_TOKEN, BudgetedDiff, estimate_tokens
 from .records import AnalysisRequest
@@ -41,14 +41,7 @@ _PROMPTS = Path(__file__).with_name("prompts")
 @cache
 def _environment() -> jinja2.Environment:
     # made at the first prompt, not at import: its compiled templates go to the cache directory of that run
-    return keep_compiled(
-        jinja2.Environment(
-            loader=jinja2.FileSystemLoader(str(_PROMPTS)),
-            autoescape=False,
-            undefined=jinja2.StrictUndefined,
-            keep_trailing_newline=False,
-        )
-    )
+    return folder_environment(_PROMPTS, autoescape=False, trim=False, keep_trailing_newline=False)
 
 
 def render_template(name: str, **values) -> str:

@@ -14,7 +14,7 @@ import jinja2
 
 from ..levels import LEVELS
 from ..report.anchors import AnchorSet
-from ..templating import keep_compiled
+from ..templating import folder_environment
 from .outputs_index import KINDS, ReportEntry, entry_label, report_href, site_words
 from .site_search import CJK, LINK_ORDER, SEPARATOR
 
@@ -24,16 +24,7 @@ Counts = tuple[int, dict[str, int]]  # (commits, {level: count}) of one reposito
 
 @cache
 def _environment() -> jinja2.Environment:
-    return keep_compiled(
-        jinja2.Environment(
-            loader=jinja2.FileSystemLoader(str(FILES)),
-            autoescape=True,
-            undefined=jinja2.StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=True,
-        )
-    )
+    return folder_environment(FILES, autoescape=True, trim=True, keep_trailing_newline=True)
 
 
 def _row(entry: ReportEntry, counts: Counts | None, words: Mapping) -> dict:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import jinja2
 
-from ..templating import keep_compiled
+from ..templating import folder_environment
 from . import text
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -31,16 +31,7 @@ def title_cell(title: str, pr_number: int | None = None, pr_url: str | None = No
 def environment(template_dir: str = str(TEMPLATES)) -> jinja2.Environment:
     """The Jinja2 environment with the Markdown-safety filters registered (its compiled templates kept:
     :mod:`repodigest.templating`)."""
-    env = keep_compiled(
-        jinja2.Environment(
-            loader=jinja2.FileSystemLoader(template_dir),
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=True,
-            undefined=jinja2.StrictUndefined,
-            autoescape=False,
-        )
-    )
+    env = folder_environment(template_dir, autoescape=False, trim=True, keep_trailing_newline=True)
     env.filters.update(
         inline=text.inline,
         cell=text.cell,
