@@ -131,8 +131,8 @@ def _kernels_of(folder: Path) -> list[int]:
 
 @pytest.fixture
 def short_tmp():
-    """A folder in the system's temporary folder, for a run's TMPDIR: pytest's own folders are too deep for
-    a Unix socket's path, and there the kernel would listen on TCP instead, as no user's kernel does."""
+    """A folder in the system's temporary folder, removed afterwards. As a run's TMPDIR: pytest's own folders
+    are too deep for a Unix socket's path, and there the kernel would listen on TCP, as no user's kernel does."""
     folder = Path(tempfile.mkdtemp(prefix="rdk"))
     yield folder
     shutil.rmtree(folder, ignore_errors=True)
@@ -344,12 +344,10 @@ def _unprivileged(command: list[str]) -> list[str]:
 
 
 @pytest.fixture
-def shared_tmp():
+def shared_tmp(short_tmp):
     """A folder every user may traverse (pytest's own is private to its user)."""
-    folder = Path(tempfile.mkdtemp(prefix="repodigest-perm-"))
-    folder.chmod(0o755)
-    yield folder
-    shutil.rmtree(folder, ignore_errors=True)
+    short_tmp.chmod(0o755)
+    return short_tmp
 
 
 def test_repositories_this_user_may_not_read_are_named(shared_tmp):

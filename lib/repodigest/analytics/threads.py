@@ -31,7 +31,7 @@ import pandas as pd
 
 from ..scoring.paths import file_kind
 from ..scoring.relations import part_marker
-from ..sources.message import is_trunk
+from ..sources.message import is_trunk, local_branch
 from .coupling import MAX_CHANGESET_SIZE
 
 KINDS = ("series", "branch", "issue", "files")
@@ -47,8 +47,7 @@ def topic_branch(message: str) -> str | None:
     match = _PULL.match(first) or _BRANCH.match(first)
     if match is None:
         return None
-    name = match.group(1)
-    return None if is_trunk(name) else name.removeprefix("origin/").removeprefix("upstream/")
+    return None if is_trunk(match.group(1)) else local_branch(match.group(1))
 
 
 def closed_issues(message: str, closes: Iterable | None = ()) -> set[int]:

@@ -179,8 +179,8 @@ class LocalGitSource(Source, CloneBacked):
         landed are read too (one read per stretch of the line that holds the window's commits: :meth:`_read`).
         ``before``: after them, the first-parent commits of that span too (those outside ``window``), each with
         its files but not their line counts, a merge without the commits it landed: what the rules' recent
-        fixes read of the days before a window, by a ``git log`` of its own that runs beside the window's read
-        (:meth:`_paths_only`)."""
+        fixes read of the days before a window, by a ``git log`` of its own (``listed_args(counts=False)``) that
+        runs beside the window's read."""
         line = self._first_parent_line()
         places = _places(line, window)
         inside = set(places)

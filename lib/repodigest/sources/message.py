@@ -40,9 +40,14 @@ _QUOTED = re.compile(r"'([^']+)'")
 TRUNK_NAMES = frozenset({"main", "master", "develop", "trunk", "dev"})
 
 
+def local_branch(ref: str) -> str:
+    """The branch ``ref`` names, without the remote a merge title may give it (``origin/main``: ``main``)."""
+    return ref.removeprefix("origin/").removeprefix("upstream/")
+
+
 def is_trunk(ref: str) -> bool:
     """Whether the branch ``ref`` (``origin/main``, ``main``) is a line of development (:data:`TRUNK_NAMES`)."""
-    return ref.removeprefix("origin/").removeprefix("upstream/").lower() in TRUNK_NAMES
+    return local_branch(ref).lower() in TRUNK_NAMES
 
 
 def merge_title(title: str, body: str) -> tuple[str, str] | None:
